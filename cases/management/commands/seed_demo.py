@@ -1,0 +1,27 @@
+"""Build the fictitious demo province and print the demo accounts."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cases import demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo province, organisations, one user per role and demo people/cases."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--people", type=int, default=300)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO:
+            raise CommandError("seed_demo only runs with HOA_NHAP_DEMO=1 (demo keys, demo data).")
+        created = demo.seed(people=options["people"])
+        self.stdout.write(
+            "Demo data created." if created else "Demo data already present; nothing changed."
+        )
+        self.stdout.write("\nDemo accounts (password for all: %s)" % demo.DEMO_PASSWORD)
+        for user in demo.USERS:
+            self.stdout.write(f"  {user.username:<6} {user.role:<16} scope {user.scope}")
+        self.stdout.write("\nOpen http://127.0.0.1:8000/ and log in.")

@@ -1,0 +1,281 @@
+"""Own administrative units, organisations, staff profiles, people and their cases."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from core import normalize
+from core.fields import BlindIndexField, EncryptedTextField
+
+from .choices import ETHNIC_GROUPS, CaseStatus, ClientCategory, Role, Sex, UnitLevel
+
+# Which level may sit under which: both the 3-tier (province/district/commune) and the
+# post-2025 2-tier (province/commune) trees are valid.
+ALLOWED_PARENT = {
+    UnitLevel.PROVINCE: set(),
+    UnitLevel.DISTRICT: {UnitLevel.PROVINCE},
+    UnitLevel.COMMUNE: {UnitLevel.PROVINCE, UnitLevel.DISTRICT},
+}
+
+
+class AdministrativeUnit(models.Model):
+    """A province, district or commune; ``path`` makes "this unit and below" one prefix query."""
+
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    level = models.CharField(_("level"), max_length=10, choices=UnitLevel.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    path = models.CharField(max_length=255, unique=True, editable=False)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("administrative unit")
+        verbose_name_plural = _("administrative units")
+        ordering = ["path"]
+        indexes = [
+            # A prefix LIKE can use a btree only with the pattern operator class on PostgreSQL.
+            models.Index(
+                fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level=UnitLevel.PROVINCE, parent__isnull=True)
+                | (~Q(level=UnitLevel.PROVINCE) & Q(parent__isnull=False)),
+                name="unit_only_provinces_are_roots",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        parent_level = self.parent.level if self.parent else None
+        if parent_level not in ALLOWED_PARENT[UnitLevel(self.level)] and not (
+            self.level == UnitLevel.PROVINCE and parent_level is None
+        ):
+            raise ValidationError(
+                {"parent": _("A %(level)s cannot sit under this unit.") % {"level": self.level}}
+            )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        old_path = self.path
+        self.path = (self.parent.path if self.parent else "/") + f"{self.code}/"
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                # Moved: rewrite the prefix of every unit below, in one statement.
+                AdministrativeUnit.objects.filter(path__startswith=old_path).exclude(
+                    pk=self.pk
+                ).update(path=Concat(Value(self.path), Substr("path", len(old_path) + 1)))
+
+    def subtree_q(self, prefix: str = "") -> Q:
+        """Return a filter matching this unit and every unit below it, via ``prefix``."""
+        return Q(**{f"{prefix}path__startswith": self.path})
+
+
+class OrganisationType(models.Model):
+    """A kind of organisation; types and their sector are data, not code (Law 120/2025)."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    sector = models.CharField(_("sector"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("organisation type")
+        verbose_name_plural = _("organisation types")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=255)
+    type = models.ForeignKey(
+        OrganisationType, on_delete=models.PROTECT, verbose_name=_("type")
+    )
+    unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.PROTECT, verbose_name=_("administrative unit")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffProfile(models.Model):
+    """Tie a user to an organisation, a role and a scope in the administrative tree."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="staff", verbose_name=_("organisation")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    scope_unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.PROTECT, verbose_name=_("scope")
+    )
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+
+def _name_key(name: str) -> str:
+    return normalize.fold_text(name)
+
+
+def _name_year_key(name: str, birth_year: int) -> str:
+    return f"{normalize.fold_text(name)}|{birth_year}"
+
+
+class Person(models.Model):
+    """A person supported by the system; identifying fields are encrypted, scoping fields clear."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    full_name = EncryptedTextField(_("full name"), blank=False)
+    aliases = EncryptedTextField(_("other names"))
+    citizen_id = EncryptedTextField(_("citizen ID number (CCCD)"))
+    phone = EncryptedTextField(_("phone"))
+    address = EncryptedTextField(_("address"))
+    family_contact = EncryptedTextField(_("family contact"))
+    birth_date = EncryptedTextField(_("date of birth"))
+
+    residence_commune = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        related_name="residents",
+        verbose_name=_("commune of residence"),
+    )
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"))
+    ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNIC_GROUPS, blank=True)
+    registered_by = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="registered_people",
+        verbose_name=_("registered by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    citizen_id_index = BlindIndexField(
+        sources=("citizen_id",), normaliser=normalize.digits, bits=settings.BLIND_INDEX_BITS
+    )
+    phone_index = BlindIndexField(
+        sources=("phone",), normaliser=normalize.phone, bits=settings.BLIND_INDEX_BITS
+    )
+    name_index = BlindIndexField(
+        sources=("full_name",), normaliser=_name_key, bits=settings.BLIND_INDEX_BITS
+    )
+    name_year_index = BlindIndexField(
+        sources=("full_name", "birth_year"),
+        normaliser=_name_year_key,
+        bits=settings.BLIND_INDEX_BITS,
+    )
+
+    history = HistoricalRecords(
+        excluded_fields=["citizen_id_index", "phone_index", "name_index", "name_year_index"]
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_year__gte=1900) & Q(birth_year__lte=2100),
+                name="person_birth_year_plausible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Person %(short_id)s") % {"short_id": self.short_id})
+
+    @property
+    def short_id(self) -> str:
+        """Return a pseudonymous id fit for logs and screens that must not name the person."""
+        return self.id.hex[:8].upper()
+
+
+class Case(models.Model):
+    """One episode of a person under a client category, held by a responsible organisation."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="cases", verbose_name=_("person")
+    )
+    category = models.CharField(_("client category"), max_length=30, choices=ClientCategory.choices)
+    managed_record = models.BooleanField(_("managed record (hồ sơ quản lý)"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("responsible organisation"),
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assigned staff"),
+    )
+    notes = EncryptedTextField(_("notes"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [models.Index(fields=["organisation", "status"], name="case_org_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("opened_on")),
+                name="case_closed_after_opened",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=CaseStatus.CLOSED, closed_on__isnull=False)
+                | (~Q(status=CaseStatus.CLOSED) & Q(closed_on__isnull=True)),
+                name="case_closed_iff_closed_on",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} – {self.person.short_id}"
+
+    def clean(self) -> None:
+        if self.closed_on and self.closed_on < self.opened_on:
+            raise ValidationError({"closed_on": _("A case cannot close before it opened.")})
+        if self.status == CaseStatus.CLOSED and not self.closed_on:
+            raise ValidationError({"closed_on": _("Give the date the case was closed.")})
+        if self.status != CaseStatus.CLOSED and self.closed_on:
+            raise ValidationError({"closed_on": _("Only a closed case has a closing date.")})

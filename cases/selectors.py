@@ -1,0 +1,83 @@
+"""Read people and cases for a user, always through cases.access."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.db.models import QuerySet
+
+from core import normalize
+
+from . import access
+from .models import Case, Person
+
+SearchKind = Literal["citizen_id", "phone", "name"]
+SEARCH_LIMIT = 50
+
+
+def _index(field_name: str, *values: object) -> int | None:
+    field = Person._meta.get_field(field_name)
+    return field.compute(*values)  # type: ignore[attr-defined,no-any-return]
+
+
+def person_search(
+    *, viewer: access.AnyUser, kind: SearchKind, query: str, birth_year: int | None = None
+) -> list[Person]:
+    """Find visible people by exact citizen ID, phone or name (+ birth year) via blind indexes.
+
+    The truncated index returns a few candidates on purpose; false positives are dropped here
+    after decryption.
+    """
+    people = access.visible_people(viewer).select_related("residence_commune")
+    if kind == "citizen_id":
+        wanted = normalize.digits(query)
+        candidates = people.filter(citizen_id_index=_index("citizen_id_index", query))
+        matches = [p for p in candidates if normalize.digits(p.citizen_id) == wanted]
+    elif kind == "phone":
+        wanted = normalize.phone(query)
+        candidates = people.filter(phone_index=_index("phone_index", query))
+        matches = [p for p in candidates if normalize.phone(p.phone) == wanted]
+    else:
+        wanted = normalize.fold_text(query)
+        if birth_year is None:
+            candidates = people.filter(name_index=_index("name_index", query))
+        else:
+            candidates = people.filter(
+                name_year_index=_index("name_year_index", query, birth_year),
+                birth_year=birth_year,
+            )
+        matches = [p for p in candidates if normalize.fold_text(p.full_name) == wanted]
+    return matches[:SEARCH_LIMIT]
+
+
+def person_cases(*, viewer: access.AnyUser, person: Person) -> QuerySet[Case]:
+    """Return the person's cases the viewer may see, newest first."""
+    return (
+        access.visible_cases(viewer)
+        .filter(person=person)
+        .select_related("organisation", "assigned_to")
+        .order_by("-opened_on")
+    )
+
+
+def case_list_for(*, viewer: access.AnyUser, status: str | None = None) -> QuerySet[Case]:
+    """Return the viewer's visible cases, most recently opened first."""
+    cases = access.visible_cases(viewer).select_related(
+        "person", "person__residence_commune", "organisation"
+    )
+    if status:
+        cases = cases.filter(status=status)
+    return cases.order_by("-opened_on", "-created_at")
+
+
+def citizen_id_holder(*, number: str, exclude: Person | None = None) -> Person | None:
+    """Return whoever already holds this citizen ID number, across all scopes.
+
+    Used only to refuse duplicates; callers must not show the holder to a user who may not
+    see them.
+    """
+    wanted = normalize.digits(number)
+    candidates = Person.objects.filter(citizen_id_index=_index("citizen_id_index", number))
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    return next((p for p in candidates if normalize.digits(p.citizen_id) == wanted), None)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("people/", views.person_search, name="person_search"),
+    path("people/new/", views.person_create, name="person_create"),
+    path("people/<uuid:person_id>/", views.person_detail, name="person_detail"),
+    path("people/<uuid:person_id>/edit/", views.person_edit, name="person_edit"),
+    path("people/<uuid:person_id>/cases/new/", views.case_create, name="case_create"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/<uuid:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<uuid:case_id>/edit/", views.case_edit, name="case_edit"),
+]

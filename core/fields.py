@@ -1,0 +1,161 @@
+"""Own the encrypted model field and the blind-index field.
+
+An encrypted field keeps ciphertext in the instance and decrypts on attribute access, so
+ciphertext is what every query, bulk write, history copy and dump carries. The row's primary
+key and the field's label are bound into each ciphertext (see core.crypto).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+
+from core import crypto
+
+_CACHE = "_plaintext_cache"
+
+
+class Sealed(str):
+    """Ciphertext as stored; a str subclass so Django can write it unchanged."""
+
+    __slots__ = ()
+
+
+class EncryptedAttribute(DeferredAttribute):
+    """Decrypt on read, encrypt on write, and keep the plaintext only in the instance."""
+
+    field: EncryptedTextField
+
+    def __get__(self, instance: Any, cls: Any = None) -> Any:
+        if instance is None:
+            return self
+        value = super().__get__(instance, cls)  # loads a deferred column
+        attname = self.field.attname
+        data = instance.__dict__
+        if value is None:
+            return ""
+        cache: dict[str, str] = data.setdefault(_CACHE, {})
+        if attname not in cache:
+            cache[attname] = self.field.decrypt_for(instance, value)
+        return cache[attname]
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        attname = self.field.attname
+        data = instance.__dict__
+        cache: dict[str, str] = data.setdefault(_CACHE, {})
+        if value is None or value == "":
+            data[attname] = None
+            cache.pop(attname, None)
+        elif isinstance(value, Sealed):
+            data[attname] = value
+            cache.pop(attname, None)
+        elif isinstance(value, str):
+            if cache.get(attname) == value and data.get(attname) is not None:
+                return  # unchanged: keep the ciphertext rather than re-encrypt
+            cache[attname] = value
+            data[attname] = self.field.encrypt_for(instance, value)
+        else:
+            raise TypeError(f"{self.field.label} takes text, not {type(value).__name__}")
+
+
+class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+    """A text column holding AES-256-GCM ciphertext bound to its row and field."""
+
+    descriptor_class = EncryptedAttribute
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
+        super().contribute_to_class(cls, name, **kwargs)
+        # The history copy of this field must keep the label and row key of the original
+        # model, so the label is fixed the first time only (copies share the attribute).
+        if not hasattr(self, "label_origin"):
+            self.label_origin = f"{cls._meta.label_lower}.{name}"
+
+    @property
+    def label(self) -> str:
+        return self.label_origin
+
+    def row_id(self, instance: models.Model) -> str:
+        # "id" is the original key in both the model and its simple-history copy.
+        value = instance.__dict__.get("id")
+        if value is None:
+            raise ValueError(f"{self.label}: the row needs its UUID before a value is encrypted")
+        return str(value)
+
+    def encrypt_for(self, instance: models.Model, plaintext: str) -> Sealed:
+        return Sealed(crypto.encrypt(plaintext, label=self.label, row_id=self.row_id(instance)))
+
+    def decrypt_for(self, instance: models.Model, ciphertext: str) -> str:
+        return crypto.decrypt(ciphertext, label=self.label, row_id=self.row_id(instance))
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Sealed | None:
+        value: Sealed | None = model_instance.__dict__.get(self.attname)
+        return value
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Sealed | None:
+        return None if value is None else Sealed(value)
+
+    def to_python(self, value: Any) -> Any:
+        return value if value is None or isinstance(value, str) else str(value)
+
+    def get_prep_value(self, value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, Sealed):
+            return str(value)
+        raise TypeError(
+            f"{self.label} is encrypted: it cannot be compared with or written as plaintext "
+            "(search through its blind index)."
+        )
+
+    def value_to_string(self, obj: models.Model) -> str:
+        value = obj.__dict__.get(self.attname)
+        return "" if value is None else str(value)
+
+
+class BlindIndexField(models.PositiveIntegerField):  # type: ignore[type-arg]
+    """A truncated keyed hash of normalised source fields, computed on save."""
+
+    def __init__(
+        self,
+        *args: Any,
+        sources: tuple[str, ...] = (),
+        normaliser: Callable[..., str] | None = None,
+        bits: int = 16,
+        **kwargs: Any,
+    ) -> None:
+        self.sources = sources
+        self.normaliser = normaliser
+        self.bits = bits
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["sources"] = self.sources
+        kwargs["bits"] = self.bits
+        return name, path, args, kwargs
+
+    def compute(self, *values: Any) -> int | None:
+        """Return the index of already-fetched source values, or None if one is empty."""
+        if any(v in (None, "") for v in values) or self.normaliser is None:
+            return None
+        normalised = self.normaliser(*values)
+        if not normalised:
+            return None
+        name = f"{self.model._meta.label_lower}.{self.name}"
+        return crypto.blind_index(normalised, name=name, bits=self.bits)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> int | None:
+        value = self.compute(*(getattr(model_instance, source) for source in self.sources))
+        setattr(model_instance, self.attname, value)
+        return value
