@@ -38,7 +38,8 @@ lint: venv
 	HOA_NHAP_DEMO=1 $(VENV_PY) manage.py makemigrations --check --dry-run
 
 messages:
-	HOA_NHAP_DEMO=1 $(VENV_PY) manage.py makemessages -l vi -l en --ignore=.venv
+	HOA_NHAP_DEMO=1 $(VENV_PY) manage.py makemessages -l vi -l en --ignore=.venv --ignore=var --no-location --no-obsolete
+	HOA_NHAP_DEMO=1 $(VENV_PY) manage.py compilemessages --ignore=.venv
 
 bench:
 	scripts/ensure-system-deps

@@ -66,7 +66,10 @@ class AdministrativeUnit(models.Model):
             self.level == UnitLevel.PROVINCE and parent_level is None
         ):
             raise ValidationError(
-                {"parent": _("A %(level)s cannot sit under this unit.") % {"level": self.level}}
+                {
+                    "parent": _("A %(level)s cannot sit under this unit.")
+                    % {"level": UnitLevel(self.level).label}
+                }
             )
 
     def save(self, *args: Any, **kwargs: Any) -> None:

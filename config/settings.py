@@ -36,7 +36,7 @@ BLIND_INDEX_KEY = parse_single_key(
 )
 
 if DEMO:
-    (BASE_DIR / "var").mkdir(exist_ok=True)
+    (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
 
 DATABASES = {
     "default": parse_database_url(

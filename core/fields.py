@@ -24,6 +24,17 @@ class Sealed(str):
     __slots__ = ()
 
 
+class Revealed(str):
+    """Plaintext read from an encrypted field, remembering the ciphertext it came from.
+
+    Writing it back (``bulk_update``, a history copy of the same row) reuses that ciphertext,
+    so no code path ever needs to write plaintext to the database.
+    """
+
+    sealed: Sealed
+    origin: tuple[str, str]
+
+
 class EncryptedAttribute(DeferredAttribute):
     """Decrypt on read, encrypt on write, and keep the plaintext only in the instance."""
 
@@ -32,33 +43,41 @@ class EncryptedAttribute(DeferredAttribute):
     def __get__(self, instance: Any, cls: Any = None) -> Any:
         if instance is None:
             return self
-        value = super().__get__(instance, cls)  # loads a deferred column
-        attname = self.field.attname
-        data = instance.__dict__
-        if value is None:
+        sealed = super().__get__(instance, cls)  # loads a deferred column
+        if sealed is None:
             return ""
-        cache: dict[str, str] = data.setdefault(_CACHE, {})
-        if attname not in cache:
-            cache[attname] = self.field.decrypt_for(instance, value)
-        return cache[attname]
+        cache: dict[str, Revealed] = instance.__dict__.setdefault(_CACHE, {})
+        cached = cache.get(self.field.attname)
+        if cached is not None and cached.sealed is sealed:
+            return cached
+        return self._remember(instance, self.field.decrypt_for(instance, sealed), sealed)
 
     def __set__(self, instance: Any, value: Any) -> None:
-        attname = self.field.attname
         data = instance.__dict__
-        cache: dict[str, str] = data.setdefault(_CACHE, {})
+        attname = self.field.attname
         if value is None or value == "":
             data[attname] = None
-            cache.pop(attname, None)
         elif isinstance(value, Sealed):
             data[attname] = value
-            cache.pop(attname, None)
+        elif isinstance(value, Revealed) and value.origin == self.field.origin(instance):
+            data[attname] = value.sealed
+            data.setdefault(_CACHE, {})[attname] = value
         elif isinstance(value, str):
-            if cache.get(attname) == value and data.get(attname) is not None:
+            cached = data.get(_CACHE, {}).get(attname)
+            if cached is not None and cached == value and cached.sealed is data.get(attname):
                 return  # unchanged: keep the ciphertext rather than re-encrypt
-            cache[attname] = value
-            data[attname] = self.field.encrypt_for(instance, value)
+            sealed = self.field.encrypt_for(instance, value)
+            data[attname] = sealed
+            self._remember(instance, value, sealed)
         else:
             raise TypeError(f"{self.field.label} takes text, not {type(value).__name__}")
+
+    def _remember(self, instance: Any, plaintext: str, sealed: Sealed) -> Revealed:
+        revealed = Revealed(plaintext)
+        revealed.sealed = sealed
+        revealed.origin = self.field.origin(instance)
+        instance.__dict__.setdefault(_CACHE, {})[self.field.attname] = revealed
+        return revealed
 
 
 class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
@@ -89,6 +108,9 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
             raise ValueError(f"{self.label}: the row needs its UUID before a value is encrypted")
         return str(value)
 
+    def origin(self, instance: models.Model) -> tuple[str, str]:
+        return (self.label, self.row_id(instance))
+
     def encrypt_for(self, instance: models.Model, plaintext: str) -> Sealed:
         return Sealed(crypto.encrypt(plaintext, label=self.label, row_id=self.row_id(instance)))
 
@@ -110,6 +132,8 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
             return None
         if isinstance(value, Sealed):
             return str(value)
+        if isinstance(value, Revealed):
+            return str(value.sealed)
         raise TypeError(
             f"{self.label} is encrypted: it cannot be compared with or written as plaintext "
             "(search through its blind index)."

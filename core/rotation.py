@@ -87,7 +87,7 @@ def rotate(
                     sealed = row.__dict__[field.attname]
                     if sealed is not None and crypto.key_id_of(sealed) != kid:
                         plain = field.decrypt_for(row, sealed)
-                        row.__dict__[field.attname] = field.encrypt_for(row, plain)
+                        setattr(row, field.attname, field.encrypt_for(row, plain))
             with transaction.atomic():
                 model._default_manager.bulk_update(rows, [f.attname for f in fields])
             done += len(rows)

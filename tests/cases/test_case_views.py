@@ -1,0 +1,73 @@
+"""Open and edit cases: organisation choices come from the entry point."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from cases.models import Case, Person
+from tests.conftest import World
+
+
+def _case_form(world: World, **overrides: str) -> dict[str, str]:
+    data = {
+        "category": "post_rehab",
+        "managed_record": "on",
+        "status": "open",
+        "opened_on": "2026-10-01",
+        "closed_on": "",
+        "organisation": str(world.orgs["clinic_a"].pk),
+        "assigned_to": str(world.users["lan"].pk),
+        "notes": "Theo dõi sau cai",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_open_a_case(world: World, lan_person: Person) -> None:
+    response = world.client("lan").post(
+        reverse("cases:case_create", args=[lan_person.pk]), _case_form(world)
+    )
+    assert response.status_code == 302
+    case = Case.objects.get(category="post_rehab")
+    assert case.notes == "Theo dõi sau cai"
+    assert case.history.get().history_user == world.users["lan"]
+    page = world.client("lan").get(response["Location"]).content.decode()
+    assert "Theo dõi sau cai" in page
+
+
+def test_cannot_open_a_case_for_another_organisation(world: World, lan_person: Person) -> None:
+    data = _case_form(world, organisation=str(world.orgs["clinic_b"].pk))
+    response = world.client("lan").post(reverse("cases:case_create", args=[lan_person.pk]), data)
+    assert response.status_code == 200
+    assert "organisation" in response.context["form"].errors
+    assert not Case.objects.filter(category="post_rehab").exists()
+
+
+def test_staff_of_other_organisations_are_not_assignable(world: World, lan_person: Person) -> None:
+    data = _case_form(world, assigned_to=str(world.users["tuan"].pk))
+    response = world.client("lan").post(reverse("cases:case_create", args=[lan_person.pk]), data)
+    assert "assigned_to" in response.context["form"].errors
+
+
+def test_closing_needs_a_date_after_opening(world: World, lan_person: Person) -> None:
+    case = lan_person.cases.get()
+    url = reverse("cases:case_edit", args=[case.pk])
+    client = world.client("lan")
+    bad = client.post(url, _case_form(world, status="closed", closed_on="2025-01-01"))
+    assert bad.status_code == 200
+    assert "closed_on" in bad.context["form"].errors
+    assert 'value="Theo dõi sau cai"' in bad.content.decode() or "Theo dõi sau cai" in (
+        bad.content.decode()
+    )
+    good = client.post(url, _case_form(world, status="closed", closed_on="2026-11-01"))
+    assert good.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "closed" and str(case.closed_on) == "2026-11-01"
+
+
+def test_case_list_shows_only_visible_cases(
+    world: World, lan_person: Person, tuan_person: Person
+) -> None:
+    page = world.client("lan").get(reverse("cases:case_list")).content.decode()
+    assert "Trần Thị Bình" in page
+    assert "Lê Văn Cường" not in page
