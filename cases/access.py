@@ -79,7 +79,9 @@ def visible_people(user: AnyUser, perm: Perm = "view") -> QuerySet[Person]:
     if profile.role == Role.CASEWORKER:
         return Person.objects.filter(registered_here | with_visible_case)
     if profile.role == Role.COMMUNE_OFFICER:
-        return Person.objects.filter(registered_here | scope.subtree_q("residence_commune__"))
+        return Person.objects.filter(
+            registered_here | scope.subtree_q("residence_commune__") | with_visible_case
+        )
     return Person.objects.filter(scope.subtree_q("residence_commune__") | with_visible_case)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from . import access
+from . import access, selectors
 from .models import Case, Person
 
 PERSON_FIELDS = (
@@ -27,6 +28,20 @@ def _assign(instance: Person | Case, names: tuple[str, ...], data: dict[str, Any
             setattr(instance, name, data[name])
 
 
+def _refuse_duplicate_citizen_id(person: Person) -> None:
+    if person.citizen_id and selectors.citizen_id_holder(
+        number=person.citizen_id, exclude=person
+    ):
+        raise ValidationError(
+            {
+                "citizen_id": _(
+                    "A person with this citizen ID number is already registered. "
+                    "Search for them instead of registering them again."
+                )
+            }
+        )
+
+
 def person_register(*, actor: AbstractBaseUser, data: dict[str, Any]) -> Person:
     """Register a new person on behalf of the actor's organisation."""
     profile = access.profile_of(actor)
@@ -35,6 +50,7 @@ def person_register(*, actor: AbstractBaseUser, data: dict[str, Any]) -> Person:
     person = Person(registered_by=profile.organisation)
     _assign(person, PERSON_FIELDS, data)
     person.full_clean()
+    _refuse_duplicate_citizen_id(person)
     person._history_user = actor  # type: ignore[attr-defined]
     with transaction.atomic():
         person.save()
@@ -46,6 +62,7 @@ def person_update(*, actor: AbstractBaseUser, person: Person, data: dict[str, An
     person = access.get_person_for_user(actor, person.pk, "change")
     _assign(person, PERSON_FIELDS, data)
     person.full_clean()
+    _refuse_duplicate_citizen_id(person)
     person._history_user = actor  # type: ignore[attr-defined]
     with transaction.atomic():
         person.save()

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import normalize
 
-from . import access, selectors
+from . import access
 from .choices import UnitLevel
 from .citizen_id import validate_citizen_id
 from .models import AdministrativeUnit, Case, Organisation, Person
@@ -104,12 +104,6 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
                 self.add_error("citizen_id", error)
             else:
                 data["citizen_id"] = number
-                if selectors.citizen_id_holder(number=number, exclude=self.instance) is not None:
-                    self.add_error(
-                        "citizen_id",
-                        _("A person with this citizen ID number is already registered. "
-                          "Search for them instead of registering them again."),
-                    )
         birth_date: datetime.date | None = data.get("birth_date")
         if birth_date and year and birth_date.year != year:
             self.add_error("birth_date", _("The date of birth does not match the year of birth."))

@@ -21,9 +21,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("cases:person_search")
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def person_search(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
+    # POST, so searched identifiers never land in URLs, proxy logs or browser history.
+    form = SearchForm(request.POST or None)
     results = None
     if form.is_valid():
         results = selectors.person_search(

@@ -79,17 +79,18 @@ def rotate(
             batch = _candidates(model, fields, kid).order_by("pk")
             if last_pk is not None:
                 batch = batch.filter(pk__gt=last_pk)
-            rows = list(batch[:batch_size])
+            with transaction.atomic():
+                # Lock the batch so an edit made meanwhile is neither lost nor overwritten.
+                rows = list(batch.select_for_update()[:batch_size])
+                for row in rows:
+                    for field in fields:
+                        sealed = row.__dict__[field.attname]
+                        if sealed is not None and crypto.key_id_of(sealed) != kid:
+                            plain = field.decrypt_for(row, sealed)
+                            setattr(row, field.attname, field.encrypt_for(row, plain))
+                model._default_manager.bulk_update(rows, [f.attname for f in fields])
             if not rows:
                 break
-            for row in rows:
-                for field in fields:
-                    sealed = row.__dict__[field.attname]
-                    if sealed is not None and crypto.key_id_of(sealed) != kid:
-                        plain = field.decrypt_for(row, sealed)
-                        setattr(row, field.attname, field.encrypt_for(row, plain))
-            with transaction.atomic():
-                model._default_manager.bulk_update(rows, [f.attname for f in fields])
             done += len(rows)
             changed += len(rows)
             last_pk = rows[-1].pk
