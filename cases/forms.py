@@ -54,7 +54,7 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
             "full_name": forms.TextInput(attrs={"autocomplete": "off"}),
             "aliases": forms.TextInput(attrs={"autocomplete": "off"}),
             "citizen_id": forms.TextInput(
-                attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 14}
+                attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20}
             ),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
             "address": forms.Textarea(attrs={"rows": 2}),
