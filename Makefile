@@ -34,7 +34,7 @@ test:
 lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy .
+	HOA_NHAP_DEMO=1 .venv/bin/mypy .
 	HOA_NHAP_DEMO=1 $(VENV_PY) manage.py makemigrations --check --dry-run
 
 messages:

@@ -11,7 +11,7 @@ import logging
 from typing import Literal
 from uuid import UUID
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -19,7 +19,7 @@ from .choices import Role
 from .models import Case, Organisation, Person, StaffProfile
 
 Perm = Literal["view", "change", "add"]
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 logger = logging.getLogger("hoa_nhap.access")
 
@@ -31,10 +31,10 @@ WRITE_ROLES = {Role.CASEWORKER, Role.COMMUNE_OFFICER}
 
 def profile_of(user: AnyUser) -> StaffProfile | None:
     """Return the active user's staff profile, or None for anyone without one."""
-    if not user.is_authenticated or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return None
     try:
-        return user.staff  # type: ignore[union-attr]
+        return user.staff
     except StaffProfile.DoesNotExist:
         return None
 

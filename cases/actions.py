@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -29,9 +28,7 @@ def _assign(instance: Person | Case, names: tuple[str, ...], data: dict[str, Any
 
 
 def _refuse_duplicate_citizen_id(person: Person) -> None:
-    if person.citizen_id and selectors.citizen_id_holder(
-        number=person.citizen_id, exclude=person
-    ):
+    if person.citizen_id and selectors.citizen_id_holder(number=person.citizen_id, exclude=person):
         raise ValidationError(
             {
                 "citizen_id": _(
@@ -42,7 +39,7 @@ def _refuse_duplicate_citizen_id(person: Person) -> None:
         )
 
 
-def person_register(*, actor: AbstractBaseUser, data: dict[str, Any]) -> Person:
+def person_register(*, actor: access.AnyUser, data: dict[str, Any]) -> Person:
     """Register a new person on behalf of the actor's organisation."""
     profile = access.profile_of(actor)
     if profile is None or not access.can_register_people(actor):
@@ -57,7 +54,7 @@ def person_register(*, actor: AbstractBaseUser, data: dict[str, Any]) -> Person:
     return person
 
 
-def person_update(*, actor: AbstractBaseUser, person: Person, data: dict[str, Any]) -> Person:
+def person_update(*, actor: access.AnyUser, person: Person, data: dict[str, Any]) -> Person:
     """Change a person's record; the actor must hold change permission on them."""
     person = access.get_person_for_user(actor, person.pk, "change")
     _assign(person, PERSON_FIELDS, data)
@@ -69,14 +66,12 @@ def person_update(*, actor: AbstractBaseUser, person: Person, data: dict[str, An
     return person
 
 
-def _check_case_organisation(actor: AbstractBaseUser, case: Case) -> None:
+def _check_case_organisation(actor: access.AnyUser, case: Case) -> None:
     if not access.case_organisations(actor).filter(pk=case.organisation_id).exists():
         raise PermissionDenied
 
 
-def case_open(
-    *, actor: AbstractBaseUser, person: Person, data: dict[str, Any]
-) -> Case:
+def case_open(*, actor: access.AnyUser, person: Person, data: dict[str, Any]) -> Case:
     """Open a case for a person the actor may change, held by the actor's organisation."""
     person = access.get_person_for_user(actor, person.pk, "change")
     case = Case(person=person)
@@ -89,7 +84,7 @@ def case_open(
     return case
 
 
-def case_update(*, actor: AbstractBaseUser, case: Case, data: dict[str, Any]) -> Case:
+def case_update(*, actor: access.AnyUser, case: Case, data: dict[str, Any]) -> Case:
     """Change a case the actor may change."""
     case = access.get_case_for_user(actor, case.pk, "change")
     held_by = case.organisation_id

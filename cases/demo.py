@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from .choices import CaseStatus, ClientCategory, Role, Sex
@@ -49,7 +49,20 @@ USERS = [
     DemoUser("quan", Role.ADMINISTRATOR, "social", "99"),
 ]
 
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Lò", "Giàng", "Sùng"]
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Vũ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Lò",
+    "Giàng",
+    "Sùng",
+]
 MIDDLE = {"M": ["Văn", "Đức", "Minh", "Quang", "A"], "F": ["Thị", "Thu", "Ngọc", "Mai", "Thị Kim"]}
 GIVEN = {
     "M": ["Mẫu", "Thử", "An", "Bình", "Cường", "Dũng", "Hải", "Khoa", "Long", "Nam", "Phúc", "Sơn"],
@@ -85,7 +98,6 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> bool:
             key: Organisation.objects.create(name=name, type=types[kind], unit=units[unit])
             for key, name, kind, unit in ORGANISATIONS
         }
-        User = get_user_model()
         for demo in USERS:
             user = User.objects.create_user(demo.username, password=DEMO_PASSWORD)
             StaffProfile.objects.create(
@@ -93,7 +105,7 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> bool:
                 scope_unit=units[demo.scope],
             )  # fmt: skip
         communes = [u for u in units.values() if u.level == "commune"]
-        staff_by_org: dict[str, list[object]] = {}
+        staff_by_org: dict[str, list[User]] = {}
         for demo in USERS:
             staff_by_org.setdefault(demo.organisation, []).append(
                 User.objects.get(username=demo.username)
@@ -128,12 +140,11 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> bool:
                 managed_record=category == ClientCategory.ADDICTION or rng.random() < 0.3,
                 status=CaseStatus.CLOSED if closed else CaseStatus.OPEN,
                 opened_on=opened,
-                closed_on=opened + datetime.timedelta(days=rng.randrange(1, 30)) if closed else None,
+                closed_on=opened + datetime.timedelta(days=rng.randrange(1, 30))
+                if closed
+                else None,
                 organisation=orgs[org_key],
-                assigned_to=rng.choice(staff_by_org.get(org_key, [None])),
+                assigned_to=rng.choice(staff_by_org[org_key]) if org_key in staff_by_org else None,
                 notes="Ghi chú demo: theo dõi định kỳ." if rng.random() < 0.5 else "",
             )
     return True
-
-
-

@@ -60,6 +60,17 @@ class AdministrativeUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        old_path = self.path
+        self.path = (self.parent.path if self.parent else "/") + f"{self.code}/"
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                # Moved: rewrite the prefix of every unit below, in one statement.
+                AdministrativeUnit.objects.filter(path__startswith=old_path).exclude(
+                    pk=self.pk
+                ).update(path=Concat(Value(self.path), Substr("path", len(old_path) + 1)))
+
     def clean(self) -> None:
         parent_level = self.parent.level if self.parent else None
         if parent_level not in ALLOWED_PARENT[UnitLevel(self.level)] and not (
@@ -71,17 +82,6 @@ class AdministrativeUnit(models.Model):
                     % {"level": UnitLevel(self.level).label}
                 }
             )
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        old_path = self.path
-        self.path = (self.parent.path if self.parent else "/") + f"{self.code}/"
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            if old_path and old_path != self.path:
-                # Moved: rewrite the prefix of every unit below, in one statement.
-                AdministrativeUnit.objects.filter(path__startswith=old_path).exclude(
-                    pk=self.pk
-                ).update(path=Concat(Value(self.path), Substr("path", len(old_path) + 1)))
 
     def subtree_q(self, prefix: str = "") -> Q:
         """Return a filter matching this unit and every unit below it, via ``prefix``."""
@@ -107,9 +107,7 @@ class OrganisationType(models.Model):
 class Organisation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=255)
-    type = models.ForeignKey(
-        OrganisationType, on_delete=models.PROTECT, verbose_name=_("type")
-    )
+    type = models.ForeignKey(OrganisationType, on_delete=models.PROTECT, verbose_name=_("type"))
     unit = models.ForeignKey(
         AdministrativeUnit, on_delete=models.PROTECT, verbose_name=_("administrative unit")
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 from django.db.models import QuerySet
 
 from core import normalize
+from core.fields import BlindIndexField
 
 from . import access
 from .models import Case, Person
@@ -16,8 +17,8 @@ SEARCH_LIMIT = 50
 
 
 def _index(field_name: str, *values: object) -> int | None:
-    field = Person._meta.get_field(field_name)
-    return field.compute(*values)  # type: ignore[attr-defined,no-any-return]
+    field = cast(BlindIndexField, Person._meta.get_field(field_name))
+    return field.compute(*values)
 
 
 def person_search(

@@ -36,9 +36,11 @@ def units_load_csv(handle: TextIO) -> int:
         if row["level"] not in LEVEL_ORDER:
             errors.append(f"line {line}: level must be province, district or commune")
         parent = row["parent_code"]
-        if parent and parent not in codes and not AdministrativeUnit.objects.filter(
-            code=parent
-        ).exists():
+        if (
+            parent
+            and parent not in codes
+            and not AdministrativeUnit.objects.filter(code=parent).exists()
+        ):
             errors.append(f"line {line}: parent {parent!r} is neither in the file nor loaded")
     if errors:
         raise ValidationError(errors)

@@ -152,7 +152,9 @@ def decrypt(ciphertext: str, *, label: str, row_id: str) -> str:
     kid, blob = _split(ciphertext)
     key = _derive(key_ring().master(kid), b"hoa-nhap field " + label.encode())
     try:
-        plain = AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(label, row_id, kid))
+        plain = AESGCM(key).decrypt(
+            blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(label, row_id, kid)
+        )
     except InvalidTag:
         raise DecryptionError(
             f"ciphertext does not authenticate for {label} of row {row_id}"

@@ -90,8 +90,10 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
 
-    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
-        super().contribute_to_class(cls, name, **kwargs)
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, private_only: bool = False
+    ) -> None:
+        super().contribute_to_class(cls, name, private_only)
         # The history copy of this field must keep the label and row key of the original
         # model, so the label is fixed the first time only (copies share the attribute).
         if not hasattr(self, "label_origin"):

@@ -44,7 +44,8 @@ def _candidates(
     model: type[models.Model], fields: list[EncryptedTextField], kid: str
 ) -> models.QuerySet[models.Model]:
     annotations = {f"_kid_{f.attname}": Cast(f.attname, TextField()) for f in fields}
-    return model._default_manager.annotate(**annotations).filter(_stale(model, fields, kid))
+    rows: models.QuerySet[models.Model] = model._default_manager.annotate(**annotations)
+    return rows.filter(_stale(model, fields, kid))
 
 
 def count_by_key() -> dict[str, dict[str, int]]:
@@ -53,18 +54,18 @@ def count_by_key() -> dict[str, dict[str, int]]:
     for model, fields in encrypted_models():
         counts: dict[str, int] = {}
         for field in fields:
-            for value in model._default_manager.exclude(
-                **{f"{field.attname}__isnull": True}
-            ).values_list(Cast(field.attname, TextField()), flat=True).iterator():
+            for value in (
+                model._default_manager.exclude(**{f"{field.attname}__isnull": True})
+                .values_list(Cast(field.attname, TextField()), flat=True)
+                .iterator()
+            ):
                 kid = crypto.key_id_of(value)
                 counts[kid] = counts.get(kid, 0) + 1
         report[model._meta.label] = counts
     return report
 
 
-def rotate(
-    *, batch_size: int = 500, on_progress: Callable[[Progress], None] | None = None
-) -> int:
+def rotate(*, batch_size: int = 500, on_progress: Callable[[Progress], None] | None = None) -> int:
     """Re-encrypt stale values in batches, one transaction each; return how many rows changed.
 
     Safe to interrupt and run again: rows already under the current key are not touched.

@@ -19,9 +19,7 @@ from django.test import Client
 
 from cases.choices import Role, UnitLevel
 from cases.models import AdministrativeUnit, Organisation, OrganisationType, Person, StaffProfile
-from tests.factories import CaseFactory, PersonFactory, UserFactory
-
-PASSWORD = "correct-horse-battery-9"
+from tests.factories import make_case, make_person, make_user
 
 
 @dataclass
@@ -36,7 +34,9 @@ class World:
         return client
 
 
-def _unit(code: str, name: str, level: str, parent: AdministrativeUnit | None) -> AdministrativeUnit:
+def _unit(
+    code: str, name: str, level: str, parent: AdministrativeUnit | None
+) -> AdministrativeUnit:
     return AdministrativeUnit.objects.create(code=code, name=name, level=level, parent=parent)
 
 
@@ -79,8 +79,7 @@ def world(db: Any) -> World:
     ]
     users = {}
     for name, role, org, scope in staff:
-        user = UserFactory(username=name)
-        user.save()
+        user = make_user(name)
         StaffProfile.objects.create(
             user=user, organisation=orgs[org], role=role, scope_unit=units[scope]
         )
@@ -91,24 +90,24 @@ def world(db: Any) -> World:
 @pytest.fixture
 def lan_person(world: World) -> Person:
     """A person living in commune 98101, registered and treated by clinic A."""
-    person = PersonFactory(
+    person = make_person(
         full_name="Trần Thị Bình", sex="F", birth_year=1991, citizen_id="010191000123",
         phone="0987654321", residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
     )  # fmt: skip
-    CaseFactory(person=person, organisation=world.orgs["clinic_a"], assigned_to=world.users["lan"])
+    make_case(person=person, organisation=world.orgs["clinic_a"], assigned_to=world.users["lan"])
     return person
 
 
 @pytest.fixture
 def tuan_person(world: World) -> Person:
     """A person living in commune 98201, registered and treated by clinic B."""
-    person = PersonFactory(
+    person = make_person(
         full_name="Lê Văn Cường", sex="M", birth_year=1985, citizen_id="014085000456",
         phone="0911222333", residence_commune=world.units["c3"],
         registered_by=world.orgs["clinic_b"],
     )  # fmt: skip
-    CaseFactory(person=person, organisation=world.orgs["clinic_b"])
+    make_case(person=person, organisation=world.orgs["clinic_b"])
     return person
 
 

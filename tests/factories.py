@@ -1,52 +1,51 @@
-"""Factories for test data; encrypted fields are set as plaintext and encrypted on assignment."""
+"""Typed builders for test data; encrypted fields are given as plaintext and encrypted on save."""
 
 from __future__ import annotations
 
 import datetime
+import itertools
+from typing import Any
 
-import factory
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from cases.choices import CaseStatus, ClientCategory, Sex
-from cases.models import Case, Organisation, OrganisationType, Person
+from cases.models import Case, Person
+
+PASSWORD = "correct-horse-battery-9"
+_serial = itertools.count(1)
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Organisation
-
-    name = factory.Sequence(lambda n: f"Tổ chức thử {n}")
-    type = factory.LazyFunction(lambda: OrganisationType.objects.get(code="methadone-clinic"))
+def make_user(username: str, **fields: Any) -> User:
+    return User.objects.create_user(username, password=PASSWORD, **fields)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        skip_postgeneration_save = True
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery-9")
-
-
-class PersonFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Person
-
-    full_name = "Nguyễn Văn Thử"
-    sex = Sex.MALE
-    birth_year = 1990
-    citizen_id = factory.Sequence(lambda n: f"0100{90:02d}{n:06d}")
-    phone = factory.Sequence(lambda n: f"0912{n:06d}")
-    address = "Thôn Thử, xã Thử"
+def make_person(**fields: Any) -> Person:
+    """Save a person; residence_commune and registered_by must be given."""
+    n = next(_serial)
+    values: dict[str, Any] = {
+        "full_name": "Nguyễn Văn Thử",
+        "sex": Sex.MALE,
+        "birth_year": 1990,
+        "citizen_id": f"010090{n:06d}",
+        "phone": f"0912{n:06d}",
+        "address": "Thôn Thử, xã Thử",
+    }
+    values.update(fields)
+    person = Person(**values)
+    person.save()
+    return person
 
 
-class CaseFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Case
-
-    person = factory.SubFactory(PersonFactory)
-    category = ClientCategory.ADDICTION
-    managed_record = True
-    status = CaseStatus.OPEN
-    opened_on = datetime.date(2026, 1, 15)
-    notes = "Ghi chú thử"
+def make_case(**fields: Any) -> Case:
+    """Save a case; person and organisation must be given."""
+    values: dict[str, Any] = {
+        "category": ClientCategory.ADDICTION,
+        "managed_record": True,
+        "status": CaseStatus.OPEN,
+        "opened_on": datetime.date(2026, 1, 15),
+        "notes": "Ghi chú thử",
+    }
+    values.update(fields)
+    case = Case(**values)
+    case.save()
+    return case

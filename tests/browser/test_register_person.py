@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cases.models import Person
-from tests.conftest import PASSWORD, World
+from tests.conftest import World
+from tests.factories import PASSWORD
 
 pytestmark = [
     pytest.mark.browser,

@@ -8,7 +8,7 @@ from django.db import connection
 from cases.models import Person
 from core.normalize import fold_text
 from tests.conftest import World
-from tests.factories import CaseFactory, PersonFactory
+from tests.factories import make_case, make_person
 
 NAME = "Hoàng Thị Mỹ Duyên"
 CITIZEN_ID = "010195004321"
@@ -28,11 +28,11 @@ def _all_text(table: str) -> str:
 )
 def test_raw_sql_read_holds_no_plaintext(world: World, table: str) -> None:
     """ASVS 14.2.4: identifying fields are unreadable at rest, history included."""
-    person = PersonFactory(
+    person = make_person(
         full_name=NAME, citizen_id=CITIZEN_ID, phone=PHONE, address=ADDRESS, sex="F",
         birth_year=1995, residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"],
     )  # fmt: skip
-    case = CaseFactory(person=person, organisation=world.orgs["clinic_a"], notes=NOTE)
+    case = make_case(person=person, organisation=world.orgs["clinic_a"], notes=NOTE)
     # Edit both, so history holds more than one version.
     person.phone = "0978000111"
     person.save()
@@ -47,7 +47,7 @@ def test_raw_sql_read_holds_no_plaintext(world: World, table: str) -> None:
 
 
 def test_history_decrypts_for_the_application(world: World) -> None:
-    person = PersonFactory(
+    person = make_person(
         full_name=NAME, residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"]
     )
     person.full_name = "Hoàng Thị Duyên"

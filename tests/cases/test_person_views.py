@@ -118,6 +118,7 @@ def test_commune_choices_are_limited_to_the_users_province(world: World) -> None
     choices = response.context["form"].fields["residence_commune"].queryset
     assert world.units["c1"] in choices and far not in choices
     data = _form(world, residence_commune=str(far.pk))
-    assert "residence_commune" in world.client("lan").post(
-        reverse("cases:person_create"), data
-    ).context["form"].errors
+    assert (
+        "residence_commune"
+        in world.client("lan").post(reverse("cases:person_create"), data).context["form"].errors
+    )

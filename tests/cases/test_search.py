@@ -8,12 +8,12 @@ from django.urls import reverse
 from cases import selectors
 from cases.models import Person
 from tests.conftest import World
-from tests.factories import PersonFactory
+from tests.factories import make_person
 
 
 @pytest.fixture
 def binh(world: World) -> Person:
-    return PersonFactory(
+    return make_person(
         full_name="Trần Thị Bình", sex="F", birth_year=1991, citizen_id="010191000123",
         phone="0987654321", residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
@@ -68,9 +68,9 @@ def test_colliding_blind_index_is_filtered_after_decryption(world: World, binh: 
     while True:  # ~65,536 tries on average: find another name with the same index
         n += 1
         name = f"Người Va Chạm {n}"
-        if field.compute(name) == target:  # type: ignore[attr-defined]
+        if field.compute(name) == target:
             break
-    stranger = PersonFactory(
+    stranger = make_person(
         full_name=name, citizen_id="", residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
     )  # fmt: skip

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from cases.models import AdministrativeUnit, Person
 from cases.units import units_load_csv
 from tests.conftest import World
-from tests.factories import PersonFactory
+from tests.factories import make_person
 
 CSV = """code,name,level,parent_code
 50,Tỉnh CSV,province,
@@ -50,7 +50,7 @@ def test_commune_cannot_be_a_root_nor_sit_under_a_commune(db: None) -> None:
 
 def test_subtree_scoping_is_one_query(world: World) -> None:
     for unit in ("c1", "c2", "c3", "c4"):
-        PersonFactory(
+        make_person(
             citizen_id="", residence_commune=world.units[unit], registered_by=world.orgs["social"]
         )
     district = world.units["d1"]
@@ -63,9 +63,7 @@ def test_subtree_scoping_is_one_query(world: World) -> None:
 
 def test_prefix_index_exists_on_postgresql(world: World) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'unit_path_prefix'"
-        )
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'unit_path_prefix'")
         (definition,) = cursor.fetchone()
     assert "varchar_pattern_ops" in definition
 

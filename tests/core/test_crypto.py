@@ -11,7 +11,7 @@ from cases.models import Person
 from core import crypto
 from core.crypto import DecryptionError
 from tests.conftest import World
-from tests.factories import PersonFactory
+from tests.factories import make_person
 
 
 def test_round_trip_and_randomised_nonce() -> None:
@@ -61,11 +61,11 @@ def test_tampered_ciphertext_fails_closed(mangle: str) -> None:
 
 def test_ciphertext_swapped_between_rows_fails_loudly(world: World) -> None:
     """ASVS 11.3.3: a value copied into another record by SQL does not decrypt there."""
-    alice = PersonFactory(
+    alice = make_person(
         full_name="Phạm Thị Hoa", residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
     )  # fmt: skip
-    bob = PersonFactory(
+    bob = make_person(
         full_name="Đỗ Văn Nam", residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
     )  # fmt: skip
@@ -83,7 +83,7 @@ def test_ciphertext_swapped_between_rows_fails_loudly(world: World) -> None:
 
 
 def test_ciphertext_swapped_between_fields_fails_loudly(world: World) -> None:
-    person = PersonFactory(
+    person = make_person(
         full_name="Vũ Thị Lan", phone="0900000001", residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
     )  # fmt: skip

@@ -11,7 +11,7 @@ from django.test import override_settings
 from cases.models import Case, Person
 from core import crypto, rotation
 from tests.conftest import World
-from tests.factories import CaseFactory, PersonFactory
+from tests.factories import make_case, make_person
 
 OLD = "demo1:yUdNYrEX7GbfHDXwSucoWxMcYO0Ro1dFfHP1T8KvP7A"
 NEW = "k2026:HiayEgUtYGWiMrEIJbQiyf569zLOrxh-ClK_xPRJNoA"
@@ -24,11 +24,11 @@ def _ring(value: str) -> crypto.KeyRing:
 def _make_people(world: World, count: int) -> list[Person]:
     people = []
     for n in range(count):
-        person = PersonFactory(
+        person = make_person(
             full_name=f"Người Thử {n}", residence_commune=world.units["c1"],
             registered_by=world.orgs["clinic_a"],
         )  # fmt: skip
-        CaseFactory(person=person, organisation=world.orgs["clinic_a"], notes=f"ghi chú {n}")
+        make_case(person=person, organisation=world.orgs["clinic_a"], notes=f"ghi chú {n}")
         person.address = f"Địa chỉ mới {n}"
         person.save()
         people.append(person)

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "Demo data created." if created else "Demo data already present; nothing changed."
         )
-        self.stdout.write("\nDemo accounts (password for all: %s)" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo accounts (password for all: {demo.DEMO_PASSWORD})")
         for user in demo.USERS:
             self.stdout.write(f"  {user.username:<6} {user.role:<16} scope {user.scope}")
         self.stdout.write("\nOpen http://127.0.0.1:8000/ and log in.")
