@@ -1,0 +1,1 @@
+"""Benchmarks: run with ``make bench`` (a throwaway PostgreSQL); see bench/__main__.py."""

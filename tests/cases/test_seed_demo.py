@@ -1,0 +1,35 @@
+"""The demo province that ``make run`` loads: built once, accounts printed."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+
+from cases import access
+from cases.models import AdministrativeUnit
+
+
+def test_seed_demo_builds_once_and_prints_accounts(db: None) -> None:
+    out = io.StringIO()
+    call_command("seed_demo", "--people", "30", stdout=out)
+    assert "Demo data created." in out.getvalue()
+    for username in ("lan", "tuan", "minh", "hoa", "an", "quan"):
+        assert f"  {username} " in out.getvalue()
+    assert "demo-Hoa-Nhap-2026" in out.getvalue()
+    assert AdministrativeUnit.objects.filter(path__startswith="/99/").count() == 11
+    lan = User.objects.get(username="lan")
+    assert lan.check_password("demo-Hoa-Nhap-2026")
+    assert 0 < access.visible_cases(lan).count() < 30
+    assert access.visible_people(User.objects.get(username="hoa")).count() == 30
+    again = io.StringIO()
+    call_command("seed_demo", stdout=again)
+    assert "already present" in again.getvalue()
+
+
+def test_seed_demo_refuses_outside_demo_mode(db: None, settings: object) -> None:
+    settings.DEMO = False  # type: ignore[attr-defined]
+    with pytest.raises(CommandError, match="HOA_NHAP_DEMO"):
+        call_command("seed_demo")
