@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,6 +28,18 @@ def _assign(instance: Person | Case, names: tuple[str, ...], data: dict[str, Any
             setattr(instance, name, data[name])
 
 
+def _validate_and_save[T: (Person, Case)](
+    actor: access.AnyUser, instance: T, *checks: Callable[[T], None]
+) -> None:
+    """Validate, run the extra checks, and save with the actor recorded in history."""
+    instance.full_clean()
+    for check in checks:
+        check(instance)
+    instance._history_user = actor  # type: ignore[attr-defined]
+    with transaction.atomic():
+        instance.save()
+
+
 def _refuse_duplicate_citizen_id(person: Person) -> None:
     if person.citizen_id and selectors.citizen_id_holder(number=person.citizen_id, exclude=person):
         raise ValidationError(
@@ -46,11 +59,7 @@ def person_register(*, actor: access.AnyUser, data: dict[str, Any]) -> Person:
         raise PermissionDenied
     person = Person(registered_by=profile.organisation)
     _assign(person, PERSON_FIELDS, data)
-    person.full_clean()
-    _refuse_duplicate_citizen_id(person)
-    person._history_user = actor  # type: ignore[attr-defined]
-    with transaction.atomic():
-        person.save()
+    _validate_and_save(actor, person, _refuse_duplicate_citizen_id)
     return person
 
 
@@ -58,11 +67,7 @@ def person_update(*, actor: access.AnyUser, person: Person, data: dict[str, Any]
     """Change a person's record; the actor must hold change permission on them."""
     person = access.get_person_for_user(actor, person.pk, "change")
     _assign(person, PERSON_FIELDS, data)
-    person.full_clean()
-    _refuse_duplicate_citizen_id(person)
-    person._history_user = actor  # type: ignore[attr-defined]
-    with transaction.atomic():
-        person.save()
+    _validate_and_save(actor, person, _refuse_duplicate_citizen_id)
     return person
 
 
@@ -77,10 +82,7 @@ def case_open(*, actor: access.AnyUser, person: Person, data: dict[str, Any]) ->
     case = Case(person=person)
     _assign(case, CASE_FIELDS, data)
     _check_case_organisation(actor, case)
-    case.full_clean()
-    case._history_user = actor  # type: ignore[attr-defined]
-    with transaction.atomic():
-        case.save()
+    _validate_and_save(actor, case)
     return case
 
 
@@ -91,8 +93,5 @@ def case_update(*, actor: access.AnyUser, case: Case, data: dict[str, Any]) -> C
     _assign(case, CASE_FIELDS, data)
     if case.organisation_id != held_by:
         _check_case_organisation(actor, case)
-    case.full_clean()
-    case._history_user = actor  # type: ignore[attr-defined]
-    with transaction.atomic():
-        case.save()
+    _validate_and_save(actor, case)
     return case

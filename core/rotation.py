@@ -29,7 +29,7 @@ def encrypted_models() -> Iterator[tuple[type[models.Model], list[EncryptedTextF
             yield model, fields
 
 
-def _stale(model: type[models.Model], fields: list[EncryptedTextField], kid: str) -> Q:
+def _stale(fields: list[EncryptedTextField], kid: str) -> Q:
     """Match rows where some field holds ciphertext made with another key than ``kid``."""
     prefix = f"{crypto.VERSION}${kid}$"
     condition = Q()
@@ -45,7 +45,7 @@ def _candidates(
 ) -> models.QuerySet[models.Model]:
     annotations = {f"_kid_{f.attname}": Cast(f.attname, TextField()) for f in fields}
     rows: models.QuerySet[models.Model] = model._default_manager.annotate(**annotations)
-    return rows.filter(_stale(model, fields, kid))
+    return rows.filter(_stale(fields, kid))
 
 
 def count_by_key() -> dict[str, dict[str, int]]:
