@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import Permission, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import actions as audit
+from audit.choices import Action
+
 from . import access, selectors
-from .models import Case, Person
+from .models import (
+    Case,
+    CaseUserObjectPermission,
+    EmergencyAccess,
+    Person,
+    PersonUserObjectPermission,
+)
 
 PERSON_FIELDS = (
     "full_name", "aliases", "citizen_id", "phone", "address", "family_contact", "birth_date",
@@ -29,15 +42,16 @@ def _assign(instance: Person | Case, names: tuple[str, ...], data: dict[str, Any
 
 
 def _validate_and_save[T: (Person, Case)](
-    actor: access.AnyUser, instance: T, *checks: Callable[[T], None]
+    actor: access.AnyUser, instance: T, action: Action, *checks: Callable[[T], None]
 ) -> None:
-    """Validate, run the extra checks, and save with the actor recorded in history."""
+    """Validate, run the extra checks, save with history and record the event, atomically."""
     instance.full_clean()
     for check in checks:
         check(instance)
     instance._history_user = actor  # type: ignore[attr-defined]
     with transaction.atomic():
         instance.save()
+        audit.record(actor=actor, action=action, obj=instance)
 
 
 def _refuse_duplicate_citizen_id(person: Person) -> None:
@@ -59,15 +73,15 @@ def person_register(*, actor: access.AnyUser, data: dict[str, Any]) -> Person:
         raise PermissionDenied
     person = Person(registered_by=profile.organisation)
     _assign(person, PERSON_FIELDS, data)
-    _validate_and_save(actor, person, _refuse_duplicate_citizen_id)
+    _validate_and_save(actor, person, Action.PERSON_CREATED, _refuse_duplicate_citizen_id)
     return person
 
 
 def person_update(*, actor: access.AnyUser, person: Person, data: dict[str, Any]) -> Person:
     """Change a person's record; the actor must hold change permission on them."""
-    person = access.get_person_for_user(actor, person.pk, "change")
+    person = access.get_person_for_user(actor, person.pk, "change", record_read=False)
     _assign(person, PERSON_FIELDS, data)
-    _validate_and_save(actor, person, _refuse_duplicate_citizen_id)
+    _validate_and_save(actor, person, Action.PERSON_CHANGED, _refuse_duplicate_citizen_id)
     return person
 
 
@@ -78,20 +92,83 @@ def _check_case_organisation(actor: access.AnyUser, case: Case) -> None:
 
 def case_open(*, actor: access.AnyUser, person: Person, data: dict[str, Any]) -> Case:
     """Open a case for a person the actor may change, held by the actor's organisation."""
-    person = access.get_person_for_user(actor, person.pk, "change")
+    person = access.get_person_for_user(actor, person.pk, "change", record_read=False)
     case = Case(person=person)
     _assign(case, CASE_FIELDS, data)
     _check_case_organisation(actor, case)
-    _validate_and_save(actor, case)
+    _validate_and_save(actor, case, Action.CASE_OPENED)
     return case
 
 
 def case_update(*, actor: access.AnyUser, case: Case, data: dict[str, Any]) -> Case:
     """Change a case the actor may change."""
-    case = access.get_case_for_user(actor, case.pk, "change")
+    case = access.get_case_for_user(actor, case.pk, "change", record_read=False)
     held_by = case.organisation_id
     _assign(case, CASE_FIELDS, data)
     if case.organisation_id != held_by:
         _check_case_organisation(actor, case)
-    _validate_and_save(actor, case)
+    _validate_and_save(actor, case, Action.CASE_CHANGED)
     return case
+
+
+MIN_REASON_LENGTH = 20
+
+
+def emergency_access_grant(
+    *, actor: access.AnyUser, person: Person, reason: str
+) -> EmergencyAccess:
+    """Open an out-of-scope person's record for a limited time, for a written reason."""
+    if not access.has_role(actor, *access.CASE_ROLES):
+        raise PermissionDenied
+    assert isinstance(actor, User)  # noqa: S101  (has_role needs a staff profile)
+    reason = reason.strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise ValidationError(
+            {"reason": _("Explain why you need this record (at least %(n)d characters).")
+             % {"n": MIN_REASON_LENGTH}}
+        )  # fmt: skip
+    now = timezone.now()
+    grant = EmergencyAccess(
+        user=actor, person=person, granted_at=now,
+        expires_at=now + timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
+    )  # fmt: skip
+    grant.reason = reason
+    view_person = Permission.objects.get(content_type__app_label="cases", codename="view_person")
+    view_case = Permission.objects.get(content_type__app_label="cases", codename="view_case")
+    with transaction.atomic():
+        grant.full_clean()
+        grant.save()
+        # A second emergency access to the same person renews the earlier (expired) grants.
+        renewal = {"expires_at": grant.expires_at, "emergency": grant}
+        PersonUserObjectPermission.objects.update_or_create(
+            user=actor, permission=view_person, content_object=person, defaults=renewal
+        )
+        for case in person.cases.all():
+            CaseUserObjectPermission.objects.update_or_create(
+                user=actor, permission=view_case, content_object=case, defaults=renewal
+            )
+        audit.record(
+            actor=actor, action=Action.EMERGENCY_ACCESS, obj=person, reason=reason,
+            detail={"emergency_access": str(grant.pk), "expires_at": grant.expires_at.isoformat()},
+        )  # fmt: skip
+    return grant
+
+
+def emergency_access_review(
+    *, actor: access.AnyUser, grant: EmergencyAccess, justified: bool, note: str = ""
+) -> EmergencyAccess:
+    """Mark an emergency access justified or not; the reviewer may not review themselves."""
+    grant = selectors.emergency_accesses_for_review(viewer=actor).get(pk=grant.pk)
+    if grant.user_id == actor.pk:
+        raise ValidationError(_("Someone else must review your own emergency access."))
+    grant.reviewed_by = actor  # type: ignore[assignment]
+    grant.reviewed_at = timezone.now()
+    grant.justified = justified
+    grant.review_note = note.strip()
+    with transaction.atomic():
+        grant.save(update_fields=["reviewed_by", "reviewed_at", "justified", "review_note"])
+        audit.record(
+            actor=actor, action=Action.EMERGENCY_REVIEWED, obj=grant, person_id=grant.person_id,
+            reason=note.strip(), detail={"justified": justified},
+        )  # fmt: skip
+    return grant

@@ -10,6 +10,9 @@ from pathlib import Path
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from accounts.actions import totp_device_create
+from accounts.models import TOTPDevice
+
 from .choices import CaseStatus, ClientCategory, Role, Sex
 from .citizen_id import century_sex_digit
 from .models import AdministrativeUnit, Case, Organisation, OrganisationType, Person, StaffProfile
@@ -104,6 +107,8 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> bool:
                 user=user, organisation=orgs[demo.organisation], role=demo.role,
                 scope_unit=units[demo.scope],
             )  # fmt: skip
+            # Enrolled already, so a tester can sign in with the printed secret.
+            totp_device_create(user=user, confirmed=True)
         communes = [u for u in units.values() if u.level == "commune"]
         staff_by_org: dict[str, list[User]] = {}
         for demo in USERS:
@@ -148,3 +153,9 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> bool:
                 notes="Ghi chú demo: theo dõi định kỳ." if rng.random() < 0.5 else "",
             )
     return True
+
+
+def totp_secret(username: str) -> str:
+    """Return a demo user's TOTP secret (base32), for printing."""
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    return device.secret if device is not None else "—"

@@ -132,11 +132,35 @@ class CaseForm(forms.ModelForm):  # type: ignore[type-arg]
             allowed |= Q(pk=self.instance.organisation_id)
         organisations = Organisation.objects.filter(allowed)
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
-        self.fields["assigned_to"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            is_active=True, staff__organisation__in=organisations
-        ).order_by("username")
+        self.fields["assigned_to"].queryset = access.assignable_staff(  # type: ignore[attr-defined]
+            organisations
+        )
         if not self.instance.pk:
             self.initial.setdefault("opened_on", timezone.localdate())
             first = organisations.first()
             if first is not None:
                 self.initial.setdefault("organisation", first.pk)
+
+
+class EmergencyAccessForm(forms.Form):
+    citizen_id = forms.CharField(
+        label=_("Citizen ID number"), max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )  # fmt: skip
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why you need this record now. Your reason is recorded and reviewed."),
+    )
+
+
+class EmergencyReviewForm(forms.Form):
+    justified = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("yes", _("Justified")), ("no", _("Not justified"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from core import normalize
@@ -132,6 +133,15 @@ class StaffProfile(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="staff", verbose_name=_("organisation")
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # Holding two roles (say, caseworker and auditor) is never an accident: it needs the flag.
+    second_role = models.CharField(
+        _("second role"), max_length=20, choices=Role.choices, blank=True
+    )
+    allow_second_role = models.BooleanField(
+        _("allow a second role"),
+        default=False,
+        help_text=_("Tick only when this person must hold two roles at once."),
+    )
     scope_unit = models.ForeignKey(
         AdministrativeUnit, on_delete=models.PROTECT, verbose_name=_("scope")
     )
@@ -139,9 +149,30 @@ class StaffProfile(models.Model):
     class Meta:
         verbose_name = _("staff profile")
         verbose_name_plural = _("staff profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(second_role="") | Q(allow_second_role=True),
+                name="staff_second_role_needs_flag",
+            ),
+            models.CheckConstraint(
+                condition=~Q(second_role=models.F("role")), name="staff_second_role_differs"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        if self.second_role and not self.allow_second_role:
+            raise ValidationError(
+                {"second_role": _("Tick “allow a second role” to give this person two roles.")}
+            )
+        if self.second_role and self.second_role == self.role:
+            raise ValidationError({"second_role": _("The second role must differ from the first.")})
+
+    @property
+    def roles(self) -> set[str]:
+        return {self.role, *([self.second_role] if self.second_role else [])}
 
 
 def _name_key(name: str) -> str:
@@ -280,3 +311,84 @@ class Case(models.Model):
             raise ValidationError({"closed_on": _("Give the date the case was closed.")})
         if self.status != CaseStatus.CLOSED and self.closed_on:
             raise ValidationError({"closed_on": _("Only a closed case has a closing date.")})
+
+
+# Object grants (django-guardian) with direct foreign keys, so "cases granted to this user"
+# is one indexed semi-join rather than a generic content-type lookup. ``expires_at`` bounds
+# emergency grants; only cases.access reads these tables, and it honours the expiry.
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    emergency = models.ForeignKey(
+        "EmergencyAccess", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta(UserObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["user", "permission"], name="case_grant_user_perm")]
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        pass
+
+
+class PersonUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Person, on_delete=models.CASCADE)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    emergency = models.ForeignKey(
+        "EmergencyAccess", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta(UserObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["user", "permission"], name="person_grant_user_perm")]
+
+
+class PersonGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Person, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        pass
+
+
+class EmergencyAccess(models.Model):
+    """A "break the glass" opening of an out-of-scope record: reason, expiry and review."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses",
+        verbose_name=_("user"),
+    )  # fmt: skip
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    reason = EncryptedTextField(_("reason"), blank=False)
+    granted_at = models.DateTimeField(_("granted at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("reviewed by"),
+    )  # fmt: skip
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    justified = models.BooleanField(_("justified"), null=True, blank=True)
+    review_note = EncryptedTextField(_("review note"))
+
+    class Meta:
+        verbose_name = _("emergency access")
+        verbose_name_plural = _("emergency accesses")
+        permissions = [("review_emergencyaccess", _("Can review emergency access"))]
+        indexes = [
+            models.Index(fields=["user", "person", "expires_at"], name="emergency_user_person"),
+            models.Index(fields=["reviewed_at", "granted_at"], name="emergency_review_queue"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("granted_at")), name="emergency_expires_later"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.person.short_id}"

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from typing import Literal, cast
+from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
+from audit import actions as audit
+from audit.choices import Action
 from core import normalize
 from core.fields import BlindIndexField
 
 from . import access
-from .models import Case, Person
+from .choices import Role
+from .models import Case, EmergencyAccess, Person
 
 SearchKind = Literal["citizen_id", "phone", "name"]
 SEARCH_LIMIT = 50
@@ -48,7 +52,31 @@ def person_search(
                 birth_year=birth_year,
             )
         matches = [p for p in candidates if normalize.fold_text(p.full_name) == wanted]
+    # What kind of key was searched, never the key itself.
+    audit.record(actor=viewer, action=Action.SEARCH, detail={"kind": kind, "found": len(matches)})
     return matches[:SEARCH_LIMIT]
+
+
+def masked_people(*, viewer: access.AnyUser, person_ids: list[UUID]) -> set[UUID]:
+    """Return which of these people a list must show to the viewer without name or ID."""
+    if not access.masks_victims(viewer):
+        return set()
+    return access.victim_person_ids(person_ids)
+
+
+def emergency_accesses_for_review(*, viewer: access.AnyUser) -> QuerySet[EmergencyAccess]:
+    """Return the emergency accesses the viewer reviews: all for auditors, their subtree's
+    staff for supervisors."""
+    profile = access.profile_of(viewer)
+    if profile is None or not access.has_role(viewer, *access.REVIEW_ROLES):
+        return EmergencyAccess.objects.none()
+    grants = EmergencyAccess.objects.select_related("user", "person", "reviewed_by")
+    if not access.has_role(viewer, Role.AUDITOR):
+        grants = grants.filter(
+            profile.scope_unit.subtree_q("user__staff__organisation__unit__")
+            | profile.scope_unit.subtree_q("person__residence_commune__")
+        )
+    return grants.order_by(F("reviewed_at").desc(nulls_first=True), "-granted_at")
 
 
 def person_cases(*, viewer: access.AnyUser, person: Person) -> QuerySet[Case]:

@@ -8,22 +8,32 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import access, actions, selectors
-from .forms import CaseForm, PersonForm, SearchForm
+from .choices import Role
+from .forms import CaseForm, EmergencyAccessForm, EmergencyReviewForm, PersonForm, SearchForm
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("cases:person_search")
+    """Send each role to its starting page."""
+    if access.has_role(request.user, *access.CASE_ROLES):
+        return redirect("cases:person_search")
+    if access.has_role(request.user, Role.AUDITOR):
+        return redirect("audit:event_list")
+    if access.has_role(request.user, Role.ADMINISTRATOR):
+        return redirect("admin:index")
+    return render(request, "cases/no_role.html", status=403)
 
 
 @require_http_methods(["GET", "POST"])
 def person_search(request: HttpRequest) -> HttpResponse:
     # POST, so searched identifiers never land in URLs, proxy logs or browser history.
+    _require_case_role(request)
     form = SearchForm(request.POST or None)
     results = None
     if form.is_valid():
@@ -36,9 +46,18 @@ def person_search(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "results": results,
+        "masked": selectors.masked_people(
+            viewer=request.user, person_ids=[p.pk for p in results or []]
+        ),
         "can_register": access.can_register_people(request.user),
     }
     return render(request, "cases/person_search.html", context)
+
+
+def _require_case_role(request: HttpRequest) -> None:
+    # Auditors and administrators never reach case content, not even an empty list.
+    if not access.has_role(request.user, *access.CASE_ROLES):
+        raise PermissionDenied
 
 
 @require_http_methods(["GET", "POST"])
@@ -85,9 +104,13 @@ def person_edit(request: HttpRequest, person_id: UUID) -> HttpResponse:
 
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
+    _require_case_role(request)
     cases = selectors.case_list_for(viewer=request.user, status=request.GET.get("status"))
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    return render(request, "cases/case_list.html", {"page": page})
+    masked = selectors.masked_people(
+        viewer=request.user, person_ids=[case.person_id for case in page.object_list]
+    )
+    return render(request, "cases/case_list.html", {"page": page, "masked": masked})
 
 
 @require_http_methods(["GET", "POST"])
@@ -126,3 +149,62 @@ def case_edit(request: HttpRequest, case_id: UUID) -> HttpResponse:
             return redirect("cases:case_detail", case_id=case.pk)
     context = {"form": form, "person": case.person, "case": case}
     return render(request, "cases/case_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def emergency_request(request: HttpRequest) -> HttpResponse:
+    """Break the glass: open an out-of-scope record for a written reason, for a few hours."""
+    _require_case_role(request)
+    form = EmergencyAccessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = selectors.citizen_id_holder(number=form.cleaned_data["citizen_id"])
+        if person is None:
+            form.add_error("citizen_id", _("Nobody with this citizen ID number is registered."))
+        elif access.visible_people(request.user).filter(pk=person.pk).exists():
+            return redirect("cases:person_detail", person_id=person.pk)
+        else:
+            try:
+                actions.emergency_access_grant(
+                    actor=request.user, person=person, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.warning(
+                    request, _("Emergency access granted. It is recorded and will be reviewed.")
+                )
+                return redirect("cases:person_detail", person_id=person.pk)
+    return render(request, "cases/emergency_request.html", {"form": form})
+
+
+@require_GET
+def emergency_review_list(request: HttpRequest) -> HttpResponse:
+    if not access.has_role(request.user, *access.REVIEW_ROLES):
+        raise PermissionDenied
+    grants = selectors.emergency_accesses_for_review(viewer=request.user)
+    page = Paginator(grants, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "form": EmergencyReviewForm(), "now": timezone.now()}
+    return render(request, "cases/emergency_review.html", context)
+
+
+@require_POST
+def emergency_review(request: HttpRequest, access_id: UUID) -> HttpResponse:
+    if not access.has_role(request.user, *access.REVIEW_ROLES):
+        raise PermissionDenied
+    grant = get_object_or_404(
+        selectors.emergency_accesses_for_review(viewer=request.user), pk=access_id
+    )
+    form = EmergencyReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.emergency_access_review(
+                actor=request.user, grant=grant, justified=form.cleaned_data["justified"],
+                note=form.cleaned_data["note"],
+            )  # fmt: skip
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The review has been recorded."))
+    else:
+        messages.error(request, _("Choose justified or not justified."))
+    return redirect("cases:emergency_review_list")

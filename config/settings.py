@@ -5,6 +5,7 @@ SQLite database and the DEMO keys below. Outside demo mode every secret must com
 environment, and a missing or malformed encryption key stops start-up with a message.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,7 @@ DEMO = env_bool("HOA_NHAP_DEMO", default=False)
 DEMO_SECRET_KEY = "demo-only-insecure-secret-key-hoa-nhap-0f3a9c2e7b1d4e6a8c5b2f9d1e7a3c6b"  # noqa: S105
 DEMO_ENCRYPTION_KEYS = "demo1:yUdNYrEX7GbfHDXwSucoWxMcYO0Ro1dFfHP1T8KvP7A"
 DEMO_BLIND_INDEX_KEY = "nhMCCJe-wjgsIksUJkQ9J5JRzrSbPElpRaY2W570GxI"
+DEMO_AUDIT_CHAIN_KEY = "Vq0n3mB8d2W1sYtK9uLxZc4RfG7hJpA6eQwE5iO0yTs"
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", DEMO_SECRET_KEY if DEMO else None)
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
@@ -34,6 +36,11 @@ BLIND_INDEX_KEY = parse_single_key(
     "HOA_NHAP_BLIND_INDEX_KEY",
     env_str("HOA_NHAP_BLIND_INDEX_KEY", DEMO_BLIND_INDEX_KEY if DEMO else ""),
 )
+# Keys the audit hash chain: without it, a database writer cannot forge a consistent chain.
+AUDIT_CHAIN_KEY = parse_single_key(
+    "HOA_NHAP_AUDIT_KEY",
+    env_str("HOA_NHAP_AUDIT_KEY", DEMO_AUDIT_CHAIN_KEY if DEMO else ""),
+)
 
 if DEMO:
     (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
@@ -43,7 +50,9 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'demo.sqlite3'}" if DEMO else None)
     )
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# No ATOMIC_REQUESTS: actions own their transactions, so a denial or failed login recorded
+# before a 404 or a refused form is committed rather than rolled back with the request.
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -56,7 +65,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "simple_history",
+    "django_otp",
+    "axes",
     "core",
+    "audit",
+    "accounts",
     "cases",
 ]
 
@@ -64,15 +77,20 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIdMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # django-axes wants to be last: it turns a lockout raised below into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,15 +107,36 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cases.context_processors.emergency_access",
             ],
         },
     },
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
 ]
+# Guardian's tables hold object grants (with an expiry guardian does not know about), and
+# cases/access.py is the only reader. Leaving guardian's backend out means no
+# ``user.has_perm(perm, case)`` call can answer from an expired grant.
+# axes.W006 asks to lock IP addresses too; a commune office shares one address behind NAT,
+# so lockout is per account (what a stolen-password attack targets).
+SILENCED_SYSTEM_CHECKS = ["guardian.W001", "axes.W006"]
+
+# Lockout (django-axes): by account, after N failed passwords or second-factor codes.
+AXES_FAILURE_LIMIT = env_int("HOA_NHAP_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("HOA_NHAP_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password", "token"]
+AXES_VERBOSE = False
+
+# Second factor (django-otp): devices live in accounts/ with encrypted seeds.
+OTP_TOTP_ISSUER = env_str("HOA_NHAP_OTP_ISSUER", "Hòa Nhập")
+# Emergency ("break the glass") access lasts this long.
+EMERGENCY_ACCESS_HOURS = env_int("HOA_NHAP_EMERGENCY_HOURS", 4)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -138,7 +177,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEMO or DEBUG
 
 # Sessions: short-lived, never readable from scripts.
-SESSION_COOKIE_AGE = env_int("HOA_NHAP_SESSION_SECONDS", 30 * 60)
+# Inactivity expiry: the cookie's age is renewed on every request.
+SESSION_COOKIE_AGE = env_int("HOA_NHAP_SESSION_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -5,9 +5,15 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
+from django_otp.admin import OTPAdminSite
+
+# The admin asks for the second factor too (the middleware already does, for every URL).
+admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("", include("cases.urls")),
+    path("account/", include("accounts.urls")),
+    path("audit/", include("audit.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

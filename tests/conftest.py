@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
+from accounts.actions import totp_device_create
+from accounts.models import TOTPDevice
 from cases.choices import Role, UnitLevel
 from cases.models import AdministrativeUnit, Organisation, OrganisationType, Person, StaffProfile
 from tests.factories import make_case, make_person, make_user
@@ -28,10 +31,22 @@ class World:
     orgs: dict[str, Organisation]
     users: dict[str, User]
 
-    def client(self, name: str) -> Client:
-        client = Client()
-        client.force_login(self.users[name])
-        return client
+    def client(self, name: str, *, second_factor: bool = True) -> Client:
+        """Return a client signed in as the named actor, past the second factor by default."""
+        return signed_in_client(self.users[name], second_factor=second_factor)
+
+
+def signed_in_client(user: User, *, second_factor: bool = True) -> Client:
+    client = Client()
+    client.force_login(user)
+    if second_factor:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = totp_device_create(user=user, confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
 
 
 def _unit(

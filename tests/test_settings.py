@@ -18,6 +18,7 @@ PRODUCTION = {
     "DATABASE_URL": "sqlite:///:memory:",
     "HOA_NHAP_ENCRYPTION_KEYS": f"prod1:{KEY}",
     "HOA_NHAP_BLIND_INDEX_KEY": "nhMCCJe-wjgsIksUJkQ9J5JRzrSbPElpRaY2W570GxI",
+    "HOA_NHAP_AUDIT_KEY": "Vq0n3mB8d2W1sYtK9uLxZc4RfG7hJpA6eQwE5iO0yTs",
 }
 
 
@@ -49,6 +50,7 @@ def test_deploy_check_passes_with_production_settings() -> None:
         ("HOA_NHAP_ENCRYPTION_KEYS", f"bad id:{KEY}", "each entry must be"),
         ("HOA_NHAP_ENCRYPTION_KEYS", f"a:{KEY},a:{KEY}", "appears twice"),
         ("HOA_NHAP_BLIND_INDEX_KEY", None, "HOA_NHAP_BLIND_INDEX_KEY is not set"),
+        ("HOA_NHAP_AUDIT_KEY", None, "HOA_NHAP_AUDIT_KEY is not set"),
         ("DJANGO_SECRET_KEY", None, "DJANGO_SECRET_KEY"),
     ],
 )

@@ -21,7 +21,14 @@ class Command(BaseCommand):
         self.stdout.write(
             "Demo data created." if created else "Demo data already present; nothing changed."
         )
-        self.stdout.write(f"\nDemo accounts (password for all: {demo.DEMO_PASSWORD})")
+        self.stdout.write(
+            f"\nDemo accounts (password for all: {demo.DEMO_PASSWORD}). Add each TOTP secret "
+            "(base32) to an authenticator app, or run: python -m accounts.totp <secret>"
+        )
+        self.stdout.write(f"  {'user':<6} {'password':<20} {'role':<16} {'TOTP secret':<34} scope")
         for user in demo.USERS:
-            self.stdout.write(f"  {user.username:<6} {user.role:<16} scope {user.scope}")
+            self.stdout.write(
+                f"  {user.username:<6} {demo.DEMO_PASSWORD:<20} {user.role:<16} "
+                f"{demo.totp_secret(user.username):<34} {user.scope}"
+            )
         self.stdout.write("\nOpen http://127.0.0.1:8000/ and log in.")

@@ -1,0 +1,103 @@
+"""Sign-in writes: enrol and check the second factor, unlock accounts; each is an event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import django_otp
+from axes.handlers.proxy import AxesProxyHandler
+from axes.utils import reset as axes_reset
+from django.contrib.auth import logout
+from django.contrib.auth.models import User
+from django.contrib.auth.signals import user_login_failed
+from django.db import transaction
+from django.http import HttpRequest
+
+from audit import actions as audit
+from audit.choices import Action
+
+from .models import BackupCodeDevice, TOTPDevice, new_totp_secret
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    locked: bool = False
+    backup_codes: tuple[str, ...] = ()
+
+
+def totp_device_create(*, user: User, confirmed: bool, secret: str | None = None) -> TOTPDevice:
+    """Create a TOTP device with a fresh (or given) secret; the row exists before encryption."""
+    with transaction.atomic():
+        device: TOTPDevice = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+        device.secret = secret or new_totp_secret()
+        device.confirmed = confirmed
+        device.save()
+    return device
+
+
+def totp_enrolment_device(*, user: User) -> TOTPDevice:
+    """Return the user's pending authenticator device, creating one if needed."""
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    return pending or totp_device_create(user=user, confirmed=False)
+
+
+def _fail(request: HttpRequest, user: User, device_kind: str) -> Outcome:
+    audit.record(actor=user, action=Action.OTP_FAILED, detail={"device": device_kind})
+    # Count the failure towards the account lockout, like a wrong password.
+    user_login_failed.send(
+        sender=__name__,
+        credentials={"username": user.get_username(), "second_factor": True},
+        request=request,
+    )
+    if AxesProxyHandler.is_locked(request, {"username": user.get_username()}):
+        logout(request)
+        return Outcome(ok=False, locked=True)
+    return Outcome(ok=False)
+
+
+def _complete_login(
+    request: HttpRequest, user: User, device: TOTPDevice | BackupCodeDevice
+) -> None:
+    django_otp.login(request, device)
+    audit.record(actor=user, action=Action.LOGIN, detail={"device": device._meta.model_name})
+    axes_reset(username=user.get_username())
+
+
+def totp_enrolment_confirm(
+    *, request: HttpRequest, user: User, device: TOTPDevice, token: str
+) -> Outcome:
+    """Confirm a new authenticator with its first code; issue backup codes; complete login."""
+    if not device.verify_token(token):
+        return _fail(request, user, "totp")
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        backup, _created = BackupCodeDevice.objects.get_or_create(
+            user=user, defaults={"name": "backup"}
+        )
+        codes = backup.issue_codes()
+        audit.record(actor=user, action=Action.OTP_ENROLLED, obj=device)
+    _complete_login(request, user, device)
+    return Outcome(ok=True, backup_codes=tuple(codes))
+
+
+def second_factor_verify(*, request: HttpRequest, user: User, token: str) -> Outcome:
+    """Check a TOTP or backup code for the signed-in user and complete the login."""
+    devices: list[TOTPDevice | BackupCodeDevice] = [
+        *TOTPDevice.objects.filter(user=user, confirmed=True),
+        *BackupCodeDevice.objects.filter(user=user, confirmed=True),
+    ]
+    for device in devices:
+        with transaction.atomic():
+            if device.verify_token(token):
+                _complete_login(request, user, device)
+                return Outcome(ok=True)
+    return _fail(request, user, "any")
+
+
+def account_unlock(*, username: str) -> int:
+    """Lift a lockout now; the removed attempts record the unlock event (see signals)."""
+    removed: int = axes_reset(username=username)
+    return removed

@@ -1,0 +1,140 @@
+"""Own the second-factor devices: TOTP with an encrypted seed, and hashed backup codes.
+
+django-otp's stock devices keep TOTP seeds and static codes in plaintext; these keep the
+seed under the field cipher and only an HMAC of each backup code.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin
+from django_otp.oath import TOTP
+
+from core.fields import EncryptedTextField
+
+TOTP_STEP = 30
+TOTP_DIGITS = 6
+# Accept the code of the neighbouring 30-second step, for phones whose clocks drift.
+TOTP_TOLERANCE = 1
+BACKUP_CODE_COUNT = 10
+_BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
+
+
+def new_totp_secret() -> str:
+    """Return a fresh 160-bit TOTP secret in base32, as authenticator apps expect."""
+    return base64.b32encode(secrets.token_bytes(20)).decode()
+
+
+class TOTPDevice(ThrottlingMixin, Device):  # type: ignore[misc]
+    """An authenticator app, its seed encrypted at rest."""
+
+    secret = EncryptedTextField(_("secret"))
+    # The last accepted time step: a code is never accepted twice (replay).
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def totp(self) -> TOTP:
+        return TOTP(base64.b32decode(self.secret), step=TOTP_STEP, digits=TOTP_DIGITS)
+
+    def config_url(self) -> str:
+        """Return the otpauth:// URI an authenticator app scans."""
+        from urllib.parse import quote, urlencode
+
+        issuer = settings.OTP_TOTP_ISSUER
+        label = quote(f"{issuer}:{self.user.get_username()}")
+        query = urlencode({"secret": self.secret, "issuer": issuer, "digits": TOTP_DIGITS})
+        return f"otpauth://totp/{label}?{query}"
+
+    def verify_token(self, token: Any) -> bool:
+        allowed, _info = self.verify_is_allowed()
+        if not allowed:
+            return False
+        text = str(token).strip().replace(" ", "")
+        if not (text.isdigit() and len(text) == TOTP_DIGITS):
+            self.throttle_increment()
+            return False
+        totp = self.totp()
+        totp.time = time.time()
+        if totp.verify(int(text), tolerance=TOTP_TOLERANCE, min_t=self.last_t + 1):
+            self.last_t = totp.t()
+            self.throttle_reset(commit=False)
+            self.save(update_fields=["last_t", *self._throttle_fields()])
+            return True
+        self.throttle_increment()
+        return False
+
+    @staticmethod
+    def _throttle_fields() -> list[str]:
+        return ["throttling_failure_timestamp", "throttling_failure_count"]
+
+
+class BackupCodeDevice(ThrottlingMixin, Device):  # type: ignore[misc]
+    """One-time backup codes; only their HMACs are stored."""
+
+    class Meta:
+        verbose_name = _("backup codes")
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def digest(self, code: str) -> str:
+        normalised = code.strip().lower().replace("-", "").replace(" ", "")
+        return salted_hmac(
+            "hoa_nhap.backup_code", f"{self.pk}:{normalised}", algorithm="sha256"
+        ).hexdigest()
+
+    def issue_codes(self) -> list[str]:
+        """Replace all codes with new ones and return them (shown to the user once)."""
+        codes = [
+            "".join(secrets.choice(_BACKUP_ALPHABET) for _ in range(10))
+            for _ in range(BACKUP_CODE_COUNT)
+        ]
+        with transaction.atomic():
+            self.codes.all().delete()
+            BackupCode.objects.bulk_create(
+                BackupCode(device=self, digest=self.digest(c)) for c in codes
+            )
+        return [f"{c[:5]}-{c[5:]}" for c in codes]
+
+    def remaining(self) -> int:
+        count: int = self.codes.filter(used_at__isnull=True).count()
+        return count
+
+    def verify_token(self, token: Any) -> bool:
+        allowed, _info = self.verify_is_allowed()
+        if not allowed:
+            return False
+        used = self.codes.filter(digest=self.digest(str(token)), used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        if used:
+            self.throttle_reset()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class BackupCode(models.Model):
+    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64, db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("backup code")
+
+    def __str__(self) -> str:
+        return f"backup code {self.pk} ({'used' if self.used_at else 'unused'})"

@@ -1,0 +1,60 @@
+"""Turn sign-in signals (Django's and django-axes') into access events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.models import AccessAttempt
+from axes.signals import user_locked_out
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.contrib.auth.signals import user_logged_out, user_login_failed
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from audit import actions as audit
+from audit.choices import Action
+
+
+def _user_named(username: Any) -> User | None:
+    if not isinstance(username, str) or not username:
+        return None
+    return User.objects.filter(username=username).first()
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
+    if credentials.get("second_factor"):
+        return  # recorded as OTP_FAILED by accounts.actions
+    user = _user_named(credentials.get("username"))
+    # An unknown username is not written down: people type their password there.
+    audit.record(actor=user, action=Action.LOGIN_FAILED, detail={"known_user": user is not None})
+
+
+@receiver(user_logged_out)
+def on_logged_out(sender: Any, user: User | None, **kwargs: Any) -> None:
+    if user is not None:
+        audit.record(actor=user, action=Action.LOGOUT)
+
+
+@receiver(user_locked_out)
+def on_locked_out(sender: Any, username: str | None = None, **kwargs: Any) -> None:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    user = _user_named(username)
+    audit.record(
+        actor=user, action=Action.LOCKED_OUT, object_type="user",
+        object_id=user.pk if user else "",
+        detail={"minutes": minutes, "failures": settings.AXES_FAILURE_LIMIT},
+    )  # fmt: skip
+
+
+@receiver(post_delete, sender=AccessAttempt)
+def on_attempts_cleared(sender: Any, instance: AccessAttempt, **kwargs: Any) -> None:
+    # Attempts are removed when an administrator unlocks the account or the cool-off ends.
+    if instance.failures_since_start >= settings.AXES_FAILURE_LIMIT:
+        user = _user_named(instance.username)
+        # The actor is whoever is signed in (an administrator), or nobody for a cool-off.
+        audit.record(
+            actor=None, action=Action.UNLOCKED, object_type="user",
+            object_id=user.pk if user else "",
+        )  # fmt: skip

@@ -1,0 +1,81 @@
+"""Second-factor pages: enrol an authenticator (first login) and verify a code."""
+
+from __future__ import annotations
+
+import segno
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_otp import user_has_device
+
+from . import actions
+from .forms import TokenForm
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return str(settings.LOGIN_REDIRECT_URL)
+
+
+def _signed_in(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # LoginRequiredMiddleware guarantees it  # noqa: S101
+    return user
+
+
+def _locked(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/locked_out.html", status=429)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    user = _signed_in(request)
+    if not user_has_device(user):
+        return redirect("accounts:otp_enrol")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = actions.second_factor_verify(
+            request=request, user=user, token=form.cleaned_data["token"]
+        )
+        if outcome.ok:
+            return redirect(_next_url(request))
+        if outcome.locked:
+            return _locked(request)
+        form.add_error("token", _("That code is not right. Check your app's clock and try again."))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    user = _signed_in(request)
+    if user_has_device(user):
+        return redirect("accounts:otp_verify")
+    device = actions.totp_enrolment_device(user=user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = actions.totp_enrolment_confirm(
+            request=request, user=user, device=device, token=form.cleaned_data["token"]
+        )
+        if outcome.ok:
+            done = {"codes": outcome.backup_codes, "next": _next_url(request)}
+            return render(request, "accounts/backup_codes.html", done)
+        if outcome.locked:
+            return _locked(request)
+        form.add_error("token", _("That code is not right. Scan the QR code again and retry."))
+    uri = device.config_url()
+    context: dict[str, object] = {
+        "form": form,
+        "qr_svg": segno.make(uri, error="m").svg_inline(scale=5, title=_("QR code to scan")),
+        "secret": " ".join(device.secret[i : i + 4] for i in range(0, len(device.secret), 4)),
+        "next": _next_url(request),
+    }
+    return render(request, "accounts/otp_enrol.html", context)

@@ -1,0 +1,90 @@
+"""Record access events: the one write path into the audit log.
+
+Called by the access helpers (reads, denials) and by actions (writes) inside the same
+transaction as what they record, never by views. Only ids and coarse facts go in; a free-
+text reason is encrypted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import models, transaction
+from django.utils import timezone
+
+from . import chain, context
+from .choices import Action
+from .models import Event, Seal
+
+
+def _organisation_id(actor: User | None) -> Any:
+    if actor is None:
+        return None
+    try:
+        return actor.staff.organisation_id
+    except (AttributeError, User.staff.RelatedObjectDoesNotExist):
+        return None
+
+
+def _person_id(obj: models.Model | None) -> Any:
+    if obj is None:
+        return None
+    if obj._meta.label_lower == "cases.person":
+        return obj.pk
+    return getattr(obj, "person_id", None)
+
+
+def record(
+    *,
+    actor: User | AnonymousUser | None,
+    action: Action,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: Any = "",
+    person_id: Any = None,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+) -> Event:
+    """Append one event to the chain, inside the caller's transaction if there is one.
+
+    Without an explicit actor, the signed-in user of the current request acts.
+    """
+    request = context.current()
+    if actor is None:
+        actor = context.acting_user()  # type: ignore[assignment]
+    user = actor if isinstance(actor, User) and actor.pk is not None else None
+    event = Event(
+        id=uuid.uuid4(),
+        action=action,
+        actor=user,
+        organisation_id=_organisation_id(user),
+        object_type=object_type or (obj._meta.model_name if obj is not None else "") or "",
+        object_id=str(object_id or (obj.pk if obj is not None else "")),
+        person_id=person_id or _person_id(obj),
+        ip=request.ip,
+        user_agent=request.user_agent,
+        request_id=request.request_id,
+        detail=detail or {},
+    )
+    event.reason = reason
+    with transaction.atomic():
+        chain.lock_head()
+        event.seq, event.prev_hash = chain.head()
+        event.seq += 1
+        # The clock is read under the lock, so times never run backwards along the chain.
+        event.at = timezone.now()
+        event.hash = chain.compute_hash(event.prev_hash, chain.event_values(event))
+        event.save()
+    return event
+
+
+def seal_create(*, actor: User | None = None) -> Seal:
+    """Seal the current chain head."""
+    with transaction.atomic():
+        chain.lock_head()
+        seq, head_hash = chain.head()
+        seal = Seal(at=timezone.now(), seq=seq, head_hash=head_hash, sealed_by=actor)
+        seal.save()
+    return seal

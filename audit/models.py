@@ -1,0 +1,105 @@
+"""Own the access-event log and its seals: append-only, hash-chained.
+
+Each event's ``hash`` is an HMAC over its content and the previous event's hash, so
+changing, deleting, inserting or reordering rows breaks the chain where it happened
+(see ``audit.chain``). PostgreSQL refuses UPDATE and DELETE on both tables (migration 0002).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.fields import EncryptedTextField
+
+from .choices import Action
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete an audit row."""
+
+
+class AppendOnly(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.label} rows are never changed")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError(f"{self._meta.label} rows are never deleted")
+
+
+class Event(AppendOnly):
+    """One access event: who did what to which object, from where, and why."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
+    at = models.DateTimeField(_("time"), db_index=True)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    organisation = models.ForeignKey(
+        "cases.Organisation", verbose_name=_("organisation"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    object_type = models.CharField(_("object type"), max_length=40, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    # A plain UUID rather than a foreign key: the log outlives and never blocks the record.
+    person_id = models.UUIDField(_("person"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # Free text a user typed may name someone, so it is encrypted like case notes.
+    reason = EncryptedTextField(_("reason"))
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = _("access event")
+        verbose_name_plural = _("access events")
+        indexes = [
+            models.Index(fields=["actor", "at"], name="audit_event_actor_at"),
+            models.Index(fields=["person_id", "at"], name="audit_event_person_at"),
+            models.Index(fields=["action", "at"], name="audit_event_action_at"),
+            models.Index(fields=["organisation", "at"], name="audit_event_org_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type} {self.object_id}"
+
+
+class Seal(AppendOnly):
+    """The chain head at a moment, to be printed or sent elsewhere as proof."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    at = models.DateTimeField(_("time"))
+    seq = models.BigIntegerField(_("sequence"))
+    head_hash = models.CharField(_("head hash"), max_length=64)
+    sealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("seal")
+        verbose_name_plural = _("seals")
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.head_hash}"
+
+    @property
+    def token(self) -> str:
+        """Return the text an auditor keeps: sequence and head hash."""
+        return f"{self.seq}:{self.head_hash}"
