@@ -241,3 +241,27 @@ def get_case_for_user(
         detail=_read_detail(user, case.person_id, perm),
     )  # fmt: skip
     return case
+
+
+def reviewable_emergency_accesses(user: AnyUser) -> QuerySet[EmergencyAccess]:
+    """Return the emergency accesses the user reviews: all for an auditor; for a supervisor,
+    those by staff of, or about people living in, their scope unit's subtree."""
+    profile = profile_of(user)
+    if profile is None or not has_role(user, *REVIEW_ROLES):
+        return EmergencyAccess.objects.none()
+    if has_role(user, Role.AUDITOR):
+        return EmergencyAccess.objects.all()
+    scope = profile.scope_unit
+    return EmergencyAccess.objects.filter(
+        scope.subtree_q("user__staff__organisation__unit__")
+        | scope.subtree_q("person__residence_commune__")
+    )
+
+
+def get_emergency_access_for_review(user: AnyUser, access_id: UUID) -> EmergencyAccess:
+    """Return an emergency access the user reviews, else record a denial and 404."""
+    try:
+        return reviewable_emergency_accesses(user).get(pk=access_id)
+    except EmergencyAccess.DoesNotExist:
+        _deny(user, "emergencyaccess", access_id, "change")
+        raise Http404 from None

@@ -158,7 +158,7 @@ def emergency_access_review(
     *, actor: access.AnyUser, grant: EmergencyAccess, justified: bool, note: str = ""
 ) -> EmergencyAccess:
     """Mark an emergency access justified or not; the reviewer may not review themselves."""
-    grant = selectors.emergency_accesses_for_review(viewer=actor).get(pk=grant.pk)
+    grant = access.get_emergency_access_for_review(actor, grant.pk)
     if grant.user_id == actor.pk:
         raise ValidationError(_("Someone else must review your own emergency access."))
     grant.reviewed_by = actor  # type: ignore[assignment]

@@ -44,8 +44,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SUPERVISOR: [*_CASE_CONTENT, *_REVIEW],
     Role.AUDITOR: ["audit.view_event", "audit.view_seal", *_REVIEW],
     Role.ADMINISTRATOR: [
-        "auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group",
-        "axes.view_accessattempt", "axes.delete_accessattempt", *_DIRECTORY,
+        "auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group", *_DIRECTORY,
     ],
 }  # fmt: skip
 

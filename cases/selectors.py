@@ -13,7 +13,6 @@ from core import normalize
 from core.fields import BlindIndexField
 
 from . import access
-from .choices import Role
 from .models import Case, EmergencyAccess, Person
 
 SearchKind = Literal["citizen_id", "phone", "name"]
@@ -65,18 +64,12 @@ def masked_people(*, viewer: access.AnyUser, person_ids: list[UUID]) -> set[UUID
 
 
 def emergency_accesses_for_review(*, viewer: access.AnyUser) -> QuerySet[EmergencyAccess]:
-    """Return the emergency accesses the viewer reviews: all for auditors, their subtree's
-    staff for supervisors."""
-    profile = access.profile_of(viewer)
-    if profile is None or not access.has_role(viewer, *access.REVIEW_ROLES):
-        return EmergencyAccess.objects.none()
-    grants = EmergencyAccess.objects.select_related("user", "person", "reviewed_by")
-    if not access.has_role(viewer, Role.AUDITOR):
-        grants = grants.filter(
-            profile.scope_unit.subtree_q("user__staff__organisation__unit__")
-            | profile.scope_unit.subtree_q("person__residence_commune__")
-        )
-    return grants.order_by(F("reviewed_at").desc(nulls_first=True), "-granted_at")
+    """Return the emergency accesses the viewer reviews, those waiting for review first."""
+    return (
+        access.reviewable_emergency_accesses(viewer)
+        .select_related("user", "person", "reviewed_by")
+        .order_by(F("reviewed_at").desc(nulls_first=True), "-granted_at")
+    )
 
 
 def person_cases(*, viewer: access.AnyUser, person: Person) -> QuerySet[Case]:

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -189,11 +189,7 @@ def emergency_review_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def emergency_review(request: HttpRequest, access_id: UUID) -> HttpResponse:
-    if not access.has_role(request.user, *access.REVIEW_ROLES):
-        raise PermissionDenied
-    grant = get_object_or_404(
-        selectors.emergency_accesses_for_review(viewer=request.user), pk=access_id
-    )
+    grant = access.get_emergency_access_for_review(request.user, access_id)
     form = EmergencyReviewForm(request.POST)
     if form.is_valid():
         try:

@@ -132,6 +132,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "token"]
 AXES_VERBOSE = False
+# Lockouts are read from the audit trail and lifted with `manage.py unlock_account`, which
+# records who unlocked whom; axes' own admin pages would bypass that.
+AXES_ENABLE_ADMIN = False
 
 # Second factor (django-otp): devices live in accounts/ with encrypted seeds.
 OTP_TOTP_ISSUER = env_str("HOA_NHAP_OTP_ISSUER", "Hòa Nhập")

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts import totp
+from accounts.actions import totp_device_create
 from cases.models import Person
 from tests.conftest import World
 from tests.factories import PASSWORD
@@ -24,6 +26,7 @@ def _no_horizontal_scroll(page: Page) -> None:
 
 def test_caseworker_registers_a_person(live_server: Any, world: World, phone_page: Page) -> None:
     page = phone_page
+    device = totp_device_create(user=world.users["lan"], confirmed=True)
     page.goto(f"{live_server.url}/people/new/")
     # Not logged in: sent to the Vietnamese login page.
     expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
@@ -31,6 +34,12 @@ def test_caseworker_registers_a_person(live_server: Any, world: World, phone_pag
     page.get_by_label("Tên đăng nhập").fill("lan")
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
+
+    # Enrolled already: the second factor is asked for, then the wanted page follows.
+    expect(page.get_by_role("heading", name="Bước hai: mã xác thực")).to_be_visible()
+    _no_horizontal_scroll(page)
+    page.get_by_label("Mã xác thực").fill(totp.code(device.secret))
+    page.get_by_role("button", name="Tiếp tục").click()
 
     expect(page.get_by_role("heading", name="Đăng ký người được hỗ trợ mới")).to_be_visible()
     _no_horizontal_scroll(page)

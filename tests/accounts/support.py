@@ -1,0 +1,54 @@
+"""Helpers shared by the sign-in tests: log in through the real views, read events back."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django_otp.oath import totp as totp_at
+
+from audit.choices import Action
+from audit.models import Event
+
+SEARCH = "cases:person_search"
+
+
+def password_login(client: Client, username: str, password: str) -> Any:
+    """POST the sign-in form, as a browser would (axes needs the request)."""
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def post_code(client: Client, token: str) -> Any:
+    return client.post(reverse("accounts:otp_verify"), {"token": token})
+
+
+def wrong_code(secret: str) -> str:
+    """Return a 6-digit code that no step within the accepted clock drift produces."""
+    key = base64.b32decode(secret)
+    near = {f"{totp_at(key, drift=drift):06d}" for drift in (-2, -1, 0, 1, 2)}
+    return next(c for c in (f"{n:06d}" for n in range(1_000_000)) if c not in near)
+
+
+def events(action: Action, **filters: Any) -> list[Event]:
+    return list(Event.objects.filter(action=action, **filters).order_by("seq"))
+
+
+def row_text(event: Event) -> str:
+    """Return everything the database holds for one event, as the raw row reads."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM audit_event WHERE id = %s", [event.pk])
+        row = cursor.fetchone()
+    assert row is not None
+    return " ".join(str(value) for value in row)
+
+
+def field_text(event: Event) -> str:
+    """Return every field of an event as the application reads it (reason decrypted)."""
+    return " ".join(str(getattr(event, f.attname)) for f in Event._meta.concrete_fields)
+
+
+def signed_in(client: Client) -> bool:
+    return "_auth_user_id" in client.session

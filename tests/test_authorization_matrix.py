@@ -1,0 +1,372 @@
+"""The authorization matrix: every URL the project has × every role × in/out of scope.
+
+URLs are discovered from the resolver, so a new page without an entry in ``SPEC`` fails
+``test_every_url_has_a_rule``. For each cell the test asserts the status code, and that a
+refused object URL (404) left exactly one denial event naming the user and the object.
+Principals: anonymous, a signed-in user who has not passed the second factor, and the
+five roles (lan caseworker, minh commune officer, hoa supervisor, an auditor, quan admin).
+
+ASVS 8.2.1, 8.2.2 (function- and data-level access), 8.3.1 (server-side enforcement),
+6.3.3 (second factor on every page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from audit.choices import Action
+from audit.models import Event
+from cases import actions
+from cases.choices import Role, UnitLevel
+from cases.models import (
+    AdministrativeUnit,
+    Case,
+    EmergencyAccess,
+    Organisation,
+    OrganisationType,
+    Person,
+    StaffProfile,
+)
+from tests.conftest import World, signed_in_client
+from tests.factories import make_case, make_person, make_user
+
+ROLES = {"lan": "caseworker", "minh": "commune", "hoa": "supervisor", "an": "auditor"}
+ROLES |= {"quan": "admin"}
+PRINCIPALS = ["anonymous", "unverified", *ROLES]
+CASE_ROLES = {"lan", "minh", "hoa"}
+WRITERS = {"lan", "minh"}
+REVIEWERS = {"hoa", "an"}
+
+# ---------------------------------------------------------------------------------------
+# Discovery
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # namespaced name, or "<ns>:<unnamed> <route>" for unnamed patterns
+    route: str
+    params: tuple[str, ...]
+    callback: Callable[..., Any]
+
+
+def _walk(patterns: list[Any], ns: str = "", prefix: str = "") -> Iterator[Route]:
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = ns + (f"{pattern.namespace}:" if pattern.namespace else "")
+            yield from _walk(pattern.url_patterns, inner, route)
+        elif isinstance(pattern, URLPattern):
+            name = f"{ns}{pattern.name}" if pattern.name else f"{ns}<unnamed> {route}"
+            params = tuple(sorted(pattern.pattern.regex.groupindex))
+            yield Route(name, route, params, pattern.callback)
+
+
+def all_routes() -> list[Route]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+# ---------------------------------------------------------------------------------------
+# What each principal should get. A rule returns the expected status for a verified role,
+# given whether the object (if any) is in that role's scope.
+
+Rule = Callable[[str, bool], int]
+
+
+def roles_ok(allowed: set[str], ok: int = 200, refused: int = 403) -> Rule:
+    return lambda who, in_scope: ok if who in allowed else refused
+
+
+def object_rule(allowed: set[str]) -> Rule:
+    """Object pages: 200 in scope for allowed roles; 404 (never 403) for everything else."""
+    return lambda who, in_scope: 200 if who in allowed and in_scope else 404
+
+
+# The administrator's model permissions in the admin: view, add, change, delete.
+ADMIN_MODELS: dict[str, str] = {
+    "auth_group": "v",
+    "auth_user": "vac",
+    "cases_administrativeunit": "vac",
+    "cases_organisationtype": "vac",
+    "cases_organisation": "vac",
+    "cases_staffprofile": "vac",
+}
+ADMIN_VIEWS = {"changelist": "v", "history": "v", "change": "v", "add": "a", "delete": "d"}
+ADMIN_VIEWS["password_change"] = "c"
+
+
+def admin_model_rule(name: str) -> Rule | None:
+    """The administrator gets 200 where their model permission allows, else 403; the other
+    roles are not staff and are sent to the admin login."""
+    short = name.removeprefix("admin:")
+    for model, perms in ADMIN_MODELS.items():
+        verb = short.removeprefix(model + "_")
+        if short.startswith(model + "_") and verb in ADMIN_VIEWS:
+            status = 200 if ADMIN_VIEWS[verb] in perms else 403
+            return lambda who, in_scope, status=status: status if who == "quan" else 302
+    return None
+
+
+SPEC: dict[str, Rule] = {
+    "cases:home": roles_ok(set(ROLES), ok=302),
+    "cases:person_search": roles_ok(CASE_ROLES),
+    "cases:person_create": roles_ok(WRITERS),
+    "cases:person_detail": object_rule(CASE_ROLES),
+    "cases:person_edit": object_rule(WRITERS),
+    "cases:case_create": object_rule(WRITERS),
+    "cases:case_list": roles_ok(CASE_ROLES),
+    "cases:case_detail": object_rule(CASE_ROLES),
+    "cases:case_edit": object_rule(WRITERS),
+    "cases:emergency_request": roles_ok(CASE_ROLES),
+    "cases:emergency_review_list": roles_ok(REVIEWERS),
+    # POST without a decision: reviewers are sent back with a message, others refused.
+    # The auditor reviews every emergency access; a supervisor those of their province.
+    "cases:emergency_review": lambda who, in_scope: (
+        302 if who == "an" or (who == "hoa" and in_scope) else 404
+    ),
+    "accounts:otp_verify": roles_ok(set(ROLES)),
+    "accounts:otp_enrol": roles_ok(set(ROLES), ok=302),  # enrolled already: to verify
+    "audit:event_list": roles_ok({"an"}),
+    "login": roles_ok(set(ROLES), ok=302),  # signed in already
+    "logout": roles_ok(set(ROLES), ok=405),  # POST only
+    "set_language": roles_ok(set(ROLES), ok=302),
+    "admin:index": roles_ok({"quan"}, refused=302),
+    "admin:login": roles_ok({"quan"}, ok=302, refused=200),
+    "admin:logout": roles_ok({"quan"}, ok=405, refused=302),
+    "admin:password_change": roles_ok({"quan"}, refused=302),
+    "admin:password_change_done": roles_ok({"quan"}, refused=302),
+    "admin:autocomplete": roles_ok({"quan"}, ok=403, refused=302),  # no field named
+    "admin:jsi18n": roles_ok({"quan"}, refused=302),
+    "admin:view_on_site": roles_ok({"quan"}, ok=404, refused=302),  # no public pages
+    "admin:app_list": roles_ok({"quan"}, refused=302),
+    "admin:<unnamed> admin/(?P<url>.*)$": roles_ok({"quan"}, ok=404, refused=302),
+}
+# Object pages that name a person, case or emergency access, and the kind they name.
+OBJECT_PARAMS = {"person_id": "person", "case_id": "case", "access_id": "emergencyaccess"}
+POST_ONLY = {"cases:emergency_review"}
+# Reachable without signing in, or before the second factor, with the status they give.
+ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 200}
+BEFORE_SECOND_FACTOR = {
+    "login": 302, "logout": 405, "set_language": 302,
+    "accounts:otp_verify": 200, "accounts:otp_enrol": 302,
+}  # fmt: skip
+
+
+def rule_for(route: Route) -> Rule | None:
+    if route.name in SPEC:
+        return SPEC[route.name]
+    if route.name.startswith("admin:<unnamed> admin/") and route.route.endswith(
+        "<path:object_id>/"
+    ):
+        # The admin's old-style object URL redirects to the change page.
+        return roles_ok({"quan"}, ok=302, refused=302)
+    if route.name.startswith("admin:"):
+        return admin_model_rule(route.name)
+    return None
+
+
+def test_every_url_has_a_rule() -> None:
+    """A new page must be given its row in the matrix before it can ship."""
+    missing = [route.name for route in all_routes() if rule_for(route) is None]
+    assert missing == [], f"add these URLs to the authorization matrix: {missing}"
+
+
+def test_people_and_cases_are_not_in_the_admin() -> None:
+    """Administrators manage the directory, never case content."""
+    names = {route.name for route in all_routes()}
+    content = [n for n in names if n.startswith(("admin:cases_person", "admin:cases_case"))]
+    assert content == []
+    assert not any("emergencyaccess" in n or "audit_" in n for n in names)
+
+
+# ---------------------------------------------------------------------------------------
+# The objects: one set in everyone's scope (province 98), one outside all of it.
+
+
+@dataclass
+class Objects:
+    inside: dict[str, UUID]
+    outside: dict[str, UUID]
+    admin: dict[str, str]
+
+
+@pytest.fixture
+def objects(world: World, lan_person: Person) -> Objects:
+    other = AdministrativeUnit.objects.create(
+        code="97", name="Tỉnh Khác", level=UnitLevel.PROVINCE
+    )
+    communes = [
+        AdministrativeUnit.objects.create(
+            code=code, name=f"Xã {code}", level=UnitLevel.COMMUNE, parent=other
+        )
+        for code in ("97101", "97102")
+    ]
+    clinic_type = OrganisationType.objects.get(code="methadone-clinic")
+    clinics = [
+        Organisation.objects.create(name=f"Methadone {c.code}", type=clinic_type, unit=c)
+        for c in communes
+    ]
+    stranger = make_user("khach")
+    StaffProfile.objects.create(
+        user=stranger, organisation=clinics[0], role=Role.CASEWORKER, scope_unit=communes[0]
+    )
+    far = [make_person(residence_commune=c, registered_by=o) for c, o in zip(communes, clinics, strict=True)]
+    far_case = make_case(person=far[0], organisation=clinics[0])
+    make_case(person=far[1], organisation=clinics[1])
+    reason = "Bệnh nhân cấp cứu, cần xem liều methadone gần nhất"
+    # tuan (clinic B, district 982) breaks the glass on lan's person: inside hoa's province.
+    near_grant = actions.emergency_access_grant(
+        actor=world.users["tuan"], person=lan_person, reason=reason
+    )
+    # The stranger breaks the glass on someone of province 97: outside hoa's province.
+    far_grant = actions.emergency_access_grant(actor=stranger, person=far[1], reason=reason)
+    lan = world.users["lan"]
+    return Objects(
+        inside={
+            "person": lan_person.pk,
+            "case": Case.objects.get(person=lan_person).pk,
+            "emergencyaccess": near_grant.pk,
+        },
+        outside={"person": far[0].pk, "case": far_case.pk, "emergencyaccess": far_grant.pk},
+        admin={
+            "auth_group": str(Group.objects.get(name=Role.CASEWORKER).pk),
+            "auth_user": str(lan.pk),
+            "cases_administrativeunit": str(world.units["c1"].pk),
+            "cases_organisationtype": str(clinic_type.pk),
+            "cases_organisation": str(world.orgs["clinic_a"].pk),
+            "cases_staffprofile": str(StaffProfile.objects.get(user=lan).pk),
+        },
+    )
+
+
+def _url(route: Route, objects: Objects, in_scope: bool) -> tuple[str, str | None, UUID | None]:
+    """Return the URL to request, and the kind and id of the scoped object it names."""
+    chosen = objects.inside if in_scope else objects.outside
+    model = "_".join(route.route.split("/")[1:3])  # admin/<app>/<model>/...
+    values: dict[str, str] = {}
+    kind, object_id = None, None
+    for param in route.params:
+        if param in OBJECT_PARAMS:
+            kind = OBJECT_PARAMS[param]
+            object_id = chosen[kind]
+            values[param] = str(object_id)
+        elif param == "object_id" and route.name == "admin:view_on_site":
+            values[param] = str(objects.admin["cases_organisation"])
+        elif param == "object_id":
+            values[param] = objects.admin[model]
+        elif param == "content_type_id":
+            values[param] = str(ContentType.objects.get_for_model(Organisation).pk)
+        elif param == "id":
+            values[param] = objects.admin["auth_user"]
+        elif param == "app_label":
+            values[param] = "cases"
+        elif param == "url":
+            values[param] = "no-such-page/"
+        else:
+            raise AssertionError(f"{route.name}: no value for URL parameter {param}")
+    if "<unnamed>" not in route.name:
+        return reverse(route.name, kwargs=values), kind, object_id
+    path = route.route
+    for param, value in values.items():
+        path = path.replace(f"<path:{param}>", value).replace(f"(?P<{param}>.*)$", value)
+    return "/" + path, kind, object_id
+
+
+def _cells(objects: Objects) -> Iterator[tuple[Route, bool, str, str | None, UUID | None]]:
+    for route in all_routes():
+        scoped = any(p in OBJECT_PARAMS for p in route.params)
+        for in_scope in (True, False) if scoped else (True,):
+            url, kind, object_id = _url(route, objects, in_scope)
+            yield route, in_scope, url, kind, object_id
+
+
+def _request(client: Client, route: Route, url: str) -> Any:
+    return client.post(url) if route.name in POST_ONLY else client.get(url)
+
+
+def _denials(user_pk: int, object_id: UUID) -> int:
+    return Event.objects.filter(
+        action=Action.DENIED, actor_id=user_pk, object_id=str(object_id)
+    ).count()
+
+
+@pytest.mark.parametrize("who", list(ROLES))
+def test_role_matrix(world: World, objects: Objects, who: str) -> None:
+    """Each role gets the expected status on every URL; refused objects leave a denial."""
+    client = world.client(who)
+    user = world.users[who]
+    wrong: list[str] = []
+    cells = 0
+    for route, in_scope, url, kind, object_id in _cells(objects):
+        rule = rule_for(route)
+        assert rule is not None, route.name
+        expected = rule(who, in_scope)
+        before = _denials(user.pk, object_id) if object_id else 0
+        status = _request(client, route, url).status_code
+        cells += 1
+        scope = "in" if in_scope else "out"
+        if status != expected:
+            wrong.append(f"{route.name} [{scope}] {url}: got {status}, expected {expected}")
+        if object_id is not None and expected == 404:
+            left = _denials(user.pk, object_id) - before
+            if left != 1:
+                wrong.append(f"{route.name} [{scope}]: {left} denial events, expected 1")
+    assert wrong == [], "\n".join(wrong)
+    assert cells >= len(all_routes())
+
+
+def test_anonymous_reaches_only_the_sign_in_pages(world: World, objects: Objects) -> None:
+    """Without signing in, every page but the sign-in ones sends the visitor to log in."""
+    client = Client()
+    wrong = []
+    for route, _in_scope, url, _kind, _id in _cells(objects):
+        response = _request(client, route, url)
+        expected = ANONYMOUS.get(route.name, 302)
+        if response.status_code != expected:
+            wrong.append(f"{route.name} {url}: {response.status_code}, expected {expected}")
+        elif route.name not in ANONYMOUS:
+            logins = (reverse("login"), reverse("admin:login"))
+            if not response["Location"].startswith(logins):
+                wrong.append(f"{route.name} {url}: sent to {response['Location']}")
+    assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize("enrolled", [True, False])
+def test_second_factor_is_required_on_every_page(
+    world: World, objects: Objects, enrolled: bool
+) -> None:
+    """Signed in with the password only: every page, the admin included, asks for the code.
+
+    ASVS 6.3.3: the second factor is enforced server-side for every route."""
+    user = world.users["quan"]  # the administrator: the admin must ask too
+    if enrolled:
+        from accounts.actions import totp_device_create
+
+        totp_device_create(user=user, confirmed=True)
+    client = signed_in_client(user, second_factor=False)
+    target = reverse("accounts:otp_verify" if enrolled else "accounts:otp_enrol")
+    wrong = []
+    for route, _in_scope, url, _kind, _id in _cells(objects):
+        response = _request(client, route, url)
+        if route.name in BEFORE_SECOND_FACTOR:
+            continue
+        if response.status_code != 302 or not response["Location"].startswith(target):
+            wrong.append(f"{route.name} {url}: {response.status_code} {response.get('Location')}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_matrix_size(objects: Objects) -> None:
+    """Report the size of the matrix (printed with -s; recorded in the closing note)."""
+    routes = all_routes()
+    cells = sum(1 for _ in _cells(objects))
+    print(f"authorization matrix: {len(routes)} URLs, {cells} URL×scope cells, "
+          f"{len(PRINCIPALS)} principals = {cells * len(PRINCIPALS)} requests")
+    assert len(routes) > 50
