@@ -30,7 +30,6 @@ from cases.choices import Role, UnitLevel
 from cases.models import (
     AdministrativeUnit,
     Case,
-    EmergencyAccess,
     Organisation,
     OrganisationType,
     Person,
@@ -110,8 +109,7 @@ def admin_model_rule(name: str) -> Rule | None:
     for model, perms in ADMIN_MODELS.items():
         verb = short.removeprefix(model + "_")
         if short.startswith(model + "_") and verb in ADMIN_VIEWS:
-            status = 200 if ADMIN_VIEWS[verb] in perms else 403
-            return lambda who, in_scope, status=status: status if who == "quan" else 302
+            return roles_ok({"quan"}, ok=200 if ADMIN_VIEWS[verb] in perms else 403, refused=302)
     return None
 
 
@@ -200,9 +198,7 @@ class Objects:
 
 @pytest.fixture
 def objects(world: World, lan_person: Person) -> Objects:
-    other = AdministrativeUnit.objects.create(
-        code="97", name="Tỉnh Khác", level=UnitLevel.PROVINCE
-    )
+    other = AdministrativeUnit.objects.create(code="97", name="Tỉnh Khác", level=UnitLevel.PROVINCE)
     communes = [
         AdministrativeUnit.objects.create(
             code=code, name=f"Xã {code}", level=UnitLevel.COMMUNE, parent=other
@@ -218,7 +214,10 @@ def objects(world: World, lan_person: Person) -> Objects:
     StaffProfile.objects.create(
         user=stranger, organisation=clinics[0], role=Role.CASEWORKER, scope_unit=communes[0]
     )
-    far = [make_person(residence_commune=c, registered_by=o) for c, o in zip(communes, clinics, strict=True)]
+    far = [
+        make_person(residence_commune=c, registered_by=o)
+        for c, o in zip(communes, clinics, strict=True)
+    ]
     far_case = make_case(person=far[0], organisation=clinics[0])
     make_case(person=far[1], organisation=clinics[1])
     reason = "Bệnh nhân cấp cứu, cần xem liều methadone gần nhất"
@@ -305,7 +304,7 @@ def test_role_matrix(world: World, objects: Objects, who: str) -> None:
     user = world.users[who]
     wrong: list[str] = []
     cells = 0
-    for route, in_scope, url, kind, object_id in _cells(objects):
+    for route, in_scope, url, _kind, object_id in _cells(objects):
         rule = rule_for(route)
         assert rule is not None, route.name
         expected = rule(who, in_scope)
@@ -367,6 +366,8 @@ def test_matrix_size(objects: Objects) -> None:
     """Report the size of the matrix (printed with -s; recorded in the closing note)."""
     routes = all_routes()
     cells = sum(1 for _ in _cells(objects))
-    print(f"authorization matrix: {len(routes)} URLs, {cells} URL×scope cells, "
-          f"{len(PRINCIPALS)} principals = {cells * len(PRINCIPALS)} requests")
+    print(
+        f"authorization matrix: {len(routes)} URLs, {cells} URL×scope cells, "
+        f"{len(PRINCIPALS)} principals = {cells * len(PRINCIPALS)} requests"
+    )
     assert len(routes) > 50

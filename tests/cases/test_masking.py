@@ -39,7 +39,9 @@ def test_supervisor_sees_victims_masked_in_lists(world: World, lan_person: Perso
     found = client.post(
         reverse("cases:person_search"), {"kind": "citizen_id", "q": "010301004321"}
     ).content.decode()
-    assert VICTIM not in found and "010301004321" not in found.split("<form")[-1].split("</form>")[-1]
+    assert (
+        VICTIM not in found and "010301004321" not in found.split("<form")[-1].split("</form>")[-1]
+    )
     assert victim.short_id in found
 
 

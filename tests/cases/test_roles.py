@@ -20,9 +20,11 @@ def test_every_role_is_a_group_with_its_permissions(world: World) -> None:
         group = Group.objects.get(name=role)
         granted = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
         assert granted == set(names)
-    assert not Group.objects.get(name=Role.AUDITOR).permissions.filter(
-        codename__in=["view_person", "view_case"]
-    ).exists()
+    assert (
+        not Group.objects.get(name=Role.AUDITOR)
+        .permissions.filter(codename__in=["view_person", "view_case"])
+        .exists()
+    )
 
 
 def test_groups_follow_the_profile(world: World) -> None:
