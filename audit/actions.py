@@ -63,7 +63,8 @@ def record(
         object_type=object_type or (obj._meta.model_name if obj is not None else "") or "",
         object_id=str(object_id or (obj.pk if obj is not None else "")),
         person_id=person_id or _person_id(obj),
-        ip=request.ip,
+        # Stored as the database will hold it (IPv6 in canonical form), so it hashes the same.
+        ip=Event._meta.get_field("ip").to_python(request.ip),
         user_agent=request.user_agent,
         request_id=request.request_id,
         detail=detail or {},

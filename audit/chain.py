@@ -100,13 +100,18 @@ def verify(*, extra_seals: Iterable[tuple[int, str]] = (), batch: int = 5000) ->
     """Walk the chain in order and return the first broken link, if any."""
     seals: dict[int, str] = dict(Seal.objects.values_list("seq", "head_hash"))
     seals.update(extra_seals)
+    # A seal of the empty chain (sequence 0) holds the genesis hash.
+    if seals.pop(0, GENESIS) != GENESIS:
+        return Verdict(0, 0, GENESIS, Break(0, "seal", "the seal of the empty chain is wrong"))
     expected_prev, last_seq, count = GENESIS, 0, 0
     recent: deque[str] = deque(maxlen=RECENT_WINDOW)
     recent_set: set[str] = set()
     for row in _rows(batch):
         seq, prev_hash, stored_hash, values = row[0], row[1], row[2], row[3:]
         problem = None
-        if compute_hash(prev_hash, values) != stored_hash:
+        if stored_hash in recent_set:
+            problem = Break(seq, "inserted", f"event #{seq} repeats an earlier event: inserted")
+        elif compute_hash(prev_hash, values) != stored_hash:
             problem = Break(seq, "changed", f"event #{seq} does not match its hash: altered")
         elif seq != last_seq + 1:
             problem = Break(

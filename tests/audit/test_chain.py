@@ -183,11 +183,6 @@ def test_events_recorded_in_a_request_verify(world: World) -> None:
     assert chain.verify().ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: record() hashes the IP as given; PostgreSQL stores it normalised "
-    "(2001:db8::1), so verify() reports a genuine event as 'changed'",
-)
 def test_a_non_canonical_ipv6_address_does_not_break_the_chain(db: Any) -> None:
     with context.bound(context.RequestContext(ip="2001:DB8:0:0::1")):
         actions.record(actor=None, action=Action.LOGIN_FAILED)
@@ -365,11 +360,6 @@ def test_an_inserted_copy_is_caught_where_it_was_inserted(world: World) -> None:
         call_command("verify_audit_chain", stdout=StringIO())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: 'id' is chained and unique, so a copied row never matches its hash and "
-    "verify() reports it as 'changed' before its repeated hash is looked up",
-)
 def test_an_inserted_copy_is_reported_as_inserted(world: World) -> None:
     target = _insert_copy(world)
 
@@ -485,11 +475,6 @@ def test_a_cut_off_tail_is_caught_by_the_seal(world: World) -> None:
     _assert_command_reports(seal.seq, "seal")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: seal_create() on an empty chain stores seq 0 with the genesis hash; verify() "
-    "never meets an event #0, so it reports the chain 'cut' forever after",
-)
 def test_sealing_an_empty_chain_does_not_break_it(db: Any) -> None:
     assert not Event.objects.exists()
     seal = actions.seal_create()
