@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from audit.history import RequestIdHistory
 from core import normalize
 from core.fields import BlindIndexField, EncryptedTextField
 
@@ -229,7 +230,8 @@ class Person(models.Model):
     )
 
     history = HistoricalRecords(
-        excluded_fields=["citizen_id_index", "phone_index", "name_index", "name_year_index"]
+        bases=[RequestIdHistory],
+        excluded_fields=["citizen_id_index", "phone_index", "name_index", "name_year_index"],
     )
 
     class Meta:
@@ -283,7 +285,7 @@ class Case(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[RequestIdHistory])
 
     class Meta:
         verbose_name = _("case")

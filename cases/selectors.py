@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, cast
 from uuid import UUID
 
 from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
 
 from audit import actions as audit
 from audit.choices import Action
@@ -103,3 +107,85 @@ def citizen_id_holder(*, number: str, exclude: Person | None = None) -> Person |
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     return next((p for p in candidates if normalize.digits(p.citizen_id) == wanted), None)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    user: str
+    subject: str  # "person" or the case's category
+    kind: str  # "+" created, "~" changed, "-" deleted
+    changes: list[FieldChange]
+    request_id: str
+
+
+# Bookkeeping columns that are not the record's content.
+_UNTRACKED = {"id", "created_at", "updated_at", "person"}
+
+
+def _shown(record: Any, field: Any) -> str:
+    value = getattr(record, field.name)
+    if value in (None, ""):
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    return str(value)
+
+
+def _entries(records: list[Any], subject: Callable[[Any], str]) -> list[HistoryEntry]:
+    entries = []
+    previous: dict[Any, Any] = {}
+    for record in records:
+        fields = [
+            f
+            for f in record.instance_type._meta.concrete_fields
+            if f.name not in _UNTRACKED and not f.name.endswith("_index")
+        ]
+        before = previous.get(record.id)
+        changes = [
+            FieldChange(str(f.verbose_name), _shown(before, f) if before else "", _shown(record, f))
+            for f in fields
+            if before is None or getattr(before, f.attname) != getattr(record, f.attname)
+        ]
+        if before is None:
+            changes = [c for c in changes if c.new != "—"]
+        previous[record.id] = record
+        user = record.history_user.get_username() if record.history_user else "—"
+        entries.append(
+            HistoryEntry(
+                record.history_date,
+                user,
+                subject(record),
+                record.history_type,
+                changes,
+                record.history_request_id,
+            )  # fmt: skip
+        )
+    return entries
+
+
+def person_history(*, viewer: access.AnyUser, person: Person) -> list[HistoryEntry]:
+    """Return who changed which field of the person and of their visible cases, newest first.
+
+    Call only with a person the viewer may see (``access.get_person_for_user``): values are
+    decrypted for display.
+    """
+    people = list(person.history.select_related("history_user").order_by("history_date"))
+    visible = access.visible_cases(viewer).filter(person=person).values("pk")
+    cases = list(
+        Case.history.filter(id__in=visible)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    entries = _entries(people, lambda r: str(_("Person")))
+    entries += _entries(cases, lambda r: str(r.get_category_display()))
+    return sorted(entries, key=lambda e: e.at, reverse=True)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("people/new/", views.person_create, name="person_create"),
     path("people/<uuid:person_id>/", views.person_detail, name="person_detail"),
     path("people/<uuid:person_id>/edit/", views.person_edit, name="person_edit"),
+    path("people/<uuid:person_id>/history/", views.person_history, name="person_history"),
     path("people/<uuid:person_id>/cases/new/", views.case_create, name="case_create"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/<uuid:case_id>/", views.case_detail, name="case_detail"),

@@ -87,6 +87,13 @@ def person_detail(request: HttpRequest, person_id: UUID) -> HttpResponse:
     return render(request, "cases/person_detail.html", context)
 
 
+@require_GET
+def person_history(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    person = access.get_person_for_user(request.user, person_id, "view")
+    entries = selectors.person_history(viewer=request.user, person=person)
+    return render(request, "cases/person_history.html", {"person": person, "entries": entries})
+
+
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, person_id: UUID) -> HttpResponse:
     person = access.get_person_for_user(request.user, person_id, "change")

@@ -119,6 +119,7 @@ SPEC: dict[str, Rule] = {
     "cases:person_create": roles_ok(WRITERS),
     "cases:person_detail": object_rule(CASE_ROLES),
     "cases:person_edit": object_rule(WRITERS),
+    "cases:person_history": object_rule(CASE_ROLES),
     "cases:case_create": object_rule(WRITERS),
     "cases:case_list": roles_ok(CASE_ROLES),
     "cases:case_detail": object_rule(CASE_ROLES),
