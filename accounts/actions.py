@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from audit import actions as audit
 from audit.choices import Action
 
+from . import signals
 from .models import BackupCodeDevice, TOTPDevice, new_totp_secret
 
 
@@ -85,10 +86,13 @@ def totp_enrolment_confirm(
 
 def second_factor_verify(*, request: HttpRequest, user: User, token: str) -> Outcome:
     """Check a TOTP or backup code for the signed-in user and complete the login."""
-    devices: list[TOTPDevice | BackupCodeDevice] = [
-        *TOTPDevice.objects.filter(user=user, confirmed=True),
-        *BackupCodeDevice.objects.filter(user=user, confirmed=True),
-    ]
+    # Six digits are an app code, anything else a backup code: only that device is tried,
+    # so one kind of code never counts against the other device's throttle.
+    is_app_code = token.strip().replace(" ", "").isdigit()
+    model = TOTPDevice if is_app_code else BackupCodeDevice
+    devices: list[TOTPDevice | BackupCodeDevice] = list(
+        model.objects.filter(user=user, confirmed=True)
+    )
     for device in devices:
         with transaction.atomic():
             if device.verify_token(token):
@@ -97,7 +101,14 @@ def second_factor_verify(*, request: HttpRequest, user: User, token: str) -> Out
     return _fail(request, user, "any")
 
 
-def account_unlock(*, username: str) -> int:
-    """Lift a lockout now; the removed attempts record the unlock event (see signals)."""
-    removed: int = axes_reset(username=username)
+def account_unlock(*, username: str, by: str) -> int:
+    """Lift a lockout now and record who did it (``by``: the operator's name)."""
+    with signals.unlocking():
+        removed: int = axes_reset(username=username)
+    if removed:
+        user = User.objects.filter(username=username).first()
+        audit.record(
+            actor=None, action=Action.UNLOCKED, object_type="user",
+            object_id=user.pk if user else "", detail={"via": "command", "by": by},
+        )  # fmt: skip
     return removed

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from axes.models import AccessAttempt
@@ -48,13 +51,28 @@ def on_locked_out(sender: Any, username: str | None = None, **kwargs: Any) -> No
     )  # fmt: skip
 
 
+_unlocking: ContextVar[bool] = ContextVar("hoa_nhap_unlocking", default=False)
+
+
+@contextmanager
+def unlocking() -> Iterator[None]:
+    """Mark an explicit unlock, which records its own event with who did it."""
+    token = _unlocking.set(True)
+    try:
+        yield
+    finally:
+        _unlocking.reset(token)
+
+
 @receiver(post_delete, sender=AccessAttempt)
 def on_attempts_cleared(sender: Any, instance: AccessAttempt, **kwargs: Any) -> None:
-    # Attempts are removed when an administrator unlocks the account or the cool-off ends.
+    # Attempts are removed when the cool-off ends (or by an explicit unlock, recorded there).
+    if _unlocking.get():
+        return
     if instance.failures_since_start >= settings.AXES_FAILURE_LIMIT:
         user = _user_named(instance.username)
         # The actor is whoever is signed in (an administrator), or nobody for a cool-off.
         audit.record(
             actor=None, action=Action.UNLOCKED, object_type="user",
-            object_id=user.pk if user else "",
+            object_id=user.pk if user else "", detail={"via": "cool-off"},
         )  # fmt: skip

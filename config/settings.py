@@ -128,9 +128,13 @@ SILENCED_SYSTEM_CHECKS = ["guardian.W001", "axes.W006"]
 AXES_FAILURE_LIMIT = env_int("HOA_NHAP_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("HOA_NHAP_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_RESET_ON_SUCCESS = True
+# A right password alone must not wipe the count of wrong codes: the count is reset only
+# when the second factor succeeds (accounts.actions).
+AXES_RESET_ON_SUCCESS = False
+# Names that match no account are kept only as a keyed hash (people type passwords there).
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_SENSITIVE_PARAMETERS = ["password", "token"]
+AXES_SENSITIVE_PARAMETERS = ["password", "token", "username"]
 AXES_VERBOSE = False
 # Lockouts are read from the audit trail and lifted with `manage.py unlock_account`, which
 # records who unlocked whom; axes' own admin pages would bypass that.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from argparse import ArgumentParser
 from typing import Any
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("username")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        removed = actions.account_unlock(username=options["username"])
+        removed = actions.account_unlock(username=options["username"], by=getpass.getuser())
         if not removed:
             raise CommandError(f"{options['username']} has no failed attempts on record.")
         self.stdout.write(f"{options['username']} unlocked ({removed} attempt record removed).")

@@ -1,0 +1,200 @@
+"""Lockout after repeated wrong passwords or codes, unlocking, and how sessions end.
+
+Runs with the configured failure limit (AXES_FAILURE_LIMIT, 5 unless the environment says).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from accounts.actions import totp_device_create
+from audit.choices import Action
+from audit.models import Event
+from tests.accounts.support import (
+    SEARCH,
+    events,
+    field_text,
+    password_login,
+    post_code,
+    row_text,
+    signed_in,
+    wrong_code,
+)
+from tests.conftest import World, signed_in_client
+from tests.factories import PASSWORD
+
+LOCKED_TEXT = "Tài khoản bị khóa"
+
+
+def _limit() -> int:
+    limit: int = settings.AXES_FAILURE_LIMIT
+    return limit
+
+
+def _assert_locked_response(response: object) -> None:
+    assert getattr(response, "status_code", None) == 429
+    names = [t.name for t in getattr(response, "templates", [])]
+    assert "accounts/locked_out.html" in names
+    assert LOCKED_TEXT in getattr(response, "content", b"").decode()
+
+
+def _fail_passwords(client: Client, username: str) -> list[int]:
+    """Type a wrong password as many times as the limit allows; return the statuses."""
+    return [
+        password_login(client, username, f"wrong-password-{n}").status_code for n in range(_limit())
+    ]
+
+
+def test_wrong_passwords_lock_the_account(world: World) -> None:
+    """ASVS 6.3.1, 16.3.1: repeated wrong passwords lock the account, and it is recorded."""
+    lan = world.users["lan"]
+    client = Client()
+
+    statuses = _fail_passwords(client, "lan")
+
+    assert statuses == [200] * (_limit() - 1) + [429]
+    failed = events(Action.LOGIN_FAILED, actor=lan)
+    assert len(failed) == _limit()
+    assert all(e.detail == {"known_user": True} for e in failed)
+    [locked] = events(Action.LOCKED_OUT, actor=lan)
+    assert locked.object_id == str(lan.pk)
+    assert locked.detail["failures"] == _limit()
+
+    response = password_login(client, "lan", PASSWORD)
+
+    _assert_locked_response(response)
+    assert not signed_in(client)
+    assert events(Action.LOGIN, actor=lan) == []
+    # The refused attempt is itself on record (axes also restarts the cool-off).
+    assert len(events(Action.LOGIN_FAILED, actor=lan)) == _limit() + 1
+    for event in Event.objects.filter(actor=lan):
+        text = field_text(event) + row_text(event)
+        assert PASSWORD not in text
+        assert "wrong-password" not in text
+
+
+def test_unknown_username_is_recorded_without_the_name(world: World) -> None:
+    """ASVS 16.2.5, 16.3.1: a failed login by an unknown name is an event; the name is not."""
+    typed = "Mat-khau-go-nham-o-o-ten-42"
+    before = Event.objects.count()
+
+    response = password_login(Client(), typed, PASSWORD)
+
+    assert response.status_code == 200
+    [event] = Event.objects.filter(seq__gt=before)
+    assert event.action == Action.LOGIN_FAILED
+    assert event.actor is None
+    assert event.detail == {"known_user": False}
+    for text in (field_text(event), row_text(event)):
+        assert typed not in text
+        assert typed.lower() not in text.lower()
+        assert PASSWORD not in text
+
+
+def test_wrong_codes_lock_the_account_and_end_the_session(world: World) -> None:
+    """ASVS 6.3.1, 16.3.1: wrong second-factor codes count towards the lockout too."""
+    lan = world.users["lan"]
+    device = totp_device_create(user=lan, confirmed=True)
+    client = Client()
+    assert password_login(client, "lan", PASSWORD).status_code == 302
+    code = wrong_code(device.secret)
+
+    statuses = [post_code(client, code).status_code for _ in range(_limit())]
+
+    assert statuses == [200] * (_limit() - 1) + [429]
+    assert not signed_in(client)
+    response = client.get(reverse(SEARCH))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert len(events(Action.OTP_FAILED, actor=lan)) == _limit()
+    [locked] = events(Action.LOCKED_OUT, actor=lan)
+    assert locked.object_id == str(lan.pk)
+    assert events(Action.LOGIN, actor=lan) == []
+    for event in Event.objects.filter(actor=lan):
+        assert code not in field_text(event) + row_text(event)
+
+    # The password alone no longer gets a session either.
+    _assert_locked_response(password_login(Client(), "lan", PASSWORD))
+
+
+def test_password_login_again_does_not_restart_the_code_count(world: World) -> None:
+    """ASVS 6.3.1: someone holding the password cannot reset the count of wrong codes."""
+    lan = world.users["lan"]
+    device = totp_device_create(user=lan, confirmed=True)
+    code = wrong_code(device.secret)
+    statuses: list[int] = []
+    for _round in range(2):
+        client = Client()
+        statuses.append(password_login(client, "lan", PASSWORD).status_code)
+        statuses += [post_code(client, code).status_code for _ in range(_limit() - 1)]
+
+    assert 429 in statuses
+    assert len(events(Action.LOCKED_OUT, actor=lan)) >= 1
+
+
+def test_unknown_username_is_not_kept_by_the_lockout_tables(world: World) -> None:
+    """ASVS 16.2.5: a name typed at sign-in that matches no account is not stored."""
+    typed = "Mat-khau-go-nham-o-o-ten-42"
+
+    password_login(Client(), typed, PASSWORD)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM axes_accessattempt")
+        dump = " ".join(str(value) for row in cursor.fetchall() for value in row)
+    assert typed not in dump
+
+
+def test_unlock_command_lifts_the_lockout(world: World) -> None:
+    """ASVS 6.3.1, 16.3.1: an administrator's unlock works at once and is recorded."""
+    lan = world.users["lan"]
+    _fail_passwords(Client(), "lan")
+    _assert_locked_response(password_login(Client(), "lan", PASSWORD))
+
+    call_command("unlock_account", "lan")
+
+    [unlocked] = events(Action.UNLOCKED, object_id=str(lan.pk))
+    assert unlocked.object_type == "user"
+    client = Client()
+    response = password_login(client, "lan", PASSWORD)
+    assert response.status_code == 302
+    assert signed_in(client)
+
+
+def test_unlocking_an_account_without_failures_is_an_error(world: World) -> None:
+    before = Event.objects.count()
+    with pytest.raises(CommandError):
+        call_command("unlock_account", "lan")
+    assert Event.objects.count() == before
+
+
+def _lan_search(client: Client) -> int:
+    status: int = client.get(reverse(SEARCH)).status_code
+    return status
+
+
+def test_password_change_ends_other_sessions(world: World) -> None:
+    """ASVS 7.4.3: a new password signs out every session opened with the old one."""
+    lan: User = world.users["lan"]
+    elsewhere = signed_in_client(lan)
+    assert _lan_search(elsewhere) == 200
+
+    lan.set_password("a-new-password-for-lan-7")
+    lan.save()
+
+    response = elsewhere.get(reverse(SEARCH))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert not signed_in(elsewhere)
+
+
+def test_sessions_expire_after_thirty_idle_minutes() -> None:
+    """ASVS 7.3.1: the session cookie lasts 30 minutes, renewed on every request."""
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
