@@ -16,4 +16,7 @@ def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | 
         return ""
     if User.objects.filter(username=name).exists():
         return name
-    return "unknown:" + salted_hmac("hoa_nhap.lockout", name.casefold()).hexdigest()[:24]
+    return (
+        "unknown:"
+        + salted_hmac("hoa_nhap.lockout", name.casefold(), algorithm="sha256").hexdigest()[:24]
+    )

@@ -89,3 +89,18 @@ def seal_create(*, actor: User | None = None) -> Seal:
         seal = Seal(at=timezone.now(), seq=seq, head_hash=head_hash, sealed_by=actor)
         seal.save()
     return seal
+
+
+def events_export(
+    *, actor: User | AnonymousUser, events: Any, filters: dict[str, Any], fmt: str
+) -> tuple[bytes, int]:
+    """Render the filtered events as CSV or XLSX and record the export itself as an event."""
+    from . import exports
+
+    data = list(exports.rows(events))
+    body = exports.to_csv(data) if fmt == "csv" else exports.to_xlsx(data)
+    shown = {k: str(getattr(v, "pk", v)) for k, v in filters.items()}
+    record(actor=actor, action=Action.EXPORT, object_type="event", detail={
+        "format": fmt, "rows": len(data), "filters": shown,
+    })  # fmt: skip
+    return body, len(data)

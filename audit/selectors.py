@@ -1,17 +1,126 @@
-"""Read the audit log for auditors."""
+"""Read the audit log for auditors: filtered events, exports and unusual-activity flags.
+
+Figures are computed by the database (aggregates over indexed columns), never by loading
+events into Python.
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.utils import timezone
 
 from cases import access
 from cases.choices import Role
 
+from .choices import Action
+from .forms import READ_ACTIONS
 from .models import Event
 
+WORK_START, WORK_END = 7, 19  # local hours
+VOLUME_FACTOR, VOLUME_FLOOR = 3, 20
+DENIALS_PER_DAY = 5
 
-def events_for(*, viewer: access.AnyUser) -> QuerySet[Event]:
-    """Return the events the viewer may read: all of them for an auditor, none otherwise."""
-    if not access.has_role(viewer, Role.AUDITOR):
+
+def may_audit(viewer: access.AnyUser) -> bool:
+    return access.has_role(viewer, Role.AUDITOR)
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def events_for(*, viewer: access.AnyUser, filters: dict[str, Any] | None = None) -> QuerySet[Event]:
+    """Return the events the viewer may read (all, for an auditor), filtered, newest first."""
+    if not may_audit(viewer):
         return Event.objects.none()
-    return Event.objects.select_related("actor", "organisation").order_by("-seq")
+    events = Event.objects.select_related("actor", "organisation")
+    f = filters or {}
+    if "user" in f:
+        events = events.filter(actor__username=f["user"])
+    if "person" in f:
+        events = events.filter(person_id=f["person"])
+    if "organisation" in f:
+        events = events.filter(organisation=f["organisation"])
+    if f.get("action") == "reads":
+        events = events.filter(action__in=READ_ACTIONS)
+    elif "action" in f:
+        events = events.filter(action=f["action"])
+    if "since" in f:
+        events = events.filter(at__gte=_day_start(f["since"]))
+    if "until" in f:
+        events = events.filter(at__lt=_day_start(f["until"] + timedelta(days=1)))
+    return events.order_by("-seq")
+
+
+@dataclass(frozen=True)
+class Flag:
+    user_id: int
+    username: str
+    kind: str  # "volume", "off_hours", "denials"
+    day: date | None
+    count: int
+    usual: float | None = None
+
+
+def unusual_activity(
+    *, viewer: access.AnyUser, days: int = 7, baseline_days: int = 30
+) -> list[Flag]:
+    """Flag users who read far more than their usual, read outside working hours or
+    collected many denials, over the last ``days`` days."""
+    if not may_audit(viewer):
+        return []
+    today = timezone.localdate()
+    window_start = _day_start(today - timedelta(days=days - 1))
+    base_start = _day_start(today - timedelta(days=days + baseline_days - 1))
+    reads = Event.objects.filter(action__in=READ_ACTIONS, actor__isnull=False)
+    daily = (
+        reads.filter(at__gte=base_start)
+        .annotate(day=TruncDate("at"))
+        .values("actor_id", "actor__username", "day")
+        .annotate(n=Count("id"))
+    )
+    usual = _baseline(reads, base_start, window_start, baseline_days)
+    flags: list[Flag] = []
+    for row in daily.filter(at__gte=window_start):
+        average = usual.get(row["actor_id"], 0.0)
+        if row["n"] >= max(VOLUME_FLOOR, VOLUME_FACTOR * average):
+            flags.append(
+                Flag(
+                    row["actor_id"], row["actor__username"], "volume", row["day"], row["n"], average
+                )
+            )
+    off_hours = (
+        reads.filter(at__gte=window_start)
+        .annotate(hour=ExtractHour("at"), weekday=ExtractIsoWeekDay("at"))
+        .filter(Q(hour__lt=WORK_START) | Q(hour__gte=WORK_END) | Q(weekday__gte=6))
+        .values("actor_id", "actor__username")
+        .annotate(n=Count("id"))
+    )
+    flags += [
+        Flag(r["actor_id"], r["actor__username"], "off_hours", None, r["n"]) for r in off_hours
+    ]
+    denials = (
+        Event.objects.filter(action=Action.DENIED, actor__isnull=False, at__gte=window_start)
+        .annotate(day=TruncDate("at"))
+        .values("actor_id", "actor__username", "day")
+        .annotate(n=Count("id"))
+        .filter(n__gte=DENIALS_PER_DAY)
+    )
+    flags += [
+        Flag(r["actor_id"], r["actor__username"], "denials", r["day"], r["n"]) for r in denials
+    ]
+    return sorted(flags, key=lambda f: (f.username, f.kind, f.day or today))
+
+
+def _baseline(
+    reads: QuerySet[Event], start: datetime, end: datetime, days: int
+) -> dict[int, float]:
+    """Return each user's average reads per day over the baseline period (days without
+    reads count as zero)."""
+    totals = reads.filter(at__gte=start, at__lt=end).values("actor_id").annotate(n=Count("id"))
+    return {row["actor_id"]: row["n"] / days for row in totals}

@@ -5,4 +5,6 @@ from . import views
 app_name = "audit"
 urlpatterns = [
     path("", views.event_list, name="event_list"),
+    path("export.<str:fmt>", views.event_export, name="event_export"),
+    path("unusual/", views.unusual_activity, name="unusual_activity"),
 ]

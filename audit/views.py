@@ -1,23 +1,58 @@
-"""The auditor's pages."""
+"""The auditor's pages: events with filters, who saw whom, unusual activity, exports."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from cases import access
-from cases.choices import Role
+from . import actions, selectors
+from .forms import EventFilterForm
 
-from . import selectors
+
+def _require_auditor(request: HttpRequest) -> None:
+    if not selectors.may_audit(request.user):
+        raise PermissionDenied
 
 
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
-    if not access.has_role(request.user, Role.AUDITOR):
-        raise PermissionDenied
-    events = selectors.events_for(viewer=request.user)
+    _require_auditor(request)
+    form = EventFilterForm(request.GET or None)
+    filters = form.filters()
+    events = selectors.events_for(viewer=request.user, filters=filters)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
-    return render(request, "audit/event_list.html", {"page": page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "audit/event_list.html", context)
+
+
+@require_GET
+def event_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    _require_auditor(request)
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404
+    form = EventFilterForm(request.GET or None)
+    filters = form.filters()
+    events = selectors.events_for(viewer=request.user, filters=filters)
+    body, count = actions.events_export(actor=request.user, events=events, filters=filters, fmt=fmt)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    content_type = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }[fmt]
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
+    response["X-Rows"] = str(count)
+    return response
+
+
+@require_GET
+def unusual_activity(request: HttpRequest) -> HttpResponse:
+    _require_auditor(request)
+    flags = selectors.unusual_activity(viewer=request.user)
+    return render(request, "audit/unusual_activity.html", {"flags": flags})

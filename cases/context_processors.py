@@ -14,6 +14,8 @@ def emergency_access(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if not getattr(user, "is_verified", lambda: False)():
+        return {"menu": {}}  # before the second factor: only the logout button
     return {
         "emergency_grants": audit_context.current().emergency_grants,
         "menu": {

@@ -134,6 +134,8 @@ SPEC: dict[str, Rule] = {
     "accounts:otp_verify": roles_ok(set(ROLES)),
     "accounts:otp_enrol": roles_ok(set(ROLES), ok=302),  # enrolled already: to verify
     "audit:event_list": roles_ok({"an"}),
+    "audit:event_export": roles_ok({"an"}),
+    "audit:unusual_activity": roles_ok({"an"}),
     "login": roles_ok(set(ROLES), ok=302),  # signed in already
     "logout": roles_ok(set(ROLES), ok=405),  # POST only
     "set_language": roles_ok(set(ROLES), ok=302),
@@ -270,6 +272,8 @@ def _url(route: Route, objects: Objects, in_scope: bool) -> tuple[str, str | Non
             values[param] = "cases"
         elif param == "url":
             values[param] = "no-such-page/"
+        elif param == "fmt":
+            values[param] = "csv"
         else:
             raise AssertionError(f"{route.name}: no value for URL parameter {param}")
     if "<unnamed>" not in route.name:

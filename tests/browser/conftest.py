@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = os.environ.get("HOA_NHAP_CHROMIUM", "/usr/bin/chromium")
@@ -21,10 +22,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def browser(django_db_setup: None) -> Iterator[Browser]:
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/ensure-system-deps")
+    # Between calls Playwright marks its event loop as running in this thread, so Django hands
+    # out other connection objects; give them the snapshot serialized_rollback restores from,
+    # or data seeded by migrations (organisation types) is lost after the first browser test.
+    saved = {c.alias: getattr(c, "_test_serialized_contents", None) for c in connections.all()}
     with sync_playwright() as playwright:
+        for alias, contents in saved.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents  # type: ignore[attr-defined]
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()

@@ -1,0 +1,140 @@
+"""The auditor's pages: filters, who saw whom, unusual activity and exports (themselves events).
+
+Only the auditor (an) reaches them (the matrix checks the other roles); auditors see record
+ids, never names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from audit import chain
+from audit.choices import Action
+from audit.models import Event
+from audit.selectors import unusual_activity
+from cases.models import Person
+from tests.conftest import World
+
+
+def _event_at(at: datetime, **fields: object) -> Event:
+    """Append an event with a chosen time (test data for the activity flags)."""
+    event = Event(id=uuid.uuid4(), **fields)
+    event.reason = ""
+    event.seq, event.prev_hash = chain.head()
+    event.seq += 1
+    event.at = at
+    event.hash = chain.compute_hash(event.prev_hash, chain.event_values(event))
+    event.save()
+    return event
+
+
+def _read(world: World, who: str, person: Person) -> None:
+    world.client(who).get(reverse("cases:person_detail", args=[person.pk]))
+
+
+def test_who_saw_this_person(world: World, lan_person: Person, tuan_person: Person) -> None:
+    _read(world, "lan", lan_person)
+    _read(world, "minh", lan_person)
+    _read(world, "tuan", tuan_person)
+    page = world.client("an").get(
+        reverse("audit:event_list"), {"person": str(lan_person.pk), "action": "reads"}
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "lan" in html and "minh" in html
+    assert ">tuan<" not in html
+    assert "Trần Thị Bình" not in html  # record ids, never names
+    assert str(lan_person.pk)[:8].upper() in html
+
+
+def test_what_did_this_user_see(world: World, lan_person: Person, tuan_person: Person) -> None:
+    _read(world, "tuan", tuan_person)
+    _read(world, "tuan", lan_person)  # refused: a denial, not a read
+    page = world.client("an").get(reverse("audit:event_list"), {"user": "tuan", "action": "reads"})
+    rows = page.content.decode().count("<tr>") - 1
+    assert rows == 1
+    denials = world.client("an").get(reverse("audit:event_list"), {"action": "denied"})
+    assert str(lan_person.pk)[:8] in denials.content.decode()
+
+
+def test_date_range_filter(world: World, lan_person: Person) -> None:
+    _read(world, "lan", lan_person)
+    today = timezone.localdate()
+    client = world.client("an")
+    day = today.isoformat()
+    hit = client.get(reverse("audit:event_list"), {"since": day, "until": day})
+    assert "<td>Xem hồ sơ người" in hit.content.decode()
+    yesterday = (today - timedelta(days=1)).isoformat()
+    miss = client.get(reverse("audit:event_list"), {"until": yesterday})
+    assert "<td>Xem hồ sơ người" not in miss.content.decode()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_is_an_event_and_holds_no_names(world: World, lan_person: Person, fmt: str) -> None:
+    _read(world, "lan", lan_person)
+    response = world.client("an").get(reverse("audit:event_export", args=[fmt]), {"user": "lan"})
+    assert response.status_code == 200
+    if fmt == "csv":
+        table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    else:
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        assert sheet is not None
+        table = [[str(c or "") for c in row] for row in sheet.iter_rows(values_only=True)]
+    header, rows = table[0], table[1:]
+    assert header[:5] == ["seq", "time", "user", "organisation", "action"]
+    assert {row[2] for row in rows} == {"lan"}
+    assert any(row[4] == "person_read" and row[7] == str(lan_person.pk) for row in rows)
+    assert "Trần Thị Bình" not in repr(table)
+    export = Event.objects.get(action=Action.EXPORT)
+    assert export.actor == world.users["an"]
+    assert export.detail["format"] == fmt
+    assert export.detail["rows"] == len(rows)
+    assert export.detail["filters"] == {"user": "lan"}
+
+
+def test_export_cells_never_run_as_formulas(world: World) -> None:
+    """ASVS 1.2.10: CSV injection through a user agent is neutralised."""
+    world.client("lan").get(reverse("cases:case_list"), HTTP_USER_AGENT="=HYPERLINK(1)")
+    world.client("lan").post(
+        reverse("cases:person_search"), {"kind": "name", "q": "Ai"}, HTTP_USER_AGENT="=cmd|1"
+    )
+    body = world.client("an").get(reverse("audit:event_export", args=["csv"])).content
+    assert b",=cmd" not in body and b",'=cmd|1" in body
+
+
+def test_unusual_activity_flags(world: World) -> None:
+    lan, tuan, hoa = world.users["lan"], world.users["tuan"], world.users["hoa"]
+    today = timezone.localdate()
+    noon = timezone.make_aware(datetime.combine(today, datetime.min.time())) + timedelta(hours=12)
+    if timezone.localtime().hour < 12:
+        noon -= timedelta(days=1)
+    # lan usually reads 2 records a day; today, 30.
+    for day in range(8, 30):
+        for _ in range(2):
+            _event_at(noon - timedelta(days=day), actor=lan, action=Action.PERSON_READ)
+    for _ in range(30):
+        _event_at(noon, actor=lan, action=Action.PERSON_READ)
+    # tuan reads at 23:00 on a weekday; hoa collects six denials in a day.
+    late = noon + timedelta(hours=11)
+    while timezone.localtime(late).isoweekday() >= 6 or late > timezone.now():
+        late -= timedelta(days=1)
+    _event_at(late, actor=tuan, action=Action.CASE_READ)
+    for _ in range(6):
+        _event_at(noon, actor=hoa, action=Action.DENIED)
+    flags = {(f.username, f.kind): f for f in unusual_activity(viewer=world.users["an"])}
+    assert flags[("lan", "volume")].count == 30
+    assert flags[("lan", "volume")].usual == pytest.approx(44 / 30)
+    assert flags[("tuan", "off_hours")].count == 1
+    assert flags[("hoa", "denials")].count == 6
+    assert ("lan", "off_hours") not in flags
+    assert unusual_activity(viewer=world.users["hoa"]) == []
+    page = world.client("an").get(reverse("audit:unusual_activity"))
+    assert page.content.decode().count('data-flag="') == len(flags)
