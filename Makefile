@@ -3,6 +3,7 @@ PY := python3
 UV := $(PY) -m uv
 VENV_PY := .venv/bin/python
 PYTEST_ARGS ?=
+AUDIT_EVENTS ?= 1000000
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test lint messages bench
@@ -45,3 +46,4 @@ bench:
 	scripts/ensure-system-deps
 	$(MAKE) --no-print-directory venv
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench
+	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.audit $(AUDIT_EVENTS)
