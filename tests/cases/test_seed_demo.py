@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
+from accounts import totp
+from accounts.models import TOTPDevice
 from cases import access
 from cases.models import AdministrativeUnit
 
@@ -24,6 +26,14 @@ def test_seed_demo_builds_once_and_prints_accounts(db: None) -> None:
     assert lan.check_password("demo-Hoa-Nhap-2026")
     assert 0 < access.visible_cases(lan).count() < 30
     assert access.visible_people(User.objects.get(username="hoa")).count() == 30
+    # Each account is enrolled, and the printed secret gives codes the device accepts.
+    for line in out.getvalue().splitlines():
+        fields = line.split()
+        if fields and fields[0] in ("lan", "tuan", "minh", "hoa", "an", "quan"):
+            user = User.objects.get(username=fields[0])
+            secret = fields[3]
+            device = TOTPDevice.objects.get(user=user, confirmed=True)
+            assert device.verify_token(totp.code(secret))
     again = io.StringIO()
     call_command("seed_demo", stdout=again)
     assert "already present" in again.getvalue()
