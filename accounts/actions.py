@@ -112,3 +112,12 @@ def account_unlock(*, username: str, by: str) -> int:
             object_id=user.pk if user else "", detail={"via": "command", "by": by},
         )  # fmt: skip
     return removed
+
+
+def second_factor_reset(*, actor: User, user: User) -> None:
+    """Remove a user's authenticator and backup codes (lost phone): they enrol again at the
+    next login. Their open sessions lose the verified second factor."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        BackupCodeDevice.objects.filter(user=user).delete()
+        audit.record(actor=actor, action=Action.OTP_RESET, object_type="user", object_id=user.pk)

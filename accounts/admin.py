@@ -12,7 +12,11 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from . import actions
 
 admin.site.unregister(User)
 
@@ -21,6 +25,15 @@ admin.site.unregister(User)
 class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_display = ["username", "first_name", "last_name", "is_active", "last_login"]
     list_filter = ["is_active", "groups"]
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("Reset two-step sign-in (lost phone)"), permissions=["change"])
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = request.user
+        assert isinstance(actor, User)  # noqa: S101  (the admin requires a signed-in user)
+        for user in queryset:
+            actions.second_factor_reset(actor=actor, user=user)
+        self.message_user(request, _("They will set up two-step sign-in at their next login."))
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)

@@ -18,6 +18,7 @@ class Action(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Failed login")
     OTP_FAILED = "otp_failed", _("Failed second-factor code")
     OTP_ENROLLED = "otp_enrolled", _("Enrolled a second factor")
+    OTP_RESET = "otp_reset", _("Second factor reset")
     LOCKED_OUT = "locked_out", _("Account locked")
     UNLOCKED = "unlocked", _("Account unlocked")
     DENIED = "denied", _("Access denied")

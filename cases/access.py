@@ -28,12 +28,10 @@ from audit.choices import Action
 from .choices import ClientCategory, Role
 from .models import (
     Case,
-    CaseGroupObjectPermission,
     CaseUserObjectPermission,
     EmergencyAccess,
     Organisation,
     Person,
-    PersonGroupObjectPermission,
     PersonUserObjectPermission,
     StaffProfile,
 )
@@ -76,12 +74,11 @@ def _content_roles(user: AnyUser, perm: Perm) -> tuple[StaffProfile | None, froz
     return profile, roles_of(user) & wanted
 
 
-def _granted(table: type[Any], group_table: type[Any], user: User, codename: str) -> Q:
-    """Match objects granted to the user (or their groups) one by one, not yet expired."""
+def _granted(table: type[Any], user: User, codename: str) -> Q:
+    """Match objects granted to the user one by one, not yet expired."""
     live = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
     mine = table.objects.filter(live, user=user, permission__codename=codename)
-    ours = group_table.objects.filter(group__user=user, permission__codename=codename)
-    return Q(pk__in=mine.values("content_object_id")) | Q(pk__in=ours.values("content_object_id"))
+    return Q(pk__in=mine.values("content_object_id"))
 
 
 def _role_case_filter(role: str, user: User, profile: StaffProfile) -> Q:
@@ -111,7 +108,7 @@ def visible_cases(user: AnyUser, perm: Perm = "view") -> QuerySet[Case]:
     if profile is None or not roles:
         return Case.objects.none()
     assert isinstance(user, User)  # noqa: S101  (profile_of returned a profile)
-    where = _granted(CaseUserObjectPermission, CaseGroupObjectPermission, user, f"{perm}_case")
+    where = _granted(CaseUserObjectPermission, user, f"{perm}_case")
     for role in sorted(roles):
         where |= _role_case_filter(role, user, profile)
     return Case.objects.filter(where)
@@ -123,9 +120,7 @@ def visible_people(user: AnyUser, perm: Perm = "view") -> QuerySet[Person]:
     if profile is None or not roles:
         return Person.objects.none()
     assert isinstance(user, User)  # noqa: S101
-    where = _granted(
-        PersonUserObjectPermission, PersonGroupObjectPermission, user, f"{perm}_person"
-    )
+    where = _granted(PersonUserObjectPermission, user, f"{perm}_person")
     where |= Q(pk__in=visible_cases(user, perm).values("person_id"))
     for role in sorted(roles):
         where |= _role_person_filter(role, profile)

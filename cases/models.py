@@ -11,7 +11,7 @@ from django.db import models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from audit.history import RequestIdHistory
@@ -315,8 +315,9 @@ class Case(models.Model):
             raise ValidationError({"closed_on": _("Only a closed case has a closing date.")})
 
 
-# Object grants (django-guardian) with direct foreign keys, so "cases granted to this user"
-# is one indexed semi-join rather than a generic content-type lookup. ``expires_at`` bounds
+# Object grants (django-guardian) to users, with direct foreign keys, so "cases granted to
+# this user" is one indexed semi-join rather than a generic content-type lookup. (Grants are
+# to people one by one; group-wide access is what roles and scopes are for.) ``expires_at`` bounds
 # emergency grants; only cases.access reads these tables, and it honours the expiry.
 
 
@@ -331,13 +332,6 @@ class CaseUserObjectPermission(UserObjectPermissionBase):
         indexes = [models.Index(fields=["user", "permission"], name="case_grant_user_perm")]
 
 
-class CaseGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        pass
-
-
 class PersonUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Person, on_delete=models.CASCADE)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -347,13 +341,6 @@ class PersonUserObjectPermission(UserObjectPermissionBase):
 
     class Meta(UserObjectPermissionBase.Meta):
         indexes = [models.Index(fields=["user", "permission"], name="person_grant_user_perm")]
-
-
-class PersonGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Person, on_delete=models.CASCADE)
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        pass
 
 
 class EmergencyAccess(models.Model):

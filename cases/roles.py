@@ -20,13 +20,7 @@ from audit import actions as audit
 from audit.choices import Action
 
 from .choices import Role
-from .models import (
-    CaseGroupObjectPermission,
-    CaseUserObjectPermission,
-    PersonGroupObjectPermission,
-    PersonUserObjectPermission,
-    StaffProfile,
-)
+from .models import CaseUserObjectPermission, PersonUserObjectPermission, StaffProfile
 
 _CASE_CONTENT = ["cases.view_person", "cases.view_case"]
 _CASE_WRITE = ["cases.add_person", "cases.change_person", "cases.add_case", "cases.change_case"]
@@ -130,19 +124,13 @@ def guard_role_groups(
 
 @receiver(post_save, sender=CaseUserObjectPermission)
 @receiver(post_save, sender=PersonUserObjectPermission)
-@receiver(post_save, sender=CaseGroupObjectPermission)
-@receiver(post_save, sender=PersonGroupObjectPermission)
 @receiver(post_delete, sender=CaseUserObjectPermission)
 @receiver(post_delete, sender=PersonUserObjectPermission)
-@receiver(post_delete, sender=CaseGroupObjectPermission)
-@receiver(post_delete, sender=PersonGroupObjectPermission)
 def record_grant(sender: Any, instance: Any, **kwargs: Any) -> None:
     """Record every object grant given or taken away (emergency grants have their own event)."""
     if getattr(instance, "emergency_id", None) is not None:
         return
-    grantee = (
-        {"user": instance.user_id} if hasattr(instance, "user_id") else {"group": instance.group_id}
-    )
+    grantee = {"user": instance.user_id}
     audit.record(
         actor=None, action=Action.ROLE_CHANGED, obj=instance.content_object,
         detail={

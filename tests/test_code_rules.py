@@ -8,8 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SENSITIVE = re.compile(
-    r"\b(Person|Case|EmergencyAccess|CaseUserObjectPermission|PersonUserObjectPermission"
-    r"|CaseGroupObjectPermission|PersonGroupObjectPermission)"
+    r"\b(Person|Case|EmergencyAccess|CaseUserObjectPermission|PersonUserObjectPermission)"
     r"\.(objects|_default_manager|_base_manager|history)\b"
 )
 AUDIT_LOG = re.compile(r"\b(Event|Seal)\.(objects|_default_manager|_base_manager)\b")

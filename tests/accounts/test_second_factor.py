@@ -17,6 +17,7 @@ from accounts import totp
 from accounts.actions import totp_device_create
 from accounts.models import BackupCodeDevice, TOTPDevice
 from audit.choices import Action
+from audit.models import Event
 from tests.accounts.support import (
     SEARCH,
     events,
@@ -196,3 +197,21 @@ def test_admin_site_requires_the_second_factor(world: World) -> None:
     assert events(Action.LOGIN, actor=quan) == []
 
     assert signed_in_client(quan).get("/admin/").status_code == 200
+
+
+def test_administrator_resets_a_lost_second_factor(world: World) -> None:
+    """ASVS 6.4.x: a lost phone is handled by an administrator, and the reset is recorded."""
+    lan = world.users["lan"]
+    totp_device_create(user=lan, confirmed=True)
+    admin = signed_in_client(world.users["quan"])
+    response = admin.post(
+        "/admin/auth/user/",
+        {"action": "reset_second_factor", "_selected_action": [str(lan.pk)]},
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=lan).exists()
+    event = Event.objects.get(action=Action.OTP_RESET)
+    assert (event.actor, event.object_id) == (world.users["quan"], str(lan.pk))
+    # lan's next login goes to enrolment.
+    client = signed_in_client(lan, second_factor=False)
+    assert client.get("/people/")["Location"].startswith("/account/two-factor/enrol/")
