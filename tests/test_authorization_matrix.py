@@ -40,7 +40,8 @@ from tests.factories import make_case, make_person, make_user
 
 ROLES = {"lan": "caseworker", "minh": "commune", "hoa": "supervisor", "an": "auditor"}
 ROLES |= {"quan": "admin"}
-PRINCIPALS = ["anonymous", "unverified", *ROLES]
+# Five roles, the anonymous visitor, and a password-only user enrolled or not enrolled.
+PRINCIPALS = ["anonymous", "unverified-enrolled", "unverified-not-enrolled", *ROLES]
 CASE_ROLES = {"lan", "minh", "hoa"}
 WRITERS = {"lan", "minh"}
 REVIEWERS = {"hoa", "an"}

@@ -143,3 +143,27 @@ def test_no_plaintext_in_events_history_or_logs(
         for text in (events, history, caplog.text):
             assert secret not in text
         assert secret.replace(" ", "") not in events
+
+
+def test_logout_is_one_event(world: World) -> None:
+    client = world.client("minh")
+    response = client.post(reverse("logout"), **HEADERS)  # type: ignore[arg-type]
+    assert response.status_code == 302
+    event = _only(Action.LOGOUT)
+    assert event.actor == world.users["minh"]
+    assert event.request_id == "req-0123456789abcdef"
+    assert event.organisation == world.orgs["commune_x"]
+
+
+def test_emergency_access_is_one_event_with_its_grant(world: World, lan_person: Person) -> None:
+    world.client("tuan").post(
+        reverse("cases:emergency_request"),
+        {"citizen_id": "010191000123", "reason": "Cấp cứu tại trạm y tế, cần xem điều trị"},
+        **HEADERS,  # type: ignore[arg-type]
+    )
+    event = _only(Action.EMERGENCY_ACCESS)
+    assert (event.actor, event.person_id) == (world.users["tuan"], lan_person.pk)
+    assert event.reason == "Cấp cứu tại trạm y tế, cần xem điều trị"
+    assert event.user_agent == "Kiểm thử/1.0"
+    # The grants it made are part of this event, not separate permission-change events.
+    assert not Event.objects.filter(action=Action.ROLE_CHANGED, seq__gt=event.seq).exists()
