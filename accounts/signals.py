@@ -12,7 +12,7 @@ from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_out, user_login_failed
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, pre_save
 from django.dispatch import receiver
 
 from audit import actions as audit
@@ -32,6 +32,19 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> 
     user = _user_named(credentials.get("username"))
     # An unknown username is not written down: people type their password there.
     audit.record(actor=user, action=Action.LOGIN_FAILED, detail={"known_user": user is not None})
+
+
+@receiver(pre_save, sender=User)
+def on_password_changed(sender: Any, instance: User, **kwargs: Any) -> None:
+    # A new password ends the user's other sessions (Django's session hash); the change, and
+    # who made it (the user, or an administrator in the admin), is an event.
+    if instance.pk is None or kwargs.get("raw"):
+        return
+    stored = User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    if stored is not None and stored != instance.password:
+        audit.record(
+            actor=None, action=Action.PASSWORD_CHANGED, object_type="user", object_id=instance.pk
+        )
 
 
 @receiver(user_logged_out)

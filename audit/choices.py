@@ -19,6 +19,7 @@ class Action(models.TextChoices):
     OTP_FAILED = "otp_failed", _("Failed second-factor code")
     OTP_ENROLLED = "otp_enrolled", _("Enrolled a second factor")
     OTP_RESET = "otp_reset", _("Second factor reset")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
     LOCKED_OUT = "locked_out", _("Account locked")
     UNLOCKED = "unlocked", _("Account unlocked")
     DENIED = "denied", _("Access denied")

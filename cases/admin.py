@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
 from .models import AdministrativeUnit, Organisation, OrganisationType, StaffProfile
 
@@ -33,3 +38,19 @@ class StaffProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["role"]
     search_fields = ["user__username"]
     autocomplete_fields = ["scope_unit", "organisation"]
+
+    # An administrator never gives themselves a role: that would be a way into case content.
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.user_id == request.user.pk and not request.user.is_superuser:
+            return False
+        return bool(super().has_change_permission(request, obj))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.exclude(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if obj.user_id == request.user.pk and not request.user.is_superuser:
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)

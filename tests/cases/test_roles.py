@@ -12,7 +12,7 @@ from audit.models import Event
 from cases.choices import Role
 from cases.models import StaffProfile
 from cases.roles import ROLE_PERMISSIONS, roles_of
-from tests.conftest import World
+from tests.conftest import World, signed_in_client
 
 
 def test_every_role_is_a_group_with_its_permissions(world: World) -> None:
@@ -77,3 +77,41 @@ def test_a_second_role_with_the_flag(world: World) -> None:
         action=Action.ROLE_CHANGED, object_id=str(lan.pk), seq__gt=start
     ).get()
     assert added.detail == {"added": [Role.AUDITOR]}
+
+
+def test_an_administrator_cannot_give_themselves_a_role(world: World) -> None:
+    """ASVS 8.2.x: the administrator manages staff but cannot make themselves a caseworker."""
+    quan = world.users["quan"]
+    client = signed_in_client(quan)
+    own = StaffProfile.objects.get(user=quan)
+    url = f"/admin/cases/staffprofile/{own.pk}/change/"
+    data = {
+        "user": str(quan.pk), "organisation": str(own.organisation_id), "role": Role.CASEWORKER,
+        "second_role": "", "scope_unit": str(own.scope_unit_id),
+    }  # fmt: skip
+    assert client.post(url, data).status_code == 403
+    own.refresh_from_db()
+    assert own.role == Role.ADMINISTRATOR
+    # Another person's profile is theirs to manage, and the change is recorded.
+    lan_profile = StaffProfile.objects.get(user=world.users["lan"])
+    data = {
+        "user": str(world.users["lan"].pk), "organisation": str(lan_profile.organisation_id),
+        "role": Role.COMMUNE_OFFICER, "second_role": "", "scope_unit": str(world.units["c1"].pk),
+    }  # fmt: skip
+    response = client.post(f"/admin/cases/staffprofile/{lan_profile.pk}/change/", data)
+    assert response.status_code == 302
+    lan_profile.refresh_from_db()
+    assert lan_profile.role == Role.COMMUNE_OFFICER
+    change = Event.objects.filter(action=Action.ROLE_CHANGED, object_id=str(lan_profile.user_id))
+    assert change.filter(actor=quan).count() == 2  # caseworker removed, commune officer added
+
+
+def test_a_password_change_is_an_event(world: World) -> None:
+    lan = world.users["lan"]
+    lan.set_password("another-long-passphrase-2026")
+    lan.save()
+    event = Event.objects.get(action=Action.PASSWORD_CHANGED)
+    assert event.object_id == str(lan.pk)
+    lan.first_name = "Lan"
+    lan.save()
+    assert Event.objects.filter(action=Action.PASSWORD_CHANGED).count() == 1
