@@ -86,15 +86,18 @@ def totp_enrolment_confirm(
 
 def second_factor_verify(*, request: HttpRequest, user: User, token: str) -> Outcome:
     """Check a TOTP or backup code for the signed-in user and complete the login."""
+    if AxesProxyHandler.is_locked(request, {"username": user.get_username()}):
+        logout(request)  # a session opened before the lockout does not keep guessing
+        return Outcome(ok=False, locked=True)
     # Six digits are an app code, anything else a backup code: only that device is tried,
     # so one kind of code never counts against the other device's throttle.
     is_app_code = token.strip().replace(" ", "").isdigit()
     model = TOTPDevice if is_app_code else BackupCodeDevice
-    devices: list[TOTPDevice | BackupCodeDevice] = list(
-        model.objects.filter(user=user, confirmed=True)
-    )
-    for device in devices:
-        with transaction.atomic():
+    with transaction.atomic():
+        # Row locks: two requests with the same code cannot both pass, and each wrong code
+        # counts towards the device's back-off.
+        devices = list(model.objects.select_for_update().filter(user=user, confirmed=True))
+        for device in devices:
             if device.verify_token(token):
                 _complete_login(request, user, device)
                 return Outcome(ok=True)

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -27,10 +28,18 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_filter = ["is_active", "groups"]
     actions = ["reset_second_factor"]
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Only a superuser changes a superuser (password, second factor, anything).
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return bool(super().has_change_permission(request, obj))
+
     @admin.action(description=_("Reset two-step sign-in (lost phone)"), permissions=["change"])
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         actor = request.user
         assert isinstance(actor, User)  # noqa: S101  (the admin requires a signed-in user)
+        if not actor.is_superuser and queryset.filter(is_superuser=True).exists():
+            raise PermissionDenied
         for user in queryset:
             actions.second_factor_reset(actor=actor, user=user)
         self.message_user(request, _("They will set up two-step sign-in at their next login."))

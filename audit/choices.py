@@ -8,6 +8,7 @@ class Action(models.TextChoices):
     PERSON_READ = "person_read", _("Viewed a person")
     CASE_READ = "case_read", _("Viewed a case")
     SEARCH = "search", _("Searched")
+    CASE_LIST = "case_list", _("Listed cases")
     EXPORT = "export", _("Exported")
     PERSON_CREATED = "person_created", _("Registered a person")
     PERSON_CHANGED = "person_changed", _("Changed a person")

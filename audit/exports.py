@@ -46,8 +46,9 @@ def rows(events: QuerySet[Event]) -> Iterator[list[str]]:
 
 
 def _safe(cell: str) -> str:
-    # A cell starting with = + - @ would run as a formula when the file is opened.
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
+    # A cell starting with = + - @ (or a tab or carriage return before one) would run as a
+    # formula when the file is opened in a spreadsheet.
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 def to_csv(data: Iterable[list[str]]) -> bytes:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db import connection
+from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models.functions import Cast, ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
 from cases import access
@@ -43,7 +44,7 @@ def events_for(*, viewer: access.AnyUser, filters: dict[str, Any] | None = None)
     if "user" in f:
         events = events.filter(actor__username=f["user"])
     if "person" in f:
-        events = events.filter(person_id=f["person"])
+        events = events.filter(person_id=f["person"]) | events.filter(_listed(f["person"]))
     if "organisation" in f:
         events = events.filter(organisation=f["organisation"])
     if f.get("action") == "reads":
@@ -57,11 +58,18 @@ def events_for(*, viewer: access.AnyUser, filters: dict[str, Any] | None = None)
     return events.order_by("-seq")
 
 
+def _listed(person_id: Any) -> Q:
+    """Match search and list events whose results showed this person."""
+    if connection.vendor == "postgresql":
+        return Q(detail__people__contains=[str(person_id)])
+    return Q(detail__icontains=str(person_id))  # the SQLite demo has no JSON containment
+
+
 @dataclass(frozen=True)
 class Flag:
     user_id: int
     username: str
-    kind: str  # "volume", "off_hours", "denials"
+    kind: str  # "volume", "off_hours", "denials", "account_reset"
     day: date | None
     count: int
     usual: float | None = None
@@ -114,6 +122,19 @@ def unusual_activity(
     flags += [
         Flag(r["actor_id"], r["actor__username"], "denials", r["day"], r["n"]) for r in denials
     ]
+    # Someone who both set another user's password and reset their second factor can sign in
+    # as them: legitimate for a lost phone, but always worth a look.
+    resets = (
+        Event.objects.filter(
+            action__in=[Action.PASSWORD_CHANGED, Action.OTP_RESET],
+            actor__isnull=False, object_type="user", at__gte=window_start,
+        )
+        .exclude(object_id=Cast("actor_id", CharField()))
+        .values("actor_id", "actor__username", "object_id")
+        .annotate(kinds=Count("action", distinct=True))
+        .filter(kinds=2)
+    )  # fmt: skip
+    flags += [Flag(r["actor_id"], r["actor__username"], "account_reset", None, 1) for r in resets]
     return sorted(flags, key=lambda f: (f.username, f.kind, f.day or today))
 
 

@@ -56,6 +56,8 @@ def _validate_and_save[T: (Person, Case)](
 
 def _refuse_duplicate_citizen_id(person: Person) -> None:
     if person.citizen_id and selectors.citizen_id_holder(number=person.citizen_id, exclude=person):
+        # Refusing tells the user the number is on file: that is a lookup, and recorded.
+        audit.record(actor=None, action=Action.SEARCH, detail={"kind": "duplicate_citizen_id"})
         raise ValidationError(
             {
                 "citizen_id": _(
@@ -114,6 +116,40 @@ def case_update(*, actor: access.AnyUser, case: Case, data: dict[str, Any]) -> C
 MIN_REASON_LENGTH = 20
 
 
+def _check_reason(reason: str) -> str:
+    reason = reason.strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise ValidationError(
+            {"reason": _("Explain why you need this record (at least %(n)d characters).")
+             % {"n": MIN_REASON_LENGTH}}
+        )  # fmt: skip
+    return reason
+
+
+def emergency_access_request(
+    *, actor: access.AnyUser, citizen_id: str, reason: str
+) -> tuple[Person | None, EmergencyAccess | None]:
+    """Find the holder of a citizen ID number and break the glass on them if out of scope.
+
+    The reason is checked before the lookup, and a lookup that finds nobody is an event too,
+    so the form is no silent "is this number on file?" oracle. Returns the person (None if
+    nobody holds the number) and the grant (None if the person is already in scope).
+    """
+    if not access.has_role(actor, *access.CASE_ROLES):
+        raise PermissionDenied
+    reason = _check_reason(reason)
+    person = selectors.citizen_id_holder(number=citizen_id)
+    if person is None:
+        audit.record(
+            actor=actor, action=Action.SEARCH, reason=reason,
+            detail={"kind": "emergency_citizen_id", "found": 0},
+        )  # fmt: skip
+        return None, None
+    if access.visible_people(actor).filter(pk=person.pk).exists():
+        return person, None
+    return person, emergency_access_grant(actor=actor, person=person, reason=reason)
+
+
 def emergency_access_grant(
     *, actor: access.AnyUser, person: Person, reason: str
 ) -> EmergencyAccess:
@@ -121,12 +157,7 @@ def emergency_access_grant(
     if not access.has_role(actor, *access.CASE_ROLES):
         raise PermissionDenied
     assert isinstance(actor, User)  # noqa: S101  (has_role needs a staff profile)
-    reason = reason.strip()
-    if len(reason) < MIN_REASON_LENGTH:
-        raise ValidationError(
-            {"reason": _("Explain why you need this record (at least %(n)d characters).")
-             % {"n": MIN_REASON_LENGTH}}
-        )  # fmt: skip
+    reason = _check_reason(reason)
     now = timezone.now()
     grant = EmergencyAccess(
         user=actor, person=person, granted_at=now,
@@ -161,6 +192,8 @@ def emergency_access_review(
     grant = access.get_emergency_access_for_review(actor, grant.pk)
     if grant.user_id == actor.pk:
         raise ValidationError(_("Someone else must review your own emergency access."))
+    if grant.reviewed_at is not None:
+        raise ValidationError(_("This emergency access has already been reviewed."))
     grant.reviewed_by = actor  # type: ignore[assignment]
     grant.reviewed_at = timezone.now()
     grant.justified = justified

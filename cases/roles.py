@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
@@ -75,10 +75,27 @@ def _allowed_roles(user: User) -> set[str]:
         return set()
 
 
+@receiver(pre_save, sender=StaffProfile)
+def remember_scope(sender: Any, instance: StaffProfile, **kwargs: Any) -> None:
+    old = StaffProfile.objects.filter(pk=instance.pk).values("organisation_id", "scope_unit_id")
+    instance._old_scope = old.first() if instance.pk else None  # type: ignore[attr-defined]
+
+
 @receiver(post_save, sender=StaffProfile)
 def follow_profile(sender: Any, instance: StaffProfile, **kwargs: Any) -> None:
-    """Make the user's role groups match the profile, and staff status the admin role."""
+    """Make the user's role groups match the profile, and staff status the admin role; record
+    a change of organisation or scope (it changes which records the user sees)."""
     user = instance.user
+    old = getattr(instance, "_old_scope", None)
+    new = {"organisation_id": instance.organisation_id, "scope_unit_id": instance.scope_unit_id}
+    if old is not None and old != new:
+        audit.record(
+            actor=None, action=Action.ROLE_CHANGED, object_type="user", object_id=user.pk,
+            detail={
+                "organisation": [str(old["organisation_id"]), str(new["organisation_id"])],
+                "scope_unit": [old["scope_unit_id"], new["scope_unit_id"]],
+            },
+        )  # fmt: skip
     wanted = instance.roles
     current = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
     with transaction.atomic():

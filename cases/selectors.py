@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Literal, cast
 from uuid import UUID
 
+from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
@@ -55,9 +56,13 @@ def person_search(
                 birth_year=birth_year,
             )
         matches = [p for p in candidates if normalize.fold_text(p.full_name) == wanted]
-    # What kind of key was searched, never the key itself.
-    audit.record(actor=viewer, action=Action.SEARCH, detail={"kind": kind, "found": len(matches)})
-    return matches[:SEARCH_LIMIT]
+    shown = matches[:SEARCH_LIMIT]
+    # What kind of key was searched (never the key itself), and whom the results showed.
+    audit.record(
+        actor=viewer, action=Action.SEARCH,
+        detail={"kind": kind, "found": len(matches), "people": [str(p.pk) for p in shown]},
+    )  # fmt: skip
+    return shown
 
 
 def masked_people(*, viewer: access.AnyUser, person_ids: list[UUID]) -> set[UUID]:
@@ -94,6 +99,18 @@ def case_list_for(*, viewer: access.AnyUser, status: str | None = None) -> Query
     if status:
         cases = cases.filter(status=status)
     return cases.order_by("-opened_on", "-created_at")
+
+
+def case_list_page(
+    *, viewer: access.AnyUser, status: str | None, page_number: str | None
+) -> Page[Case]:
+    """Return one 50-row page of the viewer's cases, recording whom the page showed."""
+    page = Paginator(case_list_for(viewer=viewer, status=status), 50).get_page(page_number)
+    audit.record(
+        actor=viewer, action=Action.CASE_LIST,
+        detail={"page": page.number, "people": sorted({str(c.person_id) for c in page})},
+    )  # fmt: skip
+    return page
 
 
 def citizen_id_holder(*, number: str, exclude: Person | None = None) -> Person | None:

@@ -112,8 +112,9 @@ def person_edit(request: HttpRequest, person_id: UUID) -> HttpResponse:
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     _require_case_role(request)
-    cases = selectors.case_list_for(viewer=request.user, status=request.GET.get("status"))
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    page = selectors.case_list_page(
+        viewer=request.user, status=request.GET.get("status"), page_number=request.GET.get("page")
+    )
     masked = selectors.masked_people(
         viewer=request.user, person_ids=[case.person_id for case in page.object_list]
     )
@@ -164,22 +165,22 @@ def emergency_request(request: HttpRequest) -> HttpResponse:
     _require_case_role(request)
     form = EmergencyAccessForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        person = selectors.citizen_id_holder(number=form.cleaned_data["citizen_id"])
-        if person is None:
-            form.add_error("citizen_id", _("Nobody with this citizen ID number is registered."))
-        elif access.visible_people(request.user).filter(pk=person.pk).exists():
-            return redirect("cases:person_detail", person_id=person.pk)
+        try:
+            person, grant = actions.emergency_access_request(
+                actor=request.user,
+                citizen_id=form.cleaned_data["citizen_id"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
-            try:
-                actions.emergency_access_grant(
-                    actor=request.user, person=person, reason=form.cleaned_data["reason"]
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
+            if person is None:
+                form.add_error("citizen_id", _("Nobody with this citizen ID number is registered."))
             else:
-                messages.warning(
-                    request, _("Emergency access granted. It is recorded and will be reviewed.")
-                )
+                if grant is not None:
+                    messages.warning(
+                        request, _("Emergency access granted. It is recorded and will be reviewed.")
+                    )
                 return redirect("cases:person_detail", person_id=person.pk)
     return render(request, "cases/emergency_request.html", {"form": form})
 

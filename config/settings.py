@@ -142,6 +142,8 @@ AXES_ENABLE_ADMIN = False
 
 # Second factor (django-otp): devices live in accounts/ with encrypted seeds.
 OTP_TOTP_ISSUER = env_str("HOA_NHAP_OTP_ISSUER", "Hòa Nhập")
+# Accept X-Request-ID from the reverse proxy (set it only behind one that overwrites it).
+TRUST_REQUEST_ID = env_bool("HOA_NHAP_TRUST_REQUEST_ID", default=DEMO)
 # Emergency ("break the glass") access lasts this long.
 EMERGENCY_ACCESS_HOURS = env_int("HOA_NHAP_EMERGENCY_HOURS", 4)
 PASSWORD_HASHERS = [

@@ -141,7 +141,9 @@ SPEC: dict[str, Rule] = {
     "logout": roles_ok(set(ROLES), ok=405),  # POST only
     "set_language": roles_ok(set(ROLES), ok=302),
     "admin:index": roles_ok({"quan"}, refused=302),
-    "admin:login": roles_ok({"quan"}, ok=302, refused=200),
+    # The admin's login form is replaced by a redirect to the one login page.
+    "admin:login": roles_ok(set(ROLES), ok=302),
+    "admin_login": roles_ok(set(ROLES), ok=302),
     "admin:logout": roles_ok({"quan"}, ok=405, refused=302),
     "admin:password_change": roles_ok({"quan"}, refused=302),
     "admin:password_change_done": roles_ok({"quan"}, refused=302),
@@ -155,7 +157,7 @@ SPEC: dict[str, Rule] = {
 OBJECT_PARAMS = {"person_id": "person", "case_id": "case", "access_id": "emergencyaccess"}
 POST_ONLY = {"cases:emergency_review"}
 # Reachable without signing in, or before the second factor, with the status they give.
-ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 200}
+ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
 BEFORE_SECOND_FACTOR = {
     "login": 302, "logout": 405, "set_language": 302,
     "accounts:otp_verify": 200, "accounts:otp_enrol": 302,

@@ -9,19 +9,32 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from audit import chain
+from audit import chain, context
 from audit.choices import Action
 from audit.models import Event
 from audit.selectors import unusual_activity
 from cases.models import Person
 from tests.conftest import World
+
+
+@contextmanager
+def context_bound_user(user: User) -> Iterator[None]:
+    """Act as ``user`` for events recorded without an explicit actor (as in a request)."""
+    request = RequestFactory().get("/")
+    request.user = user
+    with context.bound(context.RequestContext(request=request)):
+        yield
 
 
 def _event_at(at: datetime, **fields: object) -> Event:
@@ -139,3 +152,37 @@ def test_unusual_activity_flags(world: World) -> None:
     assert unusual_activity(viewer=world.users["hoa"]) == []
     page = world.client("an").get(reverse("audit:unusual_activity"))
     assert page.content.decode().count('data-flag="') == len(flags)
+
+
+def test_lists_and_searches_count_in_who_saw_this_person(world: World, lan_person: Person) -> None:
+    """A name shown in a list or search result is a sighting too."""
+    world.client("hoa").get(reverse("cases:case_list"))
+    world.client("minh").post(
+        reverse("cases:person_search"), {"kind": "citizen_id", "q": "010191000123"}
+    )
+    listed = Event.objects.get(action=Action.CASE_LIST)
+    assert listed.detail["people"] == [str(lan_person.pk)]
+    page = world.client("an").get(reverse("audit:event_list"), {"person": str(lan_person.pk)})
+    html = page.content.decode()
+    assert "hoa" in html and "minh" in html
+    assert html.count("<td>Tìm kiếm") == 1 and html.count("<td>Liệt kê hồ sơ") == 1
+
+
+def test_password_and_second_factor_reset_of_another_user_is_flagged(world: World) -> None:
+    from accounts.actions import second_factor_reset
+
+    quan, lan = world.users["quan"], world.users["lan"]
+    lan.set_password("another-long-passphrase-2026")
+    with context_bound_user(quan):
+        lan.save()
+    second_factor_reset(actor=quan, user=lan)
+    flags = [f for f in unusual_activity(viewer=world.users["an"]) if f.kind == "account_reset"]
+    assert [(f.username, f.count) for f in flags] == [("quan", 1)]
+
+
+def test_tab_led_cells_are_neutralised_too(world: World) -> None:
+    world.client("lan").post(
+        reverse("cases:person_search"), {"kind": "name", "q": "Ai"}, HTTP_USER_AGENT="\t=cmd|1"
+    )
+    body = world.client("an").get(reverse("audit:event_export", args=["csv"])).content
+    assert b",'\t=cmd|1" in body

@@ -112,7 +112,7 @@ def test_search_is_one_event_with_the_kind_only(
     query = {"citizen_id": "010191000123", "phone": "0987654321", "name": "Trần Thị Bình"}[kind]
     world.client("lan").post(reverse("cases:person_search"), {"kind": kind, "q": query})
     event = _only(Action.SEARCH)
-    assert event.detail == {"kind": kind, "found": 1}
+    assert event.detail == {"kind": kind, "found": 1, "people": [str(lan_person.pk)]}
     assert event.object_id == "" and event.person_id is None
 
 
@@ -167,3 +167,13 @@ def test_emergency_access_is_one_event_with_its_grant(world: World, lan_person: 
     assert event.user_agent == "Kiểm thử/1.0"
     # The grants it made are part of this event, not separate permission-change events.
     assert not Event.objects.filter(action=Action.ROLE_CHANGED, seq__gt=event.seq).exists()
+
+
+def test_a_client_cannot_choose_its_request_id(
+    world: World, lan_person: Person, settings: Any
+) -> None:
+    """Only a trusted proxy names requests; otherwise the id is made here."""
+    settings.TRUST_REQUEST_ID = False
+    response = _get(world.client("lan"), reverse("cases:person_detail", args=[lan_person.pk]))
+    assert response["X-Request-ID"] != "req-0123456789abcdef"
+    assert _only(Action.PERSON_READ).request_id == response["X-Request-ID"]

@@ -177,3 +177,37 @@ def test_renewed_emergency_access_after_expiry(world: World, lan_person: Person)
     url = reverse("cases:person_detail", args=[lan_person.pk])
     assert world.client("tuan").get(url).status_code == 200
     assert EmergencyAccess.objects.count() == 2
+
+
+@pytest.mark.parametrize("citizen_id", ["010191000123", "001099012345"])
+def test_the_form_is_no_silent_register_oracle(
+    world: World, lan_person: Person, citizen_id: str
+) -> None:
+    """ASVS 8.2.x: without a proper reason the answer is the same whether or not the number is
+    on file; with one, a lookup that finds nobody is recorded all the same."""
+    client = world.client("tuan")
+    url = reverse("cases:emergency_request")
+    short = client.post(url, {"citizen_id": citizen_id, "reason": "x"}).content.decode()
+    assert "ít nhất 20 ký tự" in short
+    assert "Không có ai được đăng ký" not in short
+    assert not Event.objects.filter(action=Action.SEARCH).exists()
+    client.post(url, {"citizen_id": citizen_id, "reason": REASON})
+    found = citizen_id == lan_person.citizen_id
+    if found:
+        assert Event.objects.filter(action=Action.EMERGENCY_ACCESS).count() == 1
+    else:
+        event = Event.objects.get(action=Action.SEARCH)
+        assert event.detail == {"kind": "emergency_citizen_id", "found": 0}
+        assert event.reason == REASON
+
+
+def test_a_review_cannot_be_overwritten(world: World, lan_person: Person) -> None:
+    _request(world, lan_person)
+    grant = EmergencyAccess.objects.get()
+    url = reverse("cases:emergency_review", args=[grant.pk])
+    world.client("an").post(url, {"justified": "no", "note": "Không có căn cứ"})
+    world.client("hoa").post(url, {"justified": "yes"})
+    grant.refresh_from_db()
+    assert grant.justified is False
+    assert grant.reviewed_by == world.users["an"]
+    assert Event.objects.filter(action=Action.EMERGENCY_REVIEWED).count() == 1

@@ -60,11 +60,11 @@ def test_commune_officer_sees_their_own_victims_by_name(world: World) -> None:
 
 
 def test_search_event_records_the_kind_never_the_value(world: World) -> None:
-    _victim(world)
+    victim = _victim(world)
     world.client("hoa").post(
         reverse("cases:person_search"), {"kind": "citizen_id", "q": "010301004321"}
     )
     event = Event.objects.get(action=Action.SEARCH)
-    assert event.detail == {"kind": "citizen_id", "found": 1}
+    assert event.detail == {"kind": "citizen_id", "found": 1, "people": [str(victim.pk)]}
     row = " ".join(str(v) for v in Event.objects.filter(pk=event.pk).values().get().values())
     assert "010301004321" not in row

@@ -103,7 +103,10 @@ def test_an_administrator_cannot_give_themselves_a_role(world: World) -> None:
     lan_profile.refresh_from_db()
     assert lan_profile.role == Role.COMMUNE_OFFICER
     change = Event.objects.filter(action=Action.ROLE_CHANGED, object_id=str(lan_profile.user_id))
-    assert change.filter(actor=quan).count() == 2  # caseworker removed, commune officer added
+    # The new scope, the caseworker role removed, the commune officer role added.
+    details = [e.detail for e in change.filter(actor=quan).order_by("seq")]
+    assert details[0]["scope_unit"] == [world.units["d1"].pk, world.units["c1"].pk]
+    assert details[1:] == [{"removed": [Role.CASEWORKER]}, {"added": [Role.COMMUNE_OFFICER]}]
 
 
 def test_a_password_change_is_an_event(world: World) -> None:
