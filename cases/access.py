@@ -17,6 +17,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -199,6 +200,17 @@ def _read_detail(user: AnyUser, person_id: UUID, perm: Perm) -> dict[str, object
     return detail
 
 
+def _get_or_deny[M: models.Model](
+    user: AnyUser, allowed: QuerySet[M], kind: str, object_id: UUID, perm: Perm
+) -> M:
+    """Return the object from ``allowed``, or record a denial and answer 404."""
+    found = allowed.filter(pk=object_id).first()
+    if found is None:
+        _deny(user, kind, object_id, perm)
+        raise Http404
+    return found
+
+
 def get_person_for_user(
     user: AnyUser, person_id: UUID, perm: Perm = "view", *, record_read: bool = True
 ) -> Person:
@@ -206,11 +218,7 @@ def get_person_for_user(
 
     Actions pass ``record_read=False``: they record the write they make instead.
     """
-    try:
-        person = visible_people(user, perm).get(pk=person_id)
-    except Person.DoesNotExist:
-        _deny(user, "person", person_id, perm)
-        raise Http404 from None
+    person = _get_or_deny(user, visible_people(user, perm), "person", person_id, perm)
     if not record_read:
         return person
     audit.record(
@@ -224,11 +232,8 @@ def get_case_for_user(
     user: AnyUser, case_id: UUID, perm: Perm = "view", *, record_read: bool = True
 ) -> Case:
     """Return the case if the user holds ``perm`` on it (recording the read), else 404."""
-    try:
-        case = visible_cases(user, perm).select_related("person", "organisation").get(pk=case_id)
-    except Case.DoesNotExist:
-        _deny(user, "case", case_id, perm)
-        raise Http404 from None
+    allowed = visible_cases(user, perm).select_related("person", "organisation")
+    case = _get_or_deny(user, allowed, "case", case_id, perm)
     if not record_read:
         return case
     audit.record(
@@ -255,8 +260,5 @@ def reviewable_emergency_accesses(user: AnyUser) -> QuerySet[EmergencyAccess]:
 
 def get_emergency_access_for_review(user: AnyUser, access_id: UUID) -> EmergencyAccess:
     """Return an emergency access the user reviews, else record a denial and 404."""
-    try:
-        return reviewable_emergency_accesses(user).get(pk=access_id)
-    except EmergencyAccess.DoesNotExist:
-        _deny(user, "emergencyaccess", access_id, "change")
-        raise Http404 from None
+    allowed = reviewable_emergency_accesses(user)
+    return _get_or_deny(user, allowed, "emergencyaccess", access_id, "change")
