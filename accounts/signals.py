@@ -40,6 +40,9 @@ def on_password_changed(sender: Any, instance: User, **kwargs: Any) -> None:
     # who made it (the user, or an administrator in the admin), is an event.
     if instance.pk is None or kwargs.get("raw"):
         return
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and "password" not in update_fields:
+        return  # e.g. last_login on every sign-in: no need to read the stored hash
     stored = User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
     if stored is not None and stored != instance.password:
         audit.record(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -11,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from . import actions, selectors
 from .forms import EventFilterForm
+from .models import Event
 
 
 def _require_auditor(request: HttpRequest) -> None:
@@ -18,12 +22,17 @@ def _require_auditor(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def _filtered(request: HttpRequest) -> tuple[EventFilterForm, dict[str, Any], QuerySet[Event]]:
+    """Return the filter form, its cleaned filters and the events they select."""
+    form = EventFilterForm(request.GET or None)
+    filters = form.filters()
+    return form, filters, selectors.events_for(viewer=request.user, filters=filters)
+
+
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
     _require_auditor(request)
-    form = EventFilterForm(request.GET or None)
-    filters = form.filters()
-    events = selectors.events_for(viewer=request.user, filters=filters)
+    form, _filters, events = _filtered(request)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -36,9 +45,7 @@ def event_export(request: HttpRequest, fmt: str) -> HttpResponse:
     _require_auditor(request)
     if fmt not in {"csv", "xlsx"}:
         raise Http404
-    form = EventFilterForm(request.GET or None)
-    filters = form.filters()
-    events = selectors.events_for(viewer=request.user, filters=filters)
+    _form, filters, events = _filtered(request)
     body, count = actions.events_export(actor=request.user, events=events, filters=filters, fmt=fmt)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     content_type = {
