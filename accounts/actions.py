@@ -8,13 +8,13 @@ import django_otp
 from axes.handlers.proxy import AxesProxyHandler
 from axes.utils import reset as axes_reset
 from django.contrib.auth import logout
-from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
 
+from accounts.events import AccountAction
+from accounts.models import User
 from audit import actions as audit
-from audit.choices import Action
 
 from . import signals
 from .models import BackupCodeDevice, TOTPDevice, new_totp_secret
@@ -28,12 +28,10 @@ class Outcome:
 
 
 def totp_device_create(*, user: User, confirmed: bool, secret: str | None = None) -> TOTPDevice:
-    """Create a TOTP device with a fresh (or given) secret; the row exists before encryption."""
-    with transaction.atomic():
-        device: TOTPDevice = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
-        device.secret = secret or new_totp_secret()
-        device.confirmed = confirmed
-        device.save()
+    """Create a TOTP device with a fresh (or given) secret."""
+    device = TOTPDevice(user=user, name="TOTP", confirmed=confirmed)
+    device.secret = secret or new_totp_secret()
+    device.save()
     return device
 
 
@@ -44,7 +42,7 @@ def totp_enrolment_device(*, user: User) -> TOTPDevice:
 
 
 def _fail(request: HttpRequest, user: User, device_kind: str) -> Outcome:
-    audit.record(actor=user, action=Action.OTP_FAILED, detail={"device": device_kind})
+    audit.record(actor=user, action=AccountAction.OTP_FAILED, detail={"device": device_kind})
     # Count the failure towards the account lockout, like a wrong password.
     user_login_failed.send(
         sender=__name__,
@@ -61,7 +59,7 @@ def _complete_login(
     request: HttpRequest, user: User, device: TOTPDevice | BackupCodeDevice
 ) -> None:
     django_otp.login(request, device)
-    audit.record(actor=user, action=Action.LOGIN, detail={"device": device._meta.model_name})
+    audit.record(actor=user, action=AccountAction.LOGIN, detail={"device": device._meta.model_name})
     axes_reset(username=user.get_username())
 
 
@@ -79,7 +77,7 @@ def totp_enrolment_confirm(
             user=user, defaults={"name": "backup"}
         )
         codes = backup.issue_codes()
-        audit.record(actor=user, action=Action.OTP_ENROLLED, obj=device)
+        audit.record(actor=user, action=AccountAction.OTP_ENROLLED, obj=device)
     _complete_login(request, user, device)
     return Outcome(ok=True, backup_codes=tuple(codes))
 
@@ -111,7 +109,7 @@ def account_unlock(*, username: str, by: str) -> int:
     if removed:
         user = User.objects.filter(username=username).first()
         audit.record(
-            actor=None, action=Action.UNLOCKED, object_type="user",
+            actor=None, action=AccountAction.UNLOCKED, object_type="user",
             object_id=user.pk if user else "", detail={"via": "command", "by": by},
         )  # fmt: skip
     return removed
@@ -123,4 +121,6 @@ def second_factor_reset(*, actor: User, user: User) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         BackupCodeDevice.objects.filter(user=user).delete()
-        audit.record(actor=actor, action=Action.OTP_RESET, object_type="user", object_id=user.pk)
+        audit.record(
+            actor=actor, action=AccountAction.OTP_RESET, object_type="user", object_id=user.pk
+        )

@@ -11,15 +11,14 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from . import actions
+from accounts.models import User
 
-admin.site.unregister(User)
+from . import actions
 
 
 @admin.register(User)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,4 +8,15 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and sign-in")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the sign-in event receivers)
+        from core import navigation
+
+        from . import capabilities, events, signals  # noqa: F401  (registers; connects receivers)
+
+        # After every migrate, so the permissions of all apps exist first.
+        post_migrate.connect(
+            capabilities.sync_role_groups, dispatch_uid="accounts.sync_role_groups"
+        )
+        navigation.add(
+            _("Administration"), "admin:index", order=90, start_page=True,
+            allowed=lambda user: capabilities.can(user, capabilities.USERS_MANAGE),
+        )  # fmt: skip

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+
+from accounts.models import User
 
 
 def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:

@@ -1,4 +1,5 @@
-"""Own the second-factor devices: TOTP with an encrypted seed, and hashed backup codes.
+"""Own the staff user model and the second-factor devices: TOTP with an encrypted seed,
+and hashed backup codes.
 
 django-otp's stock devices keep TOTP seeds and static codes in plaintext; these keep the
 seed under the field cipher and only an HMAC of each backup code.
@@ -9,9 +10,11 @@ from __future__ import annotations
 import base64
 import secrets
 import time
+import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -29,6 +32,18 @@ BACKUP_CODE_COUNT = 10
 _BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 
 
+class User(AbstractUser):  # type: ignore[django-manager-missing]
+    """A staff account. Roles, organisation and scope live on the staff profile (cases)."""
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    @property
+    def display_name(self) -> str:
+        """Return the full name, or the username for an account without one."""
+        return self.get_full_name() or self.get_username()
+
+
 def new_totp_secret() -> str:
     """Return a fresh 160-bit TOTP secret in base32, as authenticator apps expect."""
     return base64.b32encode(secrets.token_bytes(20)).decode()
@@ -37,7 +52,11 @@ def new_totp_secret() -> str:
 class TOTPDevice(ThrottlingMixin, Device):  # type: ignore[misc]
     """An authenticator app, its seed encrypted at rest."""
 
-    secret = EncryptedTextField(_("secret"))
+    # django-otp needs an integer primary key, so the seed's ciphertext is bound to this
+    # UUID instead, set at construction (before the row exists).
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    secret = EncryptedTextField(_("secret"), row_key="uid")
     # The last accepted time step: a code is never accepted twice (replay).
     last_t = models.BigIntegerField(default=-1)
 

@@ -10,13 +10,14 @@ from typing import Any
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.db.models.signals import post_delete, pre_save
 from django.dispatch import receiver
 
+from accounts.events import AccountAction
+from accounts.models import User
 from audit import actions as audit
-from audit.choices import Action
+from audit import context as audit_context
 
 
 def _user_named(username: Any) -> User | None:
@@ -31,7 +32,9 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> 
         return  # recorded as OTP_FAILED by accounts.actions
     user = _user_named(credentials.get("username"))
     # An unknown username is not written down: people type their password there.
-    audit.record(actor=user, action=Action.LOGIN_FAILED, detail={"known_user": user is not None})
+    audit.record(
+        actor=user, action=AccountAction.LOGIN_FAILED, detail={"known_user": user is not None}
+    )
 
 
 @receiver(pre_save, sender=User)
@@ -45,15 +48,17 @@ def on_password_changed(sender: Any, instance: User, **kwargs: Any) -> None:
         return  # e.g. last_login on every sign-in: no need to read the stored hash
     stored = User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
     if stored is not None and stored != instance.password:
+        # A third-party save (Django's password forms): the request's user made it.
         audit.record(
-            actor=None, action=Action.PASSWORD_CHANGED, object_type="user", object_id=instance.pk
-        )
+            actor=audit_context.acting_user(), action=AccountAction.PASSWORD_CHANGED,  # type: ignore[arg-type]
+            object_type="user", object_id=instance.pk,
+        )  # fmt: skip
 
 
 @receiver(user_logged_out)
 def on_logged_out(sender: Any, user: User | None, **kwargs: Any) -> None:
     if user is not None:
-        audit.record(actor=user, action=Action.LOGOUT)
+        audit.record(actor=user, action=AccountAction.LOGOUT)
 
 
 @receiver(user_locked_out)
@@ -61,7 +66,7 @@ def on_locked_out(sender: Any, username: str | None = None, **kwargs: Any) -> No
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     user = _user_named(username)
     audit.record(
-        actor=user, action=Action.LOCKED_OUT, object_type="user",
+        actor=user, action=AccountAction.LOCKED_OUT, object_type="user",
         object_id=user.pk if user else "",
         detail={"minutes": minutes, "failures": settings.AXES_FAILURE_LIMIT},
     )  # fmt: skip
@@ -89,6 +94,7 @@ def on_attempts_cleared(sender: Any, instance: AccessAttempt, **kwargs: Any) -> 
         user = _user_named(instance.username)
         # The actor is whoever is signed in (an administrator), or nobody for a cool-off.
         audit.record(
-            actor=None, action=Action.UNLOCKED, object_type="user",
+            actor=audit_context.acting_user(),  # type: ignore[arg-type]
+            action=AccountAction.UNLOCKED, object_type="user",
             object_id=user.pk if user else "", detail={"via": "cool-off"},
         )  # fmt: skip

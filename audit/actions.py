@@ -8,38 +8,28 @@ text reason is encrypted.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import chain, context
-from .choices import Action
+from . import chain, context, registry
+from .choices import AuditAction
 from .models import Event, Seal
 
 
-def _organisation_id(actor: User | None) -> Any:
-    if actor is None:
-        return None
-    try:
-        return actor.staff.organisation_id
-    except (AttributeError, User.staff.RelatedObjectDoesNotExist):
-        return None
-
-
-def _person_id(obj: models.Model | None) -> Any:
-    if obj is None:
-        return None
-    if obj._meta.label_lower == "cases.person":
-        return obj.pk
-    return getattr(obj, "person_id", None)
+def _organisation_id(actor: AbstractBaseUser | None) -> Any:
+    # The staff profile (owned by a domain app) names the organisation; audit only reads it.
+    profile = getattr(actor, "staff", None) if actor is not None else None
+    return getattr(profile, "organisation_id", None)
 
 
 def record(
     *,
-    actor: User | AnonymousUser | None,
-    action: Action,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: str,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: Any = "",
@@ -49,12 +39,13 @@ def record(
 ) -> Event:
     """Append one event to the chain, inside the caller's transaction if there is one.
 
-    Without an explicit actor, the signed-in user of the current request acts.
+    ``actor`` is required: pass None only for the system itself (a command, a migration).
+    The person the event concerns is taken from ``obj`` through the resolvers apps
+    register, unless ``person_id`` names it.
     """
+    registry.get(action)  # refuse an action no app declared
     request = context.current()
-    if actor is None:
-        actor = context.acting_user()  # type: ignore[assignment]
-    user = actor if isinstance(actor, User) and actor.pk is not None else None
+    user: Any = actor if isinstance(actor, AbstractBaseUser) and actor.pk is not None else None
     event = Event(
         id=uuid.uuid4(),
         action=action,
@@ -62,7 +53,7 @@ def record(
         organisation_id=_organisation_id(user),
         object_type=object_type or (obj._meta.model_name if obj is not None else "") or "",
         object_id=str(object_id or (obj.pk if obj is not None else "")),
-        person_id=person_id or _person_id(obj),
+        person_id=person_id or (registry.person_id_of(obj) if obj is not None else None),
         # Stored as the database will hold it (IPv6 in canonical form), so it hashes the same.
         ip=Event._meta.get_field("ip").to_python(request.ip),
         user_agent=request.user_agent,
@@ -81,18 +72,18 @@ def record(
     return event
 
 
-def seal_create(*, actor: User | None = None) -> Seal:
+def seal_create(*, actor: AbstractBaseUser | None) -> Seal:
     """Seal the current chain head."""
     with transaction.atomic():
         chain.lock_head()
         seq, head_hash = chain.head()
-        seal = Seal(at=timezone.now(), seq=seq, head_hash=head_hash, sealed_by=actor)
+        seal = Seal(at=timezone.now(), seq=seq, head_hash=head_hash, sealed_by=cast(Any, actor))
         seal.save()
     return seal
 
 
 def events_export(
-    *, actor: User | AnonymousUser, events: Any, filters: dict[str, Any], fmt: str
+    *, actor: AbstractBaseUser | AnonymousUser, events: Any, filters: dict[str, Any], fmt: str
 ) -> tuple[bytes, int]:
     """Render the filtered events as CSV or XLSX and record the export itself as an event."""
     from . import exports
@@ -100,7 +91,7 @@ def events_export(
     data = list(exports.rows(events))
     body = exports.to_csv(data) if fmt == "csv" else exports.to_xlsx(data)
     shown = {k: str(getattr(v, "pk", v)) for k, v in filters.items()}
-    record(actor=actor, action=Action.EXPORT, object_type="event", detail={
+    record(actor=actor, action=AuditAction.EXPORT, object_type="event", detail={
         "format": fmt, "rows": len(data), "filters": shown,
     })  # fmt: skip
     return body, len(data)

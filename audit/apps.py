@@ -7,4 +7,12 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        from . import history  # noqa: F401  (stamps history rows with the request id)
+        from accounts.capabilities import can
+        from core import navigation
+
+        from . import capabilities, choices, history  # noqa: F401  (registers; stamps history)
+
+        navigation.add(
+            _("Audit"), "audit:event_list", order=50, start_page=True,
+            allowed=lambda user: can(user, capabilities.AUDIT_VIEW),
+        )  # fmt: skip

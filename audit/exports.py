@@ -32,7 +32,7 @@ def rows(events: QuerySet[Event]) -> Iterator[list[str]]:
             str(e.seq),
             timezone.localtime(e.at).isoformat(),
             e.actor.get_username() if e.actor else "",
-            str(e.organisation) if e.organisation else "",
+            str(e.organisation_id or ""),
             e.action,
             e.object_type,
             e.object_id,

@@ -7,9 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Organisation
 
-from .choices import Action
-
-READ_ACTIONS = [Action.PERSON_READ, Action.CASE_READ]
+from . import registry
 
 
 class EventFilterForm(forms.Form):
@@ -24,7 +22,7 @@ class EventFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"),
         required=False,
-        choices=[("", "—"), ("reads", _("Record reads (person or case)")), *Action.choices],
+        choices=lambda: [("", "—"), ("reads", _("Record reads")), *registry.choices()],
     )
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

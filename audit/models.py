@@ -16,8 +16,6 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedTextField
 
-from .choices import Action
-
 
 class AppendOnlyError(Exception):
     """Raised when code tries to change or delete an audit row."""
@@ -43,15 +41,16 @@ class Event(AppendOnly):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
     at = models.DateTimeField(_("time"), db_index=True)
-    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    # Plain text, no choices: each app registers its actions (audit.registry), so a new app
+    # adds no migration here.
+    action = models.CharField(_("action"), max_length=40)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )  # fmt: skip
-    organisation = models.ForeignKey(
-        "cases.Organisation", verbose_name=_("organisation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+    # The actor's organisation at the time, as a plain id like ``person_id``: the audit app
+    # depends on no domain app.
+    organisation_id = models.UUIDField(_("organisation"), null=True, blank=True)
     object_type = models.CharField(_("object type"), max_length=40, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     # A plain UUID rather than a foreign key: the log outlives and never blocks the record.
@@ -72,11 +71,18 @@ class Event(AppendOnly):
             models.Index(fields=["actor", "at"], name="audit_event_actor_at"),
             models.Index(fields=["person_id", "at"], name="audit_event_person_at"),
             models.Index(fields=["action", "at"], name="audit_event_action_at"),
-            models.Index(fields=["organisation", "at"], name="audit_event_org_at"),
+            models.Index(fields=["organisation_id", "at"], name="audit_event_org_at"),
         ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type} {self.object_id}"
+
+    @property
+    def action_label(self) -> str:
+        """Return the translated label the registering app gave the action."""
+        from . import registry
+
+        return registry.label(self.action)
 
 
 class Seal(AppendOnly):

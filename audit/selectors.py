@@ -15,11 +15,11 @@ from django.db.models import CharField, Count, Q, QuerySet
 from django.db.models.functions import Cast, ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
-from cases import access
-from cases.choices import Role
+from accounts.capabilities import can
+from accounts.events import AccountAction
 
-from .choices import Action
-from .forms import READ_ACTIONS
+from . import registry
+from .capabilities import AUDIT_VIEW
 from .models import Event
 
 WORK_START, WORK_END = 7, 19  # local hours
@@ -27,28 +27,28 @@ VOLUME_FACTOR, VOLUME_FLOOR = 3, 20
 DENIALS_PER_DAY = 5
 
 
-def may_audit(viewer: access.AnyUser) -> bool:
-    return access.has_role(viewer, Role.AUDITOR)
+def may_audit(viewer: Any) -> bool:
+    return can(viewer, AUDIT_VIEW)
 
 
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def events_for(*, viewer: access.AnyUser, filters: dict[str, Any] | None = None) -> QuerySet[Event]:
+def events_for(*, viewer: Any, filters: dict[str, Any] | None = None) -> QuerySet[Event]:
     """Return the events the viewer may read (all, for an auditor), filtered, newest first."""
     if not may_audit(viewer):
         return Event.objects.none()
-    events = Event.objects.select_related("actor", "organisation")
+    events = Event.objects.select_related("actor")
     f = filters or {}
     if "user" in f:
         events = events.filter(actor__username=f["user"])
     if "person" in f:
         events = events.filter(person_id=f["person"]) | events.filter(_listed(f["person"]))
     if "organisation" in f:
-        events = events.filter(organisation=f["organisation"])
+        events = events.filter(organisation_id=f["organisation"].pk)
     if f.get("action") == "reads":
-        events = events.filter(action__in=READ_ACTIONS)
+        events = events.filter(action__in=registry.codes(kind=registry.READ))
     elif "action" in f:
         events = events.filter(action=f["action"])
     if "since" in f:
@@ -75,9 +75,7 @@ class Flag:
     usual: float | None = None
 
 
-def unusual_activity(
-    *, viewer: access.AnyUser, days: int = 7, baseline_days: int = 30
-) -> list[Flag]:
+def unusual_activity(*, viewer: Any, days: int = 7, baseline_days: int = 30) -> list[Flag]:
     """Flag users who read far more than their usual, read outside working hours or
     collected many denials, over the last ``days`` days."""
     if not may_audit(viewer):
@@ -85,7 +83,7 @@ def unusual_activity(
     today = timezone.localdate()
     window_start = _day_start(today - timedelta(days=days - 1))
     base_start = _day_start(today - timedelta(days=days + baseline_days - 1))
-    reads = Event.objects.filter(action__in=READ_ACTIONS, actor__isnull=False)
+    reads = Event.objects.filter(action__in=registry.codes(kind=registry.READ), actor__isnull=False)
     daily = (
         reads.filter(at__gte=base_start)
         .annotate(day=TruncDate("at"))
@@ -113,7 +111,11 @@ def unusual_activity(
         Flag(r["actor_id"], r["actor__username"], "off_hours", None, r["n"]) for r in off_hours
     ]
     denials = (
-        Event.objects.filter(action=Action.DENIED, actor__isnull=False, at__gte=window_start)
+        Event.objects.filter(
+            action__in=registry.codes(kind=registry.DENIAL),
+            actor__isnull=False,
+            at__gte=window_start,
+        )
         .annotate(day=TruncDate("at"))
         .values("actor_id", "actor__username", "day")
         .annotate(n=Count("id"))
@@ -126,7 +128,7 @@ def unusual_activity(
     # as them: legitimate for a lost phone, but always worth a look.
     resets = (
         Event.objects.filter(
-            action__in=[Action.PASSWORD_CHANGED, Action.OTP_RESET],
+            action__in=[AccountAction.PASSWORD_CHANGED, AccountAction.OTP_RESET],
             actor__isnull=False, object_type="user", at__gte=window_start,
         )
         .exclude(object_id=Cast("actor_id", CharField()))

@@ -21,7 +21,6 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
-from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -31,10 +30,11 @@ from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 
 import audit.actions  # noqa: E402
 from accounts.actions import totp_device_create  # noqa: E402
+from accounts.models import User  # noqa: E402
 from audit import chain  # noqa: E402
-from audit.choices import Action  # noqa: E402
 from audit.models import Event  # noqa: E402
 from cases import access  # noqa: E402
+from cases.events import CaseAction  # noqa: E402
 
 from .data import build  # noqa: E402
 
@@ -81,7 +81,7 @@ def lock_cost(user: User, per_thread: int = 500) -> None:
 
     def write(count: int) -> None:
         for _ in range(count):
-            audit.actions.record(actor=user, action=Action.SEARCH, detail={"kind": "bench"})
+            audit.actions.record(actor=user, action=CaseAction.SEARCH, detail={"kind": "bench"})
         connections.close_all()
 
     start = time.perf_counter()
@@ -109,7 +109,7 @@ def fill_chain(total: int, user: User) -> None:
     for n in range(total):
         seq += 1
         event = Event(
-            id=uuid.uuid4(), seq=seq, at=now, action=Action.PERSON_READ, actor=user,
+            id=uuid.uuid4(), seq=seq, at=now, action=CaseAction.PERSON_READ, actor=user,
             object_type="person", object_id=str(uuid.uuid4()), person_id=uuid.uuid4(),
             ip="10.0.0.1", user_agent="bench", request_id=uuid.uuid4().hex,
             detail={"perm": "view"}, prev_hash=prev,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from django.contrib.auth.models import User
 from django.db import connection
 
+from accounts.models import User
 from cases.choices import Role
 from cases.models import (
     AdministrativeUnit,
@@ -16,6 +16,7 @@ from cases.models import (
     Person,
     StaffProfile,
 )
+from cases.roles import staff_profile_save
 
 
 def build(people: int) -> tuple[User, list[str]]:
@@ -32,8 +33,11 @@ def build(people: int) -> tuple[User, list[str]]:
         Organisation.objects.create(name=f"Clinic {n}", type=kind, unit=province) for n in range(2)
     ]
     user = User.objects.create_user("bench", password=None)
-    StaffProfile.objects.create(
-        user=user, organisation=clinics[0], role=Role.CASEWORKER, scope_unit=province
+    staff_profile_save(
+        actor=None,
+        profile=StaffProfile(
+            user=user, organisation=clinics[0], role=Role.CASEWORKER, scope_unit=province
+        ),
     )
     rng = random.Random(1)
     numbers: list[str] = []

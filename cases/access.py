@@ -1,33 +1,49 @@
-"""Decide who may see, change or add which people and cases — the one place that does.
+"""Decide who may see, change or add which people, cases and records hanging off them.
 
-Every view, form choice list, search, export and report reaches people and cases through
-``visible_people`` / ``visible_cases`` or the ``get_*_for_user`` helpers. The helpers record
-each read as an access event, and answer 404 for anything out of scope (so existence does
-not leak) after recording the denial.
+The one place that does. Every view, form choice list, search, export and report reaches
+scoped records through this module:
 
-Roles come from the user's groups (cases.roles); scope from the staff profile; one-by-one
-grants (a referral's acceptance, an emergency access) from guardian's direct-FK tables,
-honouring their expiry.
+- ``visible(user, Model, scope)``: the rows of any scoped model the user may view or change
+  (people, cases, and any model with a foreign-key path to one of them, ``scope_path``);
+- ``get_for_user(user, Model, pk, scope)``: fetch one, recording the read (an event naming
+  the person) or the denial (then 404, so existence does not leak);
+- ``can(user, capability, obj)`` (from ``accounts.capabilities``): the verb check, which asks
+  ``in_scope`` below for an object;
+- ``figures_people`` / ``figures_cases``: what aggregate figures may count, by the user's
+  administrative unit only, never widened by one-by-one or emergency grants.
+
+Each rule is written so that an indexed predicate (primary key, blind index, organisation,
+unit) can run first and the rule is a correlated ``EXISTS`` or a small hashed set probe per
+candidate row: cost stays flat as the tables grow (docs/scale.md).
+
+Roles come from the user's groups (``accounts.capabilities.roles_of``); scope from the staff
+profile; one-by-one grants (a referral's acceptance, an emergency access) from guardian's
+direct-FK tables, honouring their expiry.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import Any, cast
 from uuid import UUID
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import capabilities
+from accounts.capabilities import Capability, Scope, can, has_role, roles_of
+from accounts.models import User
 from audit import actions as audit
 from audit import context as audit_context
-from audit.choices import Action
 
+from . import capabilities as caps
 from .choices import ClientCategory, Role
+from .events import CaseAction
 from .models import (
+    AdministrativeUnit,
     Case,
     CaseUserObjectPermission,
     EmergencyAccess,
@@ -36,22 +52,15 @@ from .models import (
     PersonUserObjectPermission,
     StaffProfile,
 )
-from .roles import roles_of
 
-Perm = Literal["view", "change", "add"]
+__all__ = ["can", "has_role", "roles_of"]  # re-exported for views and templates
+
 AnyUser = User | AnonymousUser
 
 logger = logging.getLogger("hoa_nhap.access")
 
-# Roles that hold case content at all; auditors and administrators never do.
-CASE_ROLES = frozenset({Role.CASEWORKER, Role.COMMUNE_OFFICER, Role.SUPERVISOR})
-# Roles that may write case content; supervisors read and review only.
-WRITE_ROLES = frozenset({Role.CASEWORKER, Role.COMMUNE_OFFICER})
-# Roles that review emergency accesses.
-REVIEW_ROLES = frozenset({Role.SUPERVISOR, Role.AUDITOR})
 
-
-def profile_of(user: AnyUser) -> StaffProfile | None:
+def profile_of(user: Any) -> StaffProfile | None:
     """Return the active user's staff profile, or None for anyone without one."""
     if not isinstance(user, User) or not user.is_active:
         return None
@@ -61,96 +70,313 @@ def profile_of(user: AnyUser) -> StaffProfile | None:
         return None
 
 
-def has_role(user: AnyUser, *roles: str) -> bool:
-    """Return whether the user holds any of the roles (and has a staff profile)."""
-    return profile_of(user) is not None and not roles_of(user).isdisjoint(roles)
+# --- the rules -----------------------------------------------------------------------------
 
 
-def _content_roles(user: AnyUser, perm: Perm) -> tuple[StaffProfile | None, frozenset[str]]:
-    """Return the profile and the roles that let the user ``perm`` existing case content."""
+def _content_roles(user: AnyUser, scope: Scope) -> tuple[StaffProfile | None, frozenset[str]]:
+    """Return the profile and the roles that let the user reach case content in ``scope``."""
     profile = profile_of(user)
-    if profile is None or perm == "add":
+    if profile is None:
         return None, frozenset()
-    wanted = CASE_ROLES if perm == "view" else WRITE_ROLES
-    return profile, roles_of(user) & wanted
+    capability = caps.CASE_VIEW if scope == "view" else caps.CASE_CHANGE
+    return profile, roles_of(user) & capabilities.holders(capability)
 
 
-def _granted(table: type[Any], user: User, codename: str) -> Q:
-    """Match objects granted to the user one by one, not yet expired."""
+def _units_under(unit: AdministrativeUnit) -> QuerySet[Any, Any]:
+    """The unit and every unit below it: a small set, probed as a hashed subplan."""
+    return AdministrativeUnit.objects.filter(path__startswith=unit.path).values("pk")
+
+
+def _organisations_under(unit: AdministrativeUnit) -> QuerySet[Any, Any]:
+    return Organisation.objects.filter(unit__path__startswith=unit.path).values("pk")
+
+
+def _granted(table: type[Any], user: User, codename: str, outer: str = "pk") -> Exists:
+    """Match objects granted to the user one by one, not yet expired (an indexed probe)."""
     live = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
-    mine = table.objects.filter(live, user=user, permission__codename=codename)
-    return Q(pk__in=mine.values("content_object_id"))
+    return Exists(
+        table.objects.filter(
+            live, user=user, permission__codename=codename, content_object=OuterRef(outer)
+        )
+    )
 
 
-def _role_case_filter(role: str, user: User, profile: StaffProfile) -> Q:
-    scope = profile.scope_unit
+def _case_rule(role: str, user: User, profile: StaffProfile) -> Q:
+    """The cases one role reaches, over Case's own columns (plus the person's commune)."""
     if role == Role.CASEWORKER:
         return Q(organisation_id=profile.organisation_id) | Q(assigned_to_id=user.pk)
+    residents = Q(person__residence_commune_id__in=_units_under(profile.scope_unit))
     if role == Role.COMMUNE_OFFICER:
-        return Q(organisation_id=profile.organisation_id) | scope.subtree_q(
-            "person__residence_commune__"
-        )
+        return Q(organisation_id=profile.organisation_id) | residents
     # Supervisor: the scope unit's subtree, by where people live or where the case is held.
-    return scope.subtree_q("person__residence_commune__") | scope.subtree_q("organisation__unit__")
+    return residents | Q(organisation_id__in=_organisations_under(profile.scope_unit))
 
 
-def _role_person_filter(role: str, profile: StaffProfile) -> Q:
+def _person_rule(role: str, profile: StaffProfile) -> Q:
+    """The people one role reaches through the person row itself."""
     registered_here = Q(registered_by_id=profile.organisation_id)
     if role == Role.CASEWORKER:
         return registered_here
+    residents = Q(residence_commune_id__in=_units_under(profile.scope_unit))
     if role == Role.COMMUNE_OFFICER:
-        return registered_here | profile.scope_unit.subtree_q("residence_commune__")
-    return profile.scope_unit.subtree_q("residence_commune__")
+        return registered_here | residents
+    return residents
 
 
-def visible_cases(user: AnyUser, perm: Perm = "view") -> QuerySet[Case]:
+def _case_where(user: User, profile: StaffProfile, roles: frozenset[str], scope: Scope) -> Q:
+    where = Q(_granted(CaseUserObjectPermission, user, f"{scope}_case"))
+    for role in sorted(roles):
+        where |= _case_rule(role, user, profile)
+    return where
+
+
+def visible_cases(user: AnyUser, scope: Scope = "view") -> QuerySet[Case]:
     """Return the cases the user may view (or change)."""
-    profile, roles = _content_roles(user, perm)
+    profile, roles = _content_roles(user, scope)
     if profile is None or not roles:
         return Case.objects.none()
     assert isinstance(user, User)  # noqa: S101  (profile_of returned a profile)
-    where = _granted(CaseUserObjectPermission, user, f"{perm}_case")
-    for role in sorted(roles):
-        where |= _role_case_filter(role, user, profile)
-    return Case.objects.filter(where)
+    return Case.objects.filter(_case_where(user, profile, roles, scope))
 
 
-def visible_people(user: AnyUser, perm: Perm = "view") -> QuerySet[Person]:
-    """Return the people the user may view (or change)."""
-    profile, roles = _content_roles(user, perm)
+def visible_people(user: AnyUser, scope: Scope = "view") -> QuerySet[Person]:
+    """Return the people the user may view (or change): granted, reached through a visible
+    case, or reached by a role's rule on the person row."""
+    profile, roles = _content_roles(user, scope)
     if profile is None or not roles:
         return Person.objects.none()
     assert isinstance(user, User)  # noqa: S101
-    where = _granted(PersonUserObjectPermission, user, f"{perm}_person")
-    where |= Q(pk__in=visible_cases(user, perm).values("person_id"))
+    through_case = Case.objects.filter(_case_where(user, profile, roles, scope)).filter(
+        person_id=OuterRef("pk")
+    )
+    where = Q(_granted(PersonUserObjectPermission, user, f"{scope}_person")) | Q(
+        Exists(through_case)
+    )
     for role in sorted(roles):
-        where |= _role_person_filter(role, profile)
+        where |= _person_rule(role, profile)
     return Person.objects.filter(where)
 
 
-def can_register_people(user: AnyUser) -> bool:
-    """Return whether the user may register a new person."""
-    return has_role(user, *WRITE_ROLES)
+# --- any record that hangs off a person or a case ------------------------------------------
+
+
+def scope_path(model: type[models.Model]) -> str:
+    """Return the foreign-key path from a model to the Person or Case that scopes it.
+
+    People and cases scope themselves (""). Another model names its path in a class
+    attribute ``scope_through`` (e.g. ``"episode__case"``), or has a foreign key to Case
+    (preferred) or Person, which is used. A model with neither is not scoped here.
+    """
+    if model in (Person, Case):
+        return ""
+    declared = getattr(model, "scope_through", None)
+    if declared:
+        return str(declared)
+    for target in (Case, Person):
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.related_model is target:
+                return field.name
+    raise TypeError(f"{model._meta.label} hangs off neither a person nor a case")
+
+
+def _scope_target(model: type[models.Model]) -> type[Person] | type[Case]:
+    """Return Person or Case: where ``scope_path(model)`` ends."""
+    if model is Person or model is Case:
+        return model
+    current: type[models.Model] = model
+    for step in scope_path(model).split("__"):
+        related = current._meta.get_field(step).related_model
+        assert isinstance(related, type)  # noqa: S101  (a path of foreign keys)
+        current = related
+    if current not in (Person, Case):
+        raise TypeError(f"{model._meta.label}.scope_through does not end at Person or Case")
+    return current
+
+
+def is_scoped(model: type[models.Model]) -> bool:
+    """Return whether access to the model's rows is decided here."""
+    try:
+        _scope_target(model)
+    except TypeError:
+        return False
+    return True
+
+
+def visible[M: models.Model](user: AnyUser, model: type[M], scope: Scope = "view") -> QuerySet[M]:
+    """Return the rows of a scoped model the user may view (or change)."""
+    if model is Person:
+        return cast(QuerySet[M], visible_people(user, scope))
+    if model is Case:
+        return cast(QuerySet[M], visible_cases(user, scope))
+    target = _scope_target(model)
+    owners = visible_people(user, scope) if target is Person else visible_cases(user, scope)
+    path = scope_path(model)
+    rows: QuerySet[M] = model._default_manager.all()
+    return rows.filter(Exists(owners.filter(pk=OuterRef(path))))
+
+
+def person_id_of(obj: Any) -> Any:
+    """Return the id of the person a scoped record concerns (for the audit trail), or None."""
+    if isinstance(obj, Person):
+        return obj.pk
+    if isinstance(obj, Case):
+        return obj.person_id
+    if not isinstance(obj, models.Model) or not is_scoped(type(obj)):
+        return None
+    path = scope_path(type(obj))
+    if "__" not in path:  # a direct foreign key: no query for a person, one for a case
+        owner = getattr(obj, path)
+        return owner.pk if isinstance(owner, Person) else getattr(owner, "person_id", None)
+    column = path if _scope_target(type(obj)) is Person else f"{path}__person"
+    return type(obj)._default_manager.filter(pk=obj.pk).values_list(column, flat=True).first()
+
+
+def in_scope(user: Any, capability: Capability, obj: Any) -> bool | None:
+    """Answer ``can(user, capability, obj)`` for scoped records (None for other objects)."""
+    if not isinstance(obj, models.Model) or not is_scoped(type(obj)) or obj.pk is None:
+        return None
+    return visible(user, type(obj), capability.scope).filter(pk=obj.pk).exists()
+
+
+# --- fetch one, or deny ---------------------------------------------------------------------
+
+
+def _deny(user: AnyUser, kind: str, object_id: Any, scope: Scope) -> None:
+    # Only ids go into the log and the event: never a name or identifier of the person.
+    logger.warning(
+        "access denied: user=%s perm=%s %s=%s", getattr(user, "pk", None), scope, kind, object_id
+    )
+    audit.record(
+        actor=user, action=CaseAction.DENIED, object_type=kind, object_id=object_id,
+        detail={"perm": scope},
+    )  # fmt: skip
+
+
+def _note_emergency(user: AnyUser, person_id: Any) -> EmergencyAccess | None:
+    """Return the user's live emergency access to the person, and flag it for the banner."""
+    if person_id is None:
+        return None
+    grant = (
+        EmergencyAccess.objects.filter(user_id=getattr(user, "pk", None) or 0, person_id=person_id)
+        .filter(expires_at__gt=timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )
+    request = audit_context.current().request
+    if grant is not None and request is not None:
+        # The banner reads the request attribute (cases.context_processors).
+        grants = getattr(request, "emergency_grants", None)
+        if grants is None:
+            grants = []
+            request.emergency_grants = grants  # type: ignore[attr-defined]
+        grants.append(grant)
+    return grant
+
+
+_READ_ACTION = {Person: CaseAction.PERSON_READ, Case: CaseAction.CASE_READ}
+
+
+def get_for_user[M: models.Model](
+    user: AnyUser,
+    model: type[M],
+    object_id: Any,
+    scope: Scope = "view",
+    *,
+    record_read: bool = True,
+    queryset: QuerySet[M] | None = None,
+) -> M:
+    """Return the row if the user holds ``scope`` on it (recording the read), else record the
+    denial and answer 404.
+
+    Actions pass ``record_read=False``: they record the write they make instead. Pass
+    ``queryset`` (from ``visible``) to add ``select_related`` and the like.
+    """
+    allowed = queryset if queryset is not None else visible(user, model, scope)
+    kind = model._meta.model_name or model.__name__.lower()
+    try:
+        found = allowed.filter(pk=object_id).first()
+    except (ValueError, TypeError):
+        found = None
+    if found is None:
+        _deny(user, kind, object_id, scope)
+        raise Http404
+    if record_read:
+        person_id = person_id_of(found)
+        detail: dict[str, object] = {"perm": scope}
+        grant = _note_emergency(user, person_id)
+        if grant is not None:
+            detail["emergency_access"] = str(grant.pk)
+        audit.record(
+            actor=user, action=_READ_ACTION.get(model, CaseAction.RECORD_READ), obj=found,
+            person_id=person_id, detail=detail,
+        )  # fmt: skip
+    return found
+
+
+def get_person_for_user(
+    user: AnyUser, person_id: UUID, scope: Scope = "view", *, record_read: bool = True
+) -> Person:
+    """Return the person if the user holds ``scope`` on them (recording the read), else 404."""
+    return get_for_user(user, Person, person_id, scope, record_read=record_read)
+
+
+def get_case_for_user(
+    user: AnyUser, case_id: UUID, scope: Scope = "view", *, record_read: bool = True
+) -> Case:
+    """Return the case if the user holds ``scope`` on it (recording the read), else 404."""
+    allowed = visible_cases(user, scope).select_related("person", "organisation")
+    return get_for_user(user, Case, case_id, scope, record_read=record_read, queryset=allowed)
+
+
+# --- figures ------------------------------------------------------------------------------
+
+
+def figures_unit(user: AnyUser) -> AdministrativeUnit | None:
+    """Return the unit whose figures the user may see (their scope unit), or None."""
+    profile = profile_of(user)
+    if profile is None or not can(user, caps.FIGURES_VIEW):
+        return None
+    return profile.scope_unit
+
+
+def figures_people(user: AnyUser) -> QuerySet[Person]:
+    """Return the people aggregate figures may count for the user: those resident in the
+    user's scope unit and below. Grants (one by one, emergency) never widen it."""
+    unit = figures_unit(user)
+    if unit is None:
+        return Person.objects.none()
+    return Person.objects.filter(residence_commune_id__in=_units_under(unit))
+
+
+def figures_cases(user: AnyUser) -> QuerySet[Case]:
+    """Return the cases aggregate figures may count: of people resident in the scope unit."""
+    unit = figures_unit(user)
+    if unit is None:
+        return Case.objects.none()
+    return Case.objects.filter(person__residence_commune_id__in=_units_under(unit))
+
+
+# --- choice lists and masking ----------------------------------------------------------------
 
 
 def case_organisations(user: AnyUser) -> QuerySet[Organisation]:
     """Return the organisations the user may open or hold cases for: their own."""
     profile = profile_of(user)
-    if profile is None or not has_role(user, *WRITE_ROLES):
+    if profile is None or not can(user, caps.CASE_ADD):
         return Organisation.objects.none()
     return Organisation.objects.filter(pk=profile.organisation_id, is_active=True)
 
 
 def assignable_staff(organisations: QuerySet[Organisation]) -> QuerySet[User]:
-    """Return the active caseworkers and commune officers of these organisations."""
+    """Return the active staff of these organisations whose role may hold a case."""
     return (
         User.objects.filter(
             is_active=True,
             staff__organisation__in=organisations,
-            groups__name__in=sorted(WRITE_ROLES),
+            groups__name__in=sorted(capabilities.holders(caps.CASE_CHANGE)),
         )
         .distinct()
-        .order_by("username")
+        .order_by("last_name", "first_name", "username")
     )
 
 
@@ -168,86 +394,14 @@ def victim_person_ids(people: list[UUID]) -> set[UUID]:
     )
 
 
-def _deny(user: AnyUser, kind: str, object_id: UUID, perm: Perm) -> None:
-    # Only ids go into the log and the event: never a name or identifier of the person.
-    logger.warning(
-        "access denied: user=%s perm=%s %s=%s", getattr(user, "pk", None), perm, kind, object_id
-    )
-    audit.record(
-        actor=user, action=Action.DENIED, object_type=kind, object_id=object_id,
-        detail={"perm": perm},
-    )  # fmt: skip
-
-
-def _note_emergency(user: AnyUser, person_id: UUID) -> EmergencyAccess | None:
-    """Return the user's live emergency access to the person, and flag it for the banner."""
-    grant = (
-        EmergencyAccess.objects.filter(user_id=getattr(user, "pk", None) or 0, person_id=person_id)
-        .filter(expires_at__gt=timezone.now())
-        .order_by("-expires_at")
-        .first()
-    )
-    if grant is not None:
-        audit_context.current().emergency_grants.append(grant)
-    return grant
-
-
-def _read_detail(user: AnyUser, person_id: UUID, perm: Perm) -> dict[str, object]:
-    grant = _note_emergency(user, person_id)
-    detail: dict[str, object] = {"perm": perm}
-    if grant is not None:
-        detail["emergency_access"] = str(grant.pk)
-    return detail
-
-
-def _get_or_deny[M: models.Model](
-    user: AnyUser, allowed: QuerySet[M], kind: str, object_id: UUID, perm: Perm
-) -> M:
-    """Return the object from ``allowed``, or record a denial and answer 404."""
-    found = allowed.filter(pk=object_id).first()
-    if found is None:
-        _deny(user, kind, object_id, perm)
-        raise Http404
-    return found
-
-
-def get_person_for_user(
-    user: AnyUser, person_id: UUID, perm: Perm = "view", *, record_read: bool = True
-) -> Person:
-    """Return the person if the user holds ``perm`` on them (recording the read), else 404.
-
-    Actions pass ``record_read=False``: they record the write they make instead.
-    """
-    person = _get_or_deny(user, visible_people(user, perm), "person", person_id, perm)
-    if not record_read:
-        return person
-    audit.record(
-        actor=user, action=Action.PERSON_READ, obj=person,
-        detail=_read_detail(user, person.pk, perm),
-    )  # fmt: skip
-    return person
-
-
-def get_case_for_user(
-    user: AnyUser, case_id: UUID, perm: Perm = "view", *, record_read: bool = True
-) -> Case:
-    """Return the case if the user holds ``perm`` on it (recording the read), else 404."""
-    allowed = visible_cases(user, perm).select_related("person", "organisation")
-    case = _get_or_deny(user, allowed, "case", case_id, perm)
-    if not record_read:
-        return case
-    audit.record(
-        actor=user, action=Action.CASE_READ, obj=case,
-        detail=_read_detail(user, case.person_id, perm),
-    )  # fmt: skip
-    return case
+# --- emergency-access reviews ----------------------------------------------------------------
 
 
 def reviewable_emergency_accesses(user: AnyUser) -> QuerySet[EmergencyAccess]:
     """Return the emergency accesses the user reviews: all for an auditor; for a supervisor,
     those by staff of, or about people living in, their scope unit's subtree."""
     profile = profile_of(user)
-    if profile is None or not has_role(user, *REVIEW_ROLES):
+    if profile is None or not can(user, caps.EMERGENCY_REVIEW):
         return EmergencyAccess.objects.none()
     if has_role(user, Role.AUDITOR):
         return EmergencyAccess.objects.all()
@@ -260,5 +414,11 @@ def reviewable_emergency_accesses(user: AnyUser) -> QuerySet[EmergencyAccess]:
 
 def get_emergency_access_for_review(user: AnyUser, access_id: UUID) -> EmergencyAccess:
     """Return an emergency access the user reviews, else record a denial and 404."""
-    allowed = reviewable_emergency_accesses(user)
-    return _get_or_deny(user, allowed, "emergencyaccess", access_id, "change")
+    found = reviewable_emergency_accesses(user).filter(pk=access_id).first()
+    if found is None:
+        _deny(user, "emergencyaccess", access_id, "change")
+        raise Http404
+    return found
+
+
+capabilities.register_object_check(in_scope)

@@ -7,22 +7,21 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Permission, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit import actions as audit
-from audit.choices import Action
+from cases.events import CaseAction
 
-from . import access, selectors
+from . import access, roles, selectors
+from . import capabilities as caps
 from .models import (
     Case,
-    CaseUserObjectPermission,
     EmergencyAccess,
     Person,
-    PersonUserObjectPermission,
 )
 
 PERSON_FIELDS = (
@@ -42,7 +41,7 @@ def _assign(instance: Person | Case, names: tuple[str, ...], data: dict[str, Any
 
 
 def _validate_and_save[T: (Person, Case)](
-    actor: access.AnyUser, instance: T, action: Action, *checks: Callable[[T], None]
+    actor: access.AnyUser, instance: T, action: str, *checks: Callable[[T], None]
 ) -> None:
     """Validate, run the extra checks, save with history and record the event, atomically."""
     instance.full_clean()
@@ -57,7 +56,7 @@ def _validate_and_save[T: (Person, Case)](
 def _refuse_duplicate_citizen_id(person: Person) -> None:
     if person.citizen_id and selectors.citizen_id_holder(number=person.citizen_id, exclude=person):
         # Refusing tells the user the number is on file: that is a lookup, and recorded.
-        audit.record(actor=None, action=Action.SEARCH, detail={"kind": "duplicate_citizen_id"})
+        audit.record(actor=None, action=CaseAction.SEARCH, detail={"kind": "duplicate_citizen_id"})
         raise ValidationError(
             {
                 "citizen_id": _(
@@ -71,11 +70,11 @@ def _refuse_duplicate_citizen_id(person: Person) -> None:
 def person_register(*, actor: access.AnyUser, data: dict[str, Any]) -> Person:
     """Register a new person on behalf of the actor's organisation."""
     profile = access.profile_of(actor)
-    if profile is None or not access.can_register_people(actor):
+    if profile is None or not access.can(actor, caps.PERSON_ADD):
         raise PermissionDenied
     person = Person(registered_by=profile.organisation)
     _assign(person, PERSON_FIELDS, data)
-    _validate_and_save(actor, person, Action.PERSON_CREATED, _refuse_duplicate_citizen_id)
+    _validate_and_save(actor, person, CaseAction.PERSON_CREATED, _refuse_duplicate_citizen_id)
     return person
 
 
@@ -83,7 +82,7 @@ def person_update(*, actor: access.AnyUser, person: Person, data: dict[str, Any]
     """Change a person's record; the actor must hold change permission on them."""
     person = access.get_person_for_user(actor, person.pk, "change", record_read=False)
     _assign(person, PERSON_FIELDS, data)
-    _validate_and_save(actor, person, Action.PERSON_CHANGED, _refuse_duplicate_citizen_id)
+    _validate_and_save(actor, person, CaseAction.PERSON_CHANGED, _refuse_duplicate_citizen_id)
     return person
 
 
@@ -98,7 +97,7 @@ def case_open(*, actor: access.AnyUser, person: Person, data: dict[str, Any]) ->
     case = Case(person=person)
     _assign(case, CASE_FIELDS, data)
     _check_case_organisation(actor, case)
-    _validate_and_save(actor, case, Action.CASE_OPENED)
+    _validate_and_save(actor, case, CaseAction.CASE_OPENED)
     return case
 
 
@@ -109,7 +108,7 @@ def case_update(*, actor: access.AnyUser, case: Case, data: dict[str, Any]) -> C
     _assign(case, CASE_FIELDS, data)
     if case.organisation_id != held_by:
         _check_case_organisation(actor, case)
-    _validate_and_save(actor, case, Action.CASE_CHANGED)
+    _validate_and_save(actor, case, CaseAction.CASE_CHANGED)
     return case
 
 
@@ -135,13 +134,13 @@ def emergency_access_request(
     so the form is no silent "is this number on file?" oracle. Returns the person (None if
     nobody holds the number) and the grant (None if the person is already in scope).
     """
-    if not access.has_role(actor, *access.CASE_ROLES):
+    if not access.can(actor, caps.EMERGENCY_REQUEST):
         raise PermissionDenied
     reason = _check_reason(reason)
     person = selectors.citizen_id_holder(number=citizen_id)
     if person is None:
         audit.record(
-            actor=actor, action=Action.SEARCH, reason=reason,
+            actor=actor, action=CaseAction.SEARCH, reason=reason,
             detail={"kind": "emergency_citizen_id", "found": 0},
         )  # fmt: skip
         return None, None
@@ -154,9 +153,9 @@ def emergency_access_grant(
     *, actor: access.AnyUser, person: Person, reason: str
 ) -> EmergencyAccess:
     """Open an out-of-scope person's record for a limited time, for a written reason."""
-    if not access.has_role(actor, *access.CASE_ROLES):
+    if not access.can(actor, caps.EMERGENCY_REQUEST):
         raise PermissionDenied
-    assert isinstance(actor, User)  # noqa: S101  (has_role needs a staff profile)
+    assert isinstance(actor, User)  # noqa: S101  (a capability needs a staff profile)
     reason = _check_reason(reason)
     now = timezone.now()
     grant = EmergencyAccess(
@@ -164,22 +163,17 @@ def emergency_access_grant(
         expires_at=now + timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
     )  # fmt: skip
     grant.reason = reason
-    view_person = Permission.objects.get(content_type__app_label="cases", codename="view_person")
-    view_case = Permission.objects.get(content_type__app_label="cases", codename="view_case")
     with transaction.atomic():
         grant.full_clean()
         grant.save()
         # A second emergency access to the same person renews the earlier (expired) grants.
-        renewal = {"expires_at": grant.expires_at, "emergency": grant}
-        PersonUserObjectPermission.objects.update_or_create(
-            user=actor, permission=view_person, content_object=person, defaults=renewal
-        )
-        for case in person.cases.all():
-            CaseUserObjectPermission.objects.update_or_create(
-                user=actor, permission=view_case, content_object=case, defaults=renewal
+        owners: list[Person | Case] = [person, *person.cases.all()]
+        for obj in owners:
+            roles.grant_give(
+                actor=actor, user=actor, obj=obj, expires_at=grant.expires_at, emergency=grant
             )
         audit.record(
-            actor=actor, action=Action.EMERGENCY_ACCESS, obj=person, reason=reason,
+            actor=actor, action=CaseAction.EMERGENCY_ACCESS, obj=person, reason=reason,
             detail={"emergency_access": str(grant.pk), "expires_at": grant.expires_at.isoformat()},
         )  # fmt: skip
     return grant
@@ -201,7 +195,7 @@ def emergency_access_review(
     with transaction.atomic():
         grant.save(update_fields=["reviewed_by", "reviewed_at", "justified", "review_note"])
         audit.record(
-            actor=actor, action=Action.EMERGENCY_REVIEWED, obj=grant, person_id=grant.person_id,
+            actor=actor, action=CaseAction.EMERGENCY_REVIEWED, obj=grant, person_id=grant.person_id,
             reason=note.strip(), detail={"justified": justified},
         )  # fmt: skip
     return grant

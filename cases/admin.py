@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from accounts.models import User
+
+from . import roles
 from .models import AdministrativeUnit, Organisation, OrganisationType, StaffProfile
 
 
@@ -53,4 +55,5 @@ class StaffProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if obj.user_id == request.user.pk and not request.user.is_superuser:
             raise PermissionDenied
-        super().save_model(request, obj, form, change)
+        actor = request.user if isinstance(request.user, User) else None
+        roles.staff_profile_save(actor=actor, profile=obj)

@@ -1,5 +1,7 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,7 +10,26 @@ class CasesConfig(AppConfig):
     verbose_name = _("People and cases")
 
     def ready(self) -> None:
-        from . import roles  # connects the role and grant receivers
+        from audit import registry
+        from core import navigation
 
-        # After every migrate, so the permissions of all apps exist first.
-        post_migrate.connect(roles.sync_role_groups, dispatch_uid="cases.sync_role_groups")
+        # Importing registers the actions and capabilities, and connects the receivers.
+        from . import access, events, roles  # noqa: F401
+        from . import capabilities as caps
+
+        registry.register_person_resolver(access.person_id_of)
+        for label, url_name, capability, order, start in (
+            (_("Find a person"), "cases:person_search", caps.PERSON_VIEW, 10, True),
+            (_("Cases"), "cases:case_list", caps.CASE_VIEW, 20, False),
+            (_("Emergency access"), "cases:emergency_request", caps.EMERGENCY_REQUEST, 30, False),
+            (_("Reviews"), "cases:emergency_review_list", caps.EMERGENCY_REVIEW, 40, False),
+        ):
+            navigation.add(
+                label, url_name, order=order, start_page=start, allowed=_holder_of(capability)
+            )
+
+
+def _holder_of(capability: str) -> Callable[[Any], bool]:
+    from accounts.capabilities import can
+
+    return lambda user: can(user, capability)

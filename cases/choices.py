@@ -3,19 +3,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import Role as Role  # re-exported: roles are declared by accounts
+
 
 class UnitLevel(models.TextChoices):
     PROVINCE = "province", _("Province")
     DISTRICT = "district", _("District")
     COMMUNE = "commune", _("Commune")
-
-
-class Role(models.TextChoices):
-    CASEWORKER = "caseworker", _("Caseworker")
-    COMMUNE_OFFICER = "commune_officer", _("Commune social officer")
-    SUPERVISOR = "supervisor", _("Supervisor")
-    AUDITOR = "auditor", _("Auditor")
-    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 class Sex(models.TextChoices):

@@ -7,15 +7,15 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.contrib.auth.models import User
 from django.db import transaction
 
 from accounts.actions import totp_device_create
-from accounts.models import TOTPDevice
+from accounts.models import TOTPDevice, User
 
 from .choices import CaseStatus, ClientCategory, Role, Sex
 from .citizen_id import century_sex_digit
 from .models import AdministrativeUnit, Case, Organisation, OrganisationType, Person, StaffProfile
+from .roles import staff_profile_save
 from .units import units_load_csv
 
 UNITS_CSV = Path(__file__).parent / "data" / "demo_units.csv"
@@ -103,10 +103,10 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> bool:
         }
         for demo in USERS:
             user = User.objects.create_user(demo.username, password=DEMO_PASSWORD)
-            StaffProfile.objects.create(
+            staff_profile_save(actor=None, profile=StaffProfile(
                 user=user, organisation=orgs[demo.organisation], role=demo.role,
                 scope_unit=units[demo.scope],
-            )  # fmt: skip
+            ))  # fmt: skip
             # Enrolled already, so a tester can sign in with the printed secret.
             totp_device_create(user=user, confirmed=True)
         communes = [u for u in units.values() if u.level == "commune"]

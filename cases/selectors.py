@@ -13,7 +13,7 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
 from audit import actions as audit
-from audit.choices import Action
+from cases.events import CaseAction
 from core import normalize
 from core.fields import BlindIndexField
 
@@ -59,7 +59,7 @@ def person_search(
     shown = matches[:SEARCH_LIMIT]
     # What kind of key was searched (never the key itself), and whom the results showed.
     audit.record(
-        actor=viewer, action=Action.SEARCH,
+        actor=viewer, action=CaseAction.SEARCH,
         detail={"kind": kind, "found": len(matches), "people": [str(p.pk) for p in shown]},
     )  # fmt: skip
     return shown
@@ -107,7 +107,7 @@ def case_list_page(
     """Return one 50-row page of the viewer's cases, recording whom the page showed."""
     page = Paginator(case_list_for(viewer=viewer, status=status), 50).get_page(page_number)
     audit.record(
-        actor=viewer, action=Action.CASE_LIST,
+        actor=viewer, action=CaseAction.CASE_LIST,
         detail={"page": page.number, "people": sorted({str(c.person_id) for c in page})},
     )  # fmt: skip
     return page

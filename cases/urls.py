@@ -4,7 +4,6 @@ from . import views
 
 app_name = "cases"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("people/", views.person_search, name="person_search"),
     path("people/new/", views.person_create, name="person_create"),
     path("people/<uuid:person_id>/", views.person_detail, name="person_detail"),

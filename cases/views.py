@@ -14,26 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import access, actions, selectors
-from .choices import Role
+from . import capabilities as caps
 from .forms import CaseForm, EmergencyAccessForm, EmergencyReviewForm, PersonForm, SearchForm
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """Send each role to its starting page."""
-    if access.has_role(request.user, *access.CASE_ROLES):
-        return redirect("cases:person_search")
-    if access.has_role(request.user, Role.AUDITOR):
-        return redirect("audit:event_list")
-    if access.has_role(request.user, Role.ADMINISTRATOR):
-        return redirect("admin:index")
-    return render(request, "cases/no_role.html", status=403)
 
 
 @require_http_methods(["GET", "POST"])
 def person_search(request: HttpRequest) -> HttpResponse:
     # POST, so searched identifiers never land in URLs, proxy logs or browser history.
-    _require_case_role(request)
+    _require(request, caps.PERSON_VIEW)
     form = SearchForm(request.POST or None)
     results = None
     if form.is_valid():
@@ -49,21 +37,19 @@ def person_search(request: HttpRequest) -> HttpResponse:
         "masked": selectors.masked_people(
             viewer=request.user, person_ids=[p.pk for p in results or []]
         ),
-        "can_register": access.can_register_people(request.user),
     }
     return render(request, "cases/person_search.html", context)
 
 
-def _require_case_role(request: HttpRequest) -> None:
-    # Auditors and administrators never reach case content, not even an empty list.
-    if not access.has_role(request.user, *access.CASE_ROLES):
+def _require(request: HttpRequest, capability: str) -> None:
+    # E.g. auditors and administrators never reach case content, not even an empty list.
+    if not access.can(request.user, capability):
         raise PermissionDenied
 
 
 @require_http_methods(["GET", "POST"])
 def person_create(request: HttpRequest) -> HttpResponse:
-    if not access.can_register_people(request.user):
-        raise PermissionDenied
+    _require(request, caps.PERSON_ADD)
     form = PersonForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -82,7 +68,6 @@ def person_detail(request: HttpRequest, person_id: UUID) -> HttpResponse:
     context = {
         "person": person,
         "cases": selectors.person_cases(viewer=request.user, person=person),
-        "can_change": access.visible_people(request.user, "change").filter(pk=person.pk).exists(),
     }
     return render(request, "cases/person_detail.html", context)
 
@@ -111,7 +96,7 @@ def person_edit(request: HttpRequest, person_id: UUID) -> HttpResponse:
 
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    _require_case_role(request)
+    _require(request, caps.CASE_VIEW)
     page = selectors.case_list_page(
         viewer=request.user, status=request.GET.get("status"), page_number=request.GET.get("page")
     )
@@ -139,8 +124,7 @@ def case_create(request: HttpRequest, person_id: UUID) -> HttpResponse:
 @require_GET
 def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_id, "view")
-    can_change = access.visible_cases(request.user, "change").filter(pk=case.pk).exists()
-    return render(request, "cases/case_detail.html", {"case": case, "can_change": can_change})
+    return render(request, "cases/case_detail.html", {"case": case})
 
 
 @require_http_methods(["GET", "POST"])
@@ -162,7 +146,7 @@ def case_edit(request: HttpRequest, case_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def emergency_request(request: HttpRequest) -> HttpResponse:
     """Break the glass: open an out-of-scope record for a written reason, for a few hours."""
-    _require_case_role(request)
+    _require(request, caps.EMERGENCY_REQUEST)
     form = EmergencyAccessForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -187,8 +171,7 @@ def emergency_request(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def emergency_review_list(request: HttpRequest) -> HttpResponse:
-    if not access.has_role(request.user, *access.REVIEW_ROLES):
-        raise PermissionDenied
+    _require(request, caps.EMERGENCY_REVIEW)
     grants = selectors.emergency_accesses_for_review(viewer=request.user)
     page = Paginator(grants, 50).get_page(request.GET.get("page"))
     context = {"page": page, "form": EmergencyReviewForm(), "now": timezone.now()}

@@ -85,10 +85,20 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
 
     descriptor_class = EncryptedAttribute
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, row_key: str = "id", **kwargs: Any) -> None:
+        # The UUID field each ciphertext is bound to; it must be set when the instance is
+        # built (a UUID default), so a value can be encrypted before the row is saved and
+        # rows can be bulk-inserted. A system check (core.checks) enforces it.
+        self.row_key = row_key
         kwargs.setdefault("null", True)
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.row_key != "id":
+            kwargs["row_key"] = self.row_key
+        return name, path, args, kwargs
 
     def contribute_to_class(
         self, cls: type[models.Model], name: str, private_only: bool = False
@@ -104,8 +114,8 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return self.label_origin
 
     def row_id(self, instance: models.Model) -> str:
-        # "id" is the original key in both the model and its simple-history copy.
-        value = instance.__dict__.get("id")
+        # The row key keeps its name in both the model and its simple-history copy.
+        value = instance.__dict__.get(self.row_key)
         if value is None:
             raise ValueError(f"{self.label}: the row needs its UUID before a value is encrypted")
         return str(value)

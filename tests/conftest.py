@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.actions import totp_device_create
-from accounts.models import TOTPDevice
+from accounts.models import TOTPDevice, User
 from cases.choices import Role, UnitLevel
 from cases.models import AdministrativeUnit, Organisation, OrganisationType, Person, StaffProfile
+from cases.roles import staff_profile_save
 from tests.factories import make_case, make_person, make_user
 
 
@@ -95,8 +95,11 @@ def world(db: Any) -> World:
     users = {}
     for name, role, org, scope in staff:
         user = make_user(name)
-        StaffProfile.objects.create(
-            user=user, organisation=orgs[org], role=role, scope_unit=units[scope]
+        staff_profile_save(
+            actor=None,
+            profile=StaffProfile(
+                user=user, organisation=orgs[org], role=role, scope_unit=units[scope]
+            ),
         )
         users[name] = user
     return World(units=units, orgs=orgs, users=users)

@@ -6,8 +6,7 @@ import datetime
 import itertools
 from typing import Any
 
-from django.contrib.auth.models import User
-
+from accounts.models import User
 from cases.choices import CaseStatus, ClientCategory, Sex
 from cases.models import Case, Person
 

@@ -23,10 +23,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from audit.choices import Action
 from audit.models import Event
 from cases import actions
 from cases.choices import Role, UnitLevel
+from cases.events import CaseAction
 from cases.models import (
     AdministrativeUnit,
     Case,
@@ -35,6 +35,7 @@ from cases.models import (
     Person,
     StaffProfile,
 )
+from cases.roles import staff_profile_save
 from tests.conftest import World, signed_in_client
 from tests.factories import make_case, make_person, make_user
 
@@ -93,6 +94,8 @@ def object_rule(allowed: set[str]) -> Rule:
 # The administrator's model permissions in the admin: view, add, change, delete.
 ADMIN_MODELS: dict[str, str] = {
     "auth_group": "v",
+    "accounts_user": "vac",
+    # Django's UserAdmin names its password page auth_user_password_change, whatever the model.
     "auth_user": "vac",
     "cases_administrativeunit": "vac",
     "cases_organisationtype": "vac",
@@ -115,7 +118,7 @@ def admin_model_rule(name: str) -> Rule | None:
 
 
 SPEC: dict[str, Rule] = {
-    "cases:home": roles_ok(set(ROLES), ok=302),
+    "home": roles_ok(set(ROLES), ok=302),
     "cases:person_search": roles_ok(CASE_ROLES),
     "cases:person_create": roles_ok(WRITERS),
     "cases:person_detail": object_rule(CASE_ROLES),
@@ -217,8 +220,11 @@ def objects(world: World, lan_person: Person) -> Objects:
         for c in communes
     ]
     stranger = make_user("khach")
-    StaffProfile.objects.create(
-        user=stranger, organisation=clinics[0], role=Role.CASEWORKER, scope_unit=communes[0]
+    staff_profile_save(
+        actor=None,
+        profile=StaffProfile(
+            user=stranger, organisation=clinics[0], role=Role.CASEWORKER, scope_unit=communes[0]
+        ),
     )
     far = [
         make_person(residence_commune=c, registered_by=o)
@@ -243,6 +249,7 @@ def objects(world: World, lan_person: Person) -> Objects:
         outside={"person": far[0].pk, "case": far_case.pk, "emergencyaccess": far_grant.pk},
         admin={
             "auth_group": str(Group.objects.get(name=Role.CASEWORKER).pk),
+            "accounts_user": str(lan.pk),
             "auth_user": str(lan.pk),
             "cases_administrativeunit": str(world.units["c1"].pk),
             "cases_organisationtype": str(clinic_type.pk),
@@ -270,7 +277,7 @@ def _url(route: Route, objects: Objects, in_scope: bool) -> tuple[str, str | Non
         elif param == "content_type_id":
             values[param] = str(ContentType.objects.get_for_model(Organisation).pk)
         elif param == "id":
-            values[param] = objects.admin["auth_user"]
+            values[param] = objects.admin["accounts_user"]
         elif param == "app_label":
             values[param] = "cases"
         elif param == "url":
@@ -301,7 +308,7 @@ def _request(client: Client, route: Route, url: str) -> Any:
 
 def _denials(user_pk: int, object_id: UUID) -> int:
     return Event.objects.filter(
-        action=Action.DENIED, actor_id=user_pk, object_id=str(object_id)
+        action=CaseAction.DENIED, actor_id=user_pk, object_id=str(object_id)
     ).count()
 
 

@@ -1,4 +1,5 @@
-"""Make the audit tables append-only on PostgreSQL: UPDATE and DELETE raise.
+"""Make the audit tables append-only on PostgreSQL (UPDATE and DELETE raise); index the people
+that list and search events showed.
 
 TRUNCATE is left to privileges (the application role should not hold it; see
 docs/audit.md), because the test runner empties tables with it between tests.
@@ -30,6 +31,19 @@ def install(apps, schema_editor):
         )
 
 
+def index_listed_people(apps, schema_editor):
+    # "Who saw this person" also searches the person ids a search or list event showed.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "CREATE INDEX audit_event_people ON audit_event USING gin ((detail -> 'people'))"
+        )
+
+
+def drop_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS audit_event_people")
+
+
 def remove(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -40,4 +54,7 @@ def remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
-    operations = [migrations.RunPython(install, remove)]
+    operations = [
+        migrations.RunPython(install, remove),
+        migrations.RunPython(index_listed_people, drop_index),
+    ]

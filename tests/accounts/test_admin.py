@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
-
 from accounts.actions import totp_device_create
-from accounts.models import TOTPDevice
+from accounts.models import TOTPDevice, User
 from tests.conftest import World, signed_in_client
 
 
@@ -15,14 +13,15 @@ def test_an_administrator_cannot_take_over_a_superuser(world: World) -> None:
     totp_device_create(user=root, confirmed=True)
     client = signed_in_client(world.users["quan"])
     response = client.post(
-        f"/admin/auth/user/{root.pk}/password/",
+        f"/admin/accounts/user/{root.pk}/password/",
         {"password1": "taken-over-passphrase-9", "password2": "taken-over-passphrase-9"},
     )
     assert response.status_code == 403
     root.refresh_from_db()
     assert root.check_password("root-passphrase-long-2026")
     response = client.post(
-        "/admin/auth/user/", {"action": "reset_second_factor", "_selected_action": [str(root.pk)]}
+        "/admin/accounts/user/",
+        {"action": "reset_second_factor", "_selected_action": [str(root.pk)]},
     )
     assert response.status_code == 403
     assert TOTPDevice.objects.filter(user=root).exists()

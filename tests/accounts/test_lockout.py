@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from accounts.actions import totp_device_create
-from audit.choices import Action
+from accounts.events import AccountAction
+from accounts.models import User
 from audit.models import Event
 from tests.accounts.support import (
     SEARCH,
@@ -59,10 +59,10 @@ def test_wrong_passwords_lock_the_account(world: World) -> None:
     statuses = _fail_passwords(client, "lan")
 
     assert statuses == [200] * (_limit() - 1) + [429]
-    failed = events(Action.LOGIN_FAILED, actor=lan)
+    failed = events(AccountAction.LOGIN_FAILED, actor=lan)
     assert len(failed) == _limit()
     assert all(e.detail == {"known_user": True} for e in failed)
-    [locked] = events(Action.LOCKED_OUT, actor=lan)
+    [locked] = events(AccountAction.LOCKED_OUT, actor=lan)
     assert locked.object_id == str(lan.pk)
     assert locked.detail["failures"] == _limit()
 
@@ -70,9 +70,9 @@ def test_wrong_passwords_lock_the_account(world: World) -> None:
 
     _assert_locked_response(response)
     assert not signed_in(client)
-    assert events(Action.LOGIN, actor=lan) == []
+    assert events(AccountAction.LOGIN, actor=lan) == []
     # The refused attempt is itself on record (axes also restarts the cool-off).
-    assert len(events(Action.LOGIN_FAILED, actor=lan)) == _limit() + 1
+    assert len(events(AccountAction.LOGIN_FAILED, actor=lan)) == _limit() + 1
     for event in Event.objects.filter(actor=lan):
         text = field_text(event) + row_text(event)
         assert PASSWORD not in text
@@ -88,7 +88,7 @@ def test_unknown_username_is_recorded_without_the_name(world: World) -> None:
 
     assert response.status_code == 200
     [event] = Event.objects.filter(seq__gt=before)
-    assert event.action == Action.LOGIN_FAILED
+    assert event.action == AccountAction.LOGIN_FAILED
     assert event.actor is None
     assert event.detail == {"known_user": False}
     for text in (field_text(event), row_text(event)):
@@ -112,10 +112,10 @@ def test_wrong_codes_lock_the_account_and_end_the_session(world: World) -> None:
     response = client.get(reverse(SEARCH))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
-    assert len(events(Action.OTP_FAILED, actor=lan)) == _limit()
-    [locked] = events(Action.LOCKED_OUT, actor=lan)
+    assert len(events(AccountAction.OTP_FAILED, actor=lan)) == _limit()
+    [locked] = events(AccountAction.LOCKED_OUT, actor=lan)
     assert locked.object_id == str(lan.pk)
-    assert events(Action.LOGIN, actor=lan) == []
+    assert events(AccountAction.LOGIN, actor=lan) == []
     for event in Event.objects.filter(actor=lan):
         assert code not in field_text(event) + row_text(event)
 
@@ -135,7 +135,7 @@ def test_password_login_again_does_not_restart_the_code_count(world: World) -> N
         statuses += [post_code(client, code).status_code for _ in range(_limit() - 1)]
 
     assert 429 in statuses
-    assert len(events(Action.LOCKED_OUT, actor=lan)) >= 1
+    assert len(events(AccountAction.LOCKED_OUT, actor=lan)) >= 1
 
 
 def test_unknown_username_is_not_kept_by_the_lockout_tables(world: World) -> None:
@@ -158,7 +158,7 @@ def test_unlock_command_lifts_the_lockout(world: World) -> None:
 
     call_command("unlock_account", "lan")
 
-    [unlocked] = events(Action.UNLOCKED, object_id=str(lan.pk))
+    [unlocked] = events(AccountAction.UNLOCKED, object_id=str(lan.pk))
     assert unlocked.object_type == "user"
     client = Client()
     response = password_login(client, "lan", PASSWORD)

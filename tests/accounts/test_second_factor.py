@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from accounts import totp
 from accounts.actions import totp_device_create
-from accounts.models import BackupCodeDevice, TOTPDevice
-from audit.choices import Action
+from accounts.events import AccountAction
+from accounts.models import BackupCodeDevice, TOTPDevice, User
 from audit.models import Event
 from tests.accounts.support import (
     SEARCH,
@@ -73,7 +72,7 @@ def test_right_code_completes_the_login(world: World) -> None:
 
     assert response.status_code == 302
     assert client.get(reverse(SEARCH)).status_code == 200
-    [login] = events(Action.LOGIN, actor=lan)
+    [login] = events(AccountAction.LOGIN, actor=lan)
     assert login.detail == {"device": "totpdevice"}
     for text in (field_text(login), row_text(login)):
         assert PASSWORD not in text
@@ -91,8 +90,8 @@ def test_wrong_code_is_refused_and_recorded(world: World) -> None:
     assert response.status_code == 200
     assert response.context["form"].errors["token"]
     _assert_waits_for_code(client)
-    assert events(Action.LOGIN, actor=lan) == []
-    [failed] = events(Action.OTP_FAILED, actor=lan)
+    assert events(AccountAction.LOGIN, actor=lan) == []
+    [failed] = events(AccountAction.OTP_FAILED, actor=lan)
     assert failed.detail == {"device": "any"}
     for text in (field_text(failed), row_text(failed)):
         assert code not in text
@@ -115,8 +114,8 @@ def test_a_code_is_not_accepted_twice(world: World) -> None:
     assert response.status_code == 200
     assert response.context["form"].errors["token"]
     _assert_waits_for_code(second)
-    assert len(events(Action.LOGIN, actor=lan)) == 1
-    [failed] = events(Action.OTP_FAILED, actor=lan)
+    assert len(events(AccountAction.LOGIN, actor=lan)) == 1
+    [failed] = events(AccountAction.OTP_FAILED, actor=lan)
     assert code not in row_text(failed)
 
 
@@ -128,7 +127,7 @@ def test_enrolment_issues_backup_codes_that_work_once(world: World) -> None:
     assert len(codes) == 10
     assert len(set(codes)) == 10
     assert enrolling.get(reverse(SEARCH)).status_code == 200  # enrolment completed the login
-    [enrolled] = events(Action.OTP_ENROLLED, actor=lan)
+    [enrolled] = events(AccountAction.OTP_ENROLLED, actor=lan)
     device = TOTPDevice.objects.get(user=lan)
     assert device.confirmed
     assert enrolled.object_id == str(device.pk)
@@ -138,7 +137,7 @@ def test_enrolment_issues_backup_codes_that_work_once(world: World) -> None:
     with_backup = _password_only(lan)
     assert post_code(with_backup, code).status_code == 302
     assert with_backup.get(reverse(SEARCH)).status_code == 200
-    assert events(Action.LOGIN, actor=lan)[-1].detail == {"device": "backupcodedevice"}
+    assert events(AccountAction.LOGIN, actor=lan)[-1].detail == {"device": "backupcodedevice"}
     assert BackupCodeDevice.objects.get(user=lan).remaining() == 9
 
     again = _password_only(lan)
@@ -147,8 +146,8 @@ def test_enrolment_issues_backup_codes_that_work_once(world: World) -> None:
     assert response.status_code == 200
     assert response.context["form"].errors["token"]
     _assert_waits_for_code(again)
-    [failed] = events(Action.OTP_FAILED, actor=lan)
-    for event in (enrolled, failed, *events(Action.LOGIN, actor=lan)):
+    [failed] = events(AccountAction.OTP_FAILED, actor=lan)
+    for event in (enrolled, failed, *events(AccountAction.LOGIN, actor=lan)):
         text = row_text(event) + field_text(event)
         for typed in codes:
             assert typed not in text
@@ -194,7 +193,7 @@ def test_admin_site_requires_the_second_factor(world: World) -> None:
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:otp_verify"))
-    assert events(Action.LOGIN, actor=quan) == []
+    assert events(AccountAction.LOGIN, actor=quan) == []
 
     assert signed_in_client(quan).get("/admin/").status_code == 200
 
@@ -205,12 +204,12 @@ def test_administrator_resets_a_lost_second_factor(world: World) -> None:
     totp_device_create(user=lan, confirmed=True)
     admin = signed_in_client(world.users["quan"])
     response = admin.post(
-        "/admin/auth/user/",
+        "/admin/accounts/user/",
         {"action": "reset_second_factor", "_selected_action": [str(lan.pk)]},
     )
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=lan).exists()
-    event = Event.objects.get(action=Action.OTP_RESET)
+    event = Event.objects.get(action=AccountAction.OTP_RESET)
     assert (event.actor, event.object_id) == (world.users["quan"], str(lan.pk))
     # lan's next login goes to enrolment.
     client = signed_in_client(lan, second_factor=False)

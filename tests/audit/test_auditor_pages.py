@@ -14,16 +14,17 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from accounts.models import User
 from audit import chain, context
-from audit.choices import Action
+from audit.choices import AuditAction
 from audit.models import Event
 from audit.selectors import unusual_activity
+from cases.events import CaseAction
 from cases.models import Person
 from tests.conftest import World
 
@@ -106,7 +107,7 @@ def test_export_is_an_event_and_holds_no_names(world: World, lan_person: Person,
     assert {row[2] for row in rows} == {"lan"}
     assert any(row[4] == "person_read" and row[7] == str(lan_person.pk) for row in rows)
     assert "Trần Thị Bình" not in repr(table)
-    export = Event.objects.get(action=Action.EXPORT)
+    export = Event.objects.get(action=AuditAction.EXPORT)
     assert export.actor == world.users["an"]
     assert export.detail["format"] == fmt
     assert export.detail["rows"] == len(rows)
@@ -133,16 +134,16 @@ def test_unusual_activity_flags(world: World) -> None:
     # lan usually reads 2 records a day; today, 30.
     for day in range(8, 30):
         for _ in range(2):
-            _event_at(noon - timedelta(days=day), actor=lan, action=Action.PERSON_READ)
+            _event_at(noon - timedelta(days=day), actor=lan, action=CaseAction.PERSON_READ)
     for _ in range(30):
-        _event_at(noon, actor=lan, action=Action.PERSON_READ)
+        _event_at(noon, actor=lan, action=CaseAction.PERSON_READ)
     # tuan reads at 23:00 on a weekday; hoa collects six denials in a day.
     late = noon + timedelta(hours=11)
     while timezone.localtime(late).isoweekday() >= 6 or late > timezone.now():
         late -= timedelta(days=1)
-    _event_at(late, actor=tuan, action=Action.CASE_READ)
+    _event_at(late, actor=tuan, action=CaseAction.CASE_READ)
     for _ in range(6):
-        _event_at(noon, actor=hoa, action=Action.DENIED)
+        _event_at(noon, actor=hoa, action=CaseAction.DENIED)
     flags = {(f.username, f.kind): f for f in unusual_activity(viewer=world.users["an"])}
     assert flags[("lan", "volume")].count == 30
     assert flags[("lan", "volume")].usual == pytest.approx(44 / 30)
@@ -160,7 +161,7 @@ def test_lists_and_searches_count_in_who_saw_this_person(world: World, lan_perso
     world.client("minh").post(
         reverse("cases:person_search"), {"kind": "citizen_id", "q": "010191000123"}
     )
-    listed = Event.objects.get(action=Action.CASE_LIST)
+    listed = Event.objects.get(action=CaseAction.CASE_LIST)
     assert listed.detail["people"] == [str(lan_person.pk)]
     page = world.client("an").get(reverse("audit:event_list"), {"person": str(lan_person.pk)})
     html = page.content.decode()

@@ -21,10 +21,12 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.utils import ProgrammingError
 
+from accounts.events import AccountAction
 from audit import actions, chain, context
 from audit.chain import Break, Verdict
-from audit.choices import Action
+from audit.choices import AuditAction
 from audit.models import AppendOnlyError, Event, Seal
+from cases.events import CaseAction
 from tests.conftest import World
 
 pytestmark = pytest.mark.skipif(
@@ -48,7 +50,7 @@ def _record_events(world: World, count: int) -> list[Event]:
     return [
         actions.record(
             actor=lan,
-            action=Action.SEARCH,
+            action=CaseAction.SEARCH,
             object_type="person",
             object_id=f"obj-{i}",
             person_id=uuid.uuid4(),
@@ -176,7 +178,7 @@ def test_events_recorded_in_a_request_verify(world: World) -> None:
     for ip in ("192.0.2.10", "2001:db8::1"):
         request = context.RequestContext(ip=ip, user_agent="Mozilla/5.0 (Android)", request_id="r1")
         with context.bound(request):
-            event = actions.record(actor=world.users["lan"], action=Action.CASE_READ)
+            event = actions.record(actor=world.users["lan"], action=CaseAction.CASE_READ)
         stored = Event.objects.get(pk=event.pk)
         assert (stored.ip, stored.user_agent) == (ip, "Mozilla/5.0 (Android)")
         assert stored.request_id == "r1"
@@ -185,7 +187,7 @@ def test_events_recorded_in_a_request_verify(world: World) -> None:
 
 def test_a_non_canonical_ipv6_address_does_not_break_the_chain(db: Any) -> None:
     with context.bound(context.RequestContext(ip="2001:DB8:0:0::1")):
-        actions.record(actor=None, action=Action.LOGIN_FAILED)
+        actions.record(actor=None, action=AccountAction.LOGIN_FAILED)
     assert chain.verify().ok
 
 
@@ -207,7 +209,7 @@ def test_a_non_canonical_ipv6_address_does_not_break_the_chain(db: Any) -> None:
 )
 def test_database_refuses_to_change_or_delete_audit_rows(world: World, sql: str) -> None:
     _record_events(world, 3)
-    actions.seal_create()
+    actions.seal_create(actor=None)
     events, seals = _rows(), list(Seal.objects.values_list())
 
     with (
@@ -225,7 +227,7 @@ def test_database_refuses_to_change_or_delete_audit_rows(world: World, sql: str)
 
 def test_queryset_update_and_delete_are_refused_by_the_database(world: World) -> None:
     _record_events(world, 2)
-    actions.seal_create()
+    actions.seal_create(actor=None)
     events, seals = _rows(), list(Seal.objects.values_list())
 
     for change in (
@@ -243,7 +245,7 @@ def test_queryset_update_and_delete_are_refused_by_the_database(world: World) ->
 
 def test_models_refuse_to_save_or_delete_an_existing_row(world: World) -> None:
     (recorded,) = _record_events(world, 1)
-    seal = actions.seal_create()
+    seal = actions.seal_create(actor=None)
     events, seals = _rows(), list(Seal.objects.values_list())
 
     event = Event.objects.get(pk=recorded.pk)
@@ -373,7 +375,7 @@ def test_an_insertion_by_a_key_holder_is_reported_as_inserted(world: World) -> N
     events = _record_events(world, 10)
     target = events[5].seq
     forged = Event(
-        id=uuid.uuid4(), seq=target, at=events[4].at, action=Action.EXPORT,
+        id=uuid.uuid4(), seq=target, at=events[4].at, action=AuditAction.EXPORT,
         object_type="person", object_id="forged", prev_hash=events[4].hash,
     )  # fmt: skip
     forged.reason = "xuất danh sách"
@@ -407,7 +409,7 @@ def test_swapped_events_are_reported_as_reordered(world: World) -> None:
 
 def test_a_rewrite_with_the_key_is_caught_by_the_seal(world: World) -> None:
     events = _record_events(world, 10)
-    seal = actions.seal_create()
+    seal = actions.seal_create(actor=None)
     assert (seal.seq, seal.head_hash) == (events[-1].seq, events[-1].hash)
     _record_events(world, 5)
     target = events[4].seq
@@ -426,7 +428,7 @@ def test_a_rewrite_with_the_key_is_caught_by_the_seal(world: World) -> None:
 
 def test_a_seal_kept_outside_catches_a_rewrite_of_chain_and_seals(world: World) -> None:
     events = _record_events(world, 10)
-    seal = actions.seal_create()
+    seal = actions.seal_create(actor=None)
     token = seal.token
     target = events[4].seq
 
@@ -462,7 +464,7 @@ def test_a_wrong_seal_on_the_command_line_is_reported(world: World) -> None:
 
 def test_a_cut_off_tail_is_caught_by_the_seal(world: World) -> None:
     events = _record_events(world, 10)
-    seal = actions.seal_create()
+    seal = actions.seal_create(actor=None)
     with _tampering() as cursor:
         cursor.execute("DELETE FROM audit_event WHERE seq > %s", [events[6].seq])
         assert cursor.rowcount == 3
@@ -477,10 +479,10 @@ def test_a_cut_off_tail_is_caught_by_the_seal(world: World) -> None:
 
 def test_sealing_an_empty_chain_does_not_break_it(db: Any) -> None:
     assert not Event.objects.exists()
-    seal = actions.seal_create()
+    seal = actions.seal_create(actor=None)
     assert (seal.seq, seal.head_hash) == (0, chain.GENESIS)
     assert chain.verify().ok
-    actions.record(actor=None, action=Action.LOGIN_FAILED)
+    actions.record(actor=None, action=AccountAction.LOGIN_FAILED)
     assert chain.verify().ok
 
 
@@ -500,7 +502,7 @@ def test_concurrent_writers_keep_one_unbroken_chain() -> None:
         try:
             start.wait()
             for i in range(EVENTS_PER_THREAD):
-                actions.record(actor=None, action=Action.SEARCH, object_id=f"{worker}-{i}")
+                actions.record(actor=None, action=CaseAction.SEARCH, object_id=f"{worker}-{i}")
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
         finally:
@@ -532,7 +534,9 @@ def test_concurrent_writers_keep_one_unbroken_chain() -> None:
 
 
 def test_a_reason_is_stored_encrypted(world: World) -> None:
-    event = actions.record(actor=world.users["lan"], action=Action.EMERGENCY_ACCESS, reason=REASON)
+    event = actions.record(
+        actor=world.users["lan"], action=CaseAction.EMERGENCY_ACCESS, reason=REASON
+    )
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT reason FROM audit_event")

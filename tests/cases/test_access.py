@@ -55,7 +55,7 @@ def test_supervisor_reads_but_does_not_change(world: World, people: dict[str, Pe
     hoa = world.users["hoa"]
     assert access.visible_people(hoa, "change").count() == 0
     assert access.visible_cases(hoa, "change").count() == 0
-    assert not access.can_register_people(hoa)
+    assert not access.can(hoa, "person.add")
 
 
 def test_inactive_or_profileless_user_sees_nothing(world: World, people: dict[str, Person]) -> None:

@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.choices import Action
 from audit.models import Event
 from cases import actions
+from cases.events import CaseAction
 from cases.models import (
     CaseUserObjectPermission,
     EmergencyAccess,
@@ -71,7 +71,7 @@ def test_out_of_scope_record_opens_only_with_a_reason(world: World, lan_person: 
 def test_grant_is_one_event_with_the_reason_encrypted(world: World, lan_person: Person) -> None:
     """ASVS 16.2.1: the emergency access is recorded with who, what, when and why."""
     _request(world, lan_person)
-    events = Event.objects.filter(action=Action.EMERGENCY_ACCESS)
+    events = Event.objects.filter(action=CaseAction.EMERGENCY_ACCESS)
     assert events.count() == 1
     event = events.get()
     assert event.actor == world.users["tuan"]
@@ -83,7 +83,7 @@ def test_grant_is_one_event_with_the_reason_encrypted(world: World, lan_person: 
     assert hours == pytest.approx(4)
     # The page read under the grant names the grant in its own event.
     world.client("tuan").get(reverse("cases:person_detail", args=[lan_person.pk]))
-    read = Event.objects.filter(action=Action.PERSON_READ, actor=world.users["tuan"]).get()
+    read = Event.objects.filter(action=CaseAction.PERSON_READ, actor=world.users["tuan"]).get()
     assert read.detail["emergency_access"] == str(grant.pk)
 
 
@@ -100,7 +100,7 @@ def test_emergency_access_expires(world: World, lan_person: Person) -> None:
     assert client.get(url).status_code == 404
     case_id = lan_person.cases.get().pk
     assert client.get(reverse("cases:case_detail", args=[case_id])).status_code == 404
-    denials = Event.objects.filter(action=Action.DENIED, actor=world.users["tuan"])
+    denials = Event.objects.filter(action=CaseAction.DENIED, actor=world.users["tuan"])
     assert set(denials.values_list("object_id", flat=True)) == {str(lan_person.pk), str(case_id)}
 
 
@@ -144,7 +144,7 @@ def test_reviewer_marks_emergency_access(world: World, lan_person: Person, revie
     grant.refresh_from_db()
     assert grant.justified is False
     assert grant.reviewed_by == world.users[reviewer]
-    event = Event.objects.get(action=Action.EMERGENCY_REVIEWED)
+    event = Event.objects.get(action=CaseAction.EMERGENCY_REVIEWED)
     assert event.actor == world.users[reviewer]
     assert event.detail == {"justified": False}
 
@@ -190,13 +190,13 @@ def test_the_form_is_no_silent_register_oracle(
     short = client.post(url, {"citizen_id": citizen_id, "reason": "x"}).content.decode()
     assert "ít nhất 20 ký tự" in short
     assert "Không có ai được đăng ký" not in short
-    assert not Event.objects.filter(action=Action.SEARCH).exists()
+    assert not Event.objects.filter(action=CaseAction.SEARCH).exists()
     client.post(url, {"citizen_id": citizen_id, "reason": REASON})
     found = citizen_id == lan_person.citizen_id
     if found:
-        assert Event.objects.filter(action=Action.EMERGENCY_ACCESS).count() == 1
+        assert Event.objects.filter(action=CaseAction.EMERGENCY_ACCESS).count() == 1
     else:
-        event = Event.objects.get(action=Action.SEARCH)
+        event = Event.objects.get(action=CaseAction.SEARCH)
         assert event.detail == {"kind": "emergency_citizen_id", "found": 0}
         assert event.reason == REASON
 
@@ -210,4 +210,4 @@ def test_a_review_cannot_be_overwritten(world: World, lan_person: Person) -> Non
     grant.refresh_from_db()
     assert grant.justified is False
     assert grant.reviewed_by == world.users["an"]
-    assert Event.objects.filter(action=Action.EMERGENCY_REVIEWED).count() == 1
+    assert Event.objects.filter(action=CaseAction.EMERGENCY_REVIEWED).count() == 1

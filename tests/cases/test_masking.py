@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from audit.choices import Action
 from audit.models import Event
 from cases.choices import ClientCategory
+from cases.events import CaseAction
 from cases.models import Person
 from tests.conftest import World
 from tests.factories import make_case, make_person
@@ -49,7 +49,7 @@ def test_supervisor_sees_the_name_on_the_page_and_the_read_is_logged(world: Worl
     victim = _victim(world)
     page = world.client("hoa").get(reverse("cases:person_detail", args=[victim.pk]))
     assert VICTIM in page.content.decode()
-    event = Event.objects.get(action=Action.PERSON_READ, actor=world.users["hoa"])
+    event = Event.objects.get(action=CaseAction.PERSON_READ, actor=world.users["hoa"])
     assert event.person_id == victim.pk
 
 
@@ -64,7 +64,7 @@ def test_search_event_records_the_kind_never_the_value(world: World) -> None:
     world.client("hoa").post(
         reverse("cases:person_search"), {"kind": "citizen_id", "q": "010301004321"}
     )
-    event = Event.objects.get(action=Action.SEARCH)
+    event = Event.objects.get(action=CaseAction.SEARCH)
     assert event.detail == {"kind": "citizen_id", "found": 1, "people": [str(victim.pk)]}
     row = " ".join(str(v) for v in Event.objects.filter(pk=event.pk).values().get().values())
     assert "010301004321" not in row

@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from accounts import totp
-from accounts.models import TOTPDevice
+from accounts.models import TOTPDevice, User
 from cases import access
 from cases.models import AdministrativeUnit
 

@@ -13,5 +13,5 @@ class Command(BaseCommand):
     help = "Record a seal of the current chain head and print it (run it periodically)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        seal = actions.seal_create()
+        seal = actions.seal_create(actor=None)
         self.stdout.write(f"{seal.at.isoformat()} seal {seal.token}")

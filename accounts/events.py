@@ -1,0 +1,17 @@
+"""The sign-in and account actions an access event can record."""
+
+from django.utils.translation import gettext_lazy as _
+
+from audit.registry import register
+
+
+class AccountAction:
+    LOGIN = register("login", _("Logged in"))
+    LOGOUT = register("logout", _("Logged out"))
+    LOGIN_FAILED = register("login_failed", _("Failed login"))
+    OTP_FAILED = register("otp_failed", _("Failed second-factor code"))
+    OTP_ENROLLED = register("otp_enrolled", _("Enrolled a second factor"))
+    OTP_RESET = register("otp_reset", _("Second factor reset"))
+    PASSWORD_CHANGED = register("password_changed", _("Password changed"))
+    LOCKED_OUT = register("locked_out", _("Account locked"))
+    UNLOCKED = register("unlocked", _("Account unlocked"))

@@ -1,0 +1,89 @@
+"""Register the actions an access event can record: each app declares its own.
+
+An app lists its actions in a class of its own (``cases/events.py``, ``accounts/events.py``)::
+
+    class CaseAction:
+        PERSON_READ = register("person_read", _("Viewed a person"), kind=READ)
+
+so adding an app adds no migration and no edit inside ``audit/`` (the event table stores the
+code as plain text). ``record()`` refuses a code nobody registered. Apps also tell the
+audit trail which person an object concerns (``register_person_resolver``), so every event
+names its person whatever the record type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+
+READ = "read"  # reads of one record: counted for "who saw this person" and activity flags
+LIST = "list"  # pages that showed several people (search results, lists)
+DENIAL = "denial"  # a refused request for something out of scope
+OTHER = ""
+
+
+@dataclass(frozen=True)
+class ActionType:
+    code: str
+    label: str | Promise
+    kind: str
+
+
+_actions: dict[str, ActionType] = {}
+_person_resolvers: list[Callable[[Any], Any]] = []
+
+
+class UnknownAction(ValueError):
+    """An event was recorded with an action code no app registered."""
+
+
+def register(code: str, label: str | Promise, *, kind: str = OTHER) -> str:
+    """Declare an action code with its translated label; return the code."""
+    if len(code) > 40:
+        raise ValueError(f"action code {code!r} is longer than 40 characters")
+    known = _actions.get(code)
+    if known is not None and (known.label, known.kind) != (label, kind):
+        raise ValueError(f"action code {code!r} is registered twice, differently")
+    _actions[code] = ActionType(code, label, kind)
+    return code
+
+
+def get(code: str) -> ActionType:
+    try:
+        return _actions[code]
+    except KeyError:
+        raise UnknownAction(f"no app registered the audit action {code!r}") from None
+
+
+def label(code: str) -> str:
+    """Return the translated label of an action code (the code itself if unknown)."""
+    found = _actions.get(code)
+    return str(found.label) if found else code
+
+
+def codes(*, kind: str | None = None) -> list[str]:
+    """Return the registered codes, optionally only those of one kind."""
+    return sorted(c for c, a in _actions.items() if kind is None or a.kind == kind)
+
+
+def choices() -> list[tuple[str, str]]:
+    """Return (code, label) pairs for a filter, ordered by label."""
+    return sorted(((c, str(a.label)) for c, a in _actions.items()), key=lambda p: p[1])
+
+
+def register_person_resolver(resolver: Callable[[Any], Any]) -> None:
+    """Add a function that returns the person id an object concerns (or None)."""
+    if resolver not in _person_resolvers:
+        _person_resolvers.append(resolver)
+
+
+def person_id_of(obj: Any) -> Any:
+    """Return the id of the person the object concerns, asking each registered resolver."""
+    for resolver in _person_resolvers:
+        found = resolver(obj)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,61 @@
+"""What each role may do with people, cases and emergency accesses (the capability table).
+
+Which *objects* a role reaches is decided by ``cases.access``; here is only who holds which
+verb. Other apps declare their own verbs the same way, in their own ``capabilities.py``.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.capabilities import declare
+from accounts.choices import Role
+
+# Roles that hold case content at all; auditors and administrators never do.
+CONTENT_ROLES = (Role.CASEWORKER, Role.COMMUNE_OFFICER, Role.SUPERVISOR)
+# Roles that write case content; supervisors read and review only.
+WRITE_ROLES = (Role.CASEWORKER, Role.COMMUNE_OFFICER)
+
+PERSON_VIEW = declare(
+    "person.view", roles=CONTENT_ROLES, label=_("See people"),
+    model_permissions=["cases.view_person"],
+)  # fmt: skip
+PERSON_ADD = declare(
+    "person.add", roles=WRITE_ROLES, scope="change", label=_("Register a person"),
+    model_permissions=["cases.add_person"],
+)  # fmt: skip
+PERSON_CHANGE = declare(
+    "person.change", roles=WRITE_ROLES, scope="change", label=_("Change a person"),
+    model_permissions=["cases.change_person"],
+)  # fmt: skip
+CASE_VIEW = declare(
+    "case.view", roles=CONTENT_ROLES, label=_("See cases"), model_permissions=["cases.view_case"]
+)
+# Opening a case needs change scope on the person it is opened for.
+CASE_ADD = declare(
+    "case.add", roles=WRITE_ROLES, scope="change", label=_("Open a case"),
+    model_permissions=["cases.add_case"],
+)  # fmt: skip
+CASE_CHANGE = declare(
+    "case.change", roles=WRITE_ROLES, scope="change", label=_("Change a case"),
+    model_permissions=["cases.change_case"],
+)  # fmt: skip
+EMERGENCY_REQUEST = declare(
+    "emergency.request", roles=CONTENT_ROLES, label=_("Ask for emergency access")
+)
+EMERGENCY_REVIEW = declare(
+    "emergency.review", roles=(Role.SUPERVISOR, Role.AUDITOR),
+    label=_("Review emergency accesses"),
+    model_permissions=["cases.review_emergencyaccess", "cases.view_emergencyaccess"],
+)  # fmt: skip
+# Figures by administrative unit (coverage reports): counts over the scope unit only.
+FIGURES_VIEW = declare(
+    "figures.view", roles=(Role.SUPERVISOR, Role.COMMUNE_OFFICER), label=_("See figures")
+)
+DIRECTORY_MANAGE = declare(
+    "directory.manage", roles=(Role.ADMINISTRATOR,),
+    label=_("Manage units, organisations and staff profiles"),
+    model_permissions=[
+        f"cases.{verb}_{model}"
+        for model in ("organisation", "administrativeunit", "organisationtype", "staffprofile")
+        for verb in ("view", "add", "change")
+    ],
+)  # fmt: skip

@@ -1,0 +1,22 @@
+"""The actions on people, cases and access that an access event can record."""
+
+from django.utils.translation import gettext_lazy as _
+
+from audit.registry import DENIAL, LIST, READ, register
+
+
+class CaseAction:
+    PERSON_READ = register("person_read", _("Viewed a person"), kind=READ)
+    CASE_READ = register("case_read", _("Viewed a case"), kind=READ)
+    # A read of any other record that hangs off a person or a case (object_type names it).
+    RECORD_READ = register("record_read", _("Viewed a record"), kind=READ)
+    SEARCH = register("search", _("Searched"), kind=LIST)
+    CASE_LIST = register("case_list", _("Listed cases"), kind=LIST)
+    PERSON_CREATED = register("person_created", _("Registered a person"))
+    PERSON_CHANGED = register("person_changed", _("Changed a person"))
+    CASE_OPENED = register("case_opened", _("Opened a case"))
+    CASE_CHANGED = register("case_changed", _("Changed a case"))
+    DENIED = register("denied", _("Access denied"), kind=DENIAL)
+    EMERGENCY_ACCESS = register("emergency_access", _("Emergency access granted"))
+    EMERGENCY_REVIEWED = register("emergency_reviewed", _("Emergency access reviewed"))
+    ROLE_CHANGED = register("role_changed", _("Role or permission changed"))

@@ -1,0 +1,20 @@
+"""Template context every page needs: the main menu and the emergency-access banner."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from . import navigation
+
+
+def navigation_menu(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    if not getattr(user, "is_verified", lambda: False)():
+        return {"menu": []}  # before the second factor: only the logout button
+    return {
+        "menu": navigation.menu_for(user),
+        # Set by the access layer on a page that an emergency grant unlocked.
+        "emergency_grants": getattr(request, "emergency_grants", []),
+    }

@@ -1,0 +1,72 @@
+"""Build the main menu and each user's start page from entries the apps declare.
+
+An app adds its entries in its ``AppConfig.ready()``::
+
+    navigation.add(_("Cases"), "cases:case_list", allowed=lambda u: can(u, CASE_VIEW),
+                   order=20)
+
+``start_page=True`` makes an entry the page a user lands on after signing in, when it is
+the first such entry they may use (by ``order``). Core knows no app: each entry brings its
+own check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str | Promise
+    url_name: str
+    allowed: Callable[[Any], bool]
+    order: int = 100
+    start_page: bool = False
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    label: str
+    url: str
+    url_name: str
+
+
+_entries: dict[str, MenuEntry] = {}
+
+
+def add(
+    label: str | Promise,
+    url_name: str,
+    *,
+    allowed: Callable[[Any], bool],
+    order: int = 100,
+    start_page: bool = False,
+) -> None:
+    """Declare a menu entry (once per URL name)."""
+    _entries[url_name] = MenuEntry(label, url_name, allowed, order, start_page)
+
+
+def _ordered() -> list[MenuEntry]:
+    return sorted(_entries.values(), key=lambda e: (e.order, e.url_name))
+
+
+def menu_for(user: Any) -> list[MenuLink]:
+    """Return the entries the user may use, in order."""
+    return [
+        MenuLink(str(e.label), reverse(e.url_name), e.url_name)
+        for e in _ordered()
+        if e.allowed(user)
+    ]
+
+
+def start_page_for(user: Any) -> str | None:
+    """Return the URL name of the user's start page, or None if no app offers them one."""
+    for entry in _ordered():
+        if entry.start_page and entry.allowed(user):
+            return entry.url_name
+    return None
