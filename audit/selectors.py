@@ -147,3 +147,10 @@ def _baseline(
     reads count as zero)."""
     totals = reads.filter(at__gte=start, at__lt=end).values("actor_id").annotate(n=Count("id"))
     return {row["actor_id"]: row["n"] / days for row in totals}
+
+
+def count_by(*, actor: Any, action: str, since: datetime) -> int:
+    """Return how many events of one action the actor caused since a time (rate limits)."""
+    if getattr(actor, "pk", None) is None:
+        return 0
+    return Event.objects.filter(actor_id=actor.pk, action=action, at__gte=since).count()

@@ -273,7 +273,10 @@ def _note_emergency(user: AnyUser, person_id: Any) -> EmergencyAccess | None:
     return grant
 
 
-_READ_ACTION = {Person: CaseAction.PERSON_READ, Case: CaseAction.CASE_READ}
+_READ_ACTION: dict[type[models.Model], str] = {
+    Person: CaseAction.PERSON_READ,
+    Case: CaseAction.CASE_READ,
+}
 
 
 def get_for_user[M: models.Model](

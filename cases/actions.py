@@ -2,114 +2,187 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit import actions as audit
-from cases.events import CaseAction
+from audit import selectors as audit_selectors
+from core.editing import OVERRIDE, IfVersion, save_edit
+from core.fields import BlindIndexField
 
 from . import access, roles, selectors
 from . import capabilities as caps
-from .models import (
-    Case,
-    EmergencyAccess,
-    Person,
-)
-
-PERSON_FIELDS = (
-    "full_name", "aliases", "citizen_id", "phone", "address", "family_contact", "birth_date",
-    "residence_commune", "sex", "birth_year", "ethnicity",
-)  # fmt: skip
-CASE_FIELDS = (
-    "category", "managed_record", "status", "opened_on", "closed_on", "organisation",
-    "assigned_to", "notes",
-)  # fmt: skip
+from .events import CaseAction
+from .models import AdministrativeUnit, Case, EmergencyAccess, Organisation, Person
 
 
-def _assign(instance: Person | Case, names: tuple[str, ...], data: dict[str, Any]) -> None:
-    for name in names:
-        if name in data:
-            setattr(instance, name, data[name])
+@dataclass(frozen=True, kw_only=True)
+class PersonData:
+    """What a person form gives an action: exactly the editable fields of a person."""
+
+    full_name: str
+    aliases: str = ""
+    citizen_id: str = ""
+    phone: str = ""
+    address: str = ""
+    family_contact: str = ""
+    birth_date: str = ""
+    residence_commune: AdministrativeUnit
+    sex: str
+    birth_year: int
+    ethnicity: str = ""
 
 
-def _validate_and_save[T: (Person, Case)](
-    actor: access.AnyUser, instance: T, action: str, *checks: Callable[[T], None]
-) -> None:
-    """Validate, run the extra checks, save with history and record the event, atomically."""
-    instance.full_clean()
-    for check in checks:
-        check(instance)
-    instance._history_user = actor  # type: ignore[attr-defined]
+@dataclass(frozen=True, kw_only=True)
+class CaseData:
+    """What a case form gives an action: exactly the editable fields of a case."""
+
+    category: str
+    managed_record: bool = False
+    status: str
+    opened_on: date
+    closed_on: date | None = None
+    organisation: Organisation
+    assigned_to: User | None = None
+    notes: str = ""
+
+
+def _assign(instance: Person | Case, data: PersonData | CaseData) -> None:
+    for field in fields(data):
+        setattr(instance, field.name, getattr(data, field.name))
+
+
+def _lock_citizen_id(person: Person) -> None:
+    """Serialise registrations of the same citizen ID number until the transaction ends.
+
+    Two concurrent registrations of one number would otherwise both pass the duplicate
+    check. The lock is keyed by the number's blind index (collisions only serialise).
+    """
+    if not person.citizen_id or connection.vendor != "postgresql":
+        return  # SQLite (the demo) serialises every write anyway
+    field = Person._meta.get_field("citizen_id_index")
+    assert isinstance(field, BlindIndexField)  # noqa: S101
+    key = field.compute(person.citizen_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CITIZEN_ID_LOCK, key])
+
+
+CITIZEN_ID_LOCK = 7_221_001  # advisory-lock namespace of citizen ID registrations
+# A user who hits this many "already registered" answers in an hour is stopped for a while:
+# each answer tells them a number is on file.
+DUPLICATE_CHECKS_PER_HOUR = 10
+
+
+def _save_person(
+    actor: access.AnyUser, person: Person, action: str, if_version: IfVersion
+) -> Person:
+    """Save a person unless another person already holds the citizen ID number."""
+    if person.citizen_id:
+        since = timezone.now() - timedelta(hours=1)
+        seen = audit_selectors.count_by(actor=actor, action=CaseAction.DUPLICATE_CHECK, since=since)
+        if seen >= DUPLICATE_CHECKS_PER_HOUR:
+            audit.record(
+                actor=actor, action=CaseAction.DENIED, object_type="person",
+                detail={"perm": "register", "reason": "duplicate_check_limit"},
+            )  # fmt: skip
+            raise ValidationError(
+                _("Too many numbers already on file were entered in the last hour. "
+                  "Try again later, or ask your supervisor.")
+            )  # fmt: skip
     with transaction.atomic():
-        instance.save()
-        audit.record(actor=actor, action=action, obj=instance)
-
-
-def _refuse_duplicate_citizen_id(person: Person) -> None:
-    if person.citizen_id and selectors.citizen_id_holder(number=person.citizen_id, exclude=person):
-        # Refusing tells the user the number is on file: that is a lookup, and recorded.
-        audit.record(actor=None, action=CaseAction.SEARCH, detail={"kind": "duplicate_citizen_id"})
-        raise ValidationError(
-            {
-                "citizen_id": _(
-                    "A person with this citizen ID number is already registered. "
-                    "Search for them instead of registering them again."
-                )
-            }
+        _lock_citizen_id(person)
+        holder = (
+            selectors.citizen_id_holder(number=person.citizen_id, exclude=person)
+            if person.citizen_id
+            else None
         )
+        if holder is None:
+            return save_edit(actor=actor, instance=person, action=action, if_version=if_version)
+    # Refusing tells the user the number is on file: a lookup of that person, recorded
+    # (after the transaction, so the refusal does not roll it back).
+    audit.record(
+        actor=actor, action=CaseAction.DUPLICATE_CHECK, obj=holder,
+        detail={"kind": "citizen_id"},
+    )  # fmt: skip
+    raise ValidationError(
+        {
+            "citizen_id": _(
+                "A person with this citizen ID number is already registered. "
+                "Search for them instead of registering them again."
+            )
+        }
+    )
 
 
-def person_register(*, actor: access.AnyUser, data: dict[str, Any]) -> Person:
+def person_register(*, actor: access.AnyUser, data: PersonData) -> Person:
     """Register a new person on behalf of the actor's organisation."""
     profile = access.profile_of(actor)
     if profile is None or not access.can(actor, caps.PERSON_ADD):
         raise PermissionDenied
     person = Person(registered_by=profile.organisation)
-    _assign(person, PERSON_FIELDS, data)
-    _validate_and_save(actor, person, CaseAction.PERSON_CREATED, _refuse_duplicate_citizen_id)
-    return person
+    _assign(person, data)
+    return _save_person(actor, person, CaseAction.PERSON_CREATED, OVERRIDE)
 
 
-def person_update(*, actor: access.AnyUser, person: Person, data: dict[str, Any]) -> Person:
-    """Change a person's record; the actor must hold change permission on them."""
+def person_update(
+    *, actor: access.AnyUser, person: Person, data: PersonData, if_version: IfVersion
+) -> Person:
+    """Change a person's record; the actor must hold change permission on them.
+
+    Refused with ``EditConflict`` if the record changed since version ``if_version``.
+    """
     person = access.get_person_for_user(actor, person.pk, "change", record_read=False)
-    _assign(person, PERSON_FIELDS, data)
-    _validate_and_save(actor, person, CaseAction.PERSON_CHANGED, _refuse_duplicate_citizen_id)
-    return person
+    _assign(person, data)
+    return _save_person(actor, person, CaseAction.PERSON_CHANGED, if_version)
 
 
-def _check_case_organisation(actor: access.AnyUser, case: Case) -> None:
-    if not access.case_organisations(actor).filter(pk=case.organisation_id).exists():
-        raise PermissionDenied
-
-
-def case_open(*, actor: access.AnyUser, person: Person, data: dict[str, Any]) -> Case:
+def case_open(*, actor: access.AnyUser, person: Person, data: CaseData) -> Case:
     """Open a case for a person the actor may change, held by the actor's organisation."""
     person = access.get_person_for_user(actor, person.pk, "change", record_read=False)
+    if not access.case_organisations(actor).filter(pk=data.organisation.pk).exists():
+        raise PermissionDenied
     case = Case(person=person)
-    _assign(case, CASE_FIELDS, data)
-    _check_case_organisation(actor, case)
-    _validate_and_save(actor, case, CaseAction.CASE_OPENED)
-    return case
+    _assign(case, data)
+    return save_edit(actor=actor, instance=case, action=CaseAction.CASE_OPENED, if_version=OVERRIDE)
 
 
-def case_update(*, actor: access.AnyUser, case: Case, data: dict[str, Any]) -> Case:
-    """Change a case the actor may change."""
+def case_update(
+    *, actor: access.AnyUser, case: Case, data: CaseData, if_version: IfVersion
+) -> Case:
+    """Change a case the actor may change.
+
+    The holding organisation changes only by a transfer the receiver accepts (the referral
+    workflow); until then only staff of the holder may change it, and the event names the
+    old and new holder.
+    """
     case = access.get_case_for_user(actor, case.pk, "change", record_read=False)
     held_by = case.organisation_id
-    _assign(case, CASE_FIELDS, data)
-    if case.organisation_id != held_by:
-        _check_case_organisation(actor, case)
-    _validate_and_save(actor, case, CaseAction.CASE_CHANGED)
-    return case
+    detail: dict[str, Any] | None = None
+    if data.organisation.pk != held_by:
+        profile = access.profile_of(actor)
+        if profile is None or profile.organisation_id != held_by:
+            audit.record(
+                actor=actor, action=CaseAction.DENIED, obj=case,
+                detail={"perm": "change_holder", "to": str(data.organisation.pk)},
+            )  # fmt: skip
+            raise ValidationError(
+                {"organisation": _("Only the organisation that holds this case can hand it "
+                                   "over to another, by a transfer.")}
+            )  # fmt: skip
+        detail = {"holder": [str(held_by), str(data.organisation.pk)]}
+    _assign(case, data)
+    return save_edit(
+        actor=actor, instance=case, action=CaseAction.CASE_CHANGED, if_version=if_version,
+        detail=detail,
+    )  # fmt: skip
 
 
 MIN_REASON_LENGTH = 20

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from audit.registry import DENIAL, LIST, READ, register
+from audit.registry import DENIAL, LIST, LOOKUP, READ, register
 
 
 class CaseAction:
@@ -11,6 +11,10 @@ class CaseAction:
     # A read of any other record that hangs off a person or a case (object_type names it).
     RECORD_READ = register("record_read", _("Viewed a record"), kind=READ)
     SEARCH = register("search", _("Searched"), kind=LIST)
+    # "Already registered": tells the user that this person's number is on file.
+    DUPLICATE_CHECK = register(
+        "duplicate_check", _("Entered a citizen ID number already on file"), kind=LOOKUP
+    )
     CASE_LIST = register("case_list", _("Listed cases"), kind=LIST)
     PERSON_CREATED = register("person_created", _("Registered a person"))
     PERSON_CHANGED = register("person_changed", _("Changed a person"))

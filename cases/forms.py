@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core import normalize
 
 from . import access
+from .actions import CaseData, PersonData
 from .choices import UnitLevel
 from .citizen_id import validate_citizen_id
 from .models import AdministrativeUnit, Case, Organisation, Person
@@ -37,7 +38,18 @@ class SearchForm(forms.Form):
     )
 
 
-class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
+class VersionField(forms.Form):
+    """The version an edit form was opened at (core.editing refuses a lost update)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def opened_version(self, instance: Any) -> int:
+        """Return the version the user opened (the instance's own for a fresh form)."""
+        opened: int | None = self.cleaned_data.get("version")
+        return opened if opened is not None else int(instance.version)
+
+
+class PersonForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
     birth_date = forms.DateField(
         label=_("Date of birth (if known)"),
         required=False,
@@ -67,8 +79,10 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, user: access.AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.birth_date:
-            self.initial["birth_date"] = self.instance.birth_date
+        if self.instance.pk:
+            self.initial.setdefault("version", self.instance.version)
+            if self.instance.birth_date:
+                self.initial["birth_date"] = self.instance.birth_date
         communes = AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE, is_active=True)
         profile = access.profile_of(user)
         if profile is not None:
@@ -110,8 +124,13 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
         data["birth_date"] = birth_date.isoformat() if birth_date else ""
         return data
 
+    def to_data(self) -> PersonData:
+        """Return the cleaned input as the action's typed argument (every field, or an error)."""
+        values = {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        return PersonData(**values)
 
-class CaseForm(forms.ModelForm):  # type: ignore[type-arg]
+
+class CaseForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Case
         fields = [
@@ -135,11 +154,18 @@ class CaseForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields["assigned_to"].queryset = access.assignable_staff(  # type: ignore[attr-defined]
             organisations
         )
-        if not self.instance.pk:
+        if self.instance.pk:
+            self.initial.setdefault("version", self.instance.version)
+        else:
             self.initial.setdefault("opened_on", timezone.localdate())
             first = organisations.first()
             if first is not None:
                 self.initial.setdefault("organisation", first.pk)
+
+    def to_data(self) -> CaseData:
+        """Return the cleaned input as the action's typed argument (every field, or an error)."""
+        values = {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        return CaseData(**values)
 
 
 class EmergencyAccessForm(forms.Form):

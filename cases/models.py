@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from audit.history import RequestIdHistory
 from core import normalize
+from core.editing import Versioned
 from core.fields import BlindIndexField, EncryptedTextField
 
 from .choices import ETHNIC_GROUPS, CaseStatus, ClientCategory, Role, Sex, UnitLevel
@@ -184,7 +185,7 @@ def _name_year_key(name: str, birth_year: int) -> str:
     return f"{normalize.fold_text(name)}|{birth_year}"
 
 
-class Person(models.Model):
+class Person(Versioned):
     """A person supported by the system; identifying fields are encrypted, scoping fields clear."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -253,7 +254,7 @@ class Person(models.Model):
         return self.id.hex[:8].upper()
 
 
-class Case(models.Model):
+class Case(Versioned):
     """One episode of a person under a client category, held by a responsible organisation."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -206,3 +206,11 @@ def person_history(*, viewer: access.AnyUser, person: Person) -> list[HistoryEnt
     entries = _entries(people, lambda r: str(_("Person")))
     entries += _entries(cases, lambda r: str(r.get_category_display()))
     return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+def version_as_opened(*, record: Any, version: int) -> Any:
+    """Return the record as it was at a version (its history row), or None if unknown.
+
+    Call only with a record the viewer may change: values are decrypted for display.
+    """
+    return record.history.filter(version=version).order_by("-history_date").first()

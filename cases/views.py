@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -12,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.editing import EditConflict, TheirChange, merge_after_conflict
 
 from . import access, actions, selectors
 from . import capabilities as caps
@@ -53,7 +56,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            person = actions.person_register(actor=request.user, data=form.cleaned_data)
+            person = actions.person_register(actor=request.user, data=form.to_data())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -83,15 +86,39 @@ def person_history(request: HttpRequest, person_id: UUID) -> HttpResponse:
 def person_edit(request: HttpRequest, person_id: UUID) -> HttpResponse:
     person = access.get_person_for_user(request.user, person_id, "change")
     form = PersonForm(request.POST or None, instance=person, user=request.user)
+    conflict: list[TheirChange] | None = None
     if request.method == "POST" and form.is_valid():
         try:
-            actions.person_update(actor=request.user, person=person, data=form.cleaned_data)
+            actions.person_update(
+                actor=request.user, person=person, data=form.to_data(),
+                if_version=form.opened_version(person),
+            )  # fmt: skip
+        except EditConflict as error:
+            form, conflict = _after_conflict(PersonForm, form, error, user=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect("cases:person_detail", person_id=person.pk)
-    return render(request, "cases/person_form.html", {"form": form, "person": person})
+    context = {"form": form, "person": person, "conflict": conflict}
+    return render(request, "cases/person_form.html", context)
+
+
+def _after_conflict(
+    form_class: type[PersonForm] | type[CaseForm],
+    form: PersonForm | CaseForm,
+    error: EditConflict,
+    *,
+    user: Any,
+) -> tuple[Any, list[TheirChange]]:
+    """Rebuild an edit form after a refused save: this user's input kept, the other
+    person's changes merged in, at the current version."""
+    opened = selectors.version_as_opened(record=error.current, version=error.opened_version)
+    data, changes = merge_after_conflict(form, error, opened)
+    merged = form_class(data, instance=error.current, user=user)
+    merged.is_valid()
+    merged.add_error(None, error)
+    return merged, changes
 
 
 @require_GET
@@ -112,7 +139,7 @@ def case_create(request: HttpRequest, person_id: UUID) -> HttpResponse:
     form = CaseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            case = actions.case_open(actor=request.user, person=person, data=form.cleaned_data)
+            case = actions.case_open(actor=request.user, person=person, data=form.to_data())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -131,15 +158,21 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
 def case_edit(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_id, "change")
     form = CaseForm(request.POST or None, instance=case, user=request.user)
+    conflict: list[TheirChange] | None = None
     if request.method == "POST" and form.is_valid():
         try:
-            actions.case_update(actor=request.user, case=case, data=form.cleaned_data)
+            actions.case_update(
+                actor=request.user, case=case, data=form.to_data(),
+                if_version=form.opened_version(case),
+            )  # fmt: skip
+        except EditConflict as error:
+            form, conflict = _after_conflict(CaseForm, form, error, user=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect("cases:case_detail", case_id=case.pk)
-    context = {"form": form, "person": case.person, "case": case}
+    context = {"form": form, "person": case.person, "case": case, "conflict": conflict}
     return render(request, "cases/case_form.html", context)
 
 

@@ -1,0 +1,148 @@
+"""The one save step of every edit: validate, refuse a lost update, save with history, record.
+
+Each editable record type carries a version counter (``Versioned``). An edit form carries the
+version it was opened at; ``save_edit`` compares it with the row's version under a row lock
+in the same transaction as the save, so when two people edit the same record the second
+save is refused (``EditConflict``) instead of silently writing over the first. Nothing is
+written on a refusal: no row change, no history row, no event.
+
+Actions called from code (imports, transfers) say what they want: ``if_version=OVERRIDE``
+writes whatever the row holds now; an int refuses a changed row like a form does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.forms.models import model_to_dict
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+
+class _Override:
+    def __repr__(self) -> str:
+        return "OVERRIDE"
+
+
+OVERRIDE: Final = _Override()
+IfVersion = int | _Override
+
+
+class Versioned(models.Model):
+    """Abstract base: a counter raised by one on every save through ``save_edit``."""
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class EditConflict(ValidationError):
+    """The row changed since the form was opened; ``current`` is the row as it is now."""
+
+    def __init__(self, current: models.Model, opened_version: int) -> None:
+        super().__init__(
+            _(
+                "Someone else saved this record while you were editing it. Your changes "
+                "have not been saved yet: check what they changed below, then save again."
+            ),
+            code="edit_conflict",
+        )
+        self.current = current
+        self.opened_version = opened_version
+
+
+def save_edit[M: models.Model](
+    *,
+    actor: Any,
+    instance: M,
+    action: str,
+    if_version: IfVersion,
+    checks: Iterable[Callable[[M], None]] = (),
+    detail: dict[str, Any] | None = None,
+) -> M:
+    """Validate, check the version, save with history and record the event, atomically.
+
+    A new row (not yet saved) has no version to check. Raises ``EditConflict`` when the row's
+    version is not ``if_version``, ``ValidationError`` when the values are invalid.
+    """
+    from audit import actions as audit  # audit depends on core, not the other way round
+
+    instance.full_clean()
+    for check in checks:
+        check(instance)
+    instance._history_user = actor  # type: ignore[attr-defined]
+    with transaction.atomic():
+        if not instance._state.adding and isinstance(instance, Versioned):
+            model = type(instance)
+            current = (
+                model._default_manager.select_for_update()
+                .filter(pk=instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current is None:
+                raise ValidationError(_("This record no longer exists."))
+            if not isinstance(if_version, _Override) and current != if_version:
+                fresh = model._default_manager.get(pk=instance.pk)
+                raise EditConflict(fresh, if_version)
+            instance.version = current + 1
+        instance.save()
+        audit.record(actor=actor, action=action, obj=instance, detail=detail)
+    return instance
+
+
+@dataclass(frozen=True)
+class TheirChange:
+    """A field another person changed while this user was editing."""
+
+    label: str
+    theirs: str
+    clashes: bool  # this user changed the same field: their value is kept in the form
+
+
+def _shown(field: forms.Field, value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(field, forms.ModelChoiceField):
+        choices: Any = field.queryset
+        return str(choices.filter(pk=getattr(value, "pk", value)).first() or value)
+    if isinstance(field, forms.ChoiceField):
+        return str(dict(field.choices).get(value, value))  # type: ignore[arg-type]
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    return str(value)
+
+
+def merge_after_conflict(
+    form: forms.ModelForm,  # type: ignore[type-arg]
+    conflict: EditConflict,
+    opened: models.Model | None,
+) -> tuple[QueryDict, list[TheirChange]]:
+    """Return form data that keeps this user's changes and takes the other person's
+    elsewhere (at the current version), and the list of the other person's changes.
+
+    ``opened`` is the record as the user opened it (its history row at that version).
+    """
+    editable = set(form._meta.fields or ())
+    names = [n for n in form.fields if n != "version" and n in editable]
+    current = model_to_dict(conflict.current, fields=names)
+    base = model_to_dict(opened, fields=names) if opened is not None else current
+    data: QueryDict = form.data.copy()  # type: ignore[attr-defined]
+    changes: list[TheirChange] = []
+    for name in names:
+        field = form.fields[name]
+        if not field.has_changed(base.get(name), field.prepare_value(current.get(name))):
+            continue  # the other person did not change this field
+        mine = field.has_changed(base.get(name), form.data.get(name))
+        if not mine:
+            value = field.prepare_value(current.get(name))
+            data[name] = "" if value is None else str(value)
+        changes.append(TheirChange(str(field.label), _shown(field, current.get(name)), mine))
+    data["version"] = str(getattr(conflict.current, "version", ""))
+    return data, changes
