@@ -11,7 +11,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
@@ -83,12 +94,17 @@ def unusual_activity(*, viewer: Any, days: int = 7, baseline_days: int = 30) -> 
     today = timezone.localdate()
     window_start = _day_start(today - timedelta(days=days - 1))
     base_start = _day_start(today - timedelta(days=days + baseline_days - 1))
-    reads = Event.objects.filter(action__in=registry.codes(kind=registry.READ), actor__isnull=False)
+    # A list or search page that showed names counts as one read per person it showed.
+    reads = Event.objects.filter(
+        action__in=[*registry.codes(kind=registry.READ), *registry.codes(kind=registry.LIST)],
+        actor__isnull=False,
+    ).annotate(weight=_people_shown())
     daily = (
         reads.filter(at__gte=base_start)
         .annotate(day=TruncDate("at"))
         .values("actor_id", "actor__username", "day")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("weight"))
+        .filter(n__gt=0)
     )
     usual = _baseline(reads, base_start, window_start, baseline_days)
     flags: list[Flag] = []
@@ -105,7 +121,8 @@ def unusual_activity(*, viewer: Any, days: int = 7, baseline_days: int = 30) -> 
         .annotate(hour=ExtractHour("at"), weekday=ExtractIsoWeekDay("at"))
         .filter(Q(hour__lt=WORK_START) | Q(hour__gte=WORK_END) | Q(weekday__gte=6))
         .values("actor_id", "actor__username")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("weight"))
+        .filter(n__gt=0)
     )
     flags += [
         Flag(r["actor_id"], r["actor__username"], "off_hours", None, r["n"]) for r in off_hours
@@ -140,12 +157,39 @@ def unusual_activity(*, viewer: Any, days: int = 7, baseline_days: int = 30) -> 
     return sorted(flags, key=lambda f: (f.username, f.kind, f.day or today))
 
 
+class _JsonArrayLength(Func):
+    """The length of ``detail -> 'people'`` (0 when absent), on PostgreSQL and SQLite."""
+
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection,
+            template="COALESCE(jsonb_array_length(%(expressions)s -> 'people'), 0)", **extra,
+        )  # fmt: skip
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection,
+            template="COALESCE(json_array_length(%(expressions)s, '$.people'), 0)", **extra,
+        )  # fmt: skip
+
+
+def _people_shown() -> Case:
+    """Weigh a read as 1 and a list or search event as the number of people it showed."""
+    return Case(
+        When(action__in=registry.codes(kind=registry.LIST), then=_JsonArrayLength("detail")),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
 def _baseline(
     reads: QuerySet[Event], start: datetime, end: datetime, days: int
 ) -> dict[int, float]:
     """Return each user's average reads per day over the baseline period (days without
     reads count as zero)."""
-    totals = reads.filter(at__gte=start, at__lt=end).values("actor_id").annotate(n=Count("id"))
+    totals = reads.filter(at__gte=start, at__lt=end).values("actor_id").annotate(n=Sum("weight"))
     return {row["actor_id"]: row["n"] / days for row in totals}
 
 
