@@ -124,3 +124,10 @@ def second_factor_reset(*, actor: User, user: User) -> None:
         audit.record(
             actor=actor, action=AccountAction.OTP_RESET, object_type="user", object_id=user.pk
         )
+
+
+def account_created(*, actor: User | None, user: User) -> None:
+    """Record that an account was created, and by whom (account creation is an event)."""
+    audit.record(
+        actor=actor, action=AccountAction.ACCOUNT_CREATED, object_type="user", object_id=user.pk
+    )

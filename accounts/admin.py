@@ -54,6 +54,14 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Role groups follow the staff profile (and its dual control), for superusers too:
+        # a group picked here would be refused anyway.
         if request.user.is_superuser:
-            return super().get_readonly_fields(request, obj)
+            return [*super().get_readonly_fields(request, obj), "groups"]
         return ["groups", "last_login", "date_joined", "is_staff", "is_superuser"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            actor = request.user if isinstance(request.user, User) else None
+            actions.account_created(actor=actor, user=obj)

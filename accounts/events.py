@@ -6,6 +6,7 @@ from audit.registry import register
 
 
 class AccountAction:
+    ACCOUNT_CREATED = register("account_created", _("Created an account"))
     LOGIN = register("login", _("Logged in"))
     LOGOUT = register("logout", _("Logged out"))
     LOGIN_FAILED = register("login_failed", _("Failed login"))

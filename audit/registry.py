@@ -22,6 +22,7 @@ from django.utils.functional import Promise
 READ = "read"  # reads of one record: counted for "who saw this person" and activity flags
 LIST = "list"  # pages that showed several people (search results, lists)
 DENIAL = "denial"  # a refused request for something out of scope
+ACCESS_CHANGE = "access_change"  # who holds which role or grant changed (always flagged)
 LOOKUP = "lookup"  # an answer that reveals a record exists (bursts are flagged)
 OTHER = ""
 

@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
+from accounts import capabilities
 from accounts.capabilities import can
 from accounts.events import AccountAction
 
@@ -84,6 +85,7 @@ class Flag:
     day: date | None
     count: int
     usual: float | None = None
+    subject: str = ""  # the user an access change was about
 
 
 def unusual_activity(*, viewer: Any, days: int = 7, baseline_days: int = 30) -> list[Flag]:
@@ -154,7 +156,36 @@ def unusual_activity(*, viewer: Any, days: int = 7, baseline_days: int = 30) -> 
         .filter(kinds=2)
     )  # fmt: skip
     flags += [Flag(r["actor_id"], r["actor__username"], "account_reset", None, 1) for r in resets]
+    flags += _access_changes(window_start)
     return sorted(flags, key=lambda f: (f.username, f.kind, f.day or today))
+
+
+def _access_changes(since: datetime) -> list[Flag]:
+    """Flag every change of who holds which role, and new accounts given a case role."""
+    changes = Event.objects.filter(
+        action__in=registry.codes(kind=registry.ACCESS_CHANGE), at__gte=since
+    ).select_related("actor")
+    created = set(
+        Event.objects.filter(action=AccountAction.ACCOUNT_CREATED, at__gte=since).values_list(
+            "object_id", flat=True
+        )
+    )
+    content_roles = capabilities.holders("person.view")
+    flags = []
+    for event in changes.order_by("seq")[:500]:
+        added = set(event.detail.get("added") or event.detail.get("roles") or [])
+        kind = (
+            "new_account_case_role"
+            if event.object_id in created and added & content_roles
+            else "role_change"
+        )
+        flags.append(
+            Flag(
+                event.actor_id or 0, event.actor.get_username() if event.actor else "—", kind,
+                timezone.localdate(event.at), 1, subject=event.object_id,
+            )
+        )  # fmt: skip
+    return flags
 
 
 class _JsonArrayLength(Func):

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
 from . import roles
-from .models import AdministrativeUnit, Organisation, OrganisationType, StaffProfile
+from .models import (
+    AdministrativeUnit,
+    Organisation,
+    OrganisationType,
+    RoleChangeRequest,
+    StaffProfile,
+)
 
 
 @admin.register(AdministrativeUnit)
@@ -56,4 +64,39 @@ class StaffProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if obj.user_id == request.user.pk and not request.user.is_superuser:
             raise PermissionDenied
         actor = request.user if isinstance(request.user, User) else None
-        roles.staff_profile_save(actor=actor, profile=obj)
+        _profile, pending = roles.staff_profile_save(actor=actor, profile=obj)
+        request._role_request = pending  # type: ignore[attr-defined]
+
+    def _pending_response(self, request: HttpRequest) -> HttpResponse | None:
+        if getattr(request, "_role_request", None) is None:
+            return None
+        self.message_user(
+            request,
+            _("The change needs a second person's approval (another administrator or a "
+              "supervisor of that scope). It takes effect once approved."),
+            level=messages.WARNING,
+        )  # fmt: skip
+        return redirect("admin:cases_staffprofile_changelist")
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:
+        return self._pending_response(request) or super().response_add(request, obj)
+
+    def response_change(self, request: HttpRequest, obj: Any) -> Any:
+        return self._pending_response(request) or super().response_change(request, obj)
+
+
+@admin.register(RoleChangeRequest)
+class RoleChangeRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only: requests are decided on the approvals page, by a second person."""
+
+    list_display = ["user", "role", "organisation", "scope_unit", "requested_by", "status"]
+    list_filter = ["status"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -59,3 +59,8 @@ DIRECTORY_MANAGE = declare(
         for verb in ("view", "add", "change")
     ],
 )  # fmt: skip
+# Dual control: a second person approves role changes that open case content or widen scope.
+STAFF_APPROVE = declare(
+    "staff.approve", roles=(Role.ADMINISTRATOR, Role.SUPERVISOR),
+    label=_("Approve role changes"), model_permissions=["cases.view_rolechangerequest"],
+)  # fmt: skip

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from audit.registry import DENIAL, LIST, LOOKUP, READ, register
+from audit.registry import ACCESS_CHANGE, DENIAL, LIST, LOOKUP, READ, register
 
 
 class CaseAction:
@@ -23,4 +23,11 @@ class CaseAction:
     DENIED = register("denied", _("Access denied"), kind=DENIAL)
     EMERGENCY_ACCESS = register("emergency_access", _("Emergency access granted"))
     EMERGENCY_REVIEWED = register("emergency_reviewed", _("Emergency access reviewed"))
-    ROLE_CHANGED = register("role_changed", _("Role or permission changed"))
+    ROLE_CHANGED = register("role_changed", _("Role or permission changed"), kind=ACCESS_CHANGE)
+    ROLE_CHANGE_REQUESTED = register(
+        "role_change_requested", _("Asked for a role change (needs a second person)")
+    )
+    ROLE_CHANGE_APPROVED = register(
+        "role_change_approved", _("Approved a role change"), kind=ACCESS_CHANGE
+    )
+    ROLE_CHANGE_REJECTED = register("role_change_rejected", _("Rejected a role change"))

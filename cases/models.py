@@ -382,3 +382,64 @@ class EmergencyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.person.short_id}"
+
+
+class RoleChangeRequest(models.Model):
+    """A staff-profile change that opens case content or widens scope, waiting for a second
+    person's approval (dual control): never the requester, never the person it is for."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_requests",
+        verbose_name=_("staff member"),
+    )  # fmt: skip
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    second_role = models.CharField(
+        _("second role"), max_length=20, choices=Role.choices, blank=True
+    )
+    allow_second_role = models.BooleanField(_("allow a second role"), default=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    scope_unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("scope")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("requested by"),
+    )  # fmt: skip
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("decided by"),
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("role change request")
+        verbose_name_plural = _("role change requests")
+        indexes = [models.Index(fields=["status", "requested_at"], name="role_request_queue")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decided_by=models.F("requested_by")),
+                name="role_request_second_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decided_by=models.F("user")), name="role_request_not_grantee"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.get_role_display()} ({self.get_status_display()})"
+
+    @property
+    def roles(self) -> set[str]:
+        return {self.role, *([self.second_role] if self.second_role else [])}

@@ -15,16 +15,20 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import capabilities
 from accounts.capabilities import Scope, forget_roles
 from accounts.models import User
 from audit import actions as audit
 
+from . import capabilities as caps
 from .choices import Role
 from .events import CaseAction
 from .models import (
@@ -33,6 +37,7 @@ from .models import (
     EmergencyAccess,
     Person,
     PersonUserObjectPermission,
+    RoleChangeRequest,
     StaffProfile,
 )
 
@@ -44,12 +49,61 @@ def _allowed_roles(user: User) -> set[str]:
         return set()
 
 
-def staff_profile_save(*, actor: User | None, profile: StaffProfile) -> StaffProfile:
-    """Validate and save a staff profile; the user's role groups and staff flag follow it.
+def _opens_more(old: StaffProfile | None, new: StaffProfile) -> bool:
+    """Return whether the change gives case content or a wider reach than before.
 
-    Records a change of organisation or scope, then each role removed and added.
+    A content role the user did not hold, another organisation, or a scope unit outside
+    the old one's subtree all widen what the user sees.
+    """
+    content = capabilities.holders("person.view")
+    old_roles = old.roles if old is not None else set()
+    if (new.roles & content) - old_roles:
+        return True
+    if old is None or not (new.roles & content):
+        return False
+    if old.organisation_id != new.organisation_id:
+        return True
+    return not new.scope_unit.path.startswith(old.scope_unit.path)
+
+
+def staff_profile_save(
+    *, actor: User | None, profile: StaffProfile
+) -> tuple[StaffProfile, RoleChangeRequest | None]:
+    """Validate and save a staff profile, or ask for a second person's approval.
+
+    A change that opens case content or widens scope or organisation (``_opens_more``)
+    takes effect only once another administrator, or a supervisor whose scope covers the
+    new scope, approves it (ASVS 8.1/1.2 dual control): it is stored as a pending
+    ``RoleChangeRequest`` and the profile is left as it was. ``actor=None`` is the system
+    itself (a command run on the server, the demo), which applies directly.
     """
     profile.full_clean()
+    old = StaffProfile.objects.filter(pk=profile.pk).first() if profile.pk else None
+    if actor is not None and _opens_more(old, profile):
+        with transaction.atomic():
+            request = RoleChangeRequest.objects.create(
+                user=profile.user, role=profile.role, second_role=profile.second_role,
+                allow_second_role=profile.allow_second_role,
+                organisation=profile.organisation, scope_unit=profile.scope_unit,
+                requested_by=actor,
+            )  # fmt: skip
+            audit.record(
+                actor=actor, action=CaseAction.ROLE_CHANGE_REQUESTED, obj=request,
+                detail=_proposal(request),
+            )  # fmt: skip
+        return old if old is not None else profile, request
+    return _apply_profile(actor, profile), None
+
+
+def _proposal(request: RoleChangeRequest) -> dict[str, object]:
+    return {
+        "user": request.user_id, "roles": sorted(request.roles),
+        "organisation": str(request.organisation_id), "scope_unit": request.scope_unit_id,
+    }  # fmt: skip
+
+
+def _apply_profile(actor: User | None, profile: StaffProfile) -> StaffProfile:
+    """Save the profile; the user's role groups and staff flag follow it, each change an event."""
     user = profile.user
     with transaction.atomic():
         old = (
@@ -91,6 +145,55 @@ def staff_profile_save(*, actor: User | None, profile: StaffProfile) -> StaffPro
             user.is_staff = is_admin
             user.save(update_fields=["is_staff"])
     return profile
+
+
+def role_requests_for(user: Any) -> QuerySet[RoleChangeRequest]:
+    """Return the role change requests the user may decide: all for an administrator; for a
+    supervisor, those whose new scope lies in their own scope's subtree."""
+    if not capabilities.can(user, caps.STAFF_APPROVE):
+        return RoleChangeRequest.objects.none()
+    requests = RoleChangeRequest.objects.exclude(requested_by=user).exclude(user=user)
+    if capabilities.has_role(user, Role.ADMINISTRATOR):
+        return requests
+    return requests.filter(scope_unit__path__startswith=user.staff.scope_unit.path)
+
+
+def role_request_decide(
+    *, actor: User, request: RoleChangeRequest, approve: bool
+) -> RoleChangeRequest:
+    """Approve (apply) or reject a pending role change; never by the requester or grantee."""
+    if not role_requests_for(actor).filter(pk=request.pk).exists():
+        # Recorded outside the transaction below, so the refusal does not roll it back.
+        audit.record(
+            actor=actor, action=CaseAction.DENIED, obj=request,
+            detail={"perm": "approve_role_change"},
+        )  # fmt: skip
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = role_requests_for(actor).select_for_update().get(pk=request.pk)
+        if locked.status != RoleChangeRequest.Status.PENDING:
+            raise ValidationError(_("This request has already been decided."))
+        locked.status = (
+            RoleChangeRequest.Status.APPROVED if approve else RoleChangeRequest.Status.REJECTED
+        )
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        audit.record(
+            actor=actor,
+            action=CaseAction.ROLE_CHANGE_APPROVED if approve else CaseAction.ROLE_CHANGE_REJECTED,
+            obj=locked, detail=_proposal(locked),
+        )  # fmt: skip
+        if approve:
+            profile = StaffProfile.objects.filter(user=locked.user).first() or StaffProfile(
+                user=locked.user
+            )
+            profile.role, profile.second_role = locked.role, locked.second_role
+            profile.allow_second_role = locked.allow_second_role
+            profile.organisation, profile.scope_unit = locked.organisation, locked.scope_unit
+            profile.full_clean()
+            _apply_profile(actor, profile)
+    return locked
 
 
 @receiver(m2m_changed, sender=User.groups.through)

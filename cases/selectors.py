@@ -10,6 +10,7 @@ from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from audit import actions as audit
@@ -17,8 +18,8 @@ from cases.events import CaseAction
 from core import normalize
 from core.fields import BlindIndexField
 
-from . import access
-from .models import Case, EmergencyAccess, Person
+from . import access, roles
+from .models import Case, EmergencyAccess, Person, RoleChangeRequest
 
 SearchKind = Literal["citizen_id", "phone", "name"]
 SEARCH_LIMIT = 50
@@ -214,3 +215,25 @@ def version_as_opened(*, record: Any, version: int) -> Any:
     Call only with a record the viewer may change: values are decrypted for display.
     """
     return record.history.filter(version=version).order_by("-history_date").first()
+
+
+def role_requests_pending(*, viewer: Any) -> QuerySet[RoleChangeRequest]:
+    """Return the pending role changes the viewer may decide, oldest first."""
+    return (
+        roles.role_requests_for(viewer)
+        .filter(status=RoleChangeRequest.Status.PENDING)
+        .select_related("user", "requested_by", "organisation", "scope_unit")
+        .order_by("requested_at")
+    )
+
+
+def role_request_for_decision(*, viewer: Any, request_id: UUID) -> RoleChangeRequest:
+    """Return a role change the viewer may decide, else record a denial and answer 404."""
+    found = roles.role_requests_for(viewer).filter(pk=request_id).first()
+    if found is None:
+        audit.record(
+            actor=viewer, action=CaseAction.DENIED, object_type="rolechangerequest",
+            object_id=request_id, detail={"perm": "approve_role_change"},
+        )  # fmt: skip
+        raise Http404
+    return found

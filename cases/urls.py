@@ -16,4 +16,10 @@ urlpatterns = [
     path("emergency/", views.emergency_request, name="emergency_request"),
     path("emergency/review/", views.emergency_review_list, name="emergency_review_list"),
     path("emergency/<uuid:access_id>/review/", views.emergency_review, name="emergency_review"),
+    path("staff/changes/", views.role_request_list, name="role_request_list"),
+    path(
+        "staff/changes/<uuid:request_id>/decide/",
+        views.role_request_decide,
+        name="role_request_decide",
+    ),
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.contrib import messages
@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
 from core.editing import EditConflict, TheirChange, merge_after_conflict
 
-from . import access, actions, selectors
+from . import access, actions, roles, selectors
 from . import capabilities as caps
 from .forms import CaseForm, EmergencyAccessForm, EmergencyReviewForm, PersonForm, SearchForm
 
@@ -228,3 +229,31 @@ def emergency_review(request: HttpRequest, access_id: UUID) -> HttpResponse:
     else:
         messages.error(request, _("Choose justified or not justified."))
     return redirect("cases:emergency_review_list")
+
+
+@require_GET
+def role_request_list(request: HttpRequest) -> HttpResponse:
+    """Role changes waiting for a second person's approval (dual control)."""
+    _require(request, caps.STAFF_APPROVE)
+    pending = selectors.role_requests_pending(viewer=request.user)
+    page = Paginator(pending, 50).get_page(request.GET.get("page"))
+    return render(request, "cases/role_requests.html", {"page": page})
+
+
+@require_POST
+def role_request_decide(request: HttpRequest, request_id: UUID) -> HttpResponse:
+    _require(request, caps.STAFF_APPROVE)
+    pending = selectors.role_request_for_decision(viewer=request.user, request_id=request_id)
+    decision = request.POST.get("decision")
+    if decision not in {"approve", "reject"}:
+        messages.error(request, _("Choose approve or reject."))
+    else:
+        try:
+            roles.role_request_decide(
+                actor=cast(User, request.user), request=pending, approve=decision == "approve"
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Your decision has been recorded."))
+    return redirect("cases:role_request_list")

@@ -33,6 +33,7 @@ from cases.models import (
     Organisation,
     OrganisationType,
     Person,
+    RoleChangeRequest,
     StaffProfile,
 )
 from cases.roles import staff_profile_save
@@ -101,6 +102,8 @@ ADMIN_MODELS: dict[str, str] = {
     "cases_organisationtype": "vac",
     "cases_organisation": "vac",
     "cases_staffprofile": "vac",
+    # Role change requests are decided on the approvals page, never edited in the admin.
+    "cases_rolechangerequest": "v",
 }
 ADMIN_VIEWS = {"changelist": "v", "history": "v", "change": "v", "add": "a", "delete": "d"}
 ADMIN_VIEWS["password_change"] = "c"
@@ -130,6 +133,11 @@ SPEC: dict[str, Rule] = {
     "cases:case_edit": object_rule(WRITERS),
     "cases:emergency_request": roles_ok(CASE_ROLES),
     "cases:emergency_review_list": roles_ok(REVIEWERS),
+    # Dual control: administrators decide any role change; a supervisor those in their scope.
+    "cases:role_request_list": roles_ok({"hoa", "quan"}),
+    "cases:role_request_decide": lambda who, in_scope: (
+        302 if who == "quan" or (who == "hoa" and in_scope) else 404 if who == "hoa" else 403
+    ),
     # POST without a decision: reviewers are sent back with a message, others refused.
     # The auditor reviews every emergency access; a supervisor those of their province.
     "cases:emergency_review": lambda who, in_scope: (
@@ -157,8 +165,11 @@ SPEC: dict[str, Rule] = {
     "admin:<unnamed> admin/(?P<url>.*)$": roles_ok({"quan"}, ok=404, refused=302),
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
-OBJECT_PARAMS = {"person_id": "person", "case_id": "case", "access_id": "emergencyaccess"}
-POST_ONLY = {"cases:emergency_review"}
+OBJECT_PARAMS = {
+    "person_id": "person", "case_id": "case", "access_id": "emergencyaccess",
+    "request_id": "rolechangerequest",
+}  # fmt: skip
+POST_ONLY = {"cases:emergency_review", "cases:role_request_decide"}
 # Reachable without signing in, or before the second factor, with the status they give.
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
 BEFORE_SECOND_FACTOR = {
@@ -205,6 +216,15 @@ class Objects:
     admin: dict[str, str]
 
 
+def _role_request(world: World, scope: AdministrativeUnit) -> RoleChangeRequest:
+    """A pending request (by an administrator other than quan) to widen lan's scope."""
+    requester = make_user(f"admin-{scope.code}")
+    return RoleChangeRequest.objects.create(
+        user=world.users["lan"], role=Role.CASEWORKER, organisation=world.orgs["clinic_a"],
+        scope_unit=scope, requested_by=requester,
+    )  # fmt: skip
+
+
 @pytest.fixture
 def objects(world: World, lan_person: Person) -> Objects:
     other = AdministrativeUnit.objects.create(code="97", name="Tỉnh Khác", level=UnitLevel.PROVINCE)
@@ -245,8 +265,14 @@ def objects(world: World, lan_person: Person) -> Objects:
             "person": lan_person.pk,
             "case": Case.objects.get(person=lan_person).pk,
             "emergencyaccess": near_grant.pk,
+            "rolechangerequest": _role_request(world, world.units["c2"]).pk,
         },
-        outside={"person": far[0].pk, "case": far_case.pk, "emergencyaccess": far_grant.pk},
+        outside={
+            "person": far[0].pk,
+            "case": far_case.pk,
+            "emergencyaccess": far_grant.pk,
+            "rolechangerequest": _role_request(world, communes[0]).pk,
+        },  # fmt: skip
         admin={
             "auth_group": str(Group.objects.get(name=Role.CASEWORKER).pk),
             "accounts_user": str(lan.pk),
@@ -255,6 +281,7 @@ def objects(world: World, lan_person: Person) -> Objects:
             "cases_organisationtype": str(clinic_type.pk),
             "cases_organisation": str(world.orgs["clinic_a"].pk),
             "cases_staffprofile": str(StaffProfile.objects.get(user=lan).pk),
+            "cases_rolechangerequest": str(RoleChangeRequest.objects.first().pk),  # type: ignore[union-attr]
         },
     )
 

@@ -216,7 +216,7 @@ def test_an_already_registered_answer_names_the_person_and_is_limited(
 THREADS = 6
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_registrations_of_one_number_cannot_both_pass(world: World) -> None:
     start = threading.Barrier(THREADS)
     outcomes: list[str] = []

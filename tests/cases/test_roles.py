@@ -6,13 +6,14 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from accounts.capabilities import role_permissions, roles_of
 from accounts.events import AccountAction
 from audit.models import Event
 from cases.choices import Role
 from cases.events import CaseAction
-from cases.models import StaffProfile
+from cases.models import RoleChangeRequest, StaffProfile
 from cases.roles import staff_profile_save
 from tests.conftest import World, signed_in_client
 
@@ -93,7 +94,8 @@ def test_an_administrator_cannot_give_themselves_a_role(world: World) -> None:
     assert client.post(url, data).status_code == 403
     own.refresh_from_db()
     assert own.role == Role.ADMINISTRATOR
-    # Another person's profile is theirs to manage, and the change is recorded.
+    # Another person's profile is theirs to manage; a new content role waits for a second
+    # person (dual control), then the change is recorded.
     lan_profile = StaffProfile.objects.get(user=world.users["lan"])
     data = {
         "user": str(world.users["lan"].pk), "organisation": str(lan_profile.organisation_id),
@@ -102,12 +104,18 @@ def test_an_administrator_cannot_give_themselves_a_role(world: World) -> None:
     response = client.post(f"/admin/cases/staffprofile/{lan_profile.pk}/change/", data)
     assert response.status_code == 302
     lan_profile.refresh_from_db()
+    assert lan_profile.role == Role.CASEWORKER  # not yet
+    pending = RoleChangeRequest.objects.get(user=world.users["lan"])
+    hoa = world.client("hoa")
+    decide = reverse("cases:role_request_decide", args=[pending.pk])
+    assert hoa.post(decide, {"decision": "approve"}).status_code == 302
+    lan_profile.refresh_from_db()
     assert lan_profile.role == Role.COMMUNE_OFFICER
     change = Event.objects.filter(
         action=CaseAction.ROLE_CHANGED, object_id=str(lan_profile.user_id)
     )
     # The new scope, the caseworker role removed, the commune officer role added.
-    details = [e.detail for e in change.filter(actor=quan).order_by("seq")]
+    details = [e.detail for e in change.filter(actor=world.users["hoa"]).order_by("seq")]
     assert details[0]["scope_unit"] == [world.units["d1"].pk, world.units["c1"].pk]
     assert details[1:] == [{"removed": [Role.CASEWORKER]}, {"added": [Role.COMMUNE_OFFICER]}]
 
