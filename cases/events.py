@@ -20,3 +20,5 @@ class CaseAction:
     EMERGENCY_ACCESS = register("emergency_access", _("Emergency access granted"))
     EMERGENCY_REVIEWED = register("emergency_reviewed", _("Emergency access reviewed"))
     ROLE_CHANGED = register("role_changed", _("Role or permission changed"))
+    # A data load moved a unit: who sees the people below it changed.
+    UNIT_MOVED = register("unit_moved", _("Moved an administrative unit"))
