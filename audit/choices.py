@@ -7,3 +7,5 @@ from .registry import LIST, register
 
 class AuditAction:
     EXPORT = register("export", _("Exported"), kind=LIST)
+    # Append-only rows re-encrypted to a new key by rotate_encryption_keys (one per batch).
+    REKEYED = register("rekeyed", _("Re-encrypted stored data to a new key"))
