@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models import Max
 from simple_history.models import HistoricalChanges
 
 from core.fields import EncryptedTextField
@@ -103,3 +105,84 @@ def rekey_recorded(
             "by": by,
         },
     )  # fmt: skip
+
+
+# ── Detection: history row counts sealed into the chain ──────────────────────────────────────
+
+
+def history_checkpoint(*, by: str) -> Event:
+    """Record each history table's row count and highest id as an event of the chain.
+
+    ``seal_audit_chain`` records one before each seal. A later row count below a recorded
+    one means history rows were removed, even by someone who could switch the trigger off.
+    """
+    tables: dict[str, list[int]] = {}
+    for model in history_models():
+        manager = model._default_manager
+        tables[model._meta.db_table] = [
+            manager.count(),
+            manager.aggregate(top=Max("pk"))["top"] or 0,
+        ]
+    return actions.record(
+        actor=None, action=AuditAction.HISTORY_CHECKPOINT, object_type="table",
+        detail={"tables": tables, "by": by},
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Missing:
+    table: str
+    checkpoint_seq: int
+    recorded: int
+    found: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.table}: {self.recorded - self.found} history row(s) recorded by checkpoint "
+            f"event #{self.checkpoint_seq} are gone ({self.found} of {self.recorded} left)"
+        )
+
+
+def history_missing() -> list[Missing]:
+    """Compare every history checkpoint with the tables now; return each shortfall."""
+    marks: dict[str, list[tuple[int, int, int]]] = {}  # table: [(top id, count, seq)]
+    checkpoints = Event.objects.filter(action=AuditAction.HISTORY_CHECKPOINT).order_by("seq")
+    for seq, detail in checkpoints.values_list("seq", "detail"):
+        for table, (count, top) in (detail.get("tables") or {}).items():
+            marks.setdefault(table, []).append((int(top), int(count), seq))
+    by_table = {m._meta.db_table: m for m in history_models()}
+    missing: list[Missing] = []
+    for table, rows in marks.items():
+        model = by_table.get(table)
+        counts = _counts_up_to(model, [top for top, _, _ in rows]) if model else [0] * len(rows)
+        missing += [
+            Missing(table, seq, count, found)
+            for (_, count, seq), found in zip(rows, counts, strict=True)
+            if found < count
+        ]
+    return sorted(missing, key=lambda m: m.checkpoint_seq)
+
+
+def _counts_up_to(model: type[models.Model], tops: list[int]) -> list[int]:
+    """Return, for each id, how many rows have an id up to it (one scan on PostgreSQL)."""
+    if connection.vendor != "postgresql" or tops != sorted(tops):
+        manager = model._default_manager
+        return [manager.filter(pk__lte=top).count() for top in tops]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    pk = quote(str(model._meta.pk.column))
+    # Identifiers come from model metadata, quoted; the values are parameters.
+    sql = (
+        f"SELECT width_bucket({pk}, %s::bigint[]), count(*) FROM {table} "  # noqa: S608
+        f"WHERE {pk} <= %s GROUP BY 1"
+    )
+    with connection.cursor() as cursor:
+        # Bucket i holds the ids above tops[i-1] up to tops[i]; counts add up.
+        cursor.execute(sql, [[top + 1 for top in tops], tops[-1]])
+        per_bucket = dict(cursor.fetchall())
+    running, counts = 0, []
+    for index in range(len(tops)):
+        running += per_bucket.get(index, 0)
+        counts.append(running)
+    return counts

@@ -5,16 +5,19 @@ These tests need PostgreSQL: the triggers that refuse UPDATE and DELETE exist on
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.utils import ProgrammingError
 from simple_history.models import HistoricalChanges
 
-from audit import actions, chain
+from audit import actions, append_only, chain
+from audit.choices import AuditAction
 from audit.models import Event
 from cases.events import CaseAction
 from cases.models import Case, Person
@@ -142,3 +145,65 @@ def test_the_rekey_path_cannot_forge_events(world: World, lan_person: Person, sq
         cursor.execute(sql)
     assert list(Event.objects.order_by("seq").values_list()) == events
     assert chain.verify().ok
+
+
+# ── Detection: a deletion made with the trigger switched off ──────────────────────────────
+
+
+def test_history_removed_behind_the_triggers_back_is_reported_by_verify(
+    world: World, lan_person: Person
+) -> None:
+    """ASVS 16.4.3: history pruned by a database superuser is caught by verify_audit_chain.
+
+    The daily seal records every history table's row count and highest id in the chain; a
+    later count below it names the table and the checkpoint.
+    """
+    _history(world, lan_person)
+    out = io.StringIO()
+    call_command("seal_audit_chain", stdout=out)
+    (checkpoint,) = Event.objects.filter(action=AuditAction.HISTORY_CHECKPOINT)
+    assert checkpoint.detail["tables"]["cases_historicalperson"][0] == 2
+    _history(world, lan_person)  # more history after the checkpoint
+    assert "audit chain intact" in _verify_output()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "ALTER TABLE cases_historicalperson DISABLE TRIGGER cases_historicalperson_append_only"
+        )
+        cursor.execute(
+            "DELETE FROM cases_historicalperson WHERE history_id = "
+            "(SELECT min(history_id) FROM cases_historicalperson)"
+        )
+        cursor.execute(
+            "ALTER TABLE cases_historicalperson ENABLE TRIGGER cases_historicalperson_append_only"
+        )
+
+    with pytest.raises(CommandError, match=r"change history BROKEN") as raised:
+        _verify_output()
+    assert (
+        f"cases_historicalperson: 1 history row(s) recorded by checkpoint event #{checkpoint.seq}"
+        in str(raised.value)
+    )
+    assert chain.verify().ok  # the events themselves are intact
+
+
+def test_checkpoints_count_each_table_up_to_its_own_mark(world: World, lan_person: Person) -> None:
+    """Several checkpoints are each checked against the rows that existed when it was taken."""
+    call_command("seal_audit_chain", stdout=io.StringIO())
+    _history(world, lan_person)
+    call_command("seal_audit_chain", stdout=io.StringIO())
+    _history(world, lan_person)
+    call_command("seal_audit_chain", stdout=io.StringIO())
+    assert append_only.history_missing() == []
+    marks = [
+        e.detail["tables"]["cases_historicalcase"]
+        for e in Event.objects.filter(action=AuditAction.HISTORY_CHECKPOINT).order_by("seq")
+    ]
+    assert [count for count, _ in marks] == [1, 2, 3]
+
+
+def _verify_output() -> str:
+    out = io.StringIO()
+    call_command("verify_audit_chain", stdout=out)
+    return out.getvalue()
