@@ -26,7 +26,7 @@ from simple_history.models import HistoricalChanges
 
 from core.fields import EncryptedTextField
 
-from . import actions
+from . import actions, chain
 from .choices import AuditAction
 from .models import Event, Seal
 
@@ -147,8 +147,7 @@ class Missing:
 def history_missing() -> list[Missing]:
     """Compare every history checkpoint with the tables now; return each shortfall."""
     marks: dict[str, list[tuple[int, int, int]]] = {}  # table: [(top id, count, seq)]
-    checkpoints = Event.objects.filter(action=AuditAction.HISTORY_CHECKPOINT).order_by("seq")
-    for seq, detail in checkpoints.values_list("seq", "detail"):
+    for seq, detail in chain.details_of(AuditAction.HISTORY_CHECKPOINT):
         for table, (count, top) in (detail.get("tables") or {}).items():
             marks.setdefault(table, []).append((int(top), int(count), seq))
     by_table = {m._meta.db_table: m for m in history_models()}

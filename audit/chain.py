@@ -80,6 +80,12 @@ def stored_values(values: Iterable[Any]) -> list[Any]:
     return chained
 
 
+def details_of(action: str) -> list[tuple[int, dict[str, Any]]]:
+    """Return the sequence number and detail of every event of one action, in chain order."""
+    rows = Event.objects.filter(action=action).order_by("seq").values_list("seq", "detail")
+    return list(rows)
+
+
 def lock_head() -> None:
     """Serialise chain writers until the current transaction ends (PostgreSQL only)."""
     if connection.vendor == "postgresql":
