@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,6 +12,10 @@ class AuditConfig(AppConfig):
         from core import navigation
 
         from . import capabilities, choices, history  # noqa: F401  (registers; stamps history)
+        from .append_only import install_history_triggers
+
+        # Once per migrate, after every app's migrations: history tables of any app.
+        post_migrate.connect(install_history_triggers, sender=self)
 
         navigation.add(
             _("Audit"), "audit:event_list", order=50, start_page=True,

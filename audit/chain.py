@@ -4,6 +4,11 @@ The hash is an HMAC with ``settings.AUDIT_CHAIN_KEY``: someone who can write to 
 database but does not hold the key cannot forge a consistent chain after tampering.
 Writers serialise on a PostgreSQL transaction-level advisory lock, so two requests
 never link to the same head.
+
+The encrypted reason enters the hash as its plaintext, not its ciphertext: the chain proves
+what was written, whichever key protects it at rest, so re-encrypting a reason to a new key
+(``core.rotation``) keeps the chain valid. Verifying therefore decrypts the reasons, and
+needs every key they are encrypted with; a reason that no longer decrypts is reported.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+
+from core import crypto
 
 from .models import Event, Seal
 
@@ -51,12 +58,32 @@ def compute_hash(prev_hash: str, values: Iterable[Any]) -> str:
     return hmac.new(key, content.encode(), hashlib.sha256).hexdigest()
 
 
+_ID, _REASON = CHAINED_FIELDS.index("id"), CHAINED_FIELDS.index("reason")
+
+
 def event_values(event: Event) -> list[Any]:
-    # Read the stored (ciphertext) reason, not the decrypted attribute.
-    return [
-        event.__dict__["reason"] if name == "reason" else getattr(event, name)
-        for name in CHAINED_FIELDS
-    ]
+    """Return an event's chained values, the reason as plaintext ("" when there is none)."""
+    return [getattr(event, name) for name in CHAINED_FIELDS]
+
+
+def stored_values(values: Iterable[Any]) -> list[Any]:
+    """Turn stored column values (in CHAINED_FIELDS order) into chained values.
+
+    Raises ``crypto.DecryptionError`` if the reason does not decrypt for its event.
+    """
+    chained = list(values)
+    sealed = chained[_REASON]
+    label = Event._meta.get_field("reason").label
+    chained[_REASON] = (
+        "" if sealed is None else crypto.decrypt(sealed, label=label, row_id=str(chained[_ID]))
+    )
+    return chained
+
+
+def details_of(action: str) -> list[tuple[int, dict[str, Any]]]:
+    """Return the sequence number and detail of every event of one action, in chain order."""
+    rows = Event.objects.filter(action=action).order_by("seq").values_list("seq", "detail")
+    return list(rows)
 
 
 def lock_head() -> None:
@@ -75,7 +102,7 @@ def head() -> tuple[int, str]:
 @dataclass(frozen=True)
 class Break:
     seq: int
-    kind: str  # "changed", "deleted", "inserted", "reordered", "seal"
+    kind: str  # "changed", "deleted", "inserted", "reordered", "seal", "key"
     message: str
 
 
@@ -96,6 +123,29 @@ def _rows(batch: int) -> Iterator[tuple[Any, ...]]:
     yield from Event.objects.order_by("seq").values_list(*fields).iterator(chunk_size=batch)
 
 
+def _readable(values: Iterable[Any]) -> list[Any] | None:
+    """Return the chained values of a stored row, or None if its reason does not decrypt."""
+    try:
+        return stored_values(values)
+    except crypto.DecryptionError:
+        return None
+
+
+def _unreadable(seq: int, sealed: Any) -> Break:
+    """Tell a reason under a key missing from the ring apart from an altered one."""
+    try:
+        kid = crypto.key_id_of(sealed)
+    except crypto.DecryptionError:
+        kid = None
+    if kid is not None and all(kid != known for known, _ in crypto.key_ring().keys):
+        return Break(
+            seq, "key",
+            f"event #{seq} has a reason encrypted with key {kid!r}, which is not in "
+            "HOA_NHAP_ENCRYPTION_KEYS: add it back to verify past this event",
+        )  # fmt: skip
+    return Break(seq, "changed", f"event #{seq} has a reason that does not decrypt: altered")
+
+
 def verify(*, extra_seals: Iterable[tuple[int, str]] = (), batch: int = 5000) -> Verdict:
     """Walk the chain in order and return the first broken link, if any."""
     seals: dict[int, str] = dict(Seal.objects.values_list("seq", "head_hash"))
@@ -107,10 +157,12 @@ def verify(*, extra_seals: Iterable[tuple[int, str]] = (), batch: int = 5000) ->
     recent: deque[str] = deque(maxlen=RECENT_WINDOW)
     recent_set: set[str] = set()
     for row in _rows(batch):
-        seq, prev_hash, stored_hash, values = row[0], row[1], row[2], row[3:]
-        problem = None
+        seq, prev_hash, stored_hash = row[0], row[1], row[2]
+        problem, values = None, _readable(row[3:])
         if stored_hash in recent_set:
             problem = Break(seq, "inserted", f"event #{seq} repeats an earlier event: inserted")
+        elif values is None:
+            problem = _unreadable(seq, row[3 + _REASON])
         elif compute_hash(prev_hash, values) != stored_hash:
             problem = Break(seq, "changed", f"event #{seq} does not match its hash: altered")
         elif seq != last_seq + 1:

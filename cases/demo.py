@@ -94,7 +94,7 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> bool:
     rng = random.Random(seed_value)
     with transaction.atomic():
         with UNITS_CSV.open(encoding="utf-8", newline="") as handle:
-            units_load_csv(handle)
+            units_load_csv(handle=handle, by="seed_demo")
         units = {u.code: u for u in AdministrativeUnit.objects.filter(path__startswith="/99/")}
         types = {t.code: t for t in OrganisationType.objects.all()}
         orgs = {

@@ -31,3 +31,5 @@ class CaseAction:
         "role_change_approved", _("Approved a role change"), kind=ACCESS_CHANGE
     )
     ROLE_CHANGE_REJECTED = register("role_change_rejected", _("Rejected a role change"))
+    # A data load moved a unit: who sees the people below it changed.
+    UNIT_MOVED = register("unit_moved", _("Moved an administrative unit"), kind=ACCESS_CHANGE)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
@@ -28,12 +29,18 @@ ALLOWED_PARENT = {
     UnitLevel.DISTRICT: {UnitLevel.PROVINCE},
     UnitLevel.COMMUNE: {UnitLevel.PROVINCE, UnitLevel.DISTRICT},
 }
+# A code becomes one segment of ``path``: a '/' (or a LIKE wildcard) in it would let one
+# unit's subtree prefix match another's. ASCII only: \d and \w also match other scripts.
+UNIT_CODE_RE = r"^[0-9A-Za-z]+$"
+validate_unit_code = RegexValidator(
+    r"\A[0-9A-Za-z]+\Z", _("A unit code has only letters A–Z and digits 0–9."), code="unit_code"
+)
 
 
 class AdministrativeUnit(models.Model):
     """A province, district or commune; ``path`` makes "this unit and below" one prefix query."""
 
-    code = models.CharField(_("code"), max_length=10, unique=True)
+    code = models.CharField(_("code"), max_length=10, unique=True, validators=[validate_unit_code])
     name = models.CharField(_("name"), max_length=200)
     level = models.CharField(_("level"), max_length=10, choices=UnitLevel.choices)
     parent = models.ForeignKey(
@@ -58,6 +65,7 @@ class AdministrativeUnit(models.Model):
                 | (~Q(level=UnitLevel.PROVINCE) & Q(parent__isnull=False)),
                 name="unit_only_provinces_are_roots",
             ),
+            models.CheckConstraint(condition=Q(code__regex=UNIT_CODE_RE), name="unit_code_alnum"),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,8 @@
-"""Load administrative units from CSV (columns: code, name, level, parent_code)."""
+"""Load administrative units from CSV (columns: code, name, level, parent_code).
+
+A load that moves a unit under another parent changes which records the staff scoped to it
+(and to its old and new ancestors) see, so each move is an access event naming the operator.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,11 @@ from typing import TextIO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from audit import actions as audit
+
 from .choices import UnitLevel
-from .models import AdministrativeUnit
+from .events import CaseAction
+from .models import AdministrativeUnit, validate_unit_code
 
 COLUMNS = ("code", "name", "level", "parent_code")
 LEVEL_ORDER = {UnitLevel.PROVINCE: 0, UnitLevel.DISTRICT: 1, UnitLevel.COMMUNE: 2}
@@ -25,14 +32,29 @@ def _rows(handle: TextIO) -> Iterable[tuple[int, dict[str, str]]]:
         yield reader.line_num, {k: (row.get(k) or "").strip() for k in COLUMNS}
 
 
-def units_load_csv(handle: TextIO) -> int:
-    """Create or update the units in a CSV; all or nothing, every bad line reported."""
+def _code_error(code: str) -> str | None:
+    try:
+        validate_unit_code(code)
+    except ValidationError as error:
+        return "; ".join(error.messages)
+    return None
+
+
+def units_load_csv(*, handle: TextIO, by: str) -> int:
+    """Create or update the units in a CSV; all or nothing, every bad line reported.
+
+    ``by`` names the operator who ran the load; it goes into the event of each moved unit.
+    """
     rows = list(_rows(handle))
     errors: list[str] = []
     codes = {row["code"] for _, row in rows}
     for line, row in rows:
         if not row["code"] or not row["name"]:
             errors.append(f"line {line}: code and name are required")
+        for column in ("code", "parent_code"):
+            problem = _code_error(row[column]) if row[column] else None
+            if problem:
+                errors.append(f"line {line}: {column} {row[column]!r}: {problem}")
         if row["level"] not in LEVEL_ORDER:
             errors.append(f"line {line}: level must be province, district or commune")
         parent = row["parent_code"]
@@ -50,6 +72,7 @@ def units_load_csv(handle: TextIO) -> int:
         for line, row in rows:
             unit = AdministrativeUnit.objects.filter(code=row["code"]).first()
             unit = unit or AdministrativeUnit(code=row["code"])
+            old_path, old_parent = unit.path, unit.parent.code if unit.parent else ""
             unit.name, unit.level = row["name"], row["level"]
             unit.parent = (
                 AdministrativeUnit.objects.get(code=row["parent_code"])
@@ -61,4 +84,17 @@ def units_load_csv(handle: TextIO) -> int:
             except ValidationError as error:
                 raise ValidationError(f"line {line}: {'; '.join(error.messages)}") from None
             unit.save()
+            if old_path and old_path != unit.path:
+                _record_move(unit=unit, old_parent=old_parent, old_path=old_path, by=by)
     return len(rows)
+
+
+def _record_move(*, unit: AdministrativeUnit, old_parent: str, old_path: str, by: str) -> None:
+    audit.record(
+        actor=None, action=CaseAction.UNIT_MOVED, obj=unit,
+        detail={
+            "code": unit.code, "old_parent": old_parent,
+            "new_parent": unit.parent.code if unit.parent else "",
+            "old_path": old_path, "new_path": unit.path, "via": "load_units", "by": by,
+        },
+    )  # fmt: skip

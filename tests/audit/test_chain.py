@@ -112,7 +112,7 @@ def _rechain(cursor: CursorWrapper, from_seq: int) -> str:
         .values_list("seq", *chain.CHAINED_FIELDS)
     )
     for seq, *values in list(rows):
-        new_hash = chain.compute_hash(prev, values)
+        new_hash = chain.compute_hash(prev, chain.stored_values(values))
         cursor.execute(
             "UPDATE audit_event SET prev_hash = %s, hash = %s WHERE seq = %s", [prev, new_hash, seq]
         )

@@ -6,14 +6,17 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from audit.models import Event
+from cases.events import CaseAction
 from cases.models import AdministrativeUnit, Person
 from cases.units import units_load_csv
 from tests.conftest import World
 from tests.factories import make_person
 
+OPERATOR = "ops-thu"
 CSV = """code,name,level,parent_code
 50,Tỉnh CSV,province,
 50001,Xã Hai Cấp,commune,50
@@ -23,18 +26,19 @@ CSV = """code,name,level,parent_code
 
 
 def test_csv_loads_both_tree_shapes(db: None) -> None:
-    assert units_load_csv(io.StringIO(CSV)) == 4
+    assert units_load_csv(handle=io.StringIO(CSV), by=OPERATOR) == 4
     assert AdministrativeUnit.objects.get(code="50001").path == "/50/50001/"
     assert AdministrativeUnit.objects.get(code="50101").path == "/50/501/50101/"
     # Loading again updates in place.
-    assert units_load_csv(io.StringIO(CSV.replace("Xã Hai Cấp", "Phường Hai Cấp"))) == 4
+    renamed = CSV.replace("Xã Hai Cấp", "Phường Hai Cấp")
+    assert units_load_csv(handle=io.StringIO(renamed), by=OPERATOR) == 4
     assert AdministrativeUnit.objects.get(code="50001").name == "Phường Hai Cấp"
 
 
 def test_bad_csv_reports_every_line_and_loads_nothing(db: None) -> None:
     bad = CSV + "50102,,commune,501\n50103,Xã Lạc,hamlet,501\n50104,Xã Mồ Côi,commune,599\n"
     with pytest.raises(ValidationError) as raised:
-        units_load_csv(io.StringIO(bad))
+        units_load_csv(handle=io.StringIO(bad), by=OPERATOR)
     messages = raised.value.messages
     assert any(m.startswith("line 6:") for m in messages)
     assert any(m.startswith("line 7:") and "level" in m for m in messages)
@@ -43,9 +47,12 @@ def test_bad_csv_reports_every_line_and_loads_nothing(db: None) -> None:
 
 
 def test_commune_cannot_be_a_root_nor_sit_under_a_commune(db: None) -> None:
-    units_load_csv(io.StringIO(CSV))
+    units_load_csv(handle=io.StringIO(CSV), by=OPERATOR)
     with pytest.raises(ValidationError, match="line 2"):
-        units_load_csv(io.StringIO("code,name,level,parent_code\n50199,Xã Con,commune,50101\n"))
+        units_load_csv(
+            handle=io.StringIO("code,name,level,parent_code\n50199,Xã Con,commune,50101\n"),
+            by=OPERATOR,
+        )
 
 
 def test_subtree_scoping_is_one_query(world: World) -> None:
@@ -75,3 +82,57 @@ def test_moving_a_unit_rewrites_the_paths_below(world: World) -> None:
     d1.code = "981"
     d1.save()
     assert AdministrativeUnit.objects.get(code="98101").path == "/981/98101/"
+
+
+# ── Codes are letters and digits only; moves by a data load are on the record ─────────────
+
+
+@pytest.mark.parametrize("code", ["98/1", "98%", "98_1", "98 1", "9８", "", "98.1"])
+def test_a_unit_code_outside_ascii_letters_and_digits_is_refused(world: World, code: str) -> None:
+    """ASVS 2.2.1: a code holding '/' (or a LIKE wildcard) would break path scoping.
+
+    "98/1" under province 98 would get the path /98/98/1/ and fall inside the subtree of a
+    unit coded 98 below it; the form, the loader and the database all refuse it.
+    """
+    province = world.units["province"]
+    unit = AdministrativeUnit(code=code, name="Xã Lạ", level="commune", parent=province)
+    with pytest.raises(ValidationError) as raised:
+        unit.full_clean(exclude=["path"])
+    assert "code" in raised.value.message_dict
+
+    before = AdministrativeUnit.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AdministrativeUnit.objects.create(code=code, name="Xã Lạ", level="commune", parent=province)
+    assert AdministrativeUnit.objects.count() == before
+
+
+def test_the_loader_reports_the_line_of_a_bad_code_and_loads_nothing(db: None) -> None:
+    """ASVS 2.2.1: a bad code in a CSV is named by line; nothing of the file is loaded."""
+    bad = CSV + "501/02,Xã Gạch Chéo,commune,501\n"
+    with pytest.raises(ValidationError) as raised:
+        units_load_csv(handle=io.StringIO(bad), by=OPERATOR)
+    assert any(m.startswith("line 6:") and "501/02" in m for m in raised.value.messages)
+    assert AdministrativeUnit.objects.count() == 0
+
+
+def test_a_unit_moved_by_a_data_load_is_recorded(db: None) -> None:
+    """ASVS 16.3.2: a load that moves a unit changes who sees its people: one event per move."""
+    units_load_csv(handle=io.StringIO(CSV), by=OPERATOR)
+    assert not Event.objects.filter(action=CaseAction.UNIT_MOVED).exists()
+    commune = AdministrativeUnit.objects.get(code="50101")
+
+    moved = "code,name,level,parent_code\n50101,Xã Dưới Huyện,commune,50\n"
+    assert units_load_csv(handle=io.StringIO(moved), by=OPERATOR) == 1
+
+    assert AdministrativeUnit.objects.get(code="50101").path == "/50/50101/"
+    (event,) = Event.objects.filter(action=CaseAction.UNIT_MOVED)
+    assert event.actor_id is None
+    assert (event.object_type, event.object_id) == ("administrativeunit", str(commune.pk))
+    assert event.detail == {
+        "code": "50101", "old_parent": "501", "new_parent": "50",
+        "old_path": "/50/501/50101/", "new_path": "/50/50101/",
+        "via": "load_units", "by": OPERATOR,
+    }  # fmt: skip
+    # Loading the same file again moves nothing and records nothing more.
+    units_load_csv(handle=io.StringIO(moved), by=OPERATOR)
+    assert Event.objects.filter(action=CaseAction.UNIT_MOVED).count() == 1

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import getpass
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
-from audit import actions
+from audit import actions, append_only
 
 
 class Command(BaseCommand):
-    help = "Record a seal of the current chain head and print it (run it periodically)."
+    help = (
+        "Record the row counts of every change-history table as an event, then a seal of the "
+        "chain head, and print the seal (run it periodically)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        seal = actions.seal_create(actor=None)
+        with transaction.atomic():
+            append_only.history_checkpoint(by=getpass.getuser())
+            seal = actions.seal_create(actor=None)
         self.stdout.write(f"{seal.at.isoformat()} seal {seal.token}")

@@ -1,4 +1,4 @@
-"""Walk the audit chain and report the first broken link."""
+"""Walk the audit chain and report the first broken link; check no sealed history is gone."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audit import chain
+from audit import append_only, chain
 
 
 def seal_token(text: str) -> tuple[int, str]:
@@ -19,7 +19,10 @@ def seal_token(text: str) -> tuple[int, str]:
 
 
 class Command(BaseCommand):
-    help = "Verify the audit hash chain (and seals); exit 1 at the first broken link."
+    help = (
+        "Verify the audit hash chain (and seals) and the change-history row counts sealed "
+        "into it; exit 1 at the first broken link or missing history row."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
@@ -36,6 +39,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"audit chain BROKEN at event #{broken.seq} ({broken.kind}): {broken.message}. "
                 f"{verdict.count} events before it are intact."
+            )
+        missing = append_only.history_missing()
+        if missing:
+            raise CommandError(
+                "change history BROKEN: rows were removed. " + "; ".join(m.message for m in missing)
             )
         self.stdout.write(
             f"audit chain intact: {verdict.count} events, head #{verdict.head_seq} "

@@ -1,5 +1,6 @@
 """Load administrative units from a CSV file (code, name, level, parent_code)."""
 
+import getpass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         path: Path = options["csv_path"]
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                count = units_load_csv(handle)
+                count = units_load_csv(handle=handle, by=getpass.getuser())
         except ValidationError as error:
             raise CommandError("\n".join(error.messages)) from None
         except OSError as error:

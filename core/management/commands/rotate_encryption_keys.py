@@ -1,5 +1,6 @@
-"""Re-encrypt every encrypted field to the newest key in HOA_NHAP_ENCRYPTION_KEYS."""
+"""Re-encrypt every encrypted value to the newest key in HOA_NHAP_ENCRYPTION_KEYS."""
 
+import getpass
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -9,9 +10,10 @@ from core import crypto, rotation
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every encrypted value (history included) to the first key of "
-        "HOA_NHAP_ENCRYPTION_KEYS, in batches. Resumable: run it again after an interruption. "
-        "With --status, only count values per key id."
+        "Re-encrypt every encrypted value (case data, change history and access-event "
+        "reasons) to the first key of HOA_NHAP_ENCRYPTION_KEYS, in batches. Resumable: run it "
+        "again after an interruption. With --status, only report which keys are still needed "
+        "and for which fields."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,15 +28,28 @@ class Command(BaseCommand):
             def report(progress: rotation.Progress) -> None:
                 self.stdout.write(f"  {progress.model}: {progress.done}/{progress.total} rows")
 
-            changed = rotation.rotate(batch_size=options["batch_size"], on_progress=report)
+            changed = rotation.rotate(
+                by=getpass.getuser(), batch_size=options["batch_size"], on_progress=report
+            )
             self.stdout.write(self.style.SUCCESS(f"Done: {changed} rows re-encrypted."))
-        stale = 0
-        for model, counts in rotation.count_by_key().items():
-            if counts:
-                usage = ", ".join(f"{kid}: {n}" for kid, n in sorted(counts.items()))
-                self.stdout.write(f"  {model}: {usage}")
-            stale += sum(n for kid, n in counts.items() if kid != current)
-        if stale:
-            self.stdout.write(self.style.WARNING(f"{stale} values still use older keys."))
-        else:
-            self.stdout.write(f"Every value uses key {current!r}; older keys can be removed.")
+        self._report(current)
+
+    def _report(self, current: str) -> None:
+        usage = rotation.key_usage()
+        self.stdout.write(
+            "Values per key id, by field ([append-only]: changed by nothing but this command):"
+        )
+        for item in usage:
+            counts = ", ".join(f"{kid}: {n}" for kid, n in sorted(item.counts.items())) or "empty"
+            marker = " [append-only]" if item.append_only else ""
+            self.stdout.write(f"  {item.name}{marker}: {counts}")
+        needed = rotation.keys_still_needed(usage, current)
+        for kid, items in sorted(needed.items()):
+            fields = ", ".join(f"{i.name} ({i.counts[kid]})" for i in items)
+            self.stdout.write(self.style.WARNING(f"Key {kid!r} is still needed for: {fields}."))
+        if not needed:
+            self.stdout.write(
+                f"Every value uses key {current!r}; older keys can be removed from "
+                "HOA_NHAP_ENCRYPTION_KEYS. Keep them offline for as long as backups taken "
+                "before this rotation are kept: those still need them."
+            )
