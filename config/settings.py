@@ -8,10 +8,11 @@ environment, and a missing or malformed encryption key stops start-up with a mes
 from datetime import timedelta
 from pathlib import Path
 
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import parse_key_ring, parse_single_key
-from core.env import env_bool, env_int, env_list, env_str, parse_database_url
+from core.env import env_bool, env_int, env_list, env_networks, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIdMiddleware",
     "audit.context.AuditContextMiddleware",
@@ -83,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Outside the login and second-factor redirects below, so they are covered too.
+    "core.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SecondFactorRequiredMiddleware",
@@ -144,6 +148,10 @@ AXES_ENABLE_ADMIN = False
 OTP_TOTP_ISSUER = env_str("HOA_NHAP_OTP_ISSUER", "Hòa Nhập")
 # Accept X-Request-ID from the reverse proxy (set it only behind one that overwrites it).
 TRUST_REQUEST_ID = env_bool("HOA_NHAP_TRUST_REQUEST_ID", default=DEMO)
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the client; from
+# anyone else the header is ignored and the client is REMOTE_ADDR (core.middleware).
+TRUSTED_PROXIES = env_networks("HOA_NHAP_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
 # Emergency ("break the glass") access lasts this long.
 EMERGENCY_ACCESS_HOURS = env_int("HOA_NHAP_EMERGENCY_HOURS", 4)
 PASSWORD_HASHERS = [
@@ -206,6 +214,18 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (Django's own middleware): our own files only, no inline script
+# or style, no plugins, not framed, forms post only to us.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 
 # Blind-index width in bits: wide enough to narrow a lookup to a handful of rows, narrow
 # enough that different values collide on purpose (CipherSweet). Changing it needs a rebuild.

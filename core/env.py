@@ -1,6 +1,7 @@
 """Read settings from the environment with small, typed helpers."""
 
 import os
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -45,6 +46,19 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if value is None:
         return list(default or [])
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Return comma-separated IP addresses or networks (``10.0.0.1``, ``10.0.0.0/8``)."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP address or network (such as 10.0.0.0/8)."
+            ) from None
+    return tuple(networks)
 
 
 def parse_database_url(url: str) -> dict[str, object]:
