@@ -12,7 +12,16 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import parse_key_ring, parse_single_key
-from core.env import env_bool, env_int, env_list, env_networks, env_str, parse_database_url
+from core.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    parse_database_url,
+    refuse_published_or_shared_keys,
+    refuse_weak_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +51,23 @@ AUDIT_CHAIN_KEY = parse_single_key(
     "HOA_NHAP_AUDIT_KEY",
     env_str("HOA_NHAP_AUDIT_KEY", DEMO_AUDIT_CHAIN_KEY if DEMO else ""),
 )
+
+if not DEMO:
+    # The demo keys are printed above for anyone to read, and one key for two purposes
+    # means one leak opens both: refuse to start rather than run on them.
+    refuse_weak_secret_key("DJANGO_SECRET_KEY", SECRET_KEY, published=[DEMO_SECRET_KEY])
+    refuse_published_or_shared_keys(
+        {
+            "HOA_NHAP_ENCRYPTION_KEYS": [key for _kid, key in ENCRYPTION_KEY_RING.keys],
+            "HOA_NHAP_BLIND_INDEX_KEY": [BLIND_INDEX_KEY],
+            "HOA_NHAP_AUDIT_KEY": [AUDIT_CHAIN_KEY],
+        },
+        published=[
+            *(key for _kid, key in parse_key_ring("demo", DEMO_ENCRYPTION_KEYS).keys),
+            parse_single_key("demo", DEMO_BLIND_INDEX_KEY),
+            parse_single_key("demo", DEMO_AUDIT_CHAIN_KEY),
+        ],
+    )
 
 if DEMO:
     (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
