@@ -6,6 +6,7 @@ import segno
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,7 +30,8 @@ def _next_url(request: HttpRequest) -> str:
 
 def _signed_in(request: HttpRequest) -> User:
     user = request.user
-    assert isinstance(user, User)  # LoginRequiredMiddleware guarantees it  # noqa: S101
+    if not isinstance(user, User):  # LoginRequiredMiddleware guarantees it
+        raise PermissionDenied
     return user
 
 
@@ -45,8 +47,8 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         user = form.get_user()
-        assert isinstance(user, User)  # noqa: S101  (AUTH_USER_MODEL)
-        actions.password_step_record(user=user)
+        if isinstance(user, User):  # always: it is AUTH_USER_MODEL
+            actions.password_step_record(user=user)
         return response
 
 

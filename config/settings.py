@@ -28,7 +28,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEMO = env_bool("HOA_NHAP_DEMO", default=False)
 
 # DEMO ONLY — published in the repository, never valid outside HOA_NHAP_DEMO=1.
-DEMO_SECRET_KEY = "demo-only-insecure-secret-key-hoa-nhap-0f3a9c2e7b1d4e6a8c5b2f9d1e7a3c6b"  # noqa: S105
+DEMO_SECRET_KEY = "demo-only-insecure-secret-key-hoa-nhap-0f3a9c2e7b1d4e6a8c5b2f9d1e7a3c6b"  # noqa: S105  # nosec B105
 DEMO_ENCRYPTION_KEYS = "demo1:yUdNYrEX7GbfHDXwSucoWxMcYO0Ro1dFfHP1T8KvP7A"
 DEMO_BLIND_INDEX_KEY = "nhMCCJe-wjgsIksUJkQ9J5JRzrSbPElpRaY2W570GxI"
 DEMO_AUDIT_CHAIN_KEY = "Vq0n3mB8d2W1sYtK9uLxZc4RfG7hJpA6eQwE5iO0yTs"
