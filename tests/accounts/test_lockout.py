@@ -241,7 +241,7 @@ def test_one_lockout_of_an_unknown_name_writes_one_event(world: World) -> None:
     assert "nobody" not in field_text(locked) + row_text(locked)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_parallel_guesses_write_one_lockout_event(world: World) -> None:
     """ASVS 16.3.1, 16.4.2: guesses sent at once past the limit still write one event."""
     from concurrent.futures import ThreadPoolExecutor
