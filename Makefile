@@ -6,14 +6,15 @@ PYTEST_ARGS ?=
 AUDIT_EVENTS ?= 1000000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint messages bench
+.PHONY: help venv run test lint audit-deps messages bench
 
 help:
 	@echo "Targets:"
 	@echo "  venv      create/refresh .venv from uv.lock (uv sync --frozen)"
 	@echo "  run       migrate, seed demo data and serve on http://127.0.0.1:8000"
 	@echo "  test      run pytest against a throwaway PostgreSQL (PYTEST_ARGS=...)"
-	@echo "  lint      ruff check, ruff format --check, mypy, makemigrations --check"
+	@echo "  lint      ruff check, ruff format --check, mypy, bandit, makemigrations --check"
+	@echo "  audit-deps  pip-audit on uv.lock's packages (needs the vulnerability service)"
 	@echo "  messages  update vi/en translation catalogs (needs gettext)"
 	@echo "  bench     run the benchmarks against a throwaway PostgreSQL"
 
@@ -36,7 +37,15 @@ lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	HOA_NHAP_DEMO=1 .venv/bin/mypy .
+	.venv/bin/bandit -c pyproject.toml -r . -q
 	HOA_NHAP_DEMO=1 $(VENV_PY) manage.py makemigrations --check --dry-run
+
+# Exits 2 and says "COULD NOT CHECK" when the vulnerability service cannot be reached.
+audit-deps: venv
+	@mkdir -p var
+	$(UV) export --frozen --no-hashes --no-emit-project --format requirements-txt --quiet \
+		--output-file var/requirements-locked.txt
+	$(VENV_PY) scripts/audit_deps.py var/requirements-locked.txt
 
 messages:
 	HOA_NHAP_DEMO=1 $(VENV_PY) manage.py makemessages -l vi -l en --ignore=.venv --ignore=var --no-location --no-obsolete

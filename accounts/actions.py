@@ -17,7 +17,10 @@ from accounts.models import User
 from audit import actions as audit
 
 from . import signals
-from .models import BackupCodeDevice, TOTPDevice, new_totp_secret
+from .models import BackupCodeDevice, TOTPDevice, code_kind, new_totp_secret
+
+# The session's own pending authenticator (its uid): each session enrols with its own secret.
+PENDING_DEVICE_SESSION_KEY = "hoa_nhap_pending_totp"
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,29 @@ def totp_device_create(*, user: User, confirmed: bool, secret: str | None = None
     return device
 
 
-def totp_enrolment_device(*, user: User) -> TOTPDevice:
-    """Return the user's pending authenticator device, creating one if needed."""
-    pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
-    return pending or totp_device_create(user=user, confirmed=False)
+def totp_enrolment_device(*, request: HttpRequest, user: User) -> TOTPDevice:
+    """Return this session's pending authenticator, creating one with a fresh secret.
+
+    The secret is bound to the session: another session of the same account (someone who
+    saw the password, or the enrolment page) gets a secret of its own, and confirming one
+    device removes every other.
+    """
+    uid = request.session.get(PENDING_DEVICE_SESSION_KEY)
+    pending = (
+        TOTPDevice.objects.filter(user=user, confirmed=False, uid=uid).first()
+        if isinstance(uid, str)
+        else None
+    )
+    if pending is None:
+        pending = totp_device_create(user=user, confirmed=False)
+        request.session[PENDING_DEVICE_SESSION_KEY] = str(pending.uid)
+    return pending
+
+
+def password_step_record(*, user: User) -> None:
+    """Record a right password: signed in, second step still to come."""
+    step = "verify" if django_otp.user_has_device(user) else "enrol"
+    audit.record(actor=user, action=AccountAction.PASSWORD_ACCEPTED, detail={"next": step})
 
 
 def _fail(request: HttpRequest, user: User, device_kind: str) -> Outcome:
@@ -59,6 +81,10 @@ def _complete_login(
     request: HttpRequest, user: User, device: TOTPDevice | BackupCodeDevice
 ) -> None:
     django_otp.login(request, device)
+    # A new session id for the verified session: a cookie captured before the second step
+    # (on a shared computer, or from the password step's traffic) is worth nothing after it.
+    request.session.pop(PENDING_DEVICE_SESSION_KEY, None)
+    request.session.cycle_key()
     audit.record(actor=user, action=AccountAction.LOGIN, detail={"device": device._meta.model_name})
     axes_reset(username=user.get_username())
 
@@ -87,10 +113,13 @@ def second_factor_verify(*, request: HttpRequest, user: User, token: str) -> Out
     if AxesProxyHandler.is_locked(request, {"username": user.get_username()}):
         logout(request)  # a session opened before the lockout does not keep guessing
         return Outcome(ok=False, locked=True)
-    # Six digits are an app code, anything else a backup code: only that device is tried,
-    # so one kind of code never counts against the other device's throttle.
-    is_app_code = token.strip().replace(" ", "").isdigit()
-    model = TOTPDevice if is_app_code else BackupCodeDevice
+    # Six ASCII digits are an app code, a backup code's shape a backup code: only that device
+    # is tried, so one kind never counts against the other's throttle. Anything else (other
+    # scripts' digits, stray symbols) reaches no device and is simply a failure.
+    kind = code_kind(token)
+    if kind is None:
+        return _fail(request, user, "any")
+    model = TOTPDevice if kind == "totp" else BackupCodeDevice
     with transaction.atomic():
         # Row locks: two requests with the same code cannot both pass, and each wrong code
         # counts towards the device's back-off.

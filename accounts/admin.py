@@ -36,7 +36,8 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     @admin.action(description=_("Reset two-step sign-in (lost phone)"), permissions=["change"])
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         actor = request.user
-        assert isinstance(actor, User)  # noqa: S101  (the admin requires a signed-in user)
+        if not isinstance(actor, User):  # the admin requires a signed-in user
+            raise PermissionDenied
         if not actor.is_superuser and queryset.filter(is_superuser=True).exists():
             raise PermissionDenied
         for user in queryset:

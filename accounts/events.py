@@ -10,6 +10,7 @@ class AccountAction:
     LOGIN = register("login", _("Logged in"))
     LOGOUT = register("logout", _("Logged out"))
     LOGIN_FAILED = register("login_failed", _("Failed login"))
+    PASSWORD_ACCEPTED = register("password_accepted", _("Password accepted, second step pending"))
     OTP_FAILED = register("otp_failed", _("Failed second-factor code"))
     OTP_ENROLLED = register("otp_enrolled", _("Enrolled a second factor"))
     OTP_RESET = register("otp_reset", _("Second factor reset"))

@@ -8,6 +8,7 @@ seed under the field cipher and only an HMAC of each backup code.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import time
 import uuid
@@ -30,6 +31,19 @@ TOTP_DIGITS = 6
 TOTP_TOLERANCE = 1
 BACKUP_CODE_COUNT = 10
 _BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
+# ASCII only: str.isdigit() also accepts "²" and Arabic-Indic digits, which int() then
+# rejects or silently maps to 0-9.
+APP_CODE = re.compile(r"[0-9]{6}")
+BACKUP_CODE = re.compile(r"[a-z0-9]{5}-?[a-z0-9]{5}", re.IGNORECASE)
+
+
+def code_kind(token: str) -> str | None:
+    """Return "totp" for six ASCII digits, "backup" for a backup code's shape, else None."""
+    if APP_CODE.fullmatch(token):
+        return "totp"
+    if BACKUP_CODE.fullmatch(token):
+        return "backup"
+    return None
 
 
 class User(AbstractUser):  # type: ignore[django-manager-missing]
@@ -83,7 +97,7 @@ class TOTPDevice(ThrottlingMixin, Device):  # type: ignore[misc]
         if not allowed:
             return False
         text = str(token).strip().replace(" ", "")
-        if not (text.isdigit() and len(text) == TOTP_DIGITS):
+        if not APP_CODE.fullmatch(text):
             self.throttle_increment()
             return False
         totp = self.totp()
@@ -157,3 +171,20 @@ class BackupCode(models.Model):
 
     def __str__(self) -> str:
         return f"backup code {self.pk} ({'used' if self.used_at else 'unused'})"
+
+
+class Lockout(models.Model):
+    """A lockout in force, by django-axes' account name: one row, so one event, per lockout.
+
+    django-axes signals a lockout on every refused attempt; this row (unique per name) is
+    what makes the first signal the only one recorded. It goes when the attempts are cleared.
+    """
+
+    username = models.CharField(max_length=255, unique=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lockout")
+
+    def __str__(self) -> str:
+        return f"lockout {self.pk} since {self.started_at:%Y-%m-%d %H:%M}"

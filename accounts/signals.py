@@ -11,11 +11,12 @@ from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_out, user_login_failed
+from django.db import transaction
 from django.db.models.signals import post_delete, pre_save
 from django.dispatch import receiver
 
 from accounts.events import AccountAction
-from accounts.models import User
+from accounts.models import Lockout, User
 from audit import actions as audit
 from audit import context as audit_context
 
@@ -63,13 +64,20 @@ def on_logged_out(sender: Any, user: User | None, **kwargs: Any) -> None:
 
 @receiver(user_locked_out)
 def on_locked_out(sender: Any, username: str | None = None, **kwargs: Any) -> None:
+    # django-axes signals again for every attempt refused during the lockout (and several
+    # parallel guesses cross the limit together): the Lockout row, unique per name, lets
+    # only the first signal of a lockout write its event.
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    user = _user_named(username)
-    audit.record(
-        actor=user, action=AccountAction.LOCKED_OUT, object_type="user",
-        object_id=user.pk if user else "",
-        detail={"minutes": minutes, "failures": settings.AXES_FAILURE_LIMIT},
-    )  # fmt: skip
+    with transaction.atomic():
+        _lockout, opened = Lockout.objects.get_or_create(username=username or "")
+        if not opened:
+            return
+        user = _user_named(username)
+        audit.record(
+            actor=user, action=AccountAction.LOCKED_OUT, object_type="user",
+            object_id=user.pk if user else "",
+            detail={"minutes": minutes, "failures": settings.AXES_FAILURE_LIMIT},
+        )  # fmt: skip
 
 
 _unlocking: ContextVar[bool] = ContextVar("hoa_nhap_unlocking", default=False)
@@ -88,13 +96,16 @@ def unlocking() -> Iterator[None]:
 @receiver(post_delete, sender=AccessAttempt)
 def on_attempts_cleared(sender: Any, instance: AccessAttempt, **kwargs: Any) -> None:
     # Attempts are removed when the cool-off ends (or by an explicit unlock, recorded there).
-    if _unlocking.get():
+    # The lockout ends with the name's last attempt row (one per IP address and browser).
+    if AccessAttempt.objects.filter(username=instance.username).exists():
         return
-    if instance.failures_since_start >= settings.AXES_FAILURE_LIMIT:
-        user = _user_named(instance.username)
-        # The actor is whoever is signed in (an administrator), or nobody for a cool-off.
-        audit.record(
-            actor=audit_context.acting_user(),  # type: ignore[arg-type]
-            action=AccountAction.UNLOCKED, object_type="user",
-            object_id=user.pk if user else "", detail={"via": "cool-off"},
-        )  # fmt: skip
+    ended, _ = Lockout.objects.filter(username=instance.username).delete()
+    if not ended or _unlocking.get():
+        return
+    user = _user_named(instance.username)
+    # The actor is whoever is signed in (an administrator), or nobody for a cool-off.
+    audit.record(
+        actor=audit_context.acting_user(),  # type: ignore[arg-type]
+        action=AccountAction.UNLOCKED, object_type="user",
+        object_id=user.pk if user else "", detail={"via": "cool-off"},
+    )  # fmt: skip

@@ -1,9 +1,12 @@
-"""Second-factor pages: enrol an authenticator (first login) and verify a code."""
+"""Sign-in pages: the password step, enrolling an authenticator (first login), the code."""
 
 from __future__ import annotations
 
 import segno
 from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,7 +18,7 @@ from django_otp import user_has_device
 from accounts.models import User
 
 from . import actions
-from .forms import TokenForm
+from .forms import EnrolmentForm, TokenForm
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -27,12 +30,26 @@ def _next_url(request: HttpRequest) -> str:
 
 def _signed_in(request: HttpRequest) -> User:
     user = request.user
-    assert isinstance(user, User)  # LoginRequiredMiddleware guarantees it  # noqa: S101
+    if not isinstance(user, User):  # LoginRequiredMiddleware guarantees it
+        raise PermissionDenied
     return user
 
 
 def _locked(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/locked_out.html", status=429)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page; a right password is recorded as the first of two steps."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.get_user()
+        if isinstance(user, User):  # always: it is AUTH_USER_MODEL
+            actions.password_step_record(user=user)
+        return response
 
 
 @never_cache
@@ -42,15 +59,17 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if not user_has_device(user):
         return redirect("accounts:otp_enrol")
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        outcome = actions.second_factor_verify(
-            request=request, user=user, token=form.cleaned_data["token"]
-        )
+    token = form.attempt() if request.method == "POST" else None
+    if token is not None:
+        outcome = actions.second_factor_verify(request=request, user=user, token=token)
         if outcome.ok:
             return redirect(_next_url(request))
         if outcome.locked:
             return _locked(request)
-        form.add_error("token", _("That code is not right. Check your app's clock and try again."))
+        if form.is_valid():
+            form.add_error(
+                "token", _("That code is not right. Check your app's clock and try again.")
+            )
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
 
 
@@ -60,18 +79,20 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     user = _signed_in(request)
     if user_has_device(user):
         return redirect("accounts:otp_verify")
-    device = actions.totp_enrolment_device(user=user)
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    device = actions.totp_enrolment_device(request=request, user=user)
+    form = EnrolmentForm(request.POST or None)
+    token = form.attempt() if request.method == "POST" else None
+    if token is not None:
         outcome = actions.totp_enrolment_confirm(
-            request=request, user=user, device=device, token=form.cleaned_data["token"]
+            request=request, user=user, device=device, token=token
         )
         if outcome.ok:
             done = {"codes": outcome.backup_codes, "next": _next_url(request)}
             return render(request, "accounts/backup_codes.html", done)
         if outcome.locked:
             return _locked(request)
-        form.add_error("token", _("That code is not right. Scan the QR code again and retry."))
+        if form.is_valid():
+            form.add_error("token", _("That code is not right. Scan the QR code again and retry."))
     uri = device.config_url()
     context: dict[str, object] = {
         "form": form,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from django.http import HttpRequest, HttpResponse
 
+from core.middleware import client_ip
+
 USER_AGENT_MAX = 255
 
 
@@ -52,7 +54,7 @@ def acting_user() -> object | None:
 
 def from_request(request: HttpRequest) -> RequestContext:
     return RequestContext(
-        ip=request.META.get("REMOTE_ADDR") or None,
+        ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:USER_AGENT_MAX],
         request_id=getattr(request, "request_id", ""),
         request=request,

@@ -19,7 +19,8 @@ from .roles import staff_profile_save
 from .units import units_load_csv
 
 UNITS_CSV = Path(__file__).parent / "data" / "demo_units.csv"
-DEMO_PASSWORD = "demo-Hoa-Nhap-2026"  # DEMO ONLY: printed on purpose, never for real data.
+# DEMO ONLY: printed on purpose, never for real data.
+DEMO_PASSWORD = "demo-Hoa-Nhap-2026"  # nosec B105
 PROVINCE = "99"
 
 ORGANISATIONS = [
@@ -91,7 +92,8 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> bool:
     """Build the demo province unless it exists; return whether anything was created."""
     if AdministrativeUnit.objects.filter(code=PROVINCE).exists():
         return False
-    rng = random.Random(seed_value)
+    # Reproducible fictitious data, not a secret: a seeded generator on purpose.
+    rng = random.Random(seed_value)  # nosec B311
     with transaction.atomic():
         with UNITS_CSV.open(encoding="utf-8", newline="") as handle:
             units_load_csv(handle=handle, by="seed_demo")

@@ -8,17 +8,27 @@ environment, and a missing or malformed encryption key stops start-up with a mes
 from datetime import timedelta
 from pathlib import Path
 
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import parse_key_ring, parse_single_key
-from core.env import env_bool, env_int, env_list, env_str, parse_database_url
+from core.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    parse_database_url,
+    refuse_published_or_shared_keys,
+    refuse_weak_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEMO = env_bool("HOA_NHAP_DEMO", default=False)
 
 # DEMO ONLY — published in the repository, never valid outside HOA_NHAP_DEMO=1.
-DEMO_SECRET_KEY = "demo-only-insecure-secret-key-hoa-nhap-0f3a9c2e7b1d4e6a8c5b2f9d1e7a3c6b"  # noqa: S105
+DEMO_SECRET_KEY = "demo-only-insecure-secret-key-hoa-nhap-0f3a9c2e7b1d4e6a8c5b2f9d1e7a3c6b"  # noqa: S105  # nosec B105
 DEMO_ENCRYPTION_KEYS = "demo1:yUdNYrEX7GbfHDXwSucoWxMcYO0Ro1dFfHP1T8KvP7A"
 DEMO_BLIND_INDEX_KEY = "nhMCCJe-wjgsIksUJkQ9J5JRzrSbPElpRaY2W570GxI"
 DEMO_AUDIT_CHAIN_KEY = "Vq0n3mB8d2W1sYtK9uLxZc4RfG7hJpA6eQwE5iO0yTs"
@@ -41,6 +51,23 @@ AUDIT_CHAIN_KEY = parse_single_key(
     "HOA_NHAP_AUDIT_KEY",
     env_str("HOA_NHAP_AUDIT_KEY", DEMO_AUDIT_CHAIN_KEY if DEMO else ""),
 )
+
+if not DEMO:
+    # The demo keys are printed above for anyone to read, and one key for two purposes
+    # means one leak opens both: refuse to start rather than run on them.
+    refuse_weak_secret_key("DJANGO_SECRET_KEY", SECRET_KEY, published=[DEMO_SECRET_KEY])
+    refuse_published_or_shared_keys(
+        {
+            "HOA_NHAP_ENCRYPTION_KEYS": [key for _kid, key in ENCRYPTION_KEY_RING.keys],
+            "HOA_NHAP_BLIND_INDEX_KEY": [BLIND_INDEX_KEY],
+            "HOA_NHAP_AUDIT_KEY": [AUDIT_CHAIN_KEY],
+        },
+        published=[
+            *(key for _kid, key in parse_key_ring("demo", DEMO_ENCRYPTION_KEYS).keys),
+            parse_single_key("demo", DEMO_BLIND_INDEX_KEY),
+            parse_single_key("demo", DEMO_AUDIT_CHAIN_KEY),
+        ],
+    )
 
 if DEMO:
     (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
@@ -75,6 +102,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIdMiddleware",
     "audit.context.AuditContextMiddleware",
@@ -83,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Outside the login and second-factor redirects below, so they are covered too.
+    "core.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SecondFactorRequiredMiddleware",
@@ -144,6 +174,10 @@ AXES_ENABLE_ADMIN = False
 OTP_TOTP_ISSUER = env_str("HOA_NHAP_OTP_ISSUER", "Hòa Nhập")
 # Accept X-Request-ID from the reverse proxy (set it only behind one that overwrites it).
 TRUST_REQUEST_ID = env_bool("HOA_NHAP_TRUST_REQUEST_ID", default=DEMO)
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the client; from
+# anyone else the header is ignored and the client is REMOTE_ADDR (core.middleware).
+TRUSTED_PROXIES = env_networks("HOA_NHAP_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
 # Emergency ("break the glass") access lasts this long.
 EMERGENCY_ACCESS_HOURS = env_int("HOA_NHAP_EMERGENCY_HOURS", 4)
 PASSWORD_HASHERS = [
@@ -206,6 +240,18 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (Django's own middleware): our own files only, no inline script
+# or style, no plugins, not framed, forms post only to us.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 
 # Blind-index width in bits: wide enough to narrow a lookup to a handful of rows, narrow
 # enough that different values collide on purpose (CipherSweet). Changing it needs a rebuild.

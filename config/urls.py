@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from accounts.views import LoginView
 from core import views as core_views
 
 urlpatterns = [
@@ -14,11 +15,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("account/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # One way in: the admin's own login form would skip the lockout and the sign-in events.

@@ -1,6 +1,8 @@
 """Read settings from the environment with small, typed helpers."""
 
 import os
+from collections.abc import Iterable, Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -47,6 +49,19 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_networks(name: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Return comma-separated IP addresses or networks (``10.0.0.1``, ``10.0.0.0/8``)."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP address or network (such as 10.0.0.0/8)."
+            ) from None
+    return tuple(networks)
+
+
 def parse_database_url(url: str) -> dict[str, object]:
     """Turn postgres://user:pass@host:port/name or sqlite:///path into a DATABASES entry."""
     parts = urlsplit(url)
@@ -66,3 +81,51 @@ def parse_database_url(url: str) -> dict[str, object]:
     raise ImproperlyConfigured(
         f"DATABASE_URL must start with postgres:// or sqlite://, not {parts.scheme!r}."
     )
+
+
+# Django's own deploy check (security.W009) asks for this much of a secret key.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_CHARACTERS = 5
+
+
+def refuse_weak_secret_key(name: str, value: str, *, published: Iterable[str]) -> None:
+    """Stop start-up on a published, short, repetitive or startproject-made secret key."""
+    if value in set(published):
+        raise ImproperlyConfigured(
+            f"{name} is the published demo key: set a secret of your own "
+            f"(at least {SECRET_KEY_MIN_LENGTH} random characters)."
+        )
+    if (
+        len(value) < SECRET_KEY_MIN_LENGTH
+        or len(set(value)) < SECRET_KEY_MIN_CHARACTERS
+        or value.startswith("django-insecure-")
+    ):
+        raise ImproperlyConfigured(
+            f"{name} is too weak: use at least {SECRET_KEY_MIN_LENGTH} random characters, "
+            "for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+
+
+def refuse_published_or_shared_keys(
+    keys: Mapping[str, Iterable[bytes]], *, published: Iterable[bytes]
+) -> None:
+    """Stop start-up if a key is a published demo key or serves two purposes.
+
+    ``keys`` maps each variable to the keys it holds. Keys are compared as bytes, so a
+    different spelling of the same key (padding, base64 alphabet) is caught too.
+    """
+    demo = set(published)
+    owner: dict[bytes, str] = {}
+    for name, values in keys.items():
+        for key in set(values):
+            if key in demo:
+                raise ImproperlyConfigured(
+                    f"{name} holds a published demo key, readable by anyone: generate a new "
+                    "one with python -m core.keygen."
+                )
+            if key in owner:
+                raise ImproperlyConfigured(
+                    f"{owner[key]} and {name} hold the same key: each purpose needs its own "
+                    "(python -m core.keygen), so one leaked key does not open the others."
+                )
+            owner[key] = name

@@ -1,11 +1,14 @@
-"""Give every request an id that logs, history and audit events can share."""
+"""Request-wide plumbing: the request id, the client's address, and never caching the
+pages of a signed-in user."""
 
 import re
 import uuid
 from collections.abc import Callable
+from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 _VALID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
@@ -24,4 +27,56 @@ class RequestIdMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
+        return response
+
+
+def _address(text: str) -> IPv4Address | IPv6Address | None:
+    try:
+        return ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _trusted(address: IPv4Address | IPv6Address) -> bool:
+    return any(address in network for network in settings.TRUSTED_PROXIES)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """Return the client's address: REMOTE_ADDR, or what a trusted proxy says it saw.
+
+    X-Forwarded-For is only read when the connection comes from a proxy named in
+    HOA_NHAP_TRUSTED_PROXIES. Each proxy appends the address it received from, so the list
+    is read from the right, skipping our own proxies; the first other address is the
+    client. Anything left of it was written by the client and is ignored. A malformed entry
+    there means the chain cannot be trusted, and the proxy's own address is kept.
+    """
+    remote = _address(request.META.get("REMOTE_ADDR", ""))
+    if remote is None:
+        return None
+    if not _trusted(remote):
+        return str(remote)
+    hops = [hop for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
+    client = remote
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            return str(remote)
+        client = address
+        if not _trusted(address):
+            break
+    return str(client)
+
+
+class NoStoreForSignedInMiddleware:
+    """Forbid caching of every response to a signed-in user (personal data, exports)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private
+            add_never_cache_headers(response)
         return response

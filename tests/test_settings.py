@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -10,15 +11,26 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from config.settings import (
+    DEMO_AUDIT_CHAIN_KEY,
+    DEMO_BLIND_INDEX_KEY,
+    DEMO_ENCRYPTION_KEYS,
+    DEMO_SECRET_KEY,
+)
+from core.crypto import new_key
+
 ROOT = Path(__file__).resolve().parent.parent
-KEY = "yUdNYrEX7GbfHDXwSucoWxMcYO0Ro1dFfHP1T8KvP7A"
+# Fresh keys, as an operator makes them (python -m core.keygen), never the published ones.
+KEY, BLIND, AUDIT, OLD = new_key(), new_key(), new_key(), new_key()
+DEMO_KEY = DEMO_ENCRYPTION_KEYS.partition(":")[2]
 PRODUCTION = {
-    "DJANGO_SECRET_KEY": "x" * 20 + "production-like-secret-for-the-deploy-check-0123456789",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "hoanhap.example.org",
     "DATABASE_URL": "sqlite:///:memory:",
-    "HOA_NHAP_ENCRYPTION_KEYS": f"prod1:{KEY}",
-    "HOA_NHAP_BLIND_INDEX_KEY": "nhMCCJe-wjgsIksUJkQ9J5JRzrSbPElpRaY2W570GxI",
-    "HOA_NHAP_AUDIT_KEY": "Vq0n3mB8d2W1sYtK9uLxZc4RfG7hJpA6eQwE5iO0yTs",
+    "HOA_NHAP_ENCRYPTION_KEYS": f"prod2:{KEY},prod1:{OLD}",
+    "HOA_NHAP_BLIND_INDEX_KEY": BLIND,
+    "HOA_NHAP_AUDIT_KEY": AUDIT,
+    "HOA_NHAP_HTTPS": "1",
 }
 
 
@@ -37,9 +49,82 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 
 def test_deploy_check_passes_with_production_settings() -> None:
+    """ASVS 13.1.x: with real keys and HTTPS on, Django's deployment check has nothing to say
+    (the two silenced checks are explained in config/settings.py)."""
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
     assert result.returncode == 0, result.stderr + result.stdout
-    assert "no issues" in result.stdout
+    assert "System check identified no issues" in result.stdout
+    assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def _refused(env: dict[str, str]) -> str:
+    result = _manage("check", env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Hòa Nhập cannot start" in result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DJANGO_SECRET_KEY", DEMO_SECRET_KEY),
+        ("HOA_NHAP_ENCRYPTION_KEYS", DEMO_ENCRYPTION_KEYS),
+        ("HOA_NHAP_ENCRYPTION_KEYS", f"prod1:{KEY},demo1:{DEMO_KEY}"),
+        ("HOA_NHAP_ENCRYPTION_KEYS", f"renamed:{DEMO_KEY}"),
+        ("HOA_NHAP_ENCRYPTION_KEYS", f"prod1:{DEMO_BLIND_INDEX_KEY}"),
+        ("HOA_NHAP_BLIND_INDEX_KEY", DEMO_BLIND_INDEX_KEY),
+        ("HOA_NHAP_BLIND_INDEX_KEY", DEMO_BLIND_INDEX_KEY + "="),  # same bytes, padded
+        ("HOA_NHAP_AUDIT_KEY", DEMO_AUDIT_CHAIN_KEY),
+        ("HOA_NHAP_AUDIT_KEY", DEMO_KEY),
+    ],
+)
+def test_published_demo_keys_stop_start_up(variable: str, value: str) -> None:
+    """ASVS 13.3.1, 11.1.x: a key printed in the repository is no secret; outside demo mode
+    start-up refuses it and names the variable."""
+    message = _refused({**PRODUCTION, variable: value})
+    assert variable in message
+    assert "published" in message
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "changes"),
+    [
+        ("HOA_NHAP_ENCRYPTION_KEYS", "HOA_NHAP_BLIND_INDEX_KEY", {"HOA_NHAP_BLIND_INDEX_KEY": KEY}),
+        ("HOA_NHAP_ENCRYPTION_KEYS", "HOA_NHAP_AUDIT_KEY", {"HOA_NHAP_AUDIT_KEY": OLD}),
+        ("HOA_NHAP_BLIND_INDEX_KEY", "HOA_NHAP_AUDIT_KEY", {"HOA_NHAP_AUDIT_KEY": BLIND}),
+    ],
+)
+def test_one_key_for_two_purposes_stops_start_up(
+    first: str, second: str, changes: dict[str, str]
+) -> None:
+    """ASVS 11.1.x, 11.2.x: encryption, search indexes and the audit chain each need their
+    own key, so a key leaked from one purpose does not open the others."""
+    message = _refused({**PRODUCTION, **changes})
+    assert first in message
+    assert second in message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "too-short-secret-key",
+        "ab" * 40,  # long, but two characters
+        "django-insecure-" + secrets.token_urlsafe(50),  # what startproject writes
+    ],
+)
+def test_weak_secret_key_stops_start_up(value: str) -> None:
+    """ASVS 13.3.1: Django's secret key signs sessions and password resets; a short or
+    repetitive one stops start-up, as Django's own deploy check would warn."""
+    message = _refused({**PRODUCTION, "DJANGO_SECRET_KEY": value})
+    assert "DJANGO_SECRET_KEY" in message
+    assert "50" in message
+
+
+def test_demo_keys_still_work_in_demo_mode() -> None:
+    demo = {"HOA_NHAP_DEMO": "1", "DATABASE_URL": "sqlite:///:memory:"}
+    result = _manage("check", env=demo)
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize(

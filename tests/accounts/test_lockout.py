@@ -198,3 +198,70 @@ def test_sessions_expire_after_thirty_idle_minutes() -> None:
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+
+
+def _knock(username: str, times: int) -> None:
+    """Keep trying a locked account: wrong passwords, then the right one."""
+    for n in range(times):
+        _assert_locked_response(password_login(Client(), username, f"still-wrong-{n}"))
+    _assert_locked_response(password_login(Client(), username, PASSWORD))
+
+
+def test_one_lockout_writes_one_event(world: World) -> None:
+    """ASVS 16.3.1, 16.4.2: a lockout is one event however many requests hit it afterwards,
+    so a guessing run cannot flood the append-only trail; the next lockout is a new event."""
+    lan = world.users["lan"]
+    device = totp_device_create(user=lan, confirmed=True)
+    pending = Client()
+    assert password_login(pending, "lan", PASSWORD).status_code == 302
+    _fail_passwords(Client(), "lan")
+
+    _knock("lan", 6)
+    post_code(pending, wrong_code(device.secret))  # a session opened before the lockout
+
+    [locked] = events(AccountAction.LOCKED_OUT, actor=lan)
+    assert locked.object_id == str(lan.pk)
+    assert len(events(AccountAction.LOGIN_FAILED, actor=lan)) > _limit() + 6
+
+    call_command("unlock_account", "lan")
+    _fail_passwords(Client(), "lan")
+    _knock("lan", 3)
+
+    assert len(events(AccountAction.LOCKED_OUT, actor=lan)) == 2
+    assert len(events(AccountAction.UNLOCKED, object_id=str(lan.pk))) == 1
+
+
+def test_one_lockout_of_an_unknown_name_writes_one_event(world: World) -> None:
+    """ASVS 16.3.1, 16.4.2: guessing at a name that matches no account locks it once."""
+    _fail_passwords(Client(), "nobody-here")
+    _knock("nobody-here", 6)
+
+    [locked] = events(AccountAction.LOCKED_OUT)
+    assert locked.actor is None
+    assert "nobody" not in field_text(locked) + row_text(locked)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_parallel_guesses_write_one_lockout_event(world: World) -> None:
+    """ASVS 16.3.1, 16.4.2: guesses sent at once past the limit still write one event."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connections
+
+    guesses = _limit() + 6
+    barrier = Barrier(guesses)
+
+    def guess(n: int) -> int:
+        try:
+            client = Client()
+            barrier.wait(timeout=30)
+            return int(password_login(client, "lan", f"parallel-wrong-{n}").status_code)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=guesses) as pool:
+        statuses = list(pool.map(guess, range(guesses)))
+
+    assert 429 in statuses
+    assert len(events(AccountAction.LOCKED_OUT, actor=world.users["lan"])) == 1
