@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from audit.history import RequestIdHistory
 from core import normalize
 from core.editing import Versioned
-from core.fields import BlindIndexField, EncryptedTextField
+from core.fields import BlindIndexField, EncryptedTextField, index_bits
 
 from .choices import ETHNIC_GROUPS, CaseStatus, ClientCategory, Role, Sex, UnitLevel
 
@@ -185,6 +185,10 @@ class StaffProfile(models.Model):
         return {self.role, *([self.second_role] if self.second_role else [])}
 
 
+# The number of people a national instance is designed for (the product brief's scale target).
+DESIGN_PEOPLE = 1_000_000
+
+
 def _name_key(name: str) -> str:
     return normalize.fold_text(name)
 
@@ -223,20 +227,26 @@ class Person(Versioned):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Widths from the national design size (docs/encryption.md, "Index widths"): about two
+    # rows share a bucket at 1,000,000 people, so an index value never pins down a person,
+    # and a lookup decrypts a handful of candidates, not dozens.
     citizen_id_index = BlindIndexField(
-        sources=("citizen_id",), normaliser=normalize.digits, bits=settings.BLIND_INDEX_BITS
-    )
+        sources=("citizen_id",), normaliser=normalize.digits,
+        bits=index_bits(DESIGN_PEOPLE, per_bucket=2),
+    )  # fmt: skip
     phone_index = BlindIndexField(
-        sources=("phone",), normaliser=normalize.phone, bits=settings.BLIND_INDEX_BITS
-    )
+        sources=("phone",), normaliser=normalize.phone,
+        bits=index_bits(DESIGN_PEOPLE, per_bucket=2),
+    )  # fmt: skip
+    # Names repeat (namesakes are true matches); the width bounds only the false candidates.
     name_index = BlindIndexField(
-        sources=("full_name",), normaliser=_name_key, bits=settings.BLIND_INDEX_BITS
-    )
+        sources=("full_name",), normaliser=_name_key,
+        bits=index_bits(DESIGN_PEOPLE, per_bucket=2),
+    )  # fmt: skip
     name_year_index = BlindIndexField(
-        sources=("full_name", "birth_year"),
-        normaliser=_name_year_key,
-        bits=settings.BLIND_INDEX_BITS,
-    )
+        sources=("full_name", "birth_year"), normaliser=_name_year_key,
+        bits=index_bits(DESIGN_PEOPLE, per_bucket=2),
+    )  # fmt: skip
 
     history = HistoricalRecords(
         bases=[RequestIdHistory],

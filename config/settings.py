@@ -253,9 +253,6 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-# Blind-index width in bits: wide enough to narrow a lookup to a handful of rows, narrow
-# enough that different values collide on purpose (CipherSweet). Changing it needs a rebuild.
-BLIND_INDEX_BITS = 16
 
 LOGGING = {
     "version": 1,

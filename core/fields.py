@@ -7,6 +7,7 @@ key and the field's label are bound into each ciphertext (see core.crypto).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -154,6 +155,12 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     def value_to_string(self, obj: models.Model) -> str:
         value = obj.__dict__.get(self.attname)
         return "" if value is None else str(value)
+
+
+def index_bits(expected_rows: int, *, per_bucket: int) -> int:
+    """Return the blind-index width that leaves about ``per_bucket`` distinct values per
+    bucket at ``expected_rows``: collisions on purpose, few candidates to decrypt."""
+    return max(8, min(32, round(math.log2(max(expected_rows // per_bucket, 2)))))
 
 
 class BlindIndexField(models.PositiveIntegerField):  # type: ignore[type-arg]
