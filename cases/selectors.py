@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal, cast
 from uuid import UUID
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from audit import actions as audit
 from cases.events import CaseAction
 from core import normalize
 from core.fields import BlindIndexField
+from core.paging import CappedPaginator
 
 from . import access, roles
 from .models import Case, EmergencyAccess, Person, RoleChangeRequest
@@ -106,7 +107,7 @@ def case_list_page(
     *, viewer: access.AnyUser, status: str | None, page_number: str | None
 ) -> Page[Case]:
     """Return one 50-row page of the viewer's cases, recording whom the page showed."""
-    page = Paginator(case_list_for(viewer=viewer, status=status), 50).get_page(page_number)
+    page = CappedPaginator(case_list_for(viewer=viewer, status=status), 50).get_page(page_number)
     audit.record(
         actor=viewer, action=CaseAction.CASE_LIST,
         detail={"page": page.number, "people": sorted({str(c.person_id) for c in page})},

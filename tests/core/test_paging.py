@@ -1,0 +1,25 @@
+"""Long lists count at most a cap of rows, so a page costs the same at any scale."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import OrganisationType
+from core.paging import CappedPaginator
+
+
+@pytest.mark.django_db
+def test_the_count_stops_at_the_cap() -> None:
+    rows = OrganisationType.objects.order_by("code")  # ten types are loaded by a migration
+    assert rows.count() == 10
+    capped = CappedPaginator(rows, 2, cap=5)
+    with CaptureQueriesContext(connection) as queries:
+        assert capped.count == 6  # the cap and one more: "more than 5"
+    assert capped.capped
+    assert "LIMIT 6" in queries.captured_queries[0]["sql"]
+    assert [t.code for t in capped.page(2)] == [t.code for t in rows[2:4]]
+
+    whole = CappedPaginator(rows, 2, cap=50)
+    assert (whole.count, whole.capped, whole.num_pages) == (10, False, 5)
