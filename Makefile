@@ -4,9 +4,11 @@ UV := $(PY) -m uv
 VENV_PY := .venv/bin/python
 PYTEST_ARGS ?=
 AUDIT_EVENTS ?= 1000000
+SCALE_SIZES ?= 200000,1000000
+SCALE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint audit-deps messages bench
+.PHONY: help venv run test lint audit-deps messages bench bench-scale
 
 help:
 	@echo "Targets:"
@@ -17,6 +19,7 @@ help:
 	@echo "  audit-deps  pip-audit on uv.lock's packages (needs the vulnerability service)"
 	@echo "  messages  update vi/en translation catalogs (needs gettext)"
 	@echo "  bench     run the benchmarks against a throwaway PostgreSQL"
+	@echo "  bench-scale  issue 10 at national scale (SCALE_SIZES=200000,1000000); not in CI"
 
 venv:
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
@@ -56,3 +59,8 @@ bench:
 	$(MAKE) --no-print-directory venv
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.audit $(AUDIT_EVENTS)
+
+bench-scale:
+	scripts/ensure-system-deps
+	$(MAKE) --no-print-directory venv
+	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.scale --sizes $(SCALE_SIZES) $(SCALE_ARGS)

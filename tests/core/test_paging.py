@@ -23,3 +23,15 @@ def test_the_count_stops_at_the_cap() -> None:
 
     whole = CappedPaginator(rows, 2, cap=50)
     assert (whole.count, whole.capped, whole.num_pages) == (10, False, 5)
+
+
+@pytest.mark.django_db
+def test_a_page_is_found_by_key_then_loaded() -> None:
+    rows = OrganisationType.objects.order_by("-code")
+    paginator = CappedPaginator(rows, 3, cap=50)
+    with CaptureQueriesContext(connection) as queries:
+        page = paginator.page(2)
+    assert [t.code for t in page] == [t.code for t in rows[3:6]]
+    # One query for the count, one narrow query for the keys, one for the rows.
+    assert len(queries.captured_queries) == 3
+    assert "ORDER BY" not in queries.captured_queries[0]["sql"]
