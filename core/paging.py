@@ -37,7 +37,7 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]
         bottom = (number - 1) * self.per_page
         rows: Any = self.object_list
         ids = list(rows.values_list("pk", flat=True)[bottom : bottom + self.per_page])
-        return self._get_page(list(rows.filter(pk__in=ids)), number, self)
+        return self._get_page(list(rows.filter(pk__in=ids)), number, self)  # type: ignore[attr-defined]
 
     @property
     def capped(self) -> bool:
