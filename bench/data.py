@@ -58,6 +58,7 @@ def build(people: int) -> tuple[User, list[str]]:
                 category="addiction",
                 opened_on="2026-01-01",
                 organisation=clinics[n % 2],
+                residence_commune=person.residence_commune,
             )  # fmt: skip
         )
         if len(batch) == 2000:

@@ -358,6 +358,7 @@ def _person_and_cases(rng: random.Random, world: World, position: int) -> tuple[
         staff = world.staff[holder]
         case = Case(id=_uuid(rng))
         case.person_id = person.id
+        case.residence_commune_id = person.residence_commune_id  # Case.save's copy
         case.category = category
         case.managed_record = category == ClientCategory.ADDICTION or rng.random() < 0.3
         case.status = CaseStatus.CLOSED if closed else CaseStatus.OPEN

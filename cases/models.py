@@ -266,6 +266,21 @@ class Person(Versioned):
     def __str__(self) -> str:
         return str(_("Person %(short_id)s") % {"short_id": self.short_id})
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        moved = (
+            not self._state.adding
+            and Person.objects.filter(pk=self.pk)
+            .exclude(residence_commune_id=self.residence_commune_id)
+            .exists()
+        )
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if moved:
+                # Keep the copy on the cases that scoping filters on (Case.residence_commune).
+                Case.objects.filter(person_id=self.pk).update(
+                    residence_commune_id=self.residence_commune_id
+                )
+
     @property
     def short_id(self) -> str:
         """Return a pseudonymous id fit for logs and screens that must not name the person."""
@@ -303,8 +318,13 @@ class Case(Versioned):
     notes = EncryptedTextField(_("notes"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A copy of the person's commune of residence, kept by Person.save and Case.save, so the
+    # scope rules filter cases on an indexed column of their own (no join per row).
+    residence_commune = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.PROTECT, related_name="+", editable=False,
+    )  # fmt: skip
 
-    history = HistoricalRecords(bases=[RequestIdHistory])
+    history = HistoricalRecords(bases=[RequestIdHistory], excluded_fields=["residence_commune"])
 
     class Meta:
         verbose_name = _("case")
@@ -328,6 +348,10 @@ class Case(Versioned):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} – {self.person.short_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.residence_commune_id = self.person.residence_commune_id
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.closed_on and self.closed_on < self.opened_on:

@@ -146,7 +146,7 @@ class HistoryEntry:
 
 
 # Bookkeeping columns that are not the record's content.
-_UNTRACKED = {"id", "created_at", "updated_at", "person"}
+_UNTRACKED = {"id", "created_at", "updated_at", "person", "version"}
 
 
 def _shown(record: Any, field: Any) -> str:
@@ -164,10 +164,11 @@ def _entries(records: list[Any], subject: Callable[[Any], str]) -> list[HistoryE
     entries = []
     previous: dict[Any, Any] = {}
     for record in records:
+        kept = {f.name for f in record._meta.concrete_fields}  # history's own columns
         fields = [
             f
             for f in record.instance_type._meta.concrete_fields
-            if f.name not in _UNTRACKED and not f.name.endswith("_index")
+            if f.name in kept and f.name not in _UNTRACKED and not f.name.endswith("_index")
         ]
         before = previous.get(record.id)
         changes = [
