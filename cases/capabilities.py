@@ -59,3 +59,5 @@ DIRECTORY_MANAGE = declare(
         for verb in ("view", "add", "change")
     ],
 )  # fmt: skip
+# The "my work" start page: the cases assigned to the user and the people they follow.
+MY_WORK = declare("work.mine", roles=WRITE_ROLES, label=_("See my work"))

@@ -20,3 +20,13 @@ class CaseAction:
     EMERGENCY_ACCESS = register("emergency_access", _("Emergency access granted"))
     EMERGENCY_REVIEWED = register("emergency_reviewed", _("Emergency access reviewed"))
     ROLE_CHANGED = register("role_changed", _("Role or permission changed"))
+    EMERGENCY_REVOKED = register("emergency_revoked", _("Emergency access revoked"))
+    # The review queue shows who opened whose record (ids, no reasons); one review shows the
+    # reason the user typed.
+    EMERGENCY_QUEUE_READ = register(
+        "emergency_queue_read", _("Viewed the emergency-access review queue"), kind=LIST
+    )
+    EMERGENCY_ACCESS_READ = register(
+        "emergency_access_read", _("Viewed an emergency access and its reason"), kind=READ
+    )
+    PEOPLE_LIST = register("people_list", _("Listed people"), kind=LIST)

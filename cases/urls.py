@@ -4,6 +4,7 @@ from . import views
 
 app_name = "cases"
 urlpatterns = [
+    path("my-work/", views.my_work, name="my_work"),
     path("people/", views.person_search, name="person_search"),
     path("people/new/", views.person_create, name="person_create"),
     path("people/<uuid:person_id>/", views.person_detail, name="person_detail"),
@@ -16,4 +17,5 @@ urlpatterns = [
     path("emergency/", views.emergency_request, name="emergency_request"),
     path("emergency/review/", views.emergency_review_list, name="emergency_review_list"),
     path("emergency/<uuid:access_id>/review/", views.emergency_review, name="emergency_review"),
+    path("emergency/<uuid:access_id>/revoke/", views.emergency_revoke, name="emergency_revoke"),
 ]
