@@ -195,8 +195,10 @@ class CaseForm(forms.ModelForm):  # type: ignore[type-arg]
     ) -> None:
         super().__init__(*args, **kwargs)
         self.person, self.user = person, user
+        # A new case has its UUID already: "adding" is what tells it apart.
+        editing = not self.instance._state.adding
         allowed = Q(pk__in=access.case_organisations(user).values("pk"))
-        if self.instance.pk:
+        if editing:
             # Keep the current holder selectable even when it is not the editor's organisation.
             allowed |= Q(pk=self.instance.organisation_id)
         organisations = Organisation.objects.filter(allowed)
@@ -208,21 +210,21 @@ class CaseForm(forms.ModelForm):  # type: ignore[type-arg]
         for name in ("opened_on", "closed_on"):
             self.fields[name].validators.append(not_in_future)
         translate_blank_choices(self)
-        if self.instance.pk:
+        if editing:
             del self.fields["confirm_second_case"]
             return
-        self.initial.setdefault("opened_on", timezone.localdate())
+        self.initial["opened_on"] = self.initial.get("opened_on") or timezone.localdate()
         choices = list(organisations[:2])
         if len(choices) == 1:
             # The only organisation the user may open cases for: nothing to choose.
-            self.initial.setdefault("organisation", choices[0].pk)
+            self.initial["organisation"] = self.initial.get("organisation") or choices[0].pk
             organisation.empty_label = None  # type: ignore[attr-defined]
         if not self._open_case_of_same_category():
             del self.fields["confirm_second_case"]
 
     def _open_case_of_same_category(self) -> bool:
         category = self.data.get("category") if self.is_bound else None
-        if self.person is None or not category:
+        if self.person is None or category not in ClientCategory.values:
             return False
         cases = selectors.person_cases(viewer=self.user, person=self.person)
         return cases.filter(category=str(category), status=CaseStatus.OPEN).exists()

@@ -203,3 +203,66 @@ def test_tab_led_cells_are_neutralised_too(world: World) -> None:
     )
     body = world.client("an").get(reverse("audit:event_export", args=["csv"])).content
     assert b",'\t=cmd|1" in body
+
+
+@pytest.mark.parametrize("code", ["short", "short_lower", "full"])
+def test_who_saw_this_person_by_record_code(
+    world: World, lan_person: Person, tuan_person: Person, code: str
+) -> None:
+    """The 8-character record code shown on every page finds the person, as the full id does."""
+    _read(world, "lan", lan_person)
+    _read(world, "tuan", tuan_person)
+    world.client("hoa").get(reverse("cases:case_list"))  # a list that showed lan_person
+    value = {
+        "short": lan_person.short_id,
+        "short_lower": lan_person.short_id.lower(),
+        "full": str(lan_person.pk),
+    }[code]
+    page = world.client("an").get(reverse("audit:event_list"), {"person": value})
+    assert page.status_code == 200
+    assert page.context["form"].errors == {}
+    events = list(page.context["page"].object_list)
+    assert {e.actor.username for e in events if e.actor} == {"lan", "hoa"}
+    assert "case_list" in [e.action for e in events]
+    assert all(e.person_id in (lan_person.pk, None) for e in events)
+
+
+@pytest.mark.parametrize(
+    "bad", [{"person": "3F90"}, {"person": "not-an-id"}, {"since": "32/13/2026"}]
+)
+def test_an_invalid_filter_shows_the_error_and_no_rows(
+    world: World, lan_person: Person, bad: dict[str, str]
+) -> None:
+    """Issue 11 item 16: never the unfiltered list under a filter the auditor did not mean."""
+    _read(world, "lan", lan_person)
+    page = world.client("an").get(reverse("audit:event_list"), bad)
+    assert page.status_code == 200
+    assert page.context["form"].errors
+    assert page.context["page"] is None
+    html = page.content.decode()
+    assert 'data-testid="no-rows"' in html and 'data-testid="error-summary"' in html
+    assert "<tbody>" not in html
+    with translation.override("vi"):
+        assert "Enter a valid UUID." not in html
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_invalid_filter_exports_nothing(world: World, lan_person: Person, fmt: str) -> None:
+    """Issue 11 item 16: an export under an invalid filter writes no file and no export event."""
+    _read(world, "lan", lan_person)
+    response = world.client("an").get(reverse("audit:event_export", args=[fmt]), {"person": "zzzz"})
+    assert response.status_code == 400
+    assert "attachment" not in response.get("Content-Disposition", "")
+    assert not Event.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_xlsx_cells_are_typed(world: World, lan_person: Person) -> None:
+    """Numbers are numbers and times are dates, so a spreadsheet sorts them."""
+    _read(world, "lan", lan_person)
+    response = world.client("an").get(reverse("audit:event_export", args=["xlsx"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    first = next(sheet.iter_rows(min_row=2, max_row=2))
+    assert isinstance(first[0].value, int)
+    assert isinstance(first[1].value, datetime)
+    assert first[1].number_format == "dd/mm/yyyy hh:mm:ss"
