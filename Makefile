@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 AUDIT_EVENTS ?= 1000000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint messages bench
+.PHONY: help venv run test lint messages bench screens
 
 help:
 	@echo "Targets:"
@@ -16,6 +16,7 @@ help:
 	@echo "  lint      ruff check, ruff format --check, mypy, makemigrations --check"
 	@echo "  messages  update vi/en translation catalogs (needs gettext)"
 	@echo "  bench     run the benchmarks against a throwaway PostgreSQL"
+	@echo "  screens   regenerate the 360 px screenshots in docs/screens/ (browser tests)"
 
 venv:
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
@@ -47,3 +48,9 @@ bench:
 	$(MAKE) --no-print-directory venv
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.audit $(AUDIT_EVENTS)
+
+screens:
+	scripts/ensure-system-deps
+	$(MAKE) --no-print-directory venv
+	HOA_NHAP_DEMO=1 HOA_NHAP_SCREENS_DIR=docs/screens scripts/with-postgres \
+		.venv/bin/pytest -q tests/browser/test_everyday_use.py

@@ -52,10 +52,14 @@ class PersonCodeField(forms.CharField):
 
 class EventFilterForm(forms.Form):
     user = forms.CharField(label=_("User"), required=False, max_length=150)
+    # No help text: the filters sit in one compact row; the placeholder shows the form.
     person = PersonCodeField(
         label=_("Person (record code)"), required=False,
-        widget=forms.TextInput(attrs={"maxlength": 40, "autocomplete": "off"}),
-        help_text=_("The 8-character record code shown on every page, or the full record id."),
+        widget=forms.TextInput(
+            attrs={"maxlength": 40, "autocomplete": "off", "placeholder": "3F90A1B2",
+                   "title": _("The 8-character record code shown on every page, or the full "
+                              "record id.")}
+        ),
     )  # fmt: skip
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.order_by("name"), required=False

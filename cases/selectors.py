@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal, cast
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from audit import actions as audit
@@ -213,6 +214,8 @@ def _shown(record: Any, field: Any) -> str:
         return str(_("yes") if value else _("no"))
     if hasattr(value, "display_name"):  # a user: by full name
         return str(value.display_name)
+    if isinstance(value, date):  # dd/mm/yyyy, as everywhere else
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
 
 

@@ -7,6 +7,7 @@ them into our catalog, whose translations take precedence over Django's (LOCALE_
 from django.utils.translation import gettext_noop
 
 DJANGO_STRINGS = [
+    gettext_noop("- Select an option -"),
     gettext_noop("Enter a valid UUID."),
     gettext_noop("“%(value)s” is not a valid UUID."),
     gettext_noop("Null characters are not allowed."),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -46,14 +47,18 @@ def not_in_future(value: datetime.date | None) -> None:
         raise ValidationError(_("This date is in the future."), code="future")
 
 
+def _is_django_blank(label: object) -> bool:
+    return str(label) in (BLANK_DASHES, str(BLANK_CHOICE_LABEL))
+
+
 def translate_blank_choices(form: forms.BaseForm) -> None:
-    """Replace Django's untranslatable "---------" blank choice with a translated prompt."""
+    """Replace Django's blank choice ("---------", "- Select an option -") with our prompt."""
     prompt = _("— Choose —")
     for field in form.fields.values():
         if isinstance(field, forms.ModelChoiceField):
-            if field.empty_label == BLANK_DASHES:
+            if field.empty_label is not None and _is_django_blank(field.empty_label):
                 field.empty_label = prompt
         elif isinstance(field, forms.ChoiceField):
             choices = list(field.choices)  # type: ignore[arg-type]
-            if choices and choices[0] == ("", BLANK_DASHES):
+            if choices and choices[0][0] == "" and _is_django_blank(choices[0][1]):
                 field.choices = [("", prompt), *choices[1:]]

@@ -243,3 +243,13 @@ def test_case_with_close_date_and_no_start_date_is_explained(
     assert 'value="05/10/2026"' in response.content.decode()
     assert "Theo dõi</textarea>" in response.content.decode()
     assert not Case.objects.filter(category="post_rehab").exists()
+
+
+@pytest.mark.parametrize("form", [f for f in FORMS if f.second_factor], ids=lambda f: f.name)
+def test_no_form_shows_django_untranslated_blank_choice(
+    world: World, objs: dict[str, Any], form: FormCase
+) -> None:
+    """Blank choices read "— Chọn —" (or "Tất cả" in filters), never Django's own."""
+    page = _client(world, form).get(form.url(world, objs)).content.decode()
+    assert "---------" not in page
+    assert "Select an option" not in page
