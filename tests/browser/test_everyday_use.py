@@ -21,6 +21,7 @@ import polib
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts import totp
@@ -223,7 +224,7 @@ def test_case_form_with_a_close_date_and_no_start_date(
 ) -> None:
     page = _sign_in_by_cookie(context, live_server.url, town.users["lan"])
     page.goto(f"{live_server.url}/people/{lan_person.pk}/cases/new/")
-    expect(page.get_by_label("Ngày mở")).to_have_value(date.today().strftime("%d/%m/%Y"))
+    expect(page.get_by_label("Ngày mở")).to_have_value(f"{timezone.localdate():%d/%m/%Y}")
     page.get_by_label("Nhóm đối tượng").select_option("post_rehab")
     page.get_by_label("Trạng thái").select_option("closed")
     page.get_by_label("Ngày mở").fill("")
