@@ -8,7 +8,7 @@ SCALE_SIZES ?= 200000,1000000
 SCALE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint audit-deps messages bench bench-scale
+.PHONY: help venv run test lint audit-deps messages bench bench-scale screens
 
 help:
 	@echo "Targets:"
@@ -20,6 +20,7 @@ help:
 	@echo "  messages  update vi/en translation catalogs (needs gettext)"
 	@echo "  bench     run the benchmarks against a throwaway PostgreSQL"
 	@echo "  bench-scale  issue 10 at national scale (SCALE_SIZES=200000,1000000); not in CI"
+	@echo "  screens   regenerate the 360 px screenshots in docs/screens/ (browser tests)"
 
 venv:
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
@@ -64,3 +65,9 @@ bench-scale:
 	scripts/ensure-system-deps
 	$(MAKE) --no-print-directory venv
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.scale --sizes $(SCALE_SIZES) $(SCALE_ARGS)
+
+screens:
+	scripts/ensure-system-deps
+	$(MAKE) --no-print-directory venv
+	HOA_NHAP_DEMO=1 HOA_NHAP_SCREENS_DIR=docs/screens scripts/with-postgres \
+		.venv/bin/pytest -q tests/browser/test_everyday_use.py

@@ -1,4 +1,8 @@
-"""Write a filtered view of the audit log as CSV or XLSX (openpyxl, write-only mode)."""
+"""Write a filtered view of the audit log as CSV or XLSX (openpyxl, write-only mode).
+
+Headers and action names are in the reader's language; in XLSX, numbers are numbers and
+times are dates (shown dd/mm/yyyy hh:mm:ss), so a spreadsheet sorts and filters them.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,31 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
+from . import registry
 from .models import Event
 
-COLUMNS = [
-    "seq", "time", "user", "organisation", "action", "object_type", "object_id", "person",
-    "ip", "user_agent", "request_id", "detail", "hash",
-]  # fmt: skip
 MAX_ROWS = 200_000
+XLSX_TIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
+
+Cell = int | str | datetime
+
+
+def columns() -> list[str]:
+    """Return the column headers, translated."""
+    return [
+        _("No."), _("Time"), _("User"), _("Organisation"), _("Action"), _("Action code"),
+        _("Object type"), _("Object id"), _("Person (record id)"), _("IP address"),
+        _("User agent"), _("Request id"), _("Detail"), _("Hash"),
+    ]  # fmt: skip
 
 
 def pseudonym(person_id: Any) -> str:
@@ -26,13 +42,14 @@ def pseudonym(person_id: Any) -> str:
     return "" if person_id is None else str(person_id)
 
 
-def rows(events: QuerySet[Event]) -> Iterator[list[str]]:
+def rows(events: QuerySet[Event]) -> Iterator[list[Cell]]:
     for e in events[:MAX_ROWS].iterator(chunk_size=2000):
         yield [
-            str(e.seq),
-            timezone.localtime(e.at).isoformat(),
+            e.seq,
+            timezone.localtime(e.at),
             e.actor.get_username() if e.actor else "",
             str(e.organisation_id or ""),
+            registry.label(e.action),
             e.action,
             e.object_type,
             e.object_id,
@@ -51,21 +68,42 @@ def _safe(cell: str) -> str:
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
-def to_csv(data: Iterable[list[str]]) -> bytes:
+def _text(cell: Cell) -> str:
+    if isinstance(cell, datetime):
+        return cell.isoformat()
+    return _safe(str(cell)) if isinstance(cell, str) else str(cell)
+
+
+def to_csv(data: Iterable[list[Cell]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
+    writer.writerow(columns())
     for row in data:
-        writer.writerow([_safe(cell) for cell in row])
+        writer.writerow([_text(cell) for cell in row])
     return ("\ufeff" + buffer.getvalue()).encode()  # BOM: Excel opens UTF-8 Vietnamese right
 
 
-def to_xlsx(data: Iterable[list[str]]) -> bytes:
+def _xlsx_cells(sheet: Any, row: list[Cell]) -> list[Any]:
+    cells: list[Any] = []
+    for value in row:
+        if isinstance(value, datetime):
+            # Excel has no time zones: the local (Viet Nam) time, as the screens show it.
+            cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
+            cell.number_format = XLSX_TIME_FORMAT
+            cells.append(cell)
+        elif isinstance(value, int):
+            cells.append(value)
+        else:
+            cells.append(_safe(value))
+    return cells
+
+
+def to_xlsx(data: Iterable[list[Cell]]) -> bytes:
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("events")
-    sheet.append(COLUMNS)
+    sheet = book.create_sheet(_("events"))
+    sheet.append(columns())
     for row in data:
-        sheet.append([_safe(cell) for cell in row])
+        sheet.append(_xlsx_cells(sheet, row))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

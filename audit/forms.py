@@ -1,20 +1,65 @@
+"""The auditor's event filters."""
+
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Organisation
+from core.forms import DateField, translate_blank_choices
 
 from . import registry
+
+_SHORT_CODE = re.compile(r"^[0-9a-fA-F]{8}$")
+
+
+class PersonCode:
+    """A person as the auditor typed them: the full record id, or the 8-character code."""
+
+    def __init__(self, *, full: uuid.UUID | None = None, prefix: str = "") -> None:
+        self.full, self.prefix = full, prefix.lower()
+
+    def __str__(self) -> str:
+        return str(self.full) if self.full else self.prefix.upper()
+
+    def bounds(self) -> tuple[uuid.UUID, uuid.UUID]:
+        """Return the lowest and highest record ids that begin with the code."""
+        if self.full is not None:
+            return self.full, self.full
+        return uuid.UUID(self.prefix + "0" * 24), uuid.UUID(self.prefix + "f" * 24)
+
+
+class PersonCodeField(forms.CharField):
+    def to_python(self, value: Any) -> PersonCode | None:  # type: ignore[override]
+        text = str(super().to_python(value)).strip().replace(" ", "")
+        if not text:
+            return None
+        if _SHORT_CODE.match(text):
+            return PersonCode(prefix=text)
+        try:
+            return PersonCode(full=uuid.UUID(text))
+        except ValueError:
+            raise ValidationError(
+                _("Enter the 8-character record code (e.g. 3F90A1B2) or the full record id."),
+                code="invalid",
+            ) from None
 
 
 class EventFilterForm(forms.Form):
     user = forms.CharField(label=_("User"), required=False, max_length=150)
-    person = forms.UUIDField(
-        label=_("Person (record id)"), required=False,
-        help_text=_("The full record id, as shown in a link from an event."),
+    # No help text: the filters sit in one compact row; the placeholder shows the form.
+    person = PersonCodeField(
+        label=_("Person (record code)"), required=False,
+        widget=forms.TextInput(
+            attrs={"maxlength": 40, "autocomplete": "off", "placeholder": "3F90A1B2",
+                   "title": _("The 8-character record code shown on every page, or the full "
+                              "record id.")}
+        ),
     )  # fmt: skip
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.order_by("name"), required=False
@@ -22,17 +67,27 @@ class EventFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"),
         required=False,
-        choices=lambda: [("", "—"), ("reads", _("Record reads")), *registry.choices()],
+        choices=lambda: [("", _("All")), ("reads", _("Record reads")), *registry.choices()],
     )
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = DateField(label=_("From"), required=False)
+    until = DateField(label=_("To"), required=False)
 
-    def filters(self) -> dict[str, Any]:
-        """Return the cleaned filters that were given (empty if the form is invalid)."""
-        if not self.is_valid():
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        translate_blank_choices(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> dict[str, Any] | None:
+        """Return the cleaned filters that were given; None when a filter is invalid, so
+        that nothing is listed or exported under a filter the auditor did not mean."""
+        if not self.is_bound:
             return {}
+        if not self.is_valid():
+            return None
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}

@@ -22,22 +22,31 @@ def _require_auditor(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _filtered(request: HttpRequest) -> tuple[EventFilterForm, dict[str, Any], QuerySet[Event]]:
-    """Return the filter form, its cleaned filters and the events they select."""
-    form = EventFilterForm(request.GET or None)
+def _filtered(
+    request: HttpRequest,
+) -> tuple[EventFilterForm, dict[str, Any] | None, QuerySet[Event]]:
+    """Return the filter form, its cleaned filters (None if invalid) and the events they
+    select (none under an invalid filter)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    form = EventFilterForm(query or None)
     filters = form.filters()
     return form, filters, selectors.events_for(viewer=request.user, filters=filters)
+
+
+def _list_page(request: HttpRequest, status: int = 200) -> HttpResponse:
+    form, filters, events = _filtered(request)
+    page = Paginator(events, 100).get_page(request.GET.get("page")) if filters is not None else None
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "audit/event_list.html", context, status=status)
 
 
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
     _require_auditor(request)
-    form, _filters, events = _filtered(request)
-    page = Paginator(events, 100).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
-    return render(request, "audit/event_list.html", context)
+    return _list_page(request)
 
 
 @require_GET
@@ -46,6 +55,9 @@ def event_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in {"csv", "xlsx"}:
         raise Http404
     _form, filters, events = _filtered(request)
+    if filters is None:
+        # Never a file of every event under a filter the auditor did not mean.
+        return _list_page(request, status=400)
     body, count = actions.events_export(actor=request.user, events=events, filters=filters, fmt=fmt)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     content_type = {

@@ -38,7 +38,9 @@ class PersonData:
     residence_commune: AdministrativeUnit
     sex: str
     birth_year: int
+    birth_year_estimated: bool = False
     ethnicity: str = ""
+    old_id_number: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -270,5 +272,35 @@ def emergency_access_review(
         audit.record(
             actor=actor, action=CaseAction.EMERGENCY_REVIEWED, obj=grant, person_id=grant.person_id,
             reason=note.strip(), detail={"justified": justified},
+        )  # fmt: skip
+    return grant
+
+
+def emergency_access_revoke(
+    *, actor: access.AnyUser, grant: EmergencyAccess, note: str = ""
+) -> EmergencyAccess:
+    """End a live emergency access now: take its grants away and record who ended it."""
+    grant = access.get_emergency_access_for_review(actor, grant.pk)
+    if grant.user_id == actor.pk:
+        raise ValidationError(_("Someone else must end your own emergency access."))
+    now = timezone.now()
+    if grant.expires_at <= now:
+        raise ValidationError(_("This emergency access has already ended."))
+    assert isinstance(actor, User)  # noqa: S101  (a reviewer has a staff profile)
+    with transaction.atomic():
+        # Only the grants this emergency access gave: a referral's grant on the same record
+        # is not the reviewer's to end.
+        owners: list[Person | Case] = [
+            *Person.objects.filter(personuserobjectpermission__emergency=grant),
+            *Case.objects.filter(caseuserobjectpermission__emergency=grant),
+        ]
+        for obj in owners:
+            roles.grant_revoke(actor=actor, user=grant.user, obj=obj, scope="view")
+        grant.expires_at = max(now, grant.granted_at + timedelta(microseconds=1))
+        grant.save(update_fields=["expires_at"])
+        audit.record(
+            actor=actor, action=CaseAction.EMERGENCY_REVOKED, obj=grant,
+            person_id=grant.person_id, reason=note.strip(),
+            detail={"grants_removed": len(owners)},
         )  # fmt: skip
     return grant

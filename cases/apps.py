@@ -19,6 +19,7 @@ class CasesConfig(AppConfig):
 
         registry.register_person_resolver(access.person_id_of)
         for label, url_name, capability, order, start in (
+            (_("My work"), "cases:my_work", caps.MY_WORK, 5, True),
             (_("Find a person"), "cases:person_search", caps.PERSON_VIEW, 10, True),
             (_("Cases"), "cases:case_list", caps.CASE_VIEW, 20, False),
             (_("Emergency access"), "cases:emergency_request", caps.EMERGENCY_REQUEST, 30, False),

@@ -64,3 +64,5 @@ STAFF_APPROVE = declare(
     "staff.approve", roles=(Role.ADMINISTRATOR, Role.SUPERVISOR),
     label=_("Approve role changes"), model_permissions=["cases.view_rolechangerequest"],
 )  # fmt: skip
+# The "my work" start page: the cases assigned to the user and the people they follow.
+MY_WORK = declare("work.mine", roles=WRITE_ROLES, label=_("See my work"))

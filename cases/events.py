@@ -33,3 +33,13 @@ class CaseAction:
     ROLE_CHANGE_REJECTED = register("role_change_rejected", _("Rejected a role change"))
     # A data load moved a unit: who sees the people below it changed.
     UNIT_MOVED = register("unit_moved", _("Moved an administrative unit"), kind=ACCESS_CHANGE)
+    EMERGENCY_REVOKED = register("emergency_revoked", _("Emergency access revoked"))
+    # The review queue shows who opened whose record (ids, no reasons); one review shows the
+    # reason the user typed.
+    EMERGENCY_QUEUE_READ = register(
+        "emergency_queue_read", _("Viewed the emergency-access review queue"), kind=LIST
+    )
+    EMERGENCY_ACCESS_READ = register(
+        "emergency_access_read", _("Viewed an emergency access and its reason"), kind=READ
+    )
+    PEOPLE_LIST = register("people_list", _("Listed people"), kind=LIST)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from itertools import groupby
 from typing import Any
 
 from django import forms
@@ -13,10 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import normalize
+from core.forms import DateField, not_in_future, translate_blank_choices
 
-from . import access
+from . import access, selectors
 from .actions import CaseData, PersonData
-from .choices import UnitLevel
+from .choices import CaseStatus, ClientCategory, UnitLevel
 from .citizen_id import validate_citizen_id
 from .models import AdministrativeUnit, Case, Organisation, Person
 
@@ -28,6 +31,7 @@ class SearchForm(forms.Form):
         label=_("Search by"),
         choices=[
             ("citizen_id", _("Citizen ID number")),
+            ("old_id_number", _("Old identity card number (CMND)")),
             ("phone", _("Phone")),
             ("name", _("Full name")),
         ],
@@ -49,48 +53,96 @@ class VersionField(forms.Form):
         return opened if opened is not None else int(instance.version)
 
 
+# static/js/commune-filter.js adds a type-to-filter box above such a list.
+COMMUNE_FILTER_ATTRS = {
+    "data-filter": "commune",
+    "data-filter-label": _("Type part of the commune's name to filter the list"),
+    "data-filter-placeholder": _("Type to filter…"),
+}
+
+
+class CommuneChoiceIterator(forms.models.ModelChoiceIterator):  # type: ignore[type-arg]
+    """Group communes under their district (or province, in the two-tier map)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        units = self.queryset.select_related("parent").order_by("parent__path", "name")
+        for parent, members in groupby(units.iterator(), key=lambda unit: unit.parent):
+            yield (str(parent), [self.choice(unit) for unit in members])
+
+
+class CommuneChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    iterator = CommuneChoiceIterator
+
+
+def _province_communes(user: access.AnyUser) -> Any:
+    """Return the active communes of the province the user works in (all, without a profile)."""
+    communes = AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE, is_active=True)
+    profile = access.profile_of(user)
+    if profile is not None:
+        # The province: the first segment of the scope unit's path.
+        province_path = "/" + profile.scope_unit.path.split("/")[1] + "/"
+        communes = communes.filter(path__startswith=province_path)
+    return communes
+
+
+def _citizen_id_problem_field(code: str | None) -> str:
+    """Return the field a citizen-ID problem belongs under: the sex or year it contradicts."""
+    return {"sex": "sex", "birth_year": "birth_year"}.get(code or "", "citizen_id")
+
+
 class PersonForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
-    birth_date = forms.DateField(
-        label=_("Date of birth (if known)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+    birth_date = DateField(
+        label=_("Date of birth (if known)"), required=False, validators=[not_in_future]
     )
 
     class Meta:
         model = Person
         fields = [
-            "full_name", "aliases", "citizen_id", "sex", "birth_year", "birth_date",
-            "ethnicity", "phone", "residence_commune", "address", "family_contact",
+            "full_name", "aliases", "citizen_id", "old_id_number", "sex", "birth_year",
+            "birth_year_estimated", "birth_date", "ethnicity", "phone", "residence_commune",
+            "address", "family_contact",
         ]  # fmt: skip
+        field_classes = {"residence_commune": CommuneChoiceField}
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "off"}),
             "aliases": forms.TextInput(attrs={"autocomplete": "off"}),
             "citizen_id": forms.TextInput(
                 attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20}
             ),
+            "old_id_number": forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20}
+            ),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "residence_commune": forms.Select(attrs=COMMUNE_FILTER_ATTRS),
             "address": forms.Textarea(attrs={"rows": 2}),
             "family_contact": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {
             "citizen_id": _("12 digits, as printed on the citizen identity card."),
+            "old_id_number": _("9 digits, from the old identity card, if the person has one."),
             "aliases": _("Other names the person is known by, separated by commas."),
+            "birth_year_estimated": _("Tick when nobody knows the exact year."),
         }
 
     def __init__(self, *args: Any, user: access.AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial.setdefault("version", self.instance.version)
-            if self.instance.birth_date:
-                self.initial["birth_date"] = self.instance.birth_date
-        communes = AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE, is_active=True)
-        profile = access.profile_of(user)
-        if profile is not None:
-            # The province the user works in: the first segment of their scope's path.
-            province_path = "/" + profile.scope_unit.path.split("/")[1] + "/"
-            communes = communes.filter(path__startswith=province_path)
+        if self.instance.pk and self.instance.birth_date:
+            self.initial["birth_date"] = self._stored_date(self.instance.birth_date)
+        communes = _province_communes(user)
         self.fields["residence_commune"].queryset = communes  # type: ignore[attr-defined]
         self.fields["birth_year"].widget.attrs.update({"inputmode": "numeric"})
+        translate_blank_choices(self)
+
+    @staticmethod
+    def _stored_date(value: str) -> datetime.date | str:
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return value
 
     def clean_birth_year(self) -> int:
         year: int = self.cleaned_data["birth_year"]
@@ -107,6 +159,15 @@ class PersonForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
             raise ValidationError(_("Enter a Vietnamese phone number, e.g. 0912 345 678."))
         return number
 
+    def clean_old_id_number(self) -> str:
+        raw: str = self.cleaned_data.get("old_id_number", "")
+        if not raw:
+            return ""
+        number = normalize.digits(raw)
+        if len(number) != 9 or number != raw.replace(" ", "").strip():
+            raise ValidationError(_("An old identity card number has exactly 9 digits."))
+        return number
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         sex, year = data.get("sex"), data.get("birth_year")
@@ -115,7 +176,7 @@ class PersonForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
             try:
                 number = validate_citizen_id(raw_id, sex=sex, birth_year=year)
             except ValidationError as error:
-                self.add_error("citizen_id", error)
+                self.add_error(_citizen_id_problem_field(error.code), error)
             else:
                 data["citizen_id"] = number
         birth_date: datetime.date | None = data.get("birth_date")
@@ -130,41 +191,79 @@ class PersonForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         return PersonData(**values)
 
 
+def _full_name(user: Any) -> str:
+    return str(user.display_name)
+
+
 class CaseForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
+    confirm_second_case = forms.BooleanField(
+        label=_("Open another case of this category anyway"), required=False
+    )
+
     class Meta:
         model = Case
         fields = [
             "category", "managed_record", "status", "opened_on", "closed_on",
             "organisation", "assigned_to", "notes",
         ]  # fmt: skip
-        widgets = {
-            "opened_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "closed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "notes": forms.Textarea(attrs={"rows": 4}),
-        }
+        field_classes = {"opened_on": DateField, "closed_on": DateField}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args: Any, user: access.AnyUser, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: access.AnyUser, person: Person | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.person, self.user = person, user
+        # A new case has its UUID already: "adding" is what tells it apart.
+        editing = not self.instance._state.adding
         allowed = Q(pk__in=access.case_organisations(user).values("pk"))
-        if self.instance.pk:
+        if editing:
             # Keep the current holder selectable even when it is not the editor's organisation.
             allowed |= Q(pk=self.instance.organisation_id)
         organisations = Organisation.objects.filter(allowed)
-        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
-        self.fields["assigned_to"].queryset = access.assignable_staff(  # type: ignore[attr-defined]
-            organisations
-        )
-        if self.instance.pk:
+        organisation = self.fields["organisation"]
+        organisation.queryset = organisations  # type: ignore[attr-defined]
+        staff = self.fields["assigned_to"]
+        staff.queryset = access.assignable_staff(organisations)  # type: ignore[attr-defined]
+        staff.label_from_instance = _full_name  # type: ignore[attr-defined]
+        for name in ("opened_on", "closed_on"):
+            self.fields[name].validators.append(not_in_future)
+        translate_blank_choices(self)
+        if editing:
             self.initial.setdefault("version", self.instance.version)
-        else:
-            self.initial.setdefault("opened_on", timezone.localdate())
-            first = organisations.first()
-            if first is not None:
-                self.initial.setdefault("organisation", first.pk)
+            del self.fields["confirm_second_case"]
+            return
+        self.initial["opened_on"] = self.initial.get("opened_on") or timezone.localdate()
+        choices = list(organisations[:2])
+        if len(choices) == 1:
+            # The only organisation the user may open cases for: nothing to choose.
+            self.initial["organisation"] = self.initial.get("organisation") or choices[0].pk
+            organisation.empty_label = None  # type: ignore[attr-defined]
+        if not self._open_case_of_same_category():
+            del self.fields["confirm_second_case"]
+
+    def _open_case_of_same_category(self) -> bool:
+        category = self.data.get("category") if self.is_bound else None
+        if self.person is None or category not in ClientCategory.values:
+            return False
+        cases = selectors.person_cases(viewer=self.user, person=self.person)
+        return cases.filter(category=str(category), status=CaseStatus.OPEN).exists()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "confirm_second_case" in self.fields and not data.get("confirm_second_case"):
+            self.add_error(
+                "confirm_second_case",
+                _("This person already has an open case of this category. Open it instead, "
+                  "or tick the box to open a second one."),
+            )  # fmt: skip
+        return data
 
     def to_data(self) -> CaseData:
         """Return the cleaned input as the action's typed argument (every field, or an error)."""
-        values = {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        # The confirmation of a second open case is the form's question, not case data.
+        skip = {"version", "confirm_second_case"}
+        values = {k: v for k, v in self.cleaned_data.items() if k not in skip}
         return CaseData(**values)
 
 
@@ -181,12 +280,76 @@ class EmergencyAccessForm(forms.Form):
 
 
 class EmergencyReviewForm(forms.Form):
+    """A review decision; "not justified" is final, so it needs a ticked confirmation.
+
+    Each card on the review queue gives the form its own ``auto_id``, so ids never repeat.
+    """
+
     justified = forms.TypedChoiceField(
         label=_("Decision"),
         choices=[("yes", _("Justified")), ("no", _("Not justified"))],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose justified or not justified.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm: this access was not justified. This decision is final."),
+        required=False,
     )
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("justified") is False and not data.get("confirm"):
+            self.add_error(
+                "confirm", _("Tick the confirmation to record “not justified”: it is final.")
+            )
+        return data
+
+
+class CaseFilterForm(forms.Form):
+    """The case list's filters and sort, read from the query string."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *CaseStatus.choices]
+    )
+    category = forms.ChoiceField(
+        label=_("Client category"),
+        required=False,
+        choices=[("", _("All")), *ClientCategory.choices],
+    )
+    commune = CommuneChoiceField(
+        label=_("Commune of residence"), required=False, queryset=AdministrativeUnit.objects.none(),
+        empty_label=_("All"), widget=forms.Select(attrs=COMMUNE_FILTER_ATTRS),
+    )  # fmt: skip
+    mine = forms.BooleanField(label=_("Assigned to me"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("category", _("Client category")),
+            ("status", _("Status")),
+        ],
+    )
+
+    def __init__(self, *args: Any, user: access.AnyUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["commune"].queryset = _province_communes(user)  # type: ignore[attr-defined]
+
+    def filters(self) -> selectors.CaseFilters:
+        """Return the filters given (none when the form was not submitted)."""
+        if not self.is_bound or not self.is_valid():
+            return selectors.CaseFilters()
+        data = self.cleaned_data
+        return selectors.CaseFilters(
+            status=data["status"] or None,
+            category=data["category"] or None,
+            commune=data["commune"],
+            assigned_to=self.user if data["mine"] else None,
+            sort=data["sort"] or "newest",
+        )

@@ -204,6 +204,8 @@ class Person(Versioned):
     full_name = EncryptedTextField(_("full name"), blank=False)
     aliases = EncryptedTextField(_("other names"))
     citizen_id = EncryptedTextField(_("citizen ID number (CCCD)"))
+    # The 9-digit identity card (CMND) many people still carry, issued before the CCCD.
+    old_id_number = EncryptedTextField(_("old identity card number (CMND)"))
     phone = EncryptedTextField(_("phone"))
     address = EncryptedTextField(_("address"))
     family_contact = EncryptedTextField(_("family contact"))
@@ -217,6 +219,7 @@ class Person(Versioned):
     )
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"))
+    birth_year_estimated = models.BooleanField(_("year of birth is estimated"), default=False)
     ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNIC_GROUPS, blank=True)
     registered_by = models.ForeignKey(
         Organisation,
@@ -232,6 +235,10 @@ class Person(Versioned):
     # and a lookup decrypts a handful of candidates, not dozens.
     citizen_id_index = BlindIndexField(
         sources=("citizen_id",), normaliser=normalize.digits,
+        bits=index_bits(DESIGN_PEOPLE, per_bucket=2),
+    )  # fmt: skip
+    old_id_number_index = BlindIndexField(
+        sources=("old_id_number",), normaliser=normalize.digits,
         bits=index_bits(DESIGN_PEOPLE, per_bucket=2),
     )  # fmt: skip
     phone_index = BlindIndexField(
@@ -250,7 +257,13 @@ class Person(Versioned):
 
     history = HistoricalRecords(
         bases=[RequestIdHistory],
-        excluded_fields=["citizen_id_index", "phone_index", "name_index", "name_year_index"],
+        excluded_fields=[
+            "citizen_id_index",
+            "old_id_number_index",
+            "phone_index",
+            "name_index",
+            "name_year_index",
+        ],
     )
 
     class Meta:
@@ -354,7 +367,8 @@ class Case(Versioned):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        if self.closed_on and self.closed_on < self.opened_on:
+        # opened_on is None when the form already refused it: nothing to compare then.
+        if self.closed_on and self.opened_on and self.closed_on < self.opened_on:
             raise ValidationError({"closed_on": _("A case cannot close before it opened.")})
         if self.status == CaseStatus.CLOSED and not self.closed_on:
             raise ValidationError({"closed_on": _("Give the date the case was closed.")})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal, cast
 from uuid import UUID
 
 from django.core.paginator import Page
 from django.db.models import F, QuerySet
 from django.http import Http404
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from audit import actions as audit
@@ -20,9 +21,10 @@ from core.fields import BlindIndexField
 from core.paging import CappedPaginator
 
 from . import access, roles
+from .choices import CaseStatus, Role
 from .models import Case, EmergencyAccess, Person, RoleChangeRequest
 
-SearchKind = Literal["citizen_id", "phone", "name"]
+SearchKind = Literal["citizen_id", "old_id_number", "phone", "name"]
 SEARCH_LIMIT = 50
 
 
@@ -44,6 +46,10 @@ def person_search(
         wanted = normalize.digits(query)
         candidates = people.filter(citizen_id_index=_index("citizen_id_index", query))
         matches = [p for p in candidates if normalize.digits(p.citizen_id) == wanted]
+    elif kind == "old_id_number":
+        wanted = normalize.digits(query)
+        candidates = people.filter(old_id_number_index=_index("old_id_number_index", query))
+        matches = [p for p in candidates if normalize.digits(p.old_id_number) == wanted]
     elif kind == "phone":
         wanted = normalize.phone(query)
         candidates = people.filter(phone_index=_index("phone_index", query))
@@ -93,26 +99,77 @@ def person_cases(*, viewer: access.AnyUser, person: Person) -> QuerySet[Case]:
     )
 
 
-def case_list_for(*, viewer: access.AnyUser, status: str | None = None) -> QuerySet[Case]:
-    """Return the viewer's visible cases, most recently opened first."""
+CASE_SORTS = {
+    "newest": ("-opened_on", "-created_at"),
+    "oldest": ("opened_on", "created_at"),
+    "category": ("category", "-opened_on"),
+    "status": ("status", "-opened_on"),
+}
+CASES_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """What a case list is narrowed to; empty values do not filter."""
+
+    status: str | None = None
+    category: str | None = None
+    commune: Any = None  # an AdministrativeUnit
+    assigned_to: Any = None  # a User
+    sort: str = "newest"
+
+
+def case_list_for(
+    *, viewer: access.AnyUser, status: str | None = None, filters: CaseFilters | None = None
+) -> QuerySet[Case]:
+    """Return the viewer's visible cases, filtered and sorted (most recently opened first)."""
+    f = filters or CaseFilters(status=status)
     cases = access.visible_cases(viewer).select_related(
-        "person", "person__residence_commune", "organisation"
+        "person", "person__residence_commune", "organisation", "assigned_to"
     )
-    if status:
-        cases = cases.filter(status=status)
-    return cases.order_by("-opened_on", "-created_at")
+    if f.status:
+        cases = cases.filter(status=f.status)
+    if f.category:
+        cases = cases.filter(category=f.category)
+    if f.commune is not None:
+        cases = cases.filter(person__residence_commune=f.commune)
+    if f.assigned_to is not None:
+        cases = cases.filter(assigned_to=f.assigned_to)
+    return cases.order_by(*CASE_SORTS.get(f.sort, CASE_SORTS["newest"]))
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many rows a list holds; ``at_least`` when counting stopped early ("more than")."""
+
+    value: int
+    at_least: bool = False
+
+
+def case_count_for(cases: QuerySet[Case]) -> Total:
+    """Return how many cases a filtered list holds, counting at most COUNT_CAP of them."""
+    paginator = CappedPaginator(cases, CASES_PER_PAGE)
+    return Total(min(paginator.count, paginator.cap), at_least=paginator.capped)
 
 
 def case_list_page(
-    *, viewer: access.AnyUser, status: str | None, page_number: str | None
-) -> Page[Case]:
-    """Return one 50-row page of the viewer's cases, recording whom the page showed."""
-    page = CappedPaginator(case_list_for(viewer=viewer, status=status), 50).get_page(page_number)
+    *,
+    viewer: access.AnyUser,
+    status: str | None = None,
+    filters: CaseFilters | None = None,
+    page_number: str | None,
+) -> tuple[Page[Case], Total]:
+    """Return one 50-row page of the viewer's cases and their total, recording whom the
+    page showed."""
+    cases = case_list_for(viewer=viewer, filters=filters or CaseFilters(status=status))
+    paginator = CappedPaginator(cases, CASES_PER_PAGE)
+    total = Total(min(paginator.count, paginator.cap), at_least=paginator.capped)
+    page = paginator.get_page(page_number)
     audit.record(
         actor=viewer, action=CaseAction.CASE_LIST,
         detail={"page": page.number, "people": sorted({str(c.person_id) for c in page})},
     )  # fmt: skip
-    return page
+    return page, total
 
 
 def citizen_id_holder(*, number: str, exclude: Person | None = None) -> Person | None:
@@ -157,6 +214,10 @@ def _shown(record: Any, field: Any) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
+    if hasattr(value, "display_name"):  # a user: by full name
+        return str(value.display_name)
+    if isinstance(value, date):  # dd/mm/yyyy, as everywhere else
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
 
 
@@ -179,7 +240,7 @@ def _entries(records: list[Any], subject: Callable[[Any], str]) -> list[HistoryE
         if before is None:
             changes = [c for c in changes if c.new != "—"]
         previous[record.id] = record
-        user = record.history_user.get_username() if record.history_user else "—"
+        user = record.history_user.display_name if record.history_user else "—"
         entries.append(
             HistoryEntry(
                 record.history_date,
@@ -239,3 +300,90 @@ def role_request_for_decision(*, viewer: Any, request_id: UUID) -> RoleChangeReq
         )  # fmt: skip
         raise Http404
     return found
+
+
+# --- emergency-access reviews ----------------------------------------------------------------
+
+REVIEWS_PER_PAGE = 50
+
+
+def emergency_review_page(
+    *, viewer: access.AnyUser, page_number: str | None
+) -> Page[EmergencyAccess]:
+    """Return one page of the review queue, recording that the viewer read it."""
+    grants = emergency_accesses_for_review(viewer=viewer)
+    page = CappedPaginator(grants, REVIEWS_PER_PAGE).get_page(page_number)
+    audit.record(
+        actor=viewer, action=CaseAction.EMERGENCY_QUEUE_READ, object_type="emergencyaccess",
+        detail={"page": page.number, "people": sorted({str(g.person_id) for g in page})},
+    )  # fmt: skip
+    return page
+
+
+def emergency_access_for_review(*, viewer: access.AnyUser, access_id: UUID) -> EmergencyAccess:
+    """Return one emergency access the viewer reviews, with its reason, recording the read."""
+    grant = access.get_emergency_access_for_review(viewer, access_id)
+    audit.record(
+        actor=viewer, action=CaseAction.EMERGENCY_ACCESS_READ, obj=grant,
+        person_id=grant.person_id,
+    )  # fmt: skip
+    return grant
+
+
+# --- start page ("my work") ----------------------------------------------------------------
+
+MY_CASES_LIMIT = 20
+RECENT_PEOPLE_LIMIT = 10
+RESIDENTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class MyWork:
+    open_cases: list[Case]
+    recent_people: list[Person]
+    residents: Page[Person] | None  # commune officers: the people living in their commune
+    residents_total: Total | None
+    commune: Any
+
+
+def _residents(viewer: access.AnyUser, page_number: str | None) -> tuple[Any, Any, Any]:
+    profile = access.profile_of(viewer)
+    if profile is None or not access.has_role(viewer, Role.COMMUNE_OFFICER):
+        return None, None, None
+    commune = profile.scope_unit
+    people = (
+        access.visible_people(viewer)
+        .filter(commune.subtree_q("residence_commune__"))
+        .select_related("residence_commune")
+        .order_by("residence_commune__name", "-created_at")
+    )
+    paginator = CappedPaginator(people, RESIDENTS_PER_PAGE)
+    total = Total(min(paginator.count, paginator.cap), at_least=paginator.capped)
+    return paginator.get_page(page_number), total, commune
+
+
+def my_work(*, viewer: access.AnyUser, page_number: str | None = None) -> MyWork:
+    """Return a caseworker's or commune officer's start page: their open cases, people
+    recently registered or changed, and (commune officers) the commune's residents.
+
+    One event names every person the page showed.
+    """
+    open_cases = list(
+        access.visible_cases(viewer)
+        .filter(assigned_to_id=getattr(viewer, "pk", None), status=CaseStatus.OPEN)
+        .select_related("person", "person__residence_commune", "organisation")
+        .order_by("-opened_on")[:MY_CASES_LIMIT]
+    )
+    recent = list(
+        access.visible_people(viewer)
+        .select_related("residence_commune")
+        .order_by("-updated_at")[:RECENT_PEOPLE_LIMIT]
+    )
+    residents, total, commune = _residents(viewer, page_number)
+    shown = {str(c.person_id) for c in open_cases} | {str(p.pk) for p in recent}
+    shown |= {str(p.pk) for p in residents or []}
+    audit.record(
+        actor=viewer, action=CaseAction.PEOPLE_LIST,
+        detail={"list": "my_work", "people": sorted(shown)},
+    )  # fmt: skip
+    return MyWork(open_cases, recent, residents, total, commune)

@@ -4,6 +4,7 @@ from . import views
 
 app_name = "cases"
 urlpatterns = [
+    path("my-work/", views.my_work, name="my_work"),
     path("people/", views.person_search, name="person_search"),
     path("people/new/", views.person_create, name="person_create"),
     path("people/<uuid:person_id>/", views.person_detail, name="person_detail"),
@@ -22,4 +23,5 @@ urlpatterns = [
         views.role_request_decide,
         name="role_request_decide",
     ),
+    path("emergency/<uuid:access_id>/revoke/", views.emergency_revoke, name="emergency_revoke"),
 ]

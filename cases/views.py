@@ -7,7 +7,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,10 +15,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from core.editing import EditConflict, TheirChange, merge_after_conflict
+from core.paging import CappedPaginator
 
 from . import access, actions, roles, selectors
 from . import capabilities as caps
-from .forms import CaseForm, EmergencyAccessForm, EmergencyReviewForm, PersonForm, SearchForm
+from .forms import (
+    CaseFilterForm,
+    CaseForm,
+    EmergencyAccessForm,
+    EmergencyReviewForm,
+    PersonForm,
+    SearchForm,
+)
+from .models import EmergencyAccess
 
 
 @require_http_methods(["GET", "POST"])
@@ -125,19 +133,44 @@ def _after_conflict(
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     _require(request, caps.CASE_VIEW)
-    page = selectors.case_list_page(
-        viewer=request.user, status=request.GET.get("status"), page_number=request.GET.get("page")
-    )
+    form = CaseFilterForm(request.GET or None, user=request.user)
+    page, total = None, None
+    if form.is_valid() or not form.is_bound:
+        page, total = selectors.case_list_page(
+            viewer=request.user, filters=form.filters(), page_number=request.GET.get("page")
+        )
     masked = selectors.masked_people(
-        viewer=request.user, person_ids=[case.person_id for case in page.object_list]
+        viewer=request.user, person_ids=[case.person_id for case in page or []]
     )
-    return render(request, "cases/case_list.html", {"page": page, "masked": masked})
+    context = {
+        "form": form, "page": page, "total": total, "masked": masked,
+        "query": _query_without_page(request),
+    }  # fmt: skip
+    return render(request, "cases/case_list.html", context)
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_GET
+def my_work(request: HttpRequest) -> HttpResponse:
+    """Start page of caseworkers and commune officers: "my work"."""
+    _require(request, caps.MY_WORK)
+    work = selectors.my_work(viewer=request.user, page_number=request.GET.get("page"))
+    people = [c.person_id for c in work.open_cases] + [p.pk for p in work.recent_people]
+    people += [p.pk for p in work.residents or []]
+    masked = selectors.masked_people(viewer=request.user, person_ids=people)
+    context = {"work": work, "page": work.residents, "masked": masked, "query": ""}
+    return render(request, "cases/my_work.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 def case_create(request: HttpRequest, person_id: UUID) -> HttpResponse:
     person = access.get_person_for_user(request.user, person_id, "change")
-    form = CaseForm(request.POST or None, user=request.user)
+    form = CaseForm(request.POST or None, user=request.user, person=person)
     if request.method == "POST" and form.is_valid():
         try:
             case = actions.case_open(actor=request.user, person=person, data=form.to_data())
@@ -203,32 +236,53 @@ def emergency_request(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/emergency_request.html", {"form": form})
 
 
+def _auto_id(grant: EmergencyAccess) -> str:
+    # One card per grant on the queue: every card's field ids (not names) are its own.
+    return f"id_{grant.pk.hex[:12]}_%s"
+
+
 @require_GET
 def emergency_review_list(request: HttpRequest) -> HttpResponse:
     _require(request, caps.EMERGENCY_REVIEW)
-    grants = selectors.emergency_accesses_for_review(viewer=request.user)
-    page = Paginator(grants, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "form": EmergencyReviewForm(), "now": timezone.now()}
+    page = selectors.emergency_review_page(viewer=request.user, page_number=request.GET.get("page"))
+    cards = [(grant, EmergencyReviewForm(auto_id=_auto_id(grant))) for grant in page]
+    context = {"page": page, "cards": cards, "now": timezone.now()}
     return render(request, "cases/emergency_review.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def emergency_review(request: HttpRequest, access_id: UUID) -> HttpResponse:
-    grant = access.get_emergency_access_for_review(request.user, access_id)
-    form = EmergencyReviewForm(request.POST)
-    if form.is_valid():
+    """One emergency access with its reason: review it, or end it early."""
+    grant = selectors.emergency_access_for_review(viewer=request.user, access_id=access_id)
+    form = EmergencyReviewForm(request.POST or None, auto_id=_auto_id(grant))
+    if request.method == "POST" and form.is_valid():
         try:
             actions.emergency_access_review(
                 actor=request.user, grant=grant, justified=form.cleaned_data["justified"],
                 note=form.cleaned_data["note"],
             )  # fmt: skip
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            form.add_error(None, error)
         else:
             messages.success(request, _("The review has been recorded."))
+            return redirect("cases:emergency_review_list")
+    context = {"grant": grant, "form": form, "now": timezone.now()}
+    return render(request, "cases/emergency_review_detail.html", context)
+
+
+@require_POST
+def emergency_revoke(request: HttpRequest, access_id: UUID) -> HttpResponse:
+    grant = access.get_emergency_access_for_review(request.user, access_id)
+    if request.POST.get("confirm") != "on":
+        messages.warning(request, _("Tick the box to confirm that the access must end now."))
     else:
-        messages.error(request, _("Choose justified or not justified."))
-    return redirect("cases:emergency_review_list")
+        try:
+            actions.emergency_access_revoke(actor=request.user, grant=grant)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The emergency access has been ended."))
+    return redirect("cases:emergency_review", access_id=grant.pk)
 
 
 @require_GET
@@ -236,7 +290,7 @@ def role_request_list(request: HttpRequest) -> HttpResponse:
     """Role changes waiting for a second person's approval (dual control)."""
     _require(request, caps.STAFF_APPROVE)
     pending = selectors.role_requests_pending(viewer=request.user)
-    page = Paginator(pending, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(pending, 50).get_page(request.GET.get("page"))
     return render(request, "cases/role_requests.html", {"page": page})
 
 

@@ -122,6 +122,7 @@ def admin_model_rule(name: str) -> Rule | None:
 
 SPEC: dict[str, Rule] = {
     "home": roles_ok(set(ROLES), ok=302),
+    "cases:my_work": roles_ok(WRITERS),
     "cases:person_search": roles_ok(CASE_ROLES),
     "cases:person_create": roles_ok(WRITERS),
     "cases:person_detail": object_rule(CASE_ROLES),
@@ -141,6 +142,10 @@ SPEC: dict[str, Rule] = {
     # POST without a decision: reviewers are sent back with a message, others refused.
     # The auditor reviews every emergency access; a supervisor those of their province.
     "cases:emergency_review": lambda who, in_scope: (
+        200 if who == "an" or (who == "hoa" and in_scope) else 404
+    ),
+    # POST without the confirmation: reviewers are sent back with a message, others refused.
+    "cases:emergency_revoke": lambda who, in_scope: (
         302 if who == "an" or (who == "hoa" and in_scope) else 404
     ),
     "accounts:otp_verify": roles_ok(set(ROLES)),
@@ -169,7 +174,7 @@ OBJECT_PARAMS = {
     "person_id": "person", "case_id": "case", "access_id": "emergencyaccess",
     "request_id": "rolechangerequest",
 }  # fmt: skip
-POST_ONLY = {"cases:emergency_review", "cases:role_request_decide"}
+POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 # Reachable without signing in, or before the second factor, with the status they give.
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
 BEFORE_SECOND_FACTOR = {

@@ -12,11 +12,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from accounts.models import User
@@ -48,6 +50,11 @@ def _event_at(at: datetime, **fields: object) -> Event:
     event.hash = chain.compute_hash(event.prev_hash, chain.event_values(event))
     event.save()
     return event
+
+
+def _actions_listed(response: Any) -> list[str]:
+    """Return the action codes of the events the page listed."""
+    return [event.action for event in response.context["page"].object_list]
 
 
 def _read(world: World, who: str, person: Person) -> None:
@@ -85,10 +92,10 @@ def test_date_range_filter(world: World, lan_person: Person) -> None:
     client = world.client("an")
     day = today.isoformat()
     hit = client.get(reverse("audit:event_list"), {"since": day, "until": day})
-    assert "<td>Xem hồ sơ người" in hit.content.decode()
+    assert "person_read" in _actions_listed(hit)
     yesterday = (today - timedelta(days=1)).isoformat()
     miss = client.get(reverse("audit:event_list"), {"until": yesterday})
-    assert "<td>Xem hồ sơ người" not in miss.content.decode()
+    assert "person_read" not in _actions_listed(miss)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -103,9 +110,17 @@ def test_export_is_an_event_and_holds_no_names(world: World, lan_person: Person,
         assert sheet is not None
         table = [[str(c or "") for c in row] for row in sheet.iter_rows(values_only=True)]
     header, rows = table[0], table[1:]
-    assert header[:5] == ["seq", "time", "user", "organisation", "action"]
+    # Vietnamese headers and action names, the action code kept beside them.
+    with translation.override("vi"):
+        expected = ["No.", "Time", "User", "Organisation", "Action", "Action code"]
+        assert header[:6] == [gettext(name) for name in expected]
+        read_label = gettext("Viewed a person")
+    assert read_label == "Xem hồ sơ người"
     assert {row[2] for row in rows} == {"lan"}
-    assert any(row[4] == "person_read" and row[7] == str(lan_person.pk) for row in rows)
+    assert any(
+        row[4] == read_label and row[5] == "person_read" and row[8] == str(lan_person.pk)
+        for row in rows
+    )
     assert "Trần Thị Bình" not in repr(table)
     export = Event.objects.get(action=AuditAction.EXPORT)
     assert export.actor == world.users["an"]
@@ -167,7 +182,8 @@ def test_lists_and_searches_count_in_who_saw_this_person(world: World, lan_perso
     page = world.client("an").get(reverse("audit:event_list"), {"person": str(lan_person.pk)})
     html = page.content.decode()
     assert "hoa" in html and "minh" in html
-    assert html.count("<td>Tìm kiếm") == 1 and html.count("<td>Liệt kê hồ sơ") == 1
+    listed_actions = _actions_listed(page)
+    assert listed_actions.count("search") == 1 and listed_actions.count("case_list") == 1
 
 
 def test_password_and_second_factor_reset_of_another_user_is_flagged(world: World) -> None:
@@ -188,3 +204,66 @@ def test_tab_led_cells_are_neutralised_too(world: World) -> None:
     )
     body = world.client("an").get(reverse("audit:event_export", args=["csv"])).content
     assert b",'\t=cmd|1" in body
+
+
+@pytest.mark.parametrize("code", ["short", "short_lower", "full"])
+def test_who_saw_this_person_by_record_code(
+    world: World, lan_person: Person, tuan_person: Person, code: str
+) -> None:
+    """The 8-character record code shown on every page finds the person, as the full id does."""
+    _read(world, "lan", lan_person)
+    _read(world, "tuan", tuan_person)
+    world.client("hoa").get(reverse("cases:case_list"))  # a list that showed lan_person
+    value = {
+        "short": lan_person.short_id,
+        "short_lower": lan_person.short_id.lower(),
+        "full": str(lan_person.pk),
+    }[code]
+    page = world.client("an").get(reverse("audit:event_list"), {"person": value})
+    assert page.status_code == 200
+    assert page.context["form"].errors == {}
+    events = list(page.context["page"].object_list)
+    assert {e.actor.username for e in events if e.actor} == {"lan", "hoa"}
+    assert "case_list" in [e.action for e in events]
+    assert all(e.person_id in (lan_person.pk, None) for e in events)
+
+
+@pytest.mark.parametrize(
+    "bad", [{"person": "3F90"}, {"person": "not-an-id"}, {"since": "32/13/2026"}]
+)
+def test_an_invalid_filter_shows_the_error_and_no_rows(
+    world: World, lan_person: Person, bad: dict[str, str]
+) -> None:
+    """Issue 11 item 16: never the unfiltered list under a filter the auditor did not mean."""
+    _read(world, "lan", lan_person)
+    page = world.client("an").get(reverse("audit:event_list"), bad)
+    assert page.status_code == 200
+    assert page.context["form"].errors
+    assert page.context["page"] is None
+    html = page.content.decode()
+    assert 'data-testid="no-rows"' in html and 'data-testid="error-summary"' in html
+    assert "<tbody>" not in html
+    with translation.override("vi"):
+        assert "Enter a valid UUID." not in html
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_invalid_filter_exports_nothing(world: World, lan_person: Person, fmt: str) -> None:
+    """Issue 11 item 16: an export under an invalid filter writes no file and no export event."""
+    _read(world, "lan", lan_person)
+    response = world.client("an").get(reverse("audit:event_export", args=[fmt]), {"person": "zzzz"})
+    assert response.status_code == 400
+    assert "attachment" not in response.get("Content-Disposition", "")
+    assert not Event.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_xlsx_cells_are_typed(world: World, lan_person: Person) -> None:
+    """Numbers are numbers and times are dates, so a spreadsheet sorts them."""
+    _read(world, "lan", lan_person)
+    response = world.client("an").get(reverse("audit:event_export", args=["xlsx"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    first = next(sheet.iter_rows(min_row=2, max_row=2))
+    assert isinstance(first[0].value, int)
+    assert isinstance(first[1].value, datetime)
+    assert first[1].number_format == "dd/mm/yyyy hh:mm:ss"

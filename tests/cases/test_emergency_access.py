@@ -133,12 +133,15 @@ def test_reviewer_marks_emergency_access(world: World, lan_person: Person, revie
     client = world.client(reviewer)
     listing = client.get(reverse("cases:emergency_review_list"))
     assert listing.status_code == 200
-    assert REASON in listing.content.decode()
-    # Supervisors and auditors review; names never appear in the queue, only the record id.
+    # Supervisors and auditors review; names never appear in the queue, only the record id;
+    # the reason only on the single review page.
     assert "Trần Thị Bình" not in listing.content.decode()
+    assert REASON not in listing.content.decode()
+    single = client.get(reverse("cases:emergency_review", args=[grant.pk]))
+    assert REASON in single.content.decode()
     response = client.post(
         reverse("cases:emergency_review", args=[grant.pk]),
-        {"justified": "no", "note": "Không có hồ sơ cấp cứu"},
+        {"justified": "no", "confirm": "on", "note": "Không có hồ sơ cấp cứu"},
     )
     assert response.status_code == 302
     grant.refresh_from_db()
@@ -205,7 +208,7 @@ def test_a_review_cannot_be_overwritten(world: World, lan_person: Person) -> Non
     _request(world, lan_person)
     grant = EmergencyAccess.objects.get()
     url = reverse("cases:emergency_review", args=[grant.pk])
-    world.client("an").post(url, {"justified": "no", "note": "Không có căn cứ"})
+    world.client("an").post(url, {"justified": "no", "confirm": "on", "note": "Không có căn cứ"})
     world.client("hoa").post(url, {"justified": "yes"})
     grant.refresh_from_db()
     assert grant.justified is False

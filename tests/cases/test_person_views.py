@@ -49,8 +49,6 @@ def test_caseworker_registers_a_person(world: World) -> None:
     [
         ("citizen_id", "01019801234", "12"),
         ("citizen_id", "999198012345", "999"),
-        ("citizen_id", "010098012345", "4"),  # male digit for a woman
-        ("citizen_id", "010199012345", "1999"),  # year digits disagree
         ("phone", "12345", "0912"),
         ("birth_year", "1850", "1900"),
         ("full_name", "", ""),
@@ -122,3 +120,92 @@ def test_commune_choices_are_limited_to_the_users_province(world: World) -> None
         "residence_commune"
         in world.client("lan").post(reverse("cases:person_create"), data).context["form"].errors
     )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"citizen_id": "010098012345"}, "sex", "4"),  # the 4th digit says male; sex is F
+        ({"citizen_id": "010199012345"}, "birth_year", "1999"),  # digits 5-6 give 1999
+    ],
+)
+def test_a_mismatch_with_the_citizen_id_is_shown_under_sex_or_year(
+    world: World, overrides: dict[str, str], field: str, message: str
+) -> None:
+    response = world.client("lan").post(reverse("cases:person_create"), _form(world, **overrides))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert field in errors and "citizen_id" not in errors
+    assert message in " ".join(errors[field])
+    assert Person.objects.count() == 0
+
+
+def test_every_problem_is_shown_in_one_pass_with_a_summary(world: World) -> None:
+    data = _form(
+        world, full_name="", phone="12345", old_id_number="12", birth_date="31/02/1998",
+        citizen_id="010199012345",
+    )  # fmt: skip
+    response = world.client("lan").post(reverse("cases:person_create"), data)
+    errors = response.context["form"].errors
+    assert {"full_name", "phone", "old_id_number", "birth_date", "birth_year"} <= set(errors)
+    page = response.content.decode()
+    summary = page.split('data-testid="error-summary"')[1].split("</div>")[0]
+    for field in ("full_name", "phone", "old_id_number", "birth_date", "birth_year"):
+        assert f'href="#id_{field}"' in summary
+        assert f'id="id_{field}"' in page
+
+
+def test_old_identity_card_number_is_encrypted_and_searchable(world: World) -> None:
+    from django.db import connection
+
+    data = _form(world, old_id_number="012 345 678", birth_year_estimated="on")
+    response = world.client("lan").post(reverse("cases:person_create"), data)
+    assert response.status_code == 302
+    person = Person.objects.get()
+    assert person.old_id_number == "012345678"
+    assert person.birth_year_estimated is True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT old_id_number FROM cases_person WHERE id = %s", [person.pk])
+        stored = cursor.fetchone()[0]
+    assert "012345678" not in stored
+    found = world.client("lan").post(
+        reverse("cases:person_search"), {"kind": "old_id_number", "q": "012345678"}
+    )
+    assert found.context["results"] == [person]
+    detail = world.client("lan").get(reverse("cases:person_detail", args=[person.pk]))
+    assert "012345678" in detail.content.decode()
+
+
+def test_communes_are_grouped_by_district(world: World) -> None:
+    page = world.client("lan").get(reverse("cases:person_create")).content.decode()
+    select = page.split('name="residence_commune"')[1].split("</select>")[0]
+    assert '<optgroup label="Huyện Một">' in select
+    assert '<optgroup label="Huyện Hai">' in select
+    assert 'data-filter="commune"' in page.split('name="residence_commune"')[0][-400:] + select
+    assert "commune-filter.js" in page
+
+
+def test_the_commune_picker_handles_a_national_list(world: World) -> None:
+    """10,000+ communes: one query, grouped, and the page still renders."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.models import AdministrativeUnit
+
+    district = world.units["d1"]
+    AdministrativeUnit.objects.bulk_create(
+        AdministrativeUnit(
+            code=f"9{n:05d}",
+            name=f"Xã {n}",
+            level="commune",
+            parent=district,
+            path=f"{district.path}9{n:05d}/",
+        )  # fmt: skip
+        for n in range(10_000)
+    )
+    client = world.client("lan")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("cases:person_create")).content.decode()
+    assert page.count("<option") > 10_000
+    commune_queries = [q for q in queries if "cases_administrativeunit" in q["sql"]]
+    assert len(commune_queries) <= 3
