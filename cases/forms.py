@@ -119,6 +119,8 @@ class PersonForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
             "address": forms.Textarea(attrs={"rows": 2}),
             "family_contact": forms.Textarea(attrs={"rows": 2}),
         }
+        # Not "year of birth …": a label must not contain another field's label.
+        labels = {"birth_year_estimated": _("The year is only an estimate")}
         help_texts = {
             "citizen_id": _("12 digits, as printed on the citizen identity card."),
             "old_id_number": _("9 digits, from the old identity card, if the person has one."),
