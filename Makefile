@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 AUDIT_EVENTS ?= 1000000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint messages bench
+.PHONY: help venv run test lint messages bench mutation
 
 help:
 	@echo "Targets:"
@@ -16,6 +16,7 @@ help:
 	@echo "  lint      ruff check, ruff format --check, mypy, makemigrations --check"
 	@echo "  messages  update vi/en translation catalogs (needs gettext)"
 	@echo "  bench     run the benchmarks against a throwaway PostgreSQL"
+	@echo "  mutation  mutate cases/access.py and run the access tests (mutmut; slow, not in CI)"
 
 venv:
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
@@ -47,3 +48,12 @@ bench:
 	$(MAKE) --no-print-directory venv
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.audit $(AUDIT_EVENTS)
+
+# Every mutant of the access rules must turn an access test red (docs/access.md). The
+# mutants share one test database (--reuse-db), so they run one at a time.
+mutation:
+	scripts/ensure-system-deps
+	$(MAKE) --no-print-directory venv
+	rm -rf mutants
+	HOA_NHAP_DEMO=1 scripts/with-postgres .venv/bin/mutmut run --max-children 1
+	.venv/bin/mutmut results --all true
