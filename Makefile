@@ -49,11 +49,13 @@ bench:
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.audit $(AUDIT_EVENTS)
 
-# Every mutant of the access rules must turn an access test red (docs/access.md). The
-# mutants share one test database (--reuse-db), so they run one at a time.
+# Every mutant of the access rules must turn an access test red (docs/architecture.md).
+# The mutants share one test database (--reuse-db), so they run one at a time. MUTANTS
+# narrows the run to some functions, e.g. MUTANTS='cases.access.x__case_rule__*'.
+MUTANTS ?=
 mutation:
 	scripts/ensure-system-deps
 	$(MAKE) --no-print-directory venv
 	rm -rf mutants
-	HOA_NHAP_DEMO=1 scripts/with-postgres .venv/bin/mutmut run --max-children 1
+	HOA_NHAP_DEMO=1 scripts/with-postgres .venv/bin/mutmut run --max-children 1 $(MUTANTS)
 	.venv/bin/mutmut results --all true
