@@ -315,8 +315,18 @@ def test_scope_paths_come_from_the_foreign_key_or_the_declared_path() -> None:
     assert access.scope_path(PersonNoteReply) == "reply_to__person"
     assert access.is_scoped(NoteComment) and access.is_scoped(Person)
     assert not access.is_scoped(Organisation) and not access.is_scoped(StaffProfile)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="cases.Organisation hangs off neither"):
         access.scope_path(Organisation)
+
+
+def test_a_declared_path_must_end_at_a_person_or_a_case(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A path to anything else is refused loudly, not scoped by accident."""
+    monkeypatch.setattr(PersonNote, "scope_through", "author", raising=False)
+    assert not access.is_scoped(PersonNote)
+    with pytest.raises(TypeError, match="PersonNote.scope_through does not end at Person or"):
+        access.visible(world.users["lan"], PersonNote)
 
 
 MODELS = [CaseNote, PersonNote, NoteComment, PersonNoteReply]
