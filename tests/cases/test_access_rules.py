@@ -199,6 +199,7 @@ def test_roles_without_case_content_reach_nothing(
 ) -> None:
     user = world.users[who]
     grant_give(actor=None, user=user, obj=lan_person, scope="view")
+    grant_give(actor=None, user=user, obj=lan_person.cases.get(), scope="view")
     assert access.visible_people(user).count() == 0
     assert access.visible_cases(user).count() == 0
 
@@ -263,6 +264,31 @@ def test_a_grant_counts_until_it_expires(world: World, tuan_person: Person, mode
     assert obj.pk not in _ids(visible(lan))
     grant_give(actor=None, user=lan, obj=obj, expires_at=None)
     assert obj.pk in _ids(visible(lan))
+
+
+def test_visible_hands_people_and_cases_to_their_rules_with_the_scope(
+    world: World, lan_person: Person, tuan_person: Person
+) -> None:
+    hoa, lan = world.users["hoa"], world.users["lan"]
+    both = {lan_person.pk, tuan_person.pk}
+    assert _ids(access.visible(hoa, Person)) == both
+    assert {c.person_id for c in access.visible(hoa, Case)} == both
+    assert _ids(access.visible(hoa, Person, "change")) == set()
+    assert _ids(access.visible(hoa, Case, "change")) == set()
+    theirs = tuan_person.cases.get()
+    grant_give(actor=None, user=lan, obj=theirs, scope="change")
+    assert theirs.pk in _ids(access.visible(lan, Case, "change"))
+
+
+def test_get_for_user_looks_only_in_the_queryset_it_is_given(
+    world: World, lan_person: Person
+) -> None:
+    lan = world.users["lan"]
+    case = lan_person.cases.get()
+    closed = access.visible_cases(lan).filter(status="closed")
+    with pytest.raises(Http404):
+        access.get_for_user(lan, Case, case.pk, queryset=closed)
+    assert Event.objects.get(actor=lan, action=CaseAction.DENIED).object_id == str(case.pk)
 
 
 # --- can() on objects --------------------------------------------------------------------------
