@@ -540,3 +540,52 @@ def test_a_user_without_a_profile_has_no_figures(
     assert access.figures_unit(hoa) is None
     assert access.figures_people(hoa).count() == 0
     assert access.figures_unit(AnonymousUser()) is None
+
+
+# --- choice lists and masking ------------------------------------------------------------------
+
+
+def test_cases_are_opened_for_the_users_own_active_organisation(world: World) -> None:
+    assert list(access.case_organisations(world.users["lan"])) == [world.orgs["clinic_a"]]
+    assert list(access.case_organisations(world.users["minh"])) == [world.orgs["commune_x"]]
+    for who in ("hoa", "an", "quan"):
+        assert access.case_organisations(world.users[who]).count() == 0
+    Organisation.objects.filter(pk=world.orgs["clinic_a"].pk).update(is_active=False)
+    assert access.case_organisations(world.users["lan"]).count() == 0
+    assert access.case_organisations(AnonymousUser()).count() == 0
+
+
+def test_assignable_staff_are_the_active_case_holders_of_those_organisations(
+    world: World,
+) -> None:
+    clinic_a = Organisation.objects.filter(pk=world.orgs["clinic_a"].pk)
+    lan, mai = world.users["lan"], world.users["mai"]
+    lan.last_name, mai.last_name = "Trần", "Nguyễn"
+    lan.save()
+    mai.save()
+    assert list(access.assignable_staff(clinic_a)) == [mai, lan]
+    # An auditor in the same organisation holds no cases; an inactive teammate is left out.
+    auditor = StaffProfile.objects.get(user=world.users["an"])
+    auditor.organisation = world.orgs["clinic_a"]
+    staff_profile_save(actor=None, profile=auditor)
+    mai.is_active = False
+    mai.save()
+    assert list(access.assignable_staff(clinic_a)) == [lan]
+    everyone = Organisation.objects.filter(pk__in=[o.pk for o in world.orgs.values()])
+    assert set(access.assignable_staff(everyone)) == {lan, world.users["tuan"], world.users["minh"]}
+
+
+def test_victims_are_found_among_the_people_asked_about_only(world: World) -> None:
+    from cases.choices import ClientCategory
+
+    asked, other = (_person(world, world.units["c1"], world.orgs["clinic_a"]) for _ in range(2))
+    plain = _person(world, world.units["c1"], world.orgs["clinic_a"])
+    for person in (asked, other):
+        make_case(
+            person=person, organisation=world.orgs["clinic_a"],
+            category=ClientCategory.TRAFFICKING_VICTIM,
+        )  # fmt: skip
+    make_case(person=plain, organisation=world.orgs["clinic_a"])
+    assert access.victim_person_ids([asked.pk, plain.pk]) == {asked.pk}
+    assert access.masks_victims(world.users["hoa"])
+    assert not access.masks_victims(world.users["lan"])
