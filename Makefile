@@ -8,7 +8,7 @@ SCALE_SIZES ?= 200000,1000000
 SCALE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint audit-deps messages bench bench-scale screens
+.PHONY: help venv run test lint audit-deps messages bench bench-scale screens mutation
 
 help:
 	@echo "Targets:"
@@ -21,6 +21,7 @@ help:
 	@echo "  bench     run the benchmarks against a throwaway PostgreSQL"
 	@echo "  bench-scale  issue 10 at national scale (SCALE_SIZES=200000,1000000); not in CI"
 	@echo "  screens   regenerate the 360 px screenshots in docs/screens/ (browser tests)"
+	@echo "  mutation  mutate cases/access.py and run the access tests (mutmut; slow, not in CI)"
 
 venv:
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
@@ -71,3 +72,14 @@ screens:
 	$(MAKE) --no-print-directory venv
 	HOA_NHAP_DEMO=1 HOA_NHAP_SCREENS_DIR=docs/screens scripts/with-postgres \
 		.venv/bin/pytest -q tests/browser/test_everyday_use.py
+
+# Every mutant of the access rules must turn an access test red (docs/architecture.md).
+# The mutants share one test database (--reuse-db), so they run one at a time. MUTANTS
+# narrows the run to some functions, e.g. MUTANTS='cases.access.x__case_rule__*'.
+MUTANTS ?=
+mutation:
+	scripts/ensure-system-deps
+	$(MAKE) --no-print-directory venv
+	rm -rf mutants
+	HOA_NHAP_DEMO=1 scripts/with-postgres .venv/bin/mutmut run --max-children 1 $(MUTANTS)
+	.venv/bin/mutmut results --all true

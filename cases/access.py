@@ -28,6 +28,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -307,7 +308,7 @@ def get_for_user[M: models.Model](
     kind = model._meta.model_name or model.__name__.lower()
     try:
         found = allowed.filter(pk=object_id).first()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, ValidationError):  # a malformed id: as unknown as any
         found = None
     if found is None:
         _deny(user, kind, object_id, scope)

@@ -341,7 +341,7 @@ RESIDENTS_PER_PAGE = 50
 class MyWork:
     open_cases: list[Case]
     recent_people: list[Person]
-    residents: Page[Person] | None  # commune officers: the people living in their commune
+    resident_page: Page[Person] | None  # commune officers: the people living in their commune
     residents_total: Total | None
     commune: Any
 

@@ -161,9 +161,9 @@ def my_work(request: HttpRequest) -> HttpResponse:
     _require(request, caps.MY_WORK)
     work = selectors.my_work(viewer=request.user, page_number=request.GET.get("page"))
     people = [c.person_id for c in work.open_cases] + [p.pk for p in work.recent_people]
-    people += [p.pk for p in work.residents or []]
+    people += [p.pk for p in work.resident_page or []]
     masked = selectors.masked_people(viewer=request.user, person_ids=people)
-    context = {"work": work, "page": work.residents, "masked": masked, "query": ""}
+    context = {"work": work, "page": work.resident_page, "masked": masked, "query": ""}
     return render(request, "cases/my_work.html", context)
 
 

@@ -4,6 +4,7 @@ Province 98 (test) ── district 981 ── communes 98101, 98102
                   ├── district 982 ── commune 98201
                   └── commune 98001 (2-tier: directly under the province)
 lan: caseworker, clinic A (981) · tuan: caseworker, clinic B (982), the outsider
+mai: caseworker, clinic A, nothing assigned (the teammate)
 minh: commune officer, commune 98101 · hoa: supervisor, province 98
 an: auditor · quan: administrator
 """
@@ -86,6 +87,7 @@ def world(db: Any) -> World:
     }
     staff = [
         ("lan", Role.CASEWORKER, "clinic_a", "d1"),
+        ("mai", Role.CASEWORKER, "clinic_a", "d1"),
         ("tuan", Role.CASEWORKER, "clinic_b", "d2"),
         ("minh", Role.COMMUNE_OFFICER, "commune_x", "c1"),
         ("hoa", Role.SUPERVISOR, "social", "province"),

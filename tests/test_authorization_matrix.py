@@ -3,8 +3,15 @@
 URLs are discovered from the resolver, so a new page without an entry in ``SPEC`` fails
 ``test_every_url_has_a_rule``. For each cell the test asserts the status code, and that a
 refused object URL (404) left exactly one denial event naming the user and the object.
-Principals: anonymous, a signed-in user who has not passed the second factor, and the
-five roles (lan caseworker, minh commune officer, hoa supervisor, an auditor, quan admin).
+Principals: anonymous, a signed-in user who has not passed the second factor, the five
+roles (lan caseworker, minh commune officer, hoa supervisor, an auditor, quan admin) and
+mai, lan's teammate at clinic A with nothing assigned.
+
+Object URLs are tried on four sets of objects, each in a different set of principals'
+scope (``SCOPE``): lan's clinic's person, a person of clinic B (district 982), a case of
+clinic B assigned to lan, and a person of another province. POST cells then send a valid
+edit as an outsider, a supervisor and an auditor, and check it is refused, leaves the row
+unchanged and leaves a denial.
 
 ASVS 8.2.1, 8.2.2 (function- and data-level access), 8.3.1 (server-side enforcement),
 6.3.3 (second factor on every page).
@@ -23,6 +30,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.models import User
 from audit.models import Event
 from cases import actions
 from cases.choices import Role, UnitLevel
@@ -30,6 +38,7 @@ from cases.events import CaseAction
 from cases.models import (
     AdministrativeUnit,
     Case,
+    EmergencyAccess,
     Organisation,
     OrganisationType,
     Person,
@@ -37,15 +46,17 @@ from cases.models import (
     StaffProfile,
 )
 from cases.roles import staff_profile_save
+from tests.cases.test_case_views import _case_form
+from tests.cases.test_person_views import _form as _person_form
 from tests.conftest import World, signed_in_client
 from tests.factories import make_case, make_person, make_user
 
 ROLES = {"lan": "caseworker", "minh": "commune", "hoa": "supervisor", "an": "auditor"}
-ROLES |= {"quan": "admin"}
-# Five roles, the anonymous visitor, and a password-only user enrolled or not enrolled.
+ROLES |= {"quan": "admin", "mai": "caseworker (teammate)"}
+# Five roles and a teammate, the anonymous visitor, and a password-only user enrolled or not.
 PRINCIPALS = ["anonymous", "unverified-enrolled", "unverified-not-enrolled", *ROLES]
-CASE_ROLES = {"lan", "minh", "hoa"}
-WRITERS = {"lan", "minh"}
+CASE_ROLES = {"lan", "mai", "minh", "hoa"}
+WRITERS = {"lan", "mai", "minh"}
 REVIEWERS = {"hoa", "an"}
 
 # ---------------------------------------------------------------------------------------
@@ -211,13 +222,25 @@ def test_people_and_cases_are_not_in_the_admin() -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# The objects: one set in everyone's scope (province 98), one outside all of it.
+# The objects: four sets, each in the scope of the principals named in SCOPE.
+
+SCOPE: dict[str, set[str]] = {
+    # lan's person: clinic A's case, commune 98101, province 98.
+    "clinic_a": {"lan", "mai", "minh", "hoa"},
+    # A person of commune 98201 with a case at clinic B: only the province's supervisor.
+    "clinic_b": {"hoa"},
+    # A case held by clinic B but assigned to lan: lan (not her teammate) and the supervisor.
+    "assigned": {"lan", "hoa"},
+    # Province 97: nobody's.
+    "far": set(),
+}
+# Emergency accesses exist for two sets only: one in hoa's province, one outside it.
+EMERGENCY_SETS = ("clinic_a", "far")
 
 
 @dataclass
 class Objects:
-    inside: dict[str, UUID]
-    outside: dict[str, UUID]
+    sets: dict[str, dict[str, UUID]]
     admin: dict[str, str]
 
 
@@ -231,7 +254,7 @@ def _role_request(world: World, scope: AdministrativeUnit) -> RoleChangeRequest:
 
 
 @pytest.fixture
-def objects(world: World, lan_person: Person) -> Objects:
+def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
     other = AdministrativeUnit.objects.create(code="97", name="Tỉnh Khác", level=UnitLevel.PROVINCE)
     communes = [
         AdministrativeUnit.objects.create(
@@ -257,6 +280,11 @@ def objects(world: World, lan_person: Person) -> Objects:
     ]
     far_case = make_case(person=far[0], organisation=clinics[0])
     make_case(person=far[1], organisation=clinics[1])
+    lan = world.users["lan"]
+    assigned = make_person(
+        residence_commune=world.units["c3"], registered_by=world.orgs["clinic_b"]
+    )
+    assigned_case = make_case(person=assigned, organisation=world.orgs["clinic_b"], assigned_to=lan)
     reason = "Bệnh nhân cấp cứu, cần xem liều methadone gần nhất"
     # tuan (clinic B, district 982) breaks the glass on lan's person: inside hoa's province.
     near_grant = actions.emergency_access_grant(
@@ -264,20 +292,23 @@ def objects(world: World, lan_person: Person) -> Objects:
     )
     # The stranger breaks the glass on someone of province 97: outside hoa's province.
     far_grant = actions.emergency_access_grant(actor=stranger, person=far[1], reason=reason)
-    lan = world.users["lan"]
     return Objects(
-        inside={
-            "person": lan_person.pk,
-            "case": Case.objects.get(person=lan_person).pk,
-            "emergencyaccess": near_grant.pk,
-            "rolechangerequest": _role_request(world, world.units["c2"]).pk,
+        sets={
+            "clinic_a": {
+                "person": lan_person.pk,
+                "case": Case.objects.get(person=lan_person).pk,
+                "emergencyaccess": near_grant.pk,
+                "rolechangerequest": _role_request(world, world.units["c2"]).pk,
+            },
+            "clinic_b": {"person": tuan_person.pk, "case": Case.objects.get(person=tuan_person).pk},
+            "assigned": {"person": assigned.pk, "case": assigned_case.pk},
+            "far": {
+                "person": far[0].pk,
+                "case": far_case.pk,
+                "emergencyaccess": far_grant.pk,
+                "rolechangerequest": _role_request(world, communes[0]).pk,
+            },  # fmt: skip
         },
-        outside={
-            "person": far[0].pk,
-            "case": far_case.pk,
-            "emergencyaccess": far_grant.pk,
-            "rolechangerequest": _role_request(world, communes[0]).pk,
-        },  # fmt: skip
         admin={
             "auth_group": str(Group.objects.get(name=Role.CASEWORKER).pk),
             "accounts_user": str(lan.pk),
@@ -291,9 +322,9 @@ def objects(world: World, lan_person: Person) -> Objects:
     )
 
 
-def _url(route: Route, objects: Objects, in_scope: bool) -> tuple[str, str | None, UUID | None]:
+def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | None, UUID | None]:
     """Return the URL to request, and the kind and id of the scoped object it names."""
-    chosen = objects.inside if in_scope else objects.outside
+    chosen = objects.sets[chosen_set]
     model = "_".join(route.route.split("/")[1:3])  # admin/<app>/<model>/...
     values: dict[str, str] = {}
     kind, object_id = None, None
@@ -326,12 +357,21 @@ def _url(route: Route, objects: Objects, in_scope: bool) -> tuple[str, str | Non
     return "/" + path, kind, object_id
 
 
-def _cells(objects: Objects) -> Iterator[tuple[Route, bool, str, str | None, UUID | None]]:
+def _sets_for(route: Route) -> tuple[str, ...]:
+    kinds = {OBJECT_PARAMS[p] for p in route.params if p in OBJECT_PARAMS}
+    if not kinds:
+        return ("clinic_a",)  # no object in the URL: one cell
+    if kinds & {"emergencyaccess", "rolechangerequest"}:
+        return EMERGENCY_SETS  # one in hoa's province, one outside it
+    return tuple(SCOPE)
+
+
+def _cells(objects: Objects) -> Iterator[tuple[Route, str, str, str | None, UUID | None]]:
+    """Yield each URL once per object set it can name, with the set's name."""
     for route in all_routes():
-        scoped = any(p in OBJECT_PARAMS for p in route.params)
-        for in_scope in (True, False) if scoped else (True,):
-            url, kind, object_id = _url(route, objects, in_scope)
-            yield route, in_scope, url, kind, object_id
+        for chosen_set in _sets_for(route):
+            url, kind, object_id = _url(route, objects, chosen_set)
+            yield route, chosen_set, url, kind, object_id
 
 
 def _request(client: Client, route: Route, url: str) -> Any:
@@ -351,20 +391,19 @@ def test_role_matrix(world: World, objects: Objects, who: str) -> None:
     user = world.users[who]
     wrong: list[str] = []
     cells = 0
-    for route, in_scope, url, _kind, object_id in _cells(objects):
+    for route, chosen_set, url, _kind, object_id in _cells(objects):
         rule = rule_for(route)
         assert rule is not None, route.name
-        expected = rule(who, in_scope)
+        expected = rule(who, who in SCOPE[chosen_set])
         before = _denials(user.pk, object_id) if object_id else 0
         status = _request(client, route, url).status_code
         cells += 1
-        scope = "in" if in_scope else "out"
         if status != expected:
-            wrong.append(f"{route.name} [{scope}] {url}: got {status}, expected {expected}")
+            wrong.append(f"{route.name} [{chosen_set}] {url}: got {status}, expected {expected}")
         if object_id is not None and expected == 404:
             left = _denials(user.pk, object_id) - before
             if left != 1:
-                wrong.append(f"{route.name} [{scope}]: {left} denial events, expected 1")
+                wrong.append(f"{route.name} [{chosen_set}]: {left} denial events, expected 1")
     assert wrong == [], "\n".join(wrong)
     assert cells >= len(all_routes())
 
@@ -373,7 +412,7 @@ def test_anonymous_reaches_only_the_sign_in_pages(world: World, objects: Objects
     """Without signing in, every page but the sign-in ones sends the visitor to log in."""
     client = Client()
     wrong = []
-    for route, _in_scope, url, _kind, _id in _cells(objects):
+    for route, _set, url, _kind, _id in _cells(objects):
         response = _request(client, route, url)
         expected = ANONYMOUS.get(route.name, 302)
         if response.status_code != expected:
@@ -400,7 +439,7 @@ def test_second_factor_is_required_on_every_page(
     client = signed_in_client(user, second_factor=False)
     target = reverse("accounts:otp_verify" if enrolled else "accounts:otp_enrol")
     wrong = []
-    for route, _in_scope, url, _kind, _id in _cells(objects):
+    for route, _set, url, _kind, _id in _cells(objects):
         response = _request(client, route, url)
         if route.name in BEFORE_SECOND_FACTOR:
             continue
@@ -414,7 +453,127 @@ def test_matrix_size(objects: Objects) -> None:
     routes = all_routes()
     cells = sum(1 for _ in _cells(objects))
     print(
-        f"authorization matrix: {len(routes)} URLs, {cells} URL×scope cells, "
+        f"authorization matrix: {len(routes)} URLs, {cells} URL×object-set cells, "
         f"{len(PRINCIPALS)} principals = {cells * len(PRINCIPALS)} requests"
     )
     assert len(routes) > 50
+
+
+# ---------------------------------------------------------------------------------------
+# POST cells: a valid edit, sent by someone who may not make it, is refused, changes
+# nothing and leaves a denial. The same edit sent by the owner does change the row, so the
+# refused cells could fail.
+
+# (URL name, object set, who) — the outsider, the supervisor, the auditor, and the teammate
+# on a case assigned to lan alone. Every one of them must get 404.
+POST_REFUSED = [
+    (url_name, chosen_set, who)
+    for url_name in ("cases:person_edit", "cases:case_edit", "cases:case_create")
+    for chosen_set, who in (
+        ("clinic_a", "tuan"),  # the outsider (his emergency access is read-only)
+        ("clinic_a", "hoa"),  # the supervisor reads and reviews, never edits
+        ("clinic_a", "an"),  # the auditor never reaches case content
+        ("clinic_b", "lan"),  # another clinic's person
+        ("clinic_b", "minh"),  # outside the commune officer's commune
+        ("assigned", "mai"),  # the teammate: the case is assigned to lan, held elsewhere
+        ("far", "hoa"),  # another province
+    )
+] + [
+    ("cases:emergency_review", "clinic_a", "lan"),  # not a reviewer
+    ("cases:emergency_review", "clinic_a", "tuan"),  # not a reviewer, and his own grant
+    ("cases:emergency_review", "far", "hoa"),  # a supervisor outside his province
+]
+# Who may make each edit on each set (the positive control).
+OWNER = {"clinic_a": "lan", "clinic_b": "tuan", "assigned": "lan", "far": "khach"}
+
+
+def _row(url_name: str, objects: Objects, chosen_set: str) -> Any:
+    """Return what the POST could change: the row, or the person's cases."""
+    ids = objects.sets[chosen_set]
+    if url_name == "cases:person_edit":
+        return Person.objects.filter(pk=ids["person"]).values().get()
+    if url_name == "cases:case_edit":
+        return Case.objects.filter(pk=ids["case"]).values().get()
+    if url_name == "cases:case_create":
+        return sorted(Case.objects.filter(person=ids["person"]).values_list("pk", flat=True))
+    return EmergencyAccess.objects.filter(pk=ids["emergencyaccess"]).values().get()
+
+
+def _owner_client(world: World, chosen_set: str) -> Client:
+    name = OWNER[chosen_set]
+    user = world.users.get(name) or User.objects.get(username=name)
+    return signed_in_client(user)
+
+
+def _post(
+    world: World, objects: Objects, url_name: str, chosen_set: str
+) -> tuple[str, dict[str, Any]]:
+    """Return the URL and a valid edit for it, with the hidden fields the owner's form holds
+    (a version number, say)."""
+    ids = objects.sets[chosen_set]
+    kind = (
+        "emergencyaccess"
+        if url_name == "cases:emergency_review"
+        else ("case" if url_name == "cases:case_edit" else "person")
+    )
+    url = reverse(url_name, args=[ids[kind]])
+    if url_name == "cases:emergency_review":
+        return url, {"justified": "no", "note": "Không có căn cứ cấp cứu", "confirm": "on"}
+    owner = _owner_client(world, chosen_set)
+    form = owner.get(url).context["form"]
+    hidden = {f.name: f.value() for f in form.hidden_fields() if f.value() is not None}
+    if url_name == "cases:person_edit":
+        commune = Person.objects.get(pk=ids["person"]).residence_commune_id
+        edit = _person_form(world, full_name="Người Đã Bị Sửa", residence_commune=str(commune))
+        return url, {**hidden, **edit}
+    # An edit keeps the holder (only a transfer changes it); a new case is the owner's.
+    organisation = (
+        Case.objects.get(pk=ids["case"]).organisation
+        if url_name == "cases:case_edit"
+        else User.objects.get(username=OWNER[chosen_set]).staff.organisation
+    )
+    data = _case_form(
+        world, organisation=str(organisation.pk), assigned_to="", notes="Ghi chú đã bị sửa"
+    )
+    return url, {**hidden, **data}
+
+
+@pytest.mark.parametrize(("url_name", "chosen_set", "who"), POST_REFUSED)
+def test_a_refused_post_changes_nothing_and_leaves_a_denial(
+    world: World, objects: Objects, url_name: str, chosen_set: str, who: str
+) -> None:
+    """ASVS 8.2.2, 8.3.1: a write outside the user's scope is refused server-side, the row
+    is unchanged, and the refusal is in the audit log."""
+    url, data = _post(world, objects, url_name, chosen_set)
+    user = world.users[who]
+    object_id = UUID(url.rstrip("/").split("/")[-2 if url_name != "cases:case_create" else -3])
+    before_row = _row(url_name, objects, chosen_set)
+    before_denials = _denials(user.pk, object_id)
+    response = world.client(who).post(url, data)
+    assert response.status_code == 404
+    assert _row(url_name, objects, chosen_set) == before_row
+    assert _denials(user.pk, object_id) - before_denials == 1
+
+
+@pytest.mark.parametrize(
+    ("url_name", "chosen_set"),
+    sorted({(url_name, chosen_set) for url_name, chosen_set, _who in POST_REFUSED}),
+)
+def test_the_same_post_by_the_owner_does_change_the_row(
+    world: World, objects: Objects, url_name: str, chosen_set: str
+) -> None:
+    url, data = _post(world, objects, url_name, chosen_set)
+    before = _row(url_name, objects, chosen_set)
+    owner = world.client("an") if url_name == "cases:emergency_review" else None
+    response = (owner or _owner_client(world, chosen_set)).post(url, data)
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    assert _row(url_name, objects, chosen_set) != before
+
+
+@pytest.mark.parametrize("who", ["hoa", "an", "quan"])
+def test_a_refused_registration_creates_no_person(world: World, who: str) -> None:
+    """ASVS 8.2.1: roles that do not register people are refused, and nothing is saved."""
+    before = Person.objects.count()
+    response = world.client(who).post(reverse("cases:person_create"), _person_form(world))
+    assert response.status_code == 403
+    assert Person.objects.count() == before

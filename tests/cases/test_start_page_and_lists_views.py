@@ -40,7 +40,7 @@ def test_my_work_lists_my_open_cases_and_recent_people(
     work = response.context["work"]
     assert [c.person for c in work.open_cases] == [lan_person]
     assert lan_person in work.recent_people and tuan_person not in work.recent_people
-    assert work.residents is None  # a caseworker has no commune list
+    assert work.resident_page is None  # a caseworker has no commune list
     event = Event.objects.get(action=CaseAction.PEOPLE_LIST, actor=world.users["lan"])
     assert event.detail["people"] == [str(lan_person.pk)]
 
@@ -54,7 +54,7 @@ def test_commune_officer_sees_the_people_living_in_the_commune(
     )  # fmt: skip
     response = world.client("minh").get(reverse("cases:my_work"))
     work = response.context["work"]
-    residents = list(work.residents.object_list)
+    residents = list(work.resident_page.object_list)
     assert set(residents) == {lan_person, neighbour}
     assert work.residents_total.value == 2
     page = response.content.decode()

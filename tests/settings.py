@@ -1,0 +1,6 @@
+"""Settings for the test run: the project's settings plus the test-only example app."""
+
+from config.settings import *  # noqa: F403
+from config.settings import INSTALLED_APPS as _PROJECT_APPS
+
+INSTALLED_APPS = [*_PROJECT_APPS, "tests.exampleapp.apps.ExampleAppConfig"]
