@@ -44,6 +44,7 @@ from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from accounts.actions import totp_device_create  # noqa: E402
 from cases import access, selectors  # noqa: E402
 from core import normalize  # noqa: E402
+from core.paging import cursor_of  # noqa: E402
 
 from . import scale_data  # noqa: E402
 
@@ -206,6 +207,22 @@ def _case_list(actor: Actor, page: int, n: int) -> None:
     _ok(actor.client.get(url))
 
 
+def _deep_page_url(actor: Actor) -> str:
+    """Return the URL of the deep page as the app's "next" link gives it: the page number
+    and the cursor of the previous page's last row (computed once, not timed)."""
+    page = actor.deep_page
+    if page == 1:
+        return reverse("cases:case_list")
+    order = selectors.CASE_SORTS["newest"]
+    cases = selectors.case_list_for(viewer=actor.user).order_by(*order)
+    last = cases[(page - 1) * CASE_PAGE - 1]
+    return reverse("cases:case_list") + f"?page={page}&after={cursor_of(last, order)}"
+
+
+def _case_list_deep(actor: Actor, url: str, n: int) -> None:
+    _ok(actor.client.get(url))
+
+
 def _person_page(actor: Actor, n: int) -> None:
     sample = actor.sample[n % len(actor.sample)]
     _ok(actor.client.get(reverse("cases:person_detail", args=[sample.person_id])))
@@ -319,7 +336,7 @@ def measure(
             "citizen_id_lookup": partial(_lookup, actor),
             "name_search": partial(_name, actor),
             "case_list_page_1": partial(_case_list, actor, 1),
-            "case_list_page_200": partial(_case_list, actor, actor.deep_page),
+            "case_list_page_200": partial(_case_list_deep, actor, _deep_page_url(actor)),
             "person_page": partial(_person_page, actor),
         }
         for metric, call in calls.items():

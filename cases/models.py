@@ -345,7 +345,7 @@ class Case(Versioned):
         indexes = [
             models.Index(fields=["organisation", "status"], name="case_org_status"),
             # The case list's order: its first pages read the newest cases off this index.
-            models.Index(fields=["-opened_on", "-created_at"], name="case_recent"),
+            models.Index(fields=["-opened_on", "-created_at", "-id"], name="case_recent"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any, Literal, cast
 from uuid import UUID
 
-from django.core.paginator import Page
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import formats
@@ -18,7 +18,7 @@ from audit import actions as audit
 from cases.events import CaseAction
 from core import normalize
 from core.fields import BlindIndexField
-from core.paging import CappedPaginator
+from core.paging import CappedPaginator, after_cursor, cursor_of
 
 from . import access, roles
 from .choices import CaseStatus, Role
@@ -100,12 +100,18 @@ def person_cases(*, viewer: access.AnyUser, person: Person) -> QuerySet[Case]:
 
 
 CASE_SORTS = {
-    "newest": ("-opened_on", "-created_at"),
-    "oldest": ("opened_on", "created_at"),
+    # The id breaks ties, so each order is total and a page can start after a row.
+    "newest": ("-opened_on", "-created_at", "-id"),
+    "oldest": ("opened_on", "created_at", "id"),
     "category": ("category", "-opened_on"),
     "status": ("status", "-opened_on"),
 }
 CASES_PER_PAGE = 50
+
+
+def _key_order(order: tuple[str, ...]) -> bool:
+    """Return whether an order runs one way (a cursor can continue it)."""
+    return len({name.startswith("-") for name in order}) == 1
 
 
 @dataclass(frozen=True)
@@ -158,13 +164,28 @@ def case_list_page(
     status: str | None = None,
     filters: CaseFilters | None = None,
     page_number: str | None,
+    after: str | None = None,
 ) -> tuple[Page[Case], Total]:
     """Return one 50-row page of the viewer's cases and their total, recording whom the
-    page showed."""
-    cases = case_list_for(viewer=viewer, filters=filters or CaseFilters(status=status))
+    page showed.
+
+    ``after`` is the cursor the previous page's "next" link carries (``page.next_after``):
+    the page then starts after that row instead of skipping the pages before it.
+    """
+    f = filters or CaseFilters(status=status)
+    cases = case_list_for(viewer=viewer, filters=f)
+    order = CASE_SORTS.get(f.sort, CASE_SORTS["newest"])
     paginator = CappedPaginator(cases, CASES_PER_PAGE)
     total = Total(min(paginator.count, paginator.cap), at_least=paginator.capped)
-    page = paginator.get_page(page_number)
+    try:
+        number = paginator.validate_number(page_number or "")
+    except PageNotAnInteger:
+        number, after = 1, None
+    except EmptyPage:
+        number, after = paginator.num_pages, None
+    page = paginator.page(number, after=after_cursor(cases, order, after))
+    last = page.object_list[-1] if page.object_list else None
+    page.next_after = cursor_of(last, order) if last is not None and _key_order(order) else ""
     audit.record(
         actor=viewer, action=CaseAction.CASE_LIST,
         detail={"page": page.number, "people": sorted({str(c.person_id) for c in page})},

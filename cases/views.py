@@ -137,8 +137,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page, total = None, None
     if form.is_valid() or not form.is_bound:
         page, total = selectors.case_list_page(
-            viewer=request.user, filters=form.filters(), page_number=request.GET.get("page")
-        )
+            viewer=request.user, filters=form.filters(), page_number=request.GET.get("page"),
+            after=request.GET.get("after"),
+        )  # fmt: skip
     masked = selectors.masked_people(
         viewer=request.user, person_ids=[case.person_id for case in page or []]
     )
@@ -152,6 +153,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("after", None)
     return query.urlencode()
 
 

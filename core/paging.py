@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
@@ -29,17 +36,67 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]
         rows: Any = self.object_list
         return int(rows.order_by()[: self.cap + 1].count())
 
-    def page(self, number: Any) -> Any:
+    def page(self, number: Any, *, after: Any = None) -> Any:
         """Return a page, finding its rows by primary key first (a narrow sort), then
-        loading only those rows with their joins: a deep page costs little more than the
-        first."""
+        loading only those rows with their joins.
+
+        ``after`` (from ``after_cursor``) starts the page just after the previous page's last
+        row instead of skipping ``number - 1`` pages: a deep page then costs what the first
+        does.
+        """
         number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
         rows: Any = self.object_list
-        ids = list(rows.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        if after is not None:
+            ids = list(after.values_list("pk", flat=True)[: self.per_page])
+        else:
+            bottom = (number - 1) * self.per_page
+            ids = list(rows.values_list("pk", flat=True)[bottom : bottom + self.per_page])
         return self._get_page(list(rows.filter(pk__in=ids)), number, self)  # type: ignore[attr-defined]
 
     @property
     def capped(self) -> bool:
         """Return whether there are more rows than were counted."""
         return self.count > self.cap
+
+
+def _key_columns(model: Any, order: tuple[str, ...]) -> tuple[list[Any], bool] | None:
+    """Return the order's model fields and whether it descends, or None when the order
+    mixes directions (only a one-direction order is a single row comparison)."""
+    directions = {name.startswith("-") for name in order}
+    if len(directions) != 1:
+        return None
+    fields = [model._meta.get_field(name.lstrip("-")) for name in order]
+    return fields, directions.pop()
+
+
+def cursor_of(obj: Any, order: tuple[str, ...]) -> str:
+    """Return an opaque cursor naming where ``obj`` sits in ``order`` (for the next page)."""
+    values = [str(getattr(obj, name.lstrip("-"))) for name in order]
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def after_cursor(rows: Any, order: tuple[str, ...], cursor: str | None) -> Any | None:
+    """Return ``rows`` limited to those after the cursor in ``order`` (a row comparison the
+    order's index answers), or None when there is no usable cursor (then page by offset)."""
+    keys = _key_columns(rows.model, order)
+    if not cursor or keys is None:
+        return None
+    fields, descending = keys
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        texts = json.loads(raw)
+        if not isinstance(texts, list) or len(texts) != len(fields):
+            return None
+        values = [field.to_python(text) for field, text in zip(fields, texts, strict=True)]
+    except (ValueError, TypeError, ValidationError, binascii.Error):
+        return None  # a cursor typed by hand: ignore it rather than fail
+    table = connection.ops.quote_name(rows.model._meta.db_table)
+    columns = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    params = [f.get_db_prep_value(v, connection) for f, v in zip(fields, values, strict=True)]
+    comparison = "<" if descending else ">"
+    # Identifiers come from model metadata, quoted; the values are parameters.
+    sql = f"({columns}) {comparison} ({marks})"
+    condition = RawSQL(sql, params, output_field=BooleanField())  # noqa: S611  # nosec B611
+    return rows.filter(condition)

@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(fields=['-opened_on', '-created_at'], name='case_recent'),
+            index=models.Index(fields=['-opened_on', '-created_at', '-id'], name='case_recent'),
         ),
     ]

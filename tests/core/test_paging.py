@@ -35,3 +35,22 @@ def test_a_page_is_found_by_key_then_loaded() -> None:
     # One query for the count, one narrow query for the keys, one for the rows.
     assert len(queries.captured_queries) == 3
     assert "ORDER BY" not in queries.captured_queries[0]["sql"]
+
+
+@pytest.mark.django_db
+def test_a_page_can_start_after_the_last_row_of_the_one_before() -> None:
+    from core.paging import after_cursor, cursor_of
+
+    order = ("-code",)
+    rows = OrganisationType.objects.order_by(*order)
+    paginator = CappedPaginator(rows, 3, cap=50)
+    first = paginator.page(1)
+    cursor = cursor_of(first.object_list[-1], order)
+    with CaptureQueriesContext(connection) as queries:
+        second = paginator.page(2, after=after_cursor(rows, order, cursor))
+    assert [t.code for t in second] == [t.code for t in rows[3:6]]
+    keys_query = queries.captured_queries[-2]["sql"]
+    assert "OFFSET" not in keys_query and '"code") <' in keys_query
+    # A cursor typed by hand is ignored (the page falls back to counting from the start).
+    assert after_cursor(rows, order, "not-a-cursor") is None
+    assert after_cursor(rows, ("code", "-name"), cursor) is None  # mixed directions
