@@ -7,22 +7,10 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from audit import chain
-from audit.models import Event
 from audit.selectors import unusual_activity
 from cases.events import CaseAction
+from tests.audit.test_auditor_pages import _event_at
 from tests.conftest import World
-
-
-def _event_at(at: datetime, **fields: object) -> Event:
-    event = Event(id=uuid.uuid4(), **fields)
-    event.reason = ""
-    event.seq, event.prev_hash = chain.head()
-    event.seq += 1
-    event.at = at
-    event.hash = chain.compute_hash(event.prev_hash, chain.event_values(event))
-    event.save()
-    return event
 
 
 def _weekday_at(hour: int) -> datetime:
