@@ -589,3 +589,37 @@ def test_victims_are_found_among_the_people_asked_about_only(world: World) -> No
     assert access.victim_person_ids([asked.pk, plain.pk]) == {asked.pk}
     assert access.masks_victims(world.users["hoa"])
     assert not access.masks_victims(world.users["lan"])
+
+
+# --- emergency accesses ------------------------------------------------------------------------
+
+
+def test_a_supervisor_reviews_accesses_by_his_staff_or_about_his_residents(
+    world: World, elsewhere: dict[str, Any], lan_person: Person
+) -> None:
+    reason = "Cấp cứu, cần xem liều gần nhất"
+    hoa = world.users["hoa"]
+    # By his province's staff about someone living elsewhere, and by a stranger about a
+    # resident of his province: both are his to review.
+    far = _person(world, elsewhere["commune"], elsewhere["clinic"])
+    by_staff = actions.emergency_access_grant(actor=world.users["tuan"], person=far, reason=reason)
+    stranger = StaffProfile.objects.get(user=world.users["quan"])
+    stranger.organisation, stranger.role = elsewhere["clinic"], Role.CASEWORKER
+    stranger.scope_unit = elsewhere["commune"]
+    staff_profile_save(actor=None, profile=stranger)
+    about_resident = actions.emergency_access_grant(
+        actor=world.users["quan"], person=lan_person, reason=reason
+    )
+    assert _ids(access.reviewable_emergency_accesses(hoa)) == {by_staff.pk, about_resident.pk}
+    assert access.get_case_for_user(hoa, lan_person.cases.get().pk) is not None  # view scope
+
+
+def test_only_an_emergency_access_to_that_person_marks_a_read(
+    world: World, lan_person: Person, tuan_person: Person
+) -> None:
+    lan = world.users["lan"]
+    actions.emergency_access_grant(
+        actor=lan, person=tuan_person, reason="Cấp cứu, cần xem liều gần nhất"
+    )
+    access.get_person_for_user(lan, lan_person.pk)
+    assert Event.objects.get(actor=lan, action=CaseAction.PERSON_READ).detail == {"perm": "view"}
