@@ -24,6 +24,7 @@ direct-FK tables, honouring their expiry.
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from typing import Any, cast
 from uuid import UUID
 
@@ -86,13 +87,17 @@ def _content_roles(user: AnyUser, scope: Scope) -> tuple[StaffProfile | None, fr
 def _units_under(unit: AdministrativeUnit) -> list[int]:
     """The unit and every unit below it (a few, or a province's ~150 communes)."""
     return list(
-        AdministrativeUnit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True)
+        AdministrativeUnit.objects.filter(path__startswith=unit.path)
+        .order_by()  # a set: no need to sort it
+        .values_list("pk", flat=True)
     )
 
 
 def _organisations_under(unit: AdministrativeUnit) -> list[UUID]:
     return list(
-        Organisation.objects.filter(unit__path__startswith=unit.path).values_list("pk", flat=True)
+        Organisation.objects.filter(unit__path__startswith=unit.path)
+        .order_by()
+        .values_list("pk", flat=True)
     )
 
 
@@ -109,33 +114,51 @@ def _granted(table: type[Any], user: User, codename: str) -> list[Any]:
 # both right. A rule that joined other tables or hid a set in a subquery cannot.
 
 
-def _case_rule(role: str, user: User, profile: StaffProfile) -> Q:
+class _Reach:
+    """One user's scope, with its sets resolved at most once per query built: a rule for
+    cases and a rule for people over the same scope unit share one lookup of its subtree."""
+
+    def __init__(self, user: User, profile: StaffProfile) -> None:
+        self.user = user
+        self.profile = profile
+
+    @cached_property
+    def units(self) -> list[int]:
+        return _units_under(self.profile.scope_unit)
+
+    @cached_property
+    def organisations(self) -> list[UUID]:
+        return _organisations_under(self.profile.scope_unit)
+
+
+def _case_rule(role: str, reach: _Reach) -> Q:
     """The cases one role reaches, over Case's own columns."""
+    profile = reach.profile
     if role == Role.CASEWORKER:
-        return Q(organisation_id=profile.organisation_id) | Q(assigned_to_id=user.pk)
-    residents = Q(residence_commune_id__in=_units_under(profile.scope_unit))
+        return Q(organisation_id=profile.organisation_id) | Q(assigned_to_id=reach.user.pk)
+    residents = Q(residence_commune_id__in=reach.units)
     if role == Role.COMMUNE_OFFICER:
         return Q(organisation_id=profile.organisation_id) | residents
     # Supervisor: the scope unit's subtree, by where people live or where the case is held.
-    return residents | Q(organisation_id__in=_organisations_under(profile.scope_unit))
+    return residents | Q(organisation_id__in=reach.organisations)
 
 
-def _person_rule(role: str, profile: StaffProfile) -> Q:
+def _person_rule(role: str, reach: _Reach) -> Q:
     """The people one role reaches through the person row itself."""
-    registered_here = Q(registered_by_id=profile.organisation_id)
+    registered_here = Q(registered_by_id=reach.profile.organisation_id)
     if role == Role.CASEWORKER:
         return registered_here
-    residents = Q(residence_commune_id__in=_units_under(profile.scope_unit))
+    residents = Q(residence_commune_id__in=reach.units)
     if role == Role.COMMUNE_OFFICER:
         return registered_here | residents
     return residents
 
 
-def _case_where(user: User, profile: StaffProfile, roles: frozenset[str], scope: Scope) -> Q:
-    granted = _granted(CaseUserObjectPermission, user, f"{scope}_case")
+def _case_where(reach: _Reach, roles: frozenset[str], scope: Scope) -> Q:
+    granted = _granted(CaseUserObjectPermission, reach.user, f"{scope}_case")
     where = Q(pk__in=granted) if granted else Q()
     for role in sorted(roles):
-        where |= _case_rule(role, user, profile)
+        where |= _case_rule(role, reach)
     return where
 
 
@@ -145,7 +168,7 @@ def visible_cases(user: AnyUser, scope: Scope = "view") -> QuerySet[Case]:
     if profile is None or not roles:
         return Case.objects.none()
     assert isinstance(user, User)  # noqa: S101  (profile_of returned a profile)
-    return Case.objects.filter(_case_where(user, profile, roles, scope))
+    return Case.objects.filter(_case_where(_Reach(user, profile), roles, scope))
 
 
 def visible_people(user: AnyUser, scope: Scope = "view") -> QuerySet[Person]:
@@ -155,7 +178,8 @@ def visible_people(user: AnyUser, scope: Scope = "view") -> QuerySet[Person]:
     if profile is None or not roles:
         return Person.objects.none()
     assert isinstance(user, User)  # noqa: S101
-    through_case = Case.objects.filter(_case_where(user, profile, roles, scope)).filter(
+    reach = _Reach(user, profile)
+    through_case = Case.objects.filter(_case_where(reach, roles, scope)).filter(
         person_id=OuterRef("pk")
     )
     where = Q(Exists(through_case))
@@ -163,7 +187,7 @@ def visible_people(user: AnyUser, scope: Scope = "view") -> QuerySet[Person]:
     if granted:
         where |= Q(pk__in=granted)
     for role in sorted(roles):
-        where |= _person_rule(role, profile)
+        where |= _person_rule(role, reach)
     return Person.objects.filter(where)
 
 

@@ -18,7 +18,7 @@ from audit import actions as audit
 from cases.events import CaseAction
 from core import normalize
 from core.fields import BlindIndexField
-from core.paging import CappedPaginator, after_cursor, cursor_of
+from core.paging import CappedPaginator, after_cursor, cursor_of, runs_one_way
 
 from . import access, roles
 from .choices import CaseStatus, Role
@@ -109,11 +109,6 @@ CASE_SORTS = {
 CASES_PER_PAGE = 50
 
 
-def _key_order(order: tuple[str, ...]) -> bool:
-    """Return whether an order runs one way (a cursor can continue it)."""
-    return len({name.startswith("-") for name in order}) == 1
-
-
 @dataclass(frozen=True)
 class CaseFilters:
     """What a case list is narrowed to; empty values do not filter."""
@@ -151,11 +146,10 @@ class Total:
     value: int
     at_least: bool = False
 
-
-def case_count_for(cases: QuerySet[Case]) -> Total:
-    """Return how many cases a filtered list holds, counting at most COUNT_CAP of them."""
-    paginator = CappedPaginator(cases, CASES_PER_PAGE)
-    return Total(min(paginator.count, paginator.cap), at_least=paginator.capped)
+    @classmethod
+    def of(cls, paginator: CappedPaginator) -> Total:
+        """Return the total a capped paginator counted ("more than" past its cap)."""
+        return cls(min(paginator.count, paginator.cap), at_least=paginator.capped)
 
 
 def case_list_page(
@@ -176,7 +170,7 @@ def case_list_page(
     cases = case_list_for(viewer=viewer, filters=f)
     order = CASE_SORTS.get(f.sort, CASE_SORTS["newest"])
     paginator = CappedPaginator(cases, CASES_PER_PAGE)
-    total = Total(min(paginator.count, paginator.cap), at_least=paginator.capped)
+    total = Total.of(paginator)
     try:
         number = paginator.validate_number(page_number or "")
     except PageNotAnInteger:
@@ -185,7 +179,7 @@ def case_list_page(
         number, after = paginator.num_pages, None
     page = paginator.page(number, after=after_cursor(cases, order, after))
     last = page.object_list[-1] if page.object_list else None
-    page.next_after = cursor_of(last, order) if last is not None and _key_order(order) else ""
+    page.next_after = cursor_of(last, order) if last is not None and runs_one_way(order) else ""
     audit.record(
         actor=viewer, action=CaseAction.CASE_LIST,
         detail={"page": page.number, "people": sorted({str(c.person_id) for c in page})},
@@ -379,7 +373,7 @@ def _residents(viewer: access.AnyUser, page_number: str | None) -> tuple[Any, An
         .order_by("residence_commune__name", "-created_at")
     )
     paginator = CappedPaginator(people, RESIDENTS_PER_PAGE)
-    total = Total(min(paginator.count, paginator.cap), at_least=paginator.capped)
+    total = Total.of(paginator)
     return paginator.get_page(page_number), total, commune
 
 

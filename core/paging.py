@@ -59,14 +59,19 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]
         return self.count > self.cap
 
 
+def runs_one_way(order: tuple[str, ...]) -> bool:
+    """Return whether every key of an order runs the same way: only then is "after this row"
+    a single row comparison, so a cursor can continue it."""
+    return len({name.startswith("-") for name in order}) == 1
+
+
 def _key_columns(model: Any, order: tuple[str, ...]) -> tuple[list[Any], bool] | None:
-    """Return the order's model fields and whether it descends, or None when the order
-    mixes directions (only a one-direction order is a single row comparison)."""
-    directions = {name.startswith("-") for name in order}
-    if len(directions) != 1:
+    """Return the order's model fields and whether it descends, or None when it mixes
+    directions."""
+    if not runs_one_way(order):
         return None
     fields = [model._meta.get_field(name.lstrip("-")) for name in order]
-    return fields, directions.pop()
+    return fields, order[0].startswith("-")
 
 
 def cursor_of(obj: Any, order: tuple[str, ...]) -> str:

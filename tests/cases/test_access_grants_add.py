@@ -22,3 +22,17 @@ def test_a_person_grant_keeps_the_people_reached_through_cases(
     assert set(access.visible_people(tuan)) == {through_case}
     grant_give(actor=None, user=tuan, obj=lan_person)
     assert set(access.visible_people(tuan)) == {through_case, lan_person}
+
+
+def test_a_scope_unit_is_looked_up_once_per_query(world: World) -> None:
+    """The case rule and the person rule of one query share the lookup of the subtree."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for who in ("minh", "hoa"):
+        with CaptureQueriesContext(connection) as queries:
+            access.visible_people(world.users[who])
+        units = [
+            q for q in queries.captured_queries if 'FROM "cases_administrativeunit"' in q["sql"]
+        ]
+        assert len(units) == 1, [q["sql"] for q in units]
