@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import normalize
-from core.forms import DateField, not_in_future, translate_blank_choices
+from core.forms import DateField, VersionField, not_in_future, translate_blank_choices
 
 from . import access, selectors
 from .actions import CaseData, PersonData
@@ -40,17 +40,6 @@ class SearchForm(forms.Form):
     birth_year = forms.IntegerField(
         label=_("Year of birth (optional)"), required=False, min_value=1900, max_value=2100
     )
-
-
-class VersionField(forms.Form):
-    """The version an edit form was opened at (core.editing refuses a lost update)."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
-
-    def opened_version(self, instance: Any) -> int:
-        """Return the version the user opened (the instance's own for a fresh form)."""
-        opened: int | None = self.cleaned_data.get("version")
-        return opened if opened is not None else int(instance.version)
 
 
 # static/js/commune-filter.js adds a type-to-filter box above such a list.
@@ -327,6 +316,7 @@ class CaseFilterForm(forms.Form):
         empty_label=_("All"), widget=forms.Select(attrs=COMMUNE_FILTER_ATTRS),
     )  # fmt: skip
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -335,6 +325,7 @@ class CaseFilterForm(forms.Form):
             ("oldest", _("Oldest first")),
             ("category", _("Client category")),
             ("status", _("Status")),
+            ("due", _("Next step due")),
         ],
     )
 
@@ -353,5 +344,6 @@ class CaseFilterForm(forms.Form):
             category=data["category"] or None,
             commune=data["commune"],
             assigned_to=self.user if data["mine"] else None,
+            overdue=bool(data["overdue"]),
             sort=data["sort"] or "newest",
         )

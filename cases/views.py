@@ -17,7 +17,7 @@ from accounts.models import User
 from core.editing import EditConflict, TheirChange, merge_after_conflict
 from core.paging import CappedPaginator
 
-from . import access, actions, roles, selectors
+from . import access, actions, roles, selectors, timeline
 from . import capabilities as caps
 from .forms import (
     CaseFilterForm,
@@ -80,6 +80,7 @@ def person_detail(request: HttpRequest, person_id: UUID) -> HttpResponse:
     context = {
         "person": person,
         "cases": selectors.person_cases(viewer=request.user, person=person),
+        "timeline": timeline.for_person(viewer=request.user, person=person),
     }
     return render(request, "cases/person_detail.html", context)
 
@@ -163,7 +164,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     _require(request, caps.MY_WORK)
     work = selectors.my_work(viewer=request.user, page_number=request.GET.get("page"))
     people = [c.person_id for c in work.open_cases] + [p.pk for p in work.recent_people]
-    people += [p.pk for p in work.resident_page or []]
+    people += [p.pk for p in work.resident_page or []] + [i.case.person_id for i in work.due]
     masked = selectors.masked_people(viewer=request.user, person_ids=people)
     context = {"work": work, "page": work.resident_page, "masked": masked, "query": ""}
     return render(request, "cases/my_work.html", context)
@@ -187,7 +188,12 @@ def case_create(request: HttpRequest, person_id: UUID) -> HttpResponse:
 @require_GET
 def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_id, "view")
-    return render(request, "cases/case_detail.html", {"case": case})
+    context = {
+        "case": case,
+        "entries": timeline.for_case(viewer=request.user, case=case),
+        "add_links": timeline.add_links(viewer=request.user, case=case),
+    }
+    return render(request, "cases/case_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])

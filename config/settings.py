@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "cases",
+    "services",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation_menu",
+                "core.context_processors.today",
             ],
         },
     },

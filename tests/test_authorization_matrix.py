@@ -19,6 +19,7 @@ ASVS 8.2.1, 8.2.2 (function- and data-level access), 8.3.1 (server-side enforcem
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,7 @@ from cases.models import (
     StaffProfile,
 )
 from cases.roles import staff_profile_save
+from services.models import ServiceRecord, ServiceType
 from tests.cases.test_case_views import _case_form
 from tests.cases.test_person_views import _form as _person_form
 from tests.conftest import World, signed_in_client
@@ -134,6 +136,9 @@ def admin_model_rule(name: str) -> Rule | None:
 SPEC: dict[str, Rule] = {
     "home": roles_ok(set(ROLES), ok=302),
     "cases:my_work": roles_ok(WRITERS),
+    "services:record_add": object_rule(WRITERS),
+    "services:record_detail": object_rule(CASE_ROLES),
+    "services:record_edit": object_rule(WRITERS),
     "cases:person_search": roles_ok(CASE_ROLES),
     "cases:person_create": roles_ok(WRITERS),
     "cases:person_detail": object_rule(CASE_ROLES),
@@ -183,7 +188,7 @@ SPEC: dict[str, Rule] = {
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
     "person_id": "person", "case_id": "case", "access_id": "emergencyaccess",
-    "request_id": "rolechangerequest",
+    "request_id": "rolechangerequest", "record_id": "servicerecord",
 }  # fmt: skip
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 # Reachable without signing in, or before the second factor, with the status they give.
@@ -292,6 +297,15 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
     )
     # The stranger breaks the glass on someone of province 97: outside hoa's province.
     far_grant = actions.emergency_access_grant(actor=stranger, person=far[1], reason=reason)
+    service = ServiceType.objects.get(code="counselling")
+    today = datetime.date(2026, 11, 1)
+
+    def record(case_id: UUID) -> UUID:
+        return ServiceRecord.objects.create(
+            case_id=case_id, service_type=service, status="planned", due_on=today,
+            recorded_by=lan,
+        ).pk  # fmt: skip
+
     return Objects(
         sets={
             "clinic_a": {
@@ -299,12 +313,22 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "case": Case.objects.get(person=lan_person).pk,
                 "emergencyaccess": near_grant.pk,
                 "rolechangerequest": _role_request(world, world.units["c2"]).pk,
+                "servicerecord": record(Case.objects.get(person=lan_person).pk),
             },
-            "clinic_b": {"person": tuan_person.pk, "case": Case.objects.get(person=tuan_person).pk},
-            "assigned": {"person": assigned.pk, "case": assigned_case.pk},
+            "clinic_b": {
+                "person": tuan_person.pk,
+                "case": Case.objects.get(person=tuan_person).pk,
+                "servicerecord": record(Case.objects.get(person=tuan_person).pk),
+            },  # fmt: skip
+            "assigned": {
+                "person": assigned.pk,
+                "case": assigned_case.pk,
+                "servicerecord": record(assigned_case.pk),
+            },  # fmt: skip
             "far": {
                 "person": far[0].pk,
                 "case": far_case.pk,
+                "servicerecord": record(far_case.pk),
                 "emergencyaccess": far_grant.pk,
                 "rolechangerequest": _role_request(world, communes[0]).pk,
             },  # fmt: skip
@@ -347,6 +371,8 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             values[param] = "no-such-page/"
         elif param == "fmt":
             values[param] = "csv"
+        elif param == "kind_slug":
+            values[param] = "service"  # the record the set names is a service record
         else:
             raise AssertionError(f"{route.name}: no value for URL parameter {param}")
     if "<unnamed>" not in route.name:

@@ -1,0 +1,95 @@
+"""Pages of service records: add one to a case, see it, edit it. Scoped through cases.access."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.capabilities import can
+from cases import access
+from cases.models import Case
+from cases.selectors import version_as_opened
+from core.editing import EditConflict, TheirChange, merge_after_conflict
+
+from . import actions, kinds, selectors
+from .capabilities import SERVICE_ADD
+from .models import Reception
+
+
+@require_http_methods(["GET", "POST"])
+def record_add(request: HttpRequest, case_id: UUID, kind_slug: str) -> HttpResponse:
+    kind = kinds.get(kind_slug)
+    case = access.get_for_user(request.user, Case, case_id, "change")
+    if not can(request.user, SERVICE_ADD, case) or not kind.offered_to(case.category):
+        raise PermissionDenied
+    form = kind.form(request.POST or None, case=case, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_add(actor=request.user, record=form.instance, checks=kind.checks)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(kind)s saved.") % {"kind": kind.label})
+            return redirect("cases:case_detail", case_id=case.pk)
+    context = {"form": form, "case": case, "kind": kind}
+    return render(request, "services/record_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def record_detail(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpResponse:
+    kind = kinds.get(kind_slug)
+    record = access.get_for_user(request.user, kind.model, record_id, "view")
+    revealed = False
+    if request.method == "POST" and isinstance(record, Reception):
+        actions.location_reveal(actor=request.user, reception=record)
+        revealed = True
+    context = {
+        "record": record, "kind": kind, "case": record.case, "revealed": revealed,
+        "facts": selectors.record_facts(record=record, kind=kind, revealed=revealed),
+        "has_masked": selectors.has_masked(record),
+    }  # fmt: skip
+    return render(request, "services/record_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpResponse:
+    kind = kinds.get(kind_slug)
+    record = access.get_for_user(request.user, kind.model, record_id, "change")
+    form = kind.form(request.POST or None, instance=record, case=record.case, user=request.user)
+    conflict: list[TheirChange] | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_change(
+                actor=request.user, record=form.instance, checks=kind.checks,
+                if_version=form.opened_version(record),
+            )  # fmt: skip
+        except EditConflict as error:
+            form, conflict = _after_conflict(kind, form, error, user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The changes have been saved."))
+            return redirect("services:record_detail", kind_slug=kind.slug, record_id=record.pk)
+    context = {"form": form, "case": record.case, "kind": kind, "record": record,
+               "conflict": conflict}  # fmt: skip
+    return render(request, "services/record_form.html", context)
+
+
+def _after_conflict(
+    kind: kinds.Kind, form: Any, error: EditConflict, *, user: Any
+) -> tuple[Any, list[TheirChange]]:
+    """Rebuild the form after a refused save: this user's input kept, theirs merged in."""
+    opened = version_as_opened(record=error.current, version=error.opened_version)
+    data, changes = merge_after_conflict(form, error, opened)
+    current: Any = error.current
+    merged = kind.form(data, instance=current, case=current.case, user=user)
+    merged.is_valid()
+    merged.add_error(None, error)
+    return merged, changes
