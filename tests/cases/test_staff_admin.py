@@ -321,8 +321,12 @@ def test_a_new_invitation_only_for_someone_without_a_password(world: World) -> N
 
 
 def test_the_admin_links_back_to_the_app(world: World) -> None:
-    page = world.client("quan").get(reverse("admin:index")).content.decode()
+    """The admin's "view site" link leads to the administrator's start page: the staff list
+    (it used to be the admin itself, a loop)."""
+    client = world.client("quan")
+    page = client.get(reverse("admin:index")).content.decode()
     assert '<a href="/">' in page
+    assert client.get("/")["Location"] == reverse("cases:staff_list")
 
 
 def test_the_menu_offers_the_staff_list_to_administrators_only(world: World) -> None:
