@@ -280,8 +280,10 @@ def grant_revoke(*, actor: User | None, user: User, obj: Person | Case, scope: S
 
 def _split_full_name(full_name: str) -> tuple[str, str]:
     """Split a Vietnamese full name into (family and middle names, given name)."""
-    *family, given = full_name.split()
-    return " ".join(family), given
+    words = full_name.split()
+    if not words:
+        raise ValidationError({"full_name": _("Enter the full name.")})
+    return " ".join(words[:-1]), words[-1]
 
 
 def staff_member_create(
