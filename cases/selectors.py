@@ -304,7 +304,13 @@ def role_requests_pending(*, viewer: Any) -> QuerySet[RoleChangeRequest]:
     return (
         roles.role_requests_for(viewer)
         .filter(status=RoleChangeRequest.Status.PENDING)
-        .select_related("user", "requested_by", "organisation", "scope_unit")
+        .select_related(
+            "user__staff__organisation",
+            "user__staff__scope_unit",
+            "requested_by",
+            "organisation",
+            "scope_unit",
+        )
         .order_by("requested_at")
     )
 

@@ -164,6 +164,13 @@ SPEC: dict[str, Rule] = {
     "cases:emergency_revoke": lambda who, in_scope: (
         302 if who == "an" or (who == "hoa" and in_scope) else 404
     ),
+    # Staff administration: administrators only (POSTs without a username: back to the list).
+    "cases:staff_list": roles_ok({"quan"}),
+    "cases:staff_create": roles_ok({"quan"}),
+    "cases:staff_unlock": roles_ok({"quan"}, ok=302),
+    "cases:staff_invite": roles_ok({"quan"}, ok=302),
+    # A newcomer's invitation link needs no sign-in; a wrong token shows "does not work".
+    "cases:staff_welcome": roles_ok(set(ROLES)),
     "accounts:otp_verify": roles_ok(set(ROLES)),
     "accounts:otp_enrol": roles_ok(set(ROLES), ok=302),  # enrolled already: to verify
     "audit:event_list": roles_ok({"an"}),
@@ -191,8 +198,10 @@ OBJECT_PARAMS = {
     "request_id": "rolechangerequest", "record_id": "servicerecord",
 }  # fmt: skip
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
+POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite"}
 # Reachable without signing in, or before the second factor, with the status they give.
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
+ANONYMOUS["cases:staff_welcome"] = 200
 BEFORE_SECOND_FACTOR = {
     "login": 302, "logout": 405, "set_language": 302,
     "accounts:otp_verify": 200, "accounts:otp_enrol": 302,
@@ -373,6 +382,8 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             values[param] = "csv"
         elif param == "kind_slug":
             values[param] = "service"  # the record the set names is a service record
+        elif param in ("uidb64", "token"):
+            values[param] = "MQ" if param == "uidb64" else "no-such-token"
         else:
             raise AssertionError(f"{route.name}: no value for URL parameter {param}")
     if "<unnamed>" not in route.name:
