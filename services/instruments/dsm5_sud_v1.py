@@ -125,8 +125,8 @@ CRITERIA: tuple[Question, ...] = (
         "withdrawal",
         _("11. Withdrawal"),
         _(
-            "The substance's withdrawal syndrome, or the substance (or a closely related one) is "
-            "taken to relieve or avoid withdrawal symptoms."
+            "The characteristic withdrawal syndrome appears, or the substance (or a closely "
+            "related one) is taken to relieve or avoid withdrawal symptoms."
         ),
     ),
 )
