@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from accounts.capabilities import can
 from audit import actions as audit
@@ -21,7 +22,8 @@ from core.editing import OVERRIDE, IfVersion, save_edit
 
 from .capabilities import LOCATION_REVEAL, SERVICE_ADD, SERVICE_CHANGE
 from .events import ServiceAction
-from .models import CaseRecord, Reception
+from .instruments import Result
+from .models import CaseRecord, Reception, Screening, ScreeningScore
 
 Check = Callable[[Any], None]
 
@@ -69,3 +71,16 @@ def location_reveal(*, actor: Any, reception: Reception) -> Reception:
         raise PermissionDenied
     audit.record(actor=actor, action=ServiceAction.LOCATION_REVEALED, obj=reception)
     return reception
+
+
+def screening_record(*, actor: Any, screening: Screening, result: Result) -> Screening:
+    """Save a scored screening and its per-subject scores, and record it."""
+    with transaction.atomic():
+        record_add(actor=actor, record=screening)
+        scores = [
+            ScreeningScore(screening=screening, item=entry.subject, score=entry.score,
+                           level=entry.level)
+            for entry in result.scores
+        ]  # fmt: skip
+        bulk_create_with_history(scores, ScreeningScore, default_user=actor)
+    return screening

@@ -16,12 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.choices import ClientCategory
 
-from . import forms
+from . import forms, instruments, screenings
 from .models import (
     CaseRecord,
     FollowUp,
     PostRehabPeriod,
     Reception,
+    Screening,
     ServiceRecord,
     ShelterStay,
     TreatmentEpisode,
@@ -44,6 +45,10 @@ class Kind:
     categories: tuple[str, ...] = ()
     # Rules that need more than one row (run inside the save step, after clean()).
     checks: tuple[Callable[[Any], None], ...] = field(default=())
+    # The action that saves a new record from its valid form (default: actions.record_add).
+    adder: Callable[..., CaseRecord] | None = None
+    # A screening is a record of one moment: corrected by a new one, never edited.
+    editable: bool = True
 
     def offered_to(self, category: str) -> bool:
         return not self.categories or category in self.categories
@@ -65,8 +70,15 @@ def get(slug: str) -> Kind:
         raise Http404 from None
 
 
-def of_model(model: type[CaseRecord]) -> Kind:
-    return next(kind for kind in KINDS.values() if kind.model is model)
+def of_record(record: CaseRecord) -> Kind:
+    """Return the kind a saved record belongs to (a screening's depends on its instrument)."""
+    if isinstance(record, Screening):
+        return next(
+            k for k in KINDS.values()
+            if getattr(k.form, "instrument", None) is not None
+            and getattr(k.form, "instrument").code == record.instrument  # noqa: B009
+        )  # fmt: skip
+    return next(kind for kind in KINDS.values() if kind.model is type(record))
 
 
 def offered(category: str) -> Iterable[Kind]:
@@ -85,3 +97,23 @@ for _kind in (
          VICTIM_CATEGORIES),
 ):  # fmt: skip
     register(_kind)
+
+
+def _screening_adder(*, actor: Any, form: Any) -> CaseRecord:
+    from .actions import screening_record
+
+    return screening_record(actor=actor, screening=form.instance, result=form.result)
+
+
+for _slug, _code, _categories in (
+    ("screening-assist", "assist", DRUG_CATEGORIES),
+    ("screening-dsm5", "dsm5_sud", DRUG_CATEGORIES),
+    ("screening-needs", "victim_needs", VICTIM_CATEGORIES),
+):
+    _instrument = instruments.latest(_code)
+    register(
+        Kind(
+            _slug, Screening, screenings.form_for(_instrument), _instrument.name, _categories,
+            adder=_screening_adder, editable=False,
+        )
+    )  # fmt: skip

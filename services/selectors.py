@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import access, timeline
 
-from .kinds import KINDS, Kind, of_model
-from .models import CaseRecord, FollowUp, Reception, ServiceRecord, ServiceStatus
+from .kinds import KINDS, Kind, of_record
+from .models import CaseRecord, FollowUp, Reception, Screening, ServiceRecord, ServiceStatus
+from .screenings import LEVEL_LABELS
 
 # What a returnee's reception record shows masked until a user asks (and it is recorded).
 MASKED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
@@ -27,7 +28,7 @@ MASK = "••••••"
 
 
 def record_url(record: CaseRecord) -> str:
-    kind = of_model(type(record))
+    kind = of_record(record)
     return reverse("services:record_detail", args=[kind.slug, record.pk])
 
 
@@ -35,6 +36,10 @@ def summary(record: Any) -> str:
     """Return the one line a list or timeline shows for a record (no identifying text)."""
     if isinstance(record, ServiceRecord):
         return str(record.service_type.name)
+    if isinstance(record, Screening):
+        kind = of_record(record)
+        level = LEVEL_LABELS.get(record.level, record.level)
+        return f"{kind.label}: {level}" if level else str(kind.label)
     for name in ("kind", "modality", "identification_status"):
         if hasattr(record, f"get_{name}_display"):
             return str(getattr(record, f"get_{name}_display")())
@@ -65,25 +70,25 @@ def _related(model: type[models.Model]) -> list[str]:
     ]
 
 
-def _timeline_source(kind: Kind) -> timeline.Source:
+def _timeline_source(model: type[CaseRecord]) -> timeline.Source:
     def entries(viewer: access.AnyUser, where: Q, limit: int) -> Iterable[timeline.Entry]:
-        rows = access.visible(viewer, kind.model).filter(where)
-        if related := _related(kind.model):
+        rows = access.visible(viewer, model).filter(where)
+        if related := _related(model):
             rows = rows.select_related(*related)
-        rows = rows.order_by("-created_at")[:limit]
-        for row in rows:
+        for row in rows.order_by("-created_at")[:limit]:
             status, overdue = _status(row)
             yield timeline.Entry(
-                on=row.when, kind=kind.label, title=summary(row), url=record_url(row),
-                status=status, overdue=overdue,
+                on=row.when, kind=of_record(row).label, title=summary(row),
+                url=record_url(row), status=status, overdue=overdue,
             )  # fmt: skip
 
     return entries
 
 
 def register_timeline() -> None:
-    for kind in KINDS.values():
-        timeline.register(_timeline_source(kind))
+    # One source (one query) per model, whatever the number of kinds sharing it.
+    for model in dict.fromkeys(kind.model for kind in KINDS.values()):
+        timeline.register(_timeline_source(model))
 
 
 @dataclass(frozen=True)
@@ -135,3 +140,31 @@ def add_links(viewer: access.AnyUser, case: Any) -> list[timeline.AddLink]:
         for kind in KINDS.values()
         if kind.offered_to(case.category)
     ]
+
+
+@dataclass(frozen=True)
+class ScreeningView:
+    level: str | Promise
+    total: int | None
+    scores: list[tuple[str | Promise, int, str | Promise]]
+    services: list[tuple[str | Promise, bool]]
+    answers: list[tuple[Any, str]]
+
+
+def screening_view(screening: Screening) -> ScreeningView:
+    """Return what a screening's page shows: result, scores, services to offer, answers."""
+    from .instruments import get
+    from .screenings import SERVICE_LABELS, answers_shown, stored_result
+
+    definition = get(screening.instrument, screening.instrument_version)
+    names = {f.subject.code: f.subject.name for f in definition.fields if f.subject}
+    result = stored_result(screening)
+    return ScreeningView(
+        level=LEVEL_LABELS.get(screening.level, screening.level),
+        total=screening.score,
+        scores=[(names.get(s.subject, s.subject), s.score, LEVEL_LABELS.get(s.level, s.level))
+                for s in result.scores],
+        services=[(SERVICE_LABELS.get(c, c), c in result.urgent_services)
+                  for c in result.services],
+        answers=answers_shown(screening),
+    )  # fmt: skip

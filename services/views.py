@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -20,7 +20,7 @@ from core.editing import EditConflict, TheirChange, merge_after_conflict
 
 from . import actions, kinds, selectors
 from .capabilities import SERVICE_ADD
-from .models import Reception
+from .models import Reception, Screening
 
 
 @require_http_methods(["GET", "POST"])
@@ -32,14 +32,18 @@ def record_add(request: HttpRequest, case_id: UUID, kind_slug: str) -> HttpRespo
     form = kind.form(request.POST or None, case=case, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.record_add(actor=request.user, record=form.instance, checks=kind.checks)
+            if kind.adder is not None:
+                kind.adder(actor=request.user, form=form)
+            else:
+                actions.record_add(actor=request.user, record=form.instance, checks=kind.checks)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("%(kind)s saved.") % {"kind": kind.label})
             return redirect("cases:case_detail", case_id=case.pk)
     context = {"form": form, "case": case, "kind": kind}
-    return render(request, "services/record_form.html", context)
+    template = "screening_form" if kind.model is Screening else "record_form"
+    return render(request, f"services/{template}.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -54,6 +58,7 @@ def record_detail(request: HttpRequest, kind_slug: str, record_id: UUID) -> Http
         "record": record, "kind": kind, "case": record.case, "revealed": revealed,
         "facts": selectors.record_facts(record=record, kind=kind, revealed=revealed),
         "has_masked": selectors.has_masked(record),
+        "screening": selectors.screening_view(record) if isinstance(record, Screening) else None,
     }  # fmt: skip
     return render(request, "services/record_detail.html", context)
 
@@ -62,6 +67,8 @@ def record_detail(request: HttpRequest, kind_slug: str, record_id: UUID) -> Http
 def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpResponse:
     kind = kinds.get(kind_slug)
     record = access.get_for_user(request.user, kind.model, record_id, "change")
+    if not kind.editable:
+        raise Http404
     form = kind.form(request.POST or None, instance=record, case=record.case, user=request.user)
     conflict: list[TheirChange] | None = None
     if request.method == "POST" and form.is_valid():

@@ -319,7 +319,7 @@ class Migration(migrations.Migration):
                 ('item', models.CharField(max_length=30, verbose_name='item')),
                 ('score', models.PositiveSmallIntegerField(verbose_name='score')),
                 ('level', models.CharField(max_length=20, verbose_name='result')),
-                ('screening', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scores', to='services.screening')),
+                ('screening', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subject_scores', to='services.screening')),
             ],
             options={
                 'verbose_name': 'screening score',

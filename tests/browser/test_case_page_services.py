@@ -13,8 +13,14 @@ from playwright.sync_api import BrowserContext, expect
 
 from cases.models import Case, Person
 from services.models import ServiceRecord
-from tests.browser.test_everyday_use import _no_horizontal_scroll, _shot, _sign_in_by_cookie
-from tests.browser.test_everyday_use import context, town, viewport  # noqa: F401
+from tests.browser.test_everyday_use import (  # noqa: F401
+    _no_horizontal_scroll,
+    _shot,
+    _sign_in_by_cookie,
+    context,
+    town,
+    viewport,
+)
 from tests.conftest import World
 
 pytestmark = [
