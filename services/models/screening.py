@@ -56,7 +56,9 @@ class ScreeningScore(models.Model):
     scope_through = "screening__case"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="subject_scores")
+    screening = models.ForeignKey(
+        Screening, on_delete=models.PROTECT, related_name="subject_scores"
+    )
     item = models.CharField(_("item"), max_length=30)
     score = models.PositiveSmallIntegerField(_("score"))
     level = models.CharField(_("result"), max_length=20)
