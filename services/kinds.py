@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.choices import ClientCategory
 
-from . import forms
+from . import actions, forms
 from .models import (
     CaseRecord,
     FollowUp,
@@ -44,6 +44,8 @@ class Kind:
     categories: tuple[str, ...] = ()
     # Rules that need more than one row (run inside the save step, after clean()).
     checks: tuple[Callable[[Any], None], ...] = field(default=())
+    # Steps run after the save, in its transaction (e.g. planning a period's check-ins).
+    after: tuple[Callable[[Any, Any], None], ...] = field(default=())
 
     def offered_to(self, category: str) -> bool:
         return not self.categories or category in self.categories
@@ -77,11 +79,11 @@ for _kind in (
     Kind("service", ServiceRecord, forms.ServiceRecordForm, _("Service")),
     Kind("episode", TreatmentEpisode, forms.EpisodeForm, _("Treatment episode"), DRUG_CATEGORIES),
     Kind("post-rehab", PostRehabPeriod, forms.PostRehabForm, _("Post-rehab management"),
-         DRUG_CATEGORIES),
+         DRUG_CATEGORIES, checks=(actions.postrehab_check,), after=(actions.postrehab_after,)),
     Kind("follow-up", FollowUp, forms.FollowUpForm, _("Follow-up")),
     Kind("vocational", VocationalSupport, forms.VocationalForm, _("Vocational support")),
     Kind("reception", Reception, forms.ReceptionForm, _("Reception"), VICTIM_CATEGORIES),
     Kind("shelter", ShelterStay, forms.ShelterStayForm, _("Shelter stay (Nhà Nhân ái)"),
-         VICTIM_CATEGORIES),
+         VICTIM_CATEGORIES, checks=(actions.shelter_stay_check,)),
 ):  # fmt: skip
     register(_kind)

@@ -20,7 +20,6 @@ from core.editing import EditConflict, TheirChange, merge_after_conflict
 
 from . import actions, kinds, selectors
 from .capabilities import SERVICE_ADD
-from .models import Reception
 
 
 @require_http_methods(["GET", "POST"])
@@ -32,7 +31,9 @@ def record_add(request: HttpRequest, case_id: UUID, kind_slug: str) -> HttpRespo
     form = kind.form(request.POST or None, case=case, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.record_add(actor=request.user, record=form.instance, checks=kind.checks)
+            actions.record_add(
+                actor=request.user, record=form.instance, checks=kind.checks, after=kind.after
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -47,8 +48,8 @@ def record_detail(request: HttpRequest, kind_slug: str, record_id: UUID) -> Http
     kind = kinds.get(kind_slug)
     record = access.get_for_user(request.user, kind.model, record_id, "view")
     revealed = False
-    if request.method == "POST" and isinstance(record, Reception):
-        actions.location_reveal(actor=request.user, reception=record)
+    if request.method == "POST" and selectors.has_masked(record):
+        actions.location_reveal(actor=request.user, record=record)
         revealed = True
     context = {
         "record": record, "kind": kind, "case": record.case, "revealed": revealed,
@@ -68,7 +69,7 @@ def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpRe
         try:
             actions.record_change(
                 actor=request.user, record=form.instance, checks=kind.checks,
-                if_version=form.opened_version(record),
+                after=kind.after, if_version=form.opened_version(record),
             )  # fmt: skip
         except EditConflict as error:
             form, conflict = _after_conflict(kind, form, error, user=request.user)
