@@ -157,8 +157,9 @@ class PostRehabForm(RecordForm):
         super().__init__(*args, **kwargs)
         officers = postrehab_officers(self.case)
         if not self.instance._state.adding:  # a period already held keeps its officer
-            officers = officers | User.objects.filter(pk=self.instance.officer_id)
-        self.fields["officer"].queryset = officers.distinct()  # type: ignore[attr-defined]
+            held = Q(pk__in=officers.values("pk")) | Q(pk=self.instance.officer_id)
+            officers = User.objects.filter(held).order_by("last_name", "first_name", "username")
+        self.fields["officer"].queryset = officers  # type: ignore[attr-defined]
         self.fields["officer"].help_text = _(
             "A commune social officer of the commune where the person lives."
         )

@@ -222,6 +222,9 @@ class Migration(migrations.Migration):
                 condition=models.Q(("outcome", "ongoing")),
                 fields=("case",),
                 name="postrehab_one_open_per_case",
+                violation_error_message=(
+                    "This case already has an open post-rehab management period: close it first."
+                ),
             ),
         ),
         migrations.AddConstraint(

@@ -74,8 +74,13 @@ class PostRehabPeriod(CaseRecord):
             ),
             # One open period per case.
             models.UniqueConstraint(
-                fields=["case"], condition=Q(outcome="ongoing"), name="postrehab_one_open_per_case"
-            ),
+                fields=["case"],
+                condition=Q(outcome="ongoing"),
+                name="postrehab_one_open_per_case",
+                violation_error_message=_(
+                    "This case already has an open post-rehab management period: close it first."
+                ),
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:
