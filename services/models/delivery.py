@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.formats import number_format
+from django.utils import numberformat
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Organisation
@@ -83,7 +84,11 @@ class ServiceRecord(CaseRecord):
         """Return the amount in the active language's grouping, with the đồng sign."""
         if self.amount is None:
             return ""
-        return f"{number_format(self.amount, decimal_pos=0, force_grouping=True)} ₫"
+        grouped = numberformat.format(
+            self.amount, get_format("DECIMAL_SEPARATOR"), decimal_pos=0, grouping=3,
+            thousand_sep=get_format("THOUSAND_SEPARATOR"), force_grouping=True,
+        )  # fmt: skip
+        return f"{grouped} ₫"
 
     @property
     def when(self) -> Any:
