@@ -103,8 +103,9 @@ class ServiceRecordForm(RecordForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        services = ServiceType.objects.filter(is_active=True)
         current = self.instance.service_type_id if not self.instance._state.adding else None
+        # A record keeps its service even after the catalogue entry is deactivated.
+        services = ServiceType.objects.filter(Q(is_active=True) | Q(pk=current))
         offered = [s.pk for s in services if s.offered_to(self.case.category) or s.pk == current]
         self.fields["service_type"].queryset = ServiceType.objects.filter(pk__in=offered)  # type: ignore[attr-defined]
         self.fields["provider"].queryset = _active_organisations()  # type: ignore[attr-defined]
