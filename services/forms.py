@@ -80,6 +80,12 @@ class RecordForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
 class VndField(forms.DecimalField):
     """An amount in đồng: whole numbers, typed with or without grouping (1.500.000 ₫)."""
 
+    # A text box, so grouping dots can be typed; phones still show the digit keypad.
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {}  # no min/step: those belong to a number box
+
     def to_python(self, value: Any) -> Any:
         if isinstance(value, str):
             value = value.strip().removesuffix("₫").removesuffix("đ").strip()
