@@ -27,7 +27,8 @@ from tests.conftest import World
 pytestmark = pytest.mark.django_db
 
 
-def _d(day: datetime.date) -> str:
+def _d(day: datetime.date | None) -> str:
+    assert day is not None
     return day.strftime("%d/%m/%Y")
 
 
@@ -69,7 +70,7 @@ def test_opening_a_period_plans_monthly_checkins_for_the_commune_officer(
 def test_the_checkin_interval_is_a_setting(world: World, lan_person: Person, settings: Any) -> None:
     settings.POSTREHAB_CHECKIN_MONTHS = 3
     _open(world, "lan", _case(lan_person), started_on="01/01/2026", planned_end_on="01/01/2027")
-    dues = sorted(FollowUp.objects.values_list("due_on", flat=True))
+    dues = sorted(d for d in FollowUp.objects.values_list("due_on", flat=True) if d)
     assert dues == [datetime.date(2026, m, 1) for m in (4, 7, 10)] + [datetime.date(2027, 1, 1)]
 
 
@@ -79,7 +80,8 @@ def test_minh_sees_his_overdue_checkin_on_his_start_page_and_in_the_overdue_filt
     case = _case(lan_person)
     _open(world, "lan", case)  # started 40 days ago: the first check-in is overdue
     first = FollowUp.objects.order_by("due_on").first()
-    assert first is not None and first.due_on < timezone.localdate()
+    assert first is not None and first.due_on is not None
+    assert first.due_on < timezone.localdate()
     case.refresh_from_db()
     assert case.next_due_on == first.due_on
     minh = world.client("minh")
