@@ -182,6 +182,9 @@ TRUSTED_PROXIES = env_networks("HOA_NHAP_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
 # Emergency ("break the glass") access lasts this long.
 EMERGENCY_ACCESS_HOURS = env_int("HOA_NHAP_EMERGENCY_HOURS", 4)
+# Months between two planned post-rehab check-ins: monthly by default, the monthly review the
+# commune holds with people under post-rehab management (docs/post-rehab-and-victim-support.md).
+POSTREHAB_CHECKIN_MONTHS = env_int("HOA_NHAP_POSTREHAB_CHECKIN_MONTHS", 1)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

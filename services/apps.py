@@ -21,6 +21,7 @@ class ServicesConfig(AppConfig):
             label=selectors.summary, url=selectors.record_url,
         )  # fmt: skip
         dues.register(
-            FollowUp, open=Q(done_on__isnull=True), label=selectors.summary,
+            FollowUp, open=Q(done_on__isnull=True, cancelled_on__isnull=True),
+            label=selectors.summary,
             url=selectors.record_url,
         )  # fmt: skip

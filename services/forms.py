@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
+import re
 from typing import Any
 
 from django import forms
@@ -11,13 +11,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from cases import access
+from cases.choices import ClientCategory
 from cases.models import Case, Organisation
 from core.forms import DateField, VersionField, not_in_future, translate_blank_choices
 
 from .models import (
     EpisodeStage,
     FollowUp,
+    FollowUpKind,
     PostRehabPeriod,
     Reception,
     ServiceRecord,
@@ -26,6 +29,8 @@ from .models import (
     TreatmentEpisode,
     VocationalSupport,
 )
+from .models.followup import years_after
+from .officers import postrehab_officers
 
 # Dates of something that has happened (not a plan) cannot be in the future.
 PAST_DATES = {
@@ -72,6 +77,23 @@ class RecordForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
                 self.initial.setdefault(name, timezone.localdate())
 
 
+class VndField(forms.DecimalField):
+    """An amount in đồng: whole numbers, typed with or without grouping (1.500.000 ₫)."""
+
+    # A text box, so grouping dots can be typed; phones still show the digit keypad.
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {}  # no min/step: those belong to a number box
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().removesuffix("₫").removesuffix("đ").strip()
+            if re.fullmatch(r"\d{1,3}([., ]\d{3})+", value):
+                value = re.sub(r"[., ]", "", value)
+        return super().to_python(value)
+
+
 def _active_organisations() -> Any:
     return Organisation.objects.filter(is_active=True).select_related("type").order_by("name")
 
@@ -87,12 +109,18 @@ class ServiceRecordForm(RecordForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        services = ServiceType.objects.filter(is_active=True)
         current = self.instance.service_type_id if not self.instance._state.adding else None
+        # A record keeps its service even after the catalogue entry is deactivated.
+        services = ServiceType.objects.filter(Q(is_active=True) | Q(pk=current))
         offered = [s.pk for s in services if s.offered_to(self.case.category) or s.pk == current]
         self.fields["service_type"].queryset = ServiceType.objects.filter(pk__in=offered)  # type: ignore[attr-defined]
         self.fields["provider"].queryset = _active_organisations()  # type: ignore[attr-defined]
         self.fields["responsible"].queryset = self.staff_choices()  # type: ignore[attr-defined]
+        amount = self.fields["amount"]
+        self.fields["amount"] = VndField(
+            label=amount.label, required=False, min_value=0, max_digits=14, decimal_places=0,
+            help_text=_("In VND, for services that pay money (e.g. 1.500.000)."),
+        )  # fmt: skip
         if self.instance._state.adding:
             self.initial.setdefault("responsible", self.case.assigned_to_id or self.user.pk)
             self.initial.setdefault("provider", self.case.organisation_id)
@@ -134,20 +162,25 @@ class PostRehabForm(RecordForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["officer"].queryset = self.staff_choices()  # type: ignore[attr-defined]
+        officers = postrehab_officers(self.case)
+        if not self.instance._state.adding:  # a period already held keeps its officer
+            held = Q(pk__in=officers.values("pk")) | Q(pk=self.instance.officer_id)
+            officers = User.objects.filter(held).order_by("last_name", "first_name", "username")
+        self.fields["officer"].queryset = officers  # type: ignore[attr-defined]
+        self.fields["officer"].help_text = _(
+            "A commune social officer of the commune where the person lives."
+        )
+        self.fields["planned_end_on"].help_text = _(
+            "One year after the start; two years after compulsory treatment at a facility."
+        )
         if self.instance._state.adding:
             today = timezone.localdate()
             self.initial.setdefault("started_on", today)
-            # Post-rehab management lasts one year (Law 73/2021/QH14).
-            self.initial.setdefault("planned_end_on", _one_year_after(today))
-            self.initial.setdefault("officer", self.user.pk)
-
-
-def _one_year_after(day: datetime.date) -> datetime.date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
+            # Post-rehab management lasts one year (Law 73/2021/QH14, art. 40).
+            self.initial.setdefault("planned_end_on", years_after(today, 1))
+            mine = officers.filter(pk=self.user.pk).exists()
+            first = officers.first()
+            self.initial.setdefault("officer", self.user.pk if mine else first and first.pk)
 
 
 class FollowUpForm(RecordForm):
@@ -158,15 +191,24 @@ class FollowUpForm(RecordForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = self.staff_choices()  # type: ignore[attr-defined]
+        # The case's staff, and the commune officers who follow the person where they live.
+        staff = self.staff_choices() | postrehab_officers(self.case)
+        self.fields["responsible"].queryset = staff.distinct()  # type: ignore[attr-defined]
+        self.fields["kind"].choices = self._kinds()  # type: ignore[attr-defined]
         if self.instance._state.adding:
             self.initial.setdefault("responsible", self.case.assigned_to_id or self.user.pk)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("due_on") and not data.get("done_on"):
-            self.add_error("due_on", _("Give the date it is due, or the date it was done."))
-        return data
+    def _kinds(self) -> list[tuple[str, Any]]:
+        """Offer the kinds that fit the case; check-ins are planned by their period only."""
+        victim = self.case.category == ClientCategory.TRAFFICKING_VICTIM
+        current = self.instance.kind if not self.instance._state.adding else None
+        return [
+            (value, label)
+            for value, label in FollowUpKind.choices
+            if value == current
+            or value == FollowUpKind.OTHER
+            or (value == FollowUpKind.REINTEGRATION_VISIT and victim)
+        ]
 
 
 class VocationalForm(RecordForm):
@@ -174,7 +216,7 @@ class VocationalForm(RecordForm):
         model = VocationalSupport
         fields = [
             "kind", "provider", "provider_other", "started_on", "ended_on", "outcome",
-            "employer", "income_band",
+            "no_end_reason", "employer", "income_band",
         ]  # fmt: skip
         formfield_callback = _formfield
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.choices import ClientCategory
 
-from . import forms, instruments, screenings
+from . import actions, forms, instruments, screenings
 from .models import (
     CaseRecord,
     FollowUp,
@@ -49,6 +49,8 @@ class Kind:
     adder: Callable[..., CaseRecord] | None = None
     # A screening is a record of one moment: corrected by a new one, never edited.
     editable: bool = True
+    # Steps run after the save, in its transaction (e.g. planning a period's check-ins).
+    after: tuple[Callable[[Any, Any], None], ...] = field(default=())
 
     def offered_to(self, category: str) -> bool:
         return not self.categories or category in self.categories
@@ -89,20 +91,18 @@ for _kind in (
     Kind("service", ServiceRecord, forms.ServiceRecordForm, _("Service")),
     Kind("episode", TreatmentEpisode, forms.EpisodeForm, _("Treatment episode"), DRUG_CATEGORIES),
     Kind("post-rehab", PostRehabPeriod, forms.PostRehabForm, _("Post-rehab management"),
-         DRUG_CATEGORIES),
+         DRUG_CATEGORIES, checks=(actions.postrehab_check,), after=(actions.postrehab_after,)),
     Kind("follow-up", FollowUp, forms.FollowUpForm, _("Follow-up")),
     Kind("vocational", VocationalSupport, forms.VocationalForm, _("Vocational support")),
     Kind("reception", Reception, forms.ReceptionForm, _("Reception"), VICTIM_CATEGORIES),
     Kind("shelter", ShelterStay, forms.ShelterStayForm, _("Shelter stay (Nhà Nhân ái)"),
-         VICTIM_CATEGORIES),
+         VICTIM_CATEGORIES, checks=(actions.shelter_stay_check,)),
 ):  # fmt: skip
     register(_kind)
 
 
 def _screening_adder(*, actor: Any, form: Any) -> CaseRecord:
-    from .actions import screening_record
-
-    return screening_record(actor=actor, screening=form.instance, result=form.result)
+    return actions.screening_record(actor=actor, screening=form.instance, result=form.result)
 
 
 for _slug, _code, _categories in (

@@ -15,16 +15,38 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cases import access, timeline
+from cases.choices import ClientCategory
 
 from .kinds import KINDS, Kind, of_record
-from .models import CaseRecord, FollowUp, Reception, Screening, ServiceRecord, ServiceStatus
+from .models import (
+    CaseRecord,
+    FollowUp,
+    Reception,
+    Screening,
+    ServiceRecord,
+    ServiceStatus,
+    ShelterStay,
+    VocationalSupport,
+)
 from .screenings import LEVEL_LABELS
 
-# What a returnee's reception record shows masked until a user asks (and it is recorded).
+# Where a returnee was received, stays, lives, works and can be reached: shown masked until
+# a user asks (and it is recorded). The shelter of a stay says where the person lives.
 MASKED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
-    Reception: ("place", "current_address", "contact")
+    Reception: ("place", "current_address", "contact"),
+    ShelterStay: ("shelter",),
 }
+# Masked only on a returned victim's case (an employer locates the person).
+MASKED_FOR_VICTIMS: dict[type[models.Model], tuple[str, ...]] = {VocationalSupport: ("employer",)}
 MASK = "••••••"
+
+
+def masked_fields(record: Any) -> tuple[str, ...]:
+    """Return the fields of the record shown masked until revealed."""
+    fields = MASKED_FIELDS.get(type(record), ())
+    if record.case.category == ClientCategory.TRAFFICKING_VICTIM:
+        fields += MASKED_FOR_VICTIMS.get(type(record), ())
+    return fields
 
 
 def record_url(record: CaseRecord) -> str:
@@ -35,7 +57,8 @@ def record_url(record: CaseRecord) -> str:
 def summary(record: Any) -> str:
     """Return the one line a list or timeline shows for a record (no identifying text)."""
     if isinstance(record, ServiceRecord):
-        return str(record.service_type.name)
+        amount = f" · {record.amount_display}" if record.amount is not None else ""
+        return f"{record.service_type.name}{amount}"
     if isinstance(record, Screening):
         kind = of_record(record)
         level = LEVEL_LABELS.get(record.level, record.level)
@@ -43,8 +66,10 @@ def summary(record: Any) -> str:
     for name in ("kind", "modality", "identification_status"):
         if hasattr(record, f"get_{name}_display"):
             return str(getattr(record, f"get_{name}_display")())
-    if hasattr(record, "shelter"):
-        return str(record.shelter)
+    if isinstance(record, ShelterStay):
+        # The dates only: the shelter's name would say where the person lives.
+        left = date_format(record.left_on, "SHORT_DATE_FORMAT") if record.left_on else "…"
+        return f"{date_format(record.entered_on, 'SHORT_DATE_FORMAT')} – {left}"
     return str(record.timeline_label)
 
 
@@ -55,6 +80,8 @@ def _status(record: Any) -> tuple[str | Promise, bool]:
         overdue = record.status == ServiceStatus.PLANNED and due is not None and due < today
         return record.get_status_display(), overdue
     if isinstance(record, FollowUp):
+        if record.cancelled_on:
+            return _("Cancelled"), False
         overdue = record.done_on is None and record.due_on is not None and record.due_on < today
         return (_("Done") if record.done_on else _("Planned")), overdue
     if hasattr(record, "get_outcome_display"):
@@ -66,7 +93,7 @@ def _related(model: type[models.Model]) -> list[str]:
     return [
         f.name
         for f in model._meta.concrete_fields
-        if f.is_relation and f.name in ("service_type", "shelter", "provider")
+        if f.is_relation and f.name in ("service_type", "provider")
     ]
 
 
@@ -108,12 +135,14 @@ def _shown(record: models.Model, field: models.Field[Any, Any]) -> str:
         return date_format(value, "SHORT_DATE_FORMAT")
     if hasattr(value, "display_name"):
         return str(value.display_name or value.username)
+    if isinstance(record, ServiceRecord) and field.name == "amount":
+        return record.amount_display
     return str(value)
 
 
 def record_facts(*, record: CaseRecord, kind: Kind, revealed: bool = False) -> list[Fact]:
     """Return the record's fields as label/value pairs, masked fields hidden unless revealed."""
-    masked = MASKED_FIELDS.get(type(record), ())
+    masked = masked_fields(record)
     facts = []
     for name in kind.form._meta.fields or ():
         field = record._meta.get_field(name)
@@ -124,7 +153,7 @@ def record_facts(*, record: CaseRecord, kind: Kind, revealed: bool = False) -> l
 
 
 def has_masked(record: CaseRecord) -> bool:
-    return any(getattr(record, name) for name in MASKED_FIELDS.get(type(record), ()))
+    return any(getattr(record, name) for name in masked_fields(record))
 
 
 def add_links(viewer: access.AnyUser, case: Any) -> list[timeline.AddLink]:

@@ -20,7 +20,7 @@ from core.editing import EditConflict, TheirChange, merge_after_conflict
 
 from . import actions, kinds, selectors
 from .capabilities import SERVICE_ADD
-from .models import Reception, Screening
+from .models import Screening
 
 
 @require_http_methods(["GET", "POST"])
@@ -35,7 +35,10 @@ def record_add(request: HttpRequest, case_id: UUID, kind_slug: str) -> HttpRespo
             if kind.adder is not None:
                 kind.adder(actor=request.user, form=form)
             else:
-                actions.record_add(actor=request.user, record=form.instance, checks=kind.checks)
+                actions.record_add(
+                    actor=request.user, record=form.instance, checks=kind.checks,
+                    after=kind.after,
+                )  # fmt: skip
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -51,8 +54,8 @@ def record_detail(request: HttpRequest, kind_slug: str, record_id: UUID) -> Http
     kind = kinds.get(kind_slug)
     record = access.get_for_user(request.user, kind.model, record_id, "view")
     revealed = False
-    if request.method == "POST" and isinstance(record, Reception):
-        actions.location_reveal(actor=request.user, reception=record)
+    if request.method == "POST" and selectors.has_masked(record):
+        actions.location_reveal(actor=request.user, record=record)
         revealed = True
     context = {
         "record": record, "kind": kind, "case": record.case, "revealed": revealed,
@@ -75,7 +78,7 @@ def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpRe
         try:
             actions.record_change(
                 actor=request.user, record=form.instance, checks=kind.checks,
-                if_version=form.opened_version(record),
+                after=kind.after, if_version=form.opened_version(record),
             )  # fmt: skip
         except EditConflict as error:
             form, conflict = _after_conflict(kind, form, error, user=request.user)

@@ -117,6 +117,8 @@ ADMIN_MODELS: dict[str, str] = {
     "cases_staffprofile": "vac",
     # Role change requests are decided on the approvals page, never edited in the admin.
     "cases_rolechangerequest": "v",
+    # The service catalogue: entries are deactivated, never deleted.
+    "services_servicetype": "vac",
 }
 ADMIN_VIEWS = {"changelist": "v", "history": "v", "change": "v", "add": "a", "delete": "d"}
 ADMIN_VIEWS["password_change"] = "c"
@@ -351,6 +353,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
             "cases_organisation": str(world.orgs["clinic_a"].pk),
             "cases_staffprofile": str(StaffProfile.objects.get(user=lan).pk),
             "cases_rolechangerequest": str(RoleChangeRequest.objects.first().pk),  # type: ignore[union-attr]
+            "services_servicetype": str(ServiceType.objects.get(code="counselling").pk),
         },
     )
 

@@ -56,6 +56,8 @@ CONTENT_ALLOWED: dict[str, str] = {
     "the calling action fetched through cases.access",
     "audit/append_only.py": "counts history rows for the checkpoints (never their content)",
     "cases/dues.py": "keeps each case's next due date from the due records apps register",
+    "services/actions.py": "writes, after cases.access has fetched the case: a period's "
+    "check-ins, and the rules that span rows (one open period, no overlapping shelter stays)",
 }
 # Only these modules of audit/ read or write the log's tables.
 AUDIT_ALLOWED: dict[str, str] = {

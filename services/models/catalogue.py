@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from audit.history import RequestIdHistory
 from cases.choices import ClientCategory
 
 
@@ -34,6 +37,9 @@ class ServiceType(models.Model):
     is_active = models.BooleanField(_("in use"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
 
+    # Who changed the catalogue, when, in which request (entries are deactivated, not deleted).
+    history = HistoricalRecords(bases=[RequestIdHistory])
+
     class Meta:
         verbose_name = _("service type")
         verbose_name_plural = _("service types")
@@ -46,6 +52,11 @@ class ServiceType(models.Model):
     def name(self) -> str:
         """Return the name in the active language (Vietnamese unless English is chosen)."""
         return self.name_en if translation.get_language() == "en" else self.name_vi
+
+    def clean(self) -> None:
+        known = set(self.categories())
+        if not isinstance(self.applies_to, list) or not set(self.applies_to) <= known:
+            raise ValidationError({"applies_to": _("Choose client categories from the list.")})
 
     def offered_to(self, category: str) -> bool:
         """Return whether this service applies to a case of the given client category."""

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import numberformat
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Organisation
@@ -78,6 +80,17 @@ class ServiceRecord(CaseRecord):
         return f"{self.service_type} – {self.short_id}"
 
     @property
+    def amount_display(self) -> str:
+        """Return the amount in the active language's grouping, with the đồng sign."""
+        if self.amount is None:
+            return ""
+        grouped = numberformat.format(
+            self.amount, get_format("DECIMAL_SEPARATOR"), decimal_pos=0, grouping=3,
+            thousand_sep=get_format("THOUSAND_SEPARATOR"), force_grouping=True,
+        )  # fmt: skip
+        return f"{grouped} ₫"
+
+    @property
     def when(self) -> Any:
         """Return the date the timeline sorts this record by."""
         return self.delivered_on or self.due_on or self.created_at.date()
@@ -90,8 +103,13 @@ class ServiceRecord(CaseRecord):
             errors["delivered_on"] = _("Give the date the service was delivered.")
         service = self.service_type if self.service_type_id else None
         if service is not None:
-            if self.amount is not None and not service.records_amount:
+            if self.amount is not None and self.amount <= 0 and service.records_amount:
+                errors["amount"] = _("The amount must be more than 0 VND.")
+            elif self.amount is not None and not service.records_amount:
                 errors["amount"] = _("No amount is recorded for this service.")
+            delivered = self.status == ServiceStatus.DELIVERED
+            if delivered and service.records_amount and self.amount is None:
+                errors["amount"] = _("Give the amount paid, in VND.")
             if self.case_id and not service.offered_to(self.case.category):
                 errors["service_type"] = _("This service is not offered to this client category.")
         if errors:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Organisation
+from cases.models import Organisation, Person
 from core.fields import EncryptedTextField
 
 from .base import CaseRecord
@@ -51,11 +53,18 @@ class Reception(CaseRecord):
         return self.received_on
 
 
+# The organisation type of a Nhà Nhân ái (shelter and support house).
+SHELTER_TYPE = "nha-nhan-ai"
+
+
 class ShelterStay(CaseRecord):
     """A stay at a shelter (Nhà Nhân ái)."""
 
     timeline_label = _("Shelter stay")
 
+    # A copy of the case's person, so two overlapping stays of one person are refused by the
+    # database (an exclusion constraint over this column and the dates, on PostgreSQL).
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", editable=False)
     shelter = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("shelter")
     )
@@ -72,9 +81,24 @@ class ShelterStay(CaseRecord):
             ),
         ]
 
+    person_id: uuid.UUID
+
     def __str__(self) -> str:
         return f"{self.timeline_label} – {self.short_id}"
 
     @property
     def when(self) -> Any:
         return self.entered_on
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.shelter_id is not None and self.shelter.type.code != SHELTER_TYPE:
+            errors["shelter"] = _("Choose a Nhà Nhân ái.")
+        if self.entered_on and self.left_on and self.left_on < self.entered_on:
+            errors["left_on"] = _("The day the person left cannot be before the day they came.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.person_id = self.case.person_id
+        super().save(*args, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,9 @@ class VocationalSupport(CaseRecord):
         _("outcome"), max_length=20, choices=VocationalOutcome.choices,
         default=VocationalOutcome.ONGOING,
     )  # fmt: skip
+    # Why a finished support has no end date (e.g. the school never said when the course
+    # ended): free text, so encrypted.
+    no_end_reason = EncryptedTextField(_("why there is no end date"))
     # Where the person works can locate them: encrypted like an address.
     employer = EncryptedTextField(_("employer and workplace"))
     income_band = models.CharField(
@@ -68,6 +72,14 @@ class VocationalSupport(CaseRecord):
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="vocational_ends_after_start",
             ),
+            models.CheckConstraint(
+                condition=Q(outcome="employed") | Q(income_band=""),
+                name="vocational_income_only_employed",
+            ),
+            models.CheckConstraint(
+                condition=Q(provider__isnull=True) ^ Q(provider_other=""),
+                name="vocational_one_provider",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -76,3 +88,35 @@ class VocationalSupport(CaseRecord):
     @property
     def when(self) -> Any:
         return self.started_on
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        other = self.provider_other.strip()
+        if self.provider_id is None and not other:
+            errors["provider"] = _("Choose the provider, or name it under “other provider”.")
+        elif self.provider_id is not None and other:
+            errors["provider_other"] = _("Choose the provider or name another one, not both.")
+        errors.update(self._outcome_errors())
+        if errors:
+            raise ValidationError(errors)
+
+    def _outcome_errors(self) -> dict[str, Any]:
+        errors: dict[str, Any] = {}
+        employed = self.outcome == VocationalOutcome.EMPLOYED
+        finished = self.outcome in (VocationalOutcome.EMPLOYED, VocationalOutcome.COMPLETED)
+        reason = str(self.no_end_reason or "").strip()
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            errors["ended_on"] = _("The end cannot be before the start.")
+        elif self.outcome == VocationalOutcome.ONGOING and self.ended_on:
+            errors["outcome"] = _(
+                "Support with an end date is no longer ongoing: give its outcome."
+            )
+        elif finished and not self.ended_on and not reason:
+            errors["ended_on"] = _("Give the end date, or say why there is none.")
+        if reason and (self.ended_on or not finished):
+            errors["no_end_reason"] = _("Only say why there is no end date when there is none.")
+        if not employed and str(self.employer or "").strip():
+            errors["employer"] = _("An employer is recorded only when the outcome is “employed”.")
+        if not employed and self.income_band:
+            errors["income_band"] = _("Income is recorded only when the outcome is “employed”.")
+        return errors
