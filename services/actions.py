@@ -21,7 +21,7 @@ from core.editing import OVERRIDE, IfVersion, save_edit
 
 from .capabilities import LOCATION_REVEAL, SERVICE_ADD, SERVICE_CHANGE
 from .events import ServiceAction
-from .models import CaseRecord, Reception
+from .models import CaseRecord, EpisodeStage, Reception, TreatmentEpisode
 
 Check = Callable[[Any], None]
 
@@ -69,3 +69,23 @@ def location_reveal(*, actor: Any, reception: Reception) -> Reception:
         raise PermissionDenied
     audit.record(actor=actor, action=ServiceAction.LOCATION_REVEALED, obj=reception)
     return reception
+
+
+def stage_record(*, actor: Any, stage: EpisodeStage, if_version: IfVersion) -> EpisodeStage:
+    """Save a new or edited stage of an episode the actor may change, and record it."""
+    episode = access.get_for_user(
+        actor, TreatmentEpisode, stage.episode_id, "change", record_read=False
+    )
+    adding = stage._state.adding
+    if not adding:
+        access.get_for_user(actor, EpisodeStage, stage.pk, "change", record_read=False)
+    if not can(actor, SERVICE_CHANGE, episode):
+        raise PermissionDenied
+    stage.episode = episode
+    save_edit(
+        actor=actor, instance=stage,
+        action=ServiceAction.RECORD_ADDED if adding else ServiceAction.RECORD_CHANGED,
+        if_version=OVERRIDE if adding else if_version,
+        detail={"kind": "episodestage", "stage": stage.stage},
+    )  # fmt: skip
+    return stage
