@@ -8,5 +8,5 @@ urlpatterns = [
     path("services/<slug:kind_slug>/<uuid:record_id>/", views.record_detail, name="record_detail"),
     path("services/<slug:kind_slug>/<uuid:record_id>/edit/", views.record_edit, name="record_edit"),
     path("services/episode/<uuid:episode_id>/stages/add/", views.stage_add, name="stage_add"),
-    path("services/stages/<uuid:stage_id>/edit/", views.stage_edit, name="stage_edit"),
+    path("services/episode/stages/<uuid:stage_id>/edit/", views.stage_edit, name="stage_edit"),
 ]

@@ -58,6 +58,7 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(
                 fields=("episode", "stage"),
                 name="stage_once_per_episode",
+                violation_error_code="stage_repeated",
                 violation_error_message=(
                     "This stage is already recorded for this episode: edit it instead."
                 ),

@@ -319,10 +319,11 @@ class EpisodeStage(Versioned):
             models.UniqueConstraint(
                 fields=["episode", "stage"],
                 name="stage_once_per_episode",
+                violation_error_code="stage_repeated",
                 violation_error_message=_(
                     "This stage is already recorded for this episode: edit it instead."
                 ),
-            ),  # fmt: skip
+            ),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="stage_ends_after_start",
