@@ -31,6 +31,7 @@ from .events import ServiceAction
 from .instruments import Result
 from .models import (
     CaseRecord,
+    EpisodeStage,
     FollowUp,
     FollowUpKind,
     PostRehabPeriod,
@@ -38,6 +39,7 @@ from .models import (
     ScreeningScore,
     ServiceType,
     ShelterStay,
+    TreatmentEpisode,
 )
 from .officers import postrehab_officers
 
@@ -238,3 +240,23 @@ def screening_record(*, actor: Any, screening: Screening, result: Result) -> Scr
         ]  # fmt: skip
         bulk_create_with_history(scores, ScreeningScore, default_user=actor)
     return screening
+
+
+def stage_record(*, actor: Any, stage: EpisodeStage, if_version: IfVersion) -> EpisodeStage:
+    """Save a new or edited stage of an episode the actor may change, and record it."""
+    episode = access.get_for_user(
+        actor, TreatmentEpisode, stage.episode_id, "change", record_read=False
+    )
+    adding = stage._state.adding
+    if not adding:
+        access.get_for_user(actor, EpisodeStage, stage.pk, "change", record_read=False)
+    if not can(actor, SERVICE_CHANGE, episode):
+        raise PermissionDenied
+    stage.episode = episode
+    save_edit(
+        actor=actor, instance=stage,
+        action=ServiceAction.RECORD_ADDED if adding else ServiceAction.RECORD_CHANGED,
+        if_version=OVERRIDE if adding else if_version,
+        detail={"kind": "episodestage", "stage": stage.stage},
+    )  # fmt: skip
+    return stage

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -26,6 +27,7 @@ from .models import (
     ServiceRecord,
     ServiceType,
     ShelterStay,
+    Stage,
     TreatmentEpisode,
     VocationalSupport,
 )
@@ -146,12 +148,25 @@ class StageForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         fields = ["stage", "started_on", "ended_on"]
         formfield_callback = _formfield
 
-    def __init__(self, *args: Any, episode: TreatmentEpisode, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, episode: TreatmentEpisode, recorded: Sequence[int] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.instance.episode = episode
         for name in ("started_on", "ended_on"):
             self.fields[name].validators.append(not_in_future)
+        if self.instance._state.adding:
+            self.initial.setdefault("started_on", timezone.localdate())
+            self.initial.setdefault("stage", _next_stage(recorded))
+        else:
+            self.initial.setdefault("version", self.instance.version)
         translate_blank_choices(self)
+
+
+def _next_stage(recorded: Sequence[int]) -> int | None:
+    """Return the stage after the highest one recorded (the usual next entry), if any."""
+    following = max(recorded, default=0) + 1
+    return following if following <= len(Stage) else None
 
 
 class PostRehabForm(RecordForm):

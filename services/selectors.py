@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.db.models import Q
@@ -116,6 +116,7 @@ def register_timeline() -> None:
     # One source (one query) per model, whatever the number of kinds sharing it.
     for model in dict.fromkeys(kind.model for kind in KINDS.values()):
         timeline.register(_timeline_source(model))
+    timeline.register(stage_entries)
 
 
 @dataclass(frozen=True)
@@ -197,3 +198,38 @@ def screening_view(screening: Screening) -> ScreeningView:
                   for c in result.services],
         answers=answers_shown(screening),
     )  # fmt: skip
+
+
+def episode_stages(*, viewer: access.AnyUser, episode: Any) -> list[Any]:
+    """Return the stages of an episode the viewer may see, in the order of the process."""
+    from .models import EpisodeStage
+
+    return list(access.visible(viewer, EpisodeStage).filter(episode=episode).order_by("stage"))
+
+
+def _through_episode(where: Q) -> Q:
+    """Return a filter on ``case`` rewritten for a row that reaches its case via ``episode``."""
+    rewritten = Q()
+    rewritten.connector, rewritten.negated = where.connector, where.negated
+    for child in where.children:
+        if isinstance(child, Q):
+            rewritten.children.append(_through_episode(child))
+        else:
+            lookup, value = cast(tuple[str, Any], child)
+            rewritten.children.append((f"episode__{lookup}", value))
+    return rewritten
+
+
+def stage_entries(viewer: access.AnyUser, where: Q, limit: int) -> Iterable[timeline.Entry]:
+    """Yield the timeline entries of facility treatment stages (one query)."""
+    from .models import EpisodeStage, Stage
+
+    rows = access.visible(viewer, EpisodeStage).filter(_through_episode(where))
+    for row in rows.order_by("-started_on")[:limit]:
+        yield timeline.Entry(
+            on=row.started_on, kind=_("Treatment stage"),
+            title=_("Stage %(number)d: %(name)s")
+            % {"number": row.stage, "name": Stage(row.stage).label},
+            url=reverse("services:record_detail", args=["episode", row.episode_id]),
+            status=_("Ended") if row.ended_on else _("In progress"),
+        )  # fmt: skip

@@ -19,8 +19,9 @@ from cases.selectors import version_as_opened
 from core.editing import EditConflict, TheirChange, merge_after_conflict
 
 from . import actions, kinds, selectors
-from .capabilities import SERVICE_ADD
-from .models import Screening
+from .capabilities import SERVICE_ADD, SERVICE_CHANGE
+from .forms import StageForm
+from .models import EpisodeStage, Screening, TreatmentEpisode
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,7 +64,10 @@ def record_detail(request: HttpRequest, kind_slug: str, record_id: UUID) -> Http
         "has_masked": selectors.has_masked(record),
         "screening": selectors.screening_view(record) if isinstance(record, Screening) else None,
     }  # fmt: skip
-    return render(request, "services/record_detail.html", context)
+    if isinstance(record, TreatmentEpisode):
+        context["stages"] = selectors.episode_stages(viewer=request.user, episode=record)
+    templates = [f"services/{kind.slug}_detail.html", "services/record_detail.html"]
+    return render(request, templates, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -103,3 +107,54 @@ def _after_conflict(
     merged.is_valid()
     merged.add_error(None, error)
     return merged, changes
+
+
+@require_http_methods(["GET", "POST"])
+def stage_add(request: HttpRequest, episode_id: UUID) -> HttpResponse:
+    episode = access.get_for_user(request.user, TreatmentEpisode, episode_id, "change")
+    if not can(request.user, SERVICE_CHANGE, episode):
+        raise PermissionDenied
+    if not episode.residential:
+        messages.error(request, _("Stages are recorded only for treatment at a facility."))
+        return redirect("services:record_detail", kind_slug="episode", record_id=episode.pk)
+    recorded = [s.stage for s in selectors.episode_stages(viewer=request.user, episode=episode)]
+    form = StageForm(request.POST or None, episode=episode, recorded=recorded)
+    return _stage_form(request, form, episode=episode, stage=None)
+
+
+@require_http_methods(["GET", "POST"])
+def stage_edit(request: HttpRequest, stage_id: UUID) -> HttpResponse:
+    stage = access.get_for_user(request.user, EpisodeStage, stage_id, "change")
+    if not can(request.user, SERVICE_CHANGE, stage):
+        raise PermissionDenied
+    form = StageForm(request.POST or None, instance=stage, episode=stage.episode)
+    return _stage_form(request, form, episode=stage.episode, stage=stage)
+
+
+def _stage_form(
+    request: HttpRequest, form: StageForm, *, episode: TreatmentEpisode, stage: Any
+) -> HttpResponse:
+    """Save the stage form when valid (back to the episode), else show it with its errors."""
+    conflict: list[TheirChange] | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.stage_record(
+                actor=request.user, stage=form.instance,
+                if_version=form.opened_version(form.instance),
+            )  # fmt: skip
+        except EditConflict as error:
+            opened = version_as_opened(record=error.current, version=error.opened_version)
+            data, conflict = merge_after_conflict(form, error, opened)
+            form = StageForm(data, instance=error.current, episode=episode)
+            form.is_valid()
+            form.add_error(None, error)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(stage)s saved.") % {"stage": form.instance})
+            return redirect("services:record_detail", kind_slug="episode", record_id=episode.pk)
+    context = {
+        "form": form, "episode": episode, "case": episode.case, "stage": stage,
+        "conflict": conflict,
+    }  # fmt: skip
+    return render(request, "services/stage_form.html", context)

@@ -47,7 +47,7 @@ from cases.models import (
     StaffProfile,
 )
 from cases.roles import staff_profile_save
-from services.models import ServiceRecord, ServiceType
+from services.models import EpisodeStage, ServiceRecord, ServiceType, TreatmentEpisode
 from tests.cases.test_case_views import _case_form
 from tests.cases.test_person_views import _form as _person_form
 from tests.conftest import World, signed_in_client
@@ -141,6 +141,8 @@ SPEC: dict[str, Rule] = {
     "services:record_add": object_rule(WRITERS),
     "services:record_detail": object_rule(CASE_ROLES),
     "services:record_edit": object_rule(WRITERS),
+    "services:stage_add": object_rule(WRITERS),
+    "services:stage_edit": object_rule(WRITERS),
     "cases:person_search": roles_ok(CASE_ROLES),
     "cases:person_create": roles_ok(WRITERS),
     "cases:person_detail": object_rule(CASE_ROLES),
@@ -198,6 +200,7 @@ SPEC: dict[str, Rule] = {
 OBJECT_PARAMS = {
     "person_id": "person", "case_id": "case", "access_id": "emergencyaccess",
     "request_id": "rolechangerequest", "record_id": "servicerecord",
+    "episode_id": "treatmentepisode", "stage_id": "episodestage",
 }  # fmt: skip
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite"}
@@ -317,6 +320,15 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
             recorded_by=lan,
         ).pk  # fmt: skip
 
+    def episode(case_id: UUID) -> dict[str, UUID]:
+        """A facility episode of the case, with its first stage."""
+        row = TreatmentEpisode.objects.create(
+            case_id=case_id, modality="facility_voluntary", provider=world.orgs["clinic_a"],
+            started_on=today, recorded_by=lan,
+        )  # fmt: skip
+        stage = EpisodeStage.objects.create(episode=row, stage=1, started_on=today)
+        return {"treatmentepisode": row.pk, "episodestage": stage.pk}
+
     return Objects(
         sets={
             "clinic_a": {
@@ -325,21 +337,25 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "emergencyaccess": near_grant.pk,
                 "rolechangerequest": _role_request(world, world.units["c2"]).pk,
                 "servicerecord": record(Case.objects.get(person=lan_person).pk),
+                **episode(Case.objects.get(person=lan_person).pk),
             },
             "clinic_b": {
                 "person": tuan_person.pk,
                 "case": Case.objects.get(person=tuan_person).pk,
                 "servicerecord": record(Case.objects.get(person=tuan_person).pk),
+                **episode(Case.objects.get(person=tuan_person).pk),
             },  # fmt: skip
             "assigned": {
                 "person": assigned.pk,
                 "case": assigned_case.pk,
                 "servicerecord": record(assigned_case.pk),
+                **episode(assigned_case.pk),
             },  # fmt: skip
             "far": {
                 "person": far[0].pk,
                 "case": far_case.pk,
                 "servicerecord": record(far_case.pk),
+                **episode(far_case.pk),
                 "emergencyaccess": far_grant.pk,
                 "rolechangerequest": _role_request(world, communes[0]).pk,
             },  # fmt: skip

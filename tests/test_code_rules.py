@@ -58,6 +58,8 @@ CONTENT_ALLOWED: dict[str, str] = {
     "cases/dues.py": "keeps each case's next due date from the due records apps register",
     "services/actions.py": "writes, after cases.access has fetched the case: a period's "
     "check-ins, and the rules that span rows (one open period, no overlapping shelter stays)",
+    "services/models/episodes.py": "the treatment rules read the person's other facility "
+    "episodes and the episode's stages (dates only), whoever recorded them",
 }
 # Only these modules of audit/ read or write the log's tables.
 AUDIT_ALLOWED: dict[str, str] = {

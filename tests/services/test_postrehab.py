@@ -174,7 +174,9 @@ def test_one_open_period_per_case(world: World, lan_person: Person) -> None:
     assert _open(world, "lan", case).status_code == 302
     second = _open(world, "mai", case)
     assert second.status_code == 200
-    assert "kết thúc đợt đó trước" in str(second.context["form"].errors), second.context["form"].errors
+    assert "kết thúc đợt đó trước" in str(second.context["form"].errors), second.context[
+        "form"
+    ].errors
     assert PostRehabPeriod.objects.count() == 1 and FollowUp.objects.count() == 12
     # The database refuses it as well.
     period = PostRehabPeriod.objects.get()
