@@ -8,13 +8,15 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Services")
 
     def ready(self) -> None:
+        from cases import demo as cases_demo
         from cases import dues, timeline
 
         # Importing registers the audit actions and declares the capabilities.
-        from . import capabilities, events, selectors  # noqa: F401
+        from . import capabilities, demo, events, selectors  # noqa: F401
         from .models import FollowUp, ServiceRecord, ServiceStatus
 
         selectors.register_timeline()
+        cases_demo.register(demo.seed)
         timeline.register_add_links(selectors.add_links)
         dues.register(
             ServiceRecord, open=Q(status=ServiceStatus.PLANNED),

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cases import access, timeline
@@ -149,7 +150,7 @@ def record_facts(*, record: CaseRecord, kind: Kind, revealed: bool = False) -> l
         field = record._meta.get_field(name)
         hide = name in masked and not revealed and getattr(record, name)
         value = MASK if hide else _shown(record, field)  # type: ignore[arg-type]
-        facts.append(Fact(field.verbose_name, value, bool(hide)))  # type: ignore[union-attr]
+        facts.append(Fact(capfirst(field.verbose_name), value, bool(hide)))  # type: ignore[union-attr]
     return facts
 
 

@@ -1,6 +1,6 @@
-"""Journey: a caseworker opens a facility episode on a case, records two stages, adds a
-vocational course, and finds all of it on the case's and the person's timelines, on a 360 px
-phone and on a desktop.
+"""Journey: a caseworker screens a person (DSM-5, one answer forgotten first), opens a
+facility episode on the case, records two stages, adds a vocational course, and finds all of
+it on the case's and the person's timelines, on a 360 px phone and on a desktop.
 
 Screenshots go to ``var/screens/`` (``make screens`` writes the phone ones to
 ``docs/screens/``).
@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import User
 from cases.models import Case, Person
-from services.models import EpisodeStage, TreatmentEpisode, VocationalSupport
+from services.models import EpisodeStage, Screening, TreatmentEpisode, VocationalSupport
 from tests.browser.test_everyday_use import _pending_translations  # noqa: F401 (autouse)
 from tests.conftest import World, signed_in_client
 
@@ -31,6 +31,10 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
+CRITERIA = [
+    "larger_longer", "cut_down", "time_spent", "craving", "role_failure", "social_problems",
+    "activities_given_up", "hazardous_use", "health_problems", "tolerance", "withdrawal",
+]  # fmt: skip
 VIEWPORTS = {"phone": {"width": 360, "height": 780}, "desktop": {"width": 1366, "height": 768}}
 
 
@@ -94,6 +98,29 @@ def test_caseworker_records_a_facility_episode_its_stages_and_a_course(
     page = _signed_in(context, live_server.url, world.users["lan"])
     page.goto(f"{live_server.url}/cases/{case.pk}/")
 
+    _add(page, case, "screening-dsm5")
+    page.locator('select[name="substance"]').select_option("opioids")
+    page.locator('select[name="supervised"]').select_option("no")
+    for number, criterion in enumerate(CRITERIA):
+        if criterion != "withdrawal":  # forgotten: the form must say so and keep the rest
+            page.locator(f'select[name="{criterion}"]').select_option("yes" if number < 6 else "no")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    expect(page.locator('select[name="craving"]')).to_have_value("yes")
+    _fits(page)
+    _shot(page, "screening-form-error", viewport)
+    page.locator('select[name="withdrawal"]').select_option("no")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    screening = Screening.objects.get(case=case)
+    assert (screening.instrument, screening.level, screening.score) == ("dsm5_sud", "severe", 6)
+    page.locator(
+        f'[data-testid="timeline"] a[href="/services/screening-dsm5/{screening.pk}/"]'
+    ).click()
+    expect(page.get_by_test_id("screening-result")).to_be_visible()
+    _fits(page)
+    _shot(page, "screening-result", viewport)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+
     _add(page, case, "episode")
     page.locator('select[name="modality"]').select_option("facility_voluntary")
     page.locator('[name="started_on"]').fill("01/09/2026")
@@ -116,8 +143,7 @@ def test_caseworker_records_a_facility_episode_its_stages_and_a_course(
     _add(page, case, "vocational")
     page.locator('select[name="kind"]').select_option("training")
     page.locator('[name="started_on"]').fill("10/11/2026")
-    if page.locator('[name="employer"]').count():
-        page.locator('[name="employer"]').fill("Trung tâm dạy nghề huyện")
+    page.locator('[name="provider_other"]').fill("Trung tâm dạy nghề huyện")
     page.get_by_role("button", name="Lưu", exact=True).click()
     course = VocationalSupport.objects.get(case=case)
 
@@ -127,5 +153,8 @@ def test_caseworker_records_a_facility_episode_its_stages_and_a_course(
         expect(timeline.locator(f'a[href="{detail}"]')).to_have_count(3)  # episode, 2 stages
         expect(timeline).to_contain_text("Giai đoạn 2: Điều trị cắt cơn, giải độc")
         expect(timeline.locator(f'a[href="/services/vocational/{course.pk}/"]')).to_have_count(1)
+        expect(
+            timeline.locator(f'a[href="/services/screening-dsm5/{screening.pk}/"]')
+        ).to_have_count(1)
         _fits(page)
     _shot(page, "person-timeline-episode", viewport)
