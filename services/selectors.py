@@ -188,7 +188,10 @@ def screening_view(screening: Screening) -> ScreeningView:
     from .screenings import SERVICE_LABELS, answers_shown, stored_result
 
     definition = get(screening.instrument, screening.instrument_version)
-    names = {f.subject.code: f.subject.name for f in definition.fields if f.subject}
+    from .instruments.substances import SUBSTANCES
+
+    names = {subject.code: subject.name for subject in SUBSTANCES}
+    names |= {f.subject.code: f.subject.name for f in definition.fields if f.subject}
     result = stored_result(screening)
     return ScreeningView(
         level=LEVEL_LABELS.get(screening.level, screening.level),
