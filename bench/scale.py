@@ -110,7 +110,7 @@ def signed_in_client(user: StaffUser) -> Client:
     return client
 
 
-def visible_sample(user: StaffUser, world: scale_data.World) -> list[Sample]:
+def visible_sample(user: StaffUser) -> list[Sample]:
     """Return people with a citizen ID the user may see, picked deterministically.
 
     Candidates are the lowest UUIDs (random, seeded) overall, of the user's organisation and of
@@ -296,7 +296,7 @@ def prepare(world: scale_data.World) -> list[Actor]:
                 label=label,
                 user=user,
                 client=signed_in_client(user),
-                sample=visible_sample(user, world),
+                sample=visible_sample(user),
                 visible_people=_count(access.visible_people(user)),
                 visible_cases=_count(selectors.case_list_for(viewer=user)),
             )
