@@ -111,7 +111,7 @@ def signed_in_client(user: StaffUser) -> Client:
     return client
 
 
-def visible_sample(user: StaffUser, world: scale_data.World) -> list[Sample]:
+def visible_sample(user: StaffUser) -> list[Sample]:
     """Return people with a citizen ID the user may see, picked deterministically.
 
     Candidates are the lowest UUIDs (random, seeded) overall, of the user's organisation and of
@@ -313,7 +313,7 @@ def prepare(world: scale_data.World) -> list[Actor]:
                 label=label,
                 user=user,
                 client=signed_in_client(user),
-                sample=visible_sample(user, world),
+                sample=visible_sample(user),
                 visible_people=_count(access.visible_people(user)),
                 visible_cases=_count(selectors.case_list_for(viewer=user)),
             )
@@ -414,7 +414,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--results", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    if sizes != sorted(set(sizes)):
+    if not sizes or sizes != sorted(set(sizes)):
         parser.error("--sizes must be ascending and distinct")
 
     call_command("migrate", verbosity=0)
@@ -451,39 +451,48 @@ def main(argv: list[str] | None = None) -> None:
         # The machine is shared: the load average says how much else ran during the timings.
         datasets[size]["load_average"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
         print(f"  load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+        # Written after each size, so a run stopped at the next size keeps what it measured.
+        out = write_results(args, sizes, results, datasets)
     print()
     print(table(sizes, results))
-    args.results.mkdir(parents=True, exist_ok=True)
-    out = args.results / f"scale-{'-'.join(str(s) for s in sizes)}.json"
-    out.write_text(
-        json.dumps(
-            {
-                "sizes": sizes,
-                "seed": args.seed,
-                "reps": args.reps,
-                "scan_cap": args.scan_cap,
-                "machine": {
-                    "cores": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "postgresql": getattr(connection, "pg_version", None),
-                },
-                "datasets": {str(s): d for s, d in datasets.items()},
-                "medians_ms": {
-                    metric: {
-                        actor: {str(s): asdict(results[s][metric][actor]) for s in sizes}
-                        for actor in results[sizes[0]][metric]
-                    }
-                    for metric in METRICS
-                },
-            },  # fmt: skip
-            indent=1,
-            ensure_ascii=False,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    print(f"\nmedians: {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
+    shown = out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out
+    print(f"\nmedians: {shown}")
     sys.stdout.flush()
+
+
+def write_results(
+    args: argparse.Namespace,
+    sizes: list[int],
+    results: dict[int, dict[str, dict[str, Result]]],
+    datasets: dict[int, dict[str, Any]],
+) -> Path:
+    """Write the medians so far to bench/results/scale-<sizes>.json; return its path."""
+    done = [s for s in sizes if s in results]
+    medians = {
+        metric: {
+            actor: {str(s): asdict(results[s][metric][actor]) for s in done}
+            for actor in results[done[0]][metric]
+        }
+        for metric in METRICS
+    }
+    report = {
+        "sizes": sizes,
+        "measured": done,
+        "seed": args.seed,
+        "reps": args.reps,
+        "scan_cap": args.scan_cap,
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "postgresql": getattr(connection, "pg_version", None),
+        },
+        "datasets": {str(s): d for s, d in datasets.items()},
+        "medians_ms": medians,
+    }
+    args.results.mkdir(parents=True, exist_ok=True)
+    out: Path = args.results / f"scale-{'-'.join(str(s) for s in sizes)}.json"
+    out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out
 
 
 if __name__ == "__main__":

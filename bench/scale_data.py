@@ -416,6 +416,11 @@ def _spans(seed: int, start: int, end: int) -> list[tuple[int, int, int]]:
     return [(seed, a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
 
 
+def _progress(done: int, to: int, start: float) -> None:
+    if done % (20 * CHUNK) == 0 or done == to:
+        print(f"  … {done:,} of {to:,} people ({time.perf_counter() - start:.0f} s)", flush=True)
+
+
 def people_count(world: World) -> int:
     """Return how many generated people the database holds."""
     return Person.objects.filter(registered_by_id__in=world.orgs.values()).count()
@@ -446,9 +451,11 @@ def grow(world: World, *, to: int, seed: int, workers: int) -> GrowReport:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 for people, _cases in pool.imap_unordered(_load_chunk, spans):
                     added += people
+                    _progress(have + added, to, start)
         else:
             for span in spans:
                 added += _load_chunk(span)[0]
+                _progress(have + added, to, start)
     load_s = time.perf_counter() - start
     start = time.perf_counter()
     with connection.cursor() as cursor:
