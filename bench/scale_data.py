@@ -421,6 +421,32 @@ def _progress(done: int, to: int, start: float) -> None:
         print(f"  … {done:,} of {to:,} people ({time.perf_counter() - start:.0f} s)", flush=True)
 
 
+VISIBLE_ENOUGH = 0.99
+
+
+def _all_visible(cursor: Any, table: str) -> float:
+    cursor.execute("SELECT relpages, relallvisible FROM pg_class WHERE relname = %s", [table])
+    pages, visible = cursor.fetchone()
+    return 1.0 if not pages else visible / pages
+
+
+def _settle_visibility(cursor: Any, tries: int = 10) -> None:
+    """VACUUM people and cases again until their visibility map covers (nearly) every page.
+
+    Right after the workers' bulk load, a VACUUM can leave the new pages out of the map
+    (seen: 0 of 12,182 pages of people), so every index-only scan fetches the heap. A
+    production table gets its map from autovacuum; the benchmark waits for it.
+    """
+    for table in (Person._meta.db_table, Case._meta.db_table):
+        for _ in range(tries):
+            if _all_visible(cursor, table) >= VISIBLE_ENOUGH:
+                break
+            time.sleep(1)
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")
+        share = _all_visible(cursor, table)
+        print(f"  {table}: {share:.1%} of pages all-visible", flush=True)
+
+
 def people_count(world: World) -> int:
     """Return how many generated people the database holds."""
     return Person.objects.filter(registered_by_id__in=world.orgs.values()).count()
@@ -464,6 +490,7 @@ def grow(world: World, *, to: int, seed: int, workers: int) -> GrowReport:
         for model in (Person, Case, AdministrativeUnit, Organisation, StaffProfile):
             cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
         cursor.execute("ANALYZE")
+        _settle_visibility(cursor)
     vacuum_s = time.perf_counter() - start
     cases = Case.objects.filter(organisation_id__in=world.orgs.values()).count()
     return GrowReport(people_count(world), cases, added, load_s, vacuum_s)
