@@ -181,7 +181,8 @@ def _reach_sql(profile: StaffProfile, roles: frozenset[str]) -> tuple[str, list[
         parts.append((_UNITS_SQL.format(**tables), [like]))
     if Role.SUPERVISOR in roles:
         parts.append((_ORGANISATIONS_SQL.format(**tables), [like]))
-    live = [profile.user_id, *_GRANT_CODENAMES, timezone.now()]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the column stores it
+    live = [profile.user_id, *_GRANT_CODENAMES, now]
     for table in (CaseUserObjectPermission, PersonUserObjectPermission):
         parts.append((_GRANTS_SQL.format(grant=q(table._meta.db_table), **tables), live))
     return " UNION ALL ".join(sql for sql, _ in parts), [p for _, ps in parts for p in ps]
