@@ -131,16 +131,19 @@ def second_factor_verify(*, request: HttpRequest, user: User, token: str) -> Out
     return _fail(request, user, "any")
 
 
-def account_unlock(*, username: str, by: str) -> int:
-    """Lift a lockout now and record who did it (``by``: the operator's name)."""
-    with signals.unlocking():
-        removed: int = axes_reset(username=username)
-    if removed:
-        user = User.objects.filter(username=username).first()
-        audit.record(
-            actor=None, action=AccountAction.UNLOCKED, object_type="user",
-            object_id=user.pk if user else "", detail={"via": "command", "by": by},
-        )  # fmt: skip
+def account_unlock(*, actor: User | None, username: str, by: str = "") -> int:
+    """Lift a lockout now and record who did it: ``actor`` (None for a command, ``by`` then
+    names the operator's system account). Return how many attempt records went."""
+    with transaction.atomic():
+        with signals.unlocking():
+            removed: int = axes_reset(username=username)
+        if removed:
+            user = User.objects.filter(username=username).first()
+            audit.record(
+                actor=actor, action=AccountAction.UNLOCKED, object_type="user",
+                object_id=user.pk if user else "",
+                detail={"via": "command" if actor is None else "staff_page", "by": by},
+            )  # fmt: skip
     return removed
 
 

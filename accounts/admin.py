@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from guardian.conf.settings import ANONYMOUS_USER_NAME
 
 from accounts.models import User
 
@@ -25,7 +26,11 @@ from . import actions
 class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_display = ["username", "first_name", "last_name", "is_active", "last_login"]
     list_filter = ["is_active", "groups"]
-    actions = ["reset_second_factor"]
+    actions = ["reset_second_factor", "unlock_accounts"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        # Guardian's "AnonymousUser" row is nobody: it is never listed, changed or picked.
+        return super().get_queryset(request).exclude(username=ANONYMOUS_USER_NAME)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Only a superuser changes a superuser (password, second factor, anything).
@@ -43,6 +48,18 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
         for user in queryset:
             actions.second_factor_reset(actor=actor, user=user)
         self.message_user(request, _("They will set up two-step sign-in at their next login."))
+
+    @admin.action(description=_("Unlock (after repeated failed sign-ins)"), permissions=["change"])
+    def unlock_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = request.user
+        if not isinstance(actor, User):
+            raise PermissionDenied
+        unlocked = [
+            user.get_username()
+            for user in queryset
+            if actions.account_unlock(actor=actor, username=user.get_username(), by=actor.username)
+        ]
+        self.message_user(request, _("Unlocked: %(names)s") % {"names": ", ".join(unlocked) or "—"})
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)

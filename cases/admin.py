@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from guardian.conf.settings import ANONYMOUS_USER_NAME
 
 from accounts.models import User
 
@@ -56,8 +57,11 @@ class StaffProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return bool(super().has_change_permission(request, obj))
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "user" and not request.user.is_superuser:
-            kwargs["queryset"] = User.objects.exclude(pk=request.user.pk or 0)
+        if db_field.name == "user":
+            users = User.objects.exclude(username=ANONYMOUS_USER_NAME)
+            if not request.user.is_superuser:
+                users = users.exclude(pk=request.user.pk or 0)
+            kwargs["queryset"] = users
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

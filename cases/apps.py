@@ -10,6 +10,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("People and cases")
 
     def ready(self) -> None:
+        from accounts.capabilities import USERS_MANAGE
         from audit import registry
         from core import navigation
 
@@ -25,6 +26,7 @@ class CasesConfig(AppConfig):
             (_("Emergency access"), "cases:emergency_request", caps.EMERGENCY_REQUEST, 30, False),
             (_("Reviews"), "cases:emergency_review_list", caps.EMERGENCY_REVIEW, 40, False),
             (_("Approvals"), "cases:role_request_list", caps.STAFF_APPROVE, 45, False),
+            (_("Staff"), "cases:staff_list", USERS_MANAGE, 85, True),
         ):
             navigation.add(
                 label, url_name, order=order, start_page=start, allowed=_holder_of(capability)

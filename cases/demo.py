@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +89,16 @@ def _citizen_id(rng: random.Random, sex: str, year: int) -> str:
     return f"{province}{marker}{year % 100:02d}{rng.randrange(10**6):06d}"
 
 
+# Other apps add their demo records after the people and cases (registered in ready()).
+_seeders: list[Callable[[random.Random], None]] = []
+
+
+def register(seeder: Callable[[random.Random], None]) -> None:
+    """Add a function that seeds an app's demo records (called with the seeded generator)."""
+    if seeder not in _seeders:
+        _seeders.append(seeder)
+
+
 def seed(*, people: int = 300, seed_value: int = 2026) -> bool:
     """Build the demo province unless it exists; return whether anything was created."""
     if AdministrativeUnit.objects.filter(code=PROVINCE).exists():
@@ -154,6 +165,8 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> bool:
                 assigned_to=rng.choice(staff_by_org[org_key]) if org_key in staff_by_org else None,
                 notes="Ghi chú demo: theo dõi định kỳ." if rng.random() < 0.5 else "",
             )
+        for seeder in _seeders:
+            seeder(rng)
     return True
 
 

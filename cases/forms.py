@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import normalize
-from core.forms import DateField, not_in_future, translate_blank_choices
+from core.forms import DateField, VersionField, not_in_future, translate_blank_choices
 
 from . import access, selectors
 from .actions import CaseData, PersonData
 from .choices import CaseStatus, ClientCategory, UnitLevel
 from .citizen_id import validate_citizen_id
-from .models import AdministrativeUnit, Case, Organisation, Person
+from .models import AdministrativeUnit, Case, Organisation, Person, StaffProfile
 
 User = get_user_model()
 
@@ -40,17 +40,6 @@ class SearchForm(forms.Form):
     birth_year = forms.IntegerField(
         label=_("Year of birth (optional)"), required=False, min_value=1900, max_value=2100
     )
-
-
-class VersionField(forms.Form):
-    """The version an edit form was opened at (core.editing refuses a lost update)."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
-
-    def opened_version(self, instance: Any) -> int:
-        """Return the version the user opened (the instance's own for a fresh form)."""
-        opened: int | None = self.cleaned_data.get("version")
-        return opened if opened is not None else int(instance.version)
 
 
 # static/js/commune-filter.js adds a type-to-filter box above such a list.
@@ -327,6 +316,7 @@ class CaseFilterForm(forms.Form):
         empty_label=_("All"), widget=forms.Select(attrs=COMMUNE_FILTER_ATTRS),
     )  # fmt: skip
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -335,6 +325,7 @@ class CaseFilterForm(forms.Form):
             ("oldest", _("Oldest first")),
             ("category", _("Client category")),
             ("status", _("Status")),
+            ("due", _("Next step due")),
         ],
     )
 
@@ -353,5 +344,76 @@ class CaseFilterForm(forms.Form):
             category=data["category"] or None,
             commune=data["commune"],
             assigned_to=self.user if data["mine"] else None,
+            overdue=bool(data["overdue"]),
             sort=data["sort"] or "newest",
         )
+
+
+# --- staff administration --------------------------------------------------------------------
+
+
+def _units_of(user: access.AnyUser) -> Any:
+    """Return the active units in the user's scope subtree (all, without a profile)."""
+    units = AdministrativeUnit.objects.filter(is_active=True).order_by("path")
+    profile = access.profile_of(user)
+    return units if profile is None else units.filter(path__startswith=profile.scope_unit.path)
+
+
+def _indented_unit(unit: AdministrativeUnit) -> str:
+    # A path "/98/981/98101/" is three levels deep: communes show under their district.
+    return "\u2003" * (unit.path.count("/") - 2) + unit.name
+
+
+class StaffMemberForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A new staff member in one form: the account, the organisation, the role and the scope.
+
+    The role rules (second role only with the flag, never the same twice) are the staff
+    profile's own validation, run by the model form.
+    """
+
+    username = forms.CharField(
+        label=_("Username"), max_length=150, validators=[User.username_validator],
+        help_text=_("Used to sign in. Letters, digits and @ . + - _ only."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )  # fmt: skip
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=300, help_text=_("As on the citizen identity card.")
+    )
+    email = forms.EmailField(label=_("Email (optional)"), required=False)
+    field_order = ["username", "full_name", "email"]
+
+    class Meta:
+        model = StaffProfile
+        fields = ["organisation", "role", "allow_second_role", "second_role", "scope_unit"]
+        labels = {"scope_unit": _("Area of work")}
+        help_texts = {
+            "scope_unit": _(
+                "Supervisors see the people and cases of this unit and below; commune officers "
+                "the residents of this commune."
+            ),
+        }
+        widgets = {"scope_unit": forms.Select(attrs=COMMUNE_FILTER_ATTRS)}
+
+    def __init__(self, *args: Any, user: access.AnyUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = _units_of(user)
+        scope = self.fields["scope_unit"]
+        scope.queryset = units  # type: ignore[attr-defined]
+        scope.label_from_instance = _indented_unit  # type: ignore[attr-defined]
+        organisations = Organisation.objects.filter(
+            is_active=True, unit__in=units.values("pk")
+        ).order_by("name")
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+        translate_blank_choices(self)
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"].strip()
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("This username is already taken."))
+        return username
+
+    def clean_full_name(self) -> str:
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if not name:
+            raise ValidationError(_("Enter the full name."))
+        return name

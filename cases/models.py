@@ -337,7 +337,13 @@ class Case(Versioned):
         AdministrativeUnit, on_delete=models.PROTECT, related_name="+", editable=False,
     )  # fmt: skip
 
-    history = HistoricalRecords(bases=[RequestIdHistory], excluded_fields=["residence_commune"])
+    # The earliest due date among the case's open items (planned services, follow-ups,
+    # referrals), kept by ``cases.dues.case_refresh``: "overdue" is one indexed comparison.
+    next_due_on = models.DateField(_("next step due"), null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(
+        bases=[RequestIdHistory], excluded_fields=["residence_commune", "next_due_on"]
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -346,6 +352,9 @@ class Case(Versioned):
             models.Index(fields=["organisation", "status"], name="case_org_status"),
             # The case list's order: its first pages read the newest cases off this index.
             models.Index(fields=["-opened_on", "-created_at", "-id"], name="case_recent"),
+            models.Index(
+                fields=["next_due_on"], name="case_next_due", condition=Q(next_due_on__isnull=False)
+            ),
         ]
         constraints = [
             models.CheckConstraint(

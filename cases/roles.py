@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import capabilities
+from accounts.actions import account_created, account_unlock
 from accounts.capabilities import Scope, forget_roles
 from accounts.models import User
 from audit import actions as audit
@@ -40,6 +41,7 @@ from .models import (
     RoleChangeRequest,
     StaffProfile,
 )
+from .staff import StaffAction, invitation_path, staff_users, users_manage_require
 
 
 def _allowed_roles(user: User) -> set[str]:
@@ -274,3 +276,63 @@ def grant_revoke(*, actor: User | None, user: User, obj: Person | Case, scope: S
                 },
             )  # fmt: skip
     return int(removed)
+
+
+def _split_full_name(full_name: str) -> tuple[str, str]:
+    """Split a Vietnamese full name into (family and middle names, given name)."""
+    words = full_name.split()
+    if not words:
+        raise ValidationError({"full_name": _("Enter the full name.")})
+    return " ".join(words[:-1]), words[-1]
+
+
+def staff_member_create(
+    *, actor: User, username: str, full_name: str, email: str, profile: StaffProfile
+) -> tuple[User, RoleChangeRequest | None]:
+    """Create an account and its staff profile in one transaction, through dual control.
+
+    The account has no password: the newcomer sets one through an invitation link, then
+    enrols their authenticator at the first sign-in. The profile goes through
+    ``staff_profile_save``, so a role that opens case content waits for a second person.
+    """
+    users_manage_require(actor=actor, what="create_staff_member")
+    first_name, last_name = _split_full_name(full_name)
+    user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+    user.set_unusable_password()
+    user.full_clean()
+    try:
+        with transaction.atomic():
+            user.save()
+            account_created(actor=actor, user=user)
+            audit.record(
+                actor=actor, action=StaffAction.INVITATION_ISSUED, object_type="user",
+                object_id=user.pk,
+            )  # fmt: skip
+            profile.user = user
+            _profile, pending = staff_profile_save(actor=actor, profile=profile)
+    except IntegrityError:  # another administrator took the name a moment ago
+        raise ValidationError({"username": _("This username is already taken.")}) from None
+    return user, pending
+
+
+def staff_invitation_issue(*, actor: User, username: str) -> str:
+    """Record and return a new invitation link path for someone who never set a password."""
+    users_manage_require(actor=actor, what="invite_staff_member")
+    user = staff_users().filter(username=username).first()
+    if user is None or user.has_usable_password() or user.last_login is not None:
+        raise ValidationError(_("Only a person who has not set a password yet can be invited."))
+    audit.record(
+        actor=actor, action=StaffAction.INVITATION_ISSUED, object_type="user", object_id=user.pk
+    )
+    return invitation_path(user=user)
+
+
+def staff_unlock(*, actor: User, username: str) -> int:
+    """Lift a staff member's lockout from the staff page, like ``unlock_account``.
+
+    Only an administrator may; anyone else's attempt is refused and recorded, and the lock
+    stays. Return how many attempt records went (0: the account was not locked).
+    """
+    target = User.objects.filter(username=username).values_list("pk", flat=True).first()
+    users_manage_require(actor=actor, what="unlock_account", user_id=target or "")
+    return account_unlock(actor=actor, username=username, by=actor.get_username())

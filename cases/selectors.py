@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal, cast
 from uuid import UUID
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.db.models import F, QuerySet
 from django.http import Http404
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from audit import actions as audit
@@ -20,7 +20,7 @@ from core import normalize
 from core.fields import BlindIndexField
 from core.paging import CappedPaginator, after_cursor, cursor_of, runs_one_way
 
-from . import access, roles
+from . import access, dues, roles
 from .choices import CaseStatus, Role
 from .models import Case, EmergencyAccess, Person, RoleChangeRequest
 
@@ -105,6 +105,7 @@ CASE_SORTS = {
     "oldest": ("opened_on", "created_at", "id"),
     "category": ("category", "-opened_on"),
     "status": ("status", "-opened_on"),
+    "due": ("next_due_on", "-opened_on", "id"),
 }
 CASES_PER_PAGE = 50
 
@@ -117,6 +118,7 @@ class CaseFilters:
     category: str | None = None
     commune: Any = None  # an AdministrativeUnit
     assigned_to: Any = None  # a User
+    overdue: bool = False  # open cases with a step past its due date
     sort: str = "newest"
 
 
@@ -144,6 +146,8 @@ def _narrowed(cases: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
         cases = cases.filter(person__residence_commune=f.commune)
     if f.assigned_to is not None:
         cases = cases.filter(assigned_to=f.assigned_to)
+    if f.overdue:
+        cases = cases.filter(status=CaseStatus.OPEN, next_due_on__lt=timezone.localdate())
     return cases
 
 
@@ -312,7 +316,13 @@ def role_requests_pending(*, viewer: Any) -> QuerySet[RoleChangeRequest]:
     return (
         roles.role_requests_for(viewer)
         .filter(status=RoleChangeRequest.Status.PENDING)
-        .select_related("user", "requested_by", "organisation", "scope_unit")
+        .select_related(
+            "user__staff__organisation",
+            "user__staff__scope_unit",
+            "requested_by",
+            "organisation",
+            "scope_unit",
+        )
         .order_by("requested_at")
     )
 
@@ -362,6 +372,8 @@ def emergency_access_for_review(*, viewer: access.AnyUser, access_id: UUID) -> E
 MY_CASES_LIMIT = 20
 RECENT_PEOPLE_LIMIT = 10
 RESIDENTS_PER_PAGE = 50
+# The start page lists what is overdue and what falls due within this time.
+DUE_SOON = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -371,6 +383,7 @@ class MyWork:
     resident_page: Page[Person] | None  # commune officers: the people living in their commune
     residents_total: Total | None
     commune: Any
+    due: list[dues.DueItem]
 
 
 def _residents(viewer: access.AnyUser, page_number: str | None) -> tuple[Any, Any, Any]:
@@ -407,10 +420,12 @@ def my_work(*, viewer: access.AnyUser, page_number: str | None = None) -> MyWork
         .order_by("-updated_at")[:RECENT_PEOPLE_LIMIT]
     )
     residents, total, commune = _residents(viewer, page_number)
+    due = dues.due_for(viewer=viewer, until=timezone.localdate() + DUE_SOON)
     shown = {str(c.person_id) for c in open_cases} | {str(p.pk) for p in recent}
+    shown |= {str(item.case.person_id) for item in due}
     shown |= {str(p.pk) for p in residents or []}
     audit.record(
         actor=viewer, action=CaseAction.PEOPLE_LIST,
         detail={"list": "my_work", "people": sorted(shown)},
     )  # fmt: skip
-    return MyWork(open_cases, recent, residents, total, commune)
+    return MyWork(open_cases, recent, residents, total, commune, due)

@@ -25,3 +25,11 @@ urlpatterns = [
     ),
     path("emergency/<uuid:access_id>/revoke/", views.emergency_revoke, name="emergency_revoke"),
 ]
+# Staff administration (administrators), and the newcomer's invitation link.
+urlpatterns += [
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/new/", views.staff_create, name="staff_create"),
+    path("staff/unlock/", views.staff_unlock, name="staff_unlock"),
+    path("staff/invite/", views.staff_invite, name="staff_invite"),
+    path("staff/welcome/<uidb64>/<token>/", views.StaffWelcomeView.as_view(), name="staff_welcome"),
+]

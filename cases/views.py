@@ -6,9 +6,11 @@ from typing import Any, cast
 from uuid import UUID
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +19,7 @@ from accounts.models import User
 from core.editing import EditConflict, TheirChange, merge_after_conflict
 from core.paging import CappedPaginator
 
-from . import access, actions, roles, selectors
+from . import access, actions, roles, selectors, staff, timeline
 from . import capabilities as caps
 from .forms import (
     CaseFilterForm,
@@ -26,6 +28,7 @@ from .forms import (
     EmergencyReviewForm,
     PersonForm,
     SearchForm,
+    StaffMemberForm,
 )
 from .models import EmergencyAccess
 
@@ -80,6 +83,7 @@ def person_detail(request: HttpRequest, person_id: UUID) -> HttpResponse:
     context = {
         "person": person,
         "cases": selectors.person_cases(viewer=request.user, person=person),
+        "timeline": timeline.for_person(viewer=request.user, person=person),
     }
     return render(request, "cases/person_detail.html", context)
 
@@ -163,7 +167,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     _require(request, caps.MY_WORK)
     work = selectors.my_work(viewer=request.user, page_number=request.GET.get("page"))
     people = [c.person_id for c in work.open_cases] + [p.pk for p in work.recent_people]
-    people += [p.pk for p in work.resident_page or []]
+    people += [p.pk for p in work.resident_page or []] + [i.case.person_id for i in work.due]
     masked = selectors.masked_people(viewer=request.user, person_ids=people)
     context = {"work": work, "page": work.resident_page, "masked": masked, "query": ""}
     return render(request, "cases/my_work.html", context)
@@ -187,7 +191,12 @@ def case_create(request: HttpRequest, person_id: UUID) -> HttpResponse:
 @require_GET
 def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_id, "view")
-    return render(request, "cases/case_detail.html", {"case": case})
+    context = {
+        "case": case,
+        "entries": timeline.for_case(viewer=request.user, case=case),
+        "add_links": timeline.add_links(viewer=request.user, case=case),
+    }
+    return render(request, "cases/case_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -313,3 +322,93 @@ def role_request_decide(request: HttpRequest, request_id: UUID) -> HttpResponse:
         else:
             messages.success(request, _("Your decision has been recorded."))
     return redirect("cases:role_request_list")
+
+
+# --- staff administration (administrators: users.manage) -------------------------------------
+
+
+def _actor(request: HttpRequest) -> User:
+    # The middleware lets only signed-in, verified users this far.
+    return cast(User, request.user)
+
+
+@require_GET
+def staff_list(request: HttpRequest) -> HttpResponse:
+    """Every staff member: organisation, role, locked out or waiting for approval."""
+    staff.users_manage_require(actor=request.user, what="view_staff")
+    listing = staff.staff_page(page_number=request.GET.get("page"))
+    context = {"page": listing.page, "locked": listing.locked, "query": ""}
+    return render(request, "cases/staff_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def staff_create(request: HttpRequest) -> HttpResponse:
+    """Create a staff member in one form; answer with their invitation link."""
+    staff.users_manage_require(actor=request.user, what="create_staff_member")
+    form = StaffMemberForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, pending = roles.staff_member_create(
+                actor=_actor(request), username=data["username"], full_name=data["full_name"],
+                email=data["email"], profile=form.instance,
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            # Shown once, not redirected: the link is a secret that must not sit in a cookie.
+            link = request.build_absolute_uri(staff.invitation_path(user=user))
+            context = {"member": user, "pending": pending, "link": link}
+            return render(request, "cases/staff_created.html", context)
+    return render(request, "cases/staff_form.html", {"form": form})
+
+
+@require_POST
+def staff_unlock(request: HttpRequest) -> HttpResponse:
+    """Unlock a locked-out account after a confirmation step (like ``unlock_account``)."""
+    username = request.POST.get("username", "")
+    if request.POST.get("confirm") != "yes":
+        staff.users_manage_require(actor=request.user, what="unlock_account")
+        member = staff.staff_users().filter(username=username).first()
+        if member is None:
+            messages.error(request, _("There is no such staff member."))
+            return redirect("cases:staff_list")
+        return render(request, "cases/staff_unlock_confirm.html", {"member": member})
+    if roles.staff_unlock(actor=_actor(request), username=username):
+        messages.success(request, _("The account is unlocked. The person can sign in again."))
+    else:
+        messages.warning(request, _("This account was not locked."))
+    return redirect("cases:staff_list")
+
+
+class StaffWelcomeView(auth_views.PasswordResetConfirmView):
+    """A newcomer's invitation link: set the first password, then sign in and enrol.
+
+    Django's reset page (no sign-in needed, the token moved out of the URL into the session
+    before the form shows), with the invitation's own token: it works once, and not after
+    the person has signed in.
+    """
+
+    token_generator = staff.invitation_tokens
+    template_name = "cases/staff_welcome.html"
+    success_url = reverse_lazy("login")
+    post_reset_login = False
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        messages.success(self.request, _("Your password is set. Sign in to continue."))
+        return super().form_valid(form)
+
+
+@require_POST
+def staff_invite(request: HttpRequest) -> HttpResponse:
+    """Issue a new invitation link to someone who has not set a password yet."""
+    staff.users_manage_require(actor=request.user, what="invite_staff_member")
+    username = request.POST.get("username", "")
+    try:
+        path = roles.staff_invitation_issue(actor=_actor(request), username=username)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("cases:staff_list")
+    member = staff.staff_users().get(username=username)
+    context = {"member": member, "link": request.build_absolute_uri(path), "reissued": True}
+    return render(request, "cases/staff_created.html", context)

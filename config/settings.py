@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "cases",
+    "services",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation_menu",
+                "core.context_processors.today",
             ],
         },
     },
@@ -180,6 +182,9 @@ TRUSTED_PROXIES = env_networks("HOA_NHAP_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
 # Emergency ("break the glass") access lasts this long.
 EMERGENCY_ACCESS_HOURS = env_int("HOA_NHAP_EMERGENCY_HOURS", 4)
+# Months between two planned post-rehab check-ins: monthly by default, the monthly review the
+# commune holds with people under post-rehab management (docs/post-rehab-and-victim-support.md).
+POSTREHAB_CHECKIN_MONTHS = env_int("HOA_NHAP_POSTREHAB_CHECKIN_MONTHS", 1)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -13,6 +13,7 @@ from core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("", include("cases.urls")),
+    path("", include("services.urls")),
     path("account/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("login/", LoginView.as_view(), name="login"),

@@ -1,8 +1,9 @@
-"""Template context every page needs: the main menu and the emergency-access banner."""
+"""Template context every page needs: the main menu, the emergency-access banner, today."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from . import navigation
 
@@ -18,3 +19,8 @@ def navigation_menu(request: HttpRequest) -> dict[str, object]:
         # Set by the access layer on a page that an emergency grant unlocked.
         "emergency_grants": getattr(request, "emergency_grants", []),
     }
+
+
+def today(request: HttpRequest) -> dict[str, object]:
+    """Give templates today's local date (what "overdue" is measured against)."""
+    return {"today": timezone.localdate()}

@@ -62,3 +62,14 @@ def translate_blank_choices(form: forms.BaseForm) -> None:
             choices = list(field.choices)  # type: ignore[arg-type]
             if choices and choices[0][0] == "" and _is_django_blank(choices[0][1]):
                 field.choices = [("", prompt), *choices[1:]]
+
+
+class VersionField(forms.Form):
+    """The version an edit form was opened at (core.editing refuses a lost update)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def opened_version(self, instance: Any) -> int:
+        """Return the version the user opened (the instance's own for a fresh form)."""
+        opened: int | None = self.cleaned_data.get("version")
+        return opened if opened is not None else int(instance.version)

@@ -19,6 +19,7 @@ ASVS 8.2.1, 8.2.2 (function- and data-level access), 8.3.1 (server-side enforcem
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,7 @@ from cases.models import (
     StaffProfile,
 )
 from cases.roles import staff_profile_save
+from services.models import EpisodeStage, ServiceRecord, ServiceType, TreatmentEpisode
 from tests.cases.test_case_views import _case_form
 from tests.cases.test_person_views import _form as _person_form
 from tests.conftest import World, signed_in_client
@@ -115,6 +117,8 @@ ADMIN_MODELS: dict[str, str] = {
     "cases_staffprofile": "vac",
     # Role change requests are decided on the approvals page, never edited in the admin.
     "cases_rolechangerequest": "v",
+    # The service catalogue: entries are deactivated, never deleted.
+    "services_servicetype": "vac",
 }
 ADMIN_VIEWS = {"changelist": "v", "history": "v", "change": "v", "add": "a", "delete": "d"}
 ADMIN_VIEWS["password_change"] = "c"
@@ -134,6 +138,11 @@ def admin_model_rule(name: str) -> Rule | None:
 SPEC: dict[str, Rule] = {
     "home": roles_ok(set(ROLES), ok=302),
     "cases:my_work": roles_ok(WRITERS),
+    "services:record_add": object_rule(WRITERS),
+    "services:record_detail": object_rule(CASE_ROLES),
+    "services:record_edit": object_rule(WRITERS),
+    "services:stage_add": object_rule(WRITERS),
+    "services:stage_edit": object_rule(WRITERS),
     "cases:person_search": roles_ok(CASE_ROLES),
     "cases:person_create": roles_ok(WRITERS),
     "cases:person_detail": object_rule(CASE_ROLES),
@@ -159,6 +168,13 @@ SPEC: dict[str, Rule] = {
     "cases:emergency_revoke": lambda who, in_scope: (
         302 if who == "an" or (who == "hoa" and in_scope) else 404
     ),
+    # Staff administration: administrators only (POSTs without a username: back to the list).
+    "cases:staff_list": roles_ok({"quan"}),
+    "cases:staff_create": roles_ok({"quan"}),
+    "cases:staff_unlock": roles_ok({"quan"}, ok=302),
+    "cases:staff_invite": roles_ok({"quan"}, ok=302),
+    # A newcomer's invitation link needs no sign-in; a wrong token shows "does not work".
+    "cases:staff_welcome": roles_ok(set(ROLES)),
     "accounts:otp_verify": roles_ok(set(ROLES)),
     "accounts:otp_enrol": roles_ok(set(ROLES), ok=302),  # enrolled already: to verify
     "audit:event_list": roles_ok({"an"}),
@@ -183,11 +199,14 @@ SPEC: dict[str, Rule] = {
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
     "person_id": "person", "case_id": "case", "access_id": "emergencyaccess",
-    "request_id": "rolechangerequest",
+    "request_id": "rolechangerequest", "record_id": "servicerecord",
+    "episode_id": "treatmentepisode", "stage_id": "episodestage",
 }  # fmt: skip
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
+POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite"}
 # Reachable without signing in, or before the second factor, with the status they give.
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
+ANONYMOUS["cases:staff_welcome"] = 200
 BEFORE_SECOND_FACTOR = {
     "login": 302, "logout": 405, "set_language": 302,
     "accounts:otp_verify": 200, "accounts:otp_enrol": 302,
@@ -292,6 +311,24 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
     )
     # The stranger breaks the glass on someone of province 97: outside hoa's province.
     far_grant = actions.emergency_access_grant(actor=stranger, person=far[1], reason=reason)
+    service = ServiceType.objects.get(code="counselling")
+    today = datetime.date(2026, 11, 1)
+
+    def record(case_id: UUID) -> UUID:
+        return ServiceRecord.objects.create(
+            case_id=case_id, service_type=service, status="planned", due_on=today,
+            recorded_by=lan,
+        ).pk  # fmt: skip
+
+    def episode(case_id: UUID) -> dict[str, UUID]:
+        """A facility episode of the case, with its first stage."""
+        row = TreatmentEpisode.objects.create(
+            case_id=case_id, modality="facility_voluntary", provider=world.orgs["clinic_a"],
+            started_on=today, recorded_by=lan,
+        )  # fmt: skip
+        stage = EpisodeStage.objects.create(episode=row, stage=1, started_on=today)
+        return {"treatmentepisode": row.pk, "episodestage": stage.pk}
+
     return Objects(
         sets={
             "clinic_a": {
@@ -299,12 +336,26 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "case": Case.objects.get(person=lan_person).pk,
                 "emergencyaccess": near_grant.pk,
                 "rolechangerequest": _role_request(world, world.units["c2"]).pk,
+                "servicerecord": record(Case.objects.get(person=lan_person).pk),
+                **episode(Case.objects.get(person=lan_person).pk),
             },
-            "clinic_b": {"person": tuan_person.pk, "case": Case.objects.get(person=tuan_person).pk},
-            "assigned": {"person": assigned.pk, "case": assigned_case.pk},
+            "clinic_b": {
+                "person": tuan_person.pk,
+                "case": Case.objects.get(person=tuan_person).pk,
+                "servicerecord": record(Case.objects.get(person=tuan_person).pk),
+                **episode(Case.objects.get(person=tuan_person).pk),
+            },  # fmt: skip
+            "assigned": {
+                "person": assigned.pk,
+                "case": assigned_case.pk,
+                "servicerecord": record(assigned_case.pk),
+                **episode(assigned_case.pk),
+            },  # fmt: skip
             "far": {
                 "person": far[0].pk,
                 "case": far_case.pk,
+                "servicerecord": record(far_case.pk),
+                **episode(far_case.pk),
                 "emergencyaccess": far_grant.pk,
                 "rolechangerequest": _role_request(world, communes[0]).pk,
             },  # fmt: skip
@@ -318,6 +369,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
             "cases_organisation": str(world.orgs["clinic_a"].pk),
             "cases_staffprofile": str(StaffProfile.objects.get(user=lan).pk),
             "cases_rolechangerequest": str(RoleChangeRequest.objects.first().pk),  # type: ignore[union-attr]
+            "services_servicetype": str(ServiceType.objects.get(code="counselling").pk),
         },
     )
 
@@ -347,6 +399,10 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             values[param] = "no-such-page/"
         elif param == "fmt":
             values[param] = "csv"
+        elif param == "kind_slug":
+            values[param] = "service"  # the record the set names is a service record
+        elif param in ("uidb64", "token"):
+            values[param] = "MQ" if param == "uidb64" else "no-such-token"
         else:
             raise AssertionError(f"{route.name}: no value for URL parameter {param}")
     if "<unnamed>" not in route.name:

@@ -46,6 +46,7 @@ CONTENT_ALLOWED: dict[str, str] = {
     "cases/actions.py": "writes, after cases.access has fetched the row",
     "cases/roles.py": "grant_give/grant_revoke write the grant tables",
     "cases/demo.py": "seeds the fictitious demo data",
+    "services/demo.py": "seeds the fictitious demo services data",
     "core/rotation.py": "re-encrypts every encrypted column in batches (key rotation)",
     "accounts/actions.py": "enrols and resets second-factor devices",
     "bench/data.py": "generates the benchmark's synthetic rows (never imported by the app)",
@@ -55,6 +56,11 @@ CONTENT_ALLOWED: dict[str, str] = {
     "core/editing.py": "the shared save step locks and re-reads the row being edited, which "
     "the calling action fetched through cases.access",
     "audit/append_only.py": "counts history rows for the checkpoints (never their content)",
+    "cases/dues.py": "keeps each case's next due date from the due records apps register",
+    "services/actions.py": "writes, after cases.access has fetched the case: a period's "
+    "check-ins, and the rules that span rows (one open period, no overlapping shelter stays)",
+    "services/models/episodes.py": "the treatment rules read the person's other facility "
+    "episodes and the episode's stages (dates only), whoever recorded them",
 }
 # Only these modules of audit/ read or write the log's tables.
 AUDIT_ALLOWED: dict[str, str] = {

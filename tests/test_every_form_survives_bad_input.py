@@ -168,6 +168,22 @@ FORMS = [
         kept=("user", "person", "since", "until"),
     ),  # fmt: skip
     FormCase(
+        "staff_create",
+        "quan",
+        lambda w, o: reverse("cases:staff_create"),
+        lambda w, o: {
+            "username": "thanh",
+            "full_name": "Nguyễn Văn Thành",
+            "email": "thanh@example.vn",
+            "organisation": str(w.orgs["clinic_a"].pk),
+            "role": "caseworker",
+            "allow_second_role": "on",
+            "second_role": "auditor",
+            "scope_unit": str(w.units["d1"].pk),
+        },
+        kept=("username", "full_name", "email"),
+    ),  # fmt: skip
+    FormCase(
         "otp_verify",
         "quan",
         lambda w, o: reverse("accounts:otp_verify"),

@@ -18,7 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("username")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        removed = actions.account_unlock(username=options["username"], by=getpass.getuser())
+        removed = actions.account_unlock(
+            actor=None, username=options["username"], by=getpass.getuser()
+        )
         if not removed:
             raise CommandError(f"{options['username']} has no failed attempts on record.")
         self.stdout.write(f"{options['username']} unlocked ({removed} attempt record removed).")

@@ -1,0 +1,107 @@
+"""Read the staff directory for administrators: who works where, who is locked out, who
+waits for a role change, and the invitation links newcomers set their password with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page
+from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
+from guardian.conf import settings as guardian_settings
+
+from accounts import capabilities
+from accounts.models import User
+from audit import actions as audit
+from audit.registry import ACCESS_CHANGE, register
+from core.paging import CappedPaginator
+
+from .events import CaseAction
+from .models import RoleChangeRequest
+
+STAFF_PER_PAGE = 50
+
+
+class StaffAction:
+    INVITATION_ISSUED = register(
+        "invitation_issued", _("Issued an invitation link"), kind=ACCESS_CHANGE
+    )
+
+
+class InvitationTokenGenerator(PasswordResetTokenGenerator):
+    """One-time links a newcomer sets their first password with.
+
+    Django's reset token, under its own salt: it is bound to the password hash and the last
+    login, so it stops working once used or once the person has signed in, and it expires
+    after ``PASSWORD_RESET_TIMEOUT``.
+    """
+
+    key_salt = "hoa_nhap.staff_invitation"
+
+
+invitation_tokens = InvitationTokenGenerator()
+
+
+def invitation_path(*, user: User) -> str:
+    """Return the path of a fresh invitation link for a user who has not set a password."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = invitation_tokens.make_token(user)
+    return reverse("cases:staff_welcome", kwargs={"uidb64": uidb64, "token": token})
+
+
+def users_manage_require(*, actor: Any, what: str, user_id: Any = "") -> None:
+    """Refuse staff administration to anyone but an administrator, and record the denial."""
+    if capabilities.can(actor, capabilities.USERS_MANAGE):
+        return
+    audit.record(
+        actor=actor, action=CaseAction.DENIED, object_type="user", object_id=user_id,
+        detail={"perm": what},
+    )  # fmt: skip
+    raise PermissionDenied
+
+
+def staff_users() -> QuerySet[User]:
+    """Return every staff account (never guardian's "AnonymousUser"), by given name."""
+    pending = RoleChangeRequest.objects.filter(
+        user=OuterRef("pk"), status=RoleChangeRequest.Status.PENDING
+    )
+    return (
+        User.objects.exclude(username=guardian_settings.ANONYMOUS_USER_NAME)
+        .select_related("staff__organisation", "staff__scope_unit")
+        .annotate(has_pending=Exists(pending))
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def locked_usernames(*, usernames: list[str]) -> set[str]:
+    """Return which of these accounts are locked out now (django-axes' rule, one query)."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    rows = (
+        AccessAttempt.objects.filter(username__in=usernames, attempt_time__gte=since)
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+    )
+    return {row["username"] for row in rows}
+
+
+@dataclass(frozen=True)
+class StaffPage:
+    page: Page[User]
+    locked: set[str]
+
+
+def staff_page(*, page_number: str | None) -> StaffPage:
+    """Return one page of the staff list with the accounts on it that are locked out."""
+    page = CappedPaginator(staff_users(), STAFF_PER_PAGE).get_page(page_number)
+    names = [user.username for user in page.object_list]
+    return StaffPage(page=page, locked=locked_usernames(usernames=names))

@@ -1,0 +1,74 @@
+"""One chronological timeline of what was done for a person, gathered from every app.
+
+An app registers a source once (in ``ready()``): a function that returns the entries of its
+records matching a filter on their case, read through ``cases.access`` for the viewer. The
+person page asks for the person's entries, the case page for the case's.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.functional import Promise
+
+from . import access
+from .models import Case, Person
+
+
+@dataclass(frozen=True)
+class Entry:
+    on: datetime.date
+    kind: str | Promise
+    title: str | Promise
+    url: str
+    status: str | Promise = ""
+    overdue: bool = False
+
+
+Source = Callable[[access.AnyUser, Q, int], Iterable[Entry]]
+_sources: list[Source] = []
+
+
+def register(source: Source) -> None:
+    """Add a source of timeline entries (called with viewer, a filter on ``case``, a limit)."""
+    if source not in _sources:
+        _sources.append(source)
+
+
+def _gather(viewer: access.AnyUser, where: Q, limit: int) -> list[Entry]:
+    entries = [entry for source in _sources for entry in source(viewer, where, limit)]
+    return sorted(entries, key=lambda entry: entry.on, reverse=True)[:limit]
+
+
+def for_person(*, viewer: access.AnyUser, person: Person, limit: int = 200) -> list[Entry]:
+    """Return the newest entries about the person that the viewer may see, newest first."""
+    return _gather(viewer, Q(case__person_id=person.pk), limit)
+
+
+def for_case(*, viewer: access.AnyUser, case: Case, limit: int = 200) -> list[Entry]:
+    """Return the newest entries of one case that the viewer may see, newest first."""
+    return _gather(viewer, Q(case_id=case.pk), limit)
+
+
+@dataclass(frozen=True)
+class AddLink:
+    label: str | Promise
+    url: str
+
+
+AddLinks = Callable[[access.AnyUser, Case], Iterable[AddLink]]
+_add_links: list[AddLinks] = []
+
+
+def register_add_links(provider: AddLinks) -> None:
+    """Add a provider of the case page's "Add…" entries (called with viewer and case)."""
+    if provider not in _add_links:
+        _add_links.append(provider)
+
+
+def add_links(*, viewer: access.AnyUser, case: Case) -> list[AddLink]:
+    """Return what the viewer may add to the case, from every app."""
+    return [link for provider in _add_links for link in provider(viewer, case)]

@@ -1,0 +1,79 @@
+"""Screenings: an instrument's answers (encrypted) and its scores (clear, for figures)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from audit.history import RequestIdHistory
+from core.fields import EncryptedTextField
+
+from .base import CaseRecord
+
+
+class Screening(CaseRecord):
+    """One administration of a versioned screening instrument."""
+
+    timeline_label = _("Screening")
+
+    instrument = models.CharField(_("instrument"), max_length=30)
+    instrument_version = models.CharField(_("version"), max_length=10)
+    screened_on = models.DateField(_("screened on"))
+    screener = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("screened by"),
+    )  # fmt: skip
+    # The answers as JSON, encrypted: they describe drug use and private life.
+    answers = EncryptedTextField(_("answers"))
+    # The headline result (the highest risk or the severity) for lists and figures.
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    level = models.CharField(_("result"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("screening")
+        verbose_name_plural = _("screenings")
+        indexes = [
+            models.Index(fields=["case", "screened_on"], name="screening_case_date"),
+            models.Index(fields=["instrument", "screened_on"], name="screening_instrument"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} – {self.short_id}"
+
+    @property
+    def when(self) -> Any:
+        return self.screened_on
+
+
+class ScreeningScore(models.Model):
+    """One scored item of a screening (e.g. a substance's involvement score and risk)."""
+
+    scope_through = "screening__case"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    screening = models.ForeignKey(
+        Screening, on_delete=models.PROTECT, related_name="subject_scores"
+    )
+    item = models.CharField(_("item"), max_length=30)
+    score = models.PositiveSmallIntegerField(_("score"))
+    level = models.CharField(_("result"), max_length=20)
+
+    history = HistoricalRecords(bases=[RequestIdHistory])
+
+    class Meta:
+        verbose_name = _("screening score")
+        verbose_name_plural = _("screening scores")
+        constraints = [
+            models.UniqueConstraint(fields=["screening", "item"], name="score_once_per_item")
+        ]
+        indexes = [models.Index(fields=["item", "level"], name="score_item_level")]
+
+    screening_id: uuid.UUID
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.score}"

@@ -1,0 +1,113 @@
+"""Screenings on a case: a form built from an instrument's definition, scored on submit.
+
+The answers are stored encrypted (JSON); the instrument, version, date, screener, the total
+or headline level and each subject's score and level are stored in clear for figures.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from . import instruments
+from .forms import RecordForm, _formfield
+from .instruments.assist_v3_0 import RISK_LEVELS
+from .instruments.dsm5_sud_v1 import SEVERITY_LEVELS
+from .models import Screening
+
+LEVEL_LABELS: dict[str, Promise] = {**RISK_LEVELS, **SEVERITY_LEVELS}
+SERVICE_LABELS = {
+    "essential_needs": _("Essential needs"), "travel": _("Travel costs"),
+    "medical": _("Medical care"), "psychological": _("Psychological support"),
+    "legal_aid": _("Legal aid"), "education_vocational": _("Education and vocational support"),
+    "hardship_allowance": _("Initial hardship allowance"), "loan": _("Loan"),
+}  # fmt: skip
+
+
+class ScreeningForm(RecordForm):
+    """The questions of one instrument (its latest version), grouped by subject."""
+
+    instrument: instruments.Instrument
+
+    class Meta:
+        model = Screening
+        fields = ["screened_on"]
+        formfield_callback = _formfield
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_today("screened_on")
+        for slot in self.instrument.fields:
+            question = slot.question
+            if question.free_text:
+                field: forms.Field = forms.CharField(
+                    label=cast(Any, slot.label), required=False,
+                    max_length=question.max_length or None,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )  # fmt: skip
+            else:
+                choices = [("", _("— Not asked —")), *((o.code, o.label) for o in question.options)]
+                field = forms.ChoiceField(
+                    label=cast(Any, slot.label), required=False, choices=choices
+                )
+            field.help_text = cast(Any, question.text)
+            self.fields[slot.key] = field
+        self.result: instruments.Result | None = None
+
+    def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        """Return the answer fields by subject (a substance, a domain), in the given order."""
+        grouped: dict[str, tuple[Any, list[forms.BoundField]]] = {}
+        for slot in self.instrument.fields:
+            name = slot.subject.name if slot.subject else _("General")
+            code = slot.subject.code if slot.subject else ""
+            grouped.setdefault(code, (name, []))[1].append(self[slot.key])
+        return list(grouped.values())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        answers = {
+            slot.key: data[slot.key] for slot in self.instrument.fields if data.get(slot.key)
+        }
+        try:
+            self.result = self.instrument.score(answers)
+        except ValidationError as error:
+            for key, messages in error.message_dict.items():
+                self.add_error(None if key == NON_FIELD_ERRORS else key, messages)
+            return data
+        screening: Screening = self.instance
+        screening.instrument = self.instrument.code
+        screening.instrument_version = self.instrument.version
+        screening.screener = self.user
+        screening.answers = json.dumps(dict(self.result.answers), ensure_ascii=False)
+        screening.score = self.result.total
+        screening.level = self.result.level or ""
+        return data
+
+
+def form_for(instrument: instruments.Instrument) -> type[ScreeningForm]:
+    """Return the screening form of an instrument's definition."""
+    return type(f"ScreeningForm_{instrument.code}", (ScreeningForm,), {"instrument": instrument})
+
+
+def stored_result(screening: Screening) -> instruments.Result:
+    """Score the stored (decrypted) answers again with the version they were given under."""
+    definition = instruments.get(screening.instrument, screening.instrument_version)
+    return definition.score(json.loads(str(screening.answers or "{}")))
+
+
+def answers_shown(screening: Screening) -> list[tuple[Any, str]]:
+    """Return (question label, answer label) for each answered question, in order."""
+    definition = instruments.get(screening.instrument, screening.instrument_version)
+    answers = json.loads(str(screening.answers or "{}"))
+    shown = []
+    for slot in definition.fields:
+        value = answers.get(slot.key)
+        if value:
+            option = slot.question.option(value) if not slot.question.free_text else None
+            shown.append((slot.label, str(option.label) if option else str(value)))
+    return shown

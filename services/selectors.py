@@ -1,0 +1,236 @@
+"""Reads of service records, on rows already scoped by cases.access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from cases import access, timeline
+from cases.choices import ClientCategory
+
+from .kinds import KINDS, Kind, of_record
+from .models import (
+    CaseRecord,
+    FollowUp,
+    Reception,
+    Screening,
+    ServiceRecord,
+    ServiceStatus,
+    ShelterStay,
+    VocationalSupport,
+)
+from .screenings import LEVEL_LABELS
+
+# Where a returnee was received, stays, lives, works and can be reached: shown masked until
+# a user asks (and it is recorded). The shelter of a stay says where the person lives.
+MASKED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    Reception: ("place", "current_address", "contact"),
+    ShelterStay: ("shelter",),
+}
+# Masked only on a returned victim's case (an employer locates the person).
+MASKED_FOR_VICTIMS: dict[type[models.Model], tuple[str, ...]] = {VocationalSupport: ("employer",)}
+MASK = "••••••"
+
+
+def masked_fields(record: Any) -> tuple[str, ...]:
+    """Return the fields of the record shown masked until revealed."""
+    fields = MASKED_FIELDS.get(type(record), ())
+    if record.case.category == ClientCategory.TRAFFICKING_VICTIM:
+        fields += MASKED_FOR_VICTIMS.get(type(record), ())
+    return fields
+
+
+def record_url(record: CaseRecord) -> str:
+    kind = of_record(record)
+    return reverse("services:record_detail", args=[kind.slug, record.pk])
+
+
+def summary(record: Any) -> str:
+    """Return the one line a list or timeline shows for a record (no identifying text)."""
+    if isinstance(record, ServiceRecord):
+        amount = f" · {record.amount_display}" if record.amount is not None else ""
+        return f"{record.service_type.name}{amount}"
+    if isinstance(record, Screening):
+        kind = of_record(record)
+        level = LEVEL_LABELS.get(record.level, record.level)
+        return f"{kind.label}: {level}" if level else str(kind.label)
+    for name in ("kind", "modality", "identification_status"):
+        if hasattr(record, f"get_{name}_display"):
+            return str(getattr(record, f"get_{name}_display")())
+    if isinstance(record, ShelterStay):
+        # The dates only: the shelter's name would say where the person lives.
+        left = date_format(record.left_on, "SHORT_DATE_FORMAT") if record.left_on else "…"
+        return f"{date_format(record.entered_on, 'SHORT_DATE_FORMAT')} – {left}"
+    return str(record.timeline_label)
+
+
+def _status(record: Any) -> tuple[str | Promise, bool]:
+    today = timezone.localdate()
+    if isinstance(record, ServiceRecord):
+        due = record.due_on
+        overdue = record.status == ServiceStatus.PLANNED and due is not None and due < today
+        return record.get_status_display(), overdue
+    if isinstance(record, FollowUp):
+        if record.cancelled_on:
+            return _("Cancelled"), False
+        overdue = record.done_on is None and record.due_on is not None and record.due_on < today
+        return (_("Done") if record.done_on else _("Planned")), overdue
+    if hasattr(record, "get_outcome_display"):
+        return record.get_outcome_display(), False
+    return "", False
+
+
+def _related(model: type[models.Model]) -> list[str]:
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if f.is_relation and f.name in ("service_type", "provider")
+    ]
+
+
+def _timeline_source(model: type[CaseRecord]) -> timeline.Source:
+    def entries(viewer: access.AnyUser, where: Q, limit: int) -> Iterable[timeline.Entry]:
+        rows = access.visible(viewer, model).filter(where)
+        if related := _related(model):
+            rows = rows.select_related(*related)
+        for row in rows.order_by("-created_at")[:limit]:
+            status, overdue = _status(row)
+            yield timeline.Entry(
+                on=row.when, kind=of_record(row).label, title=summary(row),
+                url=record_url(row), status=status, overdue=overdue,
+            )  # fmt: skip
+
+    return entries
+
+
+def register_timeline() -> None:
+    # One source (one query) per model, whatever the number of kinds sharing it.
+    for model in dict.fromkeys(kind.model for kind in KINDS.values()):
+        timeline.register(_timeline_source(model))
+    timeline.register(stage_entries)
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str | Promise
+    value: str
+    masked: bool = False
+
+
+def _shown(record: models.Model, field: models.Field[Any, Any]) -> str:
+    value = getattr(record, field.name)
+    if value in (None, ""):
+        return "—"
+    if field.choices:
+        return str(getattr(record, f"get_{field.name}_display")())
+    if isinstance(field, models.DateField):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    if hasattr(value, "display_name"):
+        return str(value.display_name or value.username)
+    if isinstance(record, ServiceRecord) and field.name == "amount":
+        return record.amount_display
+    return str(value)
+
+
+def record_facts(*, record: CaseRecord, kind: Kind, revealed: bool = False) -> list[Fact]:
+    """Return the record's fields as label/value pairs, masked fields hidden unless revealed."""
+    masked = masked_fields(record)
+    facts = []
+    for name in kind.form._meta.fields or ():
+        field = record._meta.get_field(name)
+        hide = name in masked and not revealed and getattr(record, name)
+        value = MASK if hide else _shown(record, field)  # type: ignore[arg-type]
+        facts.append(Fact(capfirst(field.verbose_name), value, bool(hide)))  # type: ignore[union-attr]
+    return facts
+
+
+def has_masked(record: CaseRecord) -> bool:
+    return any(getattr(record, name) for name in masked_fields(record))
+
+
+def add_links(viewer: access.AnyUser, case: Any) -> list[timeline.AddLink]:
+    """Return the kinds of record the viewer may add to this case (none without the verb)."""
+    from accounts.capabilities import can
+
+    from .capabilities import SERVICE_ADD
+
+    if case.status != "open" or not can(viewer, SERVICE_ADD, case):
+        return []
+    return [
+        timeline.AddLink(kind.label, reverse("services:record_add", args=[case.pk, kind.slug]))
+        for kind in KINDS.values()
+        if kind.offered_to(case.category)
+    ]
+
+
+@dataclass(frozen=True)
+class ScreeningView:
+    level: str | Promise
+    total: int | None
+    scores: list[tuple[str | Promise, int, str | Promise]]
+    services: list[tuple[str | Promise, bool]]
+    answers: list[tuple[Any, str]]
+
+
+def screening_view(screening: Screening) -> ScreeningView:
+    """Return what a screening's page shows: result, scores, services to offer, answers."""
+    from .instruments import get
+    from .screenings import SERVICE_LABELS, answers_shown, stored_result
+
+    definition = get(screening.instrument, screening.instrument_version)
+    names = {f.subject.code: f.subject.name for f in definition.fields if f.subject}
+    result = stored_result(screening)
+    return ScreeningView(
+        level=LEVEL_LABELS.get(screening.level, screening.level),
+        total=screening.score,
+        scores=[(names.get(s.subject, s.subject), s.score, LEVEL_LABELS.get(s.level, s.level))
+                for s in result.scores],
+        services=[(SERVICE_LABELS.get(c, c), c in result.urgent_services)
+                  for c in result.services],
+        answers=answers_shown(screening),
+    )  # fmt: skip
+
+
+def episode_stages(*, viewer: access.AnyUser, episode: Any) -> list[Any]:
+    """Return the stages of an episode the viewer may see, in the order of the process."""
+    from .models import EpisodeStage
+
+    return list(access.visible(viewer, EpisodeStage).filter(episode=episode).order_by("stage"))
+
+
+def _through_episode(where: Q) -> Q:
+    """Return a filter on ``case`` rewritten for a row that reaches its case via ``episode``."""
+    rewritten = Q()
+    rewritten.connector, rewritten.negated = where.connector, where.negated
+    for child in where.children:
+        if isinstance(child, Q):
+            rewritten.children.append(_through_episode(child))
+        else:
+            lookup, value = cast(tuple[str, Any], child)
+            rewritten.children.append((f"episode__{lookup}", value))
+    return rewritten
+
+
+def stage_entries(viewer: access.AnyUser, where: Q, limit: int) -> Iterable[timeline.Entry]:
+    """Yield the timeline entries of facility treatment stages (one query)."""
+    from .models import EpisodeStage, Stage
+
+    rows = access.visible(viewer, EpisodeStage).filter(_through_episode(where))
+    for row in rows.order_by("-started_on")[:limit]:
+        yield timeline.Entry(
+            on=row.started_on, kind=_("Treatment stage"),
+            title=_("Stage %(number)d: %(name)s")
+            % {"number": row.stage, "name": Stage(row.stage).label},
+            url=reverse("services:record_detail", args=["episode", row.episode_id]),
+            status=_("Ended") if row.ended_on else _("In progress"),
+        )  # fmt: skip

@@ -1,0 +1,160 @@
+"""Pages of service records: add one to a case, see it, edit it. Scoped through cases.access."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.capabilities import can
+from cases import access
+from cases.models import Case
+from cases.selectors import version_as_opened
+from core.editing import EditConflict, TheirChange, merge_after_conflict
+
+from . import actions, kinds, selectors
+from .capabilities import SERVICE_ADD, SERVICE_CHANGE
+from .forms import StageForm
+from .models import EpisodeStage, Screening, TreatmentEpisode
+
+
+@require_http_methods(["GET", "POST"])
+def record_add(request: HttpRequest, case_id: UUID, kind_slug: str) -> HttpResponse:
+    kind = kinds.get(kind_slug)
+    case = access.get_for_user(request.user, Case, case_id, "change")
+    if not can(request.user, SERVICE_ADD, case) or not kind.offered_to(case.category):
+        raise PermissionDenied
+    form = kind.form(request.POST or None, case=case, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if kind.adder is not None:
+                kind.adder(actor=request.user, form=form)
+            else:
+                actions.record_add(
+                    actor=request.user, record=form.instance, checks=kind.checks,
+                    after=kind.after,
+                )  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(kind)s saved.") % {"kind": kind.label})
+            return redirect("cases:case_detail", case_id=case.pk)
+    context = {"form": form, "case": case, "kind": kind}
+    template = "screening_form" if kind.model is Screening else "record_form"
+    return render(request, f"services/{template}.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def record_detail(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpResponse:
+    kind = kinds.get(kind_slug)
+    record = access.get_for_user(request.user, kind.model, record_id, "view")
+    revealed = False
+    if request.method == "POST" and selectors.has_masked(record):
+        actions.location_reveal(actor=request.user, record=record)
+        revealed = True
+    context = {
+        "record": record, "kind": kind, "case": record.case, "revealed": revealed,
+        "facts": selectors.record_facts(record=record, kind=kind, revealed=revealed),
+        "has_masked": selectors.has_masked(record),
+        "screening": selectors.screening_view(record) if isinstance(record, Screening) else None,
+    }  # fmt: skip
+    if isinstance(record, TreatmentEpisode):
+        context["stages"] = selectors.episode_stages(viewer=request.user, episode=record)
+    templates = [f"services/{kind.slug}_detail.html", "services/record_detail.html"]
+    return render(request, templates, context)
+
+
+@require_http_methods(["GET", "POST"])
+def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpResponse:
+    kind = kinds.get(kind_slug)
+    record = access.get_for_user(request.user, kind.model, record_id, "change")
+    if not kind.editable:
+        raise Http404
+    form = kind.form(request.POST or None, instance=record, case=record.case, user=request.user)
+    conflict: list[TheirChange] | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_change(
+                actor=request.user, record=form.instance, checks=kind.checks,
+                after=kind.after, if_version=form.opened_version(record),
+            )  # fmt: skip
+        except EditConflict as error:
+            form, conflict = _after_conflict(kind, form, error, user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The changes have been saved."))
+            return redirect("services:record_detail", kind_slug=kind.slug, record_id=record.pk)
+    context = {"form": form, "case": record.case, "kind": kind, "record": record,
+               "conflict": conflict}  # fmt: skip
+    return render(request, "services/record_form.html", context)
+
+
+def _after_conflict(
+    kind: kinds.Kind, form: Any, error: EditConflict, *, user: Any
+) -> tuple[Any, list[TheirChange]]:
+    """Rebuild the form after a refused save: this user's input kept, theirs merged in."""
+    opened = version_as_opened(record=error.current, version=error.opened_version)
+    data, changes = merge_after_conflict(form, error, opened)
+    current: Any = error.current
+    merged = kind.form(data, instance=current, case=current.case, user=user)
+    merged.is_valid()
+    merged.add_error(None, error)
+    return merged, changes
+
+
+@require_http_methods(["GET", "POST"])
+def stage_add(request: HttpRequest, episode_id: UUID) -> HttpResponse:
+    episode = access.get_for_user(request.user, TreatmentEpisode, episode_id, "change")
+    if not can(request.user, SERVICE_CHANGE, episode):
+        raise PermissionDenied
+    if not episode.residential:
+        messages.error(request, _("Stages are recorded only for treatment at a facility."))
+        return redirect("services:record_detail", kind_slug="episode", record_id=episode.pk)
+    recorded = [s.stage for s in selectors.episode_stages(viewer=request.user, episode=episode)]
+    form = StageForm(request.POST or None, episode=episode, recorded=recorded)
+    return _stage_form(request, form, episode=episode, stage=None)
+
+
+@require_http_methods(["GET", "POST"])
+def stage_edit(request: HttpRequest, stage_id: UUID) -> HttpResponse:
+    stage = access.get_for_user(request.user, EpisodeStage, stage_id, "change")
+    if not can(request.user, SERVICE_CHANGE, stage):
+        raise PermissionDenied
+    form = StageForm(request.POST or None, instance=stage, episode=stage.episode)
+    return _stage_form(request, form, episode=stage.episode, stage=stage)
+
+
+def _stage_form(
+    request: HttpRequest, form: StageForm, *, episode: TreatmentEpisode, stage: Any
+) -> HttpResponse:
+    """Save the stage form when valid (back to the episode), else show it with its errors."""
+    conflict: list[TheirChange] | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.stage_record(
+                actor=request.user, stage=form.instance,
+                if_version=form.opened_version(form.instance),
+            )  # fmt: skip
+        except EditConflict as error:
+            opened = version_as_opened(record=error.current, version=error.opened_version)
+            data, conflict = merge_after_conflict(form, error, opened)
+            form = StageForm(data, instance=error.current, episode=episode)
+            form.is_valid()
+            form.add_error(None, error)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(stage)s saved.") % {"stage": form.instance})
+            return redirect("services:record_detail", kind_slug="episode", record_id=episode.pk)
+    context = {
+        "form": form, "episode": episode, "case": episode.case, "stage": stage,
+        "conflict": conflict,
+    }  # fmt: skip
+    return render(request, "services/stage_form.html", context)
