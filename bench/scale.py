@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import django
 
@@ -39,10 +40,13 @@ from django.db.models import QuerySet  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 
 from accounts.actions import totp_device_create  # noqa: E402
-from cases import access, selectors  # noqa: E402
+from cases import access, dues, selectors, timeline  # noqa: E402
+from cases.choices import Role  # noqa: E402
+from cases.models import Person  # noqa: E402
 from core import normalize  # noqa: E402
 from core.paging import cursor_of  # noqa: E402
 
@@ -58,6 +62,8 @@ METRICS = {
     "case_list_page_1": "case list page 1 (HTTP)",
     "case_list_page_200": "case list page 200 (HTTP)",
     "person_page": "person page (HTTP)",
+    "person_timeline": "person timeline (services)",
+    "due_list": "due and overdue list (start page)",
     "decrypt_scan_ratio": "blind index vs decrypt-scan",
 }
 SAMPLE_PEOPLE = 50
@@ -228,6 +234,19 @@ def _person_page(actor: Actor, n: int) -> None:
     _ok(actor.client.get(reverse("cases:person_detail", args=[sample.person_id])))
 
 
+def _timeline(actor: Actor, n: int) -> None:
+    sample = actor.sample[n % len(actor.sample)]
+    person = Person(pk=UUID(sample.person_id))
+    if not timeline.for_person(viewer=actor.user, person=person):
+        raise RuntimeError(f"the timeline of a person visible to {actor.label} is empty")
+
+
+def _due(actor: Actor, n: int) -> None:
+    until = timezone.localdate() + selectors.DUE_SOON
+    if not dues.due_for(viewer=actor.user, until=until):
+        raise RuntimeError(f"nothing due for {actor.label}")
+
+
 def _scan(actor: Actor, cap: int, wanted: str) -> tuple[float, float, int]:
     """Decrypt the citizen ID of up to ``cap`` visible people; return (first row s, rows s, n)."""
     with roomy_work_mem():
@@ -338,7 +357,10 @@ def measure(
             "case_list_page_1": partial(_case_list, actor, 1),
             "case_list_page_200": partial(_case_list_deep, actor, _deep_page_url(actor)),
             "person_page": partial(_person_page, actor),
+            "person_timeline": partial(_timeline, actor),
         }
+        if not access.has_role(actor.user, Role.SUPERVISOR):  # supervisors are given no work
+            calls["due_list"] = partial(_due, actor)
         for metric, call in calls.items():
             result = timed(call, reps=reps, budget_s=budget_s)
             if metric == "case_list_page_200" and actor.deep_page != WANTED_PAGE:
