@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
 from . import chain, context, registry
@@ -61,24 +61,15 @@ def record(
         detail=detail or {},
     )
     event.reason = reason
-    with transaction.atomic():
-        chain.lock_head()
-        event.seq, event.prev_hash = chain.head()
-        event.seq += 1
-        # The clock is read under the lock, so times never run backwards along the chain.
-        event.at = timezone.now()
-        event.hash = chain.compute_hash(event.prev_hash, chain.event_values(event))
-        event.save()
+    chain.append(event)
     return event
 
 
 def seal_create(*, actor: AbstractBaseUser | None) -> Seal:
-    """Seal the current chain head."""
-    with transaction.atomic():
-        chain.lock_head()
-        seq, head_hash = chain.head()
-        seal = Seal(at=timezone.now(), seq=seq, head_hash=head_hash, sealed_by=cast(Any, actor))
-        seal.save()
+    """Seal the current chain head (the newest committed event)."""
+    seq, head_hash = chain.head()
+    seal = Seal(at=timezone.now(), seq=seq, head_hash=head_hash, sealed_by=cast(Any, actor))
+    seal.save()
     return seal
 
 

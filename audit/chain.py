@@ -2,8 +2,8 @@
 
 The hash is an HMAC with ``settings.AUDIT_CHAIN_KEY``: someone who can write to the
 database but does not hold the key cannot forge a consistent chain after tampering.
-Writers serialise on a PostgreSQL transaction-level advisory lock, so two requests
-never link to the same head.
+Writers append without a lock: the unique sequence number lets exactly one of two writers
+that read the same head link to it, and the other links again (``append``).
 
 The encrypted reason enters the hash as its plaintext, not its ciphertext: the chain proves
 what was written, whichever key protects it at rest, so re-encrypting a reason to a new key
@@ -22,15 +22,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from core import crypto
 
 from .models import Event, Seal
 
 GENESIS = "0" * 64
-# An arbitrary constant naming "the audit chain head" among advisory locks.
-CHAIN_LOCK_ID = 0x486F61_4E686170  # "HoaNhap"
+# Writers that lose the race for the next sequence number link again; under any real load a
+# handful of attempts suffice, so running out means something is wrong.
+APPEND_ATTEMPTS = 100
 # Hashes remembered while verifying, to tell a replayed copy from a reordering.
 RECENT_WINDOW = 100_000
 
@@ -86,17 +88,49 @@ def details_of(action: str) -> list[tuple[int, dict[str, Any]]]:
     return list(rows)
 
 
-def lock_head() -> None:
-    """Serialise chain writers until the current transaction ends (PostgreSQL only)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
-
-
 def head() -> tuple[int, str]:
     """Return the sequence number and hash of the newest event (0 and genesis if none)."""
     row = Event.objects.order_by("-seq").values_list("seq", "hash").first()
     return row if row is not None else (0, GENESIS)
+
+
+def append(event: Event) -> None:
+    """Link the event to the chain head and insert it as the next sequence number.
+
+    No lock: the unique sequence number decides. Two writers that read the same head both
+    try ``seq + 1``; PostgreSQL makes the second wait for the first to commit, then refuses
+    it, and the loser links again to the new head. Outside a transaction the insert commits
+    on its own (two statements in all); inside the caller's transaction it runs in a
+    savepoint, so losing a race does not spoil the caller's work.
+    """
+    for _attempt in range(APPEND_ATTEMPTS):
+        seq, prev_hash = head()
+        event.seq, event.prev_hash = seq + 1, prev_hash
+        # Read after the head: the head was committed earlier, so times never run backwards.
+        event.at = timezone.now()
+        event.hash = compute_hash(prev_hash, event_values(event))
+        if _insert(event):
+            return
+    raise ChainBusyError(f"no free sequence number after {APPEND_ATTEMPTS} attempts")
+
+
+def _insert(event: Event) -> bool:
+    """Insert the event; return False if another writer took its sequence number first."""
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint: a lost race spoils nothing else
+                event.save()
+        else:
+            event.save()  # autocommit: the INSERT is its own transaction
+    except IntegrityError:
+        if Event.objects.filter(seq=event.seq).exclude(pk=event.pk).exists():
+            return False  # lost the race: the head moved
+        raise
+    return True
+
+
+class ChainBusyError(RuntimeError):
+    """Raised when an event found no free sequence number after many attempts."""
 
 
 @dataclass(frozen=True)

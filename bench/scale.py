@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import django
 
@@ -39,10 +40,13 @@ from django.db.models import QuerySet  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 
 from accounts.actions import totp_device_create  # noqa: E402
-from cases import access, selectors  # noqa: E402
+from cases import access, dues, selectors, timeline  # noqa: E402
+from cases.choices import Role  # noqa: E402
+from cases.models import Person  # noqa: E402
 from core import normalize  # noqa: E402
 from core.paging import cursor_of  # noqa: E402
 
@@ -58,6 +62,8 @@ METRICS = {
     "case_list_page_1": "case list page 1 (HTTP)",
     "case_list_page_200": "case list page 200 (HTTP)",
     "person_page": "person page (HTTP)",
+    "person_timeline": "person timeline (services)",
+    "due_list": "due and overdue list (start page)",
     "decrypt_scan_ratio": "blind index vs decrypt-scan",
 }
 SAMPLE_PEOPLE = 50
@@ -111,7 +117,7 @@ def signed_in_client(user: StaffUser) -> Client:
     return client
 
 
-def visible_sample(user: StaffUser, world: scale_data.World) -> list[Sample]:
+def visible_sample(user: StaffUser) -> list[Sample]:
     """Return people with a citizen ID the user may see, picked deterministically.
 
     Candidates are the lowest UUIDs (random, seeded) overall, of the user's organisation and of
@@ -228,6 +234,19 @@ def _person_page(actor: Actor, n: int) -> None:
     _ok(actor.client.get(reverse("cases:person_detail", args=[sample.person_id])))
 
 
+def _timeline(actor: Actor, n: int) -> None:
+    sample = actor.sample[n % len(actor.sample)]
+    person = Person(pk=UUID(sample.person_id))
+    if not timeline.for_person(viewer=actor.user, person=person):
+        raise RuntimeError(f"the timeline of a person visible to {actor.label} is empty")
+
+
+def _due(actor: Actor, n: int) -> None:
+    until = timezone.localdate() + selectors.DUE_SOON
+    if not dues.due_for(viewer=actor.user, until=until):
+        raise RuntimeError(f"nothing due for {actor.label}")
+
+
 def _scan(actor: Actor, cap: int, wanted: str) -> tuple[float, float, int]:
     """Decrypt the citizen ID of up to ``cap`` visible people; return (first row s, rows s, n)."""
     with roomy_work_mem():
@@ -313,7 +332,7 @@ def prepare(world: scale_data.World) -> list[Actor]:
                 label=label,
                 user=user,
                 client=signed_in_client(user),
-                sample=visible_sample(user, world),
+                sample=visible_sample(user),
                 visible_people=_count(access.visible_people(user)),
                 visible_cases=_count(selectors.case_list_for(viewer=user)),
             )
@@ -338,7 +357,10 @@ def measure(
             "case_list_page_1": partial(_case_list, actor, 1),
             "case_list_page_200": partial(_case_list_deep, actor, _deep_page_url(actor)),
             "person_page": partial(_person_page, actor),
+            "person_timeline": partial(_timeline, actor),
         }
+        if not access.has_role(actor.user, Role.SUPERVISOR):  # supervisors are given no work
+            calls["due_list"] = partial(_due, actor)
         for metric, call in calls.items():
             result = timed(call, reps=reps, budget_s=budget_s)
             if metric == "case_list_page_200" and actor.deep_page != WANTED_PAGE:
@@ -414,7 +436,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--results", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    if sizes != sorted(set(sizes)):
+    if not sizes or sizes != sorted(set(sizes)):
         parser.error("--sizes must be ascending and distinct")
 
     call_command("migrate", verbosity=0)
@@ -451,39 +473,48 @@ def main(argv: list[str] | None = None) -> None:
         # The machine is shared: the load average says how much else ran during the timings.
         datasets[size]["load_average"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
         print(f"  load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+        # Written after each size, so a run stopped at the next size keeps what it measured.
+        out = write_results(args, sizes, results, datasets)
     print()
     print(table(sizes, results))
-    args.results.mkdir(parents=True, exist_ok=True)
-    out = args.results / f"scale-{'-'.join(str(s) for s in sizes)}.json"
-    out.write_text(
-        json.dumps(
-            {
-                "sizes": sizes,
-                "seed": args.seed,
-                "reps": args.reps,
-                "scan_cap": args.scan_cap,
-                "machine": {
-                    "cores": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "postgresql": getattr(connection, "pg_version", None),
-                },
-                "datasets": {str(s): d for s, d in datasets.items()},
-                "medians_ms": {
-                    metric: {
-                        actor: {str(s): asdict(results[s][metric][actor]) for s in sizes}
-                        for actor in results[sizes[0]][metric]
-                    }
-                    for metric in METRICS
-                },
-            },  # fmt: skip
-            indent=1,
-            ensure_ascii=False,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    print(f"\nmedians: {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
+    shown = out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out
+    print(f"\nmedians: {shown}")
     sys.stdout.flush()
+
+
+def write_results(
+    args: argparse.Namespace,
+    sizes: list[int],
+    results: dict[int, dict[str, dict[str, Result]]],
+    datasets: dict[int, dict[str, Any]],
+) -> Path:
+    """Write the medians so far to bench/results/scale-<sizes>.json; return its path."""
+    done = [s for s in sizes if s in results]
+    medians = {
+        metric: {
+            actor: {str(s): asdict(results[s][metric][actor]) for s in done}
+            for actor in results[done[0]][metric]
+        }
+        for metric in METRICS
+    }
+    report = {
+        "sizes": sizes,
+        "measured": done,
+        "seed": args.seed,
+        "reps": args.reps,
+        "scan_cap": args.scan_cap,
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "postgresql": getattr(connection, "pg_version", None),
+        },
+        "datasets": {str(s): d for s, d in datasets.items()},
+        "medians_ms": medians,
+    }
+    args.results.mkdir(parents=True, exist_ok=True)
+    out: Path = args.results / f"scale-{'-'.join(str(s) for s in sizes)}.json"
+    out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out
 
 
 if __name__ == "__main__":

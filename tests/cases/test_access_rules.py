@@ -1,7 +1,7 @@
 """Each clause of the visibility rules in cases/access.py has a test that fails without it.
 
 One place per clause: the role rules over cases (``_case_rule``) and over the person row
-(``_person_rule``), one-by-one grants (``_granted``: user, permission, object, expiry), the
+(``_person_rule``), one-by-one grants (``_reach``: user, permission, object, expiry), the
 generic ``visible``/``get_for_user``/``person_id_of`` for records that hang off a person or
 a case (the example app's models), and the figures, which count by unit only. A mutation
 run (``make mutation``) checks that deleting or bending any clause turns one of these red.

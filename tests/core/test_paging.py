@@ -54,3 +54,29 @@ def test_a_page_can_start_after_the_last_row_of_the_one_before() -> None:
     # A cursor typed by hand is ignored (the page falls back to counting from the start).
     assert after_cursor(rows, order, "not-a-cursor") is None
     assert after_cursor(rows, ("code", "-name"), cursor) is None  # mixed directions
+
+
+@pytest.mark.django_db
+def test_a_long_part_settles_the_count_without_counting_the_whole_list() -> None:
+    rows = OrganisationType.objects.order_by("code")
+    codes = list(rows.values_list("code", flat=True))
+    long_part = OrganisationType.objects.filter(code__in=codes[:7])
+    short_part = OrganisationType.objects.filter(code__in=codes[7:])
+    capped = CappedPaginator(rows, 2, cap=5, parts=[short_part, long_part])
+    with CaptureQueriesContext(connection) as queries:
+        assert capped.count == 6
+    assert capped.capped
+    # The short part, then the long one; the whole list is never counted.
+    assert len(queries.captured_queries) == 2
+
+
+@pytest.mark.django_db
+def test_short_parts_leave_the_count_to_the_whole_list() -> None:
+    rows = OrganisationType.objects.order_by("code")
+    codes = list(rows.values_list("code", flat=True))
+    # Overlapping parts, each under the cap: only counting the list itself is right.
+    parts = [rows.filter(code__in=codes[:4]), rows.filter(code__in=codes[2:6])]
+    paginator = CappedPaginator(rows.filter(code__in=codes[:6]), 2, cap=5, parts=parts)
+    assert (paginator.count, paginator.capped) == (6, True)
+    exact = CappedPaginator(rows.filter(code__in=codes[:5]), 2, cap=5, parts=parts[:1])
+    assert (exact.count, exact.capped) == (5, False)
