@@ -49,3 +49,15 @@ def test_roles_without_case_content_get_no_parts(world: World, lan_person: Perso
         grant_give(actor=None, user=world.users[who], obj=case)
         assert access.visible_case_parts(world.users[who]) == []
         assert not access.visible_cases(world.users[who]).exists()
+
+
+def test_id_lists_go_as_one_array_parameter(world: World, lan_person: Person) -> None:
+    """A supervisor's ~150 communes are one parameter (``= ANY(%s)``), not one each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        list(access.visible_cases(world.users["hoa"]))
+    (listed,) = [q["sql"] for q in queries.captured_queries if 'FROM "cases_case"' in q["sql"]]
+    assert '"residence_commune_id" = ANY(' in listed
+    assert " IN (" not in listed

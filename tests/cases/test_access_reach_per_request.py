@@ -23,7 +23,12 @@ from audit import context
 from audit.models import Event
 from cases import access
 from cases.events import CaseAction
-from cases.models import CaseUserObjectPermission, Person, PersonUserObjectPermission
+from cases.models import (
+    AdministrativeUnit,
+    CaseUserObjectPermission,
+    Person,
+    PersonUserObjectPermission,
+)
 from cases.roles import grant_give, grant_revoke
 from tests.conftest import World
 
@@ -108,3 +113,13 @@ def test_the_reach_never_outlives_its_request(world: World, tuan_person: Person)
     )
     with _request():
         assert tuan_person in access.visible_people(lan)
+
+
+def test_the_reach_reads_only_the_sets_the_roles_use(world: World) -> None:
+    """A caseworker's rules compare organisation and assignee: no unit subtree is read."""
+    unit_table = f'"{AdministrativeUnit._meta.db_table}" u'
+    for who, reads_units in (("lan", False), ("minh", True), ("hoa", True)):
+        with CaptureQueriesContext(connection) as queries:
+            list(access.visible_people(world.users[who]))
+        (reach,) = [q["sql"] for q in queries.captured_queries if "UNION ALL" in q["sql"]]
+        assert (unit_table in reach) is reads_units, who
