@@ -31,6 +31,8 @@ class DueSource:
     url: Callable[[Any], str]
     due_field: str = "due_on"
     responsible_field: str = "responsible"
+    # What the label and the list read of each row, fetched with it (no query per row).
+    related: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,10 @@ def register(
     url: Callable[[Any], str],
     due_field: str = "due_on",
     responsible_field: str = "responsible",
+    related: tuple[str, ...] = (),
 ) -> None:
     """Register a record type whose open rows are due on ``due_field`` (it must have ``case``)."""
-    source = DueSource(model, open, label, url, due_field, responsible_field)
+    source = DueSource(model, open, label, url, due_field, responsible_field, related)
     if source not in _sources:
         _sources.append(source)
 
@@ -89,7 +92,7 @@ def due_for(*, viewer: access.AnyUser, until: datetime.date, limit: int = 50) ->
             access.visible(viewer, source.model)
             .filter(source.open)
             .filter(**{source.responsible_field: viewer, f"{source.due_field}__lte": until})
-            .select_related("case__person")
+            .select_related("case__person", *source.related)
             .order_by(source.due_field)[:limit]
         )
         items += [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q
 from django.utils.functional import Promise
@@ -28,29 +29,36 @@ class Entry:
     overdue: bool = False
 
 
-Source = Callable[[access.AnyUser, Q, int], Iterable[Entry]]
+# Called with the viewer, the ids of the cases the viewer may see that the timeline covers
+# (already decided by cases.access), and a limit.
+Source = Callable[[access.AnyUser, list[Any], int], Iterable[Entry]]
 _sources: list[Source] = []
 
 
 def register(source: Source) -> None:
-    """Add a source of timeline entries (called with viewer, a filter on ``case``, a limit)."""
+    """Add a source of timeline entries (called with viewer, visible case ids, a limit)."""
     if source not in _sources:
         _sources.append(source)
 
 
-def _gather(viewer: access.AnyUser, where: Q, limit: int) -> list[Entry]:
-    entries = [entry for source in _sources for entry in source(viewer, where, limit)]
+def _gather(viewer: access.AnyUser, cases: Q, limit: int) -> list[Entry]:
+    # The visible cases are decided once, here; each source then reads its rows of those
+    # cases by their case_id index (one small query per source, no scope rule to rebuild).
+    case_ids = list(access.visible_cases(viewer).filter(cases).values_list("pk", flat=True))
+    if not case_ids:
+        return []
+    entries = [entry for source in _sources for entry in source(viewer, case_ids, limit)]
     return sorted(entries, key=lambda entry: entry.on, reverse=True)[:limit]
 
 
 def for_person(*, viewer: access.AnyUser, person: Person, limit: int = 200) -> list[Entry]:
     """Return the newest entries about the person that the viewer may see, newest first."""
-    return _gather(viewer, Q(case__person_id=person.pk), limit)
+    return _gather(viewer, Q(person_id=person.pk), limit)
 
 
 def for_case(*, viewer: access.AnyUser, case: Case, limit: int = 200) -> list[Entry]:
     """Return the newest entries of one case that the viewer may see, newest first."""
-    return _gather(viewer, Q(case_id=case.pk), limit)
+    return _gather(viewer, Q(pk=case.pk), limit)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ class ServicesConfig(AppConfig):
         timeline.register_add_links(selectors.add_links)
         dues.register(
             ServiceRecord, open=Q(status=ServiceStatus.PLANNED),
-            label=selectors.summary, url=selectors.record_url,
+            label=selectors.summary, url=selectors.record_url, related=("service_type",),
         )  # fmt: skip
         dues.register(
             FollowUp, open=Q(done_on__isnull=True, cancelled_on__isnull=True),

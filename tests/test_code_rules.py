@@ -47,6 +47,7 @@ CONTENT_ALLOWED: dict[str, str] = {
     "cases/roles.py": "grant_give/grant_revoke write the grant tables",
     "cases/demo.py": "seeds the fictitious demo data",
     "services/demo.py": "seeds the fictitious demo services data",
+    "services/selectors.py": "timeline rows of the cases cases.timeline found visible",
     "core/rotation.py": "re-encrypts every encrypted column in batches (key rotation)",
     "accounts/actions.py": "enrols and resets second-factor devices",
     "bench/data.py": "generates the benchmark's synthetic rows (never imported by the app)",
