@@ -80,7 +80,7 @@ def case_refresh(*, case_id: UUID) -> datetime.date | None:
     return next_due
 
 
-# Keys read per step from a type's (responsible, due date) index before the scope check.
+# At most this many keys are read per step off a type's (responsible, due date) index.
 CANDIDATES = 200
 
 
@@ -107,13 +107,15 @@ def _earliest_visible(
             step = mine.filter(
                 Q(**{f"{due}__gt": after[0]}) | Q(**{due: after[0], "pk__gt": after[1]})
             )
-        keys = list(step.values_list(due, "pk")[:CANDIDATES])
+        # As many keys as rows still wanted (all visible: one step), never more than the cap.
+        batch = min(CANDIDATES, limit - len(found))
+        keys = list(step.values_list(due, "pk")[:batch])
         if not keys:
             break
         rows = access.visible(viewer, source.model).filter(pk__in=[pk for _due, pk in keys])
         rows = rows.select_related("case__person", *source.related)
         found += sorted(rows, key=lambda row: (getattr(row, due), row.pk))
-        if len(keys) < CANDIDATES:
+        if len(keys) < batch:
             break
         after = keys[-1]
     return found[:limit]
