@@ -8,71 +8,33 @@ Screenshots go to ``var/screens/`` (``make screens`` writes the phone ones to
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
-from accounts.models import User
 from cases.models import Case, Person
 from services.models import EpisodeStage, Screening, TreatmentEpisode, VocationalSupport
-from tests.browser.test_everyday_use import _pending_translations  # noqa: F401 (autouse)
-from tests.conftest import World, signed_in_client
+from tests.browser.test_everyday_use import _no_horizontal_scroll as _fits
+from tests.browser.test_everyday_use import (  # noqa: F401 (fixtures)
+    _pending_translations,  # noqa: F401 (autouse)
+    _shot,
+    context,
+    viewport,
+)
+from tests.browser.test_everyday_use import _sign_in_by_cookie as _signed_in
+from tests.conftest import World
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
 CRITERIA = [
     "larger_longer", "cut_down", "time_spent", "craving", "role_failure", "social_problems",
     "activities_given_up", "hazardous_use", "health_problems", "tolerance", "withdrawal",
 ]  # fmt: skip
-VIEWPORTS = {"phone": {"width": 360, "height": 780}, "desktop": {"width": 1366, "height": 768}}
-
-
-def _shot(page: Page, name: str, viewport: str) -> None:
-    """Save a full-page screenshot; ``make screens`` keeps the phone ones in docs/screens."""
-    folder = ROOT / os.environ.get("HOA_NHAP_SCREENS_DIR", "var/screens")
-    if viewport != "phone":
-        folder = ROOT / "var" / "screens" / viewport
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-def _fits(page: Page) -> None:
-    viewport = page.viewport_size
-    assert viewport is not None
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= viewport["width"], f"{page.url} is {width}px wide on {viewport['width']}px"
-
-
-@pytest.fixture(params=list(VIEWPORTS))
-def viewport(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def context(browser: Browser, viewport: str) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(viewport=VIEWPORTS[viewport], locale="vi-VN")  # type: ignore[arg-type]
-    ctx.set_default_timeout(15_000)
-    yield ctx
-    ctx.close()
-
-
-def _signed_in(ctx: BrowserContext, base_url: str, user: User) -> Page:
-    """Start a browser session for a user already past the second factor (a test shortcut)."""
-    client: Client = signed_in_client(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    ctx.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
-    return ctx.new_page()
 
 
 def _add(page: Page, case: Case, kind: str) -> None:
@@ -92,7 +54,11 @@ def _stage(page: Page, number: str, started: str, ended: str = "") -> None:
 
 
 def test_caseworker_records_a_facility_episode_its_stages_and_a_course(
-    live_server: Any, world: World, lan_person: Person, context: BrowserContext, viewport: str
+    live_server: Any,
+    world: World,
+    lan_person: Person,
+    context: BrowserContext,  # noqa: F811 (the shared fixture)
+    viewport: str,  # noqa: F811
 ) -> None:
     case = Case.objects.get(person=lan_person)
     page = _signed_in(context, live_server.url, world.users["lan"])
