@@ -8,7 +8,6 @@ of treatment episodes, the stages, the catalogue) lives in the model's ``clean()
 from __future__ import annotations
 
 import datetime
-from calendar import monthrange
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -42,6 +41,7 @@ from .models import (
     TreatmentEpisode,
 )
 from .officers import postrehab_officers
+from .regulations import add_months
 
 Check = Callable[[Any], None]
 # A step run after the record is saved, inside the same transaction (actor, record).
@@ -112,19 +112,13 @@ def checkin_months() -> int:
     return max(1, int(getattr(settings, "POSTREHAB_CHECKIN_MONTHS", 1)))
 
 
-def _months_after(day: datetime.date, months: int) -> datetime.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
-
-
 def checkin_dates(period: PostRehabPeriod) -> list[datetime.date]:
     """Return the dates the period's check-ins fall due: every interval up to its planned end."""
     step, dates = checkin_months(), []
-    due = _months_after(period.started_on, step)
+    due = add_months(period.started_on, step)
     while due <= period.planned_end_on:
         dates.append(due)
-        due = _months_after(period.started_on, step * (len(dates) + 1))
+        due = add_months(period.started_on, step * (len(dates) + 1))
     return dates
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedTextField
 
+from ..regulations import add_months
 from .base import CaseRecord
 
 
@@ -32,10 +33,7 @@ LONGEST_PERIOD_YEARS = 2
 
 def years_after(day: datetime.date, years: int) -> datetime.date:
     """Return the same calendar day ``years`` later (28 February for 29 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
+    return add_months(day, 12 * years)
 
 
 class PostRehabPeriod(CaseRecord):
