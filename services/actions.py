@@ -40,6 +40,7 @@ from .models import (
     ShelterStay,
     TreatmentEpisode,
 )
+from .models.base import overlapping
 from .officers import postrehab_officers
 from .regulations import add_months
 
@@ -186,23 +187,24 @@ def postrehab_after(actor: Any, period: PostRehabPeriod) -> None:
 
 def shelter_stay_check(stay: ShelterStay) -> None:
     """Refuse a stay that overlaps another stay of the same person, in any case."""
-    person_id = stay.case.person_id
-    others = ShelterStay.objects.filter(person_id=person_id).exclude(pk=stay.pk)
-    end = stay.left_on or datetime.date.max
-    for other in others.order_by("entered_on"):
-        other_end = other.left_on or datetime.date.max
-        # A day of leaving is free for the next stay to begin.
-        if other.entered_on < end and stay.entered_on < other_end:
-            left = date_format(other.left_on, "SHORT_DATE_FORMAT") if other.left_on else "…"
-            raise ValidationError(
-                {
-                    "entered_on": _(
-                        "This person has another shelter stay from %(entered)s to %(left)s; "
-                        "two stays cannot overlap."
-                    )
-                    % {"entered": date_format(other.entered_on, "SHORT_DATE_FORMAT"), "left": left}
-                }
-            )
+    others = ShelterStay.objects.filter(person_id=stay.case.person_id).exclude(pk=stay.pk)
+    other = (
+        overlapping(others, start="entered_on", end="left_on", since=stay.entered_on,
+                    until=stay.left_on)
+        .order_by("entered_on")
+        .first()
+    )  # fmt: skip
+    if other is not None:
+        left = date_format(other.left_on, "SHORT_DATE_FORMAT") if other.left_on else "…"
+        raise ValidationError(
+            {
+                "entered_on": _(
+                    "This person has another shelter stay from %(entered)s to %(left)s; "
+                    "two stays cannot overlap."
+                )
+                % {"entered": date_format(other.entered_on, "SHORT_DATE_FORMAT"), "left": left}
+            }
+        )
 
 
 # --- the service catalogue -------------------------------------------------------------------

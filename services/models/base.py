@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -49,3 +50,14 @@ class CaseRecord(Versioned):
     def short_id(self) -> str:
         """Return a pseudonymous id fit for screens and logs."""
         return self.id.hex[:8].upper()
+
+
+def overlapping[M: models.Model](
+    rows: QuerySet[M], *, start: str, end: str, since: Any, until: Any
+) -> QuerySet[M]:
+    """Return the rows whose period [start, end) overlaps [since, until); no end runs on.
+
+    Periods are half-open, like the exclusion constraints: one may end the day the next begins.
+    """
+    rows = rows.filter(Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gt": since}))
+    return rows if until is None else rows.filter(**{f"{start}__lt": until})

@@ -19,7 +19,7 @@ from cases.models import Organisation, Person
 from core.editing import Versioned
 
 from .. import regulations
-from .base import CaseRecord
+from .base import CaseRecord, overlapping
 
 
 class Modality(models.TextChoices):
@@ -185,11 +185,12 @@ class TreatmentEpisode(CaseRecord):
         """Return the refusal for another residential episode of the person at the same time."""
         # Ranges are half-open, as in the database's constraint: one episode may end on the
         # day the next begins (a transfer between facilities).
-        others = TreatmentEpisode.objects.filter(
-            person_id=self.case.person_id, modality__in=RESIDENTIAL
-        ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=self.started_on))
-        if self.ended_on is not None:
-            others = others.filter(started_on__lt=self.ended_on)
+        others = overlapping(
+            TreatmentEpisode.objects.filter(
+                person_id=self.case.person_id, modality__in=RESIDENTIAL
+            ),
+            start="started_on", end="ended_on", since=self.started_on, until=self.ended_on,
+        )  # fmt: skip
         if not self._state.adding:
             others = others.exclude(pk=self.pk)
         other = others.order_by("started_on").values("started_on", "ended_on").first()
