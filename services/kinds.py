@@ -6,7 +6,7 @@ kind offered only to some client categories names them (empty: every category).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,8 @@ class Kind:
     adder: Callable[..., CaseRecord] | None = None
     # A screening is a record of one moment: corrected by a new one, never edited.
     editable: bool = True
+    # The instrument code of a screening kind (its records name it).
+    instrument: str = ""
     # Steps run after the save, in its transaction (e.g. planning a period's check-ins).
     after: tuple[Callable[[Any, Any], None], ...] = field(default=())
 
@@ -75,16 +77,8 @@ def get(slug: str) -> Kind:
 def of_record(record: CaseRecord) -> Kind:
     """Return the kind a saved record belongs to (a screening's depends on its instrument)."""
     if isinstance(record, Screening):
-        return next(
-            k for k in KINDS.values()
-            if getattr(k.form, "instrument", None) is not None
-            and getattr(k.form, "instrument").code == record.instrument  # noqa: B009
-        )  # fmt: skip
+        return next(k for k in KINDS.values() if k.instrument == record.instrument)
     return next(kind for kind in KINDS.values() if kind.model is type(record))
-
-
-def offered(category: str) -> Iterable[Kind]:
-    return [kind for kind in KINDS.values() if kind.offered_to(category)]
 
 
 for _kind in (
@@ -114,6 +108,6 @@ for _slug, _code, _categories in (
     register(
         Kind(
             _slug, Screening, screenings.form_for(_instrument), _instrument.name, _categories,
-            adder=_screening_adder, editable=False,
+            adder=_screening_adder, editable=False, instrument=_code,
         )
     )  # fmt: skip

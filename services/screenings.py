@@ -21,12 +21,6 @@ from .instruments.dsm5_sud_v1 import SEVERITY_LEVELS
 from .models import Screening
 
 LEVEL_LABELS: dict[str, Promise] = {**RISK_LEVELS, **SEVERITY_LEVELS}
-SERVICE_LABELS = {
-    "essential_needs": _("Essential needs"), "travel": _("Travel costs"),
-    "medical": _("Medical care"), "psychological": _("Psychological support"),
-    "legal_aid": _("Legal aid"), "education_vocational": _("Education and vocational support"),
-    "hardship_allowance": _("Initial hardship allowance"), "loan": _("Loan"),
-}  # fmt: skip
 
 
 class ScreeningForm(RecordForm):
@@ -94,16 +88,16 @@ def form_for(instrument: instruments.Instrument) -> type[ScreeningForm]:
     return type(f"ScreeningForm_{instrument.code}", (ScreeningForm,), {"instrument": instrument})
 
 
-def stored_result(screening: Screening) -> instruments.Result:
-    """Score the stored (decrypted) answers again with the version they were given under."""
+def stored(screening: Screening) -> tuple[instruments.Instrument, dict[str, str]]:
+    """Return the instrument version a screening was given under, and its decrypted answers."""
     definition = instruments.get(screening.instrument, screening.instrument_version)
-    return definition.score(json.loads(str(screening.answers or "{}")))
+    return definition, json.loads(str(screening.answers or "{}"))
 
 
-def answers_shown(screening: Screening) -> list[tuple[Any, str]]:
+def answers_shown(
+    definition: instruments.Instrument, answers: dict[str, str]
+) -> list[tuple[Any, str]]:
     """Return (question label, answer label) for each answered question, in order."""
-    definition = instruments.get(screening.instrument, screening.instrument_version)
-    answers = json.loads(str(screening.answers or "{}"))
     shown = []
     for slot in definition.fields:
         value = answers.get(slot.key)

@@ -14,9 +14,13 @@ from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from accounts.capabilities import can
 from cases import access, timeline
-from cases.choices import ClientCategory
+from cases.choices import CaseStatus, ClientCategory
 
+from . import screenings
+from .capabilities import SERVICE_ADD
+from .instruments.substances import SUBSTANCES
 from .kinds import KINDS, Kind, of_record
 from .models import (
     CaseRecord,
@@ -25,6 +29,7 @@ from .models import (
     Screening,
     ServiceRecord,
     ServiceStatus,
+    ServiceType,
     ShelterStay,
     VocationalSupport,
 )
@@ -162,11 +167,7 @@ def has_masked(record: CaseRecord) -> bool:
 
 def add_links(viewer: access.AnyUser, case: Any) -> list[timeline.AddLink]:
     """Return the kinds of record the viewer may add to this case (none without the verb)."""
-    from accounts.capabilities import can
-
-    from .capabilities import SERVICE_ADD
-
-    if case.status != "open" or not can(viewer, SERVICE_ADD, case):
+    if case.status != CaseStatus.OPEN or not can(viewer, SERVICE_ADD, case):
         return []
     return [
         timeline.AddLink(kind.label, reverse("services:record_add", args=[case.pk, kind.slug]))
@@ -185,24 +186,23 @@ class ScreeningView:
 
 
 def screening_view(screening: Screening) -> ScreeningView:
-    """Return what a screening's page shows: result, scores, services to offer, answers."""
-    from .instruments import get
-    from .screenings import SERVICE_LABELS, answers_shown, stored_result
+    """Return what a screening's page shows: result, scores, services to offer, answers.
 
-    definition = get(screening.instrument, screening.instrument_version)
-    from .instruments.substances import SUBSTANCES
-
+    The stored answers are scored again with the version they were given under; the
+    services to offer are named as the catalogue names them.
+    """
+    definition, answers = screenings.stored(screening)
+    result = definition.score(answers)
     names = {subject.code: subject.name for subject in SUBSTANCES}
     names |= {f.subject.code: f.subject.name for f in definition.fields if f.subject}
-    result = stored_result(screening)
+    catalogue = {s.code: s.name for s in ServiceType.objects.filter(code__in=result.services)}
     return ScreeningView(
         level=LEVEL_LABELS.get(screening.level, screening.level),
         total=screening.score,
         scores=[(names.get(s.subject, s.subject), s.score, LEVEL_LABELS.get(s.level, s.level))
                 for s in result.scores],
-        services=[(SERVICE_LABELS.get(c, c), c in result.urgent_services)
-                  for c in result.services],
-        answers=answers_shown(screening),
+        services=[(catalogue.get(c, c), c in result.urgent_services) for c in result.services],
+        answers=screenings.answers_shown(definition, answers),
     )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from services.instruments import assist_v3_0
 from services.instruments.substances import SUBSTANCES
 from services.models import Screening, ScreeningScore
 from tests.conftest import World
+from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +94,22 @@ def test_the_needs_assessment_is_offered_to_victims_only(world: World, lan_perso
     case = Case.objects.get(person=lan_person)  # a drug case
     url = reverse(URL, args=[case.pk, "screening-needs"])
     assert world.client("lan").get(url).status_code == 403
+
+
+def test_the_needs_assessment_names_the_services_to_offer_from_the_catalogue(
+    world: World, lan_person: Person
+) -> None:
+    case = make_case(
+        person=lan_person, organisation=world.orgs["clinic_a"], category="trafficking_victim"
+    )
+    domains = ["health", "psychological", "legal", "housing", "education_vocational"]
+    answers = {f"{domain}_need": "none" for domain in [*domains, "family_safety"]}
+    answers |= {"financial_need": "urgent", "screened_on": "20/11/2026"}
+    url = reverse(URL, args=[case.pk, "screening-needs"])
+    response = world.client("lan").post(url, answers)
+    assert response.status_code == 302, response.context["form"].errors
+    screening = Screening.objects.get(case=case)
+    detail = reverse("services:record_detail", args=["screening-needs", screening.pk])
+    services = world.client("lan").get(detail).context["screening"].services
+    # Financial needs: the hardship allowance and a loan, as the catalogue names them.
+    assert services == [("Trợ cấp khó khăn ban đầu", True), ("Hỗ trợ vay vốn", True)]
