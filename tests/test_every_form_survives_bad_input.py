@@ -7,6 +7,7 @@ Regression for "Opening a case with a close date and no start date answers a bar
 
 from __future__ import annotations
 
+import datetime
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ from django.urls import reverse
 
 from accounts.actions import totp_device_create
 from cases import actions
-from cases.models import Case, Person
+from cases.models import Case, Organisation, OrganisationType, Person
+from services.models import ServiceType, TreatmentEpisode
 from tests.conftest import World, signed_in_client
+from tests.factories import make_case
 
 BAD_VALUES = {
     "blank": "",
@@ -62,6 +65,69 @@ def _case_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
         "organisation": str(world.orgs["clinic_a"].pk),
         "assigned_to": str(world.users["lan"].pk), "notes": "Theo dõi",
     }  # fmt: skip
+
+
+def _service_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "service_type": str(ServiceType.objects.get(code="counselling").pk), "status": "planned",
+        "due_on": "01/12/2026", "delivered_on": "", "provider": str(world.orgs["clinic_a"].pk),
+        "responsible": str(world.users["lan"].pk), "amount": "", "note": "Hẹn gặp",
+    }  # fmt: skip
+
+
+def _episode_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "modality": "community_voluntary", "provider": str(world.orgs["clinic_a"].pk),
+        "started_on": "01/09/2026", "planned_end_on": "01/03/2027", "ended_on": "",
+        "outcome": "ongoing",
+    }  # fmt: skip
+
+
+def _postrehab_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "officer": str(world.users["minh"].pk), "started_on": "01/10/2026",
+        "planned_end_on": "01/10/2027", "ended_on": "", "outcome": "ongoing",
+    }  # fmt: skip
+
+
+def _followup_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "kind": "other", "due_on": "01/12/2026", "done_on": "",
+        "responsible": str(world.users["lan"].pk), "note": "Gọi điện",
+    }  # fmt: skip
+
+
+def _vocational_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "kind": "training", "provider": "", "provider_other": "Trường nghề huyện",
+        "started_on": "01/10/2026", "ended_on": "", "outcome": "ongoing", "no_end_reason": "",
+        "employer": "", "income_band": "",
+    }  # fmt: skip
+
+
+def _reception_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "received_on": "01/11/2026", "place": "Cửa khẩu", "identification_status": "identified",
+        "receiving_agency": str(world.orgs["social"].pk), "current_address": "Thôn 3",
+        "contact": "0912000111",
+    }  # fmt: skip
+
+
+def _shelter_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {"shelter": str(objs["shelter"].pk), "entered_on": "02/11/2026", "left_on": ""}
+
+
+def _dsm5_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    criteria = [
+        "larger_longer", "cut_down", "time_spent", "craving", "role_failure", "social_problems",
+        "activities_given_up", "hazardous_use", "health_problems", "tolerance", "withdrawal",
+    ]  # fmt: skip
+    return {
+        "screened_on": "20/11/2026",
+        "substance": "opioids",
+        "supervised": "no",
+        **{criterion: "yes" for criterion in criteria},
+    }
 
 
 FORMS = [
@@ -183,6 +249,39 @@ FORMS = [
         },
         kept=("username", "full_name", "email"),
     ),  # fmt: skip
+    *(
+        FormCase(
+            f"services_{kind}",
+            "lan",
+            lambda w, o, kind=kind, case=case: reverse(
+                "services:record_add", args=[o[case].pk, kind]
+            ),
+            data,
+            kept=kept,
+        )  # fmt: skip
+        for kind, case, data, kept in (
+            ("service", "case", _service_data, ("due_on", "note")),
+            ("episode", "case", _episode_data, ("started_on", "planned_end_on")),
+            ("post-rehab", "case", _postrehab_data, ("started_on", "planned_end_on")),
+            ("follow-up", "case", _followup_data, ("due_on", "note")),
+            ("vocational", "case", _vocational_data, ("provider_other", "started_on")),
+            (
+                "reception",
+                "victim_case",
+                _reception_data,
+                ("received_on", "place", "current_address", "contact"),
+            ),
+            ("shelter", "victim_case", _shelter_data, ("entered_on",)),
+            ("screening-dsm5", "case", _dsm5_data, ("screened_on",)),
+        )
+    ),
+    FormCase(
+        "services_stage",
+        "lan",
+        lambda w, o: reverse("services:stage_add", args=[o["episode"].pk]),
+        lambda w, o: {"stage": "1", "started_on": "01/09/2026", "ended_on": "05/09/2026"},
+        kept=("started_on", "ended_on"),
+    ),  # fmt: skip
     FormCase(
         "otp_verify",
         "quan",
@@ -205,7 +304,23 @@ def objs(world: World, lan_person: Person) -> dict[str, Any]:
     grant = actions.emergency_access_grant(
         actor=world.users["tuan"], person=lan_person, reason=REASON
     )
-    return {"person": lan_person, "case": Case.objects.get(person=lan_person), "grant": grant}
+    case = Case.objects.get(person=lan_person)
+    victim_case = make_case(
+        person=lan_person, organisation=world.orgs["clinic_a"], category="trafficking_victim",
+        assigned_to=world.users["lan"],
+    )  # fmt: skip
+    shelter = Organisation.objects.create(
+        name="Nhà Nhân ái Thử", type=OrganisationType.objects.get(code="nha-nhan-ai"),
+        unit=world.units["province"],
+    )  # fmt: skip
+    episode = TreatmentEpisode.objects.create(
+        case=case, modality="facility_voluntary", provider=world.orgs["clinic_a"],
+        started_on=datetime.date(2026, 9, 1), recorded_by=world.users["lan"],
+    )  # fmt: skip
+    return {
+        "person": lan_person, "case": case, "grant": grant, "victim_case": victim_case,
+        "shelter": shelter, "episode": episode,
+    }  # fmt: skip
 
 
 def _client(world: World, form: FormCase) -> Client:
@@ -229,12 +344,15 @@ def test_no_form_answers_a_server_error(world: World, objs: dict[str, Any], form
     client = _client(world, form)
     url = form.url(world, objs)
     problems = []
+    # The form must be reached at all: a refused page would pass the checks below vacuously.
+    rendered = 0
     for field in form.data(world, objs):
         for label, value in BAD_VALUES.items():
             data = {**form.data(world, objs), field: value}
             send = client.get if form.method == "get" else client.post
             response = send(url, data)
             where = f"{form.name}.{field}={label}"
+            rendered += response.status_code == 200
             if response.status_code >= 500:
                 problems.append(f"{where}: {response.status_code}")
             elif (
@@ -244,6 +362,7 @@ def test_no_form_answers_a_server_error(world: World, objs: dict[str, Any], form
             ):
                 problems.append(f"{where}: the typed value was lost")
     assert problems == [], "\n".join(problems)
+    assert rendered, f"{form.name}: no bad input re-rendered the form"
 
 
 def test_case_with_close_date_and_no_start_date_is_explained(
