@@ -11,6 +11,7 @@ import datetime
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
@@ -128,6 +129,10 @@ def _dsm5_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
         "supervised": "no",
         **{criterion: "yes" for criterion in criteria},
     }
+
+
+def _record_add_url(world: World, objs: dict[str, Any], *, kind: str, case: str) -> str:
+    return reverse("services:record_add", args=[objs[case].pk, kind])
 
 
 FORMS = [
@@ -253,9 +258,7 @@ FORMS = [
         FormCase(
             f"services_{kind}",
             "lan",
-            lambda w, o, kind=kind, case=case: reverse(
-                "services:record_add", args=[o[case].pk, kind]
-            ),
+            partial(_record_add_url, kind=kind, case=case),
             data,
             kept=kept,
         )  # fmt: skip
