@@ -303,14 +303,6 @@ def person_history(*, viewer: access.AnyUser, person: Person) -> list[HistoryEnt
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
 
-def version_as_opened(*, record: Any, version: int) -> Any:
-    """Return the record as it was at a version (its history row), or None if unknown.
-
-    Call only with a record the viewer may change: values are decrypted for display.
-    """
-    return record.history.filter(version=version).order_by("-history_date").first()
-
-
 def role_requests_pending(*, viewer: Any) -> QuerySet[RoleChangeRequest]:
     """Return the pending role changes the viewer may decide, oldest first."""
     return (

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from core.editing import EditConflict, TheirChange, merge_after_conflict
+from core.editing import EditConflict, TheirChange, form_after_conflict
 from core.paging import CappedPaginator
 
 from . import access, actions, roles, selectors, staff, timeline
@@ -107,7 +107,10 @@ def person_edit(request: HttpRequest, person_id: UUID) -> HttpResponse:
                 if_version=form.opened_version(person),
             )  # fmt: skip
         except EditConflict as error:
-            form, conflict = _after_conflict(PersonForm, form, error, user=request.user)
+            form, conflict = form_after_conflict(
+                form, error,
+                lambda data, current: PersonForm(data, instance=current, user=request.user),
+            )  # fmt: skip
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -115,23 +118,6 @@ def person_edit(request: HttpRequest, person_id: UUID) -> HttpResponse:
             return redirect("cases:person_detail", person_id=person.pk)
     context = {"form": form, "person": person, "conflict": conflict}
     return render(request, "cases/person_form.html", context)
-
-
-def _after_conflict(
-    form_class: type[PersonForm] | type[CaseForm],
-    form: PersonForm | CaseForm,
-    error: EditConflict,
-    *,
-    user: Any,
-) -> tuple[Any, list[TheirChange]]:
-    """Rebuild an edit form after a refused save: this user's input kept, the other
-    person's changes merged in, at the current version."""
-    opened = selectors.version_as_opened(record=error.current, version=error.opened_version)
-    data, changes = merge_after_conflict(form, error, opened)
-    merged = form_class(data, instance=error.current, user=user)
-    merged.is_valid()
-    merged.add_error(None, error)
-    return merged, changes
 
 
 @require_GET
@@ -211,7 +197,10 @@ def case_edit(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 if_version=form.opened_version(case),
             )  # fmt: skip
         except EditConflict as error:
-            form, conflict = _after_conflict(CaseForm, form, error, user=request.user)
+            form, conflict = form_after_conflict(
+                form, error,
+                lambda data, current: CaseForm(data, instance=current, user=request.user),
+            )  # fmt: skip
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -146,3 +146,24 @@ def merge_after_conflict(
         changes.append(TheirChange(str(field.label), _shown(field, current.get(name)), mine))
     data["version"] = str(getattr(conflict.current, "version", ""))
     return data, changes
+
+
+def form_after_conflict[F: forms.ModelForm](  # type: ignore[type-arg]
+    form: F, conflict: EditConflict, rebuild: Callable[[QueryDict, Any], F]
+) -> tuple[F, list[TheirChange]]:
+    """Rebuild an edit form after a refused save: this user's input kept, the other person's
+    changes merged in, at the current version, with the conflict as its error.
+
+    ``rebuild(data, current)`` makes the form again for the record as it is now. The record
+    as the user opened it is its history row at the opened version (values are decrypted for
+    display: call only for a record the user may change).
+    """
+    current: Any = conflict.current
+    opened = (
+        current.history.filter(version=conflict.opened_version).order_by("-history_date").first()
+    )
+    data, changes = merge_after_conflict(form, conflict, opened)
+    merged = rebuild(data, current)
+    merged.is_valid()
+    merged.add_error(None, conflict)
+    return merged, changes

@@ -15,8 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.capabilities import can
 from cases import access
 from cases.models import Case
-from cases.selectors import version_as_opened
-from core.editing import EditConflict, TheirChange, merge_after_conflict
+from core.editing import EditConflict, TheirChange, form_after_conflict
 
 from . import actions, kinds, selectors
 from .capabilities import SERVICE_ADD, SERVICE_CHANGE
@@ -85,7 +84,12 @@ def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpRe
                 after=kind.after, if_version=form.opened_version(record),
             )  # fmt: skip
         except EditConflict as error:
-            form, conflict = _after_conflict(kind, form, error, user=request.user)
+            form, conflict = form_after_conflict(
+                form, error,
+                lambda data, current: kind.form(
+                    data, instance=current, case=current.case, user=request.user
+                ),
+            )  # fmt: skip
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -94,19 +98,6 @@ def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpRe
     context = {"form": form, "case": record.case, "kind": kind, "record": record,
                "conflict": conflict}  # fmt: skip
     return render(request, "services/record_form.html", context)
-
-
-def _after_conflict(
-    kind: kinds.Kind, form: Any, error: EditConflict, *, user: Any
-) -> tuple[Any, list[TheirChange]]:
-    """Rebuild the form after a refused save: this user's input kept, theirs merged in."""
-    opened = version_as_opened(record=error.current, version=error.opened_version)
-    data, changes = merge_after_conflict(form, error, opened)
-    current: Any = error.current
-    merged = kind.form(data, instance=current, case=current.case, user=user)
-    merged.is_valid()
-    merged.add_error(None, error)
-    return merged, changes
 
 
 @require_http_methods(["GET", "POST"])
@@ -143,11 +134,11 @@ def _stage_form(
                 if_version=form.opened_version(form.instance),
             )  # fmt: skip
         except EditConflict as error:
-            opened = version_as_opened(record=error.current, version=error.opened_version)
-            data, conflict = merge_after_conflict(form, error, opened)
-            form = StageForm(data, instance=error.current, episode=episode)
-            form.is_valid()
-            form.add_error(None, error)
+            form, conflict = form_after_conflict(
+                form,
+                error,
+                lambda data, current: StageForm(data, instance=current, episode=episode),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
