@@ -12,6 +12,7 @@ writes whatever the row holds now; an int refuses a changed row like a form does
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -142,6 +143,9 @@ def merge_after_conflict(
         mine = field.has_changed(base.get(name), form.data.get(name))
         if not mine:
             value = field.prepare_value(current.get(name))
+            if isinstance(value, datetime.date):
+                # As the form's own widget shows a date (dd/mm/yyyy), not Python's ISO form.
+                value = field.widget.format_value(value)
             data[name] = "" if value is None else str(value)
         changes.append(TheirChange(str(field.label), _shown(field, current.get(name)), mine))
     data["version"] = str(getattr(conflict.current, "version", ""))

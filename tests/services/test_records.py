@@ -195,3 +195,29 @@ def test_returnee_location_is_masked_until_revealed_and_the_reveal_is_recorded(
     assert "0912000111" not in hoa.get(url).content.decode()
     assert hoa.post(url).status_code == 404
     assert not Event.objects.filter(action="location_revealed", actor=world.users["hoa"]).exists()
+
+
+def test_a_stale_edit_is_refused_and_both_changes_survive(world: World, lan_person: Person) -> None:
+    """Two people edit one planned service: the second save is refused, nothing is lost."""
+    case = _case(lan_person)
+    _post_service(world, "lan", case, note="lúc 9 giờ")
+    record = ServiceRecord.objects.get()
+    edit = reverse("services:record_edit", args=["service", record.pk])
+    base = {
+        "service_type": record.service_type_id, "status": "planned", "due_on": "01/12/2026",
+        "responsible": world.users["lan"].pk, "version": 1,
+    }  # fmt: skip
+    first = world.client("mai").post(edit, {**base, "note": "lúc 9 giờ", "due_on": "03/12/2026"})
+    assert first.status_code == 302
+    second = world.client("lan").post(edit, {**base, "note": "lúc 10 giờ"})
+    assert second.status_code == 200
+    assert second.context["conflict"]  # mai's change is listed
+    form = second.context["form"]
+    assert form["note"].value() == "lúc 10 giờ"  # lan's input kept
+    assert form["due_on"].value() == "03/12/2026"  # mai's date merged in
+    record.refresh_from_db()
+    assert (str(record.note), record.due_on, record.version) == (
+        "lúc 9 giờ",
+        datetime.date(2026, 12, 3),
+        2,
+    )
