@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "accounts",
     "cases",
     "services",
+    "methadone",
+    "referrals",
 ]
 
 MIDDLEWARE = [
