@@ -1,14 +1,16 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     default = True
     name = "core"
-    verbose_name = "Core"
+    verbose_name = _("Calendar")  # the only models of core: public holidays
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        # Importing registers the system checks, the capabilities and the audit actions.
+        from . import capabilities, checks, events  # noqa: F401
 
 
 class HoaNhapAdminConfig(admin_apps.AdminConfig):

@@ -47,6 +47,7 @@ from cases.models import (
     StaffProfile,
 )
 from cases.roles import staff_profile_save
+from core.models import PublicHoliday
 from services.models import EpisodeStage, ServiceRecord, ServiceType, TreatmentEpisode
 from tests.cases.test_case_views import _case_form
 from tests.cases.test_person_views import _form as _person_form
@@ -119,6 +120,7 @@ ADMIN_MODELS: dict[str, str] = {
     "cases_rolechangerequest": "v",
     # The service catalogue: entries are deactivated, never deleted.
     "services_servicetype": "vac",
+    "core_publicholiday": "vacd",
 }
 ADMIN_VIEWS = {"changelist": "v", "history": "v", "change": "v", "add": "a", "delete": "d"}
 ADMIN_VIEWS["password_change"] = "c"
@@ -370,6 +372,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
             "cases_staffprofile": str(StaffProfile.objects.get(user=lan).pk),
             "cases_rolechangerequest": str(RoleChangeRequest.objects.first().pk),  # type: ignore[union-attr]
             "services_servicetype": str(ServiceType.objects.get(code="counselling").pk),
+            "core_publicholiday": str(PublicHoliday.objects.get(day=datetime.date(2026, 9, 2)).pk),
         },
     )
 
