@@ -197,6 +197,9 @@ SPEC: dict[str, Rule] = {
     "admin:view_on_site": roles_ok({"quan"}, ok=404, refused=302),  # no public pages
     "admin:app_list": roles_ok({"quan"}, refused=302),
     "admin:<unnamed> admin/(?P<url>.*)$": roles_ok({"quan"}, ok=404, refused=302),
+    "notifications:list": roles_ok(set(ROLES)),
+    "notifications:mark_all_read": roles_ok(set(ROLES), ok=405),  # POST only
+    "notifications:open": roles_ok(set(ROLES), ok=404),  # nobody's notification
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
@@ -404,6 +407,8 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             values[param] = "csv"
         elif param == "kind_slug":
             values[param] = "service"  # the record the set names is a service record
+        elif param == "notification_id":
+            values[param] = "00000000-0000-4000-8000-000000000000"
         elif param in ("uidb64", "token"):
             values[param] = "MQ" if param == "uidb64" else "no-such-token"
         else:
