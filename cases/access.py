@@ -24,6 +24,7 @@ direct-FK tables, honouring their expiry.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
@@ -608,3 +609,58 @@ def get_emergency_access_for_review(user: AnyUser, access_id: UUID) -> Emergency
 
 
 capabilities.register_object_check(in_scope)
+
+
+# --- parts of a case (minimum necessary) ------------------------------------------------------
+
+
+class AllParts:
+    """Every part of a case: what anyone who reaches the case by a rule may see."""
+
+    def __contains__(self, part: object) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "ALL"
+
+
+ALL = AllParts()
+Parts = frozenset[str] | AllParts
+# Called with the user and the case id; returns the parts that the app's one-by-one grants
+# open to the user on that case (referrals: the parts of the user's live accepted referrals).
+PartsSource = Callable[[User, UUID], Parts]
+_parts_sources: list[PartsSource] = []
+
+
+def register_parts(source: PartsSource) -> None:
+    """Add a source of the parts that one-by-one grants open (an app calls it in ready())."""
+    if source not in _parts_sources:
+        _parts_sources.append(source)
+
+
+def parts_visible(user: AnyUser, case: Case) -> Parts:
+    """Return which parts of the case the user may see: ALL when a rule or an emergency
+    access reaches it, else the parts their one-by-one grants open (maybe none)."""
+    profile, roles = _content_roles(user, "view")
+    if profile is None or not roles:
+        return frozenset()
+    assert isinstance(user, User)  # noqa: S101  (profile_of returned a profile)
+    reach = _reach(user, profile, roles)
+    by_rule = Q()
+    for role in sorted(roles):
+        for clause in _case_rule(role, reach):
+            by_rule |= clause
+    if Case.objects.filter(by_rule, pk=case.pk).exists():
+        return ALL
+    live = EmergencyAccess.objects.filter(
+        user_id=user.pk, person_id=case.person_id, expires_at__gt=timezone.now()
+    )
+    if live.exists():
+        return ALL
+    found: set[str] = set()
+    for source in _parts_sources:
+        parts = source(user, case.pk)
+        if isinstance(parts, AllParts):
+            return ALL
+        found |= parts
+    return frozenset(found)

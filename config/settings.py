@@ -187,6 +187,10 @@ EMERGENCY_ACCESS_HOURS = env_int("HOA_NHAP_EMERGENCY_HOURS", 4)
 # Months between two planned post-rehab check-ins: monthly by default, the monthly review the
 # commune holds with people under post-rehab management (docs/post-rehab-and-victim-support.md).
 POSTREHAB_CHECKIN_MONTHS = env_int("HOA_NHAP_POSTREHAB_CHECKIN_MONTHS", 1)
+# A referral's receiver sees the shared parts for at most this many days (docs/referrals.md);
+# after a transfer, the former holder's staff read the case for this many days.
+REFERRAL_ACCESS_DAYS = env_int("HOA_NHAP_REFERRAL_ACCESS_DAYS", 180)
+TRANSFER_READ_DAYS = env_int("HOA_NHAP_TRANSFER_READ_DAYS", 90)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
