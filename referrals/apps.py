@@ -13,3 +13,4 @@ class ReferralsConfig(AppConfig):
 
         access.register_parts(sharing.parts_for)
         timeline.register(sharing.timeline_entries)
+        sharing.register_record_parts()
