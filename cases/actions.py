@@ -304,3 +304,32 @@ def emergency_access_revoke(
             detail={"grants_removed": len(owners)},
         )  # fmt: skip
     return grant
+
+
+def case_transfer(
+    *, actor: access.AnyUser, case_id: Any, to_organisation: Organisation, referral_id: Any
+) -> Case:
+    """Hand a case to a new holding organisation, accepted by one of its staff.
+
+    The single path by which a case changes holder without its holder's own edit: the
+    referral workflow calls it, inside the acceptance of a transfer, with that referral's id
+    (the event names the old and new holder and the referral). The accepting staff member
+    becomes the case's assigned staff.
+    """
+    profile = access.profile_of(actor)
+    if profile is None or profile.organisation_id != to_organisation.pk:
+        audit.record(
+            actor=actor, action=CaseAction.DENIED, object_type="case", object_id=case_id,
+            detail={"perm": "change_holder", "to": str(to_organisation.pk)},
+        )  # fmt: skip
+        raise PermissionDenied
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).select_related("person").get(pk=case_id)
+        held_by = case.organisation_id
+        case.organisation = to_organisation
+        case.assigned_to = actor  # type: ignore[assignment]
+        return save_edit(
+            actor=actor, instance=case, action=CaseAction.CASE_CHANGED, if_version=OVERRIDE,
+            detail={"holder": [str(held_by), str(to_organisation.pk)],
+                    "transfer": str(referral_id)},
+        )  # fmt: skip

@@ -33,12 +33,21 @@ class Entry:
 # (already decided by cases.access), and a limit.
 Source = Callable[[access.AnyUser, list[Any], int], Iterable[Entry]]
 _sources: list[Source] = []
+# The part of a case (``referrals.models.Part`` codes) a source's entries belong to; a source
+# without one shows only to viewers who see the whole case (``access.parts_visible``).
+_source_parts: dict[Source, str] = {}
 
 
-def register(source: Source) -> None:
+def register(source: Source, *, part: str = "") -> None:
     """Add a source of timeline entries (called with viewer, visible case ids, a limit)."""
     if source not in _sources:
         _sources.append(source)
+    if part:
+        _source_parts[source] = part
+
+
+def _shown(parts: access.Parts, part: str) -> bool:
+    return isinstance(parts, access.AllParts) or (bool(part) and part in parts)
 
 
 def _gather(viewer: access.AnyUser, cases: Q, limit: int) -> list[Entry]:
@@ -47,7 +56,15 @@ def _gather(viewer: access.AnyUser, cases: Q, limit: int) -> list[Entry]:
     case_ids = list(access.visible_cases(viewer).filter(cases).values_list("pk", flat=True))
     if not case_ids:
         return []
-    entries = [entry for source in _sources for entry in source(viewer, case_ids, limit)]
+    # Minimum necessary: a source reads only the cases whose part it belongs to is shared
+    # with the viewer, so what is not shared is neither read nor decrypted.
+    parts = access.parts_by_case(viewer, case_ids)
+    entries = []
+    for source in _sources:
+        part = _source_parts.get(source, "")
+        ids = [case_id for case_id in case_ids if _shown(parts[case_id], part)]
+        if ids:
+            entries += list(source(viewer, ids, limit))
     return sorted(entries, key=lambda entry: entry.on, reverse=True)[:limit]
 
 

@@ -82,6 +82,7 @@ def person_detail(request: HttpRequest, person_id: UUID) -> HttpResponse:
     person = access.get_person_for_user(request.user, person_id, "view")
     context = {
         "person": person,
+        "parts": access.person_parts_visible(request.user, person),
         "cases": selectors.person_cases(viewer=request.user, person=person),
         "timeline": timeline.for_person(viewer=request.user, person=person),
     }
@@ -91,6 +92,7 @@ def person_detail(request: HttpRequest, person_id: UUID) -> HttpResponse:
 @require_GET
 def person_history(request: HttpRequest, person_id: UUID) -> HttpResponse:
     person = access.get_person_for_user(request.user, person_id, "view")
+    access.require_whole_person(request.user, person)
     entries = selectors.person_history(viewer=request.user, person=person)
     return render(request, "cases/person_history.html", {"person": person, "entries": entries})
 
@@ -179,6 +181,7 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_id, "view")
     context = {
         "case": case,
+        "parts": access.parts_visible(request.user, case),
         "entries": timeline.for_case(viewer=request.user, case=case),
         "add_links": timeline.add_links(viewer=request.user, case=case),
     }

@@ -206,6 +206,10 @@ if NOTIFICATION_MAIL_HOST:
     }  # fmt: skip
 DEFAULT_FROM_EMAIL = env_str("HOA_NHAP_EMAIL_FROM", "hoa-nhap@localhost")
 SITE_URL = env_str("HOA_NHAP_SITE_URL", "")
+# A referral's receiver sees the shared parts for at most this many days (docs/referrals.md);
+# after a transfer, the former holder's staff read the case for this many days.
+REFERRAL_ACCESS_DAYS = env_int("HOA_NHAP_REFERRAL_ACCESS_DAYS", 180)
+TRANSFER_READ_DAYS = env_int("HOA_NHAP_TRANSFER_READ_DAYS", 90)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -157,3 +157,48 @@ class ReferralStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state}→{self.to_state}"
+
+
+class AccessKind(models.TextChoices):
+    RECEIVER = "receiver", _("Receiving staff (the chosen parts)")
+    FORMER_HOLDER = "former_holder", _("Former holder (read only, for a while)")
+
+
+class ReferralAccess(models.Model):
+    """One user's access to a referral's case that the referral gave: which, until when.
+
+    The object grant itself is guardian's row (``cases.roles.grant_give``); this row says why
+    it exists, so the grant ends with the referral and ``cases.access.parts_visible`` knows
+    which parts it opens.
+    """
+
+    scope_through = "referral__case"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=AccessKind.choices)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    given_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(bases=[RequestIdHistory])
+
+    class Meta:
+        verbose_name = _("access given by a referral")
+        verbose_name_plural = _("accesses given by referrals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "user", "kind"], name="referral_access_once"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "expires_at"], name="referral_access_user")]
+
+    referral_id: uuid.UUID
+    user_id: int
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.user_id}"

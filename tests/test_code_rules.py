@@ -62,6 +62,10 @@ CONTENT_ALLOWED: dict[str, str] = {
     "check-ins, and the rules that span rows (one open period, no overlapping shelter stays)",
     "services/models/episodes.py": "the treatment rules read the person's other facility "
     "episodes and the episode's stages (dates only), whoever recorded them",
+    "referrals/actions.py": "the workflow locks a referral the user plays a part in (sender, "
+    "supervisor, receiver) and writes its steps and the accesses it gives",
+    "referrals/sharing.py": "the parts a user's live referral accesses open, and the timeline "
+    "rows of the cases cases.timeline found visible",
 }
 # Only these modules of audit/ read or write the log's tables.
 AUDIT_ALLOWED: dict[str, str] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,13 @@ class ServiceType(models.Model):
     records_amount = models.BooleanField(_("an amount of money is recorded"), default=False)
     is_active = models.BooleanField(_("in use"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
+    # A referral for this service must be answered within this many working days of sending.
+    answer_within_days = models.PositiveSmallIntegerField(
+        _("answer within (working days)"), default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )  # fmt: skip
+    # A referral for this service hands the whole case over: the receiver becomes its holder.
+    transfers_case = models.BooleanField(_("hands the case over to the receiver"), default=False)
 
     # Who changed the catalogue, when, in which request (entries are deactivated, not deleted).
     history = HistoricalRecords(bases=[RequestIdHistory])
