@@ -33,22 +33,42 @@ class Entry:
 # (already decided by cases.access), and a limit.
 Source = Callable[[access.AnyUser, list[Any], int], Iterable[Entry]]
 _sources: list[Source] = []
+# The part of a case (minimum necessary, ``cases.access.parts_visible``) each source's
+# entries belong to. A source without one shows only to viewers who reach the whole case.
+WHOLE_CASE = ""
+_parts: dict[Source, str] = {}
 
 
-def register(source: Source) -> None:
-    """Add a source of timeline entries (called with viewer, visible case ids, a limit)."""
+def register(source: Source, *, part: str = WHOLE_CASE) -> None:
+    """Add a source of timeline entries (called with viewer, visible case ids, a limit),
+    naming the part of the case its entries belong to (e.g. "screenings")."""
     if source not in _sources:
         _sources.append(source)
+    _parts[source] = part
+
+
+def _parts_by_case(viewer: access.AnyUser, cases: Q) -> dict[Any, access.Parts]:
+    """Return the visible cases with the parts of each the viewer may see."""
+    rows = access.visible_cases(viewer).filter(cases).only("pk", "person_id")
+    return {case.pk: access.parts_visible(viewer, case) for case in rows}
 
 
 def _gather(viewer: access.AnyUser, cases: Q, limit: int) -> list[Entry]:
     # The visible cases are decided once, here; each source then reads its rows of those
-    # cases by their case_id index (one small query per source, no scope rule to rebuild).
-    case_ids = list(access.visible_cases(viewer).filter(cases).values_list("pk", flat=True))
-    if not case_ids:
-        return []
-    entries = [entry for source in _sources for entry in source(viewer, case_ids, limit)]
+    # cases by their case_id index (one small query per source, no scope rule to rebuild),
+    # limited to the cases where the viewer may see the source's part.
+    parts = _parts_by_case(viewer, cases)
+    entries: list[Entry] = []
+    for source in _sources:
+        part = _parts.get(source, WHOLE_CASE)
+        case_ids = [pk for pk, seen in parts.items() if _shows(seen, part)]
+        if case_ids:
+            entries += source(viewer, case_ids, limit)
     return sorted(entries, key=lambda entry: entry.on, reverse=True)[:limit]
+
+
+def _shows(seen: access.Parts, part: str) -> bool:
+    return isinstance(seen, access.AllParts) or (part != WHOLE_CASE and part in seen)
 
 
 def for_person(*, viewer: access.AnyUser, person: Person, limit: int = 200) -> list[Entry]:

@@ -25,12 +25,14 @@ from .kinds import KINDS, Kind, of_record
 from .models import (
     CaseRecord,
     FollowUp,
+    PostRehabPeriod,
     Reception,
     Screening,
     ServiceRecord,
     ServiceStatus,
     ServiceType,
     ShelterStay,
+    TreatmentEpisode,
     VocationalSupport,
 )
 from .screenings import LEVEL_LABELS
@@ -120,11 +122,18 @@ def _timeline_source(model: type[CaseRecord]) -> timeline.Source:
     return entries
 
 
+# The part of a case a receiving organisation may be shown (a referral's shared parts).
+TIMELINE_PARTS: dict[type[models.Model], str] = {
+    Screening: "screenings", TreatmentEpisode: "treatment", PostRehabPeriod: "treatment",
+}  # fmt: skip
+
+
 def register_timeline() -> None:
     # One source (one query) per model, whatever the number of kinds sharing it.
     for model in dict.fromkeys(kind.model for kind in KINDS.values()):
-        timeline.register(_timeline_source(model))
-    timeline.register(stage_entries)
+        part = TIMELINE_PARTS.get(model, timeline.WHOLE_CASE)
+        timeline.register(_timeline_source(model), part=part)
+    timeline.register(stage_entries, part="treatment")
 
 
 @dataclass(frozen=True)

@@ -313,3 +313,53 @@ def _tallies(world: World, who: str, url_name: str) -> list[Any]:
     page = world.client(who).get(reverse(url_name))
     assert page.status_code == 200 and 'data-testid="tallies"' in page.content.decode()
     return tallies(world.users[who])
+
+
+# --- what the receiver sees of the person --------------------------------------------------
+
+
+def test_the_receiver_sees_only_the_shared_parts(
+    world: World, commune_case: Case, resident: Person
+) -> None:
+    """ASVS 8.2.3: after acceptance the receiver reads the person, but only the parts shared
+    (here treatment, not identity nor notes): no name, ID number, phone or change history."""
+    commune_case.notes = "Ghi chú riêng của xã"
+    commune_case.save()
+    make_referral(world, commune_case, steps=(*SENT, ("accept", "tuan")))
+    tuan = world.client("tuan")
+    page = tuan.get(reverse("cases:person_detail", args=[resident.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="shared-parts-only"' in html
+    for secret in ("Hà Văn Sáng", resident.citizen_id, resident.phone):
+        assert secret not in html
+    case_page = tuan.get(reverse("cases:case_detail", args=[commune_case.pk])).content.decode()
+    assert "Hà Văn Sáng" not in case_page and "Ghi chú riêng của xã" not in case_page
+    history = tuan.get(reverse("cases:person_history", args=[resident.pk]))
+    assert history.status_code == 403
+    # The sender still sees everything.
+    own = world.client("minh").get(reverse("cases:person_detail", args=[resident.pk]))
+    assert "Hà Văn Sáng" in own.content.decode()
+
+
+def test_the_receiver_sees_the_identity_when_it_is_shared(
+    world: World, commune_case: Case, resident: Person
+) -> None:
+    referral = make_referral(world, commune_case, steps=SENT[:2])
+    Referral.objects.filter(pk=referral.pk).update(parts=["identity", "treatment"])
+    actions.referral_act(actor=world.users["minh"], referral_id=referral.pk, action="send")
+    actions.referral_act(actor=world.users["tuan"], referral_id=referral.pk, action="accept")
+    page = world.client("tuan").get(reverse("cases:person_detail", args=[resident.pk]))
+    assert "Hà Văn Sáng" in page.content.decode()
+
+
+def test_the_receiver_loses_the_person_when_the_referral_is_completed(
+    world: World, commune_case: Case, resident: Person
+) -> None:
+    """ASVS 8.2.2: access given by a referral ends with it; the next read is denied and logged."""
+    make_referral(world, commune_case, steps=(*SENT, ("accept", "tuan"), ("complete", "tuan")))
+    response = world.client("tuan").get(reverse("cases:person_detail", args=[resident.pk]))
+    assert response.status_code == 404
+    assert Event.objects.filter(
+        action=CaseAction.DENIED, actor_id=world.users["tuan"].pk, object_id=str(resident.pk)
+    ).exists()
