@@ -484,7 +484,7 @@ def get_for_user[M: models.Model](
         found = allowed.filter(pk=object_id).first()
     except (ValueError, TypeError, ValidationError):  # a malformed id: as unknown as any
         found = None
-    if found is None:
+    if found is None or not record_shown(user, found):
         _deny(user, kind, object_id, scope)
         raise Http404
     if record_read:
@@ -617,6 +617,8 @@ capabilities.register_object_check(in_scope)
 class AllParts:
     """Every part of a case: what anyone who reaches the case by a rule may see."""
 
+    whole = True  # templates: {% if parts.whole %}
+
     def __contains__(self, part: object) -> bool:
         return True
 
@@ -638,6 +640,34 @@ def register_parts(source: PartsSource) -> None:
         _parts_sources.append(source)
 
 
+def _rule_where(reach: _Reach, roles: frozenset[str]) -> Q:
+    """Return the OR of the roles' case rules, without any one-by-one grant."""
+    where = Q()
+    for role in sorted(roles):
+        for clause in _case_rule(role, reach):
+            where |= clause
+    return where
+
+
+def _granted_parts(user: User, case_ids: list[UUID]) -> Parts:
+    """Return the union of the parts the registered sources open on these cases."""
+    found: set[str] = set()
+    for case_id in case_ids:
+        for source in _parts_sources:
+            parts = source(user, case_id)
+            if isinstance(parts, AllParts):
+                return ALL
+            found |= parts
+    return frozenset(found)
+
+
+def _in_emergency(user: User, person_id: UUID) -> bool:
+    live = EmergencyAccess.objects.filter(
+        user_id=user.pk, person_id=person_id, expires_at__gt=timezone.now()
+    )
+    return live.exists()
+
+
 def parts_visible(user: AnyUser, case: Case) -> Parts:
     """Return which parts of the case the user may see: ALL when a rule or an emergency
     access reaches it, else the parts their one-by-one grants open (maybe none)."""
@@ -646,21 +676,128 @@ def parts_visible(user: AnyUser, case: Case) -> Parts:
         return frozenset()
     assert isinstance(user, User)  # noqa: S101  (profile_of returned a profile)
     reach = _reach(user, profile, roles)
-    by_rule = Q()
+    if Case.objects.filter(_rule_where(reach, roles), pk=case.pk).exists():
+        return ALL
+    if _in_emergency(user, case.person_id):
+        return ALL
+    return _granted_parts(user, [case.pk])
+
+
+def _people_by_rule(reach: _Reach, roles: frozenset[str], person_ids: list[UUID]) -> set[UUID]:
+    """Return which of these people the roles reach by a rule (not by a grant)."""
+    through_case = Case.objects.filter(_rule_where(reach, roles)).filter(person_id=OuterRef("pk"))
+    where = Q(Exists(through_case))
     for role in sorted(roles):
-        for clause in _case_rule(role, reach):
-            by_rule |= clause
-    if Case.objects.filter(by_rule, pk=case.pk).exists():
+        where |= _person_rule(role, reach)
+    rows = Person.objects.filter(where, pk__in=person_ids).values_list("pk", flat=True)
+    return set(rows)
+
+
+def person_parts_visible(user: AnyUser, person: Person) -> Parts:
+    """Return which parts of the person's record the user may see: ALL when a rule or an
+    emergency access reaches them, else what the grants on their cases open."""
+    profile, roles = _content_roles(user, "view")
+    if profile is None or not roles:
+        return frozenset()
+    assert isinstance(user, User)  # noqa: S101
+    reach = _reach(user, profile, roles)
+    if _people_by_rule(reach, roles, [person.pk]) or _in_emergency(user, person.pk):
         return ALL
-    live = EmergencyAccess.objects.filter(
-        user_id=user.pk, person_id=case.person_id, expires_at__gt=timezone.now()
+    granted = reach.granted("view_case")
+    if not granted:
+        return frozenset()
+    cases = Case.objects.filter(person_id=person.pk).filter(_any_of("pk", granted))
+    return _granted_parts(user, list(cases.values_list("pk", flat=True)))
+
+
+def identity_hidden(user: AnyUser, person_ids: list[UUID]) -> set[UUID]:
+    """Return which of these people the user reaches only through grants that do not share
+    their identity: lists show them by record number, like masked victims."""
+    profile, roles = _content_roles(user, "view")
+    if profile is None or not roles or not person_ids:
+        return set()
+    assert isinstance(user, User)  # noqa: S101
+    reach = _reach(user, profile, roles)
+    granted = reach.granted("view_case")
+    if not granted:
+        return set()  # the usual case: no one-by-one grant, nothing to hide
+    rest = set(person_ids) - _people_by_rule(reach, roles, person_ids)
+    hidden: set[UUID] = set()
+    for person_id in sorted(rest):
+        if _in_emergency(user, person_id):
+            continue
+        cases = Case.objects.filter(person_id=person_id).filter(_any_of("pk", granted))
+        parts = _granted_parts(user, list(cases.values_list("pk", flat=True)))
+        if "identity" not in parts:
+            hidden.add(person_id)
+    return hidden
+
+
+def parts_by_case(user: AnyUser, case_ids: list[UUID]) -> dict[UUID, Parts]:
+    """Return ``parts_visible`` for each of these cases the user sees (one query for those
+    a rule reaches)."""
+    profile, roles = _content_roles(user, "view")
+    if profile is None or not roles:
+        return dict.fromkeys(case_ids, frozenset())
+    assert isinstance(user, User)  # noqa: S101
+    reach = _reach(user, profile, roles)
+    if not reach.granted("view_case"):
+        # Without a one-by-one grant, a case the user sees is reached by a rule: whole.
+        return dict.fromkeys(case_ids, ALL)
+    by_rule = set(
+        Case.objects.filter(_rule_where(reach, roles), pk__in=case_ids).values_list("pk", flat=True)
     )
-    if live.exists():
-        return ALL
-    found: set[str] = set()
-    for source in _parts_sources:
-        parts = source(user, case.pk)
-        if isinstance(parts, AllParts):
-            return ALL
-        found |= parts
-    return frozenset(found)
+    result: dict[UUID, Parts] = {}
+    for case_id in case_ids:
+        if case_id in by_rule:
+            result[case_id] = ALL
+        else:
+            case = Case.objects.only("pk", "person_id").get(pk=case_id)
+            result[case_id] = parts_visible(user, case)
+    return result
+
+
+# Which part of a case each kind of record belongs to (registered by the apps in ready()):
+# a user who sees the case only through grants reads a record only if its part is shared.
+# ANY_PART: any viewer of the case (the referral itself); unregistered: whole-case viewers.
+ANY_PART = "*"
+_record_parts: dict[type[models.Model], str] = {}
+
+
+def register_record_part(model: type[models.Model], part: str) -> None:
+    """Say which part of a case (a ``referrals.models.Part`` code, or ANY_PART) a model is."""
+    _record_parts[model] = part
+
+
+def record_shown(user: AnyUser, record: models.Model) -> bool:
+    """Return whether the user may read this record of a case they see (minimum necessary)."""
+    model = type(record)
+    if model in (Person, Case) or _record_parts.get(model) == ANY_PART:
+        return True
+    profile, roles = _content_roles(user, "view")
+    if profile is None or not roles:
+        return False
+    assert isinstance(user, User)  # noqa: S101
+    if not _reach(user, profile, roles).granted("view_case"):
+        return True  # no one-by-one grant: whatever the user sees, a rule shows it whole
+    part = _record_parts.get(model, "")
+    path = scope_path(model)
+    owner_id = model._default_manager.filter(pk=record.pk).values_list(path, flat=True).first()
+    if owner_id is None:
+        return False
+    if _scope_target(model) is Person:
+        person = Person(pk=owner_id)
+        parts = person_parts_visible(user, person)
+    else:
+        parts = parts_by_case(user, [owner_id])[owner_id]
+    return isinstance(parts, AllParts) or (bool(part) and part in parts)
+
+
+def require_whole_person(user: AnyUser, person: Person) -> None:
+    """Refuse (denial event, 404) a page that shows all of a person's record, such as its
+    change history, to a user who sees only the parts a referral shared."""
+    if not isinstance(person_parts_visible(user, person), AllParts):
+        audit.record(
+            actor=user, action=CaseAction.DENIED, obj=person, detail={"perm": "view_whole"}
+        )
+        raise Http404

@@ -74,10 +74,12 @@ def person_search(
 
 
 def masked_people(*, viewer: access.AnyUser, person_ids: list[UUID]) -> set[UUID]:
-    """Return which of these people a list must show to the viewer without name or ID."""
+    """Return which of these people a list must show to the viewer without name or ID:
+    victims for a supervisor, and people whose identity no grant of the viewer shares."""
+    hidden = access.identity_hidden(viewer, person_ids)
     if not access.masks_victims(viewer):
-        return set()
-    return access.victim_person_ids(person_ids)
+        return hidden
+    return access.victim_person_ids(person_ids) | hidden
 
 
 def emergency_accesses_for_review(*, viewer: access.AnyUser) -> QuerySet[EmergencyAccess]:

@@ -33,42 +33,39 @@ class Entry:
 # (already decided by cases.access), and a limit.
 Source = Callable[[access.AnyUser, list[Any], int], Iterable[Entry]]
 _sources: list[Source] = []
-# The part of a case (minimum necessary, ``cases.access.parts_visible``) each source's
-# entries belong to. A source without one shows only to viewers who reach the whole case.
-WHOLE_CASE = ""
-_parts: dict[Source, str] = {}
+# The part of a case (``referrals.models.Part`` codes) a source's entries belong to; a source
+# without one shows only to viewers who see the whole case (``access.parts_visible``).
+_source_parts: dict[Source, str] = {}
 
 
-def register(source: Source, *, part: str = WHOLE_CASE) -> None:
-    """Add a source of timeline entries (called with viewer, visible case ids, a limit),
-    naming the part of the case its entries belong to (e.g. "screenings")."""
+def register(source: Source, *, part: str = "") -> None:
+    """Add a source of timeline entries (called with viewer, visible case ids, a limit)."""
     if source not in _sources:
         _sources.append(source)
-    _parts[source] = part
+    if part:
+        _source_parts[source] = part
 
 
-def _parts_by_case(viewer: access.AnyUser, cases: Q) -> dict[Any, access.Parts]:
-    """Return the visible cases with the parts of each the viewer may see."""
-    rows = access.visible_cases(viewer).filter(cases).only("pk", "person_id")
-    return {case.pk: access.parts_visible(viewer, case) for case in rows}
+def _shown(parts: access.Parts, part: str) -> bool:
+    return isinstance(parts, access.AllParts) or (bool(part) and part in parts)
 
 
 def _gather(viewer: access.AnyUser, cases: Q, limit: int) -> list[Entry]:
     # The visible cases are decided once, here; each source then reads its rows of those
-    # cases by their case_id index (one small query per source, no scope rule to rebuild),
-    # limited to the cases where the viewer may see the source's part.
-    parts = _parts_by_case(viewer, cases)
-    entries: list[Entry] = []
+    # cases by their case_id index (one small query per source, no scope rule to rebuild).
+    case_ids = list(access.visible_cases(viewer).filter(cases).values_list("pk", flat=True))
+    if not case_ids:
+        return []
+    # Minimum necessary: a source reads only the cases whose part it belongs to is shared
+    # with the viewer, so what is not shared is neither read nor decrypted.
+    parts = access.parts_by_case(viewer, case_ids)
+    entries = []
     for source in _sources:
-        part = _parts.get(source, WHOLE_CASE)
-        case_ids = [pk for pk, seen in parts.items() if _shows(seen, part)]
-        if case_ids:
-            entries += source(viewer, case_ids, limit)
+        part = _source_parts.get(source, "")
+        ids = [case_id for case_id in case_ids if _shown(parts[case_id], part)]
+        if ids:
+            entries += list(source(viewer, ids, limit))
     return sorted(entries, key=lambda entry: entry.on, reverse=True)[:limit]
-
-
-def _shows(seen: access.Parts, part: str) -> bool:
-    return isinstance(seen, access.AllParts) or (part != WHOLE_CASE and part in seen)
 
 
 def for_person(*, viewer: access.AnyUser, person: Person, limit: int = 200) -> list[Entry]:

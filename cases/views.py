@@ -82,35 +82,18 @@ def person_detail(request: HttpRequest, person_id: UUID) -> HttpResponse:
     person = access.get_person_for_user(request.user, person_id, "view")
     context = {
         "person": person,
+        "parts": access.person_parts_visible(request.user, person),
         "cases": selectors.person_cases(viewer=request.user, person=person),
         "timeline": timeline.for_person(viewer=request.user, person=person),
         "sections": timeline.person_sections(viewer=request.user, person=person),
-        "shows": _shown_parts(request, access.visible_cases(request.user).filter(person=person)),
     }
     return render(request, "cases/person_detail.html", context)
-
-
-def _shown_parts(request: HttpRequest, cases: Any) -> dict[str, bool]:
-    """Return which parts of the cases the viewer may see (a referral's receiver: only the
-    parts it shares; anyone who reaches a case by a rule: all of it)."""
-    everything = {"all": True, "identity": True, "notes": True}
-    seen: set[str] = set()
-    rows = list(cases.only("pk", "person_id"))
-    for case in rows:
-        parts = access.parts_visible(request.user, case)
-        if isinstance(parts, access.AllParts):
-            return everything
-        seen |= parts
-    if not rows:  # a person reached by a rule on the person row, no case yet
-        return everything
-    return {"all": False, "identity": "identity" in seen, "notes": "notes" in seen}
 
 
 @require_GET
 def person_history(request: HttpRequest, person_id: UUID) -> HttpResponse:
     person = access.get_person_for_user(request.user, person_id, "view")
-    if not _shown_parts(request, access.visible_cases(request.user).filter(person=person))["all"]:
-        raise PermissionDenied  # the history holds every identifying field
+    access.require_whole_person(request.user, person)
     entries = selectors.person_history(viewer=request.user, person=person)
     return render(request, "cases/person_history.html", {"person": person, "entries": entries})
 
@@ -199,9 +182,9 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_id, "view")
     context = {
         "case": case,
+        "parts": access.parts_visible(request.user, case),
         "entries": timeline.for_case(viewer=request.user, case=case),
         "add_links": timeline.add_links(viewer=request.user, case=case),
-        "shows": _shown_parts(request, access.visible_cases(request.user).filter(pk=case.pk)),
     }
     return render(request, "cases/case_detail.html", context)
 

@@ -16,6 +16,7 @@ class ReferralsConfig(AppConfig):
 
         access.register_parts(sharing.parts_for)
         timeline.register(sharing.timeline_entries)
+        sharing.register_record_parts()
 
         self._ready_pages()
 

@@ -50,3 +50,13 @@ def timeline_entries(
             title=f"{row.service_type.name}: {row.from_organisation} → {row.to_organisation}",
             url="", status=row.get_state_display(),
         )  # fmt: skip
+
+
+def register_record_parts() -> None:
+    """Say which part of a case the referral records are: the referral is the receiver's to
+    read; a consent names a guardian, so it is identity."""
+    from .models import Consent, ReferralStep
+
+    for model in (Referral, ReferralStep, ReferralAccess):
+        access.register_record_part(model, access.ANY_PART)
+    access.register_record_part(Consent, "identity")

@@ -51,6 +51,8 @@ class Transition:
     needs_comment: bool = False
     needs_outcome: bool = False
     event: str = ""
+    # A condition beyond the state and the party, in English for the generated docs table.
+    condition: str = ""
 
 
 OPEN_STATES = (
@@ -73,6 +75,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "send", _("Send"), (State.APPROVED,), State.SENT, (SENDER,),
         event=ReferralAction.REFERRAL_SENT,
+        condition="a consent in force, or urgent with a written reason (flagged)",
     ),
     Transition(
         "accept", _("Accept"), (State.SENT,), State.ACCEPTED, (RECEIVER,),
@@ -89,6 +92,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "revoke", _("Revoke"), OPEN_STATES, State.REVOKED, (SENDER, SUPERVISOR),
         needs_comment=True, event=ReferralAction.REFERRAL_REVOKED,
+        condition="never an accepted transfer",
     ),
 )  # fmt: skip
 
@@ -142,8 +146,8 @@ def allowed_actions(user: Any, referral: Referral) -> list[Transition]:
 def table_markdown() -> str:
     """Return the state machine as a Markdown table (state × action × party → next state)."""
     lines = [
-        "| from state | action | who | to state | must write |",
-        "|---|---|---|---|---|",
+        "| from state | action | who | to state | must write | only if |",
+        "|---|---|---|---|---|---|",
     ]
     for step in TRANSITIONS:
         who = ", ".join(step.parties)
@@ -151,6 +155,6 @@ def table_markdown() -> str:
         for source in step.sources:
             lines.append(
                 f"| `{source.value}` | `{step.action}` | {who} | `{step.target.value}` | "
-                f"{text or '—'} |"
+                f"{text or '—'} | {step.condition or '—'} |"
             )
     return "\n".join(lines) + "\n"

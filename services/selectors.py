@@ -25,14 +25,12 @@ from .kinds import KINDS, Kind, of_record
 from .models import (
     CaseRecord,
     FollowUp,
-    PostRehabPeriod,
     Reception,
     Screening,
     ServiceRecord,
     ServiceStatus,
     ServiceType,
     ShelterStay,
-    TreatmentEpisode,
     VocationalSupport,
 )
 from .screenings import LEVEL_LABELS
@@ -122,18 +120,26 @@ def _timeline_source(model: type[CaseRecord]) -> timeline.Source:
     return entries
 
 
-# The part of a case a receiving organisation may be shown (a referral's shared parts).
-TIMELINE_PARTS: dict[type[models.Model], str] = {
-    Screening: "screenings", TreatmentEpisode: "treatment", PostRehabPeriod: "treatment",
+# The part of a case each kind of record belongs to when a referral shares parts of it
+# (referrals.models.Part); kinds not named here show only to those who see the whole case.
+TIMELINE_PARTS = {
+    "screening": "screenings", "treatmentepisode": "treatment", "postrehabperiod": "treatment",
+    "followup": "notes",
 }  # fmt: skip
 
 
 def register_timeline() -> None:
     # One source (one query) per model, whatever the number of kinds sharing it.
     for model in dict.fromkeys(kind.model for kind in KINDS.values()):
-        part = TIMELINE_PARTS.get(model, timeline.WHOLE_CASE)
+        part = TIMELINE_PARTS.get(model._meta.model_name or "", "")
         timeline.register(_timeline_source(model), part=part)
+        if part:  # the record pages follow the same parts as the timeline
+            access.register_record_part(model, part)
     timeline.register(stage_entries, part="treatment")
+    from .models import EpisodeStage, ScreeningScore
+
+    access.register_record_part(EpisodeStage, "treatment")
+    access.register_record_part(ScreeningScore, "screenings")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,190 @@
+"""The receiver sees exactly the parts the sender chose, and nothing once the referral ends.
+
+Security tests: each tries to read what was not shared (or is no longer) and asserts the
+refusal and its denial event (ASVS 8.2.2 object-level access, 8.2.3 field-level access).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import Event
+from cases import access
+from cases.choices import Role
+from cases.events import CaseAction
+from cases.models import Case, CaseUserObjectPermission, StaffProfile
+from cases.roles import staff_profile_save
+from referrals import actions
+from referrals.models import AccessKind, Consent, Part, Referral, ReferralAccess, State
+from services.models import Modality, Screening, TreatmentEpisode
+from tests.conftest import World
+from tests.factories import make_user
+from tests.services.test_screening_records import _assist_answers
+
+from .support import make_referral
+
+
+def _screen(world: World, case: Case) -> Screening:
+    url = reverse("services:record_add", args=[case.pk, "screening-assist"])
+    assert world.client("lan").post(url, _assist_answers()).status_code == 302
+    return Screening.objects.get(case=case)
+
+
+def _episode(world: World, case: Case) -> TreatmentEpisode:
+    episode = TreatmentEpisode(
+        case=case, modality=Modality.METHADONE, recorded_by=world.users["lan"],
+        started_on=datetime.date(2026, 1, 15), provider=world.orgs["clinic_a"],
+    )  # fmt: skip
+    episode.save()
+    return episode
+
+
+def _accepted(world: World, case: Case, consent: Consent, parts: list[str]) -> Referral:
+    referral = make_referral(world, case, state=State.SENT, consent=consent, parts=parts)
+    return actions.referral_act(actor=world.users["tuan"], referral_id=referral.pk, action="accept")
+
+
+def _denied(world: World, name: str) -> int:
+    return Event.objects.filter(action=CaseAction.DENIED, actor=world.users[name]).count()
+
+
+def test_the_receiver_sees_nothing_before_accepting(
+    world: World, case: Case, consent: Consent
+) -> None:
+    make_referral(world, case, state=State.SENT, consent=consent, parts=list(Part.values))
+    with pytest.raises(Http404):
+        access.get_case_for_user(world.users["tuan"], case.pk)
+    assert _denied(world, "tuan") == 1
+
+
+def test_the_receiver_sees_exactly_the_chosen_parts(
+    world: World, case: Case, consent: Consent
+) -> None:
+    """ASVS 8.2.3: screenings and notes not shared are neither rendered nor readable."""
+    screening = _screen(world, case)
+    episode = _episode(world, case)
+    _accepted(world, case, consent, [Part.IDENTITY, Part.TREATMENT])
+    tuan = world.users["tuan"]
+    assert access.parts_visible(tuan, case) == frozenset({"identity", "treatment"})
+    assert access.parts_visible(world.users["lan"], case) is access.ALL
+
+    page = world.client("tuan").get(reverse("cases:case_detail", args=[case.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Ghi chú thử" not in html  # the case notes were not shared
+    assert "Trần Thị Bình" in html  # identity was
+    episode_url = reverse("services:record_detail", args=["episode", episode.pk])
+    screening_url = reverse("services:record_detail", args=["screening-assist", screening.pk])
+    assert episode_url in html and screening_url not in html
+    assert Event.objects.filter(action=CaseAction.CASE_READ, actor=tuan).count() == 1
+
+    denied = _denied(world, "tuan")
+    assert world.client("tuan").get(screening_url).status_code == 404
+    assert _denied(world, "tuan") == denied + 1
+    assert world.client("tuan").get(episode_url).status_code == 200
+
+    person = world.client("tuan").get(reverse("cases:person_detail", args=[case.person_id]))
+    assert "0987654321" in person.content.decode()  # contact details are in "identity"
+
+
+def test_without_identity_the_receiver_sees_a_record_number_only(
+    world: World, case: Case, consent: Consent
+) -> None:
+    """ASVS 8.2.3: name, citizen ID, phone and address stay hidden (and undecrypted)."""
+    _accepted(world, case, consent, [Part.SCREENINGS])
+    tuan = world.users["tuan"]
+    for url in (
+        reverse("cases:person_detail", args=[case.person_id]),
+        reverse("cases:case_detail", args=[case.pk]),
+        reverse("cases:case_list"),
+    ):
+        html = world.client("tuan").get(url).content.decode()
+        for secret in ("Trần Thị Bình", "010191000123", "0987654321"):
+            assert secret not in html, (url, secret)
+    assert case.person.short_id in html
+    history = world.client("tuan").get(reverse("cases:person_history", args=[case.person_id]))
+    assert history.status_code == 404
+    assert Event.objects.filter(
+        action=CaseAction.DENIED, actor=tuan, detail__perm="view_whole"
+    ).exists()
+
+
+@pytest.mark.parametrize(("action", "name"), [("complete", "tuan"), ("revoke", "lan")])
+def test_the_receiver_loses_access_when_the_referral_ends(
+    world: World, case: Case, consent: Consent, action: str, name: str
+) -> None:
+    """ASVS 8.2.2: access ends with the referral; a later read is refused and logged."""
+    referral = _accepted(world, case, consent, [Part.IDENTITY])
+    tuan = world.users["tuan"]
+    assert access.get_case_for_user(tuan, case.pk) == case
+    actions.referral_act(
+        actor=world.users[name], referral_id=referral.pk, action=action, comment="Kết thúc",
+        outcome="Đã điều trị xong",
+    )  # fmt: skip
+    assert not CaseUserObjectPermission.objects.filter(user=tuan).exists()
+    assert ReferralAccess.objects.get(referral=referral).ended_at is not None
+    before = _denied(world, "tuan")
+    with pytest.raises(Http404):
+        access.get_case_for_user(tuan, case.pk)
+    assert _denied(world, "tuan") == before + 1
+    assert Event.objects.filter(
+        action=CaseAction.ROLE_CHANGED, detail__change="removed", detail__user=tuan.pk
+    ).exists()
+
+
+def test_access_ends_at_its_expiry(world: World, case: Case, consent: Consent) -> None:
+    referral = _accepted(world, case, consent, [Part.IDENTITY])
+    tuan = world.users["tuan"]
+    grant = CaseUserObjectPermission.objects.get(user=tuan)
+    days = actions.access_days()
+    assert abs(grant.expires_at - (timezone.now() + datetime.timedelta(days=days))).seconds < 60
+    past = timezone.now() - datetime.timedelta(minutes=1)
+    CaseUserObjectPermission.objects.filter(pk=grant.pk).update(expires_at=past)
+    ReferralAccess.objects.filter(referral=referral).update(expires_at=past)
+    with pytest.raises(Http404):
+        access.get_case_for_user(tuan, case.pk)
+    assert access.parts_visible(tuan, case) == frozenset()
+
+
+def test_withdrawing_consent_ends_the_receivers_access(
+    world: World, case: Case, consent: Consent
+) -> None:
+    referral = _accepted(world, case, consent, [Part.IDENTITY])
+    actions.consent_withdraw(
+        actor=world.users["lan"], consent_id=consent.pk, on=timezone.localdate()
+    )
+    assert Referral.objects.get(pk=referral.pk).state == State.REVOKED
+    with pytest.raises(Http404):
+        access.get_case_for_user(world.users["tuan"], case.pk)
+
+
+def test_the_receiver_adds_a_colleague_and_no_one_else(
+    world: World, case: Case, consent: Consent
+) -> None:
+    vy = make_user("vy")
+    staff_profile_save(
+        actor=None,
+        profile=StaffProfile(
+            user=vy, organisation=world.orgs["clinic_b"], role=Role.CASEWORKER,
+            scope_unit=world.units["d2"],
+        ),
+    )  # fmt: skip
+    referral = _accepted(world, case, consent, [Part.TREATMENT])
+    with pytest.raises(Exception):  # noqa: B017  (a colleague of the sender is not the receiver's)
+        actions.referral_staff_add(
+            actor=world.users["tuan"], referral_id=referral.pk, user=world.users["mai"]
+        )
+    with pytest.raises(Http404):  # the sender's staff do not hand out the receiver's access
+        actions.referral_staff_add(actor=world.users["minh"], referral_id=referral.pk, user=vy)
+    actions.referral_staff_add(actor=world.users["tuan"], referral_id=referral.pk, user=vy)
+    assert access.parts_visible(vy, case) == frozenset({"treatment"})
+    assert ReferralAccess.objects.filter(kind=AccessKind.RECEIVER).count() == 2
+    actions.referral_act(
+        actor=world.users["tuan"], referral_id=referral.pk, action="complete", outcome="Xong"
+    )
+    assert not access.visible_cases(vy).filter(pk=case.pk).exists()
