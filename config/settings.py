@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "services",
     "methadone",
     "referrals",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +143,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation_menu",
                 "core.context_processors.today",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -191,6 +193,23 @@ POSTREHAB_CHECKIN_MONTHS = env_int("HOA_NHAP_POSTREHAB_CHECKIN_MONTHS", 1)
 # after a transfer, the former holder's staff read the case for this many days.
 REFERRAL_ACCESS_DAYS = env_int("HOA_NHAP_REFERRAL_ACCESS_DAYS", 180)
 TRANSFER_READ_DAYS = env_int("HOA_NHAP_TRANSFER_READ_DAYS", 90)
+# Notification e-mail (notifications/actions.py) goes out only when a mail host is set;
+# without one no mailer is defined and nothing is sent.
+NOTIFICATION_MAIL_HOST = env_str("HOA_NHAP_EMAIL_HOST", "")
+if NOTIFICATION_MAIL_HOST:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": NOTIFICATION_MAIL_HOST, "port": env_int("HOA_NHAP_EMAIL_PORT", 587),
+                "username": env_str("HOA_NHAP_EMAIL_USER", ""),
+                "password": env_str("HOA_NHAP_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("HOA_NHAP_EMAIL_TLS", default=True),
+            },
+        },
+    }  # fmt: skip
+DEFAULT_FROM_EMAIL = env_str("HOA_NHAP_EMAIL_FROM", "hoa-nhap@localhost")
+SITE_URL = env_str("HOA_NHAP_SITE_URL", "")
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -26,7 +26,7 @@ class ReferralsConfig(AppConfig):
         from cases import timeline
         from core import navigation
 
-        from . import demo, figures, selectors
+        from . import demo, figures, notify, selectors  # noqa: F401  (notify: its verbs)
 
         navigation.add(_("Referrals"), "referrals:queue", allowed=_content_holder(), order=25)
         navigation.add(

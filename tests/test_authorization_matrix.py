@@ -205,6 +205,9 @@ SPEC: dict[str, Rule] = {
     "referrals:referral_create": object_rule(WRITERS),
     "referrals:referral_detail": object_rule(CASE_ROLES),
     "referrals:referral_act": object_rule(CASE_ROLES),  # POST without an action: re-shown
+    "notifications:list": roles_ok(set(ROLES)),
+    "notifications:mark_all_read": roles_ok(set(ROLES), ok=405),  # POST only
+    "notifications:open": roles_ok(set(ROLES), ok=404),  # nobody's notification
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
@@ -428,6 +431,8 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             values[param] = "csv"
         elif param == "kind_slug":
             values[param] = "service"  # the record the set names is a service record
+        elif param == "notification_id":
+            values[param] = "00000000-0000-4000-8000-000000000000"
         elif param in ("uidb64", "token"):
             values[param] = "MQ" if param == "uidb64" else "no-such-token"
         else:

@@ -1,0 +1,142 @@
+"""Send notifications and mark them read: the only writes of the notifications app.
+
+A notification's text says what happened in a few words and names a record only by a
+pseudonymous short id (``short_ref``): it shows in the header of every page, and may go out
+by e-mail, so it must never hold a name, citizen ID number, phone number or address.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from audit.actions import record
+
+from . import verbs
+from .events import NotificationAction
+from .models import Notification
+
+# Nine or more digits, separators allowed between them: a citizen ID or a phone number.
+_LONG_NUMBER = re.compile(r"\d(?:[\s.\-]?\d){8,}")
+TEXT_LENGTH = 200  # Notification.text's max_length
+_SMTP = "django.core.mail.backends.smtp.EmailBackend"
+_DUMMY = "django.core.mail.backends.dummy.EmailBackend"
+
+
+def short_ref(value: uuid.UUID | str) -> str:
+    """Return a pseudonymous short id for a record: the first 8 characters of its UUID."""
+    return "#" + str(value).replace("-", "")[:8].upper()
+
+
+def is_local_path(url: str) -> bool:
+    """Return whether ``url`` is a path on this site (never another host or scheme)."""
+    return (
+        url.startswith("/")
+        and not url.startswith(("//", "/\\"))
+        and not any(c in url for c in "\\\r\n\t")
+        and url_has_allowed_host_and_scheme(url, allowed_hosts=None)
+    )
+
+
+def _check(*, verb: str, text: str, url: str) -> None:
+    verbs.require(verb)
+    if not text.strip() or len(text) > TEXT_LENGTH:
+        raise ValueError("a notification needs a short text (200 characters at most)")
+    if _LONG_NUMBER.search(text) or "@" in text:
+        raise ValueError("a notification text must not hold a number, phone or e-mail address")
+    if not is_local_path(url) or len(url) > 500:
+        raise ValueError(f"a notification links to a path on this site, not {url!r}")
+
+
+def _mail_enabled() -> bool:
+    """Return whether the default mailer sends real mail (not Django's dummy backend)."""
+    config = getattr(settings, "MAILERS", {}).get("default")
+    return config is not None and config.get("BACKEND", _SMTP) != _DUMMY
+
+
+def _send(addresses: list[str], text: str, url: str) -> None:
+    """Send one e-mail per address with the text and a link, nothing else."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Hòa Nhập: a new notification")
+        link = settings.SITE_URL.rstrip("/") + url
+        body = _("%(text)s\n\nOpen: %(link)s\n\nSign in to see the details.") % {
+            "text": text, "link": link,
+        }  # fmt: skip
+    for address in addresses:
+        EmailMessage(subject, body, None, [address]).send()
+
+
+def notify(
+    *, actor: User | None, recipients: Iterable[User], verb: str, text: str, url: str
+) -> list[Notification]:
+    """Create one notification per recipient; e-mail them after the transaction commits."""
+    _check(verb=verb, text=text, url=url)
+    unique = {r.pk: r for r in recipients if r.pk is not None}
+    rows = [
+        Notification(recipient=r, actor=actor, verb=verb, text=text, url=url)
+        for r in unique.values()
+    ]
+    with transaction.atomic():
+        created = Notification.objects.bulk_create(rows)
+        addresses = [a for r in unique.values() if (a := getattr(r, "email", ""))]
+        if addresses and _mail_enabled():
+            transaction.on_commit(partial(_send, addresses, text, url), robust=True)
+    return created
+
+
+def _own(user: Any, notification_id: Any) -> Notification:
+    """Return the user's notification, or record the denial and raise Http404."""
+    found = Notification.objects.filter(pk=notification_id, recipient_id=user.pk).first()
+    if found is None:
+        record(
+            actor=user, action=NotificationAction.DENIED, object_type="notification",
+            object_id=notification_id,
+        )  # fmt: skip
+        raise Http404
+    return found
+
+
+def mark_read(*, user: User | AnonymousUser, notification_id: uuid.UUID) -> Notification:
+    """Mark one of the user's notifications read (another user's: 404 and a denial)."""
+    notification = _own(user, notification_id)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def mark_all_read(*, user: User | AnonymousUser) -> int:
+    """Mark all the user's unread notifications read; return how many."""
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notification_open(*, user: User | AnonymousUser, notification_id: uuid.UUID) -> str:
+    """Mark the notification read and return where to go: its link, if it stays on the site.
+
+    A stored link to another site (a row written around ``notify``) is not followed: the
+    refusal is recorded and the user is sent back to the list.
+    """
+    notification = mark_read(user=user, notification_id=notification_id)
+    if is_local_path(notification.url):
+        return notification.url
+    record(
+        actor=user, action=NotificationAction.LINK_REFUSED, object_type="notification",
+        object_id=notification.pk,
+    )  # fmt: skip
+    return reverse("notifications:list")
