@@ -12,10 +12,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Organisation
-from core.forms import DateField, not_in_future, translate_blank_choices
+from core.forms import DateField, VersionField, not_in_future, translate_blank_choices
 from services.models import ServiceType
 
-from .models import ConsentMethod, Part
+from .models import ConsentMethod, Part, Referral
 from .selectors import PART_HELP, consents_in_force
 
 NEW_CONSENT = "new"
@@ -118,6 +118,22 @@ class ReferralForm(forms.Form):
             "given_on": self.cleaned_data["consent_given_on"],
             "given_by": self.cleaned_data["consent_given_by"],
         }
+
+
+class ReferralEditForm(VersionField, ReferralForm):
+    """Change a draft or returned referral; opened with its current values and version."""
+
+    def __init__(self, *args: Any, case: Case, referral: Referral, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        consent = str(referral.consent_id) if referral.consent_id else NO_CONSENT
+        self.initial.update({
+            "to_organisation": referral.to_organisation_id,
+            "service_type": referral.service_type_id, "parts": list(referral.parts),
+            "reason": referral.reason, "consent": consent, "urgent": referral.urgent,
+            "urgent_reason": referral.urgent_reason, "version": referral.version,
+        })  # fmt: skip
+        if consent not in dict(self.fields["consent"].choices):  # type: ignore[attr-defined]
+            self.initial["consent"] = NO_CONSENT  # withdrawn since: choose again
 
 
 class ActionForm(forms.Form):

@@ -85,6 +85,27 @@ def get_referral_for_user(user: access.AnyUser, referral_id: UUID) -> Referral:
     return access.get_for_user(user, Referral, referral_id, "view", queryset=rows)
 
 
+def get_referral_to_edit(user: access.AnyUser, referral_id: UUID) -> Referral:
+    """Return a draft or returned referral of the user's organisation that they may change
+    (recording the read), else deny and 404."""
+    from .actions import EDITABLE_STATES
+
+    profile = access.profile_of(user)
+    rows = access.visible(user, Referral, "change").filter(
+        from_organisation_id=getattr(profile, "organisation_id", None),
+        state__in=EDITABLE_STATES,
+    )
+    return access.get_for_user(user, Referral, referral_id, "change", queryset=rows)
+
+
+def may_edit(user: access.AnyUser, referral: Referral) -> bool:
+    """Return whether the user may change the referral now (its sender, draft or returned)."""
+    from .actions import EDITABLE_STATES
+    from .workflow import SENDER, parties
+
+    return referral.state in EDITABLE_STATES and SENDER in parties(user, referral)
+
+
 def may_review(user: access.AnyUser) -> bool:
     """Return whether the user reviews referrals (the supervisors)."""
     return has_role(user, Role.SUPERVISOR)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("cases/<uuid:case_id>/new/", views.referral_create, name="referral_create"),
     path("<uuid:referral_id>/", views.referral_detail, name="referral_detail"),
     path("<uuid:referral_id>/act/", views.referral_act, name="referral_act"),
+    path("<uuid:referral_id>/edit/", views.referral_edit, name="referral_edit"),
 ]

@@ -24,7 +24,7 @@ from cases.choices import CaseStatus
 from cases.models import Case
 
 from . import actions, figures, notify, selectors, workflow
-from .forms import ActionForm, PeriodForm, ReferralForm
+from .forms import ActionForm, PeriodForm, ReferralEditForm, ReferralForm
 from .models import Referral
 
 
@@ -107,6 +107,7 @@ def _detail(request: HttpRequest, referral: Referral, form: ActionForm | None) -
         "parts": selectors.shared_parts(referral),
         "transitions": transitions,
         "sees_person": selectors.may_see_person(request.user, referral),
+        "may_edit": selectors.may_edit(request.user, referral),
         "form": form or ActionForm(transitions=transitions),
         "chosen": form.data.get("action") if form is not None else None,
     }
@@ -159,3 +160,35 @@ def figures_page(request: HttpRequest) -> HttpResponse:
             viewer=request.user, since=form.cleaned_data["since"], until=form.cleaned_data["until"]
         )
     return render(request, "referrals/figures.html", {"form": form, "table": table})
+
+
+@require_http_methods(["GET", "POST"])
+def referral_edit(request: HttpRequest, referral_id: UUID) -> HttpResponse:
+    referral = selectors.get_referral_to_edit(request.user, referral_id)
+    form = ReferralEditForm(request.POST or None, case=referral.case, referral=referral)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _update(request.user, referral, form)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The changes have been saved."))
+            return redirect("referrals:referral_detail", referral_id=referral.pk)
+    context = {"form": form, "case": referral.case, "referral": referral}
+    return render(request, "referrals/referral_form.html", context)
+
+
+def _update(actor: Any, referral: Referral, form: ReferralEditForm) -> Referral:
+    """Record the consent typed in the form (if any) and the changes, all or nothing."""
+    data = form.cleaned_data
+    with transaction.atomic():
+        consent: Any = form.consent_id()
+        if (new := form.new_consent()) is not None:
+            consent = _consent_record(actor, referral.case, new)
+        return actions.referral_update(
+            actor=actor, referral_id=referral.pk, version=form.opened_version(referral),
+            to_organisation=data["to_organisation"], service_type=data["service_type"],
+            parts=list(data["parts"]), reason=data["reason"],
+            consent=_consent_of(referral.case, consent), urgent=data["urgent"],
+            urgent_reason=data["urgent_reason"],
+        )  # fmt: skip

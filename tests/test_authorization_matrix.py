@@ -205,6 +205,8 @@ SPEC: dict[str, Rule] = {
     "referrals:referral_create": object_rule(WRITERS),
     "referrals:referral_detail": object_rule(CASE_ROLES),
     "referrals:referral_act": object_rule(CASE_ROLES),  # POST without an action: re-shown
+    # Changing a draft: its sending organisation's staff (every set's referral is clinic A's).
+    "referrals:referral_edit": object_rule({"lan", "mai"}),
     "notifications:list": roles_ok(set(ROLES)),
     "notifications:mark_all_read": roles_ok(set(ROLES), ok=405),  # POST only
     "notifications:open": roles_ok(set(ROLES), ok=404),  # nobody's notification
@@ -345,11 +347,11 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         return {"treatmentepisode": row.pk, "episodestage": stage.pk}
 
     def referral(case_id: UUID) -> dict[str, UUID]:
-        """A draft referral of the case to an organisation that does not hold it."""
+        """A draft referral of the case by clinic A, to an organisation that does not hold it."""
         case = Case.objects.get(pk=case_id)
         to = world.orgs["social"]
         row = Referral.objects.create(
-            case=case, from_organisation=case.organisation, to_organisation=to,
+            case=case, from_organisation=world.orgs["clinic_a"], to_organisation=to,
             service_type=service, reason="Giới thiệu tư vấn", recorded_by=lan,
         )  # fmt: skip
         return {"referral": row.pk}

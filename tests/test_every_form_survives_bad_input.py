@@ -319,6 +319,13 @@ FORMS = [
         kept=("reason", "consent_given_on", "consent_given_by", "urgent_reason"),
     ),  # fmt: skip
     FormCase(
+        "referral_edit",
+        "lan",
+        lambda w, o: reverse("referrals:referral_edit", args=[o["referral"].pk]),
+        lambda w, o: {**_referral_data(w, o), "version": "1"},
+        kept=("reason", "consent_given_on", "consent_given_by", "urgent_reason"),
+    ),  # fmt: skip
+    FormCase(
         "referral_act",
         "lan",
         lambda w, o: reverse("referrals:referral_act", args=[o["referral"].pk]),

@@ -362,3 +362,48 @@ def test_the_receiver_loses_the_person_when_the_referral_is_completed(
     assert Event.objects.filter(
         action=CaseAction.DENIED, actor_id=world.users["tuan"].pk, object_id=str(resident.pk)
     ).exists()
+
+
+# --- changing a draft or a returned referral ----------------------------------------------
+
+
+def test_the_sender_changes_a_returned_referral_and_submits_it_again(
+    world: World, commune_case: Case
+) -> None:
+    referral = make_referral(world, commune_case, steps=(("submit", "minh"), ("return", "hoa")))
+    url = reverse("referrals:referral_edit", args=[referral.pk])
+    detail = world.client("minh").get(_detail(referral)).content.decode()
+    assert url in detail
+    form = world.client("minh").get(url).context["form"]
+    assert form.initial["reason"] == REASON and form.initial["parts"] == ["treatment"]
+    data = form_data(world, consent=str(referral.consent_id), reason="Lý do đã bổ sung")
+    response = world.client("minh").post(url, {**data, "version": str(referral.version)})
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert referral.reason == "Lý do đã bổ sung" and referral.state == State.RETURNED
+    assert sorted(referral.parts) == ["identity", "treatment"]
+
+
+def test_a_stale_edit_is_refused_and_keeps_the_input(world: World, commune_case: Case) -> None:
+    referral = make_referral(world, commune_case)
+    url = reverse("referrals:referral_edit", args=[referral.pk])
+    data = form_data(world, consent=str(referral.consent_id), reason="Bản của tôi")
+    response = world.client("minh").post(url, {**data, "version": str(referral.version - 1 or 99)})
+    assert response.status_code == 200
+    assert "Bản của tôi" in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.reason == REASON
+
+
+def test_only_the_sender_may_change_it_and_only_while_a_draft(
+    world: World, commune_case: Case
+) -> None:
+    """ASVS 8.2.2: a supervisor, a receiver or an outsider asking for the edit page gets 404,
+    logged; once submitted, the sender too."""
+    referral = make_referral(world, commune_case, steps=SENT)
+    url = reverse("referrals:referral_edit", args=[referral.pk])
+    for who in ("hoa", "tuan", "lan", "minh"):
+        assert world.client(who).get(url).status_code == 404, who
+        assert Event.objects.filter(
+            action=CaseAction.DENIED, actor_id=world.users[who].pk, object_id=str(referral.pk)
+        ).exists()
