@@ -396,7 +396,7 @@ def visible[M: models.Model](user: AnyUser, model: type[M], scope: Scope = "view
     owners = visible_people(user, scope) if target is Person else visible_cases(user, scope)
     path = scope_path(model)
     rows: QuerySet[M] = model._default_manager.all()
-    return rows.filter(Exists(owners.filter(pk=OuterRef(path))))
+    return limit_to_parts(user, model, rows.filter(Exists(owners.filter(pk=OuterRef(path)))))
 
 
 def person_id_of(obj: Any) -> Any:
@@ -769,28 +769,55 @@ def register_record_part(model: type[models.Model], part: str) -> None:
     _record_parts[model] = part
 
 
+# Rows a part-limited viewer sees whatever the parts shared (the referrals addressed to the
+# viewer's own organisation): a filter built from the user and their staff profile.
+OwnRows = Callable[[User, StaffProfile], Q]
+_own_rows: dict[type[models.Model], OwnRows] = {}
+
+
+def register_own_rows(model: type[models.Model], own: OwnRows) -> None:
+    """Say which rows of a model a viewer sees on a case that grants open only in part."""
+    _own_rows[model] = own
+
+
+def _part_shown(parts: Parts, part: str) -> bool:
+    return isinstance(parts, AllParts) or (bool(part) and part in parts)
+
+
+def limit_to_parts[M: models.Model](
+    user: AnyUser, model: type[M], rows: QuerySet[M]
+) -> QuerySet[M]:
+    """Drop the rows of cases the user sees only through grants that do not share the
+    model's part (minimum necessary); a user without such grants keeps every row."""
+    if model in (Person, Case) or _record_parts.get(model) == ANY_PART:
+        return rows
+    if _scope_target(model) is not Case:
+        return rows
+    profile, roles = _content_roles(user, "view")
+    if profile is None or not roles:
+        return rows.none()
+    assert isinstance(user, User)  # noqa: S101
+    granted = _reach(user, profile, roles).granted("view_case")
+    if not granted:
+        return rows  # no one-by-one grant: whatever the user sees, a rule shows it whole
+    part = _record_parts.get(model, "")
+    parts = parts_by_case(user, list(granted))
+    hidden = [case_id for case_id, shown in parts.items() if not _part_shown(shown, part)]
+    if not hidden:
+        return rows
+    keep = ~Q(**{f"{scope_path(model)}__in": hidden})
+    own = _own_rows.get(model)
+    if own is not None:
+        keep |= own(user, profile)
+    return rows.filter(keep)
+
+
 def record_shown(user: AnyUser, record: models.Model) -> bool:
     """Return whether the user may read this record of a case they see (minimum necessary)."""
     model = type(record)
-    if model in (Person, Case) or _record_parts.get(model) == ANY_PART:
+    if model in (Person, Case):
         return True
-    profile, roles = _content_roles(user, "view")
-    if profile is None or not roles:
-        return False
-    assert isinstance(user, User)  # noqa: S101
-    if not _reach(user, profile, roles).granted("view_case"):
-        return True  # no one-by-one grant: whatever the user sees, a rule shows it whole
-    part = _record_parts.get(model, "")
-    path = scope_path(model)
-    owner_id = model._default_manager.filter(pk=record.pk).values_list(path, flat=True).first()
-    if owner_id is None:
-        return False
-    if _scope_target(model) is Person:
-        person = Person(pk=owner_id)
-        parts = person_parts_visible(user, person)
-    else:
-        parts = parts_by_case(user, [owner_id])[owner_id]
-    return isinstance(parts, AllParts) or (bool(part) and part in parts)
+    return limit_to_parts(user, model, model._default_manager.filter(pk=record.pk)).exists()
 
 
 def require_whole_person(user: AnyUser, person: Person) -> None:

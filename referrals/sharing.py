@@ -53,10 +53,18 @@ def timeline_entries(
 
 
 def register_record_parts() -> None:
-    """Say which part of a case the referral records are: the referral is the receiver's to
-    read; a consent names a guardian, so it is identity."""
+    """Say which part of a case the referral records are, for a viewer who sees the case
+    only through referrals: a consent names a guardian, so it is identity; referrals and
+    their steps only those addressed to the viewer's organisation; accesses only their own."""
+    from django.db.models import Q
+
     from .models import Consent, ReferralStep
 
-    for model in (Referral, ReferralStep, ReferralAccess):
-        access.register_record_part(model, access.ANY_PART)
     access.register_record_part(Consent, "identity")
+    access.register_own_rows(
+        Referral, lambda user, profile: Q(to_organisation_id=profile.organisation_id)
+    )
+    access.register_own_rows(
+        ReferralStep, lambda user, profile: Q(referral__to_organisation_id=profile.organisation_id)
+    )
+    access.register_own_rows(ReferralAccess, lambda user, profile: Q(user_id=user.pk))

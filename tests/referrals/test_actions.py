@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
+from audit import selectors as audit_selectors
 from audit.models import Event
 from cases.models import Case
 from core.editing import EditConflict
@@ -147,6 +148,8 @@ def test_urgent_without_consent_goes_through_a_supervisor_and_is_flagged(
     flag = Event.objects.get(action=ReferralAction.SENT_WITHOUT_CONSENT)
     assert flag.object_id == str(referral.pk) and flag.actor == world.users["lan"]
     assert flag.person_id == case.person_id
+    flagged = audit_selectors.unusual_activity(viewer=world.users["an"])
+    assert any(f.username == "lan" and f.subject == str(referral.pk) for f in flagged)
 
 
 def test_consent_is_recorded_with_the_guardians_name_encrypted(world: World, case: Case) -> None:

@@ -188,3 +188,23 @@ def test_the_receiver_adds_a_colleague_and_no_one_else(
         actor=world.users["tuan"], referral_id=referral.pk, action="complete", outcome="Xong"
     )
     assert not access.visible_cases(vy).filter(pk=case.pk).exists()
+
+
+def test_lists_of_records_follow_the_parts_too(world: World, case: Case, consent: Consent) -> None:
+    """ASVS 8.2.3: a list built from access.visible holds no row of a part not shared, and
+    no referral of the case addressed to another organisation."""
+    screening = _screen(world, case)
+    episode = _episode(world, case)
+    other = make_referral(world, case, state=State.SENT, consent=consent, to="commune_x")
+    mine = _accepted(world, case, consent, [Part.TREATMENT])
+    tuan = world.users["tuan"]
+    assert list(access.visible(tuan, TreatmentEpisode)) == [episode]
+    assert not access.visible(tuan, Screening).exists()
+    assert list(access.visible(tuan, Referral)) == [mine]
+    assert not access.visible(tuan, Consent).exists()
+    with pytest.raises(Http404):
+        access.get_for_user(tuan, Referral, other.pk)
+    # The sender's staff see everything of their own case, as before.
+    lan = world.users["lan"]
+    assert access.visible(lan, Screening).get() == screening
+    assert set(access.visible(lan, Referral)) == {other, mine}
