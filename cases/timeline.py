@@ -97,3 +97,29 @@ def register_add_links(provider: AddLinks) -> None:
 def add_links(*, viewer: access.AnyUser, case: Case) -> list[AddLink]:
     """Return what the viewer may add to the case, from every app."""
     return [link for provider in _add_links for link in provider(viewer, case)]
+
+
+@dataclass(frozen=True)
+class PersonSection:
+    """A section another app adds to the person page: a title, a template, its rows."""
+
+    title: str | Promise
+    template: str
+    rows: list[Any]
+    test_id: str = ""
+
+
+PersonSections = Callable[[access.AnyUser, Person], PersonSection | None]
+_person_sections: list[PersonSections] = []
+
+
+def register_person_section(provider: PersonSections) -> None:
+    """Add a provider of a person page section (called with viewer and person)."""
+    if provider not in _person_sections:
+        _person_sections.append(provider)
+
+
+def person_sections(*, viewer: access.AnyUser, person: Person) -> list[PersonSection]:
+    """Return the sections other apps show on the person page for this viewer."""
+    found = (provider(viewer, person) for provider in _person_sections)
+    return [section for section in found if section is not None]

@@ -85,6 +85,7 @@ def person_detail(request: HttpRequest, person_id: UUID) -> HttpResponse:
         "parts": access.person_parts_visible(request.user, person),
         "cases": selectors.person_cases(viewer=request.user, person=person),
         "timeline": timeline.for_person(viewer=request.user, person=person),
+        "sections": timeline.person_sections(viewer=request.user, person=person),
     }
     return render(request, "cases/person_detail.html", context)
 

@@ -27,4 +27,5 @@ urlpatterns = [
         name="admin_login",
     ),
     path("admin/", admin.site.urls),
+    path("referrals/", include("referrals.urls")),
 ]

@@ -70,3 +70,32 @@ def start_page_for(user: Any) -> str | None:
         if entry.start_page and entry.allowed(user):
             return entry.url_name
     return None
+
+
+# --- start-page sections ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One count a start page shows ("3 waiting for our answer"), linking to its list."""
+
+    label: str | Promise
+    value: int
+    url: str
+    warning: bool = False
+
+
+# Called with the user; returns the counts an app shows on start pages (empty: nothing).
+Section = Callable[[Any], list[Tally]]
+_sections: list[Section] = []
+
+
+def add_section(section: Section) -> None:
+    """Declare counts an app shows on the start pages (once per function)."""
+    if section not in _sections:
+        _sections.append(section)
+
+
+def tallies_for(user: Any) -> list[Tally]:
+    """Return the counts every app shows this user on a start page."""
+    return [tally for section in _sections for tally in section(user)]

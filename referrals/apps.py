@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -14,3 +17,29 @@ class ReferralsConfig(AppConfig):
         access.register_parts(sharing.parts_for)
         timeline.register(sharing.timeline_entries)
         sharing.register_record_parts()
+
+        self._ready_pages()
+
+    def _ready_pages(self) -> None:
+        """Declare the pages, menu, start-page counts, timeline and demo data."""
+        from cases import demo as cases_demo
+        from cases import timeline
+        from core import navigation
+
+        from . import demo, figures, notify, selectors  # noqa: F401  (notify: its verbs)
+
+        navigation.add(_("Referrals"), "referrals:queue", allowed=_content_holder(), order=25)
+        navigation.add(
+            _("Referral figures"), "referrals:figures", allowed=figures.may_see, order=60
+        )
+        navigation.add_section(selectors.tallies)
+        timeline.register_add_links(selectors.add_links)
+        timeline.register_person_section(selectors.person_referrals)
+        cases_demo.register(demo.seed)
+
+
+def _content_holder() -> Callable[[Any], bool]:
+    from accounts.capabilities import can
+    from cases import capabilities as caps
+
+    return lambda user: can(user, caps.CASE_VIEW)

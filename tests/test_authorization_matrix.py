@@ -48,6 +48,7 @@ from cases.models import (
 )
 from cases.roles import staff_profile_save
 from core.models import PublicHoliday
+from referrals.models import Referral
 from services.models import EpisodeStage, ServiceRecord, ServiceType, TreatmentEpisode
 from tests.cases.test_case_views import _case_form
 from tests.cases.test_person_views import _form as _person_form
@@ -197,6 +198,15 @@ SPEC: dict[str, Rule] = {
     "admin:view_on_site": roles_ok({"quan"}, ok=404, refused=302),  # no public pages
     "admin:app_list": roles_ok({"quan"}, refused=302),
     "admin:<unnamed> admin/(?P<url>.*)$": roles_ok({"quan"}, ok=404, refused=302),
+    # Referrals: queues for content roles, figures for supervisors; a referral's pages follow
+    # its case (a receiver reaches it once sent; the sets' referrals are drafts).
+    "referrals:queue": roles_ok(CASE_ROLES),
+    "referrals:figures": roles_ok({"hoa"}),
+    "referrals:referral_create": object_rule(WRITERS),
+    "referrals:referral_detail": object_rule(CASE_ROLES),
+    "referrals:referral_act": object_rule(CASE_ROLES),  # POST without an action: re-shown
+    # Changing a draft: its sending organisation's staff (every set's referral is clinic A's).
+    "referrals:referral_edit": object_rule({"lan", "mai"}),
     "notifications:list": roles_ok(set(ROLES)),
     "notifications:mark_all_read": roles_ok(set(ROLES), ok=405),  # POST only
     "notifications:open": roles_ok(set(ROLES), ok=404),  # nobody's notification
@@ -206,9 +216,11 @@ OBJECT_PARAMS = {
     "person_id": "person", "case_id": "case", "access_id": "emergencyaccess",
     "request_id": "rolechangerequest", "record_id": "servicerecord",
     "episode_id": "treatmentepisode", "stage_id": "episodestage",
+    "referral_id": "referral",
 }  # fmt: skip
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite"}
+POST_ONLY |= {"referrals:referral_act"}
 # Reachable without signing in, or before the second factor, with the status they give.
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
 ANONYMOUS["cases:staff_welcome"] = 200
@@ -334,6 +346,16 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         stage = EpisodeStage.objects.create(episode=row, stage=1, started_on=today)
         return {"treatmentepisode": row.pk, "episodestage": stage.pk}
 
+    def referral(case_id: UUID) -> dict[str, UUID]:
+        """A draft referral of the case by clinic A, to an organisation that does not hold it."""
+        case = Case.objects.get(pk=case_id)
+        to = world.orgs["social"]
+        row = Referral.objects.create(
+            case=case, from_organisation=world.orgs["clinic_a"], to_organisation=to,
+            service_type=service, reason="Giới thiệu tư vấn", recorded_by=lan,
+        )  # fmt: skip
+        return {"referral": row.pk}
+
     return Objects(
         sets={
             "clinic_a": {
@@ -343,24 +365,28 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "rolechangerequest": _role_request(world, world.units["c2"]).pk,
                 "servicerecord": record(Case.objects.get(person=lan_person).pk),
                 **episode(Case.objects.get(person=lan_person).pk),
+                **referral(Case.objects.get(person=lan_person).pk),
             },
             "clinic_b": {
                 "person": tuan_person.pk,
                 "case": Case.objects.get(person=tuan_person).pk,
                 "servicerecord": record(Case.objects.get(person=tuan_person).pk),
                 **episode(Case.objects.get(person=tuan_person).pk),
+                **referral(Case.objects.get(person=tuan_person).pk),
             },  # fmt: skip
             "assigned": {
                 "person": assigned.pk,
                 "case": assigned_case.pk,
                 "servicerecord": record(assigned_case.pk),
                 **episode(assigned_case.pk),
+                **referral(assigned_case.pk),
             },  # fmt: skip
             "far": {
                 "person": far[0].pk,
                 "case": far_case.pk,
                 "servicerecord": record(far_case.pk),
                 **episode(far_case.pk),
+                **referral(far_case.pk),
                 "emergencyaccess": far_grant.pk,
                 "rolechangerequest": _role_request(world, communes[0]).pk,
             },  # fmt: skip

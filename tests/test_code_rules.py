@@ -66,6 +66,10 @@ CONTENT_ALLOWED: dict[str, str] = {
     "supervisor, receiver) and writes its steps and the accesses it gives",
     "referrals/sharing.py": "the parts a user's live referral accesses open, and the timeline "
     "rows of the cases cases.timeline found visible",
+    "referrals/selectors.py": "reads, on rows scoped by cases.access, and the referrals "
+    "sent to the reader's organisation (the receiver's queue)",
+    "referrals/figures.py": "aggregate counts over the cases cases.access.figures_cases allows",
+    "referrals/demo.py": "seeds the fictitious demo referrals",
 }
 # Only these modules of audit/ read or write the log's tables.
 AUDIT_ALLOWED: dict[str, str] = {

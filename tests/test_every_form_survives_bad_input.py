@@ -21,6 +21,7 @@ from django.urls import reverse
 from accounts.actions import totp_device_create
 from cases import actions
 from cases.models import Case, Organisation, OrganisationType, Person
+from referrals.models import Referral
 from services.models import ServiceType, TreatmentEpisode
 from tests.conftest import World, signed_in_client
 from tests.factories import make_case
@@ -129,6 +130,17 @@ def _dsm5_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
         "supervised": "no",
         **{criterion: "yes" for criterion in criteria},
     }
+
+
+def _referral_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    # A new consent typed inline, and urgent with its reason: every field is in play.
+    return {
+        "to_organisation": str(world.orgs["clinic_b"].pk),
+        "service_type": str(ServiceType.objects.get(code="counselling").pk),
+        "parts": "identity", "reason": "Cần điều trị methadone", "consent": "new",
+        "consent_method": "signed", "consent_given_on": "01/11/2026",
+        "consent_given_by": "Mẹ", "urgent": "on", "urgent_reason": "Sắp hết thuốc",
+    }  # fmt: skip
 
 
 def _record_add_url(world: World, objs: dict[str, Any], *, kind: str, case: str) -> str:
@@ -299,6 +311,34 @@ FORMS = [
         lambda w, o: {"token": "123456"},
         second_factor=False,
     ),  # fmt: skip
+    FormCase(
+        "referral_create",
+        "lan",
+        lambda w, o: reverse("referrals:referral_create", args=[o["case"].pk]),
+        _referral_data,
+        kept=("reason", "consent_given_on", "consent_given_by", "urgent_reason"),
+    ),  # fmt: skip
+    FormCase(
+        "referral_edit",
+        "lan",
+        lambda w, o: reverse("referrals:referral_edit", args=[o["referral"].pk]),
+        lambda w, o: {**_referral_data(w, o), "version": "1"},
+        kept=("reason", "consent_given_on", "consent_given_by", "urgent_reason"),
+    ),  # fmt: skip
+    FormCase(
+        "referral_act",
+        "lan",
+        lambda w, o: reverse("referrals:referral_act", args=[o["referral"].pk]),
+        lambda w, o: {"action": "submit", "comment": "Nhờ duyệt gấp", "outcome": ""},
+    ),  # fmt: skip
+    FormCase(
+        "referral_figures",
+        "hoa",
+        lambda w, o: reverse("referrals:figures"),
+        lambda w, o: {"since": "01/01/2026", "until": "31/12/2026"},
+        method="get",
+        kept=("since", "until"),
+    ),  # fmt: skip
 ]
 
 
@@ -320,9 +360,14 @@ def objs(world: World, lan_person: Person) -> dict[str, Any]:
         case=case, modality="facility_voluntary", provider=world.orgs["clinic_a"],
         started_on=datetime.date(2026, 9, 1), recorded_by=world.users["lan"],
     )  # fmt: skip
+    referral = Referral.objects.create(
+        case=case, from_organisation=world.orgs["clinic_a"], to_organisation=world.orgs["clinic_b"],
+        service_type=ServiceType.objects.get(code="counselling"), reason="Tư vấn",
+        recorded_by=world.users["lan"], parts=["identity"],
+    )  # fmt: skip
     return {
         "person": lan_person, "case": case, "grant": grant, "victim_case": victim_case,
-        "shelter": shelter, "episode": episode,
+        "shelter": shelter, "episode": episode, "referral": referral,
     }  # fmt: skip
 
 
