@@ -36,7 +36,7 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import QuerySet  # noqa: E402
+from django.db.models import Count, QuerySet  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -59,6 +59,7 @@ StaffUser = Any
 METRICS = {
     "citizen_id_lookup": "citizen-ID lookup",
     "name_search": "name search (no diacritics)",
+    "name_search_common": "name search, the most common name",
     "case_list_page_1": "case list page 1 (HTTP)",
     "case_list_page_200": "case list page 200 (HTTP)",
     "person_page": "person page (HTTP)",
@@ -184,6 +185,8 @@ class Actor:
     sample: list[Sample]
     visible_people: int
     visible_cases: int
+    common_name: str = ""
+    common_holders: int = 0
 
     @property
     def pages(self) -> int:
@@ -206,6 +209,36 @@ def _name(actor: Actor, n: int) -> None:
     found = selectors.person_search(viewer=actor.user, kind="name", query=sample.folded_name)
     if not found:
         raise RuntimeError(f"name search for {actor.label} found nobody")
+
+
+def _common_name(actor: Actor, n: int) -> None:
+    found = selectors.person_search(viewer=actor.user, kind="name", query=actor.common_name)
+    if not found:
+        raise RuntimeError(f"common-name search for {actor.label} found nobody")
+
+
+def most_common_name(user: StaffUser) -> tuple[str, int]:
+    """Return the folded full name most people the user may see share, and how many share it.
+
+    The largest name-index bucket among the visible people (untimed bookkeeping), then the
+    commonest name among its holders (a bucket may hold a colliding name too).
+    """
+    with roomy_work_mem():
+        top = (
+            access.visible_people(user)
+            .values("name_index")
+            .annotate(holders=Count("id"))
+            .order_by("-holders", "name_index")
+            .first()
+        )
+        if top is None:
+            return "", 0
+        names = [
+            normalize.fold_text(p.full_name)
+            for p in Person.objects.filter(name_index=top["name_index"]).only("id", "full_name")
+        ]
+    name = max(sorted(set(names)), key=names.count)
+    return name, int(top["holders"])
 
 
 def _case_list(actor: Actor, page: int, n: int) -> None:
@@ -328,6 +361,7 @@ def prepare(world: scale_data.World) -> list[Actor]:
     actors = []
     for label, user_id in world.actors.items():
         user = user_model.objects.select_related("staff__scope_unit").get(pk=user_id)
+        name, holders = most_common_name(user)
         actors.append(
             Actor(
                 label=label,
@@ -336,6 +370,8 @@ def prepare(world: scale_data.World) -> list[Actor]:
                 sample=visible_sample(user),
                 visible_people=_count(access.visible_people(user)),
                 visible_cases=_count(selectors.case_list_for(viewer=user)),
+                common_name=name,
+                common_holders=holders,
             )
         )
     return actors
@@ -355,6 +391,7 @@ def measure(
         calls: dict[str, Callable[[int], object]] = {
             "citizen_id_lookup": partial(_lookup, actor),
             "name_search": partial(_name, actor),
+            "name_search_common": partial(_common_name, actor),
             "case_list_page_1": partial(_case_list, actor, 1),
             "case_list_page_200": partial(_case_list_deep, actor, _deep_page_url(actor)),
             "person_page": partial(_person_page, actor),
@@ -368,6 +405,13 @@ def measure(
                 result.note = "; ".join(
                     filter(None, [f"page {actor.deep_page} (the last)", result.note])
                 )
+            if metric == "name_search":
+                found = statistics.median(_found(actor))
+                result.extra["median_found"] = found
+                result.note = f"median {found:g} people found"
+            if metric == "name_search_common":
+                result.extra["holders"] = actor.common_holders
+                result.note = f"{actor.common_holders:,} people share the name"
             results[metric][actor.label] = result
             title = f"{METRICS[metric]}, {actor.label}, {size:,} people"
             save_plans(partial(call, 0), plans / str(size) / f"{metric}-{slug}.txt", title)
@@ -383,6 +427,14 @@ def measure(
         )
         _progress(size, "decrypt_scan_ratio", actor.label, ratio)
     return results
+
+
+def _found(actor: Actor) -> list[int]:
+    """Return how many people each sample name's search showed (untimed)."""
+    return [
+        len(selectors.person_search(viewer=actor.user, kind="name", query=s.folded_name))
+        for s in actor.sample
+    ]
 
 
 def _progress(size: int, metric: str, actor: str, result: Result) -> None:

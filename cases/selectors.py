@@ -26,6 +26,17 @@ from .models import Case, EmergencyAccess, Person, RoleChangeRequest
 
 SearchKind = Literal["citizen_id", "old_id_number", "phone", "name"]
 SEARCH_LIMIT = 50
+# Candidates read per statement: a page and a few more, for the false positives a truncated
+# blind index returns on purpose (about one per lookup at the design size).
+SEARCH_BATCH = SEARCH_LIMIT + 10
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The first page of people a search found, and whether more people match."""
+
+    people: list[Person]
+    more: bool = False
 
 
 def _index(field_name: str, *values: object) -> int | None:
@@ -33,44 +44,79 @@ def _index(field_name: str, *values: object) -> int | None:
     return field.compute(*values)
 
 
-def person_search(
+def _candidates(
+    people: QuerySet[Person], kind: SearchKind, query: str, birth_year: int | None
+) -> tuple[QuerySet[Person], Callable[[Person], bool]]:
+    """Return the blind-index candidates of a search and the test a true match passes."""
+    if kind in ("citizen_id", "old_id_number"):
+        wanted = normalize.digits(query)
+        column = f"{kind}_index"
+        return people.filter(**{column: _index(column, query)}), (
+            lambda p: normalize.digits(getattr(p, kind)) == wanted
+        )
+    if kind == "phone":
+        wanted = normalize.phone(query)
+        return people.filter(phone_index=_index("phone_index", query)), (
+            lambda p: normalize.phone(p.phone) == wanted
+        )
+    wanted = normalize.fold_text(query)
+    if birth_year is None:
+        candidates = people.filter(name_index=_index("name_index", query))
+    else:
+        candidates = people.filter(
+            name_year_index=_index("name_year_index", query, birth_year), birth_year=birth_year
+        )
+    return candidates, lambda p: normalize.fold_text(p.full_name) == wanted
+
+
+def _first_page(candidates: QuerySet[Person], is_match: Callable[[Person], bool]) -> SearchResult:
+    """Return the first SEARCH_LIMIT true matches in id order, decrypting no further.
+
+    Candidates come in batches by primary key; each is decrypted and tested until the page
+    and one more match are found, so a name thousands of people share costs a page, not
+    thousands of decryptions.
+    """
+    matches: list[Person] = []
+    batch = candidates.order_by("pk")
+    while True:
+        rows = list(batch[:SEARCH_BATCH])
+        for person in rows:
+            if is_match(person):
+                matches.append(person)
+                if len(matches) > SEARCH_LIMIT:
+                    return SearchResult(matches[:SEARCH_LIMIT], more=True)
+        if len(rows) < SEARCH_BATCH:
+            return SearchResult(matches)
+        batch = candidates.filter(pk__gt=rows[-1].pk).order_by("pk")
+
+
+def person_search_page(
     *, viewer: access.AnyUser, kind: SearchKind, query: str, birth_year: int | None = None
-) -> list[Person]:
+) -> SearchResult:
     """Find visible people by exact citizen ID, phone or name (+ birth year) via blind indexes.
 
     The truncated index returns a few candidates on purpose; false positives are dropped here
-    after decryption.
+    after decryption. At most SEARCH_LIMIT people are returned, with ``more`` set when others
+    match too (then the page says "more than").
     """
     people = access.visible_people(viewer).select_related("residence_commune")
-    if kind == "citizen_id":
-        wanted = normalize.digits(query)
-        candidates = people.filter(citizen_id_index=_index("citizen_id_index", query))
-        matches = [p for p in candidates if normalize.digits(p.citizen_id) == wanted]
-    elif kind == "old_id_number":
-        wanted = normalize.digits(query)
-        candidates = people.filter(old_id_number_index=_index("old_id_number_index", query))
-        matches = [p for p in candidates if normalize.digits(p.old_id_number) == wanted]
-    elif kind == "phone":
-        wanted = normalize.phone(query)
-        candidates = people.filter(phone_index=_index("phone_index", query))
-        matches = [p for p in candidates if normalize.phone(p.phone) == wanted]
-    else:
-        wanted = normalize.fold_text(query)
-        if birth_year is None:
-            candidates = people.filter(name_index=_index("name_index", query))
-        else:
-            candidates = people.filter(
-                name_year_index=_index("name_year_index", query, birth_year),
-                birth_year=birth_year,
-            )
-        matches = [p for p in candidates if normalize.fold_text(p.full_name) == wanted]
-    shown = matches[:SEARCH_LIMIT]
+    candidates, is_match = _candidates(people, kind, query, birth_year)
+    result = _first_page(candidates, is_match)
     # What kind of key was searched (never the key itself), and whom the results showed.
-    audit.record(
-        actor=viewer, action=CaseAction.SEARCH,
-        detail={"kind": kind, "found": len(matches), "people": [str(p.pk) for p in shown]},
-    )  # fmt: skip
-    return shown
+    detail: dict[str, object] = {
+        "kind": kind, "found": len(result.people), "people": [str(p.pk) for p in result.people],
+    }  # fmt: skip
+    if result.more:
+        detail["more"] = True
+    audit.record(actor=viewer, action=CaseAction.SEARCH, detail=detail)
+    return result
+
+
+def person_search(
+    *, viewer: access.AnyUser, kind: SearchKind, query: str, birth_year: int | None = None
+) -> list[Person]:
+    """Return the people ``person_search_page`` finds (the first SEARCH_LIMIT)."""
+    return person_search_page(viewer=viewer, kind=kind, query=query, birth_year=birth_year).people
 
 
 def masked_people(*, viewer: access.AnyUser, person_ids: list[UUID]) -> set[UUID]:

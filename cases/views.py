@@ -38,17 +38,19 @@ def person_search(request: HttpRequest) -> HttpResponse:
     # POST, so searched identifiers never land in URLs, proxy logs or browser history.
     _require(request, caps.PERSON_VIEW)
     form = SearchForm(request.POST or None)
-    results = None
+    results, more = None, False
     if form.is_valid():
-        results = selectors.person_search(
+        found = selectors.person_search_page(
             viewer=request.user,
             kind=form.cleaned_data["kind"],
             query=form.cleaned_data["q"],
             birth_year=form.cleaned_data["birth_year"],
         )
+        results, more = found.people, found.more
     context = {
         "form": form,
         "results": results,
+        "more": more,
         "masked": selectors.masked_people(
             viewer=request.user, person_ids=[p.pk for p in results or []]
         ),
