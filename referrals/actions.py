@@ -34,7 +34,7 @@ from core.editing import OVERRIDE, save_edit
 from core.workdays import add_working_days
 from services.models import ServiceType
 
-from . import workflow
+from . import notify, workflow
 from .events import ReferralAction
 from .models import (
     AccessKind,
@@ -300,6 +300,8 @@ def _move(
         _on_accept(actor, referral)
     if step.target in (State.DECLINED, State.COMPLETED, State.REVOKED):
         _end_accesses(actor, referral, AccessKind.RECEIVER)
+    # In the step's transaction, whoever or whatever took it (a page, a withdrawn consent).
+    notify.after_step(actor=actor, referral=referral)
     return referral
 
 

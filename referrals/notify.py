@@ -33,6 +33,11 @@ def _receivers(referral: Referral) -> list[Any]:
     return staff_of(referral.to_organisation_id)
 
 
+def _both_sides(referral: Referral) -> list[Any]:
+    """Return the sender, and the receiver's staff once the referral reached them."""
+    return _sender(referral) + (_receivers(referral) if referral.sent_on else [])
+
+
 # For each state reached: who acts next, the verb, what they are told.
 NEXT: dict[str, tuple[Recipients, str, str | Promise]] = {
     State.SUBMITTED: (
@@ -62,6 +67,10 @@ NEXT: dict[str, tuple[Recipients, str, str | Promise]] = {
     State.COMPLETED: (
         _sender, verbs.register("referral_completed", _("A referral was completed")),
         _("Referral %(code)s (%(service)s) was completed: see the outcome."),
+    ),
+    State.REVOKED: (
+        _both_sides, verbs.register("referral_revoked", _("A referral was revoked")),
+        _("Referral %(code)s (%(service)s) was revoked."),
     ),
 }  # fmt: skip
 

@@ -23,7 +23,7 @@ from cases import capabilities as caps
 from cases.choices import CaseStatus
 from cases.models import Case
 
-from . import actions, figures, notify, selectors, workflow
+from . import actions, figures, selectors, workflow
 from .forms import ActionForm, PeriodForm, ReferralEditForm, ReferralForm
 from .models import Referral
 
@@ -128,7 +128,6 @@ def referral_act(request: HttpRequest, referral_id: UUID) -> HttpResponse:
         except ValidationError as error:
             add_errors(form, error)
         else:
-            notify.after_step(actor=request.user, referral=done)
             messages.success(request, _("Done: %(state)s.") % {"state": done.get_state_display()})
             return redirect("referrals:referral_detail", referral_id=done.pk)
     return _detail(request, referral, form)

@@ -208,3 +208,22 @@ def test_lists_of_records_follow_the_parts_too(world: World, case: Case, consent
     lan = world.users["lan"]
     assert access.visible(lan, Screening).get() == screening
     assert set(access.visible(lan, Referral)) == {other, mine}
+
+
+def test_a_revoke_by_consent_withdrawal_tells_the_receiver(
+    world: World, case: Case, consent: Consent
+) -> None:
+    """A step taken outside the referral page (withdrawn consent revokes the referral) still
+    tells the receiver, whose access just ended; the text names no one."""
+    from notifications.models import Notification
+
+    referral = _accepted(world, case, consent, [Part.IDENTITY])
+    before = Notification.objects.filter(recipient=world.users["tuan"]).count()
+    actions.consent_withdraw(
+        actor=world.users["lan"], consent_id=consent.pk, on=timezone.localdate()
+    )
+    told = Notification.objects.filter(recipient=world.users["tuan"]).order_by("-created_at")
+    assert told.count() == before + 1
+    note = told.first()
+    assert note is not None and referral.short_id in note.text
+    assert case.person.full_name not in note.text
