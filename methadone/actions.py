@@ -67,6 +67,8 @@ def prescription_record(
     if prescription.prescriber_id is None:
         prescription.prescriber = actor
     _prescriber_check(prescription, episode)
+    if prescription.starts_on > timezone.localdate() + datetime.timedelta(days=366):
+        raise ValidationError({"starts_on": _("A prescription cannot start a year ahead.")})
     breaches = _breaches(episode, prescription)
     if breaches and not override_reason.strip():
         raise RuleBreach(breaches)

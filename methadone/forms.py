@@ -5,6 +5,7 @@ The episode and the dose come from the URL (through cases.access), never from in
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,8 @@ from services.models import TreatmentEpisode
 from .capabilities import PRESCRIPTION_RECORD
 from .models import DoseKind, Prescription
 
+# How far ahead a prescription may start (a maintenance order covers about a month).
+AHEAD = datetime.timedelta(days=31)
 DOSE_FIELD = {
     "max_digits": 5, "decimal_places": 1, "min_value": Decimal("0.1"),
     "max_value": Decimal("999.9"),
@@ -63,6 +66,11 @@ class PrescriptionForm(forms.ModelForm):  # type: ignore[type-arg]
         day = self.cleaned_data["starts_on"]
         if day is not None and day < self.episode.started_on:
             raise forms.ValidationError(_("This day is before the start of the treatment."))
+        if day is not None and day > timezone.localdate() + AHEAD:
+            raise forms.ValidationError(
+                _("A prescription can be written at most %(days)s days ahead.")
+                % {"days": AHEAD.days}
+            )
         return day
 
 

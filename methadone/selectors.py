@@ -89,6 +89,17 @@ def prescribable_episode(user: Any, episode_id: Any) -> TreatmentEpisode:
     return access.get_for_user(user, TreatmentEpisode, episode_id, "change", queryset=rows)
 
 
+def dosing_episode(user: Any, episode_id: Any) -> TreatmentEpisode:
+    """Return an open methadone episode of the user's clinic to record a dose for, else 404.
+
+    No read is recorded: the dose written next is.
+    """
+    rows = clinic_episodes(user, capability=DOSE_RECORD)
+    return access.get_for_user(
+        user, TreatmentEpisode, episode_id, "change", record_read=False, queryset=rows
+    )
+
+
 def correctable_dose(user: Any, dose_id: Any) -> Dose:
     """Return a dose of the user's clinic to correct, else record a denial and 404."""
     from .capabilities import DOSE_CORRECT

@@ -63,6 +63,8 @@ def _wants_json(request: HttpRequest) -> bool:
 @require_POST
 def dose_record(request: HttpRequest, methadone_episode_id: UUID) -> HttpResponse:
     """Record one patient's dose of the day from the list (one tap), then back to the list."""
+    # Scope first: another clinic's patient is a 404 and a denial, whatever was posted.
+    selectors.dosing_episode(request.user, methadone_episode_id)
     form = DoseForm(request.POST)
     error: str | None = None
     if form.is_valid():

@@ -22,7 +22,7 @@ def methadone_episode(
     take_home_days: int = 0,
 ) -> TreatmentEpisode:  # fmt: skip
     """Enrol the person (their first case) at the clinic, with a prescription in force."""
-    case = Case.objects.filter(person=person).order_by("created_at").first()
+    case = Case.objects.filter(person=person).order_by("created_at")[0]
     episode = TreatmentEpisode.objects.create(
         case=case, modality="methadone", provider=clinic, started_on=days_ago(started),
         recorded_by=by,

@@ -14,16 +14,19 @@ from cases.models import Person
 from methadone import actions
 from methadone.events import MethadoneAction
 from methadone.models import Dose, DoseCorrection, DoseKind, Prescription
+from services.models import TreatmentEpisode
 from tests.conftest import World
 from tests.methadone.support import days_ago, methadone_episode
 
 
 @pytest.fixture
-def episode(world: World, lan_person: Person) -> object:
+def episode(world: World, lan_person: Person) -> TreatmentEpisode:
     return methadone_episode(lan_person, clinic=world.orgs["clinic_a"], by=world.users["lan"])
 
 
-def test_the_database_refuses_a_second_dose_the_same_day(world: World, episode: object) -> None:
+def test_the_database_refuses_a_second_dose_the_same_day(
+    world: World, episode: TreatmentEpisode
+) -> None:
     """The constraint dose_once_per_day holds even when the action is bypassed."""
     lan = world.users["lan"]
     Dose.objects.create(
@@ -38,37 +41,37 @@ def test_the_database_refuses_a_second_dose_the_same_day(world: World, episode: 
 
 
 def test_recording_the_prescribed_dose_writes_one_row_and_one_event(
-    world: World, episode: object
+    world: World, episode: TreatmentEpisode
 ) -> None:
     lan = world.users["lan"]
     dose = actions.dose_record(
         actor=lan,
         episode_id=episode.pk,
         day=days_ago(0),
-        kind=DoseKind.OBSERVED,  # type: ignore[attr-defined]
+        kind=DoseKind.OBSERVED,
     )
     assert dose.dose_mg == Decimal(60)  # the prescription's dose
     events = Event.objects.filter(action=MethadoneAction.DOSE_RECORDED, object_id=str(dose.pk))
     assert events.count() == 1
-    assert events.get().person_id == episode.person_id  # type: ignore[attr-defined]
+    assert events.get().person_id == episode.person_id
 
 
 def test_a_second_dose_the_same_day_is_refused_with_a_clear_message(
-    world: World, episode: object
+    world: World, episode: TreatmentEpisode
 ) -> None:
     lan, mai = world.users["lan"], world.users["mai"]
     first = actions.dose_record(
         actor=lan,
         episode_id=episode.pk,
         day=days_ago(0),
-        kind=DoseKind.OBSERVED,  # type: ignore[attr-defined]
+        kind=DoseKind.OBSERVED,
     )
     with pytest.raises(ValidationError) as refused:
         actions.dose_record(
             actor=mai,
             episode_id=episode.pk,
             day=days_ago(0),
-            kind=DoseKind.MISSED,  # type: ignore[attr-defined]
+            kind=DoseKind.MISSED,
         )
     assert "correct it instead" in " ".join(refused.value.messages)
     assert list(Dose.objects.filter(episode=episode).values_list("pk", "kind")) == [
@@ -77,12 +80,12 @@ def test_a_second_dose_the_same_day_is_refused_with_a_clear_message(
 
 
 def test_take_home_is_refused_when_the_prescription_allows_none(
-    world: World, episode: object
+    world: World, episode: TreatmentEpisode
 ) -> None:
     """4066/QĐ-BYT: take-home doses only when prescribed for an eligible patient."""
     with pytest.raises(ValidationError, match="no take-home"):
         actions.dose_record(
-            actor=world.users["lan"], episode_id=episode.pk, day=days_ago(0),  # type: ignore[attr-defined]
+            actor=world.users["lan"], episode_id=episode.pk, day=days_ago(0),
             kind=DoseKind.TAKE_HOME,
         )  # fmt: skip
     assert not Dose.objects.exists()
@@ -99,7 +102,7 @@ def test_no_dose_without_a_prescription_in_force(world: World, lan_person: Perso
 
 
 def test_outsider_recording_a_dose_for_another_clinics_patient_is_refused_and_logged(
-    world: World, episode: object
+    world: World, episode: TreatmentEpisode
 ) -> None:
     """ASVS 8.2.2 (data-level access), 8.3.1: tuan, clinic B's caseworker, cannot record a
     dose for clinic A's patient: 404, no row, and a denial event naming him and the episode."""
@@ -111,26 +114,28 @@ def test_outsider_recording_a_dose_for_another_clinics_patient_is_refused_and_lo
             actor=tuan,
             episode_id=episode.pk,
             day=days_ago(0),
-            kind=DoseKind.OBSERVED,  # type: ignore[attr-defined]
+            kind=DoseKind.OBSERVED,
         )
     assert not Dose.objects.exists()
     assert (
         Event.objects.filter(
             action=CaseAction.DENIED,
             actor=tuan,
-            object_id=str(episode.pk),  # type: ignore[attr-defined]
+            object_id=str(episode.pk),
         ).count()
         == 1
     )
 
 
-def test_a_correction_keeps_the_old_value_and_is_audited(world: World, episode: object) -> None:
+def test_a_correction_keeps_the_old_value_and_is_audited(
+    world: World, episode: TreatmentEpisode
+) -> None:
     lan, mai = world.users["lan"], world.users["mai"]
     dose = actions.dose_record(
         actor=lan,
         episode_id=episode.pk,
         day=days_ago(1),
-        kind=DoseKind.OBSERVED,  # type: ignore[attr-defined]
+        kind=DoseKind.OBSERVED,
     )
     actions.dose_correct(
         actor=mai, dose_id=dose.pk, kind=DoseKind.OBSERVED, dose_mg=Decimal("55"),
@@ -144,17 +149,17 @@ def test_a_correction_keeps_the_old_value_and_is_audited(world: World, episode: 
     assert correction.corrected_by == mai and correction.reason == "Đổ thiếu 5 mg, đã ghi nhầm"
     event = Event.objects.get(action=MethadoneAction.DOSE_CORRECTED)
     assert event.detail["correction"] == str(correction.pk)
-    assert event.person_id == episode.person_id  # type: ignore[attr-defined]
+    assert event.person_id == episode.person_id
     assert Dose.objects.count() == 1  # never a delete
 
 
-def test_a_correction_needs_a_reason_and_a_change(world: World, episode: object) -> None:
+def test_a_correction_needs_a_reason_and_a_change(world: World, episode: TreatmentEpisode) -> None:
     lan = world.users["lan"]
     dose = actions.dose_record(
         actor=lan,
         episode_id=episode.pk,
         day=days_ago(1),
-        kind=DoseKind.OBSERVED,  # type: ignore[attr-defined]
+        kind=DoseKind.OBSERVED,
     )
     with pytest.raises(ValidationError):
         actions.dose_correct(actor=lan, dose_id=dose.pk, kind=3, dose_mg=None, reason=" ")
@@ -165,7 +170,9 @@ def test_a_correction_needs_a_reason_and_a_change(world: World, episode: object)
     assert not DoseCorrection.objects.exists()
 
 
-def test_an_outsider_cannot_correct_a_dose_and_is_logged(world: World, episode: object) -> None:
+def test_an_outsider_cannot_correct_a_dose_and_is_logged(
+    world: World, episode: TreatmentEpisode
+) -> None:
     """ASVS 8.2.2: another clinic's nurse gets 404 on a dose, and a denial event."""
     from django.http import Http404
 
@@ -173,7 +180,7 @@ def test_an_outsider_cannot_correct_a_dose_and_is_logged(world: World, episode: 
         actor=world.users["lan"],
         episode_id=episode.pk,
         day=days_ago(1),
-        kind=DoseKind.OBSERVED,  # type: ignore[attr-defined]
+        kind=DoseKind.OBSERVED,
     )
     tuan = world.users["tuan"]
     with pytest.raises(Http404):
@@ -186,15 +193,15 @@ def test_an_outsider_cannot_correct_a_dose_and_is_logged(world: World, episode: 
 
 
 def test_three_missed_days_make_the_prescription_due_for_review(
-    world: World, episode: object
+    world: World, episode: TreatmentEpisode
 ) -> None:
     """4066/QĐ-BYT missed doses: from the third day the prescriber must assess."""
     lan = world.users["lan"]
-    actions.dose_record(actor=lan, episode_id=episode.pk, day=days_ago(3), kind=1)  # type: ignore[attr-defined]
+    actions.dose_record(actor=lan, episode_id=episode.pk, day=days_ago(3), kind=1)
     for n in (2, 1):
-        actions.dose_record(actor=lan, episode_id=episode.pk, day=days_ago(n), kind=3)  # type: ignore[attr-defined]
+        actions.dose_record(actor=lan, episode_id=episode.pk, day=days_ago(n), kind=3)
     assert Prescription.objects.get().review_due_on is None
-    actions.dose_record(actor=lan, episode_id=episode.pk, day=days_ago(0), kind=3)  # type: ignore[attr-defined]
+    actions.dose_record(actor=lan, episode_id=episode.pk, day=days_ago(0), kind=3)
     rx = Prescription.objects.get()
     assert (rx.review_due_on, rx.review_reason) == (days_ago(0), "missed_assess")
 
@@ -224,13 +231,13 @@ def test_a_days_doses_in_one_statement_with_one_event(
 
 
 def test_a_days_doses_for_another_clinic_are_refused_and_logged(
-    world: World, episode: object
+    world: World, episode: TreatmentEpisode
 ) -> None:
     """ASVS 8.2.2: tuan cannot write clinic A's day, even naming his own clinic."""
     from methadone.actions import DoseRow
 
     tuan = world.users["tuan"]
-    rows = [DoseRow(episode.pk, DoseKind.OBSERVED, Decimal(60))]  # type: ignore[attr-defined]
+    rows = [DoseRow(episode.pk, DoseKind.OBSERVED, Decimal(60))]
     with pytest.raises(PermissionDenied):
         actions.doses_record_bulk(
             actor=tuan, clinic=world.orgs["clinic_b"], day=days_ago(0), rows=rows

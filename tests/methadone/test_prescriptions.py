@@ -144,3 +144,17 @@ def test_a_review_due_shows_on_the_prescribers_start_page(
     assert "reduce" in str(work.due[0].label) or "giảm" in str(work.due[0].label)
     mai_work = world.client("mai").get(reverse("cases:my_work")).context["work"]
     assert mai_work.due == []  # not her prescription
+
+
+def test_regression_a_prescription_dated_year_9999_is_explained_not_a_server_error(
+    world: World, episode: TreatmentEpisode
+) -> None:
+    """Regression: "in force from 31/12/9999" answered a 500 (date overflow computing the
+    review day); it is now refused with a message and the input kept."""
+    url = reverse("methadone:prescription_add", args=[episode.pk])
+    client = world.client("lan")
+    client.raise_request_exception = False
+    response = client.post(url, _form(starts_on="31/12/9999"))
+    assert response.status_code == 200
+    assert "starts_on" in response.context["form"].errors
+    assert 'value="31/12/9999"' in response.content.decode()

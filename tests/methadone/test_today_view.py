@@ -143,3 +143,19 @@ def test_missed_days_raise_a_flag_on_the_list(
     rows = {r.episode_id: r for r in world.client("lan").get(TODAY).context["screen"].rows}
     assert rows[episode.pk].missed_days == 4
     assert "4" in rows[episode.pk].missed_flag
+
+
+def test_regression_a_refused_second_tap_says_why_and_keeps_the_typed_dose(
+    world: World, clinic_a: list[TreatmentEpisode]
+) -> None:
+    """Regression: posting again for a patient already dosed today showed the list with no
+    message and lost the typed dose; the row now says why and shows what was typed."""
+    episode = clinic_a[0]
+    url = reverse("methadone:dose_record", args=[episode.pk])
+    client = world.client("lan")
+    client.post(url, {"kind": DoseKind.OBSERVED})
+    response = client.post(url, {"kind": DoseKind.OBSERVED, "dose_mg": "45"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="row-error"' in page and 'value="45"' in page
+    assert Dose.objects.get(episode=episode).dose_mg == Decimal(60)
