@@ -88,8 +88,8 @@ class Order:
 def start_dose_breach(*, dose_mg: Decimal, limits: Limits) -> Breach | None:
     """Refuse a first (or restarted) dose above the induction ceiling.
 
-    4066/QĐ-BYT, induction phase (dò liều), starting dose; 3140/QĐ-BYT (2010) ch. IV.1.a:
-    15–30 mg by tolerance, caution from 25 mg.
+    4066/QĐ-BYT and 3140/QĐ-BYT (2010), induction phase (giai đoạn dò liều), starting
+    dose: 15–30 mg by tolerance, caution from 25 mg.
     """
     if dose_mg <= limits.start_max_mg:
         return None
@@ -105,7 +105,7 @@ def first_week_breach(
 ) -> Breach | None:
     """Refuse a dose above the first week's ceiling during the first seven days of treatment.
 
-    4066/QĐ-BYT, induction phase (dò liều); 3140/QĐ-BYT (2010) ch. IV.1.a.
+    4066/QĐ-BYT and 3140/QĐ-BYT (2010), induction phase (giai đoạn dò liều).
     """
     if (order.starts_on - treatment_started_on).days >= WEEK:
         return None
@@ -121,8 +121,9 @@ def first_week_breach(
 def increase_breaches(*, history: Sequence[Order], order: Order, limits: Limits) -> list[Breach]:
     """Refuse an increase too soon after the last change, too large, or beyond the week's cap.
 
-    4066/QĐ-BYT, induction and dose-adjustment phases; 3140/QĐ-BYT (2010) ch. IV.1.b: no
-    increase in the first 3 days, then 5–10 mg every 3–5 days while withdrawal persists.
+    4066/QĐ-BYT and 3140/QĐ-BYT (2010), induction and dose-adjustment phases (dò liều,
+    điều chỉnh liều): no increase in the first 3 days, then 5–10 mg every 3–5 days while
+    withdrawal persists.
     ``history`` is the episode's earlier prescriptions, oldest first.
     """
     if not history or order.dose_mg <= history[-1].dose_mg:
@@ -169,8 +170,8 @@ def week_increase(*, history: Sequence[Order], order: Order) -> Decimal:
 def taper_breaches(*, history: Sequence[Order], order: Order, limits: Limits) -> list[Breach]:
     """Refuse a taper step taken too soon after the last reduction, or larger than allowed.
 
-    4066/QĐ-BYT, dose-reduction phase (giảm liều); 3140/QĐ-BYT (2010) ch. IV.4: at least
-    two weeks between reductions, at most 10% of the current dose each time.
+    4066/QĐ-BYT and 3140/QĐ-BYT (2010), dose-reduction phase (giảm liều tiến tới ngừng
+    điều trị): at least two weeks between reductions, at most 10% of the current dose each time.
     """
     if order.phase != TAPER or not history or order.dose_mg >= history[-1].dose_mg:
         return []
@@ -298,7 +299,7 @@ def missed_run(
 def missed_action(*, run: int, limits: Limits) -> Missed:
     """Return what a run of consecutive missed days calls for.
 
-    4066/QĐ-BYT, missed doses (bỏ liều); 3140/QĐ-BYT (2010) ch. IV.5: 1–2 days, continue
+    4066/QĐ-BYT and 3140/QĐ-BYT (2010), missed doses (xử trí bỏ liều): 1–2 days, continue
     the dose; 3 days, assess (intoxication, withdrawal) before dosing; 4 days, reduce the
     dose (by half); 5 days or more, restart from induction.
     """
@@ -325,8 +326,8 @@ def missed_label(*, run: int, limits: Limits) -> str:
 def review_due_on(*, order: Order, limits: Limits) -> datetime.date:
     """Return the day a prescription falls due for review by the prescriber.
 
-    Induction and adjustment are reassessed every few days (4066/QĐ-BYT; 3140/QĐ-BYT ch.
-    IV.1: every 3–5 days), a taper step every two weeks, maintenance at least monthly (the
+    Induction and adjustment are reassessed every few days (4066/QĐ-BYT, dose
+    adjustment: every 3–5 days), a taper step every two weeks, maintenance at least monthly (the
     Ministry's prescribing rules: a maintenance order covers at most 30 days).
     """
     if order.phase in (INDUCTION, STABILISATION, RESTART):

@@ -208,7 +208,9 @@ def _annotated(rows: QuerySet[TreatmentEpisode], day: datetime.date) -> QuerySet
     def first(rows: QuerySet[Any], column: str) -> Subquery:
         return Subquery(rows.values(column)[:1])
 
-    return rows.select_related("person").annotate(
+    # Only what the list shows: a person row carries every encrypted field otherwise.
+    rows = rows.select_related("person").only("started_on", "person__full_name")
+    return rows.annotate(
         rx_mg=first(in_force, "dose_mg"), rx_take_home=first(in_force, "take_home_days"),
         rx_flags=first(in_force, "rule_flags"), rx_review=first(in_force, "review_due_on"),
         last_taken=first(taken.order_by("-given_on"), "given_on"),

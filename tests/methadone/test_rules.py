@@ -31,7 +31,7 @@ def codes(found: list[rules.Breach]) -> list[str]:
 
 
 def test_start_dose_at_the_ceiling_passes_and_above_it_is_a_breach() -> None:
-    """4066/QĐ-BYT induction (3140/QĐ-BYT ch. IV.1.a): starting dose 15–30 mg."""
+    """4066/QĐ-BYT induction (and 3140/QĐ-BYT): starting dose 15–30 mg."""
     assert rules.start_dose_breach(dose_mg=Decimal(30), limits=L) is None
     breach = rules.start_dose_breach(dose_mg=Decimal("30.5"), limits=L)
     assert breach is not None and breach.code == "start_dose"
@@ -39,7 +39,7 @@ def test_start_dose_at_the_ceiling_passes_and_above_it_is_a_breach() -> None:
 
 
 def test_first_week_ceiling_applies_on_day_6_and_not_on_day_7() -> None:
-    """4066/QĐ-BYT induction (3140/QĐ-BYT ch. IV.1.a): at most 40 mg in the first week."""
+    """4066/QĐ-BYT induction (and 3140/QĐ-BYT): at most 40 mg in the first week."""
     assert rules.first_week_breach(treatment_started_on=D0, order=order(6, 40), limits=L) is None
     found = rules.first_week_breach(treatment_started_on=D0, order=order(6, 41), limits=L)
     assert found is not None and found.code == "first_week_dose"
@@ -47,7 +47,7 @@ def test_first_week_ceiling_applies_on_day_6_and_not_on_day_7() -> None:
 
 
 def test_increase_after_three_days_passes_after_two_is_too_soon() -> None:
-    """4066/QĐ-BYT dose adjustment (3140/QĐ-BYT ch. IV.1.b): 3–5 days between increases."""
+    """4066/QĐ-BYT dose adjustment (and 3140/QĐ-BYT): 3–5 days between increases."""
     history = [order(0, 20, rules.INDUCTION)]
     assert rules.increase_breaches(history=history, order=order(3, 25), limits=L) == []
     too_soon = rules.increase_breaches(history=history, order=order(2, 25), limits=L)
@@ -55,7 +55,7 @@ def test_increase_after_three_days_passes_after_two_is_too_soon() -> None:
 
 
 def test_increase_of_10_mg_passes_and_of_10_5_mg_is_too_large() -> None:
-    """4066/QĐ-BYT dose adjustment (3140/QĐ-BYT ch. IV.1.b): 5–10 mg per increase."""
+    """4066/QĐ-BYT dose adjustment (and 3140/QĐ-BYT): 5–10 mg per increase."""
     history = [order(0, 20, rules.INDUCTION)]
     assert rules.increase_breaches(history=history, order=order(3, 30), limits=L) == []
     found = rules.increase_breaches(history=history, order=order(3, "30.5"), limits=L)
@@ -63,7 +63,7 @@ def test_increase_of_10_mg_passes_and_of_10_5_mg_is_too_large() -> None:
 
 
 def test_week_increase_of_20_mg_passes_and_of_25_mg_breaks_the_cap() -> None:
-    """4066/QĐ-BYT dose adjustment (3140/QĐ-BYT ch. IV.1.b): at most 20 mg a week."""
+    """4066/QĐ-BYT dose adjustment (and 3140/QĐ-BYT): at most 20 mg a week."""
     history = [order(0, 20, rules.INDUCTION), order(3, 30)]
     assert rules.increase_breaches(history=history, order=order(6, 40), limits=L) == []
     # 20 → 30 → 35 → 45: each step and pace allowed, but 25 mg over days 3–9.
@@ -83,7 +83,7 @@ def test_a_decrease_or_the_same_dose_is_no_increase() -> None:
 
 
 def test_taper_after_14_days_passes_after_13_is_too_soon() -> None:
-    """4066/QĐ-BYT dose reduction (3140/QĐ-BYT ch. IV.4): two weeks between reductions."""
+    """4066/QĐ-BYT dose reduction (and 3140/QĐ-BYT): two weeks between reductions."""
     history = [order(0, 100, rules.MAINTENANCE), order(30, 90, rules.TAPER)]
     assert rules.taper_breaches(history=history, order=order(44, 81, rules.TAPER), limits=L) == []
     found = rules.taper_breaches(history=history, order=order(43, 81, rules.TAPER), limits=L)
@@ -91,7 +91,7 @@ def test_taper_after_14_days_passes_after_13_is_too_soon() -> None:
 
 
 def test_taper_of_10_percent_passes_and_of_more_is_too_large() -> None:
-    """4066/QĐ-BYT dose reduction (3140/QĐ-BYT ch. IV.4): at most 10% of the current dose."""
+    """4066/QĐ-BYT dose reduction (and 3140/QĐ-BYT): at most 10% of the current dose."""
     history = [order(0, 100, rules.MAINTENANCE)]
     assert rules.taper_breaches(history=history, order=order(30, 90, rules.TAPER), limits=L) == []
     found = rules.taper_breaches(history=history, order=order(30, "89.5", rules.TAPER), limits=L)
@@ -158,7 +158,7 @@ def test_no_take_home_days_needs_no_condition() -> None:
     ],
 )
 def test_missed_days_thresholds(run: int, expected: rules.Missed) -> None:
-    """4066/QĐ-BYT missed doses (3140/QĐ-BYT ch. IV.5): 1–2 days continue, 3 assess, 4
+    """4066/QĐ-BYT missed doses (and 3140/QĐ-BYT): 1–2 days continue, 3 assess, 4
     reduce, 5 or more restart induction."""
     assert rules.missed_action(run=run, limits=L) is expected
 
