@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import access
+from cases.models import Organisation
 from core.forms import DateField, translate_blank_choices
 from services.models import TreatmentEpisode
 
@@ -50,9 +51,7 @@ class PrescriptionForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, episode: TreatmentEpisode, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.episode = episode
-        staff = access.assignable_staff(
-            type(episode.provider)._default_manager.filter(pk=episode.provider_id)
-        )
+        staff = access.assignable_staff(Organisation.objects.filter(pk=episode.provider_id))
         prescribers = [u.pk for u in staff if _may_prescribe(u)]
         field: Any = self.fields["prescriber"]
         field.queryset = staff.filter(pk__in=prescribers)

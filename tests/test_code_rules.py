@@ -62,6 +62,11 @@ CONTENT_ALLOWED: dict[str, str] = {
     "check-ins, and the rules that span rows (one open period, no overlapping shelter stays)",
     "services/models/episodes.py": "the treatment rules read the person's other facility "
     "episodes and the episode's stages (dates only), whoever recorded them",
+    "methadone/selectors.py": "reads of prescriptions and doses of episodes already fetched "
+    "through cases.access (the clinic's list is access.visible on the episodes)",
+    "methadone/actions.py": "writes, after cases.access has fetched the episode or dose; the "
+    "rules read the episode's earlier prescriptions",
+    "methadone/demo.py": "seeds the fictitious demo methadone patients and doses",
 }
 # Only these modules of audit/ read or write the log's tables.
 AUDIT_ALLOWED: dict[str, str] = {
