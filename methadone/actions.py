@@ -61,6 +61,10 @@ def prescription_record(
     """Save a new prescription of an episode at the actor's clinic, checked against the
     guideline; a breach needs a written override reason and is flagged."""
     episode = _episode(actor, episode_id, PRESCRIPTION_RECORD)
+    # The order of a day already prescribed is changed, not doubled (its history keeps the
+    # values it replaces).
+    prescription = _same_day(episode, prescription)
+    replaced = not prescription._state.adding
     prescription.episode = episode
     prescription.case = episode.case
     prescription.recorded_by = actor
@@ -81,7 +85,8 @@ def prescription_record(
         save_edit(
             actor=actor, instance=prescription, action=MethadoneAction.PRESCRIPTION_RECORDED,
             if_version=OVERRIDE,
-            detail={"episode": str(episode.pk), "flags": prescription.rule_flags},
+            detail={"episode": str(episode.pk), "flags": prescription.rule_flags,
+                    "replaced": replaced},
         )  # fmt: skip
         # An older order needs no review of its own once a newer one replaces it.
         Prescription.objects.filter(
@@ -89,6 +94,18 @@ def prescription_record(
         ).update(review_due_on=None, review_reason="")
         dues.case_refresh(case_id=episode.case_id)
     return prescription
+
+
+def _same_day(episode: TreatmentEpisode, prescription: Prescription) -> Prescription:
+    """Return the episode's prescription of that day with the new values, or the new one."""
+    existing = Prescription.objects.filter(
+        episode=episode, starts_on=prescription.starts_on
+    ).first()
+    if existing is None:
+        return prescription
+    for name in ("dose_mg", "phase", "take_home_days", "prescriber_id", "reason"):
+        setattr(existing, name, getattr(prescription, name))
+    return existing
 
 
 def _prescriber_check(prescription: Prescription, episode: TreatmentEpisode) -> None:

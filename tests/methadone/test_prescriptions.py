@@ -85,15 +85,20 @@ def test_with_an_override_reason_the_breach_is_saved_and_flagged(
     assert event.detail["flags"] == ["increase_too_large"]
 
 
-def test_a_second_prescription_the_same_day_is_refused_with_the_input_kept(
+def test_a_second_prescription_the_same_day_changes_that_days_order(
     world: World, episode: TreatmentEpisode
 ) -> None:
+    """A prescription typed wrong is changed, not doubled; its history keeps the old dose."""
     url = reverse("methadone:prescription_add", args=[episode.pk])
     client = world.client("lan")
     client.post(url, _form())
     response = client.post(url, _form(dose_mg="35"))
-    assert response.status_code == 200 and 'value="35"' in response.content.decode()
-    assert Prescription.objects.filter(starts_on=days_ago(0)).count() == 1
+    assert response.status_code == 302
+    today = Prescription.objects.get(episode=episode, starts_on=days_ago(0))
+    assert today.dose_mg == Decimal(35) and today.version == 2
+    assert sorted(h.dose_mg for h in today.history.all()) == [Decimal(35), Decimal(40)]
+    events = Event.objects.filter(action=MethadoneAction.PRESCRIPTION_RECORDED).order_by("at")
+    assert [e.detail["replaced"] for e in events] == [False, True]
 
 
 def test_the_prescriber_must_work_at_the_clinic(world: World, episode: TreatmentEpisode) -> None:
