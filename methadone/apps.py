@@ -1,7 +1,32 @@
 from django.apps import AppConfig
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
 class MethadoneConfig(AppConfig):
     name = "methadone"
     verbose_name = _("Methadone")
+
+    def ready(self) -> None:
+        from cases import demo as cases_demo
+        from cases import dues, timeline
+        from core import navigation
+
+        # Importing registers the audit actions and declares the capabilities.
+        from . import capabilities, demo, events, selectors  # noqa: F401
+        from .models import Prescription
+
+        timeline.register(selectors.prescription_entries)
+        timeline.register_add_links(selectors.add_links)
+        # Reviews due (planned, or raised by a run of missed days) on the prescriber's
+        # "Việc của tôi", read off the partial index prescription_review_due.
+        dues.register(
+            Prescription, open=Q(review_due_on__isnull=False), label=selectors.review_label,
+            url=selectors.review_url, due_field="review_due_on", responsible_field="prescriber",
+        )  # fmt: skip
+        # The clinic's list of the day is the start page of its staff (before "My work").
+        navigation.add(
+            _("Today's doses"), "methadone:today", allowed=selectors.works_at_clinic,
+            order=4, start_page=True,
+        )  # fmt: skip
+        cases_demo.register(demo.seed)

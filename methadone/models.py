@@ -55,11 +55,24 @@ class Prescription(CaseRecord):
     # A change that breaks a guideline rule is allowed only with a written reason, and flagged.
     override_reason = EncryptedTextField(_("reason for overriding the guideline"), blank=True)
     rule_flags = models.JSONField(_("guideline rules overridden"), default=list, blank=True)
+    # When the prescriber must look at the order again (a planned review, or a run of missed
+    # days); None once a newer prescription replaces it. "Việc của tôi" lists it when due.
+    review_due_on = models.DateField(_("review due on"), null=True, blank=True, editable=False)
+    review_reason = models.CharField(
+        _("why a review is due"), max_length=20, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("methadone prescription")
         verbose_name_plural = _("methadone prescriptions")
-        indexes = [models.Index(fields=["episode", "starts_on"], name="prescription_episode_day")]
+        indexes = [
+            models.Index(fields=["episode", "starts_on"], name="prescription_episode_day"),
+            # The prescriber's reviews due, in date order (cases.dues reads it).
+            models.Index(
+                fields=["prescriber", "review_due_on"], name="prescription_review_due",
+                condition=Q(review_due_on__isnull=False),
+            ),
+        ]  # fmt: skip
         constraints = [
             models.CheckConstraint(
                 condition=Q(dose_mg__gte=0), name="prescription_dose_not_negative"

@@ -48,6 +48,7 @@ from cases.models import (
 )
 from cases.roles import staff_profile_save
 from core.models import PublicHoliday
+from methadone.models import Dose, DoseKind
 from referrals.models import Referral
 from services.models import EpisodeStage, ServiceRecord, ServiceType, TreatmentEpisode
 from tests.cases.test_case_views import _case_form
@@ -146,6 +147,13 @@ SPEC: dict[str, Rule] = {
     "services:record_edit": object_rule(WRITERS),
     "services:stage_add": object_rule(WRITERS),
     "services:stage_edit": object_rule(WRITERS),
+    # Methadone: the clinic's staff dose and prescribe for the clinic's patients; the
+    # episode page is read like any case record.
+    "methadone:today": roles_ok({"lan", "mai"}),
+    "methadone:dose_record": object_rule({"lan", "mai"}),  # an empty POST: the list again
+    "methadone:dose_correct": object_rule({"lan", "mai"}),
+    "methadone:prescription_add": object_rule({"lan", "mai"}),
+    "methadone:episode": object_rule(CASE_ROLES),
     "cases:person_search": roles_ok(CASE_ROLES),
     "cases:person_create": roles_ok(WRITERS),
     "cases:person_detail": object_rule(CASE_ROLES),
@@ -216,11 +224,11 @@ OBJECT_PARAMS = {
     "person_id": "person", "case_id": "case", "access_id": "emergencyaccess",
     "request_id": "rolechangerequest", "record_id": "servicerecord",
     "episode_id": "treatmentepisode", "stage_id": "episodestage",
-    "referral_id": "referral",
+    "referral_id": "referral", "methadone_episode_id": "methadoneepisode", "dose_id": "dose",
 }  # fmt: skip
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite"}
-POST_ONLY |= {"referrals:referral_act"}
+POST_ONLY |= {"referrals:referral_act", "methadone:dose_record"}
 # Reachable without signing in, or before the second factor, with the status they give.
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
 ANONYMOUS["cases:staff_welcome"] = 200
@@ -276,7 +284,7 @@ EMERGENCY_SETS = ("clinic_a", "far")
 
 @dataclass
 class Objects:
-    sets: dict[str, dict[str, UUID]]
+    sets: dict[str, dict[str, Any]]
     admin: dict[str, str]
 
 
@@ -337,14 +345,25 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
             recorded_by=lan,
         ).pk  # fmt: skip
 
-    def episode(case_id: UUID) -> dict[str, UUID]:
+    def episode(case_id: UUID) -> dict[str, Any]:
         """A facility episode of the case, with its first stage."""
         row = TreatmentEpisode.objects.create(
             case_id=case_id, modality="facility_voluntary", provider=world.orgs["clinic_a"],
             started_on=today, recorded_by=lan,
         )  # fmt: skip
         stage = EpisodeStage.objects.create(episode=row, stage=1, started_on=today)
-        return {"treatmentepisode": row.pk, "episodestage": stage.pk}
+        # A methadone episode of the case at clinic A, with a dose (no-show) to correct.
+        methadone = TreatmentEpisode.objects.create(
+            case_id=case_id, modality="methadone", provider=world.orgs["clinic_a"],
+            started_on=today, recorded_by=lan,
+        )  # fmt: skip
+        dose = Dose.objects.create(
+            episode=methadone, given_on=today, kind=DoseKind.MISSED, recorded_by=lan
+        )
+        return {
+            "treatmentepisode": row.pk, "episodestage": stage.pk,
+            "methadoneepisode": methadone.pk, "dose": dose.pk,
+        }  # fmt: skip
 
     def referral(case_id: UUID) -> dict[str, UUID]:
         """A draft referral of the case by clinic A, to an organisation that does not hold it."""

@@ -70,6 +70,11 @@ CONTENT_ALLOWED: dict[str, str] = {
     "sent to the reader's organisation (the receiver's queue)",
     "referrals/figures.py": "aggregate counts over the cases cases.access.figures_cases allows",
     "referrals/demo.py": "seeds the fictitious demo referrals",
+    "methadone/selectors.py": "reads of prescriptions and doses of episodes already fetched "
+    "through cases.access (the clinic's list is access.visible on the episodes)",
+    "methadone/actions.py": "writes, after cases.access has fetched the episode or dose; the "
+    "rules read the episode's earlier prescriptions",
+    "methadone/demo.py": "seeds the fictitious demo methadone patients and doses",
 }
 # Only these modules of audit/ read or write the log's tables.
 AUDIT_ALLOWED: dict[str, str] = {

@@ -21,6 +21,7 @@ from django.urls import reverse
 from accounts.actions import totp_device_create
 from cases import actions
 from cases.models import Case, Organisation, OrganisationType, Person
+from methadone.models import Dose, Prescription
 from referrals.models import Referral
 from services.models import ServiceType, TreatmentEpisode
 from tests.conftest import World, signed_in_client
@@ -298,6 +299,35 @@ FORMS = [
         kept=("started_on", "ended_on"),
     ),  # fmt: skip
     FormCase(
+        "methadone_prescription",
+        "lan",
+        lambda w, o: reverse("methadone:prescription_add", args=[o["methadone"].pk]),
+        lambda w, o: {
+            "starts_on": "20/11/2026",
+            "dose_mg": "45",
+            "phase": "stabilisation",
+            "take_home_days": "0",
+            "prescriber": "",
+            "reason": "Còn hội chứng cai",
+            "override_reason": "Hội chẩn",
+        },
+        kept=("starts_on", "dose_mg", "take_home_days", "reason", "override_reason"),
+    ),  # fmt: skip
+    FormCase(
+        "methadone_dose",
+        "lan",
+        lambda w, o: reverse("methadone:dose_record", args=[o["methadone"].pk]),
+        lambda w, o: {"kind": "1", "dose_mg": "40", "day": "", "q": ""},
+        kept=("dose_mg",),
+    ),  # fmt: skip
+    FormCase(
+        "methadone_correction",
+        "lan",
+        lambda w, o: reverse("methadone:dose_correct", args=[o["dose"].pk]),
+        lambda w, o: {"kind": "1", "dose_mg": "35", "reason": "Ghi nhầm liều"},
+        kept=("dose_mg", "reason"),
+    ),  # fmt: skip
+    FormCase(
         "otp_verify",
         "quan",
         lambda w, o: reverse("accounts:otp_verify"),
@@ -360,6 +390,18 @@ def objs(world: World, lan_person: Person) -> dict[str, Any]:
         case=case, modality="facility_voluntary", provider=world.orgs["clinic_a"],
         started_on=datetime.date(2026, 9, 1), recorded_by=world.users["lan"],
     )  # fmt: skip
+    methadone = TreatmentEpisode.objects.create(
+        case=case, modality="methadone", provider=world.orgs["clinic_a"],
+        started_on=datetime.date(2026, 9, 1), recorded_by=world.users["lan"],
+    )  # fmt: skip
+    Prescription.objects.create(
+        case=case, episode=methadone, starts_on=datetime.date(2026, 9, 1), dose_mg=30,
+        phase="induction", prescriber=world.users["lan"], recorded_by=world.users["lan"],
+    )  # fmt: skip
+    dose = Dose.objects.create(
+        episode=methadone, given_on=datetime.date(2026, 9, 2), kind=1, dose_mg=30,
+        recorded_by=world.users["lan"],
+    )  # fmt: skip
     referral = Referral.objects.create(
         case=case, from_organisation=world.orgs["clinic_a"], to_organisation=world.orgs["clinic_b"],
         service_type=ServiceType.objects.get(code="counselling"), reason="Tư vấn",
@@ -367,7 +409,8 @@ def objs(world: World, lan_person: Person) -> dict[str, Any]:
     )  # fmt: skip
     return {
         "person": lan_person, "case": case, "grant": grant, "victim_case": victim_case,
-        "shelter": shelter, "episode": episode, "referral": referral,
+        "shelter": shelter, "episode": episode, "referral": referral, "methadone": methadone,
+        "dose": dose,
     }  # fmt: skip
 
 

@@ -69,7 +69,15 @@ class TreatmentEpisode(CaseRecord):
     class Meta:
         verbose_name = _("treatment episode")
         verbose_name_plural = _("treatment episodes")
-        indexes = [models.Index(fields=["case", "started_on"], name="episode_case_start")]
+        indexes = [
+            models.Index(fields=["case", "started_on"], name="episode_case_start"),
+            # A methadone clinic's patients in treatment (its "today" screen): the open
+            # methadone episodes of one provider, without touching any other episode.
+            models.Index(
+                fields=["provider", "started_on"], name="episode_methadone_open",
+                condition=Q(modality="methadone", ended_on__isnull=True),
+            ),
+        ]  # fmt: skip
         constraints = [
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),

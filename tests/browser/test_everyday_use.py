@@ -146,7 +146,8 @@ def _sign_in_by_cookie(ctx: BrowserContext, base_url: str, user: User) -> Page:
 # --- sign-in landing ---------------------------------------------------------------------
 
 LANDINGS = {
-    "lan": ("/my-work/", "Việc của tôi"),
+    # A methadone clinic's staff start on the clinic's list of the day.
+    "lan": ("/methadone/today/", None),
     "minh": ("/my-work/", "Việc của tôi"),
     "hoa": ("/people/", "Tìm người được hỗ trợ"),
     "an": ("/audit/", None),

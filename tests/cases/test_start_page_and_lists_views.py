@@ -19,7 +19,7 @@ from tests.factories import make_case, make_person
 @pytest.mark.parametrize(
     ("who", "start"),
     [
-        ("lan", "cases:my_work"),
+        ("lan", "methadone:today"),  # a methadone clinic's staff: the list of the day
         ("minh", "cases:my_work"),
         ("hoa", "cases:person_search"),
         ("an", "audit:event_list"),

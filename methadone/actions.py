@@ -1,0 +1,325 @@
+"""Write methadone records: prescriptions, a day's dose, a correction, a day's doses at once.
+
+Every write fetches its episode (or dose) through ``cases.access`` with change scope,
+narrowed to the actor's own clinic (``selectors.clinic_episodes``): another clinic's patient
+is unknown (404) and the attempt is recorded as a denial. Each action writes its audit
+event in the same transaction as the row.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.capabilities import can
+from audit import actions as audit
+from cases import access, dues
+from cases.events import CaseAction
+from cases.models import Organisation
+from core.editing import OVERRIDE, save_edit
+from services.models import TreatmentEpisode
+
+from . import rules, selectors
+from .capabilities import DOSE_CORRECT, DOSE_RECORD, PRESCRIPTION_RECORD
+from .events import MethadoneAction
+from .models import Dose, DoseCorrection, DoseKind, Prescription
+
+TAKEN = (DoseKind.OBSERVED, DoseKind.TAKE_HOME)
+
+
+class RuleBreach(ValidationError):
+    """A prescription breaks guideline rules and no override reason was given."""
+
+    def __init__(self, breaches: list[rules.Breach]) -> None:
+        super().__init__([b.text() for b in breaches], code="rule_breach")
+        self.breaches = breaches
+
+
+def _episode(actor: Any, episode_id: Any, capability: str) -> TreatmentEpisode:
+    """Return the open methadone episode of the actor's clinic, or record a denial and 404."""
+    rows = selectors.clinic_episodes(actor, capability=capability).select_related("case")
+    return access.get_for_user(
+        actor, TreatmentEpisode, episode_id, "change", record_read=False, queryset=rows
+    )
+
+
+# --- prescriptions ------------------------------------------------------------------------
+
+
+def prescription_record(
+    *, actor: Any, episode_id: UUID, prescription: Prescription, override_reason: str = ""
+) -> Prescription:
+    """Save a new prescription of an episode at the actor's clinic, checked against the
+    guideline; a breach needs a written override reason and is flagged."""
+    episode = _episode(actor, episode_id, PRESCRIPTION_RECORD)
+    # The order of a day already prescribed is changed, not doubled (its history keeps the
+    # values it replaces).
+    prescription = _same_day(episode, prescription)
+    replaced = not prescription._state.adding
+    prescription.episode = episode
+    prescription.case = episode.case
+    prescription.recorded_by = actor
+    if prescription.prescriber_id is None:
+        prescription.prescriber = actor
+    _prescriber_check(prescription, episode)
+    if prescription.starts_on > timezone.localdate() + datetime.timedelta(days=366):
+        raise ValidationError({"starts_on": _("A prescription cannot start a year ahead.")})
+    breaches = _breaches(episode, prescription)
+    if breaches and not override_reason.strip():
+        raise RuleBreach(breaches)
+    prescription.rule_flags = [breach.code for breach in breaches]
+    prescription.override_reason = override_reason.strip() if breaches else ""
+    limits = rules.Limits.from_settings()
+    prescription.review_due_on = rules.review_due_on(order=_order(prescription), limits=limits)
+    prescription.review_reason = "scheduled"
+    with transaction.atomic():
+        save_edit(
+            actor=actor, instance=prescription, action=MethadoneAction.PRESCRIPTION_RECORDED,
+            if_version=OVERRIDE,
+            detail={"episode": str(episode.pk), "flags": prescription.rule_flags,
+                    "replaced": replaced},
+        )  # fmt: skip
+        # An older order needs no review of its own once a newer one replaces it.
+        Prescription.objects.filter(
+            episode=episode, starts_on__lt=prescription.starts_on, review_due_on__isnull=False
+        ).update(review_due_on=None, review_reason="")
+        dues.case_refresh(case_id=episode.case_id)
+    return prescription
+
+
+def _same_day(episode: TreatmentEpisode, prescription: Prescription) -> Prescription:
+    """Return the episode's prescription of that day with the new values, or the new one."""
+    existing = Prescription.objects.filter(
+        episode=episode, starts_on=prescription.starts_on
+    ).first()
+    if existing is None:
+        return prescription
+    for name in ("dose_mg", "phase", "take_home_days", "prescriber_id", "reason"):
+        setattr(existing, name, getattr(prescription, name))
+    return existing
+
+
+def _prescriber_check(prescription: Prescription, episode: TreatmentEpisode) -> None:
+    prescriber = prescription.prescriber
+    profile = access.profile_of(prescriber)
+    at_clinic = profile is not None and profile.organisation_id == episode.provider_id
+    if not at_clinic or not can(prescriber, PRESCRIPTION_RECORD):
+        raise ValidationError(
+            {"prescriber": _("The prescriber must be a staff member of the clinic.")}
+        )
+
+
+def _order(prescription: Prescription) -> rules.Order:
+    return rules.Order(prescription.starts_on, Decimal(prescription.dose_mg), prescription.phase)
+
+
+def _breaches(episode: TreatmentEpisode, prescription: Prescription) -> list[rules.Breach]:
+    history = [
+        rules.Order(row.starts_on, row.dose_mg, row.phase)
+        for row in Prescription.objects.filter(
+            episode=episode, starts_on__lt=prescription.starts_on
+        ).order_by("starts_on")
+    ]
+    return rules.prescription_breaches(
+        history=history, order=_order(prescription),
+        take_home_days=prescription.take_home_days, treatment_started_on=episode.started_on,
+        adherence=selectors.adherence(episode=episode, on=prescription.starts_on,
+                                      history=history, dose_mg=Decimal(prescription.dose_mg)),
+        limits=rules.Limits.from_settings(),
+    )  # fmt: skip
+
+
+# --- one dose ------------------------------------------------------------------------------
+
+
+def dose_record(
+    *,
+    actor: Any,
+    episode_id: UUID,
+    day: datetime.date,
+    kind: int,
+    dose_mg: Decimal | None = None,
+) -> Dose:
+    """Record the day's dose (observed, take-home) or a no-show for a patient of the clinic.
+
+    A second row for the same day is refused (by the database as well): correct it instead.
+    """
+    episode = _episode(actor, episode_id, DOSE_RECORD)
+    dose = Dose(episode=episode, given_on=day, kind=kind, recorded_by=actor)
+    dose.dose_mg = _dose_amount(episode, day, kind, dose_mg)
+    dose.full_clean()
+    try:
+        with transaction.atomic():
+            dose.save()
+            audit.record(
+                actor=actor, action=MethadoneAction.DOSE_RECORDED, obj=dose,
+                person_id=episode.person_id,
+                detail={"episode": str(episode.pk), "day": day.isoformat(), "kind": int(kind)},
+            )  # fmt: skip
+            if kind == DoseKind.MISSED:
+                _flag_missed_run(episode, day)
+    except IntegrityError:
+        # Another nurse recorded the same patient's day a moment earlier.
+        raise ValidationError(_repeated_message(), code="dose_repeated") from None
+    return dose
+
+
+def _repeated_message() -> str:
+    return _("A dose is already recorded for this patient on this day: correct it instead.")
+
+
+def _dose_amount(
+    episode: TreatmentEpisode, day: datetime.date, kind: int, dose_mg: Decimal | None
+) -> Decimal | None:
+    """Return the amount to store, refusing a day or kind the prescription does not allow."""
+    if kind not in DoseKind.values:
+        raise ValidationError(_("Choose observed, take-home or did not come."))
+    today = timezone.localdate()
+    if day < episode.started_on:
+        raise ValidationError(_("This day is before the start of the treatment."))
+    if kind == DoseKind.MISSED:
+        if day > today:
+            raise ValidationError(_("A day that has not come yet cannot be recorded as missed."))
+        return None
+    prescription = selectors.prescription_on(episode=episode, day=day)
+    if prescription is None:
+        raise ValidationError(_("No prescription is in force on this day: prescribe first."))
+    if kind == DoseKind.OBSERVED and day > today:
+        raise ValidationError(_("An observed dose cannot be recorded for a later day."))
+    if kind == DoseKind.TAKE_HOME:
+        _take_home_check(prescription, day, today)
+    amount = prescription.dose_mg if dose_mg is None else dose_mg
+    if amount <= 0 or amount >= 1000:
+        raise ValidationError(_("Enter a dose between 0.1 and 999.9 mg."))
+    return amount
+
+
+def _take_home_check(prescription: Prescription, day: datetime.date, today: datetime.date) -> None:
+    if prescription.take_home_days <= 0:
+        raise ValidationError(
+            _("The prescription allows no take-home doses: the dose is taken at the clinic.")
+        )
+    if (day - today).days > prescription.take_home_days:
+        raise ValidationError(
+            _("The prescription allows take-home doses for at most %(days)s days ahead.")
+            % {"days": prescription.take_home_days}
+        )
+
+
+def _flag_missed_run(episode: TreatmentEpisode, day: datetime.date) -> None:
+    """Make the prescription in force due for review when the run of missed days is long."""
+    limits = rules.Limits.from_settings()
+    last = selectors.last_taken_on(episode_id=episode.pk, until=day)
+    run = rules.missed_run(last_taken_on=last, started_on=episode.started_on, until=day)
+    action = rules.missed_action(run=run, limits=limits)
+    if action is rules.Missed.CONTINUE:
+        return
+    current = selectors.prescription_on(episode=episode, day=day)
+    if current is None:
+        return
+    due = min(current.review_due_on or day, day)
+    # A plain update: the review flag is bookkeeping, not a change of the order (no history).
+    Prescription.objects.filter(pk=current.pk).update(
+        review_due_on=due, review_reason=f"missed_{action.name.lower()}"
+    )
+    dues.case_refresh(case_id=episode.case_id)
+
+
+# --- a correction ----------------------------------------------------------------------------
+
+
+def dose_correct(
+    *, actor: Any, dose_id: int, kind: int, dose_mg: Decimal | None, reason: str
+) -> Dose:
+    """Change a recorded dose, keeping what it was and why it changed (never a delete)."""
+    episodes = selectors.clinic_episodes(actor, capability=DOSE_CORRECT, open_only=False)
+    rows = Dose.objects.filter(episode__in=episodes).select_related("episode")
+    dose = access.get_for_user(actor, Dose, dose_id, "change", record_read=False, queryset=rows)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the dose is corrected.")})
+    amount = None if kind == DoseKind.MISSED else dose_mg
+    if kind != DoseKind.MISSED and amount is None:
+        raise ValidationError({"dose_mg": _("Enter the dose given.")})
+    with transaction.atomic():
+        locked = Dose.objects.select_for_update().get(pk=dose.pk)
+        if locked.kind == kind and locked.dose_mg == amount:
+            raise ValidationError(_("This is what is recorded already: nothing to correct."))
+        correction = DoseCorrection(
+            dose=locked, old_kind=locked.kind, old_dose_mg=locked.dose_mg, new_kind=kind,
+            new_dose_mg=amount, reason=reason.strip(), corrected_by=actor,
+        )  # fmt: skip
+        locked.kind, locked.dose_mg = kind, amount
+        locked.full_clean(validate_unique=False, validate_constraints=True)
+        correction.full_clean()
+        locked.save(update_fields=["kind", "dose_mg"])
+        correction.save()
+        audit.record(
+            actor=actor, action=MethadoneAction.DOSE_CORRECTED, obj=locked,
+            person_id=dose.episode.person_id,
+            detail={"correction": str(correction.pk), "old_kind": correction.old_kind,
+                    "new_kind": int(kind), "day": locked.given_on.isoformat()},
+        )  # fmt: skip
+    return locked
+
+
+# --- a day's doses at once ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DoseRow:
+    episode_id: UUID
+    kind: int
+    dose_mg: Decimal | None = None
+
+
+def doses_record_bulk(
+    *, actor: Any, clinic: Organisation, day: datetime.date, rows: Iterable[DoseRow]
+) -> int:
+    """Record a day's doses of the actor's clinic in one statement and one event."""
+    wanted = list(rows)
+    if selectors.clinic_of(actor) != clinic or not can(actor, DOSE_RECORD):
+        raise PermissionDenied
+    ids = {row.episode_id for row in wanted}
+    allowed = selectors.clinic_episodes(actor, capability=DOSE_RECORD).filter(pk__in=ids)
+    found = dict(allowed.values_list("pk", "person_id"))
+    if len(ids) != len(wanted) or set(found) != ids:
+        audit.record(
+            actor=actor, action=CaseAction.DENIED, object_type="treatmentepisode",
+            detail={"perm": "change", "episodes": sorted(str(i) for i in ids - set(found))},
+        )  # fmt: skip
+        raise PermissionDenied
+    doses = [
+        Dose(
+            episode_id=row.episode_id,
+            given_on=day,
+            kind=row.kind,
+            recorded_by=actor,
+            dose_mg=None if row.kind == DoseKind.MISSED else row.dose_mg,
+        )  # fmt: skip
+        for row in wanted
+    ]
+    try:
+        with transaction.atomic():
+            Dose.objects.bulk_create(doses)
+            audit.record(
+                actor=actor, action=MethadoneAction.DOSES_RECORDED, object_type="organisation",
+                object_id=clinic.pk,
+                detail={"day": day.isoformat(), "count": len(doses),
+                        "people": sorted(str(p) for p in found.values())},
+            )  # fmt: skip
+    except IntegrityError:
+        raise ValidationError(
+            _("Some of these patients already have a dose recorded on this day, or a dose is "
+              "missing its amount: nothing was saved."),
+            code="dose_repeated",
+        ) from None  # fmt: skip
+    return len(doses)

@@ -1,0 +1,363 @@
+"""Reads of methadone treatment, always through cases.access: the clinic's list of the day,
+an episode's prescriptions and doses, what the rules read of the dose history.
+
+The day's list is index-driven (docs/methadone.md): the clinic's open methadone episodes come
+off the partial index ``episode_methadone_open`` and each row's prescription in force, last
+dose taken and today's dose are index probes on (episode, starts_on) and (episode, given_on).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from accounts.capabilities import can
+from audit import actions as audit
+from cases import access, timeline
+from cases.models import Case, Organisation
+from core.normalize import fold_text
+from services.models import Modality, TreatmentEpisode
+
+from . import rules
+from .capabilities import DOSE_RECORD, METHADONE_VIEW, PRESCRIPTION_RECORD
+from .events import MethadoneAction
+from .models import Dose, DoseCorrection, DoseKind, Phase, Prescription, dose_amount
+
+TAKEN = (DoseKind.OBSERVED, DoseKind.TAKE_HOME)
+
+
+# --- the clinic ----------------------------------------------------------------------------
+
+
+def clinic_of(user: Any) -> Organisation | None:
+    """Return the methadone clinic the user works at, or None (cached on the user)."""
+    if hasattr(user, "_methadone_clinic"):
+        found: Organisation | None = user._methadone_clinic
+        return found
+    profile = access.profile_of(user)
+    clinic = None
+    if profile is not None:
+        org = Organisation.objects.select_related("type").get(pk=profile.organisation_id)
+        if org.type.code in settings.HOA_NHAP_METHADONE_CLINIC_TYPES:
+            clinic = org
+    user._methadone_clinic = clinic
+    return clinic
+
+
+def works_at_clinic(user: Any) -> bool:
+    """Return whether the user records doses at a methadone clinic (menu, start page)."""
+    return can(user, DOSE_RECORD) and clinic_of(user) is not None
+
+
+def clinic_episodes(
+    user: Any, *, capability: str, open_only: bool = True
+) -> QuerySet[TreatmentEpisode]:
+    """Return the methadone episodes of the user's clinic the user may change (none if the
+    user holds no ``capability`` or works at no clinic)."""
+    clinic = clinic_of(user)
+    if clinic is None or not can(user, capability):
+        return TreatmentEpisode.objects.none()
+    rows = access.visible(user, TreatmentEpisode, "change").filter(
+        modality=Modality.METHADONE, provider=clinic
+    )
+    return rows.filter(ended_on__isnull=True) if open_only else rows
+
+
+def episode_for_viewer(user: Any, episode_id: Any) -> TreatmentEpisode:
+    """Return a methadone episode the user may view (recording the read), else 404."""
+    rows = access.visible(user, TreatmentEpisode, "view").filter(modality=Modality.METHADONE)
+    if not can(user, METHADONE_VIEW):
+        rows = rows.none()
+    return access.get_for_user(
+        user, TreatmentEpisode, episode_id, "view",
+        queryset=rows.select_related("case", "person", "provider"),
+    )  # fmt: skip
+
+
+def prescribable_episode(user: Any, episode_id: Any) -> TreatmentEpisode:
+    """Return an open methadone episode of the user's clinic to prescribe for, else 404."""
+    rows = clinic_episodes(user, capability=PRESCRIPTION_RECORD).select_related("case", "person")
+    return access.get_for_user(user, TreatmentEpisode, episode_id, "change", queryset=rows)
+
+
+def dosing_episode(user: Any, episode_id: Any) -> TreatmentEpisode:
+    """Return an open methadone episode of the user's clinic to record a dose for, else 404.
+
+    No read is recorded: the dose written next is.
+    """
+    rows = clinic_episodes(user, capability=DOSE_RECORD)
+    return access.get_for_user(
+        user, TreatmentEpisode, episode_id, "change", record_read=False, queryset=rows
+    )
+
+
+def correctable_dose(user: Any, dose_id: Any) -> Dose:
+    """Return a dose of the user's clinic to correct, else record a denial and 404."""
+    from .capabilities import DOSE_CORRECT
+
+    episodes = clinic_episodes(user, capability=DOSE_CORRECT, open_only=False)
+    rows = Dose.objects.filter(episode__in=episodes).select_related("episode__person")
+    return access.get_for_user(user, Dose, dose_id, "change", queryset=rows)
+
+
+# --- what the rules read ---------------------------------------------------------------------
+
+
+def prescription_on(*, episode: TreatmentEpisode, day: datetime.date) -> Prescription | None:
+    """Return the prescription in force on a day (the latest one starting on or before it)."""
+    rows = Prescription.objects.filter(episode=episode, starts_on__lte=day)
+    return rows.order_by("-starts_on").first()
+
+
+def last_taken_on(*, episode_id: Any, until: datetime.date) -> datetime.date | None:
+    """Return the last day on or before ``until`` a dose was taken (observed or take-home)."""
+    rows = Dose.objects.filter(episode_id=episode_id, given_on__lte=until, kind__in=TAKEN)
+    return rows.order_by("-given_on").values_list("given_on", flat=True).first()
+
+
+def adherence(
+    *, episode: TreatmentEpisode, on: datetime.date, history: Sequence[rules.Order],
+    dose_mg: Decimal,
+) -> rules.Adherence:  # fmt: skip
+    """Return what the take-home conditions read, for a new order of ``dose_mg`` on ``on``."""
+    stable_since = on
+    for order in reversed(history):
+        if order.dose_mg != dose_mg:
+            break
+        stable_since = order.starts_on
+    since = max(on - datetime.timedelta(days=30), episode.started_on)
+    taken = Dose.objects.filter(
+        episode=episode, given_on__gte=since, given_on__lt=on, kind__in=TAKEN
+    ).count()
+    return rules.Adherence(
+        days_in_treatment=(on - episode.started_on).days,
+        days_at_current_dose=(on - stable_since).days,
+        missed_last_30=max((on - since).days - taken, 0),
+    )
+
+
+# --- the day's list --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TodayRow:
+    episode_id: Any
+    person_id: Any
+    name: str
+    code: str
+    prescribed_mg: Decimal | None
+    take_home_days: int
+    prescription_flagged: bool
+    review_due: bool
+    last_taken_on: datetime.date | None
+    today_dose_id: int | None
+    today_kind: int | None
+    today_mg: Decimal | None
+    missed_days: int
+    missed_flag: str
+
+    @property
+    def done(self) -> bool:
+        return self.today_kind is not None
+
+    @property
+    def prescribed(self) -> str:
+        return dose_amount(self.prescribed_mg)
+
+    @property
+    def today_amount(self) -> str:
+        return dose_amount(self.today_mg)
+
+    @property
+    def today_label(self) -> str:
+        return str(DoseKind(self.today_kind).label) if self.today_kind else ""
+
+    @property
+    def search_text(self) -> str:
+        return f"{fold_text(self.name)} {self.code.lower()}"
+
+
+@dataclass(frozen=True)
+class TodayScreen:
+    clinic: Organisation
+    day: datetime.date
+    rows: list[TodayRow]
+    total: int
+    query: str
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for row in self.rows if row.done)
+
+
+def _annotated(rows: QuerySet[TreatmentEpisode], day: datetime.date) -> QuerySet[Any]:
+    in_force = Prescription.objects.filter(episode=OuterRef("pk"), starts_on__lte=day)
+    in_force = in_force.order_by("-starts_on")
+    taken = Dose.objects.filter(episode=OuterRef("pk"), given_on__lte=day, kind__in=TAKEN)
+    today = Dose.objects.filter(episode=OuterRef("pk"), given_on=day)
+
+    def first(rows: QuerySet[Any], column: str) -> Subquery:
+        return Subquery(rows.values(column)[:1])
+
+    # Only what the list shows: a person row carries every encrypted field otherwise.
+    rows = rows.select_related("person").only("started_on", "person__full_name")
+    return rows.annotate(
+        rx_mg=first(in_force, "dose_mg"), rx_take_home=first(in_force, "take_home_days"),
+        rx_flags=first(in_force, "rule_flags"), rx_review=first(in_force, "review_due_on"),
+        last_taken=first(taken.order_by("-given_on"), "given_on"),
+        today_id=first(today, "pk"), today_kind=first(today, "kind"),
+        today_mg=first(today, "dose_mg"),
+    )  # fmt: skip
+
+
+def _row(episode: Any, day: datetime.date, limits: rules.Limits) -> TodayRow:
+    # Today is not over: a patient not yet seen today has missed only the days before it.
+    until = day if episode.today_kind == DoseKind.MISSED else day - datetime.timedelta(days=1)
+    run = rules.missed_run(
+        last_taken_on=episode.last_taken, started_on=episode.started_on, until=until
+    )
+    return TodayRow(
+        episode_id=episode.pk, person_id=episode.person_id, name=episode.person.full_name,
+        code=episode.person.pk.hex[:8].upper(), prescribed_mg=episode.rx_mg,
+        take_home_days=episode.rx_take_home or 0, prescription_flagged=bool(episode.rx_flags),
+        review_due=episode.rx_review is not None and episode.rx_review <= day,
+        last_taken_on=episode.last_taken, today_dose_id=episode.today_id,
+        today_kind=episode.today_kind, today_mg=episode.today_mg, missed_days=run,
+        missed_flag=rules.missed_label(run=run, limits=limits),
+    )  # fmt: skip
+
+
+def today_screen(*, viewer: Any, day: datetime.date, query: str = "") -> TodayScreen | None:
+    """Return the clinic's patients in treatment with the day's dose and flags (None for a
+    user who works at no clinic), and record one event naming every patient shown."""
+    clinic = clinic_of(viewer)
+    if clinic is None:
+        return None
+    limits = rules.Limits.from_settings()
+    episodes = _annotated(clinic_episodes(viewer, capability=DOSE_RECORD), day)
+    rows = sorted((_row(e, day, limits) for e in episodes), key=lambda r: fold_text(r.name))
+    total = len(rows)
+    wanted = fold_text(query)
+    if wanted:
+        rows = [row for row in rows if wanted in row.search_text]
+    audit.record(
+        actor=viewer, action=MethadoneAction.TODAY_VIEWED, object_type="organisation",
+        object_id=clinic.pk,
+        detail={"day": day.isoformat(), "people": sorted(str(r.person_id) for r in rows)},
+    )  # fmt: skip
+    return TodayScreen(clinic, day, rows, total, query)
+
+
+def today_row(*, viewer: Any, episode_id: Any, day: datetime.date) -> TodayRow | None:
+    """Return one row of the day's list (after a dose was recorded from it)."""
+    rows = clinic_episodes(viewer, capability=DOSE_RECORD).filter(pk=episode_id)
+    found = _annotated(rows, day).first()
+    return _row(found, day, rules.Limits.from_settings()) if found is not None else None
+
+
+# --- one episode ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DoseLine:
+    dose: Dose
+    corrections: int
+
+    @property
+    def amount(self) -> str:
+        return dose_amount(self.dose.dose_mg)
+
+
+def episode_prescriptions(*, episode: TreatmentEpisode) -> list[Prescription]:
+    """Return an episode's prescriptions, newest first (the episode was fetched in scope)."""
+    rows = Prescription.objects.filter(episode=episode).select_related("prescriber")
+    return list(rows.order_by("-starts_on"))
+
+
+def episode_doses(*, episode: TreatmentEpisode, days: int = 60) -> list[DoseLine]:
+    """Return the episode's doses of the last ``days`` days, newest first, with corrections."""
+    since = max(episode.started_on, _today() - datetime.timedelta(days=days))
+    rows = list(Dose.objects.filter(episode=episode, given_on__gte=since).order_by("-given_on"))
+    counts: dict[int, int] = {}
+    for dose_id in DoseCorrection.objects.filter(dose__in=rows).values_list("dose_id", flat=True):
+        counts[dose_id] = counts.get(dose_id, 0) + 1
+    return [DoseLine(row, counts.get(row.pk, 0)) for row in rows]
+
+
+def dose_corrections(*, dose: Dose) -> list[DoseCorrection]:
+    """Return a dose's corrections, oldest first (the dose was fetched in scope)."""
+    rows = DoseCorrection.objects.filter(dose=dose).select_related("corrected_by")
+    return list(rows.order_by("corrected_at"))
+
+
+def _today() -> datetime.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+# --- the timeline, the case page's "Add…" menu and "Việc của tôi" ------------------------
+
+
+def episode_url(episode_id: Any) -> str:
+    return reverse("methadone:episode", args=[episode_id])
+
+
+def prescription_summary(row: Prescription) -> str:
+    """Return the line a timeline shows for a prescription (no identifying text)."""
+    return f"{dose_amount(row.dose_mg)} · {Phase(row.phase).label}"
+
+
+def prescription_entries(
+    viewer: access.AnyUser, case_ids: list[Any], limit: int
+) -> Iterable[timeline.Entry]:
+    """Yield the timeline entries of methadone prescriptions (one query)."""
+    rows = Prescription.objects.filter(case_id__in=case_ids).order_by("-starts_on")[:limit]
+    for row in rows:
+        yield timeline.Entry(
+            on=row.starts_on, kind=Prescription.timeline_label,
+            title=prescription_summary(row), url=episode_url(row.episode_id),
+            status=_("Guideline overridden") if row.rule_flags else "",
+        )  # fmt: skip
+
+
+def add_links(viewer: access.AnyUser, case: Case) -> list[timeline.AddLink]:
+    """Return "Methadone prescription" for each open methadone episode of the case the viewer's
+    clinic treats."""
+    rows = clinic_episodes(viewer, capability=PRESCRIPTION_RECORD).filter(case=case)
+    return [
+        timeline.AddLink(
+            _("Methadone prescription"), reverse("methadone:prescription_add", args=[pk])
+        )
+        for pk in rows.values_list("pk", flat=True)
+    ]
+
+
+REVIEW_LABELS = {
+    "scheduled": _("Methadone prescription review"),
+    "missed_assess": _("Methadone: missed days, assess before dosing"),
+    "missed_reduce": _("Methadone: missed days, reduce the dose"),
+    "missed_restart": _("Methadone: missed days, restart induction"),
+}
+
+
+def review_label(row: Prescription) -> str:
+    """Return what a due review is about (the reason, never the person)."""
+    return str(REVIEW_LABELS.get(row.review_reason, REVIEW_LABELS["scheduled"]))
+
+
+def review_url(row: Prescription) -> str:
+    return episode_url(row.episode_id)
+
+
+def day_label(day: datetime.date | None) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT") if day else "—"

@@ -1,0 +1,161 @@
+"""The clinic's list of the day: who sees it, what it shows, one event per view, one tap."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from audit.models import Event
+from cases.events import CaseAction
+from cases.models import Person
+from methadone.events import MethadoneAction
+from methadone.models import Dose, DoseKind
+from services.models import TreatmentEpisode
+from tests.conftest import World
+from tests.factories import make_case, make_person
+from tests.methadone.support import days_ago, methadone_episode
+
+TODAY = reverse("methadone:today")
+
+
+@pytest.fixture
+def clinic_a(world: World, lan_person: Person) -> list[TreatmentEpisode]:
+    """Three patients in treatment at clinic A (lan's person first) and one at clinic B."""
+    lan, clinic = world.users["lan"], world.orgs["clinic_a"]
+    episodes = [methadone_episode(lan_person, clinic=clinic, by=lan, take_home_days=2)]
+    for name in ("Giàng A Páo", "Lò Thị Mai"):
+        person = make_person(
+            full_name=name, residence_commune=world.units["c1"], registered_by=clinic
+        )
+        make_case(person=person, organisation=clinic)
+        episodes.append(methadone_episode(person, clinic=clinic, by=lan))
+    other = make_person(residence_commune=world.units["c3"], registered_by=world.orgs["clinic_b"])
+    make_case(person=other, organisation=world.orgs["clinic_b"])
+    methadone_episode(other, clinic=world.orgs["clinic_b"], by=world.users["tuan"])
+    return episodes
+
+
+def test_lan_lands_on_the_list_of_the_day(world: World, clinic_a: Any) -> None:
+    response = world.client("lan").get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == TODAY
+
+
+def test_the_list_shows_the_clinics_patients_only_with_one_event_naming_them(
+    world: World, clinic_a: list[TreatmentEpisode]
+) -> None:
+    """One access event for the whole screen, naming every patient shown (ids, not names)."""
+    response = world.client("lan").get(TODAY)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Trần Thị Bình" in page and "Giàng A Páo" in page and "Lò Thị Mai" in page
+    assert "Lê Văn" not in page and len(response.context["screen"].rows) == 3
+    events = Event.objects.filter(action=MethadoneAction.TODAY_VIEWED)
+    assert events.count() == 1
+    event = events.get()
+    assert sorted(event.detail["people"]) == sorted(str(e.person_id) for e in clinic_a)
+    assert "Bình" not in json.dumps(event.detail)
+    assert not Event.objects.filter(action=CaseAction.RECORD_READ).exists()
+
+
+def test_the_list_filters_on_the_server_without_javascript(
+    world: World, clinic_a: list[TreatmentEpisode]
+) -> None:
+    response = world.client("lan").get(TODAY, {"q": "giang a pao"})
+    rows = response.context["screen"].rows
+    assert [row.name for row in rows] == ["Giàng A Páo"]
+    event = Event.objects.get(action=MethadoneAction.TODAY_VIEWED)
+    assert event.detail["people"] == [str(clinic_a[1].person_id)]
+
+
+@pytest.mark.parametrize("who", ["hoa", "an", "quan", "minh"])
+def test_people_who_do_not_dose_cannot_open_the_list(world: World, who: str) -> None:
+    assert world.client(who).get(TODAY).status_code == 403
+
+
+def test_one_tap_records_the_prescribed_dose(
+    world: World, clinic_a: list[TreatmentEpisode]
+) -> None:
+    episode = clinic_a[0]
+    url = reverse("methadone:dose_record", args=[episode.pk])
+    response = world.client("lan").post(url, {"kind": DoseKind.OBSERVED})
+    assert response.status_code == 302
+    dose = Dose.objects.get(episode=episode)
+    assert (dose.given_on, dose.dose_mg) == (days_ago(0), Decimal(60))
+    page = world.client("lan").get(TODAY).content.decode()
+    assert "Uống tại cơ sở" in page or "Observed at the clinic" in page
+
+
+def test_the_tap_from_javascript_answers_the_new_row(
+    world: World, clinic_a: list[TreatmentEpisode]
+) -> None:
+    episode = clinic_a[1]
+    url = reverse("methadone:dose_record", args=[episode.pk])
+    client = world.client("lan")
+    answer = client.post(url, {"kind": DoseKind.MISSED}, headers={"X-Requested-With": "fetch"})
+    assert answer.status_code == 200 and answer.json()["ok"] is True
+    assert f'id="row-{episode.pk}"' in answer.json()["html"]
+    again = client.post(url, {"kind": DoseKind.OBSERVED}, headers={"X-Requested-With": "fetch"})
+    assert again.status_code == 409
+    assert "correct it instead" in again.json()["error"] or "sửa" in again.json()["error"]
+    assert Dose.objects.get(episode=episode).kind == DoseKind.MISSED
+
+
+def test_a_refused_tap_without_javascript_shows_the_list_with_the_error_and_the_input(
+    world: World, clinic_a: list[TreatmentEpisode]
+) -> None:
+    episode = clinic_a[0]
+    url = reverse("methadone:dose_record", args=[episode.pk])
+    response = world.client("lan").post(url, {"kind": DoseKind.OBSERVED, "dose_mg": "0"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="row-error"' in page and 'value="0"' in page
+    assert not Dose.objects.exists()
+
+
+def test_outsider_posting_a_dose_for_another_clinics_patient_gets_404_and_is_logged(
+    world: World, clinic_a: list[TreatmentEpisode]
+) -> None:
+    """ASVS 8.2.2, 8.3.1: tuan (clinic B) posts a dose for clinic A's patient: 404, nothing
+    written, one denial event naming him and the episode."""
+    episode = clinic_a[0]
+    url = reverse("methadone:dose_record", args=[episode.pk])
+    tuan = world.users["tuan"]
+    response = world.client("tuan").post(url, {"kind": DoseKind.OBSERVED})
+    assert response.status_code == 404
+    assert not Dose.objects.exists()
+    denials = Event.objects.filter(action=CaseAction.DENIED, actor=tuan, object_id=str(episode.pk))
+    assert denials.count() == 1
+
+
+def test_missed_days_raise_a_flag_on_the_list(
+    world: World, clinic_a: list[TreatmentEpisode]
+) -> None:
+    """4066/QĐ-BYT missed doses: a patient last dosed four days ago is flagged to reduce."""
+    episode = clinic_a[2]
+    Dose.objects.create(
+        episode=episode, given_on=days_ago(5), kind=DoseKind.OBSERVED, dose_mg=60,
+        recorded_by=world.users["lan"],
+    )  # fmt: skip
+    rows = {r.episode_id: r for r in world.client("lan").get(TODAY).context["screen"].rows}
+    assert rows[episode.pk].missed_days == 4
+    assert "4" in rows[episode.pk].missed_flag
+
+
+def test_regression_a_refused_second_tap_says_why_and_keeps_the_typed_dose(
+    world: World, clinic_a: list[TreatmentEpisode]
+) -> None:
+    """Regression: posting again for a patient already dosed today showed the list with no
+    message and lost the typed dose; the row now says why and shows what was typed."""
+    episode = clinic_a[0]
+    url = reverse("methadone:dose_record", args=[episode.pk])
+    client = world.client("lan")
+    client.post(url, {"kind": DoseKind.OBSERVED})
+    response = client.post(url, {"kind": DoseKind.OBSERVED, "dose_mg": "45"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="row-error"' in page and 'value="45"' in page
+    assert Dose.objects.get(episode=episode).dose_mg == Decimal(60)
