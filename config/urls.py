@@ -26,4 +26,5 @@ urlpatterns = [
         name="admin_login",
     ),
     path("admin/", admin.site.urls),
+    path("methadone/", include("methadone.urls")),
 ]

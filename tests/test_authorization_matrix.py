@@ -195,6 +195,10 @@ SPEC: dict[str, Rule] = {
     "admin:view_on_site": roles_ok({"quan"}, ok=404, refused=302),  # no public pages
     "admin:app_list": roles_ok({"quan"}, refused=302),
     "admin:<unnamed> admin/(?P<url>.*)$": roles_ok({"quan"}, ok=404, refused=302),
+    # The matrix's episodes are facility episodes: the methadone page refuses them to all
+    # (404 and a denial); tests/methadone/test_figures.py covers methadone episodes.
+    "methadone:episode_figures": lambda who, in_scope: 404,
+    "methadone:clinic_figures": roles_ok({"lan", "mai", "hoa"}),
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
