@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("services.urls")),
     path("account/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
+    path("", include("methadone.urls")),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
@@ -26,5 +27,4 @@ urlpatterns = [
         name="admin_login",
     ),
     path("admin/", admin.site.urls),
-    path("methadone/", include("methadone.urls")),
 ]
