@@ -269,7 +269,7 @@ WITH spans AS (
     FROM {episode} e
     WHERE e.id = ANY(%(ids)s) AND e.started_on <= %(last)s
     AND (e.ended_on IS NULL OR e.ended_on >= %(last)s)
-), shares AS (
+), shares AS MATERIALIZED (  -- counted once, not once per bucket
     SELECT spans.last - spans.first + 1 AS expected, (
         SELECT count(*) FROM {dose} d WHERE d.episode_id = spans.id
         AND d.given_on BETWEEN spans.first AND spans.last AND d.kind = ANY(%(dosed)s)

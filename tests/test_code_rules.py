@@ -62,6 +62,7 @@ CONTENT_ALLOWED: dict[str, str] = {
     "check-ins, and the rules that span rows (one open period, no overlapping shelter stays)",
     "services/models/episodes.py": "the treatment rules read the person's other facility "
     "episodes and the episode's stages (dates only), whoever recorded them",
+    "bench/methadone.py": "generates and measures the methadone benchmark (never imported)",
     "methadone/figures.py": "aggregates over the episodes cases.access scoped (get_for_user, "
     "visible) and their dose rows",
 }
