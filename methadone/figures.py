@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -473,13 +472,15 @@ def clinic_for(user: Any, clinic_id: str | None) -> Organisation | None:
     if not clinic_id:
         return clinics.first()
     try:
-        found = clinics.filter(pk=clinic_id).first()
-    except (ValueError, ValidationError):  # a malformed id: as unknown as any
-        found = None
+        wanted: UUID | None = UUID(clinic_id)
+    except ValueError:  # malformed: as unknown as any, and never stored as typed
+        wanted = None
+    found = clinics.filter(pk=wanted).first() if wanted is not None else None
     if found is None:
         audit.record(
             actor=user, action=CaseAction.DENIED, object_type="organisation",
-            object_id=clinic_id, detail={"perm": "methadone.figures"},
+            object_id=str(wanted or ""),
+            detail={"perm": "methadone.figures", "malformed_id": wanted is None},
         )  # fmt: skip
         raise Http404
     return found

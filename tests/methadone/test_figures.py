@@ -51,6 +51,7 @@ from methadone.models import Dose, DoseKind
 from services.models import TreatmentEpisode
 from tests.conftest import World
 from tests.factories import make_case, make_person
+from tests.test_every_form_survives_bad_input import BAD_VALUES
 
 pytestmark = pytest.mark.django_db
 
@@ -334,10 +335,10 @@ def test_clinic_page_refuses_another_clinic_and_logs_it(world: World, clinic: st
     wanted = str(world.orgs[clinic].pk) if clinic in world.orgs else clinic
     response = world.client("tuan").get(reverse("methadone:clinic_figures") + f"?clinic={wanted}")
     assert response.status_code == 404
-    assert (
-        Event.objects.filter(action="denied", actor=world.users["tuan"], object_id=wanted).count()
-        == 1
-    )
+    logged = wanted if clinic in world.orgs else ""  # a malformed id is not stored as typed
+    denials = Event.objects.filter(action="denied", actor=world.users["tuan"], object_id=logged)
+    assert denials.count() == 1
+    assert denials.get().detail["malformed_id"] is (clinic not in world.orgs)
     assert not Event.objects.filter(action="methadone_clinic_figures").exists()
 
 
@@ -352,3 +353,13 @@ def test_clinic_page_without_a_clinic_says_so(world: World) -> None:
 def test_clinic_page_is_refused_to_roles_without_the_capability(world: World, who: str) -> None:
     """ASVS 8.2.1: commune officers, auditors and administrators get 403."""
     assert world.client(who).get(reverse("methadone:clinic_figures")).status_code == 403
+
+
+@pytest.mark.parametrize("value", list(BAD_VALUES.values()), ids=list(BAD_VALUES))
+def test_clinic_choice_survives_bad_input(world: World, value: str) -> None:
+    """ASVS 2.2.1: a bad ?clinic= value (a NUL byte answered 500) is an unknown clinic: 404
+    and a `denied` event, never a server error; blank means "my first clinic"."""
+    response = world.client("hoa").get(reverse("methadone:clinic_figures"), {"clinic": value})
+    assert response.status_code == (200 if value == "" else 404)
+    denials = Event.objects.filter(action="denied", actor=world.users["hoa"])
+    assert denials.count() == (0 if value == "" else 1)
