@@ -221,7 +221,11 @@ def _table(model: Any) -> str:
 
 
 def _ids(episodes: QuerySet[TreatmentEpisode]) -> list[UUID]:
-    """Return the ids of the scoped episodes (a clinic's: a few thousand at most)."""
+    """Return the ids of the scoped episodes (a clinic's: a few thousand at most).
+
+    The figures' SQL joins them as ``unnest(ids)``, so each is a primary-key probe; as
+    ``id = ANY(ids)`` PostgreSQL scanned the whole episode table (88 ms at 65,000).
+    """
     return list(episodes.order_by().values_list("pk", flat=True))
 
 
@@ -265,8 +269,8 @@ _ADHERENCE_SQL = """
 WITH spans AS (
     SELECT e.id, GREATEST(e.started_on, %(first)s) AS first,
         LEAST(COALESCE(e.ended_on, %(last)s), %(last)s) AS last
-    FROM {episode} e
-    WHERE e.id = ANY(%(ids)s) AND e.started_on <= %(last)s
+    FROM unnest(CAST(%(ids)s AS uuid[])) AS scoped (id) JOIN {episode} e ON e.id = scoped.id
+    WHERE e.started_on <= %(last)s
     AND (e.ended_on IS NULL OR e.ended_on >= %(last)s)
 ), shares AS MATERIALIZED (  -- counted once, not once per bucket
     SELECT spans.last - spans.first + 1 AS expected, (
@@ -358,8 +362,8 @@ class Retention:
 _RETENTION_SQL = """
 SELECT CAST(date_trunc('month', e.started_on) AS date) AS month, count(*) AS enrolled,
     {columns}
-FROM {episode} e
-WHERE e.id = ANY(%(ids)s) AND e.started_on BETWEEN %(first)s AND %(today)s
+FROM unnest(CAST(%(ids)s AS uuid[])) AS scoped (id) JOIN {episode} e ON e.id = scoped.id
+WHERE e.started_on BETWEEN %(first)s AND %(today)s
 GROUP BY 1 ORDER BY 1
 """
 # At k months after the episode's own start: it left the cohort if it was transferred out
