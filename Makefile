@@ -6,9 +6,11 @@ PYTEST_ARGS ?=
 AUDIT_EVENTS ?= 1000000
 SCALE_SIZES ?= 200000,1000000
 SCALE_ARGS ?=
+METHADONE_SIZES ?= 2000000,20000000
+METHADONE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint audit-deps messages bench bench-scale screens mutation
+.PHONY: help venv run test lint audit-deps messages bench bench-scale bench-methadone screens mutation
 
 help:
 	@echo "Targets:"
@@ -20,6 +22,7 @@ help:
 	@echo "  messages  update vi/en translation catalogs (needs gettext)"
 	@echo "  bench     run the benchmarks against a throwaway PostgreSQL"
 	@echo "  bench-scale  issue 10 at national scale (SCALE_SIZES=200000,1000000); not in CI"
+	@echo "  bench-methadone  issue 14's dose table (METHADONE_SIZES=2000000,20000000); not in CI"
 	@echo "  screens   regenerate the 360 px screenshots in docs/screens/ (browser tests)"
 	@echo "  mutation  mutate cases/access.py and run the access tests (mutmut; slow, not in CI)"
 
@@ -67,13 +70,19 @@ bench-scale:
 	$(MAKE) --no-print-directory venv
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.scale --sizes $(SCALE_SIZES) $(SCALE_ARGS)
 
+bench-methadone:
+	scripts/ensure-system-deps
+	$(MAKE) --no-print-directory venv
+	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.methadone --sizes $(METHADONE_SIZES) $(METHADONE_ARGS)
+
 screens:
 	scripts/ensure-system-deps
 	$(MAKE) --no-print-directory venv
 	HOA_NHAP_DEMO=1 HOA_NHAP_SCREENS_DIR=docs/screens scripts/with-postgres \
 		.venv/bin/pytest -q tests/browser/test_everyday_use.py tests/browser/test_case_page_services.py \
 		tests/browser/test_episode_journey.py tests/browser/test_referral_journey.py \
-		tests/browser/test_methadone_today.py
+		tests/browser/test_methadone_today.py \
+		tests/browser/test_methadone_figures.py
 
 # Every mutant of the access rules must turn an access test red (docs/architecture.md).
 # The mutants share one test database (--reuse-db), so they run one at a time. MUTANTS

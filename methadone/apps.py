@@ -8,12 +8,14 @@ class MethadoneConfig(AppConfig):
     verbose_name = _("Methadone")
 
     def ready(self) -> None:
+        from accounts.capabilities import can
         from cases import demo as cases_demo
         from cases import dues, timeline
         from core import navigation
 
         # Importing registers the audit actions and declares the capabilities.
-        from . import capabilities, demo, events, selectors  # noqa: F401
+        from . import capabilities, capabilities_figures, demo, events, events_figures  # noqa: F401
+        from . import selectors
         from .models import Prescription
 
         timeline.register(selectors.prescription_entries)
@@ -30,3 +32,7 @@ class MethadoneConfig(AppConfig):
             order=4, start_page=True,
         )  # fmt: skip
         cases_demo.register(demo.seed)
+        navigation.add(
+            _("Methadone figures"), "methadone:clinic_figures",
+            allowed=lambda user: can(user, capabilities_figures.CLINIC_FIGURES), order=60,
+        )  # fmt: skip

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import figure_views, views
 
 app_name = "methadone"
 urlpatterns = [
@@ -17,4 +17,11 @@ urlpatterns = [
         views.prescription_add,
         name="prescription_add",
     ),  # fmt: skip
+    # The figures pages (a patient's episode, a clinic's counts).
+    path(
+        "methadone/episodes/<uuid:methadone_episode_id>/figures/",
+        figure_views.episode_figures,
+        name="episode_figures",
+    ),  # fmt: skip
+    path("methadone/clinic/", figure_views.clinic_figures, name="clinic_figures"),
 ]

@@ -218,6 +218,8 @@ SPEC: dict[str, Rule] = {
     "notifications:list": roles_ok(set(ROLES)),
     "notifications:mark_all_read": roles_ok(set(ROLES), ok=405),  # POST only
     "notifications:open": roles_ok(set(ROLES), ok=404),  # nobody's notification
+    "methadone:episode_figures": object_rule(CASE_ROLES),
+    "methadone:clinic_figures": roles_ok({"lan", "mai", "hoa"}),
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {

@@ -1,0 +1,141 @@
+"""Draw the methadone figures as inline SVG on the server: no script, no CDN.
+
+Each chart is an ``<svg role="img">`` with a ``<title>`` and a ``<desc>`` it is labelled by,
+scales to its container (``viewBox``, width 100 %) so it reads on a 360 px phone, and uses
+presentation attributes only (the Content-Security-Policy allows no inline style). The
+pages show the same figures as a table too, for screen readers and for printing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from .figures import Bucket, SeriesDay
+from .models import DoseKind
+
+WIDTH, HEIGHT = 360, 200
+LEFT, RIGHT, TOP, BOTTOM = 34, 8, 12, 30
+COLOURS = {
+    DoseKind.OBSERVED: "#1f5f99",
+    DoseKind.TAKE_HOME: "#7fb0dc",
+    DoseKind.MISSED: "#b3261e",
+    None: "#8a8a8a",
+}
+
+
+def _nice_ceiling(value: float) -> int:
+    """Return a round upper bound for an axis (10, 20, 50, 100, 150, …)."""
+    if value <= 10:
+        return 10
+    step = 10 ** (len(str(int(value))) - 1)
+    step = step // 2 if step >= 100 else step
+    return int(math.ceil(value / step) * step)
+
+
+def _frame(chart_id: str, title: str, desc: str, parts: list[SafeString]) -> SafeString:
+    body = format_html_join("", "{}", ((part,) for part in parts))
+    return format_html(
+        '<svg class="chart" role="img" viewBox="0 0 {} {}" width="100%" '
+        'preserveAspectRatio="xMidYMid meet" aria-labelledby="{}-title {}-desc" '
+        'xmlns="http://www.w3.org/2000/svg"><title id="{}-title">{}</title>'
+        '<desc id="{}-desc">{}</desc>{}</svg>',
+        WIDTH, HEIGHT, chart_id, chart_id, chart_id, title, chart_id, desc, body,
+    )  # fmt: skip
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 11) -> SafeString:
+    return format_html(
+        '<text x="{}" y="{}" font-size="{}" text-anchor="{}" fill="#333">{}</text>',
+        _n(x), _n(y), size, anchor, text,
+    )  # fmt: skip
+
+
+def _rect(x: float, y: float, w: float, h: float, colour: str) -> SafeString:
+    return format_html(
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>', _n(x), _n(y), _n(w), _n(h), colour
+    )
+
+
+def _line(x1: float, y1: float, x2: float, y2: float) -> SafeString:
+    return format_html(
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#666"/>', _n(x1), _n(y1), _n(x2), _n(y2)
+    )
+
+
+def dose_chart(series: Sequence[SeriesDay], *, chart_id: str = "dose-chart") -> SafeString:
+    """Return the daily dose chart: a bar per dosed day, a mark per missed or empty day."""
+    taken = [d.dose_mg for d in series if d.dose_mg is not None]
+    top = _nice_ceiling(max(taken, default=0))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    base = TOP + plot_h
+    step = plot_w / max(len(series), 1)
+    parts = [
+        _line(LEFT, base, WIDTH - RIGHT, base),
+        _line(LEFT, TOP, LEFT, base),
+        _text(LEFT - 4, base + 4, "0", anchor="end"),
+        _text(LEFT - 4, TOP + 4, f"{top}", anchor="end"),
+        _text(LEFT - 4, TOP + 16, "mg", anchor="end", size=9),
+    ]
+    for n, day in enumerate(series):
+        x = LEFT + n * step
+        colour = COLOURS[DoseKind(day.kind) if day.kind is not None else None]
+        if day.dose_mg is not None:
+            h = plot_h * day.dose_mg / top
+            parts.append(_rect(x + step * 0.1, base - h, step * 0.8, h, colour))
+        else:  # a missed day (a row) or a day without a row: a mark below the axis
+            parts.append(_rect(x + step * 0.1, base + 2, max(step * 0.8, 1), 6, colour))
+    if series:
+        first, last = series[0].day, series[-1].day
+        parts.append(_text(LEFT, HEIGHT - 6, date_format(first, "d/m")))
+        parts.append(_text(WIDTH - RIGHT, HEIGHT - 6, date_format(last, "d/m"), anchor="end"))
+    dosed = sum(1 for d in series if d.dose_mg is not None)
+    title = _("Daily methadone dose, last %(days)d days") % {"days": len(series)}
+    desc = _(
+        "%(dosed)d of %(days)d expected days with a dose taken; highest dose %(top)s mg. "
+        "Bars: observed (dark) and take-home (light) doses; marks under the axis: missed "
+        "(red) and unrecorded (grey) days. The table below gives every day."
+    ) % {"dosed": dosed, "days": len(series), "top": f"{max(taken, default=0):g}"}
+    return _frame(chart_id, title, desc, parts)
+
+
+def bucket_label(bucket: Bucket) -> str:
+    """Return a bucket's label: '< 50 %', '50–79 %', '≥ 95 %'."""
+    if bucket.low == 0 and bucket.high is not None:
+        return f"< {bucket.high} %"
+    if bucket.high is None:
+        return f"≥ {bucket.low} %"
+    return f"{bucket.low}–{bucket.high - 1} %"
+
+
+def distribution_chart(
+    buckets: Sequence[Bucket], *, chart_id: str = "adherence-chart"
+) -> SafeString:
+    """Return the adherence distribution as horizontal bars, one per bucket."""
+    most = max((b.patients for b in buckets), default=0) or 1
+    label_w, count_w = 70, 40
+    plot_w = WIDTH - label_w - count_w
+    row_h = (HEIGHT - TOP) / max(len(buckets), 1)
+    parts: list[SafeString] = []
+    for n, bucket in enumerate(buckets):
+        y = TOP + n * row_h
+        w = plot_w * bucket.patients / most
+        parts.append(_text(label_w - 6, y + row_h / 2 + 4, bucket_label(bucket), anchor="end"))
+        parts.append(_rect(label_w, y + row_h * 0.2, w, row_h * 0.6, "#1f5f99"))
+        parts.append(_text(label_w + w + 4, y + row_h / 2 + 4, str(bucket.patients)))
+    total = sum(b.patients for b in buckets)
+    title = _("Patients by adherence over the last 30 days")
+    desc = _("%(total)d patients in treatment: %(parts)s.") % {
+        "total": total,
+        "parts": "; ".join(f"{bucket_label(b)}: {b.patients}" for b in buckets),
+    }
+    return _frame(chart_id, title, desc, parts)
