@@ -14,8 +14,14 @@ class MethadoneConfig(AppConfig):
         from core import navigation
 
         # Importing registers the audit actions and declares the capabilities.
-        from . import capabilities, capabilities_figures, demo, events, events_figures  # noqa: F401
-        from . import selectors
+        from . import (  # noqa: F401
+            capabilities,
+            capabilities_figures,
+            demo,
+            events,
+            events_figures,
+            selectors,
+        )
         from .models import Prescription
 
         timeline.register(selectors.prescription_entries)
