@@ -168,11 +168,10 @@ def _like_prefix(path: str) -> str:
 # metadata (quoted), every value is a parameter. Units and organisations come as one row
 # each (the ids comma-separated, NULL if none): one row to read instead of a province's ~190.
 _UNITS_SQL = (
-    "SELECT 'unit', string_agg(CAST(u.id AS TEXT), ',') FROM {unit} u "
-    "WHERE u.path LIKE %s ESCAPE '\\'"
+    "SELECT 'unit', {agg}(CAST(u.id AS TEXT), ',') FROM {unit} u WHERE u.path LIKE %s ESCAPE '\\'"
 )
 _ORGANISATIONS_SQL = (
-    "SELECT 'organisation', string_agg(CAST(o.id AS TEXT), ',') FROM {organisation} o "
+    "SELECT 'organisation', {agg}(CAST(o.id AS TEXT), ',') FROM {organisation} o "
     "JOIN {unit} u ON u.id = o.unit_id WHERE u.path LIKE %s ESCAPE '\\'"
 )
 _GRANTS_SQL = (
@@ -189,6 +188,8 @@ def _reach_sql(profile: StaffProfile, roles: frozenset[str]) -> tuple[str, list[
         "unit": q(AdministrativeUnit._meta.db_table),
         "organisation": q(Organisation._meta.db_table),
         "permission": q(Permission._meta.db_table),
+        # The demo's SQLite names PostgreSQL's string_agg group_concat.
+        "agg": "string_agg" if connection.vendor == "postgresql" else "group_concat",
     }
     like = _like_prefix(profile.scope_unit.path)
     parts: list[tuple[str, list[Any]]] = []

@@ -127,6 +127,18 @@ def test_demo_keys_still_work_in_demo_mode() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_the_readme_demo_runs_on_sqlite(tmp_path: Path) -> None:
+    """README's first command (make run): migrate and seed the demo on the embedded SQLite.
+    Regression: the access layer's one-statement reach used PostgreSQL's string_agg, and
+    seed_demo stopped with "no such function: string_agg"."""
+    demo = {"HOA_NHAP_DEMO": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    migrated = _manage("migrate", "--noinput", env=demo)
+    assert migrated.returncode == 0, migrated.stderr
+    seeded = _manage("seed_demo", env=demo)
+    assert seeded.returncode == 0, seeded.stderr[-2000:]
+    assert "Demo accounts" in seeded.stdout
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
