@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from audit.models import Event
 from cases.events import CaseAction
@@ -66,14 +67,15 @@ def test_a_second_dose_the_same_day_is_refused_with_a_clear_message(
         day=days_ago(0),
         kind=DoseKind.OBSERVED,
     )
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         actions.dose_record(
             actor=mai,
             episode_id=episode.pk,
             day=days_ago(0),
             kind=DoseKind.MISSED,
         )
-    assert "correct it instead" in " ".join(refused.value.messages)
+    with translation.override("en"):
+        assert "correct it instead" in " ".join(refused.value.messages)
     assert list(Dose.objects.filter(episode=episode).values_list("pk", "kind")) == [
         (first.pk, DoseKind.OBSERVED)
     ]
@@ -83,7 +85,7 @@ def test_take_home_is_refused_when_the_prescription_allows_none(
     world: World, episode: TreatmentEpisode
 ) -> None:
     """4066/QĐ-BYT: take-home doses only when prescribed for an eligible patient."""
-    with pytest.raises(ValidationError, match="no take-home"):
+    with translation.override("en"), pytest.raises(ValidationError, match="no take-home"):
         actions.dose_record(
             actor=world.users["lan"], episode_id=episode.pk, day=days_ago(0),
             kind=DoseKind.TAKE_HOME,
@@ -95,7 +97,7 @@ def test_no_dose_without_a_prescription_in_force(world: World, lan_person: Perso
     bare = methadone_episode(
         lan_person, clinic=world.orgs["clinic_a"], by=world.users["lan"], dose=None
     )
-    with pytest.raises(ValidationError, match="prescribe first"):
+    with translation.override("en"), pytest.raises(ValidationError, match="prescribe first"):
         actions.dose_record(
             actor=world.users["lan"], episode_id=bare.pk, day=days_ago(0), kind=DoseKind.OBSERVED
         )
@@ -163,7 +165,7 @@ def test_a_correction_needs_a_reason_and_a_change(world: World, episode: Treatme
     )
     with pytest.raises(ValidationError):
         actions.dose_correct(actor=lan, dose_id=dose.pk, kind=3, dose_mg=None, reason=" ")
-    with pytest.raises(ValidationError, match="nothing to correct"):
+    with translation.override("en"), pytest.raises(ValidationError, match="nothing to correct"):
         actions.dose_correct(
             actor=lan, dose_id=dose.pk, kind=1, dose_mg=Decimal(60), reason="Kiểm tra"
         )

@@ -43,7 +43,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audit.models import Event
 from methadone import charts, figures
@@ -202,7 +202,8 @@ def test_time_in_treatment(dataset: dict[str, TreatmentEpisode]) -> None:
 
 def test_dose_chart_is_accessible_svg(e1: TreatmentEpisode) -> None:
     """The chart has a title and description it is labelled by, and no inline style."""
-    svg = str(charts.dose_chart(figures.dose_series(e1, today=TODAY)))
+    with translation.override("en"):
+        svg = str(charts.dose_chart(figures.dose_series(e1, today=TODAY)))
     assert svg.startswith('<svg class="chart" role="img"')
     assert 'aria-labelledby="dose-chart-title dose-chart-desc"' in svg
     assert '<title id="dose-chart-title">' in svg and "52 of 56" in svg

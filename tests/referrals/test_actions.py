@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audit import selectors as audit_selectors
 from audit.models import Event
@@ -114,7 +114,7 @@ def test_return_decline_and_revoke_need_a_comment_and_complete_an_outcome(
 def test_a_referral_without_consent_cannot_be_sent(world: World, case: Case) -> None:
     """ASVS 1.8.2 (data protection: sharing needs a recorded consent)."""
     referral = make_referral(world, case, state=State.APPROVED)
-    with pytest.raises(ValidationError, match="consent"):
+    with translation.override("en"), pytest.raises(ValidationError, match="consent"):
         _act(world, "lan", referral, "send")
     fresh = Referral.objects.get(pk=referral.pk)
     assert fresh.state == State.APPROVED and fresh.sent_on is None
