@@ -261,11 +261,16 @@ def person_referrals(viewer: access.AnyUser, person: Person) -> timeline.PersonS
     """Return the person page's "Referrals" section: their referrals the viewer may see."""
     if not can(viewer, caps.CASE_VIEW):
         return None
-    cases = access.visible_cases(viewer).filter(person_id=person.pk).values("pk")
+    # The person's cases the viewer sees, as ids: then one plain statement over the referrals
+    # of those cases (the rule again, in an EXISTS beside a six-table join, took PostgreSQL
+    # ~13 ms to plan on every person page). The parts limit still applies.
+    cases = list(
+        access.visible_cases(viewer).filter(person_id=person.pk).values_list("pk", flat=True)
+    )
+    of_cases = Referral.objects.filter(case_id__in=cases)
     rows = (
-        access.visible(viewer, Referral)
-        .filter(case_id__in=cases)
-        .select_related(*RELATED)
+        access.limit_to_parts(viewer, Referral, of_cases)
+        .select_related("service_type", "from_organisation", "to_organisation")
         .order_by("-created_at")[:PAGE_SIZE]
     )
     on = today()
