@@ -44,7 +44,6 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import OuterRef, Subquery  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -368,24 +367,11 @@ def calls(bench: Bench) -> tuple[dict[str, Callable[[int], object]], dict[str, s
     return found, notes
 
 
-def save_plans(run: Callable[[], object], path: Path, title: str, limit: int = 4) -> None:
+def save_plans(run: Callable[[], object], path: Path, title: str) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) the slowest reads of doses, episodes and prescriptions."""
-    with CaptureQueriesContext(connection) as captured:
-        run()
-    reads = [
-        q for q in captured.captured_queries
-        if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
-        and any(table in q["sql"] or table.strip('"') in q["sql"] for table in READ_TABLES)
-    ]  # fmt: skip
-    reads.sort(key=lambda q: float(q["time"]), reverse=True)
-    parts = [f"{title}\n{len(captured)} statements in the call; the slowest reads:"]
-    with transaction.atomic(), connection.cursor() as cursor:
-        for n, query in enumerate(reads[:limit], 1):
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            parts.append(f"\n--- {n}. {query['time']} s in the call\n{query['sql']}\n\n{plan}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    # The figures' raw SQL names its tables unquoted, the ORM quoted: match both.
+    tables = READ_TABLES + tuple(table.strip('"') for table in READ_TABLES)
+    scale.save_plans(run, path, title, tables=tables, what="doses/episodes/prescriptions")
 
 
 # --- the run ---------------------------------------------------------------------------------

@@ -315,11 +315,18 @@ def decrypt_scan_ratio(actor: Actor, lookup_ms: float, cap: int) -> Result:
 
 
 def save_plans(
-    run: Callable[[], object], path: Path, title: str, *, work_mem: str = "", limit: int = 4
+    run: Callable[[], object],
+    path: Path,
+    title: str,
+    *,
+    work_mem: str = "",
+    limit: int = 4,
+    tables: tuple[str, ...] = ('"cases_person"', '"cases_case"'),
+    what: str = "people/cases",
 ) -> None:
-    """Run once capturing the SQL; EXPLAIN (ANALYZE, BUFFERS) the slowest reads of people and
-    cases (the slowest first) into ``path``, under the work_mem the call had (default: the
-    server's)."""
+    """Run once capturing the SQL; EXPLAIN (ANALYZE, BUFFERS) the slowest reads naming one of
+    ``tables`` (the slowest first) into ``path``, under the work_mem the call had (default:
+    the server's)."""
     with CaptureQueriesContext(connection) as captured:
         run()
     work_mem = work_mem or _setting("work_mem")
@@ -327,14 +334,12 @@ def save_plans(
     for query in captured.captured_queries:
         # A server-side cursor (QuerySet.iterator) wraps its SELECT in DECLARE … FOR.
         sql = DECLARE.sub("", query["sql"].strip())
-        if sql.upper().startswith(("SELECT", "WITH")) and (
-            '"cases_person"' in sql or '"cases_case"' in sql
-        ):
+        if sql.upper().startswith(("SELECT", "WITH")) and any(t in sql for t in tables):
             reads.append({"sql": sql, "time": query["time"]})
     reads.sort(key=lambda q: float(q["time"]), reverse=True)
     parts = [
         f"{title}\n{len(captured)} statements in the call (work_mem {work_mem}); "
-        "the slowest reads of people/cases:"
+        f"the slowest reads of {what}:"
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
