@@ -36,7 +36,7 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import Count, QuerySet  # noqa: E402
+from django.db.models import Count, F, Func, QuerySet  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -60,6 +60,7 @@ METRICS = {
     "citizen_id_lookup": "citizen-ID lookup",
     "name_search": "name search (no diacritics)",
     "name_search_common": "name search, the most common name",
+    "name_search_ten": "name search, a name ten people share",
     "case_list_page_1": "case list page 1 (HTTP)",
     "case_list_page_200": "case list page 200 (HTTP)",
     "person_page": "person page (HTTP)",
@@ -187,6 +188,8 @@ class Actor:
     visible_cases: int
     common_name: str = ""
     common_holders: int = 0
+    ten_name: str = ""
+    ten_holders: int = 0
 
     @property
     def pages(self) -> int:
@@ -217,28 +220,43 @@ def _common_name(actor: Actor, n: int) -> None:
         raise RuntimeError(f"common-name search for {actor.label} found nobody")
 
 
-def most_common_name(user: StaffUser) -> tuple[str, int]:
-    """Return the folded full name most people the user may see share, and how many share it.
+def _ten_name(actor: Actor, n: int) -> None:
+    found = selectors.person_search(viewer=actor.user, kind="name", query=actor.ten_name)
+    if len(found) != min(actor.ten_holders, selectors.SEARCH_LIMIT):
+        raise RuntimeError(f"ten-holder name search for {actor.label} found {len(found)}")
 
-    The largest name-index bucket among the visible people (untimed bookkeeping), then the
-    commonest name among its holders (a bucket may hold a colliding name too).
+
+# The answer the fixed-answer name metric asks for at every size: what grows then is the
+# table, not the number of people the search must show.
+FIXED_ANSWER = 10
+
+
+def most_common_name(user: StaffUser) -> tuple[str, int]:
+    """Return the folded full name most people the user may see share, and how many share it."""
+    return shared_name(user, holders=None)
+
+
+def shared_name(user: StaffUser, *, holders: int | None) -> tuple[str, int]:
+    """Return a folded full name people the user may see share, and how many share it.
+
+    With ``holders`` None, the largest name-index bucket among the visible people; otherwise
+    the first bucket (by index value) with that many visible holders, or the nearest count.
+    Then the commonest name among the bucket's visible holders (a bucket may hold a colliding
+    name too), and how many of them bear it. Untimed bookkeeping.
     """
     with roomy_work_mem():
-        top = (
-            access.visible_people(user)
-            .values("name_index")
-            .annotate(holders=Count("id"))
-            .order_by("-holders", "name_index")
-            .first()
-        )
+        buckets = access.visible_people(user).values("name_index").annotate(holders=Count("id"))
+        if holders is None:
+            top = buckets.order_by("-holders", "name_index").first()
+        else:
+            distance = Func(F("holders") - holders, function="ABS")
+            top = buckets.order_by(distance, "name_index").first()
         if top is None:
             return "", 0
-        names = [
-            normalize.fold_text(p.full_name)
-            for p in Person.objects.filter(name_index=top["name_index"]).only("id", "full_name")
-        ]
+        holders_of_bucket = access.visible_people(user).filter(name_index=top["name_index"])
+        names = [normalize.fold_text(p.full_name) for p in holders_of_bucket.only("full_name")]
     name = max(sorted(set(names)), key=names.count)
-    return name, int(top["holders"])
+    return name, names.count(name)
 
 
 def _case_list(actor: Actor, page: int, n: int) -> None:
@@ -367,6 +385,7 @@ def prepare(world: scale_data.World) -> list[Actor]:
     for label, user_id in world.actors.items():
         user = user_model.objects.select_related("staff__scope_unit").get(pk=user_id)
         name, holders = most_common_name(user)
+        ten_name, ten_holders = shared_name(user, holders=FIXED_ANSWER)
         actors.append(
             Actor(
                 label=label,
@@ -377,6 +396,8 @@ def prepare(world: scale_data.World) -> list[Actor]:
                 visible_cases=_count(selectors.case_list_for(viewer=user)),
                 common_name=name,
                 common_holders=holders,
+                ten_name=ten_name,
+                ten_holders=ten_holders,
             )
         )
     return actors
@@ -397,6 +418,7 @@ def measure(
             "citizen_id_lookup": partial(_lookup, actor),
             "name_search": partial(_name, actor),
             "name_search_common": partial(_common_name, actor),
+            "name_search_ten": partial(_ten_name, actor),
             "case_list_page_1": partial(_case_list, actor, 1),
             "case_list_page_200": partial(_case_list_deep, actor, _deep_page_url(actor)),
             "person_page": partial(_person_page, actor),
@@ -417,6 +439,9 @@ def measure(
             if metric == "name_search_common":
                 result.extra["holders"] = actor.common_holders
                 result.note = f"{actor.common_holders:,} people share the name"
+            if metric == "name_search_ten":
+                result.extra["holders"] = actor.ten_holders
+                result.note = f"{actor.ten_holders:,} people share the name"
             results[metric][actor.label] = result
             title = f"{METRICS[metric]}, {actor.label}, {size:,} people"
             save_plans(partial(call, 0), plans / str(size) / f"{metric}-{slug}.txt", title)

@@ -186,6 +186,8 @@ class BlindIndexField(models.PositiveIntegerField):  # type: ignore[type-arg]
         name, path, args, kwargs = super().deconstruct()
         kwargs["sources"] = self.sources
         kwargs["bits"] = self.bits
+        # Indexed unless told otherwise, so "not indexed" must be written down too.
+        kwargs["db_index"] = kwargs.get("db_index", False)
         return name, path, args, kwargs
 
     def compute(self, *values: Any) -> int | None:
