@@ -79,6 +79,12 @@ def reachable(user: access.AnyUser) -> QuerySet[Referral]:
     return access.visible(user, Referral) | addressed_to(user)
 
 
+def openable(user: access.AnyUser, referral_ids: list[Any]) -> set[UUID]:
+    """Return which of these referrals the user may open (``get_referral_for_user``'s rule)."""
+    rows = access.limit_to_parts(user, Referral, reachable(user).filter(pk__in=referral_ids))
+    return set(rows.values_list("pk", flat=True))
+
+
 def get_referral_for_user(user: access.AnyUser, referral_id: UUID) -> Referral:
     """Return one referral the user may open (recording the read), else deny and 404."""
     rows = reachable(user).select_related(*RELATED, "consent")
@@ -285,23 +291,6 @@ def add_links(viewer: access.AnyUser, case: Any) -> list[timeline.AddLink]:
     if case.status != CaseStatus.OPEN or not can(viewer, caps.CASE_CHANGE, case):
         return []
     return [timeline.AddLink(_("Referral"), reverse("referrals:referral_create", args=[case.pk]))]
-
-
-def timeline_entries(
-    viewer: access.AnyUser, case_ids: list[Any], limit: int
-) -> Iterable[timeline.Entry]:
-    """Yield the timeline entries of the cases' referrals (one query)."""
-    rows = Referral.objects.filter(case_id__in=case_ids).select_related(
-        "service_type", "to_organisation"
-    )
-    on = today()
-    for row in rows.order_by("-created_at")[:limit]:
-        yield timeline.Entry(
-            on=row.when, kind=_("Referral"),
-            title=f"{row.service_type.name} → {row.to_organisation.name}",
-            url=reverse("referrals:referral_detail", args=[row.pk]),
-            status=row.get_state_display(), overdue=is_overdue(row, on),
-        )  # fmt: skip
 
 
 # --- the start page's counts ---------------------------------------------------------------
