@@ -29,6 +29,7 @@ from cases.models import Case, Person
 from core import navigation
 from core.paging import after_cursor, cursor_of
 
+from . import workflow
 from .models import Consent, Part, Referral, ReferralStep, State
 
 PAGE_SIZE = 50
@@ -75,8 +76,10 @@ def addressed_to(user: access.AnyUser) -> QuerySet[Referral]:
 
 
 def reachable(user: access.AnyUser) -> QuerySet[Referral]:
-    """Return the referrals the user may open: of cases they see, or sent to them."""
-    return access.visible(user, Referral) | addressed_to(user)
+    """Return the referrals the user may open: of cases they see, sent to them, or theirs
+    to review (the workflow's supervisor, whose area holds the sending organisation)."""
+    reviewed = Referral.objects.filter(workflow.supervised(user))
+    return access.visible(user, Referral) | addressed_to(user) | reviewed
 
 
 def openable(user: access.AnyUser, referral_ids: list[Any]) -> set[UUID]:
@@ -121,10 +124,10 @@ def may_review(user: access.AnyUser) -> bool:
 
 
 def review_queue(user: access.AnyUser) -> QuerySet[Referral]:
-    """Return the referrals waiting for the supervisor's review, in their scope."""
+    """Return the referrals waiting for review that the user may approve or return."""
     if not may_review(user):
         return Referral.objects.none()
-    return access.visible(user, Referral).filter(state=State.SUBMITTED)
+    return Referral.objects.filter(workflow.supervised(user), state=State.SUBMITTED)
 
 
 def sent_by_us(user: access.AnyUser) -> QuerySet[Referral]:
