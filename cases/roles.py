@@ -271,17 +271,24 @@ def grant_give(
             )
         )  # fmt: skip
         if not created:
-            live = grant.expires_at is None or grant.expires_at > now
-            grant.expires_at = _later(grant.expires_at, expires_at) if live else expires_at
-            if emergency is not None or _emergency_until(grant, now) is None:
-                grant.emergency = emergency
-            grant.save(update_fields=["expires_at", "emergency"])
+            _merge(grant, expires_at=expires_at, emergency=emergency, now=now)
         if emergency is None:
             until = grant.expires_at
             _grant_event(
                 actor, user, obj, scope, "given", {"expires_at": until and until.isoformat()}
             )
     return grant
+
+
+def _merge(
+    grant: Any, *, expires_at: datetime | None, emergency: EmergencyAccess | None, now: datetime
+) -> None:
+    """Lay a new hold over a grant already there: the later expiry, a running emergency link."""
+    live = grant.expires_at is None or grant.expires_at > now
+    grant.expires_at = _later(grant.expires_at, expires_at) if live else expires_at
+    if emergency is not None or _emergency_until(grant, now) is None:
+        grant.emergency = emergency
+    grant.save(update_fields=["expires_at", "emergency"])
 
 
 def _grant_event(
@@ -307,8 +314,7 @@ def grant_end(
     held_until: datetime | None = None,
     scope: Scope = "view",
 ) -> int:
-    """End one origin's hold on a user's grant, keeping what other origins hold; return 1 if
-    the grant was removed.
+    """Take back one origin's hold on a user's grant; return 1 if nothing else held it.
 
     ``until`` is the expiry the ending origin held the grant to; ``held_until`` the latest
     expiry that other origins of the same kind still hold (the user's other live referrals
@@ -329,12 +335,14 @@ def grant_end(
             return 0
         emergency_until = _emergency_until(grant, now)
         holds = [t for t in (held_until, emergency_until) if t is not None and t > now]
-        if grant.expires_at is not None and grant.expires_at <= until and not holds:
+        # Held to no later than ``until``: the ending origin was the longest hold.
+        was_longest = grant.expires_at is not None and grant.expires_at <= until
+        if was_longest and not holds:
             grant.delete()
             _grant_event(actor, user, obj, scope, "removed")
             return 1
         change = "kept"
-        if grant.expires_at is not None and grant.expires_at <= until:
+        if was_longest:
             change = "shortened" if max(holds) < grant.expires_at else "kept"
             grant.expires_at = max(holds)
         if emergency_until is None:

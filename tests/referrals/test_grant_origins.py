@@ -149,3 +149,20 @@ def test_an_administrators_grant_outlives_the_referral(
     assert Event.objects.filter(
         action=CaseAction.ROLE_CHANGED, detail__change="kept", detail__user=tuan.pk
     ).exists()
+
+
+def test_ending_the_longer_of_two_referrals_shortens_the_grant_to_the_other(
+    world: World, case: Case, consent: Consent
+) -> None:
+    """ASVS 8.2.2: the grant lasts as long as the longest live referral, then ends."""
+    first = _accepted(world, case, consent)
+    second = _accepted(world, case, consent)
+    assert _row(world, case).expires_at == _referral_until(second)
+
+    _complete(world, second)
+    assert _row(world, case).expires_at == _referral_until(first)
+    assert _reads(world, case)
+    assert Event.objects.filter(action=CaseAction.ROLE_CHANGED, detail__change="shortened").exists()
+
+    _complete(world, first)
+    _assert_refused_and_logged(world, case)
