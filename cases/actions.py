@@ -288,20 +288,22 @@ def emergency_access_revoke(
         raise ValidationError(_("This emergency access has already ended."))
     assert isinstance(actor, User)  # noqa: S101  (a reviewer has a staff profile)
     with transaction.atomic():
-        # Only the grants this emergency access gave: a referral's grant on the same record
-        # is not the reviewer's to end.
+        until = grant.expires_at
+        grant.expires_at = max(now, grant.granted_at + timedelta(microseconds=1))
+        grant.save(update_fields=["expires_at"])
+        # Only the hold of this emergency access ends: a grant that a referral (or an
+        # administrator) holds on the same record is not the reviewer's to end.
         owners: list[Person | Case] = [
             *Person.objects.filter(personuserobjectpermission__emergency=grant),
             *Case.objects.filter(caseuserobjectpermission__emergency=grant),
         ]
-        for obj in owners:
-            roles.grant_revoke(actor=actor, user=grant.user, obj=obj, scope="view")
-        grant.expires_at = max(now, grant.granted_at + timedelta(microseconds=1))
-        grant.save(update_fields=["expires_at"])
+        removed = sum(
+            roles.grant_end(actor=actor, user=grant.user, obj=obj, until=until) for obj in owners
+        )
         audit.record(
             actor=actor, action=CaseAction.EMERGENCY_REVOKED, obj=grant,
             person_id=grant.person_id, reason=note.strip(),
-            detail={"grants_removed": len(owners)},
+            detail={"grants_removed": removed},
         )  # fmt: skip
     return grant
 

@@ -230,6 +230,19 @@ def _grant_permission(obj: Person | Case, scope: Scope) -> Permission:
     return Permission.objects.get(content_type__app_label="cases", codename=f"{scope}_{model}")
 
 
+def _later(first: datetime | None, second: datetime | None) -> datetime | None:
+    """Return the later of two expiries, None (no end) being later than any."""
+    if first is None or second is None:
+        return None
+    return max(first, second)
+
+
+def _emergency_until(grant: Any, now: datetime) -> datetime | None:
+    """Return the end of the running emergency access the grant is linked to, or None."""
+    emergency = grant.emergency
+    return emergency.expires_at if emergency and emergency.expires_at > now else None
+
+
 def grant_give(
     *,
     actor: User | None,
@@ -241,23 +254,103 @@ def grant_give(
 ) -> Any:
     """Give (or renew) one user ``scope`` on one person or case, optionally until a time.
 
-    An emergency grant is recorded by the emergency access itself; any other is an event.
+    One row holds the grant whatever gave it: a live row keeps the later expiry (none being
+    the latest) and its link to a running emergency access, so giving never shortens nor
+    unlinks what another origin holds. An emergency grant is recorded by the emergency
+    access itself; any other is an event.
     """
     table = _GRANT_TABLES[type(obj)]
+    now = timezone.now()
     with transaction.atomic():
-        grant, _created = table.objects.update_or_create(
-            user=user, permission=_grant_permission(obj, scope), content_object=obj,
-            defaults={"expires_at": expires_at, "emergency": emergency},
+        grant, created = (
+            table.objects.select_for_update(of=("self",))
+            .select_related("emergency")
+            .get_or_create(
+                user=user, permission=_grant_permission(obj, scope), content_object=obj,
+                defaults={"expires_at": expires_at, "emergency": emergency},
+            )
         )  # fmt: skip
+        if not created:
+            _merge(grant, expires_at=expires_at, emergency=emergency, now=now)
         if emergency is None:
-            audit.record(
-                actor=actor, action=CaseAction.ROLE_CHANGED, obj=obj,
-                detail={
-                    "grant": f"{scope}_{obj._meta.model_name}", "change": "given",
-                    "user": user.pk, "expires_at": expires_at and expires_at.isoformat(),
-                },
-            )  # fmt: skip
+            until = grant.expires_at
+            _grant_event(
+                actor, user, obj, scope, "given", {"expires_at": until and until.isoformat()}
+            )
     return grant
+
+
+def _merge(
+    grant: Any, *, expires_at: datetime | None, emergency: EmergencyAccess | None, now: datetime
+) -> None:
+    """Lay a new hold over a grant already there: the later expiry, a running emergency link."""
+    live = grant.expires_at is None or grant.expires_at > now
+    grant.expires_at = _later(grant.expires_at, expires_at) if live else expires_at
+    if emergency is not None or _emergency_until(grant, now) is None:
+        grant.emergency = emergency
+    grant.save(update_fields=["expires_at", "emergency"])
+
+
+def _grant_event(
+    actor: User | None,
+    user: User,
+    obj: Person | Case,
+    scope: Scope,
+    change: str,
+    extra: dict[str, object] | None = None,
+) -> None:
+    detail = {"grant": f"{scope}_{obj._meta.model_name}", "change": change, "user": user.pk}
+    audit.record(
+        actor=actor, action=CaseAction.ROLE_CHANGED, obj=obj, detail=detail | (extra or {})
+    )
+
+
+def grant_end(
+    *,
+    actor: User | None,
+    user: User,
+    obj: Person | Case,
+    until: datetime,
+    held_until: datetime | None = None,
+    scope: Scope = "view",
+) -> int:
+    """Take back one origin's hold on a user's grant; return 1 if nothing else held it.
+
+    ``until`` is the expiry the ending origin held the grant to; ``held_until`` the latest
+    expiry that other origins of the same kind still hold (the user's other live referrals
+    on the case). A grant that outlasts ``until`` (or has no end) is held by another origin
+    and stays as it is; otherwise it is cut back to the latest of ``held_until`` and a
+    running emergency access it is linked to, or removed if neither is left.
+    """
+    table = _GRANT_TABLES[type(obj)]
+    now = timezone.now()
+    with transaction.atomic():
+        grant = (
+            table.objects.select_for_update(of=("self",))
+            .select_related("emergency")
+            .filter(user=user, permission=_grant_permission(obj, scope), content_object=obj)
+            .first()
+        )
+        if grant is None:
+            return 0
+        emergency_until = _emergency_until(grant, now)
+        holds = [t for t in (held_until, emergency_until) if t is not None and t > now]
+        # Held to no later than ``until``: the ending origin was the longest hold.
+        was_longest = grant.expires_at is not None and grant.expires_at <= until
+        if was_longest and not holds:
+            grant.delete()
+            _grant_event(actor, user, obj, scope, "removed")
+            return 1
+        change = "kept"
+        if was_longest:
+            change = "shortened" if max(holds) < grant.expires_at else "kept"
+            grant.expires_at = max(holds)
+        if emergency_until is None:
+            grant.emergency = None
+        grant.save(update_fields=["expires_at", "emergency"])
+        kept = grant.expires_at and grant.expires_at.isoformat()
+        _grant_event(actor, user, obj, scope, change, {"expires_at": kept})
+    return 0
 
 
 def grant_revoke(*, actor: User | None, user: User, obj: Person | Case, scope: Scope) -> int:
@@ -268,13 +361,7 @@ def grant_revoke(*, actor: User | None, user: User, obj: Person | Case, scope: S
             user=user, permission=_grant_permission(obj, scope), content_object=obj
         ).delete()
         if removed:
-            audit.record(
-                actor=actor, action=CaseAction.ROLE_CHANGED, obj=obj,
-                detail={
-                    "grant": f"{scope}_{obj._meta.model_name}", "change": "removed",
-                    "user": user.pk,
-                },
-            )  # fmt: skip
+            _grant_event(actor, user, obj, scope, "removed")
     return int(removed)
 
 

@@ -112,3 +112,41 @@ def holidays_load(*, actor: AbstractBaseUser | None, rows: list[PublicHoliday]) 
             detail={"years": years, "rows": len(rows), "removed": removed},
         )  # fmt: skip
     return {"years": len(years), "rows": len(rows), "removed": removed}
+
+
+def _holiday_detail(holiday: PublicHoliday, change: str) -> dict[str, object]:
+    return {
+        "change": change, "day": holiday.day.isoformat(), "kind": holiday.kind,
+        "provisional": holiday.provisional,
+    }  # fmt: skip
+
+
+def holiday_save(
+    *, actor: AbstractBaseUser | None, holiday: PublicHoliday, fields: list[str]
+) -> PublicHoliday:
+    """Save one holiday added or changed by hand (the admin site) and record it."""
+    from audit.actions import record
+
+    from .events import CoreAction
+
+    change = "added" if holiday._state.adding else "changed"
+    holiday.full_clean()
+    with transaction.atomic():
+        holiday.save()
+        detail = _holiday_detail(holiday, change) | {"fields": sorted(fields)}
+        record(actor=actor, action=CoreAction.HOLIDAY_CHANGED, obj=holiday, detail=detail)
+    return holiday
+
+
+def holiday_delete(*, actor: AbstractBaseUser | None, holiday: PublicHoliday) -> None:
+    """Delete one holiday by hand (the admin site) and record it."""
+    from audit.actions import record
+
+    from .events import CoreAction
+
+    with transaction.atomic():
+        record(
+            actor=actor, action=CoreAction.HOLIDAY_CHANGED, obj=holiday,
+            detail=_holiday_detail(holiday, "deleted"),
+        )  # fmt: skip
+        holiday.delete()

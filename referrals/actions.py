@@ -342,20 +342,18 @@ def _give_access(actor: User, referral: Referral, user: User, kind: str, days: i
         referral=referral, user=user, kind=kind,
         defaults={"expires_at": expires_at, "ended_at": None, "given_by": actor},
     )  # fmt: skip
-    _sync_grant(actor, user, referral.case_id)
+    live = _held_until(user, referral.case_id)
+    case = Case.objects.get(pk=referral.case_id)
+    roles.grant_give(actor=actor, user=user, obj=case, scope="view", expires_at=live)
 
 
-def _sync_grant(actor: User, user: User, case_id: UUID) -> None:
-    """Make the user's grant on the case last as long as their longest live referral access."""
-    now = timezone.now()
+def _held_until(user: User, case_id: UUID) -> datetime.datetime | None:
+    """Return the end of the user's longest live referral access to the case, or None."""
     live = ReferralAccess.objects.filter(
-        user=user, referral__case_id=case_id, ended_at__isnull=True, expires_at__gt=now
-    ).aggregate(until=Max("expires_at"))["until"]
-    case = Case.objects.get(pk=case_id)
-    if live is None:
-        roles.grant_revoke(actor=actor, user=user, obj=case, scope="view")
-    else:
-        roles.grant_give(actor=actor, user=user, obj=case, scope="view", expires_at=live)
+        user=user, referral__case_id=case_id, ended_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    until: datetime.datetime | None = live.aggregate(until=Max("expires_at"))["until"]
+    return until
 
 
 def _end_accesses(actor: User, referral: Referral, kind: str) -> None:
@@ -366,7 +364,12 @@ def _end_accesses(actor: User, referral: Referral, kind: str) -> None:
         row.ended_at = now
         row._history_user = actor  # type: ignore[attr-defined]
         row.save(update_fields=["ended_at"])
-        _sync_grant(actor, row.user, referral.case_id)
+        # Only the referrals' hold ends: an emergency access or an administrator's grant
+        # on the same case keeps the grant (cases.roles.grant_end).
+        roles.grant_end(
+            actor=actor, user=row.user, obj=Case.objects.get(pk=referral.case_id),
+            until=row.expires_at, held_until=_held_until(row.user, referral.case_id),
+        )  # fmt: skip
 
 
 def referral_staff_add(*, actor: Any, referral_id: UUID, user: User) -> Referral:

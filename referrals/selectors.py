@@ -29,6 +29,7 @@ from cases.models import Case, Person
 from core import navigation
 from core.paging import after_cursor, cursor_of
 
+from . import workflow
 from .models import Consent, Part, Referral, ReferralStep, State
 
 PAGE_SIZE = 50
@@ -75,8 +76,16 @@ def addressed_to(user: access.AnyUser) -> QuerySet[Referral]:
 
 
 def reachable(user: access.AnyUser) -> QuerySet[Referral]:
-    """Return the referrals the user may open: of cases they see, or sent to them."""
-    return access.visible(user, Referral) | addressed_to(user)
+    """Return the referrals the user may open: of cases they see, sent to them, or theirs
+    to review (the workflow's supervisor, whose area holds the sending organisation)."""
+    reviewed = Referral.objects.filter(workflow.supervised(user))
+    return access.visible(user, Referral) | addressed_to(user) | reviewed
+
+
+def openable(user: access.AnyUser, referral_ids: list[Any]) -> set[UUID]:
+    """Return which of these referrals the user may open (``get_referral_for_user``'s rule)."""
+    rows = access.limit_to_parts(user, Referral, reachable(user).filter(pk__in=referral_ids))
+    return set(rows.values_list("pk", flat=True))
 
 
 def get_referral_for_user(user: access.AnyUser, referral_id: UUID) -> Referral:
@@ -115,10 +124,10 @@ def may_review(user: access.AnyUser) -> bool:
 
 
 def review_queue(user: access.AnyUser) -> QuerySet[Referral]:
-    """Return the referrals waiting for the supervisor's review, in their scope."""
+    """Return the referrals waiting for review that the user may approve or return."""
     if not may_review(user):
         return Referral.objects.none()
-    return access.visible(user, Referral).filter(state=State.SUBMITTED)
+    return Referral.objects.filter(workflow.supervised(user), state=State.SUBMITTED)
 
 
 def sent_by_us(user: access.AnyUser) -> QuerySet[Referral]:
@@ -285,23 +294,6 @@ def add_links(viewer: access.AnyUser, case: Any) -> list[timeline.AddLink]:
     if case.status != CaseStatus.OPEN or not can(viewer, caps.CASE_CHANGE, case):
         return []
     return [timeline.AddLink(_("Referral"), reverse("referrals:referral_create", args=[case.pk]))]
-
-
-def timeline_entries(
-    viewer: access.AnyUser, case_ids: list[Any], limit: int
-) -> Iterable[timeline.Entry]:
-    """Yield the timeline entries of the cases' referrals (one query)."""
-    rows = Referral.objects.filter(case_id__in=case_ids).select_related(
-        "service_type", "to_organisation"
-    )
-    on = today()
-    for row in rows.order_by("-created_at")[:limit]:
-        yield timeline.Entry(
-            on=row.when, kind=_("Referral"),
-            title=f"{row.service_type.name} → {row.to_organisation.name}",
-            url=reverse("referrals:referral_detail", args=[row.pk]),
-            status=row.get_state_display(), overdue=is_overdue(row, on),
-        )  # fmt: skip
 
 
 # --- the start page's counts ---------------------------------------------------------------

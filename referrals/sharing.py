@@ -10,12 +10,14 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cases import access, timeline
 
+from . import selectors
 from .models import AccessKind, Referral, ReferralAccess, State
 
 
@@ -37,18 +39,21 @@ def parts_for(user: User, case_id: UUID) -> access.Parts:
 def timeline_entries(
     viewer: access.AnyUser, case_ids: list[Any], limit: int
 ) -> Iterable[timeline.Entry]:
-    """Yield the referrals of the cases, transfers (the hand-over) included."""
-    rows = (
+    """Yield the referrals of the cases, transfers (the hand-over) included, each linked to its
+    page only if the viewer may open it."""
+    rows = list(
         Referral.objects.filter(case_id__in=case_ids)
         .select_related("service_type", "to_organisation", "from_organisation")
         .order_by("-created_at")[:limit]
     )
+    linked = selectors.openable(viewer, [row.pk for row in rows])
     for row in rows:
+        url = reverse("referrals:referral_detail", args=[row.pk]) if row.pk in linked else ""
         kind = _("Transfer of the case") if row.service_type.transfers_case else _("Referral")
         yield timeline.Entry(
             on=row.answered_on or row.sent_on or row.created_at.date(), kind=kind,
             title=f"{row.service_type.name}: {row.from_organisation} → {row.to_organisation}",
-            url="", status=row.get_state_display(),
+            url=url, status=row.get_state_display(),
         )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -120,11 +121,30 @@ def parties(user: Any, referral: Referral) -> frozenset[str]:
     received = referral.state in RECEIVED_STATES or referral.sent_on is not None
     if writes and received and profile.organisation_id == referral.to_organisation_id:
         found.add(RECEIVER)
-    if Role.SUPERVISOR in roles:
-        unit_path = referral.from_organisation.unit.path
-        if unit_path.startswith(profile.scope_unit.path):
-            found.add(SUPERVISOR)
+    area = supervisor_area(user)
+    if area is not None and referral.from_organisation.unit.path.startswith(area):
+        found.add(SUPERVISOR)
     return frozenset(found)
+
+
+def supervisor_area(user: Any) -> str | None:
+    """Return the unit path under which the user supervises sending organisations, or None.
+
+    The one rule of the supervisor's part: ``parties`` tests a referral against it, and
+    ``supervised`` (the review queue, who may open a referral) filters by it.
+    """
+    profile = access.profile_of(user)
+    if profile is None or Role.SUPERVISOR not in roles_of(user):
+        return None
+    return profile.scope_unit.path
+
+
+def supervised(user: Any) -> Q:
+    """Return the filter of the referrals in which the user plays the supervisor."""
+    area = supervisor_area(user)
+    if area is None:
+        return Q(pk__in=[])
+    return Q(from_organisation__unit__path__startswith=area)
 
 
 def may(user: Any, referral: Referral, step: Transition) -> bool:

@@ -367,12 +367,13 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
             "methadoneepisode": methadone.pk, "dose": dose.pk,
         }  # fmt: skip
 
-    def referral(case_id: UUID) -> dict[str, UUID]:
-        """A draft referral of the case by clinic A, to an organisation that does not hold it."""
+    def referral(case_id: UUID, sender: Organisation | None = None) -> dict[str, UUID]:
+        """A draft referral of the case by clinic A (or ``sender``), to an organisation that
+        does not hold it."""
         case = Case.objects.get(pk=case_id)
         to = world.orgs["social"]
         row = Referral.objects.create(
-            case=case, from_organisation=world.orgs["clinic_a"], to_organisation=to,
+            case=case, from_organisation=sender or world.orgs["clinic_a"], to_organisation=to,
             service_type=service, reason="Giới thiệu tư vấn", recorded_by=lan,
         )  # fmt: skip
         return {"referral": row.pk}
@@ -407,7 +408,9 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "case": far_case.pk,
                 "servicerecord": record(far_case.pk),
                 **episode(far_case.pk),
-                **referral(far_case.pk),
+                # Sent by its holder: a supervisor's part follows the sender's area, and
+                # clinic A (in hoa's province) would make hoa the far referral's supervisor.
+                **referral(far_case.pk, clinics[0]),
                 "emergencyaccess": far_grant.pk,
                 "rolechangerequest": _role_request(world, communes[0]).pk,
             },  # fmt: skip
