@@ -84,6 +84,8 @@ def reachable(user: access.AnyUser) -> QuerySet[Referral]:
 
 def openable(user: access.AnyUser, referral_ids: list[Any]) -> set[UUID]:
     """Return which of these referrals the user may open (``get_referral_for_user``'s rule)."""
+    if not referral_ids:  # most timelines have none: no rule to build
+        return set()
     rows = access.limit_to_parts(user, Referral, reachable(user).filter(pk__in=referral_ids))
     return set(rows.values_list("pk", flat=True))
 
