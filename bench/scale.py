@@ -152,25 +152,7 @@ def visible_sample(user: StaffUser) -> list[Sample]:
 
 def timed(run: Callable[[int], object], *, reps: int, budget_s: float, warmup: int = 3) -> Result:
     """Return the median of ``reps`` calls after a warm-up, fewer if a call is very slow."""
-    warm = []
-    for n in range(warmup):
-        start = time.perf_counter()
-        run(n)
-        warm.append(time.perf_counter() - start)
-        if warm[-1] > 10:
-            break  # one slow warm-up call is warm-up enough
-    per_call = statistics.median(warm)
-    note = ""
-    if per_call * reps > budget_s:
-        wanted = reps
-        reps = max(5, int(budget_s / per_call))
-        note = f"{reps} reps, not {wanted} ({per_call:.1f} s a call)"
-    timings = []
-    for n in range(reps):
-        start = time.perf_counter()
-        run(warmup + n)
-        timings.append((time.perf_counter() - start) * 1000)
-    return Result(round(statistics.median(timings), 2), reps, note)
+    return timed_rounds({0: run}, reps=reps, budget_s=budget_s, rounds=1, warmup=warmup)[0]
 
 
 def timed_rounds[K](
