@@ -34,7 +34,8 @@ class Entry:
 Source = Callable[[access.AnyUser, list[Any], int], Iterable[Entry]]
 _sources: list[Source] = []
 # The part of a case (``referrals.models.Part`` codes) a source's entries belong to; a source
-# without one shows only to viewers who see the whole case (``access.parts_visible``).
+# without one shows only to viewers who see the whole case (``access.parts_visible``), one
+# registered with ``access.ANY_PART`` to every viewer of the case (it limits its own rows).
 _source_parts: dict[Source, str] = {}
 
 
@@ -47,7 +48,9 @@ def register(source: Source, *, part: str = "") -> None:
 
 
 def _shown(parts: access.Parts, part: str) -> bool:
-    return isinstance(parts, access.AllParts) or (bool(part) and part in parts)
+    if isinstance(parts, access.AllParts) or part == access.ANY_PART:
+        return True
+    return bool(part) and part in parts
 
 
 def _gather(viewer: access.AnyUser, cases: Q, limit: int) -> list[Entry]:

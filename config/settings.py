@@ -125,6 +125,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # django-axes wants to be last: it turns a lockout raised below into its response.

@@ -116,7 +116,7 @@ def holidays_load(*, actor: AbstractBaseUser | None, rows: list[PublicHoliday]) 
 
 def _holiday_detail(holiday: PublicHoliday, change: str) -> dict[str, object]:
     return {
-        "change": change, "day": holiday.day.isoformat(), "kind": holiday.kind,
+        "change": change, "day": holiday.day.isoformat(), "holiday_kind": holiday.kind,
         "provisional": holiday.provisional,
     }  # fmt: skip
 

@@ -8,6 +8,7 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 _VALID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
@@ -80,3 +81,23 @@ class NoStoreForSignedInMiddleware:
             # Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private
             add_never_cache_headers(response)
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """Turn the empty 405 of a form-only address into a page that says what happened.
+
+    A form that failed re-renders at its POST-only address; reloading it, or switching the
+    language there, then asks for that address with GET, and the browser showed an empty
+    error. The status and the ``Allow`` header stay.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content:
+            return response
+        page = render(request, "405.html", status=405)
+        page["Allow"] = response.get("Allow", "")
+        return page

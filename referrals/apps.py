@@ -15,7 +15,9 @@ class ReferralsConfig(AppConfig):
         from . import events, sharing  # noqa: F401  (registers the audit actions)
 
         access.register_parts(sharing.parts_for)
-        timeline.register(sharing.timeline_entries)
+        # Any viewer of a case: the source itself shows a part-limited viewer only the
+        # referrals they may open.
+        timeline.register(sharing.timeline_entries, part=access.ANY_PART)
         sharing.register_record_parts()
 
         self._ready_pages()

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,9 +41,10 @@ def timeline_entries(
     viewer: access.AnyUser, case_ids: list[Any], limit: int
 ) -> Iterable[timeline.Entry]:
     """Yield the referrals of the cases, transfers (the hand-over) included, each linked to its
-    page only if the viewer may open it."""
+    page only if the viewer may open it. A viewer who sees a case only through referrals sees
+    only the referrals they may open: not where else the person was referred."""
     rows = list(
-        Referral.objects.filter(case_id__in=case_ids)
+        _timeline_rows(viewer, case_ids)
         .select_related("service_type", "to_organisation", "from_organisation")
         .order_by("-created_at")[:limit]
     )
@@ -55,6 +57,19 @@ def timeline_entries(
             title=f"{row.service_type.name}: {row.from_organisation} → {row.to_organisation}",
             url=url, status=row.get_state_display(),
         )  # fmt: skip
+
+
+def _timeline_rows(viewer: access.AnyUser, case_ids: list[Any]) -> QuerySet[Referral]:
+    """Return every referral of the cases the viewer sees whole, and of the others only
+    those the viewer may open."""
+    parts = access.parts_by_case(viewer, case_ids)
+    whole = [case_id for case_id in case_ids if isinstance(parts[case_id], access.AllParts)]
+    rows = Referral.objects.filter(case_id__in=whole)
+    partial = [case_id for case_id in case_ids if case_id not in set(whole)]
+    if partial:
+        ids = list(Referral.objects.filter(case_id__in=partial).values_list("pk", flat=True))
+        rows |= Referral.objects.filter(pk__in=selectors.openable(viewer, ids))
+    return rows
 
 
 def register_record_parts() -> None:

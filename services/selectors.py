@@ -65,9 +65,8 @@ def summary(record: Any) -> str:
         amount = f" · {record.amount_display}" if record.amount is not None else ""
         return f"{record.service_type.name}{amount}"
     if isinstance(record, Screening):
-        kind = of_record(record)
-        level = LEVEL_LABELS.get(record.level, record.level)
-        return f"{kind.label}: {level}" if level else str(kind.label)
+        # The entry already names the instrument (its kind): the line is the result.
+        return str(LEVEL_LABELS.get(record.level, record.level) or "")
     for name in ("kind", "modality", "identification_status"):
         if hasattr(record, f"get_{name}_display"):
             return str(getattr(record, f"get_{name}_display")())

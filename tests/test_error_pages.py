@@ -87,3 +87,16 @@ def test_500_is_a_branded_page(world: World, settings: Any, language: str) -> No
     with translation.override(language):
         assert gettext("Something went wrong on our side") in page
     assert "Traceback" not in page and "RuntimeError" not in page
+
+
+def test_a_form_only_address_opened_as_a_page_says_so(world: World) -> None:
+    """Reloading a re-rendered form, or switching its language, asks the POST-only address
+    with GET: the answer keeps 405 and Allow, and is a page that says nothing changed."""
+    response = world.client("lan").get(reverse("notifications:mark_all_read"))
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    page = _text(response)
+    assert 'data-testid="error-405"' in page
+    assert 'class="nav"' in page
+    with translation.override("vi"):
+        assert gettext("This address only receives a form") in page

@@ -36,3 +36,18 @@ def search_kind_label(code: str) -> str:
         "emergency_citizen_id": _("emergency access lookup"),
     }
     return labels.get(code, code)
+
+
+@register.filter
+def change_label(code: str) -> str:
+    """Return what an event's change did (a holiday added, a grant kept), in words."""
+    labels = {
+        "added": _("added"),
+        "changed": _("changed"),
+        "deleted": _("deleted"),
+        "given": _("given"),
+        "removed": _("removed"),
+        "kept": _("kept"),
+        "shortened": _("shortened"),
+    }
+    return labels.get(code, code)

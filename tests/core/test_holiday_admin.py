@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 
 from audit.models import Event
 from core.events import CoreAction
@@ -64,3 +66,16 @@ def test_a_refused_holiday_form_changes_nothing_and_records_nothing(world: World
     response = client.post(f"{URL}add/", _form("2026-13-40", ""))
     assert response.status_code == 200
     assert _events(world) == []
+
+
+def test_the_auditor_reads_which_day_changed_and_how(world: World) -> None:
+    """The audit list says added / changed / deleted and the day, not a stored code."""
+    client: Client = signed_in_client(world.users["quan"])
+    client.post(f"{URL}add/", _form("2026-12-24", "Nghỉ bù thử"))
+    holiday = PublicHoliday.objects.get(day=D(2026, 12, 24))
+    client.post(f"{URL}{holiday.pk}/delete/", {"post": "yes"})
+    page = world.client("an").get("/audit/", {"action": CoreAction.HOLIDAY_CHANGED}).text
+    with translation.override("vi"):
+        assert f"{gettext('added')} 2026-12-24" in page
+        assert f"{gettext('deleted')} 2026-12-24" in page
+    assert f"({HolidayKind.BRIDGING})" not in page

@@ -27,19 +27,25 @@ def test_the_sender_gets_a_link_on_the_case_and_person_timelines(
     assert f'href="{link}"' in person_page.text
 
 
-def test_a_viewer_who_may_not_open_a_referral_gets_no_link_to_it(
+def test_a_receiver_limited_to_parts_sees_only_its_own_referral_linked(
     world: World, case: Case, consent: Consent
 ) -> None:
-    """ASVS 8.2.2: a receiver limited to shared parts is linked to its own referral only."""
+    """ASVS 8.2.2: a receiver limited to shared parts sees its own referral on the case and
+    person pages, linked, and nothing of where else the person was referred."""
     theirs = make_referral(world, case, state=State.SENT, consent=consent, parts=[Part.IDENTITY])
     actions.referral_act(actor=world.users["tuan"], referral_id=theirs.pk, action="accept")
     other = make_referral(world, case, state=State.SENT, consent=consent, to="social")
+    tuan = world.client("tuan")
+    link = reverse("referrals:referral_detail", args=[theirs.pk])
+    for page in (
+        reverse("cases:case_detail", args=[case.pk]),
+        reverse("cases:person_detail", args=[case.person_id]),
+    ):
+        text = tuan.get(page).text
+        assert f'href="{link}"' in text, page
+        assert str(world.orgs["social"]) not in text, page
     entries = list(sharing.timeline_entries(world.users["tuan"], [case.pk], 10))
-    urls = {str(entry.title).split(" → ")[-1]: entry.url for entry in entries}
-    assert urls[str(world.orgs["clinic_b"])] == reverse(
-        "referrals:referral_detail", args=[theirs.pk]
-    )
-    assert urls[str(world.orgs["social"])] == ""
-    # The page the link would lead to refuses that viewer: the rule is the same.
-    refused = world.client("tuan").get(reverse("referrals:referral_detail", args=[other.pk]))
+    assert [entry.url for entry in entries] == [link]
+    # The page of the other referral refuses that viewer: the rule is the same.
+    refused = tuan.get(reverse("referrals:referral_detail", args=[other.pk]))
     assert refused.status_code == 404

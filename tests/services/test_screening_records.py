@@ -15,6 +15,7 @@ from cases.models import Case, Person
 from services.instruments import assist_v3_0
 from services.instruments.substances import SUBSTANCES
 from services.models import Screening, ScreeningScore
+from services.screenings import LEVEL_LABELS
 from tests.conftest import World
 from tests.factories import make_case
 
@@ -58,6 +59,10 @@ def test_caseworker_records_an_assist_screening(world: World, lan_person: Person
     assert page.context["screening"].scores[1][1] == 39  # alcohol, second in the list
     timeline = world.client("lan").get(reverse("cases:case_detail", args=[case.pk]))
     assert detail in timeline.content.decode()
+    # The entry names the instrument once, then the result.
+    (entry,) = [e for e in timeline.context["entries"] if e.url == detail]
+    assert str(entry.kind) not in str(entry.title)
+    assert str(entry.title) == str(LEVEL_LABELS[assist_v3_0.HIGH])
 
 
 def test_a_missing_answer_is_named_and_nothing_is_saved(world: World, lan_person: Person) -> None:
