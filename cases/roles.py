@@ -3,7 +3,8 @@
 The staff profile names a user's role (and, only with an explicit flag, a second one);
 ``staff_profile_save`` makes the user's role groups follow it and records every change of
 role, organisation or scope in the same transaction. Object grants (guardian's direct-FK
-tables) are given and taken only by ``grant_give`` / ``grant_revoke``.
+tables) are given and taken only by ``grant_give``, ``grant_end`` (one origin's hold ends)
+and ``grant_revoke`` (the grant ends, whatever holds it).
 
 One receiver stays: Django's group picker (a third-party form) could still add a role group
 by hand; that is refused unless the profile names the role.

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,12 +43,14 @@ def timeline_entries(
     """Yield the referrals of the cases, transfers (the hand-over) included, each linked to its
     page only if the viewer may open it. A viewer who sees a case only through referrals sees
     only the referrals they may open: not where else the person was referred."""
+    whole, opened = _whole_and_opened(viewer, case_ids)
     rows = list(
-        _timeline_rows(viewer, case_ids)
+        Referral.objects.filter(Q(case_id__in=whole) | Q(pk__in=opened))
         .select_related("service_type", "to_organisation", "from_organisation")
         .order_by("-created_at")[:limit]
     )
-    linked = selectors.openable(viewer, [row.pk for row in rows])
+    # The rows of part-limited cases were admitted by the same rule; test only the others.
+    linked = opened | selectors.openable(viewer, [r.pk for r in rows if r.pk not in opened])
     for row in rows:
         url = reverse("referrals:referral_detail", args=[row.pk]) if row.pk in linked else ""
         kind = _("Transfer of the case") if row.service_type.transfers_case else _("Referral")
@@ -59,17 +61,16 @@ def timeline_entries(
         )  # fmt: skip
 
 
-def _timeline_rows(viewer: access.AnyUser, case_ids: list[Any]) -> QuerySet[Referral]:
-    """Return every referral of the cases the viewer sees whole, and of the others only
-    those the viewer may open."""
+def _whole_and_opened(viewer: access.AnyUser, case_ids: list[Any]) -> tuple[list[Any], set[UUID]]:
+    """Return the cases the viewer sees whole, and the referrals the viewer may open among
+    those of the other (part-limited) cases."""
     parts = access.parts_by_case(viewer, case_ids)
     whole = [case_id for case_id in case_ids if isinstance(parts[case_id], access.AllParts)]
-    rows = Referral.objects.filter(case_id__in=whole)
     partial = [case_id for case_id in case_ids if case_id not in set(whole)]
-    if partial:
-        ids = list(Referral.objects.filter(case_id__in=partial).values_list("pk", flat=True))
-        rows |= Referral.objects.filter(pk__in=selectors.openable(viewer, ids))
-    return rows
+    if not partial:
+        return whole, set()
+    ids = list(Referral.objects.filter(case_id__in=partial).values_list("pk", flat=True))
+    return whole, selectors.openable(viewer, ids)
 
 
 def register_record_parts() -> None:

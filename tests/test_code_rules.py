@@ -44,7 +44,7 @@ CONTENT_ALLOWED: dict[str, str] = {
     "cases/access.py": "the one entry point that decides who sees what",
     "cases/selectors.py": "reads, on rows already scoped by cases.access",
     "cases/actions.py": "writes, after cases.access has fetched the row",
-    "cases/roles.py": "grant_give/grant_revoke write the grant tables",
+    "cases/roles.py": "grant_give/grant_end/grant_revoke write the grant tables",
     "cases/demo.py": "seeds the fictitious demo data",
     "services/demo.py": "seeds the fictitious demo services data",
     "services/selectors.py": "timeline rows of the cases cases.timeline found visible",
