@@ -10,7 +10,7 @@ METHADONE_SIZES ?= 2000000,20000000
 METHADONE_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint audit-deps messages bench bench-scale bench-methadone screens mutation
+.PHONY: help venv run test lint audit-deps messages bench bench-scale bench-methadone screens mutation mutation-smoke
 
 help:
 	@echo "Targets:"
@@ -25,6 +25,7 @@ help:
 	@echo "  bench-methadone  issue 14's dose table (METHADONE_SIZES=2000000,20000000); not in CI"
 	@echo "  screens   regenerate the 360 px screenshots in docs/screens/ (browser tests)"
 	@echo "  mutation  mutate cases/access.py and run the access tests (mutmut; slow, not in CI)"
+	@echo "  mutation-smoke  one access rule's mutants, all must be killed (CI runs it)"
 
 venv:
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
@@ -94,3 +95,9 @@ mutation:
 	rm -rf mutants
 	HOA_NHAP_DEMO=1 scripts/with-postgres .venv/bin/mutmut run --max-children 1 $(MUTANTS)
 	.venv/bin/mutmut results --all true
+
+# CI's smoke run: the mutants of one rule (_person_rule) must all be killed.
+mutation-smoke:
+	scripts/ensure-system-deps
+	$(MAKE) --no-print-directory venv
+	HOA_NHAP_DEMO=1 scripts/mutation-smoke

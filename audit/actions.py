@@ -86,3 +86,16 @@ def events_export(
         "format": fmt, "rows": len(data), "filters": shown,
     })  # fmt: skip
     return body, len(data)
+
+
+def citizen_id_lookup(*, actor: AbstractBaseUser | AnonymousUser, citizen_id: str) -> list[Any]:
+    """Return the record ids of the people holding a citizen ID, and record the lookup.
+
+    The event holds how many were found, never the number looked up.
+    """
+    found = registry.people_with_citizen_id(citizen_id)
+    record(
+        actor=actor, action=AuditAction.PERSON_LOOKUP, object_type="person",
+        detail={"kind": "citizen_id", "found": len(found), "people": sorted(map(str, found))},
+    )  # fmt: skip
+    return found

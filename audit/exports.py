@@ -42,13 +42,20 @@ def pseudonym(person_id: Any) -> str:
     return "" if person_id is None else str(person_id)
 
 
+CSV_TIME_FORMAT = "%d/%m/%Y %H:%M:%S"  # as the screens and the XLSX show it, to the second
+
+
 def rows(events: QuerySet[Event]) -> Iterator[list[Cell]]:
+    names: dict[Any, str] = {}  # a few organisations over any number of rows
     for e in events[:MAX_ROWS].iterator(chunk_size=2000):
+        org = e.organisation_id
+        if org is not None and org not in names:
+            names[org] = registry.organisation_names({org}).get(org, str(org))
         yield [
             e.seq,
             timezone.localtime(e.at),
             e.actor.get_username() if e.actor else "",
-            str(e.organisation_id or ""),
+            names[org] if org is not None else "",
             registry.label(e.action),
             e.action,
             e.object_type,
@@ -70,7 +77,7 @@ def _safe(cell: str) -> str:
 
 def _text(cell: Cell) -> str:
     if isinstance(cell, datetime):
-        return cell.isoformat()
+        return cell.strftime(CSV_TIME_FORMAT)
     return _safe(str(cell)) if isinstance(cell, str) else str(cell)
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Organisation
+from core import normalize
 from core.forms import DateField, translate_blank_choices
 
 from . import registry
@@ -78,6 +79,7 @@ class EventFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+
         since, until = data.get("since"), data.get("until")
         if since and until and until < since:
             self.add_error("until", _("The end date is before the start date."))
@@ -91,3 +93,22 @@ class EventFilterForm(forms.Form):
         if not self.is_valid():
             return None
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class CitizenIdLookupForm(forms.Form):
+    """Start "who saw this person" from a citizen ID: sent by POST, so no number is in a URL."""
+
+    citizen_id = forms.CharField(
+        label=_("Citizen ID number"), max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )  # fmt: skip
+
+    def clean_citizen_id(self) -> str:
+        number = normalize.digits(self.cleaned_data["citizen_id"])
+        if len(number) not in (9, 12):
+            # Text without digits ("không rõ", "%") must never match everyone who has none.
+            raise ValidationError(
+                _("Enter the 12-digit citizen ID number or the 9-digit old ID number."),
+                code="invalid",
+            )
+        return number

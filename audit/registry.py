@@ -36,6 +36,8 @@ class ActionType:
 
 _actions: dict[str, ActionType] = {}
 _person_resolvers: list[Callable[[Any], Any]] = []
+_citizen_id_finders: list[Callable[[str], list[Any]]] = []
+_organisation_namers: list[Callable[[set[Any]], dict[Any, str]]] = []
 
 
 class UnknownAction(ValueError):
@@ -89,3 +91,31 @@ def person_id_of(obj: Any) -> Any:
         if found is not None:
             return found
     return None
+
+
+def register_citizen_id_finder(finder: Callable[[str], list[Any]]) -> None:
+    """Add a function that returns the ids of the people holding a citizen ID number.
+
+    The auditor's pages start from a citizen ID through it, without audit knowing people.
+    """
+    if finder not in _citizen_id_finders:
+        _citizen_id_finders.append(finder)
+
+
+def people_with_citizen_id(number: str) -> list[Any]:
+    """Return the ids of the people holding this citizen ID, from every registered finder."""
+    return [person_id for finder in _citizen_id_finders for person_id in finder(number)]
+
+
+def register_organisation_namer(namer: Callable[[set[Any]], dict[Any, str]]) -> None:
+    """Add a function that returns organisation names by id (for the auditor's exports)."""
+    if namer not in _organisation_namers:
+        _organisation_namers.append(namer)
+
+
+def organisation_names(ids: set[Any]) -> dict[Any, str]:
+    """Return the names of the organisations with these ids, as registered apps know them."""
+    names: dict[Any, str] = {}
+    for namer in _organisation_namers:
+        names |= namer(ids - names.keys())
+    return names

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Case,
@@ -185,31 +186,51 @@ def unusual_activity(*, viewer: Any, days: int = 7, baseline_days: int = 30) -> 
 
 
 def _access_changes(since: datetime) -> list[Flag]:
-    """Flag every change of who holds which role, and new accounts given a case role."""
-    changes = Event.objects.filter(
-        action__in=registry.codes(kind=registry.ACCESS_CHANGE), at__gte=since
-    ).select_related("actor")
+    """Flag every change of who holds which role, and new accounts given a case role.
+
+    Each flag names the account the change was about (``subject``, a username), whichever
+    event recorded it: a role change names the user as its object, an approval and a grant
+    name them in the detail.
+    """
+    changes = list(
+        Event.objects.filter(action__in=registry.codes(kind=registry.ACCESS_CHANGE), at__gte=since)
+        .select_related("actor")
+        .order_by("seq")[:500]
+    )
     created = set(
         Event.objects.filter(action=AccountAction.ACCOUNT_CREATED, at__gte=since).values_list(
             "object_id", flat=True
         )
     )
+    subjects = {event.seq: _subject_id(event) for event in changes}
+    names = dict(
+        get_user_model()
+        .objects.filter(pk__in={s for s in subjects.values() if s.isdigit()})
+        .values_list("pk", "username")
+    )
     content_roles = capabilities.holders("person.view")
     flags = []
-    for event in changes.order_by("seq")[:500]:
+    for event in changes:
+        subject = subjects[event.seq]
         added = set(event.detail.get("added") or event.detail.get("roles") or [])
-        kind = (
-            "new_account_case_role"
-            if event.object_id in created and added & content_roles
-            else "role_change"
-        )
+        new_account = subject in created and added & content_roles
+        kind = "new_account_case_role" if new_account else "role_change"
         flags.append(
             Flag(
                 event.actor_id or 0, event.actor.get_username() if event.actor else "—", kind,
-                timezone.localdate(event.at), 1, subject=event.object_id,
+                timezone.localdate(event.at), 1,
+                subject=names.get(int(subject), "—") if subject.isdigit() else "—",
             )
         )  # fmt: skip
     return flags
+
+
+def _subject_id(event: Event) -> str:
+    """Return the id of the account an access-change event is about ("" when none)."""
+    user = event.detail.get("user") if isinstance(event.detail, dict) else None
+    if user is not None:
+        return str(user)
+    return str(event.object_id) if event.object_type == "user" else ""
 
 
 class _JsonArrayLength(Func):

@@ -8,12 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from . import actions, selectors
-from .forms import EventFilterForm
+from .forms import CitizenIdLookupForm, EventFilterForm
 from .models import Event
 
 
@@ -34,12 +36,22 @@ def _filtered(
     return form, filters, selectors.events_for(viewer=request.user, filters=filters)
 
 
-def _list_page(request: HttpRequest, status: int = 200) -> HttpResponse:
+def _list_page(
+    request: HttpRequest,
+    status: int = 200,
+    lookup: CitizenIdLookupForm | None = None,
+    found: list[Any] | None = None,
+) -> HttpResponse:
     form, filters, events = _filtered(request)
     page = Paginator(events, 100).get_page(request.GET.get("page")) if filters is not None else None
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    person = filters.get("person") if filters else None
+    context = {
+        "form": form, "page": page, "query": query.urlencode(),
+        "lookup": lookup or CitizenIdLookupForm(), "found": found or [],
+        "person_code": str(person)[:8].upper() if person is not None else "",
+    }  # fmt: skip
     return render(request, "audit/event_list.html", context, status=status)
 
 
@@ -75,3 +87,20 @@ def unusual_activity(request: HttpRequest) -> HttpResponse:
     _require_auditor(request)
     flags = selectors.unusual_activity(viewer=request.user)
     return render(request, "audit/unusual_activity.html", {"flags": flags})
+
+
+@require_http_methods(["POST"])
+def event_person_lookup(request: HttpRequest) -> HttpResponse:
+    """Find the record id behind a citizen ID and show who saw that person."""
+    _require_auditor(request)
+    lookup = CitizenIdLookupForm(request.POST)
+    if not lookup.is_valid():
+        return _list_page(request, status=400, lookup=lookup)
+    number = lookup.cleaned_data["citizen_id"]
+    found = actions.citizen_id_lookup(actor=request.user, citizen_id=number)
+    if not found:
+        lookup.add_error("citizen_id", _("Nobody holds this number."))
+        return _list_page(request, lookup=lookup)
+    if len(found) > 1:  # a new number of one person and the old number of another
+        return _list_page(request, lookup=lookup, found=found)
+    return redirect(f"{reverse('audit:event_list')}?person={found[0]}")

@@ -15,10 +15,12 @@ class CasesConfig(AppConfig):
         from core import navigation
 
         # Importing registers the actions and capabilities, and connects the receivers.
-        from . import access, events, roles  # noqa: F401
+        from . import access, events, roles, selectors  # noqa: F401
         from . import capabilities as caps
 
         registry.register_person_resolver(access.person_id_of)
+        registry.register_citizen_id_finder(selectors.person_ids_with_citizen_id)
+        registry.register_organisation_namer(_organisation_names)
         for label, url_name, capability, order, start in (
             (_("My work"), "cases:my_work", caps.MY_WORK, 5, True),
             (_("Find a person"), "cases:person_search", caps.PERSON_VIEW, 10, True),
@@ -37,3 +39,9 @@ def _holder_of(capability: str) -> Callable[[Any], bool]:
     from accounts.capabilities import can
 
     return lambda user: can(user, capability)
+
+
+def _organisation_names(ids: set[Any]) -> dict[Any, str]:
+    from .models import Organisation
+
+    return dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))

@@ -264,6 +264,23 @@ def citizen_id_holder(*, number: str, exclude: Person | None = None) -> Person |
     return next((p for p in candidates if normalize.digits(p.citizen_id) == wanted), None)
 
 
+def person_ids_with_citizen_id(number: str) -> list[UUID]:
+    """Return the ids of everyone holding this citizen ID (or old ID) number, across scopes.
+
+    For the auditor's "who saw this person" only (``audit.registry``): ids, never a name.
+    """
+    wanted = normalize.digits(number)
+    if not wanted:
+        return []
+    found = []
+    for field in ("citizen_id", "old_id_number"):
+        index = f"{field}_index"
+        for person in Person.objects.filter(**{index: _index(index, number)}).only("id", field):
+            if normalize.digits(getattr(person, field) or "") == wanted:
+                found.append(person.pk)
+    return sorted(set(found))
+
+
 @dataclass(frozen=True)
 class FieldChange:
     field: str

@@ -191,6 +191,7 @@ SPEC: dict[str, Rule] = {
     "audit:event_list": roles_ok({"an"}),
     "audit:event_export": roles_ok({"an"}),
     "audit:unusual_activity": roles_ok({"an"}),
+    "audit:event_person_lookup": roles_ok({"an"}, ok=400),  # POST without a number: the error
     "login": roles_ok(set(ROLES), ok=302),  # signed in already
     "logout": roles_ok(set(ROLES), ok=405),  # POST only
     "set_language": roles_ok(set(ROLES), ok=302),
@@ -231,6 +232,7 @@ OBJECT_PARAMS = {
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite"}
 POST_ONLY |= {"referrals:referral_act", "methadone:dose_record"}
+POST_ONLY |= {"audit:event_person_lookup"}
 # Reachable without signing in, or before the second factor, with the status they give.
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
 ANONYMOUS["cases:staff_welcome"] = 200

@@ -1,0 +1,48 @@
+"""The mutation run's copy of the tree holds every project app, so `make mutation` cannot rot.
+
+mutmut runs the tests in a copy of the tree (`mutants/`) holding the mutated sources plus the
+paths listed in `[tool.mutmut] also_copy`. When an app was added without being listed, the
+copy failed to import it and the run stopped before its first mutant (issue 24). The list is
+derived here from the installed apps and compared with the configuration.
+"""
+
+import tomllib
+from pathlib import Path
+
+from django.apps import apps
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _mutmut_config() -> dict[str, list[str]]:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    config: dict[str, list[str]] = data["tool"]["mutmut"]
+    return config
+
+
+def _project_packages() -> set[str]:
+    """Top-level folders of the installed apps that live in this repository (tests excluded)."""
+    packages = set()
+    for config in apps.get_app_configs():
+        path = Path(config.path).resolve()
+        if ROOT not in path.parents:
+            continue
+        top = path.relative_to(ROOT).parts[0]
+        if top != "tests":
+            packages.add(top)
+    return packages
+
+
+def test_every_project_app_is_copied_for_the_mutation_run() -> None:
+    config = _mutmut_config()
+    copied = {entry.rstrip("/") for entry in config["also_copy"]}
+    copied |= {path.rstrip("/") for path in config["source_paths"]}
+    missing = _project_packages() - copied
+    assert not missing, f"add {sorted(missing)} to [tool.mutmut] also_copy in pyproject.toml"
+    for needed in ("config", "templates", "static", "locale", "manage.py"):
+        assert needed in copied, needed
+
+
+def test_the_derivation_sees_the_apps() -> None:
+    """The derived set is not trivially empty: it names the apps the project is built from."""
+    assert {"cases", "audit", "accounts", "core", "services", "referrals"} <= _project_packages()
