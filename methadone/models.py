@@ -167,9 +167,11 @@ class DoseCorrection(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     dose = models.ForeignKey(Dose, on_delete=models.PROTECT, related_name="corrections")
     old_kind = models.PositiveSmallIntegerField(choices=DoseKind.choices)
-    old_dose_mg = models.DecimalField(max_digits=5, decimal_places=1, null=True)
+    # Empty for "did not come" (no amount): blank, or a correction to or from it fails its
+    # own validation.
+    old_dose_mg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     new_kind = models.PositiveSmallIntegerField(choices=DoseKind.choices)
-    new_dose_mg = models.DecimalField(max_digits=5, decimal_places=1, null=True)
+    new_dose_mg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     reason = EncryptedTextField(_("reason for the correction"))
     corrected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

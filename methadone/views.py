@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -106,6 +107,15 @@ def _row_json(request: HttpRequest, episode_id: UUID, error: str | None) -> Json
                         status=200 if error is None else 409)  # fmt: skip
 
 
+def _add_error(form: forms.Form, problem: ValidationError) -> None:
+    """Show an action's refusal on the form; an error about a field the form lacks is shown
+    above it (``add_error`` raises on an unknown field: a 500 instead of a message)."""
+    if hasattr(problem, "error_dict") and set(problem.error_dict) - set(form.fields):
+        form.add_error(None, ValidationError(problem.messages))
+    else:
+        form.add_error(None, problem)
+
+
 @require_http_methods(["GET", "POST"])
 def dose_correct(request: HttpRequest, dose_id: int) -> HttpResponse:
     """Correct a recorded dose: the new value and a reason; the old value is kept."""
@@ -119,7 +129,7 @@ def dose_correct(request: HttpRequest, dose_id: int) -> HttpResponse:
                 dose_mg=form.cleaned_data["dose_mg"], reason=form.cleaned_data["reason"],
             )  # fmt: skip
         except ValidationError as problem:
-            form.add_error(None, problem)
+            _add_error(form, problem)
         else:
             messages.success(request, _("The dose has been corrected."))
             if request.POST.get("next") == "episode":
