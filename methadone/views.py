@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -41,10 +40,14 @@ def _screen(request: HttpRequest, query: str) -> selectors.TodayScreen:
     return screen
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def today(request: HttpRequest) -> HttpResponse:
-    """The clinic's list of the day: every patient in treatment, their dose and flags."""
-    screen = _screen(request, request.GET.get("q", ""))
+    """The clinic's list of the day: every patient in treatment, their dose and flags.
+
+    The "find a patient" box posts (a name must never reach a URL, a log or the history);
+    ``?q=`` is not read.
+    """
+    screen = _screen(request, request.POST.get("q", "") if request.method == "POST" else "")
     return render(request, "methadone/today.html", _today_context(request, screen))
 
 
@@ -83,10 +86,8 @@ def dose_record(request: HttpRequest, methadone_episode_id: UUID) -> HttpRespons
         return _row_json(request, methadone_episode_id, error)
     if error is None:
         messages.success(request, _("Dose recorded."))
-        query = request.POST.get("q", "")
-        return redirect(
-            reverse("methadone:today") + (f"?{urlencode({'q': query})}" if query else "")
-        )
+        # Back to the row (its id, never the name that was typed in the box).
+        return redirect(reverse("methadone:today") + f"#row-{methadone_episode_id}")
     # Re-show the list with the refusal on that row and what was typed kept.
     screen = _screen(request, request.POST.get("q", ""))
     context = _today_context(

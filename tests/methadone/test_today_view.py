@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -64,7 +65,7 @@ def test_the_list_shows_the_clinics_patients_only_with_one_event_naming_them(
 def test_the_list_filters_on_the_server_without_javascript(
     world: World, clinic_a: list[TreatmentEpisode]
 ) -> None:
-    response = world.client("lan").get(TODAY, {"q": "giang a pao"})
+    response = world.client("lan").post(TODAY, {"q": "giang a pao"})
     rows = response.context["screen"].rows
     assert [row.name for row in rows] == ["Giàng A Páo"]
     event = Event.objects.get(action=MethadoneAction.TODAY_VIEWED)
@@ -159,3 +160,24 @@ def test_regression_a_refused_second_tap_says_why_and_keeps_the_typed_dose(
     assert response.status_code == 200
     assert 'data-testid="row-error"' in page and 'value="45"' in page
     assert Dose.objects.get(episode=episode).dose_mg == Decimal(60)
+
+
+def test_regression_no_patient_name_reaches_a_url(
+    world: World, clinic_a: list[TreatmentEpisode]
+) -> None:
+    """Regression (issue 22.11, ASVS 14.2.1: sensitive data not in URLs): the "find a patient"
+    box was a GET form and a dose posted from a filtered list redirected to ``?q=<name>``, so
+    patient names reached URLs, browser history and server logs. The box posts; the redirect
+    after a dose carries no query (only the row's anchor); a name in ``?q=`` filters nothing."""
+    client = world.client("lan")
+    page = client.get(TODAY).content.decode()
+    form = re.search(r"<form[^>]*role=\"search\"[^>]*>", page)
+    assert form is not None and 'method="post"' in form.group(0)
+    episode = clinic_a[1]
+    url = reverse("methadone:dose_record", args=[episode.pk])
+    response = client.post(url, {"kind": DoseKind.OBSERVED, "q": "Giàng A Páo"})
+    assert response.status_code == 302
+    assert "?" not in response["Location"] and "Gi" not in response["Location"]
+    assert response["Location"] == f"{TODAY}#row-{episode.pk}"
+    ignored = client.get(TODAY, {"q": "giang a pao"})
+    assert len(ignored.context["screen"].rows) == 3
