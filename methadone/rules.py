@@ -44,11 +44,15 @@ class Limits:
     missed_restart_days: int = 5
     taper_min_days: int = 14
     taper_max_percent: int = 10
+    taper_min_treatment_days: int = 365
+    taper_low_dose_mg: int = 20
+    taper_low_min_days: int = 28
     take_home_min_treatment_days: int = 365
     take_home_stable_days: int = 90
     take_home_max_missed_30: int = 0
     take_home_max_days: int = 7
     review_days: int = 30
+    induction_review_days: int = 1
     adjust_review_days: int = 5
     taper_review_days: int = 14
 
@@ -167,25 +171,53 @@ def week_increase(*, history: Sequence[Order], order: Order) -> Decimal:
 # --- taper ---------------------------------------------------------------------------------
 
 
+def taper_start_breach(
+    *, history: Sequence[Order], order: Order, treatment_started_on: datetime.date,
+    limits: Limits,
+) -> Breach | None:  # fmt: skip
+    """Refuse starting a taper before the patient has been a year in treatment.
+
+    3140/QĐ-BYT (2010), dose reduction towards stopping (giảm liều tiến tới ngừng điều trị):
+    for a patient in treatment at least a year, or earlier when the patient asks for it (the
+    request is written as the override reason). Only the first order of a taper is checked;
+    its later steps are the step rules' (``taper_breaches``).
+    """
+    if order.phase != TAPER or (history and history[-1].phase == TAPER):
+        return None
+    days = (order.starts_on - treatment_started_on).days
+    if days >= limits.taper_min_treatment_days:
+        return None
+    return Breach(
+        "taper_too_early",
+        _("In treatment for %(days)s days: a dose reduction towards stopping starts after "
+          "%(min)s days, unless the patient asks for it (write the request as the reason)."),
+        {"days": days, "min": limits.taper_min_treatment_days},
+    )  # fmt: skip
+
+
 def taper_breaches(*, history: Sequence[Order], order: Order, limits: Limits) -> list[Breach]:
     """Refuse a taper step taken too soon after the last reduction, or larger than allowed.
 
     4066/QĐ-BYT and 3140/QĐ-BYT (2010), dose-reduction phase (giảm liều tiến tới ngừng
-    điều trị): at least two weeks between reductions, at most 10% of the current dose each time.
+    điều trị): at least two weeks between reductions, at most 10% of the current dose each time,
+    and slower below 20 mg (here: a longer wait, ``taper_low_min_days``, before a step to a dose
+    under ``taper_low_dose_mg``).
     """
     if order.phase != TAPER or not history or order.dose_mg >= history[-1].dose_mg:
         return []
     current = history[-1].dose_mg
     found: list[Breach] = []
     last_cut = last_reduction_on(history)
+    low = order.dose_mg < limits.taper_low_dose_mg
+    wait = limits.taper_low_min_days if low else limits.taper_min_days
     if last_cut is not None:
         days = (order.starts_on - last_cut).days
-        if days < limits.taper_min_days:
+        if days < wait:
             found.append(Breach(
                 "taper_too_soon",
                 _("The dose was last reduced %(days)s day(s) ago: wait at least %(min)s days "
                   "between two reductions."),
-                {"days": days, "min": limits.taper_min_days},
+                {"days": days, "min": wait},
             ))  # fmt: skip
     cut = current - order.dose_mg
     if cut * 100 > current * limits.taper_max_percent:
@@ -326,11 +358,14 @@ def missed_label(*, run: int, limits: Limits) -> str:
 def review_due_on(*, order: Order, limits: Limits) -> datetime.date:
     """Return the day a prescription falls due for review by the prescriber.
 
-    Induction and adjustment are reassessed every few days (4066/QĐ-BYT, dose
-    adjustment: every 3–5 days), a taper step every two weeks, maintenance at least monthly (the
-    Ministry's prescribing rules: a maintenance order covers at most 30 days).
+    Induction (and a restart, which is an induction again) is prescribed day by day, dose
+    adjustment is reassessed every few days (4066/QĐ-BYT, dose adjustment: every 3–5 days), a
+    taper step every two weeks, maintenance at least monthly (the Ministry's prescribing rules,
+    draft circular of 2023: induction prescribed daily, a maintenance order for at most 30 days).
     """
-    if order.phase in (INDUCTION, STABILISATION, RESTART):
+    if order.phase in (INDUCTION, RESTART):
+        days = limits.induction_review_days
+    elif order.phase == STABILISATION:
         days = limits.adjust_review_days
     elif order.phase == TAPER:
         days = limits.taper_review_days
@@ -364,6 +399,11 @@ def prescription_breaches(
         found.append(breach)
     if order.phase != RESTART:
         found += increase_breaches(history=history, order=order, limits=limits)
+    breach = taper_start_breach(
+        history=history, order=order, treatment_started_on=treatment_started_on, limits=limits
+    )
+    if breach is not None:
+        found.append(breach)
     found += taper_breaches(history=history, order=order, limits=limits)
     found += take_home_breaches(
         take_home_days=take_home_days, phase=order.phase, adherence=adherence, limits=limits

@@ -178,8 +178,8 @@ def test_missed_run_counts_days_after_the_last_dose_taken() -> None:
 
 
 def test_review_is_due_sooner_during_adjustment_than_in_maintenance() -> None:
-    """4066/QĐ-BYT: induction reassessed every few days; maintenance at least monthly."""
-    assert rules.review_due_on(order=order(0, 20, rules.INDUCTION), limits=L) == day(5)
+    """4066/QĐ-BYT: adjustment reassessed every few days; maintenance at least monthly."""
+    assert rules.review_due_on(order=order(0, 40, rules.STABILISATION), limits=L) == day(5)
     assert rules.review_due_on(order=order(0, 80, rules.TAPER), limits=L) == day(14)
     assert rules.review_due_on(order=order(0, 80, rules.MAINTENANCE), limits=L) == day(30)
 
@@ -199,3 +199,67 @@ def test_restart_after_missed_days_is_held_to_the_starting_ceiling() -> None:
         treatment_started_on=D0, adherence=GOOD, limits=L,
     )  # fmt: skip
     assert codes(found) == ["start_dose"]
+
+
+def test_regression_induction_and_restart_orders_are_reviewed_daily() -> None:
+    """Regression (issue 23.4): an induction order fell due for review after 5 days. The
+    Ministry's prescribing rules (draft circular, 2023) have induction prescribed day by day,
+    and a restart is an induction again."""
+    assert rules.review_due_on(order=order(0, 20, rules.INDUCTION), limits=L) == day(1)
+    assert rules.review_due_on(order=order(0, 20, rules.RESTART), limits=L) == day(1)
+    slower = rules.Limits(induction_review_days=2)
+    assert rules.review_due_on(order=order(0, 20, rules.INDUCTION), limits=slower) == day(2)
+
+
+def test_regression_a_taper_started_in_the_first_year_is_a_breach() -> None:
+    """Regression (issue 23.4): a taper started at day 30 raised nothing. 3140/QĐ-BYT (2010),
+    dose reduction towards stopping: only after a year in treatment, unless the patient asks
+    (the request is then written as the override reason)."""
+    history = [order(0, 30, rules.INDUCTION), order(10, 60, rules.MAINTENANCE)]
+    early = rules.taper_start_breach(
+        history=history, order=order(30, 55, rules.TAPER), treatment_started_on=D0, limits=L
+    )
+    assert early is not None and early.code == "taper_too_early"
+    assert "30" in early.text() and "365" in early.text()
+    on_time = rules.taper_start_breach(
+        history=history, order=order(365, 55, rules.TAPER), treatment_started_on=D0, limits=L
+    )
+    assert on_time is None
+    day_before = rules.taper_start_breach(
+        history=history, order=order(364, 55, rules.TAPER), treatment_started_on=D0, limits=L
+    )
+    assert day_before is not None
+    # A later step of a taper already started is the step rules' business, not this one's.
+    tapering = [*history, order(30, 55, rules.TAPER)]
+    assert rules.taper_start_breach(
+        history=tapering, order=order(44, 50, rules.TAPER), treatment_started_on=D0, limits=L
+    ) is None
+    found = rules.prescription_breaches(
+        history=history, order=order(30, 55, rules.TAPER), take_home_days=0,
+        treatment_started_on=D0, adherence=GOOD, limits=L,
+    )  # fmt: skip
+    assert "taper_too_early" in codes(found)
+
+
+def test_regression_below_20_mg_a_taper_goes_slower() -> None:
+    """Regression (issue 23.4): 3140/QĐ-BYT (2010), dose reduction: slower below 20 mg. A step
+    to a dose under ``taper_low_dose_mg`` waits ``taper_low_min_days`` since the last one."""
+    history = [order(0, 22, rules.MAINTENANCE), order(400, 20, rules.TAPER)]
+    step = order(400 + L.taper_low_min_days, 18, rules.TAPER)
+    assert rules.taper_breaches(history=history, order=step, limits=L) == []
+    sooner = order(400 + L.taper_low_min_days - 1, 18, rules.TAPER)
+    assert codes(rules.taper_breaches(history=history, order=sooner, limits=L)) == [
+        "taper_too_soon"
+    ]
+    # At 20 mg and above, two weeks are enough.
+    above = [order(0, 25, rules.MAINTENANCE), order(400, 23, rules.TAPER)]
+    assert rules.taper_breaches(history=above, order=order(414, "20.7", rules.TAPER), limits=L) == []
+
+
+def test_the_new_figures_are_settings(settings: pytest.FixtureRequest) -> None:
+    """Each figure of issue 23.4 is a setting (``HOA_NHAP_METHADONE_*``)."""
+    settings.HOA_NHAP_METHADONE_TAPER_MIN_TREATMENT_DAYS = 180  # type: ignore[attr-defined]
+    settings.HOA_NHAP_METHADONE_INDUCTION_REVIEW_DAYS = 2  # type: ignore[attr-defined]
+    limits = rules.Limits.from_settings()
+    assert (limits.taper_min_treatment_days, limits.induction_review_days) == (180, 2)
+    assert (limits.taper_low_dose_mg, limits.taper_low_min_days) == (20, 28)
