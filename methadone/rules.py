@@ -352,6 +352,105 @@ def missed_label(*, run: int, limits: Limits) -> str:
     return str(MISSED_LABELS[action]) % {"days": run}
 
 
+def missed_level_reached_on(
+    *, last_taken_on: datetime.date | None, started_on: datetime.date, action: Missed,
+    limits: Limits,
+) -> datetime.date:  # fmt: skip
+    """Return the day a run of missed days first called for ``action`` (its last missed day).
+
+    A prescriber who wrote an order on or after that day has seen the run and acted on it.
+    """
+    first_missed = started_on if last_taken_on is None else last_taken_on + datetime.timedelta(1)
+    threshold = {
+        Missed.ASSESS: limits.missed_assess_days, Missed.REDUCE: limits.missed_reduce_days,
+        Missed.RESTART: limits.missed_restart_days,
+    }.get(action, 1)  # fmt: skip
+    return first_missed + datetime.timedelta(days=threshold - 1)
+
+
+# --- at the counter: the dose given ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counter:
+    """What the dosing check reads for one patient and day (plain values, no database).
+
+    ``override_mg`` is a prescriber's recorded one-day dose for that day, if any;
+    ``prescriber_acted`` says whether a prescriber wrote an order (or that one-day dose) after
+    the run of missed days called for ``missed``.
+    """
+
+    prescribed_mg: Decimal
+    split_parts: int
+    override_mg: Decimal | None
+    missed: Missed
+    missed_days: int
+    prescriber_acted: bool
+    prescriber: str
+
+
+def allowed_amounts(
+    *, prescribed_mg: Decimal, split_parts: int, override_mg: Decimal | None
+) -> list[Decimal]:
+    """Return the amounts the counter may give on a day, smallest first.
+
+    The prescription's daily dose, or — when the prescription documents a split into equal
+    parts — one or more of its parts; a prescriber's one-day dose replaces them all.
+    """
+    if override_mg is not None:
+        return [Decimal(override_mg)]
+    parts = max(int(split_parts), 1)
+    whole = Decimal(prescribed_mg)
+    return [(whole * k / parts).quantize(Decimal("0.1")) for k in range(1, parts + 1)]
+
+
+def dose_refusal(*, amount: Decimal, counter: Counter, acknowledged: bool) -> Breach | None:
+    """Return why the counter must not give ``amount`` today, or None.
+
+    Safety before convenience (issue 23): a dose is the prescriber's decision, never the
+    counter's. 4066/QĐ-BYT and 3140/QĐ-BYT (2010), missed doses (xử trí bỏ liều): after a run
+    that calls for reducing the dose or restarting induction, nothing is given until a
+    prescriber has acted (a new order, or a recorded one-day dose); after a run that calls for
+    an assessment, the one who doses confirms the patient was assessed. Any amount other than
+    the prescribed one (or a documented part of it) is refused and needs the prescriber.
+    """
+    if not counter.prescriber_acted:
+        if counter.missed is Missed.RESTART:
+            return Breach(
+                "dose_blocked_restart",
+                _("Missed %(days)s days: induction must restart. No dose until the prescriber "
+                  "(%(prescriber)s) writes a new prescription or a one-day dose."),
+                {"days": counter.missed_days, "prescriber": counter.prescriber},
+            )  # fmt: skip
+        if counter.missed is Missed.REDUCE:
+            return Breach(
+                "dose_blocked_reduce",
+                _("Missed %(days)s days: the dose must be reduced. No dose until the "
+                  "prescriber (%(prescriber)s) writes a new prescription or a one-day dose."),
+                {"days": counter.missed_days, "prescriber": counter.prescriber},
+            )  # fmt: skip
+        if counter.missed is Missed.ASSESS and not acknowledged:
+            return Breach(
+                "dose_assess_unconfirmed",
+                _("Missed %(days)s days: assess the patient (intoxication, withdrawal) and "
+                  "confirm it before dosing, or ask the prescriber (%(prescriber)s)."),
+                {"days": counter.missed_days, "prescriber": counter.prescriber},
+            )  # fmt: skip
+    allowed = allowed_amounts(
+        prescribed_mg=counter.prescribed_mg, split_parts=counter.split_parts,
+        override_mg=counter.override_mg,
+    )  # fmt: skip
+    if Decimal(amount) in allowed:
+        return None
+    return Breach(
+        "dose_not_prescribed",
+        _("%(amount)s mg is not the prescribed dose (%(allowed)s mg). A different dose needs "
+          "the prescriber (%(prescriber)s): a new prescription or a one-day dose."),
+        {"amount": _mg(Decimal(amount)), "allowed": " / ".join(_mg(a) for a in allowed),
+         "prescriber": counter.prescriber},
+    )  # fmt: skip
+
+
 # --- reviews -------------------------------------------------------------------------------
 
 

@@ -263,3 +263,81 @@ def test_the_new_figures_are_settings(settings: pytest.FixtureRequest) -> None:
     limits = rules.Limits.from_settings()
     assert (limits.taper_min_treatment_days, limits.induction_review_days) == (180, 2)
     assert (limits.taper_low_dose_mg, limits.taper_low_min_days) == (20, 28)
+
+
+# --- at the counter (issue 23.1) -------------------------------------------------------------
+
+
+def counter(**values: object) -> rules.Counter:
+    base: dict[str, object] = {
+        "prescribed_mg": Decimal(90), "split_parts": 1, "override_mg": None,
+        "missed": rules.Missed.CONTINUE, "missed_days": 0, "prescriber_acted": False,
+        "prescriber": "BS. Hà",
+    }  # fmt: skip
+    return rules.Counter(**(base | values))  # type: ignore[arg-type]
+
+
+def refusal(amount: str, acknowledged: bool = False, **values: object) -> str | None:
+    found = rules.dose_refusal(
+        amount=Decimal(amount), counter=counter(**values), acknowledged=acknowledged
+    )
+    return found.code if found else None
+
+
+def test_regression_only_the_prescribed_dose_passes_the_counter() -> None:
+    """Regression (issue 23.1): on a 90 mg prescription "observed 180 mg" was stored. The
+    prescribed dose passes; a tenth of a mg more or less is refused, naming the prescriber."""
+    assert refusal("90") is None
+    assert refusal("180") == refusal("90.1") == refusal("89.9") == "dose_not_prescribed"
+    found = rules.dose_refusal(amount=Decimal(180), counter=counter(), acknowledged=True)
+    assert found is not None and "BS. Hà" in found.text() and "180" in found.text()
+
+
+def test_a_documented_split_allows_its_parts_and_nothing_else() -> None:
+    """A prescription split into equal parts lets the counter give one part or the whole."""
+    assert refusal("45", split_parts=2) is None and refusal("90", split_parts=2) is None
+    assert refusal("40", split_parts=2) == "dose_not_prescribed"
+    assert refusal("30", split_parts=3) is None and refusal("60", split_parts=3) is None
+    assert refusal("45", split_parts=1) == "dose_not_prescribed"
+
+
+def test_a_prescribers_one_day_dose_replaces_the_prescribed_one() -> None:
+    assert refusal("35", override_mg=Decimal(35)) is None
+    assert refusal("90", override_mg=Decimal(35)) == "dose_not_prescribed"
+
+
+def test_regression_restart_and_reduce_block_the_dose_until_a_prescriber_acts() -> None:
+    """Regression (issue 23.1): a patient flagged "missed 5 days: restart induction" on 70 mg
+    was given the full 70 mg with one tap. 4066/QĐ-BYT missed doses: restart (≥ 5 days) and
+    reduce (4 days) block any dose, acknowledged or not, until a prescriber has acted."""
+    restart = {"missed": rules.Missed.RESTART, "missed_days": 5, "prescribed_mg": Decimal(70)}
+    assert refusal("70", True, **restart) == "dose_blocked_restart"
+    assert refusal("35", True, **restart) == "dose_blocked_restart"
+    reduce = {"missed": rules.Missed.REDUCE, "missed_days": 4}
+    assert refusal("90", True, **reduce) == "dose_blocked_reduce"
+    # Once the prescriber acted (a new order or a one-day dose), only that dose passes.
+    assert refusal("30", prescribed_mg=Decimal(30), prescriber_acted=True, **{
+        k: v for k, v in restart.items() if k != "prescribed_mg"}) is None  # fmt: skip
+    assert refusal("70", override_mg=Decimal(35), prescriber_acted=True, **restart) == (
+        "dose_not_prescribed"
+    )
+
+
+def test_assess_needs_the_acknowledgement() -> None:
+    """4066/QĐ-BYT missed doses (3 days): assess before dosing; the one who doses confirms."""
+    assess = {"missed": rules.Missed.ASSESS, "missed_days": 3}
+    assert refusal("90", False, **assess) == "dose_assess_unconfirmed"
+    assert refusal("90", True, **assess) is None
+    assert refusal("180", True, **assess) == "dose_not_prescribed"
+
+
+def test_the_day_a_missed_run_called_for_an_action() -> None:
+    """The run's first missed day plus the threshold, less one: its last missed day."""
+    reached = rules.missed_level_reached_on(
+        last_taken_on=day(0), started_on=D0, action=rules.Missed.RESTART, limits=L
+    )
+    assert reached == day(5)  # days 1..5 missed
+    never = rules.missed_level_reached_on(
+        last_taken_on=None, started_on=D0, action=rules.Missed.REDUCE, limits=L
+    )
+    assert never == day(3)
