@@ -103,7 +103,7 @@ def _same_day(episode: TreatmentEpisode, prescription: Prescription) -> Prescrip
     ).first()
     if existing is None:
         return prescription
-    for name in ("dose_mg", "phase", "take_home_days", "prescriber_id", "reason"):
+    for name in ("dose_mg", "phase", "take_home_days", "split_parts", "prescriber_id", "reason"):
         setattr(existing, name, getattr(prescription, name))
     return existing
 

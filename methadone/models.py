@@ -121,8 +121,11 @@ class DoseOverride(CaseRecord):
     timeline_label = _("Methadone one-day dose")
 
     episode = models.ForeignKey(
-        TreatmentEpisode, on_delete=models.PROTECT, related_name="dose_overrides",
-        verbose_name=_("methadone episode"), db_index=False,
+        TreatmentEpisode,
+        on_delete=models.PROTECT,
+        related_name="dose_overrides",
+        verbose_name=_("methadone episode"),
+        db_index=False,
     )  # fmt: skip  (the unique (episode, given_on) index serves every lookup by episode)
     given_on = models.DateField(_("day"))
     dose_mg = models.DecimalField(_("dose for that day (mg)"), max_digits=5, decimal_places=1)

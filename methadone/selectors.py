@@ -347,9 +347,7 @@ def prescriber_names(*, ids: Iterable[int | None]) -> dict[int, str]:
     return {u.pk: str(u.display_name) for u in users.only("first_name", "last_name", "username")}
 
 
-def dose_facts(
-    *, episodes: QuerySet[TreatmentEpisode], day: datetime.date
-) -> dict[Any, TodayRow]:
+def dose_facts(*, episodes: QuerySet[TreatmentEpisode], day: datetime.date) -> dict[Any, TodayRow]:
     """Return, for episodes already fetched in scope, what the counter's check reads on a day
     (one query, plus one for the prescribers' names), keyed by episode id."""
     limits = rules.Limits.from_settings()
@@ -402,6 +400,13 @@ def episode_prescriptions(*, episode: TreatmentEpisode) -> list[Prescription]:
     """Return an episode's prescriptions, newest first (the episode was fetched in scope)."""
     rows = Prescription.objects.filter(episode=episode).select_related("prescriber")
     return list(rows.order_by("-starts_on"))
+
+
+def episode_overrides(*, episode: TreatmentEpisode, days: int = 60) -> list[DoseOverride]:
+    """Return the prescribers' one-day doses of the last ``days`` days, newest first."""
+    since = max(episode.started_on, _today() - datetime.timedelta(days=days))
+    rows = DoseOverride.objects.filter(episode=episode, given_on__gte=since)
+    return list(rows.select_related("recorded_by").order_by("-given_on"))
 
 
 def episode_doses(*, episode: TreatmentEpisode, days: int = 60) -> list[DoseLine]:

@@ -23,7 +23,7 @@ from accounts.capabilities import can
 
 from . import actions, selectors
 from .capabilities import DOSE_CORRECT, PRESCRIPTION_RECORD
-from .forms import CorrectionForm, DoseForm, PrescriptionForm
+from .forms import CorrectionForm, DoseForm, DoseOverrideForm, PrescriptionForm
 from .models import DoseKind
 
 SEARCH_MAX = 100
@@ -56,7 +56,8 @@ def _today_context(
 ) -> dict[str, Any]:
     return {
         "screen": screen, "query": screen.query, "kinds": DoseKind,
-        "can_correct": can(request.user, DOSE_CORRECT), **extra,
+        "can_correct": can(request.user, DOSE_CORRECT),
+        "can_prescribe": can(request.user, PRESCRIPTION_RECORD), **extra,
     }  # fmt: skip
 
 
@@ -77,6 +78,7 @@ def dose_record(request: HttpRequest, methadone_episode_id: UUID) -> HttpRespons
                 actor=request.user, episode_id=methadone_episode_id,
                 day=form.cleaned_data["day"], kind=form.cleaned_data["kind"],
                 dose_mg=form.cleaned_data["dose_mg"],
+                acknowledged=form.cleaned_data["acknowledged"],
             )  # fmt: skip
         except ValidationError as problem:
             error = " ".join(problem.messages)
@@ -102,7 +104,8 @@ def _row_json(request: HttpRequest, episode_id: UUID, error: str | None) -> Json
     if row is not None:
         html = render(
             request, "methadone/includes/today_row.html",
-            {"row": row, "can_correct": can(request.user, DOSE_CORRECT), "kinds": DoseKind},
+            {"row": row, "can_correct": can(request.user, DOSE_CORRECT), "kinds": DoseKind,
+             "can_prescribe": can(request.user, PRESCRIPTION_RECORD)},
         ).content.decode()  # fmt: skip
     return JsonResponse({"ok": error is None, "error": error or "", "html": html},
                         status=200 if error is None else 409)  # fmt: skip
@@ -144,6 +147,26 @@ def dose_correct(request: HttpRequest, dose_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+def dose_override(request: HttpRequest, methadone_episode_id: UUID) -> HttpResponse:
+    """A prescriber's dose for one day (after missed days, or a one-off change), with why."""
+    episode = selectors.prescribable_episode(request.user, methadone_episode_id)
+    form = DoseOverrideForm(request.POST or None, initial={"day": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.dose_override_record(
+                actor=request.user, episode_id=episode.pk, day=form.cleaned_data["day"],
+                dose_mg=form.cleaned_data["dose_mg"], reason=form.cleaned_data["reason"],
+            )  # fmt: skip
+        except ValidationError as problem:
+            _add_error(form, problem)
+        else:
+            messages.success(request, _("The dose for that day has been recorded."))
+            return redirect(reverse("methadone:today") + f"#row-{episode.pk}")
+    context = {"form": form, "episode": episode, "case": episode.case}
+    return render(request, "methadone/dose_override.html", context)
+
+
+@require_http_methods(["GET", "POST"])
 def prescription_add(request: HttpRequest, methadone_episode_id: UUID) -> HttpResponse:
     """Prescribe: a new dose order, checked against the guideline's rules."""
     episode = selectors.prescribable_episode(request.user, methadone_episode_id)
@@ -177,6 +200,7 @@ def episode(request: HttpRequest, methadone_episode_id: UUID) -> HttpResponse:
         "episode": found, "case": found.case,
         "prescriptions": selectors.episode_prescriptions(episode=found),
         "doses": selectors.episode_doses(episode=found),
+        "overrides": selectors.episode_overrides(episode=found),
         "can_prescribe": at_clinic and can(request.user, PRESCRIPTION_RECORD),
         "can_correct": clinic is not None and clinic.pk == found.provider_id
         and can(request.user, DOSE_CORRECT),

@@ -84,9 +84,7 @@ def test_regression_a_dose_other_than_the_prescription_is_refused_naming_the_pre
     assert _tap(world, episode, dose_mg=Decimal(90)).dose_mg == Decimal(90)
 
 
-def test_a_take_home_dose_follows_the_prescription_too(
-    world: World, lan_person: Person
-) -> None:
+def test_a_take_home_dose_follows_the_prescription_too(world: World, lan_person: Person) -> None:
     found = methadone_episode(
         lan_person, clinic=world.orgs["clinic_a"], by=world.users["lan"], dose=80,
         take_home_days=2,

@@ -231,9 +231,12 @@ def test_regression_a_taper_started_in_the_first_year_is_a_breach() -> None:
     assert day_before is not None
     # A later step of a taper already started is the step rules' business, not this one's.
     tapering = [*history, order(30, 55, rules.TAPER)]
-    assert rules.taper_start_breach(
-        history=tapering, order=order(44, 50, rules.TAPER), treatment_started_on=D0, limits=L
-    ) is None
+    assert (
+        rules.taper_start_breach(
+            history=tapering, order=order(44, 50, rules.TAPER), treatment_started_on=D0, limits=L
+        )
+        is None
+    )
     found = rules.prescription_breaches(
         history=history, order=order(30, 55, rules.TAPER), take_home_days=0,
         treatment_started_on=D0, adherence=GOOD, limits=L,
@@ -253,7 +256,9 @@ def test_regression_below_20_mg_a_taper_goes_slower() -> None:
     ]
     # At 20 mg and above, two weeks are enough.
     above = [order(0, 25, rules.MAINTENANCE), order(400, 23, rules.TAPER)]
-    assert rules.taper_breaches(history=above, order=order(414, "20.7", rules.TAPER), limits=L) == []
+    assert (
+        rules.taper_breaches(history=above, order=order(414, "20.7", rules.TAPER), limits=L) == []
+    )
 
 
 def test_the_new_figures_are_settings(settings: pytest.FixtureRequest) -> None:
