@@ -326,8 +326,9 @@ def dose_override_record(
     row = DoseOverride.objects.filter(episode=episode, given_on=day).first()
     replaced = row is not None
     if row is None:
-        row = DoseOverride(episode=episode, case=episode.case, given_on=day, recorded_by=actor)
-    row.dose_mg, row.reason = dose_mg, reason.strip()
+        row = DoseOverride(episode=episode, case=episode.case, given_on=day)
+    # The prescriber who decided it last (the history keeps who decided it before).
+    row.dose_mg, row.reason, row.recorded_by = dose_mg, reason.strip(), actor
     with transaction.atomic():
         save_edit(
             actor=actor, instance=row, action=MethadoneAction.DOSE_OVERRIDE_RECORDED,
@@ -385,13 +386,18 @@ class DoseRow:
     acknowledged: bool = False
 
 
-def _bulk_check(row: DoseRow, facts: selectors.TodayRow) -> tuple[Decimal | None, Any]:
+def _bulk_check(
+    row: DoseRow, facts: selectors.TodayRow
+) -> tuple[Decimal | None, rules.Breach | None]:
     """Return a row's amount and why the counter refuses it (None if it does not): the same
     checks as one dose (``dose_record``)."""
     if row.kind == DoseKind.MISSED:
         return None, None
     amount = facts.default_mg if row.dose_mg is None else row.dose_mg
-    if facts.prescribed_mg is None or row.kind not in TAKEN:
+    if row.kind not in TAKEN:
+        text = _("Choose observed, take-home or did not come.")
+        return amount, rules.Breach("dose_kind", text, {})
+    if facts.prescribed_mg is None:
         text = _("No prescription is in force on this day: prescribe first.")
         return amount, rules.Breach("dose_no_prescription", text, {})
     if row.kind == DoseKind.TAKE_HOME and facts.take_home_days <= 0:

@@ -19,7 +19,7 @@ from core.forms import DateField, translate_blank_choices
 from services.models import TreatmentEpisode
 
 from .capabilities import PRESCRIPTION_RECORD
-from .models import DoseKind, Prescription
+from .models import SPLIT_CHOICES, DoseKind, Prescription
 
 # How far ahead a prescription may start (a maintenance order covers about a month).
 AHEAD = datetime.timedelta(days=31)
@@ -44,8 +44,9 @@ class PrescriptionForm(forms.ModelForm):  # type: ignore[type-arg]
     )  # fmt: skip
 
     split_parts = forms.TypedChoiceField(
-        label=_("Daily dose split into"), coerce=int, required=False, empty_value=1, initial=1,
-        choices=Prescription._meta.get_field("split_parts").choices,
+        label=_("Daily dose split into"), coerce=int, required=False, initial=1,
+        empty_value=1,  # type: ignore[arg-type]  # a blank choice is the whole dose at once
+        choices=SPLIT_CHOICES,
         help_text=_("Only when the daily dose is given in equal parts (the counter may then "
                     "give one part)."),
     )  # fmt: skip

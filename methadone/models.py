@@ -33,6 +33,10 @@ class Phase(models.TextChoices):
     RESTART = "restart", _("Restart after missed doses")
 
 
+# A documented split of the daily dose into equal parts (1: the whole dose at once).
+SPLIT_CHOICES = [(1, _("not split")), (2, _("2 equal parts")), (3, _("3 equal parts"))]
+
+
 class Prescription(CaseRecord):
     """A dose order for a methadone episode, in force from ``starts_on`` until the next one."""
 
@@ -50,9 +54,8 @@ class Prescription(CaseRecord):
     # A documented split: the daily dose in equal parts (e.g. for a fast metaboliser or in
     # pregnancy); the counter may then give one or more parts. 1: the whole dose at once.
     split_parts = models.PositiveSmallIntegerField(
-        _("daily dose split into"), default=1, choices=[(1, _("not split")),
-        (2, _("2 equal parts")), (3, _("3 equal parts"))],
-    )  # fmt: skip
+        _("daily dose split into"), default=1, choices=SPLIT_CHOICES
+    )
     prescriber = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("prescriber"),

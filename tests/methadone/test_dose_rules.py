@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -36,7 +37,7 @@ def _written_long_ago(episode: TreatmentEpisode) -> None:
     Prescription.objects.filter(episode=episode).update(created_at=then)
 
 
-def _last_dosed(episode: TreatmentEpisode, days: int, by: object) -> None:
+def _last_dosed(episode: TreatmentEpisode, days: int, by: Any) -> None:
     Dose.objects.create(
         episode=episode, given_on=days_ago(days), kind=DoseKind.OBSERVED, dose_mg=90,
         recorded_by=by,
@@ -125,7 +126,7 @@ def test_regression_restart_blocks_the_one_tap_dose_until_a_prescriber_acts(
     )  # fmt: skip
     event = Event.objects.get(action=MethadoneAction.DOSE_OVERRIDE_RECORDED)
     assert event.object_id == str(override.pk) and event.person_id == found.person_id
-    assert override.history.count() == 1  # type: ignore[attr-defined]
+    assert override.history.count() == 1
     # 70 mg is no longer the day's dose; one tap gives the prescriber's 30 mg.
     assert "not the prescribed" in _refused(world, found, dose_mg=Decimal(70))
     assert _tap(world, found).dose_mg == Decimal(30)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -282,7 +283,7 @@ def counter(**values: object) -> rules.Counter:
     return rules.Counter(**(base | values))  # type: ignore[arg-type]
 
 
-def refusal(amount: str, acknowledged: bool = False, **values: object) -> str | None:
+def refusal(amount: str, acknowledged: bool = False, **values: Any) -> str | None:
     found = rules.dose_refusal(
         amount=Decimal(amount), counter=counter(**values), acknowledged=acknowledged
     )
@@ -315,10 +316,12 @@ def test_regression_restart_and_reduce_block_the_dose_until_a_prescriber_acts() 
     """Regression (issue 23.1): a patient flagged "missed 5 days: restart induction" on 70 mg
     was given the full 70 mg with one tap. 4066/QĐ-BYT missed doses: restart (≥ 5 days) and
     reduce (4 days) block any dose, acknowledged or not, until a prescriber has acted."""
-    restart = {"missed": rules.Missed.RESTART, "missed_days": 5, "prescribed_mg": Decimal(70)}
+    restart: dict[str, Any] = {
+        "missed": rules.Missed.RESTART, "missed_days": 5, "prescribed_mg": Decimal(70),
+    }  # fmt: skip
     assert refusal("70", True, **restart) == "dose_blocked_restart"
     assert refusal("35", True, **restart) == "dose_blocked_restart"
-    reduce = {"missed": rules.Missed.REDUCE, "missed_days": 4}
+    reduce: dict[str, Any] = {"missed": rules.Missed.REDUCE, "missed_days": 4}
     assert refusal("90", True, **reduce) == "dose_blocked_reduce"
     # Once the prescriber acted (a new order or a one-day dose), only that dose passes.
     assert refusal("30", prescribed_mg=Decimal(30), prescriber_acted=True, **{
@@ -330,7 +333,7 @@ def test_regression_restart_and_reduce_block_the_dose_until_a_prescriber_acts() 
 
 def test_assess_needs_the_acknowledgement() -> None:
     """4066/QĐ-BYT missed doses (3 days): assess before dosing; the one who doses confirms."""
-    assess = {"missed": rules.Missed.ASSESS, "missed_days": 3}
+    assess: dict[str, Any] = {"missed": rules.Missed.ASSESS, "missed_days": 3}
     assert refusal("90", False, **assess) == "dose_assess_unconfirmed"
     assert refusal("90", True, **assess) is None
     assert refusal("180", True, **assess) == "dose_not_prescribed"
