@@ -316,3 +316,12 @@ def test_the_list_reads_the_checks_without_a_query_per_row(
     with CaptureQueriesContext(connection) as one:
         client.get(TODAY)
     assert len(three) <= len(one) + 1  # + the prescribers' names, once for all rows
+
+
+def test_the_search_box_survives_bad_input(world: World, clinic_a: list[TreatmentEpisode]) -> None:
+    """A NUL byte, a very long text or markup in the box: the list, never a 500."""
+    client = world.client("lan")
+    for text in ("\x00pao", "x" * 10_000, "<script>alert(1)</script>"):
+        response = client.post(TODAY, {"q": text})
+        assert response.status_code == 200
+        assert "<script>alert(1)</script>" not in response.content.decode()
