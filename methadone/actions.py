@@ -8,6 +8,7 @@ event in the same transaction as the row.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -248,8 +249,17 @@ def _take_home_check(allowed_days: int, day: datetime.date, today: datetime.date
 def _refusal(
     amount: Decimal | None, facts: selectors.TodayRow, acknowledged: bool
 ) -> rules.Breach | None:
-    return rules.dose_refusal(
+    breach = rules.dose_refusal(
         amount=Decimal(amount or 0), counter=facts.counter, acknowledged=acknowledged
+    )
+    if breach is None or facts.prescriber or facts.prescriber_id is None:
+        return breach
+    # The refusal names the prescriber: read the name only now, off the hot path of a dose
+    # that passes.
+    name = selectors.prescriber_names(ids=[facts.prescriber_id]).get(facts.prescriber_id, "")
+    named = dataclasses.replace(facts, prescriber=name)
+    return rules.dose_refusal(
+        amount=Decimal(amount or 0), counter=named.counter, acknowledged=acknowledged
     )
 
 

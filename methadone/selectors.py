@@ -319,17 +319,15 @@ def _row(
     )  # fmt: skip
 
 
-def _rows(
-    episodes: Iterable[Any], day: datetime.date, limits: rules.Limits, *, name_all: bool = False
-) -> list[TodayRow]:
-    """Build the rows, naming the prescriber where the counter must name them (every row
-    with ``name_all``, else the rows a tap would be refused on).
+def _rows(episodes: Iterable[Any], day: datetime.date, limits: rules.Limits) -> list[TodayRow]:
+    """Build the rows, naming the prescriber where a tap would be refused (blocked, or an
+    assessment to confirm).
 
     One query for the names, whatever the number of rows (none when nobody is blocked).
     """
     episodes = list(episodes)
     rows = [_row(e, day, limits) for e in episodes]
-    wanted = {r.prescriber_id for r in rows if name_all or r.blocked or r.needs_assessment}
+    wanted = {r.prescriber_id for r in rows if r.blocked or r.needs_assessment}
     if not wanted:
         return rows
     names = prescriber_names(ids=wanted)
@@ -349,9 +347,9 @@ def prescriber_names(*, ids: Iterable[int | None]) -> dict[int, str]:
 
 def dose_facts(*, episodes: QuerySet[TreatmentEpisode], day: datetime.date) -> dict[Any, TodayRow]:
     """Return, for episodes already fetched in scope, what the counter's check reads on a day
-    (one query, plus one for the prescribers' names), keyed by episode id."""
+    (one query; the prescribers of blocked rows named in one more), keyed by episode id."""
     limits = rules.Limits.from_settings()
-    rows = _rows(_annotated(episodes, day, names=False), day, limits, name_all=True)
+    rows = _rows(_annotated(episodes, day, names=False), day, limits)
     return {row.episode_id: row for row in rows}
 
 
