@@ -82,7 +82,7 @@ screens:
 	HOA_NHAP_DEMO=1 HOA_NHAP_SCREENS_DIR=docs/screens scripts/with-postgres \
 		.venv/bin/pytest -q tests/browser/test_everyday_use.py tests/browser/test_case_page_services.py \
 		tests/browser/test_episode_journey.py tests/browser/test_referral_journey.py \
-		tests/browser/test_methadone_today.py \
+		tests/browser/test_methadone_today.py tests/browser/test_methadone_dosing_rules.py \
 		tests/browser/test_methadone_figures.py
 
 # Every mutant of the access rules must turn an access test red (docs/architecture.md).

@@ -297,8 +297,8 @@ def _insert_day(actor: User, clinic: Organisation, episodes: list[Any], day: Any
     try:
         with transaction.atomic():
             if bulk is not None and row_type is not None:
-                rows = [row_type(episode_id=e, kind=DoseKind.OBSERVED, dose_mg=Decimal(60))
-                        for e in episodes]  # fmt: skip
+                # No amount: each patient's prescribed dose (any other is refused, issue 23).
+                rows = [row_type(episode_id=e, kind=DoseKind.OBSERVED) for e in episodes]
                 bulk(actor=actor, clinic=clinic, day=day, rows=rows)
             else:
                 Dose.objects.bulk_create(

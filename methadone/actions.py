@@ -8,6 +8,7 @@ event in the same transaction as the row.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from services.models import TreatmentEpisode
 from . import rules, selectors
 from .capabilities import DOSE_CORRECT, DOSE_RECORD, PRESCRIPTION_RECORD
 from .events import MethadoneAction
-from .models import Dose, DoseCorrection, DoseKind, Prescription
+from .models import Dose, DoseCorrection, DoseKind, DoseOverride, Prescription
 
 TAKEN = (DoseKind.OBSERVED, DoseKind.TAKE_HOME)
 
@@ -103,7 +104,7 @@ def _same_day(episode: TreatmentEpisode, prescription: Prescription) -> Prescrip
     ).first()
     if existing is None:
         return prescription
-    for name in ("dose_mg", "phase", "take_home_days", "prescriber_id", "reason"):
+    for name in ("dose_mg", "phase", "take_home_days", "split_parts", "prescriber_id", "reason"):
         setattr(existing, name, getattr(prescription, name))
     return existing
 
@@ -141,6 +142,14 @@ def _breaches(episode: TreatmentEpisode, prescription: Prescription) -> list[rul
 # --- one dose ------------------------------------------------------------------------------
 
 
+class DoseRefused(ValidationError):
+    """The counter may not give this dose: the prescriber must act (rules.dose_refusal)."""
+
+    def __init__(self, breaches: list[rules.Breach]) -> None:
+        super().__init__([b.text() for b in breaches], code="dose_refused")
+        self.breaches = breaches
+
+
 def dose_record(
     *,
     actor: Any,
@@ -148,22 +157,40 @@ def dose_record(
     day: datetime.date,
     kind: int,
     dose_mg: Decimal | None = None,
+    acknowledged: bool = False,
 ) -> Dose:
     """Record the day's dose (observed, take-home) or a no-show for a patient of the clinic.
 
-    A second row for the same day is refused (by the database as well): correct it instead.
+    The dose given is the prescription's (or a documented part of it, or the prescriber's
+    one-day dose); any other amount, and any dose while a run of missed days waits for the
+    prescriber, is refused with the prescriber's name and recorded as refused
+    (``rules.dose_refusal``). ``acknowledged``: the one who doses confirms the assessment a
+    shorter run of missed days calls for. A second row for the same day is refused (by the
+    database as well): correct it instead.
     """
     episode = _episode(actor, episode_id, DOSE_RECORD)
     dose = Dose(episode=episode, given_on=day, kind=kind, recorded_by=actor)
-    dose.dose_mg = _dose_amount(episode, day, kind, dose_mg)
+    detail: dict[str, Any] = {"episode": str(episode.pk), "day": day.isoformat(),
+                              "kind": int(kind)}  # fmt: skip
+    if kind == DoseKind.MISSED:
+        dose.dose_mg = _dose_amount(episode, day, kind, None, None)
+    else:
+        facts = selectors.dose_facts(
+            episodes=TreatmentEpisode.objects.filter(pk=episode.pk), day=day
+        )[episode.pk]
+        dose.dose_mg = _dose_amount(episode, day, kind, dose_mg, facts)
+        _refuse_unless_allowed(actor, episode, day, kind, dose.dose_mg, facts, acknowledged)
+        if facts.needs_assessment:
+            detail["assessed"] = True
+        if facts.override_mg is not None:
+            detail["one_day_dose"] = True
     dose.full_clean()
     try:
         with transaction.atomic():
             dose.save()
             audit.record(
                 actor=actor, action=MethadoneAction.DOSE_RECORDED, obj=dose,
-                person_id=episode.person_id,
-                detail={"episode": str(episode.pk), "day": day.isoformat(), "kind": int(kind)},
+                person_id=episode.person_id, detail=detail,
             )  # fmt: skip
             if kind == DoseKind.MISSED:
                 _flag_missed_run(episode, day)
@@ -178,9 +205,14 @@ def _repeated_message() -> str:
 
 
 def _dose_amount(
-    episode: TreatmentEpisode, day: datetime.date, kind: int, dose_mg: Decimal | None
-) -> Decimal | None:
-    """Return the amount to store, refusing a day or kind the prescription does not allow."""
+    episode: TreatmentEpisode, day: datetime.date, kind: int, dose_mg: Decimal | None,
+    facts: selectors.TodayRow | None,
+) -> Decimal | None:  # fmt: skip
+    """Return the amount to store, refusing a day or kind the prescription does not allow.
+
+    No amount given: the day's one-day dose if a prescriber recorded one, else the prescribed
+    dose (one tap).
+    """
     if kind not in DoseKind.values:
         raise ValidationError(_("Choose observed, take-home or did not come."))
     today = timezone.localdate()
@@ -190,29 +222,69 @@ def _dose_amount(
         if day > today:
             raise ValidationError(_("A day that has not come yet cannot be recorded as missed."))
         return None
-    prescription = selectors.prescription_on(episode=episode, day=day)
-    if prescription is None:
+    if facts is None or facts.prescribed_mg is None:
         raise ValidationError(_("No prescription is in force on this day: prescribe first."))
     if kind == DoseKind.OBSERVED and day > today:
         raise ValidationError(_("An observed dose cannot be recorded for a later day."))
     if kind == DoseKind.TAKE_HOME:
-        _take_home_check(prescription, day, today)
-    amount = prescription.dose_mg if dose_mg is None else dose_mg
-    if amount <= 0 or amount >= 1000:
+        _take_home_check(facts.take_home_days, day, today)
+    amount = facts.default_mg if dose_mg is None else dose_mg
+    if amount is None or amount <= 0 or amount >= 1000:
         raise ValidationError(_("Enter a dose between 0.1 and 999.9 mg."))
     return amount
 
 
-def _take_home_check(prescription: Prescription, day: datetime.date, today: datetime.date) -> None:
-    if prescription.take_home_days <= 0:
+def _take_home_check(allowed_days: int, day: datetime.date, today: datetime.date) -> None:
+    if allowed_days <= 0:
         raise ValidationError(
             _("The prescription allows no take-home doses: the dose is taken at the clinic.")
         )
-    if (day - today).days > prescription.take_home_days:
+    if (day - today).days > allowed_days:
         raise ValidationError(
             _("The prescription allows take-home doses for at most %(days)s days ahead.")
-            % {"days": prescription.take_home_days}
+            % {"days": allowed_days}
         )
+
+
+def _refusal(
+    amount: Decimal | None, facts: selectors.TodayRow, acknowledged: bool
+) -> rules.Breach | None:
+    breach = rules.dose_refusal(
+        amount=Decimal(amount or 0), counter=facts.counter, acknowledged=acknowledged
+    )
+    if breach is None or facts.prescriber or facts.prescriber_id is None:
+        return breach
+    # The refusal names the prescriber: read the name only now, off the hot path of a dose
+    # that passes.
+    name = selectors.prescriber_names(ids=[facts.prescriber_id]).get(facts.prescriber_id, "")
+    named = dataclasses.replace(facts, prescriber=name)
+    return rules.dose_refusal(
+        amount=Decimal(amount or 0), counter=named.counter, acknowledged=acknowledged
+    )
+
+
+def _record_refusal(
+    actor: Any, episode_id: Any, person_id: Any, day: datetime.date, kind: int,
+    amount: Decimal | None, breach: rules.Breach,
+) -> None:  # fmt: skip
+    """Record a dose the counter refused (outside any transaction the refusal rolls back)."""
+    audit.record(
+        actor=actor, action=MethadoneAction.DOSE_REFUSED, object_type="treatmentepisode",
+        object_id=episode_id, person_id=person_id,
+        detail={"code": breach.code, "day": day.isoformat(), "kind": int(kind),
+                "amount": str(amount) if amount is not None else ""},
+    )  # fmt: skip
+
+
+def _refuse_unless_allowed(
+    actor: Any, episode: TreatmentEpisode, day: datetime.date, kind: int,
+    amount: Decimal | None, facts: selectors.TodayRow, acknowledged: bool,
+) -> None:  # fmt: skip
+    breach = _refusal(amount, facts, acknowledged)
+    if breach is None:
+        return
+    _record_refusal(actor, episode.pk, episode.person_id, day, kind, amount, breach)
+    raise DoseRefused([breach])
 
 
 def _flag_missed_run(episode: TreatmentEpisode, day: datetime.date) -> None:
@@ -232,6 +304,48 @@ def _flag_missed_run(episode: TreatmentEpisode, day: datetime.date) -> None:
         review_due_on=due, review_reason=f"missed_{action.name.lower()}"
     )
     dues.case_refresh(case_id=episode.case_id)
+
+
+# --- a prescriber's one-day dose ----------------------------------------------------------------
+
+OVERRIDE_AHEAD = datetime.timedelta(days=7)
+
+
+def dose_override_record(
+    *, actor: Any, episode_id: UUID, day: datetime.date, dose_mg: Decimal, reason: str
+) -> DoseOverride:
+    """Record a prescriber's dose for one patient and one day, with the reason (encrypted).
+
+    Only a prescriber of the patient's clinic (``prescription.record``); anyone else gets 404
+    and a denial event. The counter then gives that dose on that day, also after a run of
+    missed days that blocked dosing. A second one for the same day changes it (its history
+    keeps the value replaced).
+    """
+    episode = _episode(actor, episode_id, PRESCRIPTION_RECORD)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why this patient gets another dose that day.")})
+    if day < episode.started_on:
+        raise ValidationError({"day": _("This day is before the start of the treatment.")})
+    if day > timezone.localdate() + OVERRIDE_AHEAD:
+        raise ValidationError(
+            {"day": _("A one-day dose can be written at most %(days)s days ahead.")
+             % {"days": OVERRIDE_AHEAD.days}}
+        )  # fmt: skip
+    if selectors.prescription_on(episode=episode, day=day) is None:
+        raise ValidationError(_("No prescription is in force on this day: prescribe first."))
+    row = DoseOverride.objects.filter(episode=episode, given_on=day).first()
+    replaced = row is not None
+    if row is None:
+        row = DoseOverride(episode=episode, case=episode.case, given_on=day)
+    # The prescriber who decided it last (the history keeps who decided it before).
+    row.dose_mg, row.reason, row.recorded_by = dose_mg, reason.strip(), actor
+    with transaction.atomic():
+        save_edit(
+            actor=actor, instance=row, action=MethadoneAction.DOSE_OVERRIDE_RECORDED,
+            if_version=OVERRIDE,
+            detail={"episode": str(episode.pk), "day": day.isoformat(), "replaced": replaced},
+        )  # fmt: skip
+    return row
 
 
 # --- a correction ----------------------------------------------------------------------------
@@ -278,7 +392,28 @@ def dose_correct(
 class DoseRow:
     episode_id: UUID
     kind: int
-    dose_mg: Decimal | None = None
+    dose_mg: Decimal | None = None  # None: the prescribed dose (or the day's one-day dose)
+    acknowledged: bool = False
+
+
+def _bulk_check(
+    row: DoseRow, facts: selectors.TodayRow
+) -> tuple[Decimal | None, rules.Breach | None]:
+    """Return a row's amount and why the counter refuses it (None if it does not): the same
+    checks as one dose (``dose_record``)."""
+    if row.kind == DoseKind.MISSED:
+        return None, None
+    amount = facts.default_mg if row.dose_mg is None else row.dose_mg
+    if row.kind not in TAKEN:
+        text = _("Choose observed, take-home or did not come.")
+        return amount, rules.Breach("dose_kind", text, {})
+    if facts.prescribed_mg is None:
+        text = _("No prescription is in force on this day: prescribe first.")
+        return amount, rules.Breach("dose_no_prescription", text, {})
+    if row.kind == DoseKind.TAKE_HOME and facts.take_home_days <= 0:
+        text = _("The prescription allows no take-home doses: the dose is taken at the clinic.")
+        return amount, rules.Breach("take_home_not_allowed", text, {})
+    return amount, _refusal(amount, facts, row.acknowledged)
 
 
 def doses_record_bulk(
@@ -290,23 +425,31 @@ def doses_record_bulk(
         raise PermissionDenied
     ids = {row.episode_id for row in wanted}
     allowed = selectors.clinic_episodes(actor, capability=DOSE_RECORD).filter(pk__in=ids)
-    found = dict(allowed.values_list("pk", "person_id"))
+    facts = selectors.dose_facts(episodes=allowed, day=day)
+    found = {pk: row.person_id for pk, row in facts.items()}
     if len(ids) != len(wanted) or set(found) != ids:
         audit.record(
             actor=actor, action=CaseAction.DENIED, object_type="treatmentepisode",
             detail={"perm": "change", "episodes": sorted(str(i) for i in ids - set(found))},
         )  # fmt: skip
         raise PermissionDenied
+    checked = [(row, *_bulk_check(row, facts[row.episode_id])) for row in wanted]
+    refused = [(row, amount, breach) for row, amount, breach in checked if breach is not None]
+    for row, amount, breach in refused:
+        fact = facts[row.episode_id]
+        _record_refusal(actor, row.episode_id, fact.person_id, day, row.kind, amount, breach)
+    if refused:
+        # Nothing of the batch is saved; each refused row is named by its record code.
+        raise DoseRefused([
+            rules.Breach(b.code, "%(code)s: %(text)s",
+                         {"code": facts[r.episode_id].code, "text": b.text()})
+            for r, _amount, b in refused
+        ])  # fmt: skip
     doses = [
-        Dose(
-            episode_id=row.episode_id,
-            given_on=day,
-            kind=row.kind,
-            recorded_by=actor,
-            dose_mg=None if row.kind == DoseKind.MISSED else row.dose_mg,
-        )  # fmt: skip
-        for row in wanted
-    ]
+        Dose(episode_id=row.episode_id, given_on=day, kind=row.kind, recorded_by=actor,
+             dose_mg=amount)
+        for row, amount, _breach in checked
+    ]  # fmt: skip
     try:
         with transaction.atomic():
             Dose.objects.bulk_create(doses)

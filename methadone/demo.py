@@ -63,12 +63,18 @@ def _prescriptions(
     for number, (starts_on, mg, phase) in enumerate(orders):
         last = number == len(orders) - 1
         order = rules.Order(starts_on, mg, phase)
-        Prescription.objects.create(
+        row = Prescription.objects.create(
             case_id=episode.case_id, episode=episode, starts_on=starts_on, dose_mg=mg,
             phase=phase, prescriber=nurse, recorded_by=nurse, reason="Đánh giá lâm sàng (demo)",
             review_due_on=rules.review_due_on(order=order, limits=limits) if last else None,
             review_reason="scheduled" if last else "",
         )  # fmt: skip
+        # Written the day it starts (not at seeding time), so a patient who stopped coming
+        # days ago is blocked at the counter until the prescriber acts, as in a real clinic.
+        written = datetime.datetime.combine(
+            starts_on, datetime.time(8), timezone.get_current_timezone()
+        )
+        Prescription.objects.filter(pk=row.pk).update(created_at=written)
     return dose
 
 

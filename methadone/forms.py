@@ -19,7 +19,7 @@ from core.forms import DateField, translate_blank_choices
 from services.models import TreatmentEpisode
 
 from .capabilities import PRESCRIPTION_RECORD
-from .models import DoseKind, Prescription
+from .models import SPLIT_CHOICES, DoseKind, Prescription
 
 # How far ahead a prescription may start (a maintenance order covers about a month).
 AHEAD = datetime.timedelta(days=31)
@@ -43,9 +43,20 @@ class PrescriptionForm(forms.ModelForm):  # type: ignore[type-arg]
         help_text=_("Needed only when the prescription breaks a rule of the guideline."),
     )  # fmt: skip
 
+    split_parts = forms.TypedChoiceField(
+        label=_("Daily dose split into"), coerce=int, required=False, initial=1,
+        empty_value=1,  # type: ignore[arg-type]  # a blank choice is the whole dose at once
+        choices=SPLIT_CHOICES,
+        help_text=_("Only when the daily dose is given in equal parts (the counter may then "
+                    "give one part)."),
+    )  # fmt: skip
+
     class Meta:
         model = Prescription
-        fields = ["starts_on", "dose_mg", "phase", "take_home_days", "prescriber", "reason"]
+        fields = [
+            "starts_on", "dose_mg", "phase", "take_home_days", "split_parts", "prescriber",
+            "reason",
+        ]  # fmt: skip
         widgets = {"reason": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, episode: TreatmentEpisode, **kwargs: Any) -> None:
@@ -83,14 +94,41 @@ def _may_prescribe(user: Any) -> bool:
 
 
 class DoseForm(forms.Form):
-    """One tap of the clinic's list: observed, take-home or did not come (with the amount)."""
+    """One tap of the clinic's list: observed, take-home or did not come (with the amount).
 
-    kind = forms.TypedChoiceField(label=_("Dose"), choices=DoseKind.choices, coerce=int)
+    ``part``: the button of one documented part of a split dose (observed, that amount);
+    ``acknowledged``: the box the nurse ticks after assessing a patient back from missed days.
+    """
+
+    kind = forms.TypedChoiceField(
+        label=_("Dose"), choices=DoseKind.choices, coerce=int, required=False
+    )
     dose_mg = forms.DecimalField(label=_("Dose (mg)"), required=False, **DOSE_FIELD)  # type: ignore[arg-type]
+    part = forms.DecimalField(label=_("Part of the dose (mg)"), required=False, **DOSE_FIELD)  # type: ignore[arg-type]
     day = DateField(label=_("Day"), required=False)
+    acknowledged = forms.BooleanField(label=_("Patient assessed"), required=False)
 
     def clean_day(self) -> Any:
         return self.cleaned_data.get("day") or timezone.localdate()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("part"):
+            data["kind"], data["dose_mg"] = DoseKind.OBSERVED, data["part"]
+        elif not data.get("kind") and "kind" not in self.errors:
+            self.add_error("kind", _("Choose observed, take-home or did not come."))
+        return data
+
+
+class DoseOverrideForm(forms.Form):
+    """A prescriber's dose for one patient and one day, and why."""
+
+    day = DateField(label=_("Day"))
+    dose_mg = forms.DecimalField(label=_("Dose for that day (mg)"), **DOSE_FIELD)  # type: ignore[arg-type]
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: restart after missed days, reduced dose after missed days."),
+    )  # fmt: skip
 
 
 class CorrectionForm(forms.Form):

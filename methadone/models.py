@@ -33,6 +33,10 @@ class Phase(models.TextChoices):
     RESTART = "restart", _("Restart after missed doses")
 
 
+# A documented split of the daily dose into equal parts (1: the whole dose at once).
+SPLIT_CHOICES = [(1, _("not split")), (2, _("2 equal parts")), (3, _("3 equal parts"))]
+
+
 class Prescription(CaseRecord):
     """A dose order for a methadone episode, in force from ``starts_on`` until the next one."""
 
@@ -47,6 +51,11 @@ class Prescription(CaseRecord):
     phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices)
     # Take-home doses the patient may be handed at once (0: every dose observed at the clinic).
     take_home_days = models.PositiveSmallIntegerField(_("take-home days allowed"), default=0)
+    # A documented split: the daily dose in equal parts (e.g. for a fast metaboliser or in
+    # pregnancy); the counter may then give one or more parts. 1: the whole dose at once.
+    split_parts = models.PositiveSmallIntegerField(
+        _("daily dose split into"), default=1, choices=SPLIT_CHOICES
+    )
     prescriber = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("prescriber"),
@@ -77,6 +86,10 @@ class Prescription(CaseRecord):
             models.CheckConstraint(
                 condition=Q(dose_mg__gte=0), name="prescription_dose_not_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(split_parts__gte=1, split_parts__lte=3),
+                name="prescription_split_parts_range",
+            ),
             models.UniqueConstraint(
                 fields=["episode", "starts_on"], name="prescription_once_per_day",
                 violation_error_message=_(
@@ -98,6 +111,52 @@ class Prescription(CaseRecord):
     @property
     def flagged(self) -> bool:
         return bool(self.rule_flags)
+
+
+class DoseOverride(CaseRecord):
+    """A prescriber's dose for one patient and one day, in place of the prescription's.
+
+    The counter gives only the prescribed dose; anything else (a reduced dose after missed
+    days, a restart, a one-off change) is this record: who decided it, for which day, how much
+    and why (encrypted). It also clears a missed-days block for that day.
+    """
+
+    timeline_label = _("Methadone one-day dose")
+
+    episode = models.ForeignKey(
+        TreatmentEpisode,
+        on_delete=models.PROTECT,
+        related_name="dose_overrides",
+        verbose_name=_("methadone episode"),
+        db_index=False,
+    )  # fmt: skip  (the unique (episode, given_on) index serves every lookup by episode)
+    given_on = models.DateField(_("day"))
+    dose_mg = models.DecimalField(_("dose for that day (mg)"), max_digits=5, decimal_places=1)
+    reason = EncryptedTextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("methadone one-day dose")
+        verbose_name_plural = _("methadone one-day doses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "given_on"], name="dose_override_once_per_day",
+                violation_error_message=_(
+                    "This patient already has a one-day dose on that day: change it instead."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(dose_mg__gt=0), name="dose_override_amount_positive"
+            ),
+        ]  # fmt: skip
+
+    episode_id: uuid.UUID
+
+    def __str__(self) -> str:
+        return f"{self.given_on}: {self.dose_mg} mg – {self.short_id}"
+
+    @property
+    def when(self) -> Any:
+        return self.given_on
 
 
 class DoseKind(models.IntegerChoices):
@@ -167,9 +226,11 @@ class DoseCorrection(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     dose = models.ForeignKey(Dose, on_delete=models.PROTECT, related_name="corrections")
     old_kind = models.PositiveSmallIntegerField(choices=DoseKind.choices)
-    old_dose_mg = models.DecimalField(max_digits=5, decimal_places=1, null=True)
+    # Empty for "did not come" (no amount): blank, or a correction to or from it fails its
+    # own validation.
+    old_dose_mg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     new_kind = models.PositiveSmallIntegerField(choices=DoseKind.choices)
-    new_dose_mg = models.DecimalField(max_digits=5, decimal_places=1, null=True)
+    new_dose_mg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     reason = EncryptedTextField(_("reason for the correction"))
     corrected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

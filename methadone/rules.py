@@ -44,11 +44,15 @@ class Limits:
     missed_restart_days: int = 5
     taper_min_days: int = 14
     taper_max_percent: int = 10
+    taper_min_treatment_days: int = 365
+    taper_low_dose_mg: int = 20
+    taper_low_min_days: int = 28
     take_home_min_treatment_days: int = 365
     take_home_stable_days: int = 90
     take_home_max_missed_30: int = 0
     take_home_max_days: int = 7
     review_days: int = 30
+    induction_review_days: int = 1
     adjust_review_days: int = 5
     taper_review_days: int = 14
 
@@ -167,25 +171,53 @@ def week_increase(*, history: Sequence[Order], order: Order) -> Decimal:
 # --- taper ---------------------------------------------------------------------------------
 
 
+def taper_start_breach(
+    *, history: Sequence[Order], order: Order, treatment_started_on: datetime.date,
+    limits: Limits,
+) -> Breach | None:  # fmt: skip
+    """Refuse starting a taper before the patient has been a year in treatment.
+
+    3140/QĐ-BYT (2010), dose reduction towards stopping (giảm liều tiến tới ngừng điều trị):
+    for a patient in treatment at least a year, or earlier when the patient asks for it (the
+    request is written as the override reason). Only the first order of a taper is checked;
+    its later steps are the step rules' (``taper_breaches``).
+    """
+    if order.phase != TAPER or (history and history[-1].phase == TAPER):
+        return None
+    days = (order.starts_on - treatment_started_on).days
+    if days >= limits.taper_min_treatment_days:
+        return None
+    return Breach(
+        "taper_too_early",
+        _("In treatment for %(days)s days: a dose reduction towards stopping starts after "
+          "%(min)s days, unless the patient asks for it (write the request as the reason)."),
+        {"days": days, "min": limits.taper_min_treatment_days},
+    )  # fmt: skip
+
+
 def taper_breaches(*, history: Sequence[Order], order: Order, limits: Limits) -> list[Breach]:
     """Refuse a taper step taken too soon after the last reduction, or larger than allowed.
 
     4066/QĐ-BYT and 3140/QĐ-BYT (2010), dose-reduction phase (giảm liều tiến tới ngừng
-    điều trị): at least two weeks between reductions, at most 10% of the current dose each time.
+    điều trị): at least two weeks between reductions, at most 10% of the current dose each time,
+    and slower below 20 mg (here: a longer wait, ``taper_low_min_days``, before a step to a dose
+    under ``taper_low_dose_mg``).
     """
     if order.phase != TAPER or not history or order.dose_mg >= history[-1].dose_mg:
         return []
     current = history[-1].dose_mg
     found: list[Breach] = []
     last_cut = last_reduction_on(history)
+    low = order.dose_mg < limits.taper_low_dose_mg
+    wait = limits.taper_low_min_days if low else limits.taper_min_days
     if last_cut is not None:
         days = (order.starts_on - last_cut).days
-        if days < limits.taper_min_days:
+        if days < wait:
             found.append(Breach(
                 "taper_too_soon",
                 _("The dose was last reduced %(days)s day(s) ago: wait at least %(min)s days "
                   "between two reductions."),
-                {"days": days, "min": limits.taper_min_days},
+                {"days": days, "min": wait},
             ))  # fmt: skip
     cut = current - order.dose_mg
     if cut * 100 > current * limits.taper_max_percent:
@@ -320,17 +352,119 @@ def missed_label(*, run: int, limits: Limits) -> str:
     return str(MISSED_LABELS[action]) % {"days": run}
 
 
+def missed_level_reached_on(
+    *, last_taken_on: datetime.date | None, started_on: datetime.date, action: Missed,
+    limits: Limits,
+) -> datetime.date:  # fmt: skip
+    """Return the day a run of missed days first called for ``action`` (its last missed day).
+
+    A prescriber who wrote an order on or after that day has seen the run and acted on it.
+    """
+    first_missed = started_on if last_taken_on is None else last_taken_on + datetime.timedelta(1)
+    threshold = {
+        Missed.ASSESS: limits.missed_assess_days, Missed.REDUCE: limits.missed_reduce_days,
+        Missed.RESTART: limits.missed_restart_days,
+    }.get(action, 1)  # fmt: skip
+    return first_missed + datetime.timedelta(days=threshold - 1)
+
+
+# --- at the counter: the dose given ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counter:
+    """What the dosing check reads for one patient and day (plain values, no database).
+
+    ``override_mg`` is a prescriber's recorded one-day dose for that day, if any;
+    ``prescriber_acted`` says whether a prescriber wrote an order (or that one-day dose) after
+    the run of missed days called for ``missed``.
+    """
+
+    prescribed_mg: Decimal
+    split_parts: int
+    override_mg: Decimal | None
+    missed: Missed
+    missed_days: int
+    prescriber_acted: bool
+    prescriber: str
+
+
+def allowed_amounts(
+    *, prescribed_mg: Decimal, split_parts: int, override_mg: Decimal | None
+) -> list[Decimal]:
+    """Return the amounts the counter may give on a day, smallest first.
+
+    The prescription's daily dose, or — when the prescription documents a split into equal
+    parts — one or more of its parts; a prescriber's one-day dose replaces them all.
+    """
+    if override_mg is not None:
+        return [Decimal(override_mg)]
+    parts = max(int(split_parts), 1)
+    whole = Decimal(prescribed_mg)
+    return [(whole * k / parts).quantize(Decimal("0.1")) for k in range(1, parts + 1)]
+
+
+def dose_refusal(*, amount: Decimal, counter: Counter, acknowledged: bool) -> Breach | None:
+    """Return why the counter must not give ``amount`` today, or None.
+
+    Safety before convenience (issue 23): a dose is the prescriber's decision, never the
+    counter's. 4066/QĐ-BYT and 3140/QĐ-BYT (2010), missed doses (xử trí bỏ liều): after a run
+    that calls for reducing the dose or restarting induction, nothing is given until a
+    prescriber has acted (a new order, or a recorded one-day dose); after a run that calls for
+    an assessment, the one who doses confirms the patient was assessed. Any amount other than
+    the prescribed one (or a documented part of it) is refused and needs the prescriber.
+    """
+    if not counter.prescriber_acted:
+        if counter.missed is Missed.RESTART:
+            return Breach(
+                "dose_blocked_restart",
+                _("Missed %(days)s days: induction must restart. No dose until the prescriber "
+                  "(%(prescriber)s) writes a new prescription or a one-day dose."),
+                {"days": counter.missed_days, "prescriber": counter.prescriber},
+            )  # fmt: skip
+        if counter.missed is Missed.REDUCE:
+            return Breach(
+                "dose_blocked_reduce",
+                _("Missed %(days)s days: the dose must be reduced. No dose until the "
+                  "prescriber (%(prescriber)s) writes a new prescription or a one-day dose."),
+                {"days": counter.missed_days, "prescriber": counter.prescriber},
+            )  # fmt: skip
+        if counter.missed is Missed.ASSESS and not acknowledged:
+            return Breach(
+                "dose_assess_unconfirmed",
+                _("Missed %(days)s days: assess the patient (intoxication, withdrawal) and "
+                  "confirm it before dosing, or ask the prescriber (%(prescriber)s)."),
+                {"days": counter.missed_days, "prescriber": counter.prescriber},
+            )  # fmt: skip
+    allowed = allowed_amounts(
+        prescribed_mg=counter.prescribed_mg, split_parts=counter.split_parts,
+        override_mg=counter.override_mg,
+    )  # fmt: skip
+    if Decimal(amount) in allowed:
+        return None
+    return Breach(
+        "dose_not_prescribed",
+        _("%(amount)s mg is not the prescribed dose (%(allowed)s mg). A different dose needs "
+          "the prescriber (%(prescriber)s): a new prescription or a one-day dose."),
+        {"amount": _mg(Decimal(amount)), "allowed": " / ".join(_mg(a) for a in allowed),
+         "prescriber": counter.prescriber},
+    )  # fmt: skip
+
+
 # --- reviews -------------------------------------------------------------------------------
 
 
 def review_due_on(*, order: Order, limits: Limits) -> datetime.date:
     """Return the day a prescription falls due for review by the prescriber.
 
-    Induction and adjustment are reassessed every few days (4066/QĐ-BYT, dose
-    adjustment: every 3–5 days), a taper step every two weeks, maintenance at least monthly (the
-    Ministry's prescribing rules: a maintenance order covers at most 30 days).
+    Induction (and a restart, which is an induction again) is prescribed day by day, dose
+    adjustment is reassessed every few days (4066/QĐ-BYT, dose adjustment: every 3–5 days), a
+    taper step every two weeks, maintenance at least monthly (the Ministry's prescribing rules,
+    draft circular of 2023: induction prescribed daily, a maintenance order for at most 30 days).
     """
-    if order.phase in (INDUCTION, STABILISATION, RESTART):
+    if order.phase in (INDUCTION, RESTART):
+        days = limits.induction_review_days
+    elif order.phase == STABILISATION:
         days = limits.adjust_review_days
     elif order.phase == TAPER:
         days = limits.taper_review_days
@@ -364,6 +498,11 @@ def prescription_breaches(
         found.append(breach)
     if order.phase != RESTART:
         found += increase_breaches(history=history, order=order, limits=limits)
+    breach = taper_start_breach(
+        history=history, order=order, treatment_started_on=treatment_started_on, limits=limits
+    )
+    if breach is not None:
+        found.append(breach)
     found += taper_breaches(history=history, order=order, limits=limits)
     found += take_home_breaches(
         take_home_days=take_home_days, phase=order.phase, adherence=adherence, limits=limits

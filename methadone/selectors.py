@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +31,7 @@ from services.models import Modality, TreatmentEpisode
 from . import rules
 from .capabilities import DOSE_RECORD, METHADONE_VIEW, PRESCRIPTION_RECORD
 from .events import MethadoneAction
-from .models import Dose, DoseCorrection, DoseKind, Phase, Prescription, dose_amount
+from .models import Dose, DoseCorrection, DoseKind, DoseOverride, Phase, Prescription, dose_amount
 
 TAKEN = (DoseKind.OBSERVED, DoseKind.TAKE_HOME)
 
@@ -164,10 +165,60 @@ class TodayRow:
     today_mg: Decimal | None
     missed_days: int
     missed_flag: str
+    # What the counter's check reads (rules.dose_refusal), from the same single query.
+    split_parts: int = 1
+    override_mg: Decimal | None = None
+    missed_action: rules.Missed = rules.Missed.CONTINUE
+    prescriber_acted: bool = False
+    prescriber_id: int | None = None
+    prescriber: str = ""
 
     @property
     def done(self) -> bool:
         return self.today_kind is not None
+
+    @property
+    def counter(self) -> rules.Counter:
+        """Return what the dosing check reads of this row (a prescription is in force)."""
+        return rules.Counter(
+            prescribed_mg=Decimal(self.prescribed_mg or 0), split_parts=self.split_parts,
+            override_mg=self.override_mg, missed=self.missed_action,
+            missed_days=self.missed_days, prescriber_acted=self.prescriber_acted,
+            prescriber=self.prescriber,
+        )  # fmt: skip
+
+    @property
+    def blocked(self) -> bool:
+        """Whether no dose may be given before a prescriber acts (reduce or restart)."""
+        return not self.prescriber_acted and self.missed_action >= rules.Missed.REDUCE
+
+    @property
+    def needs_assessment(self) -> bool:
+        return not self.prescriber_acted and self.missed_action is rules.Missed.ASSESS
+
+    @property
+    def block_message(self) -> str:
+        """Return the refusal the counter would give a tap on this row ("" if none)."""
+        if not (self.blocked or self.needs_assessment) or self.prescribed_mg is None:
+            return ""
+        found = rules.dose_refusal(
+            amount=self.default_mg or Decimal(0), counter=self.counter, acknowledged=False
+        )
+        return found.text() if found is not None else ""
+
+    @property
+    def default_mg(self) -> Decimal | None:
+        """Return what one tap gives: the day's one-day dose, else the prescribed dose."""
+        return self.override_mg if self.override_mg is not None else self.prescribed_mg
+
+    @property
+    def parts(self) -> list[Decimal]:
+        """Return the documented parts of a split dose a tap may give (none if not split)."""
+        if self.override_mg is not None or self.split_parts <= 1 or self.prescribed_mg is None:
+            return []
+        return rules.allowed_amounts(
+            prescribed_mg=self.prescribed_mg, split_parts=self.split_parts, override_mg=None
+        )[:-1]
 
     @property
     def prescribed(self) -> str:
@@ -199,41 +250,107 @@ class TodayScreen:
         return sum(1 for row in self.rows if row.done)
 
 
-def _annotated(rows: QuerySet[TreatmentEpisode], day: datetime.date) -> QuerySet[Any]:
+def _annotated(
+    rows: QuerySet[TreatmentEpisode], day: datetime.date, *, names: bool = True
+) -> QuerySet[Any]:
     in_force = Prescription.objects.filter(episode=OuterRef("pk"), starts_on__lte=day)
     in_force = in_force.order_by("-starts_on")
     taken = Dose.objects.filter(episode=OuterRef("pk"), given_on__lte=day, kind__in=TAKEN)
     today = Dose.objects.filter(episode=OuterRef("pk"), given_on=day)
+    # A prescriber's one-day dose: a probe on the unique (episode, given_on) index.
+    override = DoseOverride.objects.filter(episode=OuterRef("pk"), given_on=day)
 
     def first(rows: QuerySet[Any], column: str) -> Subquery:
         return Subquery(rows.values(column)[:1])
 
     # Only what the list shows: a person row carries every encrypted field otherwise.
-    rows = rows.select_related("person").only("started_on", "person__full_name")
+    if names:
+        rows = rows.select_related("person").only("started_on", "person__full_name")
+    else:
+        rows = rows.only("started_on", "person_id")
     return rows.annotate(
         rx_mg=first(in_force, "dose_mg"), rx_take_home=first(in_force, "take_home_days"),
         rx_flags=first(in_force, "rule_flags"), rx_review=first(in_force, "review_due_on"),
+        rx_split=first(in_force, "split_parts"), rx_written=first(in_force, "created_at"),
+        rx_prescriber=first(in_force, "prescriber_id"),
         last_taken=first(taken.order_by("-given_on"), "given_on"),
         today_id=first(today, "pk"), today_kind=first(today, "kind"),
-        today_mg=first(today, "dose_mg"),
+        today_mg=first(today, "dose_mg"), override_mg=first(override, "dose_mg"),
     )  # fmt: skip
 
 
-def _row(episode: Any, day: datetime.date, limits: rules.Limits) -> TodayRow:
+def _acted(episode: Any, action: rules.Missed, limits: rules.Limits) -> bool:
+    """Return whether a prescriber acted on the run of missed days: a one-day dose for the
+    day, or the order in force written on or after the day the run called for ``action``."""
+    if action is rules.Missed.CONTINUE or episode.override_mg is not None:
+        return True
+    if episode.rx_written is None:
+        return False
+    reached = rules.missed_level_reached_on(
+        last_taken_on=episode.last_taken, started_on=episode.started_on, action=action,
+        limits=limits,
+    )  # fmt: skip
+    return bool(timezone.localdate(episode.rx_written) >= reached)
+
+
+def _row(
+    episode: Any, day: datetime.date, limits: rules.Limits, names: dict[int, str] | None = None
+) -> TodayRow:
     # Today is not over: a patient not yet seen today has missed only the days before it.
     until = day if episode.today_kind == DoseKind.MISSED else day - datetime.timedelta(days=1)
     run = rules.missed_run(
         last_taken_on=episode.last_taken, started_on=episode.started_on, until=until
     )
+    action = rules.missed_action(run=run, limits=limits)
+    person = episode.person if "person" in episode._state.fields_cache else None
     return TodayRow(
-        episode_id=episode.pk, person_id=episode.person_id, name=episode.person.full_name,
-        code=episode.person.pk.hex[:8].upper(), prescribed_mg=episode.rx_mg,
+        episode_id=episode.pk, person_id=episode.person_id,
+        name=person.full_name if person is not None else "",
+        code=episode.person_id.hex[:8].upper(), prescribed_mg=episode.rx_mg,
         take_home_days=episode.rx_take_home or 0, prescription_flagged=bool(episode.rx_flags),
         review_due=episode.rx_review is not None and episode.rx_review <= day,
         last_taken_on=episode.last_taken, today_dose_id=episode.today_id,
         today_kind=episode.today_kind, today_mg=episode.today_mg, missed_days=run,
         missed_flag=rules.missed_label(run=run, limits=limits),
+        split_parts=episode.rx_split or 1, override_mg=episode.override_mg,
+        missed_action=action, prescriber_acted=_acted(episode, action, limits),
+        prescriber_id=episode.rx_prescriber,
+        prescriber=(names or {}).get(episode.rx_prescriber, ""),
     )  # fmt: skip
+
+
+def _rows(episodes: Iterable[Any], day: datetime.date, limits: rules.Limits) -> list[TodayRow]:
+    """Build the rows, naming the prescriber where a tap would be refused (blocked, or an
+    assessment to confirm).
+
+    One query for the names, whatever the number of rows (none when nobody is blocked).
+    """
+    episodes = list(episodes)
+    rows = [_row(e, day, limits) for e in episodes]
+    wanted = {r.prescriber_id for r in rows if r.blocked or r.needs_assessment}
+    if not wanted:
+        return rows
+    names = prescriber_names(ids=wanted)
+    return [
+        _row(e, day, limits, names) if r.prescriber_id in wanted else r
+        for e, r in zip(episodes, rows, strict=True)
+    ]
+
+
+def prescriber_names(*, ids: Iterable[int | None]) -> dict[int, str]:
+    """Return the display names of prescribers (staff, not patients), in one query."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(pk__in=[i for i in ids if i is not None])
+    return {u.pk: str(u.display_name) for u in users.only("first_name", "last_name", "username")}
+
+
+def dose_facts(*, episodes: QuerySet[TreatmentEpisode], day: datetime.date) -> dict[Any, TodayRow]:
+    """Return, for episodes already fetched in scope, what the counter's check reads on a day
+    (one query; the prescribers of blocked rows named in one more), keyed by episode id."""
+    limits = rules.Limits.from_settings()
+    rows = _rows(_annotated(episodes, day, names=False), day, limits)
+    return {row.episode_id: row for row in rows}
 
 
 def today_screen(*, viewer: Any, day: datetime.date, query: str = "") -> TodayScreen | None:
@@ -244,7 +361,7 @@ def today_screen(*, viewer: Any, day: datetime.date, query: str = "") -> TodaySc
         return None
     limits = rules.Limits.from_settings()
     episodes = _annotated(clinic_episodes(viewer, capability=DOSE_RECORD), day)
-    rows = sorted((_row(e, day, limits) for e in episodes), key=lambda r: fold_text(r.name))
+    rows = sorted(_rows(episodes, day, limits), key=lambda r: fold_text(r.name))
     total = len(rows)
     wanted = fold_text(query)
     if wanted:
@@ -261,7 +378,7 @@ def today_row(*, viewer: Any, episode_id: Any, day: datetime.date) -> TodayRow |
     """Return one row of the day's list (after a dose was recorded from it)."""
     rows = clinic_episodes(viewer, capability=DOSE_RECORD).filter(pk=episode_id)
     found = _annotated(rows, day).first()
-    return _row(found, day, rules.Limits.from_settings()) if found is not None else None
+    return _rows([found], day, rules.Limits.from_settings())[0] if found is not None else None
 
 
 # --- one episode ---------------------------------------------------------------------------
@@ -281,6 +398,13 @@ def episode_prescriptions(*, episode: TreatmentEpisode) -> list[Prescription]:
     """Return an episode's prescriptions, newest first (the episode was fetched in scope)."""
     rows = Prescription.objects.filter(episode=episode).select_related("prescriber")
     return list(rows.order_by("-starts_on"))
+
+
+def episode_overrides(*, episode: TreatmentEpisode, days: int = 60) -> list[DoseOverride]:
+    """Return the prescribers' one-day doses of the last ``days`` days, newest first."""
+    since = max(episode.started_on, _today() - datetime.timedelta(days=days))
+    rows = DoseOverride.objects.filter(episode=episode, given_on__gte=since)
+    return list(rows.select_related("recorded_by").order_by("-given_on"))
 
 
 def episode_doses(*, episode: TreatmentEpisode, days: int = 60) -> list[DoseLine]:

@@ -11,6 +11,11 @@ urlpatterns = [
         name="dose_record",
     ),  # fmt: skip
     path("methadone/doses/<int:dose_id>/correct/", views.dose_correct, name="dose_correct"),
+    path(
+        "methadone/episodes/<uuid:methadone_episode_id>/one-day-dose/",
+        views.dose_override,
+        name="dose_override",
+    ),  # fmt: skip
     path("methadone/episodes/<uuid:methadone_episode_id>/", views.episode, name="episode"),
     path(
         "methadone/episodes/<uuid:methadone_episode_id>/prescriptions/add/",

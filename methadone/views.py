@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -23,7 +23,7 @@ from accounts.capabilities import can
 
 from . import actions, selectors
 from .capabilities import DOSE_CORRECT, PRESCRIPTION_RECORD
-from .forms import CorrectionForm, DoseForm, PrescriptionForm
+from .forms import CorrectionForm, DoseForm, DoseOverrideForm, PrescriptionForm
 from .models import DoseKind
 
 SEARCH_MAX = 100
@@ -40,10 +40,14 @@ def _screen(request: HttpRequest, query: str) -> selectors.TodayScreen:
     return screen
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def today(request: HttpRequest) -> HttpResponse:
-    """The clinic's list of the day: every patient in treatment, their dose and flags."""
-    screen = _screen(request, request.GET.get("q", ""))
+    """The clinic's list of the day: every patient in treatment, their dose and flags.
+
+    The "find a patient" box posts (a name must never reach a URL, a log or the history);
+    ``?q=`` is not read.
+    """
+    screen = _screen(request, request.POST.get("q", "") if request.method == "POST" else "")
     return render(request, "methadone/today.html", _today_context(request, screen))
 
 
@@ -52,7 +56,8 @@ def _today_context(
 ) -> dict[str, Any]:
     return {
         "screen": screen, "query": screen.query, "kinds": DoseKind,
-        "can_correct": can(request.user, DOSE_CORRECT), **extra,
+        "can_correct": can(request.user, DOSE_CORRECT),
+        "can_prescribe": can(request.user, PRESCRIPTION_RECORD), **extra,
     }  # fmt: skip
 
 
@@ -73,6 +78,7 @@ def dose_record(request: HttpRequest, methadone_episode_id: UUID) -> HttpRespons
                 actor=request.user, episode_id=methadone_episode_id,
                 day=form.cleaned_data["day"], kind=form.cleaned_data["kind"],
                 dose_mg=form.cleaned_data["dose_mg"],
+                acknowledged=form.cleaned_data["acknowledged"],
             )  # fmt: skip
         except ValidationError as problem:
             error = " ".join(problem.messages)
@@ -82,10 +88,8 @@ def dose_record(request: HttpRequest, methadone_episode_id: UUID) -> HttpRespons
         return _row_json(request, methadone_episode_id, error)
     if error is None:
         messages.success(request, _("Dose recorded."))
-        query = request.POST.get("q", "")
-        return redirect(
-            reverse("methadone:today") + (f"?{urlencode({'q': query})}" if query else "")
-        )
+        # Back to the row (its id, never the name that was typed in the box).
+        return redirect(reverse("methadone:today") + f"#row-{methadone_episode_id}")
     # Re-show the list with the refusal on that row and what was typed kept.
     screen = _screen(request, request.POST.get("q", ""))
     context = _today_context(
@@ -100,10 +104,20 @@ def _row_json(request: HttpRequest, episode_id: UUID, error: str | None) -> Json
     if row is not None:
         html = render(
             request, "methadone/includes/today_row.html",
-            {"row": row, "can_correct": can(request.user, DOSE_CORRECT), "kinds": DoseKind},
+            {"row": row, "can_correct": can(request.user, DOSE_CORRECT), "kinds": DoseKind,
+             "can_prescribe": can(request.user, PRESCRIPTION_RECORD)},
         ).content.decode()  # fmt: skip
     return JsonResponse({"ok": error is None, "error": error or "", "html": html},
                         status=200 if error is None else 409)  # fmt: skip
+
+
+def _add_error(form: forms.Form, problem: ValidationError) -> None:
+    """Show an action's refusal on the form; an error about a field the form lacks is shown
+    above it (``add_error`` raises on an unknown field: a 500 instead of a message)."""
+    if hasattr(problem, "error_dict") and set(problem.error_dict) - set(form.fields):
+        form.add_error(None, ValidationError(problem.messages))
+    else:
+        form.add_error(None, problem)
 
 
 @require_http_methods(["GET", "POST"])
@@ -119,7 +133,7 @@ def dose_correct(request: HttpRequest, dose_id: int) -> HttpResponse:
                 dose_mg=form.cleaned_data["dose_mg"], reason=form.cleaned_data["reason"],
             )  # fmt: skip
         except ValidationError as problem:
-            form.add_error(None, problem)
+            _add_error(form, problem)
         else:
             messages.success(request, _("The dose has been corrected."))
             if request.POST.get("next") == "episode":
@@ -130,6 +144,26 @@ def dose_correct(request: HttpRequest, dose_id: int) -> HttpResponse:
         "corrections": selectors.dose_corrections(dose=dose),
     }  # fmt: skip
     return render(request, "methadone/dose_correct.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def dose_override(request: HttpRequest, methadone_episode_id: UUID) -> HttpResponse:
+    """A prescriber's dose for one day (after missed days, or a one-off change), with why."""
+    episode = selectors.prescribable_episode(request.user, methadone_episode_id)
+    form = DoseOverrideForm(request.POST or None, initial={"day": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.dose_override_record(
+                actor=request.user, episode_id=episode.pk, day=form.cleaned_data["day"],
+                dose_mg=form.cleaned_data["dose_mg"], reason=form.cleaned_data["reason"],
+            )  # fmt: skip
+        except ValidationError as problem:
+            _add_error(form, problem)
+        else:
+            messages.success(request, _("The dose for that day has been recorded."))
+            return redirect(reverse("methadone:today") + f"#row-{episode.pk}")
+    context = {"form": form, "episode": episode, "case": episode.case}
+    return render(request, "methadone/dose_override.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -166,6 +200,7 @@ def episode(request: HttpRequest, methadone_episode_id: UUID) -> HttpResponse:
         "episode": found, "case": found.case,
         "prescriptions": selectors.episode_prescriptions(episode=found),
         "doses": selectors.episode_doses(episode=found),
+        "overrides": selectors.episode_overrides(episode=found),
         "can_prescribe": at_clinic and can(request.user, PRESCRIPTION_RECORD),
         "can_correct": clinic is not None and clinic.pk == found.provider_id
         and can(request.user, DOSE_CORRECT),

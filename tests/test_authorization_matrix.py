@@ -153,6 +153,7 @@ SPEC: dict[str, Rule] = {
     "methadone:dose_record": object_rule({"lan", "mai"}),  # an empty POST: the list again
     "methadone:dose_correct": object_rule({"lan", "mai"}),
     "methadone:prescription_add": object_rule({"lan", "mai"}),
+    "methadone:dose_override": object_rule({"lan", "mai"}),  # a prescriber's one-day dose
     "methadone:episode": object_rule(CASE_ROLES),
     "cases:person_search": roles_ok(CASE_ROLES),
     "cases:person_create": roles_ok(WRITERS),

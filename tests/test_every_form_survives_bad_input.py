@@ -321,6 +321,13 @@ FORMS = [
         kept=("dose_mg",),
     ),  # fmt: skip
     FormCase(
+        "methadone_one_day_dose",
+        "lan",
+        lambda w, o: reverse("methadone:dose_override", args=[o["methadone"].pk]),
+        lambda w, o: {"day": "02/09/2026", "dose_mg": "15", "reason": "Khởi liều lại"},
+        kept=("day", "dose_mg", "reason"),
+    ),  # fmt: skip
+    FormCase(
         "methadone_correction",
         "lan",
         lambda w, o: reverse("methadone:dose_correct", args=[o["dose"].pk]),

@@ -1,6 +1,7 @@
 /* The clinic's list of the day, progressively enhanced: the list filters as you type, and a
    tap on a dose button records it without reloading the page (the row is replaced by the
-   server's). Without JavaScript the search box submits ?q= and each button posts its form. */
+   server's). Without JavaScript the search box posts (a name never goes into a URL) and each
+   button posts its form. */
 (function () {
   "use strict";
 

@@ -246,3 +246,31 @@ def test_a_days_doses_for_another_clinic_are_refused_and_logged(
         )
     assert not Dose.objects.exists()
     assert Event.objects.filter(action=CaseAction.DENIED, actor=tuan).exists()
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "amount"),
+    [(DoseKind.OBSERVED, DoseKind.MISSED, None), (DoseKind.MISSED, DoseKind.OBSERVED, "60")],
+    ids=["observed-to-did-not-come", "did-not-come-to-observed"],
+)
+def test_regression_correcting_to_or_from_did_not_come_is_saved_not_a_500(
+    world: World, episode: TreatmentEpisode, first: int, then: int, amount: str | None
+) -> None:
+    """Regression (issue 23.2): a correction to or from "did not come" answered 500 (the
+    correction's empty amount failed its own validation and the page could not show it), so
+    a mistaken tap could not be undone. The page now saves it and keeps the old value."""
+    from django.urls import reverse
+
+    dose = actions.dose_record(
+        actor=world.users["lan"], episode_id=episode.pk, day=days_ago(1), kind=first
+    )
+    url = reverse("methadone:dose_correct", args=[dose.pk])
+    data = {"kind": then, "dose_mg": amount or "", "reason": "Bấm nhầm nút"}
+    response = world.client("lan").post(url, data)
+    assert response.status_code == 302
+    dose.refresh_from_db()
+    assert dose.kind == then
+    assert dose.dose_mg == (Decimal(amount) if amount else None)
+    correction = DoseCorrection.objects.get(dose=dose)
+    assert (correction.old_kind, correction.new_kind) == (first, then)
+    assert Event.objects.filter(action=MethadoneAction.DOSE_CORRECTED).count() == 1

@@ -163,3 +163,15 @@ def test_regression_a_prescription_dated_year_9999_is_explained_not_a_server_err
     assert response.status_code == 200
     assert "starts_on" in response.context["form"].errors
     assert 'value="31/12/9999"' in response.content.decode()
+
+
+def test_a_split_dose_is_documented_on_the_prescription(
+    world: World, episode: TreatmentEpisode
+) -> None:
+    """A prescription may document its daily dose in equal parts (the counter may give one)."""
+    url = reverse("methadone:prescription_add", args=[episode.pk])
+    response = world.client("lan").post(url, _form(split_parts=2))
+    assert response.status_code == 302
+    assert Prescription.objects.get(episode=episode, starts_on=days_ago(0)).split_parts == 2
+    page = world.client("lan").get(reverse("methadone:episode", args=[episode.pk]))
+    assert "2 phần bằng nhau" in page.content.decode()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -178,8 +179,8 @@ def test_missed_run_counts_days_after_the_last_dose_taken() -> None:
 
 
 def test_review_is_due_sooner_during_adjustment_than_in_maintenance() -> None:
-    """4066/QĐ-BYT: induction reassessed every few days; maintenance at least monthly."""
-    assert rules.review_due_on(order=order(0, 20, rules.INDUCTION), limits=L) == day(5)
+    """4066/QĐ-BYT: adjustment reassessed every few days; maintenance at least monthly."""
+    assert rules.review_due_on(order=order(0, 40, rules.STABILISATION), limits=L) == day(5)
     assert rules.review_due_on(order=order(0, 80, rules.TAPER), limits=L) == day(14)
     assert rules.review_due_on(order=order(0, 80, rules.MAINTENANCE), limits=L) == day(30)
 
@@ -199,3 +200,152 @@ def test_restart_after_missed_days_is_held_to_the_starting_ceiling() -> None:
         treatment_started_on=D0, adherence=GOOD, limits=L,
     )  # fmt: skip
     assert codes(found) == ["start_dose"]
+
+
+def test_regression_induction_and_restart_orders_are_reviewed_daily() -> None:
+    """Regression (issue 23.4): an induction order fell due for review after 5 days. The
+    Ministry's prescribing rules (draft circular, 2023) have induction prescribed day by day,
+    and a restart is an induction again."""
+    assert rules.review_due_on(order=order(0, 20, rules.INDUCTION), limits=L) == day(1)
+    assert rules.review_due_on(order=order(0, 20, rules.RESTART), limits=L) == day(1)
+    slower = rules.Limits(induction_review_days=2)
+    assert rules.review_due_on(order=order(0, 20, rules.INDUCTION), limits=slower) == day(2)
+
+
+def test_regression_a_taper_started_in_the_first_year_is_a_breach() -> None:
+    """Regression (issue 23.4): a taper started at day 30 raised nothing. 3140/QĐ-BYT (2010),
+    dose reduction towards stopping: only after a year in treatment, unless the patient asks
+    (the request is then written as the override reason)."""
+    history = [order(0, 30, rules.INDUCTION), order(10, 60, rules.MAINTENANCE)]
+    early = rules.taper_start_breach(
+        history=history, order=order(30, 55, rules.TAPER), treatment_started_on=D0, limits=L
+    )
+    assert early is not None and early.code == "taper_too_early"
+    assert "30" in early.text() and "365" in early.text()
+    on_time = rules.taper_start_breach(
+        history=history, order=order(365, 55, rules.TAPER), treatment_started_on=D0, limits=L
+    )
+    assert on_time is None
+    day_before = rules.taper_start_breach(
+        history=history, order=order(364, 55, rules.TAPER), treatment_started_on=D0, limits=L
+    )
+    assert day_before is not None
+    # A later step of a taper already started is the step rules' business, not this one's.
+    tapering = [*history, order(30, 55, rules.TAPER)]
+    assert (
+        rules.taper_start_breach(
+            history=tapering, order=order(44, 50, rules.TAPER), treatment_started_on=D0, limits=L
+        )
+        is None
+    )
+    found = rules.prescription_breaches(
+        history=history, order=order(30, 55, rules.TAPER), take_home_days=0,
+        treatment_started_on=D0, adherence=GOOD, limits=L,
+    )  # fmt: skip
+    assert "taper_too_early" in codes(found)
+
+
+def test_regression_below_20_mg_a_taper_goes_slower() -> None:
+    """Regression (issue 23.4): 3140/QĐ-BYT (2010), dose reduction: slower below 20 mg. A step
+    to a dose under ``taper_low_dose_mg`` waits ``taper_low_min_days`` since the last one."""
+    history = [order(0, 22, rules.MAINTENANCE), order(400, 20, rules.TAPER)]
+    step = order(400 + L.taper_low_min_days, 18, rules.TAPER)
+    assert rules.taper_breaches(history=history, order=step, limits=L) == []
+    sooner = order(400 + L.taper_low_min_days - 1, 18, rules.TAPER)
+    assert codes(rules.taper_breaches(history=history, order=sooner, limits=L)) == [
+        "taper_too_soon"
+    ]
+    # At 20 mg and above, two weeks are enough.
+    above = [order(0, 25, rules.MAINTENANCE), order(400, 23, rules.TAPER)]
+    assert (
+        rules.taper_breaches(history=above, order=order(414, "20.7", rules.TAPER), limits=L) == []
+    )
+
+
+def test_the_new_figures_are_settings(settings: pytest.FixtureRequest) -> None:
+    """Each figure of issue 23.4 is a setting (``HOA_NHAP_METHADONE_*``)."""
+    settings.HOA_NHAP_METHADONE_TAPER_MIN_TREATMENT_DAYS = 180  # type: ignore[attr-defined]
+    settings.HOA_NHAP_METHADONE_INDUCTION_REVIEW_DAYS = 2  # type: ignore[attr-defined]
+    limits = rules.Limits.from_settings()
+    assert (limits.taper_min_treatment_days, limits.induction_review_days) == (180, 2)
+    assert (limits.taper_low_dose_mg, limits.taper_low_min_days) == (20, 28)
+
+
+# --- at the counter (issue 23.1) -------------------------------------------------------------
+
+
+def counter(**values: object) -> rules.Counter:
+    base: dict[str, object] = {
+        "prescribed_mg": Decimal(90), "split_parts": 1, "override_mg": None,
+        "missed": rules.Missed.CONTINUE, "missed_days": 0, "prescriber_acted": False,
+        "prescriber": "BS. Hà",
+    }  # fmt: skip
+    return rules.Counter(**(base | values))  # type: ignore[arg-type]
+
+
+def refusal(amount: str, acknowledged: bool = False, **values: Any) -> str | None:
+    found = rules.dose_refusal(
+        amount=Decimal(amount), counter=counter(**values), acknowledged=acknowledged
+    )
+    return found.code if found else None
+
+
+def test_regression_only_the_prescribed_dose_passes_the_counter() -> None:
+    """Regression (issue 23.1): on a 90 mg prescription "observed 180 mg" was stored. The
+    prescribed dose passes; a tenth of a mg more or less is refused, naming the prescriber."""
+    assert refusal("90") is None
+    assert refusal("180") == refusal("90.1") == refusal("89.9") == "dose_not_prescribed"
+    found = rules.dose_refusal(amount=Decimal(180), counter=counter(), acknowledged=True)
+    assert found is not None and "BS. Hà" in found.text() and "180" in found.text()
+
+
+def test_a_documented_split_allows_its_parts_and_nothing_else() -> None:
+    """A prescription split into equal parts lets the counter give one part or the whole."""
+    assert refusal("45", split_parts=2) is None and refusal("90", split_parts=2) is None
+    assert refusal("40", split_parts=2) == "dose_not_prescribed"
+    assert refusal("30", split_parts=3) is None and refusal("60", split_parts=3) is None
+    assert refusal("45", split_parts=1) == "dose_not_prescribed"
+
+
+def test_a_prescribers_one_day_dose_replaces_the_prescribed_one() -> None:
+    assert refusal("35", override_mg=Decimal(35)) is None
+    assert refusal("90", override_mg=Decimal(35)) == "dose_not_prescribed"
+
+
+def test_regression_restart_and_reduce_block_the_dose_until_a_prescriber_acts() -> None:
+    """Regression (issue 23.1): a patient flagged "missed 5 days: restart induction" on 70 mg
+    was given the full 70 mg with one tap. 4066/QĐ-BYT missed doses: restart (≥ 5 days) and
+    reduce (4 days) block any dose, acknowledged or not, until a prescriber has acted."""
+    restart: dict[str, Any] = {
+        "missed": rules.Missed.RESTART, "missed_days": 5, "prescribed_mg": Decimal(70),
+    }  # fmt: skip
+    assert refusal("70", True, **restart) == "dose_blocked_restart"
+    assert refusal("35", True, **restart) == "dose_blocked_restart"
+    reduce: dict[str, Any] = {"missed": rules.Missed.REDUCE, "missed_days": 4}
+    assert refusal("90", True, **reduce) == "dose_blocked_reduce"
+    # Once the prescriber acted (a new order or a one-day dose), only that dose passes.
+    assert refusal("30", prescribed_mg=Decimal(30), prescriber_acted=True, **{
+        k: v for k, v in restart.items() if k != "prescribed_mg"}) is None  # fmt: skip
+    assert refusal("70", override_mg=Decimal(35), prescriber_acted=True, **restart) == (
+        "dose_not_prescribed"
+    )
+
+
+def test_assess_needs_the_acknowledgement() -> None:
+    """4066/QĐ-BYT missed doses (3 days): assess before dosing; the one who doses confirms."""
+    assess: dict[str, Any] = {"missed": rules.Missed.ASSESS, "missed_days": 3}
+    assert refusal("90", False, **assess) == "dose_assess_unconfirmed"
+    assert refusal("90", True, **assess) is None
+    assert refusal("180", True, **assess) == "dose_not_prescribed"
+
+
+def test_the_day_a_missed_run_called_for_an_action() -> None:
+    """The run's first missed day plus the threshold, less one: its last missed day."""
+    reached = rules.missed_level_reached_on(
+        last_taken_on=day(0), started_on=D0, action=rules.Missed.RESTART, limits=L
+    )
+    assert reached == day(5)  # days 1..5 missed
+    never = rules.missed_level_reached_on(
+        last_taken_on=None, started_on=D0, action=rules.Missed.REDUCE, limits=L
+    )
+    assert never == day(3)
