@@ -70,7 +70,7 @@ class TOTPDevice(ThrottlingMixin, Device):  # type: ignore[misc]
     # UUID instead, set at construction (before the row exists).
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
-    secret = EncryptedTextField(_("secret"), row_key="uid")
+    secret = EncryptedTextField(_("secret"), row_key="uid", max_length=64)
     # The last accepted time step: a code is never accepted twice (replay).
     last_t = models.BigIntegerField(default=-1)
 
