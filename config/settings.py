@@ -172,6 +172,11 @@ SILENCED_SYSTEM_CHECKS = ["guardian.W001", "axes.W006"]
 AXES_FAILURE_LIMIT = env_int("HOA_NHAP_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("HOA_NHAP_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# Refused logins of one account (or of unknown names) from one address within this window
+# are one access event, plus one that counts the rest when it ends (accounts.lockout).
+HOA_NHAP_LOGIN_FAILURE_WINDOW = timedelta(
+    minutes=env_int("HOA_NHAP_LOGIN_FAILURE_WINDOW_MINUTES", 15)
+)
 # A right password alone must not wipe the count of wrong codes: the count is reset only
 # when the second factor succeeds (accounts.actions).
 AXES_RESET_ON_SUCCESS = False

@@ -536,10 +536,7 @@ def test_a_null_character_in_any_parameter_is_refused_not_a_server_error(
     """ASVS 1.3.x, 2.2.1: PostgreSQL refuses text with a NUL byte; every parameter a page
     reads, in a form or on its own, refuses it first, so the page answers, never a 500
     (regression: a NUL in `username` on /staff/unlock/ and /staff/invite/ answered 500)."""
-    if page.who is None:
-        client = Client()
-    else:
-        client = signed_in_client(world.users[page.who])
+    client = Client() if page.who is None else signed_in_client(world.users[page.who])
     client.raise_request_exception = False
     send = client.get if page.method == "get" else client.post
     response = send(page.url(world, objs), page.data)

@@ -23,7 +23,7 @@ from tests.accounts.support import (
     events,
     field_text,
     password_login,
-    post_code,
+    post_code_after_back_off,
     row_text,
     signed_in,
     wrong_code,
@@ -108,7 +108,7 @@ def test_wrong_codes_lock_the_account_and_end_the_session(world: World) -> None:
     assert password_login(client, "lan", PASSWORD).status_code == 302
     code = wrong_code(device.secret)
 
-    statuses = [post_code(client, code).status_code for _ in range(_limit())]
+    statuses = [post_code_after_back_off(client, lan, code).status_code for _ in range(_limit())]
 
     assert statuses == [200] * (_limit() - 1) + [429]
     assert not signed_in(client)
@@ -135,7 +135,9 @@ def test_password_login_again_does_not_restart_the_code_count(world: World) -> N
     for _round in range(2):
         client = Client()
         statuses.append(password_login(client, "lan", PASSWORD).status_code)
-        statuses += [post_code(client, code).status_code for _ in range(_limit() - 1)]
+        statuses += [
+            post_code_after_back_off(client, lan, code).status_code for _ in range(_limit() - 1)
+        ]
 
     assert 429 in statuses
     assert len(events(AccountAction.LOCKED_OUT, actor=lan)) >= 1
@@ -220,7 +222,8 @@ def test_one_lockout_writes_one_event(world: World) -> None:
     _fail_passwords(Client(), "lan")
 
     _knock("lan", 6)
-    post_code(pending, wrong_code(device.secret))  # a session opened before the lockout
+    # A session opened before the lockout.
+    post_code_after_back_off(pending, lan, wrong_code(device.secret))
 
     [locked] = events(AccountAction.LOCKED_OUT, actor=lan)
     assert locked.object_id == str(lan.pk)
@@ -281,7 +284,8 @@ def test_refused_logins_are_one_event_per_window_and_counted(world: World) -> No
     """ASVS 16.3.1, 16.4.2: 50 refused logins for an account (5 wrong passwords, then 45
     refused during the lockout) and 60 for names that match no account write one event
     per account (or unknown names) and address for the window, plus the lockout: the
-    append-only trail cannot be flooded. When the window ends, one summary event says how many more there were."""
+    append-only trail cannot be flooded. When the window ends, one summary event says how
+    many more there were."""
     lan = world.users["lan"]
     before = Event.objects.count()
 

@@ -19,6 +19,7 @@ from accounts.models import BackupCodeDevice, TOTPDevice, User
 from audit.models import Event
 from tests.accounts.support import (
     SEARCH,
+    back_off_over,
     events,
     field_text,
     password_login,
@@ -222,16 +223,6 @@ def _failures(username: str) -> int:
     return sum(a.failures_since_start for a in AccessAttempt.objects.filter(username=username))
 
 
-def _wait_over(user: User) -> None:
-    """Move the device's back-off into the past, as the passing seconds would."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    past = timezone.now() - timedelta(minutes=5)
-    TOTPDevice.objects.filter(user=user).update(throttling_failure_timestamp=past)
-
-
 def test_a_right_code_right_after_a_wrong_one_asks_to_wait(world: World) -> None:
     """ASVS 6.3.1, 6.6.3: django-otp's back-off refuses any code for a second after a wrong
     one; the right code sent then is not "wrong": the page says to wait, and it counts
@@ -249,7 +240,7 @@ def test_a_right_code_right_after_a_wrong_one_asks_to_wait(world: World) -> None
     assert "không đúng" not in message
     assert len(events(AccountAction.OTP_FAILED, actor=lan)) == 1
     assert _failures("lan") == 1
-    _wait_over(lan)
+    back_off_over(lan)
     assert post_code(client, totp.code(device.secret)).status_code == 302
     assert len(events(AccountAction.LOGIN, actor=lan)) == 1
 
@@ -268,6 +259,6 @@ def test_enrolment_code_right_after_a_wrong_one_asks_to_wait(world: World) -> No
     assert "Đợi" in " ".join(response.context["form"].errors["token"])
     assert len(events(AccountAction.OTP_FAILED, actor=hoa)) == 1
     assert _failures("hoa") == 1
-    _wait_over(hoa)
+    back_off_over(hoa)
     response = client.post(reverse("accounts:otp_enrol"), {"token": totp.code(secret)})
     assert CODE_IN_PAGE.findall(response.content.decode())

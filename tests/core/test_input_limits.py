@@ -41,7 +41,8 @@ def test_an_impossible_date_is_named_as_such() -> None:
 def test_an_impossible_birth_date_is_explained_on_the_form(world: World) -> None:
     data = {
         "full_name": "Giàng Thị Mỷ", "citizen_id": "", "sex": "F", "birth_year": "1990",
-        "birth_date": "30/02/1990", "ethnicity": "08", "residence_commune": str(world.units["c1"].pk),
+        "birth_date": "30/02/1990", "ethnicity": "08",
+        "residence_commune": str(world.units["c1"].pk),
     }  # fmt: skip
     response = world.client("lan").post(reverse("cases:person_create"), data)
     assert response.status_code == 200
