@@ -110,7 +110,8 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         self.row_key = row_key
         kwargs.setdefault("null", True)
         kwargs.setdefault("blank", True)
-        super().__init__(*args, max_length=max_length, **kwargs)
+        kwargs["max_length"] = max_length
+        super().__init__(*args, **kwargs)
 
     @cached_property
     def validators(self) -> list[Callable[..., Any]]:
