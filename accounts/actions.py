@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import django_otp
@@ -11,6 +13,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.events import AccountAction
 from accounts.models import User
@@ -28,6 +31,22 @@ class Outcome:
     ok: bool
     locked: bool = False
     backup_codes: tuple[str, ...] = ()
+    # Seconds to wait: every device was in django-otp's back-off after a wrong code, so
+    # the code was not checked (neither right nor wrong) and counts for nothing.
+    wait: int = 0
+
+
+def _back_off(devices: Sequence[TOTPDevice | BackupCodeDevice]) -> int:
+    """Return the seconds until a device may check a code, or 0 if one may now."""
+    now = timezone.now()
+    waits = []
+    for device in devices:
+        allowed, info = device.verify_is_allowed()
+        if allowed:
+            return 0
+        until = (info or {}).get("locked_until")
+        waits.append(math.ceil((until - now).total_seconds()) if until else 1)
+    return max(1, min(waits)) if waits else 0
 
 
 def totp_device_create(*, user: User, confirmed: bool, secret: str | None = None) -> TOTPDevice:
@@ -93,6 +112,8 @@ def totp_enrolment_confirm(
     *, request: HttpRequest, user: User, device: TOTPDevice, token: str
 ) -> Outcome:
     """Confirm a new authenticator with its first code; issue backup codes; complete login."""
+    if wait := _back_off([device]):
+        return Outcome(ok=False, wait=wait)
     if not device.verify_token(token):
         return _fail(request, user, "totp")
     with transaction.atomic():
@@ -124,6 +145,8 @@ def second_factor_verify(*, request: HttpRequest, user: User, token: str) -> Out
         # Row locks: two requests with the same code cannot both pass, and each wrong code
         # counts towards the device's back-off.
         devices = list(model.objects.select_for_update().filter(user=user, confirmed=True))
+        if wait := _back_off(devices):
+            return Outcome(ok=False, wait=wait)
         for device in devices:
             if device.verify_token(token):
                 _complete_login(request, user, device)

@@ -10,6 +10,8 @@ class AccountAction:
     LOGIN = register("login", _("Logged in"))
     LOGOUT = register("logout", _("Logged out"))
     LOGIN_FAILED = register("login_failed", _("Failed login"))
+    # One per counting window: how many more refusals followed its first (accounts.lockout).
+    LOGIN_FAILED_REPEATED = register("login_failed_repeated", _("Further failed logins (count)"))
     PASSWORD_ACCEPTED = register("password_accepted", _("Password accepted, second step pending"))
     OTP_FAILED = register("otp_failed", _("Failed second-factor code"))
     OTP_ENROLLED = register("otp_enrolled", _("Enrolled a second factor"))

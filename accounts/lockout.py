@@ -1,14 +1,24 @@
-"""What django-axes counts failures against: the account's username, or a keyed hash of a
-name that matches no account (people sometimes type their password into the name field)."""
+"""Count refused logins: what django-axes counts failures against (the account's username,
+or a keyed hash of a name that matches no account: people sometimes type their password
+into the name field), and the windows that turn many refusals into few access events.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from accounts.models import User
+from accounts.events import AccountAction
+from accounts.models import LoginFailureWindow, User
+from audit import actions as audit
+from audit import context as audit_context
 
 
 def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
@@ -21,3 +31,71 @@ def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | 
         "unknown:"
         + salted_hmac("hoa_nhap.lockout", name.casefold(), algorithm="sha256").hexdigest()[:24]
     )
+
+
+def _window_key(user: User | None, ip: str | None) -> str:
+    # Names that match no account share one window per address: a spray of made-up names
+    # is one event, and no name typed is kept.
+    return f"{user.pk if user is not None else '-'}|{ip or ''}"
+
+
+def login_failure_record(*, user: User | None, ip: str | None) -> None:
+    """Count a refused login; record an event only for the first refusal of its window.
+
+    Windows that have ended are summarised first, so events stay in order.
+    """
+    now = timezone.now()
+    failure_windows_close(now=now)
+    key = _window_key(user, ip)
+    with transaction.atomic():
+        window = LoginFailureWindow.objects.select_for_update().filter(key=key).first()
+        if window is None:
+            try:
+                with transaction.atomic():
+                    LoginFailureWindow.objects.create(
+                        key=key, user=user, ip=ip, started_at=now, last_at=now
+                    )
+            except IntegrityError:
+                pass  # a parallel refusal opened the window: count this one in it
+            else:
+                audit.record(
+                    actor=user, action=AccountAction.LOGIN_FAILED,
+                    detail={"known_user": user is not None},
+                )  # fmt: skip
+                return
+        LoginFailureWindow.objects.filter(key=key).update(
+            unreported=F("unreported") + 1, last_at=now
+        )
+
+
+def failure_windows_close(*, now: datetime | None = None, user: User | None = None) -> int:
+    """End the counting windows that are over (and every window of ``user``, who just
+    gave the right password); record how many refusals each did not record. Return how
+    many windows ended."""
+    cutoff = (now or timezone.now()) - settings.HOA_NHAP_LOGIN_FAILURE_WINDOW
+    ended = Q(started_at__lte=cutoff) | (Q(user=user) if user is not None else Q(pk__in=[]))
+    closed = 0
+    with transaction.atomic():
+        windows = (
+            LoginFailureWindow.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(ended)
+            .select_related("user")
+            .order_by("started_at")
+        )
+        for window in windows:
+            if window.unreported:
+                # The summary carries the window's address, not the request that ends it.
+                with audit_context.bound(audit_context.RequestContext(ip=window.ip)):
+                    audit.record(
+                        actor=window.user, action=AccountAction.LOGIN_FAILED_REPEATED,
+                        object_type="user", object_id=window.user_id or "",
+                        detail={
+                            "known_user": window.user_id is not None,
+                            "failures": window.unreported,
+                            "first": window.started_at.isoformat(),
+                            "last": window.last_at.isoformat(),
+                        },
+                    )  # fmt: skip
+            window.delete()
+            closed += 1
+    return closed

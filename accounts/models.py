@@ -70,7 +70,7 @@ class TOTPDevice(ThrottlingMixin, Device):  # type: ignore[misc]
     # UUID instead, set at construction (before the row exists).
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
-    secret = EncryptedTextField(_("secret"), row_key="uid")
+    secret = EncryptedTextField(_("secret"), row_key="uid", max_length=64)
     # The last accepted time step: a code is never accepted twice (replay).
     last_t = models.BigIntegerField(default=-1)
 
@@ -188,3 +188,30 @@ class Lockout(models.Model):
 
     def __str__(self) -> str:
         return f"lockout {self.pk} since {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class LoginFailureWindow(models.Model):
+    """Refused logins of one account (or of names matching none) from one address, counted.
+
+    The first refusal of a window is an access event; later ones only add to
+    ``unreported``, and one summary event gives that count when the window ends (the next
+    refusal after it, a right password, or any sign-in activity once it is over). So a
+    guessing run cannot flood the append-only trail, and the auditor still sees how many.
+    """
+
+    # "<user id>|<address>", or "-|<address>" for every name that matches no account.
+    key = models.CharField(max_length=100, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    started_at = models.DateTimeField(db_index=True)
+    last_at = models.DateTimeField()
+    unreported = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("refused logins being counted")
+
+    def __str__(self) -> str:
+        return f"refused logins {self.pk} since {self.started_at:%Y-%m-%d %H:%M}"

@@ -10,11 +10,12 @@ from typing import Any
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_out, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.db.models.signals import post_delete, pre_save
 from django.dispatch import receiver
 
+from accounts import lockout
 from accounts.events import AccountAction
 from accounts.models import Lockout, User
 from audit import actions as audit
@@ -32,10 +33,15 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> 
     if credentials.get("second_factor"):
         return  # recorded as OTP_FAILED by accounts.actions
     user = _user_named(credentials.get("username"))
-    # An unknown username is not written down: people type their password there.
-    audit.record(
-        actor=user, action=AccountAction.LOGIN_FAILED, detail={"known_user": user is not None}
-    )
+    # An unknown username is not written down: people type their password there. One
+    # event per window of refusals (also those during a lockout), the rest counted.
+    lockout.login_failure_record(user=user, ip=audit_context.current().ip)
+
+
+@receiver(user_logged_in)
+def on_logged_in(sender: Any, user: User, **kwargs: Any) -> None:
+    # The refusals before a right password are written before it, in order.
+    lockout.failure_windows_close(user=user)
 
 
 @receiver(pre_save, sender=User)

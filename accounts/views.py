@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import user_has_device
@@ -33,6 +34,16 @@ def _signed_in(request: HttpRequest) -> User:
     if not isinstance(user, User):  # LoginRequiredMiddleware guarantees it
         raise PermissionDenied
     return user
+
+
+def _wait_message(seconds: int) -> str:
+    # After a wrong code every code is refused for a moment (django-otp's back-off): the
+    # code was not checked, so it is not called wrong.
+    return ngettext(
+        "Wait %(seconds)d second after a wrong code, then type the code your app shows.",
+        "Wait %(seconds)d seconds after a wrong code, then type the code your app shows.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 def _locked(request: HttpRequest) -> HttpResponse:
@@ -66,7 +77,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             return redirect(_next_url(request))
         if outcome.locked:
             return _locked(request)
-        if form.is_valid():
+        if outcome.wait:
+            form.add_error("token", _wait_message(outcome.wait))
+        elif form.is_valid():
             form.add_error(
                 "token", _("That code is not right. Check your app's clock and try again.")
             )
@@ -91,7 +104,9 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
             return render(request, "accounts/backup_codes.html", done)
         if outcome.locked:
             return _locked(request)
-        if form.is_valid():
+        if outcome.wait:
+            form.add_error("token", _wait_message(outcome.wait))
+        elif form.is_valid():
             form.add_error("token", _("That code is not right. Scan the QR code again and retry."))
     uri = device.config_url()
     context: dict[str, object] = {

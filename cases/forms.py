@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import normalize
+from core.fields import NOTE_MAX
 from core.forms import DateField, VersionField, not_in_future, translate_blank_choices
 
 from . import access, selectors
@@ -265,6 +266,7 @@ class EmergencyAccessForm(forms.Form):
     )  # fmt: skip
     reason = forms.CharField(
         label=_("Reason"),
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Why you need this record now. Your reason is recorded and reviewed."),
     )
@@ -417,3 +419,9 @@ class StaffMemberForm(forms.ModelForm):  # type: ignore[type-arg]
         if not name:
             raise ValidationError(_("Enter the full name."))
         return name
+
+
+class StaffUsernameForm(forms.Form):
+    """The account a button on the staff list acts on (unlock, a new invitation)."""
+
+    username = forms.CharField(max_length=150)

@@ -18,7 +18,15 @@ from simple_history.models import HistoricalRecords
 from audit.history import RequestIdHistory
 from core import normalize
 from core.editing import Versioned
-from core.fields import BlindIndexField, EncryptedTextField, index_bits
+from core.fields import (
+    ADDRESS_MAX,
+    IDENTIFIER_MAX,
+    NAME_MAX,
+    PHONE_MAX,
+    BlindIndexField,
+    EncryptedTextField,
+    index_bits,
+)
 
 from .choices import ETHNIC_GROUPS, CaseStatus, ClientCategory, Role, Sex, UnitLevel
 
@@ -201,15 +209,17 @@ class Person(Versioned):
     """A person supported by the system; identifying fields are encrypted, scoping fields clear."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    full_name = EncryptedTextField(_("full name"), blank=False)
-    aliases = EncryptedTextField(_("other names"))
-    citizen_id = EncryptedTextField(_("citizen ID number (CCCD)"))
+    full_name = EncryptedTextField(_("full name"), blank=False, max_length=NAME_MAX)
+    aliases = EncryptedTextField(_("other names"), max_length=ADDRESS_MAX)
+    citizen_id = EncryptedTextField(_("citizen ID number (CCCD)"), max_length=IDENTIFIER_MAX)
     # The 9-digit identity card (CMND) many people still carry, issued before the CCCD.
-    old_id_number = EncryptedTextField(_("old identity card number (CMND)"))
-    phone = EncryptedTextField(_("phone"))
-    address = EncryptedTextField(_("address"))
-    family_contact = EncryptedTextField(_("family contact"))
-    birth_date = EncryptedTextField(_("date of birth"))
+    old_id_number = EncryptedTextField(
+        _("old identity card number (CMND)"), max_length=IDENTIFIER_MAX
+    )
+    phone = EncryptedTextField(_("phone"), max_length=PHONE_MAX)
+    address = EncryptedTextField(_("address"), max_length=ADDRESS_MAX)
+    family_contact = EncryptedTextField(_("family contact"), max_length=ADDRESS_MAX)
+    birth_date = EncryptedTextField(_("date of birth"), max_length=IDENTIFIER_MAX)
 
     residence_commune = models.ForeignKey(
         AdministrativeUnit,

@@ -29,6 +29,7 @@ from .forms import (
     PersonForm,
     SearchForm,
     StaffMemberForm,
+    StaffUsernameForm,
 )
 from .models import EmergencyAccess
 
@@ -358,10 +359,23 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/staff_form.html", {"form": form})
 
 
+def _staff_username(request: HttpRequest, *, what: str) -> str | None:
+    """Return the username a staff-list button posted, or None after saying it is not
+    valid (a NUL byte, an overlong name: PostgreSQL would refuse the first)."""
+    form = StaffUsernameForm(request.POST)
+    if form.is_valid():
+        return str(form.cleaned_data["username"])
+    staff.users_manage_require(actor=request.user, what=what)
+    messages.error(request, _("That username is not valid."))
+    return None
+
+
 @require_POST
 def staff_unlock(request: HttpRequest) -> HttpResponse:
     """Unlock a locked-out account after a confirmation step (like ``unlock_account``)."""
-    username = request.POST.get("username", "")
+    username = _staff_username(request, what="unlock_account")
+    if username is None:
+        return redirect("cases:staff_list")
     if request.POST.get("confirm") != "yes":
         staff.users_manage_require(actor=request.user, what="unlock_account")
         member = staff.staff_users().filter(username=username).first()
@@ -398,7 +412,9 @@ class StaffWelcomeView(auth_views.PasswordResetConfirmView):
 def staff_invite(request: HttpRequest) -> HttpResponse:
     """Issue a new invitation link to someone who has not set a password yet."""
     staff.users_manage_require(actor=request.user, what="invite_staff_member")
-    username = request.POST.get("username", "")
+    username = _staff_username(request, what="invite_staff_member")
+    if username is None:
+        return redirect("cases:staff_list")
     try:
         path = roles.staff_invitation_issue(actor=_actor(request), username=username)
     except ValidationError as error:

@@ -20,6 +20,7 @@ from core.env import (
     env_str,
     parse_database_url,
     refuse_published_or_shared_keys,
+    refuse_secret_key_holding_keys,
     refuse_weak_secret_key,
 )
 
@@ -56,12 +57,14 @@ if not DEMO:
     # The demo keys are printed above for anyone to read, and one key for two purposes
     # means one leak opens both: refuse to start rather than run on them.
     refuse_weak_secret_key("DJANGO_SECRET_KEY", SECRET_KEY, published=[DEMO_SECRET_KEY])
+    data_keys = {
+        "HOA_NHAP_ENCRYPTION_KEYS": [key for _kid, key in ENCRYPTION_KEY_RING.keys],
+        "HOA_NHAP_BLIND_INDEX_KEY": [BLIND_INDEX_KEY],
+        "HOA_NHAP_AUDIT_KEY": [AUDIT_CHAIN_KEY],
+    }
+    refuse_secret_key_holding_keys("DJANGO_SECRET_KEY", SECRET_KEY, data_keys)
     refuse_published_or_shared_keys(
-        {
-            "HOA_NHAP_ENCRYPTION_KEYS": [key for _kid, key in ENCRYPTION_KEY_RING.keys],
-            "HOA_NHAP_BLIND_INDEX_KEY": [BLIND_INDEX_KEY],
-            "HOA_NHAP_AUDIT_KEY": [AUDIT_CHAIN_KEY],
-        },
+        data_keys,
         published=[
             *(key for _kid, key in parse_key_ring("demo", DEMO_ENCRYPTION_KEYS).keys),
             parse_single_key("demo", DEMO_BLIND_INDEX_KEY),
@@ -169,6 +172,11 @@ SILENCED_SYSTEM_CHECKS = ["guardian.W001", "axes.W006"]
 AXES_FAILURE_LIMIT = env_int("HOA_NHAP_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("HOA_NHAP_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# Refused logins of one account (or of unknown names) from one address within this window
+# are one access event, plus one that counts the rest when it ends (accounts.lockout).
+HOA_NHAP_LOGIN_FAILURE_WINDOW = timedelta(
+    minutes=env_int("HOA_NHAP_LOGIN_FAILURE_WINDOW_MINUTES", 15)
+)
 # A right password alone must not wipe the count of wrong codes: the count is reset only
 # when the second factor succeeds (accounts.actions).
 AXES_RESET_ON_SUCCESS = False
@@ -189,6 +197,9 @@ TRUST_REQUEST_ID = env_bool("HOA_NHAP_TRUST_REQUEST_ID", default=DEMO)
 # anyone else the header is ignored and the client is REMOTE_ADDR (core.middleware).
 TRUSTED_PROXIES = env_networks("HOA_NHAP_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
+# A typed date (a plan, a due date, a filter) may lie at most this many years ahead:
+# 9999-12-31 is a typo, not a plan (core.forms.DateField).
+HOA_NHAP_DATE_MAX_YEARS_AHEAD = env_int("HOA_NHAP_DATE_MAX_YEARS_AHEAD", 10)
 # Emergency ("break the glass") access lasts this long.
 EMERGENCY_ACCESS_HOURS = env_int("HOA_NHAP_EMERGENCY_HOURS", 4)
 # Months between two planned post-rehab check-ins: monthly by default, the monthly review the

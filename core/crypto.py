@@ -56,7 +56,32 @@ def _decode_key(name: str, text: str) -> bytes:
         raise ImproperlyConfigured(f"{name}: a key is not valid base64.") from None
     if len(raw) != 32:
         raise ImproperlyConfigured(f"{name}: a key must be 32 bytes (256 bits), got {len(raw)}.")
+    if not looks_random(raw):
+        raise ImproperlyConfigured(
+            f"{name}: a key is not random (all zeros, a counting or repeating pattern, or "
+            "typed text): generate one with python -m core.keygen."
+        )
     return raw
+
+
+# 32 random bytes hold about 30 distinct values; fewer than 16 happens with probability far
+# below 1e-20, so refusing it never refuses a generated key.
+MIN_DISTINCT_BYTES = 16
+MIN_DISTINCT_STEPS = 16
+
+
+def looks_random(raw: bytes) -> bool:
+    """Return False for a key with visibly no secret in it.
+
+    All zeros, a repeated or counting pattern (few distinct bytes, or few distinct steps
+    between neighbours), or printable text (a passphrase base64-encoded: 32 random bytes
+    are all printable ASCII with probability about 1e-14).
+    """
+    steps = {(b - a) % 256 for a, b in zip(raw, raw[1:], strict=False)}
+    printable = all(0x20 <= b < 0x7F for b in raw)
+    return (
+        len(set(raw)) >= MIN_DISTINCT_BYTES and len(steps) >= MIN_DISTINCT_STEPS and not printable
+    )
 
 
 def parse_key_ring(name: str, value: str) -> KeyRing:
@@ -76,7 +101,15 @@ def parse_key_ring(name: str, value: str) -> KeyRing:
             )
         if any(kid == seen for seen, _ in keys):
             raise ImproperlyConfigured(f"{name}: key id {kid!r} appears twice.")
-        keys.append((kid, _decode_key(name, encoded.strip())))
+        key = _decode_key(name, encoded.strip())
+        for seen, other in keys:
+            if hmac.compare_digest(key, other):
+                # Rotation to the "new" id would then re-encrypt with the old key.
+                raise ImproperlyConfigured(
+                    f"{name}: key ids {seen!r} and {kid!r} hold the same key: each id needs "
+                    "its own (python -m core.keygen)."
+                )
+        keys.append((kid, key))
     return KeyRing(tuple(keys))
 
 

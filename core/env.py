@@ -1,5 +1,6 @@
 """Read settings from the environment with small, typed helpers."""
 
+import base64
 import os
 from collections.abc import Iterable, Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -83,9 +84,11 @@ def parse_database_url(url: str) -> dict[str, object]:
     )
 
 
-# Django's own deploy check (security.W009) asks for this much of a secret key.
+# Django's own deploy check (security.W009) asks for this much of a secret key; its
+# 5 distinct characters let "abcde" repeated pass. 50 characters from Django's generator
+# hold about 32 distinct ones, a 64-character hex key 16: 12 refuses neither.
 SECRET_KEY_MIN_LENGTH = 50
-SECRET_KEY_MIN_CHARACTERS = 5
+SECRET_KEY_MIN_CHARACTERS = 12
 
 
 def refuse_weak_secret_key(name: str, value: str, *, published: Iterable[str]) -> None:
@@ -101,9 +104,37 @@ def refuse_weak_secret_key(name: str, value: str, *, published: Iterable[str]) -
         or value.startswith("django-insecure-")
     ):
         raise ImproperlyConfigured(
-            f"{name} is too weak: use at least {SECRET_KEY_MIN_LENGTH} random characters, "
-            "for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            f"{name} is too weak: use at least {SECRET_KEY_MIN_LENGTH} random characters "
+            f"(at least {SECRET_KEY_MIN_CHARACTERS} different ones), for example: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
+
+
+def _spellings(key: bytes) -> set[str]:
+    """Return how a key may be written: base64 (either alphabet) and hex, minus the last
+    characters, which depend on padding and alignment."""
+    texts = {
+        base64.urlsafe_b64encode(key).decode().rstrip("="),
+        base64.b64encode(key).decode().rstrip("="),
+    }
+    return {text[:-2] for text in texts} | {key.hex(), key.hex().upper()}
+
+
+def refuse_secret_key_holding_keys(
+    name: str, value: str, keys: Mapping[str, Iterable[bytes]]
+) -> None:
+    """Stop start-up if the secret key holds one of the data keys, whole or pasted into it.
+
+    The secret key signs sessions and reset links and is often read by more tools than the
+    data keys; holding one, it would hand it to whoever reads it.
+    """
+    for other, values in keys.items():
+        for key in values:
+            if key in value.encode() or any(text in value for text in _spellings(key)):
+                raise ImproperlyConfigured(
+                    f"{name} and {other} hold the same key: each purpose needs its own "
+                    "(python -m core.keygen), so one leaked key does not open the others."
+                )
 
 
 def refuse_published_or_shared_keys(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
+from django.core import validators
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
@@ -81,24 +83,49 @@ class EncryptedAttribute(DeferredAttribute):
         return revealed
 
 
+# Plaintext limits, in characters. A field that names none holds free text (a note, a
+# reason); identifiers and phones are short, names a line, addresses a few lines.
+NAME_MAX = 200
+IDENTIFIER_MAX = 20
+PHONE_MAX = 30
+ADDRESS_MAX = 500
+NOTE_MAX = 4000
+
+
 class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
-    """A text column holding AES-256-GCM ciphertext bound to its row and field."""
+    """A text column holding AES-256-GCM ciphertext bound to its row and field.
+
+    ``max_length`` (``NOTE_MAX`` unless given) limits the plaintext: checked by
+    ``full_clean`` and by the form field, so no encrypted text is unbounded.
+    """
 
     descriptor_class = EncryptedAttribute
 
-    def __init__(self, *args: Any, row_key: str = "id", **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, row_key: str = "id", max_length: int = NOTE_MAX, **kwargs: Any
+    ) -> None:
         # The UUID field each ciphertext is bound to; it must be set when the instance is
         # built (a UUID default), so a value can be encrypted before the row is saved and
         # rows can be bulk-inserted. A system check (core.checks) enforces it.
         self.row_key = row_key
         kwargs.setdefault("null", True)
         kwargs.setdefault("blank", True)
+        kwargs["max_length"] = max_length
         super().__init__(*args, **kwargs)
+
+    @cached_property
+    def validators(self) -> list[Callable[..., Any]]:
+        # TextField, unlike CharField, leaves max_length to the form; here the model checks
+        # it too, so an action's full_clean refuses what a form did not see.
+        return [*super().validators, validators.MaxLengthValidator(self.max_length)]
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         if self.row_key != "id":
             kwargs["row_key"] = self.row_key
+        # The limit is on the plaintext; the column holds ciphertext of any length, so the
+        # schema (and the migrations) do not depend on it.
+        kwargs.pop("max_length", None)
         return name, path, args, kwargs
 
     def contribute_to_class(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import access
 from cases.models import Organisation
+from core.fields import NOTE_MAX
 from core.forms import DateField, translate_blank_choices
 from services.models import TreatmentEpisode
 
@@ -38,7 +39,7 @@ class PrescriptionForm(forms.ModelForm):  # type: ignore[type-arg]
         label=_("Take-home days allowed"), min_value=0, max_value=31, initial=0
     )
     override_reason = forms.CharField(
-        label=_("Reason for overriding the guideline"), required=False,
+        label=_("Reason for overriding the guideline"), required=False, max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Needed only when the prescription breaks a rule of the guideline."),
     )  # fmt: skip

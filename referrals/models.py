@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from audit.history import RequestIdHistory
 from cases.models import Organisation
-from core.fields import EncryptedTextField
+from core.fields import NAME_MAX, EncryptedTextField
 from services.models import CaseRecord, ServiceType
 
 
@@ -35,7 +35,9 @@ class Consent(CaseRecord):
     method = models.CharField(_("how consent was given"), max_length=20, choices=ConsentMethod)
     given_on = models.DateField(_("given on"))
     # Who gave it when it was not the person (a guardian's name): identifying, so encrypted.
-    given_by = EncryptedTextField(_("given by (if not the person)"), blank=True)
+    given_by = EncryptedTextField(
+        _("given by (if not the person)"), blank=True, max_length=NAME_MAX
+    )
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,

@@ -486,3 +486,76 @@ def test_no_form_shows_django_untranslated_blank_choice(
     page = _client(world, form).get(form.url(world, objs)).content.decode()
     assert "---------" not in page
     assert "Select an option" not in page
+
+
+NUL = "ab\x00cd"
+
+
+@dataclass
+class Direct:
+    """A page that reads a parameter itself (no form class): a button, a filter, a link."""
+
+    name: str
+    who: str | None
+    method: str
+    url: Callable[[World, dict[str, Any]], str]
+    data: dict[str, str]
+
+
+DIRECT = [
+    Direct("staff_unlock_ask", "quan", "post", lambda w, o: reverse("cases:staff_unlock"),
+           {"username": NUL}),
+    Direct("staff_unlock_confirm", "quan", "post", lambda w, o: reverse("cases:staff_unlock"),
+           {"username": NUL, "confirm": "yes"}),
+    Direct("staff_invite", "quan", "post", lambda w, o: reverse("cases:staff_invite"),
+           {"username": NUL}),
+    Direct("staff_list", "quan", "get", lambda w, o: reverse("cases:staff_list"), {"page": NUL}),
+    Direct("role_requests", "hoa", "get", lambda w, o: reverse("cases:role_request_list"),
+           {"page": NUL}),
+    Direct("login", None, "post", lambda w, o: reverse("login"),
+           {"username": NUL, "password": NUL, "next": NUL}),
+    Direct("set_language", None, "post", lambda w, o: reverse("set_language"),
+           {"language": NUL, "next": NUL}),
+    Direct("methadone_today", "lan", "get", lambda w, o: reverse("methadone:today"), {"q": NUL}),
+    Direct("methadone_clinic", "lan", "get", lambda w, o: reverse("methadone:clinic_figures"),
+           {"clinic": NUL}),
+    Direct("referral_queue", "lan", "get", lambda w, o: reverse("referrals:queue"),
+           {"tab": NUL, "after": NUL}),
+    Direct("case_list_pages", "lan", "get", lambda w, o: reverse("cases:case_list"),
+           {"page": NUL, "after": NUL, "q": NUL}),
+    Direct("my_work", "lan", "get", lambda w, o: reverse("cases:my_work"), {"page": NUL}),
+    Direct("emergency_reviews", "an", "get",
+           lambda w, o: reverse("cases:emergency_review_list"), {"page": NUL}),
+    Direct("role_decide", "hoa", "post",
+           lambda w, o: reverse("cases:role_request_decide", args=[o["person"].pk]),
+           {"decision": NUL}),
+    Direct("audit_pages", "an", "get", lambda w, o: reverse("audit:event_list"),
+           {"page": NUL, "user": NUL}),
+    Direct("notifications", "lan", "get", lambda w, o: reverse("notifications:list"),
+           {"page": NUL}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("page", DIRECT, ids=lambda d: d.name)
+def test_a_null_character_in_any_parameter_is_refused_not_a_server_error(
+    world: World, objs: dict[str, Any], page: Direct
+) -> None:
+    """ASVS 1.3.x, 2.2.1: PostgreSQL refuses text with a NUL byte; every parameter a page
+    reads, in a form or on its own, refuses it first, so the page answers, never a 500
+    (regression: a NUL in `username` on /staff/unlock/ and /staff/invite/ answered 500)."""
+    client = Client() if page.who is None else signed_in_client(world.users[page.who])
+    client.raise_request_exception = False
+    send = client.get if page.method == "get" else client.post
+    response = send(page.url(world, objs), page.data)
+    assert response.status_code < 500, response.status_code
+
+
+@pytest.mark.parametrize("url", ["cases:staff_unlock", "cases:staff_invite"])
+def test_a_null_character_in_a_staff_username_is_explained(world: World, url: str) -> None:
+    """ASVS 2.2.1: the administrator is told the name is not valid; nothing is unlocked."""
+    client = world.client("quan")
+    client.raise_request_exception = False
+    response = client.post(reverse(url), {"username": NUL, "confirm": "yes"}, follow=True)
+    assert response.status_code == 200
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert "Tên đăng nhập không hợp lệ" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -183,3 +184,60 @@ def test_passwords_are_hashed_with_argon2_in_production() -> None:
 def test_vietnamese_is_the_default_language() -> None:
     assert settings.LANGUAGE_CODE == "vi"
     assert [code for code, _ in settings.LANGUAGES] == ["vi", "en"]
+
+
+ZERO_KEY = base64.urlsafe_b64encode(bytes(32)).decode().rstrip("=")
+COUNTING_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode().rstrip("=")
+TEXT_KEY = base64.urlsafe_b64encode(b"mat-khau-cua-so-y-te-tinh-2026!!").decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HOA_NHAP_ENCRYPTION_KEYS", f"prod1:{ZERO_KEY}"),
+        ("HOA_NHAP_ENCRYPTION_KEYS", f"prod2:{KEY},prod1:{ZERO_KEY}"),
+        ("HOA_NHAP_ENCRYPTION_KEYS", f"prod1:{COUNTING_KEY}"),
+        ("HOA_NHAP_ENCRYPTION_KEYS", f"prod1:{TEXT_KEY}"),
+        ("HOA_NHAP_BLIND_INDEX_KEY", ZERO_KEY),
+        ("HOA_NHAP_AUDIT_KEY", ZERO_KEY),
+    ],
+)
+def test_a_key_that_is_not_random_stops_start_up(variable: str, value: str) -> None:
+    """ASVS 11.1.x, 13.3.1: an all-zero, counting or typed-text key has the right length
+    but no secret in it; start-up refuses it and names the variable."""
+    message = _refused({**PRODUCTION, variable: value})
+    assert variable in message
+    assert "random" in message
+
+
+def test_a_secret_key_of_five_distinct_characters_stops_start_up() -> None:
+    """ASVS 13.3.1: Django's own check accepts 5 distinct characters; 60 of "abcde" is no
+    secret."""
+    value = "".join(secrets.choice("abcde") for _ in range(60))
+    message = _refused({**PRODUCTION, "DJANGO_SECRET_KEY": value})
+    assert "DJANGO_SECRET_KEY" in message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        PRODUCTION["HOA_NHAP_ENCRYPTION_KEYS"],  # the whole ring, pasted
+        f"{BLIND}{secrets.token_urlsafe(8)}",
+        f"{secrets.token_urlsafe(8)}{AUDIT}=",
+        f"{OLD}{KEY}",
+    ],
+)
+def test_a_secret_key_made_of_an_encryption_key_stops_start_up(value: str) -> None:
+    """ASVS 11.1.x: the secret key signs sessions and reset links; when it holds one of the
+    data keys, whoever reads one reads the other."""
+    message = _refused({**PRODUCTION, "DJANGO_SECRET_KEY": value})
+    assert "DJANGO_SECRET_KEY" in message
+    assert "same key" in message
+
+
+def test_the_same_key_under_two_ids_stops_start_up() -> None:
+    """ASVS 11.1.x: two ids for one key make rotation a no-op while looking done."""
+    message = _refused({**PRODUCTION, "HOA_NHAP_ENCRYPTION_KEYS": f"prod2:{KEY},prod1:{KEY}"})
+    assert "HOA_NHAP_ENCRYPTION_KEYS" in message
+    assert "prod1" in message
+    assert "prod2" in message

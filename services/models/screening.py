@@ -15,6 +15,9 @@ from core.fields import EncryptedTextField
 
 from .base import CaseRecord
 
+# The answers as JSON: the longest instrument (ASSIST, every substance) stays well below.
+ANSWERS_MAX = 20_000
+
 
 class Screening(CaseRecord):
     """One administration of a versioned screening instrument."""
@@ -29,7 +32,7 @@ class Screening(CaseRecord):
         verbose_name=_("screened by"),
     )  # fmt: skip
     # The answers as JSON, encrypted: they describe drug use and private life.
-    answers = EncryptedTextField(_("answers"))
+    answers = EncryptedTextField(_("answers"), max_length=ANSWERS_MAX)
     # The headline result (the highest risk or the severity) for lists and figures.
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     level = models.CharField(_("result"), max_length=20, blank=True)

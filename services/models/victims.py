@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Organisation, Person
-from core.fields import EncryptedTextField
+from core.fields import ADDRESS_MAX, EncryptedTextField
 
 from .base import CaseRecord
 
@@ -30,7 +30,7 @@ class Reception(CaseRecord):
     received_on = models.DateField(_("received on"))
     # Where a returnee was received, lives and can be reached may put them in danger: all
     # three are encrypted and shown masked until a user asks to see them (which is recorded).
-    place = EncryptedTextField(_("place or border gate"))
+    place = EncryptedTextField(_("place or border gate"), max_length=ADDRESS_MAX)
     receiving_agency = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("receiving agency"),
@@ -38,8 +38,8 @@ class Reception(CaseRecord):
     identification_status = models.CharField(
         _("identification status"), max_length=20, choices=IdentificationStatus.choices
     )
-    current_address = EncryptedTextField(_("where the person stays now"))
-    contact = EncryptedTextField(_("how to reach the person"))
+    current_address = EncryptedTextField(_("where the person stays now"), max_length=ADDRESS_MAX)
+    contact = EncryptedTextField(_("how to reach the person"), max_length=ADDRESS_MAX)
 
     class Meta:
         verbose_name = _("reception")

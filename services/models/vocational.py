@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Organisation
-from core.fields import EncryptedTextField
+from core.fields import ADDRESS_MAX, EncryptedTextField
 
 from .base import CaseRecord
 
@@ -59,7 +59,7 @@ class VocationalSupport(CaseRecord):
     # ended): free text, so encrypted.
     no_end_reason = EncryptedTextField(_("why there is no end date"))
     # Where the person works can locate them: encrypted like an address.
-    employer = EncryptedTextField(_("employer and workplace"))
+    employer = EncryptedTextField(_("employer and workplace"), max_length=ADDRESS_MAX)
     income_band = models.CharField(
         _("income"), max_length=10, choices=IncomeBand.choices, blank=True
     )

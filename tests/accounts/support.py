@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp as totp_at
 
+from accounts.models import BackupCodeDevice, TOTPDevice
 from audit.models import Event
 
 SEARCH = "cases:person_search"
@@ -51,3 +54,16 @@ def field_text(event: Event) -> str:
 
 def signed_in(client: Client) -> bool:
     return "_auth_user_id" in client.session
+
+
+def back_off_over(user: Any) -> None:
+    """Move the devices' back-off after a wrong code into the past, as the seconds would:
+    a code sent during it is not checked (and not counted)."""
+    past = timezone.now() - timedelta(minutes=5)
+    for model in (TOTPDevice, BackupCodeDevice):
+        model.objects.filter(user=user).update(throttling_failure_timestamp=past)
+
+
+def post_code_after_back_off(client: Client, user: Any, token: str) -> Any:
+    back_off_over(user)
+    return post_code(client, token)

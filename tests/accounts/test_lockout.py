@@ -9,19 +9,21 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
 from accounts.actions import totp_device_create
 from accounts.events import AccountAction
-from accounts.models import User
+from accounts.lockout import failure_windows_close
+from accounts.models import LoginFailureWindow, User
 from audit.models import Event
 from tests.accounts.support import (
     SEARCH,
     events,
     field_text,
     password_login,
-    post_code,
+    post_code_after_back_off,
     row_text,
     signed_in,
     wrong_code,
@@ -59,9 +61,9 @@ def test_wrong_passwords_lock_the_account(world: World) -> None:
     statuses = _fail_passwords(client, "lan")
 
     assert statuses == [200] * (_limit() - 1) + [429]
-    failed = events(AccountAction.LOGIN_FAILED, actor=lan)
-    assert len(failed) == _limit()
-    assert all(e.detail == {"known_user": True} for e in failed)
+    # One event for the window (issue 22 item 9); the window row counts the rest.
+    [failed] = events(AccountAction.LOGIN_FAILED, actor=lan)
+    assert failed.detail == {"known_user": True}
     [locked] = events(AccountAction.LOCKED_OUT, actor=lan)
     assert locked.object_id == str(lan.pk)
     assert locked.detail["failures"] == _limit()
@@ -71,8 +73,9 @@ def test_wrong_passwords_lock_the_account(world: World) -> None:
     _assert_locked_response(response)
     assert not signed_in(client)
     assert events(AccountAction.LOGIN, actor=lan) == []
-    # The refused attempt is itself on record (axes also restarts the cool-off).
-    assert len(events(AccountAction.LOGIN_FAILED, actor=lan)) == _limit() + 1
+    # The refused attempt is counted in the window (axes also restarts the cool-off).
+    assert len(events(AccountAction.LOGIN_FAILED, actor=lan)) == 1
+    assert LoginFailureWindow.objects.get(user=lan).unreported == _limit()
     for event in Event.objects.filter(actor=lan):
         text = field_text(event) + row_text(event)
         assert PASSWORD not in text
@@ -105,7 +108,7 @@ def test_wrong_codes_lock_the_account_and_end_the_session(world: World) -> None:
     assert password_login(client, "lan", PASSWORD).status_code == 302
     code = wrong_code(device.secret)
 
-    statuses = [post_code(client, code).status_code for _ in range(_limit())]
+    statuses = [post_code_after_back_off(client, lan, code).status_code for _ in range(_limit())]
 
     assert statuses == [200] * (_limit() - 1) + [429]
     assert not signed_in(client)
@@ -132,7 +135,9 @@ def test_password_login_again_does_not_restart_the_code_count(world: World) -> N
     for _round in range(2):
         client = Client()
         statuses.append(password_login(client, "lan", PASSWORD).status_code)
-        statuses += [post_code(client, code).status_code for _ in range(_limit() - 1)]
+        statuses += [
+            post_code_after_back_off(client, lan, code).status_code for _ in range(_limit() - 1)
+        ]
 
     assert 429 in statuses
     assert len(events(AccountAction.LOCKED_OUT, actor=lan)) >= 1
@@ -217,11 +222,12 @@ def test_one_lockout_writes_one_event(world: World) -> None:
     _fail_passwords(Client(), "lan")
 
     _knock("lan", 6)
-    post_code(pending, wrong_code(device.secret))  # a session opened before the lockout
+    # A session opened before the lockout.
+    post_code_after_back_off(pending, lan, wrong_code(device.secret))
 
     [locked] = events(AccountAction.LOCKED_OUT, actor=lan)
     assert locked.object_id == str(lan.pk)
-    assert len(events(AccountAction.LOGIN_FAILED, actor=lan)) > _limit() + 6
+    assert len(events(AccountAction.LOGIN_FAILED, actor=lan)) == 1
 
     call_command("unlock_account", "lan")
     _fail_passwords(Client(), "lan")
@@ -265,3 +271,87 @@ def test_parallel_guesses_write_one_lockout_event(world: World) -> None:
 
     assert 429 in statuses
     assert len(events(AccountAction.LOCKED_OUT, actor=world.users["lan"])) == 1
+
+
+def _close_windows() -> None:
+    """Let the counting windows end, as the passing minutes would."""
+    LoginFailureWindow.objects.update(
+        started_at=F("started_at") - settings.HOA_NHAP_LOGIN_FAILURE_WINDOW * 2
+    )
+
+
+def test_refused_logins_are_one_event_per_window_and_counted(world: World) -> None:
+    """ASVS 16.3.1, 16.4.2: 50 refused logins for an account (5 wrong passwords, then 45
+    refused during the lockout) and 60 for names that match no account write one event
+    per account (or unknown names) and address for the window, plus the lockout: the
+    append-only trail cannot be flooded. When the window ends, one summary event says how
+    many more there were."""
+    lan = world.users["lan"]
+    before = Event.objects.count()
+
+    for n in range(50):
+        password_login(Client(), "lan", f"wrong-password-{n}")
+    for n in range(50):
+        password_login(Client(), "Ten-Khong-Co", f"wrong-password-{n}")
+    # Names that match no account are counted by address: a spray of names is one window.
+    for n in range(10):
+        password_login(Client(), f"Ten-Khong-Co-{n}", "wrong-password")
+
+    written = list(Event.objects.filter(seq__gt=before).order_by("seq"))
+    assert [(e.action, e.actor) for e in written] == [
+        (AccountAction.LOGIN_FAILED, lan),
+        (AccountAction.LOCKED_OUT, lan),
+        (AccountAction.LOGIN_FAILED, None),
+        (AccountAction.LOCKED_OUT, None),
+    ]
+    assert written[2].detail == {"known_user": False}
+
+    _close_windows()
+    failure_windows_close()
+
+    repeated = events(AccountAction.LOGIN_FAILED_REPEATED)
+    assert {(e.actor, e.detail["failures"], e.detail["known_user"]) for e in repeated} == {
+        (lan, 49, True),
+        (None, 59, False),
+    }
+    assert all(e.ip == "127.0.0.1" for e in repeated)
+    for event in repeated:
+        assert "Ten-Khong-Co" not in field_text(event) + row_text(event)
+        assert "wrong-password" not in field_text(event) + row_text(event)
+    assert not LoginFailureWindow.objects.exists()
+
+
+def test_a_new_window_after_the_last_is_a_new_event_and_closes_the_old(world: World) -> None:
+    """ASVS 16.3.1: the next refusal after a window ended is an event again, and the ended
+    window's count is written before it."""
+    lan = world.users["lan"]
+    for n in range(3):
+        password_login(Client(), "lan", f"wrong-password-{n}")
+    _close_windows()
+
+    password_login(Client(), "lan", "wrong-password-again")
+
+    actions = [e.action for e in Event.objects.filter(actor=lan).order_by("seq")]
+    assert actions == [
+        AccountAction.LOGIN_FAILED,
+        AccountAction.LOGIN_FAILED_REPEATED,
+        AccountAction.LOGIN_FAILED,
+    ]
+    [repeated] = events(AccountAction.LOGIN_FAILED_REPEATED)
+    assert repeated.detail["failures"] == 2
+
+
+def test_a_right_password_writes_the_count_of_the_refusals_before_it(world: World) -> None:
+    """ASVS 16.3.1: the auditor sees "3 refusals, then a right password" in order."""
+    lan = world.users["lan"]
+    for n in range(3):
+        password_login(Client(), "lan", f"wrong-password-{n}")
+
+    assert password_login(Client(), "lan", PASSWORD).status_code == 302
+
+    actions = [e.action for e in Event.objects.filter(actor=lan).order_by("seq")]
+    assert actions == [
+        AccountAction.LOGIN_FAILED,
+        AccountAction.LOGIN_FAILED_REPEATED,
+        AccountAction.PASSWORD_ACCEPTED,
+    ]

@@ -19,6 +19,7 @@ from accounts.models import BackupCodeDevice, TOTPDevice, User
 from audit.models import Event
 from tests.accounts.support import (
     SEARCH,
+    back_off_over,
     events,
     field_text,
     password_login,
@@ -214,3 +215,50 @@ def test_administrator_resets_a_lost_second_factor(world: World) -> None:
     # lan's next login goes to enrolment.
     client = signed_in_client(lan, second_factor=False)
     assert client.get("/people/")["Location"].startswith("/account/two-factor/enrol/")
+
+
+def _failures(username: str) -> int:
+    from axes.models import AccessAttempt
+
+    return sum(a.failures_since_start for a in AccessAttempt.objects.filter(username=username))
+
+
+def test_a_right_code_right_after_a_wrong_one_asks_to_wait(world: World) -> None:
+    """ASVS 6.3.1, 6.6.3: django-otp's back-off refuses any code for a second after a wrong
+    one; the right code sent then is not "wrong": the page says to wait, and it counts
+    neither as a failed code nor towards the lockout."""
+    lan = world.users["lan"]
+    device = totp_device_create(user=lan, confirmed=True)
+    client = _password_only(lan)
+    assert post_code(client, wrong_code(device.secret)).status_code == 200
+
+    response = post_code(client, totp.code(device.secret))
+
+    assert response.status_code == 200
+    message = " ".join(response.context["form"].errors["token"])
+    assert "Đợi" in message
+    assert "không đúng" not in message
+    assert len(events(AccountAction.OTP_FAILED, actor=lan)) == 1
+    assert _failures("lan") == 1
+    back_off_over(lan)
+    assert post_code(client, totp.code(device.secret)).status_code == 302
+    assert len(events(AccountAction.LOGIN, actor=lan)) == 1
+
+
+def test_enrolment_code_right_after_a_wrong_one_asks_to_wait(world: World) -> None:
+    """ASVS 6.3.1: the same back-off on the first code of a new authenticator."""
+    hoa = world.users["hoa"]
+    client = _password_only(hoa)
+    assert client.get(reverse("accounts:otp_enrol")).status_code == 200
+    secret = TOTPDevice.objects.get(user=hoa, confirmed=False).secret
+    client.post(reverse("accounts:otp_enrol"), {"token": wrong_code(secret)})
+
+    response = client.post(reverse("accounts:otp_enrol"), {"token": totp.code(secret)})
+
+    assert response.status_code == 200
+    assert "Đợi" in " ".join(response.context["form"].errors["token"])
+    assert len(events(AccountAction.OTP_FAILED, actor=hoa)) == 1
+    assert _failures("hoa") == 1
+    back_off_over(hoa)
+    response = client.post(reverse("accounts:otp_enrol"), {"token": totp.code(secret)})
+    assert CODE_IN_PAGE.findall(response.content.decode())

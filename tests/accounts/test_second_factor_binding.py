@@ -21,7 +21,14 @@ from accounts import totp
 from accounts.actions import totp_device_create
 from accounts.events import AccountAction
 from accounts.models import TOTPDevice, User
-from tests.accounts.support import SEARCH, events, password_login, post_code, signed_in
+from tests.accounts.support import (
+    SEARCH,
+    back_off_over,
+    events,
+    password_login,
+    post_code,
+    signed_in,
+)
 from tests.conftest import World
 from tests.factories import PASSWORD
 
@@ -91,6 +98,7 @@ def test_secret_seen_in_another_session_is_no_second_factor(world: World) -> Non
     assert device.confirmed
 
     for client in (intruder, _password_only(lan)):
+        back_off_over(lan)  # each code is checked, not refused for the back-off
         response = post_code(client, _next_step_code(stolen))
         assert response.status_code == 200
         assert response.context["form"].errors["token"]
