@@ -16,11 +16,21 @@ from django.utils.translation import gettext_lazy as _
 
 from . import instruments
 from .forms import RecordForm, _formfield
-from .instruments.assist_v3_0 import RISK_LEVELS
-from .instruments.dsm5_sud_v1 import SEVERITY_LEVELS
 from .models import Screening
 
-LEVEL_LABELS: dict[str, Promise] = {**RISK_LEVELS, **SEVERITY_LEVELS}
+
+def level_label(screening: Screening, level: str | None = None) -> str | Promise:
+    """Return a screening's result level (or another level it gives) as its instrument names it.
+
+    Each instrument owns its labels: ASSIST "moderate" is a moderate risk, DSM-5 "moderate" a
+    moderate substance use disorder.
+    """
+    code = screening.level if level is None else level
+    try:
+        definition = instruments.get(screening.instrument, screening.instrument_version)
+    except instruments.UnknownInstrumentError:
+        return code
+    return definition.level_label(code)
 
 
 class ScreeningForm(RecordForm):

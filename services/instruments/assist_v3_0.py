@@ -212,4 +212,5 @@ ASSIST_V3_0 = Instrument(
     ),
     fields=_fields(),
     scorer=score,
+    levels=RISK_LEVELS,
 )

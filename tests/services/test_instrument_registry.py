@@ -142,7 +142,7 @@ def test_every_instrument_text_has_a_vietnamese_translation() -> None:
     """In the catalog once merged, or waiting in locale/pending/instruments.json until then."""
     catalog = polib.pofile(str(LOCALE / "vi" / "LC_MESSAGES" / "django.po"))
     translated = {entry.msgid for entry in catalog if entry.msgstr} | _pending()
-    levels = [*assist_v3_0.RISK_LEVELS.values(), *dsm5_sud_v1.SEVERITY_LEVELS.values()]
+    levels = [label for each in instruments.all() for label in each.levels.values()]
     with translation.override("en"):
         msgids = {str(text) for each in instruments.all() for text in _texts(each)}
         msgids |= {str(label) for label in levels}
