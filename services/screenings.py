@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from . import instruments
+from .instruments import assist_v3_0
 from .forms import RecordForm, _formfield
 from .models import Screening
 
@@ -90,7 +91,15 @@ class ScreeningForm(RecordForm):
         screening.answers = json.dumps(dict(self.result.answers), ensure_ascii=False)
         screening.score = self.result.total
         screening.level = self.result.level or ""
+        screening.injecting = injecting_of(self.result)
         return data
+
+
+def injecting_of(result: instruments.Result) -> str:
+    """Return the ASSIST Q8 answer (an option code) kept in clear; blank when not asked."""
+    if result.instrument != assist_v3_0.CODE:
+        return ""
+    return result.answers.get(assist_v3_0.Q8.code, "")
 
 
 def form_for(instrument: instruments.Instrument) -> type[ScreeningForm]:

@@ -40,7 +40,7 @@ def test_caseworker_records_an_assist_screening(world: World, lan_person: Person
     response = world.client("lan").post(url, _assist_answers())
     assert response.status_code == 302, response.context["form"].errors
     screening = Screening.objects.get(case=case)
-    assert (screening.instrument, screening.instrument_version) == ("assist", "3.0")
+    assert (screening.instrument, screening.instrument_version) == ("assist", "3.0-2")
     assert screening.screener == world.users["lan"]
     assert screening.level == assist_v3_0.HIGH
     alcohol = ScreeningScore.objects.get(screening=screening, item="alcohol")
