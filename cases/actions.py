@@ -85,7 +85,10 @@ DUPLICATE_CHECKS_PER_HOUR = 10
 
 
 def _save_person(
-    actor: access.AnyUser, person: Person, action: str, if_version: IfVersion,
+    actor: access.AnyUser,
+    person: Person,
+    action: str,
+    if_version: IfVersion,
     detail: dict[str, Any] | None = None,
 ) -> Person:
     """Save a person unless another person already holds the citizen ID number."""

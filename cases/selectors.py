@@ -492,13 +492,14 @@ def possible_duplicates(
         .select_related("residence_commune")
         .filter(
             name_year_index=_index("name_year_index", full_name, birth_year),
-            birth_year=birth_year, sex=sex,
+            birth_year=birth_year,
+            sex=sex,
         )  # fmt: skip
         .order_by("pk")
     )
     matches = [
         person
-        for person in candidates[: SEARCH_BATCH]
+        for person in candidates[:SEARCH_BATCH]
         if normalize.fold_text(person.full_name) == wanted
         and not (typed_id and person.citizen_id and normalize.digits(person.citizen_id) != typed_id)
     ][:DUPLICATES_SHOWN]

@@ -70,7 +70,7 @@ class RecordForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         translate_blank_choices(self)
 
     def ready_to_save(self) -> bool:
-        """Return whether a valid form is complete (a form asked in steps says no before the last)."""
+        """Return whether a valid form is complete (not an earlier step of a form in steps)."""
         return True
 
     def staff_choices(self) -> Any:

@@ -13,12 +13,13 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import instruments
+from .forms import RecordForm, _formfield
 from .instruments import assist_v3_0, assist_v3_0_2
 from .instruments.substances import SUBSTANCES
-from .forms import RecordForm, _formfield
 from .models import Screening
 
 
@@ -189,8 +190,7 @@ class AssistScreeningForm(ScreeningForm):
     def first_step(self) -> list[tuple[Any, Any, forms.BoundField]]:
         """Return (substance, examples, Q1 field) for every substance, in order."""
         return [
-            (s.name, s.examples, self[instruments.Field(assist_v3_0.Q1, s).key])
-            for s in SUBSTANCES
+            (s.name, s.examples, self[instruments.Field(assist_v3_0.Q1, s).key]) for s in SUBSTANCES
         ]
 
     def substances_used(self) -> list[SubstanceQuestions]:
@@ -216,6 +216,17 @@ class AssistScreeningForm(ScreeningForm):
 
 FOLLOW_UPS = (assist_v3_0.Q3, assist_v3_0.Q4, assist_v3_0.Q5)
 FORMS: dict[str, type[ScreeningForm]] = {assist_v3_0.CODE: AssistScreeningForm}
+
+
+def advice(result: instruments.Result) -> list[tuple[Any, Any]]:
+    """Return what the instrument says to do after these answers: (finding, action) pairs."""
+    pattern = result.answers.get(assist_v3_0_2.PATTERN.code)
+    if result.instrument != assist_v3_0.CODE or pattern not in assist_v3_0_2.INTERVENTIONS:
+        return []
+    option = assist_v3_0_2.PATTERN.option(pattern)
+    label = option.label if option else pattern
+    finding = format_lazy("{}: {}", _("Injecting in the past 3 months"), label)
+    return [(finding, assist_v3_0_2.INTERVENTIONS[pattern])]
 
 
 def form_for(instrument: instruments.Instrument) -> type[ScreeningForm]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -196,6 +197,8 @@ class ScreeningView:
     scores: list[tuple[str | Promise, int, str | Promise]]
     services: list[tuple[str | Promise, bool]]
     answers: list[tuple[Any, str]]
+    # What the questionnaire says to do (ASSIST: the pattern of injecting), as (finding, action).
+    advice: list[tuple[str | Promise, str | Promise]] = dataclasses.field(default_factory=list)
 
 
 def screening_view(screening: Screening) -> ScreeningView:
@@ -216,6 +219,7 @@ def screening_view(screening: Screening) -> ScreeningView:
                 for s in result.scores],
         services=[(catalogue.get(c, c), c in result.urgent_services) for c in result.services],
         answers=screenings.answers_shown(definition, answers),
+        advice=screenings.advice(result),
     )  # fmt: skip
 
 

@@ -52,9 +52,7 @@ def test_a_namesake_born_the_same_year_is_shown_before_saving(
     assert response.context["form"]["full_name"].value() == typed  # the input is kept
     # Whom the warning showed is recorded, like a search's results.
     shown = Event.objects.filter(action=CaseAction.SEARCH, actor=world.users["lan"]).latest("seq")
-    assert shown.detail["kind"] == "registration" and shown.detail["people"] == [
-        str(lan_person.pk)
-    ]
+    assert shown.detail["kind"] == "registration" and shown.detail["people"] == [str(lan_person.pk)]
 
 
 def test_confirming_a_different_person_saves_and_the_event_says_so(
@@ -124,6 +122,8 @@ def test_search_then_register_with_what_was_typed(world: World, lan_person: Pers
 
 def test_a_searched_citizen_id_prefills_the_citizen_id(world: World, lan_person: Person) -> None:
     client = world.client("lan")
-    searched = client.post(reverse("cases:person_search"), {"kind": "citizen_id", "q": "010190777888"})
+    searched = client.post(
+        reverse("cases:person_search"), {"kind": "citizen_id", "q": "010190777888"}
+    )
     register = searched.content.decode().split('data-testid="register-typed"', 1)[1]
     assert 'name="citizen_id" value="010190777888"' in register.split("</form>", 1)[0]

@@ -45,9 +45,7 @@ def test_the_pattern_is_asked_when_injected_in_the_past_3_months() -> None:
 def test_the_pattern_is_not_asked_otherwise(q8: str) -> None:
     answers = screening(used("alcohol", "weekly", "never", "never", "never"), q8=q8)
     assert NEW.score(answers).answers["q8"] == q8
-    assert _codes(NEW, answers | {"q8_pattern": "weekly_or_less"}) == {
-        "q8_pattern": ["not_asked"]
-    }
+    assert _codes(NEW, answers | {"q8_pattern": "weekly_or_less"}) == {"q8_pattern": ["not_asked"]}
 
 
 def test_the_pattern_is_not_asked_when_nothing_was_ever_used() -> None:

@@ -60,7 +60,12 @@ def fingerprint(instrument: Instrument) -> str:
 
 def test_every_instrument_is_registered_once_by_code_and_version() -> None:
     keys = [(each.code, each.version) for each in instruments.all()]
-    assert keys == [("assist", "3.0"), ("assist", "3.0-2"), ("dsm5_sud", "1"), ("victim_needs", "1")]
+    assert keys == [
+        ("assist", "3.0"),
+        ("assist", "3.0-2"),
+        ("dsm5_sud", "1"),
+        ("victim_needs", "1"),
+    ]
     assert instruments.get("assist", "3.0") is assist_v3_0.ASSIST_V3_0
     assert instruments.get("assist", "3.0-2") is assist_v3_0_2.ASSIST_V3_0_2
     assert instruments.get("dsm5_sud", "1") is dsm5_sud_v1.DSM5_SUD_V1

@@ -39,9 +39,7 @@ def _first_step(*ever: str) -> dict[str, str]:
     return answers | {"screened_on": "20/11/2026"}
 
 
-def test_step_1_asks_only_which_substances_were_ever_used(
-    world: World, lan_person: Person
-) -> None:
+def test_step_1_asks_only_which_substances_were_ever_used(world: World, lan_person: Person) -> None:
     case = Case.objects.get(person=lan_person)
     page = _form(world.client("lan").get(_url(case)).content.decode())
     assert "<select" not in page

@@ -50,6 +50,10 @@ def test_injecting_is_kept_coded_in_clear_and_counted(world: World, lan_person: 
     recent = Screening.objects.get(injecting="yes_recent")
     assert json.loads(str(recent.answers))["q8_pattern"] == "more_than_weekly"
     assert recent.get_injecting_display() == "Có, trong 3 tháng qua"
+    # The page says what the questionnaire advises for this pattern.
+    detail = reverse("services:record_detail", args=["screening-assist", recent.pk])
+    advice = world.client("lan").get(detail).context["screening"].advice
+    assert [str(action) for _, action in advice] == ["Đánh giá thêm và điều trị tích cực hơn"]
 
 
 def test_the_form_asks_the_injecting_pattern_when_injected_in_the_past_3_months(

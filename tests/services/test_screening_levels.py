@@ -72,7 +72,9 @@ def _others(code: str, level: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    ("slug", "code", "level", "label", "answers"), LEVELS, ids=[f"{c}-{lv}" for _, c, lv, _, _ in LEVELS]
+    ("slug", "code", "level", "label", "answers"),
+    LEVELS,
+    ids=[f"{c}-{lv}" for _, c, lv, _, _ in LEVELS],
 )
 def test_every_level_is_shown_with_the_instruments_own_label(
     world: World, lan_person: Person, slug: str, code: str, level: str, label: str,
