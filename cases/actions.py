@@ -159,7 +159,7 @@ def person_register(
     _assign(person, data)
     matches = selectors.possible_duplicates(
         viewer=actor, full_name=data.full_name, birth_year=data.birth_year, sex=data.sex,
-        citizen_id=data.citizen_id,
+        citizen_id=data.citizen_id, commune=data.residence_commune,
     )  # fmt: skip
     if any(str(match.pk) not in different_from for match in matches):
         raise PossibleDuplicateError(matches)

@@ -476,7 +476,13 @@ DUPLICATES_SHOWN = 10
 
 
 def possible_duplicates(
-    *, viewer: access.AnyUser, full_name: str, birth_year: int, sex: str, citizen_id: str = ""
+    *,
+    viewer: access.AnyUser,
+    full_name: str,
+    birth_year: int,
+    sex: str,
+    citizen_id: str = "",
+    commune: Any = None,
 ) -> list[Person]:
     """Return the people the viewer may see who are likely the person about to be registered.
 
@@ -502,7 +508,10 @@ def possible_duplicates(
         for person in candidates[:SEARCH_BATCH]
         if normalize.fold_text(person.full_name) == wanted
         and not (typed_id and person.citizen_id and normalize.digits(person.citizen_id) != typed_id)
-    ][:DUPLICATES_SHOWN]
+    ]
+    # Those living in the commune typed first (a sort keeps the id order otherwise).
+    matches.sort(key=lambda person: person.residence_commune_id != getattr(commune, "pk", None))
+    matches = matches[:DUPLICATES_SHOWN]
     if matches:
         audit.record(
             actor=viewer, action=CaseAction.SEARCH,

@@ -88,6 +88,22 @@ def test_someone_who_differs_is_not_a_likely_match(
     assert Person.objects.count() == 2
 
 
+def test_namesakes_in_the_commune_typed_come_first(world: World, lan_person: Person) -> None:
+    from tests.factories import make_person
+
+    elsewhere = make_person(
+        full_name="Trần Thị Bình", sex="F", birth_year=1991, citizen_id="",
+        residence_commune=world.units["c2"], registered_by=world.orgs["clinic_a"],
+    )  # fmt: skip
+    # Whichever comes first in id order, the one living in the commune typed is shown first.
+    for commune, first in (("c2", elsewhere), ("c1", lan_person)):
+        response = world.client("lan").post(
+            reverse(URL), _data(world, residence_commune=str(world.units[commune].pk))
+        )
+        assert response.context["matches"][0] == first
+        assert set(response.context["matches"]) == {lan_person, elsewhere}
+
+
 def test_a_match_the_user_may_not_see_is_never_shown(world: World, lan_person: Person) -> None:
     """ASVS 8.2.2: registering a name does not reveal a person outside the user's scope
     (tuan, clinic B, may not see clinic A's person); the registration itself is recorded."""
