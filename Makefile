@@ -83,7 +83,8 @@ screens:
 		.venv/bin/pytest -q tests/browser/test_everyday_use.py tests/browser/test_case_page_services.py \
 		tests/browser/test_episode_journey.py tests/browser/test_referral_journey.py \
 		tests/browser/test_methadone_today.py tests/browser/test_methadone_dosing_rules.py \
-		tests/browser/test_methadone_figures.py
+		tests/browser/test_methadone_figures.py tests/browser/test_assist_screening.py \
+		tests/browser/test_duplicate_warning.py
 
 # Every mutant of the access rules must turn an access test red (docs/architecture.md).
 # The mutants share one test database (--reuse-db), so they run one at a time. MUTANTS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
@@ -84,7 +85,11 @@ DUPLICATE_CHECKS_PER_HOUR = 10
 
 
 def _save_person(
-    actor: access.AnyUser, person: Person, action: str, if_version: IfVersion
+    actor: access.AnyUser,
+    person: Person,
+    action: str,
+    if_version: IfVersion,
+    detail: dict[str, Any] | None = None,
 ) -> Person:
     """Save a person unless another person already holds the citizen ID number."""
     if person.citizen_id:
@@ -107,7 +112,9 @@ def _save_person(
             else None
         )
         if holder is None:
-            return save_edit(actor=actor, instance=person, action=action, if_version=if_version)
+            return save_edit(
+                actor=actor, instance=person, action=action, if_version=if_version, detail=detail
+            )
     # Refusing tells the user the number is on file: a lookup of that person, recorded
     # (after the transaction, so the refusal does not roll it back).
     audit.record(
@@ -124,14 +131,40 @@ def _save_person(
     )
 
 
-def person_register(*, actor: access.AnyUser, data: PersonData) -> Person:
-    """Register a new person on behalf of the actor's organisation."""
+class PossibleDuplicateError(ValidationError):
+    """People the actor may see are likely the person being registered: confirm first."""
+
+    def __init__(self, matches: list[Person]) -> None:
+        super().__init__(
+            _("This person may already be registered. Open the record if it is the same "
+              "person, or confirm that it is a different person."),
+            code="possible_duplicate",
+        )  # fmt: skip
+        self.matches = matches
+
+
+def person_register(
+    *, actor: access.AnyUser, data: PersonData, different_from: Collection[str] = ()
+) -> Person:
+    """Register a new person on behalf of the actor's organisation.
+
+    Refused with ``PossibleDuplicateError`` while a likely match the actor may see (same
+    name, year of birth and sex) has not been confirmed as a different person
+    (``different_from``: the ids the actor was shown); the registration event names them.
+    """
     profile = access.profile_of(actor)
     if profile is None or not access.can(actor, caps.PERSON_ADD):
         raise PermissionDenied
     person = Person(registered_by=profile.organisation)
     _assign(person, data)
-    return _save_person(actor, person, CaseAction.PERSON_CREATED, OVERRIDE)
+    matches = selectors.possible_duplicates(
+        viewer=actor, full_name=data.full_name, birth_year=data.birth_year, sex=data.sex,
+        citizen_id=data.citizen_id, commune=data.residence_commune,
+    )  # fmt: skip
+    if any(str(match.pk) not in different_from for match in matches):
+        raise PossibleDuplicateError(matches)
+    detail = {"different_from": [str(match.pk) for match in matches]} if matches else None
+    return _save_person(actor, person, CaseAction.PERSON_CREATED, OVERRIDE, detail=detail)
 
 
 def person_update(

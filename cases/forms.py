@@ -42,6 +42,14 @@ class SearchForm(forms.Form):
         label=_("Year of birth (optional)"), required=False, min_value=1900, max_value=2100
     )
 
+    def typed(self) -> list[tuple[str, str]]:
+        """Return what was searched as registration fields ("register with what I typed")."""
+        kind = self.cleaned_data["kind"]
+        typed = [("full_name" if kind == "name" else kind, self.cleaned_data["q"])]
+        if self.cleaned_data.get("birth_year"):
+            typed.append(("birth_year", str(self.cleaned_data["birth_year"])))
+        return typed
+
 
 # static/js/commune-filter.js adds a type-to-filter box above such a list.
 COMMUNE_FILTER_ATTRS = {
@@ -135,6 +143,14 @@ class PersonForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
             return datetime.date.fromisoformat(value)
         except ValueError:
             return value
+
+    # What a search may carry into a new registration.
+    PREFILLED = ("full_name", "citizen_id", "old_id_number", "phone", "birth_year")
+
+    @classmethod
+    def prefilled(cls, data: Any) -> dict[str, str]:
+        """Return the initial values a search carried (only the searchable fields)."""
+        return {name: str(data[name])[:200] for name in cls.PREFILLED if data.get(name)}
 
     def clean_birth_year(self) -> int:
         year: int = self.cleaned_data["birth_year"]

@@ -486,3 +486,53 @@ def my_work(*, viewer: access.AnyUser, page_number: str | None = None) -> MyWork
         detail={"list": "my_work", "people": sorted(shown)},
     )  # fmt: skip
     return MyWork(open_cases, recent, residents, total, commune, due)
+
+
+# At most this many possible duplicates are shown (namesakes born the same year are few).
+DUPLICATES_SHOWN = 10
+
+
+def possible_duplicates(
+    *,
+    viewer: access.AnyUser,
+    full_name: str,
+    birth_year: int,
+    sex: str,
+    citizen_id: str = "",
+    commune: Any = None,
+) -> list[Person]:
+    """Return the people the viewer may see who are likely the person about to be registered.
+
+    Same name (folded: with or without accents, any case or spacing), same year of birth and
+    sex, found through the name + year blind index; someone whose citizen ID differs from a
+    typed one is a different person. Those living in the same commune come first (the form
+    shows the commune). Whom the answer shows is recorded, like a search's results.
+    """
+    wanted = normalize.fold_text(full_name)
+    typed_id = normalize.digits(citizen_id)
+    candidates = (
+        access.visible_people(viewer)
+        .select_related("residence_commune")
+        .filter(
+            name_year_index=_index("name_year_index", full_name, birth_year),
+            birth_year=birth_year,
+            sex=sex,
+        )  # fmt: skip
+        .order_by("pk")
+    )
+    matches = [
+        person
+        for person in candidates[:SEARCH_BATCH]
+        if normalize.fold_text(person.full_name) == wanted
+        and not (typed_id and person.citizen_id and normalize.digits(person.citizen_id) != typed_id)
+    ]
+    # Those living in the commune typed first (a sort keeps the id order otherwise).
+    matches.sort(key=lambda person: person.residence_commune_id != getattr(commune, "pk", None))
+    matches = matches[:DUPLICATES_SHOWN]
+    if matches:
+        audit.record(
+            actor=viewer, action=CaseAction.SEARCH,
+            detail={"kind": "registration", "found": len(matches),
+                    "people": [str(person.pk) for person in matches]},
+        )  # fmt: skip
+    return matches

@@ -50,6 +50,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
         results, more = found.people, found.more
     context = {
         "form": form,
+        "typed": form.typed() if form.is_valid() else [],
         "results": results,
         "more": more,
         "masked": selectors.masked_people(
@@ -68,16 +69,29 @@ def _require(request: HttpRequest, capability: str) -> None:
 @require_http_methods(["GET", "POST"])
 def person_create(request: HttpRequest) -> HttpResponse:
     _require(request, caps.PERSON_ADD)
-    form = PersonForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    # "Register with what I typed" from the search posts the typed values (never in a URL).
+    prefill = request.method == "POST" and "prefill" in request.POST
+    form = PersonForm(
+        None if prefill else request.POST or None, user=request.user,
+        initial=PersonForm.prefilled(request.POST) if prefill else None,
+    )  # fmt: skip
+    matches: list[Any] = []
+    if request.method == "POST" and not prefill and form.is_valid():
+        confirmed = request.POST.getlist("shown") if "different" in request.POST else []
         try:
-            person = actions.person_register(actor=request.user, data=form.to_data())
+            person = actions.person_register(
+                actor=request.user, data=form.to_data(), different_from=confirmed
+            )
+        except actions.PossibleDuplicateError as found:
+            matches = found.matches
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("The person has been registered."))
             return redirect("cases:person_detail", person_id=person.pk)
-    return render(request, "cases/person_form.html", {"form": form, "person": None})
+    masked = selectors.masked_people(viewer=request.user, person_ids=[p.pk for p in matches])
+    context = {"form": form, "person": None, "matches": matches, "masked": masked}
+    return render(request, "cases/person_form.html", context)
 
 
 @require_GET

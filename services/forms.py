@@ -69,6 +69,10 @@ class RecordForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
             self.initial.setdefault("version", self.instance.version)
         translate_blank_choices(self)
 
+    def ready_to_save(self) -> bool:
+        """Return whether a valid form is complete (not an earlier step of a form in steps)."""
+        return True
+
     def staff_choices(self) -> Any:
         """Return the staff who may be made responsible: the case's organisation's staff."""
         return access.assignable_staff(Organisation.objects.filter(pk=self.case.organisation_id))

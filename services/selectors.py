@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,6 @@ from .models import (
     ShelterStay,
     VocationalSupport,
 )
-from .screenings import LEVEL_LABELS
 
 # Where a returnee was received, stays, lives, works and can be reached: shown masked until
 # a user asks (and it is recorded). The shelter of a stay says where the person lives.
@@ -66,7 +66,7 @@ def summary(record: Any) -> str:
         return f"{record.service_type.name}{amount}"
     if isinstance(record, Screening):
         # The entry already names the instrument (its kind): the line is the result.
-        return str(LEVEL_LABELS.get(record.level, record.level) or "")
+        return str(screenings.level_label(record) or "")
     for name in ("kind", "modality", "identification_status"):
         if hasattr(record, f"get_{name}_display"):
             return str(getattr(record, f"get_{name}_display")())
@@ -197,6 +197,8 @@ class ScreeningView:
     scores: list[tuple[str | Promise, int, str | Promise]]
     services: list[tuple[str | Promise, bool]]
     answers: list[tuple[Any, str]]
+    # What the questionnaire says to do (ASSIST: the pattern of injecting), as (finding, action).
+    advice: list[tuple[str | Promise, str | Promise]] = dataclasses.field(default_factory=list)
 
 
 def screening_view(screening: Screening) -> ScreeningView:
@@ -211,12 +213,13 @@ def screening_view(screening: Screening) -> ScreeningView:
     names |= {f.subject.code: f.subject.name for f in definition.fields if f.subject}
     catalogue = {s.code: s.name for s in ServiceType.objects.filter(code__in=result.services)}
     return ScreeningView(
-        level=LEVEL_LABELS.get(screening.level, screening.level),
+        level=definition.level_label(screening.level) if screening.level else "",
         total=screening.score,
-        scores=[(names.get(s.subject, s.subject), s.score, LEVEL_LABELS.get(s.level, s.level))
+        scores=[(names.get(s.subject, s.subject), s.score, definition.level_label(s.level))
                 for s in result.scores],
         services=[(catalogue.get(c, c), c in result.urgent_services) for c in result.services],
         answers=screenings.answers_shown(definition, answers),
+        advice=screenings.advice(result),
     )  # fmt: skip
 
 

@@ -30,7 +30,7 @@ def record_add(request: HttpRequest, case_id: UUID, kind_slug: str) -> HttpRespo
     if not can(request.user, SERVICE_ADD, case) or not kind.offered_to(case.category):
         raise PermissionDenied
     form = kind.form(request.POST or None, case=case, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.ready_to_save():
         try:
             if kind.adder is not None:
                 kind.adder(actor=request.user, form=form)
@@ -46,7 +46,7 @@ def record_add(request: HttpRequest, case_id: UUID, kind_slug: str) -> HttpRespo
             return redirect("cases:case_detail", case_id=case.pk)
     context = {"form": form, "case": case, "kind": kind}
     template = "screening_form" if kind.model is Screening else "record_form"
-    return render(request, f"services/{template}.html", context)
+    return render(request, getattr(form, "page_template", f"services/{template}.html"), context)
 
 
 @require_http_methods(["GET", "POST"])

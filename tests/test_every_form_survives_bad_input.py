@@ -120,6 +120,18 @@ def _shelter_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     return {"shelter": str(objs["shelter"].pk), "entered_on": "02/11/2026", "left_on": ""}
 
 
+def _assist_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    """A whole ASSIST interview, as the second step posts it (step 1's answers included)."""
+    substances = [
+        "tobacco", "alcohol", "cannabis", "cocaine", "amphetamines", "inhalants", "sedatives",
+        "hallucinogens", "opioids", "other",
+    ]  # fmt: skip
+    answers = {f"{code}_q1": "no" for code in substances} | {"alcohol_q1": "yes"}
+    answers |= {f"alcohol_q{n}": "weekly" for n in (2, 3, 4, 5)}
+    answers |= {"alcohol_q6": "no_never", "alcohol_q7": "yes_recent", "q8": "no_never"}
+    return {"screened_on": "20/11/2026", "step": "", **answers}
+
+
 def _dsm5_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     criteria = [
         "larger_longer", "cut_down", "time_spent", "craving", "role_failure", "social_problems",
@@ -289,6 +301,7 @@ FORMS = [
             ),
             ("shelter", "victim_case", _shelter_data, ("entered_on",)),
             ("screening-dsm5", "case", _dsm5_data, ("screened_on",)),
+            ("screening-assist", "case", _assist_data, ("screened_on",)),
         )
     ),
     FormCase(

@@ -172,9 +172,8 @@ def _ever_used(read: Collector, substance: Subject) -> str | None:
     return read.cleaned.get(Field(Q1, substance).key)
 
 
-def score(instrument: Instrument, answers: Answers) -> Result:
-    """Score ASSIST v3.0 answers per substance; ValidationError naming each bad answer."""
-    read = Collector(instrument, answers)
+def interview(read: Collector) -> dict[str, int]:
+    """Read questions 1–8 as the questionnaire asks them; return each substance's score."""
     scores = {s.code: _substance_score(read, s) for s in SUBSTANCES}
     ever = [_ever_used(read, s) for s in SUBSTANCES]
     if _ever_used(read, OTHER) == "yes":
@@ -185,7 +184,19 @@ def score(instrument: Instrument, answers: Answers) -> Result:
         read.choice(Field(Q8))
     elif ever.count("no") == len(SUBSTANCES):
         read.not_asked([Field(Q8)])  # no substance ever used: the interview stops after Q1
+    return scores
+
+
+def score(instrument: Instrument, answers: Answers) -> Result:
+    """Score ASSIST v3.0 answers per substance; ValidationError naming each bad answer."""
+    read = Collector(instrument, answers)
+    scores = interview(read)
     read.raise_if_invalid()
+    return result(instrument, read, scores)
+
+
+def result(instrument: Instrument, read: Collector, scores: dict[str, int]) -> Result:
+    """Return the result of a valid interview: a score and risk level per substance."""
     levels = [SubjectScore(code, value, risk_level(code, value)) for code, value in scores.items()]
     return Result(
         instrument=instrument.code,
@@ -212,4 +223,5 @@ ASSIST_V3_0 = Instrument(
     ),
     fields=_fields(),
     scorer=score,
+    levels=RISK_LEVELS,
 )

@@ -142,6 +142,13 @@ class Instrument:
     source: str
     fields: tuple[Field, ...]
     scorer: Callable[[Instrument, Answers], Result] = dataclasses.field(repr=False, compare=False)
+    # The result levels this instrument gives (code → label). Each instrument owns its labels:
+    # two instruments may use the same code ("moderate") for different things.
+    levels: Mapping[str, Label] = dataclasses.field(default_factory=dict, compare=False)
+
+    def level_label(self, code: str) -> Label:
+        """Return this instrument's label of a result level (the code itself if unknown)."""
+        return self.levels.get(code, code)
 
     def field(self, key: str) -> Field:
         """Return the answer slot with this key; KeyError if there is none."""

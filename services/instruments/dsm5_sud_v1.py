@@ -215,4 +215,5 @@ DSM5_SUD_V1 = Instrument(
     ),
     fields=(Field(SUBSTANCE), *(Field(question) for question in CRITERIA), Field(SUPERVISED)),
     scorer=score,
+    levels=SEVERITY_LEVELS,
 )

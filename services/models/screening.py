@@ -13,10 +13,13 @@ from simple_history.models import HistoricalRecords
 from audit.history import RequestIdHistory
 from core.fields import EncryptedTextField
 
+from ..instruments import assist_v3_0
 from .base import CaseRecord
 
 # The answers as JSON: the longest instrument (ASSIST, every substance) stays well below.
 ANSWERS_MAX = 20_000
+# ASSIST Q8 (injecting), in the instrument's own codes and wording.
+INJECTING_CHOICES = [(option.code, option.label) for option in assist_v3_0.Q8.options]
 
 
 class Screening(CaseRecord):
@@ -36,10 +39,27 @@ class Screening(CaseRecord):
     # The headline result (the highest risk or the severity) for lists and figures.
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     level = models.CharField(_("result"), max_length=20, blank=True)
+    # ASSIST Q8 in clear, coded (no text): how many people inject is the figure HIV harm
+    # reduction needs, and it cannot be counted from encrypted answers. Blank: not asked
+    # (another instrument, or no substance ever used).
+    injecting = models.CharField(
+        _("injecting drug use"), max_length=12, choices=INJECTING_CHOICES, blank=True,
+        default="",
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("screening")
         verbose_name_plural = _("screenings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(injecting="")
+                | models.Q(
+                    instrument=assist_v3_0.CODE,
+                    injecting__in=[code for code, _label in INJECTING_CHOICES],
+                ),
+                name="screening_injecting_is_assist_q8",
+            )
+        ]
         indexes = [
             models.Index(fields=["case", "screened_on"], name="screening_case_date"),
             models.Index(fields=["instrument", "screened_on"], name="screening_instrument"),

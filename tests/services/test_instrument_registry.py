@@ -25,6 +25,7 @@ from services.instruments import (
     Result,
     UnknownInstrumentError,
     assist_v3_0,
+    assist_v3_0_2,
     dsm5_sud_v1,
     victim_needs_v1,
 )
@@ -38,6 +39,7 @@ KEY = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)*$")
 # screenings stored under the old one keep scoring the way they did.
 RELEASED = {
     ("assist", "3.0"): "f27fa9a0c1c42974b16b5a5f394d831f56ff940160219d3fc7ffb47de31d30a9",
+    ("assist", "3.0-2"): "d307e8fc6ddb8398cb36047169771a1d09d767ccb9b6c0e94eaeab008f50981e",
     ("dsm5_sud", "1"): "34ae706cd844f649b3a210aa7aa461138d3c89321167f32d27fb172b686e88ef",
     ("victim_needs", "1"): "d47c3d93296070d3e5c250c20de67bf0371c17028203e0f7f43d15232f4e8c6c",
 }
@@ -58,12 +60,18 @@ def fingerprint(instrument: Instrument) -> str:
 
 def test_every_instrument_is_registered_once_by_code_and_version() -> None:
     keys = [(each.code, each.version) for each in instruments.all()]
-    assert keys == [("assist", "3.0"), ("dsm5_sud", "1"), ("victim_needs", "1")]
+    assert keys == [
+        ("assist", "3.0"),
+        ("assist", "3.0-2"),
+        ("dsm5_sud", "1"),
+        ("victim_needs", "1"),
+    ]
     assert instruments.get("assist", "3.0") is assist_v3_0.ASSIST_V3_0
+    assert instruments.get("assist", "3.0-2") is assist_v3_0_2.ASSIST_V3_0_2
     assert instruments.get("dsm5_sud", "1") is dsm5_sud_v1.DSM5_SUD_V1
     assert instruments.get("victim_needs", "1") is victim_needs_v1.VICTIM_NEEDS_V1
-    assert instruments.latest("assist") is assist_v3_0.ASSIST_V3_0
-    assert instruments.current() == instruments.all()
+    assert instruments.latest("assist") is assist_v3_0_2.ASSIST_V3_0_2
+    assert instruments.current() == instruments.all()[1:]
 
 
 @pytest.mark.parametrize(("code", "version"), [("assist", "3.1"), ("audit", "1"), ("", "")])
@@ -142,7 +150,7 @@ def test_every_instrument_text_has_a_vietnamese_translation() -> None:
     """In the catalog once merged, or waiting in locale/pending/instruments.json until then."""
     catalog = polib.pofile(str(LOCALE / "vi" / "LC_MESSAGES" / "django.po"))
     translated = {entry.msgid for entry in catalog if entry.msgstr} | _pending()
-    levels = [*assist_v3_0.RISK_LEVELS.values(), *dsm5_sud_v1.SEVERITY_LEVELS.values()]
+    levels = [label for each in instruments.all() for label in each.levels.values()]
     with translation.override("en"):
         msgids = {str(text) for each in instruments.all() for text in _texts(each)}
         msgids |= {str(label) for label in levels}

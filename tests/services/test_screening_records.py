@@ -15,7 +15,6 @@ from cases.models import Case, Person
 from services.instruments import assist_v3_0
 from services.instruments.substances import SUBSTANCES
 from services.models import Screening, ScreeningScore
-from services.screenings import LEVEL_LABELS
 from tests.conftest import World
 from tests.factories import make_case
 
@@ -41,7 +40,7 @@ def test_caseworker_records_an_assist_screening(world: World, lan_person: Person
     response = world.client("lan").post(url, _assist_answers())
     assert response.status_code == 302, response.context["form"].errors
     screening = Screening.objects.get(case=case)
-    assert (screening.instrument, screening.instrument_version) == ("assist", "3.0")
+    assert (screening.instrument, screening.instrument_version) == ("assist", "3.0-2")
     assert screening.screener == world.users["lan"]
     assert screening.level == assist_v3_0.HIGH
     alcohol = ScreeningScore.objects.get(screening=screening, item="alcohol")
@@ -62,7 +61,7 @@ def test_caseworker_records_an_assist_screening(world: World, lan_person: Person
     # The entry names the instrument once, then the result.
     (entry,) = [e for e in timeline.context["entries"] if e.url == detail]
     assert str(entry.kind) not in str(entry.title)
-    assert str(entry.title) == str(LEVEL_LABELS[assist_v3_0.HIGH])
+    assert str(entry.title) == str(assist_v3_0.RISK_LEVELS[assist_v3_0.HIGH])
 
 
 def test_a_missing_answer_is_named_and_nothing_is_saved(world: World, lan_person: Person) -> None:
