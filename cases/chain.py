@@ -36,9 +36,7 @@ def _closure(start: Iterable[int], step: str) -> set[int]:
                 _controlled().filter(pk__in=frontier).values_list("created_by_id", flat=True)
             )
         elif step == "down":
-            found = set(
-                _controlled().filter(created_by__in=frontier).values_list("pk", flat=True)
-            )
+            found = set(_controlled().filter(created_by__in=frontier).values_list("pk", flat=True))
         else:  # "vouch": who created (and may hold) or approved a role for these accounts
             found = set(
                 _controlled().filter(pk__in=frontier).values_list("created_by_id", flat=True)

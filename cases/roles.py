@@ -31,7 +31,7 @@ from accounts.models import User
 from audit import actions as audit
 
 from . import capabilities as caps
-from . import chain
+from . import chain, invitations
 from .choices import Role
 from .events import CaseAction
 from .models import (
@@ -43,7 +43,6 @@ from .models import (
     RoleChangeRequest,
     StaffProfile,
 )
-from . import invitations
 from .staff import staff_users, users_manage_require
 
 

@@ -28,7 +28,9 @@ from tests.factories import make_case, make_person, make_user
 PASSPHRASE = "một-mật-khẩu-dài-đủ-9"
 
 
-def _form(world: World, username: str, role: str, org: str = "clinic_a", unit: str = "d1") -> dict:
+def _form(
+    world: World, username: str, role: str, org: str = "clinic_a", unit: str = "d1"
+) -> dict[str, str]:
     return {
         "username": username, "full_name": f"Người {username}", "email": "",
         "organisation": str(world.orgs[org].pk), "role": role, "second_role": "",

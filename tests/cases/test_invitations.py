@@ -129,9 +129,12 @@ def test_the_administrator_alone_cannot_set_the_first_password(world: World, thu
     assert not User.objects.get(username="thanh").has_usable_password()
     # The code is not quan's to see.
     invitation = Invitation.objects.get(user__username="thanh")
-    assert world.client("quan").post(
-        reverse("cases:invitation_code", args=[invitation.pk])
-    ).status_code == 404
+    assert (
+        world.client("quan")
+        .post(reverse("cases:invitation_code", args=[invitation.pk]))
+        .status_code
+        == 404
+    )
     assert _denials("hand_over_activation_code") == 1
     listing = world.client("quan").get(reverse("cases:role_request_list")).content.decode()
     assert 'data-testid="awaiting-code"' not in listing
