@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -78,8 +79,10 @@ def invitation_issue(*, actor: User, user: User) -> str:
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().filter(user=user).first()
         invitation = invitation or Invitation(user=user)
-        if invitation.code_issued_by_id == actor.pk:  # never both halves from one person
+        # Never both halves from one person; a used invitation (a reset password) starts over.
+        if invitation.code_issued_by_id == actor.pk or invitation.used_at is not None:
             invitation.code_digest, invitation.code_issued_by = "", None
+            invitation.code_failures, invitation.used_at = 0, None
         invitation.token_digest = _digest("token", token)
         invitation.issued_by, invitation.issued_at = actor, now
         invitation.expires_at = now + timedelta(hours=settings.INVITATION_HOURS)
@@ -93,7 +96,11 @@ def invitation_issue(*, actor: User, user: User) -> str:
 
 
 def _live(now: Any) -> Q:
-    return Q(used_at__isnull=True, expires_at__gt=now, user__last_login__isnull=True)
+    """Unused, not expired, for an account without a password (new, or reset)."""
+    return Q(
+        used_at__isnull=True, expires_at__gt=now,
+        user__password__startswith=UNUSABLE_PASSWORD_PREFIX, user__is_active=True,
+    )  # fmt: skip
 
 
 def invitation_open(*, token: str, session: SessionBase) -> bool:

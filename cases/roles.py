@@ -426,8 +426,11 @@ def staff_invitation_issue(*, actor: User, username: str) -> str:
     """Record and return a new invitation link path for someone who never set a password."""
     users_manage_require(actor=actor, what="invite_staff_member")
     user = staff_users().filter(username=username).first()
-    if user is None or user.has_usable_password() or user.last_login is not None:
-        raise ValidationError(_("Only a person who has not set a password yet can be invited."))
+    if user is None or user.has_usable_password():
+        raise ValidationError(
+            _("Only a person without a password (new, or after an approved reset) can be "
+              "invited.")
+        )  # fmt: skip
     return invitations.invitation_issue(actor=actor, user=user)
 
 

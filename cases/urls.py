@@ -34,6 +34,11 @@ urlpatterns += [
     path("staff/welcome/", views.staff_welcome, name="staff_welcome"),
     path("staff/welcome/<str:token>/", views.staff_welcome_open, name="staff_welcome_open"),
     path(
+        "staff/resets/<uuid:reset_id>/decide/",
+        views.account_reset_decide,
+        name="account_reset_decide",
+    ),
+    path(
         "staff/invitations/<uuid:invitation_id>/code/",
         views.invitation_code,
         name="invitation_code",

@@ -19,7 +19,7 @@ from accounts.models import User
 from core.editing import EditConflict, TheirChange, form_after_conflict
 from core.paging import CappedPaginator
 
-from . import access, actions, invitations, roles, selectors, staff, timeline
+from . import access, actions, invitations, resets, roles, selectors, staff, timeline
 from . import capabilities as caps
 from .forms import (
     CaseFilterForm,
@@ -298,8 +298,12 @@ def role_request_list(request: HttpRequest) -> HttpResponse:
     _require(request, caps.STAFF_APPROVE)
     pending = selectors.role_requests_pending(viewer=request.user)
     page = CappedPaginator(pending, 50).get_page(request.GET.get("page"))
-    awaiting = invitations.awaiting_code(viewer=request.user)[:50]
-    return render(request, "cases/role_requests.html", {"page": page, "awaiting": awaiting})
+    context = {
+        "page": page,
+        "awaiting": invitations.awaiting_code(viewer=request.user)[:50],
+        "resets": resets.account_resets_for(request.user)[:50],
+    }
+    return render(request, "cases/role_requests.html", context)
 
 
 @require_POST
@@ -409,6 +413,21 @@ def staff_welcome(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your password is set. Sign in to continue."))
             return redirect("login")
     return render(request, "cases/staff_welcome.html", {"validlink": True, "form": form})
+
+
+@require_POST
+def account_reset_decide(request: HttpRequest, reset_id: UUID) -> HttpResponse:
+    """A second administrator approves or rejects another person's sign-in reset."""
+    staff.users_manage_require(actor=request.user, what="approve_account_reset")
+    decision = request.POST.get("decision")
+    if decision not in {"approve", "reject"}:
+        messages.error(request, _("Choose approve or reject."))
+    else:
+        resets.account_reset_decide(
+            actor=_actor(request), request_id=reset_id, approve=decision == "approve"
+        )
+        messages.success(request, _("Your decision has been recorded."))
+    return redirect("cases:role_request_list")
 
 
 @require_POST
