@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -19,11 +20,12 @@ from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,6 +47,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 10
 # Wrong activation codes an invitation survives; then it is dead and a new one is needed.
 CODE_ATTEMPTS = 5
+_DUMMY_MAIL = "django.core.mail.backends.dummy.EmailBackend"
 
 
 class InvitationAction:
@@ -93,6 +96,30 @@ def invitation_issue(*, actor: User, user: User) -> str:
             detail={"expires_at": invitation.expires_at.isoformat()},
         )  # fmt: skip
     return reverse("cases:staff_welcome_open", kwargs={"token": token})
+
+
+def _mail_enabled() -> bool:
+    config = getattr(settings, "MAILERS", {}).get("default")
+    return config is not None and config.get("BACKEND", "") != _DUMMY_MAIL
+
+
+def _send_link(address: str, link: str) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Hòa Nhập: your invitation")
+        body = _(
+            "Open this link to set your password (it opens once):\n%(link)s\n\nYou also "
+            "need the activation code that a second person gives you in person."
+        ) % {"link": link}
+    EmailMessage(subject, body, None, [address]).send()
+
+
+def invitation_deliver(*, user: User, link: str) -> bool:
+    """Send the link to the account's own address when a mailer is set up, so that the
+    administrator never sees it; return whether it goes by e-mail."""
+    if not user.email or not _mail_enabled():
+        return False
+    transaction.on_commit(partial(_send_link, user.email, link), robust=True)
+    return True
 
 
 def _live(now: Any) -> Q:

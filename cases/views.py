@@ -359,7 +359,8 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         else:
             # Shown once, not redirected: the link is a secret that must not sit in a cookie.
             link = request.build_absolute_uri(path)
-            context = {"member": user, "pending": pending, "link": link}
+            sent = invitations.invitation_deliver(user=user, link=link)
+            context = {"member": user, "pending": pending, "link": None if sent else link}
             return render(request, "cases/staff_created.html", context)
     return render(request, "cases/staff_form.html", {"form": form})
 
@@ -449,5 +450,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect("cases:staff_list")
     member = staff.staff_users().get(username=username)
-    context = {"member": member, "link": request.build_absolute_uri(path), "reissued": True}
+    link = request.build_absolute_uri(path)
+    sent = invitations.invitation_deliver(user=member, link=link)
+    context = {"member": member, "link": None if sent else link, "reissued": True}
     return render(request, "cases/staff_created.html", context)

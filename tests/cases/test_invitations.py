@@ -10,10 +10,12 @@ another plays whoever reads the access log.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -164,3 +166,25 @@ def test_wrong_codes_end_the_invitation(world: World, thu: User) -> None:
     late = _set_password(newcomer, code)
     assert not late.context["validlink"]
     assert not User.objects.get(username="thanh").has_usable_password()
+
+
+def test_with_a_mailer_the_link_goes_by_email_and_is_never_shown(
+    world: World, settings: Any, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    """ASVS 6.4.1 (issue 22 item 1): with mail set up, the link goes to the person's own
+    address; the administrator's page does not show it."""
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    data = {
+        "username": "thanh", "full_name": "Nguyễn Văn Thành", "email": "thanh@example.org",
+        "organisation": str(world.orgs["social"].pk), "role": Role.AUDITOR,
+        "second_role": "", "scope_unit": str(world.units["province"].pk),
+    }  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = world.client("quan").post(reverse("cases:staff_create"), data)
+    assert response.context["link"] is None
+    page = response.content.decode()
+    assert 'data-testid="invitation-mailed"' in page and "/staff/welcome/" not in page
+    [message] = mail.outbox
+    assert message.to == ["thanh@example.org"]
+    link = re.search(r"/staff/welcome/[^/\s]+/", str(message.body))
+    assert link and Client().get(link.group(0)).status_code == 302
