@@ -203,3 +203,45 @@ def test_a_district_supervisor_cannot_approve_a_province_wide_organisation(
     assert pending.status == RoleChangeRequest.Status.PENDING
     # hoa, whose scope is the province, covers both.
     assert world.client("hoa").post(url, {"decision": "approve"}).status_code == 302
+
+
+def test_an_account_activated_with_a_second_persons_code_is_a_person_of_its_own(
+    world: World,
+) -> None:
+    """ASVS 8.1: an administrator quan created, but who set their password with the code thu
+    handed over, is not quan's to hold: they may approve quan's requests (no deadlock when
+    one administrator made everyone), while before activation they may not."""
+    thu = make_user("thu")
+    staff_profile_save(
+        actor=None,
+        profile=StaffProfile(user=thu, organisation=world.orgs["social"],
+                             role=Role.ADMINISTRATOR, scope_unit=world.units["province"]),
+    )  # fmt: skip
+    admin = world.client("quan")
+    created = admin.post(
+        reverse("cases:staff_create"),
+        _form(world, "quan2", Role.ADMINISTRATOR, "social", "province"),
+    )
+    role = RoleChangeRequest.objects.get(user__username="quan2")
+    decide = reverse("cases:role_request_decide", args=[role.pk])
+    assert signed_in_client(thu).post(decide, {"decision": "approve"}).status_code == 302
+    quan2 = User.objects.get(username="quan2")
+    admin.post(reverse("cases:staff_create"), _form(world, "ba", Role.CASEWORKER))
+    own = reverse("cases:role_request_decide", args=[RoleChangeRequest.objects.get(
+        user__username="ba").pk])  # fmt: skip
+    # Not yet activated: quan may hold quan2, so quan2 cannot approve quan's request.
+    assert signed_in_client(quan2).post(own, {"decision": "approve"}).status_code == 404
+    # The newcomer opens the link, thu hands over the code in person, the password is set.
+    newcomer = Client()
+    link = re.search(r"/staff/welcome/[^/]+/$", created.context["link"])
+    assert link and newcomer.get(link.group(0)).status_code == 302
+    shown = signed_in_client(thu).post(reverse("cases:invitation_code", args=[quan2.invitation.pk]))
+    done = newcomer.post(
+        reverse("cases:staff_welcome"),
+        {"code": shown.context["code"], "new_password1": PASSPHRASE,
+         "new_password2": PASSPHRASE},
+    )  # fmt: skip
+    assert done.status_code == 302
+    as_quan2 = _sign_in_with_second_factor("quan2", PASSPHRASE)
+    assert as_quan2.post(own, {"decision": "approve"}).status_code == 302
+    assert roles_of(User.objects.get(username="ba")) == {Role.CASEWORKER}
