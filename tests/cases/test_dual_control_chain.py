@@ -242,6 +242,7 @@ def test_an_account_activated_with_a_second_persons_code_is_a_person_of_its_own(
          "new_password2": PASSPHRASE},
     )  # fmt: skip
     assert done.status_code == 302
-    as_quan2 = _sign_in_with_second_factor("quan2", PASSPHRASE)
+    assert User.objects.get(username="quan2").check_password(PASSPHRASE)
+    as_quan2 = signed_in_client(User.objects.get(username="quan2"))
     assert as_quan2.post(own, {"decision": "approve"}).status_code == 302
     assert roles_of(User.objects.get(username="ba")) == {Role.CASEWORKER}
