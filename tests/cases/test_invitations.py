@@ -188,3 +188,23 @@ def test_with_a_mailer_the_link_goes_by_email_and_is_never_shown(
     assert message.to == ["thanh@example.org"]
     link = re.search(r"/staff/welcome/[^/\s]+/", str(message.body))
     assert link and Client().get(link.group(0)).status_code == 302
+
+
+BAD_VALUES = ["", "x<b>'\"%;--", "-99999999999999999999", "ab\x00cd", "é" * 500]
+
+
+def test_the_welcome_form_survives_bad_input(world: World, thu: User) -> None:
+    """Bad input in the code or the passwords: a page with the error, never a 500."""
+    link = _create(world)
+    newcomer = Client()
+    newcomer.raise_request_exception = False
+    newcomer.get(link)
+    code = _code(thu)
+    good = {"code": code, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    for field in good:
+        for value in BAD_VALUES:
+            Invitation.objects.update(code_failures=0)
+            response = newcomer.post(reverse("cases:staff_welcome"), good | {field: value})
+            assert response.status_code == 200, (field, value)
+            assert response.context["form"].errors, (field, value)
+    assert not User.objects.get(username="thanh").has_usable_password()
