@@ -182,7 +182,13 @@ def second_factor_reset(*, actor: User, user: User) -> None:
 
 
 def account_created(*, actor: User | None, user: User) -> None:
-    """Record that an account was created, and by whom (account creation is an event)."""
+    """Record that an account was created, and by whom (account creation is an event).
+
+    The creator is kept on the account: dual control never lets it approve for its maker.
+    """
+    if actor is not None and user.created_by_id is None:
+        User.objects.filter(pk=user.pk).update(created_by=actor)
+        user.created_by = actor
     audit.record(
         actor=actor, action=AccountAction.ACCOUNT_CREATED, object_type="user", object_id=user.pk
     )

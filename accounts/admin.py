@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from guardian.conf.settings import ANONYMOUS_USER_NAME
 
 from accounts.models import User
+from cases import resets
+from cases.models import AccountResetRequest
 
 from . import actions
 
@@ -26,7 +28,7 @@ from . import actions
 class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_display = ["username", "first_name", "last_name", "is_active", "last_login"]
     list_filter = ["is_active", "groups"]
-    actions = ["reset_second_factor", "unlock_accounts"]
+    actions = ["reset_second_factor", "reset_password", "unlock_accounts"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         # Guardian's "AnonymousUser" row is nobody: it is never listed, changed or picked.
@@ -40,14 +42,28 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
 
     @admin.action(description=_("Reset two-step sign-in (lost phone)"), permissions=["change"])
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._ask_reset(request, queryset, AccountResetRequest.Kind.SECOND_FACTOR)
+
+    @admin.action(description=_("Reset password (a new invitation)"), permissions=["change"])
+    def reset_password(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._ask_reset(request, queryset, AccountResetRequest.Kind.PASSWORD)
+
+    def _ask_reset(self, request: HttpRequest, queryset: QuerySet[User], kind: str) -> None:
+        # A reset waits for a second administrator and the owner is told (cases.resets).
         actor = request.user
         if not isinstance(actor, User):  # the admin requires a signed-in user
             raise PermissionDenied
         if not actor.is_superuser and queryset.filter(is_superuser=True).exists():
             raise PermissionDenied
         for user in queryset:
-            actions.second_factor_reset(actor=actor, user=user)
-        self.message_user(request, _("They will set up two-step sign-in at their next login."))
+            resets.account_reset_request(actor=actor, user=user, kind=kind)
+        self.message_user(
+            request, _("Asked. A second administrator approves it on the approvals page.")
+        )
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        # Setting another person's password is taking their account over: never directly.
+        resets.password_set_refuse(actor=request.user, user_id=id)
 
     @admin.action(description=_("Unlock (after repeated failed sign-ins)"), permissions=["change"])
     def unlock_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

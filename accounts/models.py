@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +49,14 @@ def code_kind(token: str) -> str | None:
 
 class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A staff account. Roles, organisation and scope live on the staff profile (cases)."""
+
+    # Who created the account from the app or the admin (None: created on the server). Dual
+    # control follows it: an account never approves for the person who made it, nor the
+    # reverse, nor for another account of the same maker (cases.roles.chain).
+    created_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("created by"), editable=False,
+    )  # fmt: skip
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -215,3 +224,44 @@ class LoginFailureWindow(models.Model):
 
     def __str__(self) -> str:
         return f"refused logins {self.pk} since {self.started_at:%Y-%m-%d %H:%M}"
+
+class Invitation(models.Model):
+    """A newcomer's one way to a first password: a link and a code from a second person.
+
+    Only digests are stored. The link's token is exchanged for a session at the first visit
+    (later visits of the same link fail, so a copy in an access log is worth nothing) and
+    expires after ``INVITATION_HOURS``. The password can be set only with the activation
+    code, which a second person (not the one who issued the link) is shown once and hands
+    over in person, so the administrator who made the account cannot finish it alone.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitation"
+    )
+    token_digest = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    code_digest = models.CharField(max_length=64, blank=True)
+    code_issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    code_failures = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(code_issued_by=models.F("issued_by")),
+                name="invitation_code_second_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} ({'used' if self.used_at else 'open'})"

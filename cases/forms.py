@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -441,3 +442,14 @@ class StaffUsernameForm(forms.Form):
     """The account a button on the staff list acts on (unlock, a new invitation)."""
 
     username = forms.CharField(max_length=150)
+
+class WelcomeForm(SetPasswordForm):  # type: ignore[type-arg]
+    """A newcomer's first password, with the activation code a second person handed over."""
+
+    code = forms.CharField(
+        label=_("Activation code"), max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        help_text=_("The code a second person (not the one who sent you the link) gave you in "
+                    "person."),
+    )  # fmt: skip
+    field_order = ["code", "new_password1", "new_password2"]

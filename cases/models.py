@@ -528,3 +528,52 @@ class RoleChangeRequest(models.Model):
     @property
     def roles(self) -> set[str]:
         return {self.role, *([self.second_role] if self.second_role else [])}
+
+
+class AccountResetRequest(models.Model):
+    """Another person's password or second factor to reset, waiting for a second
+    administrator (dual control): never the requester, never the account's owner."""
+
+    class Kind(models.TextChoices):
+        PASSWORD = "password", _("Password (a new invitation)")
+        SECOND_FACTOR = "second_factor", _("Two-step sign-in (lost phone)")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reset_requests",
+        verbose_name=_("staff member"),
+    )  # fmt: skip
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("requested by"),
+    )  # fmt: skip
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RoleChangeRequest.Status.choices,
+        default=RoleChangeRequest.Status.PENDING,
+    )  # fmt: skip
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("decided by"),
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account reset request")
+        verbose_name_plural = _("account reset requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decided_by=models.F("requested_by")),
+                name="account_reset_second_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decided_by=models.F("user")), name="account_reset_not_owner"
+            ),
+            models.CheckConstraint(
+                condition=~Q(requested_by=models.F("user")), name="account_reset_not_own"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.get_kind_display()} ({self.get_status_display()})"

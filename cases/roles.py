@@ -31,6 +31,7 @@ from accounts.models import User
 from audit import actions as audit
 
 from . import capabilities as caps
+from . import chain, invitations
 from .choices import Role
 from .events import CaseAction
 from .models import (
@@ -42,7 +43,7 @@ from .models import (
     RoleChangeRequest,
     StaffProfile,
 )
-from .staff import StaffAction, invitation_path, staff_users, users_manage_require
+from .staff import staff_users, users_manage_require
 
 
 def _allowed_roles(user: User) -> set[str]:
@@ -52,17 +53,27 @@ def _allowed_roles(user: User) -> set[str]:
         return set()
 
 
-def _opens_more(old: StaffProfile | None, new: StaffProfile) -> bool:
-    """Return whether the change gives case content or a wider reach than before.
+def _guarded_roles() -> frozenset[str]:
+    """Return the roles whose grant needs a second person: case content, and the roles that
+    approve or create roles (a second administrator or supervisor is a second vote)."""
+    return (
+        capabilities.holders("person.view")
+        | capabilities.holders(caps.STAFF_APPROVE)
+        | capabilities.holders(capabilities.USERS_MANAGE)
+    )
 
-    A content role the user did not hold, another organisation, or a scope unit outside
-    the old one's subtree all widen what the user sees.
+
+def _opens_more(old: StaffProfile | None, new: StaffProfile) -> bool:
+    """Return whether the change gives case content, a vote on roles, or a wider reach.
+
+    A guarded role (``_guarded_roles``) the user did not hold, another organisation, or a
+    scope unit outside the old one's subtree all widen what the user sees or decides.
     """
-    content = capabilities.holders("person.view")
+    guarded = _guarded_roles()
     old_roles = old.roles if old is not None else set()
-    if (new.roles & content) - old_roles:
+    if (new.roles & guarded) - old_roles:
         return True
-    if old is None or not (new.roles & content):
+    if old is None or not (new.roles & guarded):
         return False
     if old.organisation_id != new.organisation_id:
         return True
@@ -151,14 +162,24 @@ def _apply_profile(actor: User | None, profile: StaffProfile) -> StaffProfile:
 
 
 def role_requests_for(user: Any) -> QuerySet[RoleChangeRequest]:
-    """Return the role change requests the user may decide: all for an administrator; for a
-    supervisor, those whose new scope lies in their own scope's subtree."""
+    """Return the role change requests the user may decide.
+
+    Never one for or by the user's own chain of accounts (``chain``: the requester, the
+    grantee, an account they made or that made or approved them). An administrator decides
+    the rest; a supervisor only those whose organisation and new scope both lie in their
+    own scope's subtree, since the role reaches both.
+    """
     if not capabilities.can(user, caps.STAFF_APPROVE):
         return RoleChangeRequest.objects.none()
-    requests = RoleChangeRequest.objects.exclude(requested_by=user).exclude(user=user)
+    requests = RoleChangeRequest.objects.exclude(
+        requested_by__in=chain.blocked_requesters(user)
+    ).exclude(user__in=chain.family(user))
     if capabilities.has_role(user, Role.ADMINISTRATOR):
         return requests
-    return requests.filter(scope_unit__path__startswith=user.staff.scope_unit.path)
+    path = user.staff.scope_unit.path
+    return requests.filter(
+        scope_unit__path__startswith=path, organisation__unit__path__startswith=path
+    )
 
 
 def role_request_decide(
@@ -376,12 +397,13 @@ def _split_full_name(full_name: str) -> tuple[str, str]:
 
 def staff_member_create(
     *, actor: User, username: str, full_name: str, email: str, profile: StaffProfile
-) -> tuple[User, RoleChangeRequest | None]:
+) -> tuple[User, RoleChangeRequest | None, str]:
     """Create an account and its staff profile in one transaction, through dual control.
 
-    The account has no password: the newcomer sets one through an invitation link, then
-    enrols their authenticator at the first sign-in. The profile goes through
-    ``staff_profile_save``, so a role that opens case content waits for a second person.
+    The account has no password: the newcomer sets one through an invitation link (whose
+    path is returned, to show once) and a code a second person hands over, then enrols
+    their authenticator at the first sign-in. The profile goes through
+    ``staff_profile_save``, so a guarded role waits for a second person.
     """
     users_manage_require(actor=actor, what="create_staff_member")
     first_name, last_name = _split_full_name(full_name)
@@ -392,27 +414,24 @@ def staff_member_create(
         with transaction.atomic():
             user.save()
             account_created(actor=actor, user=user)
-            audit.record(
-                actor=actor, action=StaffAction.INVITATION_ISSUED, object_type="user",
-                object_id=user.pk,
-            )  # fmt: skip
+            path = invitations.invitation_issue(actor=actor, user=user)
             profile.user = user
             _profile, pending = staff_profile_save(actor=actor, profile=profile)
     except IntegrityError:  # another administrator took the name a moment ago
         raise ValidationError({"username": _("This username is already taken.")}) from None
-    return user, pending
+    return user, pending, path
 
 
 def staff_invitation_issue(*, actor: User, username: str) -> str:
     """Record and return a new invitation link path for someone who never set a password."""
     users_manage_require(actor=actor, what="invite_staff_member")
     user = staff_users().filter(username=username).first()
-    if user is None or user.has_usable_password() or user.last_login is not None:
-        raise ValidationError(_("Only a person who has not set a password yet can be invited."))
-    audit.record(
-        actor=actor, action=StaffAction.INVITATION_ISSUED, object_type="user", object_id=user.pk
-    )
-    return invitation_path(user=user)
+    if user is None or user.has_usable_password():
+        raise ValidationError(
+            _("Only a person without a password (new, or after an approved reset) can be "
+              "invited.")
+        )  # fmt: skip
+    return invitations.invitation_issue(actor=actor, user=user)
 
 
 def staff_unlock(*, actor: User, username: str) -> int:

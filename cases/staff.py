@@ -1,5 +1,5 @@
 """Read the staff directory for administrators: who works where, who is locked out, who
-waits for a role change, and the invitation links newcomers set their password with."""
+waits for a role change (invitations: ``cases.invitations``)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,10 @@ from typing import Any
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.db.models import Exists, OuterRef, QuerySet, Sum
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 from guardian.conf import settings as guardian_settings
 
@@ -35,27 +31,6 @@ class StaffAction:
     INVITATION_ISSUED = register(
         "invitation_issued", _("Issued an invitation link"), kind=ACCESS_CHANGE
     )
-
-
-class InvitationTokenGenerator(PasswordResetTokenGenerator):
-    """One-time links a newcomer sets their first password with.
-
-    Django's reset token, under its own salt: it is bound to the password hash and the last
-    login, so it stops working once used or once the person has signed in, and it expires
-    after ``PASSWORD_RESET_TIMEOUT``.
-    """
-
-    key_salt = "hoa_nhap.staff_invitation"
-
-
-invitation_tokens = InvitationTokenGenerator()
-
-
-def invitation_path(*, user: User) -> str:
-    """Return the path of a fresh invitation link for a user who has not set a password."""
-    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    token = invitation_tokens.make_token(user)
-    return reverse("cases:staff_welcome", kwargs={"uidb64": uidb64, "token": token})
 
 
 def users_manage_require(*, actor: Any, what: str, user_id: Any = "") -> None:

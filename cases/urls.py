@@ -31,5 +31,16 @@ urlpatterns += [
     path("staff/new/", views.staff_create, name="staff_create"),
     path("staff/unlock/", views.staff_unlock, name="staff_unlock"),
     path("staff/invite/", views.staff_invite, name="staff_invite"),
-    path("staff/welcome/<uidb64>/<token>/", views.StaffWelcomeView.as_view(), name="staff_welcome"),
+    path("staff/welcome/", views.staff_welcome, name="staff_welcome"),
+    path("staff/welcome/<str:token>/", views.staff_welcome_open, name="staff_welcome_open"),
+    path(
+        "staff/resets/<uuid:reset_id>/decide/",
+        views.account_reset_decide,
+        name="account_reset_decide",
+    ),
+    path(
+        "staff/invitations/<uuid:invitation_id>/code/",
+        views.invitation_code,
+        name="invitation_code",
+    ),
 ]

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from core.editing import EditConflict, TheirChange, form_after_conflict
 from core.paging import CappedPaginator
 
-from . import access, actions, roles, selectors, staff, timeline
+from . import access, actions, invitations, resets, roles, selectors, staff, timeline
 from . import capabilities as caps
 from .forms import (
     CaseFilterForm,
@@ -30,6 +30,7 @@ from .forms import (
     SearchForm,
     StaffMemberForm,
     StaffUsernameForm,
+    WelcomeForm,
 )
 from .models import EmergencyAccess
 
@@ -312,7 +313,12 @@ def role_request_list(request: HttpRequest) -> HttpResponse:
     _require(request, caps.STAFF_APPROVE)
     pending = selectors.role_requests_pending(viewer=request.user)
     page = CappedPaginator(pending, 50).get_page(request.GET.get("page"))
-    return render(request, "cases/role_requests.html", {"page": page})
+    context = {
+        "page": page,
+        "awaiting": invitations.awaiting_code(viewer=request.user)[:50],
+        "resets": resets.account_resets_for(request.user)[:50],
+    }
+    return render(request, "cases/role_requests.html", context)
 
 
 @require_POST
@@ -359,7 +365,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user, pending = roles.staff_member_create(
+            user, pending, path = roles.staff_member_create(
                 actor=_actor(request), username=data["username"], full_name=data["full_name"],
                 email=data["email"], profile=form.instance,
             )  # fmt: skip
@@ -367,8 +373,9 @@ def staff_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             # Shown once, not redirected: the link is a secret that must not sit in a cookie.
-            link = request.build_absolute_uri(staff.invitation_path(user=user))
-            context = {"member": user, "pending": pending, "link": link}
+            link = request.build_absolute_uri(path)
+            sent = invitations.invitation_deliver(user=user, link=link)
+            context = {"member": user, "pending": pending, "link": None if sent else link}
             return render(request, "cases/staff_created.html", context)
     return render(request, "cases/staff_form.html", {"form": form})
 
@@ -404,22 +411,60 @@ def staff_unlock(request: HttpRequest) -> HttpResponse:
     return redirect("cases:staff_list")
 
 
-class StaffWelcomeView(auth_views.PasswordResetConfirmView):
-    """A newcomer's invitation link: set the first password, then sign in and enrol.
+@login_not_required
+@never_cache
+@require_GET
+def staff_welcome_open(request: HttpRequest, token: str) -> HttpResponse:
+    """An invitation link: trade its token for this session, then leave the token's URL."""
+    if invitations.invitation_open(token=token, session=request.session):
+        return redirect("cases:staff_welcome")
+    return render(request, "cases/staff_welcome.html", {"validlink": False})
 
-    Django's reset page (no sign-in needed, the token moved out of the URL into the session
-    before the form shows), with the invitation's own token: it works once, and not after
-    the person has signed in.
-    """
 
-    token_generator = staff.invitation_tokens
-    template_name = "cases/staff_welcome.html"
-    success_url = reverse_lazy("login")
-    post_reset_login = False
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def staff_welcome(request: HttpRequest) -> HttpResponse:
+    """Set the first password with the activation code a second person handed over."""
+    invitation = invitations.invitation_in_session(session=request.session)
+    if invitation is None:
+        return render(request, "cases/staff_welcome.html", {"validlink": False})
+    form = WelcomeForm(invitation.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitations.invitation_accept(
+                invitation=invitation, code=form.cleaned_data["code"],
+                password=form.cleaned_data["new_password1"], session=request.session,
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_error("code", error)
+        else:
+            messages.success(request, _("Your password is set. Sign in to continue."))
+            return redirect("login")
+    return render(request, "cases/staff_welcome.html", {"validlink": True, "form": form})
 
-    def form_valid(self, form: Any) -> HttpResponse:
-        messages.success(self.request, _("Your password is set. Sign in to continue."))
-        return super().form_valid(form)
+
+@require_POST
+def account_reset_decide(request: HttpRequest, reset_id: UUID) -> HttpResponse:
+    """A second administrator approves or rejects another person's sign-in reset."""
+    staff.users_manage_require(actor=request.user, what="approve_account_reset")
+    decision = request.POST.get("decision")
+    if decision not in {"approve", "reject"}:
+        messages.error(request, _("Choose approve or reject."))
+    else:
+        resets.account_reset_decide(
+            actor=_actor(request), request_id=reset_id, approve=decision == "approve"
+        )
+        messages.success(request, _("Your decision has been recorded."))
+    return redirect("cases:role_request_list")
+
+
+@require_POST
+def invitation_code(request: HttpRequest, invitation_id: UUID) -> HttpResponse:
+    """Show a second person a newcomer's activation code, once, to hand over in person."""
+    _require(request, caps.STAFF_APPROVE)
+    code = invitations.invitation_code_issue(actor=_actor(request), invitation_id=invitation_id)
+    return render(request, "cases/invitation_code.html", {"code": code})
 
 
 @require_POST
@@ -435,5 +480,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect("cases:staff_list")
     member = staff.staff_users().get(username=username)
-    context = {"member": member, "link": request.build_absolute_uri(path), "reissued": True}
+    link = request.build_absolute_uri(path)
+    sent = invitations.invitation_deliver(user=member, link=link)
+    context = {"member": member, "link": None if sent else link, "reissued": True}
     return render(request, "cases/staff_created.html", context)

@@ -202,6 +202,8 @@ AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
 HOA_NHAP_DATE_MAX_YEARS_AHEAD = env_int("HOA_NHAP_DATE_MAX_YEARS_AHEAD", 10)
 # Emergency ("break the glass") access lasts this long.
 EMERGENCY_ACCESS_HOURS = env_int("HOA_NHAP_EMERGENCY_HOURS", 4)
+# An unused invitation link (a newcomer's first password) stops working after this long.
+INVITATION_HOURS = env_int("HOA_NHAP_INVITATION_HOURS", 72)
 # Months between two planned post-rehab check-ins: monthly by default, the monthly review the
 # commune holds with people under post-rehab management (docs/post-rehab-and-victim-support.md).
 POSTREHAB_CHECKIN_MONTHS = env_int("HOA_NHAP_POSTREHAB_CHECKIN_MONTHS", 1)

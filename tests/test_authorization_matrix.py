@@ -185,8 +185,16 @@ SPEC: dict[str, Rule] = {
     "cases:staff_create": roles_ok({"quan"}),
     "cases:staff_unlock": roles_ok({"quan"}, ok=302),
     "cases:staff_invite": roles_ok({"quan"}, ok=302),
-    # A newcomer's invitation link needs no sign-in; a wrong token shows "does not work".
+    # A newcomer's invitation link needs no sign-in; a wrong token shows "does not work",
+    # and so does the token-free page without an invitation opened in the session.
+    "cases:staff_welcome_open": roles_ok(set(ROLES)),
     "cases:staff_welcome": roles_ok(set(ROLES)),
+    # A sign-in reset: administrators decide (POST without a decision: back with a message).
+    "cases:account_reset_decide": roles_ok({"quan"}, ok=302),
+    # Nobody sets another person's password in the admin: a reset asks a second person.
+    "admin:auth_user_password_change": roles_ok({"quan"}, ok=403, refused=302),
+    # Handing over an activation code: approvers only; an unknown invitation is a 404.
+    "cases:invitation_code": lambda who, in_scope: 404 if who in {"hoa", "quan"} else 403,
     "accounts:otp_verify": roles_ok(set(ROLES)),
     "accounts:otp_enrol": roles_ok(set(ROLES), ok=302),  # enrolled already: to verify
     "audit:event_list": roles_ok({"an"}),
@@ -231,12 +239,13 @@ OBJECT_PARAMS = {
     "referral_id": "referral", "methadone_episode_id": "methadoneepisode", "dose_id": "dose",
 }  # fmt: skip
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
-POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite"}
+POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
+POST_ONLY |= {"cases:account_reset_decide"}
 POST_ONLY |= {"referrals:referral_act", "methadone:dose_record"}
 POST_ONLY |= {"audit:event_person_lookup"}
 # Reachable without signing in, or before the second factor, with the status they give.
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
-ANONYMOUS["cases:staff_welcome"] = 200
+ANONYMOUS["cases:staff_welcome"] = ANONYMOUS["cases:staff_welcome_open"] = 200
 BEFORE_SECOND_FACTOR = {
     "login": 302, "logout": 405, "set_language": 302,
     "accounts:otp_verify": 200, "accounts:otp_enrol": 302,
@@ -460,7 +469,7 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             values[param] = "csv"
         elif param == "kind_slug":
             values[param] = "service"  # the record the set names is a service record
-        elif param == "notification_id":
+        elif param in ("notification_id", "invitation_id", "reset_id"):
             values[param] = "00000000-0000-4000-8000-000000000000"
         elif param in ("uidb64", "token"):
             values[param] = "MQ" if param == "uidb64" else "no-such-token"

@@ -17,6 +17,10 @@ from accounts.actions import totp_device_create
 from accounts.events import AccountAction
 from accounts.models import BackupCodeDevice, TOTPDevice, User
 from audit.models import Event
+from cases.choices import Role
+from cases.models import AccountResetRequest, StaffProfile
+from cases.resets import account_reset_decide
+from cases.roles import staff_profile_save
 from tests.accounts.support import (
     SEARCH,
     back_off_over,
@@ -29,7 +33,7 @@ from tests.accounts.support import (
     wrong_code,
 )
 from tests.conftest import World, signed_in_client
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_user
 
 CODE_IN_PAGE = re.compile(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>")
 
@@ -200,7 +204,7 @@ def test_admin_site_requires_the_second_factor(world: World) -> None:
 
 
 def test_administrator_resets_a_lost_second_factor(world: World) -> None:
-    """ASVS 6.4.x: a lost phone is handled by an administrator, and the reset is recorded."""
+    """ASVS 6.4.x: a lost phone is handled by two administrators, and the reset is recorded."""
     lan = world.users["lan"]
     totp_device_create(user=lan, confirmed=True)
     admin = signed_in_client(world.users["quan"])
@@ -209,9 +213,19 @@ def test_administrator_resets_a_lost_second_factor(world: World) -> None:
         {"action": "reset_second_factor", "_selected_action": [str(lan.pk)]},
     )
     assert response.status_code == 302
+    assert TOTPDevice.objects.filter(user=lan).exists()  # waits for a second administrator
+    thu = make_user("thu")
+    staff_profile_save(
+        actor=None,
+        profile=StaffProfile(user=thu, organisation=world.orgs["social"],
+                             role=Role.ADMINISTRATOR, scope_unit=world.units["province"]),
+    )  # fmt: skip
+    account_reset_decide(
+        actor=thu, request_id=AccountResetRequest.objects.get(user=lan).pk, approve=True
+    )
     assert not TOTPDevice.objects.filter(user=lan).exists()
     event = Event.objects.get(action=AccountAction.OTP_RESET)
-    assert (event.actor, event.object_id) == (world.users["quan"], str(lan.pk))
+    assert (event.actor, event.object_id) == (thu, str(lan.pk))
     # lan's next login goes to enrolment.
     client = signed_in_client(lan, second_factor=False)
     assert client.get("/people/")["Location"].startswith("/account/two-factor/enrol/")

@@ -30,7 +30,7 @@ def _approve_new_caseworker(world: World) -> str:
     profile = StaffProfile(
         role="caseworker", organisation=world.orgs["clinic_a"], scope_unit=world.units["d1"]
     )
-    _user, request = staff_member_create(
+    _user, request, _path = staff_member_create(
         actor=quan, username="ngoc", full_name="Phạm Thị Ngọc", email="ngoc@example.org",
         profile=profile,
     )  # fmt: skip

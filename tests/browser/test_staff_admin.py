@@ -143,3 +143,58 @@ def test_a_second_administrator_approves(
     card.get_by_role("button", name="Duyệt").click()
     expect(page.get_by_text("Quyết định của bạn đã được ghi lại.")).to_be_visible()
     assert User.objects.get(username="moi").staff.role == Role.COMMUNE_OFFICER
+
+
+def test_a_second_person_hands_over_the_activation_code(
+    live_server: Any,
+    world: World,
+    context: BrowserContext,
+    viewport: str,
+) -> None:
+    """The newcomer's link opens once and leaves the token's address; the code comes from a
+    second administrator's approvals page; with both the first password is set."""
+    second = make_user("thu", first_name="Lê Thị", last_name="Thu")
+    staff_profile_save(
+        actor=None,
+        profile=StaffProfile(
+            user=second, organisation=world.orgs["social"], role=Role.ADMINISTRATOR,
+            scope_unit=world.units["province"],
+        ),
+    )  # fmt: skip
+    admin = _sign_in_by_cookie(context, live_server.url, world.users["quan"])
+    admin.goto(f"{live_server.url}/staff/new/")
+    admin.locator("#id_username").fill("thanh")
+    admin.locator("#id_full_name").fill("Nguyễn Văn Thành")
+    admin.locator("#id_organisation").select_option(str(world.orgs["social"].pk))
+    admin.locator("#id_role").select_option(Role.AUDITOR)
+    admin.locator("#id_scope_unit").select_option(str(world.units["province"].pk))
+    admin.get_by_role("button", name="Tạo").click()
+    link = admin.get_by_test_id("invitation-link").inner_text().strip()
+    admin.close()
+
+    approver = _sign_in_by_cookie(context, live_server.url, second)
+    approver.goto(f"{live_server.url}/staff/changes/")
+    card = approver.get_by_test_id("awaiting-code").filter(has_text="thanh")
+    _no_horizontal_scroll(approver)
+    _shot(approver, "list-activation-codes", viewport)
+    card.get_by_role("button", name="Hiện mã kích hoạt").click()
+    code = approver.get_by_test_id("activation-code").inner_text().strip()
+    _no_horizontal_scroll(approver)
+    _shot(approver, "activation-code", viewport)
+    approver.close()
+
+    browser = context.browser
+    assert browser is not None
+    newcomer = browser.new_context(viewport=everyday.VIEWPORTS[viewport], locale="vi-VN")  # type: ignore[arg-type]
+    page = newcomer.new_page()
+    page.goto(link)
+    assert page.url == f"{live_server.url}/staff/welcome/"
+    page.locator("#id_code").fill(code)
+    page.locator("#id_new_password1").fill("ngựa-đúng-pin-kẹp-9")
+    page.locator("#id_new_password2").fill("ngựa-đúng-pin-kẹp-9")
+    _no_horizontal_scroll(page)
+    _shot(page, "staff-welcome", viewport)
+    page.get_by_role("button", name="Đặt mật khẩu").click()
+    expect(page.locator("#id_username")).to_be_visible()  # the login page
+    assert User.objects.get(username="thanh").check_password("ngựa-đúng-pin-kẹp-9")
+    newcomer.close()

@@ -267,13 +267,14 @@ def test_unlocking_an_unlocked_or_unknown_account_says_so(world: World) -> None:
 
 def _invitation(response: Any) -> str:
     link = response.context["link"]
-    match = re.search(r"/staff/welcome/[^/]+/[^/]+/$", link)
+    match = re.search(r"/staff/welcome/[^/]+/$", link)
     assert match, link
     return match.group(0)
 
 
-def test_the_newcomer_sets_a_password_once_then_enrols(world: World) -> None:
-    """ASVS 6.4.1: the first password is set by the person through a one-time link."""
+def test_the_newcomer_sets_a_password_once_then_enrols(world: World, thu: User) -> None:
+    """ASVS 6.4.1: the first password is set by the person through a one-time link and the
+    activation code a second person (thu) handed over."""
     response = world.client("quan").post(
         reverse("cases:staff_create"), _form(world, role=Role.AUDITOR)
     )
@@ -282,9 +283,14 @@ def test_the_newcomer_sets_a_password_once_then_enrols(world: World) -> None:
     opened = visitor.get(link)
     assert opened.status_code == 302  # the token moves from the URL into the session
     form_url = opened["Location"]
-    short = visitor.post(form_url, {"new_password1": "ngắn", "new_password2": "ngắn"})
+    invitation = User.objects.get(username="thanh").invitation
+    code = signed_in_client(thu).post(reverse("cases:invitation_code", args=[invitation.pk]))
+    data = {"code": code.context["code"]}
+    short = visitor.post(form_url, data | {"new_password1": "ngắn", "new_password2": "ngắn"})
     assert short.status_code == 200 and short.context["form"].errors
-    done = visitor.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    done = visitor.post(
+        form_url, data | {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
     assert done.status_code == 302 and done["Location"] == reverse("login")
     user = User.objects.get(username="thanh")
     assert user.check_password(NEW_PASSWORD)
