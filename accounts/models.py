@@ -225,6 +225,7 @@ class LoginFailureWindow(models.Model):
     def __str__(self) -> str:
         return f"refused logins {self.pk} since {self.started_at:%Y-%m-%d %H:%M}"
 
+
 class Invitation(models.Model):
     """A newcomer's one way to a first password: a link and a code from a second person.
 

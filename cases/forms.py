@@ -443,6 +443,7 @@ class StaffUsernameForm(forms.Form):
 
     username = forms.CharField(max_length=150)
 
+
 class WelcomeForm(SetPasswordForm):  # type: ignore[type-arg]
     """A newcomer's first password, with the activation code a second person handed over."""
 
