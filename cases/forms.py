@@ -217,7 +217,8 @@ class CaseForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         staff = self.fields["assigned_to"]
         staff.queryset = access.assignable_staff(organisations)  # type: ignore[attr-defined]
         profile = access.profile_of(user)
-        if editing and (profile is None or profile.organisation_id != self.instance.organisation_id):
+        holder = self.instance.organisation_id
+        if editing and (profile is None or profile.organisation_id != holder):
             # Only the holder assigns its cases (cases.actions._check_assignee): others see
             # who holds it and cannot change it.
             assigned = User.objects.filter(pk=self.instance.assigned_to_id or 0)

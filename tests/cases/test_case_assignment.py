@@ -1,4 +1,4 @@
-"""Who may assign a case: the holding organisation's staff, to their own staff (issue 22, item 3)."""
+"""Who may assign a case: the holder's staff, to their own staff (issue 22, item 3)."""
 
 from __future__ import annotations
 
