@@ -187,9 +187,12 @@ def _check_assignee(
     holder = case.organisation_id if case is not None else data.organisation.pk
     if profile is None or profile.organisation_id != holder:
         message = _("Only the organisation that holds this case can assign it.")
-    elif assignee is not None and not access.assignable_staff(
-        Organisation.objects.filter(pk=data.organisation.pk)
-    ).filter(pk=assignee.pk).exists():
+    elif (
+        assignee is not None
+        and not access.assignable_staff(Organisation.objects.filter(pk=data.organisation.pk))
+        .filter(pk=assignee.pk)
+        .exists()
+    ):
         message = _("A case can be assigned only to staff of the organisation that holds it.")
     else:
         return
