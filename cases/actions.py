@@ -107,7 +107,9 @@ def _save_person(
             else None
         )
         if holder is None:
-            return save_edit(actor=actor, instance=person, action=action, if_version=if_version)
+            saved = save_edit(actor=actor, instance=person, action=action, if_version=if_version)
+            _copy_residence(saved)
+            return saved
     # Refusing tells the user the number is on file: a lookup of that person, recorded
     # (after the transaction, so the refusal does not roll it back).
     audit.record(
@@ -122,6 +124,16 @@ def _save_person(
             )
         }
     )
+
+
+def _copy_residence(person: Person) -> None:
+    """Keep the copy of the person's commune on their cases (the scope rules filter on it).
+
+    In the person's save transaction: a move takes the cases, and who sees them, along.
+    """
+    Case.objects.filter(person_id=person.pk).exclude(
+        residence_commune_id=person.residence_commune_id
+    ).update(residence_commune_id=person.residence_commune_id)
 
 
 def person_register(*, actor: access.AnyUser, data: PersonData) -> Person:
