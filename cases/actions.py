@@ -193,8 +193,12 @@ def _check_assignee(
     colleague without a referral (issue 22). Refused attempts are ``denied`` events.
     """
     assignee = data.assigned_to
-    if case is not None and assignee == case.assigned_to:
-        return
+    if (
+        case is not None
+        and assignee == case.assigned_to
+        and data.organisation.pk == case.organisation_id
+    ):
+        return  # neither the assignee nor the holder changes
     profile = access.profile_of(actor)
     holder = case.organisation_id if case is not None else data.organisation.pk
     if profile is None or profile.organisation_id != holder:

@@ -286,6 +286,7 @@ def _apply(actor: Any, request: DirectoryChangeRequest) -> None:
         unit.full_clean(exclude=["path"])
         unit_write(actor=actor, unit=unit, detail=why)
         return
+    assert request.organisation_id is not None  # noqa: S101  (the kinds' check constraint)
     organisation = Organisation.objects.select_for_update().get(pk=request.organisation_id)
     old = Organisation.objects.get(pk=organisation.pk)
     organisation.unit = request.to_unit

@@ -16,8 +16,8 @@ from django.db import transaction
 from audit import actions as audit
 
 from .choices import UnitLevel
-from .events import CaseAction
 from .directory import unit_write
+from .events import CaseAction
 from .models import AdministrativeUnit, validate_unit_code
 
 COLUMNS = ("code", "name", "level", "parent_code")

@@ -28,12 +28,13 @@ def _set_replication_role(names: list[str], value: str) -> None:
 
 def install() -> None:
     """Wrap the flush of ``TransactionTestCase`` teardown; idempotent."""
-    original: Callable[[Any], None] = TransactionTestCase._fixture_teardown
+    # Django's private hooks, not in its type stubs.
+    original: Callable[[Any], None] = TransactionTestCase._fixture_teardown  # type: ignore[attr-defined]
     if getattr(original, "hoa_nhap_harness", False):
         return
 
     def _fixture_teardown(self: TransactionTestCase) -> None:
-        names = list(self._databases_names(include_mirrors=False))
+        names = list(self._databases_names(include_mirrors=False))  # type: ignore[attr-defined]
         _set_replication_role(names, "replica")
         try:
             original(self)
@@ -41,4 +42,4 @@ def install() -> None:
             _set_replication_role(names, "DEFAULT")
 
     _fixture_teardown.hoa_nhap_harness = True  # type: ignore[attr-defined]
-    TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
+    TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[attr-defined]

@@ -430,8 +430,10 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
             "cases_rolechangerequest": str(RoleChangeRequest.objects.first().pk),  # type: ignore[union-attr]
             "cases_directorychangerequest": str(
                 DirectoryChangeRequest.objects.create(
-                    kind=DirectoryChangeRequest.Kind.UNIT_MOVE, unit=world.units["c2"],
-                    to_unit=world.units["d2"], requested_by=make_user("admin-directory"),
+                    kind=DirectoryChangeRequest.Kind.UNIT_MOVE,
+                    unit=world.units["c2"],
+                    to_unit=world.units["d2"],
+                    requested_by=make_user("admin-directory"),
                 ).pk
             ),  # fmt: skip
             "services_servicetype": str(ServiceType.objects.get(code="counselling").pk),

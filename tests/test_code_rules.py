@@ -666,9 +666,9 @@ class _AdminScan:
                 if f.value.id in self.modules:
                     return True
                 name = f.attr
-                if f.value.id == "self" and name in self.methods and name not in seen:
-                    if self.calls_action(self.methods[name], seen | {name}):
-                        return True
+                own = f.value.id == "self" and name in self.methods and name not in seen
+                if own and self.calls_action(self.methods[name], seen | {name}):
+                    return True
         return False
 
     def writes_directly(self, func: Method) -> bool:
@@ -790,9 +790,13 @@ def admin_writes_without_action(source: str) -> list[str]:
         if _assigns_nonempty(cls, "inlines") and not scan.writes_through_action("save_formset"):
             offenders.append(f"{name}: inlines save without an action (save_formset)")
     for func in tree.body:  # admin actions written as module functions
-        if isinstance(func, Method) and _is_admin_action(func):
-            if not _AdminScan(modules, functions, {}).through_action(func, func.name):
-                offenders.append(f"admin action {func.name} does not call an action")
+        scan = _AdminScan(modules, functions, {})
+        if (
+            isinstance(func, Method)
+            and _is_admin_action(func)
+            and not scan.through_action(func, func.name)
+        ):
+            offenders.append(f"admin action {func.name} does not call an action")
     return offenders
 
 
@@ -876,7 +880,8 @@ def test_the_admin_rule_lets_actions_and_read_only_admins_pass() -> None:
     good = _ADMIN_HEAD + "@admin.register(AdministrativeUnit)\nclass UnitAdmin(admin.ModelAdmin):\n"
     assert admin_writes_without_action(good + _GOOD_ADMIN) == []
     inherited = (
-        _ADMIN_HEAD + "class Base(admin.ModelAdmin):\n" + _GOOD_ADMIN.split("    def delete_model")[0]
+        _ADMIN_HEAD + "class Base(admin.ModelAdmin):\n"
+        + _GOOD_ADMIN.split("    def delete_model")[0]
         + "@admin.register(AdministrativeUnit)\nclass UnitAdmin(Base):\n"
         "    def has_delete_permission(self, request, obj=None):\n        return False\n"
     )  # fmt: skip

@@ -140,3 +140,24 @@ def test_every_case_change_event_names_the_fields_that_changed(
     assert event.detail["fields"] == ["assigned_to", "notes"]
     assert "bí mật" not in str(event.detail)
     assert str(world.users["mai"].pk) not in str(event.detail)
+
+
+def test_a_case_handed_to_another_holder_keeps_no_assignee_of_the_old_one(
+    world: World, lan_person: Person
+) -> None:
+    """ASVS 8.2.2: the holder moving its case to clinic B cannot leave it assigned to its own
+    caseworker (she would keep seeing it): the assignee must be clinic B's, or nobody."""
+    case = Case.objects.get(person=lan_person)
+    with pytest.raises(ValidationError) as refused:
+        actions.case_update(
+            actor=world.users["lan"], case=case,
+            data=_data(case, organisation=world.orgs["clinic_b"]), if_version=case.version,
+        )  # fmt: skip
+    assert "assigned_to" in refused.value.message_dict
+    actions.case_update(
+        actor=world.users["lan"], case=case,
+        data=_data(case, organisation=world.orgs["clinic_b"], assigned_to=world.users["tuan"]),
+        if_version=case.version,
+    )  # fmt: skip
+    case.refresh_from_db()
+    assert (case.organisation, case.assigned_to) == (world.orgs["clinic_b"], world.users["tuan"])
