@@ -11,6 +11,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.utils import reset as axes_reset
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -19,7 +20,7 @@ from accounts.events import AccountAction
 from accounts.models import User
 from audit import actions as audit
 
-from . import signals
+from . import capabilities, signals
 from .models import BackupCodeDevice, TOTPDevice, code_kind, new_totp_secret
 
 # The session's own pending authenticator (its uid): each session enrols with its own secret.
@@ -192,3 +193,58 @@ def account_created(*, actor: User | None, user: User) -> None:
     audit.record(
         actor=actor, action=AccountAction.ACCOUNT_CREATED, object_type="user", object_id=user.pk
     )
+
+
+# The "denied" event of the access layer (registered by cases.events, which imports us).
+DENIED = "denied"
+# What an account change in the admin may touch; the event names these, never their values.
+USER_FIELDS = (
+    "username", "first_name", "last_name", "email", "is_active", "is_staff", "is_superuser",
+    "password",
+)  # fmt: skip
+
+
+def _users_manage_require(actor: User | None, what: str, user: User) -> None:
+    """Refuse account administration to anyone but an administrator (or a superuser)."""
+    if actor is None or (actor.is_active and actor.is_superuser):
+        return
+    if capabilities.can(actor, capabilities.USERS_MANAGE):
+        return
+    audit.record(
+        actor=actor, action=DENIED, object_type="user", object_id=user.pk or "",
+        detail={"perm": what},
+    )  # fmt: skip
+    raise PermissionDenied
+
+
+def user_save(*, actor: User | None, user: User) -> User:
+    """Add or change an account (the admin's user pages); the event names what changed.
+
+    Deactivating an account ends its reach at once; the event says so with the field names
+    (``is_active``), as for any other change. Roles are not set here: they follow the staff
+    profile (``cases.roles``).
+    """
+    _users_manage_require(actor, "change_user", user)
+    with transaction.atomic():
+        old = User.objects.select_for_update().filter(pk=user.pk).first() if user.pk else None
+        user.save()
+        if old is None:
+            account_created(actor=actor, user=user)
+            return user
+        fields = sorted(f for f in USER_FIELDS if getattr(old, f) != getattr(user, f))
+        if fields:
+            audit.record(
+                actor=actor, action=AccountAction.USER_CHANGED, object_type="user",
+                object_id=user.pk, detail={"fields": fields},
+            )  # fmt: skip
+    return user
+
+
+def user_delete(*, actor: User | None, user: User) -> None:
+    """Delete an account (a superuser's admin page) and record it."""
+    _users_manage_require(actor, "delete_user", user)
+    with transaction.atomic():
+        audit.record(
+            actor=actor, action=AccountAction.USER_DELETED, object_type="user", object_id=user.pk
+        )
+        user.delete()

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -94,8 +95,21 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
             return [*super().get_readonly_fields(request, obj), "groups"]
         return ["groups", "last_login", "date_joined", "is_staff", "is_superuser"]
 
+    # Every write goes through an action with its event (accounts.actions).
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if not change:
-            actor = request.user if isinstance(request.user, User) else None
-            actions.account_created(actor=actor, user=obj)
+        actions.user_save(actor=_actor(request), user=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        actions.user_delete(actor=_actor(request), user=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        with transaction.atomic():  # the list's "delete selected": all of them or none
+            for user in queryset:
+                actions.user_delete(actor=_actor(request), user=user)
+
+
+def _actor(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # the admin requires a signed-in user
+        raise PermissionDenied
+    return user

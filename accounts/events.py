@@ -7,6 +7,9 @@ from audit.registry import register
 
 class AccountAction:
     ACCOUNT_CREATED = register("account_created", _("Created an account"))
+    # A change to an account in the admin (the names of the fields, never their values).
+    USER_CHANGED = register("user_changed", _("Changed an account"))
+    USER_DELETED = register("user_deleted", _("Deleted an account"))
     LOGIN = register("login", _("Logged in"))
     LOGOUT = register("logout", _("Logged out"))
     LOGIN_FAILED = register("login_failed", _("Failed login"))

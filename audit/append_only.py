@@ -2,9 +2,11 @@
 
 Access events, seals and the change history of every model (django-simple-history) are
 append-only: on PostgreSQL a trigger (``hoa_nhap_append_only``, migration
-``audit/0003_append_only_rekey_path``) refuses UPDATE and DELETE. Audit's own tables get it by
-migration; every history table, whichever app declares it, gets it after each ``migrate``
-(``install_history_triggers``), so a new app's history is guarded without a step to forget.
+``audit/0003_append_only_rekey_path``) refuses UPDATE and DELETE, and a statement trigger
+(``hoa_nhap_no_truncate``, ``audit/0004_refuse_truncate``) refuses TRUNCATE. Audit's own
+tables get them by migration; every history table, whichever app declares it, gets them
+after each ``migrate`` (``install_history_triggers``), so a new app's history is guarded
+without a step to forget.
 
 The one exception is re-encryption to a new key (``core.rotation``): inside ``rekeying()`` the
 trigger lets the encrypted columns of a row change from one ciphertext to another, nothing else.
@@ -60,6 +62,8 @@ def install_history_triggers(*, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) ->
         cursor.execute("SELECT 1 FROM pg_proc WHERE proname = 'hoa_nhap_append_only'")
         if cursor.fetchone() is None:
             return  # migrated back below audit/0003: nothing to install
+        cursor.execute("SELECT 1 FROM pg_proc WHERE proname = 'hoa_nhap_no_truncate'")
+        truncate_guard = cursor.fetchone() is not None  # audit/0004 applied
         for model in history_models():
             table = model._meta.db_table
             if table not in existing:
@@ -70,6 +74,13 @@ def install_history_triggers(*, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) ->
                 f"BEFORE UPDATE OR DELETE ON {quote(table)} "
                 f"FOR EACH ROW EXECUTE FUNCTION hoa_nhap_append_only({columns})"
             )
+            if truncate_guard:
+                # Row triggers never fire on TRUNCATE: a statement trigger refuses it.
+                cursor.execute(
+                    f"CREATE OR REPLACE TRIGGER {quote(table + '_no_truncate')} "
+                    f"BEFORE TRUNCATE ON {quote(table)} "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION hoa_nhap_no_truncate()"
+                )
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,9 +112,11 @@ def _save_person(
             else None
         )
         if holder is None:
-            return save_edit(
+            saved = save_edit(
                 actor=actor, instance=person, action=action, if_version=if_version, detail=detail
             )
+            _copy_residence(saved)
+            return saved
     # Refusing tells the user the number is on file: a lookup of that person, recorded
     # (after the transaction, so the refusal does not roll it back).
     audit.record(
@@ -129,6 +131,16 @@ def _save_person(
             )
         }
     )
+
+
+def _copy_residence(person: Person) -> None:
+    """Keep the copy of the person's commune on their cases (the scope rules filter on it).
+
+    In the person's save transaction: a move takes the cases, and who sees them, along.
+    """
+    Case.objects.filter(person_id=person.pk).exclude(
+        residence_commune_id=person.residence_commune_id
+    ).update(residence_commune_id=person.residence_commune_id)
 
 
 class PossibleDuplicateError(ValidationError):
@@ -184,9 +196,60 @@ def case_open(*, actor: access.AnyUser, person: Person, data: CaseData) -> Case:
     person = access.get_person_for_user(actor, person.pk, "change", record_read=False)
     if not access.case_organisations(actor).filter(pk=data.organisation.pk).exists():
         raise PermissionDenied
+    _check_assignee(actor, None, data, person)
     case = Case(person=person)
     _assign(case, data)
     return save_edit(actor=actor, instance=case, action=CaseAction.CASE_OPENED, if_version=OVERRIDE)
+
+
+def _changed_fields(case: Case, data: CaseData) -> list[str]:
+    """Return the names of the case fields this edit changes (never their values)."""
+    changed = []
+    for field in fields(data):
+        old = getattr(case, field.name)
+        new = getattr(data, field.name)
+        if isinstance(old, models.Model) or isinstance(new, models.Model):
+            old, new = getattr(old, "pk", None), getattr(new, "pk", None)
+        if old != new:
+            changed.append(field.name)
+    return sorted(changed)
+
+
+def _check_assignee(
+    actor: access.AnyUser, case: Case | None, data: CaseData, person: Person
+) -> None:
+    """Refuse an assignment that is not the holder's to make, or not to the holder's staff.
+
+    Assigning a case opens it to the assignee (a caseworker sees the cases assigned to
+    them), so only staff of the organisation that holds it may assign it, and only to the
+    staff of the organisation that will hold it: anyone else would open it to their own
+    colleague without a referral (issue 22). Refused attempts are ``denied`` events.
+    """
+    assignee = data.assigned_to
+    if (
+        case is not None
+        and assignee == case.assigned_to
+        and data.organisation.pk == case.organisation_id
+    ):
+        return  # neither the assignee nor the holder changes
+    profile = access.profile_of(actor)
+    holder = case.organisation_id if case is not None else data.organisation.pk
+    if profile is None or profile.organisation_id != holder:
+        message = _("Only the organisation that holds this case can assign it.")
+    elif (
+        assignee is not None
+        and not access.assignable_staff(Organisation.objects.filter(pk=data.organisation.pk))
+        .filter(pk=assignee.pk)
+        .exists()
+    ):
+        message = _("A case can be assigned only to staff of the organisation that holds it.")
+    else:
+        return
+    audit.record(
+        actor=actor, action=CaseAction.DENIED, obj=case, object_type="case",
+        person_id=person.pk, detail={"perm": "assign", "to": assignee.pk if assignee else None},
+    )  # fmt: skip
+    raise ValidationError({"assigned_to": message})
 
 
 def case_update(
@@ -213,6 +276,8 @@ def case_update(
                                    "over to another, by a transfer.")}
             )  # fmt: skip
         detail = {"holder": [str(held_by), str(data.organisation.pk)]}
+    _check_assignee(actor, case, data, case.person)
+    detail = (detail or {}) | {"fields": _changed_fields(case, data)}
     _assign(case, data)
     return save_edit(
         actor=actor, instance=case, action=CaseAction.CASE_CHANGED, if_version=if_version,

@@ -5,17 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.conf.settings import ANONYMOUS_USER_NAME
 
 from accounts.models import User
 
-from . import roles
+from . import directory, roles
 from .models import (
     AdministrativeUnit,
+    DirectoryChangeRequest,
     Organisation,
     OrganisationType,
     RoleChangeRequest,
@@ -23,24 +27,123 @@ from .models import (
 )
 
 
+def _actor(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # the admin requires a signed-in user
+        raise PermissionDenied
+    return user
+
+
+class DirectoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Every write of a directory row goes through its action in ``cases.directory``.
+
+    A move that widens someone's reach waits for a second administrator: the page says so,
+    and the request is decided on the "directory change requests" list.
+    """
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():  # the list's "delete selected": all of them or none
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+    def _pending(self, request: HttpRequest, pending: DirectoryChangeRequest | None) -> None:
+        if pending is None:
+            return
+        self.message_user(
+            request,
+            _("The move needs a second administrator's approval; it takes effect once "
+              "approved. Other changes are saved."),
+            level=messages.WARNING,
+        )  # fmt: skip
+
+
 @admin.register(AdministrativeUnit)
-class AdministrativeUnitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AdministrativeUnitAdmin(DirectoryAdmin):
     list_display = ["code", "name", "level", "parent", "is_active"]
     list_filter = ["level", "is_active"]
     search_fields = ["code", "name"]
     readonly_fields = ["path"]
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        _unit, pending = directory.unit_save(actor=_actor(request), unit=obj)
+        self._pending(request, pending)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        directory.unit_delete(actor=_actor(request), unit=obj)
+
 
 @admin.register(OrganisationType)
-class OrganisationTypeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganisationTypeAdmin(DirectoryAdmin):
     list_display = ["code", "name"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        directory.organisation_type_save(actor=_actor(request), organisation_type=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        directory.organisation_type_delete(actor=_actor(request), organisation_type=obj)
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganisationAdmin(DirectoryAdmin):
     list_display = ["name", "type", "unit", "is_active"]
     list_filter = ["type", "is_active"]
     search_fields = ["name"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        _organisation, pending = directory.organisation_save(
+            actor=_actor(request), organisation=obj
+        )
+        self._pending(request, pending)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        directory.organisation_delete(actor=_actor(request), organisation=obj)
+
+
+@admin.register(DirectoryChangeRequest)
+class DirectoryChangeRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only but for the decision: another administrator approves or rejects a move."""
+
+    list_display = ["kind", "unit", "organisation", "to_unit", "requested_by", "status"]
+    list_filter = ["status", "kind"]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return directory.may_manage(request.user)
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Any], approve: bool) -> None:
+        actor = _actor(request)
+        done = 0
+        for pending in queryset:
+            try:
+                directory.directory_request_decide(actor=actor, request=pending, approve=approve)
+            except (PermissionDenied, ValidationError):
+                self.message_user(
+                    request,
+                    _("%(request)s: only another administrator can decide a pending move.")
+                    % {"request": pending},
+                    level=messages.ERROR,
+                )  # fmt: skip
+                continue
+            done += 1
+        if done:
+            self.message_user(request, _("Decided: %(n)d.") % {"n": done})
+
+    @admin.action(description=gettext_lazy("Approve the selected moves"), permissions=["decide"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=gettext_lazy("Reject the selected moves"), permissions=["decide"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._decide(request, queryset, approve=False)
 
 
 @admin.register(StaffProfile)
@@ -49,6 +152,10 @@ class StaffProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["role"]
     search_fields = ["user__username"]
     autocomplete_fields = ["scope_unit", "organisation"]
+
+    # A profile is never deleted here: a role is removed by changing the profile (an event).
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     # An administrator never gives themselves a role: that would be a way into case content.
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

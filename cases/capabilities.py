@@ -57,7 +57,9 @@ DIRECTORY_MANAGE = declare(
         f"cases.{verb}_{model}"
         for model in ("organisation", "administrativeunit", "organisationtype", "staffprofile")
         for verb in ("view", "add", "change")
-    ],
+    ]
+    # Moves that wait for a second administrator, decided on their admin list.
+    + ["cases.view_directorychangerequest"],
 )  # fmt: skip
 # Dual control: a second person approves role changes that open case content or widen scope.
 STAFF_APPROVE = declare(

@@ -33,6 +33,24 @@ class CaseAction:
     ROLE_CHANGE_REJECTED = register("role_change_rejected", _("Rejected a role change"))
     # A data load moved a unit: who sees the people below it changed.
     UNIT_MOVED = register("unit_moved", _("Moved an administrative unit"), kind=ACCESS_CHANGE)
+    # The directory (units, organisations, organisation types), written by cases.directory.
+    ORGANISATION_MOVED = register(
+        "organisation_moved", _("Moved an organisation to another unit"), kind=ACCESS_CHANGE
+    )
+    DIRECTORY_CHANGED = register(
+        "directory_changed", _("Changed a unit, an organisation or an organisation type")
+    )
+    DIRECTORY_CHANGE_REQUESTED = register(
+        "directory_change_requested", _("Asked to move a unit or an organisation (needs a "
+                                        "second person)")
+    )  # fmt: skip
+    DIRECTORY_CHANGE_APPROVED = register(
+        "directory_change_approved", _("Approved a move of a unit or an organisation"),
+        kind=ACCESS_CHANGE,
+    )  # fmt: skip
+    DIRECTORY_CHANGE_REJECTED = register(
+        "directory_change_rejected", _("Rejected a move of a unit or an organisation")
+    )
     EMERGENCY_REVOKED = register("emergency_revoked", _("Emergency access revoked"))
     # The review queue shows who opened whose record (ids, no reasons); one review shows the
     # reason the user typed.

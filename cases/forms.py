@@ -234,6 +234,14 @@ class CaseForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         organisation.queryset = organisations  # type: ignore[attr-defined]
         staff = self.fields["assigned_to"]
         staff.queryset = access.assignable_staff(organisations)  # type: ignore[attr-defined]
+        profile = access.profile_of(user)
+        holder = self.instance.organisation_id
+        if editing and (profile is None or profile.organisation_id != holder):
+            # Only the holder assigns its cases (cases.actions._check_assignee): others see
+            # who holds it and cannot change it.
+            assigned = User.objects.filter(pk=self.instance.assigned_to_id or 0)
+            staff.queryset = assigned  # type: ignore[attr-defined]
+            staff.disabled = True
         staff.label_from_instance = _full_name  # type: ignore[attr-defined]
         for name in ("opened_on", "closed_on"):
             self.fields[name].validators.append(not_in_future)

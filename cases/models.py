@@ -8,9 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models, transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -56,6 +55,8 @@ class AdministrativeUnit(models.Model):
     )
     path = models.CharField(max_length=255, unique=True, editable=False)
     is_active = models.BooleanField(_("in use"), default=True)
+    # Who moved or renamed a unit, and when (cases.directory writes it).
+    history = HistoricalRecords(bases=[RequestIdHistory])
 
     class Meta:
         verbose_name = _("administrative unit")
@@ -80,15 +81,14 @@ class AdministrativeUnit(models.Model):
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        old_path = self.path
-        self.path = (self.parent.path if self.parent else "/") + f"{self.code}/"
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            if old_path and old_path != self.path:
-                # Moved: rewrite the prefix of every unit below, in one statement.
-                AdministrativeUnit.objects.filter(path__startswith=old_path).exclude(
-                    pk=self.pk
-                ).update(path=Concat(Value(self.path), Substr("path", len(old_path) + 1)))
+        # Only this row's own path: a move rewrites the units below it, which is the move
+        # action's business (cases.directory.unit_write), with its event.
+        self.path = self.path_under(self.parent)
+        super().save(*args, **kwargs)
+
+    def path_under(self, parent: AdministrativeUnit | None) -> str:
+        """Return the path this unit has under ``parent``."""
+        return (parent.path if parent else "/") + f"{self.code}/"
 
     def clean(self) -> None:
         parent_level = self.parent.level if self.parent else None
@@ -113,6 +113,7 @@ class OrganisationType(models.Model):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=200)
     sector = models.CharField(_("sector"), max_length=100, blank=True)
+    history = HistoricalRecords(bases=[RequestIdHistory])
 
     class Meta:
         verbose_name = _("organisation type")
@@ -131,6 +132,7 @@ class Organisation(models.Model):
         AdministrativeUnit, on_delete=models.PROTECT, verbose_name=_("administrative unit")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords(bases=[RequestIdHistory])
 
     class Meta:
         verbose_name = _("organisation")
@@ -295,21 +297,6 @@ class Person(Versioned):
     def __str__(self) -> str:
         return str(_("Person %(short_id)s") % {"short_id": self.short_id})
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        moved = (
-            not self._state.adding
-            and Person.objects.filter(pk=self.pk)
-            .exclude(residence_commune_id=self.residence_commune_id)
-            .exists()
-        )
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            if moved:
-                # Keep the copy on the cases that scoping filters on (Case.residence_commune).
-                Case.objects.filter(person_id=self.pk).update(
-                    residence_commune_id=self.residence_commune_id
-                )
-
     @property
     def short_id(self) -> str:
         """Return a pseudonymous id fit for logs and screens that must not name the person."""
@@ -347,7 +334,8 @@ class Case(Versioned):
     notes = EncryptedTextField(_("notes"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # A copy of the person's commune of residence, kept by Person.save and Case.save, so the
+    # A copy of the person's commune of residence, kept by Case.save and by the person actions
+    # (cases.actions), so the
     # scope rules filter cases on an indexed column of their own (no join per row).
     residence_commune = models.ForeignKey(
         AdministrativeUnit, on_delete=models.PROTECT, related_name="+", editable=False,
@@ -577,3 +565,68 @@ class AccountResetRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.get_kind_display()} ({self.get_status_display()})"
+
+
+class DirectoryChangeRequest(models.Model):
+    """A move in the directory that widens someone's reach, waiting for a second person.
+
+    Moving a unit under another parent hands its residents to the new ancestors' staff;
+    moving an organisation to another unit changes what its staff reach. Either waits for
+    another administrator's approval (dual control), never the requester's own.
+    """
+
+    class Kind(models.TextChoices):
+        UNIT_MOVE = "unit_move", _("Move an administrative unit")
+        ORGANISATION_MOVE = "organisation_move", _("Move an organisation")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("change"), max_length=20, choices=Kind.choices)
+    unit = models.ForeignKey(
+        AdministrativeUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("unit moved"),
+    )  # fmt: skip
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("organisation moved"),
+    )  # fmt: skip
+    to_unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("moved to"),
+    )  # fmt: skip
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("requested by"),
+    )  # fmt: skip
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("decided by"),
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("directory change request")
+        verbose_name_plural = _("directory change requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decided_by=models.F("requested_by")),
+                name="directory_request_second_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="unit_move", unit__isnull=False, organisation__isnull=True)
+                | Q(kind="organisation_move", unit__isnull=True, organisation__isnull=False),
+                name="directory_request_one_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        subject = self.unit if self.unit_id else self.organisation
+        return f"{subject} → {self.to_unit} ({self.get_status_display()})"

@@ -16,6 +16,7 @@ from django.db import transaction
 from audit import actions as audit
 
 from .choices import UnitLevel
+from .directory import unit_write
 from .events import CaseAction
 from .models import AdministrativeUnit, validate_unit_code
 
@@ -72,7 +73,6 @@ def units_load_csv(*, handle: TextIO, by: str) -> int:
         for line, row in rows:
             unit = AdministrativeUnit.objects.filter(code=row["code"]).first()
             unit = unit or AdministrativeUnit(code=row["code"])
-            old_path, old_parent = unit.path, unit.parent.code if unit.parent else ""
             unit.name, unit.level = row["name"], row["level"]
             unit.parent = (
                 AdministrativeUnit.objects.get(code=row["parent_code"])
@@ -83,18 +83,13 @@ def units_load_csv(*, handle: TextIO, by: str) -> int:
                 unit.full_clean(exclude=["path"])
             except ValidationError as error:
                 raise ValidationError(f"line {line}: {'; '.join(error.messages)}") from None
-            unit.save()
-            if old_path and old_path != unit.path:
-                _record_move(unit=unit, old_parent=old_parent, old_path=old_path, by=by)
+            unit_write(
+                actor=None, unit=unit, detail={"via": "load_units", "by": by},
+                record_change=False,
+            )  # fmt: skip
+        audit.record(
+            actor=None, action=CaseAction.DIRECTORY_CHANGED, object_type="administrativeunit",
+            detail={"model": "administrativeunit", "change": "loaded", "rows": len(rows),
+                    "via": "load_units", "by": by},
+        )  # fmt: skip
     return len(rows)
-
-
-def _record_move(*, unit: AdministrativeUnit, old_parent: str, old_path: str, by: str) -> None:
-    audit.record(
-        actor=None, action=CaseAction.UNIT_MOVED, obj=unit,
-        detail={
-            "code": unit.code, "old_parent": old_parent,
-            "new_parent": unit.parent.code if unit.parent else "",
-            "old_path": old_path, "new_path": unit.path, "via": "load_units", "by": by,
-        },
-    )  # fmt: skip

@@ -23,7 +23,10 @@ from accounts.models import TOTPDevice, User
 from cases.choices import Role, UnitLevel
 from cases.models import AdministrativeUnit, Organisation, OrganisationType, Person, StaffProfile
 from cases.roles import staff_profile_save
+from tests import harness
 from tests.factories import make_case, make_person, make_user
+
+harness.install()
 
 
 @dataclass

@@ -39,6 +39,7 @@ from cases.events import CaseAction
 from cases.models import (
     AdministrativeUnit,
     Case,
+    DirectoryChangeRequest,
     EmergencyAccess,
     Organisation,
     OrganisationType,
@@ -120,6 +121,9 @@ ADMIN_MODELS: dict[str, str] = {
     "cases_staffprofile": "vac",
     # Role change requests are decided on the approvals page, never edited in the admin.
     "cases_rolechangerequest": "v",
+    # Moves of units and organisations waiting for a second administrator: decided on the
+    # list (admin actions), never edited.
+    "cases_directorychangerequest": "v",
     # The service catalogue: entries are deactivated, never deleted.
     "services_servicetype": "vac",
     "core_publicholiday": "vacd",
@@ -436,6 +440,14 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
             "cases_organisation": str(world.orgs["clinic_a"].pk),
             "cases_staffprofile": str(StaffProfile.objects.get(user=lan).pk),
             "cases_rolechangerequest": str(RoleChangeRequest.objects.first().pk),  # type: ignore[union-attr]
+            "cases_directorychangerequest": str(
+                DirectoryChangeRequest.objects.create(
+                    kind=DirectoryChangeRequest.Kind.UNIT_MOVE,
+                    unit=world.units["c2"],
+                    to_unit=world.units["d2"],
+                    requested_by=make_user("admin-directory"),
+                ).pk
+            ),  # fmt: skip
             "services_servicetype": str(ServiceType.objects.get(code="counselling").pk),
             "core_publicholiday": str(PublicHoliday.objects.get(day=datetime.date(2026, 9, 2)).pk),
         },
@@ -703,3 +715,137 @@ def test_a_refused_registration_creates_no_person(world: World, who: str) -> Non
     response = world.client(who).post(reverse("cases:person_create"), _person_form(world))
     assert response.status_code == 403
     assert Person.objects.count() == before
+
+
+# ---------------------------------------------------------------------------------------
+# The admin's writes: units, organisations, organisation types and users decide who sees
+# what. An administrator's add and change go through the action and leave an event; delete
+# is no administrator's permission (a superuser's goes through the action too); every other
+# role is sent to the admin's login and changes nothing (issue 22, item 5).
+
+ADMIN_WRITE_MODELS = {
+    "cases_administrativeunit": (AdministrativeUnit, "name"),
+    "cases_organisation": (Organisation, "name"),
+    "cases_organisationtype": (OrganisationType, "name"),
+    "accounts_user": (User, "first_name"),
+}
+WRITE_EVENTS = {
+    "directory_changed", "user_changed", "user_deleted", "account_created", "unit_moved",
+    "organisation_moved",
+}  # fmt: skip
+
+
+def _admin_add_data(world: World, model: str) -> dict[str, Any]:
+    clinic_type = world.orgs["clinic_a"].type
+    return {
+        "cases_administrativeunit": {
+            "code": "98103", "name": "Xã Mới Lập", "level": "commune",
+            "parent": str(world.units["d1"].pk), "is_active": "on",
+        },
+        "cases_organisation": {
+            "name": "Trung tâm Mới", "type": str(clinic_type.pk),
+            "unit": str(world.units["d1"].pk), "is_active": "on",
+        },
+        "cases_organisationtype": {"code": "youth-union", "name": "Đoàn thanh niên"},
+        "accounts_user": {
+            "username": "nguoimoi", "usable_password": "true",
+            "password1": "mot-mat-khau-rat-dai-2026", "password2": "mot-mat-khau-rat-dai-2026",
+        },
+    }[model]  # fmt: skip
+
+
+def _disposable(world: World, model: str) -> Any:
+    """Return a row nothing refers to, which a delete may remove."""
+    if model == "cases_administrativeunit":
+        return AdministrativeUnit.objects.create(
+            code="98109", name="Xã Bỏ", level=UnitLevel.COMMUNE, parent=world.units["d1"]
+        )
+    if model == "cases_organisation":
+        return Organisation.objects.create(
+            name="Tổ Bỏ", type=world.orgs["clinic_a"].type, unit=world.units["d1"]
+        )
+    if model == "cases_organisationtype":
+        return OrganisationType.objects.create(code="throwaway", name="Loại bỏ")
+    return make_user("nguoibo")
+
+
+def _snapshot(model: str) -> list[Any]:
+    table, _field = ADMIN_WRITE_MODELS[model]
+    return sorted(map(str, table._default_manager.values_list()))
+
+
+def _write_events() -> int:
+    return Event.objects.filter(action__in=WRITE_EVENTS).count()
+
+
+def _admin_write(world: World, model: str, verb: str) -> tuple[str, dict[str, Any], Any]:
+    """Return the URL, the POST data and the row of one admin write."""
+    from tests.cases.test_directory_admin import admin_form
+
+    table, field = ADMIN_WRITE_MODELS[model]
+    app, name = model.split("_", 1)
+    if verb == "add":
+        return reverse(f"admin:{model}_add"), _admin_add_data(world, model), None
+    row = _disposable(world, model)
+    if verb == "delete":
+        return reverse(f"admin:{model}_delete", args=[row.pk]), {"post": "yes"}, row
+    url = reverse(f"admin:{model}_change", args=[row.pk])
+    data = admin_form(world.client("quan"), url)
+    data[field] = "Tên Đã Đổi"
+    return url, data, row
+
+
+@pytest.mark.parametrize("verb", ["add", "change", "delete"])
+@pytest.mark.parametrize("model", list(ADMIN_WRITE_MODELS))
+def test_an_administrators_admin_write_goes_through_the_action(
+    world: World, model: str, verb: str
+) -> None:
+    """ASVS 8.2.1, 16.3.2: an administrator's add and change in the admin leave an event
+    naming the fields; a delete is refused (403) and the row stays."""
+    url, data, row = _admin_write(world, model, verb)
+    client = world.client("quan")  # signing in sets last_login: before the snapshot
+    before_rows, before_events = _snapshot(model), _write_events()
+    response = client.post(url, data)
+    if verb == "delete":
+        assert response.status_code == 403
+        assert _snapshot(model) == before_rows
+        return
+    assert response.status_code == 302, response.context and response.context["adminform"].errors
+    assert _snapshot(model) != before_rows
+    assert _write_events() == before_events + 1
+    event = Event.objects.filter(action__in=WRITE_EVENTS).latest("seq")
+    assert event.actor == world.users["quan"]
+    if verb == "change":
+        assert event.detail["fields"] == [ADMIN_WRITE_MODELS[model][1]]
+        assert "Tên Đã Đổi" not in str(event.detail)
+
+
+@pytest.mark.parametrize("model", list(ADMIN_WRITE_MODELS))
+def test_a_superusers_admin_delete_goes_through_the_action(world: World, model: str) -> None:
+    """A superuser may delete a row nothing refers to: through the action, with its event."""
+    root = User.objects.create_superuser("root", password="root-passphrase-long-2026")
+    url, data, row = _admin_write(world, model, "delete")
+    before = _write_events()
+    response = signed_in_client(root).post(url, data)
+    assert response.status_code == 302
+    assert not type(row)._default_manager.filter(pk=row.pk).exists()
+    event = Event.objects.filter(action__in=WRITE_EVENTS).latest("seq")
+    assert (event.actor, event.object_id) == (root, str(row.pk))
+    assert _write_events() == before + 1
+
+
+@pytest.mark.parametrize("verb", ["add", "change", "delete"])
+@pytest.mark.parametrize("model", list(ADMIN_WRITE_MODELS))
+@pytest.mark.parametrize("who", ["lan", "minh", "hoa", "an", "mai"])
+def test_an_admin_write_by_another_role_is_refused(
+    world: World, model: str, verb: str, who: str
+) -> None:
+    """ASVS 8.2.1, 8.3.1: no other role reaches the admin: sent to its login, nothing saved."""
+    url, data, _row = _admin_write(world, model, verb)
+    client = world.client(who)
+    before_rows, before_events = _snapshot(model), _write_events()
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert _snapshot(model) == before_rows
+    assert _write_events() == before_events

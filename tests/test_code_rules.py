@@ -11,6 +11,8 @@
    that handles people or cases goes through ``cases.access``.
 4. Every action that saves a record with a ``version`` column goes through the shared save
    step (``core.editing.save_edit``: validation, optimistic lock, history, event).
+5. Every registered admin class writes (save, delete, bulk delete, admin actions, inlines)
+   only through an action, or refuses that write.
 
 Each rule has a test that plants an offender in a code string and sees it caught.
 """
@@ -53,7 +55,6 @@ CONTENT_ALLOWED: dict[str, str] = {
     "bench/data.py": "generates the benchmark's synthetic rows (never imported by the app)",
     "bench/scale_data.py": "generates the national-scale benchmark's rows (never imported)",
     "bench/scale.py": "measures the national-scale benchmark (never imported by the app)",
-    "cases/models.py": "the model layer keeps each case's copy of its person's commune",
     "core/editing.py": "the shared save step locks and re-reads the row being edited, which "
     "the calling action fetched through cases.access",
     "audit/append_only.py": "counts history rows for the checkpoints (never their content)",
@@ -602,3 +603,291 @@ def test_the_save_step_rule_lets_save_edit_pass() -> None:
         "def unit_rename(*, actor, unit: AdministrativeUnit):\n    unit.save()"
     )
     assert direct_edit_saves(source, {"Person", "Case"}) == []
+
+
+# ---------------------------------------------------------------------------------------
+# The admin writes only through actions (issue 22): a registered ModelAdmin either refuses
+# a kind of write (its ``has_*_permission`` returns False) or hands it to an action, which
+# checks permission, writes history and records the event. Django's defaults would save
+# and delete with only the admin's own log entry.
+
+# Modules whose functions are actions, by the last part of their dotted name.
+ACTION_MODULES: dict[str, str] = {
+    "actions": "each app's writes (the house style)",
+    "roles": "cases.roles: staff profiles, role changes and grants",
+    "directory": "cases.directory: units, organisations and organisation types",
+    "holidays": "core.holidays: public holidays",
+}
+
+
+def _action_names(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """Return the names bound to action modules, and to functions imported from them."""
+    modules: set[str] = set()
+    functions: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            last = (node.module or "").split(".")[-1]
+            for alias in node.names:
+                if alias.name in ACTION_MODULES:
+                    modules.add(alias.asname or alias.name)
+                elif last in ACTION_MODULES:
+                    functions.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[-1] in ACTION_MODULES:
+                    modules.add(alias.asname or alias.name)
+    return modules, functions
+
+
+Method = ast.FunctionDef | ast.AsyncFunctionDef
+# Writes an admin method makes itself: a row's or a queryset's, or Django's default one.
+DIRECT_WRITES = {
+    "save", "delete", "update", "create", "get_or_create", "update_or_create", "bulk_create",
+    "bulk_update",
+}  # fmt: skip
+SUPER_WRITES = {"save_model", "delete_model", "delete_queryset", "save_formset", "save_related"}
+
+
+@dataclass(frozen=True)
+class _AdminScan:
+    modules: set[str]
+    functions: set[str]
+    methods: dict[str, Method]
+
+    def calls_action(self, func: Method, seen: frozenset[str] = frozenset()) -> bool:
+        """Return whether the function calls an action, itself or through ``self.<method>``."""
+        for node in ast.walk(func):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            if isinstance(f, ast.Name) and f.id in self.functions:
+                return True
+            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
+                if f.value.id in self.modules:
+                    return True
+                name = f.attr
+                own = f.value.id == "self" and name in self.methods and name not in seen
+                if own and self.calls_action(self.methods[name], seen | {name}):
+                    return True
+        return False
+
+    def writes_directly(self, func: Method) -> bool:
+        """Return whether the function saves or deletes rows itself (or through Django's
+        default ``super().save_model``), whatever action it also calls."""
+        for node in ast.walk(func):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            owner, name = node.func.value, node.func.attr
+            is_super = isinstance(owner, ast.Call) and getattr(owner.func, "id", "") == "super"
+            if is_super and name in SUPER_WRITES:
+                return True
+            if name in DIRECT_WRITES and not (
+                isinstance(owner, ast.Name) and owner.id in self.modules
+            ):
+                return True
+        return False
+
+    def through_action(self, func: Method, name: str) -> bool:
+        return self.calls_action(func, frozenset({name})) and not self.writes_directly(func)
+
+    def refuses(self, name: str) -> bool:
+        """Return whether the method exists and only ever returns False."""
+        func = self.methods.get(name)
+        if func is None:
+            return False
+        returns = [n for n in ast.walk(func) if isinstance(n, ast.Return)]
+        return bool(returns) and all(
+            isinstance(r.value, ast.Constant) and r.value.value is False for r in returns
+        )
+
+    def writes_through_action(self, name: str) -> bool:
+        func = self.methods.get(name)
+        return func is not None and self.through_action(func, name)
+
+
+def _base_names(cls: ast.ClassDef) -> list[str]:
+    return [b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in cls.bases]
+
+
+def _is_admin_action(func: Method) -> bool:
+    return any(
+        (isinstance(d, ast.Call) and getattr(d.func, "attr", getattr(d.func, "id", "")) == "action")
+        or getattr(d, "attr", None) == "action"
+        for d in func.decorator_list
+    )
+
+
+def _assigns_nonempty(cls: ast.ClassDef, name: str) -> bool:
+    for node in cls.body:
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
+        value = getattr(node, "value", None)
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            return not (
+                value is None
+                or (isinstance(value, ast.Constant) and not value.value)
+                or (isinstance(value, ast.List | ast.Tuple) and not value.elts)
+            )
+    return False
+
+
+def admin_writes_without_action(source: str) -> list[str]:
+    """Return the registered admin classes (and bare registrations) that write without an
+    action: a save, delete, bulk action or inline they neither refuse nor hand to one."""
+    tree = ast.parse(source)
+    modules, functions = _action_names(tree)
+    classes = {c.name: c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)}
+    registered: set[str] = set()
+    offenders: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and any(
+            isinstance(d, ast.Call) and getattr(d.func, "attr", "") == "register"
+            for d in node.decorator_list
+        ):
+            registered.add(node.name)
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", "") == "register"
+            and isinstance(node.func, ast.Attribute)
+            and getattr(node.func.value, "attr", "") == "site"
+        ):
+            if len(node.args) < 2:
+                offenders.append(f"line {node.lineno}: registered with Django's default admin")
+            elif isinstance(node.args[1], ast.Name):
+                registered.add(node.args[1].id)
+
+    def methods_of(cls: ast.ClassDef) -> dict[str, Method]:
+        found: dict[str, Method] = {}
+        for base in _base_names(cls):  # a base class of the same module, e.g. DirectoryAdmin
+            if base in classes and base != cls.name:
+                found |= methods_of(classes[base])
+        found |= {f.name: f for f in cls.body if isinstance(f, Method)}
+        return found
+
+    for name in sorted(registered & set(classes)):
+        cls = classes[name]
+        scan = _AdminScan(modules, functions, methods_of(cls))
+        if not (
+            scan.refuses("has_add_permission") and scan.refuses("has_change_permission")
+        ) and not scan.writes_through_action("save_model"):
+            offenders.append(f"{name}: save_model does not call an action")
+        if not scan.refuses("has_delete_permission"):
+            offenders += [
+                f"{name}: {method} does not call an action"
+                for method in ("delete_model", "delete_queryset")
+                if not scan.writes_through_action(method)
+            ]
+        offenders += [
+            f"{name}: admin action {method} does not call an action"
+            for method, func in scan.methods.items()
+            if _is_admin_action(func) and not scan.through_action(func, method)
+        ]
+        if _assigns_nonempty(cls, "inlines") and not scan.writes_through_action("save_formset"):
+            offenders.append(f"{name}: inlines save without an action (save_formset)")
+    for func in tree.body:  # admin actions written as module functions
+        scan = _AdminScan(modules, functions, {})
+        if (
+            isinstance(func, Method)
+            and _is_admin_action(func)
+            and not scan.through_action(func, func.name)
+        ):
+            offenders.append(f"admin action {func.name} does not call an action")
+    return offenders
+
+
+def test_every_admin_class_writes_through_an_action() -> None:
+    """ASVS 16.3.2 / 8.3.1: an admin change to who-sees-what rows is an event with history."""
+    admin_modules = {
+        path: text for path, text in app_sources().items() if "admin" in path.split("/")[-1]
+    }
+    assert {"cases/admin.py", "accounts/admin.py"} <= set(admin_modules)
+    offenders = [
+        f"{path}: {hit}"
+        for path, text in admin_modules.items()
+        for hit in admin_writes_without_action(text)
+    ]
+    assert offenders == [], "\n".join(offenders)
+
+
+_ADMIN_HEAD = (
+    "from django.contrib import admin\nfrom . import directory\n"
+    "from .models import AdministrativeUnit\n"
+)
+_GOOD_ADMIN = (
+    "    def save_model(self, request, obj, form, change):\n"
+    "        directory.unit_save(actor=request.user, unit=obj)\n"
+    "    def delete_model(self, request, obj):\n"
+    "        directory.unit_delete(actor=request.user, unit=obj)\n"
+    "    def delete_queryset(self, request, queryset):\n"
+    "        for obj in queryset:\n"
+    "            self.delete_model(request, obj)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Django's defaults: save and delete with only the admin's log entry.
+        "    list_display = ['code']\n",
+        # A save that is not an action.
+        "    def save_model(self, request, obj, form, change):\n"
+        "        super().save_model(request, obj, form, change)\n",
+        "    def save_model(self, request, obj, form, change):\n        obj.save()\n",
+        # Django's own save, with an action called only to record it afterwards.
+        _GOOD_ADMIN.replace(
+            "        directory.unit_save(actor=request.user, unit=obj)\n",
+            "        super().save_model(request, obj, form, change)\n"
+            "        directory.unit_recorded(actor=request.user, unit=obj)\n",
+        ),
+        # Saves through the action, but deletes (one, or the list's bulk delete) without.
+        "    def save_model(self, request, obj, form, change):\n"
+        "        directory.unit_save(actor=request.user, unit=obj)\n",
+        _GOOD_ADMIN.replace("self.delete_model(request, obj)", "obj.delete()"),
+        # A bulk admin action that writes without an action.
+        _GOOD_ADMIN + "    @admin.action(description='x')\n"
+        "    def deactivate(self, request, queryset):\n        queryset.update(is_active=False)\n",
+        # Inlines save their rows without save_model.
+        _GOOD_ADMIN + "    inlines = [ChildInline]\n",
+        # Refusing change but not add still lets a row be added without an action.
+        "    def has_change_permission(self, request, obj=None):\n        return False\n"
+        "    def has_delete_permission(self, request, obj=None):\n        return False\n",
+    ],
+)
+def test_the_admin_rule_catches_a_planted_offender(body: str) -> None:
+    source = (
+        _ADMIN_HEAD + "@admin.register(AdministrativeUnit)\n"
+        "class UnitAdmin(admin.ModelAdmin):\n" + body
+    )
+    assert admin_writes_without_action(source) != []
+
+
+def test_the_admin_rule_catches_a_default_registration_and_an_inherited_gap() -> None:
+    assert admin_writes_without_action(_ADMIN_HEAD + "admin.site.register(AdministrativeUnit)")
+    inherited = (
+        _ADMIN_HEAD + "class Base(admin.ModelAdmin):\n    pass\n"
+        "class UnitAdmin(Base):\n    list_display = ['code']\n"
+        "admin.site.register(AdministrativeUnit, UnitAdmin)\n"
+    )
+    assert admin_writes_without_action(inherited) != []
+
+
+def test_the_admin_rule_lets_actions_and_read_only_admins_pass() -> None:
+    good = _ADMIN_HEAD + "@admin.register(AdministrativeUnit)\nclass UnitAdmin(admin.ModelAdmin):\n"
+    assert admin_writes_without_action(good + _GOOD_ADMIN) == []
+    inherited = (
+        _ADMIN_HEAD + "class Base(admin.ModelAdmin):\n"
+        + _GOOD_ADMIN.split("    def delete_model")[0]
+        + "@admin.register(AdministrativeUnit)\nclass UnitAdmin(Base):\n"
+        "    def has_delete_permission(self, request, obj=None):\n        return False\n"
+    )  # fmt: skip
+    assert admin_writes_without_action(inherited) == []
+    read_only = good + "".join(
+        f"    def has_{verb}_permission(self, request, obj=None):\n        return False\n"
+        for verb in ("add", "change", "delete")
+    )
+    assert admin_writes_without_action(read_only) == []
