@@ -43,21 +43,32 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
 
     @admin.action(description=_("Reset two-step sign-in (lost phone)"), permissions=["change"])
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        self._ask_reset(request, queryset, AccountResetRequest.Kind.SECOND_FACTOR)
+        actor = self._reset_asker(request, queryset)
+        for user in queryset:
+            resets.account_reset_request(
+                actor=actor, user=user, kind=AccountResetRequest.Kind.SECOND_FACTOR
+            )
+        self._reset_asked(request)
 
     @admin.action(description=_("Reset password (a new invitation)"), permissions=["change"])
     def reset_password(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        self._ask_reset(request, queryset, AccountResetRequest.Kind.PASSWORD)
+        actor = self._reset_asker(request, queryset)
+        for user in queryset:
+            resets.account_reset_request(
+                actor=actor, user=user, kind=AccountResetRequest.Kind.PASSWORD
+            )
+        self._reset_asked(request)
 
-    def _ask_reset(self, request: HttpRequest, queryset: QuerySet[User], kind: str) -> None:
+    def _reset_asker(self, request: HttpRequest, queryset: QuerySet[User]) -> User:
         # A reset waits for a second administrator and the owner is told (cases.resets).
         actor = request.user
         if not isinstance(actor, User):  # the admin requires a signed-in user
             raise PermissionDenied
         if not actor.is_superuser and queryset.filter(is_superuser=True).exists():
             raise PermissionDenied
-        for user in queryset:
-            resets.account_reset_request(actor=actor, user=user, kind=kind)
+        return actor
+
+    def _reset_asked(self, request: HttpRequest) -> None:
         self.message_user(
             request, _("Asked. A second administrator approves it on the approvals page.")
         )

@@ -617,6 +617,7 @@ ACTION_MODULES: dict[str, str] = {
     "roles": "cases.roles: staff profiles, role changes and grants",
     "directory": "cases.directory: units, organisations and organisation types",
     "holidays": "core.holidays: public holidays",
+    "resets": "cases.resets: another person's password or second factor, by a second person",
 }
 
 
