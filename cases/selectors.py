@@ -47,26 +47,40 @@ def _index(field_name: str, *values: object) -> int | None:
 def _candidates(
     people: QuerySet[Person], kind: SearchKind, query: str, birth_year: int | None
 ) -> tuple[QuerySet[Person], Callable[[Person], bool]]:
-    """Return the blind-index candidates of a search and the test a true match passes."""
+    """Return the blind-index candidates of a search and the test a true match passes.
+
+    A query that normalises to nothing (a number without digits, a name of spaces) has no
+    index; it matches nobody, never the people whose index is empty (``IS NULL``).
+    """
     if kind in ("citizen_id", "old_id_number"):
         wanted = normalize.digits(query)
         column = f"{kind}_index"
-        return people.filter(**{column: _index(column, query)}), (
+        index = _index(column, query)
+        candidates = people.filter(**{column: index})
+        return _or_none(candidates, wanted, index), (
             lambda p: normalize.digits(getattr(p, kind)) == wanted
         )
     if kind == "phone":
         wanted = normalize.phone(query)
-        return people.filter(phone_index=_index("phone_index", query)), (
+        index = _index("phone_index", query)
+        return _or_none(people.filter(phone_index=index), wanted, index), (
             lambda p: normalize.phone(p.phone) == wanted
         )
     wanted = normalize.fold_text(query)
     if birth_year is None:
-        candidates = people.filter(name_index=_index("name_index", query))
+        index = _index("name_index", query)
+        candidates = people.filter(name_index=index)
     else:
-        candidates = people.filter(
-            name_year_index=_index("name_year_index", query, birth_year), birth_year=birth_year
-        )
-    return candidates, lambda p: normalize.fold_text(p.full_name) == wanted
+        index = _index("name_year_index", query, birth_year)
+        candidates = people.filter(name_year_index=index, birth_year=birth_year)
+    return _or_none(candidates, wanted, index), (
+        lambda p: normalize.fold_text(p.full_name) == wanted
+    )
+
+
+def _or_none(candidates: QuerySet[Person], wanted: str, index: int | None) -> QuerySet[Person]:
+    """Return no candidate for a query that normalised to nothing (it has no index)."""
+    return candidates if wanted and index is not None else candidates.none()
 
 
 def _first_page(candidates: QuerySet[Person], is_match: Callable[[Person], bool]) -> SearchResult:
@@ -258,7 +272,10 @@ def citizen_id_holder(*, number: str, exclude: Person | None = None) -> Person |
     see them.
     """
     wanted = normalize.digits(number)
-    candidates = Person.objects.filter(citizen_id_index=_index("citizen_id_index", number))
+    index = _index("citizen_id_index", number)
+    if not wanted or index is None:
+        return None  # no digits: nobody's number, never the people without one
+    candidates = Person.objects.filter(citizen_id_index=index)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     return next((p for p in candidates if normalize.digits(p.citizen_id) == wanted), None)
