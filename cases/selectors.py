@@ -83,22 +83,30 @@ def _or_none(candidates: QuerySet[Person], wanted: str, index: int | None) -> Qu
     return candidates if wanted and index is not None else candidates.none()
 
 
-def _first_page(candidates: QuerySet[Person], is_match: Callable[[Person], bool]) -> SearchResult:
+def _first_page(
+    viewer: access.AnyUser, candidates: QuerySet[Person], is_match: Callable[[Person], bool]
+) -> SearchResult:
     """Return the first SEARCH_LIMIT true matches in id order, decrypting no further.
 
     Candidates come in batches by primary key; each is decrypted and tested until the page
     and one more match are found, so a name thousands of people share costs a page, not
-    thousands of decryptions.
+    thousands of decryptions. A match whose identity the viewer was not given (reached only
+    through a grant that did not share it) is no match: searching by a name, citizen ID or
+    phone must not confirm an identifier that was not shared. Asked once per batch, of its
+    matches only, and free for a viewer without one-by-one grants.
     """
     matches: list[Person] = []
     batch = candidates.order_by("pk")
     while True:
         rows = list(batch[:SEARCH_BATCH])
-        for person in rows:
-            if is_match(person):
-                matches.append(person)
-                if len(matches) > SEARCH_LIMIT:
-                    return SearchResult(matches[:SEARCH_LIMIT], more=True)
+        found = [person for person in rows if is_match(person)]
+        hidden = access.identity_hidden(viewer, [person.pk for person in found])
+        for person in found:
+            if person.pk in hidden:
+                continue
+            matches.append(person)
+            if len(matches) > SEARCH_LIMIT:
+                return SearchResult(matches[:SEARCH_LIMIT], more=True)
         if len(rows) < SEARCH_BATCH:
             return SearchResult(matches)
         batch = candidates.filter(pk__gt=rows[-1].pk).order_by("pk")
@@ -115,7 +123,7 @@ def person_search_page(
     """
     people = access.visible_people(viewer).select_related("residence_commune")
     candidates, is_match = _candidates(people, kind, query, birth_year)
-    result = _first_page(candidates, is_match)
+    result = _first_page(viewer, candidates, is_match)
     # What kind of key was searched (never the key itself), and whom the results showed.
     detail: dict[str, object] = {
         "kind": kind, "found": len(result.people), "people": [str(p.pk) for p in result.people],

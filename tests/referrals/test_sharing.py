@@ -227,3 +227,41 @@ def test_a_revoke_by_consent_withdrawal_tells_the_receiver(
     note = told.first()
     assert note is not None and referral.short_id in note.text
     assert case.person.full_name not in note.text
+
+
+SEARCHES = [
+    ("name", "Trần Thị Bình"), ("name", "tran thi binh"), ("citizen_id", "010191000123"),
+    ("old_id_number", "012345678"), ("phone", "0987654321"), ("phone", "+84 987 654 321"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("parts", "found"),
+    [
+        ([Part.SCREENINGS], False),
+        ([Part.TREATMENT, Part.NOTES], False),
+        ([Part.IDENTITY], True),  # the control: what was shared may be searched for
+    ],
+)
+def test_search_never_confirms_an_identifier_that_was_not_shared(
+    world: World, case: Case, consent: Consent, parts: list[str], found: bool
+) -> None:
+    """ASVS 8.2.3 (field-level access), 8.2.2: a receiver without "identity" who guesses a
+    name, citizen ID, old ID or phone learns nothing: the person is not listed (not even
+    by record number) and the search event names nobody."""
+    person = case.person
+    person.old_id_number = "012345678"
+    person.save()
+    _accepted(world, case, consent, parts)
+    client = world.client("tuan")
+    detail_url = reverse("cases:person_detail", args=[person.pk])
+    for kind, query in SEARCHES:
+        response = client.post(reverse("cases:person_search"), {"kind": kind, "q": query})
+        html = response.content.decode()
+        event = Event.objects.filter(action=CaseAction.SEARCH, actor=world.users["tuan"]).latest(
+            "seq"
+        )
+        assert (detail_url in html) is found, (kind, query)
+        if not found:
+            assert person.short_id not in html, (kind, query)
+        assert event.detail["people"] == ([str(person.pk)] if found else []), (kind, query)
