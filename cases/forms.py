@@ -62,7 +62,7 @@ class SearchForm(forms.Form):
         if data.get("kind") in NUMBER_KINDS and not normalize.digits(query):
             self.add_error("q", forms.ValidationError(NO_DIGITS, code="no_digits"))
         elif data.get("kind") == "name" and not normalize.fold_text(query):
-            self.add_error("q", forms.ValidationError(_("Type the full name."), code="empty"))
+            self.add_error("q", forms.ValidationError(_("Enter the full name."), code="empty"))
         return data
 
 

@@ -95,8 +95,13 @@ def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpRe
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect("services:record_detail", kind_slug=kind.slug, record_id=record.pk)
+    # The form holds the masked values (place, address, contact, shelter) to edit them:
+    # showing it is a reveal, recorded each time like the record page's "show" button.
+    revealed = selectors.has_masked(record)
+    if revealed:
+        actions.location_reveal(actor=request.user, record=record, via="edit_form")
     context = {"form": form, "case": record.case, "kind": kind, "record": record,
-               "conflict": conflict}  # fmt: skip
+               "conflict": conflict, "revealed": revealed}  # fmt: skip
     return render(request, "services/record_form.html", context)
 
 
