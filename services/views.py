@@ -65,6 +65,8 @@ def record_detail(request: HttpRequest, kind_slug: str, record_id: UUID) -> Http
     }  # fmt: skip
     if isinstance(record, TreatmentEpisode):
         context["stages"] = selectors.episode_stages(viewer=request.user, episode=record)
+        # Its prescriptions and doses are the "methadone" part: no link to a page that 404s.
+        context["methadone_shown"] = "methadone" in access.parts_visible(request.user, record.case)
     templates = [f"services/{kind.slug}_detail.html", "services/record_detail.html"]
     return render(request, templates, context)
 

@@ -349,3 +349,16 @@ def test_a_methadone_receiver_reads_the_doses_but_not_the_name(
     assert "61.5 mg" in html or "61,5 mg" in html
     assert case.person.short_id in html
     _page(world, reverse("methadone:episode_figures", args=[episode.pk]))
+
+
+def test_the_episode_page_links_the_methadone_pages_only_when_shared(
+    world: World, case: Case, consent: Consent
+) -> None:
+    episode = _methadone(world, case)
+    referral = _accepted(world, case, consent, [Part.TREATMENT])
+    url = reverse("services:record_detail", args=["episode", episode.pk])
+    link = reverse("methadone:episode", args=[episode.pk])
+    assert link not in _page(world, url)
+    assert link in world.client("lan").get(url).content.decode()
+    Referral.objects.filter(pk=referral.pk).update(parts=[Part.TREATMENT, Part.METHADONE])
+    assert link in _page(world, url)
