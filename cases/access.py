@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, cast
 from uuid import UUID
 
@@ -156,7 +157,9 @@ class _Reach:
     # Whether each person's identity is hidden from this user, as pages asked it: a page
     # that names one person in several places, or a list then its rows, asks once. Dropped
     # with the reach when a grant changes.
-    identity_memo: dict[UUID, bool] = field(default_factory=dict, compare=False, repr=False)
+    identity_memo: dict[UUID, bool] = dataclass_field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def granted(self, codename: str) -> tuple[UUID, ...]:
         """Return the ids of the objects granted one by one for ``codename``, not expired."""
@@ -742,13 +745,17 @@ def person_parts_visible(user: AnyUser, person: Person) -> Parts:
     return _granted_parts(user, list(cases.values_list("pk", flat=True)))
 
 
-def identity_hidden(user: AnyUser, person_ids: list[UUID]) -> set[UUID]:
+def identity_hidden(
+    user: AnyUser, person_ids: list[UUID], *, visible: bool = False
+) -> set[UUID]:
     """Return which of these people the user reaches only through grants that do not share
     their identity: pages and lists show them by record number, like masked victims.
 
     Anyone else (no staff profile, no content role: an auditor, an administrator) sees no
     identity at all, so every person is hidden from them. Answers are kept for the request
     (``_Reach.identity_memo``), so a list asks once and its rows' names ask nothing more.
+    ``visible=True``: the ids were read through ``visible_people`` / ``visible_cases`` (a
+    search, a list), so a viewer without one-by-one grants is not asked again.
     """
     if not person_ids:
         return set()
@@ -761,9 +768,10 @@ def identity_hidden(user: AnyUser, person_ids: list[UUID]) -> set[UUID]:
     asked = [person_id for person_id in dict.fromkeys(person_ids) if person_id not in memo]
     if asked:
         granted = reach.granted("view_case")
-        if not granted:
-            # The usual case: no one-by-one grant, so whoever the user sees, a rule (or an
-            # emergency access) shows whole; one statement hides anyone they do not see.
+        if not granted and visible:
+            hidden = set()  # no one-by-one grant: whoever the user sees, a rule shows whole
+        elif not granted:
+            # The same, and one statement hides anyone the user does not see at all.
             seen = visible_people(user).filter(pk__in=asked).values_list("pk", flat=True)
             hidden = set(asked) - set(seen)
         else:

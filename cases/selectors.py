@@ -100,7 +100,7 @@ def _first_page(
     while True:
         rows = list(batch[:SEARCH_BATCH])
         found = [person for person in rows if is_match(person)]
-        hidden = access.identity_hidden(viewer, [person.pk for person in found])
+        hidden = access.identity_hidden(viewer, [person.pk for person in found], visible=True)
         for person in found:
             if person.pk in hidden:
                 continue
@@ -143,8 +143,9 @@ def person_search(
 
 def masked_people(*, viewer: access.AnyUser, person_ids: list[UUID]) -> set[UUID]:
     """Return which of these people a list must show to the viewer without name or ID:
-    victims for a supervisor, and people whose identity no grant of the viewer shares."""
-    hidden = access.identity_hidden(viewer, person_ids)
+    victims for a supervisor, and people whose identity no grant of the viewer shares
+    (people the list read through ``access``)."""
+    hidden = access.identity_hidden(viewer, person_ids, visible=True)
     if not access.masks_victims(viewer):
         return hidden
     return access.victim_person_ids(person_ids) | hidden

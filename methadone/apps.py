@@ -9,8 +9,8 @@ class MethadoneConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.capabilities import can
-        from cases import demo as cases_demo
         from cases import access, dues, timeline
+        from cases import demo as cases_demo
         from core import navigation
 
         # Importing registers the audit actions and declares the capabilities.

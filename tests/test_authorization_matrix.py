@@ -768,7 +768,9 @@ def received(world: World, lan_person: Person) -> Received:
         case=case, episode=methadone, starts_on=day, dose_mg=Decimal(60),
         phase=Phase.MAINTENANCE, prescriber=lan, recorded_by=lan,
     )  # fmt: skip
-    dose = Dose.objects.create(episode=methadone, given_on=day, kind=DoseKind.MISSED, recorded_by=lan)
+    dose = Dose.objects.create(
+        episode=methadone, given_on=day, kind=DoseKind.MISSED, recorded_by=lan
+    )
     service = ServiceRecord.objects.create(
         case=case, service_type=ServiceType.objects.get(code="counselling"), status="planned",
         due_on=day, recorded_by=lan,
@@ -906,7 +908,8 @@ def test_a_parts_limited_receiver_finds_the_person_only_with_identity(
     for kind, query in searches.items():
         html = client.post(reverse("cases:person_search"), {"kind": kind, "q": query}).content
         listed = reverse("cases:person_detail", args=[person.pk]) in html.decode()
-        event = Event.objects.filter(action=CaseAction.SEARCH, actor=world.users["tuan"]).latest("seq")
+        searches_made = Event.objects.filter(action=CaseAction.SEARCH, actor=world.users["tuan"])
+        event = searches_made.latest("seq")
         if listed is not shared or (str(person.pk) in event.detail["people"]) is not shared:
             wrong.append(f"{kind}: listed={listed}, event={event.detail}")
     assert wrong == [], "\n".join(wrong)

@@ -657,7 +657,9 @@ def test_templates_show_who_a_person_is_only_through_the_people_tags() -> None:
     """ASVS 8.2.3: one place decides whether the viewer sees the name (the parts rule)."""
     templates = app_templates()
     assert len(templates) > 40
-    offenders = [hit for path, text in templates.items() for hit in template_identity_reads(text, path)]
+    offenders = [
+        hit for path, text in templates.items() for hit in template_identity_reads(text, path)
+    ]
     assert offenders == [], "use {% person_name %} / {% person_field %}:\n" + "\n".join(offenders)
 
 
