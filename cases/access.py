@@ -745,9 +745,7 @@ def person_parts_visible(user: AnyUser, person: Person) -> Parts:
     return _granted_parts(user, list(cases.values_list("pk", flat=True)))
 
 
-def identity_hidden(
-    user: AnyUser, person_ids: list[UUID], *, visible: bool = False
-) -> set[UUID]:
+def identity_hidden(user: AnyUser, person_ids: list[UUID], *, visible: bool = False) -> set[UUID]:
     """Return which of these people the user reaches only through grants that do not share
     their identity: pages and lists show them by record number, like masked victims.
 

@@ -32,11 +32,10 @@ NO_DIGITS = _("The number you are looking for has no digits: type all its digits
 NUMBER_KINDS = ("citizen_id", "old_id_number", "phone")
 
 
-def require_digits(value: str) -> str:
-    """Return the value if it holds a digit, else raise the form error every number box gives."""
+def require_digits(value: str) -> None:
+    """Refuse a number without a digit: the form error every number box gives."""
     if not normalize.digits(value):
         raise forms.ValidationError(NO_DIGITS, code="no_digits")
-    return value
 
 
 class SearchForm(forms.Form):

@@ -815,7 +815,7 @@ def received(world: World, lan_person: Person) -> Received:
         cell("referrals:referral_edit", NEVER, referral.pk, referral.pk),
         cell("referrals:referral_create", NEVER, case.pk, case.pk),
     ]
-    timeline = {
+    timeline: dict[str, tuple[str, ...]] = {
         reverse(detail, args=["screening-assist", screening.pk]): ("screenings",),
         reverse(detail, args=["episode", facility.pk]): ("treatment",),
         reverse(detail, args=["follow-up", follow_up.pk]): ("notes",),
