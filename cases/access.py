@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, cast
 from uuid import UUID
 
@@ -153,6 +154,12 @@ class _Reach:
     units: tuple[int, ...]
     organisations: tuple[UUID, ...]
     grants: dict[str, tuple[UUID, ...]]
+    # Whether each person's identity is hidden from this user, as pages asked it: a page
+    # that names one person in several places, or a list then its rows, asks once. Dropped
+    # with the reach when a grant changes.
+    identity_memo: dict[UUID, bool] = dataclass_field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def granted(self, codename: str) -> tuple[UUID, ...]:
         """Return the ids of the objects granted one by one for ``codename``, not expired."""
@@ -738,27 +745,61 @@ def person_parts_visible(user: AnyUser, person: Person) -> Parts:
     return _granted_parts(user, list(cases.values_list("pk", flat=True)))
 
 
-def identity_hidden(user: AnyUser, person_ids: list[UUID]) -> set[UUID]:
+def identity_hidden(user: AnyUser, person_ids: list[UUID], *, visible: bool = False) -> set[UUID]:
     """Return which of these people the user reaches only through grants that do not share
-    their identity: lists show them by record number, like masked victims."""
-    profile, roles = _content_roles(user, "view")
-    if profile is None or not roles or not person_ids:
+    their identity: pages and lists show them by record number, like masked victims.
+
+    Anyone else (no staff profile, no content role: an auditor, an administrator) sees no
+    identity at all, so every person is hidden from them. Answers are kept for the request
+    (``_Reach.identity_memo``), so a list asks once and its rows' names ask nothing more.
+    ``visible=True``: the ids were read through ``visible_people`` / ``visible_cases`` (a
+    search, a list), so a viewer without one-by-one grants is not asked again.
+    """
+    if not person_ids:
         return set()
+    profile, roles = _content_roles(user, "view")
+    if profile is None or not roles:
+        return set(person_ids)
     assert isinstance(user, User)  # noqa: S101
     reach = _reach(user, profile, roles)
-    granted = reach.granted("view_case")
-    if not granted:
-        return set()  # the usual case: no one-by-one grant, nothing to hide
-    rest = set(person_ids) - _people_by_rule(reach, roles, person_ids)
-    hidden: set[UUID] = set()
-    for person_id in sorted(rest):
-        if _in_emergency(user, person_id):
-            continue
-        cases = Case.objects.filter(person_id=person_id).filter(_any_of("pk", granted))
-        parts = _granted_parts(user, list(cases.values_list("pk", flat=True)))
-        if "identity" not in parts:
-            hidden.add(person_id)
-    return hidden
+    memo = reach.identity_memo
+    asked = [person_id for person_id in dict.fromkeys(person_ids) if person_id not in memo]
+    if asked:
+        granted = reach.granted("view_case")
+        if not granted and visible:
+            hidden = set()  # no one-by-one grant: whoever the user sees, a rule shows whole
+        elif not granted:
+            # The same, and one statement hides anyone the user does not see at all.
+            seen = visible_people(user).filter(pk__in=asked).values_list("pk", flat=True)
+            hidden = set(asked) - set(seen)
+        else:
+            rest = set(asked) - _people_by_rule(reach, roles, asked)
+            hidden = {pid for pid in rest if _identity_not_granted(user, pid, granted)}
+        for person_id in asked:
+            memo[person_id] = person_id in hidden
+    return {person_id for person_id in person_ids if memo[person_id]}
+
+
+def _identity_not_granted(user: User, person_id: UUID, granted: tuple[UUID, ...]) -> bool:
+    """Return whether no emergency access and no grant on the person's cases shares their
+    identity (for a person no rule reaches)."""
+    if _in_emergency(user, person_id):
+        return False
+    cases = Case.objects.filter(person_id=person_id).filter(_any_of("pk", granted))
+    parts = _granted_parts(user, list(cases.values_list("pk", flat=True)))
+    return "identity" not in parts
+
+
+def identity_shown(user: AnyUser, person: Person | UUID) -> bool:
+    """Return whether the user may see who this person is: name, other names, citizen ID,
+    old ID, date of birth, phone, address, family contact (the ``identity`` part).
+
+    The one question every page, template tag and list asks before it shows one of those
+    (``cases.templatetags.people``): a rule or an emergency access shows them, a grant only
+    if it shares ``identity``.
+    """
+    person_id = person.pk if isinstance(person, Person) else person
+    return person_id not in identity_hidden(user, [person_id])
 
 
 def parts_by_case(user: AnyUser, case_ids: list[UUID]) -> dict[UUID, Parts]:
@@ -813,11 +854,16 @@ def _part_shown(parts: Parts, part: str) -> bool:
 
 
 def limit_to_parts[M: models.Model](
-    user: AnyUser, model: type[M], rows: QuerySet[M]
+    user: AnyUser, model: type[M], rows: QuerySet[M], *, part: str | None = None
 ) -> QuerySet[M]:
     """Drop the rows of cases the user sees only through grants that do not share the
-    model's part (minimum necessary); a user without such grants keeps every row."""
-    if model in (Person, Case) or _record_parts.get(model) == ANY_PART:
+    model's part (minimum necessary); a user without such grants keeps every row.
+
+    ``part`` asks for another part than the model's own: a page that shows a record with
+    rows of another part (a methadone episode, a treatment record, with its doses) passes
+    that part too.
+    """
+    if part is None and (model in (Person, Case) or _record_parts.get(model) == ANY_PART):
         return rows
     if _scope_target(model) is not Case:
         return rows
@@ -828,7 +874,8 @@ def limit_to_parts[M: models.Model](
     granted = _reach(user, profile, roles).granted("view_case")
     if not granted:
         return rows  # no one-by-one grant: whatever the user sees, a rule shows it whole
-    part = _record_parts.get(model, "")
+    if part is None:
+        part = _record_parts.get(model, "")
     parts = parts_by_case(user, list(granted))
     hidden = [case_id for case_id, shown in parts.items() if not _part_shown(shown, part)]
     if not hidden:

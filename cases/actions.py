@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit import actions as audit
 from audit import selectors as audit_selectors
+from core import normalize
 from core.editing import OVERRIDE, IfVersion, save_edit
 from core.fields import BlindIndexField
 
@@ -310,6 +311,11 @@ def emergency_access_request(
     if not access.can(actor, caps.EMERGENCY_REQUEST):
         raise PermissionDenied
     reason = _check_reason(reason)
+    if not normalize.digits(citizen_id):
+        raise ValidationError(
+            _("The number you are looking for has no digits: type all its digits."),
+            code="no_digits",
+        )
     person = selectors.citizen_id_holder(number=citizen_id)
     if person is None:
         audit.record(

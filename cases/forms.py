@@ -28,6 +28,18 @@ from .models import AdministrativeUnit, Case, Organisation, Person, StaffProfile
 User = get_user_model()
 
 
+# A number searched for normalises to its digits; text without any would normalise to
+# nothing, and "nothing" must never match the people who have no number on file.
+NO_DIGITS = _("The number you are looking for has no digits: type all its digits.")
+NUMBER_KINDS = ("citizen_id", "old_id_number", "phone")
+
+
+def require_digits(value: str) -> None:
+    """Refuse a number without a digit: the form error every number box gives."""
+    if not normalize.digits(value):
+        raise forms.ValidationError(NO_DIGITS, code="no_digits")
+
+
 class SearchForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Search by"),
@@ -50,6 +62,17 @@ class SearchForm(forms.Form):
         if self.cleaned_data.get("birth_year"):
             typed.append(("birth_year", str(self.cleaned_data["birth_year"])))
         return typed
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        query = data.get("q")
+        if query is None:
+            return data
+        if data.get("kind") in NUMBER_KINDS and not normalize.digits(query):
+            self.add_error("q", forms.ValidationError(NO_DIGITS, code="no_digits"))
+        elif data.get("kind") == "name" and not normalize.fold_text(query):
+            self.add_error("q", forms.ValidationError(_("Enter the full name."), code="empty"))
+        return data
 
 
 # static/js/commune-filter.js adds a type-to-filter box above such a list.
@@ -288,6 +311,7 @@ class EmergencyAccessForm(forms.Form):
     citizen_id = forms.CharField(
         label=_("Citizen ID number"), max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        validators=[require_digits],
     )  # fmt: skip
     reason = forms.CharField(
         label=_("Reason"),

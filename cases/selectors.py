@@ -47,44 +47,66 @@ def _index(field_name: str, *values: object) -> int | None:
 def _candidates(
     people: QuerySet[Person], kind: SearchKind, query: str, birth_year: int | None
 ) -> tuple[QuerySet[Person], Callable[[Person], bool]]:
-    """Return the blind-index candidates of a search and the test a true match passes."""
+    """Return the blind-index candidates of a search and the test a true match passes.
+
+    A query that normalises to nothing (a number without digits, a name of spaces) has no
+    index; it matches nobody, never the people whose index is empty (``IS NULL``).
+    """
     if kind in ("citizen_id", "old_id_number"):
         wanted = normalize.digits(query)
         column = f"{kind}_index"
-        return people.filter(**{column: _index(column, query)}), (
+        index = _index(column, query)
+        candidates = people.filter(**{column: index})
+        return _or_none(candidates, wanted, index), (
             lambda p: normalize.digits(getattr(p, kind)) == wanted
         )
     if kind == "phone":
         wanted = normalize.phone(query)
-        return people.filter(phone_index=_index("phone_index", query)), (
+        index = _index("phone_index", query)
+        return _or_none(people.filter(phone_index=index), wanted, index), (
             lambda p: normalize.phone(p.phone) == wanted
         )
     wanted = normalize.fold_text(query)
     if birth_year is None:
-        candidates = people.filter(name_index=_index("name_index", query))
+        index = _index("name_index", query)
+        candidates = people.filter(name_index=index)
     else:
-        candidates = people.filter(
-            name_year_index=_index("name_year_index", query, birth_year), birth_year=birth_year
-        )
-    return candidates, lambda p: normalize.fold_text(p.full_name) == wanted
+        index = _index("name_year_index", query, birth_year)
+        candidates = people.filter(name_year_index=index, birth_year=birth_year)
+    return _or_none(candidates, wanted, index), (
+        lambda p: normalize.fold_text(p.full_name) == wanted
+    )
 
 
-def _first_page(candidates: QuerySet[Person], is_match: Callable[[Person], bool]) -> SearchResult:
+def _or_none(candidates: QuerySet[Person], wanted: str, index: int | None) -> QuerySet[Person]:
+    """Return no candidate for a query that normalised to nothing (it has no index)."""
+    return candidates if wanted and index is not None else candidates.none()
+
+
+def _first_page(
+    viewer: access.AnyUser, candidates: QuerySet[Person], is_match: Callable[[Person], bool]
+) -> SearchResult:
     """Return the first SEARCH_LIMIT true matches in id order, decrypting no further.
 
     Candidates come in batches by primary key; each is decrypted and tested until the page
     and one more match are found, so a name thousands of people share costs a page, not
-    thousands of decryptions.
+    thousands of decryptions. A match whose identity the viewer was not given (reached only
+    through a grant that did not share it) is no match: searching by a name, citizen ID or
+    phone must not confirm an identifier that was not shared. Asked once per batch, of its
+    matches only, and free for a viewer without one-by-one grants.
     """
     matches: list[Person] = []
     batch = candidates.order_by("pk")
     while True:
         rows = list(batch[:SEARCH_BATCH])
-        for person in rows:
-            if is_match(person):
-                matches.append(person)
-                if len(matches) > SEARCH_LIMIT:
-                    return SearchResult(matches[:SEARCH_LIMIT], more=True)
+        found = [person for person in rows if is_match(person)]
+        hidden = access.identity_hidden(viewer, [person.pk for person in found], visible=True)
+        for person in found:
+            if person.pk in hidden:
+                continue
+            matches.append(person)
+            if len(matches) > SEARCH_LIMIT:
+                return SearchResult(matches[:SEARCH_LIMIT], more=True)
         if len(rows) < SEARCH_BATCH:
             return SearchResult(matches)
         batch = candidates.filter(pk__gt=rows[-1].pk).order_by("pk")
@@ -101,7 +123,7 @@ def person_search_page(
     """
     people = access.visible_people(viewer).select_related("residence_commune")
     candidates, is_match = _candidates(people, kind, query, birth_year)
-    result = _first_page(candidates, is_match)
+    result = _first_page(viewer, candidates, is_match)
     # What kind of key was searched (never the key itself), and whom the results showed.
     detail: dict[str, object] = {
         "kind": kind, "found": len(result.people), "people": [str(p.pk) for p in result.people],
@@ -121,8 +143,9 @@ def person_search(
 
 def masked_people(*, viewer: access.AnyUser, person_ids: list[UUID]) -> set[UUID]:
     """Return which of these people a list must show to the viewer without name or ID:
-    victims for a supervisor, and people whose identity no grant of the viewer shares."""
-    hidden = access.identity_hidden(viewer, person_ids)
+    victims for a supervisor, and people whose identity no grant of the viewer shares
+    (people the list read through ``access``)."""
+    hidden = access.identity_hidden(viewer, person_ids, visible=True)
     if not access.masks_victims(viewer):
         return hidden
     return access.victim_person_ids(person_ids) | hidden
@@ -258,7 +281,10 @@ def citizen_id_holder(*, number: str, exclude: Person | None = None) -> Person |
     see them.
     """
     wanted = normalize.digits(number)
-    candidates = Person.objects.filter(citizen_id_index=_index("citizen_id_index", number))
+    index = _index("citizen_id_index", number)
+    if not wanted or index is None:
+        return None  # no digits: nobody's number, never the people without one
+    candidates = Person.objects.filter(citizen_id_index=index)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     return next((p for p in candidates if normalize.digits(p.citizen_id) == wanted), None)

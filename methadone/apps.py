@@ -9,8 +9,8 @@ class MethadoneConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.capabilities import can
+        from cases import access, dues, timeline
         from cases import demo as cases_demo
-        from cases import dues, timeline
         from core import navigation
 
         # Importing registers the audit actions and declares the capabilities.
@@ -22,9 +22,14 @@ class MethadoneConfig(AppConfig):
             events_figures,
             selectors,
         )
-        from .models import Prescription
+        from .models import Dose, DoseCorrection, Prescription
+        from .selectors import METHADONE_PART
 
-        timeline.register(selectors.prescription_entries)
+        # Prescriptions, doses and their corrections are the "methadone" part of a case: a
+        # viewer who sees the case only through a referral sees them only if it shares it.
+        timeline.register(selectors.prescription_entries, part=METHADONE_PART)
+        for model in (Prescription, Dose, DoseCorrection):
+            access.register_record_part(model, METHADONE_PART)
         timeline.register_add_links(selectors.add_links)
         # Reviews due (planned, or raised by a run of missed days) on the prescriber's
         # "Việc của tôi", read off the partial index prescription_review_due.

@@ -39,6 +39,7 @@ from services.regulations import add_months
 from .capabilities_figures import CLINIC_FIGURES
 from .events_figures import FiguresAction
 from .models import Dose, DoseKind, days_between
+from .selectors import viewable_methadone_episodes
 
 DOSED = (DoseKind.OBSERVED, DoseKind.TAKE_HOME)
 CHART_DAYS = 90
@@ -537,7 +538,7 @@ class EpisodeReport:
 
 def methadone_episode_for(user: Any, episode_id: UUID) -> TreatmentEpisode:
     """Return a methadone episode the user may view (the read recorded), else deny and 404."""
-    allowed = access.visible(user, TreatmentEpisode, "view").filter(modality=Modality.METHADONE)
+    allowed = viewable_methadone_episodes(user)
     return access.get_for_user(
         user, TreatmentEpisode, episode_id, "view",
         queryset=allowed.select_related("provider", "case"),

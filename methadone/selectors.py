@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.capabilities import can
+from accounts.capabilities import Scope, can
 from audit import actions as audit
 from cases import access, timeline
 from cases.models import Case, Organisation
@@ -34,6 +34,16 @@ from .events import MethadoneAction
 from .models import Dose, DoseCorrection, DoseKind, DoseOverride, Phase, Prescription, dose_amount
 
 TAKEN = (DoseKind.OBSERVED, DoseKind.TAKE_HOME)
+# The part of a case (referrals.models.Part) that holds prescriptions, doses and figures.
+METHADONE_PART = "methadone"
+
+
+def viewable_methadone_episodes(user: Any, scope: Scope = "view") -> QuerySet[TreatmentEpisode]:
+    """Return the methadone episodes whose methadone pages (prescriptions, doses, figures)
+    the user may open: in scope, and, on a case seen only through referrals, only if they
+    share the "methadone" part as well as "treatment"."""
+    rows = access.visible(user, TreatmentEpisode, scope).filter(modality=Modality.METHADONE)
+    return access.limit_to_parts(user, TreatmentEpisode, rows, part=METHADONE_PART)
 
 
 # --- the clinic ----------------------------------------------------------------------------
@@ -75,7 +85,7 @@ def clinic_episodes(
 
 def episode_for_viewer(user: Any, episode_id: Any) -> TreatmentEpisode:
     """Return a methadone episode the user may view (recording the read), else 404."""
-    rows = access.visible(user, TreatmentEpisode, "view").filter(modality=Modality.METHADONE)
+    rows = viewable_methadone_episodes(user)
     if not can(user, METHADONE_VIEW):
         rows = rows.none()
     return access.get_for_user(

@@ -102,6 +102,12 @@ class ReferralForm(forms.Form):
             )
         if data.get("urgent") and not (data.get("urgent_reason") or "").strip():
             self.add_error("urgent_reason", _("Explain why the referral cannot wait for consent."))
+        parts = set(data.get("parts") or ())
+        if Part.METHADONE in parts and Part.TREATMENT not in parts:
+            self.add_error(
+                "parts",
+                _("Methadone treatment is shared with the treatment history: tick both."),
+            )
         return data
 
     def consent_id(self) -> str | None:

@@ -76,6 +76,9 @@ class Part(models.TextChoices):
     SCREENINGS = "screenings", _("Screening results")
     TREATMENT = "treatment", _("Treatment history")
     NOTES = "notes", _("Notes")
+    # Prescriptions, the daily dose log and the patient's methadone figures: shared only when
+    # chosen, and together with "treatment" (the methadone episode is a treatment record).
+    METHADONE = "methadone", _("Methadone treatment")
 
 
 class Referral(CaseRecord):

@@ -46,6 +46,7 @@ PART_HELP: dict[str, str | Promise] = {
     Part.SCREENINGS: _("results of screenings and assessments"),
     Part.TREATMENT: _("treatment episodes, their stages and outcomes"),
     Part.NOTES: _("case notes written by staff"),
+    Part.METHADONE: _("methadone prescriptions, daily doses and adherence, with the treatment"),
 }
 
 

@@ -96,12 +96,18 @@ def record_change[R: CaseRecord](
     return record
 
 
-def location_reveal[R: CaseRecord](*, actor: Any, record: R) -> R:
-    """Record that the actor is shown a returnee's location and contact details."""
+def location_reveal[R: CaseRecord](*, actor: Any, record: R, via: str = "record_page") -> R:
+    """Record that the actor is shown a returnee's location and contact details.
+
+    ``via`` says where: the record page's "show" button, or the edit form (``edit_form``),
+    which shows the masked values to edit them.
+    """
     access.get_for_user(actor, type(record), record.pk, "change", record_read=False)
     if not can(actor, LOCATION_REVEAL, record):
         raise PermissionDenied
-    audit.record(actor=actor, action=ServiceAction.LOCATION_REVEALED, obj=record)
+    audit.record(
+        actor=actor, action=ServiceAction.LOCATION_REVEALED, obj=record, detail={"via": via}
+    )
     return record
 
 

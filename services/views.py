@@ -65,6 +65,8 @@ def record_detail(request: HttpRequest, kind_slug: str, record_id: UUID) -> Http
     }  # fmt: skip
     if isinstance(record, TreatmentEpisode):
         context["stages"] = selectors.episode_stages(viewer=request.user, episode=record)
+        # Its prescriptions and doses are the "methadone" part: no link to a page that 404s.
+        context["methadone_shown"] = "methadone" in access.parts_visible(request.user, record.case)
     templates = [f"services/{kind.slug}_detail.html", "services/record_detail.html"]
     return render(request, templates, context)
 
@@ -95,8 +97,13 @@ def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpRe
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect("services:record_detail", kind_slug=kind.slug, record_id=record.pk)
+    # The form holds the masked values (place, address, contact, shelter) to edit them:
+    # showing it is a reveal, recorded each time like the record page's "show" button.
+    revealed = selectors.has_masked(record)
+    if revealed:
+        actions.location_reveal(actor=request.user, record=record, via="edit_form")
     context = {"form": form, "case": record.case, "kind": kind, "record": record,
-               "conflict": conflict}  # fmt: skip
+               "conflict": conflict, "revealed": revealed}  # fmt: skip
     return render(request, "services/record_form.html", context)
 
 

@@ -849,3 +849,224 @@ def test_an_admin_write_by_another_role_is_refused(
     assert response["Location"].startswith(reverse("admin:login"))
     assert _snapshot(model) == before_rows
     assert _write_events() == before_events
+
+
+# A receiver limited to parts. tuan (clinic B) accepted a referral of lan's case that shares
+# some parts only. Every page that names the person, the case or one of its records, and
+# every search kind, is tried for each choice of parts: a record page opens only if its part
+# was shared (else 404 and one denial naming the object), a write never (the grant is view
+# only), and no page that opens shows who the person is unless "identity" was shared.
+# ASVS 8.2.2 (data-level access), 8.2.3 (field-level access).
+
+PART_SETS = {
+    "screenings": ("screenings",),
+    "treatment": ("treatment",),
+    "treatment+methadone": ("treatment", "methadone"),
+    "notes": ("notes",),
+    "identity": ("identity",),
+}
+# What each object-naming URL needs from the parts: a tuple of parts (200 when all are
+# shared, else 404), ALWAYS (200: the person, the case, the receiver's own referral) or
+# NEVER (404: writes, and pages that need the whole record).
+ALWAYS, NEVER = "always", "never"
+# URLs named by objects that are not a person's record, with why they are left out.
+NOT_PERSON_BEARING = {
+    "cases:emergency_review": "an emergency access (reviewers' pages)",
+    "cases:emergency_revoke": "an emergency access (reviewers' pages)",
+    "cases:role_request_decide": "a role change request (approvers' pages)",
+}
+
+
+@dataclass(frozen=True)
+class PartCell:
+    route: str
+    url: str
+    needs: str | tuple[str, ...]
+    object_id: Any
+    post: bool = False
+
+
+@dataclass
+class Received:
+    person: Person
+    cells: list[PartCell]
+    timeline: dict[str, tuple[str, ...]]  # a record page's URL → the parts its entry needs
+
+
+@pytest.fixture
+def received(world: World, lan_person: Person) -> Received:
+    """Lan's case with a record of every part, and everything tuan could try on it."""
+    from decimal import Decimal
+
+    from methadone.models import Phase, Prescription
+    from services.models import FollowUp, Screening
+    from tests.services.test_screening_records import _assist_answers
+
+    lan = world.users["lan"]
+    person = Person.objects.get(pk=lan_person.pk)
+    person.old_id_number = "012345678"
+    person.address = "Số 7 ngõ Bí Mật"
+    person.save()
+    case = Case.objects.get(person=person)
+    url = reverse("services:record_add", args=[case.pk, "screening-assist"])
+    assert world.client("lan").post(url, _assist_answers()).status_code == 302
+    screening = Screening.objects.get(case=case)
+    day = datetime.date(2026, 11, 1)
+    facility = TreatmentEpisode.objects.create(
+        case=case, modality="facility_voluntary", provider=world.orgs["clinic_a"],
+        started_on=day, recorded_by=lan,
+    )  # fmt: skip
+    stage = EpisodeStage.objects.create(episode=facility, stage=1, started_on=day)
+    methadone = TreatmentEpisode.objects.create(
+        case=case, modality="methadone", provider=world.orgs["clinic_a"], started_on=day,
+        recorded_by=lan,
+    )  # fmt: skip
+    Prescription.objects.create(
+        case=case, episode=methadone, starts_on=day, dose_mg=Decimal(60),
+        phase=Phase.MAINTENANCE, prescriber=lan, recorded_by=lan,
+    )  # fmt: skip
+    dose = Dose.objects.create(
+        episode=methadone, given_on=day, kind=DoseKind.MISSED, recorded_by=lan
+    )
+    service = ServiceRecord.objects.create(
+        case=case, service_type=ServiceType.objects.get(code="counselling"), status="planned",
+        due_on=day, recorded_by=lan,
+    )  # fmt: skip
+    follow_up = FollowUp.objects.create(case=case, kind="other", due_on=day, recorded_by=lan)
+    referral = Referral.objects.create(
+        case=case, from_organisation=world.orgs["clinic_a"], to_organisation=world.orgs["clinic_b"],
+        service_type=ServiceType.objects.get(code="medical"), reason="Chuyển gửi thử",
+        recorded_by=lan, state="sent", sent_on=day,
+    )  # fmt: skip
+
+    def cell(route: str, needs: Any, obj: Any, *args: Any, post: bool = False) -> PartCell:
+        return PartCell(route, reverse(route, args=args), needs, obj, post)
+
+    detail = "services:record_detail"
+    edit = "services:record_edit"
+    cells = [
+        cell("cases:person_detail", ALWAYS, person.pk, person.pk),
+        cell("cases:case_detail", ALWAYS, case.pk, case.pk),
+        cell("cases:person_history", NEVER, person.pk, person.pk),
+        cell("cases:person_edit", NEVER, person.pk, person.pk),
+        cell("cases:case_edit", NEVER, case.pk, case.pk),
+        cell("cases:case_create", NEVER, person.pk, person.pk),
+        cell(detail, ("screenings",), screening.pk, "screening-assist", screening.pk),
+        cell(detail, ("treatment",), facility.pk, "episode", facility.pk),
+        cell(detail, ("treatment",), methadone.pk, "episode", methadone.pk),
+        cell(detail, ("notes",), follow_up.pk, "follow-up", follow_up.pk),
+        cell(detail, NEVER, service.pk, "service", service.pk),  # in no part
+        cell(edit, NEVER, screening.pk, "screening-assist", screening.pk),
+        cell(edit, NEVER, facility.pk, "episode", facility.pk),
+        cell(edit, NEVER, follow_up.pk, "follow-up", follow_up.pk),
+        cell("services:record_add", NEVER, case.pk, case.pk, "follow-up"),
+        cell("services:stage_add", NEVER, facility.pk, facility.pk),
+        cell("services:stage_edit", NEVER, stage.pk, stage.pk),
+        cell("methadone:episode", ("treatment", "methadone"), methadone.pk, methadone.pk),
+        cell("methadone:episode_figures", ("treatment", "methadone"), methadone.pk, methadone.pk),
+        cell("methadone:prescription_add", NEVER, methadone.pk, methadone.pk),
+        cell("methadone:dose_record", NEVER, methadone.pk, methadone.pk, post=True),
+        cell("methadone:dose_correct", NEVER, dose.pk, dose.pk),
+        cell("referrals:referral_detail", ALWAYS, referral.pk, referral.pk),
+        cell("referrals:referral_act", ALWAYS, referral.pk, referral.pk, post=True),
+        cell("referrals:referral_edit", NEVER, referral.pk, referral.pk),
+        cell("referrals:referral_create", NEVER, case.pk, case.pk),
+    ]
+    timeline: dict[str, tuple[str, ...]] = {
+        reverse(detail, args=["screening-assist", screening.pk]): ("screenings",),
+        reverse(detail, args=["episode", facility.pk]): ("treatment",),
+        reverse(detail, args=["follow-up", follow_up.pk]): ("notes",),
+        reverse(detail, args=["service", service.pk]): ("whole case",),
+        reverse("methadone:episode", args=[methadone.pk]): ("methadone",),
+    }
+    return Received(person, cells, timeline)
+
+
+def _accept_parts(world: World, person: Person, parts: tuple[str, ...]) -> None:
+    from referrals import actions as referral_actions
+
+    referral = Referral.objects.get(case__person=person, to_organisation=world.orgs["clinic_b"])
+    Referral.objects.filter(pk=referral.pk).update(parts=list(parts))
+    referral_actions.referral_act(
+        actor=world.users["tuan"], referral_id=referral.pk, action="accept"
+    )
+
+
+def _identifiers(person: Person) -> tuple[str, ...]:
+    return (person.full_name, person.citizen_id, person.phone, person.old_id_number, person.address)
+
+
+def test_every_person_bearing_url_has_a_parts_rule(received: Received) -> None:
+    """A new page that names a person, a case or a record needs its row in the parts matrix."""
+    tried = {c.route for c in received.cells}
+    named = {
+        route.name for route in all_routes()
+        if any(p in OBJECT_PARAMS for p in route.params) and not route.name.startswith("admin:")
+    }  # fmt: skip
+    missing = sorted(named - tried - set(NOT_PERSON_BEARING))
+    assert missing == [], f"add these URLs to the parts-limited receiver's cells: {missing}"
+
+
+@pytest.mark.parametrize("parts_name", list(PART_SETS))
+def test_a_parts_limited_receiver_sees_only_what_was_shared(
+    world: World, received: Received, parts_name: str
+) -> None:
+    """Every person-bearing page, for a receiver who was shared ``parts`` only: the status
+    the parts allow, one denial for each refusal, never an identifier not shared, and the
+    timeline holding exactly the records of the shared parts."""
+    parts = PART_SETS[parts_name]
+    _accept_parts(world, received.person, parts)
+    tuan = world.users["tuan"]
+    client = world.client("tuan")
+    secrets = () if "identity" in parts else _identifiers(received.person)
+    wrong: list[str] = []
+    for c in received.cells:
+        expected = (
+            200 if c.needs == ALWAYS
+            else 404 if c.needs == NEVER
+            else 200 if set(c.needs) <= set(parts) else 404
+        )  # fmt: skip
+        before = _denials(tuan.pk, c.object_id)
+        response = client.post(c.url) if c.post else client.get(c.url)
+        if response.status_code != expected:
+            wrong.append(f"{c.route} {c.url}: got {response.status_code}, expected {expected}")
+            continue
+        if expected == 404 and _denials(tuan.pk, c.object_id) - before != 1:
+            wrong.append(f"{c.route} {c.url}: {_denials(tuan.pk, c.object_id) - before} denials")
+        html = response.content.decode()
+        wrong += [f"{c.route} {c.url}: shows {s!r}" for s in secrets if s and s in html]
+    for page in ("cases:person_detail", "cases:case_detail"):
+        target = received.person.pk if page == "cases:person_detail" else (
+            Case.objects.get(person=received.person).pk
+        )  # fmt: skip
+        html = client.get(reverse(page, args=[target])).content.decode()
+        for url, needs in received.timeline.items():
+            if (url in html) is not (set(needs) <= set(parts)):
+                wrong.append(f"{page} timeline: {url} (needs {needs}) shown={url in html}")
+    assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize("parts_name", list(PART_SETS))
+def test_a_parts_limited_receiver_finds_the_person_only_with_identity(
+    world: World, received: Received, parts_name: str
+) -> None:
+    """Every search kind (name, citizen ID, old ID, phone): an identifier not shared is never
+    confirmed, not even by record number, and the search event names nobody."""
+    parts = PART_SETS[parts_name]
+    _accept_parts(world, received.person, parts)
+    person = received.person
+    client = world.client("tuan")
+    shared = "identity" in parts
+    searches = {
+        "name": person.full_name, "citizen_id": person.citizen_id,
+        "old_id_number": person.old_id_number, "phone": person.phone,
+    }  # fmt: skip
+    wrong = []
+    for kind, query in searches.items():
+        html = client.post(reverse("cases:person_search"), {"kind": kind, "q": query}).content
+        listed = reverse("cases:person_detail", args=[person.pk]) in html.decode()
+        searches_made = Event.objects.filter(action=CaseAction.SEARCH, actor=world.users["tuan"])
+        event = searches_made.latest("seq")
+        if listed is not shared or (str(person.pk) in event.detail["people"]) is not shared:
+            wrong.append(f"{kind}: listed={listed}, event={event.detail}")
+    assert wrong == [], "\n".join(wrong)

@@ -14,12 +14,18 @@
 5. Every registered admin class writes (save, delete, bulk delete, admin actions, inlines)
    only through an action, or refuses that write.
 
+6. No template reads a field that says who a person is (the person's encrypted fields: name,
+   other names, citizen ID, old ID, date of birth, phone, address, family contact) as an
+   attribute: templates show them through ``{% person_name %}`` / ``{% person_field %}``
+   (``cases/templatetags/people.py``), which apply the parts rule for the page's viewer.
+
 Each rule has a test that plants an offender in a code string and sees it caught.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +33,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.db import models
+from django.template.base import Lexer, TokenType
 
 from cases.models import (
     Case,
@@ -892,3 +899,88 @@ def test_the_admin_rule_lets_actions_and_read_only_admins_pass() -> None:
         for verb in ("add", "change", "delete")
     )
     assert admin_writes_without_action(read_only) == []
+
+
+# Templates show who a person is only through the people tags
+
+
+def identifying_fields() -> frozenset[str]:
+    """Return the person's fields that say who they are: its encrypted fields."""
+    return frozenset(
+        f.name for f in Person._meta.concrete_fields if isinstance(f, EncryptedTextField)
+    )
+
+
+_STRING = re.compile(r"\"[^\"]*\"|'[^']*'")
+
+
+def template_identity_reads(source: str, path: str = "<template>") -> list[str]:
+    """Return where a template reads an identifying field as an attribute (``x.phone``),
+    in a variable (``{{ }}``) or a tag (``{% %}``); string arguments do not count."""
+    names = "|".join(sorted(identifying_fields()))
+    attribute = re.compile(rf"\.\s*({names})\b")
+    hits = []
+    for token in Lexer(source).tokenize():
+        if token.token_type not in (TokenType.VAR, TokenType.BLOCK):
+            continue
+        for match in attribute.finditer(_STRING.sub("''", token.contents)):
+            hits.append(f"{path}:{token.lineno}: .{match.group(1)} in {token.contents!r}")
+    return hits
+
+
+def app_templates() -> dict[str, str]:
+    return {
+        path.relative_to(ROOT).as_posix(): path.read_text()
+        for path in sorted(ROOT.rglob("*.html"))
+        if not SKIP_DIRS.intersection(path.relative_to(ROOT).parts)
+    }
+
+
+def test_the_people_tags_know_every_identifying_field() -> None:
+    """A new encrypted field of Person is identifying until the tags say how to show it."""
+    from cases.templatetags.people import IDENTIFYING_FIELDS
+
+    assert frozenset(IDENTIFYING_FIELDS) == identifying_fields()
+
+
+def test_templates_show_who_a_person_is_only_through_the_people_tags() -> None:
+    """ASVS 8.2.3: one place decides whether the viewer sees the name (the parts rule)."""
+    templates = app_templates()
+    assert len(templates) > 40
+    offenders = [
+        hit for path, text in templates.items() for hit in template_identity_reads(text, path)
+    ]
+    assert offenders == [], "use {% person_name %} / {% person_field %}:\n" + "\n".join(offenders)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<h1>{{ person.full_name }}</h1>",
+        "{{ case.person.full_name|upper }}",
+        "<dd>{{ person.citizen_id|default:'—' }}</dd>",
+        "{% if person.old_id_number %}x{% endif %}",
+        "{% with p=episode.person %}{{ p.phone }}{% endwith %}",
+        "{{ person.address|linebreaksbr }}",
+        "{% blocktranslate with n=person.full_name %}Hello {{ n }}{% endblocktranslate %}",
+        "{{ p . aliases }}",
+        "{{ person.birth_date|iso_date }}",
+        "{{ person.family_contact }}",
+    ],
+)
+def test_the_template_identity_rule_catches_a_planted_offender(source: str) -> None:
+    assert template_identity_reads(source) != []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% person_name person %}",
+        '{% person_field person "phone" as phone %}{{ phone|default:"—" }}',
+        "{{ person.short_id }} {{ person.birth_year }} {{ reception.current_address }}",
+        "<p>Địa chỉ: phone . address</p>",  # text, not a variable
+        "{% translate 'IP address' %}",
+    ],
+)
+def test_the_template_identity_rule_lets_the_tags_pass(source: str) -> None:
+    assert template_identity_reads(source) == []

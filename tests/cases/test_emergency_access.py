@@ -214,3 +214,29 @@ def test_a_review_cannot_be_overwritten(world: World, lan_person: Person) -> Non
     assert grant.justified is False
     assert grant.reviewed_by == world.users["an"]
     assert Event.objects.filter(action=CaseAction.EMERGENCY_REVIEWED).count() == 1
+
+
+@pytest.mark.parametrize("typed", ["không rõ", "%", "Trần Thị Bình"])
+def test_a_citizen_id_without_digits_opens_nobody(
+    world: World, lan_person: Person, typed: str
+) -> None:
+    """ASVS 2.2.1, 8.2.2: text with no digits is a form error, never a lookup of "no number"
+    that opens (and breaks the glass on) someone registered without a citizen ID."""
+    from tests.factories import make_person
+
+    make_person(
+        full_name="Người Không Giấy Tờ", citizen_id="", residence_commune=world.units["c1"],
+        registered_by=world.orgs["clinic_a"],
+    )  # fmt: skip
+    response = world.client("tuan").post(
+        reverse("cases:emergency_request"), {"citizen_id": typed, "reason": REASON}
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["citizen_id"] == ["Số cần tìm không có chữ số nào: hãy nhập đủ các chữ số."]
+    assert form["citizen_id"].value() == typed
+    assert not EmergencyAccess.objects.exists()
+    assert not PersonUserObjectPermission.objects.exists()
+    with pytest.raises(ValidationError):
+        actions.emergency_access_request(actor=world.users["tuan"], citizen_id=typed, reason=REASON)
+    assert not EmergencyAccess.objects.exists()

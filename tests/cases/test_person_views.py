@@ -209,3 +209,15 @@ def test_the_commune_picker_handles_a_national_list(world: World) -> None:
     assert page.count("<option") > 10_000
     commune_queries = [q for q in queries if "cases_administrativeunit" in q["sql"]]
     assert len(commune_queries) <= 3
+
+
+def test_the_name_tag_shows_the_record_number_without_a_viewer(
+    world: World, lan_person: Person
+) -> None:
+    """Fail closed: a template rendered without a request (no viewer) never names anyone."""
+    from django.template import Context, Template
+
+    template = Template('{% load people %}{% person_name p %}|{% person_field p "phone" %}')
+    html = template.render(Context({"p": lan_person}))
+    assert lan_person.full_name not in html and lan_person.phone not in html
+    assert lan_person.short_id in html

@@ -95,3 +95,42 @@ def test_search_terms_never_travel_in_the_url(world: World, binh: Person) -> Non
     response = client.get(reverse("cases:person_search"), {"kind": "name", "q": "Trần Thị Bình"})
     assert "Trần Thị Bình" not in response.content.decode()
     assert '<form method="post"' in response.content.decode()
+
+
+@pytest.fixture
+def no_numbers(world: World) -> Person:
+    """A person on file without a citizen ID, an old ID or a phone (all three empty)."""
+    return make_person(
+        full_name="Phạm Văn Không Số", citizen_id="", phone="", old_id_number="",
+        residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["citizen_id", "old_id_number", "phone"])
+@pytest.mark.parametrize("query", ["không rõ", "%", "Trần Thị Bình", "---"])
+def test_a_number_search_without_digits_is_a_form_error_and_matches_nobody(
+    world: World, binh: Person, no_numbers: Person, kind: str, query: str
+) -> None:
+    """ASVS 2.2.1 (input validated), 8.2.2: a number with no digits normalises to nothing;
+    it must never become "IS NULL" and list everyone who lacks the number."""
+    from audit.models import Event
+    from cases.events import CaseAction
+
+    client = world.client("lan")
+    response = client.post(reverse("cases:person_search"), {"kind": kind, "q": query})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["q"] == ["Số cần tìm không có chữ số nào: hãy nhập đủ các chữ số."]
+    assert form["q"].value() == query  # the input is kept
+    html = response.content.decode()
+    assert reverse("cases:person_detail", args=[no_numbers.pk]) not in html
+    assert not Event.objects.filter(action=CaseAction.SEARCH).exists()  # nobody was "seen"
+    # The selector refuses it too, for any caller.
+    found = selectors.person_search(viewer=world.users["lan"], kind=kind, query=query)  # type: ignore[arg-type]
+    assert found == []
+    assert Event.objects.get(action=CaseAction.SEARCH).detail["people"] == []
+
+
+def test_a_name_of_spaces_only_matches_nobody(world: World, no_numbers: Person) -> None:
+    assert selectors.person_search(viewer=world.users["lan"], kind="name", query="   ") == []
+    assert selectors.citizen_id_holder(number="không rõ") is None

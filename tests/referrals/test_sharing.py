@@ -227,3 +227,138 @@ def test_a_revoke_by_consent_withdrawal_tells_the_receiver(
     note = told.first()
     assert note is not None and referral.short_id in note.text
     assert case.person.full_name not in note.text
+
+
+SEARCHES = [
+    ("name", "Trần Thị Bình"), ("name", "tran thi binh"), ("citizen_id", "010191000123"),
+    ("old_id_number", "012345678"), ("phone", "0987654321"), ("phone", "+84 987 654 321"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("parts", "found"),
+    [
+        ([Part.SCREENINGS], False),
+        ([Part.TREATMENT, Part.NOTES], False),
+        ([Part.IDENTITY], True),  # the control: what was shared may be searched for
+    ],
+)
+def test_search_never_confirms_an_identifier_that_was_not_shared(
+    world: World, case: Case, consent: Consent, parts: list[str], found: bool
+) -> None:
+    """ASVS 8.2.3 (field-level access), 8.2.2: a receiver without "identity" who guesses a
+    name, citizen ID, old ID or phone learns nothing: the person is not listed (not even
+    by record number) and the search event names nobody."""
+    person = case.person
+    person.old_id_number = "012345678"
+    person.save()
+    _accepted(world, case, consent, parts)
+    client = world.client("tuan")
+    detail_url = reverse("cases:person_detail", args=[person.pk])
+    for kind, query in SEARCHES:
+        response = client.post(reverse("cases:person_search"), {"kind": kind, "q": query})
+        html = response.content.decode()
+        event = Event.objects.filter(action=CaseAction.SEARCH, actor=world.users["tuan"]).latest(
+            "seq"
+        )
+        assert (detail_url in html) is found, (kind, query)
+        if not found:
+            assert person.short_id not in html, (kind, query)
+        assert event.detail["people"] == ([str(person.pk)] if found else []), (kind, query)
+
+
+def _methadone(world: World, case: Case) -> TreatmentEpisode:
+    """A methadone episode of the case at clinic A with a prescription and a week of doses."""
+    from decimal import Decimal
+
+    from methadone.models import Dose, DoseKind
+    from tests.methadone.support import days_ago, methadone_episode
+
+    episode = methadone_episode(case.person, clinic=world.orgs["clinic_a"], by=world.users["lan"])
+    for n in range(1, 8):
+        Dose.objects.create(
+            episode=episode, given_on=days_ago(n), kind=DoseKind.OBSERVED,
+            dose_mg=Decimal("61.5"), recorded_by=world.users["lan"],
+        )  # fmt: skip
+    return episode
+
+
+NAME = "Trần Thị Bình"
+IDENTIFIERS = (NAME, "010191000123", "0987654321")
+
+
+def _page(world: World, url: str) -> str:
+    response = world.client("tuan").get(url)
+    assert response.status_code == 200, url
+    html = response.content.decode()
+    for secret in IDENTIFIERS:
+        assert secret not in html, (url, secret)
+    return html
+
+
+def test_a_screenings_receiver_opens_a_screening_without_the_name(
+    world: World, case: Case, consent: Consent
+) -> None:
+    """ASVS 8.2.3: the screening page reached from the case timeline shows the record number,
+    never the name the referral did not share."""
+    screening = _screen(world, case)
+    _accepted(world, case, consent, [Part.SCREENINGS])
+    case_page = _page(world, reverse("cases:case_detail", args=[case.pk]))
+    url = reverse("services:record_detail", args=["screening-assist", screening.pk])
+    assert url in case_page  # the timeline links it
+    assert case.person.short_id in _page(world, url)
+    assert NAME in world.client("lan").get(url).content.decode()  # the holder sees it whole
+
+
+def test_a_treatment_receiver_sees_no_name_and_no_methadone_data(
+    world: World, case: Case, consent: Consent
+) -> None:
+    """ASVS 8.2.3: with "treatment" only, the episode page shows no name, and the methadone
+    episode and figures pages (prescriptions, doses: the "methadone" part) answer 404 with
+    a denial event; no prescription or dose is readable through access.visible."""
+    from methadone.models import Dose, Prescription
+
+    episode = _methadone(world, case)
+    _accepted(world, case, consent, [Part.TREATMENT])
+    tuan = world.users["tuan"]
+    _page(world, reverse("services:record_detail", args=["episode", episode.pk]))
+    for url in (
+        reverse("methadone:episode", args=[episode.pk]),
+        reverse("methadone:episode_figures", args=[episode.pk]),
+    ):
+        before = _denied(world, "tuan")
+        assert world.client("tuan").get(url).status_code == 404, url
+        assert _denied(world, "tuan") == before + 1
+        assert Event.objects.filter(
+            action=CaseAction.DENIED, actor=tuan, object_id=str(episode.pk)
+        ).exists()
+    assert not access.visible(tuan, Prescription).exists()
+    assert not access.visible(tuan, Dose).exists()
+    case_page = _page(world, reverse("cases:case_detail", args=[case.pk]))
+    assert "61,5" not in case_page and "60 mg" not in case_page  # no prescription entry
+
+
+def test_a_methadone_receiver_reads_the_doses_but_not_the_name(
+    world: World, case: Case, consent: Consent
+) -> None:
+    """ASVS 8.2.3: "treatment" and "methadone" open the methadone pages, still without the
+    name the referral did not share."""
+    episode = _methadone(world, case)
+    _accepted(world, case, consent, [Part.TREATMENT, Part.METHADONE])
+    html = _page(world, reverse("methadone:episode", args=[episode.pk]))
+    assert "61.5 mg" in html or "61,5 mg" in html
+    assert case.person.short_id in html
+    _page(world, reverse("methadone:episode_figures", args=[episode.pk]))
+
+
+def test_the_episode_page_links_the_methadone_pages_only_when_shared(
+    world: World, case: Case, consent: Consent
+) -> None:
+    episode = _methadone(world, case)
+    referral = _accepted(world, case, consent, [Part.TREATMENT])
+    url = reverse("services:record_detail", args=["episode", episode.pk])
+    link = reverse("methadone:episode", args=[episode.pk])
+    assert link not in _page(world, url)
+    assert link in world.client("lan").get(url).content.decode()
+    Referral.objects.filter(pk=referral.pk).update(parts=[Part.TREATMENT, Part.METHADONE])
+    assert link in _page(world, url)

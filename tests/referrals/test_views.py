@@ -137,6 +137,28 @@ def test_urgent_without_a_reason_is_refused(world: World, commune_case: Case) ->
     assert not Referral.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("parts", "saved"),
+    [
+        (["methadone"], False),
+        (["identity", "methadone"], False),
+        (["treatment", "methadone"], True),
+    ],
+)
+def test_methadone_is_shared_only_with_the_treatment(
+    world: World, commune_case: Case, parts: list[str], saved: bool
+) -> None:
+    """The methadone pages need both parts: the form says so and keeps the input."""
+    url = reverse("referrals:referral_create", args=[commune_case.pk])
+    response = world.client("minh").post(url, form_data(world, parts=parts))  # type: ignore[arg-type]
+    assert Referral.objects.exists() is saved
+    if not saved:
+        assert response.context["form"].errors["parts"] == [
+            "Điều trị methadone được chia sẻ cùng quá trình điều trị: hãy đánh dấu cả hai."
+        ]
+        assert response.context["form"]["parts"].value() == parts  # the input is kept
+
+
 def test_an_existing_consent_is_offered_and_used(world: World, commune_case: Case) -> None:
     consent = actions.consent_record(
         actor=world.users["minh"], case_id=commune_case.pk, method="verbal",

@@ -233,6 +233,39 @@ def test_reception_details_never_reach_the_timeline_or_history(
             assert secret not in page, (url, secret)
 
 
+def test_opening_the_reception_edit_form_is_a_recorded_reveal(
+    world: World, victim_case: Case
+) -> None:
+    """ASVS 16.2.1 / 8.2.3: the edit form shows the masked place, address and contact (it
+    must, to edit them), so opening it is a reveal: a ``location_revealed`` event naming the
+    record and the person, as the record page's "show" button records; the page says so."""
+    from services.models import Reception
+
+    response = _add(
+        world, "lan", victim_case, "reception", received_on="01/10/2026",
+        place="Cửa khẩu Thử Nghiệm", receiving_agency=world.orgs["social"].pk,
+        identification_status="identified", current_address="Thôn Bí Mật",
+        contact="0912999888",
+    )  # fmt: skip
+    assert response.status_code == 302, response.context["form"].errors
+    reception = Reception.objects.get()
+    revealed = Event.objects.filter(action="location_revealed", object_id=str(reception.pk))
+    assert not revealed.exists()
+    edit = reverse("services:record_edit", args=["reception", reception.pk])
+    page = world.client("mai").get(edit)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Thôn Bí Mật" in html  # prefilled, to be edited
+    event = revealed.get()
+    assert event.actor == world.users["mai"]
+    assert event.person_id == victim_case.person_id
+    assert event.detail.get("via") == "edit_form"
+    assert "Mở trang sửa đã hiện địa điểm và địa chỉ được che; việc này được ghi lại." in html
+    # A supervisor may not edit (nor unmask): refused, logged, nothing revealed.
+    assert world.client("hoa").get(edit).status_code == 404
+    assert revealed.count() == 1
+
+
 @pytest.mark.parametrize(
     ("who", "status"), [("lan", 302), ("mai", 302), ("tuan", 404), ("hoa", 404), ("an", 404)]
 )
