@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -111,7 +112,7 @@ def _timeline_source(model: type[CaseRecord]) -> timeline.Source:
             rows = rows.select_related(*related)
         if model is FollowUp:
             # A plan its period dropped is not something that happened (history keeps it).
-            rows = rows.filter(cancelled_on__isnull=True)
+            rows = rows.filter(Q(cancelled_on__isnull=True))
         for row in rows.order_by("-created_at")[:limit]:
             status, overdue = _status(row)
             yield timeline.Entry(

@@ -9,9 +9,9 @@ on it, and when its context closes. A serious or critical violation fails the te
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-import json
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -162,6 +162,7 @@ def _axe_on_every_page(monkeypatch: pytest.MonkeyPatch) -> None:
     again until a new document loads. State changes made by scripts without a navigation (the
     dosing list) are checked by calling ``axe_check`` in the test.
     """
+
     def on_page(page: Page) -> list[Page]:
         return [page]
 

@@ -20,8 +20,8 @@ from cases.models import RoleChangeRequest, StaffProfile
 from cases.roles import staff_profile_save
 from tests.accounts.support import password_login
 from tests.browser import test_everyday_use as everyday
-from tests.browser.test_everyday_use import _no_horizontal_scroll, _shot, _sign_in_by_cookie
 from tests.browser.conftest import open_menu
+from tests.browser.test_everyday_use import _no_horizontal_scroll, _shot, _sign_in_by_cookie
 from tests.conftest import World
 from tests.factories import PASSWORD, make_user
 

@@ -146,7 +146,9 @@ def test_only_a_field_both_sides_changed_clashes_and_dates_read_dd_mm_yyyy(
     refused = minh.post(url, minh_form)
 
     changes = {c.label: (c.theirs, c.clashes) for c in refused.context["conflict"]}
-    assert changes == {"Tên gọi khác": ("Bình", False), "Ngày sinh (nếu biết)": ("06/03/1991", True)}
+    assert changes == {
+        "Tên gọi khác": ("Bình", False), "Ngày sinh (nếu biết)": ("06/03/1991", True)
+    }  # fmt: skip
     merged = _form_data(refused)
     assert (merged["birth_date"], merged["aliases"]) == ("07/03/1991", "Bình")  # minh's kept
     page = refused.content.decode()

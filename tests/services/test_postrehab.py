@@ -296,15 +296,15 @@ def test_minh_records_the_visit_and_only_its_date_and_note_change(
     assert len(page.context["planned"]) == 11
 
 
-def test_the_edit_form_of_a_checkin_leaves_its_plan_alone(
-    world: World, lan_person: Person
-) -> None:
+def test_the_edit_form_of_a_checkin_leaves_its_plan_alone(world: World, lan_person: Person) -> None:
     _open(world, "lan", _case(lan_person))
     first = FollowUp.objects.order_by("due_on").first()
     assert first is not None
-    form = world.client("minh").get(
-        reverse("services:record_edit", args=["follow-up", first.pk])
-    ).context["form"]
+    form = (
+        world.client("minh")
+        .get(reverse("services:record_edit", args=["follow-up", first.pk]))
+        .context["form"]
+    )
     assert set(form.fields) == {"done_on", "note", "version"}
 
 
