@@ -8,7 +8,7 @@ urlpatterns = [
     path("services/<slug:kind_slug>/<uuid:record_id>/", views.record_detail, name="record_detail"),
     path("services/<slug:kind_slug>/<uuid:record_id>/edit/", views.record_edit, name="record_edit"),
     path(
-        "services/follow-up/<uuid:record_id>/record/",
+        "services/follow-up/<uuid:followup_id>/record/",
         views.followup_record,
         name="followup_record",
     ),  # fmt: skip

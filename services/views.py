@@ -101,9 +101,9 @@ def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpRe
 
 
 @require_http_methods(["GET", "POST"])
-def followup_record(request: HttpRequest, record_id: UUID) -> HttpResponse:
+def followup_record(request: HttpRequest, followup_id: UUID) -> HttpResponse:
     """Record a planned follow-up (a check-in, a visit) as done: its date and how it went."""
-    followup = access.get_for_user(request.user, FollowUp, record_id, "change")
+    followup = access.get_for_user(request.user, FollowUp, followup_id, "change")
     if not can(request.user, SERVICE_CHANGE, followup):
         raise PermissionDenied
     if followup.cancelled_on is not None:
