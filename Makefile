@@ -84,7 +84,9 @@ screens:
 		tests/browser/test_episode_journey.py tests/browser/test_referral_journey.py \
 		tests/browser/test_methadone_today.py tests/browser/test_methadone_dosing_rules.py \
 		tests/browser/test_methadone_figures.py tests/browser/test_assist_screening.py \
-		tests/browser/test_duplicate_warning.py
+		tests/browser/test_duplicate_warning.py tests/browser/test_phone_layout.py \
+		tests/browser/test_edit_conflict.py tests/browser/test_postrehab_checkin.py \
+		tests/browser/test_dosing_a11y.py
 
 # Every mutant of the access rules must turn an access test red (docs/architecture.md).
 # The mutants share one test database (--reuse-db), so they run one at a time. MUTANTS

@@ -27,6 +27,9 @@ class Entry:
     url: str
     status: str | Promise = ""
     overdue: bool = False
+    # Something planned and not yet done (a check-in, a visit): shown in its own list of
+    # what is coming, not among what happened.
+    planned: bool = False
 
 
 # Called with the viewer, the ids of the cases the viewer may see that the timeline covers
@@ -79,6 +82,13 @@ def for_person(*, viewer: access.AnyUser, person: Person, limit: int = 200) -> l
 def for_case(*, viewer: access.AnyUser, case: Case, limit: int = 200) -> list[Entry]:
     """Return the newest entries of one case that the viewer may see, newest first."""
     return _gather(viewer, Q(pk=case.pk), limit)
+
+
+def split(entries: list[Entry]) -> tuple[list[Entry], list[Entry]]:
+    """Return what happened (newest first) and what is planned (soonest first, overdue first)."""
+    happened = [entry for entry in entries if not entry.planned]
+    planned = sorted((entry for entry in entries if entry.planned), key=lambda entry: entry.on)
+    return happened, planned
 
 
 @dataclass(frozen=True)

@@ -98,11 +98,13 @@ def person_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def person_detail(request: HttpRequest, person_id: UUID) -> HttpResponse:
     person = access.get_person_for_user(request.user, person_id, "view")
+    happened, planned = timeline.split(timeline.for_person(viewer=request.user, person=person))
     context = {
         "person": person,
         "parts": access.person_parts_visible(request.user, person),
         "cases": selectors.person_cases(viewer=request.user, person=person),
-        "timeline": timeline.for_person(viewer=request.user, person=person),
+        "timeline": happened,
+        "planned": planned,
         "sections": timeline.person_sections(viewer=request.user, person=person),
     }
     return render(request, "cases/person_detail.html", context)
@@ -198,10 +200,12 @@ def case_create(request: HttpRequest, person_id: UUID) -> HttpResponse:
 @require_GET
 def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_id, "view")
+    happened, planned = timeline.split(timeline.for_case(viewer=request.user, case=case))
     context = {
         "case": case,
         "parts": access.parts_visible(request.user, case),
-        "entries": timeline.for_case(viewer=request.user, case=case),
+        "entries": happened,
+        "planned": planned,
         "add_links": timeline.add_links(viewer=request.user, case=case),
     }
     return render(request, "cases/case_detail.html", context)

@@ -50,7 +50,7 @@ class EditConflict(ValidationError):
         super().__init__(
             _(
                 "Someone else saved this record while you were editing it. Your changes "
-                "have not been saved yet: check what they changed below, then save again."
+                "have not been saved yet: check what they changed, listed above, then save again."
             ),
             code="edit_conflict",
         )
@@ -107,16 +107,37 @@ class TheirChange:
     clashes: bool  # this user changed the same field: their value is kept in the form
 
 
+def _normal(field: forms.Field, value: Any) -> Any:
+    """Return a value as the field understands it, so that equal values compare equal.
+
+    A stored value and a typed one differ in form (a date kept as ISO text against a date
+    typed dd/mm/yyyy, a related row against its id, text with spaces): both go through the
+    field's own parsing; what it cannot parse is compared as it is.
+    """
+    if isinstance(field, forms.ModelChoiceField):
+        key = getattr(value, "pk", value)
+        return None if key in (None, "") else str(key)
+    try:
+        parsed = field.to_python(field.prepare_value(value))
+    except ValidationError:
+        parsed = value
+    if isinstance(field, forms.BooleanField):
+        return bool(parsed)
+    return None if parsed in (None, "", [], ()) else parsed
+
+
 def _shown(field: forms.Field, value: Any) -> str:
-    if value in (None, ""):
+    if value is None:
         return "—"
     if isinstance(field, forms.ModelChoiceField):
         choices: Any = field.queryset
-        return str(choices.filter(pk=getattr(value, "pk", value)).first() or value)
+        return str(choices.filter(pk=value).first() or value)
     if isinstance(field, forms.ChoiceField):
         return str(dict(field.choices).get(value, value))  # type: ignore[arg-type]
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")  # dates are shown dd/mm/yyyy in both languages
     return str(value)
 
 
@@ -128,26 +149,39 @@ def merge_after_conflict(
     """Return form data that keeps this user's changes and takes the other person's
     elsewhere (at the current version), and the list of the other person's changes.
 
-    ``opened`` is the record as the user opened it (its history row at that version).
+    ``opened`` is the record as the user opened it (its history row at that version). A
+    field is listed when the other person changed it; it clashes only when this user changed
+    it too, to another value. Values are compared as the field parses them (dates as dates).
     """
     editable = set(form._meta.fields or ())
     names = [n for n in form.fields if n != "version" and n in editable]
     current = model_to_dict(conflict.current, fields=names)
     base = model_to_dict(opened, fields=names) if opened is not None else current
+    typed = getattr(form, "cleaned_data", {})
     data: QueryDict = form.data.copy()  # type: ignore[attr-defined]
     changes: list[TheirChange] = []
     for name in names:
         field = form.fields[name]
-        if not field.has_changed(base.get(name), field.prepare_value(current.get(name))):
+        before, theirs = _normal(field, base.get(name)), _normal(field, current.get(name))
+        if theirs == before:
             continue  # the other person did not change this field
-        mine = field.has_changed(base.get(name), form.data.get(name))
-        if not mine:
-            value = field.prepare_value(current.get(name))
+        if name in typed:
+            mine = _normal(field, typed[name])
+        else:
+            mine = _normal(field, field.widget.value_from_datadict(data, {}, form.add_prefix(name)))
+        clashes = mine not in (before, theirs)
+        if mine == before:
+            value = field.prepare_value(theirs)
             if isinstance(value, datetime.date):
                 # As the form's own widget shows a date (dd/mm/yyyy), not Python's ISO form.
                 value = field.widget.format_value(value)
-            data[name] = "" if value is None else str(value)
-        changes.append(TheirChange(str(field.label), _shown(field, current.get(name)), mine))
+            if isinstance(field, forms.BooleanField):
+                data.pop(form.add_prefix(name), None)
+                if theirs:
+                    data[form.add_prefix(name)] = "on"
+            else:
+                data[form.add_prefix(name)] = "" if value is None else str(value)
+        changes.append(TheirChange(str(field.label), _shown(field, theirs), clashes))
     data["version"] = str(getattr(conflict.current, "version", ""))
     return data, changes
 

@@ -96,6 +96,25 @@ def record_change[R: CaseRecord](
     return record
 
 
+def followup_record_visit(
+    *, actor: Any, followup: FollowUp, done_on: datetime.date, note: str, if_version: IfVersion
+) -> FollowUp:
+    """Record a planned follow-up as done: only its date and note change, not its plan."""
+    followup = access.get_for_user(actor, FollowUp, followup.pk, "change", record_read=False)
+    if not can(actor, SERVICE_CHANGE, followup):
+        raise PermissionDenied
+    if followup.cancelled_on is not None:
+        raise ValidationError(_("This follow-up was cancelled; plan a new one instead."))
+    followup.done_on, followup.note = done_on, note
+    with transaction.atomic():
+        save_edit(
+            actor=actor, instance=followup, action=ServiceAction.FOLLOWUP_DONE,
+            if_version=if_version, detail={"kind": "followup", "period": str(followup.period_id)},
+        )  # fmt: skip
+        dues.case_refresh(case_id=followup.case_id)
+    return followup
+
+
 def location_reveal[R: CaseRecord](*, actor: Any, record: R, via: str = "record_page") -> R:
     """Record that the actor is shown a returnee's location and contact details.
 

@@ -15,6 +15,8 @@ class ServiceAction:
     # Post-rehab check-ins planned by a period, and those its closing made unnecessary.
     CHECKIN_PLANNED = register("checkin_planned", _("Planned a post-rehab check-in"))
     CHECKIN_CANCELLED = register("checkin_cancelled", _("Cancelled a planned post-rehab check-in"))
+    # A planned follow-up (a check-in, a visit) recorded as done: its date and how it went.
+    FOLLOWUP_DONE = register("followup_done", _("Recorded a follow-up visit"))
     # The service catalogue (administrators, in the admin site).
     SERVICE_TYPE_SAVED = register("service_type_saved", _("Changed the service catalogue"))
     TIMELINE_READ = register("timeline_read", _("Viewed a person's timeline"), kind=READ)

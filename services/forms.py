@@ -217,6 +217,12 @@ class FollowUpForm(RecordForm):
         if self.instance._state.adding:
             self.initial.setdefault("responsible", self.case.assigned_to_id or self.user.pk)
 
+        if self.instance.period_id is not None:
+            # A check-in's kind, due date and officer are its period's plan (re-planned when
+            # the period changes): only what happened is edited here.
+            for name in ("kind", "due_on", "responsible"):
+                del self.fields[name]
+
     def _kinds(self) -> list[tuple[str, Any]]:
         """Offer the kinds that fit the case; check-ins are planned by their period only."""
         victim = self.case.category == ClientCategory.TRAFFICKING_VICTIM
@@ -228,6 +234,23 @@ class FollowUpForm(RecordForm):
             or value == FollowUpKind.OTHER
             or (value == FollowUpKind.REINTEGRATION_VISIT and victim)
         ]
+
+
+class FollowUpVisitForm(RecordForm):
+    """Record a planned follow-up as done: the date it happened and how it went, nothing else."""
+
+    class Meta:
+        model = FollowUp
+        fields = ["done_on", "note"]
+        formfield_callback = _formfield
+        labels = {"done_on": _("Date of the visit"), "note": _("How it went")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["done_on"].required = True
+        self.fields["note"].required = True
+        if self.instance.done_on is None:
+            self.initial["done_on"] = timezone.localdate()
 
 
 class VocationalForm(RecordForm):

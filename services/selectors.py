@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -109,11 +110,15 @@ def _timeline_source(model: type[CaseRecord]) -> timeline.Source:
         rows = model._default_manager.filter(case_id__in=case_ids)
         if related := _related(model):
             rows = rows.select_related(*related)
+        if model is FollowUp:
+            # A plan its period dropped is not something that happened (history keeps it).
+            rows = rows.filter(Q(cancelled_on__isnull=True))
         for row in rows.order_by("-created_at")[:limit]:
             status, overdue = _status(row)
             yield timeline.Entry(
                 on=row.when, kind=of_record(row).label, title=summary(row),
                 url=record_url(row), status=status, overdue=overdue,
+                planned=isinstance(row, FollowUp) and row.is_open,
             )  # fmt: skip
 
     return entries

@@ -19,8 +19,8 @@ from core.editing import EditConflict, TheirChange, form_after_conflict
 
 from . import actions, kinds, selectors
 from .capabilities import SERVICE_ADD, SERVICE_CHANGE
-from .forms import StageForm
-from .models import EpisodeStage, Screening, TreatmentEpisode
+from .forms import FollowUpVisitForm, StageForm
+from .models import EpisodeStage, FollowUp, Screening, TreatmentEpisode
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,6 +105,42 @@ def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpRe
     context = {"form": form, "case": record.case, "kind": kind, "record": record,
                "conflict": conflict, "revealed": revealed}  # fmt: skip
     return render(request, "services/record_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def followup_record(request: HttpRequest, followup_id: UUID) -> HttpResponse:
+    """Record a planned follow-up (a check-in, a visit) as done: its date and how it went."""
+    followup = access.get_for_user(request.user, FollowUp, followup_id, "change")
+    if not can(request.user, SERVICE_CHANGE, followup):
+        raise PermissionDenied
+    if followup.cancelled_on is not None:
+        messages.error(request, _("This follow-up was cancelled; plan a new one instead."))
+        return redirect("services:record_detail", kind_slug="follow-up", record_id=followup.pk)
+    form = FollowUpVisitForm(
+        request.POST or None, instance=followup, case=followup.case, user=request.user
+    )
+    conflict: list[TheirChange] | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.followup_record_visit(
+                actor=request.user, followup=followup, done_on=data["done_on"],
+                note=data["note"], if_version=form.opened_version(followup),
+            )  # fmt: skip
+        except EditConflict as error:
+            form, conflict = form_after_conflict(
+                form, error,
+                lambda data, current: FollowUpVisitForm(
+                    data, instance=current, case=current.case, user=request.user
+                ),
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The visit has been recorded."))
+            return redirect("cases:case_detail", case_id=followup.case_id)
+    context = {"form": form, "case": followup.case, "record": followup, "conflict": conflict}
+    return render(request, "services/followup_record.html", context)
 
 
 @require_http_methods(["GET", "POST"])

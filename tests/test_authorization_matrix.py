@@ -51,7 +51,13 @@ from cases.roles import staff_profile_save
 from core.models import PublicHoliday
 from methadone.models import Dose, DoseKind
 from referrals.models import Referral
-from services.models import EpisodeStage, ServiceRecord, ServiceType, TreatmentEpisode
+from services.models import (
+    EpisodeStage,
+    FollowUp,
+    ServiceRecord,
+    ServiceType,
+    TreatmentEpisode,
+)
 from tests.cases.test_case_views import _case_form
 from tests.cases.test_person_views import _form as _person_form
 from tests.conftest import World, signed_in_client
@@ -151,6 +157,7 @@ SPEC: dict[str, Rule] = {
     "services:record_edit": object_rule(WRITERS),
     "services:stage_add": object_rule(WRITERS),
     "services:stage_edit": object_rule(WRITERS),
+    "services:followup_record": object_rule(WRITERS),
     # Methadone: the clinic's staff dose and prescribe for the clinic's patients; the
     # episode page is read like any case record.
     "methadone:today": roles_ok({"lan", "mai"}),
@@ -241,6 +248,7 @@ OBJECT_PARAMS = {
     "request_id": "rolechangerequest", "record_id": "servicerecord",
     "episode_id": "treatmentepisode", "stage_id": "episodestage",
     "referral_id": "referral", "methadone_episode_id": "methadoneepisode", "dose_id": "dose",
+    "followup_id": "followup",
 }  # fmt: skip
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
@@ -363,6 +371,11 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
             recorded_by=lan,
         ).pk  # fmt: skip
 
+    def followup(case_id: UUID) -> UUID:
+        return FollowUp.objects.create(
+            case_id=case_id, kind="other", due_on=today, recorded_by=lan
+        ).pk
+
     def episode(case_id: UUID) -> dict[str, Any]:
         """A facility episode of the case, with its first stage."""
         row = TreatmentEpisode.objects.create(
@@ -402,6 +415,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "emergencyaccess": near_grant.pk,
                 "rolechangerequest": _role_request(world, world.units["c2"]).pk,
                 "servicerecord": record(Case.objects.get(person=lan_person).pk),
+                "followup": followup(Case.objects.get(person=lan_person).pk),
                 **episode(Case.objects.get(person=lan_person).pk),
                 **referral(Case.objects.get(person=lan_person).pk),
             },
@@ -409,6 +423,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "person": tuan_person.pk,
                 "case": Case.objects.get(person=tuan_person).pk,
                 "servicerecord": record(Case.objects.get(person=tuan_person).pk),
+                "followup": followup(Case.objects.get(person=tuan_person).pk),
                 **episode(Case.objects.get(person=tuan_person).pk),
                 **referral(Case.objects.get(person=tuan_person).pk),
             },  # fmt: skip
@@ -416,6 +431,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "person": assigned.pk,
                 "case": assigned_case.pk,
                 "servicerecord": record(assigned_case.pk),
+                "followup": followup(assigned_case.pk),
                 **episode(assigned_case.pk),
                 **referral(assigned_case.pk),
             },  # fmt: skip
@@ -423,6 +439,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "person": far[0].pk,
                 "case": far_case.pk,
                 "servicerecord": record(far_case.pk),
+                "followup": followup(far_case.pk),
                 **episode(far_case.pk),
                 # Sent by its holder: a supervisor's part follows the sender's area, and
                 # clinic A (in hoa's province) would make hoa the far referral's supervisor.

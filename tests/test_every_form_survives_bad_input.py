@@ -23,7 +23,7 @@ from cases import actions
 from cases.models import Case, Organisation, OrganisationType, Person
 from methadone.models import Dose, Prescription
 from referrals.models import Referral
-from services.models import ServiceType, TreatmentEpisode
+from services.models import FollowUp, ServiceType, TreatmentEpisode
 from tests.conftest import World, signed_in_client
 from tests.factories import make_case
 
@@ -312,6 +312,13 @@ FORMS = [
         kept=("started_on", "ended_on"),
     ),  # fmt: skip
     FormCase(
+        "services_followup_record",
+        "lan",
+        lambda w, o: reverse("services:followup_record", args=[o["followup"].pk]),
+        lambda w, o: {"done_on": "01/11/2026", "note": "Gặp tại nhà", "version": "1"},
+        kept=("done_on", "note"),
+    ),  # fmt: skip
+    FormCase(
         "methadone_prescription",
         "lan",
         lambda w, o: reverse("methadone:prescription_add", args=[o["methadone"].pk]),
@@ -427,10 +434,13 @@ def objs(world: World, lan_person: Person) -> dict[str, Any]:
         service_type=ServiceType.objects.get(code="counselling"), reason="Tư vấn",
         recorded_by=world.users["lan"], parts=["identity"],
     )  # fmt: skip
+    followup = FollowUp.objects.create(
+        case=case, kind="other", due_on=datetime.date(2026, 11, 1), recorded_by=world.users["lan"]
+    )
     return {
         "person": lan_person, "case": case, "grant": grant, "victim_case": victim_case,
         "shelter": shelter, "episode": episode, "referral": referral, "methadone": methadone,
-        "dose": dose,
+        "dose": dose, "followup": followup,
     }  # fmt: skip
 
 

@@ -23,6 +23,38 @@
     if (none) { none.hidden = shown !== 0 || rows.length === 0; }
   }
 
+  // One polite live region, made here (the list works without it): after a tap it says whose
+  // dose was recorded and how, as the row now shows it, or why it was refused.
+  var live = null;
+
+  function announce(text) {
+    if (!live) { return; }
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = text; }, 50);
+  }
+
+  function said(row) {
+    var who = row.querySelector(".today-who strong");
+    var status = row.querySelector("[data-testid=today-status] .tag");
+    var name = who ? who.textContent.trim() : "";
+    return (name ? name + ": " : "") + (status ? status.textContent.replace(/\s+/g, " ").trim() : "");
+  }
+
+  // Keyboard focus goes on, not to the top of the page: to the first button of the next row
+  // still to dose, else back to this row.
+  function focusAfter(row) {
+    var next = row.nextElementSibling;
+    while (next) {
+      var button = next.hidden ? null : next.querySelector("form[data-today-dose] button:not([disabled])");
+      if (button) { button.focus(); return; }
+      next = next.nextElementSibling;
+    }
+    var own = row.querySelector("button:not([disabled]), a.button");
+    if (own) { own.focus(); return; }
+    row.setAttribute("tabindex", "-1");
+    row.focus();
+  }
+
   function record(form, submitter) {
     var data = new FormData(form, submitter);
     var row = form.closest("li");
@@ -45,6 +77,11 @@
       if (!answer.ok) {
         var slot = row.querySelector("[data-row-error]");
         if (slot) { slot.textContent = answer.error; slot.hidden = false; }
+        var retry = row.querySelector("form[data-today-dose] button");
+        if (retry) { retry.focus(); } else { focusAfter(row); }
+      } else {
+        announce(said(row));
+        focusAfter(row);
       }
     }).catch(function () {
       form.submit(); // the network failed: fall back to the ordinary post
@@ -64,6 +101,14 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    var list = document.querySelector(".today-list");
+    if (list) {
+      live = document.createElement("p");
+      live.className = "visually-hidden";
+      live.setAttribute("role", "status");
+      live.setAttribute("data-testid", "today-announce");
+      list.parentNode.insertBefore(live, list);
+    }
     var box = document.querySelector("[data-today-filter]");
     if (box) {
       box.addEventListener("input", function () { filter(box); });

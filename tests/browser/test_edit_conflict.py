@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-SHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screens"
+ROOT = Path(__file__).resolve().parent.parent.parent
+SHOTS = ROOT / os.environ.get("HOA_NHAP_SCREENS_DIR", "var/screens")
 
 
 def _sign_in(page: Page, url: str, username: str, secret: str) -> None:
@@ -33,6 +35,8 @@ def _sign_in(page: Page, url: str, username: str, secret: str) -> None:
 def test_the_second_save_shows_what_the_other_person_changed(
     live_server: Any, world: World, lan_person: Person, browser: Browser
 ) -> None:
+    lan_person.birth_date = "1991-03-05"  # a date neither of them changes
+    lan_person.save()
     url = f"{live_server.url}/people/{lan_person.pk}/edit/"
     desk = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
     phone = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN")
@@ -51,13 +55,21 @@ def test_the_second_save_shows_what_the_other_person_changed(
     conflict = minh_page.get_by_test_id("edit-conflict")
     expect(conflict).to_be_visible()
     expect(conflict).to_contain_text("0977000111")
+    # Only lan's change is listed: not the date of birth neither of them touched.
+    expect(conflict.locator("tbody tr")).to_have_count(1)
+    expect(conflict).not_to_contain_text("Ngày sinh")
+    expect(conflict).not_to_contain_text("1991-03-05")
+    expect(conflict.locator(".tag.danger")).to_have_count(0)
+    # The list is above the form; the error summary says so.
+    expect(minh_page.get_by_test_id("error-summary")).to_contain_text("liệt kê ở trên")
+    expect(minh_page.get_by_label("Ngày sinh (nếu biết)")).to_have_value("05/03/1991")
     # Both changes are in the form: minh's typed address and lan's saved phone.
     expect(minh_page.get_by_label("Địa chỉ")).to_have_value("Bản Mới, xã Một Một")
     expect(minh_page.get_by_label("Số điện thoại")).to_have_value("0977000111")
     width = minh_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"conflict page is {width}px wide on a 360px screen"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    minh_page.screenshot(path=str(SHOTS / "edit-conflict-360.png"), full_page=True)
+    minh_page.screenshot(path=str(SHOTS / "edit-conflict.png"), full_page=True)
     lan_person.refresh_from_db()
     assert lan_person.address == "Thôn Thử, xã Thử"  # the refused save wrote nothing
 

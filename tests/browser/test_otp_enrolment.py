@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from accounts import totp
 from accounts.models import BackupCode, BackupCodeDevice, TOTPDevice
+from tests.browser.conftest import open_menu
 from tests.conftest import World
 from tests.factories import PASSWORD
 
@@ -45,7 +46,7 @@ def _log_in(page: Page, base_url: str, username: str) -> None:
 
 
 def _log_out(page: Page) -> None:
-    page.get_by_role("button", name=re.compile(r"^Đăng xuất")).click()
+    open_menu(page).get_by_role("button", name=re.compile(r"^Đăng xuất")).click()
     expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
 
 

@@ -20,6 +20,7 @@ from cases.models import RoleChangeRequest, StaffProfile
 from cases.roles import staff_profile_save
 from tests.accounts.support import password_login
 from tests.browser import test_everyday_use as everyday
+from tests.browser.conftest import open_menu
 from tests.browser.test_everyday_use import _no_horizontal_scroll, _shot, _sign_in_by_cookie
 from tests.conftest import World
 from tests.factories import PASSWORD, make_user
@@ -41,7 +42,7 @@ def test_create_a_staff_member_with_a_mistake_first(
 ) -> None:
     page = _sign_in_by_cookie(context, live_server.url, world.users["quan"])
     page.goto(f"{live_server.url}/")
-    page.get_by_role("navigation", name="Menu chính").get_by_role("link", name="Cán bộ").click()
+    open_menu(page).get_by_role("link", name="Cán bộ").click()
     page.get_by_test_id("staff-add").click()
     page.locator("#id_username").fill("LAN")  # taken (by lan): the mistake
     page.locator("#id_full_name").fill("Nguyễn Văn Thành")

@@ -105,7 +105,10 @@ def test_caseworker_supports_a_returned_victim(
 
     timeline = page.locator("[data-testid=timeline]")
     expect(timeline).to_contain_text("1.500.000 ₫")
-    expect(timeline.locator("li")).to_have_count(4)
+    expect(timeline.locator("li")).to_have_count(3)  # what happened
+    # The planned visit is listed apart, under what is coming up.
+    expect(page.get_by_test_id("planned").locator("li")).to_have_count(1)
+    expect(page.get_by_test_id("planned")).to_contain_text("Thăm")
     expect(timeline).not_to_contain_text(SHELTER)
     expect(page.locator("main")).not_to_contain_text(PLACE)
     _fits(page, size["width"])

@@ -108,6 +108,54 @@ def test_second_case_save_is_refused_and_both_changes_survive(
     assert (case.notes, case.managed_record, case.version) == ("Đã gặp gia đình", False, 3)
 
 
+def _with_birth_date(person: Person) -> None:
+    person.birth_date = "1991-03-05"  # stored as ISO text (encrypted)
+    person.save()
+
+
+def test_a_field_neither_side_changed_is_not_listed(world: World, lan_person: Person) -> None:
+    """A stored date (ISO text) and the same date typed dd/mm/yyyy are the same value."""
+    _with_birth_date(lan_person)
+    url = reverse("cases:person_edit", args=[lan_person.pk])
+    lan, minh = world.client("lan"), world.client("minh")
+    lan_form, minh_form = _open(lan, url), _open(minh, url)
+    assert minh_form["birth_date"] == "05/03/1991"
+    lan_form["phone"] = "0977000111"
+    assert lan.post(url, lan_form).status_code == 302
+    minh_form["address"] = "Bản Mới, xã Một Một"
+    refused = minh.post(url, minh_form)
+
+    changes = refused.context["conflict"]
+    assert [(c.theirs, c.clashes) for c in changes] == [("0977000111", False)]
+    assert "1991-03-05" not in refused.content.decode()
+    assert _form_data(refused)["birth_date"] == "05/03/1991"
+
+
+def test_only_a_field_both_sides_changed_clashes_and_dates_read_dd_mm_yyyy(
+    world: World, lan_person: Person
+) -> None:
+    _with_birth_date(lan_person)
+    url = reverse("cases:person_edit", args=[lan_person.pk])
+    lan, minh = world.client("lan"), world.client("minh")
+    lan_form, minh_form = _open(lan, url), _open(minh, url)
+    lan_form["birth_date"] = "06/03/1991"
+    lan_form["aliases"] = "Bình"
+    assert lan.post(url, lan_form).status_code == 302
+    minh_form["birth_date"] = "07/03/1991"
+    minh_form["aliases"] = "Bình"  # the same change: no clash
+    refused = minh.post(url, minh_form)
+
+    changes = {c.label: (c.theirs, c.clashes) for c in refused.context["conflict"]}
+    assert changes == {
+        "Tên gọi khác": ("Bình", False), "Ngày sinh (nếu biết)": ("06/03/1991", True)
+    }  # fmt: skip
+    merged = _form_data(refused)
+    assert (merged["birth_date"], merged["aliases"]) == ("07/03/1991", "Bình")  # minh's kept
+    page = refused.content.decode()
+    assert "liệt kê ở trên" in page  # the list is above the form's error summary
+    assert page.index('data-testid="edit-conflict"') < page.index('data-testid="error-summary"')
+
+
 def test_a_save_without_conflict_behaves_as_before(world: World, lan_person: Person) -> None:
     url = reverse("cases:person_edit", args=[lan_person.pk])
     client = world.client("lan")

@@ -161,7 +161,7 @@ def test_success_and_warning_messages_look_different(world: World, lan_person: P
     from pathlib import Path
 
     css = (Path(__file__).resolve().parents[2] / "static" / "css" / "app.css").read_text()
-    assert ".messages li.success" in css and ".messages li.warning" in css
+    assert ".messages .message.success" in css and ".messages .message.warning" in css
     client = world.client("tuan")
     response = client.post(
         reverse("cases:emergency_request"),

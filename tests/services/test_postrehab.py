@@ -246,3 +246,79 @@ def test_an_outsider_cannot_mark_a_checkin_done_and_is_logged(
     first.refresh_from_db()
     assert first.done_on is None and first.version == 1
     assert Event.objects.filter(action="denied", object_id=str(first.pk)).exists()
+
+
+def test_the_case_page_shows_what_happened_apart_from_the_planned_checkins(
+    world: World, lan_person: Person
+) -> None:
+    """Issue 23 item 12: twelve future check-ins no longer top the case timeline."""
+    case = _case(lan_person)
+    _open(world, "lan", case)
+    page = world.client("minh").get(reverse("cases:case_detail", args=[case.pk]))
+    happened, planned = page.context["entries"], page.context["planned"]
+    assert [str(e.kind) for e in happened] == ["Quản lý sau cai nghiện"]
+    assert len(planned) == 12 and all(e.planned for e in planned)
+    assert [e.on for e in planned] == sorted(e.on for e in planned)  # soonest (overdue) first
+    assert planned[0].overdue
+    person_page = world.client("lan").get(reverse("cases:person_detail", args=[lan_person.pk]))
+    assert len(person_page.context["planned"]) == 12
+    assert all(not e.planned for e in person_page.context["timeline"])
+
+
+def test_minh_records_the_visit_and_only_its_date_and_note_change(
+    world: World, lan_person: Person
+) -> None:
+    _open(world, "lan", _case(lan_person))
+    first = FollowUp.objects.order_by("due_on").first()
+    assert first is not None and first.due_on is not None
+    due, url = first.due_on, reverse("services:followup_record", args=[first.pk])
+    minh = world.client("minh")
+    form = minh.get(url).context["form"]
+    assert set(form.fields) == {"done_on", "note", "version"}
+    assert form.initial["done_on"] == timezone.localdate()
+    values = {
+        "done_on": _d(timezone.localdate()), "note": "", "version": first.version,
+        # Fields of the plan sent anyway (an old form, a crafted post) are not taken.
+        "due_on": "01/01/2020", "responsible": world.users["lan"].pk, "kind": "other",
+    }  # fmt: skip
+    refused = minh.post(url, values)
+    assert refused.status_code == 200 and "note" in refused.context["form"].errors
+    values["note"] = "Gặp tại nhà, không tái sử dụng"
+    assert minh.post(url, values).status_code == 302
+    first.refresh_from_db()
+    assert (first.done_on, str(first.note)) == (timezone.localdate(), values["note"])
+    assert (first.due_on, first.responsible_id, first.kind) == (
+        due, world.users["minh"].pk, "post_rehab_checkin"
+    )  # fmt: skip
+    assert Event.objects.filter(action="followup_done", object_id=str(first.pk)).count() == 1
+    page = minh.get(reverse("cases:case_detail", args=[first.case_id]))
+    assert [e.status for e in page.context["entries"]][0] == "Đã thực hiện"
+    assert len(page.context["planned"]) == 11
+
+
+def test_the_edit_form_of_a_checkin_leaves_its_plan_alone(world: World, lan_person: Person) -> None:
+    _open(world, "lan", _case(lan_person))
+    first = FollowUp.objects.order_by("due_on").first()
+    assert first is not None
+    form = (
+        world.client("minh")
+        .get(reverse("services:record_edit", args=["follow-up", first.pk]))
+        .context["form"]
+    )
+    assert set(form.fields) == {"done_on", "note", "version"}
+
+
+def test_an_outsider_cannot_record_a_visit_and_is_logged(world: World, lan_person: Person) -> None:
+    """ASVS 8.2.2: clinic B's caseworker records a visit of clinic A's case."""
+    _open(world, "lan", _case(lan_person))
+    first = FollowUp.objects.order_by("due_on").first()
+    assert first is not None
+    response = world.client("tuan").post(
+        reverse("services:followup_record", args=[first.pk]),
+        {"done_on": _d(timezone.localdate()), "note": "giả", "version": first.version},
+    )
+    assert response.status_code == 404
+    first.refresh_from_db()
+    assert first.done_on is None and first.version == 1
+    assert Event.objects.filter(action="denied", object_id=str(first.pk)).exists()
+    assert not Event.objects.filter(action="followup_done").exists()
