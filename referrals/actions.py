@@ -34,7 +34,7 @@ from core.editing import OVERRIDE, save_edit
 from core.workdays import add_working_days
 from services.models import ServiceType
 
-from . import notify, workflow
+from . import notify, providers, workflow
 from .events import ReferralAction
 from .models import (
     AccessKind,
@@ -130,6 +130,14 @@ def _check(referral: Referral) -> None:
         errors["to_organisation"] = _("This organisation no longer takes referrals.")
     if not referral.service_type.is_active:
         errors["service_type"] = _("This service is no longer offered.")
+    elif "to_organisation" not in errors and not providers.may_provide(
+        service_code=referral.service_type.code,
+        service_category=referral.service_type.category,
+        organisation_type=referral.to_organisation.type.code,
+    ):
+        errors["to_organisation"] = _(
+            "%(org)s does not provide %(service)s: choose an organisation that does."
+        ) % {"org": referral.to_organisation.name, "service": referral.service_type.name}
     elif (
         referral.service_type.transfers_case
         and referral.case.organisation_id != referral.from_organisation_id

@@ -29,6 +29,10 @@ def part_choices() -> list[tuple[str, str]]:
     return [(code, f"{label} ({PART_HELP[code]})") for code, label in Part.choices]
 
 
+def _organisation_label(organisation: Organisation) -> str:
+    return f"{organisation.name} ({organisation.type.name})"
+
+
 class ReferralForm(forms.Form):
     """Refer the case's person to another organisation for a service."""
 
@@ -62,11 +66,15 @@ class ReferralForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
-        self.fields["to_organisation"].queryset = (  # type: ignore[attr-defined]
+        receivers = self.fields["to_organisation"]
+        receivers.queryset = (  # type: ignore[attr-defined]
             Organisation.objects.filter(is_active=True)
             .exclude(pk=case.organisation_id)
+            .select_related("type")
             .order_by("name")
         )
+        # The kind of organisation beside its name: a commune's police is no clinic.
+        receivers.label_from_instance = _organisation_label  # type: ignore[attr-defined]
         offered = [
             s.pk for s in ServiceType.objects.filter(is_active=True) if s.offered_to(case.category)
         ]

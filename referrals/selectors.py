@@ -43,11 +43,12 @@ RELATED = (
     "service_type", "from_organisation__unit", "to_organisation__unit", "case__person",
 )  # fmt: skip
 
+# What each part holds, in words that add to its label (never the label again).
 PART_HELP: dict[str, str | Promise] = {
     Part.IDENTITY: _("name, citizen ID number, phone, address and family contact"),
-    Part.SCREENINGS: _("results of screenings and assessments"),
-    Part.TREATMENT: _("treatment episodes, their stages and outcomes"),
-    Part.NOTES: _("case notes written by staff"),
+    Part.SCREENINGS: _("the instrument, day, score and level of each screening"),
+    Part.TREATMENT: _("rehabilitation and treatment episodes, their stages and outcomes"),
+    Part.NOTES: _("what staff wrote in the case notes and follow-ups"),
 }
 
 
@@ -269,6 +270,30 @@ def row_of(referral: Referral, on: datetime.date) -> Row:
 class Page:
     rows: list[Row]
     next_cursor: str | None
+    # The people of these rows whom the viewer may see by name (``people_named``).
+    named: frozenset[UUID] = frozenset()
+
+
+def people_named(viewer: access.AnyUser, referrals: list[Referral]) -> frozenset[UUID]:
+    """Return the people of these referrals a list may show the viewer by name: those the
+    viewer sees, not masked (a victim for a supervisor) and whose identity is shared with
+    them (``cases.selectors.masked_people``, the access layer's rule for lists); the others
+    show by record number. Names shown are recorded as a listing of those people."""
+    from audit import actions as audit
+    from cases.events import CaseAction
+    from cases.selectors import masked_people
+
+    ids = list({r.case.person_id for r in referrals})
+    if not ids:
+        return frozenset()
+    seen = list(access.visible_people(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+    named = frozenset(seen) - masked_people(viewer=viewer, person_ids=seen)
+    if named:
+        audit.record(
+            actor=viewer, action=CaseAction.PEOPLE_LIST,
+            detail={"list": "referrals", "people": sorted(str(p) for p in named)},
+        )  # fmt: skip
+    return named
 
 
 def queue_page(*, viewer: access.AnyUser, tab: Tab, after: str | None = None) -> Page:
@@ -282,7 +307,7 @@ def queue_page(*, viewer: access.AnyUser, tab: Tab, after: str | None = None) ->
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
     cursor = cursor_of(found[-1], tab.order) if more else None
-    return Page([row_of(r, on) for r in found], cursor)
+    return Page([row_of(r, on) for r in found], cursor, people_named(viewer, found))
 
 
 # --- one referral -------------------------------------------------------------------------
@@ -307,6 +332,20 @@ def shared_parts(referral: Referral) -> list[SharedPart]:
 def steps_of(referral: Referral) -> list[ReferralStep]:
     """Return the referral's steps in order, with their actors."""
     return list(ReferralStep.objects.filter(referral=referral).select_related("actor"))
+
+
+def step_actors(referral: Referral) -> list[tuple[str, int]]:
+    """Return the referral's steps as (action, actor id), in order: the workflow's journey."""
+    rows = ReferralStep.objects.filter(referral_id=referral.pk).order_by("at")
+    return [(action, actor) for action, actor in rows.values_list("action", "actor_id")]
+
+
+def receivers_with_access(referral: Referral) -> set[int]:
+    """Return the users the referral still opens the case to as receivers (not ended)."""
+    rows = ReferralAccess.objects.filter(
+        referral_id=referral.pk, kind=AccessKind.RECEIVER, ended_at__isnull=True
+    )
+    return set(rows.values_list("user_id", flat=True))
 
 
 def may_see_person(viewer: access.AnyUser, referral: Referral) -> bool:
@@ -365,7 +404,9 @@ def person_consents(viewer: access.AnyUser, person: Person) -> timeline.PersonSe
         return None
     in_force = [c.pk for c in rows if c.in_force]
     changeable = set(
-        access.visible(viewer, Consent, "change").filter(pk__in=in_force).values_list("pk", flat=True)
+        access.visible(viewer, Consent, "change")
+        .filter(pk__in=in_force)
+        .values_list("pk", flat=True)
     )
     return timeline.PersonSection(
         _("Consent to share"), "referrals/includes/person_consents.html",

@@ -11,7 +11,5 @@ urlpatterns = [
     path("<uuid:referral_id>/act/", views.referral_act, name="referral_act"),
     path("<uuid:referral_id>/edit/", views.referral_edit, name="referral_edit"),
     path("<uuid:referral_id>/staff/", views.referral_staff, name="referral_staff"),
-    path(
-        "consents/<uuid:consent_id>/withdraw/", views.consent_withdraw, name="consent_withdraw"
-    ),
+    path("consents/<uuid:consent_id>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
 ]

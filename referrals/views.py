@@ -237,9 +237,7 @@ def referral_staff(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         colleague = form.cleaned_data["user"]
         try:
-            actions.referral_staff_add(
-                actor=request.user, referral_id=referral.pk, user=colleague
-            )
+            actions.referral_staff_add(actor=request.user, referral_id=referral.pk, user=colleague)
         except ValidationError as error:
             add_errors(form, error)
         else:

@@ -167,10 +167,9 @@ def journey(referral: Referral) -> list[tuple[str, int]]:
     """Return the referral's steps as (action, actor id), in order (cached on the instance)."""
     cached: list[tuple[str, int]] | None = referral.__dict__.get("_journey")
     if cached is None:
-        from .models import ReferralStep
+        from .selectors import step_actors
 
-        rows = ReferralStep.objects.filter(referral_id=referral.pk).order_by("at")
-        cached = [(action, actor) for action, actor in rows.values_list("action", "actor_id")]
+        cached = step_actors(referral)
         referral.__dict__["_journey"] = cached
     return cached
 
@@ -192,13 +191,10 @@ def handlers(referral: Referral) -> set[int]:
     (a receiver's access the referral still holds open)."""
     cached: set[int] | None = referral.__dict__.get("_handlers")
     if cached is None:
-        from .models import AccessKind, ReferralAccess
+        from .selectors import receivers_with_access
 
-        added = ReferralAccess.objects.filter(
-            referral_id=referral.pk, kind=AccessKind.RECEIVER, ended_at__isnull=True
-        ).values_list("user_id", flat=True)
         accepted = {actor for action, actor in journey(referral) if action == "accept"}
-        cached = accepted | set(added)
+        cached = accepted | receivers_with_access(referral)
         referral.__dict__["_handlers"] = cached
     return cached
 

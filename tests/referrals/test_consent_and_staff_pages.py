@@ -133,9 +133,7 @@ def test_an_already_withdrawn_consent_says_so_and_is_not_withdrawn_again(
     assert consent.withdrawn_on == datetime.date(2026, 2, 1)
 
 
-def test_the_outsider_cannot_open_or_post_the_withdrawal(
-    world: World, accepted: Referral
-) -> None:
+def test_the_outsider_cannot_open_or_post_the_withdrawal(world: World, accepted: Referral) -> None:
     """ASVS 8.2.2: tuan (the receiver, view only) guesses the address: 404, logged, unchanged."""
     consent = accepted.consent
     assert consent is not None

@@ -86,7 +86,7 @@ def test_an_account_with_a_supervisors_role_never_approves_its_own_referral(
     referral = _act(world, "lan", _draft(world, "lan", case), "submit")
     assert workflow.SUPERVISOR in workflow.parties(lan, referral)
     assert "approve" not in [t.action for t in workflow.allowed_actions(lan, referral)]
-    with pytest.raises(ValidationError, match="another supervisor"):
+    with pytest.raises(ValidationError):
         _act(world, "lan", referral, "approve")
     assert Referral.objects.get(pk=referral.pk).state == State.SUBMITTED
     assert _denials(lan, referral, "approve") == 1
@@ -216,9 +216,7 @@ def test_a_case_held_elsewhere_is_not_approved_without_the_holder_or_a_note(
     assert not Event.objects.filter(action=ReferralAction.REFERRAL_APPROVED).exists()
 
 
-def test_the_supervisors_note_approves_it_and_is_flagged(
-    world: World, shelter_case: Case
-) -> None:
+def test_the_supervisors_note_approves_it_and_is_flagged(world: World, shelter_case: Case) -> None:
     referral = _commune_to_police(world, shelter_case)
     note = "Nạn nhân có nguy cơ bị đe dọa, cần công an bảo vệ ngay"
     assert _act(world, "hoa", referral, "approve", comment=note).state == State.APPROVED
@@ -259,6 +257,7 @@ def test_an_agreement_does_not_survive_a_return_and_a_new_submission(
 
 
 def test_the_holders_own_referral_needs_no_agreement(world: World, lan_person: object) -> None:
-    referral = _act(world, "lan", _draft(world, "lan", Case.objects.get(person=lan_person)), "submit")
+    case = Case.objects.get(person=lan_person)
+    referral = _act(world, "lan", _draft(world, "lan", case), "submit")
     assert not workflow.held_elsewhere(referral)
     assert _act(world, "hoa", referral, "approve").state == State.APPROVED
