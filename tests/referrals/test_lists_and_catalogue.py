@@ -35,9 +35,7 @@ def _queue(world: World, who: str, tab: str) -> str:
     return page.content.decode()
 
 
-def test_the_queue_names_the_person_only_to_those_allowed(
-    world: World, commune_case: Case
-) -> None:
+def test_the_queue_names_the_person_only_to_those_allowed(world: World, commune_case: Case) -> None:
     referral = make_referral(world, commune_case, steps=SENT)  # shares "treatment" only
     assert NAME in _queue(world, "minh", "sent")
     people = Event.objects.filter(action=CaseAction.PEOPLE_LIST, actor=world.users["minh"])
@@ -83,12 +81,10 @@ def test_methadone_can_be_referred_to(world: World, lan_person: Person) -> None:
     assert service in form.fields["service_type"].queryset  # type: ignore[attr-defined]
 
 
-def test_the_receiving_list_names_each_organisations_kind(
-    world: World, lan_person: Person
-) -> None:
+def test_the_receiving_list_names_each_organisations_kind(world: World, lan_person: Person) -> None:
     form = ReferralForm(case=Case.objects.get(person=lan_person))
     labels = [label for _value, label in form.fields["to_organisation"].choices]  # type: ignore[attr-defined]
-    assert any("UBND xã Một Một (UBND xã/phường)" == str(label) for label in labels)
+    assert any(str(label) == "UBND xã Một Một (UBND xã/phường)" for label in labels)
 
 
 def test_treatment_never_goes_to_the_police_or_the_commune_committee(

@@ -20,7 +20,7 @@ from accounts.models import User
 from audit.models import Event
 from cases.choices import ClientCategory, Role
 from cases.events import CaseAction
-from cases.models import Case, Organisation, OrganisationType, StaffProfile
+from cases.models import Case, Organisation, OrganisationType, Person, StaffProfile
 from cases.roles import staff_profile_save
 from referrals import actions, workflow
 from referrals.events import ReferralAction
@@ -72,7 +72,7 @@ def _denials(user: User, referral: Referral, perm: str) -> int:
 
 
 def test_an_account_with_a_supervisors_role_never_approves_its_own_referral(
-    world: World, lan_person: object
+    world: World, lan_person: Person
 ) -> None:
     """ASVS 8.2.1/8.1.4 (separation of duties): lan, caseworker and supervisor of district
     981, drafts and submits a referral, then tries to approve it: refused and logged; another
@@ -94,7 +94,7 @@ def test_an_account_with_a_supervisors_role_never_approves_its_own_referral(
 
 
 def test_whoever_submitted_a_colleagues_draft_does_not_approve_it(
-    world: World, lan_person: object
+    world: World, lan_person: Person
 ) -> None:
     """ASVS 8.2.1: mai drafts, lan (also a supervisor) submits it: lan cannot approve it."""
     lan = world.users["lan"]
@@ -135,7 +135,7 @@ def _accepted(world: World, case: Case) -> Referral:
 
 
 def test_a_colleague_of_the_receiver_cannot_complete_what_another_accepted(
-    world: World, lan_person: object
+    world: World, lan_person: Person
 ) -> None:
     """ASVS 8.2.2: vy, a caseworker of clinic B who neither accepted the referral nor was
     added to it, tries to complete it: refused, logged, nothing changes."""
@@ -152,7 +152,7 @@ def test_a_colleague_of_the_receiver_cannot_complete_what_another_accepted(
 
 
 def test_the_accepting_caseworker_adds_a_colleague_who_then_completes(
-    world: World, lan_person: object
+    world: World, lan_person: Person
 ) -> None:
     vy = _staff(world, "vy", "clinic_b", Role.CASEWORKER, "d2")
     referral = _accepted(world, Case.objects.get(person=lan_person))
@@ -162,7 +162,7 @@ def test_the_accepting_caseworker_adds_a_colleague_who_then_completes(
 
 
 def test_a_supervisor_over_the_receiver_completes_when_the_handler_is_gone(
-    world: World, lan_person: object
+    world: World, lan_person: Person
 ) -> None:
     hung = _staff(world, "hung", "clinic_b", Role.SUPERVISOR, "d2")
     referral = _accepted(world, Case.objects.get(person=lan_person))
@@ -256,7 +256,7 @@ def test_an_agreement_does_not_survive_a_return_and_a_new_submission(
         _act(world, "hoa", referral, "approve")
 
 
-def test_the_holders_own_referral_needs_no_agreement(world: World, lan_person: object) -> None:
+def test_the_holders_own_referral_needs_no_agreement(world: World, lan_person: Person) -> None:
     case = Case.objects.get(person=lan_person)
     referral = _act(world, "lan", _draft(world, "lan", case), "submit")
     assert not workflow.held_elsewhere(referral)
