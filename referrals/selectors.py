@@ -80,8 +80,11 @@ def addressed_to(user: access.AnyUser) -> QuerySet[Referral]:
 
 def reachable(user: access.AnyUser) -> QuerySet[Referral]:
     """Return the referrals the user may open: of cases they see, sent to them, or theirs
-    to review (the workflow's supervisor, whose area holds the sending organisation)."""
-    reviewed = Referral.objects.filter(workflow.supervised(user))
+    to review (the workflow's supervisor, whose area holds the sending organisation) or to
+    oversee once sent (a supervisor whose area holds the receiving organisation)."""
+    reviewed = Referral.objects.filter(
+        workflow.supervised(user) | workflow.supervised_receiving(user)
+    )
     return access.visible(user, Referral) | addressed_to(user) | reviewed
 
 

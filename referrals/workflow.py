@@ -260,6 +260,14 @@ def supervised(user: Any) -> Q:
     return Q(from_organisation__unit__path__startswith=area)
 
 
+def supervised_receiving(user: Any) -> Q:
+    """Return the filter of the sent referrals in which the user supervises the receiver."""
+    area = supervisor_area(user)
+    if area is None:
+        return Q(pk__in=[])
+    return Q(to_organisation__unit__path__startswith=area, sent_on__isnull=False)
+
+
 def may(user: Any, referral: Referral, step: Transition) -> bool:
     """Return whether the user may take this step on the referral in its current state."""
     if referral.state not in step.sources:

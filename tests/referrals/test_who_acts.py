@@ -14,6 +14,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from accounts.capabilities import forget_roles
 from accounts.models import User
@@ -169,6 +170,24 @@ def test_a_supervisor_over_the_receiver_completes_when_the_handler_is_gone(
     assert workflow.RECEIVER_SUPERVISOR in workflow.parties(hung, referral)
     assert workflow.SUPERVISOR not in workflow.parties(hung, referral)
     assert _act(world, "hung", referral, "complete", outcome="Đã xong").state == State.COMPLETED
+
+
+def test_a_district_supervisor_of_another_office_oversees_the_receiver(
+    world: World, lan_person: Person
+) -> None:
+    """khanh supervises district 982 from its social affairs office (not clinic B, and the
+    case is not in his scope): he opens the referral clinic B accepted and completes it."""
+    world.orgs["office_d2"] = Organisation.objects.create(
+        name="Phòng Xã hội Huyện Hai", unit=world.units["d2"],
+        type=OrganisationType.objects.get(code="social-affairs-office"),
+    )  # fmt: skip
+    khanh = _staff(world, "khanh", "office_d2", Role.SUPERVISOR, "d2")
+    referral = _accepted(world, Case.objects.get(person=lan_person))
+    page = world.client("khanh").get(reverse("referrals:referral_detail", args=[referral.pk]))
+    assert page.status_code == 200
+    assert 'data-testid="action-complete"' in page.content.decode()
+    assert _act(world, "khanh", referral, "complete", outcome="Đã xong").state == State.COMPLETED
+    assert khanh.pk not in workflow.handlers(referral)
 
 
 # --- item 16: a case held by another organisation ----------------------------------------
