@@ -34,7 +34,7 @@ from core.editing import OVERRIDE, save_edit
 from core.workdays import add_working_days
 from services.models import ServiceType
 
-from . import notify, workflow
+from . import notify, providers, workflow
 from .events import ReferralAction
 from .models import (
     AccessKind,
@@ -130,6 +130,14 @@ def _check(referral: Referral) -> None:
         errors["to_organisation"] = _("This organisation no longer takes referrals.")
     if not referral.service_type.is_active:
         errors["service_type"] = _("This service is no longer offered.")
+    elif "to_organisation" not in errors and not providers.may_provide(
+        service_code=referral.service_type.code,
+        service_category=referral.service_type.category,
+        organisation_type=referral.to_organisation.type.code,
+    ):
+        errors["to_organisation"] = _(
+            "%(org)s does not provide %(service)s: choose an organisation that does."
+        ) % {"org": referral.to_organisation.name, "service": referral.service_type.name}
     elif (
         referral.service_type.transfers_case
         and referral.case.organisation_id != referral.from_organisation_id
@@ -205,21 +213,20 @@ def referral_update(*, actor: Any, referral_id: UUID, version: int, **fields: An
 # --- transitions ---------------------------------------------------------------------------
 
 
-def _deny(actor: Any, referral_id: Any, perm: str) -> None:
+def _deny(actor: Any, referral_id: Any, perm: str, **detail: Any) -> None:
     audit.record(
         actor=actor, action=CaseAction.DENIED, object_type="referral", object_id=referral_id,
-        detail={"perm": perm},
+        detail={"perm": perm, **detail},
     )  # fmt: skip
+
+
+LOADED = ("from_organisation__unit", "to_organisation__unit", "service_type", "case")
 
 
 def _fetch(actor: Any, referral_id: Any, perm: str) -> Referral:
     """Return the referral if the user plays a part in it, else record a denial and 404."""
     try:
-        referral = (
-            Referral.objects.select_related("from_organisation__unit", "service_type")
-            .filter(pk=referral_id)
-            .first()
-        )
+        referral = Referral.objects.select_related(*LOADED).filter(pk=referral_id).first()
     except (ValueError, TypeError, ValidationError):
         referral = None
     if referral is None or not workflow.parties(actor, referral):
@@ -244,12 +251,29 @@ def referral_act(
     with transaction.atomic():
         referral = (
             Referral.objects.select_for_update(of=("self",))
-            .select_related("from_organisation__unit", "service_type")
+            .select_related(*LOADED)
             .get(pk=referral_id)
         )
-        if not workflow.may(actor, referral, step):
-            raise ValidationError(_refusal(actor, referral, step))
-        return _move(actor, referral, step, comment=comment, outcome=outcome)
+        if workflow.may(actor, referral, step):
+            if step.action == "approve" and not _holder_rule_met(referral, comment):
+                raise ValidationError({"comment": _(
+                    "Another organisation holds this case and has not agreed to the referral: "
+                    "write why it is referred without its agreement."
+                )})  # fmt: skip
+            return _move(actor, referral, step, comment=comment, outcome=outcome)
+        refusal = _refusal(actor, referral, step)
+    # Outside the refused transaction, so that the denial stays (ASVS 8.2.2, 16.3.2).
+    if workflow.refused_for_who(actor, referral, step):
+        rule = "own_referral" if step.action == "approve" else "party"
+        _deny(actor, referral_id, action, rule=rule)
+    raise ValidationError(refusal)
+
+
+def _holder_rule_met(referral: Referral, note: str) -> bool:
+    return workflow.holder_rule_met(
+        held_elsewhere=workflow.held_elsewhere(referral),
+        holder_agreed=workflow.holder_agreed(referral), note=note,
+    )  # fmt: skip
 
 
 def _refusal(actor: Any, referral: Referral, step: Transition) -> str:
@@ -257,8 +281,12 @@ def _refusal(actor: Any, referral: Referral, step: Transition) -> str:
         return _("A referral that is “%(state)s” cannot take the step “%(step)s”.") % {
             "state": referral.get_state_display(), "step": step.label,
         }  # fmt: skip
-    if step.action == "revoke":
+    if step.action == "revoke" and workflow.parties(actor, referral) & set(step.parties):
         return _("The case has already been handed over: this transfer cannot be revoked.")
+    if step.action == "approve" and workflow.SUPERVISOR in workflow.parties(actor, referral):
+        return _("You drafted or submitted this referral: another supervisor must approve it.")
+    if step.action == "agree" and workflow.HOLDER in workflow.parties(actor, referral):
+        return _("The holder's agreement to this submission is already recorded.")
     return _("The step “%(step)s” is for the %(who)s.") % {
         "step": step.label,
         "who": ", ".join(str(workflow.PARTY_LABELS[p]) for p in step.parties),
@@ -282,6 +310,9 @@ def _move(
         detail["answer_due_on"] = referral.answer_due_on.isoformat()
     if step.action in ("accept", "decline"):
         referral.answered_on = today
+    without_holder = step.action == "approve" and workflow.needs_holder_note(referral)
+    if step.action == "approve" and workflow.held_elsewhere(referral):
+        detail["holder_agreed"] = not without_holder
     if step.target in (State.DECLINED, State.COMPLETED, State.REVOKED):
         referral.closed_on = today
     if step.needs_outcome:
@@ -290,7 +321,13 @@ def _move(
         referral=referral, action=step.action, from_state=from_state, to_state=step.target,
         actor=actor, comment=comment or outcome,
     )  # fmt: skip
+    workflow.forget_journey(referral)
     save_edit(actor=actor, instance=referral, action=step.event, if_version=OVERRIDE, detail=detail)
+    if without_holder:
+        audit.record(
+            actor=actor, action=ReferralAction.APPROVED_WITHOUT_HOLDER, obj=referral,
+            reason=comment, detail={"holder": str(workflow.holder_of(referral))},
+        )  # fmt: skip
     if step.action == "send" and (referral.consent is None or not referral.consent.in_force):
         audit.record(
             actor=actor, action=ReferralAction.SENT_WITHOUT_CONSENT, obj=referral,
@@ -375,9 +412,12 @@ def _end_accesses(actor: User, referral: Referral, kind: str) -> None:
 def referral_staff_add(*, actor: Any, referral_id: UUID, user: User) -> Referral:
     """Let a colleague of the receiving organisation see an accepted referral's shared parts."""
     referral = _fetch(actor, referral_id, "share")
-    if workflow.RECEIVER not in workflow.parties(actor, referral):
-        _deny(actor, referral_id, "share")
-        raise ValidationError(_("Only the receiving organisation's staff can do this."))
+    if not workflow.may_add_staff(actor, referral):
+        _deny(actor, referral_id, "share", rule="party")
+        raise ValidationError(
+            _("Only the receiving staff in charge of this referral, or their supervisor, can "
+              "add a colleague.")
+        )  # fmt: skip
     receivers = access.assignable_staff(Organisation.objects.filter(pk=referral.to_organisation_id))
     if not receivers.filter(pk=user.pk).exists():
         raise ValidationError({"user": _("Choose a colleague of the receiving organisation.")})

@@ -37,6 +37,7 @@ class ReferralsConfig(AppConfig):
         navigation.add_section(selectors.tallies)
         timeline.register_add_links(selectors.add_links)
         timeline.register_person_section(selectors.person_referrals)
+        timeline.register_person_section(selectors.person_consents)
         cases_demo.register(demo.seed)
 
 

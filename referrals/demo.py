@@ -27,7 +27,7 @@ JOURNEYS: list[list[tuple[str, str]]] = [
      ("complete", "lan")],
     [("submit", "minh"), ("return", "hoa")],
 ]  # fmt: skip
-SERVICE_CODES = ("medical", "counselling")
+SERVICE_CODES = ("opioid_substitution", "medical", "counselling")
 
 
 def _service() -> ServiceType:
@@ -53,8 +53,10 @@ def seed(rng: random.Random) -> None:
     if len(users) < 3 or clinic is None:
         return
     commune = users["minh"].staff.organisation
-    cases = Case.objects.filter(organisation=commune, status=CaseStatus.OPEN).order_by("pk")
     service = _service()
+    cases = Case.objects.filter(organisation=commune, status=CaseStatus.OPEN).order_by("pk")
+    if service.applies_to:  # methadone is for people who use drugs, not for victims
+        cases = cases.filter(category__in=service.applies_to)
     for journey, case in zip(JOURNEYS, cases, strict=False):
         _referral(rng, case, clinic, service, users, journey)
 

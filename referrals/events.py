@@ -11,6 +11,9 @@ class ReferralAction:
     REFERRAL_CREATED = register("referral_created", _("Drafted a referral"))
     REFERRAL_CHANGED = register("referral_changed", _("Changed a referral draft"))
     REFERRAL_SUBMITTED = register("referral_submitted", _("Submitted a referral for review"))
+    REFERRAL_HOLDER_AGREED = register(
+        "referral_holder_agreed", _("Agreed, as the case's holder, to a referral")
+    )
     REFERRAL_APPROVED = register("referral_approved", _("Approved a referral"))
     REFERRAL_RETURNED = register("referral_returned", _("Returned a referral for changes"))
     REFERRAL_SENT = register("referral_sent", _("Sent a referral"))
@@ -22,6 +25,12 @@ class ReferralAction:
     # on the auditor's unusual-activity page, like every change of who may see a record.
     SENT_WITHOUT_CONSENT = register(
         "referral_sent_without_consent", _("Sent an urgent referral without consent"),
+        kind=ACCESS_CHANGE,
+    )  # fmt: skip
+    # A case another organisation holds, referred on the supervisor's note alone.
+    APPROVED_WITHOUT_HOLDER = register(
+        "referral_approved_without_holder",
+        _("Approved a referral of a case held elsewhere without the holder's agreement"),
         kind=ACCESS_CHANGE,
     )  # fmt: skip
     STAFF_ADDED = register(

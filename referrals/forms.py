@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from cases.models import Case, Organisation
 from core.forms import DateField, VersionField, not_in_future, translate_blank_choices
 from services.models import ServiceType
@@ -26,6 +27,10 @@ MAX_TEXT = 4000
 def part_choices() -> list[tuple[str, str]]:
     """Return the parts as checkbox labels with what each one holds, in plain words."""
     return [(code, f"{label} ({PART_HELP[code]})") for code, label in Part.choices]
+
+
+def _organisation_label(organisation: Organisation) -> str:
+    return f"{organisation.name} ({organisation.type.name})"
 
 
 class ReferralForm(forms.Form):
@@ -61,11 +66,15 @@ class ReferralForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
-        self.fields["to_organisation"].queryset = (  # type: ignore[attr-defined]
+        receivers = self.fields["to_organisation"]
+        receivers.queryset = (  # type: ignore[attr-defined]
             Organisation.objects.filter(is_active=True)
             .exclude(pk=case.organisation_id)
+            .select_related("type")
             .order_by("name")
         )
+        # The kind of organisation beside its name: a commune's police is no clinic.
+        receivers.label_from_instance = _organisation_label  # type: ignore[attr-defined]
         offered = [
             s.pk for s in ServiceType.objects.filter(is_active=True) if s.offered_to(case.category)
         ]
@@ -192,3 +201,36 @@ class PeriodForm(forms.Form):
     def default_initial() -> dict[str, datetime.date]:
         today = timezone.localdate()
         return {"since": today.replace(month=1, day=1), "until": today}
+
+
+class WithdrawForm(forms.Form):
+    """Record the day the person withdrew a consent."""
+
+    withdrawn_on = DateField(
+        label=_("Withdrawn on"),
+        help_text=_("The day the person (or their guardian) said they no longer agree."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["withdrawn_on"].validators.append(not_in_future)
+        self.initial.setdefault("withdrawn_on", timezone.localdate())
+
+
+class StaffAddForm(forms.Form):
+    """Choose a colleague of the receiving organisation to see the referred case."""
+
+    user = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=_("Colleague"), widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose a colleague from the list.")},
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, colleagues: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        field.queryset = colleagues  # type: ignore[attr-defined]
+        field.label_from_instance = _colleague_label  # type: ignore[attr-defined]
+
+
+def _colleague_label(user: Any) -> str:
+    return str(user.display_name or user.username)

@@ -30,7 +30,7 @@ from core import navigation
 from core.paging import after_cursor, cursor_of
 
 from . import workflow
-from .models import Consent, Part, Referral, ReferralStep, State
+from .models import AccessKind, Consent, Part, Referral, ReferralAccess, ReferralStep, State
 
 PAGE_SIZE = 50
 # A referral is waiting on its receiver (an answer, then an outcome) in these states; past
@@ -39,14 +39,17 @@ AWAITING_RECEIVER = (State.SENT, State.ACCEPTED)
 # States a receiver sees: from the moment it is sent (a revoked one only if it was sent).
 RECEIVED_STATES = (State.SENT, State.ACCEPTED, State.DECLINED, State.COMPLETED, State.REVOKED)
 CLOSED_STATES = (State.DECLINED, State.COMPLETED, State.REVOKED)
-RELATED = ("service_type", "from_organisation", "to_organisation", "case__person")
+RELATED = (
+    "service_type", "from_organisation__unit", "to_organisation__unit", "case__person",
+)  # fmt: skip
 
+# What each part holds, in words that add to its label (never the label again).
 PART_HELP: dict[str, str | Promise] = {
     Part.IDENTITY: _("name, citizen ID number, phone, address and family contact"),
-    Part.SCREENINGS: _("results of screenings and assessments"),
-    Part.TREATMENT: _("treatment episodes, their stages and outcomes"),
-    Part.NOTES: _("case notes written by staff"),
-    Part.METHADONE: _("methadone prescriptions, daily doses and adherence, with the treatment"),
+    Part.SCREENINGS: _("the instrument, day, score and level of each screening"),
+    Part.TREATMENT: _("rehabilitation and treatment episodes, their stages and outcomes"),
+    Part.NOTES: _("what staff wrote in the case notes and follow-ups"),
+    Part.METHADONE: _("prescriptions, daily doses and adherence (shared with the treatment)"),
 }
 
 
@@ -78,8 +81,11 @@ def addressed_to(user: access.AnyUser) -> QuerySet[Referral]:
 
 def reachable(user: access.AnyUser) -> QuerySet[Referral]:
     """Return the referrals the user may open: of cases they see, sent to them, or theirs
-    to review (the workflow's supervisor, whose area holds the sending organisation)."""
-    reviewed = Referral.objects.filter(workflow.supervised(user))
+    to review (the workflow's supervisor, whose area holds the sending organisation) or to
+    oversee once sent (a supervisor whose area holds the receiving organisation)."""
+    reviewed = Referral.objects.filter(
+        workflow.supervised(user) | workflow.supervised_receiving(user)
+    )
     return access.visible(user, Referral) | addressed_to(user) | reviewed
 
 
@@ -108,6 +114,58 @@ def get_referral_to_edit(user: access.AnyUser, referral_id: UUID) -> Referral:
         state__in=EDITABLE_STATES,
     )
     return access.get_for_user(user, Referral, referral_id, "change", queryset=rows)
+
+
+def get_referral_to_share(user: access.AnyUser, referral_id: UUID) -> Referral:
+    """Return an accepted referral to which the user may add a colleague (its handlers, or a
+    supervisor over the receiver), recording the read; else deny and 404."""
+    rows = reachable(user).select_related(*RELATED)
+    found = rows.filter(pk=referral_id).first()
+    if found is None or not workflow.may_add_staff(user, found):
+        rows = rows.none()
+    return access.get_for_user(user, Referral, referral_id, "change", queryset=rows)
+
+
+def get_consent_to_withdraw(user: access.AnyUser, consent_id: UUID) -> Consent:
+    """Return a consent of a case the user may change (recording the read), else deny and
+    404: the rule of ``actions.consent_withdraw``."""
+    rows = access.visible(user, Consent, "change").select_related("case__person")
+    return access.get_for_user(user, Consent, consent_id, "change", queryset=rows)
+
+
+def may_withdraw(user: access.AnyUser, consent: Consent | None) -> bool:
+    """Return whether to offer recording the consent's withdrawal (a probe, no event)."""
+    if consent is None or not consent.in_force:
+        return False
+    return access.visible(user, Consent, "change").filter(pk=consent.pk).exists()
+
+
+def resting_on(viewer: access.AnyUser, consent: Consent) -> list[Referral]:
+    """Return the open referrals that name the consent (what its withdrawal stops)."""
+    rows = access.visible(viewer, Referral).filter(
+        consent_id=consent.pk, state__in=workflow.OPEN_STATES
+    )
+    return list(rows.select_related("service_type", "to_organisation").order_by("created_at"))
+
+
+def referral_staff(referral: Referral) -> list[ReferralAccess]:
+    """Return the receiver's staff the referral opens the case to now, with who added them."""
+    rows = ReferralAccess.objects.filter(
+        referral_id=referral.pk, kind=AccessKind.RECEIVER, ended_at__isnull=True
+    )
+    return list(rows.select_related("user", "given_by").order_by("given_at"))
+
+
+def colleagues_to_add(referral: Referral) -> QuerySet[Any]:
+    """Return the receiving organisation's staff who may hold a case and do not yet see it
+    through the referral."""
+    from cases.models import Organisation
+
+    receivers = access.assignable_staff(Organisation.objects.filter(pk=referral.to_organisation_id))
+    already = ReferralAccess.objects.filter(
+        referral_id=referral.pk, kind=AccessKind.RECEIVER, ended_at__isnull=True
+    ).values("user_id")
+    return receivers.exclude(pk__in=already)
 
 
 def may_edit(user: access.AnyUser, referral: Referral) -> bool:
@@ -216,6 +274,30 @@ def row_of(referral: Referral, on: datetime.date) -> Row:
 class Page:
     rows: list[Row]
     next_cursor: str | None
+    # The people of these rows whom the viewer may see by name (``people_named``).
+    named: frozenset[UUID] = frozenset()
+
+
+def people_named(viewer: access.AnyUser, referrals: list[Referral]) -> frozenset[UUID]:
+    """Return the people of these referrals a list may show the viewer by name: those the
+    viewer sees, not masked (a victim for a supervisor) and whose identity is shared with
+    them (``cases.selectors.masked_people``, the access layer's rule for lists); the others
+    show by record number. Names shown are recorded as a listing of those people."""
+    from audit import actions as audit
+    from cases.events import CaseAction
+    from cases.selectors import masked_people
+
+    ids = list({r.case.person_id for r in referrals})
+    if not ids:
+        return frozenset()
+    seen = list(access.visible_people(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+    named = frozenset(seen) - masked_people(viewer=viewer, person_ids=seen)
+    if named:
+        audit.record(
+            actor=viewer, action=CaseAction.PEOPLE_LIST,
+            detail={"list": "referrals", "people": sorted(str(p) for p in named)},
+        )  # fmt: skip
+    return named
 
 
 def queue_page(*, viewer: access.AnyUser, tab: Tab, after: str | None = None) -> Page:
@@ -229,7 +311,7 @@ def queue_page(*, viewer: access.AnyUser, tab: Tab, after: str | None = None) ->
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
     cursor = cursor_of(found[-1], tab.order) if more else None
-    return Page([row_of(r, on) for r in found], cursor)
+    return Page([row_of(r, on) for r in found], cursor, people_named(viewer, found))
 
 
 # --- one referral -------------------------------------------------------------------------
@@ -254,6 +336,20 @@ def shared_parts(referral: Referral) -> list[SharedPart]:
 def steps_of(referral: Referral) -> list[ReferralStep]:
     """Return the referral's steps in order, with their actors."""
     return list(ReferralStep.objects.filter(referral=referral).select_related("actor"))
+
+
+def step_actors(referral: Referral) -> list[tuple[str, int]]:
+    """Return the referral's steps as (action, actor id), in order: the workflow's journey."""
+    rows = ReferralStep.objects.filter(referral_id=referral.pk).order_by("at")
+    return [(action, actor) for action, actor in rows.values_list("action", "actor_id")]
+
+
+def receivers_with_access(referral: Referral) -> set[int]:
+    """Return the users the referral still opens the case to as receivers (not ended)."""
+    rows = ReferralAccess.objects.filter(
+        referral_id=referral.pk, kind=AccessKind.RECEIVER, ended_at__isnull=True
+    )
+    return set(rows.values_list("user_id", flat=True))
 
 
 def may_see_person(viewer: access.AnyUser, referral: Referral) -> bool:
@@ -289,6 +385,36 @@ def person_referrals(viewer: access.AnyUser, person: Person) -> timeline.PersonS
     return timeline.PersonSection(
         _("Referrals"), "referrals/includes/person_referrals.html",
         [row_of(r, on) for r in rows], "person-referrals",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    consent: Consent
+    may_withdraw: bool
+
+
+def person_consents(viewer: access.AnyUser, person: Person) -> timeline.PersonSection | None:
+    """Return the person page's "Consent to share" section (none without a consent): each
+    consent the viewer may see, with a link to record its withdrawal where they may."""
+    if not can(viewer, caps.CASE_VIEW):
+        return None
+    cases = list(
+        access.visible_cases(viewer).filter(person_id=person.pk).values_list("pk", flat=True)
+    )
+    of_cases = Consent.objects.filter(case_id__in=cases)
+    rows = list(access.limit_to_parts(viewer, Consent, of_cases).order_by("-given_on")[:PAGE_SIZE])
+    if not rows:
+        return None
+    in_force = [c.pk for c in rows if c.in_force]
+    changeable = set(
+        access.visible(viewer, Consent, "change")
+        .filter(pk__in=in_force)
+        .values_list("pk", flat=True)
+    )
+    return timeline.PersonSection(
+        _("Consent to share"), "referrals/includes/person_consents.html",
+        [ConsentRow(c, c.pk in changeable) for c in rows], "person-consents",
     )  # fmt: skip
 
 

@@ -24,7 +24,14 @@ from cases.choices import CaseStatus
 from cases.models import Case
 
 from . import actions, figures, selectors, workflow
-from .forms import ActionForm, PeriodForm, ReferralEditForm, ReferralForm
+from .forms import (
+    ActionForm,
+    PeriodForm,
+    ReferralEditForm,
+    ReferralForm,
+    StaffAddForm,
+    WithdrawForm,
+)
 from .models import Referral
 
 
@@ -108,10 +115,20 @@ def _detail(request: HttpRequest, referral: Referral, form: ActionForm | None) -
         "transitions": transitions,
         "sees_person": selectors.may_see_person(request.user, referral),
         "may_edit": selectors.may_edit(request.user, referral),
+        "may_add_staff": workflow.may_add_staff(request.user, referral),
+        "may_withdraw": selectors.may_withdraw(request.user, referral.consent),
+        "holder_note": _holder_note(request.user, referral, transitions),
+        "held_elsewhere": workflow.held_elsewhere(referral),
+        "holder_agreed": workflow.held_elsewhere(referral) and workflow.holder_agreed(referral),
         "form": form or ActionForm(transitions=transitions),
         "chosen": form.data.get("action") if form is not None else None,
     }
     return render(request, "referrals/referral_detail.html", context)
+
+
+def _holder_note(user: Any, referral: Referral, transitions: list[Any]) -> bool:
+    """Return whether approving here needs the supervisor's note (held elsewhere)."""
+    return any(t.action == "approve" for t in transitions) and workflow.needs_holder_note(referral)
 
 
 @require_POST
@@ -191,3 +208,42 @@ def _update(actor: Any, referral: Referral, form: ReferralEditForm) -> Referral:
             consent=_consent_of(referral.case, consent), urgent=data["urgent"],
             urgent_reason=data["urgent_reason"],
         )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(request: HttpRequest, consent_id: UUID) -> HttpResponse:
+    consent = selectors.get_consent_to_withdraw(request.user, consent_id)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.consent_withdraw(
+                actor=request.user, consent_id=consent.pk, on=form.cleaned_data["withdrawn_on"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The withdrawal of consent has been recorded."))
+            return redirect("cases:person_detail", person_id=consent.case.person_id)
+    context = {
+        "form": form, "consent": consent, "referrals": selectors.resting_on(request.user, consent),
+    }  # fmt: skip
+    return render(request, "referrals/consent_withdraw.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def referral_staff(request: HttpRequest, referral_id: UUID) -> HttpResponse:
+    referral = selectors.get_referral_to_share(request.user, referral_id)
+    form = StaffAddForm(request.POST or None, colleagues=selectors.colleagues_to_add(referral))
+    if request.method == "POST" and form.is_valid():
+        colleague = form.cleaned_data["user"]
+        try:
+            actions.referral_staff_add(actor=request.user, referral_id=referral.pk, user=colleague)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s can now see the shared parts of the case.") % {
+                "name": colleague.display_name,
+            })  # fmt: skip
+            return redirect("referrals:referral_detail", referral_id=referral.pk)
+    context = {"form": form, "referral": referral, "staff": selectors.referral_staff(referral)}
+    return render(request, "referrals/referral_staff.html", context)

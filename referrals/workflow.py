@@ -9,11 +9,21 @@ Who a user is for one referral (``parties``) is decided from the referral alone:
 - the *sender*: a caseworker or commune officer of the sending organisation;
 - a *supervisor* whose scope unit's subtree holds the sending organisation;
 - the *receiver*: a caseworker or commune officer of the receiving organisation, once the
-  referral has been sent (before that it is none of the receiver's business).
+  referral has been sent (before that it is none of the receiver's business);
+- the *handler*: of the receiver's staff, the one who accepted the referral and the
+  colleagues added to it (a live access); only they act on it once accepted;
+- a *receiver supervisor* whose scope unit's subtree holds the receiving organisation (it
+  completes a referral whose handler is gone, or adds a colleague to it);
+- the *holder*: a caseworker or commune officer of the organisation holding the case, when
+  another organisation refers it (its agreement, or the supervisor's note, comes first).
+
+Beyond the party, two rules are pure functions over plain values (``independent_approver``,
+``holder_rule_met``); ``may`` feeds them the referral's journey (``journey``, one query).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,11 +42,19 @@ from .models import Referral, State
 SENDER = "sender"
 SUPERVISOR = "supervisor"
 RECEIVER = "receiver"
+HANDLER = "handler"
+RECEIVER_SUPERVISOR = "receiver_supervisor"
+HOLDER = "holder"
+# Who acts for the receiver once it accepted: the handlers, or a supervisor over them.
+FOR_THE_RECEIVER = (HANDLER, RECEIVER_SUPERVISOR)
 
 PARTY_LABELS: dict[str, Promise] = {
     SENDER: _("sending organisation's staff"),
     SUPERVISOR: _("supervisor over the sender"),
     RECEIVER: _("receiving organisation's staff"),
+    HANDLER: _("receiving staff in charge (who accepted it, or a colleague added to it)"),
+    RECEIVER_SUPERVISOR: _("supervisor over the receiver"),
+    HOLDER: _("staff of the organisation that holds the case"),
 }
 
 
@@ -66,8 +84,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         (SENDER,), event=ReferralAction.REFERRAL_SUBMITTED,
     ),
     Transition(
+        "agree", _("Agree as the holder of the case"), (State.SUBMITTED,), State.SUBMITTED,
+        (HOLDER,), event=ReferralAction.REFERRAL_HOLDER_AGREED,
+        condition="another organisation holds the case; once per submission",
+    ),
+    Transition(
         "approve", _("Approve"), (State.SUBMITTED,), State.APPROVED, (SUPERVISOR,),
         event=ReferralAction.REFERRAL_APPROVED,
+        condition=(
+            "never by whoever drafted or submitted it; a case another organisation holds "
+            "needs the holder's agreement or the supervisor's note"
+        ),
     ),
     Transition(
         "return", _("Return for changes"), (State.SUBMITTED,), State.RETURNED, (SUPERVISOR,),
@@ -88,7 +115,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "complete", _("Complete with an outcome"), (State.ACCEPTED,), State.COMPLETED,
-        (RECEIVER,), needs_outcome=True, event=ReferralAction.REFERRAL_COMPLETED,
+        FOR_THE_RECEIVER, needs_outcome=True, event=ReferralAction.REFERRAL_COMPLETED,
     ),
     Transition(
         "revoke", _("Revoke"), OPEN_STATES, State.REVOKED, (SENDER, SUPERVISOR),
@@ -109,7 +136,7 @@ def transition(action: str) -> Transition | None:
 
 
 def parties(user: Any, referral: Referral) -> frozenset[str]:
-    """Return the parts the user plays in this referral (sender, supervisor, receiver)."""
+    """Return the parts the user plays in this referral (see the module's docstring)."""
     profile = access.profile_of(user)
     if profile is None:
         return frozenset()
@@ -121,10 +148,96 @@ def parties(user: Any, referral: Referral) -> frozenset[str]:
     received = referral.state in RECEIVED_STATES or referral.sent_on is not None
     if writes and received and profile.organisation_id == referral.to_organisation_id:
         found.add(RECEIVER)
+        if referral.state == State.ACCEPTED and user.pk in handlers(referral):
+            found.add(HANDLER)
+    if writes and held_elsewhere(referral) and profile.organisation_id == holder_of(referral):
+        found.add(HOLDER)
     area = supervisor_area(user)
     if area is not None and referral.from_organisation.unit.path.startswith(area):
         found.add(SUPERVISOR)
+    if area is not None and received and referral.to_organisation.unit.path.startswith(area):
+        found.add(RECEIVER_SUPERVISOR)
     return frozenset(found)
+
+
+# --- the referral's journey: the facts the rules below need, read once per instance -------
+
+
+def journey(referral: Referral) -> list[tuple[str, int]]:
+    """Return the referral's steps as (action, actor id), in order (cached on the instance)."""
+    cached: list[tuple[str, int]] | None = referral.__dict__.get("_journey")
+    if cached is None:
+        from .selectors import step_actors
+
+        cached = step_actors(referral)
+        referral.__dict__["_journey"] = cached
+    return cached
+
+
+def forget_journey(referral: Referral) -> None:
+    """Drop the cached journey after a step was added."""
+    referral.__dict__.pop("_journey", None)
+    referral.__dict__.pop("_handlers", None)
+
+
+def authors(referral: Referral) -> set[int]:
+    """Return who drafted the referral and who submitted it (any time)."""
+    found = {actor for action, actor in journey(referral) if action == "submit"}
+    return found | {referral.recorded_by_id}
+
+
+def handlers(referral: Referral) -> set[int]:
+    """Return the receiver's staff in charge: who accepted it and the colleagues added to it
+    (a receiver's access the referral still holds open)."""
+    cached: set[int] | None = referral.__dict__.get("_handlers")
+    if cached is None:
+        from .selectors import receivers_with_access
+
+        accepted = {actor for action, actor in journey(referral) if action == "accept"}
+        cached = accepted | receivers_with_access(referral)
+        referral.__dict__["_handlers"] = cached
+    return cached
+
+
+def holder_of(referral: Referral) -> Any:
+    """Return the id of the organisation that holds the referral's case."""
+    return referral.case.organisation_id
+
+
+def held_elsewhere(referral: Referral) -> bool:
+    """Return whether another organisation than the sender holds the referral's case."""
+    return bool(holder_of(referral) != referral.from_organisation_id)
+
+
+def agreed_since_submission(actions: Sequence[str]) -> bool:
+    """Return whether the holder agreed after the latest submission (an edit and a new
+    submission need a new agreement)."""
+    last_submit = max((i for i, a in enumerate(actions) if a == "submit"), default=-1)
+    return any(a == "agree" for a in actions[last_submit + 1 :])
+
+
+def holder_agreed(referral: Referral) -> bool:
+    """Return whether the case's holder agreed to the referral as it was last submitted."""
+    return agreed_since_submission([action for action, _actor in journey(referral)])
+
+
+def independent_approver(approver: int, *, authors: Collection[int]) -> bool:
+    """Return whether the approver neither drafted nor submitted the referral (four eyes:
+    one account holding a caseworker's and a supervisor's role never approves its own)."""
+    return approver not in authors
+
+
+def holder_rule_met(*, held_elsewhere: bool, holder_agreed: bool, note: str) -> bool:
+    """Return whether a case may be referred by its sender: its own case, or the holding
+    organisation agreed, or the approving supervisor wrote why it goes without agreement."""
+    return not held_elsewhere or holder_agreed or bool(note.strip())
+
+
+def needs_holder_note(referral: Referral) -> bool:
+    """Return whether approving needs the supervisor's note (held elsewhere, no agreement)."""
+    return not holder_rule_met(
+        held_elsewhere=held_elsewhere(referral), holder_agreed=holder_agreed(referral), note=""
+    )
 
 
 def supervisor_area(user: Any) -> str | None:
@@ -147,6 +260,14 @@ def supervised(user: Any) -> Q:
     return Q(from_organisation__unit__path__startswith=area)
 
 
+def supervised_receiving(user: Any) -> Q:
+    """Return the filter of the sent referrals in which the user supervises the receiver."""
+    area = supervisor_area(user)
+    if area is None:
+        return Q(pk__in=[])
+    return Q(to_organisation__unit__path__startswith=area, sent_on__isnull=False)
+
+
 def may(user: Any, referral: Referral, step: Transition) -> bool:
     """Return whether the user may take this step on the referral in its current state."""
     if referral.state not in step.sources:
@@ -155,7 +276,32 @@ def may(user: Any, referral: Referral, step: Transition) -> bool:
     accepted = referral.state == State.ACCEPTED
     if step.action == "revoke" and accepted and referral.service_type.transfers_case:
         return False
-    return bool(parties(user, referral) & set(step.parties))
+    if not parties(user, referral) & set(step.parties):
+        return False
+    if step.action == "approve":
+        return independent_approver(user.pk, authors=authors(referral))
+    if step.action == "agree":
+        return held_elsewhere(referral) and not holder_agreed(referral)
+    return True
+
+
+def refused_for_who(user: Any, referral: Referral, step: Transition) -> bool:
+    """Return whether a refusal is about who the user is (not the state): a denial to log."""
+    if referral.state not in step.sources:
+        return False
+    if step.action == "agree":
+        return HOLDER not in parties(user, referral)
+    if step.action == "revoke":
+        return not parties(user, referral) & set(step.parties)
+    return not may(user, referral, step)
+
+
+def may_add_staff(user: Any, referral: Referral) -> bool:
+    """Return whether the user may add a colleague of the receiver to the referral: its
+    handlers or a supervisor over the receiver, while it is accepted (never a transfer)."""
+    if referral.state != State.ACCEPTED or referral.service_type.transfers_case:
+        return False
+    return bool(parties(user, referral) & set(FOR_THE_RECEIVER))
 
 
 def allowed_actions(user: Any, referral: Referral) -> list[Transition]:

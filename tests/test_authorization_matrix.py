@@ -50,7 +50,7 @@ from cases.models import (
 from cases.roles import staff_profile_save
 from core.models import PublicHoliday
 from methadone.models import Dose, DoseKind
-from referrals.models import Referral
+from referrals.models import Consent, Referral
 from services.models import (
     EpisodeStage,
     FollowUp,
@@ -236,6 +236,11 @@ SPEC: dict[str, Rule] = {
     "referrals:referral_act": object_rule(CASE_ROLES),  # POST without an action: re-shown
     # Changing a draft: its sending organisation's staff (every set's referral is clinic A's).
     "referrals:referral_edit": object_rule({"lan", "mai"}),
+    # Adding a colleague: the handlers of an accepted referral; every set's is a draft, so
+    # nobody (tests/referrals/test_consent_and_staff_pages.py covers an accepted one).
+    "referrals:referral_staff": object_rule(set()),
+    # Recording a consent's withdrawal: whoever may change the case.
+    "referrals:consent_withdraw": object_rule(WRITERS),
     "notifications:list": roles_ok(set(ROLES)),
     "notifications:mark_all_read": roles_ok(set(ROLES), ok=405),  # POST only
     "notifications:open": roles_ok(set(ROLES), ok=404),  # nobody's notification
@@ -249,6 +254,7 @@ OBJECT_PARAMS = {
     "episode_id": "treatmentepisode", "stage_id": "episodestage",
     "referral_id": "referral", "methadone_episode_id": "methadoneepisode", "dose_id": "dose",
     "followup_id": "followup",
+    "consent_id": "consent",
 }  # fmt: skip
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
@@ -405,7 +411,10 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
             case=case, from_organisation=sender or world.orgs["clinic_a"], to_organisation=to,
             service_type=service, reason="Giới thiệu tư vấn", recorded_by=lan,
         )  # fmt: skip
-        return {"referral": row.pk}
+        consent = Consent.objects.create(
+            case=case, recorded_by=lan, method="signed", given_on=datetime.date(2026, 1, 20)
+        )
+        return {"referral": row.pk, "consent": consent.pk}
 
     return Objects(
         sets={

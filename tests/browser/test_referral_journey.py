@@ -83,7 +83,8 @@ def test_a_referral_from_the_commune_to_the_clinic_and_back(
     menu.locator("summary").click()
     menu.locator(f"a[href='{reverse('referrals:referral_create', args=[case.pk])}']").click()
     form = minh.get_by_test_id("referral-form")
-    form.locator("[name=to_organisation]").select_option(label="Methadone A")
+    clinic = "Methadone A (Cơ sở điều trị methadone)"  # each receiver named with its kind
+    form.locator("[name=to_organisation]").select_option(label=clinic)
     form.locator("[name=service_type]").select_option(value=_service_pk("medical"))
     form.locator("input[name=parts][value=treatment]").check()
     form.locator("[name=reason]").fill(REASON)

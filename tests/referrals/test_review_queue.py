@@ -90,7 +90,11 @@ def test_the_supervisor_opens_and_approves_what_the_queue_shows(
         client.get(reverse("referrals:referral_detail", args=[inside_sender.pk])).status_code == 200
     )
     act = reverse("referrals:referral_act", args=[inside_sender.pk])
-    assert client.post(act, {"action": "approve"}).status_code == 302
+    # Clinic B holds the case and has not agreed: the page asks for the supervisor's note.
+    refused = client.post(act, {"action": "approve"})
+    assert refused.status_code == 200 and "comment" in refused.context["form"].errors
+    note = "Phòng khám B đồng ý qua điện thoại ngày hôm nay"
+    assert client.post(act, {"action": "approve", "comment": note}).status_code == 302
     inside_sender.refresh_from_db()
     assert inside_sender.state == State.APPROVED
 

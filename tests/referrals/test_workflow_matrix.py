@@ -25,11 +25,15 @@ from tests.factories import make_user
 
 from .support import make_referral
 
-# Who each named actor is for a referral from clinic A to clinic B (once it reached B).
+# Who each named actor is for a referral from clinic A to clinic B, whatever its state.
 PARTY = {
     "lan": workflow.SENDER, "mai": workflow.SENDER, "hoa": workflow.SUPERVISOR,
     "tuan": workflow.RECEIVER, "minh": None, "an": None, "quan": None, "hung": None,
 }  # fmt: skip
+# Once the referral reached clinic B: hoa (the province) and hung (district 982) also
+# supervise the receiver; tuan, who accepted it, is its handler once accepted.
+ONCE_RECEIVED = {"hoa": workflow.RECEIVER_SUPERVISOR, "hung": workflow.RECEIVER_SUPERVISOR}
+SENT_ON = (*workflow.RECEIVED_STATES, State.REVOKED)
 
 CASES = [
     (step.action, source.value, name)
@@ -53,11 +57,15 @@ def hung(world: World) -> None:
     world.users["hung"] = user
 
 
-def _expected_party(name: str, state: str) -> str | None:
-    party = PARTY[name]
-    if party == workflow.RECEIVER and state not in workflow.RECEIVED_STATES:
-        return None  # the referral has not reached the receiver yet
-    return party
+def _expected_parties(name: str, state: str) -> set[str]:
+    found = {PARTY[name]} - {None}
+    if workflow.RECEIVER in found and state not in workflow.RECEIVED_STATES:
+        return set()  # the referral has not reached the receiver yet
+    if state in SENT_ON and name in ONCE_RECEIVED:
+        found.add(ONCE_RECEIVED[name])
+    if name == "tuan" and state == State.ACCEPTED:
+        found.add(workflow.HANDLER)
+    return found  # type: ignore[return-value]
 
 
 def _try(actor: User, referral: Referral, action: str) -> None:
@@ -71,10 +79,15 @@ def test_transition_by_role(
     step = workflow.transition(action)
     assert step is not None
     referral = make_referral(world, case, state=state, consent=consent)
+    if state == State.ACCEPTED:
+        ReferralStep.objects.create(
+            referral=referral, action="accept", from_state=State.SENT, to_state=state,
+            actor=world.users["tuan"],
+        )  # fmt: skip
     before = (referral.state, referral.version)
     actor = world.users[name]
-    party = _expected_party(name, state)
-    if party in step.parties:
+    found = _expected_parties(name, state)
+    if found & set(step.parties):
         moved = referral_act(
             actor=actor, referral_id=referral.pk, action=action, comment="Lý do rõ ràng",
             outcome="Đã điều trị",
@@ -84,7 +97,7 @@ def test_transition_by_role(
         assert ReferralStep.objects.filter(referral=referral, action=action).count() == 1
         return
     denials = Event.objects.filter(action=CaseAction.DENIED, actor=actor)
-    if party is None:
+    if not found:
         with pytest.raises(Http404):
             referral_act(
                 actor=actor, referral_id=referral.pk, action=action, comment="x", outcome="y"
@@ -95,9 +108,12 @@ def test_transition_by_role(
             referral_act(
                 actor=actor, referral_id=referral.pk, action=action, comment="x", outcome="y"
             )
+        # A party refused a step that is not theirs: logged (ASVS 8.2.2).
+        logged = denials.filter(object_id=str(referral.pk), detail__perm=action).count()
+        assert logged == (1 if state in step.sources else 0)
     referral = Referral.objects.get(pk=referral.pk)
     assert (referral.state, referral.version) == before
-    assert not ReferralStep.objects.filter(referral=referral).exists()
+    assert not ReferralStep.objects.filter(referral=referral).exclude(action="accept").exists()
 
 
 @pytest.mark.parametrize("state", [s.value for s in State])
