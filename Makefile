@@ -57,7 +57,7 @@ audit-deps: venv
 	$(VENV_PY) scripts/audit_deps.py var/requirements-locked.txt
 
 messages:
-	HOA_NHAP_DEMO=1 $(VENV_PY) manage.py makemessages -l vi -l en --ignore=.venv --ignore=var --no-location --no-obsolete
+	HOA_NHAP_DEMO=1 $(VENV_PY) manage.py makemessages -l vi -l en --ignore=.venv --ignore=var --ignore=mutants --ignore=node_modules --no-location --no-obsolete
 	HOA_NHAP_DEMO=1 $(VENV_PY) manage.py compilemessages --ignore=.venv
 
 bench:
