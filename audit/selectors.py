@@ -110,7 +110,8 @@ class Flag:
     day: date | None
     count: int
     usual: float | None = None
-    subject: str = ""  # the user an access change was about
+    subject: str = ""  # the username an access change was about, or the object's id
+    subject_type: str = ""  # "user" when ``subject`` is a username, else the object's type
 
 
 def unusual_activity(*, viewer: Any, days: int = 7, baseline_days: int = 30) -> list[Flag]:
@@ -219,10 +220,17 @@ def _access_changes(since: datetime) -> list[Flag]:
             Flag(
                 event.actor_id or 0, event.actor.get_username() if event.actor else "—", kind,
                 timezone.localdate(event.at), 1,
-                subject=names.get(int(subject), "—") if subject.isdigit() else "—",
+                **_subject_fields(event, names.get(int(subject)) if subject.isdigit() else None),
             )
         )  # fmt: skip
     return flags
+
+
+def _subject_fields(event: Event, username: str | None) -> dict[str, str]:
+    """Name an access change's subject: the account's username, else the object it changed."""
+    if username is not None:
+        return {"subject": username, "subject_type": "user"}
+    return {"subject": str(event.object_id), "subject_type": event.object_type}
 
 
 def _subject_id(event: Event) -> str:

@@ -965,6 +965,10 @@ def received(world: World, lan_person: Person) -> Received:
         recorded_by=lan, state="sent", sent_on=day,
     )  # fmt: skip
 
+    consent = Consent.objects.create(
+        case=case, recorded_by=lan, method="signed", given_on=datetime.date(2026, 10, 20)
+    )
+
     def cell(route: str, needs: Any, obj: Any, *args: Any, post: bool = False) -> PartCell:
         return PartCell(route, reverse(route, args=args), needs, obj, post)
 
@@ -993,6 +997,11 @@ def received(world: World, lan_person: Person) -> Received:
         cell("methadone:prescription_add", NEVER, methadone.pk, methadone.pk),
         cell("methadone:dose_record", NEVER, methadone.pk, methadone.pk, post=True),
         cell("methadone:dose_correct", NEVER, dose.pk, dose.pk),
+        cell("methadone:dose_override", NEVER, methadone.pk, methadone.pk),
+        cell("services:followup_record", NEVER, follow_up.pk, follow_up.pk),
+        cell("referrals:consent_withdraw", NEVER, consent.pk, consent.pk),
+        # The receiver who accepted adds colleagues to it (referrals.md): the page opens.
+        cell("referrals:referral_staff", ALWAYS, referral.pk, referral.pk),
         cell("referrals:referral_detail", ALWAYS, referral.pk, referral.pk),
         cell("referrals:referral_act", ALWAYS, referral.pk, referral.pk, post=True),
         cell("referrals:referral_edit", NEVER, referral.pk, referral.pk),

@@ -25,8 +25,8 @@ def _project_packages() -> set[str]:
     packages = set()
     for config in apps.get_app_configs():
         path = Path(config.path).resolve()
-        if ROOT not in path.parents:
-            continue
+        if ROOT not in path.parents or "site-packages" in path.parts:
+            continue  # a library, even one installed in the project's .venv
         top = path.relative_to(ROOT).parts[0]
         if top != "tests":
             packages.add(top)

@@ -144,6 +144,6 @@ def test_unusual_activity_flags_new_accounts_with_case_roles_and_role_changes(
     role_request_decide(actor=world.users["hoa"], request=pending, approve=True)
     flags = unusual_activity(viewer=world.users["an"])
     kinds = {(f.kind, f.subject) for f in flags}
-    assert ("new_account_case_role", str(moi.pk)) in kinds
+    assert ("new_account_case_role", moi.username) in kinds
     page = world.client("an").get(reverse("audit:unusual_activity"))
     assert 'data-flag="new_account_case_role"' in page.content.decode()
