@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import django_otp
@@ -217,16 +217,44 @@ def _users_manage_require(actor: User | None, what: str, user: User) -> None:
     raise PermissionDenied
 
 
+# Whether giving an account back its access waits for a second person: each gate is asked
+# (registered by the app that owns roles and their requests, ``cases.resets``); one that
+# answers True has recorded a pending request, and the account stays inactive.
+ReactivationGate = Callable[[User, User], bool]
+_reactivation_gates: list[ReactivationGate] = []
+
+
+def register_reactivation_gate(gate: ReactivationGate) -> None:
+    """Add a function ``gate(actor, user)`` that holds a reactivation for a second person."""
+    if gate not in _reactivation_gates:
+        _reactivation_gates.append(gate)
+
+
+def _reactivation_held(actor: User, user: User) -> bool:
+    return any([gate(actor, user) for gate in _reactivation_gates])
+
+
 def user_save(*, actor: User | None, user: User) -> User:
     """Add or change an account (the admin's user pages); the event names what changed.
 
     Deactivating an account ends its reach at once; the event says so with the field names
-    (``is_active``), as for any other change. Roles are not set here: they follow the staff
-    profile (``cases.roles``).
+    (``is_active``), as for any other change. Reactivating one gives its reach back, so a
+    registered gate may hold it for a second person (ASVS 8.1 / 1.2): the account is saved
+    with every other change but stays inactive until the request is approved.
+    ``actor=None`` is the system itself (a command run on the server), which applies
+    directly. Roles are not set here: they follow the staff profile (``cases.roles``).
     """
     _users_manage_require(actor, "change_user", user)
     with transaction.atomic():
         old = User.objects.select_for_update().filter(pk=user.pk).first() if user.pk else None
+        if (
+            actor is not None
+            and old is not None
+            and user.is_active
+            and not old.is_active
+            and _reactivation_held(actor, user)
+        ):
+            user.is_active = False
         user.save()
         if old is None:
             account_created(actor=actor, user=user)

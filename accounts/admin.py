@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -108,7 +108,15 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
 
     # Every write goes through an action with its event (accounts.actions).
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        asked = obj.is_active
         actions.user_save(actor=_actor(request), user=obj)
+        if asked and not obj.is_active:  # held for a second person (cases.resets)
+            self.message_user(
+                request,
+                _("The other changes are saved. Reactivating the account waits for a second "
+                  "administrator on the approvals page; the person is told."),
+                messages.WARNING,
+            )  # fmt: skip
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         actions.user_delete(actor=_actor(request), user=obj)

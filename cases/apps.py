@@ -10,17 +10,19 @@ class CasesConfig(AppConfig):
     verbose_name = _("People and cases")
 
     def ready(self) -> None:
+        from accounts.actions import register_reactivation_gate
         from accounts.capabilities import USERS_MANAGE
         from audit import registry
         from core import navigation
 
         # Importing registers the actions and capabilities, and connects the receivers.
-        from . import access, events, roles, selectors  # noqa: F401
+        from . import access, events, resets, roles, selectors  # noqa: F401
         from . import capabilities as caps
 
         registry.register_person_resolver(access.person_id_of)
         registry.register_citizen_id_finder(selectors.person_ids_with_citizen_id)
         registry.register_organisation_namer(_organisation_names)
+        register_reactivation_gate(resets.reactivation_hold)
         for label, url_name, capability, order, start in (
             (_("My work"), "cases:my_work", caps.MY_WORK, 5, True),
             (_("Find a person"), "cases:person_search", caps.PERSON_VIEW, 10, True),

@@ -519,12 +519,14 @@ class RoleChangeRequest(models.Model):
 
 
 class AccountResetRequest(models.Model):
-    """Another person's password or second factor to reset, waiting for a second
-    administrator (dual control): never the requester, never the account's owner."""
+    """Another person's password or second factor to reset, or their deactivated account to
+    reactivate, waiting for a second administrator (dual control): never the requester,
+    never the account's owner."""
 
     class Kind(models.TextChoices):
         PASSWORD = "password", _("Password (a new invitation)")
         SECOND_FACTOR = "second_factor", _("Two-step sign-in (lost phone)")
+        REACTIVATE = "reactivate", _("Reactivate the account")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(

@@ -9,6 +9,12 @@ password unusable (every session of the account ends); the person then sets a ne
 through a new invitation, finished with a code a second person hands over
 (``cases.invitations``). An approved second-factor reset removes their authenticator and
 backup codes; they enrol again at the next sign-in.
+
+Reactivating a deactivated account gives its access back, so for an account that holds (or
+whose staff profile names) a role opening case content or approving roles, or a superuser,
+it is a request of the same kind (``reactivate``): ``accounts.actions.user_save`` asks
+``reactivation_hold`` (registered in ``cases.apps``), saves the rest of the edit and leaves
+the account inactive until another administrator approves. Deactivating applies at once.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import capabilities
 from accounts.actions import second_factor_reset
+from accounts.events import AccountAction
 from accounts.models import User
 from audit import actions as audit
 from audit.registry import ACCESS_CHANGE, register
@@ -34,8 +41,12 @@ from notifications import verbs
 from notifications.actions import notify
 
 from . import chain
+from .choices import Role
 from .events import CaseAction
-from .models import AccountResetRequest, RoleChangeRequest
+from .models import AccountResetRequest, RoleChangeRequest, StaffProfile
+from .roles import guarded_roles
+
+REACTIVATE = AccountResetRequest.Kind.REACTIVATE
 
 
 class ResetAction:
@@ -73,6 +84,10 @@ def account_reset_request(*, actor: User, user: User, kind: str) -> AccountReset
     if user.is_superuser and not actor.is_superuser:
         _denied(actor, user.pk, f"reset_{kind}")
         raise PermissionDenied
+    return _ask(actor, user, kind)
+
+
+def _ask(actor: User, user: User, kind: str) -> AccountResetRequest:
     with transaction.atomic():
         request = AccountResetRequest(user=user, kind=kind, requested_by=actor)
         request.full_clean()
@@ -81,13 +96,48 @@ def account_reset_request(*, actor: User, user: User, kind: str) -> AccountReset
             actor=actor, action=ResetAction.REQUESTED, object_type="user", object_id=user.pk,
             detail={"kind": kind, "request": str(request.pk)},
         )  # fmt: skip
-        _tell_owner(
-            request,
-            _("An administrator asked to reset your %(what)s. A second administrator must "
-              "approve it. If you did not ask for this, tell your supervisor.")
-            % {"what": request.get_kind_display().lower()},
-        )  # fmt: skip
+        if kind == REACTIVATE:
+            text = _(
+                "An administrator asked to reactivate your account. A second administrator "
+                "must approve it. If you did not ask for this, tell your supervisor."
+            )
+        else:
+            text = _(
+                "An administrator asked to reset your %(what)s. A second administrator must "
+                "approve it. If you did not ask for this, tell your supervisor."
+            ) % {"what": request.get_kind_display().lower()}
+        _tell_owner(request, text)
     return request
+
+
+def _reaches_far(user: User) -> bool:
+    """Return whether the account holds, or its profile names, a guarded role (``cases.roles``:
+    case content, or a vote on roles), or is a superuser."""
+    if user.is_superuser:
+        return True
+    held = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+    profile = StaffProfile.objects.filter(user=user).first()
+    if profile is not None:
+        held |= profile.roles
+    return bool(held & guarded_roles())
+
+
+def reactivation_hold(actor: User, user: User) -> bool:
+    """Hold the reactivation of an account that reaches far for a second administrator.
+
+    Called by ``accounts.actions.user_save`` (after its own check that the actor manages
+    accounts) when a deactivated account is saved active. Return True when it must wait:
+    a pending ``reactivate`` request is recorded (once; a second save while one waits asks
+    nothing new) and the owner is told, as for a reset.
+    """
+    if not _reaches_far(user):
+        return False
+    waiting = AccountResetRequest.objects.filter(
+        user=user, kind=REACTIVATE, status=RoleChangeRequest.Status.PENDING
+    )
+    if not waiting.exists():
+        _ask(actor, user, REACTIVATE)
+    return True
 
 
 def account_resets_for(user: Any) -> QuerySet[AccountResetRequest]:
@@ -123,21 +173,35 @@ def account_reset_decide(*, actor: User, request_id: Any, approve: bool) -> Acco
             )  # fmt: skip
             if approve:
                 _carry_out(actor, request)
-            what = request.get_kind_display().lower()
-            _tell_owner(
-                request,
-                (_("A second administrator approved the reset of your %(what)s.") if approve
-                 else _("The reset of your %(what)s was rejected."))
-                % {"what": what},
-            )  # fmt: skip
+            _tell_owner(request, _decided_text(request, approve))
             return request
     user_id = AccountResetRequest.objects.filter(pk=request_id).values_list("user_id", flat=True)
     _denied(actor, user_id.first(), "approve_account_reset")
     raise Http404
 
 
+def _decided_text(request: AccountResetRequest, approve: bool) -> str:
+    if request.kind == REACTIVATE:
+        if approve:
+            return _("A second administrator approved reactivating your account.")
+        return _("Reactivating your account was rejected.")
+    what = request.get_kind_display().lower()
+    if approve:
+        return _("A second administrator approved the reset of your %(what)s.") % {"what": what}
+    return _("The reset of your %(what)s was rejected.") % {"what": what}
+
+
 def _carry_out(actor: User, request: AccountResetRequest) -> None:
     user = request.user
+    if request.kind == REACTIVATE:
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+            audit.record(
+                actor=actor, action=AccountAction.USER_CHANGED, object_type="user",
+                object_id=user.pk, detail={"fields": ["is_active"], "request": str(request.pk)},
+            )  # fmt: skip
+        return
     if request.kind == AccountResetRequest.Kind.SECOND_FACTOR:
         second_factor_reset(actor=actor, user=user)
         return

@@ -53,7 +53,7 @@ def _allowed_roles(user: User) -> set[str]:
         return set()
 
 
-def _guarded_roles() -> frozenset[str]:
+def guarded_roles() -> frozenset[str]:
     """Return the roles whose grant needs a second person: case content, and the roles that
     approve or create roles (a second administrator or supervisor is a second vote)."""
     return (
@@ -66,10 +66,10 @@ def _guarded_roles() -> frozenset[str]:
 def _opens_more(old: StaffProfile | None, new: StaffProfile) -> bool:
     """Return whether the change gives case content, a vote on roles, or a wider reach.
 
-    A guarded role (``_guarded_roles``) the user did not hold, another organisation, or a
+    A guarded role (``guarded_roles``) the user did not hold, another organisation, or a
     scope unit outside the old one's subtree all widen what the user sees or decides.
     """
-    guarded = _guarded_roles()
+    guarded = guarded_roles()
     old_roles = old.roles if old is not None else set()
     if (new.roles & guarded) - old_roles:
         return True

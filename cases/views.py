@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -379,7 +380,10 @@ def staff_create(request: HttpRequest) -> HttpResponse:
             # Shown once, not redirected: the link is a secret that must not sit in a cookie.
             link = request.build_absolute_uri(path)
             sent = invitations.invitation_deliver(user=user, link=link)
-            context = {"member": user, "pending": pending, "link": None if sent else link}
+            context = {
+                "member": user, "pending": pending, "link": None if sent else link,
+                "invitation_hours": settings.INVITATION_HOURS,
+            }  # fmt: skip
             return render(request, "cases/staff_created.html", context)
     return render(request, "cases/staff_form.html", {"form": form})
 
@@ -486,5 +490,8 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
     member = staff.staff_users().get(username=username)
     link = request.build_absolute_uri(path)
     sent = invitations.invitation_deliver(user=member, link=link)
-    context = {"member": member, "link": None if sent else link, "reissued": True}
+    context = {
+        "member": member, "link": None if sent else link, "reissued": True,
+        "invitation_hours": settings.INVITATION_HOURS,
+    }  # fmt: skip
     return render(request, "cases/staff_created.html", context)
