@@ -201,7 +201,13 @@ class RoleChangeRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Read-only: requests are decided on the approvals page, by a second person."""
 
     list_display = [
-        "user", "role", "may_prescribe", "organisation", "scope_unit", "requested_by", "status",
+        "user",
+        "role",
+        "may_prescribe",
+        "organisation",
+        "scope_unit",
+        "requested_by",
+        "status",
     ]
     list_filter = ["status"]
 

@@ -436,7 +436,11 @@ class StaffMemberForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = StaffProfile
         fields = [
-            "organisation", "role", "allow_second_role", "second_role", "scope_unit",
+            "organisation",
+            "role",
+            "allow_second_role",
+            "second_role",
+            "scope_unit",
             "may_prescribe",
         ]
         labels = {"scope_unit": _("Area of work")}

@@ -107,7 +107,10 @@ def world(db: Any) -> World:
         staff_profile_save(
             actor=None,
             profile=StaffProfile(
-                user=user, organisation=orgs[org], role=role, scope_unit=units[scope],
+                user=user,
+                organisation=orgs[org],
+                role=role,
+                scope_unit=units[scope],
                 may_prescribe=name in PRESCRIBERS,
             ),
         )
