@@ -125,3 +125,22 @@ def test_withdrawing_the_qualification_applies_at_once(world: World) -> None:
     assert Event.objects.filter(
         action=CaseAction.ROLE_CHANGED, object_id=str(lan.pk), detail__may_prescribe=[True, False]
     ).exists()
+
+
+def test_the_admin_asks_for_the_qualification_and_it_waits(world: World) -> None:
+    """The staff profile page in the admin has "may prescribe"; ticking it for mai is a
+    request for a second person, not a change (ASVS 8.1.x dual control)."""
+    from tests.conftest import signed_in_client
+
+    profile = StaffProfile.objects.get(user=world.users["mai"])
+    data = {
+        "user": str(profile.user_id), "organisation": str(profile.organisation_id),
+        "role": profile.role, "second_role": "", "scope_unit": str(profile.scope_unit_id),
+        "may_prescribe": "on",
+    }  # fmt: skip
+    client = signed_in_client(world.users["quan"])
+    response = client.post(f"/admin/cases/staffprofile/{profile.pk}/change/", data)
+    assert response.status_code == 302
+    assert RoleChangeRequest.objects.get(user=world.users["mai"]).may_prescribe
+    profile.refresh_from_db()
+    assert not profile.may_prescribe
