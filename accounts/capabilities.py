@@ -2,7 +2,8 @@
 
 A capability is a named verb on a kind of record (``case.change``, ``referral.approve``,
 ``dose.record``), declared once by the app that owns the record, with the roles that hold
-it and the scope it needs on an object (``view`` or ``change``)::
+it, the scope it needs on an object (``view`` or ``change``) and, rarely, a qualification
+the staff profile must also hold (``may_prescribe``: a doctor, not every caseworker)::
 
     REFERRAL_APPROVE = declare("referral.approve", roles={Role.SUPERVISOR}, scope="view",
                                label=_("Approve a referral"))
@@ -38,6 +39,9 @@ class Capability:
     label: str | Promise
     # Django model permissions the role groups need for it (the admin reads these).
     model_permissions: tuple[str, ...] = ()
+    # A qualification the staff profile must also hold (a boolean field of it, say
+    # ``may_prescribe``): the role alone is not enough.
+    qualification: str = ""
 
 
 _capabilities: dict[str, Capability] = {}
@@ -56,9 +60,12 @@ def declare(
     label: str | Promise,
     scope: Scope = "view",
     model_permissions: Iterable[str] = (),
+    qualification: str = "",
 ) -> str:
     """Declare a capability once; return its name for use in checks."""
-    capability = Capability(name, frozenset(roles), scope, label, tuple(model_permissions))
+    capability = Capability(
+        name, frozenset(roles), scope, label, tuple(model_permissions), qualification
+    )
     known = _capabilities.get(name)
     if known is not None and known != capability:
         raise ValueError(f"capability {name!r} is declared twice, differently")
@@ -111,6 +118,11 @@ def forget_roles(user: Any) -> None:
     user.__dict__.pop("_hoa_roles", None)
 
 
+def qualified(user: Any, qualification: str) -> bool:
+    """Return whether the user's staff profile holds the qualification (fails closed)."""
+    return getattr(getattr(user, "staff", None), qualification, False) is True
+
+
 def has_role(user: Any, *roles: str) -> bool:
     return not roles_of(user).isdisjoint(roles)
 
@@ -119,6 +131,8 @@ def can(user: Any, capability: str, obj: Any = None) -> bool:
     """Return whether the user holds the capability (on ``obj``, within their scope)."""
     declared = get(capability)
     if roles_of(user).isdisjoint(declared.roles):
+        return False
+    if declared.qualification and not qualified(user, declared.qualification):
         return False
     if obj is None:
         return True

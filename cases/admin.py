@@ -148,8 +148,8 @@ class DirectoryChangeRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["user", "role", "second_role", "organisation", "scope_unit"]
-    list_filter = ["role"]
+    list_display = ["user", "role", "second_role", "may_prescribe", "organisation", "scope_unit"]
+    list_filter = ["role", "may_prescribe"]
     search_fields = ["user__username"]
     autocomplete_fields = ["scope_unit", "organisation"]
 
@@ -200,7 +200,15 @@ class StaffProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class RoleChangeRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Read-only: requests are decided on the approvals page, by a second person."""
 
-    list_display = ["user", "role", "organisation", "scope_unit", "requested_by", "status"]
+    list_display = [
+        "user",
+        "role",
+        "may_prescribe",
+        "organisation",
+        "scope_unit",
+        "requested_by",
+        "status",
+    ]
     list_filter = ["status"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

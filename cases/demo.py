@@ -43,15 +43,54 @@ class DemoUser:
     role: str
     organisation: str
     scope: str
+    full_name: str  # fictitious
+    job: str = ""  # what the printed account list says besides the role
+    may_prescribe: bool = False
+    # Cases are drawn among these accounts, as before the doctor and the rehab caseworker came
+    # (the same random draws, so the seeded people and cases stay the same).
+    draws_cases: bool = True
+
+    @property
+    def names(self) -> tuple[str, str]:
+        """Return (family and middle names, given name), as the staff form splits them."""
+        *family, given = self.full_name.split()
+        return " ".join(family), given
 
 
 USERS = [
-    DemoUser("lan", Role.CASEWORKER, "clinic_a", "991"),
-    DemoUser("tuan", Role.CASEWORKER, "clinic_b", "992"),
-    DemoUser("minh", Role.COMMUNE_OFFICER, "commune_an", "99101"),
-    DemoUser("hoa", Role.SUPERVISOR, "social", "99"),
-    DemoUser("an", Role.AUDITOR, "social", "99"),
-    DemoUser("quan", Role.ADMINISTRATOR, "social", "99"),
+    DemoUser("lan", Role.CASEWORKER, "clinic_a", "991", "Nguyễn Thị Lan", "nurse"),
+    DemoUser(
+        "duc",
+        Role.CASEWORKER,
+        "clinic_a",
+        "991",
+        "Trần Minh Đức",
+        "doctor, prescribes",
+        may_prescribe=True,
+        draws_cases=False,
+    ),
+    DemoUser(
+        "tuan",
+        Role.CASEWORKER,
+        "clinic_b",
+        "992",
+        "Lê Văn Tuấn",
+        "doctor, prescribes",
+        may_prescribe=True,
+    ),
+    DemoUser(
+        "hung",
+        Role.CASEWORKER,
+        "rehab",
+        "99",
+        "Phạm Quốc Hùng",
+        "rehab facility",
+        draws_cases=False,
+    ),
+    DemoUser("minh", Role.COMMUNE_OFFICER, "commune_an", "99101", "Hoàng Văn Minh"),
+    DemoUser("hoa", Role.SUPERVISOR, "social", "99", "Vũ Thị Hòa"),
+    DemoUser("an", Role.AUDITOR, "social", "99", "Đặng Thu An"),
+    DemoUser("quan", Role.ADMINISTRATOR, "social", "99", "Bùi Đức Quân"),
 ]
 
 SURNAMES = [
@@ -115,19 +154,26 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> bool:
             for key, name, kind, unit in ORGANISATIONS
         }
         for demo in USERS:
-            user = User.objects.create_user(demo.username, password=DEMO_PASSWORD)
+            first_name, last_name = demo.names
+            user = User.objects.create_user(
+                demo.username, password=DEMO_PASSWORD, first_name=first_name, last_name=last_name
+            )
             staff_profile_save(actor=None, profile=StaffProfile(
                 user=user, organisation=orgs[demo.organisation], role=demo.role,
-                scope_unit=units[demo.scope],
+                scope_unit=units[demo.scope], may_prescribe=demo.may_prescribe,
             ))  # fmt: skip
             # Enrolled already, so a tester can sign in with the printed secret.
             totp_device_create(user=user, confirmed=True)
         communes = [u for u in units.values() if u.level == "commune"]
         staff_by_org: dict[str, list[User]] = {}
+        # The rehab facility's cases go to its caseworker (no draw).
+        holder: dict[str, User] = {}
         for demo in USERS:
-            staff_by_org.setdefault(demo.organisation, []).append(
-                User.objects.get(username=demo.username)
-            )
+            account = User.objects.get(username=demo.username)
+            if demo.draws_cases:
+                staff_by_org.setdefault(demo.organisation, []).append(account)
+            else:
+                holder.setdefault(demo.organisation, account)
         today = datetime.date(2026, 11, 1)
         for number in range(people):
             sex = rng.choice([Sex.MALE, Sex.MALE, Sex.MALE, Sex.FEMALE])
@@ -162,7 +208,9 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> bool:
                 if closed
                 else None,
                 organisation=orgs[org_key],
-                assigned_to=rng.choice(staff_by_org[org_key]) if org_key in staff_by_org else None,
+                assigned_to=rng.choice(staff_by_org[org_key])
+                if org_key in staff_by_org
+                else holder.get(org_key),
                 notes="Ghi chú demo: theo dõi định kỳ." if rng.random() < 0.5 else "",
             )
         for seeder in _seeders:

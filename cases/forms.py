@@ -435,7 +435,14 @@ class StaffMemberForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = StaffProfile
-        fields = ["organisation", "role", "allow_second_role", "second_role", "scope_unit"]
+        fields = [
+            "organisation",
+            "role",
+            "allow_second_role",
+            "second_role",
+            "scope_unit",
+            "may_prescribe",
+        ]
         labels = {"scope_unit": _("Area of work")}
         help_texts = {
             "scope_unit": _(

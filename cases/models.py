@@ -165,6 +165,16 @@ class StaffProfile(models.Model):
     scope_unit = models.ForeignKey(
         AdministrativeUnit, on_delete=models.PROTECT, verbose_name=_("scope")
     )
+    # A qualification, not a role: the clinic's doctor prescribes methadone, the nurse only
+    # doses (methadone.capabilities). Granting it needs a second person (cases.roles).
+    may_prescribe = models.BooleanField(
+        _("may prescribe"),
+        default=False,
+        help_text=_(
+            "Tick only for a doctor qualified to prescribe methadone at this clinic "
+            "(prescriptions and one-day doses). A second person must approve it."
+        ),
+    )
 
     class Meta:
         verbose_name = _("staff profile")
@@ -476,6 +486,7 @@ class RoleChangeRequest(models.Model):
         _("second role"), max_length=20, choices=Role.choices, blank=True
     )
     allow_second_role = models.BooleanField(_("allow a second role"), default=False)
+    may_prescribe = models.BooleanField(_("may prescribe"), default=False)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
     )

@@ -64,14 +64,18 @@ def guarded_roles() -> frozenset[str]:
 
 
 def _opens_more(old: StaffProfile | None, new: StaffProfile) -> bool:
-    """Return whether the change gives case content, a vote on roles, or a wider reach.
+    """Return whether the change gives case content, a vote on roles, a qualification or a
+    wider reach.
 
-    A guarded role (``guarded_roles``) the user did not hold, another organisation, or a
-    scope unit outside the old one's subtree all widen what the user sees or decides.
+    A guarded role (``guarded_roles``) the user did not hold, the prescriber qualification
+    (``may_prescribe``) they did not hold, another organisation, or a scope unit outside the
+    old one's subtree all widen what the user sees, decides or orders.
     """
     guarded = guarded_roles()
     old_roles = old.roles if old is not None else set()
     if (new.roles & guarded) - old_roles:
+        return True
+    if new.may_prescribe and not (old is not None and old.may_prescribe):
         return True
     if old is None or not (new.roles & guarded):
         return False
@@ -98,6 +102,7 @@ def staff_profile_save(
             request = RoleChangeRequest.objects.create(
                 user=profile.user, role=profile.role, second_role=profile.second_role,
                 allow_second_role=profile.allow_second_role,
+                may_prescribe=profile.may_prescribe,
                 organisation=profile.organisation, scope_unit=profile.scope_unit,
                 requested_by=actor,
             )  # fmt: skip
@@ -112,6 +117,7 @@ def staff_profile_save(
 def _proposal(request: RoleChangeRequest) -> dict[str, object]:
     return {
         "user": request.user_id, "roles": sorted(request.roles),
+        "may_prescribe": request.may_prescribe,
         "organisation": str(request.organisation_id), "scope_unit": request.scope_unit_id,
     }  # fmt: skip
 
@@ -123,20 +129,26 @@ def _apply_profile(actor: User | None, profile: StaffProfile) -> StaffProfile:
         old = (
             StaffProfile.objects.select_for_update()
             .filter(pk=profile.pk)
-            .values("organisation_id", "scope_unit_id")
+            .values("organisation_id", "scope_unit_id", "may_prescribe")
             .first()
             if profile.pk
             else None
         )
         profile.save()
-        new = {"organisation_id": profile.organisation_id, "scope_unit_id": profile.scope_unit_id}
-        if old is not None and old != new:
+        new = {
+            "organisation_id": profile.organisation_id, "scope_unit_id": profile.scope_unit_id,
+            "may_prescribe": profile.may_prescribe,
+        }  # fmt: skip
+        # One event for the profile's own fields; a new profile's only if it prescribes.
+        if (old is not None and old != new) or (old is None and profile.may_prescribe):
+            was = old or {**new, "may_prescribe": False}
             audit.record(
                 actor=actor, action=CaseAction.ROLE_CHANGED, object_type="user",
                 object_id=user.pk,
                 detail={
-                    "organisation": [str(old["organisation_id"]), str(new["organisation_id"])],
-                    "scope_unit": [old["scope_unit_id"], new["scope_unit_id"]],
+                    "organisation": [str(was["organisation_id"]), str(new["organisation_id"])],
+                    "scope_unit": [was["scope_unit_id"], new["scope_unit_id"]],
+                    "may_prescribe": [was["may_prescribe"], new["may_prescribe"]],
                 },
             )  # fmt: skip
         wanted = profile.roles
@@ -214,6 +226,7 @@ def role_request_decide(
             )
             profile.role, profile.second_role = locked.role, locked.second_role
             profile.allow_second_role = locked.allow_second_role
+            profile.may_prescribe = locked.may_prescribe
             profile.organisation, profile.scope_unit = locked.organisation, locked.scope_unit
             profile.full_clean()
             _apply_profile(actor, profile)

@@ -53,6 +53,19 @@ def _episode(actor: Any, episode_id: Any, capability: str) -> TreatmentEpisode:
     )
 
 
+def _prescribing_episode(actor: Any, episode_id: Any) -> TreatmentEpisode:
+    """Return the episode to prescribe for; refuse a clinic's staff member who doses but is
+    not a prescriber (``StaffProfile.may_prescribe``) with PermissionDenied and a denial
+    event. Anyone else outside the clinic's scope gets the 404 and denial of ``_episode``."""
+    if can(actor, DOSE_RECORD) and not can(actor, PRESCRIPTION_RECORD):
+        audit.record(
+            actor=actor, action=CaseAction.DENIED, object_type="treatmentepisode",
+            object_id=str(episode_id), detail={"perm": PRESCRIPTION_RECORD},
+        )  # fmt: skip
+        raise PermissionDenied
+    return _episode(actor, episode_id, PRESCRIPTION_RECORD)
+
+
 # --- prescriptions ------------------------------------------------------------------------
 
 
@@ -60,8 +73,9 @@ def prescription_record(
     *, actor: Any, episode_id: UUID, prescription: Prescription, override_reason: str = ""
 ) -> Prescription:
     """Save a new prescription of an episode at the actor's clinic, checked against the
-    guideline; a breach needs a written override reason and is flagged."""
-    episode = _episode(actor, episode_id, PRESCRIPTION_RECORD)
+    guideline; a breach needs a written override reason and is flagged. Only a prescriber
+    (``_prescribing_episode``)."""
+    episode = _prescribing_episode(actor, episode_id)
     # The order of a day already prescribed is changed, not doubled (its history keeps the
     # values it replaces).
     prescription = _same_day(episode, prescription)
@@ -316,12 +330,13 @@ def dose_override_record(
 ) -> DoseOverride:
     """Record a prescriber's dose for one patient and one day, with the reason (encrypted).
 
-    Only a prescriber of the patient's clinic (``prescription.record``); anyone else gets 404
-    and a denial event. The counter then gives that dose on that day, also after a run of
+    Only a prescriber of the patient's clinic (``prescription.record``, which needs the
+    ``may_prescribe`` qualification): the clinic's nurse gets PermissionDenied, anyone else
+    404, each with a denial event. The counter then gives that dose on that day, also after a run of
     missed days that blocked dosing. A second one for the same day changes it (its history
     keeps the value replaced).
     """
-    episode = _episode(actor, episode_id, PRESCRIPTION_RECORD)
+    episode = _prescribing_episode(actor, episode_id)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why this patient gets another dose that day.")})
     if day < episode.started_on:

@@ -1,7 +1,9 @@
 """Who may prescribe, record and correct methadone doses (which patients: cases.access).
 
 The clinic's caseworkers (doctors, nurses) do the dosing work of their own clinic's
-patients; supervisors read prescriptions and doses through the case, and never write.
+patients; only those whose staff profile holds the prescriber qualification
+(``StaffProfile.may_prescribe``, granted with a second person's approval) prescribe and write
+a one-day dose. Supervisors read prescriptions and doses through the case, and never write.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +18,7 @@ METHADONE_VIEW = declare(
     "methadone.view", roles=CONTENT_ROLES, label=_("See methadone prescriptions and doses")
 )
 PRESCRIPTION_RECORD = declare(
-    "prescription.record", roles=CLINIC_ROLES, scope="change",
+    "prescription.record", roles=CLINIC_ROLES, scope="change", qualification="may_prescribe",
     label=_("Prescribe methadone"),
 )  # fmt: skip
 DOSE_RECORD = declare(

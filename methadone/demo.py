@@ -26,9 +26,11 @@ CLINIC_NAME = "Cơ sở điều trị methadone Núi Mẫu"
 
 
 def seed(rng: random.Random) -> None:
-    """Enrol up to twenty of clinic A's open drug cases in methadone, with doses."""
+    """Enrol up to twenty of clinic A's open drug cases in methadone, with doses: the doctor
+    (duc, the clinic's prescriber) writes the prescriptions, the nurse (lan) records doses."""
     nurse = User.objects.filter(username="lan").first()
-    if nurse is None:
+    doctor = User.objects.filter(username="duc", staff__may_prescribe=True).first()
+    if nurse is None or doctor is None:
         return
     today = timezone.localdate()
     cases = Case.objects.filter(
@@ -41,13 +43,13 @@ def seed(rng: random.Random) -> None:
             case=case, modality=Modality.METHADONE, provider=case.organisation,
             started_on=started, recorded_by=nurse,
         )  # fmt: skip
-        dose = _prescriptions(rng, episode, nurse, today)
+        dose = _prescriptions(rng, episode, doctor, today)
         _doses(rng, episode, nurse, today, dose, absent=number % 7 == 3)
         dues.case_refresh(case_id=case.pk)
 
 
 def _prescriptions(
-    rng: random.Random, episode: TreatmentEpisode, nurse: Any, today: datetime.date
+    rng: random.Random, episode: TreatmentEpisode, doctor: Any, today: datetime.date
 ) -> Decimal:
     """Write an induction, a few increases and a maintenance order; return the last dose."""
     limits = rules.Limits.from_settings()
@@ -65,7 +67,7 @@ def _prescriptions(
         order = rules.Order(starts_on, mg, phase)
         row = Prescription.objects.create(
             case_id=episode.case_id, episode=episode, starts_on=starts_on, dose_mg=mg,
-            phase=phase, prescriber=nurse, recorded_by=nurse, reason="Đánh giá lâm sàng (demo)",
+            phase=phase, prescriber=doctor, recorded_by=doctor, reason="Đánh giá lâm sàng (demo)",
             review_due_on=rules.review_due_on(order=order, limits=limits) if last else None,
             review_reason="scheduled" if last else "",
         )  # fmt: skip

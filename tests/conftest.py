@@ -3,8 +3,9 @@
 Province 98 (test) ── district 981 ── communes 98101, 98102
                   ├── district 982 ── commune 98201
                   └── commune 98001 (2-tier: directly under the province)
-lan: caseworker, clinic A (981) · tuan: caseworker, clinic B (982), the outsider
-mai: caseworker, clinic A, nothing assigned (the teammate)
+lan: caseworker, clinic A (981), prescribes · tuan: caseworker, clinic B (982), prescribes there,
+the outsider · mai: caseworker, clinic A, nothing assigned (the teammate; the nurse: doses,
+never prescribes)
 minh: commune officer, commune 98101 · hoa: supervisor, province 98
 an: auditor · quan: administrator
 """
@@ -27,6 +28,9 @@ from tests import harness
 from tests.factories import make_case, make_person, make_user
 
 harness.install()
+
+# The clinics' doctors: they hold the prescriber qualification (StaffProfile.may_prescribe).
+PRESCRIBERS = {"lan", "tuan"}
 
 
 @dataclass
@@ -103,7 +107,11 @@ def world(db: Any) -> World:
         staff_profile_save(
             actor=None,
             profile=StaffProfile(
-                user=user, organisation=orgs[org], role=role, scope_unit=units[scope]
+                user=user,
+                organisation=orgs[org],
+                role=role,
+                scope_unit=units[scope],
+                may_prescribe=name in PRESCRIBERS,
             ),
         )
         users[name] = user

@@ -158,13 +158,13 @@ SPEC: dict[str, Rule] = {
     "services:stage_add": object_rule(WRITERS),
     "services:stage_edit": object_rule(WRITERS),
     "services:followup_record": object_rule(WRITERS),
-    # Methadone: the clinic's staff dose and prescribe for the clinic's patients; the
-    # episode page is read like any case record.
+    # Methadone: the clinic's staff dose for the clinic's patients, its prescriber (lan, not
+    # the nurse mai) prescribes; the episode page is read like any case record.
     "methadone:today": roles_ok({"lan", "mai"}),
     "methadone:dose_record": object_rule({"lan", "mai"}),  # an empty POST: the list again
     "methadone:dose_correct": object_rule({"lan", "mai"}),
-    "methadone:prescription_add": object_rule({"lan", "mai"}),
-    "methadone:dose_override": object_rule({"lan", "mai"}),  # a prescriber's one-day dose
+    "methadone:prescription_add": object_rule({"lan"}),
+    "methadone:dose_override": object_rule({"lan"}),  # a prescriber's one-day dose
     "methadone:episode": object_rule(CASE_ROLES),
     "cases:person_search": roles_ok(CASE_ROLES),
     "cases:person_create": roles_ok(WRITERS),

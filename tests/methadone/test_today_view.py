@@ -325,3 +325,18 @@ def test_the_search_box_survives_bad_input(world: World, clinic_a: list[Treatmen
         response = client.post(TODAY, {"q": text})
         assert response.status_code == 200
         assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_the_list_offers_prescribing_to_the_prescriber_only(
+    world: World, clinic_a: list[TreatmentEpisode]
+) -> None:
+    """Issue 23.1: on a blocked row the nurse (mai, not a prescriber) gets no "One-day dose" or
+    "New prescription" link, only the prescriber to call; the prescriber (lan) gets both."""
+    episode = clinic_a[2]
+    _absent(episode, 6, world.users["lan"])
+    nurse = _row_html(world.client("mai").get(TODAY).content.decode(), episode)
+    assert 'data-testid="one-day-dose"' not in nurse and "/prescriptions/add/" not in nurse
+    assert world.users["lan"].display_name in nurse
+    prescriber = _row_html(world.client("lan").get(TODAY).content.decode(), episode)
+    assert 'data-testid="one-day-dose"' in prescriber
+    assert 'data-testid="new-prescription"' in prescriber

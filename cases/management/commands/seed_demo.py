@@ -25,10 +25,14 @@ class Command(BaseCommand):
             f"\nDemo accounts (password for all: {demo.DEMO_PASSWORD}). Add each TOTP secret "
             "(base32) to an authenticator app, or run: python -m accounts.totp <secret>"
         )
-        self.stdout.write(f"  {'user':<6} {'password':<20} {'role':<16} {'TOTP secret':<34} scope")
+        self.stdout.write(
+            f"  {'user':<6} {'password':<20} {'role':<16} {'TOTP secret':<34} {'scope':<6} "
+            "name (fictitious)"
+        )
         for user in demo.USERS:
+            job = f" ({user.job})" if user.job else ""
             self.stdout.write(
                 f"  {user.username:<6} {demo.DEMO_PASSWORD:<20} {user.role:<16} "
-                f"{demo.totp_secret(user.username):<34} {user.scope}"
+                f"{demo.totp_secret(user.username):<34} {user.scope:<6} {user.full_name}{job}"
             )
         self.stdout.write("\nOpen http://127.0.0.1:8000/ and log in.")
