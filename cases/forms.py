@@ -486,3 +486,7 @@ class WelcomeForm(SetPasswordForm):  # type: ignore[type-arg]
                     "person."),
     )  # fmt: skip
     field_order = ["code", "new_password1", "new_password2"]
+
+    def validate_password_for_user(self, user: Any, password_field_name: str = "") -> None:
+        """Say what is wrong with the password under the password, not under its repeat."""
+        super().validate_password_for_user(user, "new_password1")

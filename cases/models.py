@@ -147,8 +147,9 @@ class StaffProfile(models.Model):
     """Tie a user to an organisation, a role and a scope in the administrative tree."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
-    )
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff",
+        verbose_name=_("user account"),
+    )  # fmt: skip
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="staff", verbose_name=_("organisation")
     )
