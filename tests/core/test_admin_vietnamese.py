@@ -67,7 +67,8 @@ def test_a_holiday_is_saved_without_an_english_name(world: World) -> None:
 
 
 def test_a_short_first_password_is_refused_in_vietnamese_under_the_password(
-    world: World, thu: object  # noqa: F811
+    world: World,
+    thu: object,  # noqa: F811
 ) -> None:
     link = _create(world)
     newcomer = Client()
