@@ -477,8 +477,13 @@ class StaffMemberForm(forms.ModelForm):  # type: ignore[type-arg]
         data = super().clean() or {}
         scope = data.get("scope_unit")
         officer = Role.COMMUNE_OFFICER in {data.get("role"), data.get("second_role")}
-        wide = scope is not None and scope.level != UnitLevel.COMMUNE
-        if officer and wide and not data.get("wide_scope_confirmed"):
+        confirmed = bool(data.get("wide_scope_confirmed"))
+        if (
+            isinstance(scope, AdministrativeUnit)
+            and officer
+            and not confirmed
+            and (scope.level != UnitLevel.COMMUNE)
+        ):
             self.add_error("scope_unit", _(
                 "A commune officer usually works in one commune, but %(unit)s is wider. "
                 "Pick the commune, or tick the box below to confirm the wider area."
@@ -503,7 +508,7 @@ class WelcomeForm(SetPasswordForm):  # type: ignore[type-arg]
     )  # fmt: skip
     field_order = ["code", "new_password1", "new_password2"]
 
-    def validate_password_for_user(self, user: Any, password_field_name: str = "") -> None:
+    def validate_password_for_user(self, user: Any, *args: Any, **kwargs: Any) -> None:
         """Say what is wrong with the password under the password, not under its repeat."""
         super().validate_password_for_user(user, "new_password1")
 

@@ -333,7 +333,7 @@ def role_request_decide(request: HttpRequest, request_id: UUID) -> HttpResponse:
     pending = selectors.role_request_for_decision(viewer=request.user, request_id=request_id)
     form = RoleDecisionForm(request.POST)
     if not form.is_valid():
-        errors = [e for field in form.errors.values() for e in field]
+        errors = [str(e) for field in form.errors.values() for e in field]
         messages.error(request, " ".join(errors))
         return redirect("cases:role_request_list")
     approve = form.cleaned_data["decision"] == "approve"

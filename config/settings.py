@@ -249,8 +249,9 @@ LOGOUT_REDIRECT_URL = "/login/?logged_out=1"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-# locale_django/ holds Vietnamese for Django's own strings its catalog lacks (the admin, the
-# password validators); apart from locale/ so that makemessages --no-obsolete keeps them.
+# locale_django/ holds Vietnamese for the admin's JavaScript strings (calendar, selectors)
+# that Django's catalog lacks; makemessages does not write there, so they are kept. (Its
+# Python strings are named in core/django_strings.py and translated in locale/.)
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_django"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
