@@ -23,12 +23,33 @@ from cases import resets
 from cases.models import AccountResetRequest
 
 from . import actions
+from .choices import Role
+
+
+class RoleGroupFilter(admin.SimpleListFilter):
+    """Filter by role group, showing each role's label rather than its code."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(Role.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(groups__name=value) if value in Role.values else queryset
+
+
+def _role_labels(user: User) -> str:
+    labels = dict(Role.choices)
+    names = sorted(user.groups.values_list("name", flat=True))
+    return ", ".join(str(labels.get(name, name)) for name in names) or "—"
 
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_display = ["username", "first_name", "last_name", "is_active", "last_login"]
-    list_filter = ["is_active", "groups"]
+    list_filter = ["is_active", RoleGroupFilter]
     actions = ["reset_second_factor", "reset_password", "unlock_accounts"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
@@ -96,7 +117,7 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
         return [
             (None, {"fields": ("username", "password")}),
             ("", {"fields": ("first_name", "last_name", "email", "is_active")}),
-            ("", {"fields": ("groups", "last_login", "date_joined")}),
+            ("", {"fields": ("roles", "last_login", "date_joined")}),
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -104,7 +125,12 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
         # a group picked here would be refused anyway.
         if request.user.is_superuser:
             return [*super().get_readonly_fields(request, obj), "groups"]
-        return ["groups", "last_login", "date_joined", "is_staff", "is_superuser"]
+        return ["roles", "groups", "last_login", "date_joined", "is_staff", "is_superuser"]
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj: User) -> str:
+        """Show the role groups by their labels, not their codes."""
+        return _role_labels(obj)
 
     # Every write goes through an action with its event (accounts.actions).
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

@@ -21,7 +21,7 @@ from core.forms import DateField, VersionField, not_in_future, translate_blank_c
 
 from . import access, selectors
 from .actions import CaseData, PersonData
-from .choices import CaseStatus, ClientCategory, UnitLevel
+from .choices import CaseStatus, ClientCategory, Role, UnitLevel
 from .citizen_id import validate_citizen_id
 from .models import AdministrativeUnit, Case, Organisation, Person, StaffProfile
 
@@ -431,6 +431,10 @@ class StaffMemberForm(forms.ModelForm):  # type: ignore[type-arg]
         label=_("Full name"), max_length=300, help_text=_("As on the citizen identity card.")
     )
     email = forms.EmailField(label=_("Email (optional)"), required=False)
+    wide_scope_confirmed = forms.BooleanField(
+        label=_("I confirm: this commune officer works in an area wider than a commune"),
+        required=False,
+    )
     field_order = ["username", "full_name", "email"]
 
     class Meta:
@@ -476,6 +480,23 @@ class StaffMemberForm(forms.ModelForm):  # type: ignore[type-arg]
             raise ValidationError(_("Enter the full name."))
         return name
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        scope = data.get("scope_unit")
+        officer = Role.COMMUNE_OFFICER in {data.get("role"), data.get("second_role")}
+        confirmed = bool(data.get("wide_scope_confirmed"))
+        if (
+            isinstance(scope, AdministrativeUnit)
+            and officer
+            and not confirmed
+            and (scope.level != UnitLevel.COMMUNE)
+        ):
+            self.add_error("scope_unit", _(
+                "A commune officer usually works in one commune, but %(unit)s is wider. "
+                "Pick the commune, or tick the box below to confirm the wider area."
+            ) % {"unit": scope.name})  # fmt: skip
+        return data
+
 
 class StaffUsernameForm(forms.Form):
     """The account a button on the staff list acts on (unlock, a new invitation)."""
@@ -493,3 +514,26 @@ class WelcomeForm(SetPasswordForm):  # type: ignore[type-arg]
                     "person."),
     )  # fmt: skip
     field_order = ["code", "new_password1", "new_password2"]
+
+    def validate_password_for_user(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        """Say what is wrong with the password under the password, not under its repeat."""
+        super().validate_password_for_user(user, "new_password1")
+
+
+class RoleDecisionForm(forms.Form):
+    """Approve a role change after confirming it, or reject it with a reason."""
+
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    confirm = forms.BooleanField(required=False)
+    reason = forms.CharField(
+        label=_("Reason for rejecting"), required=False, max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "approve" and not data.get("confirm"):
+            self.add_error("confirm", _("Tick the box to confirm the approval."))
+        if data.get("decision") == "reject" and not data.get("reason", "").strip():
+            self.add_error("reason", _("Say why the request is rejected."))
+        return data

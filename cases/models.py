@@ -147,8 +147,9 @@ class StaffProfile(models.Model):
     """Tie a user to an organisation, a role and a scope in the administrative tree."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
-    )
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff",
+        verbose_name=_("user account"),
+    )  # fmt: skip
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="staff", verbose_name=_("organisation")
     )
@@ -527,6 +528,25 @@ class RoleChangeRequest(models.Model):
     @property
     def roles(self) -> set[str]:
         return {self.role, *([self.second_role] if self.second_role else [])}
+
+
+class RoleRejectionReason(models.Model):
+    """Why a role change was rejected: free text, so encrypted and apart from the request
+    (the request itself holds no case content; the event says only that a reason exists)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.OneToOneField(
+        RoleChangeRequest, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("role change request"),
+    )  # fmt: skip
+    reason = EncryptedTextField(_("reason for rejecting"))
+
+    class Meta:
+        verbose_name = _("reason for rejecting a role change")
+        verbose_name_plural = _("reasons for rejecting role changes")
+
+    def __str__(self) -> str:
+        return str(_("reason for rejecting a role change"))
 
 
 class AccountResetRequest(models.Model):

@@ -41,6 +41,7 @@ from .models import (
     Person,
     PersonUserObjectPermission,
     RoleChangeRequest,
+    RoleRejectionReason,
     StaffProfile,
 )
 from .staff import staff_users, users_manage_require
@@ -195,9 +196,15 @@ def role_requests_for(user: Any) -> QuerySet[RoleChangeRequest]:
 
 
 def role_request_decide(
-    *, actor: User, request: RoleChangeRequest, approve: bool
+    *, actor: User, request: RoleChangeRequest, approve: bool, reason: str = ""
 ) -> RoleChangeRequest:
-    """Approve (apply) or reject a pending role change; never by the requester or grantee."""
+    """Approve (apply) or reject a pending role change; never by the requester or grantee.
+
+    A rejection needs a reason: stored encrypted, the event says only that there is one.
+    """
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ValidationError({"reason": _("Say why the request is rejected.")})
     if not role_requests_for(actor).filter(pk=request.pk).exists():
         # Recorded outside the transaction below, so the refusal does not roll it back.
         audit.record(
@@ -215,10 +222,14 @@ def role_request_decide(
         locked.decided_by = actor
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "decided_by", "decided_at"])
+        if reason:
+            note = RoleRejectionReason(request=locked, reason=reason)
+            note.full_clean()
+            note.save()
         audit.record(
             actor=actor,
             action=CaseAction.ROLE_CHANGE_APPROVED if approve else CaseAction.ROLE_CHANGE_REJECTED,
-            obj=locked, detail=_proposal(locked),
+            obj=locked, detail={**_proposal(locked), "has_reason": bool(reason)},
         )  # fmt: skip
         if approve:
             profile = StaffProfile.objects.filter(user=locked.user).first() or StaffProfile(

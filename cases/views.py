@@ -28,6 +28,7 @@ from .forms import (
     EmergencyAccessForm,
     EmergencyReviewForm,
     PersonForm,
+    RoleDecisionForm,
     SearchForm,
     StaffMemberForm,
     StaffUsernameForm,
@@ -328,20 +329,31 @@ def role_request_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def role_request_decide(request: HttpRequest, request_id: UUID) -> HttpResponse:
+    """Approve a role change once confirmed, or reject it with a reason; say what was decided."""
     _require(request, caps.STAFF_APPROVE)
     pending = selectors.role_request_for_decision(viewer=request.user, request_id=request_id)
-    decision = request.POST.get("decision")
-    if decision not in {"approve", "reject"}:
-        messages.error(request, _("Choose approve or reject."))
+    form = RoleDecisionForm(request.POST)
+    if not form.is_valid():
+        errors = [str(e) for field in form.errors.values() for e in field]
+        messages.error(request, " ".join(errors))
+        return redirect("cases:role_request_list")
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        decided = roles.role_request_decide(
+            actor=cast(User, request.user), request=pending, approve=approve,
+            reason=form.cleaned_data["reason"],
+        )  # fmt: skip
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     else:
-        try:
-            roles.role_request_decide(
-                actor=cast(User, request.user), request=pending, approve=decision == "approve"
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Your decision has been recorded."))
+        what = {"user": decided.user.username, "role": decided.get_role_display(),
+                "organisation": decided.organisation.name}  # fmt: skip
+        done = (
+            _("Approved: %(user)s as %(role)s at %(organisation)s.")
+            if approve
+            else _("Rejected: %(user)s as %(role)s at %(organisation)s.")
+        )
+        messages.success(request, done % what)
     return redirect("cases:role_request_list")
 
 

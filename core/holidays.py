@@ -46,7 +46,7 @@ def _row(values: dict[str, str]) -> PublicHoliday:
     except ValueError as error:
         problems.append(str(error))
     for name in ("name_vi", "name_en"):
-        if not values[name]:
+        if not values[name] and name == "name_vi":  # the English name is optional
             problems.append(f"{name} is empty")
         elif len(values[name]) > NAME_LENGTH:
             problems.append(f"{name} is longer than {NAME_LENGTH} characters")

@@ -21,7 +21,7 @@ class PublicHoliday(models.Model):
 
     day = models.DateField(_("day"), unique=True)
     name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=HolidayKind.choices)
     # The government has not announced it yet: computed from the law and the lunar calendar.
     provisional = models.BooleanField(_("not yet officially announced"), default=False)
@@ -42,4 +42,4 @@ class PublicHoliday(models.Model):
     @property
     def name(self) -> str:
         """Return the name in the active language."""
-        return self.name_en if translation.get_language() == "en" else self.name_vi
+        return self.name_en if self.name_en and translation.get_language() == "en" else self.name_vi

@@ -1,7 +1,10 @@
-"""Journey: a supervisor approves, on a phone, a role change an administrator asked for."""
+"""Journey: a supervisor approves, on a phone, a role change an administrator asked for
+(issue 23 item 15: the card says who, which role, where; approving needs the confirm box,
+rejecting a reason; the notice says what was decided for whom)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,8 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-SHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screens"
+ROOT = Path(__file__).resolve().parent.parent.parent
+SHOTS = ROOT / os.environ.get("HOA_NHAP_SCREENS_DIR", "var/screens")
 
 
 def test_supervisor_approves_a_new_caseworker_on_a_phone(
@@ -51,8 +55,13 @@ def test_supervisor_approves_a_new_caseworker_on_a_phone(
     assert width <= 360, f"the approvals page is {width}px wide on a 360px screen"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "role-approval-360.png"), full_page=True)
+    expect(card.get_by_test_id("proposed")).to_contain_text("Cán bộ quản lý ca")
+    expect(card.get_by_test_id("proposed")).to_contain_text(world.orgs["clinic_a"].name)
+    card.get_by_label("Tôi đã kiểm tra: moi làm Cán bộ quản lý ca").check()
     card.get_by_role("button", name="Duyệt").click()
-    expect(page.get_by_text("Quyết định của bạn đã được ghi lại.")).to_be_visible()
+    done = f"Đã duyệt: moi làm Cán bộ quản lý ca tại {world.orgs['clinic_a'].name}."
+    expect(page.get_by_text(done)).to_be_visible()
+    page.screenshot(path=str(SHOTS / "role-approval-done-360.png"), full_page=True)
     pending.refresh_from_db()
     assert pending.status == RoleChangeRequest.Status.APPROVED
     newcomer = type(newcomer).objects.get(pk=newcomer.pk)

@@ -141,8 +141,9 @@ def test_a_second_administrator_approves(
     box = card.get_by_role("button", name="Duyệt").bounding_box()
     assert box is not None and box["height"] >= 44
     _shot(page, "list-role-requests", viewport)
+    card.get_by_role("checkbox").check()
     card.get_by_role("button", name="Duyệt").click()
-    expect(page.get_by_text("Quyết định của bạn đã được ghi lại.")).to_be_visible()
+    expect(page.get_by_text("Đã duyệt: moi làm Cán bộ xã hội cấp xã")).to_be_visible()
     assert User.objects.get(username="moi").staff.role == Role.COMMUNE_OFFICER
 
 

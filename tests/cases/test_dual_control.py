@@ -91,7 +91,8 @@ def test_a_supervisor_of_the_scope_approves_and_it_takes_effect(world: World) ->
     listing = hoa.get(reverse("cases:role_request_list"))
     assert 'data-testid="role-request"' in listing.content.decode()
     response = hoa.post(
-        reverse("cases:role_request_decide", args=[pending.pk]), {"decision": "approve"}
+        reverse("cases:role_request_decide", args=[pending.pk]),
+        {"decision": "approve", "confirm": "on"},
     )
     assert response.status_code == 302
     pending.refresh_from_db()
@@ -102,7 +103,8 @@ def test_a_supervisor_of_the_scope_approves_and_it_takes_effect(world: World) ->
     assert Event.objects.filter(action=CaseAction.ROLE_CHANGE_APPROVED).count() == 1
     # A second decision on the same request is refused.
     again = hoa.post(
-        reverse("cases:role_request_decide", args=[pending.pk]), {"decision": "reject"}
+        reverse("cases:role_request_decide", args=[pending.pk]),
+        {"decision": "reject", "reason": "đã duyệt rồi"},
     )
     assert again.status_code == 302
     pending.refresh_from_db()

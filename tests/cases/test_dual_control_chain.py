@@ -107,10 +107,13 @@ def test_one_person_with_any_number_of_accounts_never_approves_their_own_request
     grant = RoleChangeRequest.objects.get(user=quan2)
     # quan cannot approve it himself.
     decide = reverse("cases:role_request_decide", args=[grant.pk])
-    assert admin.post(decide, {"decision": "approve"}).status_code == 404
+    assert admin.post(decide, {"decision": "approve", "confirm": "on"}).status_code == 404
     assert _denied(quan, "approve_role_change") == 1
     # thu, fooled, approves; quan now signs in as quan2 with the second factor.
-    assert signed_in_client(thu).post(decide, {"decision": "approve"}).status_code == 302
+    assert (
+        signed_in_client(thu).post(decide, {"decision": "approve", "confirm": "on"}).status_code
+        == 302
+    )
     as_quan2 = _sign_in_with_second_factor("quan2", PASSPHRASE)
     assert roles_of(User.objects.get(pk=quan2.pk)) == {Role.ADMINISTRATOR}
 
@@ -122,7 +125,7 @@ def test_one_person_with_any_number_of_accounts_never_approves_their_own_request
     listing = as_quan2.get(reverse("cases:role_request_list")).content.decode()
     assert str(own.pk) not in listing and "ba" not in re.findall(r"\((\w+)\)", listing)
     own_url = reverse("cases:role_request_decide", args=[own.pk])
-    assert as_quan2.post(own_url, {"decision": "approve"}).status_code == 404
+    assert as_quan2.post(own_url, {"decision": "approve", "confirm": "on"}).status_code == 404
     assert _denied(quan2, "approve_role_change") == 1
     # Nor through the action itself.
     try:
@@ -144,7 +147,7 @@ def test_one_person_with_any_number_of_accounts_never_approves_their_own_request
     as_quan2.post(reverse("cases:staff_create"), _form(world, "bon", Role.CASEWORKER))
     theirs = RoleChangeRequest.objects.get(user__username="bon")
     theirs_url = reverse("cases:role_request_decide", args=[theirs.pk])
-    assert admin.post(theirs_url, {"decision": "approve"}).status_code == 404
+    assert admin.post(theirs_url, {"decision": "approve", "confirm": "on"}).status_code == 404
     assert _denied(quan, "approve_role_change") == 2
 
     # 4. A third account of quan's (made by quan2) cannot approve quan's request either.
@@ -160,8 +163,8 @@ def test_one_person_with_any_number_of_accounts_never_approves_their_own_request
                              role=Role.SUPERVISOR, scope_unit=world.units["province"]),
     )  # fmt: skip
     as_quan3 = _sign_in_with_second_factor("quan3", PASSPHRASE)
-    assert as_quan3.post(own_url, {"decision": "approve"}).status_code == 404
-    assert as_quan3.post(theirs_url, {"decision": "approve"}).status_code == 404
+    assert as_quan3.post(own_url, {"decision": "approve", "confirm": "on"}).status_code == 404
+    assert as_quan3.post(theirs_url, {"decision": "approve", "confirm": "on"}).status_code == 404
     assert _denied(quan3, "approve_role_change") == 2
 
     # Nothing was approved: no account of quan's reaches a case.
@@ -172,7 +175,10 @@ def test_one_person_with_any_number_of_accounts_never_approves_their_own_request
     for client in (admin, as_quan2):
         assert client.get(reverse("cases:case_list")).status_code == 403
     # thu, a second person, still can.
-    assert signed_in_client(thu).post(own_url, {"decision": "approve"}).status_code == 302
+    assert (
+        signed_in_client(thu).post(own_url, {"decision": "approve", "confirm": "on"}).status_code
+        == 302
+    )
 
 
 def test_a_district_supervisor_cannot_approve_a_province_wide_organisation(
@@ -197,12 +203,14 @@ def test_a_district_supervisor_cannot_approve_a_province_wide_organisation(
     client = signed_in_client(giam)
     assert str(pending.pk) not in client.get(reverse("cases:role_request_list")).content.decode()
     url = reverse("cases:role_request_decide", args=[pending.pk])
-    assert client.post(url, {"decision": "approve"}).status_code == 404
+    assert client.post(url, {"decision": "approve", "confirm": "on"}).status_code == 404
     assert _denied(giam, "approve_role_change") == 1
     pending.refresh_from_db()
     assert pending.status == RoleChangeRequest.Status.PENDING
     # hoa, whose scope is the province, covers both.
-    assert world.client("hoa").post(url, {"decision": "approve"}).status_code == 302
+    assert (
+        world.client("hoa").post(url, {"decision": "approve", "confirm": "on"}).status_code == 302
+    )
 
 
 def test_an_account_activated_with_a_second_persons_code_is_a_person_of_its_own(
@@ -224,13 +232,19 @@ def test_an_account_activated_with_a_second_persons_code_is_a_person_of_its_own(
     )
     role = RoleChangeRequest.objects.get(user__username="quan2")
     decide = reverse("cases:role_request_decide", args=[role.pk])
-    assert signed_in_client(thu).post(decide, {"decision": "approve"}).status_code == 302
+    assert (
+        signed_in_client(thu).post(decide, {"decision": "approve", "confirm": "on"}).status_code
+        == 302
+    )
     quan2 = User.objects.get(username="quan2")
     admin.post(reverse("cases:staff_create"), _form(world, "ba", Role.CASEWORKER))
     own = reverse("cases:role_request_decide", args=[RoleChangeRequest.objects.get(
         user__username="ba").pk])  # fmt: skip
     # Not yet activated: quan may hold quan2, so quan2 cannot approve quan's request.
-    assert signed_in_client(quan2).post(own, {"decision": "approve"}).status_code == 404
+    assert (
+        signed_in_client(quan2).post(own, {"decision": "approve", "confirm": "on"}).status_code
+        == 404
+    )
     # The newcomer opens the link, thu hands over the code in person, the password is set.
     newcomer = Client()
     link = re.search(r"/staff/welcome/[^/]+/$", created.context["link"])
@@ -244,5 +258,5 @@ def test_an_account_activated_with_a_second_persons_code_is_a_person_of_its_own(
     assert done.status_code == 302
     assert User.objects.get(username="quan2").check_password(PASSPHRASE)
     as_quan2 = signed_in_client(User.objects.get(username="quan2"))
-    assert as_quan2.post(own, {"decision": "approve"}).status_code == 302
+    assert as_quan2.post(own, {"decision": "approve", "confirm": "on"}).status_code == 302
     assert roles_of(User.objects.get(username="ba")) == {Role.CASEWORKER}

@@ -108,7 +108,7 @@ def test_an_administrator_cannot_give_themselves_a_role(world: World) -> None:
     pending = RoleChangeRequest.objects.get(user=world.users["lan"])
     hoa = world.client("hoa")
     decide = reverse("cases:role_request_decide", args=[pending.pk])
-    assert hoa.post(decide, {"decision": "approve"}).status_code == 302
+    assert hoa.post(decide, {"decision": "approve", "confirm": "on"}).status_code == 302
     lan_profile.refresh_from_db()
     assert lan_profile.role == Role.COMMUNE_OFFICER
     change = Event.objects.filter(

@@ -94,8 +94,14 @@ def test_quan_creates_a_caseworker_who_waits_for_a_second_administrator(
 
     # quan cannot approve his own request; thu, the second administrator, can.
     decide = reverse("cases:role_request_decide", args=[pending.pk])
-    assert world.client("quan").post(decide, {"decision": "approve"}).status_code == 404
-    assert signed_in_client(thu).post(decide, {"decision": "approve"}).status_code == 302
+    assert (
+        world.client("quan").post(decide, {"decision": "approve", "confirm": "on"}).status_code
+        == 404
+    )
+    assert (
+        signed_in_client(thu).post(decide, {"decision": "approve", "confirm": "on"}).status_code
+        == 302
+    )
     new = User.objects.get(pk=new.pk)
     assert roles_of(new) == {Role.CASEWORKER}
     assert new.staff.organisation == world.orgs["clinic_a"]
