@@ -216,21 +216,21 @@ def _access_changes(since: datetime) -> list[Flag]:
         added = set(event.detail.get("added") or event.detail.get("roles") or [])
         new_account = subject in created and added & content_roles
         kind = "new_account_case_role" if new_account else "role_change"
+        name, subject_type = _subject(event, names.get(int(subject)) if subject.isdigit() else None)
         flags.append(
             Flag(
                 event.actor_id or 0, event.actor.get_username() if event.actor else "—", kind,
-                timezone.localdate(event.at), 1,
-                **_subject_fields(event, names.get(int(subject)) if subject.isdigit() else None),
+                timezone.localdate(event.at), 1, subject=name, subject_type=subject_type,
             )
         )  # fmt: skip
     return flags
 
 
-def _subject_fields(event: Event, username: str | None) -> dict[str, str]:
+def _subject(event: Event, username: str | None) -> tuple[str, str]:
     """Name an access change's subject: the account's username, else the object it changed."""
     if username is not None:
-        return {"subject": username, "subject_type": "user"}
-    return {"subject": str(event.object_id), "subject_type": event.object_type}
+        return username, "user"
+    return str(event.object_id), event.object_type
 
 
 def _subject_id(event: Event) -> str:
