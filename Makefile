@@ -17,7 +17,7 @@ help:
 	@echo "  venv      create/refresh .venv from uv.lock (uv sync --frozen)"
 	@echo "  run       migrate, seed demo data and serve on http://127.0.0.1:8000"
 	@echo "  test      run pytest against a throwaway PostgreSQL (PYTEST_ARGS=...)"
-	@echo "  lint      ruff check, ruff format --check, mypy, bandit, makemigrations --check"
+	@echo "  lint      ruff check, ruff format --check, lint-imports, mypy, bandit, makemigrations --check"
 	@echo "  audit-deps  pip-audit on uv.lock's packages (needs the vulnerability service)"
 	@echo "  messages  update vi/en translation catalogs (needs gettext)"
 	@echo "  bench     run the benchmarks against a throwaway PostgreSQL"
@@ -45,6 +45,7 @@ test:
 lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 	HOA_NHAP_DEMO=1 .venv/bin/mypy .
 	.venv/bin/bandit -c pyproject.toml -r . -q
 	HOA_NHAP_DEMO=1 $(VENV_PY) manage.py makemigrations --check --dry-run

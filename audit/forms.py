@@ -10,7 +10,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Organisation
 from core import normalize
 from core.forms import DateField, translate_blank_choices
 
@@ -62,9 +61,11 @@ class EventFilterForm(forms.Form):
                               "record id.")}
         ),
     )  # fmt: skip
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.order_by("name"), required=False
-    )
+    # The organisations come from the app that owns them (audit sits below it).
+    organisation = forms.TypedChoiceField(
+        label=_("Organisation"), required=False, coerce=uuid.UUID, empty_value=None,
+        choices=lambda: [("", "---------"), *registry.organisation_choices()],
+    )  # fmt: skip
     action = forms.ChoiceField(
         label=_("Action"),
         required=False,

@@ -38,6 +38,7 @@ _actions: dict[str, ActionType] = {}
 _person_resolvers: list[Callable[[Any], Any]] = []
 _citizen_id_finders: list[Callable[[str], list[Any]]] = []
 _organisation_namers: list[Callable[[set[Any]], dict[Any, str]]] = []
+_organisation_lists: list[Callable[[], list[tuple[Any, str]]]] = []
 
 
 class UnknownAction(ValueError):
@@ -119,3 +120,14 @@ def organisation_names(ids: set[Any]) -> dict[Any, str]:
     for namer in _organisation_namers:
         names |= namer(ids - names.keys())
     return names
+
+
+def register_organisation_list(lister: Callable[[], list[tuple[Any, str]]]) -> None:
+    """Add a function that returns every organisation as (id, name), for the event filter."""
+    if lister not in _organisation_lists:
+        _organisation_lists.append(lister)
+
+
+def organisation_choices() -> list[tuple[Any, str]]:
+    """Return the organisations the auditor may filter events by, as registered apps list them."""
+    return [choice for lister in _organisation_lists for choice in lister()]

@@ -63,7 +63,7 @@ def events_for(*, viewer: Any, filters: dict[str, Any] | None = None) -> QuerySe
     if "person" in f:
         events = events.filter(_about_person(events, f["person"]))
     if "organisation" in f:
-        events = events.filter(organisation_id=f["organisation"].pk)
+        events = events.filter(organisation_id=f["organisation"])
     if f.get("action") == "reads":
         events = events.filter(action__in=registry.codes(kind=registry.READ))
     elif "action" in f:

@@ -22,6 +22,7 @@ class CasesConfig(AppConfig):
         registry.register_person_resolver(access.person_id_of)
         registry.register_citizen_id_finder(selectors.person_ids_with_citizen_id)
         registry.register_organisation_namer(_organisation_names)
+        registry.register_organisation_list(_organisation_list)
         register_reactivation_gate(resets.reactivation_hold)
         for label, url_name, capability, order, start in (
             (_("My work"), "cases:my_work", caps.MY_WORK, 5, True),
@@ -47,3 +48,9 @@ def _organisation_names(ids: set[Any]) -> dict[Any, str]:
     from .models import Organisation
 
     return dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def _organisation_list() -> list[tuple[Any, str]]:
+    from .models import Organisation
+
+    return list(Organisation.objects.order_by("name").values_list("pk", "name"))

@@ -117,3 +117,22 @@ def test_only_the_auditor_may_look_up_a_citizen_id(world: World, lan_person: Per
         )
         assert response.status_code == 403
     assert not Event.objects.filter(action=AuditAction.PERSON_LOOKUP).exists()
+
+
+def test_the_organisation_filter_lists_organisations_and_filters_by_them(
+    world: World, lan_person: Person, tuan_person: Person
+) -> None:
+    """The filter's organisations come from `cases` (audit sits below it): names, not ids."""
+    world.client("lan").get(reverse("cases:person_detail", args=[lan_person.pk]))
+    world.client("tuan").get(reverse("cases:person_detail", args=[tuan_person.pk]))
+    client = world.client("an")
+    clinic_a = world.orgs["clinic_a"]
+    page = client.get(reverse("audit:event_list"))
+    options = page.context["form"].fields["organisation"].choices
+    assert (clinic_a.pk, clinic_a.name) in options
+    filtered = client.get(reverse("audit:event_list"), {"organisation": str(clinic_a.pk)})
+    actors = {e.actor.username for e in filtered.context["page"].object_list if e.actor}
+    assert actors == {"lan"}
+    wrong = client.get(reverse("audit:event_list"), {"organisation": "not-an-id"})
+    assert wrong.context["form"].errors["organisation"]
+    assert wrong.context["page"] is None

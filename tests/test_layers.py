@@ -1,0 +1,74 @@
+"""The apps' layer order is checked by import-linter, and an arrow back up fails it.
+
+`make lint` runs `lint-imports` with the contract in `pyproject.toml` ([tool.importlinter]):
+each app imports only the apps below it (core < audit < accounts < notifications < cases <
+services < referrals | methadone, the last two independent of each other). These tests run
+the same command on a copy of the tree with one planted import and see the contract break,
+so a contract that stopped checking anything would turn them red.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(shutil.which("lint-imports") or ROOT / ".venv" / "bin" / "lint-imports")
+
+
+def _packages() -> list[str]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    packages: list[str] = config["tool"]["importlinter"]["root_packages"]
+    return packages
+
+
+def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 (a fixed command on a copy the test made)
+        [str(LINT_IMPORTS), "--config", str(tree / "pyproject.toml"), "--no-cache"],
+        cwd=tree, capture_output=True, text=True, check=False,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project's packages (Python files only) and its configuration."""
+    copy = tmp_path_factory.mktemp("layers")
+    for package in _packages():
+        shutil.copytree(
+            ROOT / package, copy / package,
+            ignore=lambda _d, names: [n for n in names if not n.endswith(".py")
+                                      and not (Path(_d) / n).is_dir()],
+        )  # fmt: skip
+    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    return copy
+
+
+def test_the_tree_keeps_the_layers(tree: Path) -> None:
+    result = _lint(tree)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 kept, 0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("lower", "higher"),
+    [
+        ("core", "cases.models"),  # the floor imports a domain app
+        ("audit", "referrals.models"),  # the audit trail imports a feature
+        ("cases", "services.models"),  # people and cases import what hangs off them
+        ("methadone", "referrals.models"),  # two independent apps on one floor
+    ],
+)
+def test_a_planted_arrow_back_up_breaks_the_contract(tree: Path, lower: str, higher: str) -> None:
+    planted = tree / lower / "_planted.py"
+    planted.write_text(f"import {higher}  # planted by tests/test_layers.py\n")
+    try:
+        result = _lint(tree)
+    finally:
+        planted.unlink()
+    assert result.returncode != 0
+    assert f"{lower}._planted -> {higher}" in result.stdout, result.stdout
