@@ -26,6 +26,10 @@ DUE_SOON = 9
 
 @pytest.fixture
 def busy_minh(world: World, lan_person: Person) -> list[Person]:
+    return seed_busy_minh(world)
+
+
+def seed_busy_minh(world: World) -> list[Person]:
     """Residents of commune 98101; some with open post-rehab cases minh is assigned, whose
     check-ins are minh's: a few overdue, the rest due this week."""
     today = timezone.localdate()
