@@ -564,7 +564,9 @@ def _my_work_section(
         shown = [item.case.person_id for item in due_page]
     elif section == "recent":
         people = (
-            access.visible_people(viewer).select_related("residence_commune").order_by("-updated_at")
+            access.visible_people(viewer)
+            .select_related("residence_commune")
+            .order_by("-updated_at")
         )
         paginator = CappedPaginator(people, SECTION_PER_PAGE, cap=RECENT_COUNTED)
         recent_page, recent_total = paginator.get_page(page_number), Total.of(paginator)

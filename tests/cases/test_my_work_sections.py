@@ -37,16 +37,19 @@ def seed_busy_minh(world: World) -> list[Person]:
     for n in range(RESIDENTS):
         people.append(
             make_person(
-                full_name=f"Cư Dân Số {n}", residence_commune=world.units["c1"],
+                full_name=f"Cư Dân Số {n}",
+                residence_commune=world.units["c1"],
                 registered_by=world.orgs["clinic_a"],
-            )  # fmt: skip
+            )
         )
     cases = [
         make_case(
-            person=person, organisation=world.orgs["clinic_a"], category="post_rehab",
+            person=person,
+            organisation=world.orgs["clinic_a"],
+            category="post_rehab",
             assigned_to=world.users["minh"],
             opened_on=datetime.date(2025, 6, 1) + datetime.timedelta(days=n),
-        )  # fmt: skip
+        )
         for n, person in enumerate(people[:CASES])
     ]
     for n in range(OVERDUE + DUE_SOON):
