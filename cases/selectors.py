@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal, cast
 from uuid import UUID
 
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import formats, timezone
@@ -452,11 +452,20 @@ def emergency_access_for_review(*, viewer: access.AnyUser, access_id: UUID) -> E
 
 # --- start page ("my work") ----------------------------------------------------------------
 
-MY_CASES_LIMIT = 20
-RECENT_PEOPLE_LIMIT = 10
+# Each section of the start page shows this many rows, how many there are, and a link to all.
+SECTION_ROWS = 5
+# A section's own page (``?section=...``) shows this many rows a page.
 RESIDENTS_PER_PAGE = 50
+SECTION_PER_PAGE = 50
 # The start page lists what is overdue and what falls due within this time.
 DUE_SOON = timedelta(days=7)
+# What is due is read off the due indexes up to this many items (the start page says "more
+# than" past it); the section's own page reads up to DUE_LISTED.
+DUE_COUNTED = 50
+DUE_LISTED = 500
+# "Recently changed" counts the people the viewer may see up to this many.
+RECENT_COUNTED = 1000
+MY_WORK_SECTIONS = ("due", "recent", "residents")
 
 
 @dataclass(frozen=True)
@@ -466,13 +475,26 @@ class MyWork:
     resident_page: Page[Person] | None  # commune officers: the people living in their commune
     residents_total: Total | None
     commune: Any
-    due: list[dues.DueItem]
+    due: list[dues.DueItem]  # overdue first (earliest due date first)
+    due_total: Total | None = None
+    overdue_count: int = 0
+    open_cases_total: Total | None = None
+    recent_total: Total | None = None
+    section: str = ""  # "" for the start page; else the one section shown whole, paged
+    due_page: Page[dues.DueItem] | None = None
+    recent_page: Page[Person] | None = None
 
 
-def _residents(viewer: access.AnyUser, page_number: str | None) -> tuple[Any, Any, Any]:
+def _first_rows(rows: Any, *, cap: int | None = None) -> tuple[list[Any], Total]:
+    """Return a section's first rows and its capped count (two bounded, indexed queries)."""
+    paginator = CappedPaginator(rows, SECTION_ROWS, cap=cap)
+    return list(paginator.page(1).object_list), Total.of(paginator)
+
+
+def _residents(viewer: access.AnyUser) -> tuple[Any, Any]:
     profile = access.profile_of(viewer)
     if profile is None or not access.has_role(viewer, Role.COMMUNE_OFFICER):
-        return None, None, None
+        return None, None
     commune = profile.scope_unit
     people = (
         access.visible_people(viewer)
@@ -480,38 +502,93 @@ def _residents(viewer: access.AnyUser, page_number: str | None) -> tuple[Any, An
         .select_related("residence_commune")
         .order_by("residence_commune__name", "-created_at")
     )
-    paginator = CappedPaginator(people, RESIDENTS_PER_PAGE)
-    total = Total.of(paginator)
-    return paginator.get_page(page_number), total, commune
+    return people, commune
 
 
-def my_work(*, viewer: access.AnyUser, page_number: str | None = None) -> MyWork:
-    """Return a caseworker's or commune officer's start page: their open cases, people
-    recently registered or changed, and (commune officers) the commune's residents.
+def _due(viewer: access.AnyUser, limit: int) -> tuple[list[dues.DueItem], Total]:
+    items = dues.due_for(viewer=viewer, until=timezone.localdate() + DUE_SOON, limit=limit + 1)
+    return items[:limit], Total(min(len(items), limit), at_least=len(items) > limit)
 
+
+def my_work(
+    *, viewer: access.AnyUser, section: str | None = None, page_number: str | None = None
+) -> MyWork:
+    """Return a caseworker's or commune officer's start page: what is due (overdue first),
+    their open cases, people recently registered or changed, and (commune officers) the
+    commune's residents, each bounded to a few rows with its count.
+
+    With ``section`` ("due", "recent", "residents"), only that section, whole and paged.
     One event names every person the page showed.
     """
-    open_cases = list(
+    section = section if section in MY_WORK_SECTIONS else ""
+    residents_rows, commune = _residents(viewer)
+    if section:
+        return _my_work_section(viewer, section, page_number, residents_rows, commune)
+    due, due_total = _due(viewer, DUE_COUNTED)
+    overdue = sum(item.due_on < timezone.localdate() for item in due)
+    open_cases, open_total = _first_rows(
         access.visible_cases(viewer)
         .filter(assigned_to_id=getattr(viewer, "pk", None), status=CaseStatus.OPEN)
         .select_related("person", "person__residence_commune", "organisation")
-        .order_by("-opened_on")[:MY_CASES_LIMIT]
+        .order_by("-opened_on")
     )
-    recent = list(
-        access.visible_people(viewer)
-        .select_related("residence_commune")
-        .order_by("-updated_at")[:RECENT_PEOPLE_LIMIT]
+    recent, recent_total = _first_rows(
+        access.visible_people(viewer).select_related("residence_commune").order_by("-updated_at"),
+        cap=RECENT_COUNTED,
     )
-    residents, total, commune = _residents(viewer, page_number)
-    due = dues.due_for(viewer=viewer, until=timezone.localdate() + DUE_SOON)
-    shown = {str(c.person_id) for c in open_cases} | {str(p.pk) for p in recent}
-    shown |= {str(item.case.person_id) for item in due}
-    shown |= {str(p.pk) for p in residents or []}
+    resident_page, residents_total = None, None
+    if residents_rows is not None:
+        paginator = CappedPaginator(residents_rows, SECTION_ROWS)
+        resident_page, residents_total = paginator.page(1), Total.of(paginator)
+    due = due[:SECTION_ROWS]
+    _record_shown(
+        viewer,
+        [c.person_id for c in open_cases] + [p.pk for p in recent]
+        + [item.case.person_id for item in due] + [p.pk for p in resident_page or []],
+    )  # fmt: skip
+    return MyWork(
+        open_cases, recent, resident_page, residents_total, commune, due,
+        due_total=due_total, overdue_count=overdue, open_cases_total=open_total,
+        recent_total=recent_total,
+    )  # fmt: skip
+
+
+def _my_work_section(
+    viewer: access.AnyUser, section: str, page_number: str | None, residents: Any, commune: Any
+) -> MyWork:
+    due_page = recent_page = resident_page = None
+    due_total = recent_total = residents_total = None
+    if section == "due":
+        items, due_total = _due(viewer, DUE_LISTED)
+        due_page = Paginator(items, SECTION_PER_PAGE).get_page(page_number)
+        shown = [item.case.person_id for item in due_page]
+    elif section == "recent":
+        people = (
+            access.visible_people(viewer)
+            .select_related("residence_commune")
+            .order_by("-updated_at")
+        )
+        paginator = CappedPaginator(people, SECTION_PER_PAGE, cap=RECENT_COUNTED)
+        recent_page, recent_total = paginator.get_page(page_number), Total.of(paginator)
+        shown = [p.pk for p in recent_page]
+    elif residents is not None:
+        paginator = CappedPaginator(residents, RESIDENTS_PER_PAGE)
+        resident_page, residents_total = paginator.get_page(page_number), Total.of(paginator)
+        shown = [p.pk for p in resident_page]
+    else:
+        shown = []  # residents asked by someone who has no commune: an empty section
+    _record_shown(viewer, shown)
+    return MyWork(
+        [], [], resident_page, residents_total, commune, [], due_total=due_total,
+        recent_total=recent_total, section=section, due_page=due_page, recent_page=recent_page,
+    )  # fmt: skip
+
+
+def _record_shown(viewer: access.AnyUser, person_ids: list[Any]) -> None:
     audit.record(
         actor=viewer, action=CaseAction.PEOPLE_LIST,
-        detail={"list": "my_work", "people": sorted(shown)},
+        detail={"list": "my_work", "people": sorted({str(pk) for pk in person_ids})},
     )  # fmt: skip
-    return MyWork(open_cases, recent, residents, total, commune, due)
 
 
 # At most this many possible duplicates are shown (namesakes born the same year are few).

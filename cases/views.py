@@ -176,11 +176,21 @@ def _query_without_page(request: HttpRequest) -> str:
 def my_work(request: HttpRequest) -> HttpResponse:
     """Start page of caseworkers and commune officers: "my work"."""
     _require(request, caps.MY_WORK)
-    work = selectors.my_work(viewer=request.user, page_number=request.GET.get("page"))
+    work = selectors.my_work(
+        viewer=request.user, section=request.GET.get("section"),
+        page_number=request.GET.get("page"),
+    )  # fmt: skip
     people = [c.person_id for c in work.open_cases] + [p.pk for p in work.recent_people]
     people += [p.pk for p in work.resident_page or []] + [i.case.person_id for i in work.due]
+    people += [p.pk for p in work.recent_page or []]
+    people += [i.case.person_id for i in work.due_page or []]
     masked = selectors.masked_people(viewer=request.user, person_ids=people)
-    context = {"work": work, "page": work.resident_page, "masked": masked, "query": ""}
+    pages = (work.due_page, work.recent_page, work.resident_page)
+    page = next((p for p in pages if p is not None), None)
+    context = {
+        "work": work, "page": page if work.section else None, "masked": masked,
+        "query": f"section={work.section}" if work.section else "",
+    }  # fmt: skip
     return render(request, "cases/my_work.html", context)
 
 
