@@ -204,11 +204,12 @@ def _access_changes(since: datetime) -> list[Flag]:
         )
     )
     subjects = {event.seq: _subject_id(event) for event in changes}
-    names = dict(
-        get_user_model()
+    names = {
+        str(pk): username
+        for pk, username in get_user_model()
         .objects.filter(pk__in={s for s in subjects.values() if s.isdigit()})
         .values_list("pk", "username")
-    )
+    }
     content_roles = capabilities.holders("person.view")
     flags = []
     for event in changes:
@@ -216,7 +217,7 @@ def _access_changes(since: datetime) -> list[Flag]:
         added = set(event.detail.get("added") or event.detail.get("roles") or [])
         new_account = subject in created and added & content_roles
         kind = "new_account_case_role" if new_account else "role_change"
-        name, subject_type = _subject(event, names.get(int(subject)) if subject.isdigit() else None)
+        name, subject_type = _subject(event, names.get(subject))
         flags.append(
             Flag(
                 event.actor_id or 0, event.actor.get_username() if event.actor else "—", kind,

@@ -274,20 +274,26 @@ def case_list_page(
     return page, total
 
 
+def _number_holders(field: str, number: str, exclude: Person | None = None) -> list[Person]:
+    """Return everyone whose ``field`` (a citizen or old ID number) is this number, across all
+    scopes: the blind index's candidates, kept when their decrypted digits match."""
+    wanted = normalize.digits(number)
+    index = _index(f"{field}_index", number)
+    if not wanted or index is None:
+        return []  # no digits: nobody's number, never the people without one
+    candidates = Person.objects.filter(**{f"{field}_index": index})
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    return [p for p in candidates if normalize.digits(getattr(p, field) or "") == wanted]
+
+
 def citizen_id_holder(*, number: str, exclude: Person | None = None) -> Person | None:
     """Return whoever already holds this citizen ID number, across all scopes.
 
     Used only to refuse duplicates; callers must not show the holder to a user who may not
     see them.
     """
-    wanted = normalize.digits(number)
-    index = _index("citizen_id_index", number)
-    if not wanted or index is None:
-        return None  # no digits: nobody's number, never the people without one
-    candidates = Person.objects.filter(citizen_id_index=index)
-    if exclude is not None:
-        candidates = candidates.exclude(pk=exclude.pk)
-    return next((p for p in candidates if normalize.digits(p.citizen_id) == wanted), None)
+    return next(iter(_number_holders("citizen_id", number, exclude)), None)
 
 
 def person_ids_with_citizen_id(number: str) -> list[UUID]:
@@ -295,16 +301,8 @@ def person_ids_with_citizen_id(number: str) -> list[UUID]:
 
     For the auditor's "who saw this person" only (``audit.registry``): ids, never a name.
     """
-    wanted = normalize.digits(number)
-    if not wanted:
-        return []
-    found = []
-    for field in ("citizen_id", "old_id_number"):
-        index = f"{field}_index"
-        for person in Person.objects.filter(**{index: _index(index, number)}).only("id", field):
-            if normalize.digits(getattr(person, field) or "") == wanted:
-                found.append(person.pk)
-    return sorted(set(found))
+    holders = _number_holders("citizen_id", number) + _number_holders("old_id_number", number)
+    return sorted({person.pk for person in holders})
 
 
 @dataclass(frozen=True)
