@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "accounts",
     "cases",
     "services",
+    "reports",
     "methadone",
     "referrals",
     "notifications",

@@ -29,4 +29,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("referrals/", include("referrals.urls")),
+    path("figures/", include("reports.urls")),
 ]

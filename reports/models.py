@@ -1,0 +1,1 @@
+"""Plans and their targets (see ``reports.plans``)."""

@@ -1,0 +1,147 @@
+"""The indicator registry: each figure the province is judged on, as a definition.
+
+An indicator is a code, a Vietnamese/English name (gettext), a group (one sheet of the
+6-monthly report), a kind (a share of people, a count of people, or a median) and a
+``compute`` function that answers a :class:`Query` with one :class:`Cell` per row unit and
+breakdown key, totals included. Counts are of people, not rows; the precise numerator and
+denominator of each indicator are written in ``docs/indicators.md``.
+
+A :class:`Query` names the communes counted, each mapped to the row it is reported under (a
+child of the unit being looked at, or that unit itself), so one grouped query answers a whole
+drill-down level. Each person is counted in one commune (the rule is in
+``docs/indicators.md``), so rows never count a person twice; a breakdown may (a person with
+cases in two categories is in both category columns), which is why ``compute`` returns the
+totals itself (key ``None``) instead of leaving them to be summed.
+
+Apps register their indicators from ``AppConfig.ready()`` with :func:`register`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from cases.models import Person
+
+Kind = Literal["share", "count", "median"]
+
+# The breakdowns a dashboard or report may ask for; an indicator lists those it supports.
+BREAKDOWNS: tuple[str, ...] = ("sex", "age_group", "ethnicity", "category")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period, both ends included."""
+
+    start: datetime.date
+    end: datetime.date
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to count: communes (id → row unit id), a period and an optional breakdown."""
+
+    rows: Mapping[int, int]
+    period: Period
+    breakdown: str | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure: ``numerator`` people of ``denominator`` (shares), or a count, or a median.
+
+    For a median, ``value`` is the median and ``numerator`` the number of items it is the
+    median of (what small-cell suppression looks at).
+    """
+
+    numerator: int
+    denominator: int | None = None
+    value: float | None = None
+
+    @property
+    def share(self) -> float | None:
+        """Return numerator / denominator, or None when there is no denominator or it is 0."""
+        if not self.denominator:
+            return None
+        return self.numerator / self.denominator
+
+
+# (row unit id or None for all rows, breakdown key or None for all keys) → cell.
+Key = tuple[int | None, str | None]
+Result = Mapping[Key, Cell]
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group of indicators: one section of the dashboard, one sheet of the report."""
+
+    code: str
+    name: str | Promise
+    order: int
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator's definition (see the module docstring)."""
+
+    code: str
+    name: str | Promise
+    group: str
+    kind: Kind
+    compute: Callable[[Query], Result]
+    # The people counted in the numerator of one cell (row None / key None: all), for the
+    # "people behind this number" list; None when the indicator has no such list.
+    people: Callable[[Query, int | None, str | None], QuerySet[Person]] | None = None
+    breakdowns: tuple[str, ...] = BREAKDOWNS
+    # Returned trafficking victims' figures: suppressed below province level for viewers
+    # outside the commune (docs/indicators.md, small-cell suppression).
+    victims: bool = False
+    order: int = 0
+
+
+_groups: dict[str, Group] = {}
+_indicators: dict[str, Indicator] = {}
+
+
+def register_group(group: Group) -> None:
+    """Add a group; registering the same code twice with a different definition is an error."""
+    if _groups.get(group.code, group) != group:
+        raise ValueError(f"indicator group {group.code!r} is already registered")
+    _groups[group.code] = group
+
+
+def register(indicator: Indicator) -> None:
+    """Add an indicator; its group must be registered and its code new."""
+    if indicator.group not in _groups:
+        raise ValueError(f"indicator {indicator.code!r}: unknown group {indicator.group!r}")
+    if indicator.code in _indicators and _indicators[indicator.code] != indicator:
+        raise ValueError(f"indicator {indicator.code!r} is already registered")
+    _indicators[indicator.code] = indicator
+
+
+def unregister(code: str) -> None:
+    """Remove an indicator (tests that register their own)."""
+    _indicators.pop(code, None)
+
+
+def groups() -> list[Group]:
+    """Return the groups in display order."""
+    return sorted(_groups.values(), key=lambda g: (g.order, g.code))
+
+
+def indicators(group: str | None = None) -> list[Indicator]:
+    """Return the indicators (of one group) in display order."""
+    found = [i for i in _indicators.values() if group is None or i.group == group]
+    return sorted(found, key=lambda i: (_groups[i.group].order, i.order, i.code))
+
+
+def get(code: str) -> Indicator:
+    """Return the indicator with this code (KeyError when there is none)."""
+    return _indicators[code]
