@@ -7,12 +7,13 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateField, VersionField, translate_blank_choices
 
 from . import registry, selectors
-from .models import Plan, Target
+from .models import Plan, Target, TargetKind
 
 
 def _formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
@@ -71,8 +72,8 @@ def indicator_choices() -> list[tuple[str, str]]:
 
 
 class TargetForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
-    indicator = forms.ChoiceField(label=_("indicator"))
-    value = ValueField(label=_("value"), max_digits=12, decimal_places=2, min_value=0)
+    indicator = forms.ChoiceField(label=capfirst(_("indicator")))
+    value = ValueField(label=capfirst(_("value")), max_digits=12, decimal_places=2, min_value=0)
 
     class Meta:
         model = Target
@@ -97,9 +98,11 @@ class TargetForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         unit.label_from_instance = _unit_label
         self.initial.setdefault("unit", plan.unit_id)
         self.fields["year"] = forms.TypedChoiceField(
-            label=_("year"), coerce=int, choices=[(y, str(y)) for y in plan.years],
+            label=capfirst(_("year")), coerce=int, choices=[(y, str(y)) for y in plan.years],
             initial=self.initial.get("year", plan.first_year),
         )  # fmt: skip
+        kind: Any = self.fields["kind"]
+        kind.choices = TargetKind.choices  # no blank: a target is one or the other
         if self.instance._state.adding:
             self.initial.setdefault("kind", "share")
         else:
