@@ -83,7 +83,7 @@ def target_remove(*, actor: Any, target: Target, if_version: IfVersion) -> None:
         current = Target.objects.select_for_update().filter(pk=target.pk).first()
         if current is None:
             raise ValidationError(_("This record no longer exists."))
-        if if_version is not OVERRIDE and current.version != if_version:
+        if isinstance(if_version, int) and current.version != if_version:
             raise EditConflict(current, if_version)
         audit.record(
             actor=actor, action=PlanAction.TARGET_REMOVED, obj=current,

@@ -24,32 +24,70 @@ YEARS = (2024, 2026)
 # number, issuer, title, issued on, [(indicator, kind, comparison, value, section, note)]
 PLANS = [
     (
-        "30/KH-UBND", "UBND tỉnh Lào Cai",
+        "30/KH-UBND",
+        "UBND tỉnh Lào Cai",
         "Kế hoạch công tác cai nghiện ma túy, phòng, chống mại dâm và tiếp nhận nạn nhân "
         "bị mua bán trở về",
         datetime.date(2022, 2, 15),
         [
-            ("TX_COVERAGE", TargetKind.SHARE, Comparison.AT_LEAST, "70", "2.3",
-             "Người nghiện có hồ sơ quản lý được điều trị, cai nghiện bằng các hình thức"),
-            ("TX_SECTOR", TargetKind.SHARE, Comparison.AT_LEAST, "41.13", "2.3",
-             "Ngành Lao động – Thương binh và Xã hội điều trị 1.650 người (41,13%)"),
-            ("VICTIM_SUPPORT", TargetKind.SHARE, Comparison.AT_LEAST, "100", "2.5",
-             "Nạn nhân bị mua bán trở về được hưởng các chế độ hỗ trợ theo quy định"),
+            (
+                "TX_COVERAGE",
+                TargetKind.SHARE,
+                Comparison.AT_LEAST,
+                "70",
+                "2.3",
+                "Người nghiện có hồ sơ quản lý được điều trị, cai nghiện bằng các hình thức",
+            ),
+            (
+                "TX_SECTOR",
+                TargetKind.SHARE,
+                Comparison.AT_LEAST,
+                "41.13",
+                "2.3",
+                "Ngành Lao động – Thương binh và Xã hội điều trị 1.650 người (41,13%)",
+            ),
+            (
+                "VICTIM_SUPPORT",
+                TargetKind.SHARE,
+                Comparison.AT_LEAST,
+                "100",
+                "2.5",
+                "Nạn nhân bị mua bán trở về được hưởng các chế độ hỗ trợ theo quy định",
+            ),
         ],
     ),
     (
-        "4960/KH-UBND", "UBND tỉnh Lâm Đồng",
+        "4960/KH-UBND",
+        "UBND tỉnh Lâm Đồng",
         "Kế hoạch nâng cao hiệu quả công tác cai nghiện ma túy và phòng ngừa nghiện ma túy "
         "trong nhóm nguy cơ cao giai đoạn 2023–2025",
         datetime.date(2023, 7, 1),
         [
-            ("SCREEN_COVERAGE", TargetKind.SHARE, Comparison.MORE_THAN, "80", "II.2.a",
-             "Người nghiện có hồ sơ quản lý được tư vấn, sàng lọc, đánh giá"),
-            ("POSTREHAB_SUPPORT", TargetKind.SHARE, Comparison.MORE_THAN, "80", "II.2.a",
-             "Người sau cai được hỗ trợ học nghề, việc làm, tái hòa nhập cộng đồng"),
-            ("USER_REACH", TargetKind.SHARE, Comparison.MORE_THAN, "80", "II.2.b",
-             "Người sử dụng trái phép chất ma túy có hồ sơ quản lý được tiếp cận dịch vụ "
-             "tư vấn, dự phòng"),
+            (
+                "SCREEN_COVERAGE",
+                TargetKind.SHARE,
+                Comparison.MORE_THAN,
+                "80",
+                "II.2.a",
+                "Người nghiện có hồ sơ quản lý được tư vấn, sàng lọc, đánh giá",
+            ),
+            (
+                "POSTREHAB_SUPPORT",
+                TargetKind.SHARE,
+                Comparison.MORE_THAN,
+                "80",
+                "II.2.a",
+                "Người sau cai được hỗ trợ học nghề, việc làm, tái hòa nhập cộng đồng",
+            ),
+            (
+                "USER_REACH",
+                TargetKind.SHARE,
+                Comparison.MORE_THAN,
+                "80",
+                "II.2.b",
+                "Người sử dụng trái phép chất ma túy có hồ sơ quản lý được tiếp cận dịch vụ "
+                "tư vấn, dự phòng",
+            ),
         ],
     ),
 ]

@@ -92,7 +92,8 @@ class TargetForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         if current and current not in dict(choices):
             # A target of an indicator no app registers any more stays editable.
             choices.append((current, current))
-        self.fields["indicator"].choices = [("", _("— Choose —")), *choices]
+        indicator: Any = self.fields["indicator"]
+        indicator.choices = [("", _("— Choose —")), *choices]
         unit: Any = self.fields["unit"]
         unit.queryset = selectors.target_units(plan)
         unit.label_from_instance = _unit_label

@@ -68,9 +68,11 @@ class Plan(Versioned):
                 name="plan_years_sane",
             ),
             models.UniqueConstraint(
-                fields=["unit", "number", "first_year"], name="plan_unique_number",
-                violation_error_message=_("This unit already has a plan with this number "
-                                          "starting that year."),
+                fields=["unit", "number", "first_year"],
+                name="plan_unique_number",
+                violation_error_message=_(
+                    "This unit already has a plan with this number starting that year."
+                ),
             ),  # fmt: skip
         ]
 
@@ -141,9 +143,11 @@ class Target(Versioned):
                 condition=~Q(kind="share") | Q(value__lte=100), name="target_share_at_most_100"
             ),
             models.UniqueConstraint(
-                fields=["plan", "indicator", "unit", "year"], name="target_unique",
-                violation_error_message=_("This plan already has a target for this "
-                                          "indicator, unit and year."),
+                fields=["plan", "indicator", "unit", "year"],
+                name="target_unique",
+                violation_error_message=_(
+                    "This plan already has a target for this indicator, unit and year."
+                ),
             ),  # fmt: skip
         ]
 
@@ -162,9 +166,12 @@ class Target(Versioned):
                 _("The plan runs from %(first)d to %(last)d.")
                 % {"first": plan.first_year, "last": plan.last_year}
             )
-        if plan is not None and self.unit_id is not None:
-            if not self.unit.path.startswith(plan.unit.path):
-                errors["unit"] = str(_("Choose a unit within the plan's area."))
+        if (
+            plan is not None
+            and self.unit_id is not None
+            and not self.unit.path.startswith(plan.unit.path)
+        ):
+            errors["unit"] = str(_("Choose a unit within the plan's area."))
         if errors:
             raise ValidationError(errors)
 

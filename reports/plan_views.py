@@ -45,7 +45,11 @@ def plan_detail(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     _require(request, PLAN_VIEW)
     plan = selectors.plan_for_user(request.user, plan_id)
     targets = [(t, selectors.indicator_name(t.indicator)) for t in selectors.plan_targets(plan)]
-    context = {"plan": plan, "targets": targets, "may_change": selectors.may_change(request.user, plan)}
+    context = {
+        "plan": plan,
+        "targets": targets,
+        "may_change": selectors.may_change(request.user, plan),
+    }
     return render(request, "reports/plan_detail.html", context)
 
 
@@ -74,14 +78,18 @@ def _plan_form(request: HttpRequest, form: PlanForm, *, plan: Plan | None) -> Ht
             )  # fmt: skip
         except EditConflict as error:
             form, conflict = form_after_conflict(
-                form, error, lambda data, current: PlanForm(data, instance=current, user=request.user)
+                form,
+                error,
+                lambda data, current: PlanForm(data, instance=current, user=request.user),
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("The plan has been saved."))
             return redirect("reports:plan_detail", plan_id=saved.pk)
-    return render(request, "reports/plan_form.html", {"form": form, "plan": plan, "conflict": conflict})
+    return render(
+        request, "reports/plan_form.html", {"form": form, "plan": plan, "conflict": conflict}
+    )
 
 
 @require_http_methods(["GET", "POST"])

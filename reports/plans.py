@@ -59,13 +59,9 @@ def target_for(unit: AdministrativeUnit, code: str, period: Period) -> TargetVal
 
     year = period.end.year
     found = (
-        Target.objects.filter(
-            indicator=code, year=year, unit__path__in=ancestor_paths(unit.path)
-        )
+        Target.objects.filter(indicator=code, year=year, unit__path__in=ancestor_paths(unit.path))
         .select_related("plan", "unit")
-        .order_by(
-            "-unit__path", F("plan__issued_on").desc(nulls_last=True), "-plan__created_at"
-        )
+        .order_by("-unit__path", F("plan__issued_on").desc(nulls_last=True), "-plan__created_at")
         .first()
     )
     if found is None:

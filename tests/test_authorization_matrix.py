@@ -251,7 +251,9 @@ SPEC: dict[str, Rule] = {
     "reports:plan_list": roles_ok({"hoa"}),
     "reports:plan_add": roles_ok({"hoa"}),
     **{
-        f"reports:{name}": (lambda who, in_scope: (200 if in_scope else 404) if who == "hoa" else 403)
+        f"reports:{name}": (
+            lambda who, in_scope: (200 if in_scope else 404) if who == "hoa" else 403
+        )
         for name in ("plan_detail", "plan_edit", "target_add", "target_edit", "target_remove")
     },
 }

@@ -15,11 +15,16 @@ from playwright.sync_api import Page, expect
 from reports.models import Target
 from tests.browser.conftest import open_menu, sign_in_by_cookie
 from tests.browser.test_everyday_use import _no_horizontal_scroll as _fits
-from tests.browser.test_everyday_use import _pending_translations  # noqa: F401 (autouse)
-from tests.browser.test_everyday_use import _shot
+from tests.browser.test_everyday_use import (
+    _pending_translations,  # noqa: F401 (autouse)
+    _shot,
+)
 from tests.conftest import World
-from tests.reports.plan_fixtures import SHARE, make_plan
-from tests.reports.plan_fixtures import indicators  # noqa: F401 (the test indicator)
+from tests.reports.plan_fixtures import (
+    SHARE,
+    indicators,  # noqa: F401 (the test indicator)
+    make_plan,
+)
 
 pytestmark = [
     pytest.mark.browser,

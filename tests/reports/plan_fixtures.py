@@ -62,9 +62,7 @@ def make_target(plan: Plan, **fields: Any) -> Target:
 
 @pytest.fixture
 def far_province(world: World) -> AdministrativeUnit:
-    return AdministrativeUnit.objects.create(
-        code="97", name="Tỉnh Khác", level=UnitLevel.PROVINCE
-    )
+    return AdministrativeUnit.objects.create(code="97", name="Tỉnh Khác", level=UnitLevel.PROVINCE)
 
 
 @pytest.fixture

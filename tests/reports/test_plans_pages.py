@@ -129,12 +129,18 @@ def test_another_provinces_plan_by_url_is_refused_and_logged(
     assert client.post(remove, {"version": "1"}).status_code == 404
     assert list(far.targets.values_list("value", flat=True)) == [Decimal("70.00")]
     hoa = world.users["hoa"]
-    assert Event.objects.filter(
-        action=CaseAction.DENIED, actor=hoa, object_type="plan", object_id=str(far.pk)
-    ).count() == 4
-    assert Event.objects.filter(
-        action=CaseAction.DENIED, actor=hoa, object_type="target", object_id=str(far_target.pk)
-    ).count() == 2
+    assert (
+        Event.objects.filter(
+            action=CaseAction.DENIED, actor=hoa, object_type="plan", object_id=str(far.pk)
+        ).count()
+        == 4
+    )
+    assert (
+        Event.objects.filter(
+            action=CaseAction.DENIED, actor=hoa, object_type="target", object_id=str(far_target.pk)
+        ).count()
+        == 2
+    )
 
 
 def test_a_district_supervisor_cannot_set_the_provinces_targets(world: World, binh: User) -> None:
