@@ -12,3 +12,18 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Coverage figures")
+
+    def ready(self) -> None:
+        from accounts.capabilities import can
+        from cases import demo as cases_demo
+        from core import navigation
+
+        # Importing declares the capabilities and registers the audit actions.
+        from . import capabilities, demo, events  # noqa: F401
+
+        # Plans and targets: supervisors (read, and write within their unit's subtree).
+        navigation.add(
+            _("Plans and targets"), "reports:plan_list",
+            allowed=lambda user: can(user, capabilities.PLAN_VIEW), order=65,
+        )  # fmt: skip
+        cases_demo.register(demo.seed)

@@ -1,14 +1,14 @@
 """Plans and their targets: what a unit is judged against.
 
-``target_for`` is what the dashboard and the report ask; its full body comes with the plan
-models (a plan per issuer and unit, targets per indicator, unit and year).
+``target_for`` is what the dashboard and the report ask: the target of one indicator for a
+unit in the year a period ends in, the unit's own or else its nearest ancestor's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 if TYPE_CHECKING:
     from cases.models import AdministrativeUnit
@@ -25,12 +25,52 @@ class TargetValue:
     # "at_least" (≥), "more_than" (>) or "at_most" (≤, e.g. relapse).
     comparison: Literal["at_least", "more_than", "at_most"]
     plan_number: str
+    # The unit whose target it is (the unit asked about, or the ancestor it comes from).
+    unit_id: int | None = None
+    year: int | None = None
+
+    def met(self, value: float | Decimal | None) -> bool | None:
+        """Return whether a figure (a share in percent, or a count) meets the target."""
+        if value is None:
+            return None
+        figure = Decimal(str(value))
+        if self.comparison == "at_least":
+            return figure >= self.value
+        if self.comparison == "more_than":
+            return figure > self.value
+        return figure <= self.value
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """Return the paths of a unit and every unit above it ("/98/981/" → "/98/", "/98/981/")."""
+    codes = [code for code in path.split("/") if code]
+    return ["/" + "/".join(codes[: n + 1]) + "/" for n in range(len(codes))]
 
 
 def target_for(unit: AdministrativeUnit, code: str, period: Period) -> TargetValue | None:
     """Return the target of indicator ``code`` for ``unit`` in the year ``period`` ends in.
 
     A unit without a target of its own takes its nearest ancestor's. None when no plan sets
-    one.
+    one. Two plans setting the same unit's target for the same year: the one issued last.
     """
-    return None
+    from django.db.models import F
+
+    from .models import Target
+
+    year = period.end.year
+    found = (
+        Target.objects.filter(indicator=code, year=year, unit__path__in=ancestor_paths(unit.path))
+        .select_related("plan", "unit")
+        .order_by("-unit__path", F("plan__issued_on").desc(nulls_last=True), "-plan__created_at")
+        .first()
+    )
+    if found is None:
+        return None
+    return TargetValue(
+        value=found.value,
+        kind=cast(Literal["share", "count"], found.kind),
+        comparison=cast(Literal["at_least", "more_than", "at_most"], found.comparison),
+        plan_number=found.plan.number,
+        unit_id=found.unit_id,
+        year=year,
+    )

@@ -131,6 +131,11 @@ def unregister(code: str) -> None:
     _indicators.pop(code, None)
 
 
+def unregister_group(code: str) -> None:
+    """Remove a group (tests that register their own)."""
+    _groups.pop(code, None)
+
+
 def groups() -> list[Group]:
     """Return the groups in display order."""
     return sorted(_groups.values(), key=lambda g: (g.order, g.code))

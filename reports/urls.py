@@ -1,7 +1,18 @@
 """The figures pages under /figures/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from . import plan_views
 
 app_name = "reports"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    # Plans and targets (plans helper).
+    path("plans/", plan_views.plan_list, name="plan_list"),
+    path("plans/new/", plan_views.plan_add, name="plan_add"),
+    path("plans/<uuid:plan_id>/", plan_views.plan_detail, name="plan_detail"),
+    path("plans/<uuid:plan_id>/edit/", plan_views.plan_edit, name="plan_edit"),
+    path("plans/<uuid:plan_id>/targets/new/", plan_views.target_add, name="target_add"),
+    path("plans/targets/<uuid:target_id>/edit/", plan_views.target_edit, name="target_edit"),
+    path("plans/targets/<uuid:target_id>/remove/", plan_views.target_remove, name="target_remove"),
+]

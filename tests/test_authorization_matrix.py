@@ -62,6 +62,7 @@ from tests.cases.test_case_views import _case_form
 from tests.cases.test_person_views import _form as _person_form
 from tests.conftest import World, signed_in_client
 from tests.factories import make_case, make_person, make_user
+from tests.reports.plan_fixtures import make_plan, make_target
 
 ROLES = {"lan": "caseworker", "minh": "commune", "hoa": "supervisor", "an": "auditor"}
 ROLES |= {"quan": "admin", "mai": "caseworker (teammate)"}
@@ -246,6 +247,15 @@ SPEC: dict[str, Rule] = {
     "notifications:open": roles_ok(set(ROLES), ok=404),  # nobody's notification
     "methadone:episode_figures": object_rule(CASE_ROLES),
     "methadone:clinic_figures": roles_ok({"lan", "mai", "hoa"}),
+    # Plans and targets: supervisors, within their area (other roles: 403 everywhere).
+    "reports:plan_list": roles_ok({"hoa"}),
+    "reports:plan_add": roles_ok({"hoa"}),
+    **{
+        f"reports:{name}": (
+            lambda who, in_scope: (200 if in_scope else 404) if who == "hoa" else 403
+        )
+        for name in ("plan_detail", "plan_edit", "target_add", "target_edit", "target_remove")
+    },
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
@@ -255,6 +265,7 @@ OBJECT_PARAMS = {
     "referral_id": "referral", "methadone_episode_id": "methadoneepisode", "dose_id": "dose",
     "followup_id": "followup",
     "consent_id": "consent",
+    "plan_id": "plan", "target_id": "target",
 }  # fmt: skip
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
@@ -416,6 +427,11 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         )
         return {"referral": row.pk, "consent": consent.pk}
 
+    def plan(unit: AdministrativeUnit) -> dict[str, UUID]:
+        """A plan of the unit (supervisors of it or above may change it), with a target."""
+        row = make_plan(unit)
+        return {"plan": row.pk, "target": make_target(row).pk}
+
     return Objects(
         sets={
             "clinic_a": {
@@ -427,6 +443,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "followup": followup(Case.objects.get(person=lan_person).pk),
                 **episode(Case.objects.get(person=lan_person).pk),
                 **referral(Case.objects.get(person=lan_person).pk),
+                **plan(world.units["province"]),
             },
             "clinic_b": {
                 "person": tuan_person.pk,
@@ -435,6 +452,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "followup": followup(Case.objects.get(person=tuan_person).pk),
                 **episode(Case.objects.get(person=tuan_person).pk),
                 **referral(Case.objects.get(person=tuan_person).pk),
+                **plan(world.units["d2"]),
             },  # fmt: skip
             "assigned": {
                 "person": assigned.pk,
@@ -443,6 +461,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "followup": followup(assigned_case.pk),
                 **episode(assigned_case.pk),
                 **referral(assigned_case.pk),
+                **plan(world.units["c3"]),
             },  # fmt: skip
             "far": {
                 "person": far[0].pk,
@@ -453,6 +472,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 # Sent by its holder: a supervisor's part follows the sender's area, and
                 # clinic A (in hoa's province) would make hoa the far referral's supervisor.
                 **referral(far_case.pk, clinics[0]),
+                **plan(other),
                 "emergencyaccess": far_grant.pk,
                 "rolechangerequest": _role_request(world, communes[0]).pk,
             },  # fmt: skip
@@ -900,6 +920,10 @@ NOT_PERSON_BEARING = {
     "cases:emergency_review": "an emergency access (reviewers' pages)",
     "cases:emergency_revoke": "an emergency access (reviewers' pages)",
     "cases:role_request_decide": "a role change request (approvers' pages)",
+    **{
+        f"reports:{name}": "a plan or its target (supervisors' pages, no person)"
+        for name in ("plan_detail", "plan_edit", "target_add", "target_edit", "target_remove")
+    },
 }
 
 

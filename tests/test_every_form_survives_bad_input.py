@@ -26,6 +26,7 @@ from referrals.models import Referral
 from services.models import FollowUp, ServiceType, TreatmentEpisode
 from tests.conftest import World, signed_in_client
 from tests.factories import make_case
+from tests.reports.plan_fixtures import make_plan
 
 BAD_VALUES = {
     "blank": "",
@@ -153,6 +154,22 @@ def _referral_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
         "parts": "identity", "reason": "Cần điều trị methadone", "consent": "new",
         "consent_method": "signed", "consent_given_on": "01/11/2026",
         "consent_given_by": "Mẹ", "urgent": "on", "urgent_reason": "Sắp hết thuốc",
+    }  # fmt: skip
+
+
+def _plan_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "number": "30/KH-UBND", "issuer": "UBND tỉnh Kiểm Thử", "title": "Kế hoạch thử",
+        "unit": str(world.units["province"].pk), "issued_on": "15/02/2025",
+        "first_year": "2025", "last_year": "2026",
+    }  # fmt: skip
+
+
+def _target_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "indicator": "TX_COVERAGE", "unit": str(world.units["province"].pk), "year": "2025",
+        "comparison": "at_least", "value": "70", "kind": "share", "clause": "2.3",
+        "note": "Được điều trị",
     }  # fmt: skip
 
 
@@ -389,6 +406,27 @@ FORMS = [
         lambda w, o: {"action": "submit", "comment": "Nhờ duyệt gấp", "outcome": ""},
     ),  # fmt: skip
     FormCase(
+        "plan_create",
+        "hoa",
+        lambda w, o: reverse("reports:plan_add"),
+        _plan_data,
+        kept=("number", "issuer", "title", "issued_on", "first_year", "last_year"),
+    ),  # fmt: skip
+    FormCase(
+        "plan_edit",
+        "hoa",
+        lambda w, o: reverse("reports:plan_edit", args=[o["plan"].pk]),
+        lambda w, o: {**_plan_data(w, o), "version": "1"},
+        kept=("number", "issuer", "title", "issued_on", "first_year", "last_year"),
+    ),  # fmt: skip
+    FormCase(
+        "target_add",
+        "hoa",
+        lambda w, o: reverse("reports:target_add", args=[o["plan"].pk]),
+        _target_data,
+        kept=("value", "clause", "note"),
+    ),  # fmt: skip
+    FormCase(
         "referral_figures",
         "hoa",
         lambda w, o: reverse("referrals:figures"),
@@ -440,7 +478,7 @@ def objs(world: World, lan_person: Person) -> dict[str, Any]:
     return {
         "person": lan_person, "case": case, "grant": grant, "victim_case": victim_case,
         "shelter": shelter, "episode": episode, "referral": referral, "methadone": methadone,
-        "dose": dose, "followup": followup,
+        "dose": dose, "followup": followup, "plan": make_plan(world.units["province"]),
     }  # fmt: skip
 
 

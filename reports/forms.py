@@ -1,0 +1,111 @@
+"""Forms of plans and targets: unit choices come from the writer's scope, indicators from
+the registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import DateField, VersionField, translate_blank_choices
+
+from . import registry, selectors
+from .models import Plan, Target, TargetKind
+
+
+def _formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
+    if isinstance(db_field, models.DateField):
+        return db_field.formfield(form_class=DateField, **kwargs)
+    return db_field.formfield(**kwargs)
+
+
+def _unit_label(unit: Any) -> str:
+    return f"{unit.name} ({unit.get_level_display()})"
+
+
+class PlanForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Plan
+        fields = ["number", "issuer", "title", "unit", "issued_on", "first_year", "last_year"]
+        formfield_callback = _formfield
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit: Any = self.fields["unit"]
+        unit.queryset = selectors.plan_units(user)
+        unit.label_from_instance = _unit_label
+        for name in ("first_year", "last_year"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric"})
+        if not self.instance._state.adding:
+            self.initial.setdefault("version", self.instance.version)
+        translate_blank_choices(self)
+
+
+class ValueField(forms.DecimalField):
+    """A target value, typed with a decimal comma (41,13) or point (41.13)."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {}  # a text box: no min/step
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().removesuffix("%").strip()
+            if value.count(",") == 1 and "." not in value:
+                value = value.replace(",", ".")
+        return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        # 70.00 as stored reads "70" in the form; 41.13 stays as it is.
+        if hasattr(value, "normalize") and value == value.to_integral_value():
+            return str(value.quantize(1))
+        return value
+
+
+def indicator_choices() -> list[tuple[str, str]]:
+    """Return the registered indicators as choices ("TX_COVERAGE — Treatment coverage")."""
+    return [(i.code, f"{i.code} — {i.name}") for i in registry.indicators()]
+
+
+class TargetForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
+    indicator = forms.ChoiceField(label=capfirst(_("indicator")))
+    value = ValueField(label=capfirst(_("value")), max_digits=12, decimal_places=2, min_value=0)
+
+    class Meta:
+        model = Target
+        fields = ["indicator", "unit", "year", "comparison", "value", "kind", "clause", "note"]
+        widgets = {"comparison": forms.RadioSelect, "kind": forms.RadioSelect}
+        help_texts = {
+            "kind": _("A share is a percentage (0–100); a number counts people."),
+            "clause": _("For example 2.3 or II.2.a."),
+        }
+
+    def __init__(self, *args: Any, plan: Plan, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.plan = plan
+        choices = indicator_choices()
+        current = self.instance.indicator
+        if current and current not in dict(choices):
+            # A target of an indicator no app registers any more stays editable.
+            choices.append((current, current))
+        indicator: Any = self.fields["indicator"]
+        indicator.choices = [("", _("— Choose —")), *choices]
+        unit: Any = self.fields["unit"]
+        unit.queryset = selectors.target_units(plan)
+        unit.label_from_instance = _unit_label
+        self.initial.setdefault("unit", plan.unit_id)
+        self.fields["year"] = forms.TypedChoiceField(
+            label=capfirst(_("year")), coerce=int, choices=[(y, str(y)) for y in plan.years],
+            initial=self.initial.get("year", plan.first_year),
+        )  # fmt: skip
+        kind: Any = self.fields["kind"]
+        kind.choices = TargetKind.choices  # no blank: a target is one or the other
+        if self.instance._state.adding:
+            self.initial.setdefault("kind", "share")
+        else:
+            self.initial.setdefault("version", self.instance.version)
+        translate_blank_choices(self)
