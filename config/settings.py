@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "axes",
     "core",
     "audit",
+    "calendar_days",
     "accounts",
     "cases",
     "services",

@@ -59,7 +59,7 @@ def today() -> datetime.date:
 
 def working_days(start: datetime.date, end: datetime.date) -> int:
     """Return the working days from ``start`` to ``end`` (Vietnam's public holidays off)."""
-    from core.workdays import working_days_between
+    from calendar_days.workdays import working_days_between
 
     return max(0, working_days_between(start, end))
 
