@@ -64,6 +64,8 @@ CONTENT_ALLOWED: dict[str, str] = {
     "bench/scale.py": "measures the national-scale benchmark (never imported by the app)",
     "audit/editing.py": "the shared save step locks and re-reads the row being edited, which "
     "the calling action fetched through cases.access",
+    "core/editing.py": "rebuilds a refused edit form from the record's history row at the "
+    "version it was opened at (the view fetched the record through cases.access)",
     "audit/append_only.py": "counts history rows for the checkpoints (never their content)",
     "cases/dues.py": "keeps each case's next due date from the due records apps register",
     "services/actions.py": "writes, after cases.access has fetched the case: a period's "
