@@ -388,6 +388,72 @@ def test_views_never_write_audit_events() -> None:
     assert offenders == []
 
 
+# Selectors read and actions write (issue 24): the one audit write a selectors module may make
+# is ``audit.reads.record_read``, which records a read, a list, a lookup or a denial and
+# refuses any other kind of event.
+AUDIT_WRITERS = {"audit.actions", "audit.append_only", "audit.chain", "audit.editing"}
+
+
+def is_selectors_module(path: str) -> bool:
+    parts = path.split("/")
+    return parts[-1] == "selectors.py" or "selectors" in parts[:-1]
+
+
+def selector_writes_audit(source: str) -> list[str]:
+    """Return the audit writes of a selectors module other than the named read logger."""
+    offenders = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name == "record":
+                offenders.append(f"{name}:{node.lineno}")
+        elif isinstance(node, ast.ImportFrom):
+            modules = {node.module or ""} | {f"{node.module}.{a.name}" for a in node.names}
+            if modules & AUDIT_WRITERS:
+                offenders.append(f"import {node.module}:{node.lineno}")
+        elif isinstance(node, ast.Import) and {a.name for a in node.names} & AUDIT_WRITERS:
+            offenders.append(f"import:{node.lineno}")
+    return offenders
+
+
+def test_selectors_record_only_reads() -> None:
+    """A selector's only audit write is ``record_read`` (a read, list, lookup or denial)."""
+    selectors = {p: t for p, t in app_sources().items() if is_selectors_module(p)}
+    assert {"cases/selectors.py", "audit/selectors.py"} <= set(selectors)
+    offenders = [
+        f"{path}: {hit}" for path, text in selectors.items() for hit in selector_writes_audit(text)
+    ]
+    assert offenders == [], "record a write from an action; a read through record_read"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from audit import actions as audit\ndef f(*, viewer):\n    audit.record(actor=viewer)",
+        "from audit.actions import record\ndef f(*, viewer):\n    record(actor=viewer)",
+        "def f(*, viewer):\n    from audit import actions\n    actions.record(actor=viewer)",
+        "import audit.chain",
+        "from audit.editing import save_edit",
+        "from audit import append_only\nappend_only.history_checkpoint(by='x')",
+        "def f(*, viewer):\n    events.record(actor=viewer, action='person_read')",
+    ],
+)
+def test_the_selector_audit_rule_catches_a_planted_offender(source: str) -> None:
+    assert selector_writes_audit(source) != []
+
+
+def test_the_selector_audit_rule_lets_record_read_pass() -> None:
+    source = (
+        "from audit.reads import record_read\n"
+        "def case_list_for(*, viewer):\n    record_read(actor=viewer, action='case_list')\n"
+        "def f(*, viewer):\n    from audit import reads\n    reads.record_read(actor=viewer)"
+    )
+    assert selector_writes_audit(source) == []
+    assert is_selectors_module("services/selectors/records.py")
+    assert not is_selectors_module("cases/actions.py")
+
+
 def view_skips_access(source: str) -> bool:
     """Return whether a view module names Person or Case without importing cases.access."""
     tree = ast.parse(source)
