@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from core.editing import OVERRIDE, EditConflict, IfVersion, Versioned
+from core.editing import EditConflict, IfVersion, Versioned
 
 from . import actions as audit
 
@@ -48,7 +48,7 @@ def save_edit[M: models.Model](
             )
             if current is None:
                 raise ValidationError(_("This record no longer exists."))
-            if if_version is not OVERRIDE and current != if_version:
+            if isinstance(if_version, int) and current != if_version:
                 fresh = model._default_manager.get(pk=instance.pk)
                 raise EditConflict(fresh, if_version)
             instance.version = current + 1

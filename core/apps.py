@@ -1,12 +1,11 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     default = True
     name = "core"
-    verbose_name = _("Core")  # no models of its own (the calendar moved to calendar_days)
+    # No models of its own (the calendar moved to calendar_days), so no admin section.
 
     def ready(self) -> None:
         # Importing registers the system checks.
