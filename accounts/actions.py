@@ -20,7 +20,7 @@ from accounts.events import AccountAction
 from accounts.models import User
 from audit import actions as audit
 
-from . import capabilities, signals
+from . import capabilities, lockout
 from .models import BackupCodeDevice, TOTPDevice, code_kind, new_totp_secret
 
 # The session's own pending authenticator (its uid): each session enrols with its own secret.
@@ -159,8 +159,8 @@ def account_unlock(*, actor: User | None, username: str, by: str = "") -> int:
     """Lift a lockout now and record who did it: ``actor`` (None for a command, ``by`` then
     names the operator's system account). Return how many attempt records went."""
     with transaction.atomic():
-        with signals.unlocking():
-            removed: int = axes_reset(username=username)
+        removed: int = axes_reset(username=username)
+        lockout.lockout_close(username=username)
         if removed:
             user = User.objects.filter(username=username).first()
             audit.record(
@@ -169,6 +169,27 @@ def account_unlock(*, actor: User | None, username: str, by: str = "") -> int:
                 detail={"via": "command" if actor is None else "staff_page", "by": by},
             )  # fmt: skip
     return removed
+
+
+def logout_record(*, user: User) -> None:
+    """Record a sign-out (called by the sign-in handler, ``accounts.signin``)."""
+    audit.record(actor=user, action=AccountAction.LOGOUT)
+
+
+def password_set(*, actor: User | None, user: User, password: str | None) -> None:
+    """Set a user's password (None: unusable until a new invitation) and record who did it.
+
+    The new hash ends the user's other sessions (Django's session hash). ``actor`` is the
+    person who set it: the user, an approving administrator, or None for an invitation's
+    visitor, who is not signed in.
+    """
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit.record(
+            actor=actor, action=AccountAction.PASSWORD_CHANGED, object_type="user",
+            object_id=user.pk,
+        )  # fmt: skip
 
 
 def second_factor_reset(*, actor: User, user: User) -> None:

@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from core import navigation
 
-        from . import capabilities, events, signals  # noqa: F401  (registers; connects receivers)
+        from . import capabilities, events  # noqa: F401  (registers)
 
         # After every migrate, so the permissions of all apps exist first.
         post_migrate.connect(

@@ -2,11 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from audit.registry import register
+from audit.registry import ACCOUNT_CREATION, CREDENTIAL_RESET, register
 
 
 class AccountAction:
-    ACCOUNT_CREATED = register("account_created", _("Created an account"))
+    ACCOUNT_CREATED = register("account_created", _("Created an account"), kind=ACCOUNT_CREATION)
     # A change to an account in the admin (the names of the fields, never their values).
     USER_CHANGED = register("user_changed", _("Changed an account"))
     USER_DELETED = register("user_deleted", _("Deleted an account"))
@@ -18,7 +18,7 @@ class AccountAction:
     PASSWORD_ACCEPTED = register("password_accepted", _("Password accepted, second step pending"))
     OTP_FAILED = register("otp_failed", _("Failed second-factor code"))
     OTP_ENROLLED = register("otp_enrolled", _("Enrolled a second factor"))
-    OTP_RESET = register("otp_reset", _("Second factor reset"))
-    PASSWORD_CHANGED = register("password_changed", _("Password changed"))
+    OTP_RESET = register("otp_reset", _("Second factor reset"), kind=CREDENTIAL_RESET)
+    PASSWORD_CHANGED = register("password_changed", _("Password changed"), kind=CREDENTIAL_RESET)
     LOCKED_OUT = register("locked_out", _("Account locked"))
     UNLOCKED = register("unlocked", _("Account unlocked"))

@@ -1,6 +1,7 @@
 """Count refused logins: what django-axes counts failures against (the account's username,
 or a keyed hash of a name that matches no account: people sometimes type their password
-into the name field), and the windows that turn many refusals into few access events.
+into the name field), the windows that turn many refusals into few access events, and the
+lockout's start and end as events. Called by the sign-in handler (``accounts.signin``).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -16,9 +18,15 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.events import AccountAction
-from accounts.models import LoginFailureWindow, User
+from accounts.models import Lockout, LoginFailureWindow, User
 from audit import actions as audit
 from audit import context as audit_context
+
+
+def user_named(username: Any) -> User | None:
+    if not isinstance(username, str) or not username:
+        return None
+    return User.objects.filter(username=username).first()
 
 
 def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
@@ -99,3 +107,51 @@ def failure_windows_close(*, now: datetime | None = None, user: User | None = No
             window.delete()
             closed += 1
     return closed
+
+
+def lockout_open(*, username: str) -> None:
+    """Record a lockout once: its row, unique per name, lets only the first refusal write.
+
+    django-axes reports the lockout again for every attempt refused during it (and several
+    parallel guesses cross the limit together).
+    """
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    with transaction.atomic():
+        _lockout, opened = Lockout.objects.get_or_create(username=username)
+        if not opened:
+            return
+        user = user_named(username)
+        audit.record(
+            actor=user, action=AccountAction.LOCKED_OUT, object_type="user",
+            object_id=user.pk if user else "",
+            detail={"minutes": minutes, "failures": settings.AXES_FAILURE_LIMIT},
+        )  # fmt: skip
+
+
+def lockout_close(*, username: str) -> bool:
+    """End a name's lockout row (an explicit unlock records its own event); return whether
+    there was one."""
+    ended, _ = Lockout.objects.filter(username=username).delete()
+    return bool(ended)
+
+
+def lockouts_end_after_cool_off() -> int:
+    """End the lockouts whose attempts the cool-off removed, one event each; return how many.
+
+    A lockout lasts while its name has an attempt row (one per address and browser).
+    """
+    ended = 0
+    over = Lockout.objects.exclude(username__in=AccessAttempt.objects.values("username"))
+    for username in over.values_list("username", flat=True):
+        with transaction.atomic():
+            if not lockout_close(username=username):
+                continue  # a parallel request ended it
+            user = user_named(username)
+            # The actor is whoever is signed in, or nobody for a cool-off seen at sign-in.
+            audit.record(
+                actor=audit_context.acting_user(),  # type: ignore[arg-type]
+                action=AccountAction.UNLOCKED, object_type="user",
+                object_id=user.pk if user else "", detail={"via": "cool-off"},
+            )  # fmt: skip
+            ended += 1
+    return ended

@@ -8,8 +8,8 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        from accounts.capabilities import can
         from core import navigation
+        from core.capabilities import can
 
         from . import capabilities, choices, history  # noqa: F401  (registers; stamps history)
         from .append_only import install_history_triggers

@@ -2,8 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.capabilities import declare
-from accounts.choices import Role
+from core.capabilities import declare
+from core.roles import Role
 
 AUDIT_VIEW = declare(
     "audit.view", roles=(Role.AUDITOR,), label=_("Read the audit trail"),

@@ -24,6 +24,10 @@ LIST = "list"  # pages that showed several people (search results, lists)
 DENIAL = "denial"  # a refused request for something out of scope
 ACCESS_CHANGE = "access_change"  # who holds which role or grant changed (always flagged)
 LOOKUP = "lookup"  # an answer that reveals a record exists (bursts are flagged)
+# A password set or a second factor reset: one person doing both to another account can
+# sign in as its owner (flagged).
+CREDENTIAL_RESET = "credential_reset"
+ACCOUNT_CREATION = "account_creation"  # a new account (flagged when it gets a case role)
 OTHER = ""
 
 

@@ -28,9 +28,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
-from accounts import capabilities
-from accounts.capabilities import can
-from accounts.events import AccountAction
+from core import capabilities
+from core.capabilities import can
 
 from . import registry
 from .capabilities import AUDIT_VIEW
@@ -173,13 +172,13 @@ def unusual_activity(*, viewer: Any, days: int = 7, baseline_days: int = 30) -> 
     # as them: legitimate for a lost phone, but always worth a look.
     resets = (
         Event.objects.filter(
-            action__in=[AccountAction.PASSWORD_CHANGED, AccountAction.OTP_RESET],
+            action__in=registry.codes(kind=registry.CREDENTIAL_RESET),
             actor__isnull=False, object_type="user", at__gte=window_start,
         )
         .exclude(object_id=Cast("actor_id", CharField()))
         .values("actor_id", "actor__username", "object_id")
         .annotate(kinds=Count("action", distinct=True))
-        .filter(kinds=2)
+        .filter(kinds__gte=2)
     )  # fmt: skip
     flags += [Flag(r["actor_id"], r["actor__username"], "account_reset", None, 1) for r in resets]
     flags += _access_changes(window_start)
@@ -199,9 +198,9 @@ def _access_changes(since: datetime) -> list[Flag]:
         .order_by("seq")[:500]
     )
     created = set(
-        Event.objects.filter(action=AccountAction.ACCOUNT_CREATED, at__gte=since).values_list(
-            "object_id", flat=True
-        )
+        Event.objects.filter(
+            action__in=registry.codes(kind=registry.ACCOUNT_CREATION), at__gte=since
+        ).values_list("object_id", flat=True)
     )
     subjects = {event.seq: _subject_id(event) for event in changes}
     names = {

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit import actions as audit
 from audit import selectors as audit_selectors
+from audit.editing import save_edit
 from core import normalize
-from core.editing import OVERRIDE, IfVersion, save_edit
+from core.editing import OVERRIDE, IfVersion
 from core.fields import BlindIndexField
 
 from . import access, roles, selectors

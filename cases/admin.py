@@ -16,7 +16,11 @@ from guardian.conf.settings import ANONYMOUS_USER_NAME
 
 from accounts.models import User
 
-from . import directory, roles
+from . import (
+    admin_users,  # noqa: F401  (registers the user admin)
+    directory,
+    roles,
+)
 from .models import (
     AdministrativeUnit,
     DirectoryChangeRequest,

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import capabilities
+from accounts.actions import password_set
 from accounts.models import Invitation, User
 from audit import actions as audit
 from audit.registry import ACCESS_CHANGE, register
@@ -187,8 +188,7 @@ def invitation_accept(
         )
         if right:
             user = locked.user
-            user.set_password(password)
-            user.save(update_fields=["password"])
+            password_set(actor=None, user=user, password=password)
             locked.used_at = now
             locked.save(update_fields=["used_at"])
             audit.record(

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -32,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import capabilities
-from accounts.actions import second_factor_reset
+from accounts.actions import password_set, second_factor_reset
 from accounts.events import AccountAction
 from accounts.models import User
 from audit import actions as audit
@@ -207,8 +206,7 @@ def _carry_out(actor: User, request: AccountResetRequest) -> None:
         return
     # An unusable password: every session ends (the session hash changes), and the person
     # sets a new one through a new invitation, finished with a second person's code.
-    user.password = make_password(None)
-    user.save(update_fields=["password"])
+    password_set(actor=actor, user=user, password=None)
 
 
 def password_set_refuse(*, actor: Any, user_id: Any) -> None:

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from audit import actions as audit
+from audit.reads import record_read
 from cases.events import CaseAction
 from core import normalize
 from core.fields import BlindIndexField
@@ -130,7 +130,7 @@ def person_search_page(
     }  # fmt: skip
     if result.more:
         detail["more"] = True
-    audit.record(actor=viewer, action=CaseAction.SEARCH, detail=detail)
+    record_read(actor=viewer, action=CaseAction.SEARCH, detail=detail)
     return result
 
 
@@ -267,7 +267,7 @@ def case_list_page(
     page = paginator.page(number, after=after_cursor(cases, order, after))
     last = page.object_list[-1] if page.object_list else None
     page.next_after = cursor_of(last, order) if last is not None and runs_one_way(order) else ""
-    audit.record(
+    record_read(
         actor=viewer, action=CaseAction.CASE_LIST,
         detail={"page": page.number, "people": sorted({str(c.person_id) for c in page})},
     )  # fmt: skip
@@ -412,7 +412,7 @@ def role_request_for_decision(*, viewer: Any, request_id: UUID) -> RoleChangeReq
     """Return a role change the viewer may decide, else record a denial and answer 404."""
     found = roles.role_requests_for(viewer).filter(pk=request_id).first()
     if found is None:
-        audit.record(
+        record_read(
             actor=viewer, action=CaseAction.DENIED, object_type="rolechangerequest",
             object_id=request_id, detail={"perm": "approve_role_change"},
         )  # fmt: skip
@@ -431,7 +431,7 @@ def emergency_review_page(
     """Return one page of the review queue, recording that the viewer read it."""
     grants = emergency_accesses_for_review(viewer=viewer)
     page = CappedPaginator(grants, REVIEWS_PER_PAGE).get_page(page_number)
-    audit.record(
+    record_read(
         actor=viewer, action=CaseAction.EMERGENCY_QUEUE_READ, object_type="emergencyaccess",
         detail={"page": page.number, "people": sorted({str(g.person_id) for g in page})},
     )  # fmt: skip
@@ -441,7 +441,7 @@ def emergency_review_page(
 def emergency_access_for_review(*, viewer: access.AnyUser, access_id: UUID) -> EmergencyAccess:
     """Return one emergency access the viewer reviews, with its reason, recording the read."""
     grant = access.get_emergency_access_for_review(viewer, access_id)
-    audit.record(
+    record_read(
         actor=viewer, action=CaseAction.EMERGENCY_ACCESS_READ, obj=grant,
         person_id=grant.person_id,
     )  # fmt: skip
@@ -583,7 +583,7 @@ def _my_work_section(
 
 
 def _record_shown(viewer: access.AnyUser, person_ids: list[Any]) -> None:
-    audit.record(
+    record_read(
         actor=viewer, action=CaseAction.PEOPLE_LIST,
         detail={"list": "my_work", "people": sorted({str(pk) for pk in person_ids})},
     )  # fmt: skip
@@ -631,7 +631,7 @@ def possible_duplicates(
     matches.sort(key=lambda person: person.residence_commune_id != getattr(commune, "pk", None))
     matches = matches[:DUPLICATES_SHOWN]
     if matches:
-        audit.record(
+        record_read(
             actor=viewer, action=CaseAction.SEARCH,
             detail={"kind": "registration", "found": len(matches),
                     "people": [str(person.pk) for person in matches]},

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "axes",
     "core",
     "audit",
+    "calendar_days",
     "accounts",
     "cases",
     "services",
@@ -183,6 +184,8 @@ HOA_NHAP_LOGIN_FAILURE_WINDOW = timedelta(
 AXES_RESET_ON_SUCCESS = False
 # Names that match no account are kept only as a keyed hash (people type passwords there).
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+# Axes counts; our handler adds the events (refusals, lockout, its end, sign-in, sign-out).
+AXES_HANDLER = "accounts.signin.SignInHandler"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "token", "username"]
 AXES_VERBOSE = False

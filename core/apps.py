@@ -1,16 +1,15 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     default = True
     name = "core"
-    verbose_name = _("Calendar")  # the only models of core: public holidays
+    # No models of its own (the calendar moved to calendar_days), so no admin section.
 
     def ready(self) -> None:
-        # Importing registers the system checks, the capabilities and the audit actions.
-        from . import capabilities, checks, events  # noqa: F401
+        # Importing registers the system checks.
+        from . import checks  # noqa: F401
 
 
 class HoaNhapAdminConfig(admin_apps.AdminConfig):

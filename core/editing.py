@@ -1,10 +1,10 @@
-"""The one save step of every edit: validate, refuse a lost update, save with history, record.
+"""Versions of editable records and the conflict a lost update raises, with the form merge.
 
 Each editable record type carries a version counter (``Versioned``). An edit form carries the
-version it was opened at; ``save_edit`` compares it with the row's version under a row lock
-in the same transaction as the save, so when two people edit the same record the second
-save is refused (``EditConflict``) instead of silently writing over the first. Nothing is
-written on a refusal: no row change, no history row, no event.
+version it was opened at; the one save step (``audit.editing.save_edit``, which records the
+event and so sits above core) compares it with the row's version under a row lock, so when
+two people edit the same record the second save is refused (``EditConflict``) instead of
+silently writing over the first; this module rebuilds the form after such a refusal.
 
 Actions called from code (imports, transfers) say what they want: ``if_version=OVERRIDE``
 writes whatever the row holds now; an int refuses a changed row like a form does.
@@ -13,13 +13,13 @@ writes whatever the row holds now; an int refuses a changed row like a form does
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.forms.models import model_to_dict
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -56,46 +56,6 @@ class EditConflict(ValidationError):
         )
         self.current = current
         self.opened_version = opened_version
-
-
-def save_edit[M: models.Model](
-    *,
-    actor: Any,
-    instance: M,
-    action: str,
-    if_version: IfVersion,
-    checks: Iterable[Callable[[M], None]] = (),
-    detail: dict[str, Any] | None = None,
-) -> M:
-    """Validate, check the version, save with history and record the event, atomically.
-
-    A new row (not yet saved) has no version to check. Raises ``EditConflict`` when the row's
-    version is not ``if_version``, ``ValidationError`` when the values are invalid.
-    """
-    from audit import actions as audit  # audit depends on core, not the other way round
-
-    instance.full_clean()
-    for check in checks:
-        check(instance)
-    instance._history_user = actor  # type: ignore[attr-defined]
-    with transaction.atomic():
-        if not instance._state.adding and isinstance(instance, Versioned):
-            model = type(instance)
-            current = (
-                model._default_manager.select_for_update()
-                .filter(pk=instance.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
-            if current is None:
-                raise ValidationError(_("This record no longer exists."))
-            if not isinstance(if_version, _Override) and current != if_version:
-                fresh = model._default_manager.get(pk=instance.pk)
-                raise EditConflict(fresh, if_version)
-            instance.version = current + 1
-        instance.save()
-        audit.record(actor=actor, action=action, obj=instance, detail=detail)
-    return instance
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,11 @@ from django.utils.translation import gettext as _
 
 from accounts.capabilities import can
 from audit import actions as audit
+from audit.editing import save_edit
 from cases import access, dues
 from cases.events import CaseAction
 from cases.models import Organisation
-from core.editing import OVERRIDE, save_edit
+from core.editing import OVERRIDE
 from services.models import TreatmentEpisode
 
 from . import rules, selectors

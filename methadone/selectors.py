@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.capabilities import Scope, can
-from audit import actions as audit
+from audit.reads import record_read
 from cases import access, timeline
 from cases.models import Case, Organisation
 from core.normalize import fold_text
@@ -376,7 +376,7 @@ def today_screen(*, viewer: Any, day: datetime.date, query: str = "") -> TodaySc
     wanted = fold_text(query)
     if wanted:
         rows = [row for row in rows if wanted in row.search_text]
-    audit.record(
+    record_read(
         actor=viewer, action=MethadoneAction.TODAY_VIEWED, object_type="organisation",
         object_id=clinic.pk,
         detail={"day": day.isoformat(), "people": sorted(str(r.person_id) for r in rows)},

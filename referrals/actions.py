@@ -25,13 +25,14 @@ from django.utils.translation import gettext as _
 from accounts.capabilities import roles_of
 from accounts.models import User
 from audit import actions as audit
+from audit.editing import save_edit
+from calendar_days.workdays import add_working_days
 from cases import access, roles
 from cases import actions as case_actions
 from cases.capabilities import WRITE_ROLES
 from cases.events import CaseAction
 from cases.models import Case, Organisation
-from core.editing import OVERRIDE, save_edit
-from core.workdays import add_working_days
+from core.editing import OVERRIDE
 from services.models import ServiceType
 
 from . import notify, providers, workflow

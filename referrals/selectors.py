@@ -59,7 +59,7 @@ def today() -> datetime.date:
 
 def working_days(start: datetime.date, end: datetime.date) -> int:
     """Return the working days from ``start`` to ``end`` (Vietnam's public holidays off)."""
-    from core.workdays import working_days_between
+    from calendar_days.workdays import working_days_between
 
     return max(0, working_days_between(start, end))
 
@@ -283,7 +283,7 @@ def people_named(viewer: access.AnyUser, referrals: list[Referral]) -> frozenset
     viewer sees, not masked (a victim for a supervisor) and whose identity is shared with
     them (``cases.selectors.masked_people``, the access layer's rule for lists); the others
     show by record number. Names shown are recorded as a listing of those people."""
-    from audit import actions as audit
+    from audit.reads import record_read
     from cases.events import CaseAction
     from cases.selectors import masked_people
 
@@ -293,7 +293,7 @@ def people_named(viewer: access.AnyUser, referrals: list[Referral]) -> frozenset
     seen = list(access.visible_people(viewer).filter(pk__in=ids).values_list("pk", flat=True))
     named = frozenset(seen) - masked_people(viewer=viewer, person_ids=seen)
     if named:
-        audit.record(
+        record_read(
             actor=viewer, action=CaseAction.PEOPLE_LIST,
             detail={"list": "referrals", "people": sorted(str(p) for p in named)},
         )  # fmt: skip

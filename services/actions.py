@@ -21,9 +21,10 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.capabilities import can
 from audit import actions as audit
+from audit.editing import save_edit
 from cases import access, dues
 from cases.models import Case
-from core.editing import OVERRIDE, IfVersion, save_edit
+from core.editing import OVERRIDE, IfVersion
 
 from .capabilities import CATALOGUE_MANAGE, LOCATION_REVEAL, SERVICE_ADD, SERVICE_CHANGE
 from .events import ServiceAction

@@ -33,6 +33,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
 from audit.models import Event
+from calendar_days.models import PublicHoliday
 from cases import actions
 from cases.choices import Role, UnitLevel
 from cases.events import CaseAction
@@ -48,7 +49,6 @@ from cases.models import (
     StaffProfile,
 )
 from cases.roles import staff_profile_save
-from core.models import PublicHoliday
 from methadone.models import Dose, DoseKind
 from referrals.models import Consent, Referral
 from services.models import (
@@ -133,7 +133,7 @@ ADMIN_MODELS: dict[str, str] = {
     "cases_directorychangerequest": "v",
     # The service catalogue: entries are deactivated, never deleted.
     "services_servicetype": "vac",
-    "core_publicholiday": "vacd",
+    "calendar_days_publicholiday": "vacd",
 }
 ADMIN_VIEWS = {"changelist": "v", "history": "v", "change": "v", "add": "a", "delete": "d"}
 ADMIN_VIEWS["password_change"] = "c"
@@ -495,7 +495,9 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 ).pk
             ),  # fmt: skip
             "services_servicetype": str(ServiceType.objects.get(code="counselling").pk),
-            "core_publicholiday": str(PublicHoliday.objects.get(day=datetime.date(2026, 9, 2)).pk),
+            "calendar_days_publicholiday": str(
+                PublicHoliday.objects.get(day=datetime.date(2026, 9, 2)).pk
+            ),
         },
     )
 

@@ -187,12 +187,10 @@ def test_lists_and_searches_count_in_who_saw_this_person(world: World, lan_perso
 
 
 def test_password_and_second_factor_reset_of_another_user_is_flagged(world: World) -> None:
-    from accounts.actions import second_factor_reset
+    from accounts.actions import password_set, second_factor_reset
 
     quan, lan = world.users["quan"], world.users["lan"]
-    lan.set_password("another-long-passphrase-2026")
-    with context_bound_user(quan):
-        lan.save()
+    password_set(actor=quan, user=lan, password="another-long-passphrase-2026")
     second_factor_reset(actor=quan, user=lan)
     flags = [f for f in unusual_activity(viewer=world.users["an"]) if f.kind == "account_reset"]
     assert [(f.username, f.count) for f in flags] == [("quan", 1)]

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from accounts.actions import password_set
 from accounts.capabilities import role_permissions, roles_of
 from accounts.events import AccountAction
 from audit.models import Event
@@ -122,8 +123,7 @@ def test_an_administrator_cannot_give_themselves_a_role(world: World) -> None:
 
 def test_a_password_change_is_an_event(world: World) -> None:
     lan = world.users["lan"]
-    lan.set_password("another-long-passphrase-2026")
-    lan.save()
+    password_set(actor=lan, user=lan, password="another-long-passphrase-2026")
     event = Event.objects.get(action=AccountAction.PASSWORD_CHANGED)
     assert event.object_id == str(lan.pk)
     lan.first_name = "Lan"

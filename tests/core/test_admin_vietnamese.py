@@ -13,7 +13,7 @@ import datetime
 from django.test import Client
 from django.urls import reverse
 
-from core.models import HolidayKind, PublicHoliday
+from calendar_days.models import HolidayKind, PublicHoliday
 from tests.cases.test_invitations import _code, _create, thu  # noqa: F401
 from tests.conftest import World, signed_in_client
 
@@ -35,7 +35,7 @@ def test_the_admin_list_and_form_pages_are_vietnamese(world: World) -> None:
     assert "Hoạt động:" in listing and "Chạy" in listing and "Tìm kiếm" in listing
     form = _page(client, "/admin/cases/staffprofile/add/")
     assert "Lưu" in form and "Tài khoản người dùng" in form
-    refused = client.post("/admin/core/publicholiday/add/", {}).content.decode()
+    refused = client.post("/admin/calendar_days/publicholiday/add/", {}).content.decode()
     assert "Vui lòng sửa các lỗi bên dưới." in refused
     for html in (listing, form, refused):
         for english in ENGLISH:
@@ -59,7 +59,7 @@ def test_a_holiday_is_saved_without_an_english_name(world: World) -> None:
     client = signed_in_client(world.users["quan"])
     form = {"day": "2026-12-24", "name_vi": "Nghỉ bù thử", "name_en": "",
             "kind": HolidayKind.BRIDGING}  # fmt: skip
-    response = client.post("/admin/core/publicholiday/add/", form)
+    response = client.post("/admin/calendar_days/publicholiday/add/", form)
     assert response.status_code == 302
     holiday = PublicHoliday.objects.get(day=datetime.date(2026, 12, 24))
     assert holiday.name_en == ""

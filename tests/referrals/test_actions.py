@@ -11,9 +11,9 @@ from django.utils import timezone, translation
 
 from audit import selectors as audit_selectors
 from audit.models import Event
+from calendar_days.workdays import add_working_days
 from cases.models import Case
 from core.editing import EditConflict
-from core.workdays import add_working_days
 from referrals import actions
 from referrals.events import ReferralAction
 from referrals.models import Consent, ConsentMethod, Part, Referral, State

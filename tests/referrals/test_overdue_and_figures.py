@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from calendar_days.workdays import is_working_day, working_days_between
 from cases.models import Case
-from core.workdays import is_working_day, working_days_between
 from referrals import figures, selectors
 from referrals.models import Referral, State
 from tests.conftest import World

@@ -15,6 +15,9 @@ from datetime import date, datetime
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
+from audit.actions import record
+
+from .events import CalendarAction
 from .models import HolidayKind, PublicHoliday
 
 COLUMNS = ["date", "name_vi", "name_en", "kind"]
@@ -97,10 +100,6 @@ def parse(text: str) -> Parsed:
 
 def holidays_load(*, actor: AbstractBaseUser | None, rows: list[PublicHoliday]) -> dict[str, int]:
     """Replace the holidays of every year the rows name with the rows; record the load."""
-    from audit.actions import record
-
-    from .events import CoreAction
-
     years = sorted({row.day.year for row in rows})
     with transaction.atomic():
         removed, _ = PublicHoliday.objects.filter(day__year__in=years).delete()
@@ -108,7 +107,7 @@ def holidays_load(*, actor: AbstractBaseUser | None, rows: list[PublicHoliday]) 
             row.full_clean()
         PublicHoliday.objects.bulk_create(rows)
         record(
-            actor=actor, action=CoreAction.HOLIDAYS_LOADED, object_type="publicholiday",
+            actor=actor, action=CalendarAction.HOLIDAYS_LOADED, object_type="publicholiday",
             detail={"years": years, "rows": len(rows), "removed": removed},
         )  # fmt: skip
     return {"years": len(years), "rows": len(rows), "removed": removed}
@@ -125,28 +124,20 @@ def holiday_save(
     *, actor: AbstractBaseUser | None, holiday: PublicHoliday, fields: list[str]
 ) -> PublicHoliday:
     """Save one holiday added or changed by hand (the admin site) and record it."""
-    from audit.actions import record
-
-    from .events import CoreAction
-
     change = "added" if holiday._state.adding else "changed"
     holiday.full_clean()
     with transaction.atomic():
         holiday.save()
         detail = _holiday_detail(holiday, change) | {"fields": sorted(fields)}
-        record(actor=actor, action=CoreAction.HOLIDAY_CHANGED, obj=holiday, detail=detail)
+        record(actor=actor, action=CalendarAction.HOLIDAY_CHANGED, obj=holiday, detail=detail)
     return holiday
 
 
 def holiday_delete(*, actor: AbstractBaseUser | None, holiday: PublicHoliday) -> None:
     """Delete one holiday by hand (the admin site) and record it."""
-    from audit.actions import record
-
-    from .events import CoreAction
-
     with transaction.atomic():
         record(
-            actor=actor, action=CoreAction.HOLIDAY_CHANGED, obj=holiday,
+            actor=actor, action=CalendarAction.HOLIDAY_CHANGED, obj=holiday,
             detail=_holiday_detail(holiday, "deleted"),
         )  # fmt: skip
         holiday.delete()

@@ -12,9 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audit.models import Event
-from core.events import CoreAction
-from core.models import HolidayKind, PublicHoliday
-from core.workdays import add_working_days, is_working_day, working_days_between
+from calendar_days.events import CalendarAction
+from calendar_days.models import HolidayKind, PublicHoliday
+from calendar_days.workdays import add_working_days, is_working_day, working_days_between
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +132,7 @@ def test_load_holidays_adds_a_year_and_records_it(tmp_path: Path) -> None:
     assert PublicHoliday.objects.count() == before + 3
     assert not is_working_day(D(2028, 1, 3))
     assert PublicHoliday.objects.get(day=D(2028, 1, 25)).provisional
-    event = Event.objects.filter(action=CoreAction.HOLIDAYS_LOADED).latest("seq")
+    event = Event.objects.filter(action=CalendarAction.HOLIDAYS_LOADED).latest("seq")
     assert event.detail == {"years": [2028], "rows": 3, "removed": 0}
 
 
@@ -174,7 +174,7 @@ def test_one_bad_line_loads_nothing_and_each_is_reported(
     assert "kind 'festival'" in errors
     assert "already on line 2" in errors
     assert PublicHoliday.objects.count() == before
-    assert not Event.objects.filter(action=CoreAction.HOLIDAYS_LOADED).exists()
+    assert not Event.objects.filter(action=CalendarAction.HOLIDAYS_LOADED).exists()
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Count and add working days: Saturdays, Sundays and Vietnam's public holidays are off.
 
-The holidays are rows of ``core.models.PublicHoliday`` (loaded by a data migration and by
+The holidays are rows of ``calendar_days.models.PublicHoliday`` (loaded by a data migration and by
 ``manage.py load_holidays``), so a new year or a government decision is data, not a release.
 A ``makeup`` row turns a weekend day into a working day (the Saturday worked in exchange
 for a bridging day). Each function reads the rows of its range in one query.

@@ -27,6 +27,7 @@ class PublicHoliday(models.Model):
     provisional = models.BooleanField(_("not yet officially announced"), default=False)
 
     class Meta:
+        db_table = "core_publicholiday"  # moved from core without moving the data
         verbose_name = _("public holiday")
         verbose_name_plural = _("public holidays")
         ordering = ["day"]

@@ -18,9 +18,10 @@ from django.db import models, transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
-from audit import append_only
 from core import crypto
 from core.fields import EncryptedTextField
+
+from . import append_only
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Public holidays in the admin site: administrators correct and add days off.
 
-Every add, change and delete goes through ``core.holidays`` actions, which record a
+Every add, change and delete goes through ``calendar_days.holidays`` actions, which record a
 ``holiday_changed`` event in the audit chain in the same transaction.
 """
 

@@ -13,12 +13,12 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from audit.models import Event
-from core.events import CoreAction
-from core.models import HolidayKind, PublicHoliday
+from calendar_days.events import CalendarAction
+from calendar_days.models import HolidayKind, PublicHoliday
 from tests.conftest import World, signed_in_client
 
 D = datetime.date
-URL = "/admin/core/publicholiday/"
+URL = "/admin/calendar_days/publicholiday/"
 
 
 def _form(day: str, name: str) -> dict[str, str]:
@@ -26,7 +26,7 @@ def _form(day: str, name: str) -> dict[str, str]:
 
 
 def _events(world: World) -> list[Event]:
-    rows = Event.objects.filter(action=CoreAction.HOLIDAY_CHANGED, actor=world.users["quan"])
+    rows = Event.objects.filter(action=CalendarAction.HOLIDAY_CHANGED, actor=world.users["quan"])
     return list(rows.order_by("seq"))
 
 
@@ -74,7 +74,7 @@ def test_the_auditor_reads_which_day_changed_and_how(world: World) -> None:
     client.post(f"{URL}add/", _form("2026-12-24", "Nghỉ bù thử"))
     holiday = PublicHoliday.objects.get(day=D(2026, 12, 24))
     client.post(f"{URL}{holiday.pk}/delete/", {"post": "yes"})
-    page = world.client("an").get("/audit/", {"action": CoreAction.HOLIDAY_CHANGED}).text
+    page = world.client("an").get("/audit/", {"action": CalendarAction.HOLIDAY_CHANGED}).text
     with translation.override("vi"):
         assert f"{gettext('added')} 2026-12-24" in page
         assert f"{gettext('deleted')} 2026-12-24" in page

@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from core import crypto, rotation
+from audit import rotation
+from core import crypto
 
 
 class Command(BaseCommand):

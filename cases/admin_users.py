@@ -1,5 +1,8 @@
 """The user admin, narrowed for administrators who are not superusers.
 
+It lives in cases, which owns staff and the second person's approval of a reset
+(``cases.resets``); the accounts it edits are accounts' (``accounts.actions`` writes them).
+
 Roles come from the staff profile (cases.roles), so groups, direct permissions and the
 superuser flag are not editable here by an ordinary administrator: that would be a way to
 hand out access without the profile and its explicit second-role flag.
@@ -18,12 +21,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from guardian.conf.settings import ANONYMOUS_USER_NAME
 
+from accounts import actions
 from accounts.models import User
-from cases import resets
-from cases.models import AccountResetRequest
+from core.roles import Role
 
-from . import actions
-from .choices import Role
+from . import resets
+from .models import AccountResetRequest
 
 
 class RoleGroupFilter(admin.SimpleListFilter):

@@ -9,12 +9,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
-from audit import chain
+from audit import chain, rotation
 from audit.choices import AuditAction
 from audit.models import Event
 from cases.actions import emergency_access_grant
 from cases.models import Case, Person
-from core import crypto, rotation
+from core import crypto
 from tests.conftest import World
 from tests.factories import make_case, make_person
 
