@@ -12,3 +12,13 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Coverage figures")
+
+    def ready(self) -> None:
+        from accounts.capabilities import can
+        from cases import capabilities as caps
+        from core import navigation
+
+        navigation.add(
+            _("Coverage figures"), "reports:dashboard",
+            allowed=lambda user: can(user, caps.FIGURES_VIEW), order=58,
+        )  # fmt: skip
