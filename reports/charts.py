@@ -47,7 +47,9 @@ def _n(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _frame(chart_id: str, height: float, title: str, desc: str, parts: list[SafeString]) -> SafeString:
+def _frame(
+    chart_id: str, height: float, title: str, desc: str, parts: list[SafeString]
+) -> SafeString:
     body = format_html_join("", "{}", ((part,) for part in parts))
     return format_html(
         '<svg class="chart" role="img" viewBox="0 0 {} {}" width="100%" '
@@ -71,7 +73,9 @@ def _rect(x: float, y: float, w: float, h: float, colour: str) -> SafeString:
     )
 
 
-def _line(x1: float, y1: float, x2: float, y2: float, *, colour: str = "#666", dashed: bool = False) -> SafeString:
+def _line(
+    x1: float, y1: float, x2: float, y2: float, *, colour: str = "#666", dashed: bool = False
+) -> SafeString:
     return format_html(
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}"{}/>',
         _n(x1), _n(y1), _n(x2), _n(y2), colour, 2 if dashed else 1,

@@ -11,11 +11,10 @@ listing them is recorded like any list of people.
 
 from __future__ import annotations
 
-import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -30,11 +29,11 @@ from audit import actions as audit
 from cases import access, selectors
 from cases import capabilities as caps
 from cases.events import CaseAction
-from cases.models import AdministrativeUnit, Person
+from cases.models import UNIT_CODE_RE, AdministrativeUnit, Person
 
 from . import charts, registry, tables
 from .plans import TargetValue
-from .registry import Cell, Group, Indicator, Key, Period, Query
+from .registry import Cell, Group, Indicator, Period, Query
 from .tables import Table
 
 # Quarters in the trend chart.
@@ -68,15 +67,17 @@ def unit_for_figures(viewer: access.AnyUser, code: str | None) -> Administrative
         raise Http404
     if not code:
         return home
+    well_formed = len(code) <= 10 and re.fullmatch(UNIT_CODE_RE, code) is not None
     found = (
         AdministrativeUnit.objects.filter(code=code, path__startswith=_province_path(home)).first()
-        if len(code) <= 10
+        if well_formed
         else None
     )
     if found is None:
+        # A malformed code (a NUL byte, a long string) is named by what it is, not echoed.
         audit.record(
             actor=viewer, action=CaseAction.DENIED, object_type="administrativeunit",
-            object_id=code[:40], detail={"perm": "figures"},
+            object_id=code if well_formed else "malformed", detail={"perm": "figures"},
         )  # fmt: skip
         raise Http404
     return found
@@ -321,7 +322,8 @@ def indicator_detail(
     rows = [
         RowView(
             row, cell_figure(viewer, table, row.unit_id, None, people_url),
-            [(c, cell_figure(viewer, table, row.unit_id, c.key, people_url)) for c in table.columns],
+            [(c, cell_figure(viewer, table, row.unit_id, c.key, people_url))
+             for c in table.columns],
             drill=row.unit_id != unit.pk and unit.level != UnitLevel.COMMUNE,
         )
         for row in table.rows
@@ -387,7 +389,7 @@ def people_behind(
         raise Http404
     if breakdown is not None and breakdown not in indicator.breakdowns:
         raise Http404
-    if key is not None and breakdown is None:
+    if key is not None and (breakdown is None or not re.fullmatch(r"[\w-]{1,40}", key)):
         raise Http404
     rows, communes = tables.child_rows(unit)
     row_id: int | None = None
@@ -417,4 +419,3 @@ def people_behind(
     )  # fmt: skip
     masked = selectors.masked_people(viewer=viewer, person_ids=ids)
     return PeopleList(shown, masked, row_unit, key)
-

@@ -110,9 +110,7 @@ def half_year(year: int, number: int) -> Period:
     """Return half-year ``number`` (1: January–June, 2: July–December) of ``year``."""
     _check_year(year)
     if number not in (1, 2):
-        raise PeriodError(
-            _("A half-year is 1 (January–June) or 2 (July–December)."), field="half"
-        )
+        raise PeriodError(_("A half-year is 1 (January–June) or 2 (July–December)."), field="half")
     return Period(datetime.date(year, 6 * number - 5, 1), _month_end(year, 6 * number))
 
 

@@ -246,6 +246,11 @@ SPEC: dict[str, Rule] = {
     "notifications:open": roles_ok(set(ROLES), ok=404),  # nobody's notification
     "methadone:episode_figures": object_rule(CASE_ROLES),
     "methadone:clinic_figures": roles_ok({"lan", "mai", "hoa"}),
+    # Coverage figures: supervisors and commune officers (figures.view). Without an
+    # indicator code the indicator page and the people behind a number are not found.
+    "reports:dashboard": roles_ok({"hoa", "minh"}),
+    "reports:indicator": roles_ok({"hoa", "minh"}, ok=404),
+    "reports:people": roles_ok({"hoa", "minh"}, ok=404),
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {

@@ -61,7 +61,9 @@ def _people(source: str):  # type: ignore[no-untyped-def]
     def people(query: Query, row: int | None, key: str | None) -> QuerySet[Person]:
         found = _counted(query) if source == "residents" else _treated(query)
         if row is not None:
-            found = found.filter(residence_commune_id__in=[c for c, r in query.rows.items() if r == row])
+            found = found.filter(
+                residence_commune_id__in=[c for c, r in query.rows.items() if r == row]
+            )
         if key is not None:
             found = found.filter(sex=key)
         return found

@@ -19,16 +19,22 @@ from cases.events import CaseAction
 from cases.models import AdministrativeUnit, Person
 from core import navigation
 from reports import tables
-from reports.registry import Indicator, Period
+from reports.registry import Cell, Indicator, Period
 from tests.conftest import World
 from tests.factories import make_case, make_person
-from tests.reports.dashboard_fixtures import indicators, target_70  # noqa: F401 (fixtures)
+from tests.reports import dashboard_fixtures
+
+# The test indicators and the plan's target (fixtures shared by the dashboard tests).
+indicators = dashboard_fixtures.indicators
+target_70 = dashboard_fixtures.target_70
 
 YEAR = Period(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
 
 
-def _resident(world: World, commune: str, sex: str = "M", *, treated: bool = False,
-              category: str = ClientCategory.ADDICTION, name: str = "Nguyễn Văn Thử") -> Person:  # fmt: skip
+def _resident(
+    world: World, commune: str, sex: str = "M", *, treated: bool = False,
+    category: str = ClientCategory.ADDICTION, name: str = "Nguyễn Văn Thử",
+) -> Person:  # fmt: skip
     person = make_person(
         residence_commune=world.units[commune], registered_by=world.orgs["clinic_a"], sex=sex,
         full_name=name,
@@ -74,9 +80,13 @@ def test_a_commune_is_one_row_itself(world: World, django_assert_num_queries: An
 
 def test_a_two_tier_province_after_the_2025_reform_has_communes_as_rows(db: Any) -> None:
     """Province → commune, no district: every commune is a row of its own."""
-    province = AdministrativeUnit.objects.create(code="96", name="Tỉnh Mới", level=UnitLevel.PROVINCE)
+    province = AdministrativeUnit.objects.create(
+        code="96", name="Tỉnh Mới", level=UnitLevel.PROVINCE
+    )
     communes = [
-        AdministrativeUnit.objects.create(code=c, name=f"Xã {c}", level=UnitLevel.COMMUNE, parent=province)
+        AdministrativeUnit.objects.create(
+            code=c, name=f"Xã {c}", level=UnitLevel.COMMUNE, parent=province
+        )
         for c in ("96001", "96002", "96003")
     ]
     rows, mapping = tables.child_rows(province)
@@ -85,7 +95,8 @@ def test_a_two_tier_province_after_the_2025_reform_has_communes_as_rows(db: Any)
 
 
 def test_build_table_counts_each_commune_under_its_row_with_totals(
-    world: World, indicators: tuple[Indicator, Indicator]  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
 ) -> None:
     residents, addiction = indicators
     _resident(world, "c1", "F", treated=True)
@@ -94,11 +105,11 @@ def test_build_table_counts_each_commune_under_its_row_with_totals(
     _resident(world, "c4", "F")
     table = tables.build_table(addiction, world.units["province"], YEAR, "sex")
     d1, d2, c4 = world.units["d1"].pk, world.units["d2"].pk, world.units["c4"].pk
-    assert table.cell(d1, None) == tables.Cell(1, 2)
-    assert table.cell(d2, None) == tables.Cell(1, 1)
-    assert table.cell(c4, None) == tables.Cell(0, 1)
-    assert table.total() == tables.Cell(2, 4)
-    assert table.cell(None, "F") == tables.Cell(1, 2)
+    assert table.cell(d1, None) == Cell(1, 2)
+    assert table.cell(d2, None) == Cell(1, 1)
+    assert table.cell(c4, None) == Cell(0, 1)
+    assert table.total() == Cell(2, 4)
+    assert table.cell(None, "F") == Cell(1, 2)
     assert [c.key for c in table.columns] == ["M", "F"]
     assert table.target is None
     with pytest.raises(ValueError, match="no breakdown"):
@@ -106,7 +117,9 @@ def test_build_table_counts_each_commune_under_its_row_with_totals(
 
 
 def test_build_table_carries_the_plan_target(
-    world: World, indicators: tuple[Indicator, Indicator], target_70: Any  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
+    target_70: Any,
 ) -> None:
     _residents, addiction = indicators
     table = tables.build_table(addiction, world.units["d1"], YEAR, None)
@@ -119,7 +132,9 @@ def test_build_table_carries_the_plan_target(
 def test_period_helpers() -> None:
     assert tables.quarter(2026, 2) == Period(datetime.date(2026, 4, 1), datetime.date(2026, 6, 30))
     assert tables.quarter(2024, 1).end == datetime.date(2024, 3, 31)
-    assert tables.half_year(2026, 2) == Period(datetime.date(2026, 7, 1), datetime.date(2026, 12, 31))
+    assert tables.half_year(2026, 2) == Period(
+        datetime.date(2026, 7, 1), datetime.date(2026, 12, 31)
+    )
     assert tables.year(2025) == Period(datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
     assert tables.custom(datetime.date(2026, 2, 3), datetime.date(2026, 2, 3)).end.day == 3
     quarters = tables.quarters_before(datetime.date(2026, 5, 20), 8)
@@ -149,7 +164,8 @@ def test_a_bad_period_is_refused_with_the_field_to_fix(call: Any, field: str) ->
 
 
 def test_a_bad_period_shows_its_error_keeps_the_input_and_no_figures(
-    world: World, indicators: tuple[Indicator, Indicator]  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
 ) -> None:
     client = world.client("hoa")
     url = reverse("reports:dashboard")
@@ -173,7 +189,9 @@ def test_a_bad_period_shows_its_error_keeps_the_input_and_no_figures(
 
 
 def test_the_dashboard_shows_value_target_fraction_and_status_in_words(
-    world: World, indicators: tuple[Indicator, Indicator], target_70: Any  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
+    target_70: Any,
 ) -> None:
     for commune in ("c1", "c1", "c3"):
         _resident(world, commune, treated=True)
@@ -190,7 +208,9 @@ def test_the_dashboard_shows_value_target_fraction_and_status_in_words(
 
 
 def test_the_status_says_not_met_below_the_target(
-    world: World, indicators: tuple[Indicator, Indicator], target_70: Any  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
+    target_70: Any,
 ) -> None:
     _resident(world, "c1", treated=True)
     _resident(world, "c2")
@@ -199,7 +219,9 @@ def test_the_status_says_not_met_below_the_target(
 
 
 def test_the_dashboard_runs_no_inline_script_and_keeps_the_csp(
-    world: World, indicators: tuple[Indicator, Indicator], target_70: Any  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
+    target_70: Any,
 ) -> None:
     """ASVS 3.4.3: a strict Content-Security-Policy; the pages need no inline script."""
     _resident(world, "c1", treated=True)
@@ -219,7 +241,9 @@ def test_the_dashboard_runs_no_inline_script_and_keeps_the_csp(
 
 
 def test_the_indicator_page_has_both_charts_with_their_tables(
-    world: World, indicators: tuple[Indicator, Indicator], target_70: Any  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
+    target_70: Any,
 ) -> None:
     _resident(world, "c1", treated=True)
     _resident(world, "c2")
@@ -238,23 +262,32 @@ def test_the_indicator_page_has_both_charts_with_their_tables(
 
 
 def test_a_unit_of_another_province_is_refused_and_recorded(
-    world: World, indicators: tuple[Indicator, Indicator]  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
 ) -> None:
     """ASVS 8.2.2: data-level access; the refusal is a denied event naming the unit."""
     AdministrativeUnit.objects.create(code="97", name="Tỉnh Khác", level=UnitLevel.PROVINCE)
     hoa = world.users["hoa"]
     client = world.client("hoa")
-    for name, extra in (("reports:dashboard", {}), ("reports:indicator", {"code": "TEST_RESIDENTS"}),
-                        ("reports:people", {"indicator": "TEST_RESIDENTS"})):  # fmt: skip
+    pages: tuple[tuple[str, dict[str, str]], ...] = (
+        ("reports:dashboard", {}), ("reports:indicator", {"code": "TEST_RESIDENTS"}),
+        ("reports:people", {"indicator": "TEST_RESIDENTS"}),
+    )  # fmt: skip
+    for name, extra in pages:
         for code in ("97", "nope"):
-            before = Event.objects.filter(actor=hoa, action=CaseAction.DENIED, object_id=code).count()
+            before = Event.objects.filter(
+                actor=hoa, action=CaseAction.DENIED, object_id=code
+            ).count()
             assert client.get(reverse(name), {"unit": code, **extra}).status_code == 404
-            after = Event.objects.filter(actor=hoa, action=CaseAction.DENIED, object_id=code).count()
+            after = Event.objects.filter(
+                actor=hoa, action=CaseAction.DENIED, object_id=code
+            ).count()
             assert after == before + 1, (name, code)
 
 
 def test_a_unit_of_the_province_outside_the_officers_commune_is_shown_marked(
-    world: World, indicators: tuple[Indicator, Indicator]  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
 ) -> None:
     client = world.client("minh")
     html = client.get(reverse("reports:dashboard")).content.decode()
@@ -268,7 +301,8 @@ def test_a_unit_of_the_province_outside_the_officers_commune_is_shown_marked(
 
 
 def test_figures_are_refused_to_roles_without_them(
-    world: World, indicators: tuple[Indicator, Indicator]  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
 ) -> None:
     for who in ("lan", "an", "quan"):
         assert world.client(who).get(reverse("reports:dashboard")).status_code == 403
@@ -285,26 +319,32 @@ def test_the_menu_offers_figures_to_who_has_them(world: World) -> None:
 
 
 def test_a_number_links_to_its_people_and_listing_them_is_recorded(
-    world: World, indicators: tuple[Indicator, Indicator]  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
 ) -> None:
     treated = _resident(world, "c1", "F", treated=True, name="Giàng Thị Mỷ")
     other = _resident(world, "c1", "M", name="Sùng A Páo")
     client = world.client("hoa")
-    html = client.get(reverse("reports:indicator"), {"code": "TEST_ADDICTION", "unit": "981"}).content.decode()
+    html = client.get(
+        reverse("reports:indicator"), {"code": "TEST_ADDICTION", "unit": "981"}
+    ).content.decode()
     links = re.findall(r'href="([^"]+)" data-testid="people-link"', html)
     assert links, "the numbers link to their people"
     page = client.get(links[0].replace("&amp;", "&"))
     body = page.content.decode()
     assert page.status_code == 200
     assert "Giàng Thị Mỷ" in body and "Sùng A Páo" not in body
-    event = Event.objects.filter(actor=world.users["hoa"], action=CaseAction.PEOPLE_LIST).latest("seq")
+    event = Event.objects.filter(actor=world.users["hoa"], action=CaseAction.PEOPLE_LIST).latest(
+        "seq"
+    )
     assert event.detail["list"] == "figures"
     assert event.detail["people"] == [str(treated.pk)]
     assert str(other.pk) not in event.detail["people"]
 
 
 def test_the_people_list_holds_only_people_the_viewer_may_see(
-    world: World, indicators: tuple[Indicator, Indicator]  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
 ) -> None:
     """ASVS 8.2.2: minh asks the people of district 981 directly (no link offers it): he is
     shown the residents of his commune only, and the event names only them."""
@@ -313,13 +353,16 @@ def test_the_people_list_holds_only_people_the_viewer_may_see(
     params = {"indicator": "TEST_RESIDENTS", "unit": "981"}
     body = world.client("minh").get(reverse("reports:people"), params).content.decode()
     assert "Giàng Thị Mỷ" in body and "Lò Văn Hùng" not in body
-    event = Event.objects.filter(actor=world.users["minh"], action=CaseAction.PEOPLE_LIST).latest("seq")
+    event = Event.objects.filter(actor=world.users["minh"], action=CaseAction.PEOPLE_LIST).latest(
+        "seq"
+    )
     assert event.detail["people"] == [str(mine.pk)]
     assert str(theirs.pk) not in str(event.detail)
 
 
 def test_the_people_list_masks_victims_for_a_supervisor(
-    world: World, indicators: tuple[Indicator, Indicator]  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
 ) -> None:
     victim = _resident(world, "c1", "F", treated=True, name="Vàng Thị Dợ",
                        category=ClientCategory.TRAFFICKING_VICTIM)  # fmt: skip
@@ -331,7 +374,8 @@ def test_the_people_list_masks_victims_for_a_supervisor(
 
 
 def test_the_people_list_refuses_a_row_or_key_that_is_not_the_tables(
-    world: World, indicators: tuple[Indicator, Indicator]  # noqa: F811
+    world: World,
+    indicators: tuple[Indicator, Indicator],
 ) -> None:
     client = world.client("hoa")
     url = reverse("reports:people")
@@ -339,5 +383,6 @@ def test_the_people_list_refuses_a_row_or_key_that_is_not_the_tables(
     assert client.get(url, base | {"row": "98201"}).status_code == 404  # a commune of 982
     assert client.get(url, base | {"key": "F"}).status_code == 404  # a key without breakdown
     assert client.get(url, base | {"indicator": "NOPE"}).status_code == 404
+    assert client.get(url, base | {"breakdown": "sex", "key": "F\x00"}).status_code == 404
     ok = base | {"row": "98101", "key": "F", "breakdown": "sex", "period": "year", "year": "2026"}
     assert client.get(url, ok).status_code == 200
