@@ -127,7 +127,9 @@ class Status:
 
 
 def _num(value: float | int | Decimal, digits: int = 0) -> str:
-    return str(formats.number_format(value, digits, use_l10n=True, force_grouping=True))
+    # Rounded here: number_format cuts the digits off a float (66.67 would read 66,6).
+    rounded = round(Decimal(str(value)), digits)
+    return str(formats.number_format(rounded, digits, use_l10n=True, force_grouping=True))
 
 
 def target_text(indicator: Indicator, target: TargetValue | None) -> str | None:
