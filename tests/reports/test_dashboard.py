@@ -405,7 +405,8 @@ def test_a_person_reached_by_a_grant_is_named_only_if_it_shares_identity(
     )  # fmt: skip
     case = make_case(person=person, organisation=world.orgs["clinic_b"])
     referral = Referral.objects.create(
-        case=case, from_organisation=world.orgs["clinic_b"], to_organisation=world.orgs["commune_x"],
+        case=case, from_organisation=world.orgs["clinic_b"],
+        to_organisation=world.orgs["commune_x"],
         service_type=ServiceType.objects.get(code="counselling"), reason="Chuyển gửi thử",
         recorded_by=world.users["tuan"], state="sent", sent_on=datetime.date(2026, 11, 1),
         parts=list(parts),
