@@ -421,3 +421,31 @@ def test_a_person_reached_by_a_grant_is_named_only_if_it_shares_identity(
     else:
         assert person.short_id in body
         assert "Lê Văn Cường" not in body and person.citizen_id not in body
+
+
+def test_a_breakdown_adds_a_column_per_key_to_the_group(
+    world: World, indicators: tuple[Indicator, Indicator]
+) -> None:
+    _resident(world, "c1", "F", treated=True)
+    _resident(world, "c2", "F")
+    _resident(world, "c3", "M", treated=True)
+    params = {"period": "year", "year": "2026", "breakdown": "sex"}
+    html = world.client("hoa").get(reverse("reports:dashboard"), params).content.decode()
+    line = re.search(r'data-testid="line-TEST_ADDICTION">(.*?)</tr>', html, re.S)
+    assert line is not None
+    cells = re.findall(r'<td data-label="(Nam|Nữ)">(.*?)</td>', line.group(1), re.S)
+    assert [(label, re.sub(r"<[^>]+>", "", text).strip()) for label, text in cells] == [
+        ("Nam", "100,0 %"), ("Nữ", "50,0 %"),
+    ]  # fmt: skip
+
+
+def test_the_pages_carry_the_print_stylesheet(
+    world: World, indicators: tuple[Indicator, Indicator]
+) -> None:
+    """Printing hides the menu and filters and prints tables as tables (static CSS, no script)."""
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "static" / "css" / "figures.css").read_text()
+    assert "@media print" in css and ".no-print" in css
+    html = world.client("hoa").get(reverse("reports:dashboard")).content.decode()
+    assert "css/figures.css" in html and 'class="filters card no-print"' in html
