@@ -15,6 +15,7 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.capabilities import can
+        from cases import capabilities as caps
         from cases import demo as cases_demo
         from core import navigation
 
@@ -27,3 +28,7 @@ class ReportsConfig(AppConfig):
             allowed=lambda user: can(user, capabilities.PLAN_VIEW), order=65,
         )  # fmt: skip
         cases_demo.register(demo.seed)
+        navigation.add(
+            _("Coverage figures"), "reports:dashboard",
+            allowed=lambda user: can(user, caps.FIGURES_VIEW), order=58,
+        )  # fmt: skip

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import plan_views
+from . import plan_views, views
 
 app_name = "reports"
 
@@ -15,4 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("plans/<uuid:plan_id>/targets/new/", plan_views.target_add, name="target_add"),
     path("plans/targets/<uuid:target_id>/edit/", plan_views.target_edit, name="target_edit"),
     path("plans/targets/<uuid:target_id>/remove/", plan_views.target_remove, name="target_remove"),
+    path("", views.figures_dashboard, name="dashboard"),
+    path("indicator/", views.indicator_page, name="indicator"),
+    path("people/", views.people_page, name="people"),
 ]

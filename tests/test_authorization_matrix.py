@@ -256,6 +256,11 @@ SPEC: dict[str, Rule] = {
         )
         for name in ("plan_detail", "plan_edit", "target_add", "target_edit", "target_remove")
     },
+    # Coverage figures: supervisors and commune officers (figures.view). Without an
+    # indicator code the indicator page and the people behind a number are not found.
+    "reports:dashboard": roles_ok({"hoa", "minh"}),
+    "reports:indicator": roles_ok({"hoa", "minh"}, ok=404),
+    "reports:people": roles_ok({"hoa", "minh"}, ok=404),
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {

@@ -434,6 +434,28 @@ FORMS = [
         method="get",
         kept=("since", "until"),
     ),  # fmt: skip
+    FormCase(
+        "figures_custom_period",
+        "hoa",
+        lambda w, o: reverse("reports:dashboard"),
+        lambda w, o: {
+            "period": "custom",
+            "start": "01/01/2026",
+            "end": "30/06/2026",
+            "breakdown": "sex",
+            "unit": "981",
+        },
+        method="get",
+        kept=("start", "end"),
+    ),  # fmt: skip
+    FormCase(
+        "figures_quarter",
+        "minh",
+        lambda w, o: reverse("reports:dashboard"),
+        lambda w, o: {"period": "quarter", "year": "2026", "quarter": "2"},
+        method="get",
+        kept=("year",),
+    ),  # fmt: skip
 ]
 
 
@@ -594,6 +616,12 @@ DIRECT = [
            {"page": NUL, "user": NUL}),
     Direct("notifications", "lan", "get", lambda w, o: reverse("notifications:list"),
            {"page": NUL}),
+    Direct("figures", "hoa", "get", lambda w, o: reverse("reports:dashboard"),
+           {"unit": NUL, "period": NUL, "year": NUL, "breakdown": NUL}),
+    Direct("figures_indicator", "hoa", "get", lambda w, o: reverse("reports:indicator"),
+           {"code": NUL, "unit": NUL, "start": NUL}),
+    Direct("figures_people", "minh", "get", lambda w, o: reverse("reports:people"),
+           {"indicator": NUL, "unit": NUL, "row": NUL, "key": NUL, "page": NUL}),
 ]  # fmt: skip
 
 
