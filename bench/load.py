@@ -27,6 +27,7 @@ import hashlib
 import io
 import os
 import platform
+import resource
 import signal
 import socket
 import subprocess  # noqa: S404  (the server under test, started from our own venv)
@@ -233,6 +234,35 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
+def postgres_cpu_s() -> float:
+    """Return the CPU seconds of PostgreSQL's ended processes (the postmaster's children).
+
+    Each connection is a process the postmaster reaps when it closes, adding its CPU time to
+    the postmaster's; read before the server starts and after its connections closed, the
+    difference is what the database spent on the run (with autovacuum's, named as such).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    stat = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+    postmaster = stat[1]  # the field after the state: the parent's pid
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    # cutime and cstime: fields 16 and 17 of stat, 13 and 14 after the name and state.
+    return (int(fields[13]) + int(fields[14])) / ticks
+
+
+def children_cpu_s() -> float:
+    """Return the CPU seconds of this process's reaped children (gunicorn and its workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def self_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 # --- after the run --------------------------------------------------------------------------
 
 
@@ -298,6 +328,7 @@ def main(argv: list[str] | None = None) -> None:
     dataset = dataset_counts()
     connections.close_all()
     before = events_count()
+    cpu = {"db": postgres_cpu_s(), "app": children_cpu_s(), "client": self_cpu_s()}
     port = free_port()
     log = args.results / "load-server.log"
     args.results.mkdir(parents=True, exist_ok=True)
@@ -311,11 +342,16 @@ def main(argv: list[str] | None = None) -> None:
                             budget=args.budget, think=args.think, seed=args.seed)
         )  # fmt: skip
         load.append(os.getloadavg()[0])
+        cpu["client"] = self_cpu_s() - cpu["client"]
     finally:
         stop_server(server)
+    cpu["app"] = children_cpu_s() - cpu["app"]
+    connections.close_all()
+    time.sleep(2)  # the server's connections end; their processes are reaped
+    cpu["db"] = postgres_cpu_s() - cpu["db"]
     written = events_count() - before
     ok, verdict = verify_chain()
-    report = render(args, plans, results, dataset, written, ok, verdict, load)
+    report = render(args, plans, results, dataset, written, ok, verdict, load, cpu)
     out = args.results / f"{timezone.localdate().isoformat()}-load.md"
     out.write_text(report, encoding="utf-8")
     print(report)
@@ -343,6 +379,7 @@ def _pg_version() -> str:
 def render(
     args: argparse.Namespace, plans: list[load_client.Plan], results: load_client.Results,
     dataset: dict[str, int], written: int, ok: bool, verdict: str, load: list[float],
+    cpu: dict[str, float],
 ) -> str:  # fmt: skip
     roles: dict[str, int] = {}
     for plan in plans:
@@ -369,6 +406,14 @@ def render(
         results.table(),
         "",
         "Sign-in rows are timed while all sessions sign in at once, before the work starts.",
+        "",
+        "## Where the CPU went",
+        "",
+        f"CPU seconds during the run (sign-in included): gunicorn and its workers "
+        f"{cpu['app']:.1f} s, PostgreSQL {cpu['db']:.1f} s (its connections, autovacuum and "
+        f"checkpointer), the client {cpu['client']:.1f} s; per request after sign-in: "
+        f"{cpu['app'] * 1000 / max(work, 1):.1f} ms in the app, "
+        f"{cpu['db'] * 1000 / max(work, 1):.1f} ms in the database.",
         "",
         "## Audit",
         "",
