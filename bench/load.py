@@ -28,6 +28,7 @@ import io
 import os
 import platform
 import resource
+import shlex
 import signal
 import socket
 import subprocess  # noqa: S404  (the server under test, started from our own venv)
@@ -153,7 +154,7 @@ def prepare(world: scale_data.World, sessions: int) -> list[load_client.Plan]:
         plan.people = [s.person_id for s in sample]
         plan.citizen_ids = [s.citizen_id for s in sample]
         plan.names = [s.folded_name for s in sample]
-        plan.cases = [str(pk) for pk in access.visible_cases(user).filter(
+        plan.case_ids = [str(pk) for pk in access.visible_cases(user).filter(
             person_id__in=plan.people).values_list("pk", flat=True)[:30]]  # fmt: skip
         if role in ("caseworker", "commune officer"):
             own = access.visible_cases(user, "change").filter(
@@ -190,7 +191,7 @@ def _share_referrals(
         waiting = Referral.objects.filter(to_organisation=orgs[key], state=State.SENT)
         ids = [str(pk) for pk in waiting.order_by("pk").values_list("pk", flat=True)[:200]]
         for turn, n in enumerate(sessions):
-            plans[n].referrals = ids[turn :: len(sessions)]
+            plans[n].referral_ids = ids[turn :: len(sessions)]
 
 
 # --- the server ----------------------------------------------------------------------------
@@ -388,7 +389,7 @@ def render(
     lines = [
         f"# Load test, {timezone.now():%Y-%m-%d %H:%M} UTC",
         "",
-        f"Command: `python -m bench.load {' '.join(sys.argv[1:])}` (`make bench-load`).",
+        f"Command: `python -m bench.load {shlex.join(sys.argv[1:])}` (`make bench-load`).",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL "
         f"{_pg_version()} "
         f"(`scripts/with-postgres` defaults: fsync off, 128 MB shared buffers); load average "

@@ -94,10 +94,10 @@ class Plan:
     people: list[str] = field(default_factory=list)  # person ids
     citizen_ids: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
-    cases: list[str] = field(default_factory=list)  # case ids to read
+    case_ids: list[str] = field(default_factory=list)  # cases to read
     service_cases: list[str] = field(default_factory=list)  # cases to record a service on
     episodes: list[str] = field(default_factory=list)  # today's doses to record, one each
-    referrals: list[str] = field(default_factory=list)  # sent to the session's organisation
+    referral_ids: list[str] = field(default_factory=list)  # sent to the session's organisation
     service_type: str = ""  # the catalogue id of the service to record
     today: str = ""  # ISO date
 
@@ -198,7 +198,7 @@ class Session:
         self.results = results
         self.rng = random.Random(f"{seed}:{plan.username}")
         self.episodes = list(plan.episodes)
-        self.referrals = list(plan.referrals)
+        self.waiting = list(plan.referral_ids)
 
     # --- plumbing ---
 
@@ -304,7 +304,7 @@ class Session:
         )  # fmt: skip
 
     async def referral_accept(self) -> None:
-        referral = self.referrals.pop()
+        referral = self.waiting.pop()
         url = f"/referrals/{referral}/act/"
         data = {"action": "accept", "comment": "", "outcome": ""}
         await self._timed(
@@ -316,9 +316,9 @@ class Session:
         plan = self.plan
         needs: dict[str, Any] = {
             "search_citizen_id": plan.citizen_ids, "search_name": plan.names,
-            "person_page": plan.people, "case_page": plan.cases,
+            "person_page": plan.people, "case_page": plan.case_ids,
             "service_add": plan.service_cases and plan.service_type, "dose_record": self.episodes,
-            "referral_detail": plan.referrals, "referral_accept": self.referrals,
+            "referral_detail": plan.referral_ids, "referral_accept": self.waiting,
         }  # fmt: skip
         return bool(needs.get(kind, True))
 
@@ -347,9 +347,9 @@ class Session:
         if kind == "person_page":
             return f"/people/{self._pick(plan.people)}/"
         if kind == "case_page":
-            return f"/cases/{self._pick(plan.cases)}/"
+            return f"/cases/{self._pick(plan.case_ids)}/"
         if kind == "referral_detail":
-            return f"/referrals/{self._pick(plan.referrals)}/"
+            return f"/referrals/{self._pick(plan.referral_ids)}/"
         raise ValueError(kind)
 
     def next_kind(self) -> str | None:
