@@ -27,7 +27,6 @@ import hashlib
 import io
 import os
 import platform
-import resource
 import shlex
 import signal
 import socket
@@ -235,33 +234,57 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def postgres_cpu_s() -> float:
-    """Return the CPU seconds of PostgreSQL's ended processes (the postmaster's children).
+def _cpu_s(pid: int) -> float:
+    """Return a live process's CPU seconds (user + system), 0 if it has ended."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime: fields 14 and 15 of stat, 11 and 12 after the name and the state.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    Each connection is a process the postmaster reaps when it closes, adding its CPU time to
-    the postmaster's; read before the server starts and after its connections closed, the
-    difference is what the database spent on the run (with autovacuum's, named as such).
-    """
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def postmaster_pid() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
-    stat = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
-    postmaster = stat[1]  # the field after the state: the parent's pid
-    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    # cutime and cstime: fields 16 and 17 of stat, 13 and 14 after the name and state.
-    return (int(fields[13]) + int(fields[14])) / ticks
+        backend: int = cursor.fetchone()[0]
+    return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
-def children_cpu_s() -> float:
-    """Return the CPU seconds of this process's reaped children (gunicorn and its workers)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+class CpuMarks:
+    """The CPU seconds of the server's workers and of PostgreSQL's processes at marks.
 
+    Read from /proc at "work" (every session signed in) and "done": the difference is what
+    the work cost each side, sign-in (password hashing) left out. The database's side is
+    every child of the postmaster (connections, autovacuum, checkpointer, WAL writer); a
+    process that starts and ends between the marks (an autovacuum worker) is missed.
+    """
 
-def self_cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    def __init__(self, server: int, postmaster: int, client: int) -> None:
+        self.pids = {"app": server, "db": postmaster, "client": client}
+        self.at: dict[str, dict[str, float]] = {}
+
+    def __call__(self, mark: str) -> None:
+        self.at[mark] = {
+            side: sum(_cpu_s(p) for p in [pid, *_children(pid)]) for side, pid in self.pids.items()
+        }
+
+    def spent(self) -> dict[str, float]:
+        if "work" not in self.at or "done" not in self.at:
+            return {}
+        return {side: self.at["done"][side] - self.at["work"][side] for side in self.pids}
 
 
 # --- after the run --------------------------------------------------------------------------
@@ -329,27 +352,25 @@ def main(argv: list[str] | None = None) -> None:
     dataset = dataset_counts()
     connections.close_all()
     before = events_count()
-    cpu = {"db": postgres_cpu_s(), "app": children_cpu_s(), "client": self_cpu_s()}
+    postmaster = postmaster_pid()
     port = free_port()
-    log = args.results / "load-server.log"
+    log = HERE.parent / "var" / "load-server.log"  # gunicorn's errors, if any
+    log.parent.mkdir(exist_ok=True)
     args.results.mkdir(parents=True, exist_ok=True)
     server = start_server(port, args.server_workers, log)
+    marks = CpuMarks(server.pid, postmaster, os.getpid())
     load = [os.getloadavg()[0]]
     try:
         print(f"server: gunicorn, {args.server_workers} workers on 127.0.0.1:{port}; "
               f"{len(plans)} sessions for {args.duration:.0f} s", flush=True)  # fmt: skip
         results = asyncio.run(
             load_client.run(f"http://127.0.0.1:{port}", plans, duration=args.duration,
-                            budget=args.budget, think=args.think, seed=args.seed)
+                            budget=args.budget, think=args.think, seed=args.seed, marks=marks)
         )  # fmt: skip
         load.append(os.getloadavg()[0])
-        cpu["client"] = self_cpu_s() - cpu["client"]
     finally:
         stop_server(server)
-    cpu["app"] = children_cpu_s() - cpu["app"]
-    connections.close_all()
-    time.sleep(2)  # the server's connections end; their processes are reaped
-    cpu["db"] = postgres_cpu_s() - cpu["db"]
+    cpu = marks.spent()
     written = events_count() - before
     ok, verdict = verify_chain()
     report = render(args, plans, results, dataset, written, ok, verdict, load, cpu)
@@ -368,6 +389,20 @@ def dataset_counts() -> dict[str, int]:
             cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
             counts[str(label)] = cursor.fetchone()[0]
     return counts
+
+
+def _cpu_lines(cpu: dict[str, float], work: int, seconds: float) -> list[str]:
+    if not cpu:
+        return ["(not measured: the run stopped before its work ended)"]
+    per = {side: spent * 1000 / max(work, 1) for side, spent in cpu.items()}
+    return [
+        f"CPU seconds of the work ({seconds:.0f} s, after every session signed in), read from "
+        f"/proc: gunicorn's master and workers {cpu['app']:.1f} s, PostgreSQL's processes "
+        f"{cpu['db']:.1f} s, the client {cpu['client']:.1f} s. Per request: "
+        f"**{per['app']:.1f} ms in the app server, {per['db']:.1f} ms in the database**, "
+        f"{per['client']:.1f} ms in the client. The machine's other work is not in these "
+        f"figures; its share of the cores is what stretched the latencies."
+    ]
 
 
 def _pg_version() -> str:
@@ -410,11 +445,7 @@ def render(
         "",
         "## Where the CPU went",
         "",
-        f"CPU seconds during the run (sign-in included): gunicorn and its workers "
-        f"{cpu['app']:.1f} s, PostgreSQL {cpu['db']:.1f} s (its connections, autovacuum and "
-        f"checkpointer), the client {cpu['client']:.1f} s; per request after sign-in: "
-        f"{cpu['app'] * 1000 / max(work, 1):.1f} ms in the app, "
-        f"{cpu['db'] * 1000 / max(work, 1):.1f} ms in the database.",
+        *_cpu_lines(cpu, work, results.seconds),
         "",
         "## Audit",
         "",

@@ -379,9 +379,13 @@ async def run(
     think: float = 0.0,
     seed: int = 26,
     timeout: float = 60.0,
+    marks: Callable[[str], None] | None = None,
 ) -> Results:
     """Sign every session in (all at once), then let them work until ``duration`` seconds
-    have passed or each has made ``budget`` requests; return what was measured."""
+    have passed or each has made ``budget`` requests; return what was measured.
+
+    ``marks`` is called with "work" once every session has signed in and with "done" when
+    the work ends (the caller reads the processes' CPU time there)."""
     results = Results(sessions=len(plans))
     limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
     clients = [
@@ -394,6 +398,8 @@ async def run(
             for client, plan in zip(clients, plans, strict=True)
         ]
         signed = await asyncio.gather(*(s.sign_in() for s in sessions))
+        if marks is not None:
+            marks("work")
         results.started = time.perf_counter()
         deadline = time.monotonic() + duration
         await asyncio.gather(
@@ -404,6 +410,8 @@ async def run(
             )
         )
         results.ended = time.perf_counter()
+        if marks is not None:
+            marks("done")
     finally:
         for client in clients:
             await client.aclose()
