@@ -11,10 +11,13 @@ the run wrote. Not a timing test.
 from __future__ import annotations
 
 import asyncio
+import base64
+import time
 from typing import Any
 
 import httpx
 import pytest
+from django_otp.oath import totp
 
 from audit.models import Event
 from bench import load, load_client, scale_data, scale_records
@@ -72,3 +75,22 @@ def test_each_role_signs_in_and_each_kind_of_request_works(
     meant["login + second_factor"] = sum(load_client.KINDS[k].events for k in load_client.SIGN_IN)
     assert written == meant
     assert set(written) | set(load_client.SIGN_IN) == {*load_client.KINDS, "login + second_factor"}
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_client_computes_the_codes_an_authenticator_app_shows() -> None:
+    secret = load.totp_secret("load_caseworker_1")
+    now = time.time()
+    assert load_client.totp_code(secret, at=now) == f"{totp(base64.b32decode(secret), t0=0):06d}"
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_report_table_gives_percentiles_and_errors_per_kind() -> None:
+    results = load_client.Results(started=0.0, ended=10.0)
+    for ms in range(1, 101):
+        results.add("person_page", float(ms))
+    results.errors.append(load_client.Error("dose_record", "nurse", 409, "refused"))
+    table = results.table()
+    assert "| person page | 100 | 10.0 | 50 | 95 | 99 | 100 | 0 |" in table
+    assert "| methadone: record a dose | 0 | 0 | — | — | — | — | 1 |" in table
+    assert results.expected_events == 100
