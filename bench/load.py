@@ -209,7 +209,7 @@ def start_server(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     command = [
         str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers), "--worker-class", "sync", "--timeout", "120",
-        "--backlog", "256", "--error-logfile", str(log),
+        "--backlog", "256", "--error-logfile", str(log), "--no-control-socket",
     ]  # fmt: skip
     server = subprocess.Popen(command, cwd=HERE.parent)  # noqa: S603
     for _ in range(300):
