@@ -19,6 +19,7 @@ import httpx
 import pytest
 from django_otp.oath import totp
 
+from accounts.models import TOTPDevice
 from audit.models import Event
 from bench import load, load_client, scale_data, scale_records
 from cases.models import Case
@@ -71,10 +72,27 @@ def test_each_role_signs_in_and_each_kind_of_request_works(
             loop.run_until_complete(client.aclose())
     finally:
         loop.close()
+    assert_a_short_run_works(live_server.url, plans)
     meant = {kind: load_client.KINDS[kind].events for kind in written if kind in load_client.KINDS}
     meant["login + second_factor"] = sum(load_client.KINDS[k].events for k in load_client.SIGN_IN)
     assert written == meant
     assert set(written) | set(load_client.SIGN_IN) == {*load_client.KINDS, "login + second_factor"}
+
+
+def assert_a_short_run_works(url: str, plans: list[load_client.Plan]) -> None:
+    """The whole run (sign-in gate, sessions at once, marks) with two requests a session."""
+    TOTPDevice.objects.update(last_t=-1)  # the same accounts sign in again, same 30 s step
+    for plan in plans:  # the dose and the referral the first pass used are done
+        plan.episodes, plan.referral_ids = plan.episodes[:-1], plan.referral_ids[:-1]
+    marks: list[str] = []
+    before = Event.objects.count()
+    results = asyncio.run(
+        load_client.run(url, plans, duration=30, budget=2, marks=marks.append, sign_in_at_once=2)
+    )
+    assert not results.errors, results.errors
+    assert marks == ["work", "done"]
+    assert sum(len(t) for t in results.timings.values()) == len(plans) * 4  # 2 sign-in, 2 work
+    assert Event.objects.count() - before == results.expected_events
 
 
 @pytest.mark.django_db(transaction=False)
