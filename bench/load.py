@@ -298,10 +298,13 @@ def verify_chain() -> tuple[bool, str]:
     """Sequence the chain first if the app sequences after commit, then verify it."""
     out = io.StringIO()
     notes = []
-    for name in ("sequence_audit_chain", "sequence_audit_events"):
-        if name in get_commands():
-            call_command(name, stdout=out)
-            notes.append(f"`{name}` run first")
+    # Whatever the audit app names it (issue 26's redesign may chain events after commit).
+    sequencers = sorted(
+        n for n, app in get_commands().items() if app == "audit" and "sequence" in n
+    )
+    for name in sequencers:
+        call_command(name, stdout=out)
+        notes.append(f"`{name}` run first")
     try:
         call_command("verify_audit_chain", stdout=out)
     except CommandError as problem:
