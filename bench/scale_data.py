@@ -39,6 +39,8 @@ from cases.models import (
 from cases.roles import staff_profile_save
 from services.models import FollowUp, FollowUpKind, ServiceRecord, ServiceStatus, ServiceType
 
+from . import scale_records
+
 PROVINCE = "97"
 DISTRICTS = 10
 COMMUNES_PER_DISTRICT = 14
@@ -441,6 +443,10 @@ def _work(rng: random.Random, case: Case) -> tuple[list[ServiceRecord], list[Fol
 _WORLD_STAFF: dict[uuid.UUID, int] = {}
 
 
+# The years of records each case gets (bench.scale_records), when asked; set before forking.
+_RECORDS: tuple[scale_records.RecordMix, scale_records.Context] | None = None
+
+
 def _load_chunk(span: tuple[int, int, int]) -> tuple[int, int]:
     seed, start, end = span
     assert _WORLD is not None
@@ -457,11 +463,19 @@ def _load_chunk(span: tuple[int, int, int]) -> tuple[int, int]:
             more, visits = _work(rng, case)
             services += more
             follow_ups += visits
+    records = None
+    if _RECORDS is not None:
+        # Its own generator: the people, cases and services above stay what they were.
+        mix, context = _RECORDS
+        records_rng = random.Random(f"{seed}:{start}:records")
+        records = scale_records.for_chunk(records_rng, context, mix, people, cases)
     with transaction.atomic():
         _copy(Person, people)
         _copy(Case, cases)
         _copy(ServiceRecord, services)
         _copy(FollowUp, follow_ups)
+        if records is not None:
+            scale_records.copy(records)
     return len(people), len(cases)
 
 
@@ -516,9 +530,32 @@ class GrowReport:
     vacuum_s: float
 
 
-def grow(world: World, *, to: int, seed: int, workers: int) -> GrowReport:
-    """Add generated people (and their cases) until there are ``to``; VACUUM ANALYZE after."""
-    global _WORLD
+def records_context(world: World) -> scale_records.Context:
+    """Return what the records generator needs beside the World (read once, before forking)."""
+    types = dict(ServiceType.objects.values_list("code", "id"))
+    days = dict(ServiceType.objects.values_list("code", "answer_within_days"))
+    return scale_records.Context(
+        today=timezone.localdate(), service_types=types, answer_days=days,
+        org_key={org_id: key for key, org_id in world.orgs.items()}, orgs=world.orgs,
+        staff=world.staff, clinic_of_district=world.local_clinic,
+        supervisor=world.actors["province supervisor"], scored=scale_records.scored_answers(),
+    )  # fmt: skip
+
+
+def grow(
+    world: World,
+    *,
+    to: int,
+    seed: int,
+    workers: int,
+    records: scale_records.RecordMix | None = None,
+) -> GrowReport:
+    """Add generated people (and their cases) until there are ``to``; VACUUM ANALYZE after.
+
+    With ``records``, each new case also gets the records of its last years
+    (``bench.scale_records``); without, the dataset is the plain one of issue 10.
+    """
+    global _WORLD, _RECORDS
     if to > len(_CODES) // 6 * ID_BLOCK:
         raise ValueError(f"at most {len(_CODES) // 6 * ID_BLOCK} people (unique citizen IDs)")
     have = people_count(world)
@@ -527,6 +564,7 @@ def grow(world: World, *, to: int, seed: int, workers: int) -> GrowReport:
     added = 0
     if spans:
         _WORLD = world
+        _RECORDS = None if records is None else (records, records_context(world))
         _SERVICE_TYPES.update(ServiceType.objects.values_list("code", "id"))
         _WORLD_STAFF.update({world.orgs[key]: ids[0] for key, ids in world.staff.items() if ids})
         connections.close_all()  # each worker opens its own connection after the fork
@@ -544,15 +582,9 @@ def grow(world: World, *, to: int, seed: int, workers: int) -> GrowReport:
     with connection.cursor() as cursor:
         # VACUUM too, not only ANALYZE: autovacuum would otherwise run at an arbitrary moment
         # during the measurements, and index-only scans need the visibility map.
-        for model in (
-            Person,
-            Case,
-            AdministrativeUnit,
-            Organisation,
-            StaffProfile,
-            ServiceRecord,
-            FollowUp,
-        ):
+        tables = [Person, Case, AdministrativeUnit, Organisation, StaffProfile, ServiceRecord]
+        tables += [FollowUp, *(scale_records.ORDER if records is not None else [])]
+        for model in dict.fromkeys(tables):
             cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
         cursor.execute("ANALYZE")
         _settle_visibility(cursor)

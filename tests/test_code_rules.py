@@ -86,6 +86,8 @@ CONTENT_ALLOWED: dict[str, str] = {
     "rules read the episode's earlier prescriptions",
     "methadone/demo.py": "seeds the fictitious demo methadone patients and doses",
     "bench/methadone.py": "generates and measures the methadone benchmark (never imported)",
+    "bench/load.py": "prepares the load test's work lists from its generated rows (never "
+    "imported by the app)",
     "methadone/figures.py": "aggregates over the episodes cases.access scoped (get_for_user, "
     "visible) and their dose rows",
 }
@@ -94,6 +96,7 @@ AUDIT_ALLOWED: dict[str, str] = {
     "audit/selectors.py": "the auditor's reads",
     "audit/chain.py": "the hash chain's head and verification",
     "bench/audit.py": "times the chain on synthetic events (never imported by the app)",
+    "bench/load.py": "counts the events a load test wrote (never imported by the app)",
 }
 MANAGERS = {"objects", "_default_manager", "_base_manager", "history"}
 GENERIC_MANAGERS = {"_default_manager", "_base_manager"}
