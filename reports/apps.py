@@ -12,3 +12,8 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Coverage figures")
+
+    def ready(self) -> None:
+        from .indicators import register_all
+
+        register_all()
