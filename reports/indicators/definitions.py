@@ -319,7 +319,12 @@ def _users(query: Query) -> Population:
 
 
 def _completed(query: Query) -> Population:
-    return ended_episodes(query, outcome=Outcome.COMPLETED)
+    """People (not episodes) with a treatment episode completed in the period."""
+    episodes = ended_episodes(query, outcome=Outcome.COMPLETED)
+    return Population(
+        episodes.rows, unit="person_id", person=episodes.person, commune=episodes.commune,
+        keys=episodes.keys,
+    )  # fmt: skip
 
 
 def _previous(query: Query) -> Population:

@@ -106,10 +106,17 @@ def add_months(value: datetime.date, months: int) -> datetime.date:
 
 
 def previous(period: Period) -> Period:
-    """Return the period of equal length just before ``period``."""
-    length = period.end - period.start
+    """Return the period of equal length just before ``period``.
+
+    A period of whole months (a quarter, a half-year, a year) is followed back by the same
+    number of whole months (H1 2025 → H2 2024); any other by the same number of days.
+    """
     end = period.start - datetime.timedelta(days=1)
-    return Period(end - length, end)
+    after = period.end + datetime.timedelta(days=1)
+    if period.start.day == 1 and after.day == 1:
+        months = (after.year - period.start.year) * 12 + after.month - period.start.month
+        return Period(add_months(period.start, -months), end)
+    return Period(end - (period.end - period.start), end)
 
 
 # --- breakdown keys ------------------------------------------------------------------------
