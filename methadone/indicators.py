@@ -131,9 +131,7 @@ def expected_people(query: Query, today: datetime.date | None = None) -> Populat
             expected_days=Coalesce(Subquery(expected), Value(0)),
             dosed_days=Coalesce(Subquery(dosed), Value(0)),
         )
-        .annotate(
-            expected_x=F("expected_days") * ADHERENT_PERCENT, dosed_x=F("dosed_days") * 100
-        )
+        .annotate(expected_x=F("expected_days") * ADHERENT_PERCENT, dosed_x=F("dosed_days") * 100)
         .filter(expected_days__gt=0)
     )
     return Population(people, unit="pk", person="", commune="residence_commune_id")

@@ -80,16 +80,17 @@ def _medians(
     rows: QuerySet[Referral], level: tuple[str, ...]
 ) -> dict[tuple[Any, ...], tuple[int, float | None]]:
     if connection.vendor == "postgresql":
-        found = rows.order_by().values(*level).annotate(n=Count("pk"), median=Median("days"))
-        if not level:
-            found = [rows.aggregate(n=Count("pk"), median=Median("days"))]  # type: ignore[assignment]
+        aggregates = {"n": Count("pk"), "median": Median("days")}
+        found: Any = (
+            rows.order_by().values(*level).annotate(**aggregates)
+            if level
+            else [rows.aggregate(**aggregates)]
+        )
         return {tuple(r[name] for name in level): (r["n"], r["median"]) for r in found}
     days: dict[tuple[Any, ...], list[int]] = {}
     for values in rows.values_list(*level, "days"):
         days.setdefault(tuple(values[:-1]), []).append(values[-1])
-    return {
-        group: (len(found), float(statistics.median(found))) for group, found in days.items()
-    }
+    return {group: (len(found), float(statistics.median(found))) for group, found in days.items()}
 
 
 def median_people(query: Query, row: int | None, key: str | None) -> QuerySet[Person]:

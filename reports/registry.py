@@ -108,12 +108,12 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Breakdown:
-    """A breakdown: its code, its name and its keys (the columns), each with a label."""
+    """A breakdown: its code, its name and its keys (the columns) with their labels."""
 
     code: str
     name: str | Promise
     # The keys in display order; a callable, since some come from data (organisation types).
-    keys: Callable[[], list[tuple[str, str | Promise]]]
+    columns: Callable[[], list[tuple[str, str | Promise]]]
 
 
 _groups: dict[str, Group] = {}
@@ -135,7 +135,7 @@ def breakdown(code: str) -> Breakdown:
 
 def breakdown_keys(code: str) -> list[str]:
     """Return the keys of a breakdown, in display order."""
-    return [key for key, _label in _breakdowns[code].keys()]
+    return [key for key, _label in _breakdowns[code].columns()]
 
 
 def register_group(group: Group) -> None:

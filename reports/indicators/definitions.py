@@ -8,6 +8,7 @@ of each definition are in ``docs/indicators.md``: change both together.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -155,14 +156,12 @@ def employed(period: Period) -> Q:
 
 
 def returned_victims(query: Query) -> Population:
-    """Returned trafficking victims whose case was opened (their return registered) in the period."""
+    """Returned victims whose case was opened (their return registered) in the period."""
     cases = Case.objects.filter(
         category=ClientCategory.TRAFFICKING_VICTIM, residence_commune_id__in=_communes(query),
         opened_on__range=(query.period.start, query.period.end),
     )  # fmt: skip
-    return Population(
-        cases, unit="person_id", person="person__", commune="residence_commune_id"
-    )
+    return Population(cases, unit="person_id", person="person__", commune="residence_commune_id")
 
 
 def victim_service(period: Period, code: str) -> Q:
@@ -246,9 +245,7 @@ class Share:
 
     def compute(self, query: Query) -> Result:
         hit = self.hit(query) if self.hit is not None else None
-        return engine.partition(
-            query, self.population(query), hit=hit, kind=self.kind, keys=_keys
-        )
+        return engine.partition(query, self.population(query), hit=hit, kind=self.kind, keys=_keys)
 
     def people(self, query: Query, row: int | None, key: str | None) -> Any:
         hit = self.hit(query) if self.hit is not None else None
@@ -279,8 +276,7 @@ class Split:
 def _sector_hits(query: Query, breakdown: str) -> dict[str, Q]:
     field = {"org_type": "code", "sector": "sector"}[breakdown]
     return {
-        key: treated(query.period, **{f"provider__type__{field}": key})
-        for key in _keys(breakdown)
+        key: treated(query.period, **{f"provider__type__{field}": key}) for key in _keys(breakdown)
     }
 
 
@@ -335,70 +331,110 @@ def all_indicators() -> list[Indicator]:
     """Return the reports app's own indicators."""
     return [
         indicator(
-            "TX_COVERAGE", _("Treatment coverage (people with addiction with a managed record)"),
-            "treatment", 10, Share(_addicted, lambda q: treated(q.period)),
+            "TX_COVERAGE",
+            _("Treatment coverage (people with addiction with a managed record)"),
+            "treatment",
+            10,
+            Share(_addicted, lambda q: treated(q.period)),
         ),  # fmt: skip
         indicator(
-            "TX_SECTOR", _("Treated, by provider type or sector"), "treatment", 20,
+            "TX_SECTOR",
+            _("Treated, by provider type or sector"),
+            "treatment",
+            20,
             Split(_addicted, lambda q: treated(q.period), _sector_hits),
             breakdowns=("org_type", "sector"),
         ),  # fmt: skip
         indicator(
-            "SCREEN_COVERAGE", _("Counselled, screened or assessed (people with addiction with "
-                                 "a managed record)"),
-            "screening", 10, Share(_addicted, lambda q: screened_or_counselled(q.period)),
+            "SCREEN_COVERAGE",
+            _("Counselled, screened or assessed (people with addiction with a managed record)"),
+            "screening",
+            10,
+            Share(_addicted, lambda q: screened_or_counselled(q.period)),
         ),  # fmt: skip
         indicator(
-            "POSTREHAB_SUPPORT", _("Post-rehab people given vocational, job or reintegration "
-                                   "support"),
-            "postrehab", 10, Share(post_rehab, lambda q: supported(q.period)),
+            "POSTREHAB_SUPPORT",
+            _("Post-rehab people given vocational, job or reintegration support"),
+            "postrehab",
+            10,
+            Share(post_rehab, lambda q: supported(q.period)),
             breakdowns=(*PERSON_BREAKDOWNS, "category"),
         ),  # fmt: skip
         indicator(
-            "POSTREHAB_EMPLOYED", _("Employed after support (post-rehab people supported)"),
-            "postrehab", 20, Share(_supported_people, lambda q: employed(q.period)),
+            "POSTREHAB_EMPLOYED",
+            _("Employed after support (post-rehab people supported)"),
+            "postrehab",
+            20,
+            Share(_supported_people, lambda q: employed(q.period)),
             breakdowns=(*PERSON_BREAKDOWNS, "category"),
         ),  # fmt: skip
         indicator(
-            "USER_REACH", _("Illegal drug users with a managed record reached by counselling "
-                            "or prevention"),
-            "users", 10, Share(_users, lambda q: reached(q.period)),
+            "USER_REACH",
+            _("Illegal drug users with a managed record reached by counselling or prevention"),
+            "users",
+            10,
+            Share(_users, lambda q: reached(q.period)),
         ),  # fmt: skip
         indicator(
-            "VICTIM_SUPPORT", _("Returned victims given at least one support service"),
-            "victims", 10, Share(returned_victims, lambda q: victim_supported(q.period)),
+            "VICTIM_SUPPORT",
+            _("Returned victims given at least one support service"),
+            "victims",
+            10,
+            Share(returned_victims, lambda q: victim_supported(q.period)),
             victims=True,
         ),  # fmt: skip
         indicator(
-            "VICTIM_SERVICE", _("Returned victims given each support service"), "victims", 20,
+            "VICTIM_SERVICE",
+            _("Returned victims given each support service"),
+            "victims",
+            20,
             Split(returned_victims, lambda q: victim_supported(q.period), _service_hits),
-            breakdowns=("service",), victims=True,
+            breakdowns=("service",),
+            victims=True,
         ),  # fmt: skip
         indicator(
-            "NEW_ADDICTION", _("New people with addiction registered"), "registrations", 10,
+            "NEW_ADDICTION",
+            _("New people with addiction registered"),
+            "registrations",
+            10,
             Share(lambda q: new_addiction(q, q.period), None, kind="count"),
         ),  # fmt: skip
         indicator(
-            "NEW_ADDICTION_PREV", _("New people with addiction registered, previous period"),
-            "registrations", 20, Share(_previous, None, kind="count"),
+            "NEW_ADDICTION_PREV",
+            _("New people with addiction registered, previous period"),
+            "registrations",
+            20,
+            Share(_previous, None, kind="count"),
         ),  # fmt: skip
         indicator(
-            "TX_COMPLETED", _("Treatment episodes completed"), "quality", 10,
+            "TX_COMPLETED",
+            _("Treatment episodes completed"),
+            "quality",
+            10,
             Share(ended_episodes, lambda q: Q(outcome=Outcome.COMPLETED)),
             breakdowns=(*PERSON_BREAKDOWNS, "category", "modality"),
         ),  # fmt: skip
         indicator(
-            "TX_DROPPED", _("Treatment episodes dropped out"), "quality", 20,
+            "TX_DROPPED",
+            _("Treatment episodes dropped out"),
+            "quality",
+            20,
             Share(ended_episodes, lambda q: Q(outcome=Outcome.DROPPED_OUT)),
             breakdowns=(*PERSON_BREAKDOWNS, "category", "modality"),
         ),  # fmt: skip
         indicator(
-            "POSTREHAB_COMPLETED", _("Post-rehab management periods completed"), "quality", 30,
+            "POSTREHAB_COMPLETED",
+            _("Post-rehab management periods completed"),
+            "quality",
+            30,
             Share(ended_post_rehab, lambda q: Q(outcome=PostRehabOutcome.COMPLETED)),
             breakdowns=(*PERSON_BREAKDOWNS, "category"),
         ),  # fmt: skip
         indicator(
-            "RELAPSE", _("Relapse within 12 months of completed treatment"), "quality", 40,
+            "RELAPSE",
+            _("Relapse within 12 months of completed treatment"),
+            "quality",
+            40,
             Share(_completed, lambda q: relapsed()),
             breakdowns=(*PERSON_BREAKDOWNS, "category", "modality"),
         ),  # fmt: skip
@@ -431,7 +467,7 @@ def all_breakdowns() -> list[registry.Breakdown]:
         "category": _("Client category"),
     }  # fmt: skip
     found = [
-        registry.Breakdown(code, names[code], (lambda keys=keys: keys))
+        registry.Breakdown(code, names[code], functools.partial(list, keys))
         for code, keys in standard.items()
     ]
     found += [
@@ -441,4 +477,3 @@ def all_breakdowns() -> list[registry.Breakdown]:
         registry.Breakdown("service", _("Support service"), _services),
     ]
     return found
-

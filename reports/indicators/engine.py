@@ -139,7 +139,8 @@ def person_keys(person: str, period: Period) -> dict[str, Any]:
         "sex": F(f"{person}sex"),
         "age_group": age_group(f"{person}birth_year", period.end.year),
         "ethnicity": Case(
-            When(**{ethnicity: ""}, then=Value(UNKNOWN)), default=F(ethnicity),
+            When(**{ethnicity: ""}, then=Value(UNKNOWN)),
+            default=F(ethnicity),
             output_field=CharField(),
         ),  # fmt: skip
     }
@@ -189,9 +190,7 @@ class Population:
 Tally = dict[tuple[int, str | None], tuple[int, int]]
 
 
-def tally(
-    population: Population, *, hit: Q | None, key: Any | None
-) -> Tally:
+def tally(population: Population, *, hit: Q | None, key: Any | None) -> Tally:
     """Return (denominator, numerator) units per (commune, key); one grouped query."""
     rows = population.rows.annotate(g_commune=F(population.commune))
     names = ["g_commune"]
@@ -313,8 +312,6 @@ def people_of(
     if key is not None and query.breakdown and hits is not None:
         rows = rows.filter(hits(query.breakdown)[key])
     elif key is not None and query.breakdown:
-        rows = rows.annotate(g_key=population.key(query.breakdown, query.period)).filter(
-            g_key=key
-        )
+        rows = rows.annotate(g_key=population.key(query.breakdown, query.period)).filter(g_key=key)
     ids = rows.values(f"{population.person}id" if population.person else "pk")
     return Person.objects.filter(pk__in=ids)

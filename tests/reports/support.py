@@ -29,6 +29,7 @@ from tests.factories import make_case, make_person
 D = datetime.date
 # The period of most tests: the first half of 2025.
 H1 = Period(D(2025, 1, 1), D(2025, 6, 30))
+OPENED = D(2024, 1, 1)  # a case's default opening day
 
 
 class Data:
@@ -64,7 +65,7 @@ class Data:
 
     def case(
         self, person: Person, category: str = "addiction", *, managed: bool = True,
-        opened: datetime.date = D(2024, 1, 1), closed: datetime.date | None = None,
+        opened: datetime.date = OPENED, closed: datetime.date | None = None,
         org: str = "clinic_a",
     ) -> Case:  # fmt: skip
         return make_case(

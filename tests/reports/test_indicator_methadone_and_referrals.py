@@ -125,7 +125,12 @@ def test_methadone_indicators_are_registered_by_the_methadone_app() -> None:
 def test_in_treatment_at_the_period_end(clinic: Data) -> None:
     d1, d2, c4 = _ids(clinic.world)
     found = pairs(compute("MMT_IN_TREATMENT", clinic.query()))
-    assert found == {(d1, None): (2, None), (d2, None): (1, None), (c4, None): (1, None), (None, None): (4, None)}
+    assert found == {
+        (d1, None): (2, None),
+        (d2, None): (1, None),
+        (c4, None): (1, None),
+        (None, None): (4, None),
+    }
 
 
 def test_retention_at_six_and_twelve_months(clinic: Data) -> None:
@@ -133,13 +138,23 @@ def test_retention_at_six_and_twelve_months(clinic: Data) -> None:
     six = pairs(compute("MMT_RETENTION_6", clinic.query()))
     assert six == {(d1, None): (2, 2), (d2, None): (0, 1), (c4, None): (0, 0), (None, None): (2, 3)}
     twelve = pairs(compute("MMT_RETENTION_12", clinic.query()))
-    assert twelve == {(d1, None): (0, 0), (d2, None): (1, 1), (c4, None): (0, 1), (None, None): (1, 2)}
+    assert twelve == {
+        (d1, None): (0, 0),
+        (d2, None): (1, 1),
+        (c4, None): (0, 1),
+        (None, None): (1, 2),
+    }
 
 
 def test_adherence_of_people_over_their_expected_days(clinic: Data) -> None:
     d1, d2, c4 = _ids(clinic.world)
     found = pairs(compute("MMT_ADHERENCE", clinic.query(JUNE)))
-    assert found == {(d1, None): (2, 2), (d2, None): (0, 1), (c4, None): (1, 1), (None, None): (3, 4)}
+    assert found == {
+        (d1, None): (2, 2),
+        (d2, None): (0, 1),
+        (c4, None): (1, 1),
+        (None, None): (3, 4),
+    }
     by_sex = pairs(compute("MMT_ADHERENCE", clinic.query(JUNE, breakdown="sex")))
     assert by_sex[(None, "M")] == (3, 4)
     assert by_sex[(None, "F")] == (0, 0)
@@ -148,14 +163,21 @@ def test_adherence_of_people_over_their_expected_days(clinic: Data) -> None:
 def test_people_who_inject(clinic: Data) -> None:
     d1, d2, c4 = _ids(clinic.world)
     found = pairs(compute("MMT_INJECTING", clinic.query()))
-    assert found == {(d1, None): (1, 4), (d2, None): (1, 2), (c4, None): (0, 2), (None, None): (2, 8)}
+    assert found == {
+        (d1, None): (1, 4),
+        (d2, None): (1, 2),
+        (c4, None): (0, 2),
+        (None, None): (2, 8),
+    }
 
 
 @pytest.fixture
 def referrals(world: World) -> Data:
     data = Data(world)
 
-    def referral(case: object, state: str, sent: datetime.date | None, answered: datetime.date | None) -> None:
+    def referral(
+        case: object, state: str, sent: datetime.date | None, answered: datetime.date | None
+    ) -> None:
         found = make_referral(world, case, state=state)  # type: ignore[arg-type]
         type(found).objects.filter(pk=found.pk).update(sent_on=sent, answered_on=answered)
 
@@ -174,13 +196,22 @@ def test_referrals_sent_accepted_completed(referrals: Data) -> None:
     d1, d2, c4 = _ids(referrals.world)
     q = referrals.query()
     assert pairs(compute("REF_SENT", q)) == {
-        (d1, None): (3, None), (d2, None): (2, None), (c4, None): (0, None), (None, None): (5, None)
+        (d1, None): (3, None),
+        (d2, None): (2, None),
+        (c4, None): (0, None),
+        (None, None): (5, None),
     }
     assert pairs(compute("REF_ACCEPTED", q)) == {
-        (d1, None): (2, None), (d2, None): (1, None), (c4, None): (0, None), (None, None): (3, None)
+        (d1, None): (2, None),
+        (d2, None): (1, None),
+        (c4, None): (0, None),
+        (None, None): (3, None),
     }
     assert pairs(compute("REF_COMPLETED", q)) == {
-        (d1, None): (1, None), (d2, None): (1, None), (c4, None): (0, None), (None, None): (2, None)
+        (d1, None): (1, None),
+        (d2, None): (1, None),
+        (c4, None): (0, None),
+        (None, None): (2, None),
     }
 
 
@@ -188,7 +219,10 @@ def test_referral_median_days(referrals: Data) -> None:
     d1, d2, c4 = _ids(referrals.world)
     found = compute("REF_MEDIAN_DAYS", referrals.query())
     assert {key: (cell.numerator, cell.value) for key, cell in found.items()} == {
-        (d1, None): (2, 7.0), (d2, None): (1, 6.0), (c4, None): (0, None), (None, None): (3, 6.0)
+        (d1, None): (2, 7.0),
+        (d2, None): (1, 6.0),
+        (c4, None): (0, None),
+        (None, None): (3, 6.0),
     }
     by_sex = compute("REF_MEDIAN_DAYS", referrals.query(breakdown="sex"))
     assert (by_sex[(None, "F")].numerator, by_sex[(None, "F")].value) == (3, 6.0)

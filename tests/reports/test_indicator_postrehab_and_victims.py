@@ -76,7 +76,12 @@ def post_rehab(world: World) -> Data:
 def test_post_rehab_support(post_rehab: Data) -> None:
     d1, d2, c4 = _ids(post_rehab.world)
     found = pairs(compute("POSTREHAB_SUPPORT", post_rehab.query()))
-    assert found == {(d1, None): (2, 2), (d2, None): (0, 1), (c4, None): (1, 1), (None, None): (3, 4)}
+    assert found == {
+        (d1, None): (2, 2),
+        (d2, None): (0, 1),
+        (c4, None): (1, 1),
+        (None, None): (3, 4),
+    }
 
 
 def test_post_rehab_support_by_category_counts_a_person_in_two_columns_once_in_total(
@@ -97,7 +102,12 @@ def test_post_rehab_support_by_category_counts_a_person_in_two_columns_once_in_t
 def test_employed_after_support(post_rehab: Data) -> None:
     d1, d2, c4 = _ids(post_rehab.world)
     found = pairs(compute("POSTREHAB_EMPLOYED", post_rehab.query()))
-    assert found == {(d1, None): (1, 2), (d2, None): (0, 0), (c4, None): (0, 1), (None, None): (1, 3)}
+    assert found == {
+        (d1, None): (1, 2),
+        (d2, None): (0, 0),
+        (c4, None): (0, 1),
+        (None, None): (1, 3),
+    }
 
 
 @pytest.fixture
@@ -137,7 +147,12 @@ def victims(world: World) -> Data:
 def test_victim_support(victims: Data) -> None:
     d1, d2, c4 = _ids(victims.world)
     found = pairs(compute("VICTIM_SUPPORT", victims.query()))
-    assert found == {(d1, None): (1, 2), (d2, None): (2, 2), (c4, None): (0, 1), (None, None): (3, 5)}
+    assert found == {
+        (d1, None): (1, 2),
+        (d2, None): (2, 2),
+        (c4, None): (0, 1),
+        (None, None): (3, 5),
+    }
 
 
 def test_victim_service_by_service(victims: Data) -> None:

@@ -45,7 +45,7 @@ from reports.indicators.engine import previous
 from reports.registry import Period
 from tests.conftest import World
 
-from .support import D, H1, Data, compute, pairs
+from .support import H1, D, Data, compute, pairs
 
 pytestmark = pytest.mark.django_db
 
@@ -85,9 +85,19 @@ def quality(world: World) -> Data:
 def test_episodes_completed_and_dropped_out(quality: Data) -> None:
     d1, d2, c4 = _ids(quality.world)
     completed = pairs(compute("TX_COMPLETED", quality.query()))
-    assert completed == {(d1, None): (2, 3), (d2, None): (0, 1), (c4, None): (1, 1), (None, None): (3, 5)}
+    assert completed == {
+        (d1, None): (2, 3),
+        (d2, None): (0, 1),
+        (c4, None): (1, 1),
+        (None, None): (3, 5),
+    }
     dropped = pairs(compute("TX_DROPPED", quality.query()))
-    assert dropped == {(d1, None): (1, 3), (d2, None): (0, 1), (c4, None): (0, 1), (None, None): (1, 5)}
+    assert dropped == {
+        (d1, None): (1, 3),
+        (d2, None): (0, 1),
+        (c4, None): (0, 1),
+        (None, None): (1, 5),
+    }
 
 
 def test_episodes_completed_by_modality(quality: Data) -> None:
@@ -102,7 +112,12 @@ def test_episodes_completed_by_modality(quality: Data) -> None:
 def test_relapse_within_twelve_months(quality: Data) -> None:
     d1, d2, c4 = _ids(quality.world)
     found = pairs(compute("RELAPSE", quality.query()))
-    assert found == {(d1, None): (1, 1), (d2, None): (0, 0), (c4, None): (0, 1), (None, None): (1, 2)}
+    assert found == {
+        (d1, None): (1, 1),
+        (d2, None): (0, 0),
+        (c4, None): (0, 1),
+        (None, None): (1, 2),
+    }
     by_modality = pairs(compute("RELAPSE", quality.query(breakdown="modality")))
     assert by_modality[(None, "community_voluntary")] == (1, 2)
     assert by_modality[(None, "facility_voluntary")] == (1, 1)
@@ -112,7 +127,12 @@ def test_relapse_within_twelve_months(quality: Data) -> None:
 def test_post_rehab_periods_completed(quality: Data) -> None:
     d1, d2, c4 = _ids(quality.world)
     found = pairs(compute("POSTREHAB_COMPLETED", quality.query()))
-    assert found == {(d1, None): (2, 3), (d2, None): (0, 0), (c4, None): (0, 0), (None, None): (2, 3)}
+    assert found == {
+        (d1, None): (2, 3),
+        (d2, None): (0, 0),
+        (c4, None): (0, 0),
+        (None, None): (2, 3),
+    }
 
 
 @pytest.fixture
@@ -137,13 +157,25 @@ def registrations(world: World) -> Data:
 def test_new_people_with_addiction_and_the_previous_period(registrations: Data) -> None:
     d1, d2, c4 = _ids(registrations.world)
     now = pairs(compute("NEW_ADDICTION", registrations.query()))
-    assert now == {(d1, None): (2, None), (d2, None): (0, None), (c4, None): (0, None), (None, None): (2, None)}
+    assert now == {
+        (d1, None): (2, None),
+        (d2, None): (0, None),
+        (c4, None): (0, None),
+        (None, None): (2, None),
+    }
     before = pairs(compute("NEW_ADDICTION_PREV", registrations.query()))
-    assert before == {(d1, None): (0, None), (d2, None): (1, None), (c4, None): (1, None), (None, None): (2, None)}
+    assert before == {
+        (d1, None): (0, None),
+        (d2, None): (1, None),
+        (c4, None): (1, None),
+        (None, None): (2, None),
+    }
 
 
 def test_the_previous_period_has_the_same_length() -> None:
     assert previous(H1) == Period(D(2024, 7, 1), D(2024, 12, 31))
-    assert previous(Period(D(2025, 1, 1), D(2025, 12, 31))) == Period(D(2024, 1, 1), D(2024, 12, 31))
+    assert previous(Period(D(2025, 1, 1), D(2025, 12, 31))) == Period(
+        D(2024, 1, 1), D(2024, 12, 31)
+    )
     assert previous(Period(D(2025, 4, 1), D(2025, 6, 30))) == Period(D(2025, 1, 1), D(2025, 3, 31))
     assert previous(Period(D(2025, 3, 10), D(2025, 3, 19))) == Period(D(2025, 2, 28), D(2025, 3, 9))

@@ -109,7 +109,12 @@ def _ids(world: World) -> tuple[int, int, int]:
 def test_treatment_coverage_counts_people_of_the_period_in_their_commune(data: Data) -> None:
     d1, d2, c4 = _ids(data.world)
     found = pairs(compute("TX_COVERAGE", data.query()))
-    assert found == {(d1, None): (2, 3), (d2, None): (2, 2), (c4, None): (0, 0), (None, None): (4, 5)}
+    assert found == {
+        (d1, None): (2, 3),
+        (d2, None): (2, 2),
+        (c4, None): (0, 0),
+        (None, None): (4, 5),
+    }
 
 
 def test_treatment_coverage_by_sex_has_every_cell_and_the_totals(data: Data) -> None:
@@ -125,7 +130,8 @@ def test_treatment_coverage_by_sex_has_every_cell_and_the_totals(data: Data) -> 
 
 def test_treatment_coverage_by_age_group_and_ethnicity(data: Data) -> None:
     ages = compute("TX_COVERAGE", data.query(breakdown="age_group"))
-    assert {key: figure(ages[(None, key)]) for key in ("0-17", "18-24", "25-34", "35-44", "45+")} == {
+    bands = ("0-17", "18-24", "25-34", "35-44", "45+")
+    assert {key: figure(ages[(None, key)]) for key in bands} == {
         "0-17": (0, 0), "18-24": (1, 1), "25-34": (0, 1), "35-44": (2, 2), "45+": (1, 1),
     }  # fmt: skip
     ethnicity = compute("TX_COVERAGE", data.query(breakdown="ethnicity"))
@@ -172,10 +178,20 @@ def test_sector_splits_the_numerator_by_provider_type(data: Data) -> None:
 def test_screening_coverage(data: Data) -> None:
     d1, d2, c4 = _ids(data.world)
     found = pairs(compute("SCREEN_COVERAGE", data.query()))
-    assert found == {(d1, None): (2, 3), (d2, None): (0, 2), (c4, None): (0, 0), (None, None): (2, 5)}
+    assert found == {
+        (d1, None): (2, 3),
+        (d2, None): (0, 2),
+        (c4, None): (0, 0),
+        (None, None): (2, 5),
+    }
 
 
 def test_user_reach(data: Data) -> None:
     d1, d2, c4 = _ids(data.world)
     found = pairs(compute("USER_REACH", data.query()))
-    assert found == {(d1, None): (0, 0), (d2, None): (1, 1), (c4, None): (0, 1), (None, None): (1, 2)}
+    assert found == {
+        (d1, None): (0, 0),
+        (d2, None): (1, 1),
+        (c4, None): (0, 1),
+        (None, None): (1, 2),
+    }
