@@ -39,6 +39,7 @@ from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
+OUTCOMES = ("completed", "dropped_out", "transferred")
 BIG = (
     "cases_person", "cases_case", "services_treatmentepisode", "services_screening",
     "services_servicerecord", "services_postrehabperiod", "services_vocationalsupport",
@@ -104,7 +105,7 @@ def _grow(world: World, people: int = 4000) -> dict[int, int]:
                         ("community_voluntary", "methadone", "methadone", "community_voluntary")
                     ),
                     started_on=start, ended_on=end, recorded_by=user,
-                    outcome=rng.choice(("completed", "dropped_out", "transferred")) if end else "ongoing",
+                    outcome=rng.choice(OUTCOMES) if end else "ongoing",
                 )
             )  # fmt: skip
         if rng.random() < 0.5:
@@ -151,7 +152,7 @@ def _grow(world: World, people: int = 4000) -> dict[int, int]:
         (TreatmentEpisode, episodes), (Screening, screenings), (ServiceRecord, records),
         (PostRehabPeriod, periods), (VocationalSupport, vocational), (Referral, referrals),
     ):  # fmt: skip
-        model.objects.bulk_create(rows, batch_size=500)  # type: ignore[attr-defined]
+        model.objects.bulk_create(rows, batch_size=500)  # type: ignore[arg-type]
     doses = [
         Dose(
             episode=e, given_on=e.started_on + datetime.timedelta(days=d), kind=1, recorded_by=user
@@ -166,7 +167,7 @@ def _grow(world: World, people: int = 4000) -> dict[int, int]:
     print(f"\n{len(persons)} people, {len(cases)} cases, {len(episodes)} episodes, "
           f"{len(records)} services, {len(doses)} doses")  # fmt: skip
     return {
-        c.pk: (c.parent_id if c.parent_id != world.units["province"].pk else c.pk)
+        c.pk: (c.parent_id or c.pk) if c.parent_id != world.units["province"].pk else c.pk
         for c in communes
         if c.path.startswith(world.units["province"].path)
     }
