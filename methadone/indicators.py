@@ -175,7 +175,7 @@ def register() -> None:
             _retention(twelve), breakdowns=with_category,
         ),
         indicator(
-            "MMT_ADHERENCE", _("Methadone patients dosed on at least 80% of their days"),
+            "MMT_ADHERENCE", _("Methadone patients dosed on 80 percent or more of their days"),
             "methadone", 40, Share(expected_people, lambda q: adherent()),
         ),
         indicator(
