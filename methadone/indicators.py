@@ -177,6 +177,7 @@ def register() -> None:
         indicator(
             "MMT_ADHERENCE", _("Methadone patients dosed on 80 percent or more of their days"),
             "methadone", 40, Share(expected_people, lambda q: adherent()),
+            breakdowns=PERSON_BREAKDOWNS,
         ),
         indicator(
             "MMT_INJECTING", _("Methadone patients who inject (from screening)"), "methadone",

@@ -51,6 +51,8 @@ SUPPORT_CATEGORIES = (ServiceCategory.VOCATIONAL, ServiceCategory.SOCIAL)
 RELAPSE_MONTHS = 12
 
 PERSON_BREAKDOWNS = ("sex", "age_group", "ethnicity")
+# The four breakdowns of every dashboard (category: of the cases that qualify).
+STANDARD = (*PERSON_BREAKDOWNS, "category")
 
 
 def _communes(query: Query) -> list[int]:
@@ -161,7 +163,10 @@ def returned_victims(query: Query) -> Population:
         category=ClientCategory.TRAFFICKING_VICTIM, residence_commune_id__in=_communes(query),
         opened_on__range=(query.period.start, query.period.end),
     )  # fmt: skip
-    return Population(cases, unit="person_id", person="person__", commune="residence_commune_id")
+    return Population(
+        cases, unit="person_id", person="person__", commune="residence_commune_id",
+        keys={"category": F("category")},
+    )  # fmt: skip
 
 
 def victim_service(period: Period, code: str) -> Q:
@@ -194,7 +199,10 @@ def new_addiction(query: Query, period: Period) -> Population:
         ~Q(Exists(earlier)), category=ADDICTION, residence_commune_id__in=_communes(query),
         opened_on__range=(period.start, period.end),
     )  # fmt: skip
-    return Population(cases, unit="person_id", person="person__", commune="residence_commune_id")
+    return Population(
+        cases, unit="person_id", person="person__", commune="residence_commune_id",
+        keys={"category": F("category")},
+    )  # fmt: skip
 
 
 def ended_episodes(query: Query, *, outcome: str | None = None) -> Population:
@@ -295,7 +303,7 @@ def _supported_people(query: Query) -> Population:
 
 def indicator(
     code: str, name: Any, group: str, order: int, definition: Share | Split, *,
-    breakdowns: tuple[str, ...] = PERSON_BREAKDOWNS, victims: bool = False,
+    breakdowns: tuple[str, ...] = STANDARD, victims: bool = False,
 ) -> Indicator:  # fmt: skip
     """Return the registry entry of a definition."""
     kind = definition.kind if isinstance(definition, Share) else "share"

@@ -34,9 +34,10 @@ CODES = {
 
 
 def test_every_code_of_the_shared_table_is_registered_in_its_group() -> None:
-    assert [g.code for g in registry.groups()] == list(CODES)
+    # In this order; later apps may add groups and indicators (the registry is a plug-in point).
+    assert [g.code for g in registry.groups() if g.code in CODES] == list(CODES)
     for group, codes in CODES.items():
-        assert {i.code for i in registry.indicators(group)} == codes
+        assert codes <= {i.code for i in registry.indicators(group)}
     assert all(registry.get(code).victims for code in CODES["victims"])
     assert not any(i.victims for i in registry.indicators() if i.group != "victims")
 
