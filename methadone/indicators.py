@@ -99,7 +99,7 @@ def expected_people(query: Query, today: datetime.date | None = None) -> Populat
     last = min(query.period.end, yesterday(today))
     episodes = TreatmentEpisode.objects.filter(
         Q(ended_on__isnull=True) | Q(ended_on__gte=start), started_on__lte=last,
-        modality=Modality.METHADONE,
+        modality=Modality.METHADONE, person__residence_commune_id__in=_communes(query),
     )  # fmt: skip
     days = DaysBetween(
         Least(Coalesce(F("ended_on"), day(last)), day(last)), Greatest(F("started_on"), day(start))
@@ -146,6 +146,7 @@ def injecting(query: Query) -> Q:
     """An ASSIST screening in the 12 months to the period's end: injected in the past 3 months."""
     end = query.period.end
     screenings = Screening.objects.filter(
+        case__residence_commune_id__in=_communes(query),  # bounds a hashed read: no figure changes
         case__person_id=OuterRef("person_id"), instrument=assist_v3_0.CODE,
         injecting=INJECTED_RECENTLY, screened_on__gt=add_months(end, -INJECTING_MONTHS),
         screened_on__lte=end,

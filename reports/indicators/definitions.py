@@ -78,43 +78,59 @@ def managed(query: Query, category: str) -> Population:
     )  # fmt: skip
 
 
+def _near(query: Query, person: str) -> Q:
+    """Bound a hit's records to the query's communes (``person``: the path to the person).
+
+    It changes no figure (the hit is a probe for one person of those communes, and all a
+    person's cases carry their commune), but it lets PostgreSQL read the records of the
+    query's communes only, through the commune indexes, when it prefers one hashed read to
+    a probe per row: without it that read is of the whole country's records.
+    """
+    if person == "person__":
+        return Q(person__residence_commune_id__in=_communes(query))
+    return Q(case__residence_commune_id__in=_communes(query))
+
+
 def _episodes_during(period: Period) -> Q:
     return open_during(period, "started_on", "ended_on")
 
 
-def treated(period: Period, **more: Any) -> Q:
+def treated(query: Query, **more: Any) -> Q:
     """The person of the row had a treatment episode (any modality) during the period."""
     episodes = TreatmentEpisode.objects.filter(
-        _episodes_during(period), person_id=OuterRef("person_id"), **more
-    )
+        _episodes_during(query.period), _near(query, "person__"),
+        person_id=OuterRef("person_id"), **more,
+    )  # fmt: skip
     return Q(Exists(episodes))
 
 
-def _delivered(period: Period, *, since_start: bool = True, **more: Any) -> Any:
+def _delivered(period: Period, *where: Q, since_start: bool = True, **more: Any) -> Any:
     when = (
         Q(delivered_on__range=(period.start, period.end))
         if since_start
         else Q(delivered_on__lte=period.end)
     )
-    return ServiceRecord.objects.filter(when, status=ServiceStatus.DELIVERED, **more)
+    return ServiceRecord.objects.filter(when, *where, status=ServiceStatus.DELIVERED, **more)
 
 
-def screened_or_counselled(period: Period) -> Q:
+def screened_or_counselled(query: Query) -> Q:
     """Screened or assessed (any instrument), or given a counselling service, in the period."""
+    period = query.period
     screenings = Screening.objects.filter(
-        case__person_id=OuterRef("person_id"), screened_on__range=(period.start, period.end)
-    )
-    counselled = _delivered(
-        period, case__person_id=OuterRef("person_id"),
+        _near(query, "case__"), case__person_id=OuterRef("person_id"),
+        screened_on__range=(period.start, period.end),
+    )  # fmt: skip
+    counselled = _delivered(period, _near(query, "case__")).filter(
+        case__person_id=OuterRef("person_id"),
         service_type__category=ServiceCategory.COUNSELLING,
     )  # fmt: skip
     return Q(Exists(screenings)) | Q(Exists(counselled))
 
 
-def reached(period: Period) -> Q:
+def reached(query: Query) -> Q:
     """Given a counselling or prevention service in the period."""
-    services = _delivered(
-        period, case__person_id=OuterRef("person_id"),
+    services = _delivered(query.period, _near(query, "case__")).filter(
+        case__person_id=OuterRef("person_id"),
         service_type__category__in=REACH_CATEGORIES,
     )  # fmt: skip
     return Q(Exists(services))
@@ -124,8 +140,9 @@ def post_rehab(query: Query) -> Population:
     """People under post-rehab management in the period: a post-rehab period during it, or a
     case of the post-rehab category open during it."""
     periods = PostRehabPeriod.objects.filter(
-        open_during(query.period, "started_on", "ended_on"), case_id=OuterRef("pk")
-    )
+        open_during(query.period, "started_on", "ended_on"), _near(query, "case__"),
+        case_id=OuterRef("pk"),
+    )  # fmt: skip
     cases = Case.objects.filter(residence_commune_id__in=_communes(query)).filter(
         Q(open_during(query.period, "opened_on", "closed_on"), category=ClientCategory.POST_REHAB)
         | Q(Exists(periods))
@@ -136,22 +153,25 @@ def post_rehab(query: Query) -> Population:
     )  # fmt: skip
 
 
-def supported(period: Period) -> Q:
+def supported(query: Query) -> Q:
     """Vocational support during the period, or a vocational or social service in it."""
+    near = _near(query, "case__")
     vocational = VocationalSupport.objects.filter(
-        open_during(period, "started_on", "ended_on"), case__person_id=OuterRef("person_id")
-    )
-    services = _delivered(
-        period, case__person_id=OuterRef("person_id"),
+        open_during(query.period, "started_on", "ended_on"), near,
+        case__person_id=OuterRef("person_id"),
+    )  # fmt: skip
+    services = _delivered(query.period, near).filter(
+        case__person_id=OuterRef("person_id"),
         service_type__category__in=SUPPORT_CATEGORIES,
     )  # fmt: skip
     return Q(Exists(vocational)) | Q(Exists(services))
 
 
-def employed(period: Period) -> Q:
+def employed(query: Query) -> Q:
     """A vocational support during the period whose outcome is "employed"."""
     vocational = VocationalSupport.objects.filter(
-        open_during(period, "started_on", "ended_on"), case__person_id=OuterRef("person_id"),
+        open_during(query.period, "started_on", "ended_on"), _near(query, "case__"),
+        case__person_id=OuterRef("person_id"),
         outcome=VocationalOutcome.EMPLOYED,
     )  # fmt: skip
     return Q(Exists(vocational))
@@ -193,8 +213,9 @@ def victim_supported(period: Period) -> Q:
 def new_addiction(query: Query, period: Period) -> Population:
     """People whose first case of the addiction category was opened in the period."""
     earlier = Case.objects.filter(
-        person_id=OuterRef("person_id"), category=ADDICTION, opened_on__lt=period.start
-    )
+        person_id=OuterRef("person_id"), category=ADDICTION, opened_on__lt=period.start,
+        residence_commune_id__in=_communes(query),  # no figure changes: see _near
+    )  # fmt: skip
     cases = Case.objects.filter(
         ~Q(Exists(earlier)), category=ADDICTION, residence_commune_id__in=_communes(query),
         opened_on__range=(period.start, period.end),
@@ -231,9 +252,10 @@ def ended_post_rehab(query: Query) -> Population:
     )  # fmt: skip
 
 
-def relapsed() -> Q:
+def relapsed(query: Query) -> Q:
     """A new addiction case opened after the completion and within 12 months of it."""
     cases = Case.objects.filter(
+        residence_commune_id__in=_communes(query),  # no figure changes: see _near
         person_id=OuterRef("person_id"), category=ADDICTION, opened_on__gt=OuterRef("ended_on"),
         opened_on__lte=AddMonths(OuterRef("ended_on"), RELAPSE_MONTHS),
     )  # fmt: skip
@@ -283,9 +305,7 @@ class Split:
 
 def _sector_hits(query: Query, breakdown: str) -> dict[str, Q]:
     field = {"org_type": "code", "sector": "sector"}[breakdown]
-    return {
-        key: treated(query.period, **{f"provider__type__{field}": key}) for key in _keys(breakdown)
-    }
+    return {key: treated(query, **{f"provider__type__{field}": key}) for key in _keys(breakdown)}
 
 
 def _service_hits(query: Query, breakdown: str) -> dict[str, Q]:
@@ -294,7 +314,7 @@ def _service_hits(query: Query, breakdown: str) -> dict[str, Q]:
 
 def _supported_people(query: Query) -> Population:
     population = post_rehab(query)
-    rows = population.rows.filter(supported(query.period))
+    rows = population.rows.filter(supported(query))
     return Population(
         rows, unit=population.unit, person=population.person, commune=population.commune,
         keys=population.keys,
@@ -343,14 +363,14 @@ def all_indicators() -> list[Indicator]:
             _("Treatment coverage (people with addiction with a managed record)"),
             "treatment",
             10,
-            Share(_addicted, lambda q: treated(q.period)),
+            Share(_addicted, treated),
         ),  # fmt: skip
         indicator(
             "TX_SECTOR",
             _("Treated, by provider type or sector"),
             "treatment",
             20,
-            Split(_addicted, lambda q: treated(q.period), _sector_hits),
+            Split(_addicted, treated, _sector_hits),
             breakdowns=("org_type", "sector"),
         ),  # fmt: skip
         indicator(
@@ -358,14 +378,14 @@ def all_indicators() -> list[Indicator]:
             _("Counselled, screened or assessed (people with addiction with a managed record)"),
             "screening",
             10,
-            Share(_addicted, lambda q: screened_or_counselled(q.period)),
+            Share(_addicted, screened_or_counselled),
         ),  # fmt: skip
         indicator(
             "POSTREHAB_SUPPORT",
             _("Post-rehab people given vocational, job or reintegration support"),
             "postrehab",
             10,
-            Share(post_rehab, lambda q: supported(q.period)),
+            Share(post_rehab, supported),
             breakdowns=(*PERSON_BREAKDOWNS, "category"),
         ),  # fmt: skip
         indicator(
@@ -373,7 +393,7 @@ def all_indicators() -> list[Indicator]:
             _("Employed after support (post-rehab people supported)"),
             "postrehab",
             20,
-            Share(_supported_people, lambda q: employed(q.period)),
+            Share(_supported_people, employed),
             breakdowns=(*PERSON_BREAKDOWNS, "category"),
         ),  # fmt: skip
         indicator(
@@ -381,7 +401,7 @@ def all_indicators() -> list[Indicator]:
             _("Illegal drug users with a managed record reached by counselling or prevention"),
             "users",
             10,
-            Share(_users, lambda q: reached(q.period)),
+            Share(_users, reached),
         ),  # fmt: skip
         indicator(
             "VICTIM_SUPPORT",
@@ -443,7 +463,7 @@ def all_indicators() -> list[Indicator]:
             _("Relapse within 12 months of completed treatment"),
             "quality",
             40,
-            Share(_completed, lambda q: relapsed()),
+            Share(_completed, relapsed),
             breakdowns=(*PERSON_BREAKDOWNS, "category", "modality"),
         ),  # fmt: skip
     ]

@@ -4,16 +4,19 @@ Not a test of the suite (no ``test_`` prefix): run it by hand to see whether eac
 indicator's SQL is index-driven, e.g.
 
     make test PYTEST_ARGS="-s tests/reports/explain_indicators.py"
+    EXPLAIN_PEOPLE=40000 make test PYTEST_ARGS="-s tests/reports/explain_indicators.py"
 
-It writes two provinces (the test province and another as large), 4,000 people with cases,
-episodes, screenings, services, post-rehab periods, vocational support, referrals and dose
-rows, runs ANALYZE, computes every indicator for province 98 and the year 2025 (rows: its
-districts), and prints each statement's plan, flagging sequential scans of the big tables.
+It writes two provinces (the test province, and another with nine in ten of the people),
+4,000 people (or ``EXPLAIN_PEOPLE``) with cases, episodes, screenings, services, post-rehab
+periods, vocational support, referrals and dose rows, runs ANALYZE, computes every indicator
+for province 98 and the year 2025 (rows: its districts), and prints each statement's plan,
+flagging sequential scans of the big tables.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 import random
 from typing import Any
 
@@ -52,6 +55,7 @@ def _day(rng: random.Random, first: int = 2022) -> datetime.date:
 
 
 def _grow(world: World, people: int = 4000) -> dict[int, int]:
+    people = int(os.environ.get("EXPLAIN_PEOPLE", people))
     rng = random.Random(25)
     other = AdministrativeUnit.objects.create(code="99", name="Tỉnh Khác", level=UnitLevel.PROVINCE)
     communes = [world.units[k] for k in ("c1", "c2", "c3", "c4")]
