@@ -303,9 +303,37 @@ class Split:
         )  # fmt: skip
 
 
-def _sector_hits(query: Query, breakdown: str) -> dict[str, Q]:
-    field = {"org_type": "code", "sector": "sector"}[breakdown]
-    return {key: treated(query, **{f"provider__type__{field}": key}) for key in _keys(breakdown)}
+@dataclass(frozen=True)
+class SplitRecords:
+    """A share whose numerator is split by a key of the records that make the hit, counted
+    from those records in one grouped query (many keys: one EXISTS each would not scale)."""
+
+    population: Callable[[Query], Population]
+    hit: Callable[[Query], Q]
+    records: Callable[[Query], Population]
+
+    def compute(self, query: Query) -> Result:
+        return engine.split_records(
+            query, self.population(query), hit=self.hit(query), records=self.records(query),
+            keys=_keys,
+        )  # fmt: skip
+
+    def people(self, query: Query, row: int | None, key: str | None) -> Any:
+        if key is None:
+            return engine.people_of(query, self.population(query), row, None, hit=self.hit(query))
+        return engine.people_of(query, self.records(query), row, key, hit=None)
+
+
+def treatment_records(query: Query) -> Population:
+    """The treatment episodes during the period of the people with a managed record."""
+    episodes = TreatmentEpisode.objects.filter(
+        _episodes_during(query.period), _near(query, "person__"),
+        person_id__in=_addicted(query).person_ids(),
+    )  # fmt: skip
+    return Population(
+        episodes, unit="person_id", person="person__", commune="person__residence_commune_id",
+        keys={"org_type": F("provider__type__code"), "sector": F("provider__type__sector")},
+    )  # fmt: skip
 
 
 def _service_hits(query: Query, breakdown: str) -> dict[str, Q]:
@@ -322,7 +350,7 @@ def _supported_people(query: Query) -> Population:
 
 
 def indicator(
-    code: str, name: Any, group: str, order: int, definition: Share | Split, *,
+    code: str, name: Any, group: str, order: int, definition: Share | Split | SplitRecords, *,
     breakdowns: tuple[str, ...] = STANDARD, victims: bool = False,
 ) -> Indicator:  # fmt: skip
     """Return the registry entry of a definition."""
@@ -370,7 +398,7 @@ def all_indicators() -> list[Indicator]:
             _("Treated, by provider type or sector"),
             "treatment",
             20,
-            Split(_addicted, treated, _sector_hits),
+            SplitRecords(_addicted, treated, treatment_records),
             breakdowns=("org_type", "sector"),
         ),  # fmt: skip
         indicator(

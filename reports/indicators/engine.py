@@ -301,6 +301,25 @@ def split(
     )
 
 
+def split_records(
+    query: Query, population: Population, *, hit: Q, records: Population,
+    keys: Callable[[str], list[str]],
+) -> Result:  # fmt: skip
+    """Count the population and its hits by row; split the hits by a key of their records.
+
+    ``records`` are the records that make the hit (e.g. the episodes of the population's
+    people in the period), with the breakdown's key; each key counts the distinct units of
+    its records, in one grouped query, whatever the number of keys.
+    """
+    by_row = tally(population, hit=hit, key=None)
+    by_key = None
+    if query.breakdown:
+        found = tally(records, hit=None, key=records.key(query.breakdown, query.period))
+        by_key = {group: (0, count) for group, (count, _same) in found.items()}
+    domain = keys(query.breakdown) if query.breakdown else []
+    return assemble(query, by_key=by_key, by_row=by_row, keys=domain, kind="share", split=True)
+
+
 def people_of(
     query: Query, population: Population, row: int | None, key: str | None, *,
     hit: Q | None, hits: Callable[[str], Mapping[str, Q]] | None = None,
