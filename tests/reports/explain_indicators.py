@@ -10,7 +10,8 @@ It writes two provinces (the test province, and another with nine in ten of the 
 4,000 people (or ``EXPLAIN_PEOPLE``) with cases, episodes, screenings, services, post-rehab
 periods, vocational support, referrals and dose rows, runs ANALYZE, computes every indicator
 for province 98 and the year 2025 (rows: its districts), and prints each statement's plan,
-flagging sequential scans of the big tables.
+flagging sequential scans of the big tables (``EXPLAIN_CODES=TX_SECTOR,RELAPSE`` for some
+indicators only, ``EXPLAIN_PLANS=1`` to print every plan).
 """
 
 from __future__ import annotations
@@ -195,7 +196,10 @@ def test_print_plans(world: World) -> None:
 def _print(rows: dict[int, int], *, forced: bool) -> None:
     print(f"\n=== enable_seqscan = {'off' if forced else 'on'} ===")
     year = Period(D(2025, 1, 1), D(2025, 12, 31))
+    only = os.environ.get("EXPLAIN_CODES", "").split(",")
     for indicator in registry.indicators():
+        if only != [""] and indicator.code not in only:
+            continue
         for breakdown in (None, indicator.breakdowns[0]):
             query = Query(rows=rows, period=year, breakdown=breakdown)
             with CaptureQueriesContext(connection) as found:
@@ -214,5 +218,5 @@ def _print(rows: dict[int, int], *, forced: bool) -> None:
                 total = [line for line in plan if "Execution Time" in line]
                 print(f"{indicator.code} [{breakdown}] {total[0].strip() if total else ''}"
                       f" seq scans of big tables: {seq or 'none'}")  # fmt: skip
-                if seq and forced:
+                if (seq and forced) or os.environ.get("EXPLAIN_PLANS"):
                     print("\n".join("    " + line for line in plan))
