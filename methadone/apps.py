@@ -43,6 +43,9 @@ class MethadoneConfig(AppConfig):
             order=4, start_page=True,
         )  # fmt: skip
         cases_demo.register(demo.seed)
+        from . import indicators
+
+        indicators.register()  # the figures registry (reports): MMT_* indicators
         navigation.add(
             _("Methadone figures"), "methadone:clinic_figures",
             allowed=lambda user: can(user, capabilities_figures.CLINIC_FIGURES), order=60,

@@ -40,6 +40,10 @@ class ReferralsConfig(AppConfig):
         timeline.register_person_section(selectors.person_consents)
         cases_demo.register(demo.seed)
 
+        from . import indicators
+
+        indicators.register()  # the figures registry (reports): REF_* indicators
+
 
 def _content_holder() -> Callable[[Any], bool]:
     from accounts.capabilities import can

@@ -21,6 +21,7 @@ class ReportsConfig(AppConfig):
 
         # Importing declares the capabilities and registers the audit actions.
         from . import capabilities, demo, events  # noqa: F401
+        from .indicators import register_all
 
         # Plans and targets: supervisors (read, and write within their unit's subtree).
         navigation.add(
@@ -32,3 +33,4 @@ class ReportsConfig(AppConfig):
             _("Coverage figures"), "reports:dashboard",
             allowed=lambda user: can(user, caps.FIGURES_VIEW), order=58,
         )  # fmt: skip
+        register_all()

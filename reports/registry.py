@@ -106,8 +106,36 @@ class Indicator:
     order: int = 0
 
 
+@dataclass(frozen=True)
+class Breakdown:
+    """A breakdown: its code, its name and its keys (the columns) with their labels."""
+
+    code: str
+    name: str | Promise
+    # The keys in display order; a callable, since some come from data (organisation types).
+    columns: Callable[[], list[tuple[str, str | Promise]]]
+
+
 _groups: dict[str, Group] = {}
 _indicators: dict[str, Indicator] = {}
+_breakdowns: dict[str, Breakdown] = {}
+
+
+def register_breakdown(breakdown: Breakdown) -> None:
+    """Add a breakdown; registering the same code twice with a different definition is an error."""
+    if _breakdowns.get(breakdown.code, breakdown) != breakdown:
+        raise ValueError(f"breakdown {breakdown.code!r} is already registered")
+    _breakdowns[breakdown.code] = breakdown
+
+
+def breakdown(code: str) -> Breakdown:
+    """Return the breakdown with this code (KeyError when there is none)."""
+    return _breakdowns[code]
+
+
+def breakdown_keys(code: str) -> list[str]:
+    """Return the keys of a breakdown, in display order."""
+    return [key for key, _label in _breakdowns[code].columns()]
 
 
 def register_group(group: Group) -> None:

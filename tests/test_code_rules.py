@@ -90,6 +90,14 @@ CONTENT_ALLOWED: dict[str, str] = {
     "imported by the app)",
     "methadone/figures.py": "aggregates over the episodes cases.access scoped (get_for_user, "
     "visible) and their dose rows",
+    "reports/indicators/engine.py": "the people behind an indicator's cell, as a queryset the "
+    "caller narrows with cases.access (people of the communes the caller asked for)",
+    "reports/indicators/definitions.py": "aggregate counts of people in the communes the "
+    "caller asked for (the dashboard asks only for communes cases.access.figures_unit allows)",
+    "methadone/indicators.py": "aggregate counts of methadone patients and their dose rows in "
+    "the communes the caller asked for (the figures registry's contract)",
+    "referrals/indicators.py": "aggregate counts of referrals in the communes the caller asked "
+    "for (the figures registry's contract)",
 }
 # Only these modules of audit/ read or write the log's tables.
 AUDIT_ALLOWED: dict[str, str] = {

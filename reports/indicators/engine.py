@@ -1,0 +1,336 @@
+"""The machinery every indicator shares: breakdown keys, grouped people counts, cells.
+
+An indicator describes its *population* (the rows that put a unit, usually a person, in the
+denominator, already narrowed to the query's communes and period) and a *hit* (the condition
+that puts the unit in the numerator). :func:`partition` counts distinct units grouped by
+commune and breakdown key, in the database, then adds communes up into the query's rows:
+each unit lives in one commune (``docs/indicators.md``, "Where a person is counted"), so
+sums over communes never count a unit twice, while totals over keys are counted again by the
+database (a person with cases in two categories is in both columns, once in the total).
+
+:func:`split` is the other shape: one denominator per row, and the numerator split by a key
+of the records that make the hit (the provider's organisation type, the service), where a
+person may again be under several keys.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Expression,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+
+from cases.choices import ETHNIC_GROUPS, ClientCategory, Sex
+from cases.models import Person
+
+from ..registry import Cell, Key, Period, Query, Result
+
+# Age groups: age reached in the year the period ends (only the year of birth is in clear).
+# (lowest age, highest age or None, key)
+AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
+    (0, 17, "0-17"),
+    (18, 24, "18-24"),
+    (25, 34, "25-34"),
+    (35, 44, "35-44"),
+    (45, None, "45+"),
+)
+UNKNOWN = "unknown"  # the ethnicity key of a person whose ethnicity was not recorded
+
+
+class AddMonths(Func):
+    """A date column ``months`` calendar months later (the month's last day if shorter)."""
+
+    output_field = DateField()
+
+    def __init__(self, expression: Any, months: int) -> None:
+        super().__init__(expression)
+        self.months = int(months)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # date + interval clamps to the month's last day (31/03 + 6 months = 30/09).
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(({sql} + interval '{self.months} months') AS date)", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # The demo only: SQLite rolls 31/03 + 6 months over to 01/10 instead of clamping.
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, '{self.months:+d} months')", params
+
+
+class DaysBetween(Func):
+    """The whole days from one date expression to another (``end - start``)."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(", **extra,
+        )  # fmt: skip
+
+
+def day(value: datetime.date) -> Value:
+    """Return a date parameter typed as a date (for GREATEST/LEAST and arithmetic)."""
+    return Value(value, output_field=DateField())
+
+
+def open_during(period: Period, start: str, end: str, prefix: str = "") -> Q:
+    """Return rows whose [start, end] (end empty: still open) meets the period."""
+    return Q(**{f"{prefix}{start}__lte": period.end}) & (
+        Q(**{f"{prefix}{end}__isnull": True}) | Q(**{f"{prefix}{end}__gte": period.start})
+    )
+
+
+def add_months(value: datetime.date, months: int) -> datetime.date:
+    """Return the same day ``months`` later, or that month's last day."""
+    from services.regulations import add_months as shift
+
+    return shift(value, months)
+
+
+def previous(period: Period) -> Period:
+    """Return the period of equal length just before ``period``.
+
+    A period of whole months (a quarter, a half-year, a year) is followed back by the same
+    number of whole months (H1 2025 → H2 2024); any other by the same number of days.
+    """
+    end = period.start - datetime.timedelta(days=1)
+    after = period.end + datetime.timedelta(days=1)
+    if period.start.day == 1 and after.day == 1:
+        months = (after.year - period.start.year) * 12 + after.month - period.start.month
+        return Period(add_months(period.start, -months), end)
+    return Period(end - (period.end - period.start), end)
+
+
+# --- breakdown keys ------------------------------------------------------------------------
+
+
+def age_group(birth_year: str, year: int) -> Expression:
+    """Return the age-group key of a birth-year column for the year ``year``."""
+    whens = [
+        When(**{f"{birth_year}__gte": year - high}, then=Value(key))
+        for _low, high, key in AGE_BANDS
+        if high is not None
+    ]
+    return Case(*whens, default=Value(AGE_BANDS[-1][2]), output_field=CharField())
+
+
+def person_keys(person: str, period: Period) -> dict[str, Any]:
+    """Return the expressions of the person breakdowns, ``person`` the path to the person."""
+    ethnicity = f"{person}ethnicity"
+    return {
+        "sex": F(f"{person}sex"),
+        "age_group": age_group(f"{person}birth_year", period.end.year),
+        "ethnicity": Case(
+            When(**{ethnicity: ""}, then=Value(UNKNOWN)),
+            default=F(ethnicity),
+            output_field=CharField(),
+        ),  # fmt: skip
+    }
+
+
+def standard_keys() -> dict[str, list[tuple[str, Any]]]:
+    """Return the keys of the standard breakdowns with their labels, in display order."""
+    from django.utils.translation import gettext_lazy as _
+
+    return {
+        "sex": [(str(value), label) for value, label in Sex.choices],
+        "age_group": [(key, key) for _low, _high, key in AGE_BANDS],
+        "ethnicity": [*ETHNIC_GROUPS, (UNKNOWN, _("Not recorded"))],
+        "category": [(str(value), label) for value, label in ClientCategory.choices],
+    }
+
+
+# --- counting --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Population:
+    """The rows that put a unit in an indicator's denominator, for one query."""
+
+    rows: QuerySet[Any]
+    # The counted unit (``person_id``, or ``pk`` for rows counted as themselves).
+    unit: str
+    # The path to the person (``person__``, ``case__person__``; "" for a Person queryset).
+    person: str
+    # The commune column the unit is counted in.
+    commune: str
+    # The breakdown keys these rows offer beyond the person's (e.g. category, modality).
+    keys: Mapping[str, Any] = field(default_factory=dict)
+
+    def key(self, breakdown: str, period: Period) -> Any:
+        """Return the expression of one breakdown's key on these rows."""
+        found = {**person_keys(self.person, period), **self.keys}
+        if breakdown not in found:
+            raise ValueError(f"breakdown {breakdown!r} is not offered here")
+        return found[breakdown]
+
+    def person_ids(self) -> QuerySet[Any]:
+        """Return the ids of the people of these rows."""
+        return self.rows.values(f"{self.person}id" if self.person else "pk")
+
+
+Tally = dict[tuple[int, str | None], tuple[int, int]]
+
+
+def tally(population: Population, *, hit: Q | None, key: Any | None) -> Tally:
+    """Return (denominator, numerator) units per (commune, key); one grouped query."""
+    rows = population.rows.annotate(g_commune=F(population.commune))
+    names = ["g_commune"]
+    if key is not None:
+        rows = rows.annotate(g_key=key)
+        names.append("g_key")
+    counts: dict[str, Any] = {"den": Count(population.unit, distinct=True)}
+    if hit is not None:
+        counts["num"] = Count(population.unit, distinct=True, filter=hit)
+    found: Tally = {}
+    for row in rows.order_by().values(*names).annotate(**counts):
+        den = row["den"]
+        found[(row["g_commune"], row.get("g_key"))] = (den, row.get("num", den))
+    return found
+
+
+def rows_of(query: Query) -> list[int]:
+    """Return the query's row units, each once, in a stable order."""
+    return sorted(set(query.rows.values()))
+
+
+def communes_of(query: Query, row: int | None) -> list[int]:
+    """Return the communes counted under one row (None: every row)."""
+    return [commune for commune, unit in query.rows.items() if row is None or unit == row]
+
+
+def _add(cells: dict[Key, list[int]], key: Key, den: int, num: int) -> None:
+    total = cells.setdefault(key, [0, 0])
+    total[0] += den
+    total[1] += num
+
+
+def _cell(den: int, num: int, kind: str) -> Cell:
+    return Cell(numerator=num, denominator=den) if kind == "share" else Cell(numerator=num)
+
+
+def assemble(
+    query: Query, *, by_key: Tally | None, by_row: Tally, keys: Iterable[str], kind: str,
+    split: bool = False,
+) -> Result:  # fmt: skip
+    """Return a cell for every (row, key) and the totals, adding communes up into rows.
+
+    ``by_row`` holds each commune's figures over all keys, ``by_key`` each (commune, key)'s.
+    With ``split``, a key's denominator is its row's (the numerator alone is split).
+    """
+    sums: dict[Key, list[int]] = {}
+    rows = rows_of(query)
+    keys = list(keys) if query.breakdown else []
+    for row in [*rows, None]:
+        for key in [*keys, None]:
+            sums[(row, key)] = [0, 0]
+    for (commune, _key), (den, num) in by_row.items():
+        row = query.rows.get(commune)
+        if row is not None:
+            _add(sums, (row, None), den, num)
+            _add(sums, (None, None), den, num)
+    for (commune, key), (den, num) in (by_key or {}).items():
+        row = query.rows.get(commune)
+        if row is None or key is None:
+            continue
+        _add(sums, (row, key), den, num)
+        _add(sums, (None, key), den, num)
+    if split:
+        for (row, key), pair in sums.items():
+            if key is not None:
+                pair[0] = sums[(row, None)][0]
+    return {key: _cell(den, num, kind) for key, (den, num) in sums.items()}
+
+
+def partition(
+    query: Query, population: Population, *, hit: Q | None, kind: str,
+    keys: Callable[[str], list[str]],
+) -> Result:  # fmt: skip
+    """Count the population and its hits by row and breakdown key (see the module)."""
+    by_row = tally(population, hit=hit, key=None)
+    by_key = None
+    if query.breakdown:
+        by_key = tally(population, hit=hit, key=population.key(query.breakdown, query.period))
+    domain = keys(query.breakdown) if query.breakdown else []
+    return assemble(query, by_key=by_key, by_row=by_row, keys=domain, kind=kind)
+
+
+def split(
+    query: Query, population: Population, *, hit: Q,
+    hits: Callable[[str], Mapping[str, Q]],
+) -> Result:  # fmt: skip
+    """Count the population and its hits by row, and the hits of each key (one query).
+
+    ``hits(breakdown)`` gives, per key, the condition that puts a unit under that key (e.g.
+    treated by a provider of that type); a unit may meet several.
+    """
+    conditions = dict(hits(query.breakdown)) if query.breakdown else {}
+    counts: dict[str, Any] = {
+        "den": Count(population.unit, distinct=True),
+        "num": Count(population.unit, distinct=True, filter=hit),
+    }
+    for n, condition in enumerate(conditions.values()):
+        counts[f"k{n}"] = Count(population.unit, distinct=True, filter=condition)
+    rows = population.rows.annotate(g_commune=F(population.commune))
+    by_row: Tally = {}
+    by_key: Tally = {}
+    for row in rows.order_by().values("g_commune").annotate(**counts):
+        by_row[(row["g_commune"], None)] = (row["den"], row["num"])
+        for n, key in enumerate(conditions):
+            by_key[(row["g_commune"], key)] = (0, row[f"k{n}"])
+    return assemble(
+        query, by_key=by_key, by_row=by_row, keys=list(conditions), kind="share", split=True
+    )
+
+
+def split_records(
+    query: Query, population: Population, *, hit: Q, records: Population,
+    keys: Callable[[str], list[str]],
+) -> Result:  # fmt: skip
+    """Count the population and its hits by row; split the hits by a key of their records.
+
+    ``records`` are the records that make the hit (e.g. the episodes of the population's
+    people in the period), with the breakdown's key; each key counts the distinct units of
+    its records, in one grouped query, whatever the number of keys.
+    """
+    by_row = tally(population, hit=hit, key=None)
+    by_key = None
+    if query.breakdown:
+        found = tally(records, hit=None, key=records.key(query.breakdown, query.period))
+        by_key = {group: (0, count) for group, (count, _same) in found.items()}
+    domain = keys(query.breakdown) if query.breakdown else []
+    return assemble(query, by_key=by_key, by_row=by_row, keys=domain, kind="share", split=True)
+
+
+def people_of(
+    query: Query, population: Population, row: int | None, key: str | None, *,
+    hit: Q | None, hits: Callable[[str], Mapping[str, Q]] | None = None,
+) -> QuerySet[Person]:  # fmt: skip
+    """Return the people counted in the numerator of one cell."""
+    rows = population.rows.filter(**{f"{population.commune}__in": communes_of(query, row)})
+    if hit is not None:
+        rows = rows.filter(hit)
+    if key is not None and query.breakdown and hits is not None:
+        rows = rows.filter(hits(query.breakdown)[key])
+    elif key is not None and query.breakdown:
+        rows = rows.annotate(g_key=population.key(query.breakdown, query.period)).filter(g_key=key)
+    ids = rows.values(f"{population.person}id" if population.person else "pk")
+    return Person.objects.filter(pk__in=ids)
