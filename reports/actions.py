@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit import actions as audit
-from core.editing import OVERRIDE, EditConflict, IfVersion, save_edit
+from audit.editing import save_edit
+from core.editing import OVERRIDE, EditConflict, IfVersion
 
 from . import registry, selectors
 from .events import PlanAction

@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.capabilities import can
-from audit import actions as audit
+from audit.reads import record_read
 from cases.access import profile_of
 from cases.events import CaseAction
 from cases.models import AdministrativeUnit
@@ -52,7 +52,7 @@ def may_change(user: Any, plan: Plan) -> bool:
 
 
 def _deny(user: Any, kind: str, object_id: Any, scope: Scope) -> None:
-    audit.record(
+    record_read(
         actor=user, action=CaseAction.DENIED, object_type=kind, object_id=str(object_id),
         detail={"perm": f"reports.plan_{scope}"},
     )  # fmt: skip

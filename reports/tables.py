@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import registry
 from .registry import Cell, Indicator, Key, Period, Query
 
 if TYPE_CHECKING:
@@ -209,15 +210,11 @@ def child_rows(unit: AdministrativeUnit) -> tuple[list[Row], dict[int, int]]:
 
 
 def _labels(breakdown: str) -> dict[str, str | Promise]:
-    from cases.choices import ETHNIC_GROUPS, ClientCategory, Sex
-
-    if breakdown == "sex":
-        return dict(Sex.choices)
-    if breakdown == "category":
-        return dict(ClientCategory.choices)
-    if breakdown == "ethnicity":
-        return dict(ETHNIC_GROUPS)
-    return {}
+    """The breakdown's keys in display order with their labels, from the registry."""
+    try:
+        return dict(registry.breakdown(breakdown).columns())
+    except KeyError:
+        return {}
 
 
 def columns_of(breakdown: str | None, cells: Mapping[Key, Cell]) -> list[Column]:
