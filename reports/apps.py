@@ -12,3 +12,7 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Coverage figures")
+
+    def ready(self) -> None:
+        # Importing registers the audit actions.
+        from . import events_export  # noqa: F401

@@ -406,3 +406,11 @@ def mark(cell: Cell | None, k: int) -> str:
     if cell is not None and _is_small(cell, k):
         return f"< {k}"
     return "x"
+
+
+def figures_units(viewer: Any) -> list[AdministrativeUnit]:
+    """Return the units of the viewer's province, in tree order (what they may ask about)."""
+    scope = access.figures_unit(viewer)
+    if scope is None:
+        return []
+    return list(AdministrativeUnit.objects.filter(path__startswith=_province_path(scope)))
