@@ -222,7 +222,7 @@ def _block(report: Report, indicator: Indicator) -> Iterator[list[Value]]:
     """Yield the rows of one indicator's block on its group's sheet."""
     yield [f"{indicator.code} — {indicator.name}"]
     header: list[Value] = [_("Unit")]
-    layout: list[tuple[LabelledPeriod, str | None, Column | None]] = []
+    layout: list[tuple[LabelledPeriod, Table, Column | None]] = []
     for labelled in report.periods:
         for breakdown in [None, *report.breakdowns]:
             table = report.table(indicator.code, labelled.period, breakdown)
@@ -230,19 +230,15 @@ def _block(report: Report, indicator: Indicator) -> Iterator[list[Value]]:
                 continue
             columns: list[Column | None] = [None] if breakdown is None else list(table.columns)
             for column in columns:
-                layout.append((labelled, breakdown, column))
+                layout.append((labelled, table, column))
                 name = labelled.label + (f" · {column.label}" if column is not None else "")
                 header += [name, _("target"), _("numerator"), _("denominator")]
     yield header
-    first = next(
-        (t for t in report.tables if t.indicator.code == indicator.code), None
-    )
+    first = next((t for t in report.tables if t.indicator.code == indicator.code), None)
     rows: list[tuple[int | None, str]] = [(r.unit_id, r.label) for r in first.rows] if first else []
     for row_id, label in [*rows, (None, _("Total: %(unit)s") % {"unit": report.unit.name})]:
         line: list[Value] = [label]
-        for labelled, breakdown, column in layout:
-            table = report.table(indicator.code, labelled.period, breakdown)
-            assert table is not None
+        for _labelled, table, column in layout:
             value, numerator, denominator = _figures(
                 table, (row_id, column.key if column else None), report.k
             )

@@ -103,7 +103,9 @@ def figures_unit_for(viewer: Any, unit_id: Any) -> AdministrativeUnit:
     return found
 
 
-def exact_rows(viewer: Any, rows: Iterable[int], indicator: Indicator, *, sharing: bool) -> set[int]:
+def exact_rows(
+    viewer: Any, rows: Iterable[int], indicator: Indicator, *, sharing: bool
+) -> set[int]:
     """Return the row units (ids) the viewer sees exactly: they stay shown in a suppressed
     table and count as known to the viewer when the other cells are protected."""
     ids = list(rows)
@@ -217,10 +219,8 @@ def _rref(rows: list[dict[CellId, int]]) -> list[dict[CellId, int]]:
 
 def _determined(system: _System, hidden: set[CellId]) -> list[CellId]:
     """Return the hidden cells the published cells determine through the equations."""
-    restricted = [
-        {c: s for c, s in eq.items() if c in hidden} for eq in system.equations
-    ]
-    found = []
+    restricted = [{c: s for c, s in eq.items() if c in hidden} for eq in system.equations]
+    found: list[CellId] = []
     for row in _rref([r for r in restricted if r]):
         if len(row) == 1:
             found.extend(row)
@@ -323,7 +323,9 @@ def _usable(system: _System, cells: Iterable[CellId], hidden: set[CellId]) -> li
     ]  # fmt: skip
 
 
-def hidden_cells(tables: Sequence[Table], k: int, known_rows: set[int] | None = None) -> set[CellId]:
+def hidden_cells(
+    tables: Sequence[Table], k: int, known_rows: set[int] | None = None
+) -> set[CellId]:
     """Return the cells of the set to hide (see the module docstring)."""
     system = _system(tables, known_rows or set())
     primary = {

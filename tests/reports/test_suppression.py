@@ -12,7 +12,8 @@ import random
 import pytest
 
 from reports.registry import Cell
-from reports.suppression import hidden_cells, mark, small_cell_k, suppress
+from reports.suppression import CellId, hidden_cells, mark, small_cell_k, suppress
+from reports.tables import Table
 from tests.reports.suppression_support import everything_hidden, recovered, table, table_set
 
 K = 5
@@ -37,11 +38,8 @@ def test_a_single_small_row_gets_a_complementary_row_in_its_column() -> None:
     assert recovered([t], K) == []
 
 
-def recovered_if_only_primary(t: object) -> list[object]:
+def recovered_if_only_primary(t: Table) -> list[CellId]:
     """The attack on primary suppression alone (the planted offender the attack must catch)."""
-    from reports.tables import Table
-
-    assert isinstance(t, Table)
     t.suppressed = {key for key, cell in t.cells.items() if 0 < cell.numerator < K}
     found = recovered([t], K)
     t.suppressed = set()
@@ -90,8 +88,8 @@ def test_a_hidden_cell_is_not_recovered_through_a_sibling_breakdown() -> None:
 
 @pytest.mark.parametrize("seed", [*range(12), 34])
 def test_no_hidden_cell_of_a_random_small_table_set_can_be_recovered(seed: int) -> None:
-    """Random sets (seed 34 of this generator is one where everything must be hidden) (a plain table, a 2-column and a 3-column breakdown of the same rows):
-    the attack pins no hidden cell to a single value."""
+    """Random sets (a plain table, a 2-column and a 3-column breakdown of the same rows;
+    seed 34 is one where everything must be hidden): the attack pins no hidden cell."""
     rng = random.Random(seed)
 
     def value() -> int:
