@@ -28,7 +28,7 @@ class ReportForm(forms.Form):
         choices=[("half_year", _("Half-year")), ("year", _("Year")), ("custom", _("Custom"))],
         initial="half_year", widget=forms.RadioSelect,
     )  # fmt: skip
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
     half = forms.TypedChoiceField(
         label=_("Half of the year"), coerce=int, initial=1,
         choices=[(1, _("First six months")), (2, _("Last six months"))],
@@ -57,6 +57,9 @@ class ReportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        yearly = data.get("period_kind") in ("half_year", "year")
+        if yearly and data.get("year") is None and "year" not in self.errors:
+            self.add_error("year", _("Enter the year."))
         if data.get("period_kind") == "custom":
             start, end = data.get("start"), data.get("end")
             if start is None:

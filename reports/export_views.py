@@ -26,7 +26,7 @@ def report(request: HttpRequest) -> HttpResponse:
     unit = suppression.figures_unit_for(request.user, request.GET.get("unit", ""))
     form = ReportForm(request.GET, units=units)
     if not form.is_valid():
-        return render(request, "reports/report_form.html", {"form": form}, status=400)
+        return render(request, "reports/report_form.html", {"form": form})
     data = form.cleaned_data
     file = export.report_export(
         actor=request.user, unit=unit, periods=form.periods(), breakdowns=data["breakdowns"],

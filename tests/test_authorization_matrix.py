@@ -246,6 +246,8 @@ SPEC: dict[str, Rule] = {
     "notifications:open": roles_ok(set(ROLES), ok=404),  # nobody's notification
     "methadone:episode_figures": object_rule(CASE_ROLES),
     "methadone:clinic_figures": roles_ok({"lan", "mai", "hoa"}),
+    # The figures report's form: whoever holds figures (supervisors, commune officers).
+    "reports:report": roles_ok({"hoa", "minh"}),
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
