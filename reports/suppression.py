@@ -19,8 +19,9 @@ The rule, with examples, is in ``docs/indicators.md`` (small-cell suppression).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -141,6 +142,9 @@ class _System:
     # Each equation: the cells with their sign (parts +1, the total -1); the sum is 0.
     equations: list[dict[CellId, int]]
     known: set[CellId]
+    exact: list[dict[CellId, int]] = field(default_factory=list)
+    # Each cell's equations among ``exact`` (by position).
+    index: dict[CellId, list[int]] = field(default_factory=dict)
 
 
 def _cell_id(breakdown: str | None, key: Key) -> CellId:
@@ -172,7 +176,17 @@ def _system(tables: Sequence[Table], known_rows: set[int]) -> _System:
                 eq[_cell_id(table.breakdown, (row, None))] = -1
                 equations[frozenset(eq.items())] = eq
     known = {cid for cid in cells if cid[1] is not None and cid[1] in known_rows}
-    return _System(cells, list(equations.values()), known)
+    system = _System(cells, list(equations.values()), known)
+    # Only the equations that hold give exact ranges (a breakdown counting a person twice
+    # does not add up).
+    system.exact = [
+        eq for eq in system.equations
+        if sum(s * cells[c].numerator for c, s in eq.items()) == 0
+    ]  # fmt: skip
+    for number, eq in enumerate(system.exact):
+        for cid in eq:
+            system.index.setdefault(cid, []).append(number)
+    return system
 
 
 def _order(cid: CellId) -> tuple[str, bool, int, bool, str]:
@@ -244,36 +258,61 @@ Bounds = dict[CellId, tuple[float, float]]
 
 
 def _propagate(
-    bounds: Bounds, equations: list[dict[CellId, int]], hidden: set[CellId]
-) -> tuple[Bounds, dict[CellId, dict[CellId, int]]] | None:
+    system: _System, bounds: Bounds, hidden: set[CellId], start: Iterable[int] | None = None
+) -> tuple[Bounds, dict[CellId, int]] | None:
     """Narrow the hidden cells' ranges equation by equation until nothing changes; return
-    them with the equation that last narrowed each, or None when no value fits."""
+    them with the equation (position in ``system.exact``) that last narrowed each, or None
+    when no value fits. Starts from the equations ``start`` names (all by default) and
+    revisits only the equations of a cell whose range changed."""
+    inf = float("inf")
     bounds = dict(bounds)
-    narrowed_by: dict[CellId, dict[CellId, int]] = {}
-    for _round in range(100):
-        changed = False
-        for eq in equations:
-            for cid in eq:
-                if cid not in hidden:
-                    continue
-                sign = eq[cid]
-                # sign * x = -(sum of the others); the others' ranges give x's range.
-                low_others = sum(
-                    eq[c] * (bounds[c][0] if eq[c] > 0 else bounds[c][1]) for c in eq if c != cid
-                )
-                high_others = sum(
-                    eq[c] * (bounds[c][1] if eq[c] > 0 else bounds[c][0]) for c in eq if c != cid
-                )
-                low, high = (-high_others, -low_others) if sign > 0 else (low_others, high_others)
-                low, high = max(low, bounds[cid][0]), min(high, bounds[cid][1])
-                if low > high:
-                    return None
-                if (low, high) != bounds[cid]:
-                    bounds[cid] = (low, high)
-                    narrowed_by[cid] = eq
-                    changed = True
-        if not changed:
-            break
+    narrowed_by: dict[CellId, int] = {}
+    queue = deque(range(len(system.exact)) if start is None else start)
+    queued = set(queue)
+    budget = 200 * (len(system.exact) + 1)
+    while queue and budget > 0:
+        budget -= 1
+        number = queue.popleft()
+        queued.discard(number)
+        eq = system.exact[number]
+        # Each term's smallest and largest value, and their sums (infinite terms counted).
+        terms = {}
+        low_sum = high_sum = 0.0
+        low_inf = high_inf = 0
+        for cid, sign in eq.items():
+            low, high = bounds[cid]
+            least, most = (sign * low, sign * high) if sign > 0 else (sign * high, sign * low)
+            terms[cid] = (least, most)
+            if least == -inf:
+                low_inf += 1
+            else:
+                low_sum += least
+            if most == inf:
+                high_inf += 1
+            else:
+                high_sum += most
+        for cid, sign in eq.items():
+            if cid not in hidden:
+                continue
+            least, most = terms[cid]
+            others_low = (
+                -inf if low_inf - (least == -inf) else low_sum - (0 if least == -inf else least)
+            )
+            others_high = (
+                inf if high_inf - (most == inf) else high_sum - (0 if most == inf else most)
+            )
+            # sign * x = -(sum of the others).
+            low, high = (-others_high, -others_low) if sign > 0 else (others_low, others_high)
+            low, high = max(low, bounds[cid][0]), min(high, bounds[cid][1])
+            if low > high:
+                return None
+            if (low, high) != bounds[cid]:
+                bounds[cid] = (low, high)
+                narrowed_by[cid] = number
+                for other in system.index.get(cid, ()):
+                    if other not in queued:
+                        queue.append(other)
+                        queued.add(other)
     return bounds, narrowed_by
 
 
@@ -284,34 +323,40 @@ def _pinned(
 
     The viewer's reasoning: each equation narrows each hidden cell's range from the others'
     ranges, until nothing changes; then each value a small cell might have is tried, and a
-    value that leaves no solution is ruled out. Only the equations that hold count (a
-    breakdown that counts a person twice gives no exact equation).
+    value that leaves no solution is ruled out. Only the equations that hold count.
     """
     bounds = {c: _bounds(system, c, hidden, primary, k) for c in system.cells}
-    live = [
-        eq for eq in system.equations
-        if any(c in hidden for c in eq)
-        and sum(s * system.cells[c].numerator for c, s in eq.items()) == 0
-    ]  # fmt: skip
-    propagated = _propagate(bounds, live, hidden)
+    propagated = _propagate(system, bounds, hidden)
     if propagated is None:  # cannot happen with true figures; nothing more to learn
         return []
     bounds, narrowed_by = propagated
+
+    def where(cid: CellId) -> dict[CellId, int] | None:
+        if cid in narrowed_by:
+            return system.exact[narrowed_by[cid]]
+        numbers = system.index.get(cid)
+        return system.exact[numbers[0]] if numbers else None
+
     found = []
     for cid in sorted(hidden, key=_order):
+        eq = where(cid)
+        if eq is not None and bounds[cid][0] == bounds[cid][1]:
+            found.append((cid, eq))
+    if found:
+        return found
+    for cid in sorted(primary, key=_order):
         low, high = bounds[cid]
-        where = narrowed_by.get(cid) or next((eq for eq in live if cid in eq), None)
-        if where is None:
+        eq = where(cid)
+        if eq is None or low == high:
             continue
-        if low == high:
-            found.append((cid, where))
-        elif cid in primary:
-            fits = [
-                value for value in range(int(low), int(high) + 1)
-                if _propagate({**bounds, cid: (value, value)}, live, hidden) is not None
-            ]  # fmt: skip
-            if len(fits) == 1:
-                found.append((cid, where))
+        fits = 0
+        for value in range(int(low), int(high) + 1):
+            trial = {**bounds, cid: (value, value)}
+            fits += _propagate(system, trial, hidden, system.index.get(cid, ())) is not None
+            if fits > 1:
+                break
+        if fits == 1:
+            found.append((cid, eq))
     return found
 
 
@@ -334,10 +379,16 @@ def hidden_cells(
     hidden = set(primary)
     everything = {c for c in system.cells if c not in system.known}
     while True:
-        determined = _determined(system, hidden)
-        pinned = _pinned(system, hidden, primary, k)
-        if not determined and not pinned:
-            return hidden
+        # Cheapest first: an equation with one hidden cell; then cells the equations
+        # determine; then cells the ranges pin.
+        determined: list[CellId] = []
+        pinned: list[tuple[CellId, dict[CellId, int]]] = []
+        if not any(sum(c in hidden for c in eq) == 1 for eq in system.equations):
+            determined = _determined(system, hidden)
+            if not determined:
+                pinned = _pinned(system, hidden, primary, k)
+                if not pinned:
+                    return hidden
         chosen = _next(system, hidden, primary, k, determined, pinned)
         if chosen is None:
             # Nothing left to hide beside them: hide everything the viewer does not know.
@@ -380,7 +431,7 @@ def _next(
                 continue
             for candidate in _usable(system, eq, hidden):
                 trial = hidden | {candidate}
-                left = len(_determined(system, trial)) + len(_pinned(system, trial, primary, k))
+                left = len(_determined(system, trial)) or len(_pinned(system, trial, primary, k))
                 score = (left, system.cells[candidate].numerator, _order(candidate))
                 if best is None or score < best:
                     best, chosen = score, candidate
