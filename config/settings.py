@@ -232,6 +232,9 @@ SITE_URL = env_str("HOA_NHAP_SITE_URL", "")
 # after a transfer, the former holder's staff read the case for this many days.
 REFERRAL_ACCESS_DAYS = env_int("HOA_NHAP_REFERRAL_ACCESS_DAYS", 180)
 TRANSFER_READ_DAYS = env_int("HOA_NHAP_TRANSFER_READ_DAYS", 90)
+# Coverage figures: counts 1..k-1 are shown as "< k" to viewers outside the unit's scope and
+# in every export for sharing (docs/indicators.md, small-cell suppression).
+HOA_NHAP_SMALL_CELL_K = env_int("HOA_NHAP_SMALL_CELL_K", 5)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

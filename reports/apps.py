@@ -20,7 +20,7 @@ class ReportsConfig(AppConfig):
         from core import navigation
 
         # Importing declares the capabilities and registers the audit actions.
-        from . import capabilities, demo, events  # noqa: F401
+        from . import capabilities, demo, events, events_export  # noqa: F401
         from .indicators import register_all
 
         # Plans and targets: supervisors (read, and write within their unit's subtree).

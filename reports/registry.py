@@ -104,6 +104,9 @@ class Indicator:
     # outside the commune (docs/indicators.md, small-cell suppression).
     victims: bool = False
     order: int = 0
+    # The numerator and denominator in words (the report's definitions sheet); the name
+    # stands in when empty. docs/indicators.md holds the full counting rules.
+    definition: str | Promise = ""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import plan_views, views
+from . import export_views, plan_views, views
 
 app_name = "reports"
 
@@ -18,4 +18,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.figures_dashboard, name="dashboard"),
     path("indicator/", views.indicator_page, name="indicator"),
     path("people/", views.people_page, name="people"),
+    # The 6-monthly and annual report (XLSX, CSV).
+    path("report/", export_views.report, name="report"),
 ]

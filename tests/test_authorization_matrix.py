@@ -261,6 +261,8 @@ SPEC: dict[str, Rule] = {
     "reports:dashboard": roles_ok({"hoa", "minh"}),
     "reports:indicator": roles_ok({"hoa", "minh"}, ok=404),
     "reports:people": roles_ok({"hoa", "minh"}, ok=404),
+    # The figures report's form: whoever holds figures (supervisors, commune officers).
+    "reports:report": roles_ok({"hoa", "minh"}),
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {

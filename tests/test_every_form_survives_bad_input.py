@@ -456,6 +456,22 @@ FORMS = [
         method="get",
         kept=("year",),
     ),  # fmt: skip
+    FormCase(
+        "figures_report",
+        "hoa",
+        lambda w, o: reverse("reports:report"),
+        lambda w, o: {
+            "unit": str(w.units["province"].pk),
+            "format": "csv",
+            "period_kind": "custom",
+            "year": "2026",
+            "half": "1",
+            "start": "01/01/2026",
+            "end": "30/06/2026",
+        },
+        method="get",
+        kept=("year", "start", "end"),
+    ),  # fmt: skip
 ]
 
 

@@ -1,0 +1,384 @@
+"""The 6-monthly and annual report: every indicator of a unit as XLSX or CSV.
+
+Building (:func:`report_build`: tables computed, targets attached, small-cell suppression
+applied for the viewer) is apart from writing (:func:`to_xlsx`, :func:`to_csv`) and from the
+action that does both and records the export (:func:`report_export`), so a background task
+can run the same function as the page does.
+
+XLSX: a cover sheet (plans, unit, period, "as of", whether for sharing, what "< k" and "x"
+mean), one sheet per indicator group (a block per indicator: units as rows, periods and
+breakdown columns as columns, value, target, numerator, denominator), a definitions sheet.
+CSV: one long file (one line per indicator, unit, period and breakdown key) with a UTF-8
+byte-order mark, so a spreadsheet opens Vietnamese right. Every text cell that a
+spreadsheet would run as a formula (beginning with = + - @, a tab or a carriage return) is
+written with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from audit.actions import record
+from cases.models import AdministrativeUnit
+
+from . import registry, suppression
+from .events_export import ExportAction
+from .plans import TargetValue, target_for
+from .registry import Cell, Indicator, Period, Query
+from .tables import Column, Row, Table
+
+PeriodKind = Literal["half_year", "year", "custom"]
+Format = Literal["xlsx", "csv"]
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class LabelledPeriod:
+    label: str
+    period: Period
+
+
+def periods_for(
+    kind: PeriodKind,
+    *,
+    year: int,
+    half: int = 1,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> list[LabelledPeriod]:
+    """Return the report's periods: a half-year; a year with its two halves; or a range."""
+    first = LabelledPeriod(
+        _("First six months of %(year)s") % {"year": year},
+        Period(datetime.date(year, 1, 1), datetime.date(year, 6, 30)),
+    )
+    second = LabelledPeriod(
+        _("Last six months of %(year)s") % {"year": year},
+        Period(datetime.date(year, 7, 1), datetime.date(year, 12, 31)),
+    )
+    if kind == "half_year":
+        return [first if half == 1 else second]
+    if kind == "year":
+        whole = Period(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+        return [first, second, LabelledPeriod(_("Year %(year)s") % {"year": year}, whole)]
+    if start is None or end is None:
+        raise ValueError("a custom period needs a start and an end")
+    label = f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"
+    return [LabelledPeriod(label, Period(start, end))]
+
+
+@dataclass
+class Report:
+    """What a report holds once built: tables already suppressed where they must be."""
+
+    unit: AdministrativeUnit
+    periods: list[LabelledPeriod]
+    breakdowns: tuple[str, ...]
+    sharing: bool
+    k: int
+    as_of: datetime.datetime
+    tables: list[Table] = field(default_factory=list)
+
+    def plan_numbers(self) -> list[str]:
+        return sorted({t.target.plan_number for t in self.tables if t.target is not None})
+
+    def table(self, code: str, period: Period, breakdown: str | None) -> Table | None:
+        for t in self.tables:
+            if (t.indicator.code, t.period, t.breakdown) == (code, period, breakdown):
+                return t
+        return None
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+def _rows_of(unit: AdministrativeUnit) -> tuple[list[Row], dict[int, int]]:
+    """Return the rows (the unit's children, or the unit itself for a commune) and each
+    commune under the unit mapped to its row."""
+    children = list(AdministrativeUnit.objects.filter(parent=unit).order_by("path"))
+    shown = children or [unit]
+    communes: dict[int, int] = {}
+    below = AdministrativeUnit.objects.filter(path__startswith=unit.path).values_list("pk", "path")
+    for pk, path in below:
+        for row in shown:
+            if path.startswith(row.path):
+                communes[pk] = row.pk
+                break
+    return [Row(u.pk, u.name) for u in shown], communes
+
+
+def _columns(indicator: Indicator, breakdown: str, cells: dict[Any, Cell]) -> list[Column]:
+    keys = sorted({key for (_row, key) in cells if key is not None})
+    return [Column(key, key) for key in keys]
+
+
+def _build_table(
+    indicator: Indicator,
+    unit: AdministrativeUnit,
+    period: Period,
+    breakdown: str | None,
+    rows: list[Row],
+    communes: dict[int, int],
+) -> Table:
+    # A minimal builder of our own (compute called directly), until the dashboard's
+    # reports.tables.build_table is the one place that builds a table.
+    cells = dict(indicator.compute(Query(communes, period, breakdown)))
+    columns = _columns(indicator, breakdown, cells) if breakdown else []
+    return Table(
+        indicator=indicator, unit=unit, period=period, breakdown=breakdown, rows=rows,
+        columns=columns, cells=cells, target=target_for(unit, indicator.code, period),
+    )  # fmt: skip
+
+
+def report_build(
+    *,
+    viewer: Any,
+    unit: AdministrativeUnit,
+    periods: Sequence[LabelledPeriod],
+    breakdowns: Sequence[str] = (),
+    sharing: bool,
+) -> Report:
+    """Return every registered indicator of ``unit`` for the periods, suppressed as the
+    viewer must see it (``reports.suppression.protect``). Reads only: the caller records."""
+    k = suppression.small_cell_k()
+    report = Report(
+        unit=unit, periods=list(periods), breakdowns=tuple(breakdowns), sharing=sharing, k=k,
+        as_of=timezone.now(),
+    )  # fmt: skip
+    rows, communes = _rows_of(unit)
+    for indicator in registry.indicators():
+        wanted = [b for b in breakdowns if b in indicator.breakdowns]
+        for labelled in periods:
+            for breakdown in [None, *wanted]:
+                report.tables.append(
+                    _build_table(indicator, unit, labelled.period, breakdown, rows, communes)
+                )
+    suppression.protect(viewer, report.tables, sharing=sharing, k=k)
+    return report
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+Value = str | int | float | None
+
+
+def neutralise(value: Value) -> Value:
+    """Return text a spreadsheet will not run as a formula (numbers pass unchanged)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _share(cell: Cell) -> float | None:
+    share = cell.share
+    return None if share is None else round(share * 100, 1)
+
+
+def _figures(table: Table, key: tuple[int | None, str | None], k: int) -> list[Value]:
+    """Return value, numerator, denominator of one cell ("< k" / "x" when hidden)."""
+    cell = table.cells.get(key)
+    if key in table.suppressed:
+        shown = suppression.mark(cell, k)
+        return [shown, shown, shown if table.indicator.kind == "share" else None]
+    if cell is None:
+        return [None, None, None]
+    if table.indicator.kind == "share":
+        return [_share(cell), cell.numerator, cell.denominator]
+    if table.indicator.kind == "median":
+        return [cell.value, cell.numerator, None]
+    return [cell.numerator, cell.numerator, None]
+
+
+def _target(target: TargetValue | None) -> Value:
+    if target is None:
+        return None
+    sign = {"at_least": "≥", "more_than": ">", "at_most": "≤"}[target.comparison]
+    unit = "%" if target.kind == "share" else ""
+    return f"{sign} {target.value.normalize():f}{unit}"
+
+
+def _name(indicator: Indicator, language: str) -> str:
+    with translation.override(language):
+        return str(indicator.name)
+
+
+def _definition(indicator: Indicator) -> str:
+    return str(indicator.definition) if indicator.definition else str(indicator.name)
+
+
+def _block(report: Report, indicator: Indicator) -> Iterator[list[Value]]:
+    """Yield the rows of one indicator's block on its group's sheet."""
+    yield [f"{indicator.code} — {indicator.name}"]
+    header: list[Value] = [_("Unit")]
+    layout: list[tuple[LabelledPeriod, Table, Column | None]] = []
+    for labelled in report.periods:
+        for breakdown in [None, *report.breakdowns]:
+            table = report.table(indicator.code, labelled.period, breakdown)
+            if table is None:
+                continue
+            columns: list[Column | None] = [None] if breakdown is None else list(table.columns)
+            for column in columns:
+                layout.append((labelled, table, column))
+                name = labelled.label + (f" · {column.label}" if column is not None else "")
+                header += [name, _("target"), _("numerator"), _("denominator")]
+    yield header
+    first = next((t for t in report.tables if t.indicator.code == indicator.code), None)
+    rows: list[tuple[int | None, str]] = [(r.unit_id, r.label) for r in first.rows] if first else []
+    for row_id, label in [*rows, (None, _("Total: %(unit)s") % {"unit": report.unit.name})]:
+        line: list[Value] = [label]
+        for _labelled, table, column in layout:
+            value, numerator, denominator = _figures(
+                table, (row_id, column.key if column else None), report.k
+            )
+            target = _target(table.target) if row_id is None and column is None else None
+            line += [value, target, numerator, denominator]
+        yield line
+    yield []
+
+
+def to_xlsx(report: Report) -> bytes:
+    """Return the report as an XLSX workbook."""
+    book = Workbook(write_only=True)
+    cover = book.create_sheet(_("Cover"))
+    for line in _cover(report):
+        cover.append([neutralise(v) for v in line])
+    for group in registry.groups():
+        indicators = [i for i in registry.indicators(group.code)]
+        if not indicators:
+            continue
+        sheet = book.create_sheet(_sheet_title(str(group.name)))
+        for indicator in indicators:
+            for line in _block(report, indicator):
+                sheet.append([neutralise(v) for v in line])
+    definitions = book.create_sheet(_("Definitions"))
+    for line in _definitions():
+        definitions.append([neutralise(v) for v in line])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_title(name: str) -> str:
+    # Excel: at most 31 characters, none of []:*?/\ in a sheet's name.
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in name)
+    return cleaned[:31] or "-"
+
+
+def _cover(report: Report) -> list[list[Value]]:
+    periods = "; ".join(p.label for p in report.periods)
+    plans = ", ".join(report.plan_numbers()) or "—"
+    return [
+        [_("Coverage figures report")],
+        [_("Plan"), plans],
+        [_("Unit"), report.unit.name],
+        [_("Reporting period"), periods],
+        [_("As of"), timezone.localtime(report.as_of).strftime("%d/%m/%Y %H:%M")],
+        [_("For sharing"), _("yes") if report.sharing else _("no")],
+        [
+            _("Hidden figures"),
+            _(
+                "“< %(k)s” is a count from 1 to %(k_1)s; “x” is a figure hidden so that "
+                "no “< %(k)s” can be worked out from the totals."
+            ) % {"k": report.k, "k_1": report.k - 1},
+        ],
+    ]  # fmt: skip
+
+
+def _definitions() -> Iterator[list[Value]]:
+    yield [_("Indicator code"), _("Name (Vietnamese)"), _("Name (English)"), _("Group"), _("Kind"),
+           _("Numerator and denominator")]  # fmt: skip
+    for indicator in registry.indicators():
+        yield [
+            indicator.code, _name(indicator, "vi"), _name(indicator, "en"), indicator.group,
+            indicator.kind, _definition(indicator),
+        ]  # fmt: skip
+
+
+def csv_rows(report: Report) -> Iterator[list[Value]]:
+    """Yield the long CSV's rows, header first."""
+    yield [
+        "indicator", "indicator_name", "group", "kind", "unit_id", "unit", "period",
+        "period_start", "period_end", "breakdown", "breakdown_key", "value", "numerator",
+        "denominator", "target", "plan", "as_of",
+    ]  # fmt: skip
+    as_of = timezone.localtime(report.as_of).isoformat(timespec="seconds")
+    labels = {lp.period: lp.label for lp in report.periods}
+    for table in report.tables:
+        rows: list[tuple[int | None, str]] = [(r.unit_id, r.label) for r in table.rows]
+        rows.append((None, report.unit.name))
+        keys: list[str | None] = [None, *(c.key for c in table.columns)]
+        for row_id, label in rows:
+            for key in keys:
+                value, numerator, denominator = _figures(table, (row_id, key), report.k)
+                target = table.target if row_id is None and key is None else None
+                yield [
+                    table.indicator.code, str(table.indicator.name), table.indicator.group,
+                    table.indicator.kind, row_id if row_id is not None else report.unit.pk,
+                    label, labels.get(table.period, ""), table.period.start.isoformat(),
+                    table.period.end.isoformat(), table.breakdown or "", key or "", value,
+                    numerator, denominator, _target(target),
+                    target.plan_number if target else "", as_of,
+                ]  # fmt: skip
+
+
+def to_csv(report: Report) -> bytes:
+    """Return the report as one long CSV with a UTF-8 byte-order mark."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for line in csv_rows(report):
+        writer.writerow(["" if v is None else neutralise(v) for v in line])
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+# --- the action -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    content_type: str
+    body: bytes
+
+
+def report_export(
+    *,
+    actor: Any,
+    unit: AdministrativeUnit,
+    periods: Sequence[LabelledPeriod],
+    breakdowns: Sequence[str] = (),
+    sharing: bool,
+    fmt: Format,
+) -> ExportFile:
+    """Build the report for ``actor``, write it as ``fmt`` and record the export.
+
+    The unit must already be one the actor may ask figures of
+    (``reports.suppression.figures_unit_for``); the figures outside their scope come out
+    suppressed.
+    """
+    report = report_build(
+        viewer=actor, unit=unit, periods=periods, breakdowns=breakdowns, sharing=sharing
+    )
+    body = to_xlsx(report) if fmt == "xlsx" else to_csv(report)
+    record(
+        actor=actor, action=ExportAction.REPORT_EXPORTED, obj=unit,
+        detail={
+            "format": fmt, "sharing": sharing, "breakdowns": list(breakdowns),
+            "periods": [[p.period.start.isoformat(), p.period.end.isoformat()] for p in periods],
+            "tables": len(report.tables),
+            "suppressed_tables": sum(not t.exact for t in report.tables),
+        },
+    )  # fmt: skip
+    stamp = timezone.localtime(report.as_of).strftime("%Y%m%d-%H%M")
+    return ExportFile(f"figures-{unit.code}-{stamp}.{fmt}", CONTENT_TYPES[fmt], body)

@@ -1,0 +1,81 @@
+"""The form of the figures report page (/figures/report/)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import AdministrativeUnit
+from core.forms import DateField
+
+from .export import LabelledPeriod, periods_for
+
+BREAKDOWN_LABELS = {
+    "sex": _("Sex"), "age_group": _("Age group"), "ethnicity": _("Ethnicity"),
+    "category": _("Case category"),
+}  # fmt: skip
+
+
+class ReportForm(forms.Form):
+    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int)
+    period_kind = forms.ChoiceField(
+        label=_("Period"),
+        choices=[("half_year", _("Half-year")), ("year", _("Year")), ("custom", _("Custom"))],
+        initial="half_year", widget=forms.RadioSelect,
+    )  # fmt: skip
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
+    half = forms.TypedChoiceField(
+        label=_("Half of the year"), coerce=int, initial=1,
+        choices=[(1, _("First six months")), (2, _("Last six months"))],
+    )  # fmt: skip
+    start = DateField(label=_("From"), required=False)
+    end = DateField(label=_("To"), required=False)
+    breakdowns = forms.MultipleChoiceField(
+        label=_("Breakdowns"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=list(BREAKDOWN_LABELS.items()),
+    )  # fmt: skip
+    format = forms.ChoiceField(
+        label=_("File"), choices=[("xlsx", "XLSX"), ("csv", "CSV")], initial="xlsx",
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+    sharing = forms.BooleanField(
+        label=_("For sharing (small counts hidden for every unit)"), required=False
+    )
+
+    def __init__(self, *args: Any, units: Sequence[AdministrativeUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        depth = min((u.path.count("/") for u in units), default=0)
+        self.fields["unit"].choices = [  # type: ignore[attr-defined]
+            (u.pk, "— " * (u.path.count("/") - depth) + u.name) for u in units
+        ]
+        self.fields["year"].initial = timezone.localdate().year
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        yearly = data.get("period_kind") in ("half_year", "year")
+        if yearly and data.get("year") is None and "year" not in self.errors:
+            self.add_error("year", _("Enter the year."))
+        if data.get("period_kind") == "custom":
+            start, end = data.get("start"), data.get("end")
+            if start is None:
+                self.add_error("start", _("Enter the first day of the period."))
+            if end is None:
+                self.add_error("end", _("Enter the last day of the period."))
+            if start and end and end < start:
+                self.add_error("end", _("The period ends before it starts."))
+            if start and end and (end - start) > datetime.timedelta(days=366 * 5):
+                self.add_error("end", _("A period is at most five years long."))
+        return data
+
+    def periods(self) -> list[LabelledPeriod]:
+        data = self.cleaned_data
+        year = data.get("year") or (data["start"].year if data.get("start") else 2000)
+        return periods_for(
+            data["period_kind"], year=year, half=data.get("half") or 1,
+            start=data.get("start"), end=data.get("end"),
+        )  # fmt: skip
