@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.utils import formats
@@ -34,6 +33,7 @@ from cases.models import UNIT_CODE_RE, AdministrativeUnit, Person
 from . import charts, registry, tables
 from .plans import TargetValue
 from .registry import Cell, Group, Indicator, Period, Query
+from .suppression import province_path, small_cell_k
 from .tables import Table
 
 # Quarters in the trend chart.
@@ -44,16 +44,7 @@ PEOPLE_PER_PAGE = 50
 PeopleUrl = Callable[[str, str | None, str | None], str]
 
 
-def small_cell_k() -> int:
-    """Return k of small-cell suppression (cells 1..k-1 are shown as "< k")."""
-    return int(getattr(settings, "HOA_NHAP_SMALL_CELL_K", 5))
-
-
 # --- the unit ------------------------------------------------------------------------------
-
-
-def _province_path(unit: AdministrativeUnit) -> str:
-    return "/" + unit.path.strip("/").split("/", 1)[0] + "/"
 
 
 def unit_for_figures(viewer: access.AnyUser, code: str | None) -> AdministrativeUnit:
@@ -69,7 +60,7 @@ def unit_for_figures(viewer: access.AnyUser, code: str | None) -> Administrative
         return home
     well_formed = len(code) <= 10 and re.fullmatch(UNIT_CODE_RE, code) is not None
     found = (
-        AdministrativeUnit.objects.filter(code=code, path__startswith=_province_path(home)).first()
+        AdministrativeUnit.objects.filter(code=code, path__startswith=province_path(home)).first()
         if well_formed
         else None
     )

@@ -32,9 +32,9 @@ from cases.models import AdministrativeUnit
 
 from . import registry, suppression
 from .events_export import ExportAction
-from .plans import TargetValue, target_for
-from .registry import Cell, Indicator, Period, Query
-from .tables import Column, Row, Table
+from .plans import TargetValue
+from .registry import Cell, Indicator, Period
+from .tables import Column, Table, build_table
 
 PeriodKind = Literal["half_year", "year", "custom"]
 Format = Literal["xlsx", "csv"]
@@ -104,44 +104,6 @@ class Report:
 # --- building ---------------------------------------------------------------------------------
 
 
-def _rows_of(unit: AdministrativeUnit) -> tuple[list[Row], dict[int, int]]:
-    """Return the rows (the unit's children, or the unit itself for a commune) and each
-    commune under the unit mapped to its row."""
-    children = list(AdministrativeUnit.objects.filter(parent=unit).order_by("path"))
-    shown = children or [unit]
-    communes: dict[int, int] = {}
-    below = AdministrativeUnit.objects.filter(path__startswith=unit.path).values_list("pk", "path")
-    for pk, path in below:
-        for row in shown:
-            if path.startswith(row.path):
-                communes[pk] = row.pk
-                break
-    return [Row(u.pk, u.name) for u in shown], communes
-
-
-def _columns(indicator: Indicator, breakdown: str, cells: dict[Any, Cell]) -> list[Column]:
-    keys = sorted({key for (_row, key) in cells if key is not None})
-    return [Column(key, key) for key in keys]
-
-
-def _build_table(
-    indicator: Indicator,
-    unit: AdministrativeUnit,
-    period: Period,
-    breakdown: str | None,
-    rows: list[Row],
-    communes: dict[int, int],
-) -> Table:
-    # A minimal builder of our own (compute called directly), until the dashboard's
-    # reports.tables.build_table is the one place that builds a table.
-    cells = dict(indicator.compute(Query(communes, period, breakdown)))
-    columns = _columns(indicator, breakdown, cells) if breakdown else []
-    return Table(
-        indicator=indicator, unit=unit, period=period, breakdown=breakdown, rows=rows,
-        columns=columns, cells=cells, target=target_for(unit, indicator.code, period),
-    )  # fmt: skip
-
-
 def report_build(
     *,
     viewer: Any,
@@ -157,14 +119,11 @@ def report_build(
         unit=unit, periods=list(periods), breakdowns=tuple(breakdowns), sharing=sharing, k=k,
         as_of=timezone.now(),
     )  # fmt: skip
-    rows, communes = _rows_of(unit)
     for indicator in registry.indicators():
         wanted = [b for b in breakdowns if b in indicator.breakdowns]
         for labelled in periods:
             for breakdown in [None, *wanted]:
-                report.tables.append(
-                    _build_table(indicator, unit, labelled.period, breakdown, rows, communes)
-                )
+                report.tables.append(build_table(indicator, unit, labelled.period, breakdown))
     suppression.protect(viewer, report.tables, sharing=sharing, k=k)
     return report
 

@@ -52,7 +52,7 @@ def small_cell_k() -> int:
 # --- scope ------------------------------------------------------------------------------------
 
 
-def _province_path(unit: AdministrativeUnit) -> str:
+def province_path(unit: AdministrativeUnit) -> str:
     return "/" + unit.path.strip("/").split("/")[0] + "/"
 
 
@@ -66,16 +66,16 @@ def exact_for(
     """Return whether ``viewer`` sees ``indicator``'s figures of ``unit`` exactly.
 
     Exact only inside the viewer's figures scope and never in an export for sharing; a
-    victims' indicator below province level also needs the viewer's scope to be that unit or
-    above it (the same test today, kept as its own clause so that widening the general rule
-    never widens the victims' one).
+    victims' indicator below province level is exact only when the viewer's scope is that
+    very unit (the commune's own officer; a district supervisor for the district's total):
+    a province or district supervisor sees a commune's victims' figures suppressed.
     """
     scope = access.figures_unit(viewer)
-    if sharing or scope is None:
+    if sharing or scope is None or not _inside(unit, scope):
         return False
-    if indicator.victims and unit.level != UnitLevel.PROVINCE and not _inside(unit, scope):
-        return False
-    return _inside(unit, scope)
+    if indicator.victims and unit.level != UnitLevel.PROVINCE:
+        return unit.pk == scope.pk
+    return True
 
 
 def figures_unit_for(viewer: Any, unit_id: Any) -> AdministrativeUnit:
@@ -92,7 +92,7 @@ def figures_unit_for(viewer: Any, unit_id: Any) -> AdministrativeUnit:
     found = None
     if scope is not None and wanted is not None:
         found = AdministrativeUnit.objects.filter(
-            pk=wanted, path__startswith=_province_path(scope)
+            pk=wanted, path__startswith=province_path(scope)
         ).first()
     if found is None:
         record(
@@ -123,11 +123,31 @@ def protect(viewer: Any, tables: Sequence[Table], *, sharing: bool, k: int | Non
         groups.setdefault(key, []).append(table)
     for group in groups.values():
         first = group[0]
-        if exact_for(viewer, first.unit, first.indicator, sharing=sharing):
-            continue
         rows = {row.unit_id for table in group for row in table.rows}
         known = exact_rows(viewer, rows, first.indicator, sharing=sharing)
-        suppress(group, k, known_rows=known)
+        if exact_for(viewer, first.unit, first.indicator, sharing=sharing) and known >= rows:
+            continue
+        suppress(_with_siblings(group), k, known_rows=known)
+
+
+def _with_siblings(group: list[Table]) -> list[Table]:
+    """Return the group with a table for every breakdown the indicator offers.
+
+    A viewer can ask for each breakdown in turn; their row totals are the same numbers, so
+    a cell hidden in one breakdown must not be recoverable from another's totals. Protecting
+    them together hides each total in all of them or in none. The tables added are built
+    here and not shown.
+    """
+    from .tables import build_table
+
+    first = group[0]
+    have = {table.breakdown for table in group}
+    extra = [
+        build_table(first.indicator, first.unit, first.period, breakdown)
+        for breakdown in (None, *first.indicator.breakdowns)
+        if breakdown not in have
+    ]
+    return [*group, *extra]
 
 
 # --- cells ------------------------------------------------------------------------------------
@@ -466,4 +486,4 @@ def figures_units(viewer: Any) -> list[AdministrativeUnit]:
     scope = access.figures_unit(viewer)
     if scope is None:
         return []
-    return list(AdministrativeUnit.objects.filter(path__startswith=_province_path(scope)))
+    return list(AdministrativeUnit.objects.filter(path__startswith=province_path(scope)))

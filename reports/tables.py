@@ -249,10 +249,13 @@ def build_table(
 
 
 def apply_suppression(viewer: Any, tables: list[Table]) -> list[Table]:
-    """Apply small-cell suppression to tables shown to ``viewer`` (the hook the lead wires).
+    """Apply small-cell suppression to tables shown to ``viewer`` and return them.
 
-    ``reports.suppression`` decides, per table, whether the viewer sees exact figures
-    (``exact_for``) and hides small cells (``suppress``). Until it is wired here, this returns
-    the tables unchanged.
+    ``reports.suppression.protect`` decides, per indicator, unit and period, whether the
+    viewer sees exact figures and otherwise hides small cells, protecting the breakdowns the
+    viewer could ask for next together with the one shown.
     """
+    from . import suppression
+
+    suppression.protect(viewer, tables, sharing=False)
     return tables

@@ -15,7 +15,7 @@ from accounts.capabilities import can
 from cases import capabilities as caps
 from cases.models import AdministrativeUnit
 
-from . import dashboard, registry, tables
+from . import dashboard, registry, suppression, tables
 from .filters import PARAMS, FiguresForm, default_period
 from .registry import Indicator, Period
 
@@ -74,7 +74,7 @@ def _context(
         "breadcrumb": [(u, link(u.code)) for u in dashboard.breadcrumb(viewer, unit)],
         "children": [(row, link(row.code)) for row in dashboard.children_of(unit)],
         "exact": dashboard.in_own_scope(viewer, unit),
-        "k": dashboard.small_cell_k(),
+        "k": suppression.small_cell_k(),
     }  # fmt: skip
 
 

@@ -41,19 +41,27 @@ def test_exact_inside_the_scope_suppressed_outside(world: World) -> None:
     assert not exact_for(world.users["lan"], u["c1"], COUNT, sharing=False)  # no figures
 
 
-def test_victims_figures_below_the_province_are_exact_only_for_that_commune_or_above(
+def test_victims_figures_below_the_province_are_exact_only_for_that_units_own_staff(
     world: World,
 ) -> None:
+    """Returned victims are few per commune: below province level their figures are exact
+    only for a viewer whose scope is that very unit (the commune's officer, the district's
+    supervisor for the district's total); a province or district supervisor sees a commune's
+    victims' figures suppressed (issue 25: "for viewers outside that commune")."""
     hoa, minh, son = world.users["hoa"], world.users["minh"], _son(world)
     u = world.units
     assert exact_for(minh, u["c1"], VICTIMS_INDICATOR, sharing=False)
     assert not exact_for(minh, u["c2"], VICTIMS_INDICATOR, sharing=False)
     assert not exact_for(minh, u["d1"], VICTIMS_INDICATOR, sharing=False)
-    assert exact_for(son, u["c1"], VICTIMS_INDICATOR, sharing=False)
+    assert exact_for(son, u["d1"], VICTIMS_INDICATOR, sharing=False)
+    assert not exact_for(son, u["c1"], VICTIMS_INDICATOR, sharing=False)
     assert not exact_for(son, u["c3"], VICTIMS_INDICATOR, sharing=False)
-    assert exact_for(hoa, u["c1"], VICTIMS_INDICATOR, sharing=False)
+    assert not exact_for(hoa, u["c1"], VICTIMS_INDICATOR, sharing=False)
+    assert not exact_for(hoa, u["d1"], VICTIMS_INDICATOR, sharing=False)
     assert exact_for(hoa, u["province"], VICTIMS_INDICATOR, sharing=False)
     assert not exact_for(minh, u["province"], VICTIMS_INDICATOR, sharing=False)
+    # Other figures of the same commune stay exact for the province's supervisor.
+    assert exact_for(hoa, u["c1"], COUNT, sharing=False)
 
 
 def test_an_export_for_sharing_is_always_suppressed(world: World) -> None:
