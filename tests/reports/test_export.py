@@ -90,9 +90,9 @@ def test_year_report_has_both_halves_and_the_year_and_breakdown_columns(world: W
     header = _rows(_book(response)["Nhóm A"])[1]
     labels = [h for h in header[1:] if h not in ("chỉ tiêu", "tử số", "mẫu số")]
     assert labels == [
-        "6 tháng đầu năm 2026", "6 tháng đầu năm 2026 · F", "6 tháng đầu năm 2026 · M",
-        "6 tháng cuối năm 2026", "6 tháng cuối năm 2026 · F", "6 tháng cuối năm 2026 · M",
-        "Năm 2026", "Năm 2026 · F", "Năm 2026 · M",
+        "6 tháng đầu năm 2026", "6 tháng đầu năm 2026 · Nam", "6 tháng đầu năm 2026 · Nữ",
+        "6 tháng cuối năm 2026", "6 tháng cuối năm 2026 · Nam", "6 tháng cuối năm 2026 · Nữ",
+        "Năm 2026", "Năm 2026 · Nam", "Năm 2026 · Nữ",
     ]  # fmt: skip
 
 
