@@ -50,7 +50,6 @@ from .models import (
 Transition = workflow.Transition
 
 MIN_URGENT_REASON = 20
-EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 EDITABLE_FIELDS = frozenset(
     {"to_organisation", "service_type", "parts", "reason", "consent", "urgent", "urgent_reason"}
 )
@@ -193,7 +192,7 @@ def referral_update(*, actor: Any, referral_id: UUID, version: int, **fields: An
     if workflow.SENDER not in workflow.parties(actor, referral):
         _deny(actor, referral_id, "change")
         raise ValidationError(_("Only the sending organisation can change this referral."))
-    if referral.state not in EDITABLE_STATES:
+    if referral.state not in workflow.EDITABLE_STATES:
         raise ValidationError(_("Only a draft or a returned referral can be changed."))
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
