@@ -17,11 +17,10 @@ from guardian.conf import settings as guardian_settings
 
 from accounts import capabilities
 from accounts.models import User
-from audit import actions as audit
 from audit.registry import ACCESS_CHANGE, register
 from core.paging import CappedPaginator
 
-from .events import CaseAction
+from . import access
 from .models import RoleChangeRequest
 
 STAFF_PER_PAGE = 50
@@ -37,10 +36,7 @@ def users_manage_require(*, actor: Any, what: str, user_id: Any = "") -> None:
     """Refuse staff administration to anyone but an administrator, and record the denial."""
     if capabilities.can(actor, capabilities.USERS_MANAGE):
         return
-    audit.record(
-        actor=actor, action=CaseAction.DENIED, object_type="user", object_id=user_id,
-        detail={"perm": what},
-    )  # fmt: skip
+    access.deny(actor, what, object_type="user", object_id=user_id)
     raise PermissionDenied
 
 

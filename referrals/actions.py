@@ -28,7 +28,6 @@ from audit import actions as audit
 from cases import access, roles
 from cases import actions as case_actions
 from cases.capabilities import WRITE_ROLES
-from cases.events import CaseAction
 from cases.models import Case, Organisation
 from core.editing import OVERRIDE, save_edit
 from core.workdays import add_working_days
@@ -213,10 +212,7 @@ def referral_update(*, actor: Any, referral_id: UUID, version: int, **fields: An
 
 
 def _deny(actor: Any, referral_id: Any, perm: str, **detail: Any) -> None:
-    audit.record(
-        actor=actor, action=CaseAction.DENIED, object_type="referral", object_id=referral_id,
-        detail={"perm": perm, **detail},
-    )  # fmt: skip
+    access.deny(actor, perm, object_type="referral", object_id=referral_id, **detail)
 
 
 LOADED = ("from_organisation__unit", "to_organisation__unit", "service_type", "case")

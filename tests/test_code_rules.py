@@ -1181,3 +1181,63 @@ def test_the_circle_rule_catches_a_planted_circle() -> None:
     assert ["cases.access", "cases.access.reach"] not in import_circles(sources)
     sources["cases/access/reach.py"] = "def f():\n    from .rules import visible"
     assert ["cases.access.reach", "cases.access.rules"] in import_circles(sources)
+
+
+# ---------------------------------------------------------------------------------------
+# Denials are recorded by access.deny
+
+# Modules that may write the "denied" event themselves, each with its reason.
+DENIAL_ALLOWED: dict[str, str] = {
+    "cases/access/fetch.py": "access.deny itself",
+    "accounts/actions.py": "accounts stands below cases in the layer order (it cannot import "
+    "cases.access); its refusals of account administration",
+    "notifications/actions.py": "notifications stands below cases in the layer order; a "
+    "notification of someone else",
+}
+
+
+def denial_writes(source: str) -> list[int]:
+    """Return the lines where a module writes a denial event by hand: ``record(...)`` with
+    an action named ``DENIED`` or the code ``"denied"``."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        name = name or (node.func.id if isinstance(node.func, ast.Name) else "")
+        if name != "record":
+            continue
+        for keyword in node.keywords:
+            value = keyword.value
+            named = isinstance(value, ast.Attribute) and value.attr == "DENIED"
+            named = named or (isinstance(value, ast.Name) and value.id == "DENIED")
+            if keyword.arg == "action" and (named or getattr(value, "value", None) == "denied"):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_denials_are_recorded_through_access_deny() -> None:
+    """One way to record a refusal (issue 24): ids only, a log line, the same event shape."""
+    offenders = [
+        f"{path}:{line}"
+        for path, text in app_sources().items()
+        if path not in DENIAL_ALLOWED
+        for line in denial_writes(text)
+    ]
+    assert offenders == [], "record refusals with cases.access.deny"
+    sources = app_sources()
+    assert all(denial_writes(sources[path]) for path in DENIAL_ALLOWED), "unneeded entry"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "audit.record(actor=u, action=CaseAction.DENIED, obj=case, detail={})",
+        "record(actor=u, action=DENIED, object_type='user')",
+        "audit.record(actor=u, action='denied')",
+    ],
+)
+def test_the_denial_rule_catches_a_planted_offender(source: str) -> None:
+    assert denial_writes(source) == [1]
+    assert denial_writes("access.deny(u, 'change', obj=case)") == []
+    assert denial_writes("audit.record(actor=u, action=CaseAction.CASE_READ)") == []
