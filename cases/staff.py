@@ -13,7 +13,6 @@ from django.core.paginator import Page
 from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from guardian.conf import settings as guardian_settings
 
 from accounts import capabilities
 from accounts.models import User
@@ -41,13 +40,12 @@ def users_manage_require(*, actor: Any, what: str, user_id: Any = "") -> None:
 
 
 def staff_users() -> QuerySet[User]:
-    """Return every staff account (never guardian's "AnonymousUser"), by given name."""
+    """Return every staff account, by given name."""
     pending = RoleChangeRequest.objects.filter(
         user=OuterRef("pk"), status=RoleChangeRequest.Status.PENDING
     )
     return (
-        User.objects.exclude(username=guardian_settings.ANONYMOUS_USER_NAME)
-        .select_related("staff__organisation", "staff__scope_unit")
+        User.objects.select_related("staff__organisation", "staff__scope_unit")
         .annotate(has_pending=Exists(pending))
         .order_by("last_name", "first_name", "username")
     )

@@ -74,6 +74,8 @@ CONTENT_ALLOWED: dict[str, str] = {
     "bench/data.py": "generates the benchmark's synthetic rows (never imported by the app)",
     "bench/scale_data.py": "generates the national-scale benchmark's rows (never imported)",
     "bench/scale.py": "measures the national-scale benchmark (never imported by the app)",
+    "bench/grants_explain.py": "compares the grant reads with guardian's API by query plan "
+    "(never imported by the app)",
     "core/editing.py": "the shared save step locks and re-reads the row being edited, which "
     "the calling action fetched through cases.access",
     "audit/append_only.py": "counts history rows for the checkpoints (never their content)",
@@ -1241,3 +1243,45 @@ def test_the_denial_rule_catches_a_planted_offender(source: str) -> None:
     assert denial_writes(source) == [1]
     assert denial_writes("access.deny(u, 'change', obj=case)") == []
     assert denial_writes("audit.record(actor=u, action=CaseAction.CASE_READ)") == []
+
+
+# ---------------------------------------------------------------------------------------
+# The edit pages' conflict flow is written once
+
+
+def handles_conflict_itself(source: str) -> bool:
+    """Return whether a module catches ``EditConflict`` or rebuilds the form after one."""
+    for node in ast.walk(ast.parse(source)):
+        handler = isinstance(node, ast.ExceptHandler) and node.type is not None
+        if handler and "EditConflict" in ast.unparse(node.type):  # type: ignore[attr-defined]
+            return True
+        if isinstance(node, ast.Name | ast.Attribute):
+            name = node.id if isinstance(node, ast.Name) else node.attr
+            if name == "form_after_conflict":
+                return True
+    return False
+
+
+def test_edit_views_use_the_one_submit_step() -> None:
+    """Issue 24: the version-conflict flow was pasted into five edit views; they call
+    ``core.edit_page.edit_submit`` now, and a new edit view must too."""
+    offenders = [
+        path
+        for path, text in app_sources().items()
+        if is_view_module(path, text) and handles_conflict_itself(text)
+    ]
+    assert offenders == [], "use core.edit_page.edit_submit"
+    assert handles_conflict_itself((ROOT / "core" / "edit_page.py").read_text())
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "try:\n    save()\nexcept EditConflict as error:\n    pass",
+        "try:\n    save()\nexcept (editing.EditConflict, ValidationError):\n    pass",
+        "form, conflict = form_after_conflict(form, error, rebuild)",
+    ],
+)
+def test_the_conflict_rule_catches_a_planted_offender(source: str) -> None:
+    assert handles_conflict_itself(source)
+    assert not handles_conflict_itself("outcome = edit_submit(request, form, save=s)")
