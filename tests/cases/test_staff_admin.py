@@ -143,7 +143,7 @@ def test_bad_input_keeps_everything_and_puts_each_error_under_its_field(world: W
     assert 'data-testid="error-summary"' in page
     assert 'href="#id_second_role"' in page
     assert 'value="  Trần   Thị Hà "' in page and 'value="not-an-email"' in page
-    assert User.objects.count() == len(world.users) + 1  # + guardian's AnonymousUser
+    assert User.objects.count() == len(world.users)  # nothing created (guardian keeps none)
 
 
 def test_a_username_differing_only_in_case_is_taken(world: World) -> None:
@@ -163,7 +163,7 @@ def test_a_second_role_needs_the_flag_and_a_different_role(world: World) -> None
     assert response.context["pending"].roles == {Role.CASEWORKER, Role.AUDITOR}
 
 
-# --- AnonymousUser ---------------------------------------------------------------------------
+# --- no AnonymousUser account --------------------------------------------------------------
 
 
 def test_guardian_makes_no_anonymous_user(world: World) -> None:
