@@ -27,7 +27,7 @@ help:
 	@echo "  bench-methadone  issue 14's dose table (METHADONE_SIZES=2000000,20000000); not in CI"
 	@echo "  bench-load  issue 26: gunicorn + 64 signed-in sessions (LOAD_PEOPLE=1000000, LOAD_ARGS=...); not in CI"
 	@echo "  screens   regenerate the 360 px screenshots in docs/screens/ (browser tests)"
-	@echo "  mutation  mutate cases/access.py and run the access tests (mutmut; slow, not in CI)"
+	@echo "  mutation  mutate cases/access/ and run the access tests (mutmut; slow, not in CI)"
 	@echo "  mutation-smoke  one access rule's mutants, all must be killed (CI runs it)"
 
 venv:
@@ -102,7 +102,7 @@ screens:
 
 # Every mutant of the access rules must turn an access test red (docs/architecture.md).
 # The mutants share one test database (--reuse-db), so they run one at a time. MUTANTS
-# narrows the run to some functions, e.g. MUTANTS='cases.access.x__case_rule__*'.
+# narrows the run to some functions, e.g. MUTANTS='cases.access.rules.x__case_rule__*'.
 MUTANTS ?=
 mutation:
 	scripts/ensure-system-deps

@@ -98,10 +98,7 @@ def _save_person(
         since = timezone.now() - timedelta(hours=1)
         seen = audit_selectors.count_by(actor=actor, action=CaseAction.DUPLICATE_CHECK, since=since)
         if seen >= DUPLICATE_CHECKS_PER_HOUR:
-            audit.record(
-                actor=actor, action=CaseAction.DENIED, object_type="person",
-                detail={"perm": "register", "reason": "duplicate_check_limit"},
-            )  # fmt: skip
+            access.deny(actor, "register", object_type="person", reason="duplicate_check_limit")
             raise ValidationError(
                 _("Too many numbers already on file were entered in the last hour. "
                   "Try again later, or ask your supervisor.")
@@ -247,9 +244,9 @@ def _check_assignee(
         message = _("A case can be assigned only to staff of the organisation that holds it.")
     else:
         return
-    audit.record(
-        actor=actor, action=CaseAction.DENIED, obj=case, object_type="case",
-        person_id=person.pk, detail={"perm": "assign", "to": assignee.pk if assignee else None},
+    access.deny(
+        actor, "assign", obj=case, object_type="case", person_id=person.pk,
+        to=assignee.pk if assignee else None,
     )  # fmt: skip
     raise ValidationError({"assigned_to": message})
 
@@ -269,10 +266,7 @@ def case_update(
     if data.organisation.pk != held_by:
         profile = access.profile_of(actor)
         if profile is None or profile.organisation_id != held_by:
-            audit.record(
-                actor=actor, action=CaseAction.DENIED, obj=case,
-                detail={"perm": "change_holder", "to": str(data.organisation.pk)},
-            )  # fmt: skip
+            access.deny(actor, "change_holder", obj=case, to=str(data.organisation.pk))
             raise ValidationError(
                 {"organisation": _("Only the organisation that holds this case can hand it "
                                    "over to another, by a transfer.")}
@@ -425,9 +419,9 @@ def case_transfer(
     """
     profile = access.profile_of(actor)
     if profile is None or profile.organisation_id != to_organisation.pk:
-        audit.record(
-            actor=actor, action=CaseAction.DENIED, object_type="case", object_id=case_id,
-            detail={"perm": "change_holder", "to": str(to_organisation.pk)},
+        access.deny(
+            actor, "change_holder", object_type="case", object_id=case_id,
+            to=str(to_organisation.pk),
         )  # fmt: skip
         raise PermissionDenied
     with transaction.atomic():

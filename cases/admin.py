@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from guardian.conf.settings import ANONYMOUS_USER_NAME
 
 from accounts.models import User
 
@@ -169,7 +168,7 @@ class StaffProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "user":
-            users = User.objects.exclude(username=ANONYMOUS_USER_NAME)
+            users = User.objects.all()
             if not request.user.is_superuser:
                 users = users.exclude(pk=request.user.pk or 0)
             kwargs["queryset"] = users

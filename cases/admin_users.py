@@ -19,7 +19,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from guardian.conf.settings import ANONYMOUS_USER_NAME
 
 from accounts import actions
 from accounts.models import User
@@ -54,10 +53,6 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_display = ["username", "first_name", "last_name", "is_active", "last_login"]
     list_filter = ["is_active", RoleGroupFilter]
     actions = ["reset_second_factor", "reset_password", "unlock_accounts"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        # Guardian's "AnonymousUser" row is nobody: it is never listed, changed or picked.
-        return super().get_queryset(request).exclude(username=ANONYMOUS_USER_NAME)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Only a superuser changes a superuser (password, second factor, anything).

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts import capabilities
 from audit import actions as audit
 
+from . import access
 from . import capabilities as caps
 from .events import CaseAction
 from .models import AdministrativeUnit, DirectoryChangeRequest, Organisation, OrganisationType
@@ -41,10 +42,7 @@ def may_manage(user: Any) -> bool:
 def _require(actor: Any, what: str, obj: models.Model | None = None) -> None:
     if actor is None or may_manage(actor):
         return
-    audit.record(
-        actor=actor, action=CaseAction.DENIED, obj=obj,
-        object_type="" if obj is not None else "directory", detail={"perm": what},
-    )  # fmt: skip
+    access.deny(actor, what, obj=obj, object_type="" if obj is not None else "directory")
     raise PermissionDenied
 
 
@@ -248,10 +246,7 @@ def directory_request_decide(
 ) -> DirectoryChangeRequest:
     """Approve (apply) or reject a pending move; never by the person who asked for it."""
     if not directory_requests_for(actor).filter(pk=request.pk).exists():
-        audit.record(
-            actor=actor, action=CaseAction.DENIED, obj=request,
-            detail={"perm": "approve_directory_change"},
-        )  # fmt: skip
+        access.deny(actor, "approve_directory_change", obj=request)
         raise PermissionDenied
     with transaction.atomic():
         locked = directory_requests_for(actor).select_for_update().get(pk=request.pk)

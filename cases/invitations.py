@@ -36,10 +36,9 @@ from accounts.models import Invitation, User
 from audit import actions as audit
 from audit.registry import ACCESS_CHANGE, register
 
+from . import access, chain
 from . import capabilities as caps
-from . import chain
 from .choices import Role
-from .events import CaseAction
 from .models import RoleChangeRequest
 from .staff import StaffAction
 
@@ -70,10 +69,7 @@ def _normal_code(code: str) -> str:
 
 
 def _denied(actor: Any, user_id: Any, perm: str) -> None:
-    audit.record(
-        actor=actor, action=CaseAction.DENIED, object_type="user", object_id=user_id or "",
-        detail={"perm": perm},
-    )  # fmt: skip
+    access.deny(actor, perm, object_type="user", object_id=user_id or "")
 
 
 def invitation_issue(*, actor: User, user: User) -> str:

@@ -39,9 +39,8 @@ from audit.registry import ACCESS_CHANGE, register
 from notifications import verbs
 from notifications.actions import notify
 
-from . import chain
+from . import access, chain
 from .choices import Role
-from .events import CaseAction
 from .models import AccountResetRequest, RoleChangeRequest, StaffProfile
 from .roles import guarded_roles
 
@@ -62,10 +61,7 @@ RESET_VERB = verbs.register("account_reset", gettext_lazy("Your sign-in is being
 
 
 def _denied(actor: Any, user_id: Any, perm: str) -> None:
-    audit.record(
-        actor=actor, action=CaseAction.DENIED, object_type="user", object_id=user_id or "",
-        detail={"perm": perm},
-    )  # fmt: skip
+    access.deny(actor, perm, object_type="user", object_id=user_id or "")
 
 
 def _tell_owner(request: AccountResetRequest, text: str) -> None:

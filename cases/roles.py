@@ -30,8 +30,8 @@ from accounts.capabilities import Scope, forget_roles
 from accounts.models import User
 from audit import actions as audit
 
+from . import access, chain, invitations
 from . import capabilities as caps
-from . import chain, invitations
 from .choices import Role
 from .events import CaseAction
 from .models import (
@@ -207,10 +207,7 @@ def role_request_decide(
         raise ValidationError({"reason": _("Say why the request is rejected.")})
     if not role_requests_for(actor).filter(pk=request.pk).exists():
         # Recorded outside the transaction below, so the refusal does not roll it back.
-        audit.record(
-            actor=actor, action=CaseAction.DENIED, obj=request,
-            detail={"perm": "approve_role_change"},
-        )  # fmt: skip
+        access.deny(actor, "approve_role_change", obj=request)
         raise PermissionDenied
     with transaction.atomic():
         locked = role_requests_for(actor).select_for_update().get(pk=request.pk)

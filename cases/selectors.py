@@ -412,10 +412,9 @@ def role_request_for_decision(*, viewer: Any, request_id: UUID) -> RoleChangeReq
     """Return a role change the viewer may decide, else record a denial and answer 404."""
     found = roles.role_requests_for(viewer).filter(pk=request_id).first()
     if found is None:
-        record_read(
-            actor=viewer, action=CaseAction.DENIED, object_type="rolechangerequest",
-            object_id=request_id, detail={"perm": "approve_role_change"},
-        )  # fmt: skip
+        access.deny(
+            viewer, "approve_role_change", object_type="rolechangerequest", object_id=request_id
+        )
         raise Http404
     return found
 

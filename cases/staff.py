@@ -13,15 +13,13 @@ from django.core.paginator import Page
 from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from guardian.conf import settings as guardian_settings
 
 from accounts import capabilities
 from accounts.models import User
-from audit import actions as audit
 from audit.registry import ACCESS_CHANGE, register
 from core.paging import CappedPaginator
 
-from .events import CaseAction
+from . import access
 from .models import RoleChangeRequest
 
 STAFF_PER_PAGE = 50
@@ -37,21 +35,17 @@ def users_manage_require(*, actor: Any, what: str, user_id: Any = "") -> None:
     """Refuse staff administration to anyone but an administrator, and record the denial."""
     if capabilities.can(actor, capabilities.USERS_MANAGE):
         return
-    audit.record(
-        actor=actor, action=CaseAction.DENIED, object_type="user", object_id=user_id,
-        detail={"perm": what},
-    )  # fmt: skip
+    access.deny(actor, what, object_type="user", object_id=user_id)
     raise PermissionDenied
 
 
 def staff_users() -> QuerySet[User]:
-    """Return every staff account (never guardian's "AnonymousUser"), by given name."""
+    """Return every staff account, by given name."""
     pending = RoleChangeRequest.objects.filter(
         user=OuterRef("pk"), status=RoleChangeRequest.Status.PENDING
     )
     return (
-        User.objects.exclude(username=guardian_settings.ANONYMOUS_USER_NAME)
-        .select_related("staff__organisation", "staff__scope_unit")
+        User.objects.select_related("staff__organisation", "staff__scope_unit")
         .annotate(has_pending=Exists(pending))
         .order_by("last_name", "first_name", "username")
     )

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from core.editing import EditConflict, TheirChange, form_after_conflict
+from core.edit_page import edit_submit
 from core.paging import CappedPaginator
 
 from . import access, actions, invitations, resets, roles, selectors, staff, timeline
@@ -123,25 +123,18 @@ def person_history(request: HttpRequest, person_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, person_id: UUID) -> HttpResponse:
     person = access.get_person_for_user(request.user, person_id, "change")
-    form = PersonForm(request.POST or None, instance=person, user=request.user)
-    conflict: list[TheirChange] | None = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.person_update(
-                actor=request.user, person=person, data=form.to_data(),
-                if_version=form.opened_version(person),
-            )  # fmt: skip
-        except EditConflict as error:
-            form, conflict = form_after_conflict(
-                form, error,
-                lambda data, current: PersonForm(data, instance=current, user=request.user),
-            )  # fmt: skip
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("The changes have been saved."))
-            return redirect("cases:person_detail", person_id=person.pk)
-    context = {"form": form, "person": person, "conflict": conflict}
+    outcome = edit_submit(
+        request, PersonForm(request.POST or None, instance=person, user=request.user),
+        save=lambda form: actions.person_update(
+            actor=request.user, person=person, data=form.to_data(),
+            if_version=form.opened_version(person),
+        ),
+        rebuild=lambda data, current: PersonForm(data, instance=current, user=request.user),
+        saved_message=_("The changes have been saved."),
+    )  # fmt: skip
+    if outcome.saved:
+        return redirect("cases:person_detail", person_id=person.pk)
+    context = {"form": outcome.form, "person": person, "conflict": outcome.conflict}
     return render(request, "cases/person_form.html", context)
 
 
@@ -226,25 +219,20 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_edit(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_id, "change")
-    form = CaseForm(request.POST or None, instance=case, user=request.user)
-    conflict: list[TheirChange] | None = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.case_update(
-                actor=request.user, case=case, data=form.to_data(),
-                if_version=form.opened_version(case),
-            )  # fmt: skip
-        except EditConflict as error:
-            form, conflict = form_after_conflict(
-                form, error,
-                lambda data, current: CaseForm(data, instance=current, user=request.user),
-            )  # fmt: skip
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("The changes have been saved."))
-            return redirect("cases:case_detail", case_id=case.pk)
-    context = {"form": form, "person": case.person, "case": case, "conflict": conflict}
+    outcome = edit_submit(
+        request, CaseForm(request.POST or None, instance=case, user=request.user),
+        save=lambda form: actions.case_update(
+            actor=request.user, case=case, data=form.to_data(),
+            if_version=form.opened_version(case),
+        ),
+        rebuild=lambda data, current: CaseForm(data, instance=current, user=request.user),
+        saved_message=_("The changes have been saved."),
+    )  # fmt: skip
+    if outcome.saved:
+        return redirect("cases:case_detail", case_id=case.pk)
+    context = {
+        "form": outcome.form, "person": case.person, "case": case, "conflict": outcome.conflict,
+    }  # fmt: skip
     return render(request, "cases/case_form.html", context)
 
 

@@ -163,12 +163,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Guardian's tables hold object grants (with an expiry guardian does not know about), and
-# cases/access.py is the only reader. Leaving guardian's backend out means no
-# ``user.has_perm(perm, case)`` call can answer from an expired grant.
+# Guardian's tables hold object grants (with an expiry and an origin guardian does not know
+# about), and cases.access is the only reader (decision D32). Leaving guardian's backend out
+# means no ``user.has_perm(perm, case)`` call can answer from an expired grant, nor ignore the
+# roles' rules (guardian.W001 says it is out, on purpose).
 # axes.W006 asks to lock IP addresses too; a commune office shares one address behind NAT,
 # so lockout is per account (what a stolen-password attack targets).
 SILENCED_SYSTEM_CHECKS = ["guardian.W001", "axes.W006"]
+# Guardian's "AnonymousUser" row serves its backend's checks for signed-out visitors; with the
+# backend out it would only be an account nobody holds, to be hidden from every list.
+ANONYMOUS_USER_NAME = None
 
 # Lockout (django-axes): by account, after N failed passwords or second-factor codes.
 AXES_FAILURE_LIMIT = env_int("HOA_NHAP_LOCKOUT_FAILURES", 5)

@@ -25,7 +25,6 @@ from accounts.capabilities import can
 from audit import actions as audit
 from audit.editing import save_edit
 from cases import access, dues
-from cases.events import CaseAction
 from cases.models import Organisation
 from core.editing import OVERRIDE
 from services.models import TreatmentEpisode
@@ -59,10 +58,9 @@ def _prescribing_episode(actor: Any, episode_id: Any) -> TreatmentEpisode:
     not a prescriber (``StaffProfile.may_prescribe``) with PermissionDenied and a denial
     event. Anyone else outside the clinic's scope gets the 404 and denial of ``_episode``."""
     if can(actor, DOSE_RECORD) and not can(actor, PRESCRIPTION_RECORD):
-        audit.record(
-            actor=actor, action=CaseAction.DENIED, object_type="treatmentepisode",
-            object_id=str(episode_id), detail={"perm": PRESCRIPTION_RECORD},
-        )  # fmt: skip
+        access.deny(
+            actor, PRESCRIPTION_RECORD, object_type="treatmentepisode", object_id=str(episode_id)
+        )
         raise PermissionDenied
     return _episode(actor, episode_id, PRESCRIPTION_RECORD)
 
@@ -444,10 +442,8 @@ def doses_record_bulk(
     facts = selectors.dose_facts(episodes=allowed, day=day)
     found = {pk: row.person_id for pk, row in facts.items()}
     if len(ids) != len(wanted) or set(found) != ids:
-        audit.record(
-            actor=actor, action=CaseAction.DENIED, object_type="treatmentepisode",
-            detail={"perm": "change", "episodes": sorted(str(i) for i in ids - set(found))},
-        )  # fmt: skip
+        outside = sorted(str(i) for i in ids - set(found))
+        access.deny(actor, "change", object_type="treatmentepisode", episodes=outside)
         raise PermissionDenied
     checked = [(row, *_bulk_check(row, facts[row.episode_id])) for row in wanted]
     refused = [(row, amount, breach) for row, amount, breach in checked if breach is not None]

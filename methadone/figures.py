@@ -31,7 +31,6 @@ from accounts.capabilities import can, has_role
 from accounts.choices import Role
 from audit import actions as audit
 from cases import access
-from cases.events import CaseAction
 from cases.models import Organisation
 from services.models import Modality, Outcome, TreatmentEpisode
 from services.regulations import add_months
@@ -491,10 +490,9 @@ def clinic_for(user: Any, clinic_id: str | None) -> Organisation | None:
         wanted = None
     found = clinics.filter(pk=wanted).first() if wanted is not None else None
     if found is None:
-        audit.record(
-            actor=user, action=CaseAction.DENIED, object_type="organisation",
-            object_id=str(wanted or ""),
-            detail={"perm": "methadone.figures", "malformed_id": wanted is None},
+        access.deny(
+            user, "methadone.figures", object_type="organisation", object_id=str(wanted or ""),
+            malformed_id=wanted is None,
         )  # fmt: skip
         raise Http404
     return found

@@ -30,7 +30,6 @@ from calendar_days.workdays import add_working_days
 from cases import access, roles
 from cases import actions as case_actions
 from cases.capabilities import WRITE_ROLES
-from cases.events import CaseAction
 from cases.models import Case, Organisation
 from core.editing import OVERRIDE
 from services.models import ServiceType
@@ -51,7 +50,6 @@ from .models import (
 Transition = workflow.Transition
 
 MIN_URGENT_REASON = 20
-EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 EDITABLE_FIELDS = frozenset(
     {"to_organisation", "service_type", "parts", "reason", "consent", "urgent", "urgent_reason"}
 )
@@ -169,32 +167,51 @@ def referral_create(
     parts: list[str],
     reason: str,
     consent: Consent | None = None,
+    new_consent: dict[str, Any] | None = None,
     urgent: bool = False,
     urgent_reason: str = "",
 ) -> Referral:
-    """Draft a referral of a case the actor may change, from the actor's organisation."""
+    """Draft a referral of a case the actor may change, from the actor's organisation.
+
+    ``new_consent`` (the arguments of ``consent_record``) records the consent the referral
+    rests on in the same transaction: both are saved, or neither.
+    """
     case = access.get_for_user(actor, Case, case_id, "change", record_read=False)
-    referral = Referral(
-        case=case, recorded_by=actor, from_organisation=_sender_organisation(actor),
-        to_organisation=to_organisation, service_type=service_type, parts=list(parts),
-        consent=consent, urgent=urgent,
-    )  # fmt: skip
-    referral.reason = reason.strip()
-    referral.urgent_reason = urgent_reason.strip() if urgent else ""
-    return save_edit(
-        actor=actor, instance=referral, action=ReferralAction.REFERRAL_CREATED,
-        if_version=OVERRIDE, checks=[_check],
-        detail={"to": str(to_organisation.pk), "service": service_type.code, "parts": parts},
-    )  # fmt: skip
+    with transaction.atomic():
+        if new_consent is not None:
+            consent = consent_record(actor=actor, case_id=case.pk, **new_consent)
+        referral = Referral(
+            case=case, recorded_by=actor, from_organisation=_sender_organisation(actor),
+            to_organisation=to_organisation, service_type=service_type, parts=list(parts),
+            consent=consent, urgent=urgent,
+        )  # fmt: skip
+        referral.reason = reason.strip()
+        referral.urgent_reason = urgent_reason.strip() if urgent else ""
+        return save_edit(
+            actor=actor, instance=referral, action=ReferralAction.REFERRAL_CREATED,
+            if_version=OVERRIDE, checks=[_check],
+            detail={"to": str(to_organisation.pk), "service": service_type.code, "parts": parts},
+        )  # fmt: skip
 
 
-def referral_update(*, actor: Any, referral_id: UUID, version: int, **fields: Any) -> Referral:
-    """Change a draft or returned referral (the sender only); refuse a stale version."""
+def referral_update(
+    *,
+    actor: Any,
+    referral_id: UUID,
+    version: int,
+    new_consent: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Referral:
+    """Change a draft or returned referral (the sender only); refuse a stale version.
+
+    ``new_consent`` records a consent for the referral to rest on in the same transaction:
+    the consent and the change are saved together, or neither.
+    """
     referral = _fetch(actor, referral_id, "change")
     if workflow.SENDER not in workflow.parties(actor, referral):
         _deny(actor, referral_id, "change")
         raise ValidationError(_("Only the sending organisation can change this referral."))
-    if referral.state not in EDITABLE_STATES:
+    if referral.state not in workflow.EDITABLE_STATES:
         raise ValidationError(_("Only a draft or a returned referral can be changed."))
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
@@ -205,20 +222,20 @@ def referral_update(*, actor: Any, referral_id: UUID, version: int, **fields: An
         setattr(referral, name, value.strip() if isinstance(value, str) else value)
     if not referral.urgent:
         referral.urgent_reason = ""
-    return save_edit(
-        actor=actor, instance=referral, action=ReferralAction.REFERRAL_CHANGED,
-        if_version=version, checks=[_check], detail={"fields": sorted(fields)},
-    )  # fmt: skip
+    with transaction.atomic():
+        if new_consent is not None:
+            referral.consent = consent_record(actor=actor, case_id=referral.case_id, **new_consent)
+        return save_edit(
+            actor=actor, instance=referral, action=ReferralAction.REFERRAL_CHANGED,
+            if_version=version, checks=[_check], detail={"fields": sorted(fields)},
+        )  # fmt: skip
 
 
 # --- transitions ---------------------------------------------------------------------------
 
 
 def _deny(actor: Any, referral_id: Any, perm: str, **detail: Any) -> None:
-    audit.record(
-        actor=actor, action=CaseAction.DENIED, object_type="referral", object_id=referral_id,
-        detail={"perm": perm, **detail},
-    )  # fmt: skip
+    access.deny(actor, perm, object_type="referral", object_id=referral_id, **detail)
 
 
 LOADED = ("from_organisation__unit", "to_organisation__unit", "service_type", "case")

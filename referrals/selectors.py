@@ -22,10 +22,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.capabilities import can, has_role
+from accounts.models import User
 from cases import access, timeline
 from cases import capabilities as caps
 from cases.choices import CaseStatus, Role
-from cases.models import Case, Person
+from cases.models import AdministrativeUnit, Case, Organisation, Person
 from core import navigation
 from core.paging import after_cursor, cursor_of
 
@@ -106,12 +107,10 @@ def get_referral_for_user(user: access.AnyUser, referral_id: UUID) -> Referral:
 def get_referral_to_edit(user: access.AnyUser, referral_id: UUID) -> Referral:
     """Return a draft or returned referral of the user's organisation that they may change
     (recording the read), else deny and 404."""
-    from .actions import EDITABLE_STATES
-
     profile = access.profile_of(user)
     rows = access.visible(user, Referral, "change").filter(
         from_organisation_id=getattr(profile, "organisation_id", None),
-        state__in=EDITABLE_STATES,
+        state__in=workflow.EDITABLE_STATES,
     )
     return access.get_for_user(user, Referral, referral_id, "change", queryset=rows)
 
@@ -159,8 +158,6 @@ def referral_staff(referral: Referral) -> list[ReferralAccess]:
 def colleagues_to_add(referral: Referral) -> QuerySet[Any]:
     """Return the receiving organisation's staff who may hold a case and do not yet see it
     through the referral."""
-    from cases.models import Organisation
-
     receivers = access.assignable_staff(Organisation.objects.filter(pk=referral.to_organisation_id))
     already = ReferralAccess.objects.filter(
         referral_id=referral.pk, kind=AccessKind.RECEIVER, ended_at__isnull=True
@@ -170,10 +167,8 @@ def colleagues_to_add(referral: Referral) -> QuerySet[Any]:
 
 def may_edit(user: access.AnyUser, referral: Referral) -> bool:
     """Return whether the user may change the referral now (its sender, draft or returned)."""
-    from .actions import EDITABLE_STATES
-    from .workflow import SENDER, parties
-
-    return referral.state in EDITABLE_STATES and SENDER in parties(user, referral)
+    editable = referral.state in workflow.EDITABLE_STATES
+    return editable and workflow.SENDER in workflow.parties(user, referral)
 
 
 def may_review(user: access.AnyUser) -> bool:
@@ -338,20 +333,6 @@ def steps_of(referral: Referral) -> list[ReferralStep]:
     return list(ReferralStep.objects.filter(referral=referral).select_related("actor"))
 
 
-def step_actors(referral: Referral) -> list[tuple[str, int]]:
-    """Return the referral's steps as (action, actor id), in order: the workflow's journey."""
-    rows = ReferralStep.objects.filter(referral_id=referral.pk).order_by("at")
-    return [(action, actor) for action, actor in rows.values_list("action", "actor_id")]
-
-
-def receivers_with_access(referral: Referral) -> set[int]:
-    """Return the users the referral still opens the case to as receivers (not ended)."""
-    rows = ReferralAccess.objects.filter(
-        referral_id=referral.pk, kind=AccessKind.RECEIVER, ended_at__isnull=True
-    )
-    return set(rows.values_list("user_id", flat=True))
-
-
 def may_see_person(viewer: access.AnyUser, referral: Referral) -> bool:
     """Return whether the viewer may open the referral's person (no event: a probe)."""
     return access.visible_people(viewer).filter(pk=referral.case.person_id).exists()
@@ -469,9 +450,6 @@ TABS["overdue"] = Tab("overdue", _("Overdue"), overdue, ("answer_due_on", "id"),
 
 def reviewers_of(referral: Referral) -> list[Any]:
     """Return the active supervisors whose scope unit holds the sending organisation."""
-    from accounts.models import User
-    from cases.models import AdministrativeUnit
-
     # The units on the way from the sending organisation's unit up to the province.
     path = referral.from_organisation.unit.path
     prefixes = ["/".join(path.split("/")[:n]) + "/" for n in range(2, path.count("/") + 1)]
@@ -485,8 +463,6 @@ def reviewers_of(referral: Referral) -> list[Any]:
 
 def staff_of(organisation_id: UUID, *, exclude: Iterable[Any] = ()) -> list[Any]:
     """Return the active staff of an organisation who hold case content."""
-    from accounts.models import User
-
     skip = {getattr(u, "pk", u) for u in exclude}
     rows = User.objects.filter(
         is_active=True,

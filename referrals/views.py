@@ -11,7 +11,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -42,10 +41,17 @@ def referral_create(request: HttpRequest, case_id: UUID) -> HttpResponse:
         raise PermissionDenied
     form = ReferralForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            referral = _create(request.user, case, form)
+            referral = actions.referral_create(
+                actor=request.user, case_id=case.pk, to_organisation=data["to_organisation"],
+                service_type=data["service_type"], parts=list(data["parts"]),
+                reason=data["reason"], consent=_consent_of(case, form.consent_id()),
+                new_consent=form.new_consent(), urgent=data["urgent"],
+                urgent_reason=data["urgent_reason"],
+            )  # fmt: skip
         except ValidationError as error:
-            add_errors(form, error)
+            add_errors(form, _consent_errors(error))
         else:
             messages.success(request, _("The referral has been saved as a draft."))
             return redirect("referrals:referral_detail", referral_id=referral.pk)
@@ -57,37 +63,20 @@ CONSENT_FIELDS = {"method": "consent_method", "given_on": "consent_given_on"}
 CONSENT_FIELDS["given_by"] = "consent_given_by"
 
 
-def _create(actor: Any, case: Case, form: ReferralForm) -> Referral:
-    """Record the consent typed in the form (if any) and the referral, all or nothing."""
-    data = form.cleaned_data
-    with transaction.atomic():
-        consent: Any = form.consent_id()
-        if (new := form.new_consent()) is not None:
-            consent = _consent_record(actor, case, new)
-        return actions.referral_create(
-            actor=actor, case_id=case.pk, to_organisation=data["to_organisation"],
-            service_type=data["service_type"], parts=list(data["parts"]),
-            reason=data["reason"], consent=_consent_of(case, consent),
-            urgent=data["urgent"], urgent_reason=data["urgent_reason"],
-        )  # fmt: skip
+def _consent_errors(error: ValidationError) -> ValidationError:
+    """Name the new consent's errors as the form's fields (``given_on`` → ``consent_given_on``)."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {CONSENT_FIELDS.get(name, name): errors for name, errors in error.error_dict.items()}
+    )
 
 
-def _consent_record(actor: Any, case: Case, fields: dict[str, Any]) -> Any:
-    try:
-        return actions.consent_record(actor=actor, case_id=case.pk, **fields)
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise
-        raise ValidationError(
-            {CONSENT_FIELDS.get(name, name): errors for name, errors in error.error_dict.items()}
-        ) from error
-
-
-def _consent_of(case: Case, consent: Any) -> Any:
-    """Return the consent row for an id chosen in the form (one of the case's), or as given."""
-    if not isinstance(consent, str):
-        return consent
-    return selectors.consents_in_force(case=case).filter(pk=consent).first()
+def _consent_of(case: Case, consent_id: str | None) -> Any:
+    """Return the consent row for an id chosen in the form (one of the case's), or None."""
+    if consent_id is None:
+        return None
+    return selectors.consents_in_force(case=case).filter(pk=consent_id).first()
 
 
 def add_errors(form: Any, error: ValidationError) -> None:
@@ -183,31 +172,23 @@ def referral_edit(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     referral = selectors.get_referral_to_edit(request.user, referral_id)
     form = ReferralEditForm(request.POST or None, case=referral.case, referral=referral)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            _update(request.user, referral, form)
+            actions.referral_update(
+                actor=request.user, referral_id=referral.pk,
+                version=form.opened_version(referral), new_consent=form.new_consent(),
+                to_organisation=data["to_organisation"], service_type=data["service_type"],
+                parts=list(data["parts"]), reason=data["reason"],
+                consent=_consent_of(referral.case, form.consent_id()), urgent=data["urgent"],
+                urgent_reason=data["urgent_reason"],
+            )  # fmt: skip
         except ValidationError as error:
-            add_errors(form, error)
+            add_errors(form, _consent_errors(error))
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect("referrals:referral_detail", referral_id=referral.pk)
     context = {"form": form, "case": referral.case, "referral": referral}
     return render(request, "referrals/referral_form.html", context)
-
-
-def _update(actor: Any, referral: Referral, form: ReferralEditForm) -> Referral:
-    """Record the consent typed in the form (if any) and the changes, all or nothing."""
-    data = form.cleaned_data
-    with transaction.atomic():
-        consent: Any = form.consent_id()
-        if (new := form.new_consent()) is not None:
-            consent = _consent_record(actor, referral.case, new)
-        return actions.referral_update(
-            actor=actor, referral_id=referral.pk, version=form.opened_version(referral),
-            to_organisation=data["to_organisation"], service_type=data["service_type"],
-            parts=list(data["parts"]), reason=data["reason"],
-            consent=_consent_of(referral.case, consent), urgent=data["urgent"],
-            urgent_reason=data["urgent_reason"],
-        )  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])

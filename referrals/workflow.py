@@ -37,6 +37,7 @@ from cases.capabilities import WRITE_ROLES
 from cases.choices import Role
 
 from .events import ReferralAction
+from .journey import receivers_with_access, step_actors
 from .models import Referral, State
 
 SENDER = "sender"
@@ -74,6 +75,8 @@ class Transition:
     condition: str = ""
 
 
+# The states in which the sender may still change the referral (referral_update).
+EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 OPEN_STATES = (
     State.DRAFT, State.SUBMITTED, State.RETURNED, State.APPROVED, State.SENT, State.ACCEPTED,
 )  # fmt: skip
@@ -167,8 +170,6 @@ def journey(referral: Referral) -> list[tuple[str, int]]:
     """Return the referral's steps as (action, actor id), in order (cached on the instance)."""
     cached: list[tuple[str, int]] | None = referral.__dict__.get("_journey")
     if cached is None:
-        from .selectors import step_actors
-
         cached = step_actors(referral)
         referral.__dict__["_journey"] = cached
     return cached
@@ -191,8 +192,6 @@ def handlers(referral: Referral) -> set[int]:
     (a receiver's access the referral still holds open)."""
     cached: set[int] | None = referral.__dict__.get("_handlers")
     if cached is None:
-        from .selectors import receivers_with_access
-
         accepted = {actor for action, actor in journey(referral) if action == "accept"}
         cached = accepted | receivers_with_access(referral)
         referral.__dict__["_handlers"] = cached

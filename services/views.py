@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.capabilities import can
 from cases import access
 from cases.models import Case
-from core.editing import EditConflict, TheirChange, form_after_conflict
+from core.edit_page import edit_submit
 
 from . import actions, kinds, selectors
 from .capabilities import SERVICE_ADD, SERVICE_CHANGE
@@ -77,33 +77,27 @@ def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpRe
     record = access.get_for_user(request.user, kind.model, record_id, "change")
     if not kind.editable:
         raise Http404
-    form = kind.form(request.POST or None, instance=record, case=record.case, user=request.user)
-    conflict: list[TheirChange] | None = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.record_change(
-                actor=request.user, record=form.instance, checks=kind.checks,
-                after=kind.after, if_version=form.opened_version(record),
-            )  # fmt: skip
-        except EditConflict as error:
-            form, conflict = form_after_conflict(
-                form, error,
-                lambda data, current: kind.form(
-                    data, instance=current, case=current.case, user=request.user
-                ),
-            )  # fmt: skip
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("The changes have been saved."))
-            return redirect("services:record_detail", kind_slug=kind.slug, record_id=record.pk)
+    outcome = edit_submit(
+        request,
+        kind.form(request.POST or None, instance=record, case=record.case, user=request.user),
+        save=lambda form: actions.record_change(
+            actor=request.user, record=form.instance, checks=kind.checks,
+            after=kind.after, if_version=form.opened_version(record),
+        ),
+        rebuild=lambda data, current: kind.form(
+            data, instance=current, case=current.case, user=request.user
+        ),
+        saved_message=_("The changes have been saved."),
+    )  # fmt: skip
+    if outcome.saved:
+        return redirect("services:record_detail", kind_slug=kind.slug, record_id=record.pk)
     # The form holds the masked values (place, address, contact, shelter) to edit them:
     # showing it is a reveal, recorded each time like the record page's "show" button.
     revealed = selectors.has_masked(record)
     if revealed:
         actions.location_reveal(actor=request.user, record=record, via="edit_form")
-    context = {"form": form, "case": record.case, "kind": kind, "record": record,
-               "conflict": conflict, "revealed": revealed}  # fmt: skip
+    context = {"form": outcome.form, "case": record.case, "kind": kind, "record": record,
+               "conflict": outcome.conflict, "revealed": revealed}  # fmt: skip
     return render(request, "services/record_form.html", context)
 
 
@@ -116,30 +110,26 @@ def followup_record(request: HttpRequest, followup_id: UUID) -> HttpResponse:
     if followup.cancelled_on is not None:
         messages.error(request, _("This follow-up was cancelled; plan a new one instead."))
         return redirect("services:record_detail", kind_slug="follow-up", record_id=followup.pk)
-    form = FollowUpVisitForm(
-        request.POST or None, instance=followup, case=followup.case, user=request.user
-    )
-    conflict: list[TheirChange] | None = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.followup_record_visit(
-                actor=request.user, followup=followup, done_on=data["done_on"],
-                note=data["note"], if_version=form.opened_version(followup),
-            )  # fmt: skip
-        except EditConflict as error:
-            form, conflict = form_after_conflict(
-                form, error,
-                lambda data, current: FollowUpVisitForm(
-                    data, instance=current, case=current.case, user=request.user
-                ),
-            )  # fmt: skip
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("The visit has been recorded."))
-            return redirect("cases:case_detail", case_id=followup.case_id)
-    context = {"form": form, "case": followup.case, "record": followup, "conflict": conflict}
+    outcome = edit_submit(
+        request,
+        FollowUpVisitForm(
+            request.POST or None, instance=followup, case=followup.case, user=request.user
+        ),
+        save=lambda form: actions.followup_record_visit(
+            actor=request.user, followup=followup, done_on=form.cleaned_data["done_on"],
+            note=form.cleaned_data["note"], if_version=form.opened_version(followup),
+        ),
+        rebuild=lambda data, current: FollowUpVisitForm(
+            data, instance=current, case=current.case, user=request.user
+        ),
+        saved_message=_("The visit has been recorded."),
+    )  # fmt: skip
+    if outcome.saved:
+        return redirect("cases:case_detail", case_id=followup.case_id)
+    context = {
+        "form": outcome.form, "case": followup.case, "record": followup,
+        "conflict": outcome.conflict,
+    }  # fmt: skip
     return render(request, "services/followup_record.html", context)
 
 
@@ -169,26 +159,19 @@ def _stage_form(
     request: HttpRequest, form: StageForm, *, episode: TreatmentEpisode, stage: Any
 ) -> HttpResponse:
     """Save the stage form when valid (back to the episode), else show it with its errors."""
-    conflict: list[TheirChange] | None = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.stage_record(
-                actor=request.user, stage=form.instance,
-                if_version=form.opened_version(form.instance),
-            )  # fmt: skip
-        except EditConflict as error:
-            form, conflict = form_after_conflict(
-                form,
-                error,
-                lambda data, current: StageForm(data, instance=current, episode=episode),
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("%(stage)s saved.") % {"stage": form.instance})
-            return redirect("services:record_detail", kind_slug="episode", record_id=episode.pk)
+    outcome = edit_submit(
+        request, form,
+        save=lambda form: actions.stage_record(
+            actor=request.user, stage=form.instance,
+            if_version=form.opened_version(form.instance),
+        ),
+        rebuild=lambda data, current: StageForm(data, instance=current, episode=episode),
+        saved_message=lambda form: _("%(stage)s saved.") % {"stage": form.instance},
+    )  # fmt: skip
+    if outcome.saved:
+        return redirect("services:record_detail", kind_slug="episode", record_id=episode.pk)
     context = {
-        "form": form, "episode": episode, "case": episode.case, "stage": stage,
-        "conflict": conflict,
+        "form": outcome.form, "episode": episode, "case": episode.case, "stage": stage,
+        "conflict": outcome.conflict,
     }  # fmt: skip
     return render(request, "services/stage_form.html", context)

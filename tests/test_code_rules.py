@@ -7,8 +7,9 @@
    (``organisation.cases.all()``). The list of models comes from the app registry, so a new
    app's models are covered the day they are installed.
 2. The audit log's tables are reached only by the audit modules that own them.
-3. Views (``views.py`` or a ``views/`` package) never write audit events, and a view module
-   that handles people or cases goes through ``cases.access``.
+3. View modules (any module that defines a view: a function taking ``request``, a class
+   based on a ``View``, or any ``*views*.py`` / ``views/`` package) never write audit events,
+   and a view module that handles people or cases goes through ``cases.access``.
 4. Every action that saves a record with a ``version`` column goes through the shared save
    step (``audit.editing.save_edit``: validation, optimistic lock, history, event).
 5. Every registered admin class writes (save, delete, bulk delete, admin actions, inlines)
@@ -18,6 +19,10 @@
    other names, citizen ID, old ID, date of birth, phone, address, family contact) as an
    attribute: templates show them through ``{% person_name %}`` / ``{% person_field %}``
    (``cases/templatetags/people.py``), which apply the parts rule for the page's viewer.
+
+7. No module of an app imports, even in a function, a module of the same app that imports it
+   back (a circle): each app's modules stand in layers (``referrals``: models < journey <
+   workflow < selectors < notify < actions < views).
 
 Each rule has a test that plants an offender in a code string and sees it caught.
 """
@@ -50,7 +55,14 @@ SKIP_DIRS = {".venv", "migrations", "tests", "node_modules", ".git", "mutants"}
 
 # Modules that may reach sensitive rows directly, by exact path, each with its reason.
 CONTENT_ALLOWED: dict[str, str] = {
-    "cases/access.py": "the one entry point that decides who sees what",
+    # The one entry point that decides who sees what (the cases/access/ package).
+    "cases/access/rules.py": "the roles' rules: the people and cases a user reaches",
+    "cases/access/parts.py": "which parts of a case grants open, the identity rule",
+    "cases/access/records.py": "the rows of any scoped model, and whose record one is",
+    "cases/access/fetch.py": "fetch one row or deny; the live emergency access for the banner",
+    "cases/access/figures.py": "the people and cases aggregate figures may count",
+    "cases/access/lists.py": "which of a list's people are returned trafficking victims",
+    "cases/access/emergency.py": "the emergency accesses a reviewer may review",
     "cases/selectors.py": "reads, on rows already scoped by cases.access",
     "cases/actions.py": "writes, after cases.access has fetched the row",
     "cases/roles.py": "grant_give/grant_end/grant_revoke write the grant tables",
@@ -62,6 +74,8 @@ CONTENT_ALLOWED: dict[str, str] = {
     "bench/data.py": "generates the benchmark's synthetic rows (never imported by the app)",
     "bench/scale_data.py": "generates the national-scale benchmark's rows (never imported)",
     "bench/scale.py": "measures the national-scale benchmark (never imported by the app)",
+    "bench/grants_explain.py": "compares the grant reads with guardian's API by query plan "
+    "(never imported by the app)",
     "audit/editing.py": "the shared save step locks and re-reads the row being edited, which "
     "the calling action fetched through cases.access",
     "core/editing.py": "rebuilds a refused edit form from the record's history row at the "
@@ -74,6 +88,8 @@ CONTENT_ALLOWED: dict[str, str] = {
     "episodes and the episode's stages (dates only), whoever recorded them",
     "referrals/actions.py": "the workflow locks a referral the user plays a part in (sender, "
     "supervisor, receiver) and writes its steps and the accesses it gives",
+    "referrals/journey.py": "the workflow's facts: a referral's steps and open receiver "
+    "accesses (ids only)",
     "referrals/sharing.py": "the parts a user's live referral accesses open, and the timeline "
     "rows of the cases cases.timeline found visible",
     "referrals/selectors.py": "reads, on rows scoped by cases.access, and the referrals "
@@ -315,9 +331,44 @@ def app_sources() -> dict[str, str]:
     }
 
 
-def is_view_module(path: str) -> bool:
+def _is_view_class(node: ast.ClassDef) -> bool:
+    bases = {b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases}
+    return any(name == "View" or name.endswith("View") for name in bases)
+
+
+VIEW_DECORATORS = ("require_", "login_required", "permission_required", "csrf_", "never_cache")
+
+
+def _is_view_function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A function taking ``request`` first that answers a response, or is decorated as a
+    view (``require_POST``, ``login_required``, ...): not a helper that merely reads the
+    request (a context processor, ``client_ip``) or a role change request's text."""
+    arguments = [*node.args.posonlyargs, *node.args.args]
+    if not arguments or arguments[0].arg != "request":
+        return False
+    returns = ast.unparse(node.returns) if node.returns is not None else ""
+    decorators = [ast.unparse(d) for d in node.decorator_list]
+    return "Response" in returns or any(
+        word in decorator for decorator in decorators for word in VIEW_DECORATORS
+    )
+
+
+def is_view_module(path: str, source: str = "") -> bool:
+    """Return whether the module defines views: its name says so (``views.py``,
+    ``figure_views.py``, a ``views/`` package), or a top-level function takes ``request``
+    first and answers a response (or is decorated as a view), or a class is based on a
+    ``View``."""
     parts = path.split("/")
-    return parts[-1] == "views.py" or "views" in parts[:-1]
+    if "views" in parts[-1].removesuffix(".py").split("_") or "views" in parts[:-1]:
+        return True
+    if not source:
+        return False
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _is_view_function(node):
+            return True
+        if isinstance(node, ast.ClassDef) and _is_view_class(node):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------
@@ -342,7 +393,7 @@ def test_the_registry_finds_the_sensitive_models() -> None:
 def test_sensitive_rows_are_reached_only_through_the_allowed_modules() -> None:
     rule = content_rule()
     offenders = [hit for path, text in app_sources().items() for hit in scan(text, path, rule)]
-    assert offenders == [], "reach people/cases through cases/access.py:\n" + "\n".join(offenders)
+    assert offenders == [], "reach people/cases through cases.access:\n" + "\n".join(offenders)
 
 
 def test_the_audit_log_is_reached_only_through_audit() -> None:
@@ -394,7 +445,7 @@ def test_views_never_write_audit_events() -> None:
     offenders = [
         path
         for path, text in app_sources().items()
-        if is_view_module(path) and view_writes_audit(text)
+        if is_view_module(path, text) and view_writes_audit(text)
     ]
     assert offenders == []
 
@@ -483,7 +534,7 @@ def test_every_view_module_goes_through_access() -> None:
     offenders = [
         path
         for path, text in app_sources().items()
-        if is_view_module(path) and view_skips_access(text)
+        if is_view_module(path, text) and view_skips_access(text)
     ]
     assert offenders == [], "these views handle people/cases without cases.access"
 
@@ -543,9 +594,12 @@ def test_the_content_rule_lets_scoped_and_directory_reads_pass(source: str) -> N
 def test_the_allow_list_is_by_exact_path() -> None:
     rule = content_rule()
     source = "Person.objects.all()"
-    assert scan(source, "cases/access.py", rule) == []
-    # The same file name elsewhere, or in a views package, is not allowed.
-    assert scan(source, "reports/access.py", rule) != []
+    assert scan(source, "cases/access/rules.py", rule) == []
+    # The same file name elsewhere, a module of the package not listed, or a views package,
+    # is not allowed.
+    assert scan(source, "reports/access/rules.py", rule) != []
+    assert scan(source, "cases/access/new.py", rule) != []
+    assert scan(source, "cases/access.py", rule) != []
     assert scan(source, "cases/views/access.py", rule) != []
 
 
@@ -573,6 +627,48 @@ def test_the_view_audit_rule_catches_a_planted_offender(source: str) -> None:
     assert not view_writes_audit("from cases import access\naccess.get_person_for_user(u, pk)")
     assert is_view_module("cases/views/people.py") and is_view_module("cases/views.py")
     assert not is_view_module("cases/selectors.py")
+
+
+@pytest.mark.parametrize(
+    ("path", "source"),
+    [
+        ("methadone/figure_views.py", ""),
+        ("reports/dashboard_views.py", ""),
+        ("reports/pages.py", "def dashboard(request, unit) -> HttpResponse:\n    return x"),
+        ("reports/pages.py", "@require_GET\ndef dashboard(request, unit_id):\n    return x"),
+        ("reports/pages.py", "async def feed(request: HttpRequest) -> StreamingHttpResponse: ..."),
+        ("reports/pages.py", "class Export(View):\n    pass"),
+        ("reports/pages.py", "class Export(generic.TemplateView):\n    pass"),
+    ],
+)
+def test_a_views_module_of_a_new_name_is_a_view_module(path: str, source: str) -> None:
+    """The audit and access rules for views reach every module that defines a view."""
+    offender = source + "\nfrom audit import actions as audit\naudit.record(actor=u, action='x')"
+    assert is_view_module(path, source)
+    offenders = [p for p, text in {path: offender}.items() if is_view_module(p, text)]
+    assert offenders == [path] and view_writes_audit(offender)
+
+
+@pytest.mark.parametrize(
+    ("path", "source"),
+    [
+        ("reports/indicators.py", "def count(*, viewer, request_id):\n    return 1"),
+        ("reports/actions.py", "class Plan(models.Model):\n    pass"),
+        ("reports/reviews.py", "def review(self, request):\n    pass"),
+        ("reports/context.py", "def menu(request: HttpRequest) -> dict[str, object]: ..."),
+        ("reports/plans.py", "def _text(request: PlanChangeRequest) -> str: ..."),
+    ],
+)
+def test_a_module_without_views_is_not_a_view_module(path: str, source: str) -> None:
+    assert not is_view_module(path, source)
+
+
+def test_the_named_view_modules_are_found() -> None:
+    """Every module the names mark as views is found, and figure_views.py among them."""
+    found = {path for path, text in app_sources().items() if is_view_module(path, text)}
+    assert "methadone/figure_views.py" in found
+    assert {"cases/views.py", "referrals/views.py", "core/views.py"} <= found
+    assert "cases/selectors.py" not in found and "cases/access/fetch.py" not in found
 
 
 def test_the_view_access_rule_catches_a_planted_offender() -> None:
@@ -1063,3 +1159,208 @@ def test_the_template_identity_rule_catches_a_planted_offender(source: str) -> N
 )
 def test_the_template_identity_rule_lets_the_tags_pass(source: str) -> None:
     assert template_identity_reads(source) == []
+
+
+# ---------------------------------------------------------------------------------------
+# No import circle inside an app
+
+
+def _module_name(path: str) -> str:
+    name = path.removesuffix(".py").replace("/", ".")
+    return name.removesuffix(".__init__")
+
+
+def module_imports(path: str, source: str, known: set[str]) -> set[str]:
+    """Return the project modules a module imports, at the top or inside a function (a
+    deferred import hides a circle; it does not break it). A package's ``__init__``
+    importing its own modules (to re-export them) is not an arrow back."""
+    name = _module_name(path)
+    package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package
+                for _ in range(node.level - 1):
+                    anchor = anchor.rpartition(".")[0]
+                base = f"{anchor}.{base}".rstrip(".") if base else anchor
+            candidates = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        elif isinstance(node, ast.Import):
+            candidates = [alias.name for alias in node.names]
+        else:
+            continue
+        found |= {c for c in candidates if c in known and c != name}
+    if path.endswith("__init__.py"):
+        found = {m for m in found if not m.startswith(name + ".")}
+    return found
+
+
+def import_circles(sources: dict[str, str]) -> list[list[str]]:
+    """Return the circles of imports between modules of one app (strongly connected sets)."""
+    names = {_module_name(path): path for path in sources}
+    known = set(names)
+    graph = {
+        name: {
+            m
+            for m in module_imports(path, sources[path], known)
+            if m.split(".")[0] == name.split(".")[0]
+        }
+        for name, path in names.items()
+    }
+    circles: list[list[str]] = []
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for name in sorted(graph):
+        if name not in index:
+            visit(name)
+    return circles
+
+
+def test_no_app_imports_itself_in_a_circle() -> None:
+    """Issue 24: referrals' actions → notify → selectors → actions (for EDITABLE_STATES) and
+    workflow ↔ selectors were circles hidden by imports inside functions."""
+    assert import_circles(app_sources()) == []
+
+
+def test_the_circle_rule_catches_a_planted_circle() -> None:
+    sources = {
+        "referrals/actions.py": "from . import notify",
+        "referrals/notify.py": "from .selectors import staff_of",
+        "referrals/selectors.py": "def f():\n    from .actions import EDITABLE_STATES",
+        "referrals/workflow.py": "EDITABLE_STATES = ()",
+        "cases/access/__init__.py": "from .rules import visible",
+        "cases/access/rules.py": "from .reach import x",
+        "cases/access/reach.py": "",
+    }
+    assert import_circles(sources) == [
+        ["referrals.actions", "referrals.notify", "referrals.selectors"]
+    ]
+    # A package re-exporting its modules is no circle; a module importing its package is.
+    sources["cases/access/reach.py"] = "from cases import access"
+    assert ["cases.access", "cases.access.reach"] not in import_circles(sources)
+    sources["cases/access/reach.py"] = "def f():\n    from .rules import visible"
+    assert ["cases.access.reach", "cases.access.rules"] in import_circles(sources)
+
+
+# ---------------------------------------------------------------------------------------
+# Denials are recorded by access.deny
+
+# Modules that may write the "denied" event themselves, each with its reason.
+DENIAL_ALLOWED: dict[str, str] = {
+    "cases/access/fetch.py": "access.deny itself",
+    "accounts/actions.py": "accounts stands below cases in the layer order (it cannot import "
+    "cases.access); its refusals of account administration",
+    "notifications/actions.py": "notifications stands below cases in the layer order; a "
+    "notification of someone else",
+}
+
+
+def denial_writes(source: str) -> list[int]:
+    """Return the lines where a module writes a denial event by hand: ``record(...)`` with
+    an action named ``DENIED`` or the code ``"denied"``."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        name = name or (node.func.id if isinstance(node.func, ast.Name) else "")
+        if name != "record":
+            continue
+        for keyword in node.keywords:
+            value = keyword.value
+            named = isinstance(value, ast.Attribute) and value.attr == "DENIED"
+            named = named or (isinstance(value, ast.Name) and value.id == "DENIED")
+            if keyword.arg == "action" and (named or getattr(value, "value", None) == "denied"):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_denials_are_recorded_through_access_deny() -> None:
+    """One way to record a refusal (issue 24): ids only, a log line, the same event shape."""
+    offenders = [
+        f"{path}:{line}"
+        for path, text in app_sources().items()
+        if path not in DENIAL_ALLOWED
+        for line in denial_writes(text)
+    ]
+    assert offenders == [], "record refusals with cases.access.deny"
+    sources = app_sources()
+    assert all(denial_writes(sources[path]) for path in DENIAL_ALLOWED), "unneeded entry"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "audit.record(actor=u, action=CaseAction.DENIED, obj=case, detail={})",
+        "record(actor=u, action=DENIED, object_type='user')",
+        "audit.record(actor=u, action='denied')",
+    ],
+)
+def test_the_denial_rule_catches_a_planted_offender(source: str) -> None:
+    assert denial_writes(source) == [1]
+    assert denial_writes("access.deny(u, 'change', obj=case)") == []
+    assert denial_writes("audit.record(actor=u, action=CaseAction.CASE_READ)") == []
+
+
+# ---------------------------------------------------------------------------------------
+# The edit pages' conflict flow is written once
+
+
+def handles_conflict_itself(source: str) -> bool:
+    """Return whether a module catches ``EditConflict`` or rebuilds the form after one."""
+    for node in ast.walk(ast.parse(source)):
+        handler = isinstance(node, ast.ExceptHandler) and node.type is not None
+        if handler and "EditConflict" in ast.unparse(node.type):  # type: ignore[attr-defined]
+            return True
+        if isinstance(node, ast.Name | ast.Attribute):
+            name = node.id if isinstance(node, ast.Name) else node.attr
+            if name == "form_after_conflict":
+                return True
+    return False
+
+
+def test_edit_views_use_the_one_submit_step() -> None:
+    """Issue 24: the version-conflict flow was pasted into five edit views; they call
+    ``core.edit_page.edit_submit`` now, and a new edit view must too."""
+    offenders = [
+        path
+        for path, text in app_sources().items()
+        if is_view_module(path, text) and handles_conflict_itself(text)
+    ]
+    assert offenders == [], "use core.edit_page.edit_submit"
+    assert handles_conflict_itself((ROOT / "core" / "edit_page.py").read_text())
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "try:\n    save()\nexcept EditConflict as error:\n    pass",
+        "try:\n    save()\nexcept (editing.EditConflict, ValidationError):\n    pass",
+        "form, conflict = form_after_conflict(form, error, rebuild)",
+    ],
+)
+def test_the_conflict_rule_catches_a_planted_offender(source: str) -> None:
+    assert handles_conflict_itself(source)
+    assert not handles_conflict_itself("outcome = edit_submit(request, form, save=s)")

@@ -6,6 +6,7 @@ copy failed to import it and the run stopped before its first mutant (issue 24).
 derived here from the installed apps and compared with the configuration.
 """
 
+import fnmatch
 import tomllib
 from pathlib import Path
 
@@ -46,3 +47,25 @@ def test_every_project_app_is_copied_for_the_mutation_run() -> None:
 def test_the_derivation_sees_the_apps() -> None:
     """The derived set is not trivially empty: it names the apps the project is built from."""
     assert {"cases", "audit", "accounts", "core", "services", "referrals"} <= _project_packages()
+
+
+def test_the_smoke_run_mutates_a_function_that_exists() -> None:
+    """The smoke run's default mutant name (``<module>.x_<function>__``) names a function of a
+    module the run mutates, so moving the rule (cases/access/ split into a package, issue 24)
+    cannot leave CI mutating nothing."""
+    script = (ROOT / "scripts" / "mutation-smoke").read_text("utf-8")
+    default = script.split('rule="${1:-', 1)[1].split("}", 1)[0]
+    module, _, function = default.rstrip("_").rpartition(".x_")
+    path = ROOT / (module.replace(".", "/") + ".py")
+    assert path.is_file(), path
+    relative = path.relative_to(ROOT).as_posix()
+    patterns = _mutmut_config()["only_mutate"]
+    assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
+    assert f"def {function}(" in path.read_text("utf-8"), function
+
+
+def test_every_module_of_the_access_package_is_mutated() -> None:
+    patterns = _mutmut_config()["only_mutate"]
+    for path in sorted((ROOT / "cases" / "access").glob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative

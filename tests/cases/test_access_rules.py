@@ -1,4 +1,5 @@
-"""Each clause of the visibility rules in cases/access.py has a test that fails without it.
+"""Each clause of the visibility rules in cases/access/ (rules, reach, parts) has a test
+that fails without it.
 
 One place per clause: the role rules over cases (``_case_rule``) and over the person row
 (``_person_rule``), one-by-one grants (``_reach``: user, permission, object, expiry), the

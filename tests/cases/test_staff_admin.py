@@ -143,7 +143,7 @@ def test_bad_input_keeps_everything_and_puts_each_error_under_its_field(world: W
     assert 'data-testid="error-summary"' in page
     assert 'href="#id_second_role"' in page
     assert 'value="  Trần   Thị Hà "' in page and 'value="not-an-email"' in page
-    assert User.objects.count() == len(world.users) + 1  # + guardian's AnonymousUser
+    assert User.objects.count() == len(world.users)  # nothing created (guardian keeps none)
 
 
 def test_a_username_differing_only_in_case_is_taken(world: World) -> None:
@@ -163,13 +163,14 @@ def test_a_second_role_needs_the_flag_and_a_different_role(world: World) -> None
     assert response.context["pending"].roles == {Role.CASEWORKER, Role.AUDITOR}
 
 
-# --- AnonymousUser ---------------------------------------------------------------------------
+# --- no AnonymousUser account --------------------------------------------------------------
 
 
-def test_anonymous_user_is_never_offered(world: World) -> None:
-    """Guardian's "AnonymousUser" row is not a staff member anywhere a person is picked."""
-    anonymous = guardian_settings.ANONYMOUS_USER_NAME
-    assert User.objects.filter(username=anonymous).exists()
+def test_guardian_makes_no_anonymous_user(world: World) -> None:
+    """Guardian's backend is not installed, so it keeps no "AnonymousUser" account (D32):
+    no list hides one, none is offered anywhere a person is picked."""
+    assert guardian_settings.ANONYMOUS_USER_NAME is None
+    assert not User.objects.filter(username="AnonymousUser").exists()
     client = world.client("quan")
     pages = [
         reverse("cases:staff_list"),
@@ -179,7 +180,18 @@ def test_anonymous_user_is_never_offered(world: World) -> None:
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
-        assert anonymous not in response.content.decode(), url
+        assert "AnonymousUser" not in response.content.decode(), url
+
+
+def test_the_migration_removes_an_anonymous_row_left_by_guardian(world: World) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("cases.migrations.0017_no_guardian_anonymous_user")
+    User.objects.create(username="AnonymousUser")
+    migration.remove_anonymous(apps, None)
+    assert not User.objects.filter(username="AnonymousUser").exists()
 
 
 # --- the staff list --------------------------------------------------------------------------

@@ -255,3 +255,40 @@ def test_only_the_sender_changes_a_draft_and_a_stale_version_is_refused(
         actions.referral_update(
             actor=world.users["lan"], referral_id=sent.pk, version=sent.version, reason="x"
         )
+
+
+# --- a referral and the consent it rests on: one action, one transaction (issue 24) ------
+
+
+SIGNED_TODAY = {"method": ConsentMethod.SIGNED, "given_on": datetime.date(2026, 2, 1)}
+
+
+def test_a_draft_with_a_new_consent_is_one_action(world: World, case: Case) -> None:
+    referral = _draft(world, case, new_consent=SIGNED_TODAY)
+    consent = Consent.objects.get(case=case)
+    assert referral.consent_id == consent.pk
+    assert Event.objects.filter(action=ReferralAction.CONSENT_RECORDED).count() == 1
+
+
+def test_a_refused_draft_leaves_no_consent_behind(world: World, case: Case) -> None:
+    """The consent typed with a referral is saved only with it: the action rolls both back."""
+    with pytest.raises(ValidationError) as refused:
+        _draft(world, case, new_consent=SIGNED_TODAY, to_organisation=world.orgs["clinic_a"])
+    assert "to_organisation" in refused.value.error_dict
+    assert not Consent.objects.exists()
+    assert not Event.objects.filter(action=ReferralAction.CONSENT_RECORDED).exists()
+
+
+def test_a_refused_change_leaves_no_consent_behind(world: World, case: Case) -> None:
+    referral = _draft(world, case)
+    with pytest.raises(EditConflict):
+        actions.referral_update(
+            actor=world.users["lan"], referral_id=referral.pk, version=referral.version + 1,
+            new_consent=SIGNED_TODAY, reason="Cần điều trị thay thế, đã sàng lọc",
+        )  # fmt: skip
+    assert not Consent.objects.exists()
+    changed = actions.referral_update(
+        actor=world.users["lan"], referral_id=referral.pk, version=referral.version,
+        new_consent=SIGNED_TODAY, reason="Cần điều trị thay thế, đã sàng lọc",
+    )  # fmt: skip
+    assert changed.consent == Consent.objects.get(case=case)
