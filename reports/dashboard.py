@@ -2,7 +2,7 @@
 
 The selectors of ``/figures/``. Which unit a viewer may look at is decided here: any unit of
 their own province (figures outside their scope unit's subtree come through small-cell
-suppression, ``tables.apply_suppression``); a unit of another province, or a code nobody
+suppression, ``suppression.protect``); a unit of another province, or a code nobody
 knows, is refused with a ``denied`` event and a 404. Figures themselves come from
 ``tables.build_table``; nothing here counts people. The people behind a number are the
 indicator's ``people()`` the viewer may also see (``cases.access.visible_people``), and
@@ -30,7 +30,7 @@ from cases import capabilities as caps
 from cases.events import CaseAction
 from cases.models import UNIT_CODE_RE, AdministrativeUnit, Person
 
-from . import charts, registry, tables
+from . import charts, registry, suppression, tables
 from .plans import TargetValue
 from .registry import Cell, Group, Indicator, Period, Query
 from .suppression import province_path, small_cell_k
@@ -66,9 +66,9 @@ def unit_for_figures(viewer: access.AnyUser, code: str | None) -> Administrative
     )
     if found is None:
         # A malformed code (a NUL byte, a long string) is named by what it is, not echoed.
-        audit.record(
-            actor=viewer, action=CaseAction.DENIED, object_type="administrativeunit",
-            object_id=code if well_formed else "malformed", detail={"perm": "figures"},
+        access.deny(
+            viewer, "figures", object_type="administrativeunit",
+            object_id=code if well_formed else "malformed",
         )  # fmt: skip
         raise Http404
     return found
@@ -250,7 +250,7 @@ def dashboard(
     for indicator in registry.indicators():
         used = breakdown if breakdown in indicator.breakdowns else None
         built.append(tables.build_table(indicator, unit, period, used))
-    built = tables.apply_suppression(viewer, built)
+    suppression.protect(viewer, built, sharing=False)
     views = {group.code: GroupView(group) for group in registry.groups()}
     for table in built:
         view = views[table.indicator.group]
@@ -308,7 +308,7 @@ def indicator_detail(
     quarters = tables.quarters_before(period.end, TREND_QUARTERS)
     built = [tables.build_table(indicator, unit, period, used)]
     built += [tables.build_table(indicator, unit, q, None) for q in quarters]
-    built = tables.apply_suppression(viewer, built)
+    suppression.protect(viewer, built, sharing=False)
     table, trend_tables = built[0], built[1:]
     from cases.choices import UnitLevel
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.capabilities import can
-from core.editing import EditConflict, TheirChange, form_after_conflict
+from core.edit_page import edit_submit
 
 from . import actions, selectors
 from .capabilities import PLAN_CHANGE, PLAN_VIEW
@@ -69,27 +69,23 @@ def plan_edit(request: HttpRequest, plan_id: UUID) -> HttpResponse:
 
 def _plan_form(request: HttpRequest, form: PlanForm, *, plan: Plan | None) -> HttpResponse:
     """Save the plan form when valid (to the plan's page), else show it with its errors."""
-    conflict: list[TheirChange] | None = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = actions.plan_save(
-                actor=request.user, plan=form.instance,
-                if_version=form.opened_version(form.instance),
-            )  # fmt: skip
-        except EditConflict as error:
-            form, conflict = form_after_conflict(
-                form,
-                error,
-                lambda data, current: PlanForm(data, instance=current, user=request.user),
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("The plan has been saved."))
-            return redirect("reports:plan_detail", plan_id=saved.pk)
-    return render(
-        request, "reports/plan_form.html", {"form": form, "plan": plan, "conflict": conflict}
-    )
+    saved: list[Plan] = []
+
+    def save(form: PlanForm) -> None:
+        if_version = form.opened_version(form.instance)
+        saved.append(
+            actions.plan_save(actor=request.user, plan=form.instance, if_version=if_version)
+        )
+
+    outcome = edit_submit(
+        request, form, save=save,
+        rebuild=lambda data, current: PlanForm(data, instance=current, user=request.user),
+        saved_message=_("The plan has been saved."),
+    )  # fmt: skip
+    if outcome.saved:
+        return redirect("reports:plan_detail", plan_id=saved[0].pk)
+    context = {"form": outcome.form, "plan": plan, "conflict": outcome.conflict}
+    return render(request, "reports/plan_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -112,23 +108,19 @@ def _target_form(
     request: HttpRequest, form: TargetForm, *, plan: Plan, target: Target | None
 ) -> HttpResponse:
     """Save the target form when valid (back to the plan), else show it with its errors."""
-    conflict: list[TheirChange] | None = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.target_save(
-                actor=request.user, target=form.instance,
-                if_version=form.opened_version(form.instance),
-            )  # fmt: skip
-        except EditConflict as error:
-            form, conflict = form_after_conflict(
-                form, error, lambda data, current: TargetForm(data, instance=current, plan=plan)
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("The target has been saved."))
-            return redirect("reports:plan_detail", plan_id=plan.pk)
-    context = {"form": form, "plan": plan, "target": target, "conflict": conflict}
+
+    def save(form: TargetForm) -> None:
+        if_version = form.opened_version(form.instance)
+        actions.target_save(actor=request.user, target=form.instance, if_version=if_version)
+
+    outcome = edit_submit(
+        request, form, save=save,
+        rebuild=lambda data, current: TargetForm(data, instance=current, plan=plan),
+        saved_message=_("The target has been saved."),
+    )  # fmt: skip
+    if outcome.saved:
+        return redirect("reports:plan_detail", plan_id=plan.pk)
+    context = {"form": outcome.form, "plan": plan, "target": target, "conflict": outcome.conflict}
     return render(request, "reports/target_form.html", context)
 
 

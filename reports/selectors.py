@@ -15,9 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.capabilities import can
-from audit.reads import record_read
-from cases.access import profile_of
-from cases.events import CaseAction
+from cases import access
 from cases.models import AdministrativeUnit
 
 from . import registry
@@ -29,7 +27,7 @@ Scope = Literal["view", "change"]
 
 
 def _scope_unit(user: Any, scope: Scope) -> AdministrativeUnit | None:
-    profile = profile_of(user)
+    profile = access.profile_of(user)
     if profile is None or not can(user, PLAN_CHANGE if scope == "change" else PLAN_VIEW):
         return None
     return profile.scope_unit
@@ -52,10 +50,7 @@ def may_change(user: Any, plan: Plan) -> bool:
 
 
 def _deny(user: Any, kind: str, object_id: Any, scope: Scope) -> None:
-    record_read(
-        actor=user, action=CaseAction.DENIED, object_type=kind, object_id=str(object_id),
-        detail={"perm": f"reports.plan_{scope}"},
-    )  # fmt: skip
+    access.deny(user, f"reports.plan_{scope}", object_type=kind, object_id=str(object_id))
 
 
 def _uuid(value: Any) -> UUID | None:

@@ -22,21 +22,17 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404
 
-from audit.actions import record
 from cases import access
 from cases.choices import UnitLevel
-from cases.events import CaseAction
 from cases.models import AdministrativeUnit
 
 from .registry import Cell, Indicator, Key
-
-if TYPE_CHECKING:
-    from .tables import Table
+from .tables import Table, build_table
 
 DEFAULT_K = 5
 # Arithmetic modulo a large prime: the equations have coefficients 0 and ±1, so a rank over
@@ -95,10 +91,9 @@ def figures_unit_for(viewer: Any, unit_id: Any) -> AdministrativeUnit:
             pk=wanted, path__startswith=province_path(scope)
         ).first()
     if found is None:
-        record(
-            actor=viewer, action=CaseAction.DENIED, object_type="administrativeunit",
-            object_id=str(wanted if wanted is not None else ""),
-            detail={"perm": "figures.view", "malformed_id": wanted is None},
+        access.deny(
+            viewer, "figures.view", object_type="administrativeunit",
+            object_id=str(wanted if wanted is not None else ""), malformed_id=wanted is None,
         )  # fmt: skip
         raise Http404
     return found
@@ -138,8 +133,6 @@ def _with_siblings(group: list[Table]) -> list[Table]:
     them together hides each total in all of them or in none. The tables added are built
     here and not shown.
     """
-    from .tables import build_table
-
     first = group[0]
     have = {table.breakdown for table in group}
     extra = [

@@ -13,7 +13,7 @@ import calendar
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
@@ -246,16 +246,3 @@ def build_table(
         columns=columns_of(breakdown, cells), cells=cells,
         target=plans.target_for(unit, indicator.code, period),
     )  # fmt: skip
-
-
-def apply_suppression(viewer: Any, tables: list[Table]) -> list[Table]:
-    """Apply small-cell suppression to tables shown to ``viewer`` and return them.
-
-    ``reports.suppression.protect`` decides, per indicator, unit and period, whether the
-    viewer sees exact figures and otherwise hides small cells, protecting the breakdowns the
-    viewer could ask for next together with the one shown.
-    """
-    from . import suppression
-
-    suppression.protect(viewer, tables, sharing=False)
-    return tables
