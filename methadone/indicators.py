@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Person
+from core.dbfunctions import AddMonths, DaysBetween
 from reports import registry
 from reports.indicators.definitions import PERSON_BREAKDOWNS, Share, indicator
-from reports.indicators.engine import AddMonths, DaysBetween, Population, add_months, day
+from reports.indicators.engine import Population, add_months, day
 from reports.registry import Query
 from services.instruments import assist_v3_0
 from services.models import Modality, Outcome, Screening, TreatmentEpisode

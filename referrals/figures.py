@@ -19,13 +19,9 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     Case,
     Count,
     F,
-    FloatField,
-    Func,
-    IntegerField,
     Q,
     QuerySet,
     When,
@@ -35,6 +31,7 @@ from accounts.capabilities import can, has_role
 from cases import access
 from cases import capabilities as caps
 from cases.choices import Role
+from core.dbfunctions import DaysBetween, Median
 
 from .models import Referral, State
 
@@ -42,28 +39,6 @@ from .models import Referral, State
 def may_see(user: Any) -> bool:
     """Return whether the user sees referral figures (supervisors)."""
     return has_role(user, Role.SUPERVISOR) and can(user, caps.FIGURES_VIEW)
-
-
-class DaysBetween(Func):
-    """The whole days from one date column to another (``end - start``)."""
-
-    arg_joiner = " - "
-    template = "(%(expressions)s)"
-    output_field = IntegerField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler, connection, template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(", **extra,
-        )  # fmt: skip
-
-
-class Median(Aggregate):
-    """The median of an expression (PostgreSQL's ``percentile_cont(0.5)``)."""
-
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
 
 
 # Accepted at some point: an answer day and a state that only acceptance leads to (a

@@ -16,13 +16,14 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Person
+from core.dbfunctions import DaysBetween, Median
 from reports import registry
 from reports.indicators import engine
 from reports.indicators.definitions import PERSON_BREAKDOWNS, Share, indicator
 from reports.indicators.engine import Population
 from reports.registry import Cell, Indicator, Key, Query, Result
 
-from .figures import ACCEPTED, COMPLETED, DaysBetween, Median
+from .figures import ACCEPTED, COMPLETED
 from .models import Referral
 
 BREAKDOWNS = (*PERSON_BREAKDOWNS, "category")

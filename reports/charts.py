@@ -13,9 +13,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+
+from core import svg
 
 WIDTH = 360
 BAR = "#1f5f99"
@@ -43,44 +44,13 @@ def _top(values: Sequence[float | None], target: float | None, share: bool) -> f
     return float(math.ceil(most / step) * step)
 
 
-def _n(value: float) -> str:
-    return f"{value:.1f}"
-
-
 def _frame(
     chart_id: str, height: float, title: str, desc: str, parts: list[SafeString]
 ) -> SafeString:
-    body = format_html_join("", "{}", ((part,) for part in parts))
-    return format_html(
-        '<svg class="chart" role="img" viewBox="0 0 {} {}" width="100%" '
-        'preserveAspectRatio="xMidYMid meet" aria-labelledby="{}-title {}-desc" '
-        'xmlns="http://www.w3.org/2000/svg"><title id="{}-title">{}</title>'
-        '<desc id="{}-desc">{}</desc>{}</svg>',
-        WIDTH, _n(height), chart_id, chart_id, chart_id, title, chart_id, desc, body,
-    )  # fmt: skip
+    return svg.frame(chart_id, WIDTH, height, title, desc, parts)
 
 
-def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 11) -> SafeString:
-    return format_html(
-        '<text x="{}" y="{}" font-size="{}" text-anchor="{}" fill="#333">{}</text>',
-        _n(x), _n(y), size, anchor, text,
-    )  # fmt: skip
-
-
-def _rect(x: float, y: float, w: float, h: float, colour: str) -> SafeString:
-    return format_html(
-        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>', _n(x), _n(y), _n(w), _n(h), colour
-    )
-
-
-def _line(
-    x1: float, y1: float, x2: float, y2: float, *, colour: str = "#666", dashed: bool = False
-) -> SafeString:
-    return format_html(
-        '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}"{}/>',
-        _n(x1), _n(y1), _n(x2), _n(y2), colour, 2 if dashed else 1,
-        format_html(' stroke-dasharray="{}"', "5 3") if dashed else "",
-    )  # fmt: skip
+_n, _text, _rect, _line = svg.number, svg.text, svg.rect, svg.line
 
 
 def _short(label: str, size: int = 16) -> str:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.choices import ClientCategory
 from cases.models import Case, OrganisationType
+from core.dbfunctions import AddMonths
 from services.models import (
     Outcome,
     PostRehabOutcome,
@@ -35,7 +36,7 @@ from services.models import (
 from .. import registry
 from ..registry import Indicator, Period, Query, Result
 from . import engine
-from .engine import AddMonths, Population, open_during
+from .engine import Population, open_during
 
 ADDICTION = ClientCategory.ADDICTION
 # The support services the Law on Prevention and Combat of Human Trafficking (2024, art. 37)
