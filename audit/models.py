@@ -115,8 +115,10 @@ class Link(AppendOnly):
     """One event's place in the chain, written once by the sequencer after the event commits."""
 
     position = models.BigIntegerField(_("position"), primary_key=True)
+    # DO_NOTHING: deleting an event is refused by the database (the append-only trigger),
+    # not by Django's collector, so a deletion attempt meets the same guard however made.
     event = models.OneToOneField(
-        Event, on_delete=models.PROTECT, related_name="link", verbose_name=_("access event")
+        Event, on_delete=models.DO_NOTHING, related_name="link", verbose_name=_("access event")
     )
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)

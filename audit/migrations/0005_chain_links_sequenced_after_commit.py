@@ -124,7 +124,7 @@ class Migration(migrations.Migration):
                 (
                     "event",
                     models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="link",
                         to="audit.event",
                         verbose_name="access event",
