@@ -8,9 +8,10 @@ SCALE_SIZES ?= 200000,1000000
 SCALE_ARGS ?=
 METHADONE_SIZES ?= 2000000,20000000
 METHADONE_ARGS ?=
+CHAIN_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint audit-deps messages bench bench-scale bench-methadone screens mutation mutation-smoke
+.PHONY: help venv run test lint audit-deps messages bench bench-scale bench-methadone bench-chain screens mutation mutation-smoke
 
 help:
 	@echo "Targets:"
@@ -23,6 +24,7 @@ help:
 	@echo "  bench     run the benchmarks against a throwaway PostgreSQL"
 	@echo "  bench-scale  issue 10 at national scale (SCALE_SIZES=200000,1000000); not in CI"
 	@echo "  bench-methadone  issue 14's dose table (METHADONE_SIZES=2000000,20000000); not in CI"
+	@echo "  bench-chain  issue 26: the audit chain under 1-64 concurrent writers (CHAIN_ARGS=...); not in CI"
 	@echo "  screens   regenerate the 360 px screenshots in docs/screens/ (browser tests)"
 	@echo "  mutation  mutate cases/access.py and run the access tests (mutmut; slow, not in CI)"
 	@echo "  mutation-smoke  one access rule's mutants, all must be killed (CI runs it)"
@@ -76,6 +78,11 @@ bench-methadone:
 	scripts/ensure-system-deps
 	$(MAKE) --no-print-directory venv
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.methadone --sizes $(METHADONE_SIZES) $(METHADONE_ARGS)
+
+bench-chain:
+	scripts/ensure-system-deps
+	$(MAKE) --no-print-directory venv
+	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.audit_concurrency $(CHAIN_ARGS)
 
 screens:
 	scripts/ensure-system-deps

@@ -25,8 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet
 from django.utils import timezone
 
 from core import crypto
@@ -163,69 +162,111 @@ def _lock(*, wait: bool) -> bool:
     return row is None or row[0] is not False
 
 
-def _pending(*, since: int | None) -> QuerySet[Event]:
-    """Return the events without a link, of transactions from ``since`` on (None: all)."""
-    unlinked = Event.objects.filter(~Exists(Link.objects.filter(event_id=OuterRef("pk"))))
-    return unlinked if since is None else unlinked.filter(xid__gte=since)
+def _unlinked() -> QuerySet[Event]:
+    """Return the committed events without a link."""
+    return Event.objects.filter(~Exists(Link.objects.filter(event_id=OuterRef("pk"))))
 
 
-def _horizon_now() -> tuple[int, str, int, int | None]:
-    """Return the head (position, hash, horizon) and, on PostgreSQL, the snapshot's xmin."""
-    if connection.vendor != "postgresql":
-        position, prev = head()
-        return position, prev, 0, None
+def _column(name: str) -> str:
+    return str(getattr(Event._meta.get_field(name), "column", name))
+
+
+# Events chained per statement at most; a larger backlog takes several rounds.
+BATCH = 5000
+
+
+def _pending_rows(*, full: bool) -> tuple[int | None, int, str, int, list[list[Any]]]:
+    """Return the snapshot's xmin, the head and the pending events' chained values.
+
+    One statement, so one snapshot: every transaction below its xmin had finished when the
+    events were read, so each committed event of theirs is among them (PostgreSQL). Raw SQL:
+    this runs after every commit that wrote an event, and building the ORM queries cost
+    more than running them.
+    """
+    event, link, q = _quote(Event), _quote(Link), connection.ops.quote_name
+    columns = ", ".join(f"e.{q(_column(name))}" for name in CHAINED_FIELDS)
+    postgres = connection.vendor == "postgresql"
+    xmin = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint" if postgres else "NULL"
+    since = "" if full or not postgres else "e.xid >= coalesce(h.horizon, 0) AND "
+    # Identifiers come from model metadata, quoted; the one value is a parameter.
     sql = (
-        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, h.position, h.hash, "  # noqa: S608  # nosec B608
-        f"h.horizon FROM (SELECT 1) one LEFT JOIN (SELECT position, hash, horizon FROM "
-        f"{_quote(Link)} ORDER BY position DESC LIMIT 1) h ON true"
+        f"WITH h AS (SELECT position, hash, horizon FROM {link} "  # noqa: S608  # nosec B608
+        f"ORDER BY position DESC LIMIT 1) "
+        f"SELECT {xmin}, h.position, h.hash, h.horizon, {columns} "
+        f"FROM (SELECT 1) one LEFT JOIN h ON true LEFT JOIN {event} e ON {since}"
+        f"NOT EXISTS (SELECT 1 FROM {link} l WHERE l.event_id = e.{q(_column('id'))}) "
+        f"ORDER BY e.{q(_column('seq'))} LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql)
-        xmin, position, prev, horizon = cursor.fetchone()
-    return int(position or 0), str(prev or GENESIS), int(horizon or 0), int(xmin)
+        cursor.execute(sql, [BATCH])
+        rows = cursor.fetchall()
+    first = rows[0]
+    found = [_from_db(row[4:]) for row in rows if row[4] is not None]
+    xid = None if first[0] is None else int(first[0])
+    return xid, int(first[1] or 0), str(first[2] or GENESIS), int(first[3] or 0), found
+
+
+_FIELDS = [Event._meta.get_field(name) for name in CHAINED_FIELDS]
+
+
+def _from_db(values: Iterable[Any]) -> list[Any]:
+    """Convert raw column values as the model's fields do (JSON, the sealed reason)."""
+    out = []
+    for field, value in zip(_FIELDS, values, strict=True):
+        convert = getattr(field, "from_db_value", None)
+        out.append(value if value is None or convert is None else convert(value, None, connection))
+    return out
 
 
 def _chain_pending(*, full: bool) -> int:
     """Link the pending events (the lock is held). Return how many."""
-    position, prev, horizon, xmin = _horizon_now()
-    # xmin is read before the events: every transaction below it had finished by then, so
-    # each committed event of theirs is among those read now and is chained by this run.
-    since = None if full or xmin is None else horizon
-    rows = list(_pending(since=since).order_by("seq").values_list(*CHAINED_FIELDS))
-    if not rows:
-        return 0
-    now = timezone.now()
-    links = []
-    for row in rows:
-        try:
-            values = stored_values(row)
-        except crypto.DecryptionError:
-            # Chain it as stored: verify names the event whose reason does not decrypt.
-            values = list(row)
-        position += 1
-        digest = compute_hash(prev, values)
-        links.append(
-            Link(
-                position=position, event_id=row[_ID], prev_hash=prev, hash=digest, at=now,
-                horizon=xmin,
-            )
-        )  # fmt: skip
-        prev = digest
-    Link.objects.bulk_create(links)
-    return len(links)
+    total = 0
+    while True:
+        xmin, position, prev, _horizon, rows = _pending_rows(full=full)
+        if not rows:
+            return total
+        now = timezone.now()
+        links = []
+        for row in rows:
+            try:
+                values = stored_values(row)
+            except crypto.DecryptionError:
+                # Chain it as stored: verify names the event whose reason does not decrypt.
+                values = list(row)
+            position += 1
+            digest = compute_hash(prev, values)
+            links.append(
+                Link(
+                    position=position, event_id=row[_ID], prev_hash=prev, hash=digest,
+                    at=now, horizon=xmin if len(rows) < BATCH else _horizon,
+                )
+            )  # fmt: skip
+            prev = digest
+        Link.objects.bulk_create(links)
+        total += len(links)
+        if len(rows) < BATCH:
+            return total
 
 
 def _pending_exists() -> bool:
     """Tell whether a committed event of a recent transaction still has no link."""
     if connection.vendor != "postgresql":
         return False
-    horizon = Link.objects.order_by("-position").values("horizon")[:1]
-    return _pending(since=None).filter(xid__gte=Coalesce(Subquery(horizon), 0)).exists()
+    event, link, q = _quote(Event), _quote(Link), connection.ops.quote_name
+    sql = (
+        f"SELECT EXISTS (SELECT 1 FROM {event} e WHERE e.xid >= coalesce((SELECT horizon "  # noqa: S608  # nosec B608
+        f"FROM {link} ORDER BY position DESC LIMIT 1), 0) AND NOT EXISTS (SELECT 1 FROM "
+        f"{link} l WHERE l.event_id = e.{q(_column('id'))}))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def pending() -> tuple[int, Any]:
     """Return how many committed events have no link yet, and when the oldest was written."""
-    found = _pending(since=None).aggregate(count=Count("pk"), oldest=Min("at"))
+    found = _unlinked().aggregate(count=Count("pk"), oldest=Min("at"))
     return int(found["count"]), found["oldest"]
 
 

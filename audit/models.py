@@ -46,13 +46,11 @@ class NextEventNumber(Func):
 
     output_field = models.BigIntegerField()
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        return "NULL", []
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        return "NULL", ()
 
-    def as_postgresql(
-        self, compiler: Any, connection: Any, **extra: Any
-    ) -> tuple[str, list[Any]]:
-        return "nextval('audit_event_seq_seq'::regclass)", []
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return "nextval('audit_event_seq_seq'::regclass)", ()
 
 
 class Event(AppendOnly):

@@ -567,9 +567,7 @@ def test_a_wrong_seal_on_the_command_line_is_reported(world: World) -> None:
     )
     _assert_command_reports(sealed.position, "seal", "--seal", f"{sealed.position}:{'ab' * 32}")
     # A seal from a different position of the same chain does not fit either.
-    _assert_command_reports(
-        sealed.position, "seal", "--seal", f"{sealed.position}:{links[2].hash}"
-    )
+    _assert_command_reports(sealed.position, "seal", "--seal", f"{sealed.position}:{links[2].hash}")
     # Two seals: the good one passes, the bad one is reported.
     _assert_command_reports(
         links[3].position, "seal",
@@ -638,9 +636,7 @@ def test_concurrent_writers_keep_one_unbroken_chain() -> None:
     assert verdict.ok, verdict.first_break
     assert verdict.count == total and verdict.pending == 0
     assert Event.objects.count() == total
-    rows = list(
-        Link.objects.order_by("position").values_list("position", "at", "event__object_id")
-    )
+    rows = list(Link.objects.order_by("position").values_list("position", "at", "event__object_id"))
     assert [position for position, _, _ in rows] == list(range(1, total + 1))
     times = [at for _, at, _ in rows]
     assert times == sorted(times)  # the sequencer reads the clock under its lock
