@@ -187,21 +187,24 @@ def _pending_rows(*, full: bool) -> tuple[int | None, int, str, int, list[list[A
     columns = ", ".join(f"e.{q(_column(name))}" for name in CHAINED_FIELDS)
     postgres = connection.vendor == "postgresql"
     xmin = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint" if postgres else "NULL"
-    since = "" if full or not postgres else "e.xid >= coalesce(h.horizon, 0) AND "
-    # Identifiers come from model metadata, quoted; the one value is a parameter.
+    since = "" if full or not postgres else "e.xid >= coalesce((SELECT horizon FROM h), 0) AND "
+    # Identifiers come from model metadata, quoted; the one value is a parameter. The pending
+    # events are found first (through the index on xid) and only then sorted: ordered and
+    # limited in one step, the planner walks the whole table along the number's index.
     sql = (
         f"WITH h AS (SELECT position, hash, horizon FROM {link} "  # noqa: S608  # nosec B608
-        f"ORDER BY position DESC LIMIT 1) "
-        f"SELECT {xmin}, h.position, h.hash, h.horizon, {columns} "
-        f"FROM (SELECT 1) one LEFT JOIN h ON true LEFT JOIN {event} e ON {since}"
-        f"NOT EXISTS (SELECT 1 FROM {link} l WHERE l.event_id = e.{q(_column('id'))}) "
-        f"ORDER BY e.{q(_column('seq'))} LIMIT %s"
+        f"ORDER BY position DESC LIMIT 1), "
+        f"p AS MATERIALIZED (SELECT {columns}, e.{q(_column('seq'))} AS n FROM {event} e "
+        f"WHERE {since}"
+        f"NOT EXISTS (SELECT 1 FROM {link} l WHERE l.event_id = e.{q(_column('id'))})) "
+        f"SELECT {xmin}, h.position, h.hash, h.horizon, p.* "
+        f"FROM (SELECT 1) one LEFT JOIN h ON true LEFT JOIN p ON true ORDER BY p.n LIMIT %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [BATCH])
         rows = cursor.fetchall()
     first = rows[0]
-    found = [_from_db(row[4:]) for row in rows if row[4] is not None]
+    found = [_from_db(row[4:-1]) for row in rows if row[4] is not None]
     xid = None if first[0] is None else int(first[0])
     return xid, int(first[1] or 0), str(first[2] or GENESIS), int(first[3] or 0), found
 
