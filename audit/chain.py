@@ -209,15 +209,18 @@ def _pending_rows(*, full: bool) -> tuple[int | None, int, str, int, list[list[A
     return xid, int(first[1] or 0), str(first[2] or GENESIS), int(first[3] or 0), found
 
 
-_FIELDS = [Event._meta.get_field(name) for name in CHAINED_FIELDS]
-
-
 def _from_db(values: Iterable[Any]) -> list[Any]:
-    """Convert raw column values as the model's fields do (JSON, the sealed reason)."""
+    """Convert raw column values as the ORM does: the backend's converters (SQLite's times
+    and UUIDs), then the field's own (JSON, the sealed reason)."""
     out = []
-    for field, value in zip(_FIELDS, values, strict=True):
-        convert = getattr(field, "from_db_value", None)
-        out.append(value if value is None or convert is None else convert(value, None, connection))
+    for name, value in zip(CHAINED_FIELDS, values, strict=True):
+        column = getattr(Event._meta.get_field(name), "cached_col", None)
+        if column is not None:
+            converters = connection.ops.get_db_converters(column)
+            converters += column.output_field.get_db_converters(connection)
+            for convert in converters:
+                value = convert(value, column, connection)
+        out.append(value)
     return out
 
 

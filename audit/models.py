@@ -3,7 +3,7 @@
 An event is written with the action it records; right after it commits, the sequencer gives
 it its place in the chain, a ``Link`` whose ``hash`` is an HMAC over the event's content and
 the previous link's hash, so changing, deleting, inserting or reordering rows breaks the
-chain where it happened (see ``audit.chain``, decision D40). PostgreSQL refuses UPDATE,
+chain where it happened (see ``audit.chain``, decision D32). PostgreSQL refuses UPDATE,
 DELETE and TRUNCATE on all three tables (migrations 0002-0005).
 """
 

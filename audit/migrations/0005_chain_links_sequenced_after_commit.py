@@ -81,6 +81,7 @@ def events_from_links(apps, schema_editor):
         )
     postgres = _postgres(schema_editor)
     if postgres:
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         schema_editor.execute("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only")
     # Negative first: the new numbers may collide with old ones on the unique index.
     schema_editor.execute(
@@ -91,6 +92,8 @@ def events_from_links(apps, schema_editor):
     )
     schema_editor.execute("UPDATE audit_event SET seq = -seq")
     if postgres:
+        # ALTER TABLE refuses while the updates' deferred key checks are pending: run them.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         schema_editor.execute("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only")
 
 
@@ -153,6 +156,17 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(links_from_events, events_from_links),
+        # A default first, so that migrating back can add the columns to a filled table.
+        migrations.AlterField(
+            model_name="event",
+            name="prev_hash",
+            field=models.CharField(default="", editable=False, max_length=64),
+        ),
+        migrations.AlterField(
+            model_name="event",
+            name="hash",
+            field=models.CharField(default="", editable=False, max_length=64),
+        ),
         migrations.RemoveField(model_name="event", name="prev_hash"),
         migrations.RemoveField(model_name="event", name="hash"),
         migrations.RunPython(install_triggers, drop_triggers),
