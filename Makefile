@@ -10,9 +10,10 @@ METHADONE_SIZES ?= 2000000,20000000
 METHADONE_ARGS ?=
 LOAD_PEOPLE ?= 1000000
 LOAD_ARGS ?=
+CHAIN_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint audit-deps messages bench bench-scale bench-methadone bench-load screens mutation mutation-smoke
+.PHONY: help venv run test lint audit-deps messages bench bench-scale bench-methadone bench-load bench-chain screens mutation mutation-smoke
 
 help:
 	@echo "Targets:"
@@ -26,6 +27,7 @@ help:
 	@echo "  bench-scale  issue 10 at national scale (SCALE_SIZES=200000,1000000); not in CI"
 	@echo "  bench-methadone  issue 14's dose table (METHADONE_SIZES=2000000,20000000); not in CI"
 	@echo "  bench-load  issue 26: gunicorn + 64 signed-in sessions (LOAD_PEOPLE=1000000, LOAD_ARGS=...); not in CI"
+	@echo "  bench-chain  issue 26: the audit chain under 1-64 concurrent writers (CHAIN_ARGS=...); not in CI"
 	@echo "  screens   regenerate the 360 px screenshots in docs/screens/ (browser tests)"
 	@echo "  mutation  mutate cases/access/ and run the access tests (mutmut; slow, not in CI)"
 	@echo "  mutation-smoke  one access rule's mutants, all must be killed (CI runs it)"
@@ -86,6 +88,11 @@ bench-load:
 	scripts/ensure-system-deps
 	$(MAKE) --no-print-directory venv
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.load --people $(LOAD_PEOPLE) $(LOAD_ARGS)
+
+bench-chain:
+	scripts/ensure-system-deps
+	$(MAKE) --no-print-directory venv
+	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.audit_concurrency $(CHAIN_ARGS)
 
 screens:
 	scripts/ensure-system-deps

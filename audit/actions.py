@@ -37,7 +37,10 @@ def record(
     reason: str = "",
     detail: dict[str, Any] | None = None,
 ) -> Event:
-    """Append one event to the chain, inside the caller's transaction if there is one.
+    """Append one event, inside the caller's transaction if there is one.
+
+    The event commits with the caller's work or not at all, and is chained right after the
+    commit (``audit.chain``). It waits for no other writer and is never retried.
 
     ``actor`` is required: pass None only for the system itself (a command, a migration).
     The person the event concerns is taken from ``obj`` through the resolvers apps
@@ -66,7 +69,8 @@ def record(
 
 
 def seal_create(*, actor: AbstractBaseUser | None) -> Seal:
-    """Seal the current chain head (the newest committed event)."""
+    """Chain every committed event (and the caller's own), then seal the chain head."""
+    chain.sequence(wait=True, full=True)
     seq, head_hash = chain.head()
     seal = Seal(at=timezone.now(), seq=seq, head_hash=head_hash, sealed_by=cast(Any, actor))
     seal.save()

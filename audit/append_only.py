@@ -30,7 +30,7 @@ from core.fields import EncryptedTextField
 
 from . import actions, chain
 from .choices import AuditAction
-from .models import Event, Seal
+from .models import Event, Link, Seal
 
 REKEY_SETTING = "hoa_nhap.rekey"
 
@@ -42,7 +42,7 @@ def history_models() -> list[type[models.Model]]:
 
 def is_append_only(model: type[models.Model]) -> bool:
     """Tell whether rows of this model are never changed or removed."""
-    return model in (Event, Seal) or issubclass(model, HistoricalChanges)
+    return model in (Event, Link, Seal) or issubclass(model, HistoricalChanges)
 
 
 def encrypted_columns(model: type[models.Model]) -> list[str]:

@@ -1,9 +1,11 @@
-"""Link events into a keyed hash chain, append under a lock, and verify the chain.
+"""Append events, chain them after they commit into a keyed hash chain, and verify it.
 
 The hash is an HMAC with ``settings.AUDIT_CHAIN_KEY``: someone who can write to the
 database but does not hold the key cannot forge a consistent chain after tampering.
-Writers append without a lock: the unique sequence number lets exactly one of two writers
-that read the same head link to it, and the other links again (``append``).
+Writers never wait for each other: ``append`` inserts the event in the caller's transaction
+with no link, and right after the commit ``sequence`` (one at a time, under an advisory
+lock) links every committed event still unlinked to the head, as an append-only ``Link``
+(decision D33). A rolled-back event was never chained, so the chain has no gap.
 
 The encrypted reason enters the hash as its plaintext, not its ciphertext: the chain proves
 what was written, whichever key protects it at rest, so re-encrypting a reason to a new key
@@ -22,17 +24,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet
 from django.utils import timezone
 
 from core import crypto
 
-from .models import Event, Seal
+from .models import Event, Link, Seal
 
 GENESIS = "0" * 64
-# Writers that lose the race for the next sequence number link again; under any real load a
-# handful of attempts suffice, so running out means something is wrong.
-APPEND_ATTEMPTS = 100
+# The advisory lock one sequencer at a time holds ("HNAU" in ASCII).
+SEQUENCER_LOCK = 0x484E4155
 # Hashes remembered while verifying, to tell a replayed copy from a reordering.
 RECENT_WINDOW = 100_000
 
@@ -83,20 +85,22 @@ def stored_values(values: Iterable[Any]) -> list[Any]:
 
 
 def details_of(action: str) -> list[tuple[int, dict[str, Any]]]:
-    """Return the sequence number and detail of every event of one action, in chain order."""
+    """Return the number and detail of every event of one action, in the order written."""
     rows = Event.objects.filter(action=action).order_by("seq").values_list("seq", "detail")
     return list(rows)
 
 
-def head() -> tuple[int, str]:
-    """Return the sequence number and hash of the newest event (0 and genesis if none).
+def _quote(model: type[Any]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
-    Plain SQL: every event of every request reads the head, and building the same ORM query
-    each time cost more than running it (0.29 against 0.12 ms at the design size).
+
+def head() -> tuple[int, str]:
+    """Return the position and hash of the newest link (0 and genesis if none).
+
+    Only what is chained: ``sequence()`` first to include what has just committed.
     """
-    # The table name comes from model metadata, quoted; there are no values.
-    table = connection.ops.quote_name(Event._meta.db_table)
-    sql = f"SELECT seq, hash FROM {table} ORDER BY seq DESC LIMIT 1"  # noqa: S608  # nosec B608
+    # Table names come from model metadata, quoted; there are no values.
+    sql = f"SELECT position, hash FROM {_quote(Link)} ORDER BY position DESC LIMIT 1"  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(sql)
         row = cursor.fetchone()
@@ -104,42 +108,203 @@ def head() -> tuple[int, str]:
 
 
 def append(event: Event) -> None:
-    """Link the event to the chain head and insert it as the next sequence number.
+    """Insert the event in the caller's transaction (or alone); chain it once it commits.
 
-    No lock: the unique sequence number decides. Two writers that read the same head both
-    try ``seq + 1``; PostgreSQL makes the second wait for the first to commit, then refuses
-    it, and the loser links again to the new head. Outside a transaction the insert commits
-    on its own (two statements in all); inside the caller's transaction it runs in a
-    savepoint, so losing a race does not spoil the caller's work.
+    Nothing here waits for another writer: the insert takes no lock that an action's own
+    row updates could meet in the other order, and a conflict cannot happen, so there is
+    nothing to retry. The database numbers the event (``Event.seq``) and notes its
+    transaction (``Event.xid``); ``sequence`` links it into the chain after the commit. A
+    rollback takes the event with the action, before it was ever chained.
     """
-    for _attempt in range(APPEND_ATTEMPTS):
-        seq, prev_hash = head()
-        event.seq, event.prev_hash = seq + 1, prev_hash
-        # Read after the head: the head was committed earlier, so times never run backwards.
-        event.at = timezone.now()
-        event.hash = compute_hash(prev_hash, event_values(event))
-        if _insert(event):
-            return
-    raise ChainBusyError(f"no free sequence number after {APPEND_ATTEMPTS} attempts")
+    event.at = timezone.now()
+    if connection.vendor != "postgresql":
+        # The single-user SQLite demo: no database sequence, and one writer at a time.
+        event.seq = (Event.objects.aggregate(top=Max("seq"))["top"] or 0) + 1
+    event.save()
+    # robust: a sequencing failure is logged, never raised into the committed action.
+    transaction.on_commit(sequence, robust=True)
 
 
-def _insert(event: Event) -> bool:
-    """Insert the event; return False if another writer took its sequence number first."""
-    try:
-        if connection.in_atomic_block:
-            with transaction.atomic():  # a savepoint: a lost race spoils nothing else
-                event.save()
-        else:
-            event.save()  # autocommit: the INSERT is its own transaction
-    except IntegrityError:
-        if Event.objects.filter(seq=event.seq).exclude(pk=event.pk).exists():
-            return False  # lost the race: the head moved
-        raise
-    return True
+def sequence(*, wait: bool = False, full: bool = False) -> int:
+    """Chain every committed event that has no link yet, in the order they were written.
+
+    One sequencer at a time, under a transaction-level advisory lock. Called after each
+    commit that wrote an event (``append``): if another sequencer holds the lock it is
+    chaining, and it looks again after releasing it, so an event whose own sequencer found
+    the lock taken is still chained at once (see D33). ``wait`` queues for the lock instead
+    (the seal, ``verify_audit_chain``, ``sequence_audit_chain``); ``full`` looks at every
+    event, not only those of transactions running at the previous run. Inside a caller's
+    transaction the lock is held to its commit and the caller's own events are chained too.
+    Return how many events were chained.
+    """
+    if connection.in_atomic_block:
+        _lock(wait=True)
+        return _chain_pending(full=full)
+    total = 0
+    while True:
+        with transaction.atomic():
+            if not _lock(wait=wait):
+                return total
+            total += _chain_pending(full=full)
+        # Released: an event committed while we held it may have found the lock taken.
+        if not _pending_exists():
+            return total
+        wait = False
 
 
-class ChainBusyError(RuntimeError):
-    """Raised when an event found no free sequence number after many attempts."""
+def _lock(*, wait: bool) -> bool:
+    if connection.vendor != "postgresql":
+        return True  # SQLite serialises writers itself
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [SEQUENCER_LOCK])
+        row = cursor.fetchone()
+    return row is None or row[0] is not False
+
+
+def _unlinked() -> QuerySet[Event]:
+    """Return the committed events without a link."""
+    return Event.objects.filter(~Exists(Link.objects.filter(event_id=OuterRef("pk"))))
+
+
+def _column(name: str) -> str:
+    return str(getattr(Event._meta.get_field(name), "column", name))
+
+
+# Events chained per statement at most; a larger backlog takes several rounds.
+BATCH = 5000
+
+
+def _pending_rows(*, full: bool) -> tuple[int | None, int, str, int, list[list[Any]]]:
+    """Return the snapshot's xmin, the head and the pending events' chained values.
+
+    One statement, so one snapshot: every transaction below its xmin had finished when the
+    events were read, so each committed event of theirs is among them (PostgreSQL). Raw SQL:
+    this runs after every commit that wrote an event, and building the ORM queries cost
+    more than running them.
+    """
+    event, link, q = _quote(Event), _quote(Link), connection.ops.quote_name
+    columns = ", ".join(f"e.{q(_column(name))}" for name in CHAINED_FIELDS)
+    postgres = connection.vendor == "postgresql"
+    xmin = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint" if postgres else "NULL"
+    since = "" if full or not postgres else "e.xid >= coalesce((SELECT horizon FROM h), 0) AND "
+    # Identifiers come from model metadata, quoted; the one value is a parameter. The pending
+    # events are found first (through the index on xid) and only then sorted: ordered and
+    # limited in one step, the planner walks the whole table along the number's index.
+    sql = (
+        f"WITH h AS (SELECT position, hash, horizon FROM {link} "  # noqa: S608  # nosec B608
+        f"ORDER BY position DESC LIMIT 1), "
+        f"p AS MATERIALIZED (SELECT {columns}, e.{q(_column('seq'))} AS n FROM {event} e "
+        f"WHERE {since}"
+        f"NOT EXISTS (SELECT 1 FROM {link} l WHERE l.event_id = e.{q(_column('id'))})) "
+        f"SELECT {xmin}, h.position, h.hash, h.horizon, p.* "
+        f"FROM (SELECT 1) one LEFT JOIN h ON true LEFT JOIN p ON true ORDER BY p.n LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [BATCH])
+        rows = cursor.fetchall()
+    first = rows[0]
+    converters = _converters()
+    found = [_from_db(row[4:-1], converters) for row in rows if row[4] is not None]
+    xid = None if first[0] is None else int(first[0])
+    return xid, int(first[1] or 0), str(first[2] or GENESIS), int(first[3] or 0), found
+
+
+def _converters() -> list[tuple[Any, list[Any]]]:
+    """Return each chained column with the converters the ORM would apply to its values."""
+    found = []
+    for name in CHAINED_FIELDS:
+        column: Any = getattr(Event._meta.get_field(name), "cached_col", None)
+        converters = connection.ops.get_db_converters(column) if column is not None else []
+        if column is not None:
+            converters += column.output_field.get_db_converters(connection)
+        found.append((column, converters))
+    return found
+
+
+def _from_db(values: Iterable[Any], converters: list[tuple[Any, list[Any]]]) -> list[Any]:
+    """Convert raw column values as the ORM does: the backend's converters (SQLite's times
+    and UUIDs), then the field's own (JSON, the sealed reason)."""
+    out = []
+    for (column, convert_all), value in zip(converters, values, strict=True):
+        for convert in convert_all:
+            value = convert(value, column, connection)
+        out.append(value)
+    return out
+
+
+def _insert_links(links: list[Link]) -> None:
+    """Insert the links: in one statement of arrays on PostgreSQL (this runs per commit)."""
+    if connection.vendor != "postgresql":
+        Link.objects.bulk_create(links)
+        return
+    sql = (
+        f"INSERT INTO {_quote(Link)} (position, event_id, prev_hash, hash, at, horizon) "  # noqa: S608  # nosec B608
+        "SELECT p, e, ph, h, %s, %s FROM unnest(%s::bigint[], %s::uuid[], %s::text[], "
+        "%s::text[]) AS t(p, e, ph, h)"
+    )
+    first = links[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                first.at, first.horizon, [link.position for link in links],
+                [link.event_id for link in links], [link.prev_hash for link in links],
+                [link.hash for link in links],
+            ],
+        )  # fmt: skip
+
+
+def _chain_pending(*, full: bool) -> int:
+    """Link the pending events (the lock is held). Return how many."""
+    total = 0
+    while True:
+        xmin, position, prev, _horizon, rows = _pending_rows(full=full)
+        if not rows:
+            return total
+        now = timezone.now()
+        links = []
+        for row in rows:
+            try:
+                values = stored_values(row)
+            except crypto.DecryptionError:
+                # Chain it as stored: verify names the event whose reason does not decrypt.
+                values = list(row)
+            position += 1
+            digest = compute_hash(prev, values)
+            links.append(
+                Link(
+                    position=position, event_id=row[_ID], prev_hash=prev, hash=digest,
+                    at=now, horizon=xmin if len(rows) < BATCH else _horizon,
+                )
+            )  # fmt: skip
+            prev = digest
+        _insert_links(links)
+        total += len(links)
+        if len(rows) < BATCH:
+            return total
+
+
+def _pending_exists() -> bool:
+    """Tell whether a committed event of a recent transaction still has no link."""
+    if connection.vendor != "postgresql":
+        return False
+    event, link, q = _quote(Event), _quote(Link), connection.ops.quote_name
+    sql = (
+        f"SELECT EXISTS (SELECT 1 FROM {event} e WHERE e.xid >= coalesce((SELECT horizon "  # noqa: S608  # nosec B608
+        f"FROM {link} ORDER BY position DESC LIMIT 1), 0) AND NOT EXISTS (SELECT 1 FROM "
+        f"{link} l WHERE l.event_id = e.{q(_column('id'))}))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def pending() -> tuple[int, Any]:
+    """Return how many committed events have no link yet, and when the oldest was written."""
+    found = _unlinked().aggregate(count=Count("pk"), oldest=Min("at"))
+    return int(found["count"]), found["oldest"]
 
 
 @dataclass(frozen=True)
@@ -155,6 +320,9 @@ class Verdict:
     head_seq: int
     head_hash: str
     first_break: Break | None
+    # Committed events not chained yet (the sequencer runs right after each commit).
+    pending: int = 0
+    oldest_pending: Any = None
 
     @property
     def ok(self) -> bool:
@@ -162,8 +330,8 @@ class Verdict:
 
 
 def _rows(batch: int) -> Iterator[tuple[Any, ...]]:
-    fields = ("seq", "prev_hash", "hash", *CHAINED_FIELDS)
-    yield from Event.objects.order_by("seq").values_list(*fields).iterator(chunk_size=batch)
+    fields = ("position", "prev_hash", "hash", *(f"event__{name}" for name in CHAINED_FIELDS))
+    yield from Link.objects.order_by("position").values_list(*fields).iterator(chunk_size=batch)
 
 
 def _readable(values: Iterable[Any]) -> list[Any] | None:
@@ -190,7 +358,11 @@ def _unreadable(seq: int, sealed: Any) -> Break:
 
 
 def verify(*, extra_seals: Iterable[tuple[int, str]] = (), batch: int = 5000) -> Verdict:
-    """Walk the chain in order and return the first broken link, if any."""
+    """Walk the chain in order and return the first broken link, if any.
+
+    Reads only: what has committed but is not chained yet is counted in ``pending``
+    (``sequence()`` first to chain it).
+    """
     seals: dict[int, str] = dict(Seal.objects.values_list("seq", "head_hash"))
     seals.update(extra_seals)
     # A seal of the empty chain (sequence 0) holds the genesis hash.
@@ -228,10 +400,12 @@ def verify(*, extra_seals: Iterable[tuple[int, str]] = (), batch: int = 5000) ->
         recent.append(stored_hash)
         recent_set.add(stored_hash)
         expected_prev, last_seq, count = stored_hash, seq, count + 1
+    waiting, oldest = pending()
     if seals:
         seq = min(seals)
         return Verdict(
             count, last_seq, expected_prev,
             Break(seq, "seal", f"sealed event #{seq} is missing: the chain was cut"),
+            waiting, oldest,
         )  # fmt: skip
-    return Verdict(count, last_seq, expected_prev, None)
+    return Verdict(count, last_seq, expected_prev, None, waiting, oldest)

@@ -12,13 +12,14 @@ from __future__ import annotations
 from django.db import connection
 
 from .append_only import history_models
-from .models import Event, Seal
+from .models import Event, Link, Seal
 
 
 def append_only_tables() -> list[str]:
     """Return the tables whose rows are never changed or removed."""
     return [
         Event._meta.db_table,
+        Link._meta.db_table,
         Seal._meta.db_table,
         *(m._meta.db_table for m in history_models()),
     ]

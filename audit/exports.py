@@ -47,7 +47,7 @@ CSV_TIME_FORMAT = "%d/%m/%Y %H:%M:%S"  # as the screens and the XLSX show it, to
 
 def rows(events: QuerySet[Event]) -> Iterator[list[Cell]]:
     names: dict[Any, str] = {}  # a few organisations over any number of rows
-    for e in events[:MAX_ROWS].iterator(chunk_size=2000):
+    for e in events.select_related("link")[:MAX_ROWS].iterator(chunk_size=2000):
         org = e.organisation_id
         if org is not None and org not in names:
             names[org] = registry.organisation_names({org}).get(org, str(org))
@@ -65,8 +65,14 @@ def rows(events: QuerySet[Event]) -> Iterator[list[Cell]]:
             e.user_agent,
             e.request_id,
             json.dumps(e.detail, ensure_ascii=False, sort_keys=True),
-            e.hash,
+            _chain_hash(e),
         ]
+
+
+def _chain_hash(event: Event) -> str:
+    """Return the event's hash in the chain ("" in the moment before it is chained)."""
+    link = getattr(event, "link", None)  # a missing reverse one-to-one raises AttributeError
+    return link.hash if link is not None else ""
 
 
 def _safe(cell: str) -> str:

@@ -1,8 +1,10 @@
-"""Own the access-event log and its seals: append-only, hash-chained.
+"""Own the access-event log, its chain links and its seals: append-only, hash-chained.
 
-Each event's ``hash`` is an HMAC over its content and the previous event's hash, so
-changing, deleting, inserting or reordering rows breaks the chain where it happened
-(see ``audit.chain``). PostgreSQL refuses UPDATE and DELETE on both tables (migration 0002).
+An event is written with the action it records; right after it commits, the sequencer gives
+it its place in the chain, a ``Link`` whose ``hash`` is an HMAC over the event's content and
+the previous link's hash, so changing, deleting, inserting or reordering rows breaks the
+chain where it happened (see ``audit.chain``, decision D33). PostgreSQL refuses UPDATE,
+DELETE and TRUNCATE on all three tables (migrations 0002-0005).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.expressions import Func
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedTextField
@@ -35,11 +38,30 @@ class AppendOnly(models.Model):
         raise AppendOnlyError(f"{self._meta.label} rows are never deleted")
 
 
+class NextEventNumber(Func):
+    """The database default of ``Event.seq``: the next value of its sequence (PostgreSQL).
+
+    On SQLite (the single-user demo) ``audit.chain.append`` numbers the event itself.
+    """
+
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        return "NULL", ()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return "nextval('audit_event_seq_seq'::regclass)", ()
+
+
 class Event(AppendOnly):
     """One access event: who did what to which object, from where, and why."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
+    # The event's number, in the order events were written: unique, never reused, with gaps
+    # where a transaction rolled back. Its place in the chain is its ``link``.
+    seq = models.BigIntegerField(
+        _("number"), unique=True, editable=False, db_default=NextEventNumber()
+    )
     at = models.DateTimeField(_("time"), db_index=True)
     # Plain text, no choices: each app registers its actions (audit.registry), so a new app
     # adds no migration here.
@@ -61,8 +83,10 @@ class Event(AppendOnly):
     # Free text a user typed may name someone, so it is encrypted like case notes.
     reason = EncryptedTextField(_("reason"))
     detail = models.JSONField(_("detail"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
+    # The writing transaction's id, set by the database (trigger ``audit_event_xid``): the
+    # sequencer looks for unchained events only among transactions that were still running
+    # at its previous run (``Link.horizon``).
+    xid = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("access event")
@@ -83,6 +107,31 @@ class Event(AppendOnly):
         from . import registry
 
         return registry.label(self.action)
+
+
+class Link(AppendOnly):
+    """One event's place in the chain, written once by the sequencer after the event commits."""
+
+    position = models.BigIntegerField(_("position"), primary_key=True)
+    # DO_NOTHING: deleting an event is refused by the database (the append-only trigger),
+    # not by Django's collector, so a deletion attempt meets the same guard however made.
+    event = models.OneToOneField(
+        Event, on_delete=models.DO_NOTHING, related_name="link", verbose_name=_("access event")
+    )
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    # When the event was chained: ``at - event.at`` is how long it waited.
+    at = models.DateTimeField(_("chained at"))
+    # Every transaction with a lower id had finished when this link was written, so every
+    # committed event of those is chained by now (PostgreSQL; None for migrated links).
+    horizon = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chain link")
+        verbose_name_plural = _("chain links")
+
+    def __str__(self) -> str:
+        return f"{self.position}:{self.hash}"
 
 
 class Seal(AppendOnly):

@@ -88,6 +88,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # 0 when a pooler (PgBouncer) in transaction mode sits in front of PostgreSQL.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Bounded waits: a request gives up (and answers 503, core.views.server_error) when the
+    # server cannot be reached or a lock is held too long, instead of hanging. A pooler
+    # must pass the startup options on (PgBouncer: ignore_startup_parameters = options).
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
+        "options": f"-c lock_timeout={env_int('DATABASE_LOCK_TIMEOUT_MS', 10_000)}",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

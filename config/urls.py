@@ -31,3 +31,6 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("figures/", include("reports.urls")),
 ]
+
+# A database that cannot be reached, or a lock wait past DATABASE_LOCK_TIMEOUT_MS, answers 503.
+handler500 = "core.views.server_error"

@@ -1,8 +1,10 @@
 """The access log is append-only and hash-chained: tampering shows, concurrent writers do not.
 
-These tests need PostgreSQL: the append-only trigger (migration 0002) and the advisory lock
-that serialises writers exist only there. To tamper, a test switches the trigger off, as a
-database superuser could, and changes rows with raw SQL.
+These tests need PostgreSQL: the append-only triggers (migrations 0002-0005) and the
+sequencer's advisory lock exist only there. An event is chained into an append-only link
+(``audit_link``) after its transaction commits; these tests run inside one transaction, so
+they chain with ``chain.sequence()`` as the seal and ``verify_audit_chain`` do. To tamper, a
+test switches the triggers off, as a database superuser could, and changes rows with raw SQL.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from accounts.events import AccountAction
 from audit import actions, chain, context
 from audit.chain import Break, Verdict
 from audit.choices import AuditAction
-from audit.models import AppendOnlyError, Event, Seal
+from audit.models import AppendOnlyError, Event, Link, Seal
 from cases.events import CaseAction
 from tests.conftest import World
 
@@ -37,7 +39,7 @@ pytestmark = pytest.mark.skipif(
 # Every column of audit_event, to snapshot rows and to copy one with raw SQL.
 COLUMNS = (
     "id", "seq", "at", "action", "actor_id", "organisation_id", "object_type", "object_id",
-    "person_id", "ip", "user_agent", "request_id", "reason", "detail", "prev_hash", "hash",
+    "person_id", "ip", "user_agent", "request_id", "reason", "detail", "xid",
 )  # fmt: skip
 # SQLSTATE the trigger raises with (insufficient_privilege).
 INSUFFICIENT_PRIVILEGE = "42501"
@@ -45,9 +47,9 @@ REASON = "Nguyễn Văn An cần cấp cứu"
 
 
 def _record_events(world: World, count: int) -> list[Event]:
-    """Append events with every chained column filled in, each one different."""
+    """Append events with every chained column filled in, each one different; chain them."""
     lan = world.users["lan"]
-    return [
+    events = [
         actions.record(
             actor=lan,
             action=CaseAction.SEARCH,
@@ -59,10 +61,23 @@ def _record_events(world: World, count: int) -> list[Event]:
         )  # fmt: skip
         for i in range(count)
     ]
+    chain.sequence()
+    return events
+
+
+def _links(events: list[Event]) -> list[Link]:
+    """Return the events' links, in the order of the events."""
+    by_event = {link.event_id: link for link in Link.objects.filter(event__in=events)}
+    return [by_event[event.pk] for event in events]
+
+
+def _record_links(world: World, count: int) -> list[Link]:
+    return _links(_record_events(world, count))
 
 
 def _rows() -> list[tuple[Any, ...]]:
-    return list(Event.objects.order_by("seq").values_list(*COLUMNS))
+    events = list(Event.objects.order_by("seq").values_list(*COLUMNS))
+    return events + list(Link.objects.order_by("position").values_list())
 
 
 def _first_break(verdict: Verdict) -> Break:
@@ -82,39 +97,53 @@ def _assert_command_reports(seq: int, kind: str, *args: str) -> None:
 
 
 @contextmanager
-def _tampering(table: str = "audit_event") -> Iterator[CursorWrapper]:
-    """Switch the append-only trigger off (the test role is a superuser), then on again.
+def _tampering(*tables: str) -> Iterator[CursorWrapper]:
+    """Switch the append-only triggers off (the test role is a superuser), then on again.
 
     ALTER TABLE is transactional in PostgreSQL: the test's rollback undoes it as well. It
     refuses while deferred foreign-key checks of this transaction are pending, so those run
     first, and run at once while tampering.
     """
+    tables = tables or ("audit_event", "audit_link")
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
+        for table in tables:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
         yield cursor
-        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
+        for table in tables:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-def _make_room(cursor: CursorWrapper, seq: int) -> None:
-    """Move the events from ``seq`` on up by one, stepping around the unique constraint."""
-    cursor.execute("UPDATE audit_event SET seq = seq + 1000000 WHERE seq >= %s", [seq])
-    cursor.execute("UPDATE audit_event SET seq = seq - 999999 WHERE seq >= %s", [seq + 1000000])
-
-
-def _rechain(cursor: CursorWrapper, from_seq: int) -> str:
-    """Recompute every link from ``from_seq`` on with the real key; return the new head hash."""
-    prev = Event.objects.get(seq=from_seq - 1).hash
-    rows = (
-        Event.objects.filter(seq__gte=from_seq)
-        .order_by("seq")
-        .values_list("seq", *chain.CHAINED_FIELDS)
+def _make_room(cursor: CursorWrapper, position: int) -> None:
+    """Move the links from ``position`` on up by one, stepping around the primary key."""
+    cursor.execute(
+        "UPDATE audit_link SET position = position + 1000000 WHERE position >= %s", [position]
     )
-    for seq, *values in list(rows):
+    cursor.execute(
+        "UPDATE audit_link SET position = position - 999999 WHERE position >= %s",
+        [position + 1000000],
+    )
+
+
+def _event_of(position: int) -> str:
+    return str(Link.objects.get(position=position).event_id)
+
+
+def _rechain(cursor: CursorWrapper, from_position: int) -> str:
+    """Recompute every link from ``from_position`` on with the real key; return the new head."""
+    prev = Link.objects.get(position=from_position - 1).hash
+    fields = (f"event__{name}" for name in chain.CHAINED_FIELDS)
+    rows = (
+        Link.objects.filter(position__gte=from_position)
+        .order_by("position")
+        .values_list("position", *fields)
+    )
+    for position, *values in list(rows):
         new_hash = chain.compute_hash(prev, chain.stored_values(values))
         cursor.execute(
-            "UPDATE audit_event SET prev_hash = %s, hash = %s WHERE seq = %s", [prev, new_hash, seq]
+            "UPDATE audit_link SET prev_hash = %s, hash = %s WHERE position = %s",
+            [prev, new_hash, position],
         )
         prev = new_hash
     return prev
@@ -124,53 +153,74 @@ def _rechain(cursor: CursorWrapper, from_seq: int) -> str:
 
 
 def test_record_appends_linked_events_with_contiguous_sequence(world: World) -> None:
-    start_seq, start_hash = chain.head()
+    chain.sequence()
+    start, start_hash = chain.head()
     events = _record_events(world, 6)
 
-    stored = list(Event.objects.filter(seq__gt=start_seq).order_by("seq"))
-    assert [e.pk for e in stored] == [e.pk for e in events]
-    assert [e.seq for e in stored] == list(range(start_seq + 1, start_seq + 7))
+    stored = list(Link.objects.filter(position__gt=start).order_by("position"))
+    assert [link.event_id for link in stored] == [e.pk for e in events]
+    assert [link.position for link in stored] == list(range(start + 1, start + 7))
     expected_prev = start_hash
-    for event in stored:
-        assert event.prev_hash == expected_prev
-        assert event.hash == chain.compute_hash(event.prev_hash, chain.event_values(event))
+    for link in stored:
+        event = Event.objects.get(pk=link.event_id)
+        assert link.prev_hash == expected_prev
+        assert link.hash == chain.compute_hash(link.prev_hash, chain.event_values(event))
         assert event.actor_id == world.users["lan"].pk
         assert event.organisation_id == world.orgs["clinic_a"].pk
-        expected_prev = event.hash
-    assert chain.head() == (stored[-1].seq, stored[-1].hash)
+        expected_prev = link.hash
+    assert chain.head() == (stored[-1].position, stored[-1].hash)
+    # Events are numbered in the order written; the chain follows that order.
+    assert [e.seq for e in events] == sorted(e.seq for e in events)
 
-    # The whole log, including what the fixture recorded, starts at #1 from the genesis hash.
-    seqs = list(Event.objects.order_by("seq").values_list("seq", flat=True))
-    assert seqs == list(range(1, len(seqs) + 1))
-    assert Event.objects.get(seq=1).prev_hash == chain.GENESIS
+    # The whole chain, including what the fixture recorded, starts at #1 from the genesis hash.
+    positions = list(Link.objects.order_by("position").values_list("position", flat=True))
+    assert positions == list(range(1, len(positions) + 1))
+    assert len(positions) == Event.objects.count()
+    assert Link.objects.get(position=1).prev_hash == chain.GENESIS
+
+
+def test_an_event_is_chained_only_by_the_sequencer(world: World) -> None:
+    """Before its transaction commits an event has no link; verify counts it as pending."""
+    chain.sequence()
+    head = chain.head()
+    event = actions.record(actor=world.users["lan"], action=CaseAction.SEARCH)
+    assert not Link.objects.filter(event=event).exists()
+    assert chain.head() == head
+    verdict = chain.verify()
+    assert verdict.ok and verdict.pending == 1 and verdict.oldest_pending == event.at
+    assert chain.sequence() == 1
+    assert chain.head() == (head[0] + 1, Link.objects.get(event=event).hash)
+    assert chain.verify().pending == 0
 
 
 def test_verify_accepts_an_untouched_chain(world: World) -> None:
-    events = _record_events(world, 5)
+    links = _record_links(world, 5)
     total = Event.objects.count()
 
     verdict = chain.verify()
     assert verdict.ok
     assert (verdict.count, verdict.head_seq, verdict.head_hash) == (
-        total, events[-1].seq, events[-1].hash,
+        total, links[-1].position, links[-1].hash,
     )  # fmt: skip
     assert chain.verify(batch=2) == verdict  # walking in small chunks changes nothing
 
     output = _command_output()
     assert "audit chain intact" in output
-    assert f"{total} events, head #{events[-1].seq} {events[-1].hash}" in output
+    assert f"{total} events, head #{links[-1].position} {links[-1].hash}" in output
 
 
 def test_record_joins_the_callers_transaction(world: World) -> None:
     """An event recorded in a transaction that rolls back leaves no gap in the chain."""
+    chain.sequence()
     head_before = chain.head()
     with pytest.raises(RuntimeError), transaction.atomic():
         _record_events(world, 2)
         raise RuntimeError("the action failed")
     assert chain.head() == head_before
+    assert chain.verify().pending == 0
 
-    (event,) = _record_events(world, 1)
-    assert (event.seq, event.prev_hash) == (head_before[0] + 1, head_before[1])
+    (link,) = _record_links(world, 1)
+    assert (link.position, link.prev_hash) == (head_before[0] + 1, head_before[1])
     assert chain.verify().ok
 
 
@@ -202,6 +252,9 @@ def test_a_non_canonical_ipv6_address_does_not_break_the_chain(db: Any) -> None:
         "UPDATE audit_event SET reason = NULL WHERE seq = (SELECT max(seq) FROM audit_event)",
         "DELETE FROM audit_event",
         "DELETE FROM audit_event WHERE seq = (SELECT max(seq) FROM audit_event)",
+        "UPDATE audit_link SET hash = repeat('0', 64)",
+        "UPDATE audit_link SET position = position + 1000",
+        "DELETE FROM audit_link WHERE position = (SELECT max(position) FROM audit_link)",
         "UPDATE audit_seal SET head_hash = repeat('0', 64)",
         "UPDATE audit_seal SET seq = seq + 1",
         "DELETE FROM audit_seal",
@@ -233,6 +286,7 @@ def test_queryset_update_and_delete_are_refused_by_the_database(world: World) ->
     for change in (
         lambda: Event.objects.update(object_id="forged"),
         lambda: Event.objects.all().delete(),
+        lambda: Link.objects.update(hash="0" * 64),
         lambda: Seal.objects.update(head_hash="0" * 64),
         lambda: Seal.objects.all().delete(),
     ):
@@ -255,6 +309,12 @@ def test_models_refuse_to_save_or_delete_an_existing_row(world: World) -> None:
             row.save()
         with pytest.raises(AppendOnlyError, match="never deleted"):
             row.delete()
+    link = Link.objects.get(event=recorded)
+    link.hash = "0" * 64
+    with pytest.raises(AppendOnlyError, match="never changed"):
+        link.save()
+    with pytest.raises(AppendOnlyError, match="never deleted"):
+        link.delete()
     seal.head_hash = "0" * 64
     with pytest.raises(AppendOnlyError, match="never changed"):
         seal.save()
@@ -267,7 +327,7 @@ def test_models_refuse_to_save_or_delete_an_existing_row(world: World) -> None:
 
 # ── 3. Tampering ───────────────────────────────────────────────────────────────────────────
 
-# One change per chained column, plus the two link columns.
+# One change per chained column of the event, plus the two hash columns of its link.
 CHANGES = {
     "id": "id = gen_random_uuid()",
     "at": "at = at - interval '1 second'",
@@ -289,28 +349,51 @@ CHANGES = {
 
 @pytest.mark.parametrize("change", CHANGES.values(), ids=list(CHANGES))
 def test_a_changed_event_is_reported_as_changed(world: World, change: str) -> None:
-    events = _record_events(world, 10)
-    target = events[5].seq
+    links = _record_links(world, 10)
+    target = links[5].position
     with _tampering() as cursor:
-        cursor.execute(f"UPDATE audit_event SET {change} WHERE seq = %s", [target])
-        assert cursor.rowcount == 1
+        if "hash" in change:
+            cursor.execute(f"UPDATE audit_link SET {change} WHERE position = %s", [target])
+            assert cursor.rowcount == 1
+        elif change.startswith("id ="):
+            # The tamperer moves the link along with the event's id.
+            new_id, old_id = str(uuid.uuid4()), str(links[5].event_id)
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute(
+                "UPDATE audit_link SET event_id = %s WHERE event_id = %s", [new_id, old_id]
+            )
+            cursor.execute("UPDATE audit_event SET id = %s WHERE id = %s", [new_id, old_id])
+            assert cursor.rowcount == 1
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        else:
+            cursor.execute(
+                f"UPDATE audit_event SET {change} WHERE id = %s", [str(links[5].event_id)]
+            )
+            assert cursor.rowcount == 1
 
     verdict = chain.verify()
     broken = _first_break(verdict)
     assert (broken.seq, broken.kind) == (target, "changed")
     assert (verdict.count, verdict.head_seq, verdict.head_hash) == (
-        target - 1, target - 1, events[4].hash,
+        target - 1, target - 1, links[4].hash,
     )  # fmt: skip
     _assert_command_reports(target, "changed")
 
 
+def _delete(cursor: CursorWrapper, where: str, params: list[Any]) -> int:
+    """Delete links and their events (the foreign key wants both gone)."""
+    cursor.execute(f"DELETE FROM audit_link WHERE {where} RETURNING event_id", params)
+    events = [row[0] for row in cursor.fetchall()]
+    cursor.execute("DELETE FROM audit_event WHERE id = ANY(%s)", [events])
+    return len(events)
+
+
 @pytest.mark.parametrize("position", ["first", "middle"])
 def test_a_deleted_event_is_reported_as_deleted(world: World, position: str) -> None:
-    events = _record_events(world, 10)
-    target = 1 if position == "first" else events[5].seq
+    links = _record_links(world, 10)
+    target = 1 if position == "first" else links[5].position
     with _tampering() as cursor:
-        cursor.execute("DELETE FROM audit_event WHERE seq = %s", [target])
-        assert cursor.rowcount == 1
+        assert _delete(cursor, "position = %s", [target]) == 1
 
     verdict = chain.verify()
     broken = _first_break(verdict)
@@ -322,11 +405,13 @@ def test_a_deleted_event_is_reported_as_deleted(world: World, position: str) -> 
 
 
 def test_a_deletion_hidden_by_renumbering_is_still_caught_where_it_happened(world: World) -> None:
-    events = _record_events(world, 10)
-    target = events[5].seq
+    links = _record_links(world, 10)
+    target = links[5].position
     with _tampering() as cursor:
-        cursor.execute("DELETE FROM audit_event WHERE seq = %s", [target])
-        cursor.execute("UPDATE audit_event SET seq = seq - 1 WHERE seq > %s", [target])
+        _delete(cursor, "position = %s", [target])
+        cursor.execute(
+            "UPDATE audit_link SET position = position - 1 WHERE position > %s", [target]
+        )
 
     verdict = chain.verify()
     broken = _first_break(verdict)
@@ -335,20 +420,38 @@ def test_a_deletion_hidden_by_renumbering_is_still_caught_where_it_happened(worl
     _assert_command_reports(target, broken.kind)
 
 
+def test_an_unchained_event_deleted_leaves_no_trace_until_chained(world: World) -> None:
+    """The window of D33: an event not yet chained can be removed by someone who can bypass
+    the trigger, and nothing tells; once chained, removing it breaks the chain."""
+    links = _record_links(world, 3)
+    late = actions.record(actor=world.users["lan"], action=CaseAction.SEARCH)
+    with _tampering() as cursor:
+        cursor.execute("DELETE FROM audit_event WHERE id = %s", [str(late.pk)])
+    assert chain.verify().ok
+    assert chain.sequence() == 0
+    assert chain.head() == (links[-1].position, links[-1].hash)
+
+
 def _insert_copy(world: World) -> int:
-    """Insert a copy of an earlier event (new id, all else equal) mid-chain; return its seq."""
-    events = _record_events(world, 10)
-    source, target = events[2].seq, events[5].seq
+    """Insert a copy of an earlier event (new id, all else equal) mid-chain; return its place."""
+    links = _record_links(world, 10)
+    source, target = links[2], links[5].position
     copied = ", ".join(c for c in COLUMNS if c not in {"id", "seq"})
+    copy = uuid.uuid4()
     with _tampering() as cursor:
         _make_room(cursor, target)
         cursor.execute(
             f"INSERT INTO audit_event (id, seq, {copied}) "
-            f"SELECT %s, %s, {copied} FROM audit_event WHERE seq = %s",
-            [uuid.uuid4(), target, source],
+            f"SELECT %s, seq + 1000000, {copied} FROM audit_event WHERE id = %s",
+            [copy, str(source.event_id)],
+        )
+        cursor.execute(
+            "INSERT INTO audit_link (position, event_id, prev_hash, hash, at, horizon) "
+            "SELECT %s, %s, prev_hash, hash, at, horizon FROM audit_link WHERE position = %s",
+            [target, copy, source.position],
         )
         assert cursor.rowcount == 1
-    assert Event.objects.filter(hash=events[2].hash).count() == 2
+    assert Link.objects.filter(hash=source.hash).count() == 2
     return target
 
 
@@ -372,17 +475,21 @@ def test_an_inserted_copy_is_reported_as_inserted(world: World) -> None:
 def test_an_insertion_by_a_key_holder_is_reported_as_inserted(world: World) -> None:
     """A forged event with a valid hash fits in, but the event after it still names its old
     predecessor, a link already seen."""
-    events = _record_events(world, 10)
-    target = events[5].seq
+    links = _record_links(world, 10)
+    target = links[5].position
     forged = Event(
-        id=uuid.uuid4(), seq=target, at=events[4].at, action=AuditAction.EXPORT,
-        object_type="person", object_id="forged", prev_hash=events[4].hash,
+        id=uuid.uuid4(), seq=10_000_000, at=links[4].event.at, action=AuditAction.EXPORT,
+        object_type="person", object_id="forged",
     )  # fmt: skip
     forged.reason = "xuất danh sách"
-    forged.hash = chain.compute_hash(forged.prev_hash, chain.event_values(forged))
+    forged.save()
+    forged_hash = chain.compute_hash(links[4].hash, chain.event_values(forged))
     with _tampering() as cursor:
         _make_room(cursor, target)
-    forged.save()
+    Link(
+        position=target, event=forged, prev_hash=links[4].hash, hash=forged_hash,
+        at=links[4].at,
+    ).save()  # fmt: skip
 
     verdict = chain.verify()
     broken = _first_break(verdict)
@@ -392,13 +499,15 @@ def test_an_insertion_by_a_key_holder_is_reported_as_inserted(world: World) -> N
 
 
 def test_swapped_events_are_reported_as_reordered(world: World) -> None:
-    events = _record_events(world, 10)
-    target = events[5].seq
+    links = _record_links(world, 10)
+    target = links[5].position
     with _tampering() as cursor:
-        cursor.execute("UPDATE audit_event SET seq = -1 WHERE seq = %s", [target])
-        cursor.execute("UPDATE audit_event SET seq = %s WHERE seq = %s", [target, target + 1])
-        cursor.execute("UPDATE audit_event SET seq = %s WHERE seq = -1", [target + 1])
-    assert Event.objects.get(seq=target).pk == events[6].pk
+        cursor.execute("UPDATE audit_link SET position = -1 WHERE position = %s", [target])
+        cursor.execute(
+            "UPDATE audit_link SET position = %s WHERE position = %s", [target, target + 1]
+        )
+        cursor.execute("UPDATE audit_link SET position = %s WHERE position = -1", [target + 1])
+    assert Link.objects.get(position=target).event_id == links[6].event_id
 
     verdict = chain.verify()
     broken = _first_break(verdict)
@@ -408,14 +517,16 @@ def test_swapped_events_are_reported_as_reordered(world: World) -> None:
 
 
 def test_a_rewrite_with_the_key_is_caught_by_the_seal(world: World) -> None:
-    events = _record_events(world, 10)
+    links = _record_links(world, 10)
     seal = actions.seal_create(actor=None)
-    assert (seal.seq, seal.head_hash) == (events[-1].seq, events[-1].hash)
+    assert (seal.seq, seal.head_hash) == (links[-1].position, links[-1].hash)
     _record_events(world, 5)
-    target = events[4].seq
+    target = links[4].position
 
     with _tampering() as cursor:
-        cursor.execute("UPDATE audit_event SET object_id = 'forged' WHERE seq = %s", [target])
+        cursor.execute(
+            "UPDATE audit_event SET object_id = 'forged' WHERE id = %s", [_event_of(target)]
+        )
         _rechain(cursor, target)
 
     verdict = chain.verify()
@@ -427,13 +538,15 @@ def test_a_rewrite_with_the_key_is_caught_by_the_seal(world: World) -> None:
 
 
 def test_a_seal_kept_outside_catches_a_rewrite_of_chain_and_seals(world: World) -> None:
-    events = _record_events(world, 10)
+    links = _record_links(world, 10)
     seal = actions.seal_create(actor=None)
     token = seal.token
-    target = events[4].seq
+    target = links[4].position
 
     with _tampering() as cursor:
-        cursor.execute("UPDATE audit_event SET detail = '{}'::jsonb WHERE seq = %s", [target])
+        cursor.execute(
+            "UPDATE audit_event SET detail = '{}'::jsonb WHERE id = %s", [_event_of(target)]
+        )
         new_head = _rechain(cursor, target)
     with _tampering("audit_seal") as cursor:
         cursor.execute("UPDATE audit_seal SET head_hash = %s WHERE id = %s", [new_head, seal.pk])
@@ -445,35 +558,36 @@ def test_a_seal_kept_outside_catches_a_rewrite_of_chain_and_seals(world: World) 
 
 
 def test_a_wrong_seal_on_the_command_line_is_reported(world: World) -> None:
-    events = _record_events(world, 4)
-    sealed = events[1]
+    links = _record_links(world, 4)
+    sealed = links[1]
 
-    assert "audit chain intact" in _command_output("--seal", f"{sealed.seq}:{sealed.hash}")
-    assert "audit chain intact" in _command_output("--seal", f"{sealed.seq}:{sealed.hash.upper()}")
-    _assert_command_reports(sealed.seq, "seal", "--seal", f"{sealed.seq}:{'ab' * 32}")
+    assert "audit chain intact" in _command_output("--seal", f"{sealed.position}:{sealed.hash}")
+    assert "audit chain intact" in _command_output(
+        "--seal", f"{sealed.position}:{sealed.hash.upper()}"
+    )
+    _assert_command_reports(sealed.position, "seal", "--seal", f"{sealed.position}:{'ab' * 32}")
     # A seal from a different position of the same chain does not fit either.
-    _assert_command_reports(sealed.seq, "seal", "--seal", f"{sealed.seq}:{events[2].hash}")
+    _assert_command_reports(sealed.position, "seal", "--seal", f"{sealed.position}:{links[2].hash}")
     # Two seals: the good one passes, the bad one is reported.
     _assert_command_reports(
-        events[3].seq, "seal",
-        "--seal", f"{sealed.seq}:{sealed.hash}", "--seal", f"{events[3].seq}:{'0' * 64}",
+        links[3].position, "seal",
+        "--seal", f"{sealed.position}:{sealed.hash}", "--seal", f"{links[3].position}:{'0' * 64}",
     )  # fmt: skip
     with pytest.raises(CommandError, match="a seal looks like"):
-        call_command("verify_audit_chain", "--seal", f"{sealed.seq}:abc", stdout=StringIO())
+        call_command("verify_audit_chain", "--seal", f"{sealed.position}:abc", stdout=StringIO())
 
 
 def test_a_cut_off_tail_is_caught_by_the_seal(world: World) -> None:
-    events = _record_events(world, 10)
+    links = _record_links(world, 10)
     seal = actions.seal_create(actor=None)
     with _tampering() as cursor:
-        cursor.execute("DELETE FROM audit_event WHERE seq > %s", [events[6].seq])
-        assert cursor.rowcount == 3
+        assert _delete(cursor, "position > %s", [links[6].position]) == 3
 
     verdict = chain.verify()
     broken = _first_break(verdict)
     assert (broken.seq, broken.kind) == (seal.seq, "seal")
     assert "cut" in broken.message
-    assert (verdict.count, verdict.head_seq) == (events[6].seq, events[6].seq)
+    assert (verdict.count, verdict.head_seq) == (links[6].position, links[6].position)
     _assert_command_reports(seal.seq, "seal")
 
 
@@ -483,7 +597,8 @@ def test_sealing_an_empty_chain_does_not_break_it(db: Any) -> None:
     assert (seal.seq, seal.head_hash) == (0, chain.GENESIS)
     assert chain.verify().ok
     actions.record(actor=None, action=AccountAction.LOGIN_FAILED)
-    assert chain.verify().ok
+    chain.sequence()
+    assert chain.verify().ok and chain.verify().count == 1
 
 
 # ── 4. Concurrent writers ──────────────────────────────────────────────────────────────────
@@ -517,14 +632,14 @@ def test_concurrent_writers_keep_one_unbroken_chain() -> None:
     assert errors == []
 
     total = THREADS * EVENTS_PER_THREAD
-    verdict = chain.verify()
+    verdict = chain.verify()  # no sequencing step: each commit chained what was waiting
     assert verdict.ok, verdict.first_break
-    assert verdict.count == total
+    assert verdict.count == total and verdict.pending == 0
     assert Event.objects.count() == total
-    rows = list(Event.objects.order_by("seq").values_list("seq", "at", "object_id"))
-    assert [seq for seq, _, _ in rows] == list(range(1, total + 1))
+    rows = list(Link.objects.order_by("position").values_list("position", "at", "event__object_id"))
+    assert [position for position, _, _ in rows] == list(range(1, total + 1))
     times = [at for _, at, _ in rows]
-    assert times == sorted(times)  # the clock is read under the lock
+    assert times == sorted(times)  # the sequencer reads the clock under its lock
     assert {object_id for _, _, object_id in rows} == {
         f"{n}-{i}" for n in range(THREADS) for i in range(EVENTS_PER_THREAD)
     }

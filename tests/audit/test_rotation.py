@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from audit import chain, rotation
 from audit.choices import AuditAction
-from audit.models import Event
+from audit.models import Event, Link
 from cases.actions import emergency_access_grant
 from cases.models import Case, Person
 from core import crypto
@@ -183,10 +183,12 @@ def test_verify_names_a_reason_whose_key_left_the_ring(world: World, lan_person:
         actor=world.users["tuan"], person=lan_person,
         reason="Người bệnh chuyển viện cấp cứu, cần xem phác đồ",
     )  # fmt: skip
+    chain.sequence()
     (event,) = Event.objects.exclude(reason=None)
     with override_settings(ENCRYPTION_KEY_RING=_ring(NEW)):
         verdict = chain.verify()
     assert verdict.first_break is not None
-    assert (verdict.first_break.seq, verdict.first_break.kind) == (event.seq, "key")
+    position = Link.objects.get(event=event).position
+    assert (verdict.first_break.seq, verdict.first_break.kind) == (position, "key")
     assert "'demo1'" in verdict.first_break.message
     assert chain.verify().ok

@@ -14,9 +14,9 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
-from audit import actions, append_only, db_roles
+from audit import actions, append_only, chain, db_roles
 from audit.choices import AuditAction
-from audit.models import Event
+from audit.models import Event, Link
 from cases.models import Person
 from tests.conftest import World
 
@@ -42,7 +42,9 @@ def _events() -> int:
     return Event.objects.count()
 
 
-@pytest.mark.parametrize("table", ["audit_event", "audit_seal", "cases_historicalperson"])
+@pytest.mark.parametrize(
+    "table", ["audit_event", "audit_link", "audit_seal", "cases_historicalperson"]
+)
 def test_truncate_of_an_append_only_table_is_refused(
     world: World, lan_person: Person, table: str
 ) -> None:
@@ -64,7 +66,7 @@ def test_every_history_table_refuses_truncate(db: None) -> None:
         )
         guarded = {row[0] for row in cursor.fetchall()}
     assert any("casenote" in table for table in tables)
-    assert tables | {"audit_event", "audit_seal"} <= guarded
+    assert tables | {"audit_event", "audit_link", "audit_seal"} <= guarded
 
 
 def test_manage_flush_cannot_empty_the_audit_log(world: World) -> None:
@@ -89,12 +91,17 @@ def test_the_application_role_cannot_remove_or_rewrite_the_audit_log(world: Worl
         for statement in db_roles.app_role_grants(role):
             cursor.execute(statement)
         cursor.execute("SET LOCAL ROLE " + connection.ops.quote_name(role))
-    # What the application does still works under the role: an event is written.
+    # What the application does still works under the role: an event is written, chained.
     event = actions.record(actor=world.users["lan"], action=AuditAction.EXPORT, object_type="t")
     assert Event.objects.filter(pk=event.pk).exists()
+    chain.sequence()
+    assert Link.objects.filter(event=event).exists()
     for sql in (
         "DELETE FROM audit_event",
         "UPDATE audit_event SET action = 'x'",
+        "DELETE FROM audit_link",
+        "UPDATE audit_link SET hash = 'x'",
+        "TRUNCATE audit_link CASCADE",
         "TRUNCATE audit_event CASCADE",
         "DELETE FROM cases_historicalperson",
         "TRUNCATE audit_seal CASCADE",

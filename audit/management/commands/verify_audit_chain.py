@@ -29,9 +29,15 @@ class Command(BaseCommand):
             "--seal", action="append", type=seal_token, default=[], metavar="SEQ:HASH",
             help="also check a seal kept outside the database (repeatable)",
         )  # fmt: skip
+        parser.add_argument(
+            "--no-sequence", action="store_true",
+            help="only read: do not chain the committed events still waiting first",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
+        if not options["no_sequence"]:
+            chain.sequence(wait=True, full=True)
         verdict = chain.verify(extra_seals=options["seal"])
         elapsed = time.perf_counter() - started
         if verdict.first_break is not None:
@@ -49,3 +55,8 @@ class Command(BaseCommand):
             f"audit chain intact: {verdict.count} events, head #{verdict.head_seq} "
             f"{verdict.head_hash}, verified in {elapsed:.2f} s"
         )
+        if verdict.pending:
+            self.stdout.write(
+                f"{verdict.pending} committed event(s) not chained yet, the oldest written "
+                f"{verdict.oldest_pending.isoformat()}: run sequence_audit_chain"
+            )
