@@ -449,3 +449,18 @@ def test_the_pages_carry_the_print_stylesheet(
     assert "@media print" in css and ".no-print" in css
     html = world.client("hoa").get(reverse("reports:dashboard")).content.decode()
     assert "css/figures.css" in html and 'class="filters card no-print"' in html
+
+
+def test_the_outside_scope_notice_names_the_largest_hidden_count(
+    world: World, indicators: tuple[Indicator, Indicator], settings: Any
+) -> None:
+    """Found by using the page as minh: the notice read "các số từ 1 đến 5 − 1", the
+    arithmetic left to the reader. It names the largest count hidden (k − 1) as a number."""
+    client = world.client("minh")
+    for k, largest in ((5, 4), (11, 10)):
+        settings.HOA_NHAP_SMALL_CELL_K = k
+        html = client.get(reverse("reports:dashboard"), {"unit": "982"}).content.decode()
+        notice = re.search(r'data-testid="outside-scope">(.*?)</p>', html, re.S)
+        assert notice is not None
+        assert f"từ 1 đến {largest} được hiển thị là “&lt; {k}”" in notice.group(1)
+        assert "−" not in notice.group(1)
