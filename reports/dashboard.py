@@ -171,7 +171,10 @@ def status_of(indicator: Indicator, table: Table) -> Status:
     total = table.total()
     if (None, None) in table.suppressed or total is None:
         return Status("hidden", _("Not shown"))
-    actual = _number(indicator, total)
+    # A share indicator may carry a count target ("1,650 people = 41.13 %"): judged on the
+    # people counted, not on the percentage.
+    counted = table.target.kind == "count" and indicator.kind == "share"
+    actual = float(total.numerator) if counted else _number(indicator, total)
     if actual is None:
         return Status("hidden", _("No figure"))
     wanted = float(table.target.value)
@@ -323,7 +326,9 @@ def indicator_detail(
     ]  # fmt: skip
     goal = target_text(indicator, table.target)
     share = indicator.kind == "share"
-    goal_value = float(table.target.value) if table.target is not None else None
+    # The charts plot percentages: a count target of a share indicator has no place on them.
+    on_scale = table.target is not None and not (share and table.target.kind == "count")
+    goal_value = float(table.target.value) if table.target is not None and on_scale else None
     units_svg = charts.units_chart(
         [charts.Bar(r.row.label, r.figure.number, r.figure.text) for r in rows],
         title=_("%(indicator)s by unit, %(period)s") % {
