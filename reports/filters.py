@@ -15,8 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateField, translate_blank_choices
 
-from . import tables
-from . import registry
+from . import registry, tables
 from .registry import Period
 
 PERIOD_KINDS = [
@@ -52,7 +51,8 @@ class FiguresForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("year", timezone.localdate().year)
         self.fields["breakdown"].choices = [  # type: ignore[attr-defined]
-            ("", _("None")), *registry.breakdown_choices()
+            ("", _("None")),
+            *registry.breakdown_choices(),
         ]
         translate_blank_choices(self)
         self._period: Period | None = None

@@ -494,7 +494,9 @@ def test_a_count_target_of_a_share_indicator_is_judged_on_the_count(
         assert "3 / 4" in line.group(1) and f"≥ {wanted}" in line.group(1)
         assert status in line.group(1), wanted
         # The indicator page states the count target but draws no percent line for it.
-        html = world.client("hoa").get(
-            reverse("reports:indicator"), {"code": "TEST_ADDICTION"}
-        ).content.decode()
+        html = (
+            world.client("hoa")
+            .get(reverse("reports:indicator"), {"code": "TEST_ADDICTION"})
+            .content.decode()
+        )
         assert status in html and "stroke-dasharray" not in html
