@@ -372,6 +372,13 @@ class PeopleList:
     key: str | None
 
 
+def _keys_of(breakdown: str) -> list[str]:
+    try:
+        return registry.breakdown_keys(breakdown)
+    except KeyError:  # offered by an indicator, registered by no app: no key is valid
+        return []
+
+
 def people_behind(
     *, viewer: access.AnyUser, indicator: Indicator, unit: AdministrativeUnit, period: Period,
     breakdown: str | None, row_code: str | None, key: str | None, page: str | None,
@@ -387,7 +394,8 @@ def people_behind(
         raise Http404
     if breakdown is not None and breakdown not in indicator.breakdowns:
         raise Http404
-    if key is not None and (breakdown is None or not re.fullmatch(r"[\w-]{1,40}", key)):
+    # A key is one of the breakdown's own (sector keys are names with spaces: "Y tế").
+    if key is not None and (breakdown is None or key not in _keys_of(breakdown)):
         raise Http404
     rows, communes = tables.child_rows(unit)
     row_id: int | None = None

@@ -54,3 +54,22 @@ def test_the_report_form_accepts_a_split_by_service(world: World) -> None:
         units=[world.units["province"]],
     )  # fmt: skip
     assert form.is_valid(), form.errors
+
+
+def test_a_sector_cell_links_to_its_people(world: World) -> None:
+    """The sector keys are the sectors' names ("Y tế", "Xã hội"): the people page refused
+    every key with a space (404), so each sector cell's link led nowhere. A key is checked
+    against the breakdown's own keys instead; one it does not have is still refused."""
+    sectors = registry.breakdown_keys("sector")
+    spaced = [s for s in sectors if " " in s]
+    assert spaced
+    client = world.client("hoa")
+    params = {
+        "indicator": "TX_SECTOR", "period": "year", "year": "2026", "breakdown": "sector",
+        "unit": world.units["province"].code,
+    }  # fmt: skip
+    for key in spaced:
+        response = client.get(reverse("reports:people"), params | {"key": key})
+        assert response.status_code == 200, key
+    assert client.get(reverse("reports:people"), params | {"key": "Không có"}).status_code == 404
+    assert client.get(reverse("reports:people"), params | {"key": "x" * 41}).status_code == 404
