@@ -171,7 +171,10 @@ def status_of(indicator: Indicator, table: Table) -> Status:
     total = table.total()
     if (None, None) in table.suppressed or total is None:
         return Status("hidden", _("Not shown"))
-    actual = _number(indicator, total)
+    # A share indicator may carry a count target ("1,650 people = 41.13 %"): judged on the
+    # people counted, not on the percentage.
+    counted = table.target.kind == "count" and indicator.kind == "share"
+    actual = float(total.numerator) if counted else _number(indicator, total)
     if actual is None:
         return Status("hidden", _("No figure"))
     wanted = float(table.target.value)
@@ -323,7 +326,9 @@ def indicator_detail(
     ]  # fmt: skip
     goal = target_text(indicator, table.target)
     share = indicator.kind == "share"
-    goal_value = float(table.target.value) if table.target is not None else None
+    # The charts plot percentages: a count target of a share indicator has no place on them.
+    on_scale = table.target is not None and not (share and table.target.kind == "count")
+    goal_value = float(table.target.value) if table.target is not None and on_scale else None
     units_svg = charts.units_chart(
         [charts.Bar(r.row.label, r.figure.number, r.figure.text) for r in rows],
         title=_("%(indicator)s by unit, %(period)s") % {
@@ -367,6 +372,13 @@ class PeopleList:
     key: str | None
 
 
+def _keys_of(breakdown: str) -> list[str]:
+    try:
+        return registry.breakdown_keys(breakdown)
+    except KeyError:  # offered by an indicator, registered by no app: no key is valid
+        return []
+
+
 def people_behind(
     *, viewer: access.AnyUser, indicator: Indicator, unit: AdministrativeUnit, period: Period,
     breakdown: str | None, row_code: str | None, key: str | None, page: str | None,
@@ -382,7 +394,8 @@ def people_behind(
         raise Http404
     if breakdown is not None and breakdown not in indicator.breakdowns:
         raise Http404
-    if key is not None and (breakdown is None or not re.fullmatch(r"[\w-]{1,40}", key)):
+    # A key is one of the breakdown's own (sector keys are names with spaces: "Y tế").
+    if key is not None and (breakdown is None or key not in _keys_of(breakdown)):
         raise Http404
     rows, communes = tables.child_rows(unit)
     row_id: int | None = None

@@ -13,12 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import AdministrativeUnit
 from core.forms import DateField
 
+from . import registry
 from .export import LabelledPeriod, periods_for
-
-BREAKDOWN_LABELS = {
-    "sex": _("Sex"), "age_group": _("Age group"), "ethnicity": _("Ethnicity"),
-    "category": _("Case category"),
-}  # fmt: skip
 
 
 class ReportForm(forms.Form):
@@ -37,7 +33,6 @@ class ReportForm(forms.Form):
     end = DateField(label=_("To"), required=False)
     breakdowns = forms.MultipleChoiceField(
         label=_("Breakdowns"), required=False, widget=forms.CheckboxSelectMultiple,
-        choices=list(BREAKDOWN_LABELS.items()),
     )  # fmt: skip
     format = forms.ChoiceField(
         label=_("File"), choices=[("xlsx", "XLSX"), ("csv", "CSV")], initial="xlsx",
@@ -54,6 +49,8 @@ class ReportForm(forms.Form):
             (u.pk, "— " * (u.path.count("/") - depth) + u.name) for u in units
         ]
         self.fields["year"].initial = timezone.localdate().year
+        # Every breakdown an indicator offers (sector, service, … with the standard four).
+        self.fields["breakdowns"].choices = registry.breakdown_choices()  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

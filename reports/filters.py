@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateField, translate_blank_choices
 
-from . import tables
-from .registry import BREAKDOWNS, Period
+from . import registry, tables
+from .registry import Period
 
 PERIOD_KINDS = [
     ("quarter", _("Quarter")),
@@ -24,12 +24,6 @@ PERIOD_KINDS = [
     ("year", _("Year")),
     ("custom", _("From … to …")),
 ]
-BREAKDOWN_LABELS = {
-    "sex": _("Sex"),
-    "age_group": _("Age group"),
-    "ethnicity": _("Ethnicity"),
-    "category": _("Client category"),
-}
 # The parameters that name a view of the figures (kept by links between the pages).
 PARAMS = ("unit", "period", "year", "quarter", "half", "start", "end", "breakdown")
 
@@ -50,14 +44,16 @@ class FiguresForm(forms.Form):
     )  # fmt: skip
     start = DateField(label=_("From"), required=False)
     end = DateField(label=_("To"), required=False)
-    breakdown = forms.ChoiceField(
-        label=_("Breakdown"), required=False,
-        choices=[("", _("None"))] + [(key, BREAKDOWN_LABELS[key]) for key in BREAKDOWNS],
-    )  # fmt: skip
+    # Choices from the registry (set per form): every breakdown an indicator offers.
+    breakdown = forms.ChoiceField(label=_("Breakdown"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("year", timezone.localdate().year)
+        self.fields["breakdown"].choices = [  # type: ignore[attr-defined]
+            ("", _("None")),
+            *registry.breakdown_choices(),
+        ]
         translate_blank_choices(self)
         self._period: Period | None = None
 

@@ -160,6 +160,12 @@ class Target(Versioned):
             errors["value"] = str(_("A target cannot be negative."))
         elif self.kind == TargetKind.SHARE and self.value is not None and self.value > 100:
             errors["value"] = str(_("A share is at most 100%."))
+        elif (
+            self.kind == TargetKind.COUNT
+            and self.value is not None
+            and self.value != int(self.value)
+        ):
+            errors["value"] = str(_("A number of people is a whole number."))
         plan = self.plan if self.plan_id else None
         if plan is not None and self.year is not None and self.year not in plan.years:
             errors["year"] = str(

@@ -136,6 +136,16 @@ def breakdown(code: str) -> Breakdown:
     return _breakdowns[code]
 
 
+def breakdown_choices() -> list[tuple[str, str | Promise]]:
+    """Return (code, name) of every breakdown a registered indicator offers, in registry order.
+
+    What the figures filters and the report form offer: a breakdown registered later (or
+    one only an indicator-specific split uses, such as ``sector``) is offered with it.
+    """
+    offered = {code for indicator in _indicators.values() for code in indicator.breakdowns}
+    return [(b.code, b.name) for b in _breakdowns.values() if b.code in offered]
+
+
 def breakdown_keys(code: str) -> list[str]:
     """Return the keys of a breakdown, in display order."""
     return [key for key, _label in _breakdowns[code].columns()]

@@ -449,3 +449,54 @@ def test_the_pages_carry_the_print_stylesheet(
     assert "@media print" in css and ".no-print" in css
     html = world.client("hoa").get(reverse("reports:dashboard")).content.decode()
     assert "css/figures.css" in html and 'class="filters card no-print"' in html
+
+
+def test_the_outside_scope_notice_names_the_largest_hidden_count(
+    world: World, indicators: tuple[Indicator, Indicator], settings: Any
+) -> None:
+    """Found by using the page as minh: the notice read "các số từ 1 đến 5 − 1", the
+    arithmetic left to the reader. It names the largest count hidden (k − 1) as a number."""
+    client = world.client("minh")
+    for k, largest in ((5, 4), (11, 10)):
+        settings.HOA_NHAP_SMALL_CELL_K = k
+        html = client.get(reverse("reports:dashboard"), {"unit": "982"}).content.decode()
+        notice = re.search(r'data-testid="outside-scope">(.*?)</p>', html, re.S)
+        assert notice is not None
+        assert f"từ 1 đến {largest} được hiển thị là “&lt; {k}”" in notice.group(1)
+        assert "−" not in notice.group(1)
+
+
+def test_a_count_target_of_a_share_indicator_is_judged_on_the_count(
+    world: World, indicators: tuple[Indicator, Indicator], monkeypatch: Any
+) -> None:
+    """A share indicator may carry a count target (docs/plans.md: Lào Cai's "1,650 people =
+    41.13 %"). Found by reading the status: it compared the share in percent (75.0) with the
+    number of people (3), so "at least 3 people" read "met" with 3 of 4 treated only because
+    75 ≥ 3, and "at least 4 people" read met too. The count target is judged on the
+    numerator: 3 people treated meet "≥ 3" and do not meet "≥ 4"."""
+    from decimal import Decimal
+
+    from reports import plans
+    from reports.plans import TargetValue
+
+    for commune in ("c1", "c1", "c3"):
+        _resident(world, commune, treated=True)
+    _resident(world, "c2")
+    for wanted, status in ((3, "✓ Đạt"), (4, "✗ Chưa đạt")):
+        target = TargetValue(Decimal(wanted), "count", "at_least", "30/KH-UBND")
+        monkeypatch.setattr(
+            plans, "target_for",
+            lambda unit, code, period, t=target: t if code == "TEST_ADDICTION" else None,
+        )  # fmt: skip
+        html = world.client("hoa").get(reverse("reports:dashboard")).content.decode()
+        line = re.search(r'data-testid="line-TEST_ADDICTION">(.*?)</tr>', html, re.S)
+        assert line is not None
+        assert "3 / 4" in line.group(1) and f"≥ {wanted}" in line.group(1)
+        assert status in line.group(1), wanted
+        # The indicator page states the count target but draws no percent line for it.
+        html = (
+            world.client("hoa")
+            .get(reverse("reports:indicator"), {"code": "TEST_ADDICTION"})
+            .content.decode()
+        )
+        assert status in html and "stroke-dasharray" not in html

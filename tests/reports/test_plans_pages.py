@@ -253,3 +253,21 @@ def test_other_roles_have_no_plan_pages(world: World, who: str) -> None:
 
 def test_supervisors_find_the_plans_in_the_menu(world: World) -> None:
     assert "reports:plan_list" in {link.url_name for link in menu_for(world.users["hoa"])}
+
+
+def test_a_count_target_is_a_whole_number_of_people(world: World) -> None:
+    """Found by using the form: "12,5 people" was saved as a count target. A count is
+    people (docs/plans.md), so a fraction is refused with a message and the input kept."""
+    plan = make_plan(world.units["province"])
+    client = world.client("hoa")
+    url = reverse("reports:target_add", args=[plan.pk])
+    response = client.post(url, _target_data(world, indicator=COUNT, kind="count", value="12,5"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["value"] == ["Số người phải là số nguyên."]
+    assert 'value="12,5"' in response.content.decode()
+    assert not Target.objects.exists()
+    # A whole number, typed with a decimal comma or not, is a count.
+    for typed in ("1650", "1650,00"):
+        response = client.post(url, _target_data(world, indicator=COUNT, kind="count", value=typed))
+        assert response.status_code == 302, typed
+        Target.objects.all().delete()
