@@ -120,9 +120,27 @@ def protect(viewer: Any, tables: Sequence[Table], *, sharing: bool, k: int | Non
         first = group[0]
         rows = {row.unit_id for table in group for row in table.rows}
         known = exact_rows(viewer, rows, first.indicator, sharing=sharing)
-        if exact_for(viewer, first.unit, first.indicator, sharing=sharing) and known >= rows:
-            continue
+        if exact_for(viewer, first.unit, first.indicator, sharing=sharing):
+            if known >= rows:
+                continue
+            if first.indicator.victims:
+                _hide_rows(_with_siblings(group), rows - known)
+                continue
         suppress(_with_siblings(group), k, known_rows=known)
+
+
+def _hide_rows(tables: Sequence[Table], rows: set[int]) -> None:
+    """Hide every cell of these rows, zeros and large counts included, keeping the totals.
+
+    A victims' table whose unit the viewer sees exactly (the province for its supervisor)
+    keeps its total, which the plan's target is judged on; the units below it are the
+    victims' rule's business: small-cell suppression alone would show a "0" beside a "< 5"
+    and place the others, so none of them is shown.
+    """
+    for table in tables:
+        keys: list[str | None] = [None, *(column.key for column in table.columns)]
+        table.exact = False
+        table.suppressed |= {(row, key) for row in rows for key in keys}
 
 
 def _with_siblings(group: list[Table]) -> list[Table]:

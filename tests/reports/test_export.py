@@ -22,7 +22,7 @@ from cases.models import AdministrativeUnit, StaffProfile
 from cases.roles import staff_profile_save
 from tests.conftest import World, signed_in_client
 from tests.factories import make_user
-from tests.reports.export_support import test_indicators  # noqa: F401
+from tests.reports.export_support import VICTIMS, test_indicators  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("test_indicators")
 
@@ -104,6 +104,19 @@ def test_a_report_for_sharing_hides_small_counts_even_for_the_province(world: Wo
     assert _line(rows, "Phường Tỉnh", "TEST_COUNT")[1] == 20
     share = _line(rows, "Huyện Một", "TEST_SHARE")
     assert share[1:5] == ["< 5", None, "< 5", "< 5"]
+
+
+def test_a_province_supervisor_sees_the_victims_total_but_no_unit_below_it(
+    world: World,
+) -> None:
+    """Returned victims are a handful per commune: hoa, whose scope is the province, reads the
+    province's victims' figure exactly (the plan's 100 % target is judged on it), and no
+    district's, zeros included — "0" beside "< 5" would place the others (issue 25)."""
+    rows = _rows(_book(_get(world.client("hoa"), world.units["province"]))["Nhóm B"])
+    total = _line(rows, "Tổng: Tỉnh Kiểm Thử", "TEST_VICTIMS")[1]
+    assert total == VICTIMS["981"] + VICTIMS["982"] + VICTIMS["98001"]
+    for district in ("Huyện Một", "Huyện Hai", "Phường Tỉnh"):
+        assert _line(rows, district, "TEST_VICTIMS")[1] in ("x", "< 5"), district
 
 
 def test_a_viewer_outside_the_unit_gets_suppressed_figures(world: World) -> None:
