@@ -9,10 +9,12 @@ SCALE_ARGS ?=
 METHADONE_SIZES ?= 2000000,20000000
 METHADONE_ARGS ?=
 LOAD_PEOPLE ?= 1000000
+FIGURES_SIZES ?= 200000,1000000
+FIGURES_ARGS ?=
 LOAD_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint audit-deps messages bench bench-scale bench-methadone bench-load screens mutation mutation-smoke
+.PHONY: help venv run test lint audit-deps messages bench bench-scale bench-methadone bench-load bench-figures screens mutation mutation-smoke
 
 help:
 	@echo "Targets:"
@@ -26,6 +28,7 @@ help:
 	@echo "  bench-scale  issue 10 at national scale (SCALE_SIZES=200000,1000000); not in CI"
 	@echo "  bench-methadone  issue 14's dose table (METHADONE_SIZES=2000000,20000000); not in CI"
 	@echo "  bench-load  issue 26: gunicorn + 64 signed-in sessions (LOAD_PEOPLE=1000000, LOAD_ARGS=...); not in CI"
+	@echo "  bench-figures  issue 25's coverage figures, dashboard and report (FIGURES_SIZES=200000,1000000); not in CI"
 	@echo "  screens   regenerate the 360 px screenshots in docs/screens/ (browser tests)"
 	@echo "  mutation  mutate cases/access.py and run the access tests (mutmut; slow, not in CI)"
 	@echo "  mutation-smoke  one access rule's mutants, all must be killed (CI runs it)"
@@ -86,6 +89,12 @@ bench-load:
 	scripts/ensure-system-deps
 	$(MAKE) --no-print-directory venv
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.load --people $(LOAD_PEOPLE) $(LOAD_ARGS)
+
+# Issue 25's coverage figures: python -m bench.figures --help lists FIGURES_ARGS.
+bench-figures:
+	scripts/ensure-system-deps
+	$(MAKE) --no-print-directory venv
+	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.figures --sizes $(FIGURES_SIZES) $(FIGURES_ARGS)
 
 screens:
 	scripts/ensure-system-deps
