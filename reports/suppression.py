@@ -36,7 +36,7 @@ from cases.models import AdministrativeUnit
 from .registry import Cell, Indicator, Key
 
 if TYPE_CHECKING:
-    from .tables import Table
+    from .tables import Table, Targets
 
 DEFAULT_K = 5
 # Arithmetic modulo a large prime: the equations have coefficients 0 and ±1, so a rank over
@@ -114,8 +114,14 @@ def exact_rows(
     return {u.pk for u in units if exact_for(viewer, u, indicator, sharing=sharing)}
 
 
-def protect(viewer: Any, tables: Sequence[Table], *, sharing: bool, k: int | None = None) -> None:
-    """Suppress the tables the viewer may not see exactly (grouped by indicator, unit, period)."""
+def protect(
+    viewer: Any, tables: Sequence[Table], *, sharing: bool, k: int | None = None,
+    targets: Targets | None = None,
+) -> None:  # fmt: skip
+    """Suppress the tables the viewer may not see exactly (grouped by indicator, unit, period).
+
+    ``targets``: the targets the caller already read (``tables.build_table``), reused for the
+    sibling tables built here."""
     k = small_cell_k() if k is None else k
     groups: dict[tuple[str, int, Any], list[Table]] = {}
     for table in tables:
@@ -127,10 +133,10 @@ def protect(viewer: Any, tables: Sequence[Table], *, sharing: bool, k: int | Non
         known = exact_rows(viewer, rows, first.indicator, sharing=sharing)
         if exact_for(viewer, first.unit, first.indicator, sharing=sharing) and known >= rows:
             continue
-        suppress(_with_siblings(group), k, known_rows=known)
+        suppress(_with_siblings(group, targets), k, known_rows=known)
 
 
-def _with_siblings(group: list[Table]) -> list[Table]:
+def _with_siblings(group: list[Table], targets: Targets | None = None) -> list[Table]:
     """Return the group with a table for every breakdown the indicator offers.
 
     A viewer can ask for each breakdown in turn; their row totals are the same numbers, so
@@ -143,7 +149,7 @@ def _with_siblings(group: list[Table]) -> list[Table]:
     first = group[0]
     have = {table.breakdown for table in group}
     extra = [
-        build_table(first.indicator, first.unit, first.period, breakdown)
+        build_table(first.indicator, first.unit, first.period, breakdown, targets=targets)
         for breakdown in (None, *first.indicator.breakdowns)
         if breakdown not in have
     ]

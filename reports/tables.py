@@ -231,20 +231,35 @@ def columns_of(breakdown: str | None, cells: Mapping[Key, Cell]) -> list[Column]
 # --- tables ----------------------------------------------------------------------------------
 
 
+# Targets already read while building several tables: (unit, indicator, year) -> target.
+Targets = dict[tuple[int, str, int], Any]
+
+
 def build_table(
-    indicator: Indicator, unit: AdministrativeUnit, period: Period, breakdown: str | None
-) -> Table:
-    """Compute one indicator for the children of ``unit`` (see :func:`child_rows`)."""
+    indicator: Indicator, unit: AdministrativeUnit, period: Period, breakdown: str | None,
+    *, targets: Targets | None = None,
+) -> Table:  # fmt: skip
+    """Compute one indicator for the children of ``unit`` (see :func:`child_rows`).
+
+    ``targets``, when given, keeps the targets read: a target depends only on the unit, the
+    indicator and the year, so a report reads each once, not once per table.
+    """
     if breakdown is not None and breakdown not in indicator.breakdowns:
         raise ValueError(f"indicator {indicator.code!r} has no breakdown {breakdown!r}")
     from . import plans
 
     rows, communes = child_rows(unit)
     cells = dict(indicator.compute(Query(communes, period, breakdown)))
+    key = (unit.pk, indicator.code, period.end.year)
+    if targets is None or key not in targets:
+        target = plans.target_for(unit, indicator.code, period)
+        if targets is not None:
+            targets[key] = target
+    else:
+        target = targets[key]
     return Table(
         indicator=indicator, unit=unit, period=period, breakdown=breakdown, rows=rows,
-        columns=columns_of(breakdown, cells), cells=cells,
-        target=plans.target_for(unit, indicator.code, period),
+        columns=columns_of(breakdown, cells), cells=cells, target=target,
     )  # fmt: skip
 
 
