@@ -98,7 +98,9 @@ class Setup:
     outsider: Any
 
 
-def setup(world: scale_data.World, year: int, half: tuple[int, int], breakdowns: tuple[str, ...]):
+def setup(
+    world: scale_data.World, year: int, half: tuple[int, int], breakdowns: tuple[str, ...]
+) -> Setup:
     users = get_user_model().objects.select_related("staff__scope_unit")
     province = AdministrativeUnit.objects.get(pk=world.province_id)
     # The first commune of the Zipf-like residence draw: the most populous.
