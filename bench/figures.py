@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import fnmatch
 import json
 import os
 import platform
@@ -180,9 +181,9 @@ def suppressed_share(built: export.Report) -> str:
 
 def measure(
     size: int, s: Setup, notes: dict[str, str], *, reps: int, rounds: int, budget_s: float,
-    plans: Path,
+    plans: Path, wanted: list[str],
 ) -> dict[str, Result]:  # fmt: skip
-    runs = calls(s, notes)
+    runs = {m: run for m, run in calls(s, notes).items() if m in wanted}
     results = timed_rounds(runs, reps=reps, budget_s=budget_s, rounds=rounds, warmup=2)
     for metric, result in results.items():
         say(f"  [{size:,}] {METRICS[metric]}: {result.value:,.1f} ms"
@@ -210,6 +211,8 @@ def table(sizes: list[int], results: dict[int, dict[str, Result]]) -> str:
     notes = []
     for metric, name in METRICS.items():
         cells = [results.get(s, {}).get(metric) for s in sizes]
+        if not any(cells):
+            continue  # not asked for (--metrics)
         row = [name, *(_cell(c) for c in cells)]
         a, b = cells[0], cells[-1]
         if len(sizes) > 1:
@@ -238,6 +241,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--report-breakdowns", default="sex,category", help="the report's breakdown columns"
     )
+    parser.add_argument(
+        "--metrics", default="*", help="which metrics, shell patterns, comma-separated"
+    )
     parser.add_argument("--methadone-share", type=float, default=0.03)
     parser.add_argument("--plans", type=Path, default=HERE / "plans")
     parser.add_argument("--results", type=Path, default=HERE / "results")
@@ -247,6 +253,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--sizes must be ascending and distinct")
     half_year, half_number = (int(x) for x in args.half.split("-"))
     breakdowns = tuple(b for b in args.report_breakdowns.split(",") if b)
+    patterns = [p for p in args.metrics.split(",") if p]
+    wanted = [m for m in METRICS if any(fnmatch.fnmatch(m, p) for p in patterns)]
     stem = args.results / f"figures-{'-'.join(str(s) for s in sizes)}"
 
     say(f"uptime before: {uptime()}")
@@ -278,7 +286,7 @@ def main(argv: list[str] | None = None) -> None:
         say(f"  uptime before measuring: {uptime()}")
         results[size] = measure(
             size, s, notes, reps=args.reps, rounds=args.rounds, budget_s=args.budget,
-            plans=args.plans,
+            plans=args.plans, wanted=wanted,
         )  # fmt: skip
         say(f"  outsider's report: {notes.get('outsider_report', '?')}")
         datasets[size] |= notes
@@ -321,7 +329,8 @@ def write_results(
         },
         "datasets": {str(s): d for s, d in datasets.items()},
         "medians_ms": {
-            metric: {str(s): asdict(results[s][metric]) for s in done} for metric in METRICS
+            metric: {str(s): asdict(results[s][metric]) for s in done if metric in results[s]}
+            for metric in METRICS
         },
     }  # fmt: skip
     stem.parent.mkdir(parents=True, exist_ok=True)
