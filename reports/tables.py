@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -231,6 +233,22 @@ def columns_of(breakdown: str | None, cells: Mapping[Key, Cell]) -> list[Column]
 # --- tables ----------------------------------------------------------------------------------
 
 
+@contextmanager
+def _without_jit() -> Iterator[None]:
+    """Run the block with PostgreSQL's JIT off (for the rest of the transaction).
+
+    The indicators' grouped queries with hashed EXISTS probes are priced above the JIT
+    thresholds from about 20,000 people on, and compiling them cost 1.6 s of a 1.7 s query
+    (bench/figures.py, POSTREHAB_SUPPORT by category); run, they take 0.1 s.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 # Targets already read while building several tables: (unit, indicator, year) -> target.
 Targets = dict[tuple[int, str, int], Any]
 
@@ -249,7 +267,8 @@ def build_table(
     from . import plans
 
     rows, communes = child_rows(unit)
-    cells = dict(indicator.compute(Query(communes, period, breakdown)))
+    with _without_jit():
+        cells = dict(indicator.compute(Query(communes, period, breakdown)))
     key = (unit.pk, indicator.code, period.end.year)
     if targets is None or key not in targets:
         target = plans.target_for(unit, indicator.code, period)
