@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 from cases.choices import CaseStatus, ClientCategory, Role, Sex, UnitLevel
@@ -377,10 +377,15 @@ def _person_and_cases(rng: random.Random, world: World, position: int) -> tuple[
 
 
 def _rows(model: type[models.Model], instances: list[Any]) -> Iterator[list[Any]]:
-    """Yield each instance's column values as an INSERT would write them (pre_save included)."""
+    """Yield each instance's column values as an INSERT would write them (pre_save included).
+
+    The fields get the worker's connection object itself: handing them the ``connection``
+    proxy cost an asgiref context-local look-up per column and row (a tenth of the load).
+    """
     fields = model._meta.concrete_fields
+    real = connections[DEFAULT_DB_ALIAS]
     for obj in instances:
-        yield [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        yield [f.get_db_prep_save(f.pre_save(obj, True), real) for f in fields]
 
 
 def _copy(model: type[models.Model], instances: list[Any]) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 from cases.choices import CaseStatus, ClientCategory
 from cases.models import Case, Person
@@ -511,8 +511,9 @@ def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
 
 def _rows(model: type[models.Model], instances: list[Any]) -> Iterator[list[Any]]:
     fields = _columns(model)
+    real = connections[DEFAULT_DB_ALIAS]  # not the proxy: a context-local look-up per column
     for obj in instances:
-        yield [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        yield [f.get_db_prep_save(f.pre_save(obj, True), real) for f in fields]
 
 
 def copy(batch: Batch) -> None:

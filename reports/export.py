@@ -34,7 +34,7 @@ from . import registry, suppression
 from .events_export import ExportAction
 from .plans import TargetValue
 from .registry import Cell, Indicator, Period
-from .tables import Column, Table, build_table
+from .tables import Column, Table, Targets, build_table
 
 PeriodKind = Literal["half_year", "year", "custom"]
 Format = Literal["xlsx", "csv"]
@@ -119,12 +119,14 @@ def report_build(
         unit=unit, periods=list(periods), breakdowns=tuple(breakdowns), sharing=sharing, k=k,
         as_of=timezone.now(),
     )  # fmt: skip
+    targets: Targets = {}  # each read once per indicator and year (build_table)
     for indicator in registry.indicators():
         wanted = [b for b in breakdowns if b in indicator.breakdowns]
         for labelled in periods:
             for breakdown in [None, *wanted]:
-                report.tables.append(build_table(indicator, unit, labelled.period, breakdown))
-    suppression.protect(viewer, report.tables, sharing=sharing, k=k)
+                table = build_table(indicator, unit, labelled.period, breakdown, targets=targets)
+                report.tables.append(table)
+    suppression.protect(viewer, report.tables, sharing=sharing, k=k, targets=targets)
     return report
 
 

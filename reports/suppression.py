@@ -32,7 +32,7 @@ from cases.choices import UnitLevel
 from cases.models import AdministrativeUnit
 
 from .registry import Cell, Indicator, Key
-from .tables import Table, build_table
+from .tables import Table, Targets, build_table
 
 DEFAULT_K = 5
 # Arithmetic modulo a large prime: the equations have coefficients 0 and ±1, so a rank over
@@ -109,8 +109,14 @@ def exact_rows(
     return {u.pk for u in units if exact_for(viewer, u, indicator, sharing=sharing)}
 
 
-def protect(viewer: Any, tables: Sequence[Table], *, sharing: bool, k: int | None = None) -> None:
-    """Suppress the tables the viewer may not see exactly (grouped by indicator, unit, period)."""
+def protect(
+    viewer: Any, tables: Sequence[Table], *, sharing: bool, k: int | None = None,
+    targets: Targets | None = None,
+) -> None:  # fmt: skip
+    """Suppress the tables the viewer may not see exactly (grouped by indicator, unit, period).
+
+    ``targets``: the targets the caller already read (``tables.build_table``), reused for the
+    sibling tables built here."""
     k = small_cell_k() if k is None else k
     groups: dict[tuple[str, int, Any], list[Table]] = {}
     for table in tables:
@@ -124,9 +130,9 @@ def protect(viewer: Any, tables: Sequence[Table], *, sharing: bool, k: int | Non
             if known >= rows:
                 continue
             if first.indicator.victims:
-                _hide_rows(_with_siblings(group), rows - known)
+                _hide_rows(_with_siblings(group, targets), rows - known)
                 continue
-        suppress(_with_siblings(group), k, known_rows=known)
+        suppress(_with_siblings(group, targets), k, known_rows=known)
 
 
 def _hide_rows(tables: Sequence[Table], rows: set[int]) -> None:
@@ -143,7 +149,7 @@ def _hide_rows(tables: Sequence[Table], rows: set[int]) -> None:
         table.suppressed |= {(row, key) for row in rows for key in keys}
 
 
-def _with_siblings(group: list[Table]) -> list[Table]:
+def _with_siblings(group: list[Table], targets: Targets | None = None) -> list[Table]:
     """Return the group with a table for every breakdown the indicator offers.
 
     A viewer can ask for each breakdown in turn; their row totals are the same numbers, so
@@ -154,7 +160,7 @@ def _with_siblings(group: list[Table]) -> list[Table]:
     first = group[0]
     have = {table.breakdown for table in group}
     extra = [
-        build_table(first.indicator, first.unit, first.period, breakdown)
+        build_table(first.indicator, first.unit, first.period, breakdown, targets=targets)
         for breakdown in (None, *first.indicator.breakdowns)
         if breakdown not in have
     ]

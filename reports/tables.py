@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -231,18 +233,50 @@ def columns_of(breakdown: str | None, cells: Mapping[Key, Cell]) -> list[Column]
 # --- tables ----------------------------------------------------------------------------------
 
 
+@contextmanager
+def _without_jit() -> Iterator[None]:
+    """Run the block with PostgreSQL's JIT off (for the rest of the transaction).
+
+    The indicators' grouped queries with hashed EXISTS probes are priced above the JIT
+    thresholds from about 20,000 people on, and compiling them cost 1.6 s of a 1.7 s query
+    (bench/figures.py, POSTREHAB_SUPPORT by category); run, they take 0.1 s.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+# Targets already read while building several tables: (unit, indicator, year) -> target.
+Targets = dict[tuple[int, str, int], Any]
+
+
 def build_table(
-    indicator: Indicator, unit: AdministrativeUnit, period: Period, breakdown: str | None
-) -> Table:
-    """Compute one indicator for the children of ``unit`` (see :func:`child_rows`)."""
+    indicator: Indicator, unit: AdministrativeUnit, period: Period, breakdown: str | None,
+    *, targets: Targets | None = None,
+) -> Table:  # fmt: skip
+    """Compute one indicator for the children of ``unit`` (see :func:`child_rows`).
+
+    ``targets``, when given, keeps the targets read: a target depends only on the unit, the
+    indicator and the year, so a report reads each once, not once per table.
+    """
     if breakdown is not None and breakdown not in indicator.breakdowns:
         raise ValueError(f"indicator {indicator.code!r} has no breakdown {breakdown!r}")
     from . import plans
 
     rows, communes = child_rows(unit)
-    cells = dict(indicator.compute(Query(communes, period, breakdown)))
+    with _without_jit():
+        cells = dict(indicator.compute(Query(communes, period, breakdown)))
+    key = (unit.pk, indicator.code, period.end.year)
+    if targets is None or key not in targets:
+        target = plans.target_for(unit, indicator.code, period)
+        if targets is not None:
+            targets[key] = target
+    else:
+        target = targets[key]
     return Table(
         indicator=indicator, unit=unit, period=period, breakdown=breakdown, rows=rows,
-        columns=columns_of(breakdown, cells), cells=cells,
-        target=plans.target_for(unit, indicator.code, period),
+        columns=columns_of(breakdown, cells), cells=cells, target=target,
     )  # fmt: skip

@@ -217,3 +217,25 @@ def test_the_form_and_its_errors(world: World) -> None:
     assert "31/12/2026" in response.content.decode()
     assert "Kỳ kết thúc trước khi bắt đầu." in response.content.decode()
     assert not Event.objects.filter(action="figures_report_exported").exists()
+
+
+def test_a_report_looks_up_each_target_once_per_indicator_and_year(world: World) -> None:
+    """Speed (issue 25): an indicator's target depends on the unit and the year only, the same
+    for every breakdown and period of the year and for the sibling tables suppression adds,
+    so the report reads it once per indicator and year, not once per table
+    (bench/figures.py's province-year report: 201 reads, one a table)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports import export, registry
+
+    periods = export.periods_for("year", year=2026)
+    with CaptureQueriesContext(connection) as captured:
+        report = export.report_build(
+            viewer=world.users["hoa"], unit=world.units["province"], periods=periods,
+            breakdowns=("sex",), sharing=True,
+        )  # fmt: skip
+    reads = [q for q in captured.captured_queries if '"reports_target"' in q["sql"]]
+    assert len(report.tables) > len(registry.indicators()) * len(periods)
+    assert len(reads) == len({(i.code, p.period.end.year) for i in registry.indicators()
+                              for p in periods})  # fmt: skip
