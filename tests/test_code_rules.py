@@ -74,6 +74,7 @@ CONTENT_ALLOWED: dict[str, str] = {
     "bench/data.py": "generates the benchmark's synthetic rows (never imported by the app)",
     "bench/scale_data.py": "generates the national-scale benchmark's rows (never imported)",
     "bench/scale.py": "measures the national-scale benchmark (never imported by the app)",
+    "bench/figures.py": "measures the coverage figures at scale (never imported by the app)",
     "bench/grants_explain.py": "compares the grant reads with guardian's API by query plan "
     "(never imported by the app)",
     "audit/editing.py": "the shared save step locks and re-reads the row being edited, which "
