@@ -8,6 +8,10 @@ transaction, commit and what runs on commit (the sequencer) included.
 
 Strategies (``--strategy``):
 - ``sequenced``: the project's append path (decision D33): insert, chain after the commit.
+- ``process``: the same append path with ``AUDIT_SEQUENCER = "process"``: the writers only
+  insert, and the sequencer process (``manage.py sequence_audit_chain --follow``) started for
+  the row chains; what a national instance runs. Timed per call as above (no sequencing in
+  it); the lag column shows how long events waited for their link.
 - ``queue``: option (a), measured for the decision: a transaction-level advisory lock taken
   for the head read and the link insert, so held to the commit (``record`` with
   ``audit.chain.append`` replaced in the writers only).
@@ -25,7 +29,10 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import signal
 import statistics
+import subprocess  # noqa: S404  (the project's own sequencer, from our own venv)
+import sys
 import time
 import traceback
 import uuid
@@ -38,6 +45,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -73,6 +81,7 @@ def _writer(
     connections.close_all()  # never share the parent's connection
     if strategy == "queue":
         chain.append = append_queued
+    settings.AUDIT_SEQUENCER = "process" if strategy == "process" else "commit"
     user = User.objects.get(username="bench-chain")
     latencies: list[float] = []
     failures: list[str] = []
@@ -158,6 +167,7 @@ def measure(*, writers: int, events: int, work: bool, strategy: str) -> Row:
         ctx.Process(target=_writer, args=(n, run, events, work, strategy, barrier, out))
         for n in range(writers)
     ]
+    sequencer = _start_sequencer() if strategy == "process" else None
     for proc in procs:
         proc.start()
     barrier.wait()
@@ -169,6 +179,8 @@ def measure(*, writers: int, events: int, work: bool, strategy: str) -> Row:
     latencies = [ms for lat, _ in results for ms in lat]
     failures = [f for _, fails in results for f in fails]
     left, _oldest = chain.pending()
+    if sequencer is not None:
+        _drain_and_stop(sequencer)
     chained_after = chain.sequence(wait=True, full=True)
     verdict = chain.verify()
     ours = Link.objects.filter(event__detail__run=run).values_list("at", "event__at")
@@ -177,6 +189,26 @@ def measure(*, writers: int, events: int, work: bool, strategy: str) -> Row:
         strategy, work, writers, writers * events, seconds, latencies, failures, left,
         chained_after, verdict.ok and verdict.pending == 0, Event.objects.count() - before, lag,
     )  # fmt: skip
+
+
+def _start_sequencer() -> subprocess.Popen[bytes]:
+    """Start the sequencer and return once it says it runs."""
+    env = {**os.environ, "HOA_NHAP_AUDIT_SEQUENCER": "process"}
+    command = [sys.executable, "manage.py", "sequence_audit_chain", "--follow"]
+    root = Path(__file__).resolve().parent.parent
+    sequencer = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE)  # noqa: S603
+    assert sequencer.stdout is not None
+    sequencer.stdout.readline()  # "audit sequencer: chaining every …"
+    return sequencer
+
+
+def _drain_and_stop(sequencer: subprocess.Popen[bytes], timeout: float = 300) -> None:
+    """Let the sequencer chain what the writers left, then stop it."""
+    deadline = time.monotonic() + timeout
+    while chain.pending()[0] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    sequencer.send_signal(signal.SIGTERM)
+    sequencer.wait(timeout=60)
 
 
 def table(rows: list[Row]) -> str:
@@ -189,13 +221,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--writers", default="1,4,16,32,64")
     parser.add_argument("--events", type=int, default=500)
-    parser.add_argument("--strategy", default="sequenced", help="sequenced, queue or both")
+    parser.add_argument(
+        "--strategy",
+        default="sequenced",
+        help="sequenced, process, queue, or a comma-separated list",
+    )
     parser.add_argument("--variants", default="plain,work", help="plain, work or both")
     parser.add_argument("--out", default="", help="results file (default: <date>-chain.md)")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     User.objects.get_or_create(username="bench-chain")
-    strategies = ["sequenced", "queue"] if args.strategy == "both" else [args.strategy]
+    strategies = ["sequenced", "queue"] if args.strategy == "both" else args.strategy.split(",")
     variants = [v == "work" for v in args.variants.split(",")]
     load = os.getloadavg()
     print(

@@ -11,9 +11,13 @@ Usage: ``make bench-load [LOAD_PEOPLE=1000000] [LOAD_ARGS="--duration 180 …"]`
    same PostgreSQL, and waits for the login page.
 4. Runs the client (``bench.load_client``): every session signs in through the real pages,
    then works until ``--duration`` seconds or ``--budget`` requests per session.
-5. Stops the server, sequences the audit chain if the app has a sequencing command, verifies
-   it (``verify_audit_chain``) and compares the events written during the run with those the
-   client's successful requests write (``load_client.KINDS``).
+   With ``--sequencer process`` (the default, as a national instance runs) the audit
+   sequencer runs beside it (``sequence_audit_chain --follow``, decision D33) and the
+   requests only insert their events; ``commit`` chains at each commit instead.
+5. Stops the server and the sequencer, reports how long events waited for their link,
+   chains what is left, verifies the chain (``verify_audit_chain``) and compares the events
+   written during the run with those the client's successful requests write
+   (``load_client.KINDS``).
 6. Writes ``bench/results/<date>-load.md``. Nothing is asserted; it reports.
 """
 
@@ -30,6 +34,7 @@ import platform
 import shlex
 import signal
 import socket
+import statistics
 import subprocess  # noqa: S404  (the server under test, started from our own venv)
 import sys
 import time
@@ -43,14 +48,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command, get_commands  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.core.management.base import CommandError  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.actions import totp_device_create  # noqa: E402
 from accounts.models import TOTPDevice  # noqa: E402
-from audit.models import Event  # noqa: E402
+from audit import chain  # noqa: E402
+from audit.models import Event, Link  # noqa: E402
 from cases import access  # noqa: E402
 from cases.choices import CaseStatus, Role  # noqa: E402
 from cases.models import Organisation, StaffProfile  # noqa: E402
@@ -225,6 +231,20 @@ def start_server(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     raise RuntimeError("gunicorn did not answer in 60 s")
 
 
+def start_sequencer(log: Path) -> subprocess.Popen[bytes]:
+    """Start the audit sequencer process (``sequence_audit_chain --follow``)."""
+    command = [sys.executable, "manage.py", "sequence_audit_chain", "--follow"]
+    with log.open("ab") as out:
+        return subprocess.Popen(command, cwd=HERE.parent, stdout=out, stderr=out)  # noqa: S603
+
+
+def chain_lag(since: datetime.datetime) -> tuple[int, list[float]]:
+    """Return the events written since ``since`` still unchained, and each linked one's wait."""
+    waiting, _oldest = chain.pending()
+    linked = Link.objects.filter(event__at__gte=since).values_list("at", "event__at")
+    return waiting, sorted((at - written).total_seconds() * 1000 for at, written in linked)
+
+
 def stop_server(server: subprocess.Popen[bytes]) -> None:
     server.send_signal(signal.SIGTERM)
     try:
@@ -272,8 +292,10 @@ class CpuMarks:
     process that starts and ends between the marks (an autovacuum worker) is missed.
     """
 
-    def __init__(self, server: int, postmaster: int, client: int) -> None:
+    def __init__(self, server: int, postmaster: int, client: int, sequencer: int = 0) -> None:
         self.pids = {"app": server, "db": postmaster, "client": client}
+        if sequencer:
+            self.pids["sequencer"] = sequencer
         self.at: dict[str, dict[str, float]] = {}
 
     def __call__(self, mark: str) -> None:
@@ -295,16 +317,11 @@ def events_count() -> int:
 
 
 def verify_chain() -> tuple[bool, str]:
-    """Sequence the chain first if the app sequences after commit, then verify it."""
+    """Chain what is left (there should be nothing), then verify the chain."""
     out = io.StringIO()
-    notes = []
-    # Whatever the audit app names it (issue 26's redesign may chain events after commit).
-    sequencers = sorted(
-        n for n, app in get_commands().items() if app == "audit" and "sequence" in n
-    )
-    for name in sequencers:
-        call_command(name, stdout=out)
-        notes.append(f"`{name}` run first")
+    call_command("sequence_audit_chain", stdout=out)
+    notes = [f"`sequence_audit_chain` run first: {out.getvalue().strip()}"]
+    out = io.StringIO()
     try:
         call_command("verify_audit_chain", stdout=out)
     except CommandError as problem:
@@ -348,6 +365,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dose-days", type=int, default=30)
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--note", default="", help="a line about the machine, for the report")
+    parser.add_argument(
+        "--sequencer", choices=["process", "commit"], default="process",
+        help="who chains the audit events (HOA_NHAP_AUDIT_SEQUENCER; default process)",
+    )  # fmt: skip
     args = parser.parse_args(argv)  # fmt: skip
 
     call_command("migrate", verbosity=0)
@@ -366,8 +387,11 @@ def main(argv: list[str] | None = None) -> None:
     log = HERE.parent / "var" / "load-server.log"  # gunicorn's errors, if any
     log.parent.mkdir(exist_ok=True)
     args.results.mkdir(parents=True, exist_ok=True)
+    os.environ["HOA_NHAP_AUDIT_SEQUENCER"] = args.sequencer
+    sequencer = start_sequencer(log) if args.sequencer == "process" else None
+    started = timezone.now()
     server = start_server(port, args.server_workers, log)
-    marks = CpuMarks(server.pid, postmaster, os.getpid())
+    marks = CpuMarks(server.pid, postmaster, os.getpid(), sequencer.pid if sequencer else 0)
     load = [os.getloadavg()[0]]
     try:
         print(f"server: gunicorn, {args.server_workers} workers on 127.0.0.1:{port}; "
@@ -380,10 +404,14 @@ def main(argv: list[str] | None = None) -> None:
         load.append(os.getloadavg()[0])
     finally:
         stop_server(server)
+        if sequencer is not None:
+            time.sleep(1)  # what the last requests wrote: one more run of the sequencer
+            stop_server(sequencer)
     cpu = marks.spent()
     written = events_count() - before
+    lag = chain_lag(started)
     ok, verdict = verify_chain()
-    report = render(args, plans, results, dataset, written, ok, verdict, load, cpu)
+    report = render(args, plans, results, dataset, written, ok, verdict, load, cpu, lag)
     out = args.results / f"{timezone.localdate().isoformat()}-load.md"
     out.write_text(report, encoding="utf-8")
     print(report)
@@ -410,8 +438,14 @@ def _cpu_lines(cpu: dict[str, float], work: int, seconds: float) -> list[str]:
         f"/proc: gunicorn's master and workers {cpu['app']:.1f} s, PostgreSQL's processes "
         f"{cpu['db']:.1f} s, the client {cpu['client']:.1f} s. Per request: "
         f"**{per['app']:.1f} ms in the app server, {per['db']:.1f} ms in the database**, "
-        f"{per['client']:.1f} ms in the client. The machine's other work is not in these "
-        f"figures; its share of the cores is what stretched the latencies."
+        f"{per['client']:.1f} ms in the client"
+        + (
+            f", {per['sequencer']:.1f} ms in the audit sequencer ({cpu['sequencer']:.1f} s)"
+            if "sequencer" in per
+            else ""
+        )
+        + ". The machine's other work is not in these figures; its share of the cores is "
+        "what stretched the latencies."
     ]
 
 
@@ -422,10 +456,26 @@ def _pg_version() -> str:
     return version
 
 
+def _lag_line(sequencer: str, waiting: int, lag: list[float]) -> str:
+    who = (
+        "the sequencer process (`sequence_audit_chain --follow`)"
+        if sequencer == "process"
+        else "each commit"
+    )
+    if not lag:
+        return f"- chained by {who}; no event of the run was linked before the end"
+    pct = statistics.quantiles(lag, n=100, method="inclusive") if len(lag) > 1 else lag * 99
+    return (
+        f"- chained by {who}: an event waited for its link p50 {pct[49]:.0f} ms, p95 "
+        f"{pct[94]:.0f} ms, max {lag[-1]:.0f} ms; {waiting} still unchained when the server "
+        f"and the sequencer stopped"
+    )
+
+
 def render(
     args: argparse.Namespace, plans: list[load_client.Plan], results: load_client.Results,
     dataset: dict[str, int], written: int, ok: bool, verdict: str, load: list[float],
-    cpu: dict[str, float],
+    cpu: dict[str, float], lag: tuple[int, list[float]],
 ) -> str:  # fmt: skip
     roles: dict[str, int] = {}
     for plan in plans:
@@ -464,6 +514,7 @@ def render(
         f"requests write: {results.expected_events:,} — "
         + ("**equal**" if written == results.expected_events else "**DIFFERENT**"),
         f"- chain: {'verified' if ok else '**BROKEN**'} ({verdict})",
+        _lag_line(args.sequencer, *lag),
     ]
     if results.errors:
         lines += ["", "## Errors (first 30)", ""]

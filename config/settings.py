@@ -8,6 +8,7 @@ environment, and a missing or malformed encryption key stops start-up with a mes
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,16 @@ AUDIT_CHAIN_KEY = parse_single_key(
     "HOA_NHAP_AUDIT_KEY",
     env_str("HOA_NHAP_AUDIT_KEY", DEMO_AUDIT_CHAIN_KEY if DEMO else ""),
 )
+
+# Who links committed audit events into the chain (decision D33): "commit" — each commit
+# that wrote one, right after it (no other process needed); "process" — a sequencer
+# running beside the web server (`manage.py sequence_audit_chain --follow`), which takes
+# the chaining off the request path. A national instance runs "process".
+AUDIT_SEQUENCER = env_str("HOA_NHAP_AUDIT_SEQUENCER", "commit")
+if AUDIT_SEQUENCER not in {"commit", "process"}:
+    raise ImproperlyConfigured(
+        f"HOA_NHAP_AUDIT_SEQUENCER must be 'commit' or 'process', not {AUDIT_SEQUENCER!r}"
+    )
 
 if not DEMO:
     # The demo keys are printed above for anyone to read, and one key for two purposes
