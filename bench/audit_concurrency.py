@@ -29,10 +29,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import signal
 import statistics
-import subprocess  # noqa: S404  (the project's own sequencer, from our own venv)
-import sys
 import time
 import traceback
 import uuid
@@ -54,6 +51,8 @@ from accounts.models import User  # noqa: E402
 from audit import actions, chain  # noqa: E402
 from audit.models import Event, Link  # noqa: E402
 from cases.events import CaseAction  # noqa: E402
+
+from . import sequencer as bench_sequencer  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -167,7 +166,7 @@ def measure(*, writers: int, events: int, work: bool, strategy: str) -> Row:
         ctx.Process(target=_writer, args=(n, run, events, work, strategy, barrier, out))
         for n in range(writers)
     ]
-    sequencer = _start_sequencer() if strategy == "process" else None
+    sequencer = bench_sequencer.start() if strategy == "process" else None
     for proc in procs:
         proc.start()
     barrier.wait()
@@ -180,7 +179,7 @@ def measure(*, writers: int, events: int, work: bool, strategy: str) -> Row:
     failures = [f for _, fails in results for f in fails]
     left, _oldest = chain.pending()
     if sequencer is not None:
-        _drain_and_stop(sequencer)
+        bench_sequencer.stop(sequencer)
     chained_after = chain.sequence(wait=True, full=True)
     verdict = chain.verify()
     ours = Link.objects.filter(event__detail__run=run).values_list("at", "event__at")
@@ -189,26 +188,6 @@ def measure(*, writers: int, events: int, work: bool, strategy: str) -> Row:
         strategy, work, writers, writers * events, seconds, latencies, failures, left,
         chained_after, verdict.ok and verdict.pending == 0, Event.objects.count() - before, lag,
     )  # fmt: skip
-
-
-def _start_sequencer() -> subprocess.Popen[bytes]:
-    """Start the sequencer and return once it says it runs."""
-    env = {**os.environ, "HOA_NHAP_AUDIT_SEQUENCER": "process"}
-    command = [sys.executable, "manage.py", "sequence_audit_chain", "--follow"]
-    root = Path(__file__).resolve().parent.parent
-    sequencer = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE)  # noqa: S603
-    assert sequencer.stdout is not None
-    sequencer.stdout.readline()  # "audit sequencer: chaining every …"
-    return sequencer
-
-
-def _drain_and_stop(sequencer: subprocess.Popen[bytes], timeout: float = 300) -> None:
-    """Let the sequencer chain what the writers left, then stop it."""
-    deadline = time.monotonic() + timeout
-    while chain.pending()[0] and time.monotonic() < deadline:
-        time.sleep(0.1)
-    sequencer.send_signal(signal.SIGTERM)
-    sequencer.wait(timeout=60)
 
 
 def table(rows: list[Row]) -> str:

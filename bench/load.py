@@ -66,6 +66,7 @@ from referrals.models import Referral, State  # noqa: E402
 from services.models import Modality, ServiceType, TreatmentEpisode  # noqa: E402
 
 from . import load_client, scale, scale_data, scale_records  # noqa: E402
+from . import sequencer as bench_sequencer  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PASSWORD = "load-bench-not-a-secret-26"  # noqa: S105  (throwaway accounts of a throwaway database)
@@ -231,13 +232,6 @@ def start_server(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     raise RuntimeError("gunicorn did not answer in 60 s")
 
 
-def start_sequencer(log: Path) -> subprocess.Popen[bytes]:
-    """Start the audit sequencer process (``sequence_audit_chain --follow``)."""
-    command = [sys.executable, "manage.py", "sequence_audit_chain", "--follow"]
-    with log.open("ab") as out:
-        return subprocess.Popen(command, cwd=HERE.parent, stdout=out, stderr=out)  # noqa: S603
-
-
 def chain_lag(since: datetime.datetime) -> tuple[int, list[float]]:
     """Return the events written since ``since`` still unchained, and each linked one's wait."""
     waiting, _oldest = chain.pending()
@@ -388,7 +382,7 @@ def main(argv: list[str] | None = None) -> None:
     log.parent.mkdir(exist_ok=True)
     args.results.mkdir(parents=True, exist_ok=True)
     os.environ["HOA_NHAP_AUDIT_SEQUENCER"] = args.sequencer
-    sequencer = start_sequencer(log) if args.sequencer == "process" else None
+    sequencer = bench_sequencer.start() if args.sequencer == "process" else None
     started = timezone.now()
     server = start_server(port, args.server_workers, log)
     marks = CpuMarks(server.pid, postmaster, os.getpid(), sequencer.pid if sequencer else 0)
@@ -405,8 +399,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         stop_server(server)
         if sequencer is not None:
-            time.sleep(1)  # what the last requests wrote: one more run of the sequencer
-            stop_server(sequencer)
+            bench_sequencer.stop(sequencer)
     cpu = marks.spent()
     written = events_count() - before
     lag = chain_lag(started)

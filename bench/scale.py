@@ -33,6 +33,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -51,6 +52,7 @@ from core import normalize  # noqa: E402
 from core.paging import cursor_of  # noqa: E402
 
 from . import scale_data  # noqa: E402
+from . import sequencer as bench_sequencer  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 # Whichever model AUTH_USER_MODEL names; the app's selectors take it as their viewer.
@@ -569,6 +571,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--plans", type=Path, default=HERE / "plans")
     parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument(
+        "--sequencer", choices=["process", "commit"], default="process",
+        help="who chains the audit events: the sequencer process (default, as a national "
+        "instance runs) or each commit (HOA_NHAP_AUDIT_SEQUENCER)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     if not sizes or sizes != sorted(set(sizes)):
@@ -601,10 +608,17 @@ def main(argv: list[str] | None = None) -> None:
             **{f"visible_cases/{a.label}": a.visible_cases for a in actors},
         }
         load_before = os.getloadavg()[0]
-        results[size] = measure(
-            size, actors, reps=args.reps, rounds=args.rounds, budget_s=args.budget,
-            scan_cap=args.scan_cap, plans=args.plans,
-        )  # fmt: skip
+        settings.AUDIT_SEQUENCER = args.sequencer
+        sequencer = bench_sequencer.start() if args.sequencer == "process" else None
+        try:
+            results[size] = measure(
+                size, actors, reps=args.reps, rounds=args.rounds, budget_s=args.budget,
+                scan_cap=args.scan_cap, plans=args.plans,
+            )  # fmt: skip
+        finally:
+            if sequencer is not None:
+                bench_sequencer.stop(sequencer)
+        datasets[size]["audit_sequencer"] = args.sequencer
         # The machine is shared: the load average says how much else ran during the timings.
         datasets[size]["load_average"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
         print(f"  load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")

@@ -121,7 +121,8 @@ AUDIT_ALLOWED: dict[str, str] = {
     "audit/selectors.py": "the auditor's reads",
     "audit/chain.py": "the hash chain's head and verification",
     "bench/audit.py": "times the chain on synthetic events (never imported by the app)",
-    "bench/load.py": "counts the events a load test wrote (never imported by the app)",
+    "bench/load.py": "counts the events a load test wrote and how long they waited for their "
+    "link (never imported by the app)",
     "bench/audit_concurrency.py": "counts the events and links of its concurrent writers "
     "(never imported by the app)",
 }
