@@ -338,6 +338,28 @@ def _pending_exists() -> bool:
     return bool(row and row[0])
 
 
+def oldest_waiting() -> Any:
+    """Return when the oldest committed event still without a link was written, or None.
+
+    Cheap at any size (the horizon and the index on ``xid``, as the sequencer reads), for a
+    page to warn when the chaining has stopped or fallen behind; it looks only at
+    transactions that were running at the last run, which is where a waiting event is
+    unless the chain was never sequenced after a crash (``pending`` counts everything).
+    """
+    if connection.vendor != "postgresql":
+        return pending()[1]
+    event, link, q = _quote(Event), _quote(Link), connection.ops.quote_name
+    sql = (
+        f"SELECT min(e.{q(_column('at'))}) FROM {event} e WHERE e.xid >= coalesce((SELECT "  # noqa: S608  # nosec B608
+        f"horizon FROM {link} ORDER BY position DESC LIMIT 1), 0) AND NOT EXISTS (SELECT 1 "
+        f"FROM {link} l WHERE l.event_id = e.{q(_column('id'))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def pending() -> tuple[int, Any]:
     """Return how many committed events have no link yet, and when the oldest was written."""
     found = _unlinked().aggregate(count=Count("pk"), oldest=Min("at"))

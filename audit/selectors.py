@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
@@ -31,7 +32,7 @@ from django.utils import timezone
 from core import capabilities
 from core.capabilities import can
 
-from . import registry
+from . import chain, registry
 from .capabilities import AUDIT_VIEW
 from .models import Event
 
@@ -46,6 +47,20 @@ def may_audit(viewer: Any) -> bool:
 
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def chain_waiting_since(*, viewer: Any) -> datetime | None:
+    """Return when the oldest event waiting too long for its link was written, for an auditor.
+
+    None when nothing has waited longer than ``AUDIT_CHAIN_LAG_WARNING`` (or the viewer is
+    not an auditor): the sequencer is keeping up.
+    """
+    if not may_audit(viewer):
+        return None
+    oldest: datetime | None = chain.oldest_waiting()
+    if oldest is None or timezone.now() - oldest < settings.AUDIT_CHAIN_LAG_WARNING:
+        return None
+    return oldest
 
 
 def events_for(*, viewer: Any, filters: dict[str, Any] | None = None) -> QuerySet[Event]:

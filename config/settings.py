@@ -59,6 +59,9 @@ AUDIT_CHAIN_KEY = parse_single_key(
 # running beside the web server (`manage.py sequence_audit_chain --follow`), which takes
 # the chaining off the request path. A national instance runs "process".
 AUDIT_SEQUENCER = env_str("HOA_NHAP_AUDIT_SEQUENCER", "commit")
+# The auditor's pages warn when a committed event has waited longer than this for its link
+# (the sequencer stopped or fell behind).
+AUDIT_CHAIN_LAG_WARNING = timedelta(seconds=env_int("HOA_NHAP_AUDIT_LAG_WARNING_S", 60))
 if AUDIT_SEQUENCER not in {"commit", "process"}:
     raise ImproperlyConfigured(
         f"HOA_NHAP_AUDIT_SEQUENCER must be 'commit' or 'process', not {AUDIT_SEQUENCER!r}"

@@ -10,6 +10,7 @@ lost or forked) and ASVS 16.5.2 (the application keeps working under contention)
 
 from __future__ import annotations
 
+import datetime
 import os
 import signal
 import subprocess  # nosec B404: runs this project's own manage.py
@@ -22,6 +23,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection, transaction
 from django.test import override_settings
+from django.urls import reverse
 
 from audit import actions, chain
 from audit.models import Event, Link
@@ -125,9 +127,7 @@ def test_the_sequencer_first_chains_what_waited_while_it_was_down(world: World) 
     """Events committed while no sequencer ran (a crash, a restart) are chained at start."""
     for _ in range(3):
         with transaction.atomic():
-            actions.record(
-                actor=world.users["lan"], action=CaseAction.SEARCH, object_type="person"
-            )
+            actions.record(actor=world.users["lan"], action=CaseAction.SEARCH, object_type="person")
     assert chain.pending()[0] == 3
     sequencer = _start_sequencer()
     try:
@@ -147,3 +147,27 @@ def test_an_unknown_sequencer_mode_stops_the_app_with_a_message() -> None:
     )  # fmt: skip
     assert result.returncode != 0
     assert "HOA_NHAP_AUDIT_SEQUENCER must be 'commit' or 'process'" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@override_settings(AUDIT_SEQUENCER="process", AUDIT_CHAIN_LAG_WARNING=datetime.timedelta(0))
+def test_the_auditor_is_warned_when_events_wait_for_their_link(world: World) -> None:
+    """The sequencer stopped: the auditor's page says so, and says it no more once chained."""
+    with transaction.atomic():
+        actions.record(actor=world.users["lan"], action=CaseAction.SEARCH, object_type="person")
+    auditor = world.client("an")
+    page = auditor.get(reverse("audit:event_list"))
+    assert page.status_code == 200
+    assert b'data-testid="chain-waiting"' in page.content
+    chain.sequence(wait=True, full=True)
+    page = auditor.get(reverse("audit:event_list"))
+    assert b'data-testid="chain-waiting"' not in page.content
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@override_settings(AUDIT_SEQUENCER="process")
+def test_no_warning_while_the_sequencer_keeps_up(world: World) -> None:
+    with transaction.atomic():
+        actions.record(actor=world.users["lan"], action=CaseAction.SEARCH, object_type="person")
+    page = world.client("an").get(reverse("audit:event_list"))
+    assert b'data-testid="chain-waiting"' not in page.content  # waiting, but only just
