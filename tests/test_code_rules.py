@@ -1374,7 +1374,8 @@ def test_the_conflict_rule_catches_a_planted_offender(source: str) -> None:
 def test_a_record_type_built_with_the_recipe_needs_no_entry_and_breaks_no_rule() -> None:
     """Issue 24: tests/exampleapp (skipped as test code) is scanned here as if it were an
     app: built only with ``cases.records``, it reaches no row the allow-list would have to
-    allow, writes no audit event from a view and catches no conflict itself."""
+    allow, writes no audit event from a view, catches no conflict itself and saves its
+    versioned record only through the shared step."""
     folder = ROOT / "tests" / "exampleapp"
     sources = {
         path.relative_to(ROOT).as_posix(): path.read_text() for path in sorted(folder.glob("*.py"))
@@ -1389,3 +1390,5 @@ def test_a_record_type_built_with_the_recipe_needs_no_entry_and_breaks_no_rule()
         assert not view_writes_audit(text)
         assert not view_skips_access(text)
         assert not handles_conflict_itself(text)
+    assert "CaseNote" in _versioned_models()
+    assert direct_edit_saves(sources["tests/exampleapp/actions.py"], _versioned_models()) == []

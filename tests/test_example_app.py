@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -327,7 +329,7 @@ def test_a_stale_edit_shows_the_conflict_page_and_saves_nothing(
 
 
 def test_a_record_directly_off_a_person_is_refused_d34() -> None:
-    spec = dataclasses.replace(NOTES, model=PersonNote, name="personnote")  # type: ignore[type-var]
+    spec = dataclasses.replace(NOTES, model=PersonNote, name="personnote")  # type: ignore[arg-type]
     with pytest.raises(ImproperlyConfigured, match="D34"):
         records.register(spec)
     assert PersonNote not in [t.model for t in records.registered()]
@@ -337,3 +339,20 @@ def test_registering_a_model_twice_differently_is_refused() -> None:
     assert records.register(NOTES) is NOTES  # the same spec again: nothing happens
     with pytest.raises(ImproperlyConfigured):
         records.register(dataclasses.replace(NOTES, part="treatment"))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+RECIPE_BLOCK = re.compile(r"<!-- recipe: (?P<path>\S+) -->\n```python\n(?P<code>.*?)```", re.S)
+
+
+def test_the_recipe_in_the_docs_is_the_example_code() -> None:
+    """docs/architecture.md shows the example app's code as the recipe: each block it shows
+    must be in that file, word for word, so the documented recipe cannot drift from the
+    one the tests run."""
+    doc = (ROOT / "docs" / "architecture.md").read_text()
+    blocks = list(RECIPE_BLOCK.finditer(doc))
+    shown = {match["path"] for match in blocks}
+    assert {"tests/exampleapp/models.py", "tests/exampleapp/records.py"} <= shown
+    assert {"tests/exampleapp/actions.py", "tests/exampleapp/views.py"} <= shown
+    for match in blocks:
+        assert match["code"] in (ROOT / match["path"]).read_text(), match["path"]

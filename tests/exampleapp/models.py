@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import uuid
 
 from django.db import models
@@ -40,7 +39,6 @@ class CaseNote(Versioned):
     # Spelled out for mypy, whose Django plugin reads config.settings (without this app).
     objects: models.Manager[CaseNote] = models.Manager()
     case_id: uuid.UUID
-    written_on: datetime.date  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return f"note {self.id.hex[:8]}"

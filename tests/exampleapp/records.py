@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import records
 
-from .models import CaseNote
+from .models import CaseNote, Topic
 
 NOTES = records.RecordType(
     model=CaseNote,
@@ -14,7 +14,7 @@ NOTES = records.RecordType(
     added=_("Added a case note"),
     changed=_("Changed a case note"),
     date_field="written_on",
-    title=lambda note: note.get_topic_display(),  # never the note's text
+    title=lambda note: Topic(note.topic).label,  # never the note's text
     detail_url="exampleapp:note_detail",
     add_url="exampleapp:note_add",
     part="notes",  # a referral that shares "notes" shows it
