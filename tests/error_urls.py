@@ -1,9 +1,9 @@
-"""The project's URLs plus one page that fails, to show the 500 page (tests only)."""
+"""The test run's URLs plus one page that fails, to show the 500 page (tests only)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from config.urls import urlpatterns as project_urls
+from tests.urls import urlpatterns as project_urls
 
 
 def boom(request: HttpRequest) -> HttpResponse:

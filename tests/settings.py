@@ -4,3 +4,4 @@ from config.settings import *  # noqa: F403
 from config.settings import INSTALLED_APPS as _PROJECT_APPS
 
 INSTALLED_APPS = [*_PROJECT_APPS, "tests.exampleapp.apps.ExampleAppConfig"]
+ROOT_URLCONF = "tests.urls"

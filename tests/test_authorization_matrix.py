@@ -97,7 +97,9 @@ def _walk(patterns: list[Any], ns: str = "", prefix: str = "") -> Iterator[Route
 
 
 def all_routes() -> list[Route]:
-    return list(_walk(get_resolver().url_patterns))
+    # The project's URLs: the test run's root (tests/urls.py) adds the example app's pages,
+    # a test fixture whose scoping tests/test_example_app.py proves.
+    return list(_walk(get_resolver("config.urls").url_patterns))
 
 
 # ---------------------------------------------------------------------------------------

@@ -83,6 +83,8 @@ CONTENT_ALLOWED: dict[str, str] = {
     "version it was opened at (the view fetched the record through cases.access)",
     "audit/append_only.py": "counts history rows for the checkpoints (never their content)",
     "cases/dues.py": "keeps each case's next due date from the due records apps register",
+    "cases/records.py": "the recipe's timeline source reads a registered record type's rows "
+    "of the cases cases.timeline found visible (so the record's own app needs no entry)",
     "services/actions.py": "writes, after cases.access has fetched the case: a period's "
     "check-ins, and the rules that span rows (one open period, no overlapping shelter stays)",
     "services/models/episodes.py": "the treatment rules read the person's other facility "
@@ -1368,3 +1370,26 @@ def test_edit_views_use_the_one_submit_step() -> None:
 def test_the_conflict_rule_catches_a_planted_offender(source: str) -> None:
     assert handles_conflict_itself(source)
     assert not handles_conflict_itself("outcome = edit_submit(request, form, save=s)")
+
+
+def test_a_record_type_built_with_the_recipe_needs_no_entry_and_breaks_no_rule() -> None:
+    """Issue 24: tests/exampleapp (skipped as test code) is scanned here as if it were an
+    app: built only with ``cases.records``, it reaches no row the allow-list would have to
+    allow, writes no audit event from a view, catches no conflict itself and saves its
+    versioned record only through the shared step."""
+    folder = ROOT / "tests" / "exampleapp"
+    sources = {
+        path.relative_to(ROOT).as_posix(): path.read_text() for path in sorted(folder.glob("*.py"))
+    }
+    assert "tests/exampleapp/views.py" in sources and "tests/exampleapp/records.py" in sources
+    rule = content_rule()
+    assert [hit for path, text in sources.items() for hit in scan(text, path, rule)] == []
+    views = [path for path, text in sources.items() if is_view_module(path, text)]
+    assert views == ["tests/exampleapp/views.py"]
+    for path in views:
+        text = sources[path]
+        assert not view_writes_audit(text)
+        assert not view_skips_access(text)
+        assert not handles_conflict_itself(text)
+    assert "CaseNote" in _versioned_models()
+    assert direct_edit_saves(sources["tests/exampleapp/actions.py"], _versioned_models()) == []

@@ -1,43 +1,20 @@
-"""Write case notes: fetch the case through the access layer, save with history and event."""
+"""Write case notes through the recipe's save step (verb check, version, history, event)."""
 
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from core.editing import IfVersion
 
-from accounts.capabilities import can
-from audit import actions as audit
-from cases import access
-from cases.models import Case
-
-from .capabilities import CASENOTE_CHANGE
-from .events import NoteAction
 from .models import CaseNote
+from .records import NOTES
 
 
-def casenote_add(*, actor: Any, case_id: UUID, text: str) -> CaseNote:
-    """Add a note to a case the actor may change, and record it."""
-    case = access.get_for_user(actor, Case, case_id, "change", record_read=False)
-    note = CaseNote(case=case, text=text)
-    note.full_clean()
-    note._history_user = actor  # type: ignore[attr-defined]
-    with transaction.atomic():
-        note.save()
-        audit.record(actor=actor, action=NoteAction.NOTE_ADDED, obj=note)
-    return note
+def casenote_add(*, actor: Any, note: CaseNote) -> CaseNote:
+    """Save a new note on its case if the actor may add one there, and record it."""
+    return NOTES.save(actor=actor, instance=note)
 
 
-def casenote_change(*, actor: Any, note: CaseNote, text: str) -> CaseNote:
-    """Change a note's text if the actor holds ``casenote.change`` on it, and record it."""
-    if not can(actor, CASENOTE_CHANGE, note):
-        raise PermissionDenied
-    note.text = text
-    note.full_clean()
-    note._history_user = actor  # type: ignore[attr-defined]
-    with transaction.atomic():
-        note.save()
-        audit.record(actor=actor, action=NoteAction.NOTE_CHANGED, obj=note)
-    return note
+def casenote_change(*, actor: Any, note: CaseNote, if_version: IfVersion) -> CaseNote:
+    """Save a changed note unless someone saved it since ``if_version``, and record it."""
+    return NOTES.save(actor=actor, instance=note, if_version=if_version)

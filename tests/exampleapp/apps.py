@@ -7,5 +7,8 @@ class ExampleAppConfig(AppConfig):
     verbose_name = "Example app (tests only)"
 
     def ready(self) -> None:
-        # Importing registers the audit actions and declares the capabilities.
-        from . import capabilities, events  # noqa: F401
+        from cases import records
+
+        from .records import NOTES
+
+        records.register(NOTES)
