@@ -116,7 +116,7 @@ INSTALLED_APPS = [
     "cases",
     "services",
     "reports",
-    "methadone",
+    "services.methadone",
     "referrals",
     "notifications",
 ]
