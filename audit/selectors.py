@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from core import capabilities
 from core.capabilities import can
+from core.users import AnyAbstractUser
 
 from . import registry
 from .capabilities import AUDIT_VIEW
@@ -40,7 +41,7 @@ VOLUME_FACTOR, VOLUME_FLOOR = 3, 20
 DENIALS_PER_DAY = 5
 
 
-def may_audit(viewer: Any) -> bool:
+def may_audit(viewer: AnyAbstractUser) -> bool:
     return can(viewer, AUDIT_VIEW)
 
 
@@ -48,7 +49,9 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def events_for(*, viewer: Any, filters: dict[str, Any] | None = None) -> QuerySet[Event]:
+def events_for(
+    *, viewer: AnyAbstractUser, filters: dict[str, Any] | None = None
+) -> QuerySet[Event]:
     """Return the events the viewer may read (all, for an auditor), filtered, newest first.
 
     ``filters=None`` means the filters were invalid: nothing is returned, never everything.
@@ -113,7 +116,9 @@ class Flag:
     subject_type: str = ""  # "user" when ``subject`` is a username, else the object's type
 
 
-def unusual_activity(*, viewer: Any, days: int = 7, baseline_days: int = 30) -> list[Flag]:
+def unusual_activity(
+    *, viewer: AnyAbstractUser, days: int = 7, baseline_days: int = 30
+) -> list[Flag]:
     """Flag users who read far more than their usual, read outside working hours or
     collected many denials, over the last ``days`` days."""
     if not may_audit(viewer):
@@ -277,7 +282,7 @@ def _baseline(
     return {row["actor_id"]: row["n"] / days for row in totals}
 
 
-def count_by(*, actor: Any, action: str, since: datetime) -> int:
+def count_by(*, actor: AnyAbstractUser, action: str, since: datetime) -> int:
     """Return how many events of one action the actor caused since a time (rate limits)."""
     if getattr(actor, "pk", None) is None:
         return 0
