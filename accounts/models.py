@@ -12,10 +12,11 @@ import re
 import secrets
 import time
 import uuid
-from typing import Any
+from typing import Any, TypeIs
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -65,6 +66,26 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     def display_name(self) -> str:
         """Return the full name, or the username for an account without one."""
         return self.get_full_name() or self.get_username()
+
+
+# The acting user, whoever makes the call: a staff account or, before sign-in, the anonymous
+# user (what ``request.user`` is). Every app above accounts takes the acting user as this
+# type (``cases.access`` re-exports it); core, audit and calendar_days, below, take
+# ``core.users.AnyAbstractUser``.
+AnyUser = User | AnonymousUser
+
+
+def is_account(user: AnyUser | None) -> TypeIs[User]:
+    """Return whether the acting user is a staff account (not anonymous, not the system)."""
+    return isinstance(user, User)
+
+
+def account_of(user: AnyUser) -> User:
+    """Return the acting user's account, refusing the anonymous user: a write names who made
+    it, and every URL but sign-in already requires an account, so this never refuses a page."""
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 def new_totp_secret() -> str:

@@ -11,16 +11,17 @@ import uuid
 from typing import Any, cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils import timezone
+
+from core.users import AnyAbstractUser
 
 from . import chain, context, registry
 from .choices import AuditAction
 from .models import Event, Seal
 
 
-def _organisation_id(actor: AbstractBaseUser | None) -> Any:
+def _organisation_id(actor: AnyAbstractUser | None) -> Any:
     # The staff profile (owned by a domain app) names the organisation; audit only reads it.
     profile = getattr(actor, "staff", None) if actor is not None else None
     return getattr(profile, "organisation_id", None)
@@ -28,7 +29,7 @@ def _organisation_id(actor: AbstractBaseUser | None) -> Any:
 
 def record(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: AnyAbstractUser | None,
     action: str,
     obj: models.Model | None = None,
     object_type: str = "",
@@ -68,7 +69,7 @@ def record(
     return event
 
 
-def seal_create(*, actor: AbstractBaseUser | None) -> Seal:
+def seal_create(*, actor: AnyAbstractUser | None) -> Seal:
     """Chain every committed event (and the caller's own), then seal the chain head."""
     chain.sequence(wait=True, full=True)
     seq, head_hash = chain.head()
@@ -78,7 +79,7 @@ def seal_create(*, actor: AbstractBaseUser | None) -> Seal:
 
 
 def events_export(
-    *, actor: AbstractBaseUser | AnonymousUser, events: Any, filters: dict[str, Any], fmt: str
+    *, actor: AnyAbstractUser, events: Any, filters: dict[str, Any], fmt: str
 ) -> tuple[bytes, int]:
     """Render the filtered events as CSV or XLSX and record the export itself as an event."""
     from . import exports
@@ -92,7 +93,7 @@ def events_export(
     return body, len(data)
 
 
-def citizen_id_lookup(*, actor: AbstractBaseUser | AnonymousUser, citizen_id: str) -> list[Any]:
+def citizen_id_lookup(*, actor: AnyAbstractUser, citizen_id: str) -> list[Any]:
     """Return the record ids of the people holding a citizen ID, and record the lookup.
 
     The event holds how many were found, never the number looked up.

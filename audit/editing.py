@@ -15,13 +15,14 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.editing import EditConflict, IfVersion, Versioned
+from core.users import AnyAbstractUser
 
 from . import actions as audit
 
 
 def save_edit[M: models.Model](
     *,
-    actor: Any,
+    actor: AnyAbstractUser,
     instance: M,
     action: str,
     if_version: IfVersion,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.users import AnyAbstractUser
+
 from . import actions, registry
 from .models import Event
 
@@ -20,7 +22,7 @@ class NotARead(ValueError):
     """A selector tried to record an action that is not a read."""
 
 
-def record_read(*, actor: Any, action: str, **fields: Any) -> Event:
+def record_read(*, actor: AnyAbstractUser, action: str, **fields: Any) -> Event:
     """Record that ``actor`` read, listed, looked up or was refused something."""
     kind = registry.get(action).kind
     if kind not in READ_KINDS:

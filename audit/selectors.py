@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from core import capabilities
 from core.capabilities import can
+from core.users import AnyAbstractUser
 
 from . import chain, registry
 from .capabilities import AUDIT_VIEW
@@ -41,7 +42,7 @@ VOLUME_FACTOR, VOLUME_FLOOR = 3, 20
 DENIALS_PER_DAY = 5
 
 
-def may_audit(viewer: Any) -> bool:
+def may_audit(viewer: AnyAbstractUser) -> bool:
     return can(viewer, AUDIT_VIEW)
 
 
@@ -49,7 +50,7 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def chain_waiting_since(*, viewer: Any) -> datetime | None:
+def chain_waiting_since(*, viewer: AnyAbstractUser) -> datetime | None:
     """Return when the oldest event waiting too long for its link was written, for an auditor.
 
     None when nothing has waited longer than ``AUDIT_CHAIN_LAG_WARNING`` (or the viewer is
@@ -63,7 +64,9 @@ def chain_waiting_since(*, viewer: Any) -> datetime | None:
     return oldest
 
 
-def events_for(*, viewer: Any, filters: dict[str, Any] | None = None) -> QuerySet[Event]:
+def events_for(
+    *, viewer: AnyAbstractUser, filters: dict[str, Any] | None = None
+) -> QuerySet[Event]:
     """Return the events the viewer may read (all, for an auditor), filtered, newest first.
 
     ``filters=None`` means the filters were invalid: nothing is returned, never everything.
@@ -128,7 +131,9 @@ class Flag:
     subject_type: str = ""  # "user" when ``subject`` is a username, else the object's type
 
 
-def unusual_activity(*, viewer: Any, days: int = 7, baseline_days: int = 30) -> list[Flag]:
+def unusual_activity(
+    *, viewer: AnyAbstractUser, days: int = 7, baseline_days: int = 30
+) -> list[Flag]:
     """Flag users who read far more than their usual, read outside working hours or
     collected many denials, over the last ``days`` days."""
     if not may_audit(viewer):
@@ -292,7 +297,7 @@ def _baseline(
     return {row["actor_id"]: row["n"] / days for row in totals}
 
 
-def count_by(*, actor: Any, action: str, since: datetime) -> int:
+def count_by(*, actor: AnyAbstractUser, action: str, since: datetime) -> int:
     """Return how many events of one action the actor caused since a time (rate limits)."""
     if getattr(actor, "pk", None) is None:
         return 0

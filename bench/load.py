@@ -61,8 +61,8 @@ from cases import access  # noqa: E402
 from cases.choices import CaseStatus, Role  # noqa: E402
 from cases.models import Organisation, StaffProfile  # noqa: E402
 from cases.roles import staff_profile_save  # noqa: E402
-from methadone.models import Dose  # noqa: E402
 from referrals.models import Referral, State  # noqa: E402
+from services.methadone.models import Dose  # noqa: E402
 from services.models import Modality, ServiceType, TreatmentEpisode  # noqa: E402
 
 from . import load_client, scale, scale_data, scale_records  # noqa: E402

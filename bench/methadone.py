@@ -57,8 +57,8 @@ from cases.models import (  # noqa: E402
     OrganisationType,
     Person,
 )
-from methadone import figures  # noqa: E402
-from methadone.models import Dose, DoseKind, Phase, Prescription  # noqa: E402
+from services.methadone import figures  # noqa: E402
+from services.methadone.models import Dose, DoseKind, Phase, Prescription  # noqa: E402
 from services.models import Modality, Outcome, TreatmentEpisode  # noqa: E402
 
 from . import scale, scale_data  # noqa: E402
@@ -292,8 +292,8 @@ class _Rollback(Exception):
 
 
 def _insert_day(actor: User, clinic: Organisation, episodes: list[Any], day: Any) -> None:
-    bulk = _optional("methadone.actions", "doses_record_bulk")
-    row_type = _optional("methadone.actions", "DoseRow")
+    bulk = _optional("services.methadone.actions", "doses_record_bulk")
+    row_type = _optional("services.methadone.actions", "DoseRow")
     try:
         with transaction.atomic():
             if bulk is not None and row_type is not None:
@@ -328,12 +328,12 @@ class Bench:
 
 
 def calls(bench: Bench) -> tuple[dict[str, Callable[[int], object]], dict[str, str]]:
-    today_screen = _optional("methadone.selectors", "today_screen")
+    today_screen = _optional("services.methadone.selectors", "today_screen")
     notes = {
-        "today_screen": "methadone.selectors.today_screen (with its audit event)"
+        "today_screen": "services.methadone.selectors.today_screen (with its audit event)"
         if today_screen else "the bench's copy of methadone-core's query (no audit event)",
-        "insert_day": "methadone.actions.doses_record_bulk (with its audit event)"
-        if _optional("methadone.actions", "doses_record_bulk")
+        "insert_day": "services.methadone.actions.doses_record_bulk (with its audit event)"
+        if _optional("services.methadone.actions", "doses_record_bulk")
         else "bulk_create of the day's rows (no audit event)",
     }  # fmt: skip
 

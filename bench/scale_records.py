@@ -27,9 +27,9 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 from cases.choices import CaseStatus, ClientCategory
 from cases.models import Case, Person
-from methadone.models import Dose, DoseKind, Phase, Prescription
 from referrals.models import Consent, ConsentMethod, Referral, ReferralStep, State
 from services.instruments.dsm5_sud_v1 import CRITERIA, DSM5_SUD_V1
+from services.methadone.models import Dose, DoseKind, Phase, Prescription
 from services.models import (
     IdentificationStatus,
     IncomeBand,

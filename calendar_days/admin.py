@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.users import AnyAbstractUser
+
 from .holidays import holiday_delete, holiday_save
 from .models import PublicHoliday
 
@@ -37,6 +39,6 @@ class PublicHolidayAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 holiday_delete(actor=_user(request), holiday=holiday)
 
 
-def _user(request: HttpRequest) -> AbstractBaseUser | None:
+def _user(request: HttpRequest) -> AnyAbstractUser | None:
     user = request.user
     return user if isinstance(user, AbstractBaseUser) else None

@@ -12,10 +12,10 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from audit.actions import record
+from core.users import AnyAbstractUser
 
 from .events import CalendarAction
 from .models import HolidayKind, PublicHoliday
@@ -98,7 +98,7 @@ def parse(text: str) -> Parsed:
     return result
 
 
-def holidays_load(*, actor: AbstractBaseUser | None, rows: list[PublicHoliday]) -> dict[str, int]:
+def holidays_load(*, actor: AnyAbstractUser | None, rows: list[PublicHoliday]) -> dict[str, int]:
     """Replace the holidays of every year the rows name with the rows; record the load."""
     years = sorted({row.day.year for row in rows})
     with transaction.atomic():
@@ -121,7 +121,7 @@ def _holiday_detail(holiday: PublicHoliday, change: str) -> dict[str, object]:
 
 
 def holiday_save(
-    *, actor: AbstractBaseUser | None, holiday: PublicHoliday, fields: list[str]
+    *, actor: AnyAbstractUser | None, holiday: PublicHoliday, fields: list[str]
 ) -> PublicHoliday:
     """Save one holiday added or changed by hand (the admin site) and record it."""
     change = "added" if holiday._state.adding else "changed"
@@ -133,7 +133,7 @@ def holiday_save(
     return holiday
 
 
-def holiday_delete(*, actor: AbstractBaseUser | None, holiday: PublicHoliday) -> None:
+def holiday_delete(*, actor: AnyAbstractUser | None, holiday: PublicHoliday) -> None:
     """Delete one holiday by hand (the admin site) and record it."""
     with transaction.atomic():
         record(

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import capabilities
+from accounts.models import AnyUser, account_of, is_account
 from audit import actions as audit
 
 from . import access
@@ -32,14 +33,14 @@ from .models import AdministrativeUnit, DirectoryChangeRequest, Organisation, Or
 Directory = AdministrativeUnit | Organisation | OrganisationType
 
 
-def may_manage(user: Any) -> bool:
+def may_manage(user: AnyUser) -> bool:
     """Return whether the user may change the directory (an administrator, a superuser)."""
     if getattr(user, "is_superuser", False) and getattr(user, "is_active", False):
         return True
     return capabilities.can(user, caps.DIRECTORY_MANAGE)
 
 
-def _require(actor: Any, what: str, obj: models.Model | None = None) -> None:
+def _require(actor: AnyUser | None, what: str, obj: models.Model | None = None) -> None:
     if actor is None or may_manage(actor):
         return
     access.deny(actor, what, obj=obj, object_type="" if obj is not None else "directory")
@@ -59,7 +60,9 @@ def _changed_fields(instance: models.Model, old: models.Model | None) -> list[st
     )
 
 
-def _saved(actor: Any, instance: Directory, old: Directory | None, record: bool = True) -> None:
+def _saved(
+    actor: AnyUser | None, instance: Directory, old: Directory | None, record: bool = True
+) -> None:
     """Save a directory row with its history user and record which fields changed."""
     fields = _changed_fields(instance, old)
     if old is not None and not fields:
@@ -78,10 +81,10 @@ def _saved(actor: Any, instance: Directory, old: Directory | None, record: bool 
 
 
 def _ask(
-    actor: Any, *, kind: str, to_unit: AdministrativeUnit, **subject: Any
+    actor: AnyUser, *, kind: str, to_unit: AdministrativeUnit, **subject: Any
 ) -> DirectoryChangeRequest:
     request = DirectoryChangeRequest.objects.create(
-        kind=kind, to_unit=to_unit, requested_by=actor, **subject
+        kind=kind, to_unit=to_unit, requested_by=account_of(actor), **subject
     )
     audit.record(
         actor=actor, action=CaseAction.DIRECTORY_CHANGE_REQUESTED, obj=request,
@@ -96,7 +99,7 @@ def _ask(
 
 def unit_write(
     *,
-    actor: Any,
+    actor: AnyUser | None,
     unit: AdministrativeUnit,
     detail: dict[str, Any] | None = None,
     record_change: bool = True,
@@ -133,7 +136,7 @@ def unit_write(
 
 
 def unit_save(
-    *, actor: Any, unit: AdministrativeUnit
+    *, actor: AnyUser | None, unit: AdministrativeUnit
 ) -> tuple[AdministrativeUnit, DirectoryChangeRequest | None]:
     """Add or change a unit; a move under another parent waits for a second person.
 
@@ -156,7 +159,7 @@ def unit_save(
     return unit, request
 
 
-def unit_delete(*, actor: Any, unit: AdministrativeUnit) -> None:
+def unit_delete(*, actor: AnyUser, unit: AdministrativeUnit) -> None:
     """Remove a unit nothing refers to, and record it."""
     _directory_delete(actor, unit)
 
@@ -164,7 +167,9 @@ def unit_delete(*, actor: Any, unit: AdministrativeUnit) -> None:
 # ── Organisation types and organisations ─────────────────────────────────────────────────
 
 
-def organisation_type_save(*, actor: Any, organisation_type: OrganisationType) -> OrganisationType:
+def organisation_type_save(
+    *, actor: AnyUser, organisation_type: OrganisationType
+) -> OrganisationType:
     """Add or change an organisation type (data, not code), and record it."""
     _require(actor, "change_organisationtype", organisation_type if organisation_type.pk else None)
     organisation_type.full_clean()
@@ -178,13 +183,13 @@ def organisation_type_save(*, actor: Any, organisation_type: OrganisationType) -
     return organisation_type
 
 
-def organisation_type_delete(*, actor: Any, organisation_type: OrganisationType) -> None:
+def organisation_type_delete(*, actor: AnyUser, organisation_type: OrganisationType) -> None:
     """Remove an organisation type no organisation has, and record it."""
     _directory_delete(actor, organisation_type)
 
 
 def organisation_save(
-    *, actor: Any, organisation: Organisation
+    *, actor: AnyUser, organisation: Organisation
 ) -> tuple[Organisation, DirectoryChangeRequest | None]:
     """Add or change an organisation; a move to another unit waits for a second person."""
     _require(actor, "change_organisation", organisation)
@@ -205,7 +210,7 @@ def organisation_save(
 
 
 def _organisation_moved(
-    actor: Any, organisation: Organisation, old_unit: Any, why: dict[str, Any]
+    actor: AnyUser, organisation: Organisation, old_unit: Any, why: dict[str, Any]
 ) -> None:
     audit.record(
         actor=actor, action=CaseAction.ORGANISATION_MOVED, obj=organisation,
@@ -213,12 +218,12 @@ def _organisation_moved(
     )  # fmt: skip
 
 
-def organisation_delete(*, actor: Any, organisation: Organisation) -> None:
+def organisation_delete(*, actor: AnyUser, organisation: Organisation) -> None:
     """Remove an organisation nothing refers to, and record it."""
     _directory_delete(actor, organisation)
 
 
-def _directory_delete(actor: Any, instance: Directory) -> None:
+def _directory_delete(actor: AnyUser, instance: Directory) -> None:
     _require(actor, f"delete_{instance._meta.model_name}", instance)
     with transaction.atomic():
         audit.record(
@@ -232,9 +237,9 @@ def _directory_delete(actor: Any, instance: Directory) -> None:
 # ── Dual control ─────────────────────────────────────────────────────────────────────────
 
 
-def directory_requests_for(user: Any) -> models.QuerySet[DirectoryChangeRequest]:
+def directory_requests_for(user: AnyUser) -> models.QuerySet[DirectoryChangeRequest]:
     """Return the pending moves the user may decide: anyone's but their own."""
-    if not may_manage(user):
+    if not may_manage(user) or not is_account(user):
         return DirectoryChangeRequest.objects.none()
     return DirectoryChangeRequest.objects.filter(
         status=DirectoryChangeRequest.Status.PENDING
@@ -242,7 +247,7 @@ def directory_requests_for(user: Any) -> models.QuerySet[DirectoryChangeRequest]
 
 
 def directory_request_decide(
-    *, actor: Any, request: DirectoryChangeRequest, approve: bool
+    *, actor: AnyUser, request: DirectoryChangeRequest, approve: bool
 ) -> DirectoryChangeRequest:
     """Approve (apply) or reject a pending move; never by the person who asked for it."""
     if not directory_requests_for(actor).filter(pk=request.pk).exists():
@@ -257,7 +262,7 @@ def directory_request_decide(
             if approve
             else DirectoryChangeRequest.Status.REJECTED
         )
-        locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.decided_by, locked.decided_at = account_of(actor), timezone.now()
         locked.save(update_fields=["status", "decided_by", "decided_at"])
         audit.record(
             actor=actor,
@@ -273,7 +278,7 @@ def directory_request_decide(
     return locked
 
 
-def _apply(actor: Any, request: DirectoryChangeRequest) -> None:
+def _apply(actor: AnyUser, request: DirectoryChangeRequest) -> None:
     why = {"request": str(request.pk), "requested_by": request.requested_by_id}
     if request.unit_id is not None:
         unit = AdministrativeUnit.objects.get(pk=request.unit_id)

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import capabilities
 from accounts.actions import password_set
-from accounts.models import Invitation, User
+from accounts.models import AnyUser, Invitation, User, is_account
 from audit import actions as audit
 from audit.registry import ACCESS_CHANGE, register
 
@@ -68,7 +68,7 @@ def _normal_code(code: str) -> str:
     return "".join(code.split()).replace("-", "").upper()
 
 
-def _denied(actor: Any, user_id: Any, perm: str) -> None:
+def _denied(actor: AnyUser | None, user_id: Any, perm: str) -> None:
     access.deny(actor, perm, object_type="user", object_id=user_id or "")
 
 
@@ -206,9 +206,9 @@ def invitation_accept(
     raise ValidationError(_("That activation code is not right."))
 
 
-def awaiting_code(*, viewer: Any) -> QuerySet[Invitation]:
+def awaiting_code(*, viewer: AnyUser) -> QuerySet[Invitation]:
     """Return the live invitations whose activation code this viewer may hand over."""
-    if not capabilities.can(viewer, caps.STAFF_APPROVE):
+    if not capabilities.can(viewer, caps.STAFF_APPROVE) or not is_account(viewer):
         return Invitation.objects.none()
     found = (
         Invitation.objects.filter(_live(timezone.now()), code_digest="")

@@ -167,7 +167,7 @@ class StaffProfile(models.Model):
         AdministrativeUnit, on_delete=models.PROTECT, verbose_name=_("scope")
     )
     # A qualification, not a role: the clinic's doctor prescribes methadone, the nurse only
-    # doses (methadone.capabilities). Granting it needs a second person (cases.roles).
+    # doses (services.methadone.capabilities). Granting it needs a second person (cases.roles).
     may_prescribe = models.BooleanField(
         _("may prescribe"),
         default=False,

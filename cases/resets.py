@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from accounts import capabilities
 from accounts.actions import password_set, second_factor_reset
 from accounts.events import AccountAction
-from accounts.models import User
+from accounts.models import AnyUser, User, is_account
 from audit import actions as audit
 from audit.registry import ACCESS_CHANGE, register
 from notifications import verbs
@@ -60,7 +60,7 @@ class ResetAction:
 RESET_VERB = verbs.register("account_reset", gettext_lazy("Your sign-in is being reset"))
 
 
-def _denied(actor: Any, user_id: Any, perm: str) -> None:
+def _denied(actor: AnyUser, user_id: Any, perm: str) -> None:
     access.deny(actor, perm, object_type="user", object_id=user_id or "")
 
 
@@ -135,10 +135,10 @@ def reactivation_hold(actor: User, user: User) -> bool:
     return True
 
 
-def account_resets_for(user: Any) -> QuerySet[AccountResetRequest]:
+def account_resets_for(user: AnyUser) -> QuerySet[AccountResetRequest]:
     """Return the pending resets this user may decide: an administrator, for no one in
     their own chain of accounts and never one they or their chain asked for."""
-    if not capabilities.can(user, capabilities.USERS_MANAGE):
+    if not capabilities.can(user, capabilities.USERS_MANAGE) or not is_account(user):
         return AccountResetRequest.objects.none()
     return (
         AccountResetRequest.objects.filter(status=RoleChangeRequest.Status.PENDING)
@@ -205,7 +205,7 @@ def _carry_out(actor: User, request: AccountResetRequest) -> None:
     password_set(actor=actor, user=user, password=None)
 
 
-def password_set_refuse(*, actor: Any, user_id: Any) -> None:
+def password_set_refuse(*, actor: AnyUser, user_id: Any) -> None:
     """Refuse setting another person's password directly (the admin's password form)."""
     _denied(actor, user_id, "set_password")
     raise PermissionDenied(

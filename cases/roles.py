@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from accounts import capabilities
 from accounts.actions import account_created, account_unlock
 from accounts.capabilities import Scope, forget_roles
-from accounts.models import User
+from accounts.models import AnyUser, User, is_account
 from audit import actions as audit
 
 from . import access, chain, invitations
@@ -174,7 +174,7 @@ def _apply_profile(actor: User | None, profile: StaffProfile) -> StaffProfile:
     return profile
 
 
-def role_requests_for(user: Any) -> QuerySet[RoleChangeRequest]:
+def role_requests_for(user: AnyUser) -> QuerySet[RoleChangeRequest]:
     """Return the role change requests the user may decide.
 
     Never one for or by the user's own chain of accounts (``chain``: the requester, the
@@ -182,7 +182,7 @@ def role_requests_for(user: Any) -> QuerySet[RoleChangeRequest]:
     the rest; a supervisor only those whose organisation and new scope both lie in their
     own scope's subtree, since the role reaches both.
     """
-    if not capabilities.can(user, caps.STAFF_APPROVE):
+    if not capabilities.can(user, caps.STAFF_APPROVE) or not is_account(user):
         return RoleChangeRequest.objects.none()
     requests = RoleChangeRequest.objects.exclude(
         requested_by__in=chain.blocked_requesters(user)

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import AnyUser
 from audit.reads import record_read
 from cases.events import CaseAction
 from core import normalize
@@ -392,7 +393,7 @@ def person_history(*, viewer: access.AnyUser, person: Person) -> list[HistoryEnt
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
 
-def role_requests_pending(*, viewer: Any) -> QuerySet[RoleChangeRequest]:
+def role_requests_pending(*, viewer: AnyUser) -> QuerySet[RoleChangeRequest]:
     """Return the pending role changes the viewer may decide, oldest first."""
     return (
         roles.role_requests_for(viewer)
@@ -408,7 +409,7 @@ def role_requests_pending(*, viewer: Any) -> QuerySet[RoleChangeRequest]:
     )
 
 
-def role_request_for_decision(*, viewer: Any, request_id: UUID) -> RoleChangeRequest:
+def role_request_for_decision(*, viewer: AnyUser, request_id: UUID) -> RoleChangeRequest:
     """Return a role change the viewer may decide, else record a denial and answer 404."""
     found = roles.role_requests_for(viewer).filter(pk=request_id).first()
     if found is None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import capabilities
-from accounts.models import User
+from accounts.models import AnyUser, User
 from audit.registry import ACCESS_CHANGE, register
 from core.paging import CappedPaginator
 
@@ -31,7 +31,7 @@ class StaffAction:
     )
 
 
-def users_manage_require(*, actor: Any, what: str, user_id: Any = "") -> None:
+def users_manage_require(*, actor: AnyUser, what: str, user_id: Any = "") -> None:
     """Refuse staff administration to anyone but an administrator, and record the denial."""
     if capabilities.can(actor, capabilities.USERS_MANAGE):
         return

@@ -130,7 +130,7 @@ INSTALLED_APPS = [
     "cases",
     "services",
     "reports",
-    "methadone",
+    "services.methadone",
     "referrals",
     "notifications",
 ]

@@ -17,7 +17,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("notifications/", include("notifications.urls")),
-    path("", include("methadone.urls")),
+    path("", include("services.methadone.urls")),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from django.utils.functional import Promise
 
 from core.roles import Role
+from core.users import AnyAbstractUser
 
 Scope = Literal["view", "change"]
 
@@ -99,7 +100,7 @@ def register_object_check(check: ObjectCheck) -> None:
         _object_checks.append(check)
 
 
-def roles_of(user: Any) -> frozenset[str]:
+def roles_of(user: AnyAbstractUser) -> frozenset[str]:
     """Return the roles an active user with a staff profile holds (cached on the user)."""
     if not getattr(user, "is_active", False) or getattr(user, "pk", None) is None:
         return frozenset()
@@ -109,25 +110,25 @@ def roles_of(user: Any) -> frozenset[str]:
     if cached is None:
         names = user.groups.filter(name__in=Role.values).values_list("name", flat=True)
         cached = frozenset(names)
-        user._hoa_roles = cached
+        user.__dict__["_hoa_roles"] = cached
     return cached
 
 
-def forget_roles(user: Any) -> None:
+def forget_roles(user: AnyAbstractUser) -> None:
     """Drop the cached roles after the user's groups changed."""
     user.__dict__.pop("_hoa_roles", None)
 
 
-def qualified(user: Any, qualification: str) -> bool:
+def qualified(user: AnyAbstractUser, qualification: str) -> bool:
     """Return whether the user's staff profile holds the qualification (fails closed)."""
     return getattr(getattr(user, "staff", None), qualification, False) is True
 
 
-def has_role(user: Any, *roles: str) -> bool:
+def has_role(user: AnyAbstractUser, *roles: str) -> bool:
     return not roles_of(user).isdisjoint(roles)
 
 
-def can(user: Any, capability: str, obj: Any = None) -> bool:
+def can(user: AnyAbstractUser, capability: str, obj: Any = None) -> bool:
     """Return whether the user holds the capability (on ``obj``, within their scope)."""
     declared = get(capability)
     if roles_of(user).isdisjoint(declared.roles):

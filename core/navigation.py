@@ -19,6 +19,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils.functional import Promise
 
+from core.users import AnyAbstractUser
+
 
 @dataclass(frozen=True)
 class MenuEntry:
@@ -55,7 +57,7 @@ def _ordered() -> list[MenuEntry]:
     return sorted(_entries.values(), key=lambda e: (e.order, e.url_name))
 
 
-def menu_for(user: Any) -> list[MenuLink]:
+def menu_for(user: AnyAbstractUser) -> list[MenuLink]:
     """Return the entries the user may use, in order."""
     return [
         MenuLink(str(e.label), reverse(e.url_name), e.url_name)
@@ -64,7 +66,7 @@ def menu_for(user: Any) -> list[MenuLink]:
     ]
 
 
-def start_page_for(user: Any) -> str | None:
+def start_page_for(user: AnyAbstractUser) -> str | None:
     """Return the URL name of the user's start page, or None if no app offers them one."""
     for entry in _ordered():
         if entry.start_page and entry.allowed(user):
@@ -96,6 +98,6 @@ def add_section(section: Section) -> None:
         _sections.append(section)
 
 
-def tallies_for(user: Any) -> list[Tally]:
+def tallies_for(user: AnyAbstractUser | None) -> list[Tally]:
     """Return the counts every app shows this user on a start page."""
     return [tally for section in _sections for tally in section(user)]

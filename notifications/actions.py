@@ -14,7 +14,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import Http404
@@ -23,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import AnyUser, User
 from audit.actions import record
 
 from . import verbs
@@ -98,7 +97,7 @@ def notify(
     return created
 
 
-def _own(user: Any, notification_id: Any) -> Notification:
+def _own(user: AnyUser, notification_id: Any) -> Notification:
     """Return the user's notification, or record the denial and raise Http404."""
     found = Notification.objects.filter(pk=notification_id, recipient_id=user.pk).first()
     if found is None:
@@ -110,7 +109,7 @@ def _own(user: Any, notification_id: Any) -> Notification:
     return found
 
 
-def mark_read(*, user: User | AnonymousUser, notification_id: uuid.UUID) -> Notification:
+def mark_read(*, user: AnyUser, notification_id: uuid.UUID) -> Notification:
     """Mark one of the user's notifications read (another user's: 404 and a denial)."""
     notification = _own(user, notification_id)
     if notification.read_at is None:
@@ -119,14 +118,14 @@ def mark_read(*, user: User | AnonymousUser, notification_id: uuid.UUID) -> Noti
     return notification
 
 
-def mark_all_read(*, user: User | AnonymousUser) -> int:
+def mark_all_read(*, user: AnyUser) -> int:
     """Mark all the user's unread notifications read; return how many."""
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
 
 
-def notification_open(*, user: User | AnonymousUser, notification_id: uuid.UUID) -> str:
+def notification_open(*, user: AnyUser, notification_id: uuid.UUID) -> str:
     """Mark the notification read and return where to go: its link, if it stays on the site.
 
     A stored link to another site (a row written around ``notify``) is not followed: the

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import roles_of
-from accounts.models import User
+from accounts.models import User, account_of
 from audit import actions as audit
 from audit.editing import save_edit
 from calendar_days.workdays import add_working_days
@@ -69,7 +69,12 @@ def transfer_read_days() -> int:
 
 
 def consent_record(
-    *, actor: Any, case_id: UUID, method: str, given_on: datetime.date, given_by: str = ""
+    *,
+    actor: access.AnyUser,
+    case_id: UUID,
+    method: str,
+    given_on: datetime.date,
+    given_by: str = "",
 ) -> Consent:
     """Record the person's consent to share their case with another organisation."""
     case = access.get_for_user(actor, Case, case_id, "change", record_read=False)
@@ -78,7 +83,7 @@ def consent_record(
         raise ValidationError({"given_by": _("Give the name of the parent or guardian.")})
     if given_on and given_on > timezone.localdate():
         raise ValidationError({"given_on": _("Consent cannot be given in the future.")})
-    consent = Consent(case=case, recorded_by=actor, method=method, given_on=given_on)
+    consent = Consent(case=case, recorded_by=account_of(actor), method=method, given_on=given_on)
     consent.given_by = given_by
     return save_edit(
         actor=actor, instance=consent, action=ReferralAction.CONSENT_RECORDED,
@@ -86,7 +91,7 @@ def consent_record(
     )  # fmt: skip
 
 
-def consent_withdraw(*, actor: Any, consent_id: UUID, on: datetime.date) -> Consent:
+def consent_withdraw(*, actor: access.AnyUser, consent_id: UUID, on: datetime.date) -> Consent:
     """Record that the person withdrew a consent; referrals resting on it that reached the
     receiver are revoked, which ends the receiver's access."""
     found = access.get_for_user(actor, Consent, consent_id, "change", record_read=False)
@@ -97,7 +102,7 @@ def consent_withdraw(*, actor: Any, consent_id: UUID, on: datetime.date) -> Cons
         if on < consent.given_on or on > timezone.localdate():
             raise ValidationError({"withdrawn_on": _("Give a date between the consent and today.")})
         consent.withdrawn_on = on
-        consent.withdrawn_by = actor
+        consent.withdrawn_by = account_of(actor)
         save_edit(
             actor=actor, instance=consent, action=ReferralAction.CONSENT_WITHDRAWN,
             if_version=OVERRIDE,
@@ -113,7 +118,7 @@ def consent_withdraw(*, actor: Any, consent_id: UUID, on: datetime.date) -> Cons
 # --- drafting ------------------------------------------------------------------------------
 
 
-def _sender_organisation(actor: Any) -> Organisation:
+def _sender_organisation(actor: access.AnyUser) -> Organisation:
     profile = access.profile_of(actor)
     if profile is None or not roles_of(actor) & set(WRITE_ROLES):
         raise ValidationError(_("Only caseworkers and commune officers can refer a person."))
@@ -160,7 +165,7 @@ def _check(referral: Referral) -> None:
 
 def referral_create(
     *,
-    actor: Any,
+    actor: access.AnyUser,
     case_id: UUID,
     to_organisation: Organisation,
     service_type: ServiceType,
@@ -181,7 +186,7 @@ def referral_create(
         if new_consent is not None:
             consent = consent_record(actor=actor, case_id=case.pk, **new_consent)
         referral = Referral(
-            case=case, recorded_by=actor, from_organisation=_sender_organisation(actor),
+            case=case, recorded_by=account_of(actor), from_organisation=_sender_organisation(actor),
             to_organisation=to_organisation, service_type=service_type, parts=list(parts),
             consent=consent, urgent=urgent,
         )  # fmt: skip
@@ -196,7 +201,7 @@ def referral_create(
 
 def referral_update(
     *,
-    actor: Any,
+    actor: access.AnyUser,
     referral_id: UUID,
     version: int,
     new_consent: dict[str, Any] | None = None,
@@ -234,14 +239,14 @@ def referral_update(
 # --- transitions ---------------------------------------------------------------------------
 
 
-def _deny(actor: Any, referral_id: Any, perm: str, **detail: Any) -> None:
+def _deny(actor: access.AnyUser, referral_id: Any, perm: str, **detail: Any) -> None:
     access.deny(actor, perm, object_type="referral", object_id=referral_id, **detail)
 
 
 LOADED = ("from_organisation__unit", "to_organisation__unit", "service_type", "case")
 
 
-def _fetch(actor: Any, referral_id: Any, perm: str) -> Referral:
+def _fetch(actor: access.AnyUser, referral_id: Any, perm: str) -> Referral:
     """Return the referral if the user plays a part in it, else record a denial and 404."""
     try:
         referral = Referral.objects.select_related(*LOADED).filter(pk=referral_id).first()
@@ -254,7 +259,7 @@ def _fetch(actor: Any, referral_id: Any, perm: str) -> Referral:
 
 
 def referral_act(
-    *, actor: Any, referral_id: UUID, action: str, comment: str = "", outcome: str = ""
+    *, actor: access.AnyUser, referral_id: UUID, action: str, comment: str = "", outcome: str = ""
 ) -> Referral:
     """Take one step of the workflow on a referral, or refuse it with a clear message."""
     step = workflow.transition(action)
@@ -294,7 +299,7 @@ def _holder_rule_met(referral: Referral, note: str) -> bool:
     )  # fmt: skip
 
 
-def _refusal(actor: Any, referral: Referral, step: Transition) -> str:
+def _refusal(actor: access.AnyUser, referral: Referral, step: Transition) -> str:
     if referral.state not in step.sources:
         return _("A referral that is “%(state)s” cannot take the step “%(step)s”.") % {
             "state": referral.get_state_display(), "step": step.label,
@@ -312,7 +317,12 @@ def _refusal(actor: Any, referral: Referral, step: Transition) -> str:
 
 
 def _move(
-    actor: Any, referral: Referral, step: Transition, *, comment: str = "", outcome: str = ""
+    actor: access.AnyUser,
+    referral: Referral,
+    step: Transition,
+    *,
+    comment: str = "",
+    outcome: str = "",
 ) -> Referral:
     """Apply a step to a locked referral: its dates, step row, side effects and event."""
     if step.action == "send":
@@ -337,7 +347,7 @@ def _move(
         referral.outcome = outcome
     ReferralStep.objects.create(
         referral=referral, action=step.action, from_state=from_state, to_state=step.target,
-        actor=actor, comment=comment or outcome,
+        actor=account_of(actor), comment=comment or outcome,
     )  # fmt: skip
     workflow.forget_journey(referral)
     save_edit(actor=actor, instance=referral, action=step.event, if_version=OVERRIDE, detail=detail)
@@ -352,9 +362,9 @@ def _move(
             reason=referral.urgent_reason, detail={"urgent": True},
         )  # fmt: skip
     if step.action == "accept":
-        _on_accept(actor, referral)
+        _on_accept(account_of(actor), referral)
     if step.target in (State.DECLINED, State.COMPLETED, State.REVOKED):
-        _end_accesses(actor, referral, AccessKind.RECEIVER)
+        _end_accesses(account_of(actor), referral, AccessKind.RECEIVER)
     # In the step's transaction, whoever or whatever took it (a page, a withdrawn consent).
     notify.after_step(actor=actor, referral=referral)
     return referral
@@ -427,7 +437,7 @@ def _end_accesses(actor: User, referral: Referral, kind: str) -> None:
         )  # fmt: skip
 
 
-def referral_staff_add(*, actor: Any, referral_id: UUID, user: User) -> Referral:
+def referral_staff_add(*, actor: access.AnyUser, referral_id: UUID, user: User) -> Referral:
     """Let a colleague of the receiving organisation see an accepted referral's shared parts."""
     referral = _fetch(actor, referral_id, "share")
     if not workflow.may_add_staff(actor, referral):
@@ -443,7 +453,7 @@ def referral_staff_add(*, actor: Any, referral_id: UUID, user: User) -> Referral
         locked = Referral.objects.select_for_update(of=("self",)).get(pk=referral.pk)
         if locked.state != State.ACCEPTED or locked.service_type.transfers_case:
             raise ValidationError(_("Only an accepted referral can be shared with a colleague."))
-        _give_access(actor, locked, user, AccessKind.RECEIVER, access_days())
+        _give_access(account_of(actor), locked, user, AccessKind.RECEIVER, access_days())
         audit.record(
             actor=actor, action=ReferralAction.STAFF_ADDED, obj=locked, detail={"user": user.pk}
         )

@@ -36,7 +36,7 @@ from core.dbfunctions import DaysBetween, Median
 from .models import Referral, State
 
 
-def may_see(user: Any) -> bool:
+def may_see(user: access.AnyUser) -> bool:
     """Return whether the user sees referral figures (supervisors)."""
     return has_role(user, Role.SUPERVISOR) and can(user, caps.FIGURES_VIEW)
 
@@ -69,7 +69,9 @@ class Figures:
     by_organisation: list[FigureRow]
 
 
-def counted(viewer: Any, since: datetime.date, until: datetime.date) -> QuerySet[Referral]:
+def counted(
+    viewer: access.AnyUser, since: datetime.date, until: datetime.date
+) -> QuerySet[Referral]:
     """Return the referrals sent in the period that the viewer's figures may count."""
     cases = access.figures_cases(viewer).values("pk")
     return Referral.objects.filter(case_id__in=cases, sent_on__gte=since, sent_on__lte=until)
@@ -115,7 +117,9 @@ def _cut(rows: QuerySet[Referral], key: str | None, labels: dict[Any, str]) -> l
     ]
 
 
-def referral_figures(*, viewer: Any, since: datetime.date, until: datetime.date) -> Figures:
+def referral_figures(
+    *, viewer: access.AnyUser, since: datetime.date, until: datetime.date
+) -> Figures:
     """Return the referral figures of the period for the viewer's unit."""
     from cases.models import Organisation
     from services.models import ServiceType

@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AnyUser, account_of
 from notifications import verbs
 from notifications.actions import notify
 
@@ -85,18 +86,24 @@ def message_for(referral: Referral) -> str | None:
         return str(text) % {"code": referral.short_id, "service": service}
 
 
-def recipients_for(referral: Referral, *, actor: Any) -> list[Any]:
+def recipients_for(referral: Referral, *, actor: AnyUser) -> list[Any]:
     """Return who acts next on the referral (never the actor who just acted)."""
     if referral.state not in NEXT:
         return []
     return [u for u in NEXT[referral.state][0](referral) if u.pk != getattr(actor, "pk", None)]
 
 
-def after_step(*, actor: Any, referral: Referral) -> None:
+def after_step(*, actor: AnyUser, referral: Referral) -> None:
     """Notify the next actor of the step the referral just took (if anyone acts next)."""
     recipients = recipients_for(referral, actor=actor)
     text = message_for(referral)
     if not recipients or text is None:
         return
     url = reverse("referrals:referral_detail", args=[referral.pk])
-    notify(actor=actor, recipients=recipients, verb=NEXT[referral.state][1], text=text, url=url)
+    notify(
+        actor=account_of(actor),
+        recipients=recipients,
+        verb=NEXT[referral.state][1],
+        text=text,
+        url=url,
+    )

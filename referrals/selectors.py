@@ -413,7 +413,7 @@ def _queue_url(slug: str) -> str:
     return reverse("referrals:queue") + f"?tab={slug}"
 
 
-def tallies(user: Any) -> list[navigation.Tally]:
+def tallies(user: access.AnyUser) -> list[navigation.Tally]:
     """Return the start page's referral counts: waiting for our answer or review, overdue."""
     if not can(user, caps.CASE_VIEW):
         return []

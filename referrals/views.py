@@ -115,7 +115,7 @@ def _detail(request: HttpRequest, referral: Referral, form: ActionForm | None) -
     return render(request, "referrals/referral_detail.html", context)
 
 
-def _holder_note(user: Any, referral: Referral, transitions: list[Any]) -> bool:
+def _holder_note(user: access.AnyUser, referral: Referral, transitions: list[Any]) -> bool:
     """Return whether approving here needs the supervisor's note (held elsewhere)."""
     return any(t.action == "approve" for t in transitions) and workflow.needs_holder_note(referral)
 

@@ -138,7 +138,7 @@ def transition(action: str) -> Transition | None:
     return _BY_ACTION.get(action)
 
 
-def parties(user: Any, referral: Referral) -> frozenset[str]:
+def parties(user: access.AnyUser, referral: Referral) -> frozenset[str]:
     """Return the parts the user plays in this referral (see the module's docstring)."""
     profile = access.profile_of(user)
     if profile is None:
@@ -220,7 +220,7 @@ def holder_agreed(referral: Referral) -> bool:
     return agreed_since_submission([action for action, _actor in journey(referral)])
 
 
-def independent_approver(approver: int, *, authors: Collection[int]) -> bool:
+def independent_approver(approver: int | None, *, authors: Collection[int]) -> bool:
     """Return whether the approver neither drafted nor submitted the referral (four eyes:
     one account holding a caseworker's and a supervisor's role never approves its own)."""
     return approver not in authors
@@ -239,7 +239,7 @@ def needs_holder_note(referral: Referral) -> bool:
     )
 
 
-def supervisor_area(user: Any) -> str | None:
+def supervisor_area(user: access.AnyUser) -> str | None:
     """Return the unit path under which the user supervises sending organisations, or None.
 
     The one rule of the supervisor's part: ``parties`` tests a referral against it, and
@@ -251,7 +251,7 @@ def supervisor_area(user: Any) -> str | None:
     return profile.scope_unit.path
 
 
-def supervised(user: Any) -> Q:
+def supervised(user: access.AnyUser) -> Q:
     """Return the filter of the referrals in which the user plays the supervisor."""
     area = supervisor_area(user)
     if area is None:
@@ -259,7 +259,7 @@ def supervised(user: Any) -> Q:
     return Q(from_organisation__unit__path__startswith=area)
 
 
-def supervised_receiving(user: Any) -> Q:
+def supervised_receiving(user: access.AnyUser) -> Q:
     """Return the filter of the sent referrals in which the user supervises the receiver."""
     area = supervisor_area(user)
     if area is None:
@@ -267,7 +267,7 @@ def supervised_receiving(user: Any) -> Q:
     return Q(to_organisation__unit__path__startswith=area, sent_on__isnull=False)
 
 
-def may(user: Any, referral: Referral, step: Transition) -> bool:
+def may(user: access.AnyUser, referral: Referral, step: Transition) -> bool:
     """Return whether the user may take this step on the referral in its current state."""
     if referral.state not in step.sources:
         return False
@@ -284,7 +284,7 @@ def may(user: Any, referral: Referral, step: Transition) -> bool:
     return True
 
 
-def refused_for_who(user: Any, referral: Referral, step: Transition) -> bool:
+def refused_for_who(user: access.AnyUser, referral: Referral, step: Transition) -> bool:
     """Return whether a refusal is about who the user is (not the state): a denial to log."""
     if referral.state not in step.sources:
         return False
@@ -295,7 +295,7 @@ def refused_for_who(user: Any, referral: Referral, step: Transition) -> bool:
     return not may(user, referral, step)
 
 
-def may_add_staff(user: Any, referral: Referral) -> bool:
+def may_add_staff(user: access.AnyUser, referral: Referral) -> bool:
     """Return whether the user may add a colleague of the receiver to the referral: its
     handlers or a supervisor over the receiver, while it is accepted (never a transfer)."""
     if referral.state != State.ACCEPTED or referral.service_type.transfers_case:
@@ -303,7 +303,7 @@ def may_add_staff(user: Any, referral: Referral) -> bool:
     return bool(parties(user, referral) & set(FOR_THE_RECEIVER))
 
 
-def allowed_actions(user: Any, referral: Referral) -> list[Transition]:
+def allowed_actions(user: access.AnyUser, referral: Referral) -> list[Transition]:
     """Return the steps the user may take on the referral now, in the table's order."""
     return [step for step in TRANSITIONS if may(user, referral, step)]
 

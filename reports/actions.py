@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.models import AnyUser
 from audit import actions as audit
 from audit.editing import save_edit
 from core.editing import OVERRIDE, EditConflict, IfVersion
@@ -27,13 +28,13 @@ def _amount(value: Any) -> str:
         return str(value)
 
 
-def _require_unit(actor: Any, plan: Plan) -> None:
+def _require_unit(actor: AnyUser, plan: Plan) -> None:
     """Refuse a plan for a unit outside the writer's scope (a forged unit id)."""
     if not selectors.plan_units(actor).filter(pk=plan.unit_id).exists():
         raise ValidationError({"unit": _("Choose a unit within your area.")})
 
 
-def plan_save(*, actor: Any, plan: Plan, if_version: IfVersion = OVERRIDE) -> Plan:
+def plan_save(*, actor: AnyUser, plan: Plan, if_version: IfVersion = OVERRIDE) -> Plan:
     """Add a plan, or change one the actor may change (refused with 404 otherwise)."""
     adding = plan._state.adding
     if not adding:
@@ -58,7 +59,7 @@ def _check_indicator(target: Target) -> None:
         )
 
 
-def target_save(*, actor: Any, target: Target, if_version: IfVersion = OVERRIDE) -> Target:
+def target_save(*, actor: AnyUser, target: Target, if_version: IfVersion = OVERRIDE) -> Target:
     """Add or change a target of a plan the actor may change (refused with 404 otherwise)."""
     plan = selectors.plan_for_user(actor, target.plan_id, "change")
     if not target._state.adding:
@@ -77,7 +78,7 @@ def target_save(*, actor: Any, target: Target, if_version: IfVersion = OVERRIDE)
     )  # fmt: skip
 
 
-def target_remove(*, actor: Any, target: Target, if_version: IfVersion) -> None:
+def target_remove(*, actor: AnyUser, target: Target, if_version: IfVersion) -> None:
     """Remove a target (its history keeps it), refusing a stale version like an edit."""
     selectors.target_for_user(actor, target.pk, "change")
     with transaction.atomic():

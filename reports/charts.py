@@ -1,6 +1,6 @@
 """Draw the dashboard's charts as inline SVG on the server: no script, no CDN.
 
-Like ``methadone/charts.py``: each chart is an ``<svg role="img">`` labelled by its
+Like ``services/methadone/charts.py``: each chart is an ``<svg role="img">`` labelled by its
 ``<title>`` and ``<desc>``, scales to its container (``viewBox``, width 100 %) so it reads on
 a 360 px phone, and uses presentation attributes only (the Content-Security-Policy allows no
 inline style). The page shows the same figures as a table beside each chart, for screen

@@ -21,12 +21,13 @@ import datetime
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from accounts.models import AnyUser
 from audit.actions import record
 from cases.models import AdministrativeUnit
 
@@ -106,7 +107,7 @@ class Report:
 
 def report_build(
     *,
-    viewer: Any,
+    viewer: AnyUser,
     unit: AdministrativeUnit,
     periods: Sequence[LabelledPeriod],
     breakdowns: Sequence[str] = (),
@@ -315,7 +316,7 @@ class ExportFile:
 
 def report_export(
     *,
-    actor: Any,
+    actor: AnyUser,
     unit: AdministrativeUnit,
     periods: Sequence[LabelledPeriod],
     breakdowns: Sequence[str] = (),

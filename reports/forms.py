@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AnyUser
 from core.forms import DateField, VersionField, translate_blank_choices
 
 from . import registry, selectors
@@ -32,7 +33,7 @@ class PlanForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         fields = ["number", "issuer", "title", "unit", "issued_on", "first_year", "last_year"]
         formfield_callback = _formfield
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         unit: Any = self.fields["unit"]
         unit.queryset = selectors.plan_units(user)

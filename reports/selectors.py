@@ -26,14 +26,14 @@ from .plans import ancestor_paths
 Scope = Literal["view", "change"]
 
 
-def _scope_unit(user: Any, scope: Scope) -> AdministrativeUnit | None:
+def _scope_unit(user: access.AnyUser, scope: Scope) -> AdministrativeUnit | None:
     profile = access.profile_of(user)
     if profile is None or not can(user, PLAN_CHANGE if scope == "change" else PLAN_VIEW):
         return None
     return profile.scope_unit
 
 
-def plans_for(user: Any, scope: Scope = "view") -> QuerySet[Plan]:
+def plans_for(user: access.AnyUser, scope: Scope = "view") -> QuerySet[Plan]:
     """Return the plans the user may read (``view``) or change (``change``)."""
     unit = _scope_unit(user, scope)
     if unit is None:
@@ -44,12 +44,12 @@ def plans_for(user: Any, scope: Scope = "view") -> QuerySet[Plan]:
     return Plan.objects.filter(where).select_related("unit")
 
 
-def may_change(user: Any, plan: Plan) -> bool:
+def may_change(user: access.AnyUser, plan: Plan) -> bool:
     """Return whether the user may change the plan and its targets."""
     return plans_for(user, "change").filter(pk=plan.pk).exists()
 
 
-def _deny(user: Any, kind: str, object_id: Any, scope: Scope) -> None:
+def _deny(user: access.AnyUser, kind: str, object_id: Any, scope: Scope) -> None:
     access.deny(user, f"reports.plan_{scope}", object_type=kind, object_id=str(object_id))
 
 
@@ -60,7 +60,7 @@ def _uuid(value: Any) -> UUID | None:
         return None
 
 
-def plan_for_user(user: Any, plan_id: Any, scope: Scope = "view") -> Plan:
+def plan_for_user(user: access.AnyUser, plan_id: Any, scope: Scope = "view") -> Plan:
     """Return the plan if the user holds ``scope`` on it, else record a denial and 404."""
     wanted = _uuid(plan_id)
     found = plans_for(user, scope).filter(pk=wanted).first() if wanted else None
@@ -70,7 +70,7 @@ def plan_for_user(user: Any, plan_id: Any, scope: Scope = "view") -> Plan:
     return found
 
 
-def target_for_user(user: Any, target_id: Any, scope: Scope = "change") -> Target:
+def target_for_user(user: access.AnyUser, target_id: Any, scope: Scope = "change") -> Target:
     """Return the target if the user holds ``scope`` on its plan, else a denial and 404."""
     wanted = _uuid(target_id)
     plans = plans_for(user, scope)
@@ -85,7 +85,7 @@ def target_for_user(user: Any, target_id: Any, scope: Scope = "change") -> Targe
     return found
 
 
-def plan_units(user: Any) -> QuerySet[AdministrativeUnit]:
+def plan_units(user: access.AnyUser) -> QuerySet[AdministrativeUnit]:
     """Return the units the user may issue a plan for: their scope unit and below."""
     unit = _scope_unit(user, "change")
     if unit is None:

@@ -57,7 +57,7 @@ def _inside(unit: AdministrativeUnit, scope: AdministrativeUnit) -> bool:
 
 
 def exact_for(
-    viewer: Any, unit: AdministrativeUnit, indicator: Indicator, *, sharing: bool
+    viewer: access.AnyUser, unit: AdministrativeUnit, indicator: Indicator, *, sharing: bool
 ) -> bool:
     """Return whether ``viewer`` sees ``indicator``'s figures of ``unit`` exactly.
 
@@ -74,7 +74,7 @@ def exact_for(
     return True
 
 
-def figures_unit_for(viewer: Any, unit_id: Any) -> AdministrativeUnit:
+def figures_unit_for(viewer: access.AnyUser, unit_id: Any) -> AdministrativeUnit:
     """Return the unit the viewer asked figures of, if it lies in their province.
 
     Anything else (another province's unit, an unknown or malformed id, a viewer without
@@ -100,7 +100,7 @@ def figures_unit_for(viewer: Any, unit_id: Any) -> AdministrativeUnit:
 
 
 def exact_rows(
-    viewer: Any, rows: Iterable[int], indicator: Indicator, *, sharing: bool
+    viewer: access.AnyUser, rows: Iterable[int], indicator: Indicator, *, sharing: bool
 ) -> set[int]:
     """Return the row units (ids) the viewer sees exactly: they stay shown in a suppressed
     table and count as known to the viewer when the other cells are protected."""
@@ -110,7 +110,7 @@ def exact_rows(
 
 
 def protect(
-    viewer: Any, tables: Sequence[Table], *, sharing: bool, k: int | None = None,
+    viewer: access.AnyUser, tables: Sequence[Table], *, sharing: bool, k: int | None = None,
     targets: Targets | None = None,
 ) -> None:  # fmt: skip
     """Suppress the tables the viewer may not see exactly (grouped by indicator, unit, period).
@@ -498,7 +498,7 @@ def mark(cell: Cell | None, k: int) -> str:
     return "x"
 
 
-def figures_units(viewer: Any) -> list[AdministrativeUnit]:
+def figures_units(viewer: access.AnyUser) -> list[AdministrativeUnit]:
     """Return the units of the viewer's province, in tree order (what they may ask about)."""
     scope = access.figures_unit(viewer)
     if scope is None:

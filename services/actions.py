@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from accounts.capabilities import can
+from accounts.models import account_of
 from audit import actions as audit
 from audit.editing import save_edit
 from cases import access, dues
@@ -51,14 +52,14 @@ After = Callable[[Any, Any], None]
 
 
 def record_add[R: CaseRecord](
-    *, actor: Any, record: R, checks: Iterable[Check] = (), after: Iterable[After] = ()
+    *, actor: access.AnyUser, record: R, checks: Iterable[Check] = (), after: Iterable[After] = ()
 ) -> R:
     """Save a new record on a case the actor may change, refresh what is due, record it."""
     case = access.get_for_user(actor, Case, record.case_id, "change", record_read=False)
     if not can(actor, SERVICE_ADD, case):
         raise PermissionDenied
     record.case = case
-    record.recorded_by = actor
+    record.recorded_by = account_of(actor)
     if hasattr(record, "responsible_id") and record.responsible_id is None:
         # Someone must see a planned item come due: the case's staff member, else its author.
         record.responsible_id = case.assigned_to_id or actor.pk
@@ -75,7 +76,7 @@ def record_add[R: CaseRecord](
 
 def record_change[R: CaseRecord](
     *,
-    actor: Any,
+    actor: access.AnyUser,
     record: R,
     if_version: IfVersion,
     checks: Iterable[Check] = (),
@@ -98,7 +99,12 @@ def record_change[R: CaseRecord](
 
 
 def followup_record_visit(
-    *, actor: Any, followup: FollowUp, done_on: datetime.date, note: str, if_version: IfVersion
+    *,
+    actor: access.AnyUser,
+    followup: FollowUp,
+    done_on: datetime.date,
+    note: str,
+    if_version: IfVersion,
 ) -> FollowUp:
     """Record a planned follow-up as done: only its date and note change, not its plan."""
     followup = access.get_for_user(actor, FollowUp, followup.pk, "change", record_read=False)
@@ -116,7 +122,9 @@ def followup_record_visit(
     return followup
 
 
-def location_reveal[R: CaseRecord](*, actor: Any, record: R, via: str = "record_page") -> R:
+def location_reveal[R: CaseRecord](
+    *, actor: access.AnyUser, record: R, via: str = "record_page"
+) -> R:
     """Record that the actor is shown a returnee's location and contact details.
 
     ``via`` says where: the record page's "show" button, or the edit form (``edit_form``),
@@ -176,7 +184,7 @@ def _officer_check(period: PostRehabPeriod) -> None:
         )
 
 
-def checkins_sync(*, actor: Any, period: PostRehabPeriod) -> None:
+def checkins_sync(*, actor: access.AnyUser, period: PostRehabPeriod) -> None:
     """Plan the period's missing check-ins, cancel those it no longer needs, and record each."""
     wanted = set(checkin_dates(period)) if period.is_open else set()
     existing = list(FollowUp.objects.filter(period=period))
@@ -191,19 +199,19 @@ def checkins_sync(*, actor: Any, period: PostRehabPeriod) -> None:
     for due in sorted(wanted - kept):
         checkin = FollowUp(
             case_id=period.case_id, period=period, kind=FollowUpKind.POST_REHAB_CHECKIN,
-            due_on=due, responsible_id=period.officer_id, recorded_by=actor,
+            due_on=due, responsible_id=period.officer_id, recorded_by=account_of(actor),
         )  # fmt: skip
         _checkin_save(actor, checkin, ServiceAction.CHECKIN_PLANNED)
 
 
-def _checkin_save(actor: Any, checkin: FollowUp, action: str) -> None:
+def _checkin_save(actor: access.AnyUser, checkin: FollowUp, action: str) -> None:
     save_edit(
         actor=actor, instance=checkin, action=action, if_version=OVERRIDE,
         detail={"kind": "followup", "period": str(checkin.period_id)},
     )  # fmt: skip
 
 
-def postrehab_after(actor: Any, period: PostRehabPeriod) -> None:
+def postrehab_after(actor: access.AnyUser, period: PostRehabPeriod) -> None:
     """Keep the check-ins in step with a period just opened, changed or closed."""
     checkins_sync(actor=actor, period=period)
 
@@ -236,7 +244,7 @@ def shelter_stay_check(stay: ShelterStay) -> None:
 # --- the service catalogue -------------------------------------------------------------------
 
 
-def service_type_save(*, actor: Any, service_type: ServiceType) -> ServiceType:
+def service_type_save(*, actor: access.AnyUser, service_type: ServiceType) -> ServiceType:
     """Save a catalogue entry an administrator added or changed, with history and an event."""
     if not can(actor, CATALOGUE_MANAGE):
         raise PermissionDenied
@@ -251,7 +259,7 @@ def service_type_save(*, actor: Any, service_type: ServiceType) -> ServiceType:
     return service_type
 
 
-def screening_record(*, actor: Any, screening: Screening, result: Result) -> Screening:
+def screening_record(*, actor: access.AnyUser, screening: Screening, result: Result) -> Screening:
     """Save a scored screening and its per-subject scores, and record it."""
     with transaction.atomic():
         record_add(actor=actor, record=screening)
@@ -264,7 +272,9 @@ def screening_record(*, actor: Any, screening: Screening, result: Result) -> Scr
     return screening
 
 
-def stage_record(*, actor: Any, stage: EpisodeStage, if_version: IfVersion) -> EpisodeStage:
+def stage_record(
+    *, actor: access.AnyUser, stage: EpisodeStage, if_version: IfVersion
+) -> EpisodeStage:
     """Save a new or edited stage of an episode the actor may change, and record it."""
     episode = access.get_for_user(
         actor, TreatmentEpisode, stage.episode_id, "change", record_read=False

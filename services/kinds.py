@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AnyUser
 from cases.choices import ClientCategory
 
 from . import actions, forms, instruments, screenings
@@ -95,7 +96,7 @@ for _kind in (
     register(_kind)
 
 
-def _screening_adder(*, actor: Any, form: Any) -> CaseRecord:
+def _screening_adder(*, actor: AnyUser, form: Any) -> CaseRecord:
     return actions.screening_record(actor=actor, screening=form.instance, result=form.result)
 
 

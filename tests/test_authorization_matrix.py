@@ -49,8 +49,8 @@ from cases.models import (
     StaffProfile,
 )
 from cases.roles import staff_profile_save
-from methadone.models import Dose, DoseKind
 from referrals.models import Consent, Referral
+from services.methadone.models import Dose, DoseKind
 from services.models import (
     EpisodeStage,
     FollowUp,
@@ -959,7 +959,7 @@ def received(world: World, lan_person: Person) -> Received:
     """Lan's case with a record of every part, and everything tuan could try on it."""
     from decimal import Decimal
 
-    from methadone.models import Phase, Prescription
+    from services.methadone.models import Phase, Prescription
     from services.models import FollowUp, Screening
     from tests.services.test_screening_records import _assist_answers
 

@@ -99,22 +99,22 @@ CONTENT_ALLOWED: dict[str, str] = {
     "sent to the reader's organisation (the receiver's queue)",
     "referrals/figures.py": "aggregate counts over the cases cases.access.figures_cases allows",
     "referrals/demo.py": "seeds the fictitious demo referrals",
-    "methadone/selectors.py": "reads of prescriptions and doses of episodes already fetched "
-    "through cases.access (the clinic's list is access.visible on the episodes)",
-    "methadone/actions.py": "writes, after cases.access has fetched the episode or dose; the "
-    "rules read the episode's earlier prescriptions",
-    "methadone/demo.py": "seeds the fictitious demo methadone patients and doses",
+    "services/methadone/selectors.py": "reads of prescriptions and doses of episodes already "
+    "fetched through cases.access (the clinic's list is access.visible on the episodes)",
+    "services/methadone/actions.py": "writes, after cases.access has fetched the episode or "
+    "dose; the rules read the episode's earlier prescriptions",
+    "services/methadone/demo.py": "seeds the fictitious demo methadone patients and doses",
     "bench/methadone.py": "generates and measures the methadone benchmark (never imported)",
     "bench/load.py": "prepares the load test's work lists from its generated rows (never "
     "imported by the app)",
-    "methadone/figures.py": "aggregates over the episodes cases.access scoped (get_for_user, "
-    "visible) and their dose rows",
+    "services/methadone/figures.py": "aggregates over the episodes cases.access scoped "
+    "(get_for_user, visible) and their dose rows",
     "reports/indicators/engine.py": "the people behind an indicator's cell, as a queryset the "
     "caller narrows with cases.access (people of the communes the caller asked for)",
     "reports/indicators/definitions.py": "aggregate counts of people in the communes the "
     "caller asked for (the dashboard asks only for communes cases.access.figures_unit allows)",
-    "methadone/indicators.py": "aggregate counts of methadone patients and their dose rows in "
-    "the communes the caller asked for (the figures registry's contract)",
+    "services/methadone/indicators.py": "aggregate counts of methadone patients and their "
+    "dose rows in the communes the caller asked for (the figures registry's contract)",
     "referrals/indicators.py": "aggregate counts of referrals in the communes the caller asked "
     "for (the figures registry's contract)",
 }
@@ -638,7 +638,7 @@ def test_the_view_audit_rule_catches_a_planted_offender(source: str) -> None:
 @pytest.mark.parametrize(
     ("path", "source"),
     [
-        ("methadone/figure_views.py", ""),
+        ("services/methadone/figure_views.py", ""),
         ("reports/dashboard_views.py", ""),
         ("reports/pages.py", "def dashboard(request, unit) -> HttpResponse:\n    return x"),
         ("reports/pages.py", "@require_GET\ndef dashboard(request, unit_id):\n    return x"),
@@ -672,7 +672,7 @@ def test_a_module_without_views_is_not_a_view_module(path: str, source: str) -> 
 def test_the_named_view_modules_are_found() -> None:
     """Every module the names mark as views is found, and figure_views.py among them."""
     found = {path for path, text in app_sources().items() if is_view_module(path, text)}
-    assert "methadone/figure_views.py" in found
+    assert "services/methadone/figure_views.py" in found
     assert {"cases/views.py", "referrals/views.py", "core/views.py"} <= found
     assert "cases/selectors.py" not in found and "cases/access/fetch.py" not in found
 

@@ -21,8 +21,8 @@ from django.urls import reverse
 from accounts.actions import totp_device_create
 from cases import actions
 from cases.models import Case, Organisation, OrganisationType, Person
-from methadone.models import Dose, Prescription
 from referrals.models import Referral
+from services.methadone.models import Dose, Prescription
 from services.models import FollowUp, ServiceType, TreatmentEpisode
 from tests.conftest import World, signed_in_client
 from tests.factories import make_case

@@ -1,11 +1,13 @@
 """The apps' layer order is checked by import-linter, and an arrow back up fails it.
 
-`make lint` runs `lint-imports` with the contract in `pyproject.toml` ([tool.importlinter]):
+`make lint` runs `lint-imports` with the contracts in `pyproject.toml` ([tool.importlinter]):
 each app imports only the apps below it (core < audit < accounts | calendar_days <
-notifications < cases < services < reports < referrals | methadone, the apps sharing a floor
-independent of each other). The contract ignores no import. These tests run the same command
-on a copy of the tree with one planted import and see the contract break, so a contract that
-stopped checking anything would turn them red.
+notifications < cases < services' own modules < reports < referrals | services.methadone, the
+apps sharing a floor independent of each other), and inside services, methadone stands on
+services' own modules, every one of which the second contract names (exhaustive). The
+contracts ignore no import. These tests run the same command on a copy of the tree with one
+planted import and see a contract break, so a contract that stopped checking anything would
+turn them red.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_tree_keeps_the_layers(tree: Path) -> None:
     result = _lint(tree)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 kept, 0 broken" in result.stdout
+    assert "2 kept, 0 broken" in result.stdout
 
 
 def test_the_contract_ignores_no_import() -> None:
@@ -72,11 +74,16 @@ def test_the_contract_ignores_no_import() -> None:
         ("accounts", "cases.resets"),  # accounts imports the app that owns staff
         ("audit", "referrals.models"),  # the audit trail imports a feature
         ("cases", "services.models"),  # people and cases import what hangs off them
-        ("methadone", "referrals.models"),  # two independent apps on one floor
+        ("services.methadone", "referrals.models"),  # two independent apps on one floor
+        ("services.models", "services.methadone.models"),  # services' own module, methadone
+        ("services.instruments", "services.methadone.rules"),  # ... in a subpackage too
+        ("services.models", "reports.registry"),  # services' own modules stand below reports
+        ("reports", "services.methadone.indicators"),  # the registry imports a plug-in
+        ("cases", "services.methadone.models"),  # people and cases import what hangs off them
     ],
 )
 def test_a_planted_arrow_back_up_breaks_the_contract(tree: Path, lower: str, higher: str) -> None:
-    planted = tree / lower / "_planted.py"
+    planted = tree / lower.replace(".", "/") / "_planted.py"
     planted.write_text(f"import {higher}  # planted by tests/test_layers.py\n")
     try:
         result = _lint(tree)
@@ -84,3 +91,30 @@ def test_a_planted_arrow_back_up_breaks_the_contract(tree: Path, lower: str, hig
         planted.unlink()
     assert result.returncode != 0
     assert f"{lower}._planted -> {higher}" in result.stdout, result.stdout
+
+
+def test_a_module_of_services_named_in_no_layer_breaks_the_contract(tree: Path) -> None:
+    """A new module of services must take its floor: below methadone with services' own
+    modules (both contracts list them), or in methadone."""
+    planted = tree / "services" / "_planted.py"
+    planted.write_text("# planted by tests/test_layers.py\n")
+    try:
+        result = _lint(tree)
+    finally:
+        planted.unlink()
+    assert result.returncode != 0
+    assert "services._planted" in result.stdout, result.stdout
+
+
+def test_both_contracts_name_the_same_modules_of_services() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    apps, inside = config["tool"]["importlinter"]["contracts"]
+    services = next(layer for layer in apps["layers"] if layer.startswith("services.actions"))
+    own = {name.strip().removeprefix("services.") for name in services.split(":")}
+    assert own == {name.strip() for name in inside["layers"][1].split(":")}
+    children = {
+        path.stem if path.suffix == ".py" else path.name
+        for path in (ROOT / "services").iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").is_file()
+    }
+    assert own == children - {"methadone"}

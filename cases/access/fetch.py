@@ -32,7 +32,7 @@ logger = logging.getLogger("hoa_nhap.access")
 
 
 def deny(
-    actor: Any,
+    actor: AnyUser | None,
     perm: str,
     *,
     obj: models.Model | None = None,

@@ -9,7 +9,7 @@ from dataclasses import field as dataclass_field
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.models import AnonymousUser, Permission
+from django.contrib.auth.models import Permission
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, Lookup, Q
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts import capabilities
 from accounts.capabilities import Scope, roles_of
+from accounts.models import AnyUser as AnyUser  # the acting user's type, for access
 from accounts.models import User
 from audit import context as audit_context
 
@@ -33,10 +34,8 @@ from ..models import (
     StaffProfile,
 )
 
-AnyUser = User | AnonymousUser
 
-
-def profile_of(user: Any) -> StaffProfile | None:
+def profile_of(user: AnyUser) -> StaffProfile | None:
     """Return the active user's staff profile, or None for anyone without one."""
     if not isinstance(user, User) or not user.is_active:
         return None

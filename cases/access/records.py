@@ -48,7 +48,7 @@ def person_id_of(obj: Any) -> Any:
     return type(obj)._default_manager.filter(pk=obj.pk).values_list(column, flat=True).first()
 
 
-def in_scope(user: Any, capability: Capability, obj: Any) -> bool | None:
+def in_scope(user: AnyUser, capability: Capability, obj: Any) -> bool | None:
     """Answer ``can(user, capability, obj)`` for scoped records (None for other objects)."""
     if not isinstance(obj, models.Model) or not is_scoped(type(obj)) or obj.pk is None:
         return None

@@ -23,8 +23,8 @@ from accounts.models import TOTPDevice
 from audit.models import Event
 from bench import load, load_client, scale_data, scale_records
 from cases.models import Case
-from methadone.models import Dose
 from referrals.models import Referral, State
+from services.methadone.models import Dose
 from services.models import ServiceRecord, TreatmentEpisode
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

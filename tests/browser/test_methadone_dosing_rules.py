@@ -21,7 +21,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from cases.models import Person
-from methadone.models import Dose, DoseKind, DoseOverride, Prescription
+from services.methadone.models import Dose, DoseKind, DoseOverride, Prescription
 from services.models import TreatmentEpisode
 from tests.browser.test_everyday_use import _no_horizontal_scroll as _fits
 from tests.browser.test_everyday_use import (  # noqa: F401 (fixtures)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from methadone.models import Dose, DoseKind
+from services.methadone.models import Dose, DoseKind
 from services.models import TreatmentEpisode
 from tests.browser.test_everyday_use import _no_horizontal_scroll as _fits
 from tests.browser.test_everyday_use import (  # noqa: F401 (fixtures)

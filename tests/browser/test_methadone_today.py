@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from cases.models import Person
-from methadone.models import Dose, DoseCorrection, DoseKind
+from services.methadone.models import Dose, DoseCorrection, DoseKind
 from services.models import TreatmentEpisode
 from tests.browser.test_everyday_use import _no_horizontal_scroll as _fits
 from tests.browser.test_everyday_use import (  # noqa: F401 (fixtures)
@@ -41,7 +41,7 @@ def _clinic(world: World, lan_person: Person) -> list[TreatmentEpisode]:
     """Four patients in treatment at clinic A; the first may take doses home."""
     lan, clinic = world.users["lan"], world.orgs["clinic_a"]
     episodes = [methadone_episode(lan_person, clinic=clinic, by=lan, started=500, dose=None)]
-    from methadone.models import Prescription
+    from services.methadone.models import Prescription
 
     Prescription.objects.create(
         case=episodes[0].case, episode=episodes[0], starts_on=days_ago(400), dose_mg=80,

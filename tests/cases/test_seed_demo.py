@@ -43,7 +43,7 @@ def test_the_demo_has_a_rehab_caseworker_a_nurse_and_a_prescriber_with_full_name
 ) -> None:
     """Issue 23 "Demo": the rehab facility has its own caseworker, the methadone clinic a
     nurse and a prescribing doctor, and every account a full (fictitious) Vietnamese name."""
-    from methadone.models import Prescription
+    from services.methadone.models import Prescription
 
     out = io.StringIO()
     call_command("seed_demo", "--people", "60", stdout=out)

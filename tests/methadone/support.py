@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from cases.models import Case, Person
-from methadone.models import Phase, Prescription
+from services.methadone.models import Phase, Prescription
 from services.models import TreatmentEpisode
 
 

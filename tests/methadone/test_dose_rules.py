@@ -21,10 +21,10 @@ from django.utils import timezone, translation
 from audit.models import Event
 from cases.events import CaseAction
 from cases.models import Person
-from methadone import actions
-from methadone.actions import DoseRow
-from methadone.events import MethadoneAction
-from methadone.models import Dose, DoseKind, DoseOverride, Phase, Prescription
+from services.methadone import actions
+from services.methadone.actions import DoseRow
+from services.methadone.events import MethadoneAction
+from services.methadone.models import Dose, DoseKind, DoseOverride, Phase, Prescription
 from services.models import TreatmentEpisode
 from tests.conftest import World
 from tests.factories import make_case, make_person

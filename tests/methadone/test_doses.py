@@ -12,9 +12,9 @@ from django.utils import translation
 from audit.models import Event
 from cases.events import CaseAction
 from cases.models import Person
-from methadone import actions
-from methadone.events import MethadoneAction
-from methadone.models import Dose, DoseCorrection, DoseKind, Prescription
+from services.methadone import actions
+from services.methadone.events import MethadoneAction
+from services.methadone.models import Dose, DoseCorrection, DoseKind, Prescription
 from services.models import TreatmentEpisode
 from tests.conftest import World
 from tests.methadone.support import days_ago, methadone_episode
@@ -211,7 +211,7 @@ def test_three_missed_days_make_the_prescription_due_for_review(
 def test_a_days_doses_in_one_statement_with_one_event(
     world: World, lan_person: Person, django_assert_max_num_queries: object
 ) -> None:
-    from methadone.actions import DoseRow
+    from services.methadone.actions import DoseRow
     from tests.factories import make_case, make_person
 
     lan = world.users["lan"]
@@ -236,7 +236,7 @@ def test_a_days_doses_for_another_clinic_are_refused_and_logged(
     world: World, episode: TreatmentEpisode
 ) -> None:
     """ASVS 8.2.2: tuan cannot write clinic A's day, even naming his own clinic."""
-    from methadone.actions import DoseRow
+    from services.methadone.actions import DoseRow
 
     tuan = world.users["tuan"]
     rows = [DoseRow(episode.pk, DoseKind.OBSERVED, Decimal(60))]

@@ -46,8 +46,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from audit.models import Event
-from methadone import charts, figures
-from methadone.models import Dose, DoseKind
+from services.methadone import charts, figures
+from services.methadone.models import Dose, DoseKind
 from services.models import TreatmentEpisode
 from tests.conftest import World
 from tests.factories import make_case, make_person

@@ -15,9 +15,9 @@ from audit.models import Event
 from cases.events import CaseAction
 from cases.models import Person, RoleChangeRequest, StaffProfile
 from cases.roles import role_request_decide, staff_profile_save
-from methadone import actions
-from methadone.capabilities import PRESCRIPTION_RECORD
-from methadone.models import DoseOverride, Phase, Prescription
+from services.methadone import actions
+from services.methadone.capabilities import PRESCRIPTION_RECORD
+from services.methadone.models import DoseOverride, Phase, Prescription
 from services.models import TreatmentEpisode
 from tests.conftest import World
 from tests.methadone.support import days_ago, methadone_episode

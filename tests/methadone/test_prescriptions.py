@@ -11,8 +11,8 @@ from django.urls import reverse
 from audit.models import Event
 from cases.events import CaseAction
 from cases.models import Case, Person
-from methadone.events import MethadoneAction
-from methadone.models import Prescription
+from services.methadone.events import MethadoneAction
+from services.methadone.models import Prescription
 from services.models import TreatmentEpisode
 from tests.conftest import World
 from tests.methadone.support import days_ago, methadone_episode

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from methadone import rules
+from services.methadone import rules
 
 L = rules.Limits()
 D0 = datetime.date(2026, 1, 1)

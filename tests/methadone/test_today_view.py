@@ -13,8 +13,8 @@ from django.urls import reverse
 from audit.models import Event
 from cases.events import CaseAction
 from cases.models import Person
-from methadone.events import MethadoneAction
-from methadone.models import Dose, DoseKind
+from services.methadone.events import MethadoneAction
+from services.methadone.models import Dose, DoseKind
 from services.models import TreatmentEpisode
 from tests.conftest import World
 from tests.factories import make_case, make_person
@@ -189,7 +189,7 @@ def _absent(episode: TreatmentEpisode, days: int, by: Any) -> None:
 
     from django.utils import timezone
 
-    from methadone.models import Prescription
+    from services.methadone.models import Prescription
 
     Prescription.objects.filter(episode=episode).update(
         created_at=timezone.now() - datetime.timedelta(days=100)
@@ -260,7 +260,7 @@ def test_a_prescribers_one_day_dose_unblocks_the_row(
     world: World, clinic_a: list[TreatmentEpisode]
 ) -> None:
     """The prescriber records the day's dose on its page; the row then gives that dose."""
-    from methadone.models import DoseOverride
+    from services.methadone.models import DoseOverride
 
     episode = clinic_a[2]
     _absent(episode, 6, world.users["lan"])
@@ -283,7 +283,7 @@ def test_an_outsider_cannot_write_a_one_day_dose_and_is_logged(
     world: World, clinic_a: list[TreatmentEpisode]
 ) -> None:
     """ASVS 8.2.2, 8.3.1: clinic B's caseworker gets 404, nothing written, a denial event."""
-    from methadone.models import DoseOverride
+    from services.methadone.models import DoseOverride
 
     episode = clinic_a[0]
     url = reverse("methadone:dose_override", args=[episode.pk])

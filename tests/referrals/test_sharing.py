@@ -271,7 +271,7 @@ def _methadone(world: World, case: Case) -> TreatmentEpisode:
     """A methadone episode of the case at clinic A with a prescription and a week of doses."""
     from decimal import Decimal
 
-    from methadone.models import Dose, DoseKind
+    from services.methadone.models import Dose, DoseKind
     from tests.methadone.support import days_ago, methadone_episode
 
     episode = methadone_episode(case.person, clinic=world.orgs["clinic_a"], by=world.users["lan"])
@@ -316,7 +316,7 @@ def test_a_treatment_receiver_sees_no_name_and_no_methadone_data(
     """ASVS 8.2.3: with "treatment" only, the episode page shows no name, and the methadone
     episode and figures pages (prescriptions, doses: the "methadone" part) answer 404 with
     a denial event; no prescription or dose is readable through access.visible."""
-    from methadone.models import Dose, Prescription
+    from services.methadone.models import Dose, Prescription
 
     episode = _methadone(world, case)
     _accepted(world, case, consent, [Part.TREATMENT])

@@ -27,10 +27,10 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.choices import UnitLevel
 from cases.models import AdministrativeUnit, Case, Organisation, Person
-from methadone.models import Dose
 from referrals.models import Referral
 from reports import registry
 from reports.registry import Period, Query
+from services.methadone.models import Dose
 from services.models import (
     PostRehabPeriod,
     Screening,

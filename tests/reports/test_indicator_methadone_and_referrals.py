@@ -43,10 +43,10 @@ import datetime
 
 import pytest
 
-from methadone.models import Dose, DoseKind
 from referrals.models import State
 from reports import registry
 from reports.registry import Period
+from services.methadone.models import Dose, DoseKind
 from services.models import TreatmentEpisode
 from tests.conftest import World
 from tests.referrals.support import make_referral
@@ -118,7 +118,7 @@ def test_methadone_indicators_are_registered_by_the_methadone_app() -> None:
     }  # fmt: skip
     # The definitions live in the methadone app: the registry is a plug-in point.
     share = registry.get("MMT_ADHERENCE").compute.__self__  # type: ignore[attr-defined]
-    assert share.population.__module__ == "methadone.indicators"
+    assert share.population.__module__ == "services.methadone.indicators"
     assert registry.get("REF_MEDIAN_DAYS").compute.__module__ == "referrals.indicators"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
+from accounts.models import User
 from audit.models import Event
 from cases.choices import Role, UnitLevel
 from cases.models import AdministrativeUnit, StaffProfile
@@ -19,7 +20,7 @@ from tests.factories import make_user
 from tests.reports.export_support import COUNT, VICTIMS_INDICATOR
 
 
-def _son(world: World) -> object:
+def _son(world: World) -> User:
     user = make_user("son")
     staff_profile_save(actor=None, profile=StaffProfile(
         user=user, organisation=world.orgs["clinic_a"], role=Role.SUPERVISOR,

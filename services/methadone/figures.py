@@ -462,7 +462,7 @@ def _month_end(month: datetime.date) -> datetime.date:
 # --- what the pages ask ---------------------------------------------------------------------
 
 
-def clinics_for(user: Any) -> QuerySet[Organisation]:
+def clinics_for(user: access.AnyUser) -> QuerySet[Organisation]:
     """Return the clinics whose figures the user may see: their own organisation (clinic
     staff), and for a supervisor every organisation of their unit's subtree that provides
     methadone treatment."""
@@ -478,7 +478,7 @@ def clinics_for(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.filter(where).order_by("name")
 
 
-def clinic_for(user: Any, clinic_id: str | None) -> Organisation | None:
+def clinic_for(user: access.AnyUser, clinic_id: str | None) -> Organisation | None:
     """Return the clinic the user asked for, else record a denial and 404; without a
     choice, return their first clinic (None if they have none)."""
     clinics = clinics_for(user)
@@ -506,7 +506,7 @@ class ClinicReport:
     retention: list[Retention]
 
 
-def clinic_report(*, viewer: Any, clinic: Organisation) -> ClinicReport:
+def clinic_report(*, viewer: access.AnyUser, clinic: Organisation) -> ClinicReport:
     """Return a clinic's figures over the episodes the viewer may see, recording the view."""
     scoped = access.visible(viewer, TreatmentEpisode, "view")
     episodes = methadone_episodes(scoped, clinic_id=clinic.pk)
@@ -534,7 +534,7 @@ class EpisodeReport:
         return max(self.runs, key=lambda run: run.days, default=None)
 
 
-def methadone_episode_for(user: Any, episode_id: UUID) -> TreatmentEpisode:
+def methadone_episode_for(user: access.AnyUser, episode_id: UUID) -> TreatmentEpisode:
     """Return a methadone episode the user may view (the read recorded), else deny and 404."""
     allowed = viewable_methadone_episodes(user)
     return access.get_for_user(

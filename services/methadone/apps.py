@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class MethadoneConfig(AppConfig):
-    name = "methadone"
+    name = "services.methadone"
+    label = "methadone"  # the tables, migrations and permissions keep the app's first name
     verbose_name = _("Methadone")
 
     def ready(self) -> None:

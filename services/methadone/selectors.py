@@ -38,7 +38,9 @@ TAKEN = (DoseKind.OBSERVED, DoseKind.TAKE_HOME)
 METHADONE_PART = "methadone"
 
 
-def viewable_methadone_episodes(user: Any, scope: Scope = "view") -> QuerySet[TreatmentEpisode]:
+def viewable_methadone_episodes(
+    user: access.AnyUser, scope: Scope = "view"
+) -> QuerySet[TreatmentEpisode]:
     """Return the methadone episodes whose methadone pages (prescriptions, doses, figures)
     the user may open: in scope, and, on a case seen only through referrals, only if they
     share the "methadone" part as well as "treatment"."""
@@ -49,7 +51,7 @@ def viewable_methadone_episodes(user: Any, scope: Scope = "view") -> QuerySet[Tr
 # --- the clinic ----------------------------------------------------------------------------
 
 
-def clinic_of(user: Any) -> Organisation | None:
+def clinic_of(user: access.AnyUser) -> Organisation | None:
     """Return the methadone clinic the user works at, or None (cached on the user)."""
     if hasattr(user, "_methadone_clinic"):
         found: Organisation | None = user._methadone_clinic
@@ -60,17 +62,17 @@ def clinic_of(user: Any) -> Organisation | None:
         org = Organisation.objects.select_related("type").get(pk=profile.organisation_id)
         if org.type.code in settings.HOA_NHAP_METHADONE_CLINIC_TYPES:
             clinic = org
-    user._methadone_clinic = clinic
+    user.__dict__["_methadone_clinic"] = clinic
     return clinic
 
 
-def works_at_clinic(user: Any) -> bool:
+def works_at_clinic(user: access.AnyUser) -> bool:
     """Return whether the user records doses at a methadone clinic (menu, start page)."""
     return can(user, DOSE_RECORD) and clinic_of(user) is not None
 
 
 def clinic_episodes(
-    user: Any, *, capability: str, open_only: bool = True
+    user: access.AnyUser, *, capability: str, open_only: bool = True
 ) -> QuerySet[TreatmentEpisode]:
     """Return the methadone episodes of the user's clinic the user may change (none if the
     user holds no ``capability`` or works at no clinic)."""
@@ -83,7 +85,7 @@ def clinic_episodes(
     return rows.filter(ended_on__isnull=True) if open_only else rows
 
 
-def episode_for_viewer(user: Any, episode_id: Any) -> TreatmentEpisode:
+def episode_for_viewer(user: access.AnyUser, episode_id: Any) -> TreatmentEpisode:
     """Return a methadone episode the user may view (recording the read), else 404."""
     rows = viewable_methadone_episodes(user)
     if not can(user, METHADONE_VIEW):
@@ -94,13 +96,13 @@ def episode_for_viewer(user: Any, episode_id: Any) -> TreatmentEpisode:
     )  # fmt: skip
 
 
-def prescribable_episode(user: Any, episode_id: Any) -> TreatmentEpisode:
+def prescribable_episode(user: access.AnyUser, episode_id: Any) -> TreatmentEpisode:
     """Return an open methadone episode of the user's clinic to prescribe for, else 404."""
     rows = clinic_episodes(user, capability=PRESCRIPTION_RECORD).select_related("case", "person")
     return access.get_for_user(user, TreatmentEpisode, episode_id, "change", queryset=rows)
 
 
-def dosing_episode(user: Any, episode_id: Any) -> TreatmentEpisode:
+def dosing_episode(user: access.AnyUser, episode_id: Any) -> TreatmentEpisode:
     """Return an open methadone episode of the user's clinic to record a dose for, else 404.
 
     No read is recorded: the dose written next is.
@@ -111,7 +113,7 @@ def dosing_episode(user: Any, episode_id: Any) -> TreatmentEpisode:
     )
 
 
-def correctable_dose(user: Any, dose_id: Any) -> Dose:
+def correctable_dose(user: access.AnyUser, dose_id: Any) -> Dose:
     """Return a dose of the user's clinic to correct, else record a denial and 404."""
     from .capabilities import DOSE_CORRECT
 
@@ -363,7 +365,9 @@ def dose_facts(*, episodes: QuerySet[TreatmentEpisode], day: datetime.date) -> d
     return {row.episode_id: row for row in rows}
 
 
-def today_screen(*, viewer: Any, day: datetime.date, query: str = "") -> TodayScreen | None:
+def today_screen(
+    *, viewer: access.AnyUser, day: datetime.date, query: str = ""
+) -> TodayScreen | None:
     """Return the clinic's patients in treatment with the day's dose and flags (None for a
     user who works at no clinic), and record one event naming every patient shown."""
     clinic = clinic_of(viewer)
@@ -384,7 +388,7 @@ def today_screen(*, viewer: Any, day: datetime.date, query: str = "") -> TodaySc
     return TodayScreen(clinic, day, rows, total, query)
 
 
-def today_row(*, viewer: Any, episode_id: Any, day: datetime.date) -> TodayRow | None:
+def today_row(*, viewer: access.AnyUser, episode_id: Any, day: datetime.date) -> TodayRow | None:
     """Return one row of the day's list (after a dose was recorded from it)."""
     rows = clinic_episodes(viewer, capability=DOSE_RECORD).filter(pk=episode_id)
     found = _annotated(rows, day).first()

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import can
+from accounts.models import account_of
 from audit import actions as audit
 from audit.editing import save_edit
 from cases import access, dues
@@ -45,7 +46,7 @@ class RuleBreach(ValidationError):
         self.breaches = breaches
 
 
-def _episode(actor: Any, episode_id: Any, capability: str) -> TreatmentEpisode:
+def _episode(actor: access.AnyUser, episode_id: Any, capability: str) -> TreatmentEpisode:
     """Return the open methadone episode of the actor's clinic, or record a denial and 404."""
     rows = selectors.clinic_episodes(actor, capability=capability).select_related("case")
     return access.get_for_user(
@@ -53,7 +54,7 @@ def _episode(actor: Any, episode_id: Any, capability: str) -> TreatmentEpisode:
     )
 
 
-def _prescribing_episode(actor: Any, episode_id: Any) -> TreatmentEpisode:
+def _prescribing_episode(actor: access.AnyUser, episode_id: Any) -> TreatmentEpisode:
     """Return the episode to prescribe for; refuse a clinic's staff member who doses but is
     not a prescriber (``StaffProfile.may_prescribe``) with PermissionDenied and a denial
     event. Anyone else outside the clinic's scope gets the 404 and denial of ``_episode``."""
@@ -69,7 +70,11 @@ def _prescribing_episode(actor: Any, episode_id: Any) -> TreatmentEpisode:
 
 
 def prescription_record(
-    *, actor: Any, episode_id: UUID, prescription: Prescription, override_reason: str = ""
+    *,
+    actor: access.AnyUser,
+    episode_id: UUID,
+    prescription: Prescription,
+    override_reason: str = "",
 ) -> Prescription:
     """Save a new prescription of an episode at the actor's clinic, checked against the
     guideline; a breach needs a written override reason and is flagged. Only a prescriber
@@ -81,7 +86,7 @@ def prescription_record(
     replaced = not prescription._state.adding
     prescription.episode = episode
     prescription.case = episode.case
-    prescription.recorded_by = actor
+    prescription.recorded_by = account_of(actor)
     if prescription.prescriber_id is None:
         prescription.prescriber = actor
     _prescriber_check(prescription, episode)
@@ -165,7 +170,7 @@ class DoseRefused(ValidationError):
 
 def dose_record(
     *,
-    actor: Any,
+    actor: access.AnyUser,
     episode_id: UUID,
     day: datetime.date,
     kind: int,
@@ -182,7 +187,7 @@ def dose_record(
     database as well): correct it instead.
     """
     episode = _episode(actor, episode_id, DOSE_RECORD)
-    dose = Dose(episode=episode, given_on=day, kind=kind, recorded_by=actor)
+    dose = Dose(episode=episode, given_on=day, kind=kind, recorded_by=account_of(actor))
     detail: dict[str, Any] = {"episode": str(episode.pk), "day": day.isoformat(),
                               "kind": int(kind)}  # fmt: skip
     if kind == DoseKind.MISSED:
@@ -277,7 +282,7 @@ def _refusal(
 
 
 def _record_refusal(
-    actor: Any, episode_id: Any, person_id: Any, day: datetime.date, kind: int,
+    actor: access.AnyUser, episode_id: Any, person_id: Any, day: datetime.date, kind: int,
     amount: Decimal | None, breach: rules.Breach,
 ) -> None:  # fmt: skip
     """Record a dose the counter refused (outside any transaction the refusal rolls back)."""
@@ -290,7 +295,7 @@ def _record_refusal(
 
 
 def _refuse_unless_allowed(
-    actor: Any, episode: TreatmentEpisode, day: datetime.date, kind: int,
+    actor: access.AnyUser, episode: TreatmentEpisode, day: datetime.date, kind: int,
     amount: Decimal | None, facts: selectors.TodayRow, acknowledged: bool,
 ) -> None:  # fmt: skip
     breach = _refusal(amount, facts, acknowledged)
@@ -325,7 +330,7 @@ OVERRIDE_AHEAD = datetime.timedelta(days=7)
 
 
 def dose_override_record(
-    *, actor: Any, episode_id: UUID, day: datetime.date, dose_mg: Decimal, reason: str
+    *, actor: access.AnyUser, episode_id: UUID, day: datetime.date, dose_mg: Decimal, reason: str
 ) -> DoseOverride:
     """Record a prescriber's dose for one patient and one day, with the reason (encrypted).
 
@@ -352,7 +357,7 @@ def dose_override_record(
     if row is None:
         row = DoseOverride(episode=episode, case=episode.case, given_on=day)
     # The prescriber who decided it last (the history keeps who decided it before).
-    row.dose_mg, row.reason, row.recorded_by = dose_mg, reason.strip(), actor
+    row.dose_mg, row.reason, row.recorded_by = dose_mg, reason.strip(), account_of(actor)
     with transaction.atomic():
         save_edit(
             actor=actor, instance=row, action=MethadoneAction.DOSE_OVERRIDE_RECORDED,
@@ -366,7 +371,7 @@ def dose_override_record(
 
 
 def dose_correct(
-    *, actor: Any, dose_id: int, kind: int, dose_mg: Decimal | None, reason: str
+    *, actor: access.AnyUser, dose_id: int, kind: int, dose_mg: Decimal | None, reason: str
 ) -> Dose:
     """Change a recorded dose, keeping what it was and why it changed (never a delete)."""
     episodes = selectors.clinic_episodes(actor, capability=DOSE_CORRECT, open_only=False)
@@ -383,7 +388,7 @@ def dose_correct(
             raise ValidationError(_("This is what is recorded already: nothing to correct."))
         correction = DoseCorrection(
             dose=locked, old_kind=locked.kind, old_dose_mg=locked.dose_mg, new_kind=kind,
-            new_dose_mg=amount, reason=reason.strip(), corrected_by=actor,
+            new_dose_mg=amount, reason=reason.strip(), corrected_by=account_of(actor),
         )  # fmt: skip
         locked.kind, locked.dose_mg = kind, amount
         locked.full_clean(validate_unique=False, validate_constraints=True)
@@ -431,7 +436,7 @@ def _bulk_check(
 
 
 def doses_record_bulk(
-    *, actor: Any, clinic: Organisation, day: datetime.date, rows: Iterable[DoseRow]
+    *, actor: access.AnyUser, clinic: Organisation, day: datetime.date, rows: Iterable[DoseRow]
 ) -> int:
     """Record a day's doses of the actor's clinic in one statement and one event."""
     wanted = list(rows)
@@ -458,7 +463,7 @@ def doses_record_bulk(
             for r, _amount, b in refused
         ])  # fmt: skip
     doses = [
-        Dose(episode_id=row.episode_id, given_on=day, kind=row.kind, recorded_by=actor,
+        Dose(episode_id=row.episode_id, given_on=day, kind=row.kind, recorded_by=account_of(actor),
              dose_mg=amount)
         for row, amount, _breach in checked
     ]  # fmt: skip

@@ -88,7 +88,7 @@ class PrescriptionForm(forms.ModelForm):  # type: ignore[type-arg]
         """Leave a second order of the same day to the action: it changes that day's order."""
 
 
-def _may_prescribe(user: Any) -> bool:
+def _may_prescribe(user: access.AnyUser) -> bool:
     from accounts.capabilities import can
 
     return can(user, PRESCRIPTION_RECORD)
