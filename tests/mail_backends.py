@@ -6,7 +6,6 @@ import os
 import signal
 import smtplib
 from collections.abc import Sequence
-from typing import Any
 
 from django.core.mail import EmailMessage
 from django.core.mail.backends.filebased import EmailBackend as FileBackend
@@ -15,7 +14,7 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 _written = 0
 
 
-class FileMailer(FileBackend):  # type: ignore[misc]
+class FileMailer(FileBackend):
     """Write each message to a file; with ``HOA_NHAP_TEST_MAIL_DIE_AT=N`` the process kills
     itself (SIGKILL, no clean-up at all) when the N-th message is about to be written."""
 
@@ -29,12 +28,12 @@ class FileMailer(FileBackend):  # type: ignore[misc]
         return int(super().send_messages(email_messages))
 
 
-class RefusingMailer(LocmemBackend):  # type: ignore[misc]
+class RefusingMailer(LocmemBackend):
     """Keep messages in ``mail.outbox``, but refuse any address under ``refused.example``."""
 
-    def send_messages(self, email_messages: Sequence[EmailMessage], **kwargs: Any) -> int:
-        for message in email_messages:
+    def send_messages(self, messages: Sequence[EmailMessage]) -> int:
+        for message in messages:
             refused = [a for a in message.to if a.endswith("@refused.example")]
             if refused:
                 raise smtplib.SMTPRecipientsRefused({a: (550, b"no such user") for a in refused})
-        return int(super().send_messages(email_messages))
+        return int(super().send_messages(messages))
