@@ -13,9 +13,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
+import socket
 import subprocess  # nosec B404: runs this project's own manage.py
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from email import message_from_bytes
 from pathlib import Path
@@ -213,3 +216,55 @@ def test_one_refused_address_stays_due_and_the_others_go(world: World, settings:
     call_command("queue_notification_mail", stdout=io.StringIO())
     assert sorted(m.to[0] for m in mail.outbox) == ["lan@example.org", "tuan@example.org"]
     assert not Notification.objects.filter(email_due=True).exists()
+
+
+def _group_commands(pgid: int) -> list[str]:
+    """Return the command lines of the live processes in a process group (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(cmdline)
+    return found
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_make_runs_worker_starts_beside_the_server_and_ctrl_c_stops_both(tmp_path: Path) -> None:
+    """``make run``'s last step (scripts/serve-with-worker): the server and a db_worker;
+    Ctrl-C (SIGINT to the terminal's process group) leaves no process behind."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ, "DATABASE_URL": _database_url(), "HOA_NHAP_DEMO": "1",
+        "DJANGO_SETTINGS_MODULE": "config.settings",  # as make run: the database backend
+    }  # fmt: skip
+    script = subprocess.Popen(  # noqa: S603  # nosec B603: our own script, no shell
+        [str(ROOT / "scripts" / "serve-with-worker"), sys.executable, f"127.0.0.1:{port}"],
+        cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    commands: list[str] = []
+    try:
+        started = _wait(lambda: _answers(port), 90)
+        commands = _group_commands(script.pid)
+    finally:
+        os.killpg(script.pid, signal.SIGINT)
+        out, _err = script.communicate(timeout=60)
+    assert started, out
+    assert any("db_worker" in c for c in commands), out
+    assert any("runserver" in c for c in commands), out
+    assert _wait(lambda: _group_commands(script.pid) == [], 30), out
+
+
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as page:  # noqa: S310  # nosec B310: loopback
+            return bool(page.status == 200)
+    except OSError:
+        return False
