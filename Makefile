@@ -20,7 +20,7 @@ CHAIN_ARGS ?=
 help:
 	@echo "Targets:"
 	@echo "  venv      create/refresh .venv from uv.lock (uv sync --frozen)"
-	@echo "  run       migrate, seed demo data and serve on http://127.0.0.1:8000"
+	@echo "  run       migrate, seed demo data, serve on http://127.0.0.1:8000 with the task worker"
 	@echo "  test      run pytest against a throwaway PostgreSQL (PYTEST_ARGS=...)"
 	@echo "  lint      ruff check, ruff format --check, lint-imports, mypy, bandit, makemigrations --check"
 	@echo "  audit-deps  pip-audit on uv.lock's packages (needs the vulnerability service)"
@@ -43,7 +43,7 @@ run: venv
 	export HOA_NHAP_DEMO=1; \
 	$(VENV_PY) manage.py migrate --noinput && \
 	$(VENV_PY) manage.py seed_demo && \
-	$(VENV_PY) manage.py runserver 127.0.0.1:8000
+	scripts/serve-with-worker $(VENV_PY) 127.0.0.1:8000
 
 test:
 	scripts/ensure-system-deps

@@ -115,6 +115,8 @@ def invitation_deliver(*, user: User, link: str) -> bool:
     administrator never sees it; return whether it goes by e-mail."""
     if not user.email or not _mail_enabled():
         return False
+    # Sent from this request, not from the background worker: a task's arguments are stored
+    # in clear in the task table, and this link is a live one-time secret (decision D36).
     transaction.on_commit(partial(_send_link, user.email, link), robust=True)
     return True
 

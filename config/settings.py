@@ -133,7 +133,13 @@ INSTALLED_APPS = [
     "services.methadone",
     "referrals",
     "notifications",
+    "django_tasks_db",
 ]
+
+# Background work (django.tasks): tasks are rows in this database, run by
+# `manage.py db_worker` beside the web server (docs/operations.md, decision D36). A task's
+# arguments are stored in clear, so they are ids only, never personal data or secrets.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -249,6 +255,8 @@ if NOTIFICATION_MAIL_HOST:
                 "username": env_str("HOA_NHAP_EMAIL_USER", ""),
                 "password": env_str("HOA_NHAP_EMAIL_PASSWORD", ""),
                 "use_tls": env_bool("HOA_NHAP_EMAIL_TLS", default=True),
+                # The worker holds the notification's row lock while it sends (mail.py).
+                "timeout": env_int("HOA_NHAP_EMAIL_TIMEOUT", 20),
             },
         },
     }  # fmt: skip

@@ -17,3 +17,13 @@ class HoaNhapAdminConfig(admin_apps.AdminConfig):
 
     default = False
     default_site = "core.adminsite.HoaNhapAdminSite"
+
+    def ready(self) -> None:
+        super().ready()  # autodiscover: every installed app's admin module registers
+        from django.contrib import admin
+        from django_tasks_db.models import DBTaskResult
+
+        # The task queue's rows (ids, tracebacks) are read with the worker's logs, not in
+        # the admin: no page of it to secure (docs/operations.md).
+        if admin.site.is_registered(DBTaskResult):
+            admin.site.unregister(DBTaskResult)

@@ -1,4 +1,5 @@
-"""Send notifications and mark them read: the only writes of the notifications app.
+"""Send notifications and mark them read: the request's writes of the notifications app
+(the e-mail a notification owes is sent later by the background worker, ``mail.py``).
 
 A notification's text says what happened in a few words and names a record only by a
 pseudonymous short id (``short_ref``): it shows in the header of every page, and may go out
@@ -14,18 +15,16 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 
 from accounts.models import AnyUser, User
 from audit.actions import record
 
-from . import verbs
+from . import tasks, verbs
 from .events import NotificationAction
 from .models import Notification
 
@@ -67,33 +66,31 @@ def _mail_enabled() -> bool:
     return config is not None and config.get("BACKEND", _SMTP) != _DUMMY
 
 
-def _send(addresses: list[str], text: str, url: str) -> None:
-    """Send one e-mail per address with the text and a link, nothing else."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Hòa Nhập: a new notification")
-        link = settings.SITE_URL.rstrip("/") + url
-        body = _("%(text)s\n\nOpen: %(link)s\n\nSign in to see the details.") % {
-            "text": text, "link": link,
-        }  # fmt: skip
-    for address in addresses:
-        EmailMessage(subject, body, None, [address]).send()
-
-
 def notify(
     *, actor: User | None, recipients: Iterable[User], verb: str, text: str, url: str
 ) -> list[Notification]:
-    """Create one notification per recipient; e-mail them after the transaction commits."""
+    """Create one notification per recipient; those with an address are owed an e-mail,
+    which the background worker sends once the transaction commits (``tasks``)."""
     _check(verb=verb, text=text, url=url)
     unique = {r.pk: r for r in recipients if r.pk is not None}
+    mail = _mail_enabled()
     rows = [
-        Notification(recipient=r, actor=actor, verb=verb, text=text, url=url)
+        Notification(
+            recipient=r,
+            actor=actor,
+            verb=verb,
+            text=text,
+            url=url,
+            email_due=mail and bool(getattr(r, "email", "")),
+        )  # fmt: skip
         for r in unique.values()
     ]
     with transaction.atomic():
         created = Notification.objects.bulk_create(rows)
-        addresses = [a for r in unique.values() if (a := getattr(r, "email", ""))]
-        if addresses and _mail_enabled():
-            transaction.on_commit(partial(_send, addresses, text, url), robust=True)
+        due = [str(n.pk) for n in created if n.email_due]
+        if due:
+            # Ids only: the task row is stored in clear (decision D36).
+            transaction.on_commit(partial(tasks.notification_mail.enqueue, due), robust=True)
     return created
 
 

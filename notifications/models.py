@@ -29,6 +29,10 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("sent by"),
     )  # fmt: skip
+    # The background worker owes this notification an e-mail (notifications/mail.py); it
+    # clears the flag in the same transaction as it records that the mail went out.
+    email_due = models.BooleanField(_("e-mail due"), default=False)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -36,6 +40,18 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "read_at", "created_at"], name="notification_inbox"),
+            # The few rows still owed an e-mail (queue_notification_mail finds them).
+            models.Index(
+                fields=["created_at"],
+                name="notification_email_due",
+                condition=models.Q(email_due=True),
+            ),  # fmt: skip
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email_due=False) | models.Q(emailed_at__isnull=True),
+                name="notification_due_or_emailed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,3 +5,7 @@ from config.settings import INSTALLED_APPS as _PROJECT_APPS
 
 INSTALLED_APPS = [*_PROJECT_APPS, "tests.exampleapp.apps.ExampleAppConfig"]
 ROOT_URLCONF = "tests.urls"
+
+# Tasks run at once, in the test's own process and transaction, unless a test asks for the
+# database backend and a real worker (tests/notifications/test_mail_worker.py).
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -18,6 +18,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Invitation, User
 from audit.models import Event
@@ -188,6 +189,25 @@ def test_with_a_mailer_the_link_goes_by_email_and_is_never_shown(
     assert message.to == ["thanh@example.org"]
     link = re.search(r"/staff/welcome/[^/\s]+/", str(message.body))
     assert link and Client().get(link.group(0)).status_code == 302
+
+
+def test_the_link_never_enters_the_task_queue(
+    world: World, settings: Any, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    """Decision D36: a task's arguments are stored in clear, so the one-time link is sent
+    from the request, not queued for the background worker."""
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    data = {
+        "username": "thanh", "full_name": "Nguyễn Văn Thành", "email": "thanh@example.org",
+        "organisation": str(world.orgs["social"].pk), "role": Role.AUDITOR,
+        "second_role": "", "scope_unit": str(world.units["province"].pk),
+    }  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        world.client("quan").post(reverse("cases:staff_create"), data)
+    [message] = mail.outbox
+    assert "/staff/welcome/" in str(message.body)
+    assert not DBTaskResult.objects.exists()
 
 
 BAD_VALUES = ["", "x<b>'\"%;--", "-99999999999999999999", "ab\x00cd", "é" * 500]
