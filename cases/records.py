@@ -102,7 +102,7 @@ class RecordType[M: models.Model]:
             raise PermissionDenied
         return case
 
-    def save(self, *, actor: Any, instance: M, if_version: IfVersion | None = None) -> M:
+    def save(self, *, actor: access.AnyUser, instance: M, if_version: IfVersion | None = None) -> M:
         """Save a new or changed row through the shared save step, and record it.
 
         A new row needs ``<name>.add`` on its case, a change ``<name>.change`` on the row
