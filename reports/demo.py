@@ -20,8 +20,11 @@ from cases.models import AdministrativeUnit
 from .models import Comparison, Plan, Target, TargetKind
 
 YEARS = (2024, 2026)
+# The sector of the social-affairs organisation types (cases migration 0002: data, not code).
+SOCIAL_AFFAIRS = "Xã hội"
 
-# number, issuer, title, issued on, [(indicator, kind, comparison, value, section, note)]
+# number, issuer, title, issued on,
+# [(indicator, kind, comparison, value, section, note[, (breakdown, key)])]
 PLANS = [
     (
         "30/KH-UBND",
@@ -39,12 +42,14 @@ PLANS = [
                 "Người nghiện có hồ sơ quản lý được điều trị, cai nghiện bằng các hình thức",
             ),
             (
+                # The social-affairs sector's share, not the total's (which is TX_COVERAGE).
                 "TX_SECTOR",
                 TargetKind.SHARE,
                 Comparison.AT_LEAST,
                 "41.13",
                 "2.3",
                 "Ngành Lao động – Thương binh và Xã hội điều trị 1.650 người (41,13%)",
+                ("sector", SOCIAL_AFFAIRS),
             ),
             (
                 "VICTIM_SUPPORT",
@@ -106,11 +111,13 @@ def seed(rng: random.Random) -> None:
         )  # fmt: skip
         plan.full_clean()
         plan.save()
-        for code, kind, comparison, value, clause, note in targets:
+        for code, kind, comparison, value, clause, note, *part in targets:
+            breakdown, key = part[0] if part else ("", "")
             for year in plan.years:
                 target = Target(
                     plan=plan, indicator=code, unit=province, year=year, kind=kind,
                     comparison=comparison, value=Decimal(value), clause=clause, note=note,
+                    breakdown=breakdown, key=key,
                 )  # fmt: skip
                 target.full_clean()
                 target.save()
