@@ -71,7 +71,7 @@ def test_drill_down_from_the_province_to_a_commune(
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Tỉnh Kiểm Thử")
     line = page.get_by_test_id("line-TEST_ADDICTION")
-    expect(line).to_contain_text("66,7 %")
+    expect(line).to_contain_text("66,7%")
     expect(line).to_contain_text("4 / 6")
     expect(line).to_contain_text("Chưa đạt")
     _fits(page)
@@ -87,9 +87,10 @@ def test_drill_down_from_the_province_to_a_commune(
     page.get_by_test_id("line-TEST_ADDICTION").get_by_role("link").first.click()
     expect(page.get_by_test_id("units-chart").locator("svg")).to_be_visible()
     expect(page.get_by_test_id("trend-chart").locator("svg")).to_have_attribute("role", "img")
-    expect(page.get_by_test_id("row-98101")).to_contain_text("100,0 %")
+    expect(page.get_by_test_id("row-98101")).to_contain_text("100,0%")
     _fits(page)
     _shot(page, "figures-indicator", viewport)
+    _chart_text_reads(page)
 
     page.get_by_test_id("row-98101").get_by_role("link", name="Xã Một Một").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Xã Một Một")
@@ -98,3 +99,20 @@ def test_drill_down_from_the_province_to_a_commune(
     expect(page.get_by_test_id("people-list")).to_contain_text("Giàng Thị Mỷ")
     expect(page.get_by_test_id("people-list")).not_to_contain_text("Lò Văn Hùng")
     _fits(page)
+
+
+# The text of a chart as the eye sees it: its font size in the drawing's units times the
+# drawing's scale on the page (the SVG is as wide as its box; its viewBox sets the units).
+EFFECTIVE_SIZES = """() => [...document.querySelectorAll('svg.chart text')].map(t => {
+    const svg = t.ownerSVGElement;
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return [t.textContent, parseFloat(getComputedStyle(t).fontSize) * scale];
+})"""
+
+
+def _chart_text_reads(page: Any) -> None:
+    """Every label, value and target mark of both charts is at least 12 px on the screen."""
+    sizes = page.evaluate(EFFECTIVE_SIZES)
+    assert len(sizes) >= 8, sizes  # both charts drew their labels and values
+    small = [(text, round(size, 2)) for text, size in sizes if size < 12]
+    assert not small, f"chart text under 12 px at {page.viewport_size}: {small}"
