@@ -110,9 +110,9 @@ class TargetForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         widgets = {"comparison": forms.RadioSelect, "kind": forms.RadioSelect}
         help_texts = {
             "kind": _(
-                "A share is a percentage (0–100); a number counts people. A share of a "
-                "breakdown value is of everyone the indicator counts (Lào Cai: the "
-                "social-affairs sector treats 41.13% of people with a managed record)."
+                "A share is a percentage (0–100); a number counts people. The share of a "
+                "breakdown value is of everyone the indicator counts, as in Lào Cai's plan "
+                "for the social-affairs sector."
             ),
             "clause": _("For example 2.3 or II.2.a."),
         }
