@@ -23,9 +23,12 @@ YEARS = (2024, 2026)
 # The sector of the social-affairs organisation types (cases migration 0002: data, not code).
 SOCIAL_AFFAIRS = "Xã hội"
 
-# number, issuer, title, issued on,
-# [(indicator, kind, comparison, value, section, note[, (breakdown, key)])]
-PLANS = [
+# A target: (indicator, kind, comparison, value, section, note) and, for a breakdown value's
+# target, (breakdown, key) last. A plan: number, issuer, title, issued on, its targets.
+TargetRow = (
+    tuple[str, str, str, str, str, str] | tuple[str, str, str, str, str, str, tuple[str, str]]
+)
+PLANS: list[tuple[str, str, str, datetime.date, list[TargetRow]]] = [
     (
         "30/KH-UBND",
         "UBND tỉnh Lào Cai",
@@ -111,8 +114,9 @@ def seed(rng: random.Random) -> None:
         )  # fmt: skip
         plan.full_clean()
         plan.save()
-        for code, kind, comparison, value, clause, note, *part in targets:
-            breakdown, key = part[0] if part else ("", "")
+        for row in targets:
+            code, kind, comparison, value, clause, note = row[:6]
+            breakdown, key = row[6] if len(row) == 7 else ("", "")
             for year in plan.years:
                 target = Target(
                     plan=plan, indicator=code, unit=province, year=year, kind=kind,

@@ -58,9 +58,9 @@ class ReportForm(forms.Form):
         yearly = data.get("period_kind") in ("half_year", "year")
         if yearly and data.get("year") is None and "year" not in self.errors:
             self.add_error("year", _("Enter the year."))
-        if data.get("period_kind") == "half_year" and data.get("half") is None:
-            if "half" not in self.errors:
-                self.add_error("half", _("Choose a half-year."))
+        half_missing = data.get("half") is None and "half" not in self.errors
+        if data.get("period_kind") == "half_year" and half_missing:
+            self.add_error("half", _("Choose a half-year."))
         if data.get("period_kind") == "custom":
             start, end = data.get("start"), data.get("end")
             if start is None:

@@ -16,8 +16,8 @@ from accounts.capabilities import can
 from core.edit_page import edit_submit
 
 from . import actions, selectors
-from .dashboard import key_label
 from .capabilities import PLAN_CHANGE, PLAN_VIEW
+from .dashboard import key_label
 from .forms import PlanForm, TargetForm
 from .models import Plan, Target
 

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from cases.models import AdministrativeUnit
 
     from .models import Target
-
     from .registry import Period
 
 
