@@ -50,6 +50,23 @@ class PlanForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         self.instance.breakdown = breakdown if key else ""
         return key
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # Said with the form's other errors (the action checks it again on save).
+        code, breakdown = data.get("indicator"), self.instance.breakdown
+        if code and breakdown and "key" not in self.errors:
+            try:
+                offered = registry.get(code).breakdowns
+            except KeyError:
+                offered = ()
+            if breakdown not in offered:
+                self.instance.breakdown = ""  # the key is not taken: nothing half-set
+                self.add_error(
+                    "key",
+                    _("This indicator has no such breakdown: choose one it offers, or none."),
+                )
+        return data
+
 
 class ValueField(forms.DecimalField):
     """A target value, typed with a decimal comma (41,13) or point (41.13)."""
@@ -80,7 +97,11 @@ def key_choices() -> list[tuple[str, Any]]:
     """
     groups: list[tuple[str, Any]] = [("", _("The total (no breakdown)"))]
     for code, name in registry.breakdown_choices():
-        keys = [(f"{code}:{key}", str(label)) for key, label in registry.breakdown(code).columns()]
+        # The breakdown named in each option too: a closed list shows only the option.
+        keys = [
+            (f"{code}:{key}", f"{name}: {label}")
+            for key, label in registry.breakdown(code).columns()
+        ]
         if keys:
             groups.append((str(name), keys))
     return groups
@@ -159,3 +180,20 @@ class TargetForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         breakdown, _sep, key = chosen.partition(":")
         self.instance.breakdown = breakdown if key else ""
         return key
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # Said with the form's other errors (the action checks it again on save).
+        code, breakdown = data.get("indicator"), self.instance.breakdown
+        if code and breakdown and "key" not in self.errors:
+            try:
+                offered = registry.get(code).breakdowns
+            except KeyError:
+                offered = ()
+            if breakdown not in offered:
+                self.instance.breakdown = ""  # the key is not taken: nothing half-set
+                self.add_error(
+                    "key",
+                    _("This indicator has no such breakdown: choose one it offers, or none."),
+                )
+        return data

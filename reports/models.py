@@ -154,7 +154,8 @@ class Target(Versioned):
                 fields=["plan", "indicator", "unit", "year", "breakdown", "key"],
                 name="target_unique",
                 violation_error_message=_(
-                    "This plan already has a target for this indicator, unit and year."
+                    "This plan already has a target for this indicator, breakdown value, "
+                    "unit and year: change that one instead."
                 ),
             ),  # fmt: skip
         ]
