@@ -116,3 +116,27 @@ def _chart_text_reads(page: Any) -> None:
     assert len(sizes) >= 8, sizes  # both charts drew their labels and values
     small = [(text, round(size, 2)) for text, size in sizes if size < 12]
     assert not small, f"chart text under 12 px at {page.viewport_size}: {small}"
+
+
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
+def test_a_reversed_period_keeps_from_before_to_on_a_phone(
+    live_server: Any,
+    world: World,
+    indicators: Any,
+    context: BrowserContext,  # noqa: F811
+    viewport: str,  # noqa: F811
+) -> None:
+    """Found driving the page at 360 px: with the error under "To", "From" dropped below it."""
+    page = _signed_in(context, live_server.url, world.users["hoa"])
+    page.goto(f"{live_server.url}/figures/?period=custom&start=31/12/2026&end=01/01/2026")
+    expect(page.get_by_test_id("figures-filters")).to_contain_text("Ngày kết thúc kỳ")
+    start = page.locator("input[name=start]").bounding_box()
+    end = page.locator("input[name=end]").bounding_box()
+    assert start is not None and end is not None
+    # Side by side (same line, From on the left), or From above To: never To first.
+    assert start["y"] <= end["y"] and (start["y"] < end["y"] or start["x"] < end["x"])
+    assert page.locator("input[name=start]").input_value() == "31/12/2026"  # kept
+    period = page.locator("select[name=period]").bounding_box()
+    assert period is not None and period["width"] > 250  # "Từ ngày … đến ngày …" not cut
+    _fits(page)
+    _shot(page, "figures-period-error", viewport)

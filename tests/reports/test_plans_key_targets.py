@@ -109,7 +109,26 @@ def test_a_breakdown_the_indicator_lacks_or_an_unknown_value_is_refused(world: W
     # A breakdown the indicator does not offer (the test indicators have no sector).
     lacking = client.post(url, _data(world, key="sector:Xã hội"))
     assert lacking.status_code == 200 and "key" in lacking.context["form"].errors
+    # With a share over 100% too: both said at once, and nothing about a half-set value
+    # ("choose both the breakdown and its value" was said as well).
+    both = client.post(url, _data(world, key="sector:Xã hội", value="150"))
+    errors = both.context["form"].errors
+    assert set(errors) == {"key", "value"}, errors
+    assert len(errors["key"]) == 1
     assert not Target.objects.exists()
+
+
+@pytest.mark.usefixtures("indicators")
+def test_each_choice_names_its_breakdown(world: World) -> None:
+    """A closed list shows only the chosen option: "Xã hội" alone did not say it is a sector."""
+    plan = make_plan(world.units["province"])
+    page = world.client("hoa").get(reverse("reports:target_add", args=[plan.pk]))
+    choices = dict(
+        option for _group, options in page.context["form"].fields["key"].choices[1:]
+        for option in options
+    )  # fmt: skip
+    assert choices["sector:Xã hội"] == "Ngành của cơ sở cung cấp: Xã hội"
+    assert choices["sex:F"] == "Giới tính: Nữ"
 
 
 # --- the dashboard: the key's figure beside its target ------------------------------------------
