@@ -136,9 +136,9 @@ def test_each_choice_names_its_breakdown(world: World) -> None:
 indicators_dashboard = dashboard_fixtures.indicators
 
 
-def _resident(world: World, sex: str, *, treated: bool) -> None:
+def _resident(world: World, sex: str, *, treated: bool, commune: str = "c1") -> None:
     person = make_person(
-        residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"], sex=sex
+        residence_commune=world.units[commune], registered_by=world.orgs["clinic_a"], sex=sex
     )
     if treated:
         make_case(person=person, organisation=world.orgs["clinic_a"], category="addiction",
@@ -179,3 +179,30 @@ def test_the_dashboard_shows_a_keys_target_beside_its_figure(
     )
     [shown] = detail.context["detail"].key_lines
     assert (shown.figure.text, shown.status.code) == ("66,7%", "met")
+
+
+def test_a_keys_small_count_is_hidden_from_a_viewer_outside_the_unit(
+    world: World, indicators_dashboard: Any
+) -> None:
+    """minh (commune 98101) looks at district 982: its figures come through suppression.
+
+    Commune 98201 has 2 women treated of 3 and 3 men treated of 6. The women's row, a count
+    of 2, is "< 5" under its own target as it is in the sex column: the key row may not
+    show what the breakdown hides (and links to nobody).
+    """
+    for sex, treated in [("F", True), ("F", True), ("F", False)] + [("M", n < 3) for n in range(6)]:
+        _resident(world, sex, treated=treated, commune="c3")
+    code = dashboard_fixtures.ADDICTION.code
+    plan = make_plan(world.units["province"], first_year=2026, last_year=2026)
+    make_target(plan, indicator=code, year=2026, value=Decimal("60"), breakdown="sex", key="F")
+    response = world.client("minh").get(
+        reverse("reports:dashboard"), {"unit": "982", "period": "year", "year": "2026"}
+    )
+    line = next(
+        line for view, lines in response.context["sections"] for line, _url in lines
+        if line.indicator.code == code
+    )  # fmt: skip
+    [key] = line.key_lines
+    assert (key.figure.text, key.figure.suppressed, key.figure.url) == ("< 5", True, None)
+    assert key.status.code == "hidden"
+    assert "2 / 3" not in response.content.decode()
