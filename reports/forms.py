@@ -43,30 +43,6 @@ class PlanForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
             self.initial.setdefault("version", self.instance.version)
         translate_blank_choices(self)
 
-    def clean_key(self) -> str:
-        """Split "breakdown:key" (the instance takes the breakdown; the key stays here)."""
-        chosen = self.cleaned_data.get("key") or ""
-        breakdown, _sep, key = chosen.partition(":")
-        self.instance.breakdown = breakdown if key else ""
-        return key
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        # Said with the form's other errors (the action checks it again on save).
-        code, breakdown = data.get("indicator"), self.instance.breakdown
-        if code and breakdown and "key" not in self.errors:
-            try:
-                offered = registry.get(code).breakdowns
-            except KeyError:
-                offered = ()
-            if breakdown not in offered:
-                self.instance.breakdown = ""  # the key is not taken: nothing half-set
-                self.add_error(
-                    "key",
-                    _("This indicator has no such breakdown: choose one it offers, or none."),
-                )
-        return data
-
 
 class ValueField(forms.DecimalField):
     """A target value, typed with a decimal comma (41,13) or point (41.13)."""
