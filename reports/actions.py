@@ -53,6 +53,10 @@ def _check_indicator(target: Target) -> None:
         indicator = registry.get(target.indicator)
     except KeyError:
         raise ValidationError({"indicator": _("Choose an indicator from the list.")}) from None
+    if target.breakdown and target.breakdown not in indicator.breakdowns:
+        raise ValidationError(
+            {"key": _("This indicator has no such breakdown: choose one it offers, or none.")}
+        )
     if indicator.kind != "share" and target.kind == TargetKind.SHARE:
         raise ValidationError(
             {"kind": _("This indicator is a number of people: its target is a number too.")}
@@ -74,6 +78,7 @@ def target_save(*, actor: AnyUser, target: Target, if_version: IfVersion = OVERR
         detail={
             "plan": str(plan.pk), "indicator": target.indicator, "unit": target.unit_id,
             "year": target.year, "value": _amount(target.value), "comparison": target.comparison,
+            "breakdown": target.breakdown, "key": target.key,
         },
     )  # fmt: skip
 
@@ -92,6 +97,7 @@ def target_remove(*, actor: AnyUser, target: Target, if_version: IfVersion) -> N
             detail={
                 "plan": str(current.plan_id), "indicator": current.indicator,
                 "unit": current.unit_id, "year": current.year, "value": _amount(current.value),
+                "breakdown": current.breakdown, "key": current.key,
             },
         )  # fmt: skip
         current._history_user = actor  # type: ignore[attr-defined]

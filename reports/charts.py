@@ -1,8 +1,10 @@
 """Draw the dashboard's charts as inline SVG on the server: no script, no CDN.
 
 Like ``services/methadone/charts.py``: each chart is an ``<svg role="img">`` labelled by its
-``<title>`` and ``<desc>``, scales to its container (``viewBox``, width 100 %) so it reads on
-a 360 px phone, and uses presentation attributes only (the Content-Security-Policy allows no
+``<title>`` and ``<desc>`` and scales to its container (``viewBox``, width 100%). Its drawing
+is about as wide as a phone's card and its text at least 13 units high, so the text reads
+at 12 px or more on a 360 px phone (a browser test measures it); it uses presentation
+attributes only (the Content-Security-Policy allows no
 inline style). The page shows the same figures as a table beside each chart, for screen
 readers and for printing.
 """
@@ -18,7 +20,13 @@ from django.utils.translation import gettext as _
 
 from core import svg
 
-WIDTH = 360
+# The drawing's width in user units. The chart is shown at most 24rem (384 px) wide
+# (static/css/figures.css) and about 294 px wide in a 360 px phone's card, so a user unit is
+# 0.98–1.28 px: text of at least 13 units reads at 12.7 px or more on the phone.
+WIDTH = 300
+LABEL = 14  # unit names, quarters and values
+SMALL = 13  # the target's label
+BAR_H = 14
 BAR = "#1f5f99"
 TARGET = "#b3261e"
 MUTED = "#8a8a8a"
@@ -53,7 +61,7 @@ def _frame(
 _n, _text, _rect, _line = svg.number, svg.text, svg.rect, svg.line
 
 
-def _short(label: str, size: int = 16) -> str:
+def _short(label: str, size: int) -> str:
     return label if len(label) <= size else label[: size - 1] + "…"
 
 
@@ -66,30 +74,44 @@ def _desc(bars: Sequence[Bar], target_text: str | None) -> str:
     return _("%(values)s. The table below gives the same figures.") % {"values": listed}
 
 
+def _target_mark(
+    parts: list[SafeString], x: float, top: float, bottom: float, target_text: str | None
+) -> None:
+    """Add the target's dashed line from ``top`` to ``bottom`` and its label above it."""
+    parts.append(_line(x, top, x, bottom, colour=TARGET, dashed=True))
+    label = _("target %(value)s") % {"value": target_text or ""}
+    # Kept inside the frame: anchored at the end when the line is near the right edge.
+    anchor = "end" if x > WIDTH * 0.6 else ("start" if x < WIDTH * 0.25 else "middle")
+    parts.append(_text(x, top - 4, label, anchor=anchor, size=SMALL))
+
+
 def units_chart(
     bars: Sequence[Bar], *, title: str, target: float | None = None,
     target_text: str | None = None, share: bool = True, chart_id: str = "units-chart",
 ) -> SafeString:  # fmt: skip
-    """Return actual against target by unit: a horizontal bar per unit, the target a line."""
-    label_w, value_w, top_pad, row_h = 118, 52, 16, 26
-    plot_w = WIDTH - label_w - value_w
-    height = top_pad + row_h * max(len(bars), 1) + 8
+    """Return actual against target by unit: a unit's name above its bar, the target a line.
+
+    The name has the chart's whole width (a commune's name is long), the bar and its value
+    the line below it.
+    """
+    left, value_w, top_pad, row_h = 4, 64, 22, 44
+    plot_w = WIDTH - left - value_w
+    height = top_pad + row_h * max(len(bars), 1) + 4
     top = _top([b.value for b in bars], target, share)
-    parts: list[SafeString] = [_line(label_w, top_pad - 4, label_w, height - 8)]
+    parts: list[SafeString] = []
     for n, bar in enumerate(bars):
         y = top_pad + n * row_h
-        parts.append(_text(label_w - 6, y + row_h / 2 + 4, _short(bar.label), anchor="end"))
+        parts.append(_text(left, y + LABEL, _short(bar.label, 34), size=LABEL))
+        bar_y = y + LABEL + 6
         if bar.value is None:
-            parts.append(_text(label_w + 4, y + row_h / 2 + 4, bar.text))
+            parts.append(_text(left, bar_y + BAR_H - 2, bar.text, size=LABEL))
             continue
         w = plot_w * min(bar.value, top) / top
-        parts.append(_rect(label_w, y + row_h * 0.2, w, row_h * 0.6, BAR))
-        parts.append(_text(label_w + w + 4, y + row_h / 2 + 4, bar.text))
+        parts.append(_rect(left, bar_y, max(w, 1), BAR_H, BAR))
+        parts.append(_text(left + w + 4, bar_y + BAR_H - 2, bar.text, size=LABEL))
     if target is not None:
-        x = label_w + plot_w * min(target, top) / top
-        parts.append(_line(x, top_pad - 6, x, height - 6, colour=TARGET, dashed=True))
-        parts.append(_text(x, top_pad - 7, _("target %(value)s") % {"value": target_text or ""},
-                           anchor="middle", size=9))  # fmt: skip
+        x = left + plot_w * min(target, top) / top
+        _target_mark(parts, x, top_pad - 2, height - 2, target_text)
     return _frame(chart_id, height, title, _desc(bars, target_text), parts)
 
 
@@ -97,30 +119,26 @@ def trend_chart(
     bars: Sequence[Bar], *, title: str, target: float | None = None,
     target_text: str | None = None, share: bool = True, chart_id: str = "trend-chart",
 ) -> SafeString:  # fmt: skip
-    """Return a trend by quarter: a vertical bar per quarter, the target a line."""
-    height, left, right, top_pad, bottom = 200.0, 30, 8, 16, 34
-    plot_w, plot_h = WIDTH - left - right, height - top_pad - bottom
-    base = top_pad + plot_h
+    """Return a trend by quarter: a bar per quarter, oldest at the top, the target a line.
+
+    Horizontal bars, so eight quarters' labels and values stay legible on a phone.
+    """
+    label_w, value_w, top_pad, row_h = 52, 64, 22, 26
+    plot_w = WIDTH - label_w - value_w
+    height = top_pad + row_h * max(len(bars), 1) + 4
     top = _top([b.value for b in bars], target, share)
-    step = plot_w / max(len(bars), 1)
-    parts: list[SafeString] = [
-        _line(left, base, WIDTH - right, base),
-        _text(left - 4, base + 4, "0", anchor="end", size=9),
-        _text(left - 4, top_pad + 4, f"{top:g}" + (" %" if share else ""), anchor="end", size=9),
-    ]
+    parts: list[SafeString] = [_line(label_w, top_pad - 2, label_w, height - 2)]
     for n, bar in enumerate(bars):
-        x = left + n * step
-        parts.append(_text(x + step / 2, height - 18, bar.label, anchor="middle", size=9))
+        y = top_pad + n * row_h
+        middle = y + row_h / 2 + LABEL / 2 - 2
+        parts.append(_text(label_w - 6, middle, bar.label, anchor="end", size=LABEL))
         if bar.value is None:
-            parts.append(_text(x + step / 2, base - 4, bar.text, anchor="middle", size=9))
+            parts.append(_text(label_w + 4, middle, bar.text, size=LABEL))
             continue
-        h = plot_h * min(bar.value, top) / top
-        parts.append(_rect(x + step * 0.2, base - h, step * 0.6, h, BAR))
-        parts.append(_text(x + step / 2, base - h - 3, bar.text, anchor="middle", size=9))
+        w = plot_w * min(bar.value, top) / top
+        parts.append(_rect(label_w, y + (row_h - BAR_H) / 2, max(w, 1), BAR_H, BAR))
+        parts.append(_text(label_w + w + 4, middle, bar.text, size=LABEL))
     if target is not None:
-        y = base - plot_h * min(target, top) / top
-        parts.append(_line(left, y, WIDTH - right, y, colour=TARGET, dashed=True))
-    legend = _("Dashed line: target") if target is not None else ""
-    if legend:
-        parts.append(_text(left, height - 4, legend, size=9))
+        x = label_w + plot_w * min(target, top) / top
+        _target_mark(parts, x, top_pad - 2, height - 2, target_text)
     return _frame(chart_id, height, title, _desc(bars, target_text), parts)

@@ -30,7 +30,7 @@ from cases import capabilities as caps
 from cases.events import CaseAction
 from cases.models import UNIT_CODE_RE, AdministrativeUnit, Person
 
-from . import charts, registry, suppression, tables
+from . import charts, plans, registry, suppression, tables
 from .plans import TargetValue
 from .registry import Cell, Group, Indicator, Period, Query
 from .suppression import province_path, small_cell_k
@@ -104,7 +104,7 @@ def children_of(unit: AdministrativeUnit) -> list[tables.Row]:
 class Figure:
     """A cell as the page shows it."""
 
-    text: str  # "72,5 %", "145", "12 ngày", "< 5" or "—"
+    text: str  # "72,5%", "145", "12 ngày", "< 5" or "—"
     detail: str = ""  # "145 / 200" for a share
     number: float | None = None  # for a chart: percent, count or days; None when hidden
     url: str | None = None  # the people behind it, when the viewer may list them
@@ -123,14 +123,22 @@ def _num(value: float | int | Decimal, digits: int = 0) -> str:
     return str(formats.number_format(rounded, digits, use_l10n=True, force_grouping=True))
 
 
+def percent(value: float | int | Decimal, digits: int = 1) -> str:
+    """Return a percentage as the pages write it, Vietnamese style: "72,5%" (no space)."""
+    return f"{_num(value, digits)}%"
+
+
 def target_text(indicator: Indicator, target: TargetValue | None) -> str | None:
-    """Return the target as text: "≥ 70 %", "> 80 %", "≤ 10 %", "≥ 1.200"."""
+    """Return the target as text: "≥ 70%", "> 80%", "≥ 41,13%", "≤ 10%", "≥ 1.200"."""
     if target is None:
         return None
     sign = {"at_least": "≥", "more_than": ">", "at_most": "≤"}[target.comparison]
-    digits = 0 if target.value == target.value.to_integral_value() else 1
-    unit = " %" if target.kind == "share" else ""
-    return f"{sign} {_num(target.value, digits)}{unit}"
+    # As many decimals as the plan wrote (41.13 stays 41,13), none for a whole number.
+    exponent = target.value.normalize().as_tuple().exponent
+    digits = max(0, -exponent) if isinstance(exponent, int) else 0
+    if target.kind == "share":
+        return f"{sign} {percent(target.value, digits)}"
+    return f"{sign} {_num(target.value, digits)}"
 
 
 def _number(indicator: Indicator, cell: Cell) -> float | None:
@@ -153,7 +161,7 @@ def figure(
     number = _number(indicator, cell)
     link = url if cell.numerator > 0 else None
     if indicator.kind == "share":
-        text = "—" if number is None else f"{_num(number, 1)} %"
+        text = "—" if number is None else percent(number)
         detail = f"{_num(cell.numerator)} / {_num(cell.denominator or 0)}"
         return Figure(text, detail, number, link)
     if indicator.kind == "median":
@@ -166,22 +174,102 @@ def figure(
 
 def status_of(indicator: Indicator, table: Table) -> Status:
     """Return whether the table's total meets its target, in words (not colour alone)."""
-    if table.target is None:
+    return judge(indicator, table, table.target, None)
+
+
+def judge(
+    indicator: Indicator, table: Table, target: TargetValue | None, key: str | None
+) -> Status:
+    """Return whether the table's total of ``key`` (None: the total) meets ``target``."""
+    if target is None:
         return Status("no_target", _("No target"))
-    total = table.total()
-    if (None, None) in table.suppressed or total is None:
+    cell = table.cell(None, key)
+    if (None, key) in table.suppressed or cell is None:
         return Status("hidden", _("Not shown"))
-    # A share indicator may carry a count target ("1,650 people = 41.13 %"): judged on the
+    # A share indicator may carry a count target ("1,650 people = 41.13%"): judged on the
     # people counted, not on the percentage.
-    counted = table.target.kind == "count" and indicator.kind == "share"
-    actual = float(total.numerator) if counted else _number(indicator, total)
+    counted = target.kind == "count" and indicator.kind == "share"
+    actual = float(cell.numerator) if counted else _number(indicator, cell)
     if actual is None:
         return Status("hidden", _("No figure"))
-    wanted = float(table.target.value)
+    wanted = float(target.value)
     met = {
         "at_least": actual >= wanted, "more_than": actual > wanted, "at_most": actual <= wanted,
-    }[table.target.comparison]  # fmt: skip
+    }[target.comparison]  # fmt: skip
     return Status("met", _("Met")) if met else Status("not_met", _("Not met"))
+
+
+# --- targets of one breakdown value (Lào Cai 2.3: the social-affairs sector) ----------------
+
+
+@dataclass(frozen=True)
+class KeyLine:
+    """A breakdown value with a target of its own: its figure beside the target."""
+
+    label: str  # "Provider sector: Xã hội"
+    figure: Figure
+    target: str
+    status: Status
+    plan_number: str
+
+
+KeyTargets = dict[tuple[str, str], TargetValue]
+
+
+def key_label(breakdown: str, key: str) -> str:
+    """Return a breakdown value as read: "Provider sector: Xã hội"."""
+    try:
+        found = registry.breakdown(breakdown)
+    except KeyError:
+        return f"{breakdown}: {key}"
+    labels = {k: str(label) for k, label in found.columns()}
+    return f"{found.name}: {labels.get(key, key)}"
+
+
+def key_tables(
+    indicator: Indicator, unit: AdministrativeUnit, period: Period, table: Table,
+    wanted: KeyTargets,
+) -> dict[str, Table]:  # fmt: skip
+    """Return a table by breakdown for the key targets: ``table`` itself when it has that
+    breakdown, else one more table (to be protected with the others before it is read)."""
+    found: dict[str, Table] = {}
+    for breakdown, _key in sorted(wanted):
+        if breakdown in found or breakdown not in indicator.breakdowns:
+            continue
+        found[breakdown] = (
+            table
+            if table.breakdown == breakdown
+            else tables.build_table(indicator, unit, period, breakdown)
+        )
+    return found
+
+
+def key_lines(
+    viewer: access.AnyUser, indicator: Indicator, wanted: KeyTargets,
+    by_breakdown: dict[str, Table], main: Table, people_url: PeopleUrl | None = None,
+) -> list[KeyLine]:  # fmt: skip
+    """Return each key target with the key's figure (from the protected tables) and status.
+
+    Only a key of ``main`` (the table of the breakdown asked for) links to its people: the
+    people page reads the breakdown from the request.
+    """
+    lines = []
+    for (breakdown, key), target in sorted(wanted.items()):
+        table = by_breakdown.get(breakdown)
+        if table is None:
+            continue  # a breakdown the indicator no longer offers
+        lines.append(
+            KeyLine(
+                label=key_label(breakdown, key),
+                figure=cell_figure(
+                    viewer, table, None, key, people_url if table is main else None
+                ),
+                target=target_text(indicator, target) or "",
+                status=judge(indicator, table, target, key),
+                plan_number=target.plan_number,
+            )
+        )  # fmt: skip
+    return lines
 
 
 # --- the dashboard -------------------------------------------------------------------------
@@ -199,6 +287,8 @@ class Line:
     # The total of each breakdown column of the group (a key the indicator lacks: "—").
     by_key: list[tuple[tables.Column, Figure]]
     breakdown_used: bool
+    # Breakdown values with targets of their own (the social-affairs sector's 41.13%).
+    key_lines: list[KeyLine] = field(default_factory=list)
 
 
 @dataclass
@@ -250,10 +340,17 @@ def dashboard(
 ) -> list[GroupView]:  # fmt: skip
     """Return every indicator for the unit and period, grouped as the registry groups them."""
     built: list[Table] = []
+    wanted = plans.key_targets(unit, period)
+    by_key: dict[str, dict[str, Table]] = {}
     for indicator in registry.indicators():
         used = breakdown if breakdown in indicator.breakdowns else None
         built.append(tables.build_table(indicator, unit, period, used))
-    suppression.protect(viewer, built, sharing=False)
+        if indicator.code in wanted:
+            by_key[indicator.code] = key_tables(
+                indicator, unit, period, built[-1], wanted[indicator.code]
+            )
+    extra = [t for found in by_key.values() for t in found.values() if t not in built]
+    suppression.protect(viewer, built + extra, sharing=False)
     views = {group.code: GroupView(group) for group in registry.groups()}
     for table in built:
         view = views[table.indicator.group]
@@ -273,6 +370,10 @@ def dashboard(
                     (c, cell_figure(viewer, table, None, c.key, people_url)) for c in view.columns
                 ],
                 breakdown_used=table.breakdown is not None,
+                key_lines=key_lines(
+                    viewer, indicator, wanted.get(indicator.code, {}),
+                    by_key.get(indicator.code, {}), table, people_url,
+                ),
             )
         )  # fmt: skip
     return [view for view in views.values() if view.lines]
@@ -300,6 +401,7 @@ class IndicatorView:
     units_chart: SafeString
     trend: list[tuple[str, Figure]]
     trend_chart: SafeString
+    key_lines: list[KeyLine] = field(default_factory=list)
 
 
 def indicator_detail(
@@ -311,7 +413,10 @@ def indicator_detail(
     quarters = tables.quarters_before(period.end, TREND_QUARTERS)
     built = [tables.build_table(indicator, unit, period, used)]
     built += [tables.build_table(indicator, unit, q, None) for q in quarters]
-    suppression.protect(viewer, built, sharing=False)
+    wanted = plans.key_targets(unit, period, [indicator.code]).get(indicator.code, {})
+    by_key = key_tables(indicator, unit, period, built[0], wanted)
+    extra = [t for t in by_key.values() if t is not built[0]]
+    suppression.protect(viewer, built + extra, sharing=False)
     table, trend_tables = built[0], built[1:]
     from cases.choices import UnitLevel
 
@@ -354,6 +459,7 @@ def indicator_detail(
         ],
         target=goal, status=status_of(indicator, table), units_chart=units_svg,
         trend=trend, trend_chart=trend_svg,
+        key_lines=key_lines(viewer, indicator, wanted, by_key, table, people_url),
     )  # fmt: skip
 
 

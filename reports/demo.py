@@ -20,9 +20,15 @@ from cases.models import AdministrativeUnit
 from .models import Comparison, Plan, Target, TargetKind
 
 YEARS = (2024, 2026)
+# The sector of the social-affairs organisation types (cases migration 0002: data, not code).
+SOCIAL_AFFAIRS = "Xã hội"
 
-# number, issuer, title, issued on, [(indicator, kind, comparison, value, section, note)]
-PLANS = [
+# A target: (indicator, kind, comparison, value, section, note) and, for a breakdown value's
+# target, (breakdown, key) last. A plan: number, issuer, title, issued on, its targets.
+TargetRow = (
+    tuple[str, str, str, str, str, str] | tuple[str, str, str, str, str, str, tuple[str, str]]
+)
+PLANS: list[tuple[str, str, str, datetime.date, list[TargetRow]]] = [
     (
         "30/KH-UBND",
         "UBND tỉnh Lào Cai",
@@ -39,12 +45,14 @@ PLANS = [
                 "Người nghiện có hồ sơ quản lý được điều trị, cai nghiện bằng các hình thức",
             ),
             (
+                # The social-affairs sector's share, not the total's (which is TX_COVERAGE).
                 "TX_SECTOR",
                 TargetKind.SHARE,
                 Comparison.AT_LEAST,
                 "41.13",
                 "2.3",
                 "Ngành Lao động – Thương binh và Xã hội điều trị 1.650 người (41,13%)",
+                ("sector", SOCIAL_AFFAIRS),
             ),
             (
                 "VICTIM_SUPPORT",
@@ -106,11 +114,14 @@ def seed(rng: random.Random) -> None:
         )  # fmt: skip
         plan.full_clean()
         plan.save()
-        for code, kind, comparison, value, clause, note in targets:
+        for row in targets:
+            code, kind, comparison, value, clause, note = row[:6]
+            breakdown, key = row[6] if len(row) == 7 else ("", "")
             for year in plan.years:
                 target = Target(
                     plan=plan, indicator=code, unit=province, year=year, kind=kind,
                     comparison=comparison, value=Decimal(value), clause=clause, note=note,
+                    breakdown=breakdown, key=key,
                 )  # fmt: skip
                 target.full_clean()
                 target.save()

@@ -31,7 +31,7 @@ from accounts.models import AnyUser
 from audit.actions import record
 from cases.models import AdministrativeUnit
 
-from . import registry, suppression
+from . import registry, sheets, suppression
 from .events_export import ExportAction
 from .plans import TargetValue
 from .registry import Cell, Indicator, Period
@@ -213,29 +213,23 @@ def _block(report: Report, indicator: Indicator) -> Iterator[list[Value]]:
 def to_xlsx(report: Report) -> bytes:
     """Return the report as an XLSX workbook."""
     book = Workbook(write_only=True)
-    cover = book.create_sheet(_("Cover"))
+    cover = book.create_sheet(sheets.shorten(_("Cover")))
     for line in _cover(report):
         cover.append([neutralise(v) for v in line])
-    for group in registry.groups():
-        indicators = [i for i in registry.indicators(group.code)]
-        if not indicators:
-            continue
-        sheet = book.create_sheet(_sheet_title(str(group.name)))
+    groups = [g for g in registry.groups() if registry.indicators(g.code)]
+    titles = sheets.group_titles(groups, reserved=[str(_("Cover")), str(_("Definitions"))])
+    for group in groups:
+        indicators = registry.indicators(group.code)
+        sheet = book.create_sheet(titles[group.code])
         for indicator in indicators:
             for line in _block(report, indicator):
                 sheet.append([neutralise(v) for v in line])
-    definitions = book.create_sheet(_("Definitions"))
+    definitions = book.create_sheet(sheets.shorten(_("Definitions")))
     for line in _definitions():
         definitions.append([neutralise(v) for v in line])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _sheet_title(name: str) -> str:
-    # Excel: at most 31 characters, none of []:*?/\ in a sheet's name.
-    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in name)
-    return cleaned[:31] or "-"
 
 
 def _cover(report: Report) -> list[list[Value]]:

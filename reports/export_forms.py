@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import AdministrativeUnit
 from core.forms import DateField
 
-from . import registry
+from . import registry, tables
 from .export import LabelledPeriod, periods_for
+from .filters import CUSTOM_PERIOD_HELP
 
 
 class ReportForm(forms.Form):
@@ -25,12 +25,13 @@ class ReportForm(forms.Form):
         initial="half_year", widget=forms.RadioSelect,
     )  # fmt: skip
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
+    # Only a half-year needs it (checked in clean): a year or a custom period has no half.
     half = forms.TypedChoiceField(
-        label=_("Half of the year"), coerce=int, initial=1,
+        label=_("Half of the year"), coerce=int, initial=1, required=False, empty_value=None,
         choices=[(1, _("First six months")), (2, _("Last six months"))],
     )  # fmt: skip
     start = DateField(label=_("From"), required=False)
-    end = DateField(label=_("To"), required=False)
+    end = DateField(label=_("To"), required=False, help_text=CUSTOM_PERIOD_HELP)
     breakdowns = forms.MultipleChoiceField(
         label=_("Breakdowns"), required=False, widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
@@ -57,16 +58,21 @@ class ReportForm(forms.Form):
         yearly = data.get("period_kind") in ("half_year", "year")
         if yearly and data.get("year") is None and "year" not in self.errors:
             self.add_error("year", _("Enter the year."))
+        half_missing = data.get("half") is None and "half" not in self.errors
+        if data.get("period_kind") == "half_year" and half_missing:
+            self.add_error("half", _("Choose a half-year."))
         if data.get("period_kind") == "custom":
             start, end = data.get("start"), data.get("end")
             if start is None:
                 self.add_error("start", _("Enter the first day of the period."))
             if end is None:
                 self.add_error("end", _("Enter the last day of the period."))
-            if start and end and end < start:
-                self.add_error("end", _("The period ends before it starts."))
-            if start and end and (end - start) > datetime.timedelta(days=366 * 5):
-                self.add_error("end", _("A period is at most five years long."))
+            if start and end:
+                # The dashboard's own check: one limit for both pages (tables.custom).
+                try:
+                    tables.custom(start, end)
+                except tables.PeriodError as error:
+                    self.add_error(error.field, str(error))
         return data
 
     def periods(self) -> list[LabelledPeriod]:

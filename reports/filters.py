@@ -24,6 +24,9 @@ PERIOD_KINDS = [
     ("year", _("Year")),
     ("custom", _("From … to …")),
 ]
+# Said under the "To" field of both the dashboard's and the report's period: the one limit
+# (``tables.CUSTOM_MAX_DAYS``, checked by ``tables.custom`` for both).
+CUSTOM_PERIOD_HELP = _("A period you choose is at most three years long.")
 # The parameters that name a view of the figures (kept by links between the pages).
 PARAMS = ("unit", "period", "year", "quarter", "half", "start", "end", "breakdown")
 
@@ -43,7 +46,7 @@ class FiguresForm(forms.Form):
         choices=[("", _("— Choose —")), ("1", _("January–June")), ("2", _("July–December"))],
     )  # fmt: skip
     start = DateField(label=_("From"), required=False)
-    end = DateField(label=_("To"), required=False)
+    end = DateField(label=_("To"), required=False, help_text=CUSTOM_PERIOD_HELP)
     # Choices from the registry (set per form): every breakdown an indicator offers.
     breakdown = forms.ChoiceField(label=_("Breakdown"), required=False)
 

@@ -67,6 +67,23 @@ class ValueField(forms.DecimalField):
         return value
 
 
+def key_choices() -> list[tuple[str, Any]]:
+    """Return the breakdown keys a target may be set for, grouped by breakdown.
+
+    A choice's value is "breakdown:key" ("sector:Xã hội"); the first, empty, is the total.
+    """
+    groups: list[tuple[str, Any]] = [("", _("The total (no breakdown)"))]
+    for code, name in registry.breakdown_choices():
+        # The breakdown named in each option too: a closed list shows only the option.
+        keys = [
+            (f"{code}:{key}", f"{name}: {label}")
+            for key, label in registry.breakdown(code).columns()
+        ]
+        if keys:
+            groups.append((str(name), keys))
+    return groups
+
+
 def indicator_choices() -> list[tuple[str, str]]:
     """Return the registered indicators as choices ("TX_COVERAGE — Treatment coverage")."""
     return [(i.code, f"{i.code} — {i.name}") for i in registry.indicators()]
@@ -74,14 +91,27 @@ def indicator_choices() -> list[tuple[str, str]]:
 
 class TargetForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
     indicator = forms.ChoiceField(label=capfirst(_("indicator")))
+    key = forms.ChoiceField(
+        label=_("For"), required=False,
+        help_text=_(
+            "A target of the whole indicator, or of one value of a breakdown the indicator "
+            "offers, such as a provider sector."
+        ),
+    )  # fmt: skip
     value = ValueField(label=capfirst(_("value")), max_digits=12, decimal_places=2, min_value=0)
 
     class Meta:
         model = Target
-        fields = ["indicator", "unit", "year", "comparison", "value", "kind", "clause", "note"]
+        fields = [
+            "indicator", "key", "unit", "year", "comparison", "value", "kind", "clause", "note",
+        ]  # fmt: skip
         widgets = {"comparison": forms.RadioSelect, "kind": forms.RadioSelect}
         help_texts = {
-            "kind": _("A share is a percentage (0–100); a number counts people."),
+            "kind": _(
+                "A share is a percentage (0–100); a number counts people. The share of a "
+                "breakdown value is of everyone the indicator counts, as in Lào Cai's plan "
+                "for the social-affairs sector."
+            ),
             "clause": _("For example 2.3 or II.2.a."),
         }
 
@@ -95,6 +125,16 @@ class TargetForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
             choices.append((current, current))
         indicator: Any = self.fields["indicator"]
         indicator.choices = [("", _("— Choose —")), *choices]
+        keys = key_choices()
+        if self.instance.key:
+            current_key = f"{self.instance.breakdown}:{self.instance.key}"
+            self.initial["key"] = current_key  # the instance gave the bare key
+            offered = {value for _group, options in keys[1:] for value, _label in options}
+            if current_key not in offered:
+                # A key the data no longer has (a sector renamed) stays editable.
+                keys.append((self.instance.breakdown, [(current_key, self.instance.key)]))
+        key: Any = self.fields["key"]
+        key.choices = keys
         unit: Any = self.fields["unit"]
         unit.queryset = selectors.target_units(plan)
         unit.label_from_instance = _unit_label
@@ -110,3 +150,27 @@ class TargetForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         else:
             self.initial.setdefault("version", self.instance.version)
         translate_blank_choices(self)
+
+    def clean_key(self) -> str:
+        """Split "breakdown:key" (the instance takes the breakdown; the key stays here)."""
+        chosen = self.cleaned_data.get("key") or ""
+        breakdown, _sep, key = chosen.partition(":")
+        self.instance.breakdown = breakdown if key else ""
+        return key
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # Said with the form's other errors (the action checks it again on save).
+        code, breakdown = data.get("indicator"), self.instance.breakdown
+        if code and breakdown and "key" not in self.errors:
+            try:
+                offered = registry.get(code).breakdowns
+            except KeyError:
+                offered = ()
+            if breakdown not in offered:
+                self.instance.breakdown = ""  # the key is not taken: nothing half-set
+                self.add_error(
+                    "key",
+                    _("This indicator has no such breakdown: choose one it offers, or none."),
+                )
+        return data

@@ -122,6 +122,10 @@ class Target(Versioned):
         _("comparison"), max_length=10, choices=Comparison.choices, default=Comparison.AT_LEAST
     )
     value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
+    # A target of one breakdown key (Lào Cai 2.3: the social-affairs sector, sector "Xã hội",
+    # treats 41.13%); both empty: the target of the indicator's total.
+    breakdown = models.CharField(_("breakdown"), max_length=20, blank=True, default="")
+    key = models.CharField(_("breakdown value"), max_length=100, blank=True, default="")
     # The part of the plan that sets it (e.g. "2.3", "II.2.a") and what it says in words.
     clause = models.CharField(_("section of the plan"), max_length=30, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
@@ -142,20 +146,28 @@ class Target(Versioned):
             models.CheckConstraint(
                 condition=~Q(kind="share") | Q(value__lte=100), name="target_share_at_most_100"
             ),
+            models.CheckConstraint(
+                condition=Q(breakdown="", key="") | (~Q(breakdown="") & ~Q(key="")),
+                name="target_breakdown_with_key",
+            ),
             models.UniqueConstraint(
-                fields=["plan", "indicator", "unit", "year"],
+                fields=["plan", "indicator", "unit", "year", "breakdown", "key"],
                 name="target_unique",
                 violation_error_message=_(
-                    "This plan already has a target for this indicator, unit and year."
+                    "This plan already has a target for this indicator, breakdown value, "
+                    "unit and year: change that one instead."
                 ),
             ),  # fmt: skip
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator} {COMPARISON_SIGNS.get(self.comparison, '')} {self.value}"
+        part = f" [{self.breakdown}={self.key}]" if self.key else ""
+        return f"{self.indicator}{part} {COMPARISON_SIGNS.get(self.comparison, '')} {self.value}"
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        if bool(self.breakdown) != bool(self.key):
+            errors["key"] = str(_("Choose both the breakdown and its value, or neither."))
         if self.value is not None and self.value < 0:
             errors["value"] = str(_("A target cannot be negative."))
         elif self.kind == TargetKind.SHARE and self.value is not None and self.value > 100:

@@ -17,6 +17,7 @@ from core.edit_page import edit_submit
 
 from . import actions, selectors
 from .capabilities import PLAN_CHANGE, PLAN_VIEW
+from .dashboard import key_label
 from .forms import PlanForm, TargetForm
 from .models import Plan, Target
 
@@ -44,7 +45,10 @@ def plan_detail(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     """Show a plan and its targets."""
     _require(request, PLAN_VIEW)
     plan = selectors.plan_for_user(request.user, plan_id)
-    targets = [(t, selectors.indicator_name(t.indicator)) for t in selectors.plan_targets(plan)]
+    targets = [
+        (t, selectors.indicator_name(t.indicator), key_label(t.breakdown, t.key) if t.key else "")
+        for t in selectors.plan_targets(plan)
+    ]
     context = {
         "plan": plan,
         "targets": targets,
@@ -145,5 +149,6 @@ def target_remove(request: HttpRequest, target_id: UUID) -> HttpResponse:
     context = {
         "target": target, "plan": target.plan, "error": error,
         "indicator_name": selectors.indicator_name(target.indicator),
+        "key_label": key_label(target.breakdown, target.key) if target.key else "",
     }  # fmt: skip
     return render(request, "reports/target_remove.html", context)

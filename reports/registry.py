@@ -85,6 +85,9 @@ class Group:
     code: str
     name: str | Promise
     order: int
+    # A name of at most 31 characters for the report's sheet (Excel's limit), when the
+    # name is longer; empty: the name, cut at a word (``reports.sheets``).
+    short_name: str | Promise = ""
 
 
 @dataclass(frozen=True)

@@ -83,12 +83,13 @@ def dose_chart(series: Sequence[SeriesDay], *, chart_id: str = "dose-chart") -> 
 
 
 def bucket_label(bucket: Bucket) -> str:
-    """Return a bucket's label: '< 50 %', '50–79 %', '≥ 95 %'."""
+    """Return a bucket's label: '< 50%', '50–79%', '≥ 95%' (no space before %, as the
+    figures pages write a percentage)."""
     if bucket.low == 0 and bucket.high is not None:
-        return f"< {bucket.high} %"
+        return f"< {bucket.high}%"
     if bucket.high is None:
-        return f"≥ {bucket.low} %"
-    return f"{bucket.low}–{bucket.high - 1} %"
+        return f"≥ {bucket.low}%"
+    return f"{bucket.low}–{bucket.high - 1}%"
 
 
 def distribution_chart(

@@ -71,7 +71,7 @@ def test_drill_down_from_the_province_to_a_commune(
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Tỉnh Kiểm Thử")
     line = page.get_by_test_id("line-TEST_ADDICTION")
-    expect(line).to_contain_text("66,7 %")
+    expect(line).to_contain_text("66,7%")
     expect(line).to_contain_text("4 / 6")
     expect(line).to_contain_text("Chưa đạt")
     _fits(page)
@@ -87,9 +87,10 @@ def test_drill_down_from_the_province_to_a_commune(
     page.get_by_test_id("line-TEST_ADDICTION").get_by_role("link").first.click()
     expect(page.get_by_test_id("units-chart").locator("svg")).to_be_visible()
     expect(page.get_by_test_id("trend-chart").locator("svg")).to_have_attribute("role", "img")
-    expect(page.get_by_test_id("row-98101")).to_contain_text("100,0 %")
+    expect(page.get_by_test_id("row-98101")).to_contain_text("100,0%")
     _fits(page)
     _shot(page, "figures-indicator", viewport)
+    _chart_text_reads(page)
 
     page.get_by_test_id("row-98101").get_by_role("link", name="Xã Một Một").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Xã Một Một")
@@ -98,3 +99,44 @@ def test_drill_down_from_the_province_to_a_commune(
     expect(page.get_by_test_id("people-list")).to_contain_text("Giàng Thị Mỷ")
     expect(page.get_by_test_id("people-list")).not_to_contain_text("Lò Văn Hùng")
     _fits(page)
+
+
+# The text of a chart as the eye sees it: its font size in the drawing's units times the
+# drawing's scale on the page (the SVG is as wide as its box; its viewBox sets the units).
+EFFECTIVE_SIZES = """() => [...document.querySelectorAll('svg.chart text')].map(t => {
+    const svg = t.ownerSVGElement;
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return [t.textContent, parseFloat(getComputedStyle(t).fontSize) * scale];
+})"""
+
+
+def _chart_text_reads(page: Any) -> None:
+    """Every label, value and target mark of both charts is at least 12 px on the screen."""
+    sizes = page.evaluate(EFFECTIVE_SIZES)
+    assert len(sizes) >= 8, sizes  # both charts drew their labels and values
+    small = [(text, round(size, 2)) for text, size in sizes if size < 12]
+    assert not small, f"chart text under 12 px at {page.viewport_size}: {small}"
+
+
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
+def test_a_reversed_period_keeps_from_before_to_on_a_phone(
+    live_server: Any,
+    world: World,
+    indicators: Any,
+    context: BrowserContext,  # noqa: F811
+    viewport: str,  # noqa: F811
+) -> None:
+    """Found driving the page at 360 px: with the error under "To", "From" dropped below it."""
+    page = _signed_in(context, live_server.url, world.users["hoa"])
+    page.goto(f"{live_server.url}/figures/?period=custom&start=31/12/2026&end=01/01/2026")
+    expect(page.get_by_test_id("figures-filters")).to_contain_text("Ngày kết thúc kỳ")
+    start = page.locator("input[name=start]").bounding_box()
+    end = page.locator("input[name=end]").bounding_box()
+    assert start is not None and end is not None
+    # Side by side (same line, From on the left), or From above To: never To first.
+    assert start["y"] <= end["y"] and (start["y"] < end["y"] or start["x"] < end["x"])
+    assert page.locator("input[name=start]").input_value() == "31/12/2026"  # kept
+    period = page.locator("select[name=period]").bounding_box()
+    assert period is not None and period["width"] > 250  # "Từ ngày … đến ngày …" not cut
+    _fits(page)
+    _shot(page, "figures-period-error", viewport)

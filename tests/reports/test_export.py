@@ -215,7 +215,7 @@ def test_the_form_and_its_errors(world: World) -> None:
                     end="01/01/2026")  # fmt: skip
     assert response.status_code == 200
     assert "31/12/2026" in response.content.decode()
-    assert "Kỳ kết thúc trước khi bắt đầu." in response.content.decode()
+    assert "Ngày kết thúc kỳ đứng trước ngày bắt đầu." in response.content.decode()
     assert not Event.objects.filter(action="figures_report_exported").exists()
 
 

@@ -34,7 +34,6 @@ def test_the_demo_has_both_plans_and_their_targets(db: None) -> None:
     half = Period(datetime.date(2025, 1, 1), datetime.date(2025, 6, 30))
     expected = {
         "TX_COVERAGE": ("at_least", Decimal("70"), "30/KH-UBND"),
-        "TX_SECTOR": ("at_least", Decimal("41.13"), "30/KH-UBND"),
         "VICTIM_SUPPORT": ("at_least", Decimal("100"), "30/KH-UBND"),
         "SCREEN_COVERAGE": ("more_than", Decimal("80"), "4960/KH-UBND"),
         "POSTREHAB_SUPPORT": ("more_than", Decimal("80"), "4960/KH-UBND"),
@@ -47,5 +46,13 @@ def test_the_demo_has_both_plans_and_their_targets(db: None) -> None:
         assert (found.comparison, found.value, found.plan_number, found.kind) == (
             comparison, value, number, "share",
         ), code  # fmt: skip
+    # Lào Cai 2.3: the social-affairs sector's share, a target of that sector alone; the
+    # total of TX_SECTOR (everyone treated, which TX_COVERAGE judges) has none.
+    sector = target_for(commune, "TX_SECTOR", half, breakdown="sector", key="Xã hội")
+    assert sector is not None
+    assert (sector.comparison, sector.value, sector.plan_number, sector.kind) == (
+        "at_least", Decimal("41.13"), "30/KH-UBND", "share",
+    )  # fmt: skip
+    assert target_for(commune, "TX_SECTOR", half) is None
     # "Curb the growth" sets no figure: no target.
     assert target_for(province, "NEW_ADDICTION", half) is None
