@@ -16,13 +16,13 @@ import pytest
 from django.utils import translation
 from openpyxl import load_workbook
 
-from methadone import charts as methadone_charts
-from methadone.figures import Bucket
 from reports import dashboard, registry, sheets, tables
 from reports.export_forms import ReportForm
 from reports.filters import FiguresForm
 from reports.plans import TargetValue
 from reports.registry import Cell, Group
+from services.methadone import charts as methadone_charts
+from services.methadone.figures import Bucket
 from tests.conftest import World
 
 # --- one limit for a period of one's own -------------------------------------------------------
