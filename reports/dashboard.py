@@ -250,10 +250,12 @@ def dashboard(
 ) -> list[GroupView]:  # fmt: skip
     """Return every indicator for the unit and period, grouped as the registry groups them."""
     built: list[Table] = []
-    for indicator in registry.indicators():
-        used = breakdown if breakdown in indicator.breakdowns else None
-        built.append(tables.build_table(indicator, unit, period, used))
-    suppression.protect(viewer, built, sharing=False)
+    layout = tables.child_rows(unit)
+    with tables.without_jit():
+        for indicator in registry.indicators():
+            used = breakdown if breakdown in indicator.breakdowns else None
+            built += tables.build_tables(indicator, unit, period, [used], layout=layout).values()
+        suppression.protect(viewer, built, sharing=False)
     views = {group.code: GroupView(group) for group in registry.groups()}
     for table in built:
         view = views[table.indicator.group]
@@ -309,9 +311,13 @@ def indicator_detail(
     """Return one indicator by the unit's children, with its charts and its quarterly trend."""
     used = breakdown if breakdown in indicator.breakdowns else None
     quarters = tables.quarters_before(period.end, TREND_QUARTERS)
-    built = [tables.build_table(indicator, unit, period, used)]
-    built += [tables.build_table(indicator, unit, q, None) for q in quarters]
-    suppression.protect(viewer, built, sharing=False)
+    layout = tables.child_rows(unit)
+    with tables.without_jit():
+        built = [tables.build_tables(indicator, unit, period, [used], layout=layout)[used]]
+        built += [
+            tables.build_tables(indicator, unit, q, [None], layout=layout)[None] for q in quarters
+        ]
+        suppression.protect(viewer, built, sharing=False)
     table, trend_tables = built[0], built[1:]
     from cases.choices import UnitLevel
 

@@ -32,7 +32,7 @@ from cases.choices import UnitLevel
 from cases.models import AdministrativeUnit
 
 from .registry import Cell, Indicator, Key
-from .tables import Table, Targets, build_table
+from .tables import Table, Targets, build_tables
 
 DEFAULT_K = 5
 # Arithmetic modulo a large prime: the equations have coefficients 0 and ±1, so a rank over
@@ -100,13 +100,18 @@ def figures_unit_for(viewer: Any, unit_id: Any) -> AdministrativeUnit:
 
 
 def exact_rows(
-    viewer: Any, rows: Iterable[int], indicator: Indicator, *, sharing: bool
-) -> set[int]:
+    viewer: Any, rows: Iterable[int], indicator: Indicator, *, sharing: bool,
+    units: dict[int, AdministrativeUnit] | None = None,
+) -> set[int]:  # fmt: skip
     """Return the row units (ids) the viewer sees exactly: they stay shown in a suppressed
-    table and count as known to the viewer when the other cells are protected."""
+    table and count as known to the viewer when the other cells are protected.
+
+    ``units``: the row units already read, by id (``protect`` reads them once for all)."""
     ids = list(rows)
-    units = AdministrativeUnit.objects.filter(pk__in=ids)
-    return {u.pk for u in units if exact_for(viewer, u, indicator, sharing=sharing)}
+    if units is None:
+        units = AdministrativeUnit.objects.in_bulk(ids)
+    found = [units[pk] for pk in ids if pk in units]
+    return {u.pk for u in found if exact_for(viewer, u, indicator, sharing=sharing)}
 
 
 def protect(
@@ -122,10 +127,14 @@ def protect(
     for table in tables:
         key = (table.indicator.code, table.unit.pk, table.period)
         groups.setdefault(key, []).append(table)
+    # One read of the row units for every group (a report holds hundreds of tables).
+    units = AdministrativeUnit.objects.in_bulk(
+        {row.unit_id for table in tables for row in table.rows}
+    )
     for group in groups.values():
         first = group[0]
         rows = {row.unit_id for table in group for row in table.rows}
-        known = exact_rows(viewer, rows, first.indicator, sharing=sharing)
+        known = exact_rows(viewer, rows, first.indicator, sharing=sharing, units=units)
         if exact_for(viewer, first.unit, first.indicator, sharing=sharing):
             if known >= rows:
                 continue
@@ -159,11 +168,17 @@ def _with_siblings(group: list[Table], targets: Targets | None = None) -> list[T
     """
     first = group[0]
     have = {table.breakdown for table in group}
-    extra = [
-        build_table(first.indicator, first.unit, first.period, breakdown, targets=targets)
-        for breakdown in (None, *first.indicator.breakdowns)
-        if breakdown not in have
-    ]
+    missing = [b for b in (None, *first.indicator.breakdowns) if b not in have]
+    # Built with the group's tables already (their family), or now, all in one query.
+    family = {b: t for table in group for b, t in table.family.items()}
+    extra = [family[b] for b in missing if b in family]
+    to_build = [b for b in missing if b not in family]
+    if to_build:
+        layout = (first.rows, first.communes) if first.communes else None
+        built = build_tables(
+            first.indicator, first.unit, first.period, to_build, targets=targets, layout=layout
+        )
+        extra += list(built.values())
     return [*group, *extra]
 
 
