@@ -474,19 +474,24 @@ def _next(
             mends,
             key=lambda c: (-mends[c], system.cells[c].numerator, c[2] is None, _order(c)),
         )
-    # Worked out through several equations: the cell of theirs that leaves fewest exposed.
+    # Worked out through several equations: the cell of theirs that leaves fewest exposed,
+    # then the smallest. Each candidate is tried once, smallest first, so the first that
+    # leaves none exposed is the choice and the rest need no trial.
+    exposed = set(determined) | {c for c, _eq in pinned}
+    candidates: set[CellId] = set()
+    for eq in system.equations:
+        if not exposed.isdisjoint(eq):
+            candidates.update(_usable(system, eq, hidden))
     best: tuple[int, int, tuple[str, bool, int, bool, str]] | None = None
     chosen = None
-    for cid in [*determined, *(c for c, _eq in pinned)]:
-        for eq in system.equations:
-            if cid not in eq:
-                continue
-            for candidate in _usable(system, eq, hidden):
-                trial = hidden | {candidate}
-                left = len(_determined(system, trial)) or len(_pinned(system, trial, primary, k))
-                score = (left, system.cells[candidate].numerator, _order(candidate))
-                if best is None or score < best:
-                    best, chosen = score, candidate
+    for candidate in sorted(candidates, key=lambda c: (system.cells[c].numerator, _order(c))):
+        trial = hidden | {candidate}
+        left = len(_determined(system, trial)) or len(_pinned(system, trial, primary, k))
+        score = (left, system.cells[candidate].numerator, _order(candidate))
+        if best is None or score < best:
+            best, chosen = score, candidate
+        if left == 0:
+            break
     return chosen
 
 
