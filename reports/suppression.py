@@ -197,6 +197,12 @@ class _System:
     exact: list[dict[CellId, int]] = field(default_factory=list)
     # Each cell's equations among ``exact`` (by position).
     index: dict[CellId, list[int]] = field(default_factory=dict)
+    # What _determined and _pinned found for a set of hidden cells (the cell chosen after a
+    # trial is hidden next, and the trial's answers are the next round's).
+    seen_determined: dict[frozenset[CellId], list[CellId]] = field(default_factory=dict)
+    seen_pinned: dict[frozenset[CellId], list[tuple[CellId, dict[CellId, int]]]] = field(
+        default_factory=dict
+    )
 
 
 def _cell_id(breakdown: str | None, key: Key) -> CellId:
@@ -327,6 +333,8 @@ def _propagate(
         number = queue.popleft()
         queued.discard(number)
         eq = system.exact[number]
+        if hidden.isdisjoint(eq):
+            continue  # nothing in it to narrow (it still counts against the budget)
         # Each term's smallest and largest value, and their sums (infinite terms counted).
         terms = {}
         low_sum = high_sum = 0.0
@@ -436,9 +444,9 @@ def hidden_cells(
         determined: list[CellId] = []
         pinned: list[tuple[CellId, dict[CellId, int]]] = []
         if not any(sum(c in hidden for c in eq) == 1 for eq in system.equations):
-            determined = _determined(system, hidden)
+            determined = _determined_once(system, hidden)
             if not determined:
-                pinned = _pinned(system, hidden, primary, k)
+                pinned = _pinned_once(system, hidden, primary, k)
                 if not pinned:
                     return hidden
         chosen = _next(system, hidden, primary, k, determined, pinned)
@@ -449,6 +457,25 @@ def hidden_cells(
             hidden |= everything
             continue
         hidden.add(chosen)
+
+
+def _determined_once(system: _System, hidden: set[CellId]) -> list[CellId]:
+    """Return :func:`_determined`, worked out once per set of hidden cells."""
+    key = frozenset(hidden)
+    if key not in system.seen_determined:
+        system.seen_determined[key] = _determined(system, hidden)
+    return system.seen_determined[key]
+
+
+def _pinned_once(
+    system: _System, hidden: set[CellId], primary: set[CellId], k: int
+) -> list[tuple[CellId, dict[CellId, int]]]:
+    """Return :func:`_pinned`, worked out once per set of hidden cells (``primary`` and
+    ``k`` do not change while one set of tables is protected)."""
+    key = frozenset(hidden)
+    if key not in system.seen_pinned:
+        system.seen_pinned[key] = _pinned(system, hidden, primary, k)
+    return system.seen_pinned[key]
 
 
 def _next(
@@ -486,7 +513,9 @@ def _next(
     chosen = None
     for candidate in sorted(candidates, key=lambda c: (system.cells[c].numerator, _order(c))):
         trial = hidden | {candidate}
-        left = len(_determined(system, trial)) or len(_pinned(system, trial, primary, k))
+        left = len(_determined_once(system, trial)) or len(
+            _pinned_once(system, trial, primary, k)
+        )
         score = (left, system.cells[candidate].numerator, _order(candidate))
         if best is None or score < best:
             best, chosen = score, candidate
