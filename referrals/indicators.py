@@ -89,11 +89,12 @@ def median_days_many(query: Query, breakdowns: Sequence[str | None]) -> dict[str
         return {b: median_days(Query(query.rows, query.period, b)) for b in breakdowns}
     population = sent(query)
     names: dict[str, Any] = {
-        "g_row": _row_of(query), "days": DaysBetween(F("answered_on"), F("sent_on"))
+        "g_row": _row_of(query),
+        "days": DaysBetween(F("answered_on"), F("sent_on")),
     }
-    columns = {b: f"g_k{n}" for n, b in enumerate(wanted)}
-    for b, column in columns.items():
-        names[column] = population.key(b, query.period)
+    columns = {code: f"g_k{n}" for n, code in enumerate(wanted)}
+    for code, column in columns.items():
+        names[column] = population.key(code, query.period)
     inner = population.rows.filter(ACCEPTED).order_by().annotate(**names).values(*names)
     sql, params = inner.query.get_compiler(using=inner.db).as_sql()
     grouped = ["g_row", *columns.values()]
@@ -104,16 +105,16 @@ def median_days_many(query: Query, breakdowns: Sequence[str | None]) -> dict[str
     flags = ", ".join(f'GROUPING("{c}")' for c in grouped)
     # Only fixed names are spliced in; every value is a parameter of the inner query.
     outer = (
-        f"SELECT {listed}, {flags}, COUNT(*), "  # nosec B608
+        f"SELECT {listed}, {flags}, COUNT(*), "  # noqa: S608  # nosec B608
         f'percentile_cont(0.5) WITHIN GROUP (ORDER BY "days") '
         f'FROM ({sql}) AS "figures" GROUP BY GROUPING SETS ({", ".join(sets)})'
     )
     rows = engine.rows_of(query)
     found: dict[str | None, dict[Key, Cell]] = {}
     for b in breakdowns:
-        keys = registry.breakdown_keys(b) if b else []
+        keys: list[str | None] = [*(registry.breakdown_keys(b) if b else []), None]
         found[b] = {
-            (row, key): Cell(numerator=0, value=None) for row in [*rows, None] for key in [*keys, None]
+            (row, key): Cell(numerator=0, value=None) for row in [*rows, None] for key in keys
         }
     width = len(grouped)
     with connection.cursor() as cursor:
@@ -129,7 +130,7 @@ def median_days_many(query: Query, breakdowns: Sequence[str | None]) -> dict[str
                     result[(row, None)] = cell
             elif values[keyed[0]] is not None:  # a key never recorded: no column of its own
                 found[wanted[keyed[0] - 1]][(row, values[keyed[0]])] = cell
-    return found
+    return {b: cells for b, cells in found.items()}
 
 
 def _medians(

@@ -513,9 +513,7 @@ def _next(
     chosen = None
     for candidate in sorted(candidates, key=lambda c: (system.cells[c].numerator, _order(c))):
         trial = hidden | {candidate}
-        left = len(_determined_once(system, trial)) or len(
-            _pinned_once(system, trial, primary, k)
-        )
+        left = len(_determined_once(system, trial)) or len(_pinned_once(system, trial, primary, k))
         score = (left, system.cells[candidate].numerator, _order(candidate))
         if best is None or score < best:
             best, chosen = score, candidate

@@ -187,8 +187,8 @@ def tally_many(
     """
     rows = population.rows
     if connections[rows.db].vendor != "postgresql" or not keys:
-        by_row = tally(population, hit=hit, key=None)
-        return by_row, {b: tally(population, hit=hit, key=key) for b, key in keys.items()}
+        alone = tally(population, hit=hit, key=None)
+        return alone, {b: tally(population, hit=hit, key=key) for b, key in keys.items()}
     names: dict[str, Any] = {"g_commune": F(population.commune), "g_unit": F(population.unit)}
     if hit is not None:
         names["g_hit"] = ExpressionWrapper(hit, output_field=BooleanField())
@@ -203,7 +203,7 @@ def tally_many(
     sets = ", ".join(['("g_commune")', *(f'("g_commune", "{c}")' for c in columns.values())])
     # Only fixed names are spliced in; every value is a parameter of the inner query.
     outer = (
-        f'SELECT "g_commune", {listed}, {flags}, COUNT(DISTINCT "g_unit"), {num} '  # nosec B608
+        f'SELECT "g_commune", {listed}, {flags}, COUNT(DISTINCT "g_unit"), {num} '  # noqa: S608  # nosec B608
         f'FROM ({sql}) AS "figures" GROUP BY GROUPING SETS ({sets})'
     )
     by_row: Tally = {}
