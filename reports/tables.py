@@ -264,9 +264,6 @@ def without_jit() -> Iterator[None]:
         _jit_off.reset(token)
 
 
-_without_jit = without_jit  # the name it had first
-
-
 # Targets already read while building several tables: (unit, indicator, year) -> target.
 Targets = dict[tuple[int, str, int], Any]
 
