@@ -9,6 +9,7 @@ where the referred person lives. Definitions in ``docs/indicators.md``.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
@@ -77,6 +78,61 @@ def median_days(query: Query) -> Result:
     return cells
 
 
+def median_days_many(query: Query, breakdowns: Sequence[str | None]) -> dict[str | None, Result]:
+    """Return :func:`median_days` for each breakdown, from one query on PostgreSQL.
+
+    Every level of every breakdown (row × key, key, and the row and overall medians they
+    share) is a grouping set of one GROUP BY: each median is the one its own query gives.
+    """
+    wanted = [b for b in breakdowns if b]
+    if connection.vendor != "postgresql":
+        return {b: median_days(Query(query.rows, query.period, b)) for b in breakdowns}
+    population = sent(query)
+    names: dict[str, Any] = {
+        "g_row": _row_of(query),
+        "days": DaysBetween(F("answered_on"), F("sent_on")),
+    }
+    columns = {code: f"g_k{n}" for n, code in enumerate(wanted)}
+    for code, column in columns.items():
+        names[column] = population.key(code, query.period)
+    inner = population.rows.filter(ACCEPTED).order_by().annotate(**names).values(*names)
+    sql, params = inner.query.get_compiler(using=inner.db).as_sql()
+    grouped = ["g_row", *columns.values()]
+    sets = ['("g_row")', "()"]
+    for column in columns.values():
+        sets += [f'("g_row", "{column}")', f'("{column}")']
+    listed = ", ".join(f'"{c}"' for c in grouped)
+    flags = ", ".join(f'GROUPING("{c}")' for c in grouped)
+    # Only fixed names are spliced in; every value is a parameter of the inner query.
+    outer = (
+        f"SELECT {listed}, {flags}, COUNT(*), "  # noqa: S608  # nosec B608
+        f'percentile_cont(0.5) WITHIN GROUP (ORDER BY "days") '
+        f'FROM ({sql}) AS "figures" GROUP BY GROUPING SETS ({", ".join(sets)})'
+    )
+    rows = engine.rows_of(query)
+    found: dict[str | None, dict[Key, Cell]] = {}
+    for b in breakdowns:
+        keys: list[str | None] = [*(registry.breakdown_keys(b) if b else []), None]
+        found[b] = {
+            (row, key): Cell(numerator=0, value=None) for row in [*rows, None] for key in keys
+        }
+    width = len(grouped)
+    with connection.cursor() as cursor:
+        cursor.execute(outer, params)
+        for line in cursor.fetchall():
+            values, flags_ = line[:width], line[width : 2 * width]
+            count, median = line[-2], line[-1]
+            row = values[0] if flags_[0] == 0 else None
+            keyed = [n for n in range(1, width) if flags_[n] == 0]
+            cell = Cell(numerator=count, value=median)
+            if not keyed:
+                for result in found.values():
+                    result[(row, None)] = cell
+            elif values[keyed[0]] is not None:  # a key never recorded: no column of its own
+                found[wanted[keyed[0] - 1]][(row, values[keyed[0]])] = cell
+    return {b: cells for b, cells in found.items()}
+
+
 def _medians(
     rows: QuerySet[Referral], level: tuple[str, ...]
 ) -> dict[tuple[Any, ...], tuple[int, float | None]]:
@@ -115,6 +171,6 @@ def register() -> None:
         Indicator(
             code="REF_MEDIAN_DAYS", name=_("Median days from sending to acceptance"),
             group="referrals", kind="median", compute=median_days, people=median_people,
-            breakdowns=BREAKDOWNS, order=40,
+            breakdowns=BREAKDOWNS, order=40, many=median_days_many,
         )
     )  # fmt: skip

@@ -342,15 +342,17 @@ def dashboard(
     built: list[Table] = []
     wanted = plans.key_targets(unit, period)
     by_key: dict[str, dict[str, Table]] = {}
-    for indicator in registry.indicators():
-        used = breakdown if breakdown in indicator.breakdowns else None
-        built.append(tables.build_table(indicator, unit, period, used))
-        if indicator.code in wanted:
-            by_key[indicator.code] = key_tables(
-                indicator, unit, period, built[-1], wanted[indicator.code]
-            )
-    extra = [t for found in by_key.values() for t in found.values() if t not in built]
-    suppression.protect(viewer, built + extra, sharing=False)
+    layout = tables.child_rows(unit)
+    with tables.without_jit():
+        for indicator in registry.indicators():
+            used = breakdown if breakdown in indicator.breakdowns else None
+            built += tables.build_tables(indicator, unit, period, [used], layout=layout).values()
+            if indicator.code in wanted:
+                by_key[indicator.code] = key_tables(
+                    indicator, unit, period, built[-1], wanted[indicator.code]
+                )
+        extra = [t for found in by_key.values() for t in found.values() if t not in built]
+        suppression.protect(viewer, built + extra, sharing=False)
     views = {group.code: GroupView(group) for group in registry.groups()}
     for table in built:
         view = views[table.indicator.group]
@@ -411,12 +413,16 @@ def indicator_detail(
     """Return one indicator by the unit's children, with its charts and its quarterly trend."""
     used = breakdown if breakdown in indicator.breakdowns else None
     quarters = tables.quarters_before(period.end, TREND_QUARTERS)
-    built = [tables.build_table(indicator, unit, period, used)]
-    built += [tables.build_table(indicator, unit, q, None) for q in quarters]
-    wanted = plans.key_targets(unit, period, [indicator.code]).get(indicator.code, {})
-    by_key = key_tables(indicator, unit, period, built[0], wanted)
-    extra = [t for t in by_key.values() if t is not built[0]]
-    suppression.protect(viewer, built + extra, sharing=False)
+    layout = tables.child_rows(unit)
+    with tables.without_jit():
+        built = [tables.build_tables(indicator, unit, period, [used], layout=layout)[used]]
+        built += [
+            tables.build_tables(indicator, unit, q, [None], layout=layout)[None] for q in quarters
+        ]
+        wanted = plans.key_targets(unit, period, [indicator.code]).get(indicator.code, {})
+        by_key = key_tables(indicator, unit, period, built[0], wanted)
+        extra = [t for t in by_key.values() if t is not built[0]]
+        suppression.protect(viewer, built + extra, sharing=False)
     table, trend_tables = built[0], built[1:]
     from cases.choices import UnitLevel
 

@@ -32,7 +32,7 @@ from cases.choices import UnitLevel
 from cases.models import AdministrativeUnit
 
 from .registry import Cell, Indicator, Key
-from .tables import Table, Targets, build_table
+from .tables import Table, Targets, build_tables
 
 DEFAULT_K = 5
 # Arithmetic modulo a large prime: the equations have coefficients 0 and ±1, so a rank over
@@ -100,13 +100,18 @@ def figures_unit_for(viewer: access.AnyUser, unit_id: Any) -> AdministrativeUnit
 
 
 def exact_rows(
-    viewer: access.AnyUser, rows: Iterable[int], indicator: Indicator, *, sharing: bool
-) -> set[int]:
+    viewer: access.AnyUser, rows: Iterable[int], indicator: Indicator, *, sharing: bool,
+    units: dict[int, AdministrativeUnit] | None = None,
+) -> set[int]:  # fmt: skip
     """Return the row units (ids) the viewer sees exactly: they stay shown in a suppressed
-    table and count as known to the viewer when the other cells are protected."""
+    table and count as known to the viewer when the other cells are protected.
+
+    ``units``: the row units already read, by id (``protect`` reads them once for all)."""
     ids = list(rows)
-    units = AdministrativeUnit.objects.filter(pk__in=ids)
-    return {u.pk for u in units if exact_for(viewer, u, indicator, sharing=sharing)}
+    if units is None:
+        units = AdministrativeUnit.objects.in_bulk(ids)
+    found = [units[pk] for pk in ids if pk in units]
+    return {u.pk for u in found if exact_for(viewer, u, indicator, sharing=sharing)}
 
 
 def protect(
@@ -122,10 +127,14 @@ def protect(
     for table in tables:
         key = (table.indicator.code, table.unit.pk, table.period)
         groups.setdefault(key, []).append(table)
+    # One read of the row units for every group (a report holds hundreds of tables).
+    units = AdministrativeUnit.objects.in_bulk(
+        {row.unit_id for table in tables for row in table.rows}
+    )
     for group in groups.values():
         first = group[0]
         rows = {row.unit_id for table in group for row in table.rows}
-        known = exact_rows(viewer, rows, first.indicator, sharing=sharing)
+        known = exact_rows(viewer, rows, first.indicator, sharing=sharing, units=units)
         if exact_for(viewer, first.unit, first.indicator, sharing=sharing):
             if known >= rows:
                 continue
@@ -159,11 +168,17 @@ def _with_siblings(group: list[Table], targets: Targets | None = None) -> list[T
     """
     first = group[0]
     have = {table.breakdown for table in group}
-    extra = [
-        build_table(first.indicator, first.unit, first.period, breakdown, targets=targets)
-        for breakdown in (None, *first.indicator.breakdowns)
-        if breakdown not in have
-    ]
+    missing = [b for b in (None, *first.indicator.breakdowns) if b not in have]
+    # Built with the group's tables already (their family), or now, all in one query.
+    family = {b: t for table in group for b, t in table.family.items()}
+    extra = [family[b] for b in missing if b in family]
+    to_build = [b for b in missing if b not in family]
+    if to_build:
+        layout = (first.rows, first.communes) if first.communes else None
+        built = build_tables(
+            first.indicator, first.unit, first.period, to_build, targets=targets, layout=layout
+        )
+        extra += list(built.values())
     return [*group, *extra]
 
 
@@ -182,6 +197,12 @@ class _System:
     exact: list[dict[CellId, int]] = field(default_factory=list)
     # Each cell's equations among ``exact`` (by position).
     index: dict[CellId, list[int]] = field(default_factory=dict)
+    # What _determined and _pinned found for a set of hidden cells (the cell chosen after a
+    # trial is hidden next, and the trial's answers are the next round's).
+    seen_determined: dict[frozenset[CellId], list[CellId]] = field(default_factory=dict)
+    seen_pinned: dict[frozenset[CellId], list[tuple[CellId, dict[CellId, int]]]] = field(
+        default_factory=dict
+    )
 
 
 def _cell_id(breakdown: str | None, key: Key) -> CellId:
@@ -312,6 +333,8 @@ def _propagate(
         number = queue.popleft()
         queued.discard(number)
         eq = system.exact[number]
+        if hidden.isdisjoint(eq):
+            continue  # nothing in it to narrow (it still counts against the budget)
         # Each term's smallest and largest value, and their sums (infinite terms counted).
         terms = {}
         low_sum = high_sum = 0.0
@@ -421,9 +444,9 @@ def hidden_cells(
         determined: list[CellId] = []
         pinned: list[tuple[CellId, dict[CellId, int]]] = []
         if not any(sum(c in hidden for c in eq) == 1 for eq in system.equations):
-            determined = _determined(system, hidden)
+            determined = _determined_once(system, hidden)
             if not determined:
-                pinned = _pinned(system, hidden, primary, k)
+                pinned = _pinned_once(system, hidden, primary, k)
                 if not pinned:
                     return hidden
         chosen = _next(system, hidden, primary, k, determined, pinned)
@@ -434,6 +457,25 @@ def hidden_cells(
             hidden |= everything
             continue
         hidden.add(chosen)
+
+
+def _determined_once(system: _System, hidden: set[CellId]) -> list[CellId]:
+    """Return :func:`_determined`, worked out once per set of hidden cells."""
+    key = frozenset(hidden)
+    if key not in system.seen_determined:
+        system.seen_determined[key] = _determined(system, hidden)
+    return system.seen_determined[key]
+
+
+def _pinned_once(
+    system: _System, hidden: set[CellId], primary: set[CellId], k: int
+) -> list[tuple[CellId, dict[CellId, int]]]:
+    """Return :func:`_pinned`, worked out once per set of hidden cells (``primary`` and
+    ``k`` do not change while one set of tables is protected)."""
+    key = frozenset(hidden)
+    if key not in system.seen_pinned:
+        system.seen_pinned[key] = _pinned(system, hidden, primary, k)
+    return system.seen_pinned[key]
 
 
 def _next(
@@ -459,19 +501,24 @@ def _next(
             mends,
             key=lambda c: (-mends[c], system.cells[c].numerator, c[2] is None, _order(c)),
         )
-    # Worked out through several equations: the cell of theirs that leaves fewest exposed.
+    # Worked out through several equations: the cell of theirs that leaves fewest exposed,
+    # then the smallest. Each candidate is tried once, smallest first, so the first that
+    # leaves none exposed is the choice and the rest need no trial.
+    exposed = set(determined) | {c for c, _eq in pinned}
+    candidates: set[CellId] = set()
+    for eq in system.equations:
+        if not exposed.isdisjoint(eq):
+            candidates.update(_usable(system, eq, hidden))
     best: tuple[int, int, tuple[str, bool, int, bool, str]] | None = None
     chosen = None
-    for cid in [*determined, *(c for c, _eq in pinned)]:
-        for eq in system.equations:
-            if cid not in eq:
-                continue
-            for candidate in _usable(system, eq, hidden):
-                trial = hidden | {candidate}
-                left = len(_determined(system, trial)) or len(_pinned(system, trial, primary, k))
-                score = (left, system.cells[candidate].numerator, _order(candidate))
-                if best is None or score < best:
-                    best, chosen = score, candidate
+    for candidate in sorted(candidates, key=lambda c: (system.cells[c].numerator, _order(c))):
+        trial = hidden | {candidate}
+        left = len(_determined_once(system, trial)) or len(_pinned_once(system, trial, primary, k))
+        score = (left, system.cells[candidate].numerator, _order(candidate))
+        if best is None or score < best:
+            best, chosen = score, candidate
+        if left == 0:
+            break
     return chosen
 
 

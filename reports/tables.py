@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,12 @@ class Table:
     suppressed: set[Key] = field(default_factory=set)
     # False once small-cell suppression was applied to the table.
     exact: bool = True
+    # The tables of the same indicator, unit and period built with this one (by breakdown,
+    # this one included): small-cell suppression takes its sibling breakdowns from here
+    # before computing any (build_tables).
+    family: dict[str | None, Table] = field(default_factory=dict, repr=False, compare=False)
+    # The communes counted, each → its row (child_rows), for building the siblings.
+    communes: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
 
     def cell(self, row: int | None, key: str | None) -> Cell | None:
         """Return the cell at (row, key), or None when the indicator computed none."""
@@ -233,24 +240,35 @@ def columns_of(breakdown: str | None, cells: Mapping[Key, Cell]) -> list[Column]
 # --- tables ----------------------------------------------------------------------------------
 
 
+_jit_off: ContextVar[bool] = ContextVar("figures_jit_off", default=False)
+
+
 @contextmanager
-def _without_jit() -> Iterator[None]:
+def without_jit() -> Iterator[None]:
     """Run the block with PostgreSQL's JIT off (for the rest of the transaction).
 
     The indicators' grouped queries with hashed EXISTS probes are priced above the JIT
     thresholds from about 20,000 people on, and compiling them cost 1.6 s of a 1.7 s query
-    (bench/figures.py, POSTREHAB_SUPPORT by category); run, they take 0.1 s.
+    (bench/figures.py, POSTREHAB_SUPPORT by category); run, they take 0.1 s. Nested blocks
+    (a report building many tables) switch it off once.
     """
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or _jit_off.get():
         yield
         return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        yield
+    token = _jit_off.set(True)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            yield
+    finally:
+        _jit_off.reset(token)
 
 
 # Targets already read while building several tables: (unit, indicator, year) -> target.
 Targets = dict[tuple[int, str, int], Any]
+
+
+Layout = tuple[list[Row], dict[int, int]]
 
 
 def build_table(
@@ -262,13 +280,29 @@ def build_table(
     ``targets``, when given, keeps the targets read: a target depends only on the unit, the
     indicator and the year, so a report reads each once, not once per table.
     """
-    if breakdown is not None and breakdown not in indicator.breakdowns:
-        raise ValueError(f"indicator {indicator.code!r} has no breakdown {breakdown!r}")
+    return build_tables(indicator, unit, period, [breakdown], targets=targets)[breakdown]
+
+
+def build_tables(
+    indicator: Indicator, unit: AdministrativeUnit, period: Period,
+    breakdowns: Sequence[str | None], *, targets: Targets | None = None,
+    layout: Layout | None = None,
+) -> dict[str | None, Table]:  # fmt: skip
+    """Compute one indicator for the children of ``unit`` under several breakdowns at once.
+
+    One grouped query answers every breakdown (``registry.compute_many``); the tables share
+    their ``family`` (each other, by breakdown). ``layout``: ``child_rows(unit)`` when the
+    caller already has it (a report builds every table of one unit).
+    """
+    wanted = list(dict.fromkeys(breakdowns))
+    for breakdown in wanted:
+        if breakdown is not None and breakdown not in indicator.breakdowns:
+            raise ValueError(f"indicator {indicator.code!r} has no breakdown {breakdown!r}")
     from . import plans
 
-    rows, communes = child_rows(unit)
-    with _without_jit():
-        cells = dict(indicator.compute(Query(communes, period, breakdown)))
+    rows, communes = layout if layout is not None else child_rows(unit)
+    with without_jit():
+        found = registry.compute_many(indicator, Query(communes, period, None), wanted)
     key = (unit.pk, indicator.code, period.end.year)
     if targets is None or key not in targets:
         target = plans.target_for(unit, indicator.code, period)
@@ -276,7 +310,12 @@ def build_table(
             targets[key] = target
     else:
         target = targets[key]
-    return Table(
-        indicator=indicator, unit=unit, period=period, breakdown=breakdown, rows=rows,
-        columns=columns_of(breakdown, cells), cells=cells, target=target,
-    )  # fmt: skip
+    family: dict[str | None, Table] = {}
+    for breakdown in wanted:
+        cells = dict(found[breakdown])
+        family[breakdown] = Table(
+            indicator=indicator, unit=unit, period=period, breakdown=breakdown, rows=rows,
+            columns=columns_of(breakdown, cells), cells=cells, target=target, family=family,
+            communes=communes,
+        )  # fmt: skip
+    return family

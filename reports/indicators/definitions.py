@@ -9,7 +9,7 @@ of each definition are in ``docs/indicators.md``: change both together.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -278,6 +278,13 @@ class Share:
         hit = self.hit(query) if self.hit is not None else None
         return engine.partition(query, self.population(query), hit=hit, kind=self.kind, keys=_keys)
 
+    def many(self, query: Query, breakdowns: Sequence[str | None]) -> dict[str | None, Result]:
+        hit = self.hit(query) if self.hit is not None else None
+        return engine.partition_many(
+            query, self.population(query), hit=hit, kind=self.kind, keys=_keys,
+            breakdowns=breakdowns,
+        )  # fmt: skip
+
     def people(self, query: Query, row: int | None, key: str | None) -> Any:
         hit = self.hit(query) if self.hit is not None else None
         return engine.people_of(query, self.population(query), row, key, hit=hit)
@@ -296,6 +303,21 @@ class Split:
             query, self.population(query), hit=self.hit(query),
             hits=lambda breakdown: self.hits(query, breakdown),
         )  # fmt: skip
+
+    def many(self, query: Query, breakdowns: Sequence[str | None]) -> dict[str | None, Result]:
+        # One query per breakdown; the cells without a key (the rows' figures over all keys)
+        # are the same in each, so "no breakdown" is read off another breakdown's result.
+        found: dict[str | None, Result] = {
+            b: self.compute(Query(query.rows, query.period, b)) for b in breakdowns if b
+        }
+        if None in breakdowns:
+            some = next(iter(found.values()), None)
+            found[None] = (
+                {key: cell for key, cell in some.items() if key[1] is None}
+                if some is not None
+                else self.compute(Query(query.rows, query.period, None))
+            )
+        return found
 
     def people(self, query: Query, row: int | None, key: str | None) -> Any:
         return engine.people_of(
@@ -317,6 +339,12 @@ class SplitRecords:
         return engine.split_records(
             query, self.population(query), hit=self.hit(query), records=self.records(query),
             keys=_keys,
+        )  # fmt: skip
+
+    def many(self, query: Query, breakdowns: Sequence[str | None]) -> dict[str | None, Result]:
+        return engine.split_records_many(
+            query, self.population(query), hit=self.hit(query), records=self.records(query),
+            keys=_keys, breakdowns=breakdowns,
         )  # fmt: skip
 
     def people(self, query: Query, row: int | None, key: str | None) -> Any:
@@ -359,7 +387,7 @@ def indicator(
     return Indicator(
         code=code, name=name, group=group, kind=kind,  # type: ignore[arg-type]
         compute=definition.compute, people=definition.people, breakdowns=breakdowns,
-        victims=victims, order=order,
+        victims=victims, order=order, many=definition.many,
     )  # fmt: skip
 
 

@@ -16,16 +16,19 @@ person may again be under several keys.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
     DateField,
     Expression,
+    ExpressionWrapper,
     F,
     Q,
     QuerySet,
@@ -171,6 +174,56 @@ def tally(population: Population, *, hit: Q | None, key: Any | None) -> Tally:
     return found
 
 
+def tally_many(
+    population: Population, *, hit: Q | None, keys: Mapping[str, Any]
+) -> tuple[Tally, dict[str, Tally]]:
+    """Return what :func:`tally` gives without a key and with each of ``keys`` (breakdown →
+    key expression), from one query on PostgreSQL.
+
+    The population's rows (commune, unit, hit, every key) are grouped by GROUPING SETS:
+    (commune) and (commune, key) for each key, each set counting distinct units as
+    :func:`tally` does, so every figure is the one a query per breakdown would give. Other
+    databases (the SQLite demo) run :func:`tally` once per key.
+    """
+    rows = population.rows
+    if connections[rows.db].vendor != "postgresql" or not keys:
+        alone = tally(population, hit=hit, key=None)
+        return alone, {b: tally(population, hit=hit, key=key) for b, key in keys.items()}
+    names: dict[str, Any] = {"g_commune": F(population.commune), "g_unit": F(population.unit)}
+    if hit is not None:
+        names["g_hit"] = ExpressionWrapper(hit, output_field=BooleanField())
+    columns = {breakdown: f"g_k{n}" for n, breakdown in enumerate(keys)}
+    for breakdown, column in columns.items():
+        names[column] = keys[breakdown]
+    inner = rows.order_by().annotate(**names).values(*names)
+    sql, params = inner.query.get_compiler(using=rows.db).as_sql()
+    num = 'COUNT(DISTINCT "g_unit") FILTER (WHERE "g_hit")' if hit is not None else "0"
+    listed = ", ".join(f'"{c}"' for c in columns.values())
+    flags = ", ".join(f'GROUPING("{c}")' for c in columns.values())
+    sets = ", ".join(['("g_commune")', *(f'("g_commune", "{c}")' for c in columns.values())])
+    # Only fixed names are spliced in; every value is a parameter of the inner query.
+    outer = (
+        f'SELECT "g_commune", {listed}, {flags}, COUNT(DISTINCT "g_unit"), {num} '  # noqa: S608  # nosec B608
+        f'FROM ({sql}) AS "figures" GROUP BY GROUPING SETS ({sets})'
+    )
+    by_row: Tally = {}
+    by_key: dict[str, Tally] = {breakdown: {} for breakdown in keys}
+    width = len(columns)
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(outer, params)
+        for found in cursor.fetchall():
+            commune, values, grouped = found[0], found[1 : 1 + width], found[1 + width : -2]
+            den, hits = found[-2], found[-1]
+            pair = (den, hits if hit is not None else den)
+            ungrouped = [n for n, flag in enumerate(grouped) if flag == 0]
+            if not ungrouped:
+                by_row[(commune, None)] = pair
+            else:
+                n = ungrouped[0]
+                by_key[list(columns)[n]][(commune, values[n])] = pair
+    return by_row, by_key
+
+
 def rows_of(query: Query) -> list[int]:
     """Return the query's row units, each once, in a stable order."""
     return sorted(set(query.rows.values()))
@@ -237,6 +290,23 @@ def partition(
     return assemble(query, by_key=by_key, by_row=by_row, keys=domain, kind=kind)
 
 
+def partition_many(
+    query: Query, population: Population, *, hit: Q | None, kind: str,
+    keys: Callable[[str], list[str]], breakdowns: Sequence[str | None],
+) -> dict[str | None, Result]:  # fmt: skip
+    """Return :func:`partition`'s result for each breakdown, from one grouped query."""
+    wanted = [b for b in breakdowns if b]
+    exprs = {b: population.key(b, query.period) for b in wanted}
+    by_row, by_key = tally_many(population, hit=hit, keys=exprs)
+    return {
+        b: assemble(
+            Query(query.rows, query.period, b), by_key=by_key.get(b) if b else None,
+            by_row=by_row, keys=keys(b) if b else [], kind=kind,
+        )
+        for b in breakdowns
+    }  # fmt: skip
+
+
 def split(
     query: Query, population: Population, *, hit: Q,
     hits: Callable[[str], Mapping[str, Q]],
@@ -282,6 +352,30 @@ def split_records(
         by_key = {group: (0, count) for group, (count, _same) in found.items()}
     domain = keys(query.breakdown) if query.breakdown else []
     return assemble(query, by_key=by_key, by_row=by_row, keys=domain, kind="share", split=True)
+
+
+def split_records_many(
+    query: Query, population: Population, *, hit: Q, records: Population,
+    keys: Callable[[str], list[str]], breakdowns: Sequence[str | None],
+) -> dict[str | None, Result]:  # fmt: skip
+    """Return :func:`split_records`' result for each breakdown: two grouped queries."""
+    by_row = tally(population, hit=hit, key=None)
+    wanted = [b for b in breakdowns if b]
+    by_key: dict[str, Tally] = {}
+    if wanted:
+        exprs = {b: records.key(b, query.period) for b in wanted}
+        _rows, found = tally_many(records, hit=None, keys=exprs)
+        by_key = {
+            b: {group: (0, count) for group, (count, _same) in tally_.items()}
+            for b, tally_ in found.items()
+        }  # fmt: skip
+    return {
+        b: assemble(
+            Query(query.rows, query.period, b), by_key=by_key.get(b) if b else None,
+            by_row=by_row, keys=keys(b) if b else [], kind="share", split=True,
+        )
+        for b in breakdowns
+    }  # fmt: skip
 
 
 def people_of(

@@ -141,7 +141,13 @@ class Data:
 
 
 def compute(code: str, query: Query) -> Result:
-    return registry.get(code).compute(query)
+    """Return the indicator's result as the tables get it: every breakdown in one grouped
+    query (``registry.compute_many``), checked against ``compute`` for this breakdown."""
+    indicator = registry.get(code)
+    alone = indicator.compute(query)
+    many = registry.compute_many(indicator, query, [None, *indicator.breakdowns])
+    assert dict(many[query.breakdown]) == dict(alone), (code, query.breakdown)
+    return many[query.breakdown]
 
 
 def pairs(result: Result) -> dict[Any, tuple[int, int | None]]:

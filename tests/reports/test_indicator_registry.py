@@ -9,8 +9,11 @@ something to count; the worked values of each indicator are in the other
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from reports import registry
+from reports.registry import Period
 from tests.conftest import World
 
 from .support import D, Data
@@ -99,3 +102,23 @@ def test_the_people_behind_a_total_are_at_most_its_numerator(mixed: Data) -> Non
         assert people.count() <= total, indicator.code
         if indicator.code in {"TX_COVERAGE", "SCREEN_COVERAGE", "USER_REACH", "VICTIM_SUPPORT"}:
             assert people.count() == total == 1, indicator.code
+
+
+def test_all_breakdowns_at_once_give_what_each_gives_alone(mixed: Data) -> None:
+    """The tables' path (one grouped query for every breakdown) against one query each."""
+    for period in (mixed.query().period, Period(D(2024, 1, 1), D(2025, 12, 31))):
+        for indicator in registry.indicators():
+            breakdowns = [None, *indicator.breakdowns]
+            many = registry.compute_many(indicator, mixed.query(period), breakdowns)
+            assert list(many) == breakdowns
+            for breakdown in breakdowns:
+                alone = indicator.compute(mixed.query(period, breakdown=breakdown))
+                assert dict(many[breakdown]) == dict(alone), (indicator.code, breakdown)
+
+
+def test_one_query_counts_a_share_under_every_breakdown(mixed: Data) -> None:
+    indicator = registry.get("TX_COVERAGE")
+    with CaptureQueriesContext(connection) as queries:
+        many = registry.compute_many(indicator, mixed.query(), [None, *indicator.breakdowns])
+    assert len(queries) == 1
+    assert many["sex"][(None, "F")].numerator == 1  # person a: treated, in the numerator
