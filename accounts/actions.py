@@ -164,10 +164,12 @@ def account_unlock(*, actor: User | None, username: str, by: str = "") -> int:
         if removed:
             user = User.objects.filter(username=username).first()
             audit.record(
-                actor=actor, action=AccountAction.UNLOCKED, object_type="user",
+                actor=actor,
+                action=AccountAction.UNLOCKED,
+                object_type="user",
                 object_id=user.pk if user else "",
                 detail={"via": "command" if actor is None else "staff_page", "by": by},
-            )  # fmt: skip
+            )
     return removed
 
 
@@ -187,9 +189,11 @@ def password_set(*, actor: User | None, user: User, password: str | None) -> Non
         user.set_password(password)
         user.save(update_fields=["password"])
         audit.record(
-            actor=actor, action=AccountAction.PASSWORD_CHANGED, object_type="user",
+            actor=actor,
+            action=AccountAction.PASSWORD_CHANGED,
+            object_type="user",
             object_id=user.pk,
-        )  # fmt: skip
+        )
 
 
 def second_factor_reset(*, actor: User, user: User) -> None:
@@ -220,9 +224,15 @@ def account_created(*, actor: User | None, user: User) -> None:
 DENIED = "denied"
 # What an account change in the admin may touch; the event names these, never their values.
 USER_FIELDS = (
-    "username", "first_name", "last_name", "email", "is_active", "is_staff", "is_superuser",
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "is_active",
+    "is_staff",
+    "is_superuser",
     "password",
-)  # fmt: skip
+)
 
 
 def _users_manage_require(actor: User | None, what: str, user: User) -> None:
@@ -232,9 +242,12 @@ def _users_manage_require(actor: User | None, what: str, user: User) -> None:
     if capabilities.can(actor, capabilities.USERS_MANAGE):
         return
     audit.record(
-        actor=actor, action=DENIED, object_type="user", object_id=user.pk or "",
+        actor=actor,
+        action=DENIED,
+        object_type="user",
+        object_id=user.pk or "",
         detail={"perm": what},
-    )  # fmt: skip
+    )
     raise PermissionDenied
 
 
@@ -283,9 +296,12 @@ def user_save(*, actor: User | None, user: User) -> User:
         fields = sorted(f for f in USER_FIELDS if getattr(old, f) != getattr(user, f))
         if fields:
             audit.record(
-                actor=actor, action=AccountAction.USER_CHANGED, object_type="user",
-                object_id=user.pk, detail={"fields": fields},
-            )  # fmt: skip
+                actor=actor,
+                action=AccountAction.USER_CHANGED,
+                object_type="user",
+                object_id=user.pk,
+                detail={"fields": fields},
+            )
     return user
 
 

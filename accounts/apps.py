@@ -17,6 +17,9 @@ class AccountsConfig(AppConfig):
             capabilities.sync_role_groups, dispatch_uid="accounts.sync_role_groups"
         )
         navigation.add(
-            _("Administration"), "admin:index", order=90, start_page=True,
+            _("Administration"),
+            "admin:index",
+            order=90,
+            start_page=True,
             allowed=lambda user: capabilities.can(user, capabilities.USERS_MANAGE),
-        )  # fmt: skip
+        )

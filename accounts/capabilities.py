@@ -58,8 +58,13 @@ from core.capabilities import (
 from core.roles import Role
 
 USERS_MANAGE = declare(
-    "users.manage", roles=(Role.ADMINISTRATOR,), label=_("Manage staff accounts"),
+    "users.manage",
+    roles=(Role.ADMINISTRATOR,),
+    label=_("Manage staff accounts"),
     model_permissions=[
-        "accounts.view_user", "accounts.add_user", "accounts.change_user", "auth.view_group",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "auth.view_group",
     ],
-)  # fmt: skip
+)

@@ -67,9 +67,10 @@ def login_failure_record(*, user: User | None, ip: str | None) -> None:
                 pass  # a parallel refusal opened the window: count this one in it
             else:
                 audit.record(
-                    actor=user, action=AccountAction.LOGIN_FAILED,
+                    actor=user,
+                    action=AccountAction.LOGIN_FAILED,
                     detail={"known_user": user is not None},
-                )  # fmt: skip
+                )
                 return
         LoginFailureWindow.objects.filter(key=key).update(
             unreported=F("unreported") + 1, last_at=now
@@ -95,15 +96,17 @@ def failure_windows_close(*, now: datetime | None = None, user: User | None = No
                 # The summary carries the window's address, not the request that ends it.
                 with audit_context.bound(audit_context.RequestContext(ip=window.ip)):
                     audit.record(
-                        actor=window.user, action=AccountAction.LOGIN_FAILED_REPEATED,
-                        object_type="user", object_id=window.user_id or "",
+                        actor=window.user,
+                        action=AccountAction.LOGIN_FAILED_REPEATED,
+                        object_type="user",
+                        object_id=window.user_id or "",
                         detail={
                             "known_user": window.user_id is not None,
                             "failures": window.unreported,
                             "first": window.started_at.isoformat(),
                             "last": window.last_at.isoformat(),
                         },
-                    )  # fmt: skip
+                    )
             window.delete()
             closed += 1
     return closed
@@ -122,10 +125,12 @@ def lockout_open(*, username: str) -> None:
             return
         user = user_named(username)
         audit.record(
-            actor=user, action=AccountAction.LOCKED_OUT, object_type="user",
+            actor=user,
+            action=AccountAction.LOCKED_OUT,
+            object_type="user",
             object_id=user.pk if user else "",
             detail={"minutes": minutes, "failures": settings.AXES_FAILURE_LIMIT},
-        )  # fmt: skip
+        )
 
 
 def lockout_close(*, username: str) -> bool:

@@ -55,9 +55,14 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     # control follows it: an account never approves for the person who made it, nor the
     # reverse, nor for another account of the same maker (cases.roles.chain).
     created_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        verbose_name=_("created by"), editable=False,
-    )  # fmt: skip
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+        editable=False,
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -232,9 +237,12 @@ class LoginFailureWindow(models.Model):
     # "<user id>|<address>", or "-|<address>" for every name that matches no account.
     key = models.CharField(max_length=100, unique=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="+",
-    )  # fmt: skip
+    )
     ip = models.GenericIPAddressField(null=True, blank=True)
     started_at = models.DateTimeField(db_index=True)
     last_at = models.DateTimeField()
@@ -270,9 +278,12 @@ class Invitation(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     code_digest = models.CharField(max_length=64, blank=True)
     code_issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     code_failures = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
 

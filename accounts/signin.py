@@ -23,9 +23,12 @@ from .models import User
 
 class SignInHandler(AxesDatabaseHandler):  # type: ignore[misc]
     def user_login_failed(
-        self, sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
+        self,
+        sender: Any,
+        credentials: dict[str, Any],
+        request: HttpRequest | None = None,
         **kwargs: Any,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().user_login_failed(sender, credentials, request, **kwargs)
         if not credentials.get("second_factor"):  # a wrong code is recorded as OTP_FAILED
             # An unknown username is not written down: people type their password there.

@@ -87,9 +87,16 @@ def events_export(
     data = list(exports.rows(events))
     body = exports.to_csv(data) if fmt == "csv" else exports.to_xlsx(data)
     shown = {k: str(getattr(v, "pk", v)) for k, v in filters.items()}
-    record(actor=actor, action=AuditAction.EXPORT, object_type="event", detail={
-        "format": fmt, "rows": len(data), "filters": shown,
-    })  # fmt: skip
+    record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        object_type="event",
+        detail={
+            "format": fmt,
+            "rows": len(data),
+            "filters": shown,
+        },
+    )
     return body, len(data)
 
 
@@ -100,7 +107,9 @@ def citizen_id_lookup(*, actor: AnyAbstractUser, citizen_id: str) -> list[Any]:
     """
     found = registry.people_with_citizen_id(citizen_id)
     record(
-        actor=actor, action=AuditAction.PERSON_LOOKUP, object_type="person",
+        actor=actor,
+        action=AuditAction.PERSON_LOOKUP,
+        object_type="person",
         detail={"kind": "citizen_id", "found": len(found), "people": sorted(map(str, found))},
-    )  # fmt: skip
+    )
     return found

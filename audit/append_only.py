@@ -102,20 +102,32 @@ def rekeying() -> Iterator[None]:
 
 
 def rekey_recorded(
-    *, model: type[models.Model], fields: Sequence[str], rows: Sequence[models.Model],
-    old_keys: Sequence[str], key: str, by: str,
-) -> None:  # fmt: skip
+    *,
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[models.Model],
+    old_keys: Sequence[str],
+    key: str,
+    by: str,
+) -> None:
     """Record that a batch of append-only rows was re-encrypted (in the same transaction)."""
     actions.record(
-        actor=None, action=AuditAction.REKEYED, object_type="table",
+        actor=None,
+        action=AuditAction.REKEYED,
+        object_type="table",
         object_id=model._meta.db_table,
         detail={
-            "table": model._meta.db_table, "fields": list(fields), "rows": len(rows),
-            "first": str(rows[0].pk), "last": str(rows[-1].pk),
-            "from_keys": sorted(old_keys), "key": key, "via": "rotate_encryption_keys",
+            "table": model._meta.db_table,
+            "fields": list(fields),
+            "rows": len(rows),
+            "first": str(rows[0].pk),
+            "last": str(rows[-1].pk),
+            "from_keys": sorted(old_keys),
+            "key": key,
+            "via": "rotate_encryption_keys",
             "by": by,
         },
-    )  # fmt: skip
+    )
 
 
 # ── Detection: history row counts sealed into the chain ──────────────────────────────────────
@@ -135,9 +147,11 @@ def history_checkpoint(*, by: str) -> Event:
             manager.aggregate(top=Max("pk"))["top"] or 0,
         ]
     return actions.record(
-        actor=None, action=AuditAction.HISTORY_CHECKPOINT, object_type="table",
+        actor=None,
+        action=AuditAction.HISTORY_CHECKPOINT,
+        object_type="table",
         detail={"tables": tables, "by": by},
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ class AuditConfig(AppConfig):
         post_migrate.connect(install_history_triggers, sender=self)
 
         navigation.add(
-            _("Audit"), "audit:event_list", order=50, start_page=True,
+            _("Audit"),
+            "audit:event_list",
+            order=50,
+            start_page=True,
             allowed=lambda user: can(user, capabilities.AUDIT_VIEW),
-        )  # fmt: skip
+        )

@@ -6,7 +6,9 @@ from core.capabilities import declare
 from core.roles import Role
 
 AUDIT_VIEW = declare(
-    "audit.view", roles=(Role.AUDITOR,), label=_("Read the audit trail"),
+    "audit.view",
+    roles=(Role.AUDITOR,),
+    label=_("Read the audit trail"),
     model_permissions=["audit.view_event", "audit.view_seal"],
-)  # fmt: skip
+)
 AUDIT_EXPORT = declare("audit.export", roles=(Role.AUDITOR,), label=_("Export the audit trail"))

@@ -43,9 +43,20 @@ SEQUENCER_LOCK = 0x484E4155
 RECENT_WINDOW = 100_000
 
 CHAINED_FIELDS = (
-    "id", "at", "action", "actor_id", "organisation_id", "object_type", "object_id",
-    "person_id", "ip", "user_agent", "request_id", "reason", "detail",
-)  # fmt: skip
+    "id",
+    "at",
+    "action",
+    "actor_id",
+    "organisation_id",
+    "object_type",
+    "object_id",
+    "person_id",
+    "ip",
+    "user_agent",
+    "request_id",
+    "reason",
+    "detail",
+)
 
 
 def _canonical(value: Any) -> Any:
@@ -60,8 +71,10 @@ def compute_hash(prev_hash: str, values: Iterable[Any]) -> str:
     """Return the HMAC of the previous hash and an event's chained values."""
     content = json.dumps(
         [prev_hash, *(_canonical(v) for v in values)],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-    )  # fmt: skip
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     key: bytes = settings.AUDIT_CHAIN_KEY
     return hmac.new(key, content.encode(), hashlib.sha256).hexdigest()
 
@@ -285,11 +298,14 @@ def _insert_links(links: list[Link]) -> None:
         cursor.execute(
             sql,
             [
-                first.at, first.horizon, [link.position for link in links],
-                [link.event_id for link in links], [link.prev_hash for link in links],
+                first.at,
+                first.horizon,
+                [link.position for link in links],
+                [link.event_id for link in links],
+                [link.prev_hash for link in links],
                 [link.hash for link in links],
             ],
-        )  # fmt: skip
+        )
 
 
 def _chain_pending(*, full: bool) -> int:
@@ -311,10 +327,14 @@ def _chain_pending(*, full: bool) -> int:
             digest = compute_hash(prev, values)
             links.append(
                 Link(
-                    position=position, event_id=row[_ID], prev_hash=prev, hash=digest,
-                    at=now, horizon=xmin if len(rows) < BATCH else _horizon,
+                    position=position,
+                    event_id=row[_ID],
+                    prev_hash=prev,
+                    hash=digest,
+                    at=now,
+                    horizon=xmin if len(rows) < BATCH else _horizon,
                 )
-            )  # fmt: skip
+            )
             prev = digest
         _insert_links(links)
         total += len(links)
@@ -409,10 +429,11 @@ def _unreadable(seq: int, sealed: Any) -> Break:
         kid = None
     if kid is not None and all(kid != known for known, _ in crypto.key_ring().keys):
         return Break(
-            seq, "key",
+            seq,
+            "key",
             f"event #{seq} has a reason encrypted with key {kid!r}, which is not in "
             "HOA_NHAP_ENCRYPTION_KEYS: add it back to verify past this event",
-        )  # fmt: skip
+        )
     return Break(seq, "changed", f"event #{seq} has a reason that does not decrypt: altered")
 
 
@@ -463,8 +484,11 @@ def verify(*, extra_seals: Iterable[tuple[int, str]] = (), batch: int = 5000) ->
     if seals:
         seq = min(seals)
         return Verdict(
-            count, last_seq, expected_prev,
+            count,
+            last_seq,
+            expected_prev,
             Break(seq, "seal", f"sealed event #{seq} is missing: the chain was cut"),
-            waiting, oldest,
-        )  # fmt: skip
+            waiting,
+            oldest,
+        )
     return Verdict(count, last_seq, expected_prev, None, waiting, oldest)

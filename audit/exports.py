@@ -31,10 +31,21 @@ Cell = int | str | datetime
 def columns() -> list[str]:
     """Return the column headers, translated."""
     return [
-        _("No."), _("Time"), _("User"), _("Organisation"), _("Action"), _("Action code"),
-        _("Object type"), _("Object id"), _("Person (record id)"), _("IP address"),
-        _("User agent"), _("Request id"), _("Detail"), _("Hash"),
-    ]  # fmt: skip
+        _("No."),
+        _("Time"),
+        _("User"),
+        _("Organisation"),
+        _("Action"),
+        _("Action code"),
+        _("Object type"),
+        _("Object id"),
+        _("Person (record id)"),
+        _("IP address"),
+        _("User agent"),
+        _("Request id"),
+        _("Detail"),
+        _("Hash"),
+    ]
 
 
 def pseudonym(person_id: Any) -> str:

@@ -54,18 +54,27 @@ class EventFilterForm(forms.Form):
     user = forms.CharField(label=_("User"), required=False, max_length=150)
     # No help text: the filters sit in one compact row; the placeholder shows the form.
     person = PersonCodeField(
-        label=_("Person (record code)"), required=False,
+        label=_("Person (record code)"),
+        required=False,
         widget=forms.TextInput(
-            attrs={"maxlength": 40, "autocomplete": "off", "placeholder": "3F90A1B2",
-                   "title": _("The 8-character record code shown on every page, or the full "
-                              "record id.")}
+            attrs={
+                "maxlength": 40,
+                "autocomplete": "off",
+                "placeholder": "3F90A1B2",
+                "title": _(
+                    "The 8-character record code shown on every page, or the full record id."
+                ),
+            }
         ),
-    )  # fmt: skip
+    )
     # The organisations come from the app that owns them (audit sits below it).
     organisation = forms.TypedChoiceField(
-        label=_("Organisation"), required=False, coerce=uuid.UUID, empty_value=None,
+        label=_("Organisation"),
+        required=False,
+        coerce=uuid.UUID,
+        empty_value=None,
         choices=lambda: [("", "---------"), *registry.organisation_choices()],
-    )  # fmt: skip
+    )
     action = forms.ChoiceField(
         label=_("Action"),
         required=False,
@@ -100,9 +109,10 @@ class CitizenIdLookupForm(forms.Form):
     """Start "who saw this person" from a citizen ID: sent by POST, so no number is in a URL."""
 
     citizen_id = forms.CharField(
-        label=_("Citizen ID number"), max_length=40,
+        label=_("Citizen ID number"),
+        max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
-    )  # fmt: skip
+    )
 
     def clean_citizen_id(self) -> str:
         number = normalize.digits(self.cleaned_data["citizen_id"])

@@ -67,9 +67,13 @@ class Event(AppendOnly):
     # adds no migration here.
     action = models.CharField(_("action"), max_length=40)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # The actor's organisation at the time, as a plain id like ``person_id``: the audit app
     # depends on no domain app.
     organisation_id = models.UUIDField(_("organisation"), null=True, blank=True)
@@ -142,9 +146,12 @@ class Seal(AppendOnly):
     seq = models.BigIntegerField(_("sequence"))
     head_hash = models.CharField(_("head hash"), max_length=64)
     sealed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("seal")

@@ -139,9 +139,13 @@ def rotate(
 
 
 def _rekey_batch(
-    model: type[models.Model], fields: list[EncryptedTextField],
-    batch: models.QuerySet[models.Model], *, kid: str, by: str,
-) -> list[models.Model]:  # fmt: skip
+    model: type[models.Model],
+    fields: list[EncryptedTextField],
+    batch: models.QuerySet[models.Model],
+    *,
+    kid: str,
+    by: str,
+) -> list[models.Model]:
     guarded = append_only.is_append_only(model)
     permit: AbstractContextManager[None] = append_only.rekeying() if guarded else nullcontext()
     with transaction.atomic(), permit:
@@ -158,7 +162,11 @@ def _rekey_batch(
         model._default_manager.bulk_update(rows, [f.attname for f in fields])
         if guarded and rows:
             append_only.rekey_recorded(
-                model=model, fields=[f.name for f in fields], rows=rows,
-                old_keys=sorted(old_keys), key=kid, by=by,
-            )  # fmt: skip
+                model=model,
+                fields=[f.name for f in fields],
+                rows=rows,
+                old_keys=sorted(old_keys),
+                key=kid,
+                by=by,
+            )
     return rows

@@ -193,13 +193,15 @@ def unusual_activity(
     resets = (
         Event.objects.filter(
             action__in=registry.codes(kind=registry.CREDENTIAL_RESET),
-            actor__isnull=False, object_type="user", at__gte=window_start,
+            actor__isnull=False,
+            object_type="user",
+            at__gte=window_start,
         )
         .exclude(object_id=Cast("actor_id", CharField()))
         .values("actor_id", "actor__username", "object_id")
         .annotate(kinds=Count("action", distinct=True))
         .filter(kinds__gte=2)
-    )  # fmt: skip
+    )
     flags += [Flag(r["actor_id"], r["actor__username"], "account_reset", None, 1) for r in resets]
     flags += _access_changes(window_start)
     return sorted(flags, key=lambda f: (f.username, f.kind, f.day or today))
@@ -239,10 +241,15 @@ def _access_changes(since: datetime) -> list[Flag]:
         name, subject_type = _subject(event, names.get(subject))
         flags.append(
             Flag(
-                event.actor_id or 0, event.actor.get_username() if event.actor else "—", kind,
-                timezone.localdate(event.at), 1, subject=name, subject_type=subject_type,
+                event.actor_id or 0,
+                event.actor.get_username() if event.actor else "—",
+                kind,
+                timezone.localdate(event.at),
+                1,
+                subject=name,
+                subject_type=subject_type,
             )
-        )  # fmt: skip
+        )
     return flags
 
 
@@ -268,15 +275,19 @@ class _JsonArrayLength(Func):
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(
-            compiler, connection,
-            template="COALESCE(jsonb_array_length(%(expressions)s -> 'people'), 0)", **extra,
-        )  # fmt: skip
+            compiler,
+            connection,
+            template="COALESCE(jsonb_array_length(%(expressions)s -> 'people'), 0)",
+            **extra,
+        )
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(
-            compiler, connection,
-            template="COALESCE(json_array_length(%(expressions)s, '$.people'), 0)", **extra,
-        )  # fmt: skip
+            compiler,
+            connection,
+            template="COALESCE(json_array_length(%(expressions)s, '$.people'), 0)",
+            **extra,
+        )
 
 
 def _people_shown() -> Case:

@@ -48,11 +48,14 @@ def _list_page(
     query.pop("page", None)
     person = filters.get("person") if filters else None
     context = {
-        "form": form, "page": page, "query": query.urlencode(),
-        "lookup": lookup or CitizenIdLookupForm(), "found": found or [],
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "lookup": lookup or CitizenIdLookupForm(),
+        "found": found or [],
         "person_code": str(person)[:8].upper() if person is not None else "",
         "chain_waiting_since": selectors.chain_waiting_since(viewer=request.user),
-    }  # fmt: skip
+    }
     return render(request, "audit/event_list.html", context, status=status)
 
 

@@ -115,11 +115,19 @@ def fill_chain(total: int, user: User) -> None:
         position += 1
         seq += 1
         event = Event(
-            id=uuid.uuid4(), seq=seq, at=now, action=CaseAction.PERSON_READ, actor=user,
-            object_type="person", object_id=str(uuid.uuid4()), person_id=uuid.uuid4(),
-            ip="10.0.0.1", user_agent="bench", request_id=uuid.uuid4().hex,
+            id=uuid.uuid4(),
+            seq=seq,
+            at=now,
+            action=CaseAction.PERSON_READ,
+            actor=user,
+            object_type="person",
+            object_id=str(uuid.uuid4()),
+            person_id=uuid.uuid4(),
+            ip="10.0.0.1",
+            user_agent="bench",
+            request_id=uuid.uuid4().hex,
             detail={"perm": "view"},
-        )  # fmt: skip
+        )
         event.__dict__["reason"] = None
         digest = chain.compute_hash(prev, chain.event_values(event))
         links.append(Link(position=position, event=event, prev_hash=prev, hash=digest, at=now))

@@ -90,9 +90,11 @@ def _writer(
         try:
             with transaction.atomic():
                 actions.record(
-                    actor=user, action=CaseAction.SEARCH, object_type="person",
+                    actor=user,
+                    action=CaseAction.SEARCH,
+                    object_type="person",
                     detail={"run": run, "writer": n, "i": i},
-                )  # fmt: skip
+                )
                 if work:
                     with connection.cursor() as cursor:
                         cursor.execute("SELECT pg_sleep(0.002)")
@@ -141,10 +143,18 @@ class Row:
 
 
 HEADER = [
-    "strategy", "work after event", "writers", "events/s", "p50 / p95 ms per event",
-    "retries", "failed calls", "chain verified", "events / calls",
-    "unchained when writers returned", "chain lag p50 / p95 / max ms",
-]  # fmt: skip
+    "strategy",
+    "work after event",
+    "writers",
+    "events/s",
+    "p50 / p95 ms per event",
+    "retries",
+    "failed calls",
+    "chain verified",
+    "events / calls",
+    "unchained when writers returned",
+    "chain lag p50 / p95 / max ms",
+]
 
 
 def _pct(values: list[float], pct: int) -> float:
@@ -185,9 +195,19 @@ def measure(*, writers: int, events: int, work: bool, strategy: str) -> Row:
     ours = Link.objects.filter(event__detail__run=run).values_list("at", "event__at")
     lag = [(linked - written).total_seconds() * 1000 for linked, written in ours]
     return Row(
-        strategy, work, writers, writers * events, seconds, latencies, failures, left,
-        chained_after, verdict.ok and verdict.pending == 0, Event.objects.count() - before, lag,
-    )  # fmt: skip
+        strategy,
+        work,
+        writers,
+        writers * events,
+        seconds,
+        latencies,
+        failures,
+        left,
+        chained_after,
+        verdict.ok and verdict.pending == 0,
+        Event.objects.count() - before,
+        lag,
+    )
 
 
 def table(rows: list[Row]) -> str:

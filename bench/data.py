@@ -47,10 +47,14 @@ def build(people: int) -> tuple[User, list[str]]:
         number = f"0100{90 + n % 10:02d}{n:06d}"
         numbers.append(number)
         person = Person(
-            full_name=f"Người Thử {n}", citizen_id=number, phone=f"09{n:08d}", sex="M",
-            birth_year=1990 + n % 10, residence_commune=rng.choice(communes),
+            full_name=f"Người Thử {n}",
+            citizen_id=number,
+            phone=f"09{n:08d}",
+            sex="M",
+            birth_year=1990 + n % 10,
+            residence_commune=rng.choice(communes),
             registered_by=clinics[n % 2],
-        )  # fmt: skip
+        )
         batch.append(person)
         cases.append(
             Case(
@@ -59,7 +63,7 @@ def build(people: int) -> tuple[User, list[str]]:
                 opened_on="2026-01-01",
                 organisation=clinics[n % 2],
                 residence_commune=person.residence_commune,
-            )  # fmt: skip
+            )
         )
         if len(batch) == 2000:
             Person.objects.bulk_create(batch)

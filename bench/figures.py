@@ -107,12 +107,16 @@ def setup(
     # The first commune of the Zipf-like residence draw: the most populous.
     commune = AdministrativeUnit.objects.get(pk=world.commune_ids[0])
     return Setup(
-        province=province, commune=commune, year=tables.year(year),
-        half=tables.half_year(*half), half_numbers=half,
-        periods=export.periods_for("year", year=year), breakdowns=breakdowns,
+        province=province,
+        commune=commune,
+        year=tables.year(year),
+        half=tables.half_year(*half),
+        half_numbers=half,
+        periods=export.periods_for("year", year=year),
+        breakdowns=breakdowns,
         supervisor=users.get(pk=world.actors[SUPERVISOR]),
         outsider=users.get(pk=world.actors[OUTSIDER]),
-    )  # fmt: skip
+    )
 
 
 def calls(s: Setup, notes: dict[str, str]) -> dict[str, Callable[[int], object]]:
@@ -121,9 +125,11 @@ def calls(s: Setup, notes: dict[str, str]) -> dict[str, Callable[[int], object]]
     client = signed_in_client(s.supervisor)
     page = reverse("reports:dashboard")
     params = {
-        "unit": s.province.code, "period": "half", "year": str(s.half_numbers[0]),
+        "unit": s.province.code,
+        "period": "half",
+        "year": str(s.half_numbers[0]),
         "half": str(s.half_numbers[1]),
-    }  # fmt: skip
+    }
 
     def indicator(code: str, breakdown: str | None, _n: int) -> object:
         table = tables.build_table(registry.get(code), s.province, s.year, breakdown)
@@ -151,9 +157,12 @@ def calls(s: Setup, notes: dict[str, str]) -> dict[str, Callable[[int], object]]
 
     def report(viewer: Any, _n: int) -> object:
         built = export.report_build(
-            viewer=viewer, unit=s.province, periods=s.periods, breakdowns=s.breakdowns,
+            viewer=viewer,
+            unit=s.province,
+            periods=s.periods,
+            breakdowns=s.breakdowns,
             sharing=False,
-        )  # fmt: skip
+        )
         body = export.to_xlsx(built)
         assert body[:2] == b"PK"  # nosec B101
         if viewer is s.outsider and "outsider_report" not in notes:
@@ -165,10 +174,12 @@ def calls(s: Setup, notes: dict[str, str]) -> dict[str, Callable[[int], object]]
         for metric, (code, breakdown) in INDICATORS.items()
     }
     out |= {
-        "dashboard": whole, "dashboard_page": page_get, "drilldown": drill,
+        "dashboard": whole,
+        "dashboard_page": page_get,
+        "drilldown": drill,
         "report_exact": partial(report, s.supervisor),
         "report_suppressed": partial(report, s.outsider),
-    }  # fmt: skip
+    }
     return out
 
 
@@ -180,19 +191,31 @@ def suppressed_share(built: export.Report) -> str:
 
 
 def measure(
-    size: int, s: Setup, notes: dict[str, str], *, reps: int, rounds: int, budget_s: float,
-    plans: Path, wanted: list[str],
-) -> dict[str, Result]:  # fmt: skip
+    size: int,
+    s: Setup,
+    notes: dict[str, str],
+    *,
+    reps: int,
+    rounds: int,
+    budget_s: float,
+    plans: Path,
+    wanted: list[str],
+) -> dict[str, Result]:
     runs = {m: run for m, run in calls(s, notes).items() if m in wanted}
     results = timed_rounds(runs, reps=reps, budget_s=budget_s, rounds=rounds, warmup=2)
     for metric, result in results.items():
-        say(f"  [{size:,}] {METRICS[metric]}: {result.value:,.1f} ms"
-            + (f" ({result.note})" if result.note else ""))  # fmt: skip
+        say(
+            f"  [{size:,}] {METRICS[metric]}: {result.value:,.1f} ms"
+            + (f" ({result.note})" if result.note else "")
+        )
         save_plans(
-            partial(runs[metric], 0), plans / "figures" / str(size) / f"{metric}.txt",
-            f"{METRICS[metric]}, {size:,} people", tables=PLAN_TABLES, what="records",
+            partial(runs[metric], 0),
+            plans / "figures" / str(size) / f"{metric}.txt",
+            f"{METRICS[metric]}, {size:,} people",
+            tables=PLAN_TABLES,
+            what="records",
             limit=6 if metric.startswith("report") or metric == "dashboard" else 4,
-        )  # fmt: skip
+        )
     return results
 
 
@@ -277,17 +300,25 @@ def main(argv: list[str] | None = None) -> None:
         rows = _record_counts()
         say("  records: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
         datasets[size] = {
-            "cases": grown.cases, "generate_s": round(grown.load_s, 1),
-            "generate_s_per_100k": round(per_100k, 1), "vacuum_analyze_s": round(grown.vacuum_s, 1),
+            "cases": grown.cases,
+            "generate_s": round(grown.load_s, 1),
+            "generate_s_per_100k": round(per_100k, 1),
+            "vacuum_analyze_s": round(grown.vacuum_s, 1),
             "records": rows,
-        }  # fmt: skip
+        }
         notes: dict[str, str] = {}
         before = os.getloadavg()[0]
         say(f"  uptime before measuring: {uptime()}")
         results[size] = measure(
-            size, s, notes, reps=args.reps, rounds=args.rounds, budget_s=args.budget,
-            plans=args.plans, wanted=wanted,
-        )  # fmt: skip
+            size,
+            s,
+            notes,
+            reps=args.reps,
+            rounds=args.rounds,
+            budget_s=args.budget,
+            plans=args.plans,
+            wanted=wanted,
+        )
         say(f"  outsider's report: {notes.get('outsider_report', '?')}")
         datasets[size] |= notes
         say(f"  uptime after measuring: {uptime()}")
@@ -319,12 +350,18 @@ def write_results(
 ) -> None:
     done = [s for s in sizes if s in results]
     report = {
-        "sizes": sizes, "measured": done, "seed": args.seed, "reps": args.reps,
-        "rounds": args.rounds, "year": args.year, "half": args.half,
+        "sizes": sizes,
+        "measured": done,
+        "seed": args.seed,
+        "reps": args.reps,
+        "rounds": args.rounds,
+        "year": args.year,
+        "half": args.half,
         "report_breakdowns": args.report_breakdowns,
         "written": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {
-            "cores": os.cpu_count(), "python": platform.python_version(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
             "postgresql": getattr(connection, "pg_version", None),
         },
         "datasets": {str(s): d for s, d in datasets.items()},
@@ -332,7 +369,7 @@ def write_results(
             metric: {str(s): asdict(results[s][metric]) for s in done if metric in results[s]}
             for metric in METRICS
         },
-    }  # fmt: skip
+    }
     stem.parent.mkdir(parents=True, exist_ok=True)
     stem.with_suffix(".json").write_text(
         json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"

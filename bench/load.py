@@ -72,21 +72,39 @@ HERE = Path(__file__).resolve().parent
 PASSWORD = "load-bench-not-a-secret-26"  # noqa: S105  (throwaway accounts of a throwaway database)
 # Shares of the sessions by role, and the organisations each role's sessions rotate over.
 SHARES = {
-    "caseworker": 0.28, "commune officer": 0.22, "methadone nurse": 0.28, "supervisor": 0.12,
+    "caseworker": 0.28,
+    "commune officer": 0.22,
+    "methadone nurse": 0.28,
+    "supervisor": 0.12,
     "auditor": 0.10,
-}  # fmt: skip
+}
 PLACES: dict[str, list[str]] = {
-    "caseworker": ["rehab_1", "shelter_1", "health_1", "clinic_2", "rehab_2", "vocational",
-                   "health_2", "shelter_2", "clinic_3", "legal", "rehab_private", "clinic_4"],
+    "caseworker": [
+        "rehab_1",
+        "shelter_1",
+        "health_1",
+        "clinic_2",
+        "rehab_2",
+        "vocational",
+        "health_2",
+        "shelter_2",
+        "clinic_3",
+        "legal",
+        "rehab_private",
+        "clinic_4",
+    ],
     "commune officer": [f"commune_{n}" for n in range(1, 13)],
     "methadone nurse": [f"clinic_{n}" for n in range(1, 7)],
     "supervisor": ["social"],
     "auditor": ["social"],
-}  # fmt: skip
+}
 ROLE_OF = {
-    "caseworker": Role.CASEWORKER, "commune officer": Role.COMMUNE_OFFICER,
-    "methadone nurse": Role.CASEWORKER, "supervisor": Role.SUPERVISOR, "auditor": Role.AUDITOR,
-}  # fmt: skip
+    "caseworker": Role.CASEWORKER,
+    "commune officer": Role.COMMUNE_OFFICER,
+    "methadone nurse": Role.CASEWORKER,
+    "supervisor": Role.SUPERVISOR,
+    "auditor": Role.AUDITOR,
+}
 
 
 def roles_for(sessions: int) -> list[str]:
@@ -114,9 +132,10 @@ def ensure_account(username: str, role: str, org: Organisation) -> Any:
         user = user_model.objects.create_user(username, password=PASSWORD)
         staff_profile_save(
             actor=None,
-            profile=StaffProfile(user=user, organisation=org, role=ROLE_OF[role],
-                                 scope_unit=org.unit),
-        )  # fmt: skip
+            profile=StaffProfile(
+                user=user, organisation=org, role=ROLE_OF[role], scope_unit=org.unit
+            ),
+        )
         totp_device_create(user=user, confirmed=True, secret=totp_secret(username))
     else:
         # A rerun in the same 30-second step must not be refused as a replayed code.
@@ -133,8 +152,10 @@ def _org_sample(user: Any) -> list[scale.Sample]:
 
 def prepare(world: scale_data.World, sessions: int) -> list[load_client.Plan]:
     """Create the accounts and return each session's plan (what it signs in as, works on)."""
-    orgs = {key: Organisation.objects.select_related("unit").get(pk=pk)
-            for key, pk in world.orgs.items()}  # fmt: skip
+    orgs = {
+        key: Organisation.objects.select_related("unit").get(pk=pk)
+        for key, pk in world.orgs.items()
+    }
     roles = roles_for(sessions)
     today = timezone.localdate()
     counselling = str(ServiceType.objects.get(code="counselling").pk)
@@ -149,8 +170,14 @@ def prepare(world: scale_data.World, sessions: int) -> list[load_client.Plan]:
         username = f"load_{role.replace(' ', '_')}_{index + 1}"
         user = ensure_account(username, role, orgs[key])
         user = get_user_model().objects.select_related("staff__scope_unit").get(pk=user.pk)
-        plan = load_client.Plan(username, PASSWORD, totp_secret(username), role,
-                                service_type=counselling, today=today.isoformat())  # fmt: skip
+        plan = load_client.Plan(
+            username,
+            PASSWORD,
+            totp_secret(username),
+            role,
+            service_type=counselling,
+            today=today.isoformat(),
+        )
         plans.append(plan)
         if role == "auditor":
             continue
@@ -160,11 +187,16 @@ def prepare(world: scale_data.World, sessions: int) -> list[load_client.Plan]:
         plan.people = [s.person_id for s in sample]
         plan.citizen_ids = [s.citizen_id for s in sample]
         plan.names = [s.folded_name for s in sample]
-        plan.case_ids = [str(pk) for pk in access.visible_cases(user).filter(
-            person_id__in=plan.people).values_list("pk", flat=True)[:30]]  # fmt: skip
+        plan.case_ids = [
+            str(pk)
+            for pk in access.visible_cases(user)
+            .filter(person_id__in=plan.people)
+            .values_list("pk", flat=True)[:30]
+        ]
         if role in ("caseworker", "commune officer"):
             own = access.visible_cases(user, "change").filter(
-                organisation_id=orgs[key].pk, status=CaseStatus.OPEN)  # fmt: skip
+                organisation_id=orgs[key].pk, status=CaseStatus.OPEN
+            )
             plan.service_cases = [str(pk) for pk in own.values_list("pk", flat=True)[:30]]
             receivers.setdefault(key, []).append(n)
         if role == "methadone nurse":
@@ -175,9 +207,11 @@ def prepare(world: scale_data.World, sessions: int) -> list[load_client.Plan]:
 
 
 def _share_doses(
-    plans: list[load_client.Plan], nurses: dict[str, list[int]],
-    orgs: dict[str, Organisation], today: datetime.date,
-) -> None:  # fmt: skip
+    plans: list[load_client.Plan],
+    nurses: dict[str, list[int]],
+    orgs: dict[str, Organisation],
+    today: datetime.date,
+) -> None:
     """Split each clinic's patients not yet dosed today among its nurses (one dose each)."""
     for key, sessions in nurses.items():
         episodes = TreatmentEpisode.objects.filter(
@@ -189,9 +223,10 @@ def _share_doses(
 
 
 def _share_referrals(
-    plans: list[load_client.Plan], receivers: dict[str, list[int]],
+    plans: list[load_client.Plan],
+    receivers: dict[str, list[int]],
     orgs: dict[str, Organisation],
-) -> None:  # fmt: skip
+) -> None:
     """Split the referrals waiting at each organisation among its sessions (accept each once)."""
     for key, sessions in receivers.items():
         waiting = Referral.objects.filter(to_organisation=orgs[key], state=State.SENT)
@@ -214,10 +249,22 @@ def start_server(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     """Start gunicorn on loopback with the current environment; wait for the login page."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [
-        str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--worker-class", "sync", "--timeout", "120",
-        "--backlog", "256", "--error-logfile", str(log), "--no-control-socket",
-    ]  # fmt: skip
+        str(gunicorn),
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--timeout",
+        "120",
+        "--backlog",
+        "256",
+        "--error-logfile",
+        str(log),
+        "--no-control-socket",
+    ]
     server = subprocess.Popen(command, cwd=HERE.parent)  # noqa: S603
     for _ in range(300):
         try:
@@ -360,18 +407,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--note", default="", help="a line about the machine, for the report")
     parser.add_argument(
-        "--sequencer", choices=["process", "commit"], default="process",
+        "--sequencer",
+        choices=["process", "commit"],
+        default="process",
         help="who chains the audit events (HOA_NHAP_AUDIT_SEQUENCER; default process)",
-    )  # fmt: skip
-    args = parser.parse_args(argv)  # fmt: skip
+    )
+    args = parser.parse_args(argv)
 
     call_command("migrate", verbosity=0)
     world = scale_data.ensure_world(args.seed)
     mix = scale_records.RecordMix(methadone_share=args.methadone_share, dose_days=args.dose_days)
-    grown = scale_data.grow(world, to=args.people, seed=args.seed, workers=args.workers,
-                            records=mix)  # fmt: skip
-    print(f"dataset {grown.people:,} people, {grown.cases:,} cases (+{grown.added_people:,} in "
-          f"{grown.load_s:.0f} s, vacuum {grown.vacuum_s:.0f} s)", flush=True)  # fmt: skip
+    grown = scale_data.grow(
+        world, to=args.people, seed=args.seed, workers=args.workers, records=mix
+    )
+    print(
+        f"dataset {grown.people:,} people, {grown.cases:,} cases (+{grown.added_people:,} in "
+        f"{grown.load_s:.0f} s, vacuum {grown.vacuum_s:.0f} s)",
+        flush=True,
+    )
     plans = prepare(world, args.sessions)
     dataset = dataset_counts()
     connections.close_all()
@@ -388,13 +441,23 @@ def main(argv: list[str] | None = None) -> None:
     marks = CpuMarks(server.pid, postmaster, os.getpid(), sequencer.pid if sequencer else 0)
     load = [os.getloadavg()[0]]
     try:
-        print(f"server: gunicorn, {args.server_workers} workers on 127.0.0.1:{port}; "
-              f"{len(plans)} sessions for {args.duration:.0f} s", flush=True)  # fmt: skip
+        print(
+            f"server: gunicorn, {args.server_workers} workers on 127.0.0.1:{port}; "
+            f"{len(plans)} sessions for {args.duration:.0f} s",
+            flush=True,
+        )
         results = asyncio.run(
-            load_client.run(f"http://127.0.0.1:{port}", plans, duration=args.duration,
-                            budget=args.budget, think=args.think, seed=args.seed, marks=marks,
-                sign_in_at_once=args.sign_in_at_once)
-        )  # fmt: skip
+            load_client.run(
+                f"http://127.0.0.1:{port}",
+                plans,
+                duration=args.duration,
+                budget=args.budget,
+                think=args.think,
+                seed=args.seed,
+                marks=marks,
+                sign_in_at_once=args.sign_in_at_once,
+            )
+        )
         load.append(os.getloadavg()[0])
     finally:
         stop_server(server)
@@ -466,10 +529,17 @@ def _lag_line(sequencer: str, waiting: int, lag: list[float]) -> str:
 
 
 def render(
-    args: argparse.Namespace, plans: list[load_client.Plan], results: load_client.Results,
-    dataset: dict[str, int], written: int, ok: bool, verdict: str, load: list[float],
-    cpu: dict[str, float], lag: tuple[int, list[float]],
-) -> str:  # fmt: skip
+    args: argparse.Namespace,
+    plans: list[load_client.Plan],
+    results: load_client.Results,
+    dataset: dict[str, int],
+    written: int,
+    ok: bool,
+    verdict: str,
+    load: list[float],
+    cpu: dict[str, float],
+    lag: tuple[int, list[float]],
+) -> str:
     roles: dict[str, int] = {}
     for plan in plans:
         roles[plan.role] = roles.get(plan.role, 0) + 1
@@ -511,8 +581,9 @@ def render(
     ]
     if results.errors:
         lines += ["", "## Errors (first 30)", ""]
-        lines += [f"- {e.kind}, {e.username}: HTTP {e.status} {e.detail}"
-                  for e in results.errors[:30]]  # fmt: skip
+        lines += [
+            f"- {e.kind}, {e.username}: HTTP {e.status} {e.detail}" for e in results.errors[:30]
+        ]
     return "\n".join(lines) + "\n"
 
 

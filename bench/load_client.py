@@ -206,9 +206,12 @@ class Session:
         return {"X-CSRFToken": self.client.cookies.get("csrftoken") or ""}
 
     async def _timed(
-        self, kind: str, call: Callable[[], Awaitable[httpx.Response]], expect: int,
+        self,
+        kind: str,
+        call: Callable[[], Awaitable[httpx.Response]],
+        expect: int,
         check: Callable[[httpx.Response], str] | None = None,
-    ) -> httpx.Response | None:  # fmt: skip
+    ) -> httpx.Response | None:
         """Run one request; record its time if it answered as expected, else an error."""
         start = time.perf_counter()
         try:
@@ -278,16 +281,20 @@ class Session:
             return "" if shown else "the person searched for is not shown"
 
         await self._timed(
-            kind, lambda: self.client.post("/people/", data=data, headers=self._csrf()), 200,
+            kind,
+            lambda: self.client.post("/people/", data=data, headers=self._csrf()),
+            200,
             check=found,
-        )  # fmt: skip
+        )
 
     async def service_add(self) -> None:
         case = self._pick(self.plan.service_cases)
         data = {
-            "service_type": self.plan.service_type, "status": "delivered",
-            "delivered_on": self.plan.today, "note": "",
-        }  # fmt: skip
+            "service_type": self.plan.service_type,
+            "status": "delivered",
+            "delivered_on": self.plan.today,
+            "note": "",
+        }
         url = f"/cases/{case}/add/service/"
         await self._timed(
             "service_add", lambda: self.client.post(url, data=data, headers=self._csrf()), 302
@@ -300,8 +307,9 @@ class Session:
         await self._timed(
             "dose_record",
             lambda: self.client.post(url, data={"kind": "1"}, headers=headers),
-            200, check=lambda r: "" if r.json().get("ok") else str(r.json().get("error")),
-        )  # fmt: skip
+            200,
+            check=lambda r: "" if r.json().get("ok") else str(r.json().get("error")),
+        )
 
     async def referral_accept(self) -> None:
         referral = self.waiting.pop()
@@ -315,11 +323,15 @@ class Session:
         """Return whether the session has something to do this kind of request on."""
         plan = self.plan
         needs: dict[str, Any] = {
-            "search_citizen_id": plan.citizen_ids, "search_name": plan.names,
-            "person_page": plan.people, "case_page": plan.case_ids,
-            "service_add": plan.service_cases and plan.service_type, "dose_record": self.episodes,
-            "referral_detail": plan.referral_ids, "referral_accept": self.waiting,
-        }  # fmt: skip
+            "search_citizen_id": plan.citizen_ids,
+            "search_name": plan.names,
+            "person_page": plan.people,
+            "case_page": plan.case_ids,
+            "service_add": plan.service_cases and plan.service_type,
+            "dose_record": self.episodes,
+            "referral_detail": plan.referral_ids,
+            "referral_accept": self.waiting,
+        }
         return bool(needs.get(kind, True))
 
     async def do(self, kind: str) -> None:
@@ -338,10 +350,13 @@ class Session:
 
     def _url(self, kind: str, plan: Plan) -> str:
         fixed = {
-            "case_list": "/cases/", "my_work": "/my-work/", "dose_list": "/methadone/today/",
-            "referral_queue": "/referrals/", "audit_events": "/audit/",
+            "case_list": "/cases/",
+            "my_work": "/my-work/",
+            "dose_list": "/methadone/today/",
+            "referral_queue": "/referrals/",
+            "audit_events": "/audit/",
             "audit_unusual": "/audit/unusual/",
-        }  # fmt: skip
+        }
         if kind in fixed:
             return fixed[kind]
         if kind == "person_page":

@@ -71,9 +71,12 @@ CLINIC_NAME = "Cơ sở điều trị methadone (bench) {n}"
 ACTOR = "mbench_clinic_1"
 NO_ROW, MISSED, TAKE_HOME = 0.03, 0.06, 0.12  # cumulative shares of a day's outcomes
 OUTCOMES = [
-    (Outcome.DROPPED_OUT, 55), (Outcome.TRANSFERRED, 15), (Outcome.COMPLETED, 10),
-    (Outcome.RELAPSED, 12), (Outcome.DIED, 8),
-]  # fmt: skip
+    (Outcome.DROPPED_OUT, 55),
+    (Outcome.TRANSFERRED, 15),
+    (Outcome.COMPLETED, 10),
+    (Outcome.RELAPSED, 12),
+    (Outcome.DIED, 8),
+]
 METRICS = {
     "today_screen": "today screen, 500-patient clinic",
     "patient_90_days": "one patient's 90 days (figures)",
@@ -146,15 +149,26 @@ def _patients(
         case.status = CaseStatus.OPEN if ended is None else CaseStatus.CLOSED
         case.opened_on, case.closed_on, case.organisation_id = started, ended, clinic.pk
         episode = TreatmentEpisode(
-            id=scale_data._uuid(rng), case_id=case.id, person_id=person.id,
-            modality=Modality.METHADONE, provider_id=clinic.pk, started_on=started,
-            ended_on=ended, outcome=outcome, recorded_by_id=actor,
-        )  # fmt: skip
+            id=scale_data._uuid(rng),
+            case_id=case.id,
+            person_id=person.id,
+            modality=Modality.METHADONE,
+            provider_id=clinic.pk,
+            started_on=started,
+            ended_on=ended,
+            outcome=outcome,
+            recorded_by_id=actor,
+        )
         prescription = Prescription(
-            id=scale_data._uuid(rng), case_id=case.id, episode_id=episode.id,
-            starts_on=started, dose_mg=Decimal(rng.randrange(40, 140, 5)),
-            phase=Phase.MAINTENANCE, prescriber_id=actor, recorded_by_id=actor,
-        )  # fmt: skip
+            id=scale_data._uuid(rng),
+            case_id=case.id,
+            episode_id=episode.id,
+            starts_on=started,
+            dose_mg=Decimal(rng.randrange(40, 140, 5)),
+            phase=Phase.MAINTENANCE,
+            prescriber_id=actor,
+            recorded_by_id=actor,
+        )
         people.append(person)
         cases.append(case)
         episodes.append(episode)
@@ -179,8 +193,10 @@ def ensure_patients(seed: int, world: scale_data.World, today: Any) -> tuple[Org
     with connection.cursor() as cursor:
         for model in (Person, Case, TreatmentEpisode, Prescription):
             cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
-    log(f"patients: {CLINICS * (OPEN_PER_CLINIC + ENDED_PER_CLINIC):,} episodes at {CLINICS} "
-        f"clinics in {time.perf_counter() - start:.0f} s")  # fmt: skip
+    log(
+        f"patients: {CLINICS * (OPEN_PER_CLINIC + ENDED_PER_CLINIC):,} episodes at {CLINICS} "
+        f"clinics in {time.perf_counter() - start:.0f} s"
+    )
     return clinics[0], actor
 
 
@@ -232,8 +248,10 @@ def load_doses(seed: int, episodes: list[Episode], *, newest: int, oldest: int, 
                 lines = _day_lines(seed, episodes, day, actor, now)
                 written += len(lines)
                 copy.write("".join(lines))
-        log(f"  … doses back to {datetime.date.fromordinal(days[-1])}: {written:,} rows "
-            f"({time.perf_counter() - start:.0f} s)")  # fmt: skip
+        log(
+            f"  … doses back to {datetime.date.fromordinal(days[-1])}: {written:,} rows "
+            f"({time.perf_counter() - start:.0f} s)"
+        )
     return written
 
 
@@ -302,10 +320,15 @@ def _insert_day(actor: User, clinic: Organisation, episodes: list[Any], day: Any
                 bulk(actor=actor, clinic=clinic, day=day, rows=rows)
             else:
                 Dose.objects.bulk_create(
-                    Dose(episode_id=e, given_on=day, kind=DoseKind.OBSERVED,
-                         dose_mg=Decimal(60), recorded_by=actor)
+                    Dose(
+                        episode_id=e,
+                        given_on=day,
+                        kind=DoseKind.OBSERVED,
+                        dose_mg=Decimal(60),
+                        recorded_by=actor,
+                    )
                     for e in episodes
-                )  # fmt: skip
+                )
             raise _Rollback
     except _Rollback:
         pass
@@ -331,11 +354,12 @@ def calls(bench: Bench) -> tuple[dict[str, Callable[[int], object]], dict[str, s
     today_screen = _optional("services.methadone.selectors", "today_screen")
     notes = {
         "today_screen": "services.methadone.selectors.today_screen (with its audit event)"
-        if today_screen else "the bench's copy of methadone-core's query (no audit event)",
+        if today_screen
+        else "the bench's copy of methadone-core's query (no audit event)",
         "insert_day": "services.methadone.actions.doses_record_bulk (with its audit event)"
         if _optional("services.methadone.actions", "doses_record_bulk")
         else "bulk_create of the day's rows (no audit event)",
-    }  # fmt: skip
+    }
 
     def today(n: int) -> object:
         if today_screen is not None:
@@ -361,9 +385,8 @@ def calls(bench: Bench) -> tuple[dict[str, Callable[[int], object]], dict[str, s
         "retention_table": lambda n: figures.retention_table(bench.scoped()),
         "adherence_distribution": lambda n: figures.adherence_distribution(bench.scoped()),
         "clinic_page": clinic_page,
-        "insert_day": lambda n: _insert_day(bench.actor, bench.clinic, bench.open_ids,
-                                            bench.today),
-    }  # fmt: skip
+        "insert_day": lambda n: _insert_day(bench.actor, bench.clinic, bench.open_ids, bench.today),
+    }
     return found, notes
 
 
@@ -412,25 +435,32 @@ def main(argv: list[str] | None = None) -> None:
     last = today.toordinal() - 1
     open_ids = list(
         TreatmentEpisode.objects.filter(provider=clinic, ended_on__isnull=True)
-        .order_by("id").values_list("id", flat=True)
-    )  # fmt: skip
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     bench = Bench(actor, clinic, scale.signed_in_client(actor), open_ids, today)
     loaded_days, results, datasets = 0, {}, {}
     for size in sizes:
         days = days_for(size, episodes, last)
         start = time.perf_counter()
-        load_doses(args.seed, episodes, newest=last - loaded_days, oldest=last - days + 1,
-                   actor=actor.pk)  # fmt: skip
+        load_doses(
+            args.seed, episodes, newest=last - loaded_days, oldest=last - days + 1, actor=actor.pk
+        )
         load_s = time.perf_counter() - start
         loaded_days = days
         vacuum_s = vacuum()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*), pg_total_relation_size('methadone_dose') "
-                           "FROM methadone_dose")  # fmt: skip
+            cursor.execute(
+                "SELECT count(*), pg_total_relation_size('methadone_dose') FROM methadone_dose"
+            )
             rows, table_bytes = cursor.fetchone()
-        datasets[size] = {"rows": rows, "days": days, "load_s": round(load_s, 1),
-                          "vacuum_analyze_s": round(vacuum_s, 1),
-                          "table_and_indexes_mb": round(table_bytes / 2**20)}  # fmt: skip
+        datasets[size] = {
+            "rows": rows,
+            "days": days,
+            "load_s": round(load_s, 1),
+            "vacuum_analyze_s": round(vacuum_s, 1),
+            "table_and_indexes_mb": round(table_bytes / 2**20),
+        }
         log(
             f"dataset: {rows:,} dose rows over {days} days ({table_bytes / 2**20:,.0f} MB with "
             f"indexes), loaded in {load_s:.0f} s, VACUUM ANALYZE {vacuum_s:.0f} s; {uptime()}"
@@ -483,9 +513,11 @@ def table(sizes: list[int], results: dict[int, dict[str, scale.Result]]) -> str:
 
 
 def write_results(
-    args: argparse.Namespace, sizes: list[int], results: dict[int, dict[str, scale.Result]],
+    args: argparse.Namespace,
+    sizes: list[int],
+    results: dict[int, dict[str, scale.Result]],
     datasets: dict[int, dict[str, Any]],
-) -> None:  # fmt: skip
+) -> None:
     name = "methadone-" + "-".join(str(s) for s in sizes)
     report = {
         "sizes": sizes,
@@ -499,7 +531,7 @@ def write_results(
             "cores": os.cpu_count(),
             "python": platform.python_version(),
             "postgresql": getattr(connection, "pg_version", None),
-        },  # fmt: skip
+        },
         "datasets": {str(s): d for s, d in datasets.items()},
         "medians_ms": {
             metric: {str(s): asdict(results[s][metric]) for s in results} for metric in METRICS

@@ -572,10 +572,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plans", type=Path, default=HERE / "plans")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument(
-        "--sequencer", choices=["process", "commit"], default="process",
+        "--sequencer",
+        choices=["process", "commit"],
+        default="process",
         help="who chains the audit events: the sequencer process (default, as a national "
         "instance runs) or each commit (HOA_NHAP_AUDIT_SEQUENCER)",
-    )  # fmt: skip
+    )
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     if not sizes or sizes != sorted(set(sizes)):
@@ -612,9 +614,14 @@ def main(argv: list[str] | None = None) -> None:
         sequencer = bench_sequencer.start() if args.sequencer == "process" else None
         try:
             results[size] = measure(
-                size, actors, reps=args.reps, rounds=args.rounds, budget_s=args.budget,
-                scan_cap=args.scan_cap, plans=args.plans,
-            )  # fmt: skip
+                size,
+                actors,
+                reps=args.reps,
+                rounds=args.rounds,
+                budget_s=args.budget,
+                scan_cap=args.scan_cap,
+                plans=args.plans,
+            )
         finally:
             if sequencer is not None:
                 bench_sequencer.stop(sequencer)

@@ -65,10 +65,11 @@ ORGANISATIONS: list[tuple[str, str, str, str]] = [
     ("rehab_1", "Cơ sở cai nghiện ma túy số 1", "rehab-public", "p"),
     ("rehab_2", "Cơ sở cai nghiện ma túy số 2", "rehab-public", "p"),
     ("rehab_private", "Cơ sở cai nghiện tư nhân Bình Minh", "rehab-private", "d1"),
-    *[(f"clinic_{n}", f"Cơ sở điều trị methadone số {n}", "methadone-clinic", f"d{n}")
-      for n in range(1, 7)],
-    *[(f"commune_{n}", f"UBND xã Quy Mô {n}", "commune-committee", f"c{n}")
-      for n in range(1, 11)],
+    *[
+        (f"clinic_{n}", f"Cơ sở điều trị methadone số {n}", "methadone-clinic", f"d{n}")
+        for n in range(1, 7)
+    ],
+    *[(f"commune_{n}", f"UBND xã Quy Mô {n}", "commune-committee", f"c{n}") for n in range(1, 11)],
     ("commune_11", "UBND phường Quy Mô 11", "commune-committee", "x1"),
     ("commune_12", "UBND phường Quy Mô 12", "commune-committee", "x2"),
     ("shelter_1", "Nhà Nhân ái tỉnh Quy Mô", "nha-nhan-ai", "p"),
@@ -79,7 +80,7 @@ ORGANISATIONS: list[tuple[str, str, str, str]] = [
     ("legal", "Trung tâm Trợ giúp pháp lý", "legal-aid", "p"),
     ("police_1", "Công an xã Quy Mô 9", "police", "c9"),
     ("police_2", "Công an xã Quy Mô 10", "police", "c10"),
-]  # fmt: skip
+]
 STAFF_PER_ORG = 3
 
 CATEGORY_WEIGHTS = {
@@ -93,14 +94,19 @@ CATEGORY_WEIGHTS = {
 # Who holds a case of each category; "clinic" and "commune" mean the one near where the person
 # lives when there is one, the other keys are groups picked from at random.
 CATEGORY_HOLDERS: dict[str, list[tuple[str, int]]] = {
-    ClientCategory.ADDICTION: [("clinic", 50), ("rehab", 25), ("rehab_private", 5),
-                               ("commune", 15), ("health", 5)],
+    ClientCategory.ADDICTION: [
+        ("clinic", 50),
+        ("rehab", 25),
+        ("rehab_private", 5),
+        ("commune", 15),
+        ("health", 5),
+    ],
     ClientCategory.DRUG_USER: [("commune", 60), ("police", 25), ("clinic", 15)],
     ClientCategory.HIGH_RISK: [("commune", 80), ("health", 20)],
     ClientCategory.POST_REHAB: [("commune", 70), ("rehab", 20), ("vocational", 10)],
     ClientCategory.TRAFFICKING_VICTIM: [("shelter", 60), ("commune", 25), ("legal", 15)],
     ClientCategory.PROSTITUTION_SUPPORT: [("social", 40), ("commune", 40), ("health", 20)],
-}  # fmt: skip
+}
 GROUPS = {
     "rehab": ["rehab_1", "rehab_2"],
     "shelter": ["shelter_1", "shelter_2"],
@@ -119,11 +125,41 @@ SURNAMES = [
     ("Thào", 15), ("Hầu", 10), ("Má", 8), ("Lường", 10), ("Cầm", 8), ("Hà", 12),
 ]  # fmt: skip
 MIDDLE = {
-    Sex.MALE: ["Văn", "Văn", "Văn", "Đức", "Minh", "Quang", "Hữu", "Công", "Xuân", "Thanh",
-               "Ngọc", "A", "Seo", "Mạnh", "Tiến"],
-    Sex.FEMALE: ["Thị", "Thị", "Thị", "Thu", "Ngọc", "Thanh", "Kim", "Mai", "Hồng", "Thùy",
-                 "Minh", "Phương", "Bích", "Diệu", "Hoài"],
-}  # fmt: skip
+    Sex.MALE: [
+        "Văn",
+        "Văn",
+        "Văn",
+        "Đức",
+        "Minh",
+        "Quang",
+        "Hữu",
+        "Công",
+        "Xuân",
+        "Thanh",
+        "Ngọc",
+        "A",
+        "Seo",
+        "Mạnh",
+        "Tiến",
+    ],
+    Sex.FEMALE: [
+        "Thị",
+        "Thị",
+        "Thị",
+        "Thu",
+        "Ngọc",
+        "Thanh",
+        "Kim",
+        "Mai",
+        "Hồng",
+        "Thùy",
+        "Minh",
+        "Phương",
+        "Bích",
+        "Diệu",
+        "Hoài",
+    ],
+}
 GIVEN = {
     Sex.MALE: ["An", "Anh", "Bình", "Cường", "Chiến", "Dũng", "Đạt", "Đông", "Giang", "Hải",
                "Hiếu", "Hòa", "Hùng", "Huy", "Khoa", "Khánh", "Kiên", "Lâm", "Long", "Lợi",
@@ -249,13 +285,14 @@ def ensure_world(seed: int) -> World:
         commune_cum_weights=cumulative,
         commune_district=[d for _u, d in communes],
         orgs={key: org.pk for key, org in orgs.items()},
-        local_clinic={int(ref[1:]): key for key, _n, kind, ref in ORGANISATIONS
-                      if kind == "methadone-clinic"},
+        local_clinic={
+            int(ref[1:]): key for key, _n, kind, ref in ORGANISATIONS if kind == "methadone-clinic"
+        },
         local_committee=local_committee,
         district_committees=district_committees,
         staff=staff,
         actors=actors,
-    )  # fmt: skip
+    )
 
 
 def _staff(
@@ -414,11 +451,15 @@ def _work(rng: random.Random, case: Case) -> tuple[list[ServiceRecord], list[Fol
     done = min(TODAY, case.opened_on + datetime.timedelta(days=rng.randrange(1, 60)))
     services = [
         ServiceRecord(
-            id=_uuid(rng), case_id=case.id, service_type_id=_SERVICE_TYPES["counselling"],
-            status=ServiceStatus.DELIVERED, delivered_on=done, recorded_by_id=staff,
+            id=_uuid(rng),
+            case_id=case.id,
+            service_type_id=_SERVICE_TYPES["counselling"],
+            status=ServiceStatus.DELIVERED,
+            delivered_on=done,
+            recorded_by_id=staff,
             responsible_id=staff,
         )
-    ]  # fmt: skip
+    ]
     follow_ups: list[FollowUp] = []
     if case.status != CaseStatus.OPEN:
         return services, follow_ups
@@ -426,19 +467,28 @@ def _work(rng: random.Random, case: Case) -> tuple[list[ServiceRecord], list[Fol
     due = today + datetime.timedelta(days=rng.randrange(-30, 60))
     services.append(
         ServiceRecord(
-            id=_uuid(rng), case_id=case.id, service_type_id=_SERVICE_TYPES["prevention"],
-            status=ServiceStatus.PLANNED, due_on=due, recorded_by_id=staff, responsible_id=staff,
+            id=_uuid(rng),
+            case_id=case.id,
+            service_type_id=_SERVICE_TYPES["prevention"],
+            status=ServiceStatus.PLANNED,
+            due_on=due,
+            recorded_by_id=staff,
+            responsible_id=staff,
         )
-    )  # fmt: skip
+    )
     dues = [due]
     if rng.random() < 0.5:
         visit = today + datetime.timedelta(days=rng.randrange(-20, 40))
         follow_ups.append(
             FollowUp(
-                id=_uuid(rng), case_id=case.id, kind=FollowUpKind.OTHER, due_on=visit,
-                responsible_id=staff, recorded_by_id=staff,
+                id=_uuid(rng),
+                case_id=case.id,
+                kind=FollowUpKind.OTHER,
+                due_on=visit,
+                responsible_id=staff,
+                recorded_by_id=staff,
             )
-        )  # fmt: skip
+        )
         dues.append(visit)
     case.next_due_on = min(dues)
     return services, follow_ups
@@ -540,11 +590,16 @@ def records_context(world: World) -> scale_records.Context:
     types = dict(ServiceType.objects.values_list("code", "id"))
     days = dict(ServiceType.objects.values_list("code", "answer_within_days"))
     return scale_records.Context(
-        today=timezone.localdate(), service_types=types, answer_days=days,
-        org_key={org_id: key for key, org_id in world.orgs.items()}, orgs=world.orgs,
-        staff=world.staff, clinic_of_district=world.local_clinic,
-        supervisor=world.actors["province supervisor"], scored=scale_records.scored_answers(),
-    )  # fmt: skip
+        today=timezone.localdate(),
+        service_types=types,
+        answer_days=days,
+        org_key={org_id: key for key, org_id in world.orgs.items()},
+        orgs=world.orgs,
+        staff=world.staff,
+        clinic_of_district=world.local_clinic,
+        supervisor=world.actors["province supervisor"],
+        scored=scale_records.scored_answers(),
+    )
 
 
 def grow(

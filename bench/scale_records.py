@@ -58,36 +58,56 @@ DRUGS = (
 # Delivered services by who receives them: (catalogue code, weight). Victims get the law's
 # support list (Nhà Nhân ái and commune services); the others counselling and health.
 VICTIM_SERVICES = [
-    ("essential_needs", 25), ("hardship_allowance", 15), ("travel", 10), ("medical", 15),
-    ("psychological", 15), ("legal_aid", 10), ("education_vocational", 5), ("loan", 5),
-]  # fmt: skip
+    ("essential_needs", 25),
+    ("hardship_allowance", 15),
+    ("travel", 10),
+    ("medical", 15),
+    ("psychological", 15),
+    ("legal_aid", 10),
+    ("education_vocational", 5),
+    ("loan", 5),
+]
 DRUG_SERVICES = [
-    ("counselling", 40), ("prevention", 20), ("hiv_testing", 15), ("family_support", 10),
-    ("medical", 10), ("psychological", 5),
-]  # fmt: skip
+    ("counselling", 40),
+    ("prevention", 20),
+    ("hiv_testing", 15),
+    ("family_support", 10),
+    ("medical", 10),
+    ("psychological", 5),
+]
 OTHER_SERVICES = [("counselling", 50), ("medical", 20), ("psychological", 20), ("legal_aid", 10)]
 AMOUNTS = [300_000, 500_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000]
 EPISODE_ENDINGS = [
-    (Outcome.COMPLETED, 50), (Outcome.DROPPED_OUT, 25), (Outcome.RELAPSED, 15),
+    (Outcome.COMPLETED, 50),
+    (Outcome.DROPPED_OUT, 25),
+    (Outcome.RELAPSED, 15),
     (Outcome.TRANSFERRED, 10),
-]  # fmt: skip
+]
 POSTREHAB_ENDINGS = [
-    (PostRehabOutcome.COMPLETED, 70), (PostRehabOutcome.RELAPSED, 20),
+    (PostRehabOutcome.COMPLETED, 70),
+    (PostRehabOutcome.RELAPSED, 20),
     (PostRehabOutcome.MOVED, 10),
-]  # fmt: skip
+]
 VOCATIONAL_KINDS = [
-    (VocationalKind.TRAINING, 50), (VocationalKind.JOB_PLACEMENT, 25), (VocationalKind.LOAN, 15),
+    (VocationalKind.TRAINING, 50),
+    (VocationalKind.JOB_PLACEMENT, 25),
+    (VocationalKind.LOAN, 15),
     (VocationalKind.APPRENTICESHIP, 10),
-]  # fmt: skip
+]
 VOCATIONAL_ENDINGS = [
-    (VocationalOutcome.COMPLETED, 45), (VocationalOutcome.EMPLOYED, 35),
+    (VocationalOutcome.COMPLETED, 45),
+    (VocationalOutcome.EMPLOYED, 35),
     (VocationalOutcome.DROPPED_OUT, 20),
-]  # fmt: skip
+]
 # The last state a generated referral reached, and its weight.
 REFERRAL_STATES = [
-    (State.COMPLETED, 50), (State.ACCEPTED, 15), (State.DECLINED, 10), (State.SENT, 15),
-    (State.REVOKED, 5), (State.DRAFT, 5),
-]  # fmt: skip
+    (State.COMPLETED, 50),
+    (State.ACCEPTED, 15),
+    (State.DECLINED, 10),
+    (State.SENT, 15),
+    (State.REVOKED, 5),
+    (State.DRAFT, 5),
+]
 # Where a case of each category is referred: organisation keys or groups of bench.scale_data.
 REFERRAL_TARGETS: dict[str, list[str]] = {
     ClientCategory.ADDICTION: ["clinic", "health_1", "health_2", "rehab_1"],
@@ -98,10 +118,15 @@ REFERRAL_TARGETS: dict[str, list[str]] = {
     ClientCategory.PROSTITUTION_SUPPORT: ["health_1", "legal", "vocational"],
 }
 REFERRAL_SERVICE = {
-    "clinic": "opioid_substitution", "health_1": "medical", "health_2": "medical",
-    "rehab_1": "counselling", "vocational": "education_vocational", "shelter_1": "essential_needs",
-    "shelter_2": "essential_needs", "legal": "legal_aid",
-}  # fmt: skip
+    "clinic": "opioid_substitution",
+    "health_1": "medical",
+    "health_2": "medical",
+    "rehab_1": "counselling",
+    "vocational": "education_vocational",
+    "shelter_1": "essential_needs",
+    "shelter_2": "essential_needs",
+    "legal": "legal_aid",
+}
 PLACES = ["Cửa khẩu Móng Cái", "Cửa khẩu Lào Cai", "Cửa khẩu Hữu Nghị", "Cửa khẩu Tây Trang"]
 
 
@@ -116,10 +141,12 @@ class RecordMix:
     second_screening: float = 0.3  # of screened cases
     vocational: dict[str, float] = field(
         default_factory=lambda: {
-            ClientCategory.POST_REHAB: 0.30, ClientCategory.TRAFFICKING_VICTIM: 0.35,
-            ClientCategory.ADDICTION: 0.05, ClientCategory.PROSTITUTION_SUPPORT: 0.20,
+            ClientCategory.POST_REHAB: 0.30,
+            ClientCategory.TRAFFICKING_VICTIM: 0.35,
+            ClientCategory.ADDICTION: 0.05,
+            ClientCategory.PROSTITUTION_SUPPORT: 0.20,
         }
-    )  # fmt: skip
+    )
     referral_share: float = 0.08  # of cases open in the window
 
 
@@ -166,9 +193,20 @@ class Batch:
 
 
 ORDER: list[type[models.Model]] = [
-    TreatmentEpisode, Prescription, Dose, Screening, ScreeningScore, ServiceRecord, Reception,
-    ShelterStay, PostRehabPeriod, VocationalSupport, Consent, Referral, ReferralStep,
-]  # fmt: skip
+    TreatmentEpisode,
+    Prescription,
+    Dose,
+    Screening,
+    ScreeningScore,
+    ServiceRecord,
+    Reception,
+    ShelterStay,
+    PostRehabPeriod,
+    VocationalSupport,
+    Consent,
+    Referral,
+    ReferralStep,
+]
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:
@@ -267,10 +305,15 @@ def _episode(rng: random.Random, ctx: Context, mix: RecordMix, w: _Case, batch: 
         recent = ctx.today - datetime.timedelta(days=round(months * 30.44) - 15)
         started = max(started, _day_between(rng, recent, ctx.today))
     episode = TreatmentEpisode(
-        id=_uuid(rng), case_id=w.case.id, person_id=w.person.id, modality=modality,
-        provider_id=w.case.organisation_id, started_on=started, recorded_by_id=w.staff,
+        id=_uuid(rng),
+        case_id=w.case.id,
+        person_id=w.person.id,
+        modality=modality,
+        provider_id=w.case.organisation_id,
+        started_on=started,
+        recorded_by_id=w.staff,
         planned_end_on=None if modality == Modality.METHADONE else _months(started, months),
-    )  # fmt: skip
+    )
     if not w.open:
         episode.ended_on = max(started, w.until)
         episode.outcome = _pick(rng, EPISODE_ENDINGS)
@@ -280,29 +323,42 @@ def _episode(rng: random.Random, ctx: Context, mix: RecordMix, w: _Case, batch: 
 
 
 def _methadone(
-    rng: random.Random, ctx: Context, mix: RecordMix, w: _Case, episode: TreatmentEpisode,
+    rng: random.Random,
+    ctx: Context,
+    mix: RecordMix,
+    w: _Case,
+    episode: TreatmentEpisode,
     batch: Batch,
-) -> None:  # fmt: skip
+) -> None:
     """Three prescriptions (induction, adjustment, maintenance), then the recent doses."""
     prescriber = ctx.staff[w.key][0]
     last = episode.ended_on or ctx.today
     orders = [
         (episode.started_on, Decimal(30), Phase.INDUCTION),
         (episode.started_on + datetime.timedelta(days=14), Decimal(60), Phase.STABILISATION),
-        (episode.started_on + datetime.timedelta(days=42), Decimal(rng.randrange(70, 130, 10)),
-         Phase.MAINTENANCE),
-    ]  # fmt: skip
+        (
+            episode.started_on + datetime.timedelta(days=42),
+            Decimal(rng.randrange(70, 130, 10)),
+            Phase.MAINTENANCE,
+        ),
+    ]
     in_force: list[tuple[datetime.date, Decimal]] = []
     for starts, dose, phase in orders:
         if starts > last:
             break
         batch.add(
             Prescription(
-                id=_uuid(rng), case_id=w.case.id, episode_id=episode.id, starts_on=starts,
-                dose_mg=dose, phase=phase, prescriber_id=prescriber, recorded_by_id=prescriber,
+                id=_uuid(rng),
+                case_id=w.case.id,
+                episode_id=episode.id,
+                starts_on=starts,
+                dose_mg=dose,
+                phase=phase,
+                prescriber_id=prescriber,
+                recorded_by_id=prescriber,
                 rule_flags=[],
             )
-        )  # fmt: skip
+        )
         in_force.append((starts, dose))
     if episode.ended_on is not None:
         return  # the dose table's own scale is bench.methadone's
@@ -313,11 +369,24 @@ def _methadone(
         roll = rng.random()
         recent = (ctx.today - day).days <= 7  # a clean last week: no block at today's round
         if recent or roll < 0.95:
-            batch.add(Dose(episode_id=episode.id, given_on=day, kind=DoseKind.OBSERVED,
-                           dose_mg=dose, recorded_by_id=w.staff))  # fmt: skip
+            batch.add(
+                Dose(
+                    episode_id=episode.id,
+                    given_on=day,
+                    kind=DoseKind.OBSERVED,
+                    dose_mg=dose,
+                    recorded_by_id=w.staff,
+                )
+            )
         elif roll < 0.98:
-            batch.add(Dose(episode_id=episode.id, given_on=day, kind=DoseKind.MISSED,
-                           recorded_by_id=w.staff))  # fmt: skip
+            batch.add(
+                Dose(
+                    episode_id=episode.id,
+                    given_on=day,
+                    kind=DoseKind.MISSED,
+                    recorded_by_id=w.staff,
+                )
+            )
         day += datetime.timedelta(days=1)
 
 
@@ -328,16 +397,28 @@ def _screenings(rng: random.Random, ctx: Context, mix: RecordMix, w: _Case, batc
     for day in days:
         answers, total, level, items = rng.choice(ctx.scored)
         screening = Screening(
-            id=_uuid(rng), case_id=w.case.id, recorded_by_id=w.staff, screener_id=w.staff,
-            screened_on=day, instrument=DSM5_SUD_V1.code, instrument_version=DSM5_SUD_V1.version,
-            answers=answers, score=total, level=level,
-        )  # fmt: skip
+            id=_uuid(rng),
+            case_id=w.case.id,
+            recorded_by_id=w.staff,
+            screener_id=w.staff,
+            screened_on=day,
+            instrument=DSM5_SUD_V1.code,
+            instrument_version=DSM5_SUD_V1.version,
+            answers=answers,
+            score=total,
+            level=level,
+        )
         batch.add(screening)
         for item, score, item_level in items:
             batch.add(
-                ScreeningScore(id=_uuid(rng), screening_id=screening.id, item=item, score=score,
-                               level=item_level)
-            )  # fmt: skip
+                ScreeningScore(
+                    id=_uuid(rng),
+                    screening_id=screening.id,
+                    item=item,
+                    score=score,
+                    level=item_level,
+                )
+            )
 
 
 def _services(rng: random.Random, ctx: Context, mix: RecordMix, w: _Case, batch: Batch) -> None:
@@ -345,24 +426,38 @@ def _services(rng: random.Random, ctx: Context, mix: RecordMix, w: _Case, batch:
     count = min(12, _poisson(rng, mix.services_per_year * years))
     category = w.case.category
     menu = (
-        VICTIM_SERVICES if category == ClientCategory.TRAFFICKING_VICTIM
-        else DRUG_SERVICES if category in DRUGS else OTHER_SERVICES
-    )  # fmt: skip
+        VICTIM_SERVICES
+        if category == ClientCategory.TRAFFICKING_VICTIM
+        else DRUG_SERVICES
+        if category in DRUGS
+        else OTHER_SERVICES
+    )
     for _ in range(count):
         code = _pick(rng, menu)
         batch.add(
             ServiceRecord(
-                id=_uuid(rng), case_id=w.case.id, service_type_id=ctx.service_types[code],
-                status=ServiceStatus.DELIVERED, delivered_on=_day_between(rng, w.since, w.until),
-                provider_id=w.case.organisation_id, responsible_id=w.staff,
-                recorded_by_id=w.staff, amount=_amount(rng, code),
+                id=_uuid(rng),
+                case_id=w.case.id,
+                service_type_id=ctx.service_types[code],
+                status=ServiceStatus.DELIVERED,
+                delivered_on=_day_between(rng, w.since, w.until),
+                provider_id=w.case.organisation_id,
+                responsible_id=w.staff,
+                recorded_by_id=w.staff,
+                amount=_amount(rng, code),
             )
-        )  # fmt: skip
+        )
 
 
 def _amount(rng: random.Random, code: str) -> int | None:
-    with_amount = {"essential_needs", "travel", "medical", "education_vocational",
-                   "hardship_allowance", "loan"}  # fmt: skip
+    with_amount = {
+        "essential_needs",
+        "travel",
+        "medical",
+        "education_vocational",
+        "hardship_allowance",
+        "loan",
+    }
     return rng.choice(AMOUNTS) if code in with_amount else None
 
 
@@ -396,11 +491,15 @@ def _victim(rng: random.Random, ctx: Context, w: _Case, batch: Batch) -> None:
         left = received + datetime.timedelta(days=rng.randrange(15, 90))
         batch.add(
             ShelterStay(
-                id=_uuid(rng), case_id=w.case.id, person_id=w.person.id, recorded_by_id=w.staff,
-                shelter_id=w.case.organisation_id, entered_on=received,
+                id=_uuid(rng),
+                case_id=w.case.id,
+                person_id=w.person.id,
+                recorded_by_id=w.staff,
+                shelter_id=w.case.organisation_id,
+                entered_on=received,
                 left_on=None if left >= ctx.today else left,
             )
-        )  # fmt: skip
+        )
 
 
 def _commune_officer(ctx: Context, w: _Case) -> int:
@@ -412,10 +511,13 @@ def _commune_officer(ctx: Context, w: _Case) -> int:
 def _post_rehab(rng: random.Random, ctx: Context, w: _Case, batch: Batch) -> None:
     started = _day_between(rng, w.since, min(w.until, w.since + datetime.timedelta(days=15)))
     period = PostRehabPeriod(
-        id=_uuid(rng), case_id=w.case.id, recorded_by_id=w.staff,
-        officer_id=_commune_officer(ctx, w), started_on=started,
+        id=_uuid(rng),
+        case_id=w.case.id,
+        recorded_by_id=w.staff,
+        officer_id=_commune_officer(ctx, w),
+        started_on=started,
         planned_end_on=_months(started, 12),
-    )  # fmt: skip
+    )
     if not w.open:
         period.ended_on = max(started, w.until)
         period.outcome = _pick(rng, POSTREHAB_ENDINGS)
@@ -425,9 +527,13 @@ def _post_rehab(rng: random.Random, ctx: Context, w: _Case, batch: Batch) -> Non
 def _vocational(rng: random.Random, ctx: Context, w: _Case, batch: Batch) -> None:
     started = _day_between(rng, w.since, w.until)
     support = VocationalSupport(
-        id=_uuid(rng), case_id=w.case.id, recorded_by_id=w.staff, kind=_pick(rng, VOCATIONAL_KINDS),
-        provider_id=ctx.orgs["vocational"], started_on=started,
-    )  # fmt: skip
+        id=_uuid(rng),
+        case_id=w.case.id,
+        recorded_by_id=w.staff,
+        kind=_pick(rng, VOCATIONAL_KINDS),
+        provider_id=ctx.orgs["vocational"],
+        started_on=started,
+    )
     ended = started + datetime.timedelta(days=rng.randrange(60, 270))
     if ended < ctx.today:
         support.ended_on = ended
@@ -459,23 +565,33 @@ def _referral(rng: random.Random, ctx: Context, w: _Case, batch: Batch) -> None:
     else:
         created = _day_between(rng, w.since, w.until)
     consent = Consent(
-        id=_uuid(rng), case_id=w.case.id, recorded_by_id=w.staff, method=ConsentMethod.SIGNED,
+        id=_uuid(rng),
+        case_id=w.case.id,
+        recorded_by_id=w.staff,
+        method=ConsentMethod.SIGNED,
         given_on=created,
-    )  # fmt: skip
+    )
     batch.add(consent)
     code = REFERRAL_SERVICE.get(to, "counselling")
     referral = Referral(
-        id=_uuid(rng), case_id=w.case.id, recorded_by_id=w.staff,
-        from_organisation_id=w.case.organisation_id, to_organisation_id=ctx.orgs[to],
-        service_type_id=ctx.service_types[code], state=state, parts=["identity", "screenings"],
+        id=_uuid(rng),
+        case_id=w.case.id,
+        recorded_by_id=w.staff,
+        from_organisation_id=w.case.organisation_id,
+        to_organisation_id=ctx.orgs[to],
+        service_type_id=ctx.service_types[code],
+        state=state,
+        parts=["identity", "screenings"],
         consent_id=consent.id,
-    )  # fmt: skip
+    )
     referral.reason = "Cần hỗ trợ chuyên môn ngoài khả năng của đơn vị."
     receiver = ctx.staff[to][0]
     steps: list[tuple[str, State, State, int]] = []
     if state != State.DRAFT:
-        steps += [("submit", State.DRAFT, State.SUBMITTED, w.staff),
-                  ("approve", State.SUBMITTED, State.APPROVED, ctx.supervisor)]  # fmt: skip
+        steps += [
+            ("submit", State.DRAFT, State.SUBMITTED, w.staff),
+            ("approve", State.SUBMITTED, State.APPROVED, ctx.supervisor),
+        ]
         if state != State.REVOKED:
             steps.append(("send", State.APPROVED, State.SENT, w.staff))
             referral.sent_on = created
@@ -496,9 +612,15 @@ def _referral(rng: random.Random, ctx: Context, w: _Case, batch: Batch) -> None:
     batch.add(referral)
     for action, source, target, actor in steps:
         batch.add(
-            ReferralStep(id=_uuid(rng), referral_id=referral.id, action=action, from_state=source,
-                         to_state=target, actor_id=actor)
-        )  # fmt: skip
+            ReferralStep(
+                id=_uuid(rng),
+                referral_id=referral.id,
+                action=action,
+                from_state=source,
+                to_state=target,
+                actor_id=actor,
+            )
+        )
 
 
 # --- writing --------------------------------------------------------------------------------

@@ -6,8 +6,10 @@ from core.capabilities import declare
 from core.roles import Role
 
 HOLIDAYS_MANAGE = declare(
-    "holidays.manage", roles=(Role.ADMINISTRATOR,), label=_("Manage public holidays"),
+    "holidays.manage",
+    roles=(Role.ADMINISTRATOR,),
+    label=_("Manage public holidays"),
     model_permissions=[
         f"calendar_days.{verb}_publicholiday" for verb in ("view", "add", "change", "delete")
     ],
-)  # fmt: skip
+)

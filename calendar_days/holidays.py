@@ -61,9 +61,12 @@ def _row(values: dict[str, str]) -> PublicHoliday:
     if problems:
         raise ValueError("; ".join(problems))
     return PublicHoliday(
-        day=day, name_vi=values["name_vi"], name_en=values["name_en"],
-        kind=values["kind"], provisional=flag in YES,
-    )  # fmt: skip
+        day=day,
+        name_vi=values["name_vi"],
+        name_en=values["name_en"],
+        kind=values["kind"],
+        provisional=flag in YES,
+    )
 
 
 def parse(text: str) -> Parsed:
@@ -107,17 +110,21 @@ def holidays_load(*, actor: AnyAbstractUser | None, rows: list[PublicHoliday]) -
             row.full_clean()
         PublicHoliday.objects.bulk_create(rows)
         record(
-            actor=actor, action=CalendarAction.HOLIDAYS_LOADED, object_type="publicholiday",
+            actor=actor,
+            action=CalendarAction.HOLIDAYS_LOADED,
+            object_type="publicholiday",
             detail={"years": years, "rows": len(rows), "removed": removed},
-        )  # fmt: skip
+        )
     return {"years": len(years), "rows": len(rows), "removed": removed}
 
 
 def _holiday_detail(holiday: PublicHoliday, change: str) -> dict[str, object]:
     return {
-        "change": change, "day": holiday.day.isoformat(), "holiday_kind": holiday.kind,
+        "change": change,
+        "day": holiday.day.isoformat(),
+        "holiday_kind": holiday.kind,
         "provisional": holiday.provisional,
-    }  # fmt: skip
+    }
 
 
 def holiday_save(
@@ -137,7 +144,9 @@ def holiday_delete(*, actor: AnyAbstractUser | None, holiday: PublicHoliday) -> 
     """Delete one holiday by hand (the admin site) and record it."""
     with transaction.atomic():
         record(
-            actor=actor, action=CalendarAction.HOLIDAY_CHANGED, obj=holiday,
+            actor=actor,
+            action=CalendarAction.HOLIDAY_CHANGED,
+            obj=holiday,
             detail=_holiday_detail(holiday, "deleted"),
-        )  # fmt: skip
+        )
         holiday.delete()

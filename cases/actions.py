@@ -100,9 +100,11 @@ def _save_person(
         if seen >= DUPLICATE_CHECKS_PER_HOUR:
             access.deny(actor, "register", object_type="person", reason="duplicate_check_limit")
             raise ValidationError(
-                _("Too many numbers already on file were entered in the last hour. "
-                  "Try again later, or ask your supervisor.")
-            )  # fmt: skip
+                _(
+                    "Too many numbers already on file were entered in the last hour. "
+                    "Try again later, or ask your supervisor."
+                )
+            )
     with transaction.atomic():
         _lock_citizen_id(person)
         holder = (
@@ -119,9 +121,11 @@ def _save_person(
     # Refusing tells the user the number is on file: a lookup of that person, recorded
     # (after the transaction, so the refusal does not roll it back).
     audit.record(
-        actor=actor, action=CaseAction.DUPLICATE_CHECK, obj=holder,
+        actor=actor,
+        action=CaseAction.DUPLICATE_CHECK,
+        obj=holder,
         detail={"kind": "citizen_id"},
-    )  # fmt: skip
+    )
     raise ValidationError(
         {
             "citizen_id": _(
@@ -147,10 +151,12 @@ class PossibleDuplicateError(ValidationError):
 
     def __init__(self, matches: list[Person]) -> None:
         super().__init__(
-            _("This person may already be registered. Open the record if it is the same "
-              "person, or confirm that it is a different person."),
+            _(
+                "This person may already be registered. Open the record if it is the same "
+                "person, or confirm that it is a different person."
+            ),
             code="possible_duplicate",
-        )  # fmt: skip
+        )
         self.matches = matches
 
 
@@ -169,9 +175,13 @@ def person_register(
     person = Person(registered_by=profile.organisation)
     _assign(person, data)
     matches = selectors.possible_duplicates(
-        viewer=actor, full_name=data.full_name, birth_year=data.birth_year, sex=data.sex,
-        citizen_id=data.citizen_id, commune=data.residence_commune,
-    )  # fmt: skip
+        viewer=actor,
+        full_name=data.full_name,
+        birth_year=data.birth_year,
+        sex=data.sex,
+        citizen_id=data.citizen_id,
+        commune=data.residence_commune,
+    )
     if any(str(match.pk) not in different_from for match in matches):
         raise PossibleDuplicateError(matches)
     detail = {"different_from": [str(match.pk) for match in matches]} if matches else None
@@ -245,9 +255,13 @@ def _check_assignee(
     else:
         return
     access.deny(
-        actor, "assign", obj=case, object_type="case", person_id=person.pk,
+        actor,
+        "assign",
+        obj=case,
+        object_type="case",
+        person_id=person.pk,
         to=assignee.pk if assignee else None,
-    )  # fmt: skip
+    )
     raise ValidationError({"assigned_to": message})
 
 
@@ -268,17 +282,24 @@ def case_update(
         if profile is None or profile.organisation_id != held_by:
             access.deny(actor, "change_holder", obj=case, to=str(data.organisation.pk))
             raise ValidationError(
-                {"organisation": _("Only the organisation that holds this case can hand it "
-                                   "over to another, by a transfer.")}
-            )  # fmt: skip
+                {
+                    "organisation": _(
+                        "Only the organisation that holds this case can hand it "
+                        "over to another, by a transfer."
+                    )
+                }
+            )
         detail = {"holder": [str(held_by), str(data.organisation.pk)]}
     _check_assignee(actor, case, data, case.person)
     detail = (detail or {}) | {"fields": _changed_fields(case, data)}
     _assign(case, data)
     return save_edit(
-        actor=actor, instance=case, action=CaseAction.CASE_CHANGED, if_version=if_version,
+        actor=actor,
+        instance=case,
+        action=CaseAction.CASE_CHANGED,
+        if_version=if_version,
         detail=detail,
-    )  # fmt: skip
+    )
 
 
 MIN_REASON_LENGTH = 20
@@ -288,9 +309,11 @@ def _check_reason(reason: str) -> str:
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise ValidationError(
-            {"reason": _("Explain why you need this record (at least %(n)d characters).")
-             % {"n": MIN_REASON_LENGTH}}
-        )  # fmt: skip
+            {
+                "reason": _("Explain why you need this record (at least %(n)d characters).")
+                % {"n": MIN_REASON_LENGTH}
+            }
+        )
     return reason
 
 
@@ -314,9 +337,11 @@ def emergency_access_request(
     person = selectors.citizen_id_holder(number=citizen_id)
     if person is None:
         audit.record(
-            actor=actor, action=CaseAction.SEARCH, reason=reason,
+            actor=actor,
+            action=CaseAction.SEARCH,
+            reason=reason,
             detail={"kind": "emergency_citizen_id", "found": 0},
-        )  # fmt: skip
+        )
         return None, None
     if access.visible_people(actor).filter(pk=person.pk).exists():
         return person, None
@@ -333,9 +358,11 @@ def emergency_access_grant(
     reason = _check_reason(reason)
     now = timezone.now()
     grant = EmergencyAccess(
-        user=actor, person=person, granted_at=now,
+        user=actor,
+        person=person,
+        granted_at=now,
         expires_at=now + timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
-    )  # fmt: skip
+    )
     grant.reason = reason
     with transaction.atomic():
         grant.full_clean()
@@ -347,9 +374,12 @@ def emergency_access_grant(
                 actor=actor, user=actor, obj=obj, expires_at=grant.expires_at, emergency=grant
             )
         audit.record(
-            actor=actor, action=CaseAction.EMERGENCY_ACCESS, obj=person, reason=reason,
+            actor=actor,
+            action=CaseAction.EMERGENCY_ACCESS,
+            obj=person,
+            reason=reason,
             detail={"emergency_access": str(grant.pk), "expires_at": grant.expires_at.isoformat()},
-        )  # fmt: skip
+        )
     return grant
 
 
@@ -369,9 +399,13 @@ def emergency_access_review(
     with transaction.atomic():
         grant.save(update_fields=["reviewed_by", "reviewed_at", "justified", "review_note"])
         audit.record(
-            actor=actor, action=CaseAction.EMERGENCY_REVIEWED, obj=grant, person_id=grant.person_id,
-            reason=note.strip(), detail={"justified": justified},
-        )  # fmt: skip
+            actor=actor,
+            action=CaseAction.EMERGENCY_REVIEWED,
+            obj=grant,
+            person_id=grant.person_id,
+            reason=note.strip(),
+            detail={"justified": justified},
+        )
     return grant
 
 
@@ -400,10 +434,13 @@ def emergency_access_revoke(
             roles.grant_end(actor=actor, user=grant.user, obj=obj, until=until) for obj in owners
         )
         audit.record(
-            actor=actor, action=CaseAction.EMERGENCY_REVOKED, obj=grant,
-            person_id=grant.person_id, reason=note.strip(),
+            actor=actor,
+            action=CaseAction.EMERGENCY_REVOKED,
+            obj=grant,
+            person_id=grant.person_id,
+            reason=note.strip(),
             detail={"grants_removed": removed},
-        )  # fmt: skip
+        )
     return grant
 
 
@@ -420,9 +457,12 @@ def case_transfer(
     profile = access.profile_of(actor)
     if profile is None or profile.organisation_id != to_organisation.pk:
         access.deny(
-            actor, "change_holder", object_type="case", object_id=case_id,
+            actor,
+            "change_holder",
+            object_type="case",
+            object_id=case_id,
             to=str(to_organisation.pk),
-        )  # fmt: skip
+        )
         raise PermissionDenied
     with transaction.atomic():
         case = Case.objects.select_for_update(of=("self",)).select_related("person").get(pk=case_id)
@@ -430,7 +470,12 @@ def case_transfer(
         case.organisation = to_organisation
         case.assigned_to = actor  # type: ignore[assignment]
         return save_edit(
-            actor=actor, instance=case, action=CaseAction.CASE_CHANGED, if_version=OVERRIDE,
-            detail={"holder": [str(held_by), str(to_organisation.pk)],
-                    "transfer": str(referral_id)},
-        )  # fmt: skip
+            actor=actor,
+            instance=case,
+            action=CaseAction.CASE_CHANGED,
+            if_version=OVERRIDE,
+            detail={
+                "holder": [str(held_by), str(to_organisation.pk)],
+                "transfer": str(referral_id),
+            },
+        )

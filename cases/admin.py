@@ -54,10 +54,12 @@ class DirectoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return
         self.message_user(
             request,
-            _("The move needs a second administrator's approval; it takes effect once "
-              "approved. Other changes are saved."),
+            _(
+                "The move needs a second administrator's approval; it takes effect once "
+                "approved. Other changes are saved."
+            ),
             level=messages.WARNING,
-        )  # fmt: skip
+        )
 
 
 @admin.register(AdministrativeUnit)
@@ -134,7 +136,7 @@ class DirectoryChangeRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     _("%(request)s: only another administrator can decide a pending move.")
                     % {"request": pending},
                     level=messages.ERROR,
-                )  # fmt: skip
+                )
                 continue
             done += 1
         if done:
@@ -186,10 +188,12 @@ class StaffProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return None
         self.message_user(
             request,
-            _("The change needs a second person's approval (another administrator or a "
-              "supervisor of that scope). It takes effect once approved."),
+            _(
+                "The change needs a second person's approval (another administrator or a "
+                "supervisor of that scope). It takes effect once approved."
+            ),
             level=messages.WARNING,
-        )  # fmt: skip
+        )
         return redirect("admin:cases_staffprofile_changelist")
 
     def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:

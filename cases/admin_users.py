@@ -137,10 +137,12 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
         if asked and not obj.is_active:  # held for a second person (cases.resets)
             self.message_user(
                 request,
-                _("The other changes are saved. Reactivating the account waits for a second "
-                  "administrator on the approvals page; the person is told."),
+                _(
+                    "The other changes are saved. Reactivating the account waits for a second "
+                    "administrator on the approvals page; the person is told."
+                ),
                 messages.WARNING,
-            )  # fmt: skip
+            )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         actions.user_delete(actor=_actor(request), user=obj)

@@ -15,43 +15,59 @@ CONTENT_ROLES = (Role.CASEWORKER, Role.COMMUNE_OFFICER, Role.SUPERVISOR)
 WRITE_ROLES = (Role.CASEWORKER, Role.COMMUNE_OFFICER)
 
 PERSON_VIEW = declare(
-    "person.view", roles=CONTENT_ROLES, label=_("See people"),
+    "person.view",
+    roles=CONTENT_ROLES,
+    label=_("See people"),
     model_permissions=["cases.view_person"],
-)  # fmt: skip
+)
 PERSON_ADD = declare(
-    "person.add", roles=WRITE_ROLES, scope="change", label=_("Register a person"),
+    "person.add",
+    roles=WRITE_ROLES,
+    scope="change",
+    label=_("Register a person"),
     model_permissions=["cases.add_person"],
-)  # fmt: skip
+)
 PERSON_CHANGE = declare(
-    "person.change", roles=WRITE_ROLES, scope="change", label=_("Change a person"),
+    "person.change",
+    roles=WRITE_ROLES,
+    scope="change",
+    label=_("Change a person"),
     model_permissions=["cases.change_person"],
-)  # fmt: skip
+)
 CASE_VIEW = declare(
     "case.view", roles=CONTENT_ROLES, label=_("See cases"), model_permissions=["cases.view_case"]
 )
 # Opening a case needs change scope on the person it is opened for.
 CASE_ADD = declare(
-    "case.add", roles=WRITE_ROLES, scope="change", label=_("Open a case"),
+    "case.add",
+    roles=WRITE_ROLES,
+    scope="change",
+    label=_("Open a case"),
     model_permissions=["cases.add_case"],
-)  # fmt: skip
+)
 CASE_CHANGE = declare(
-    "case.change", roles=WRITE_ROLES, scope="change", label=_("Change a case"),
+    "case.change",
+    roles=WRITE_ROLES,
+    scope="change",
+    label=_("Change a case"),
     model_permissions=["cases.change_case"],
-)  # fmt: skip
+)
 EMERGENCY_REQUEST = declare(
     "emergency.request", roles=CONTENT_ROLES, label=_("Ask for emergency access")
 )
 EMERGENCY_REVIEW = declare(
-    "emergency.review", roles=(Role.SUPERVISOR, Role.AUDITOR),
+    "emergency.review",
+    roles=(Role.SUPERVISOR, Role.AUDITOR),
     label=_("Review emergency accesses"),
     model_permissions=["cases.review_emergencyaccess", "cases.view_emergencyaccess"],
-)  # fmt: skip
+)
 # Figures by administrative unit (coverage reports): counts over the scope unit only.
 FIGURES_VIEW = declare(
     "figures.view", roles=(Role.SUPERVISOR, Role.COMMUNE_OFFICER), label=_("See figures")
 )
 DIRECTORY_MANAGE = declare(
-    "directory.manage", roles=(Role.ADMINISTRATOR,),
+    "directory.manage",
+    roles=(Role.ADMINISTRATOR,),
     label=_("Manage units, organisations and staff profiles"),
     model_permissions=[
         f"cases.{verb}_{model}"
@@ -60,11 +76,13 @@ DIRECTORY_MANAGE = declare(
     ]
     # Moves that wait for a second administrator, decided on their admin list.
     + ["cases.view_directorychangerequest"],
-)  # fmt: skip
+)
 # Dual control: a second person approves role changes that open case content or widen scope.
 STAFF_APPROVE = declare(
-    "staff.approve", roles=(Role.ADMINISTRATOR, Role.SUPERVISOR),
-    label=_("Approve role changes"), model_permissions=["cases.view_rolechangerequest"],
-)  # fmt: skip
+    "staff.approve",
+    roles=(Role.ADMINISTRATOR, Role.SUPERVISOR),
+    label=_("Approve role changes"),
+    model_permissions=["cases.view_rolechangerequest"],
+)
 # The "my work" start page: the cases assigned to the user and the people they follow.
 MY_WORK = declare("work.mine", roles=WRITE_ROLES, label=_("See my work"))

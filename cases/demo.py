@@ -158,10 +158,16 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> bool:
             user = User.objects.create_user(
                 demo.username, password=DEMO_PASSWORD, first_name=first_name, last_name=last_name
             )
-            staff_profile_save(actor=None, profile=StaffProfile(
-                user=user, organisation=orgs[demo.organisation], role=demo.role,
-                scope_unit=units[demo.scope], may_prescribe=demo.may_prescribe,
-            ))  # fmt: skip
+            staff_profile_save(
+                actor=None,
+                profile=StaffProfile(
+                    user=user,
+                    organisation=orgs[demo.organisation],
+                    role=demo.role,
+                    scope_unit=units[demo.scope],
+                    may_prescribe=demo.may_prescribe,
+                ),
+            )
             # Enrolled already, so a tester can sign in with the printed secret.
             totp_device_create(user=user, confirmed=True)
         communes = [u for u in units.values() if u.level == "commune"]

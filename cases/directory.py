@@ -72,12 +72,15 @@ def _saved(
     if not record:
         return
     audit.record(
-        actor=actor, action=CaseAction.DIRECTORY_CHANGED, obj=instance,
+        actor=actor,
+        action=CaseAction.DIRECTORY_CHANGED,
+        obj=instance,
         detail={
-            "model": instance._meta.model_name, "change": "changed" if old else "added",
+            "model": instance._meta.model_name,
+            "change": "changed" if old else "added",
             "fields": fields,
         },
-    )  # fmt: skip
+    )
 
 
 def _ask(
@@ -87,10 +90,15 @@ def _ask(
         kind=kind, to_unit=to_unit, requested_by=account_of(actor), **subject
     )
     audit.record(
-        actor=actor, action=CaseAction.DIRECTORY_CHANGE_REQUESTED, obj=request,
-        detail={"kind": kind, "subject": str(request.unit_id or request.organisation_id),
-                "to_unit": to_unit.pk},
-    )  # fmt: skip
+        actor=actor,
+        action=CaseAction.DIRECTORY_CHANGE_REQUESTED,
+        obj=request,
+        detail={
+            "kind": kind,
+            "subject": str(request.unit_id or request.organisation_id),
+            "to_unit": to_unit.pk,
+        },
+    )
     return request
 
 
@@ -124,14 +132,18 @@ def unit_write(
                 path=Concat(Value(unit.path), Substr("path", len(old_path) + 1))
             )
             audit.record(
-                actor=actor, action=CaseAction.UNIT_MOVED, obj=unit,
+                actor=actor,
+                action=CaseAction.UNIT_MOVED,
+                obj=unit,
                 detail={
                     "code": unit.code,
                     "old_parent": old.parent.code if old.parent else "",
                     "new_parent": unit.parent.code if unit.parent else "",
-                    "old_path": old_path, "new_path": unit.path, **(detail or {}),
+                    "old_path": old_path,
+                    "new_path": unit.path,
+                    **(detail or {}),
                 },
-            )  # fmt: skip
+            )
     return unit
 
 
@@ -199,9 +211,11 @@ def organisation_save(
     with transaction.atomic():
         if actor is not None and old is not None and old.unit_id != organisation.unit_id:
             request = _ask(
-                actor, kind=DirectoryChangeRequest.Kind.ORGANISATION_MOVE,
-                to_unit=organisation.unit, organisation=organisation,
-            )  # fmt: skip
+                actor,
+                kind=DirectoryChangeRequest.Kind.ORGANISATION_MOVE,
+                to_unit=organisation.unit,
+                organisation=organisation,
+            )
             organisation.unit = old.unit
         _saved(actor, organisation, old)
         if old is not None and old.unit_id != organisation.unit_id:
@@ -213,9 +227,11 @@ def _organisation_moved(
     actor: AnyUser, organisation: Organisation, old_unit: Any, why: dict[str, Any]
 ) -> None:
     audit.record(
-        actor=actor, action=CaseAction.ORGANISATION_MOVED, obj=organisation,
+        actor=actor,
+        action=CaseAction.ORGANISATION_MOVED,
+        obj=organisation,
         detail={"old_unit": old_unit, "new_unit": organisation.unit_id, **why},
-    )  # fmt: skip
+    )
 
 
 def organisation_delete(*, actor: AnyUser, organisation: Organisation) -> None:
@@ -227,9 +243,11 @@ def _directory_delete(actor: AnyUser, instance: Directory) -> None:
     _require(actor, f"delete_{instance._meta.model_name}", instance)
     with transaction.atomic():
         audit.record(
-            actor=actor, action=CaseAction.DIRECTORY_CHANGED, obj=instance,
+            actor=actor,
+            action=CaseAction.DIRECTORY_CHANGED,
+            obj=instance,
             detail={"model": instance._meta.model_name, "change": "deleted", "fields": []},
-        )  # fmt: skip
+        )
         instance._history_user = actor  # type: ignore[union-attr]
         instance.delete()
 
@@ -271,8 +289,9 @@ def directory_request_decide(
                 if approve
                 else CaseAction.DIRECTORY_CHANGE_REJECTED
             ),
-            obj=locked, detail={"kind": locked.kind, "requested_by": locked.requested_by_id},
-        )  # fmt: skip
+            obj=locked,
+            detail={"kind": locked.kind, "requested_by": locked.requested_by_id},
+        )
         if approve:
             _apply(actor, locked)
     return locked

@@ -41,13 +41,14 @@ class CaseAction:
         "directory_changed", _("Changed a unit, an organisation or an organisation type")
     )
     DIRECTORY_CHANGE_REQUESTED = register(
-        "directory_change_requested", _("Asked to move a unit or an organisation (needs a "
-                                        "second person)")
-    )  # fmt: skip
+        "directory_change_requested",
+        _("Asked to move a unit or an organisation (needs a second person)"),
+    )
     DIRECTORY_CHANGE_APPROVED = register(
-        "directory_change_approved", _("Approved a move of a unit or an organisation"),
+        "directory_change_approved",
+        _("Approved a move of a unit or an organisation"),
         kind=ACCESS_CHANGE,
-    )  # fmt: skip
+    )
     DIRECTORY_CHANGE_REJECTED = register(
         "directory_change_rejected", _("Rejected a move of a unit or an organisation")
     )

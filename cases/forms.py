@@ -122,10 +122,20 @@ class PersonForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Person
         fields = [
-            "full_name", "aliases", "citizen_id", "old_id_number", "sex", "birth_year",
-            "birth_year_estimated", "birth_date", "ethnicity", "phone", "residence_commune",
-            "address", "family_contact",
-        ]  # fmt: skip
+            "full_name",
+            "aliases",
+            "citizen_id",
+            "old_id_number",
+            "sex",
+            "birth_year",
+            "birth_year_estimated",
+            "birth_date",
+            "ethnicity",
+            "phone",
+            "residence_commune",
+            "address",
+            "family_contact",
+        ]
         field_classes = {"residence_commune": CommuneChoiceField}
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "off"}),
@@ -235,9 +245,15 @@ class CaseForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Case
         fields = [
-            "category", "managed_record", "status", "opened_on", "closed_on",
-            "organisation", "assigned_to", "notes",
-        ]  # fmt: skip
+            "category",
+            "managed_record",
+            "status",
+            "opened_on",
+            "closed_on",
+            "organisation",
+            "assigned_to",
+            "notes",
+        ]
         field_classes = {"opened_on": DateField, "closed_on": DateField}
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
 
@@ -294,9 +310,11 @@ class CaseForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         if "confirm_second_case" in self.fields and not data.get("confirm_second_case"):
             self.add_error(
                 "confirm_second_case",
-                _("This person already has an open case of this category. Open it instead, "
-                  "or tick the box to open a second one."),
-            )  # fmt: skip
+                _(
+                    "This person already has an open case of this category. Open it instead, "
+                    "or tick the box to open a second one."
+                ),
+            )
         return data
 
     def to_data(self) -> CaseData:
@@ -309,10 +327,11 @@ class CaseForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
 
 class EmergencyAccessForm(forms.Form):
     citizen_id = forms.CharField(
-        label=_("Citizen ID number"), max_length=20,
+        label=_("Citizen ID number"),
+        max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         validators=[require_digits],
-    )  # fmt: skip
+    )
     reason = forms.CharField(
         label=_("Reason"),
         max_length=NOTE_MAX,
@@ -363,9 +382,12 @@ class CaseFilterForm(forms.Form):
         choices=[("", _("All")), *ClientCategory.choices],
     )
     commune = CommuneChoiceField(
-        label=_("Commune of residence"), required=False, queryset=AdministrativeUnit.objects.none(),
-        empty_label=_("All"), widget=forms.Select(attrs=COMMUNE_FILTER_ATTRS),
-    )  # fmt: skip
+        label=_("Commune of residence"),
+        required=False,
+        queryset=AdministrativeUnit.objects.none(),
+        empty_label=_("All"),
+        widget=forms.Select(attrs=COMMUNE_FILTER_ATTRS),
+    )
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     sort = forms.ChoiceField(
@@ -423,10 +445,12 @@ class StaffMemberForm(forms.ModelForm):  # type: ignore[type-arg]
     """
 
     username = forms.CharField(
-        label=_("Username"), max_length=150, validators=[User.username_validator],
+        label=_("Username"),
+        max_length=150,
+        validators=[User.username_validator],
         help_text=_("Used to sign in. Letters, digits and @ . + - _ only."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
-    )  # fmt: skip
+    )
     full_name = forms.CharField(
         label=_("Full name"), max_length=300, help_text=_("As on the citizen identity card.")
     )
@@ -491,10 +515,14 @@ class StaffMemberForm(forms.ModelForm):  # type: ignore[type-arg]
             and not confirmed
             and (scope.level != UnitLevel.COMMUNE)
         ):
-            self.add_error("scope_unit", _(
-                "A commune officer usually works in one commune, but %(unit)s is wider. "
-                "Pick the commune, or tick the box below to confirm the wider area."
-            ) % {"unit": scope.name})  # fmt: skip
+            self.add_error(
+                "scope_unit",
+                _(
+                    "A commune officer usually works in one commune, but %(unit)s is wider. "
+                    "Pick the commune, or tick the box below to confirm the wider area."
+                )
+                % {"unit": scope.name},
+            )
         return data
 
 
@@ -508,11 +536,13 @@ class WelcomeForm(SetPasswordForm):  # type: ignore[type-arg]
     """A newcomer's first password, with the activation code a second person handed over."""
 
     code = forms.CharField(
-        label=_("Activation code"), max_length=20,
+        label=_("Activation code"),
+        max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
-        help_text=_("The code a second person (not the one who sent you the link) gave you in "
-                    "person."),
-    )  # fmt: skip
+        help_text=_(
+            "The code a second person (not the one who sent you the link) gave you in person."
+        ),
+    )
     field_order = ["code", "new_password1", "new_password2"]
 
     def validate_password_for_user(self, user: Any, *args: Any, **kwargs: Any) -> None:
@@ -526,9 +556,11 @@ class RoleDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
     confirm = forms.BooleanField(required=False)
     reason = forms.CharField(
-        label=_("Reason for rejecting"), required=False, max_length=NOTE_MAX,
+        label=_("Reason for rejecting"),
+        required=False,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )  # fmt: skip
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -54,9 +54,10 @@ class InvitationAction:
     ISSUED = StaffAction.INVITATION_ISSUED
     OPENED = register("invitation_opened", gettext_lazy("Opened an invitation link"))
     CODE_ISSUED = register(
-        "invitation_code_issued", gettext_lazy("Handed over an activation code"),
+        "invitation_code_issued",
+        gettext_lazy("Handed over an activation code"),
         kind=ACCESS_CHANGE,
-    )  # fmt: skip
+    )
     ACCEPTED = register("invitation_accepted", gettext_lazy("Set the first password"))
 
 
@@ -89,9 +90,12 @@ def invitation_issue(*, actor: User, user: User) -> str:
         invitation.opened_at = None
         invitation.save()
         audit.record(
-            actor=actor, action=InvitationAction.ISSUED, object_type="user", object_id=user.pk,
+            actor=actor,
+            action=InvitationAction.ISSUED,
+            object_type="user",
+            object_id=user.pk,
             detail={"expires_at": invitation.expires_at.isoformat()},
-        )  # fmt: skip
+        )
     return reverse("cases:staff_welcome_open", kwargs={"token": token})
 
 
@@ -124,9 +128,11 @@ def invitation_deliver(*, user: User, link: str) -> bool:
 def _live(now: Any) -> Q:
     """Unused, not expired, for an account without a password (new, or reset)."""
     return Q(
-        used_at__isnull=True, expires_at__gt=now,
-        user__password__startswith=UNUSABLE_PASSWORD_PREFIX, user__is_active=True,
-    )  # fmt: skip
+        used_at__isnull=True,
+        expires_at__gt=now,
+        user__password__startswith=UNUSABLE_PASSWORD_PREFIX,
+        user__is_active=True,
+    )
 
 
 def invitation_open(*, token: str, session: SessionBase) -> bool:
@@ -148,9 +154,11 @@ def invitation_open(*, token: str, session: SessionBase) -> bool:
             found.opened_at = now
             found.save(update_fields=["opened_at"])
             audit.record(
-                actor=None, action=InvitationAction.OPENED, object_type="user",
+                actor=None,
+                action=InvitationAction.OPENED,
+                object_type="user",
                 object_id=found.user_id,
-            )  # fmt: skip
+            )
     if found is None or not live:
         _denied(None, found.user_id if found else "", "open_invitation")
         return False
@@ -190,9 +198,12 @@ def invitation_accept(
             locked.used_at = now
             locked.save(update_fields=["used_at"])
             audit.record(
-                actor=None, action=InvitationAction.ACCEPTED, object_type="user",
-                object_id=user.pk, detail={"code_from": locked.code_issued_by_id},
-            )  # fmt: skip
+                actor=None,
+                action=InvitationAction.ACCEPTED,
+                object_type="user",
+                object_id=user.pk,
+                detail={"code_from": locked.code_issued_by_id},
+            )
             session.pop(SESSION_KEY, None)
             return user
         locked.code_failures += 1
@@ -202,9 +213,11 @@ def invitation_accept(
         _denied(None, locked.user_id, "invitation_code")
     if not locked.code_digest:
         raise ValidationError(
-            _("No activation code has been handed over for this account yet. Ask a second "
-              "person (another administrator or a supervisor) to give it to you in person.")
-        )  # fmt: skip
+            _(
+                "No activation code has been handed over for this account yet. Ask a second "
+                "person (another administrator or a supervisor) to give it to you in person."
+            )
+        )
     raise ValidationError(_("That activation code is not right."))
 
 
@@ -225,8 +238,9 @@ def awaiting_code(*, viewer: AnyUser) -> QuerySet[Invitation]:
     path = viewer.staff.scope_unit.path
     pending = RoleChangeRequest.objects.filter(
         status=RoleChangeRequest.Status.PENDING,
-        scope_unit__path__startswith=path, organisation__unit__path__startswith=path,
-    ).values("user_id")  # fmt: skip
+        scope_unit__path__startswith=path,
+        organisation__unit__path__startswith=path,
+    ).values("user_id")
     covered = Q(
         user__staff__scope_unit__path__startswith=path,
         user__staff__organisation__unit__path__startswith=path,
@@ -246,9 +260,11 @@ def invitation_code_issue(*, actor: User, invitation_id: UUID) -> str:
             invitation.code_failures = 0
             invitation.save(update_fields=["code_digest", "code_issued_by", "code_failures"])
             audit.record(
-                actor=actor, action=InvitationAction.CODE_ISSUED, object_type="user",
+                actor=actor,
+                action=InvitationAction.CODE_ISSUED,
+                object_type="user",
                 object_id=invitation.user_id,
-            )  # fmt: skip
+            )
             return f"{code[:5]}-{code[5:]}"
     user_id = Invitation.objects.filter(pk=invitation_id).values_list("user_id", flat=True)
     _denied(actor, user_id.first(), "hand_over_activation_code")

@@ -147,9 +147,11 @@ class StaffProfile(models.Model):
     """Tie a user to an organisation, a role and a scope in the administrative tree."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff",
         verbose_name=_("user account"),
-    )  # fmt: skip
+    )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="staff", verbose_name=_("organisation")
     )
@@ -257,28 +259,35 @@ class Person(Versioned):
     # rows share a bucket at 1,000,000 people, so an index value never pins down a person,
     # and a lookup decrypts a handful of candidates, not dozens.
     citizen_id_index = BlindIndexField(
-        sources=("citizen_id",), normaliser=normalize.digits,
+        sources=("citizen_id",),
+        normaliser=normalize.digits,
         bits=index_bits(DESIGN_PEOPLE, per_bucket=2),
-    )  # fmt: skip
+    )
     old_id_number_index = BlindIndexField(
-        sources=("old_id_number",), normaliser=normalize.digits,
+        sources=("old_id_number",),
+        normaliser=normalize.digits,
         bits=index_bits(DESIGN_PEOPLE, per_bucket=2),
-    )  # fmt: skip
+    )
     phone_index = BlindIndexField(
-        sources=("phone",), normaliser=normalize.phone,
+        sources=("phone",),
+        normaliser=normalize.phone,
         bits=index_bits(DESIGN_PEOPLE, per_bucket=2),
-    )  # fmt: skip
+    )
     # Names repeat (namesakes are true matches); the width bounds only the false candidates.
     # Indexed with the id (Meta.indexes): a search reads a name's holders in id order and
     # stops at a page, however many share the name.
     name_index = BlindIndexField(
-        sources=("full_name",), normaliser=_name_key,
-        bits=index_bits(DESIGN_PEOPLE, per_bucket=2), db_index=False,
-    )  # fmt: skip
+        sources=("full_name",),
+        normaliser=_name_key,
+        bits=index_bits(DESIGN_PEOPLE, per_bucket=2),
+        db_index=False,
+    )
     name_year_index = BlindIndexField(
-        sources=("full_name", "birth_year"), normaliser=_name_year_key,
-        bits=index_bits(DESIGN_PEOPLE, per_bucket=2), db_index=False,
-    )  # fmt: skip
+        sources=("full_name", "birth_year"),
+        normaliser=_name_year_key,
+        bits=index_bits(DESIGN_PEOPLE, per_bucket=2),
+        db_index=False,
+    )
 
     history = HistoricalRecords(
         bases=[RequestIdHistory],
@@ -349,8 +358,11 @@ class Case(Versioned):
     # (cases.actions), so the
     # scope rules filter cases on an indexed column of their own (no join per row).
     residence_commune = models.ForeignKey(
-        AdministrativeUnit, on_delete=models.PROTECT, related_name="+", editable=False,
-    )  # fmt: skip
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
 
     # The earliest due date among the case's open items (planned services, follow-ups,
     # referrals), kept by ``cases.dues.case_refresh``: "overdue" is one indexed comparison.
@@ -433,9 +445,11 @@ class EmergencyAccess(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="emergency_accesses",
         verbose_name=_("user"),
-    )  # fmt: skip
+    )
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
     )
@@ -443,9 +457,13 @@ class EmergencyAccess(models.Model):
     granted_at = models.DateTimeField(_("granted at"))
     expires_at = models.DateTimeField(_("expires at"))
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("reviewed by"),
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     justified = models.BooleanField(_("justified"), null=True, blank=True)
     review_note = EncryptedTextField(_("review note"))
@@ -479,9 +497,11 @@ class RoleChangeRequest(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_requests",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="role_requests",
         verbose_name=_("staff member"),
-    )  # fmt: skip
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     second_role = models.CharField(
         _("second role"), max_length=20, choices=Role.choices, blank=True
@@ -495,17 +515,23 @@ class RoleChangeRequest(models.Model):
         AdministrativeUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("scope")
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("requested by"),
-    )  # fmt: skip
+    )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("decided by"),
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
@@ -536,9 +562,11 @@ class RoleRejectionReason(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     request = models.OneToOneField(
-        RoleChangeRequest, on_delete=models.PROTECT, related_name="+",
+        RoleChangeRequest,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("role change request"),
-    )  # fmt: skip
+    )
     reason = EncryptedTextField(_("reason for rejecting"))
 
     class Meta:
@@ -561,23 +589,33 @@ class AccountResetRequest(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reset_requests",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reset_requests",
         verbose_name=_("staff member"),
-    )  # fmt: skip
+    )
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("requested by"),
-    )  # fmt: skip
+    )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=RoleChangeRequest.Status.choices,
+        _("status"),
+        max_length=10,
+        choices=RoleChangeRequest.Status.choices,
         default=RoleChangeRequest.Status.PENDING,
-    )  # fmt: skip
+    )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("decided by"),
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
@@ -620,29 +658,45 @@ class DirectoryChangeRequest(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("change"), max_length=20, choices=Kind.choices)
     unit = models.ForeignKey(
-        AdministrativeUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        AdministrativeUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("unit moved"),
-    )  # fmt: skip
+    )
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("organisation moved"),
-    )  # fmt: skip
+    )
     to_unit = models.ForeignKey(
-        AdministrativeUnit, on_delete=models.PROTECT, related_name="+",
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("moved to"),
-    )  # fmt: skip
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("requested by"),
-    )  # fmt: skip
+    )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("decided by"),
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:

@@ -182,13 +182,17 @@ def register[M: models.Model](spec: RecordType[M]) -> RecordType[M]:
             "Case): a record directly off a person has no part a referral can withhold (D34)"
         )
     declare(
-        spec.add_verb, roles=spec.roles, scope="change",
+        spec.add_verb,
+        roles=spec.roles,
+        scope="change",
         label=format_lazy("{}: {}", _("Add"), spec.label),
-    )  # fmt: skip
+    )
     declare(
-        spec.change_verb, roles=spec.roles, scope="change",
+        spec.change_verb,
+        roles=spec.roles,
+        scope="change",
         label=format_lazy("{}: {}", _("Change"), spec.label),
-    )  # fmt: skip
+    )
     registry.register(spec.added_action, spec.added)
     registry.register(spec.changed_action, spec.changed)
     if spec.part:
@@ -198,11 +202,14 @@ def register[M: models.Model](spec: RecordType[M]) -> RecordType[M]:
         timeline.register_add_links(_add_links(spec))
     if spec.due is not None:
         dues.register(
-            spec.model, open=spec.due.open, label=lambda row: format_lazy(
-                "{}: {}", spec.label, spec.title(row)
-            ), url=spec.url, due_field=spec.due.due_field,
-            responsible_field=spec.due.responsible_field, related=spec.related,
-        )  # fmt: skip
+            spec.model,
+            open=spec.due.open,
+            label=lambda row: format_lazy("{}: {}", spec.label, spec.title(row)),
+            url=spec.url,
+            due_field=spec.due.due_field,
+            responsible_field=spec.due.responsible_field,
+            related=spec.related,
+        )
     _registered[spec.model] = spec
     return spec
 

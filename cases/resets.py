@@ -66,9 +66,12 @@ def _denied(actor: AnyUser, user_id: Any, perm: str) -> None:
 
 def _tell_owner(request: AccountResetRequest, text: str) -> None:
     notify(
-        actor=None, recipients=[request.user], verb=RESET_VERB, text=text,
+        actor=None,
+        recipients=[request.user],
+        verb=RESET_VERB,
+        text=text,
         url=reverse("notifications:list"),
-    )  # fmt: skip
+    )
 
 
 def account_reset_request(*, actor: User, user: User, kind: str) -> AccountResetRequest:
@@ -88,9 +91,12 @@ def _ask(actor: User, user: User, kind: str) -> AccountResetRequest:
         request.full_clean()
         request.save()
         audit.record(
-            actor=actor, action=ResetAction.REQUESTED, object_type="user", object_id=user.pk,
+            actor=actor,
+            action=ResetAction.REQUESTED,
+            object_type="user",
+            object_id=user.pk,
             detail={"kind": kind, "request": str(request.pk)},
-        )  # fmt: skip
+        )
         if kind == REACTIVATE:
             text = _(
                 "An administrator asked to reactivate your account. A second administrator "
@@ -162,10 +168,12 @@ def account_reset_decide(*, actor: User, request_id: Any, approve: bool) -> Acco
             request.decided_by, request.decided_at = actor, timezone.now()
             request.save(update_fields=["status", "decided_by", "decided_at"])
             audit.record(
-                actor=actor, action=ResetAction.APPROVED if approve else ResetAction.REJECTED,
-                object_type="user", object_id=request.user_id,
+                actor=actor,
+                action=ResetAction.APPROVED if approve else ResetAction.REJECTED,
+                object_type="user",
+                object_id=request.user_id,
                 detail={"kind": request.kind, "request": str(request.pk)},
-            )  # fmt: skip
+            )
             if approve:
                 _carry_out(actor, request)
             _tell_owner(request, _decided_text(request, approve))
@@ -193,9 +201,12 @@ def _carry_out(actor: User, request: AccountResetRequest) -> None:
             user.is_active = True
             user.save(update_fields=["is_active"])
             audit.record(
-                actor=actor, action=AccountAction.USER_CHANGED, object_type="user",
-                object_id=user.pk, detail={"fields": ["is_active"], "request": str(request.pk)},
-            )  # fmt: skip
+                actor=actor,
+                action=AccountAction.USER_CHANGED,
+                object_type="user",
+                object_id=user.pk,
+                detail={"fields": ["is_active"], "request": str(request.pk)},
+            )
         return
     if request.kind == AccountResetRequest.Kind.SECOND_FACTOR:
         second_factor_reset(actor=actor, user=user)

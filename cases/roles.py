@@ -101,26 +101,33 @@ def staff_profile_save(
     if actor is not None and _opens_more(old, profile):
         with transaction.atomic():
             request = RoleChangeRequest.objects.create(
-                user=profile.user, role=profile.role, second_role=profile.second_role,
+                user=profile.user,
+                role=profile.role,
+                second_role=profile.second_role,
                 allow_second_role=profile.allow_second_role,
                 may_prescribe=profile.may_prescribe,
-                organisation=profile.organisation, scope_unit=profile.scope_unit,
+                organisation=profile.organisation,
+                scope_unit=profile.scope_unit,
                 requested_by=actor,
-            )  # fmt: skip
+            )
             audit.record(
-                actor=actor, action=CaseAction.ROLE_CHANGE_REQUESTED, obj=request,
+                actor=actor,
+                action=CaseAction.ROLE_CHANGE_REQUESTED,
+                obj=request,
                 detail=_proposal(request),
-            )  # fmt: skip
+            )
         return old if old is not None else profile, request
     return _apply_profile(actor, profile), None
 
 
 def _proposal(request: RoleChangeRequest) -> dict[str, object]:
     return {
-        "user": request.user_id, "roles": sorted(request.roles),
+        "user": request.user_id,
+        "roles": sorted(request.roles),
         "may_prescribe": request.may_prescribe,
-        "organisation": str(request.organisation_id), "scope_unit": request.scope_unit_id,
-    }  # fmt: skip
+        "organisation": str(request.organisation_id),
+        "scope_unit": request.scope_unit_id,
+    }
 
 
 def _apply_profile(actor: User | None, profile: StaffProfile) -> StaffProfile:
@@ -137,21 +144,24 @@ def _apply_profile(actor: User | None, profile: StaffProfile) -> StaffProfile:
         )
         profile.save()
         new = {
-            "organisation_id": profile.organisation_id, "scope_unit_id": profile.scope_unit_id,
+            "organisation_id": profile.organisation_id,
+            "scope_unit_id": profile.scope_unit_id,
             "may_prescribe": profile.may_prescribe,
-        }  # fmt: skip
+        }
         # One event for the profile's own fields; a new profile's only if it prescribes.
         if (old is not None and old != new) or (old is None and profile.may_prescribe):
             was = old or {**new, "may_prescribe": False}
             audit.record(
-                actor=actor, action=CaseAction.ROLE_CHANGED, object_type="user",
+                actor=actor,
+                action=CaseAction.ROLE_CHANGED,
+                object_type="user",
                 object_id=user.pk,
                 detail={
                     "organisation": [str(was["organisation_id"]), str(new["organisation_id"])],
                     "scope_unit": [was["scope_unit_id"], new["scope_unit_id"]],
                     "may_prescribe": [was["may_prescribe"], new["may_prescribe"]],
                 },
-            )  # fmt: skip
+            )
         wanted = profile.roles
         current = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
         for change, names in (("removed", current - wanted), ("added", wanted - current)):
@@ -163,9 +173,12 @@ def _apply_profile(actor: User | None, profile: StaffProfile) -> StaffProfile:
             else:
                 user.groups.add(*groups)
             audit.record(
-                actor=actor, action=CaseAction.ROLE_CHANGED, object_type="user",
-                object_id=user.pk, detail={change: sorted(names)},
-            )  # fmt: skip
+                actor=actor,
+                action=CaseAction.ROLE_CHANGED,
+                object_type="user",
+                object_id=user.pk,
+                detail={change: sorted(names)},
+            )
         forget_roles(user)
         is_admin = Role.ADMINISTRATOR in wanted
         if user.is_staff != is_admin:
@@ -226,8 +239,9 @@ def role_request_decide(
         audit.record(
             actor=actor,
             action=CaseAction.ROLE_CHANGE_APPROVED if approve else CaseAction.ROLE_CHANGE_REJECTED,
-            obj=locked, detail={**_proposal(locked), "has_reason": bool(reason)},
-        )  # fmt: skip
+            obj=locked,
+            detail={**_proposal(locked), "has_reason": bool(reason)},
+        )
         if approve:
             profile = StaffProfile.objects.filter(user=locked.user).first() or StaffProfile(
                 user=locked.user
@@ -309,10 +323,12 @@ def grant_give(
             table.objects.select_for_update(of=("self",))
             .select_related("emergency")
             .get_or_create(
-                user=user, permission=_grant_permission(obj, scope), content_object=obj,
+                user=user,
+                permission=_grant_permission(obj, scope),
+                content_object=obj,
                 defaults={"expires_at": expires_at, "emergency": emergency},
             )
-        )  # fmt: skip
+        )
         if not created:
             _merge(grant, expires_at=expires_at, emergency=emergency, now=now)
         if emergency is None:
@@ -449,9 +465,8 @@ def staff_invitation_issue(*, actor: User, username: str) -> str:
     user = staff_users().filter(username=username).first()
     if user is None or user.has_usable_password():
         raise ValidationError(
-            _("Only a person without a password (new, or after an approved reset) can be "
-              "invited.")
-        )  # fmt: skip
+            _("Only a person without a password (new, or after an approved reset) can be invited.")
+        )
     return invitations.invitation_issue(actor=actor, user=user)
 
 

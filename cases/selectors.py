@@ -127,8 +127,10 @@ def person_search_page(
     result = _first_page(viewer, candidates, is_match)
     # What kind of key was searched (never the key itself), and whom the results showed.
     detail: dict[str, object] = {
-        "kind": kind, "found": len(result.people), "people": [str(p.pk) for p in result.people],
-    }  # fmt: skip
+        "kind": kind,
+        "found": len(result.people),
+        "people": [str(p.pk) for p in result.people],
+    }
     if result.more:
         detail["more"] = True
     record_read(actor=viewer, action=CaseAction.SEARCH, detail=detail)
@@ -269,9 +271,10 @@ def case_list_page(
     last = page.object_list[-1] if page.object_list else None
     page.next_after = cursor_of(last, order) if last is not None and runs_one_way(order) else ""
     record_read(
-        actor=viewer, action=CaseAction.CASE_LIST,
+        actor=viewer,
+        action=CaseAction.CASE_LIST,
         detail={"page": page.number, "people": sorted({str(c.person_id) for c in page})},
-    )  # fmt: skip
+    )
     return page, total
 
 
@@ -370,7 +373,7 @@ def _entries(records: list[Any], subject: Callable[[Any], str]) -> list[HistoryE
                 record.history_type,
                 changes,
                 record.history_request_id,
-            )  # fmt: skip
+            )
         )
     return entries
 
@@ -432,9 +435,11 @@ def emergency_review_page(
     grants = emergency_accesses_for_review(viewer=viewer)
     page = CappedPaginator(grants, REVIEWS_PER_PAGE).get_page(page_number)
     record_read(
-        actor=viewer, action=CaseAction.EMERGENCY_QUEUE_READ, object_type="emergencyaccess",
+        actor=viewer,
+        action=CaseAction.EMERGENCY_QUEUE_READ,
+        object_type="emergencyaccess",
         detail={"page": page.number, "people": sorted({str(g.person_id) for g in page})},
-    )  # fmt: skip
+    )
     return page
 
 
@@ -442,9 +447,11 @@ def emergency_access_for_review(*, viewer: access.AnyUser, access_id: UUID) -> E
     """Return one emergency access the viewer reviews, with its reason, recording the read."""
     grant = access.get_emergency_access_for_review(viewer, access_id)
     record_read(
-        actor=viewer, action=CaseAction.EMERGENCY_ACCESS_READ, obj=grant,
+        actor=viewer,
+        action=CaseAction.EMERGENCY_ACCESS_READ,
+        obj=grant,
         person_id=grant.person_id,
-    )  # fmt: skip
+    )
     return grant
 
 
@@ -541,14 +548,23 @@ def my_work(
     due = due[:SECTION_ROWS]
     _record_shown(
         viewer,
-        [c.person_id for c in open_cases] + [p.pk for p in recent]
-        + [item.case.person_id for item in due] + [p.pk for p in resident_page or []],
-    )  # fmt: skip
+        [c.person_id for c in open_cases]
+        + [p.pk for p in recent]
+        + [item.case.person_id for item in due]
+        + [p.pk for p in resident_page or []],
+    )
     return MyWork(
-        open_cases, recent, resident_page, residents_total, commune, due,
-        due_total=due_total, overdue_count=overdue, open_cases_total=open_total,
+        open_cases,
+        recent,
+        resident_page,
+        residents_total,
+        commune,
+        due,
+        due_total=due_total,
+        overdue_count=overdue,
+        open_cases_total=open_total,
         recent_total=recent_total,
-    )  # fmt: skip
+    )
 
 
 def _my_work_section(
@@ -577,16 +593,26 @@ def _my_work_section(
         shown = []  # residents asked by someone who has no commune: an empty section
     _record_shown(viewer, shown)
     return MyWork(
-        [], [], resident_page, residents_total, commune, [], due_total=due_total,
-        recent_total=recent_total, section=section, due_page=due_page, recent_page=recent_page,
-    )  # fmt: skip
+        [],
+        [],
+        resident_page,
+        residents_total,
+        commune,
+        [],
+        due_total=due_total,
+        recent_total=recent_total,
+        section=section,
+        due_page=due_page,
+        recent_page=recent_page,
+    )
 
 
 def _record_shown(viewer: access.AnyUser, person_ids: list[Any]) -> None:
     record_read(
-        actor=viewer, action=CaseAction.PEOPLE_LIST,
+        actor=viewer,
+        action=CaseAction.PEOPLE_LIST,
         detail={"list": "my_work", "people": sorted({str(pk) for pk in person_ids})},
-    )  # fmt: skip
+    )
 
 
 # At most this many possible duplicates are shown (namesakes born the same year are few).
@@ -618,7 +644,7 @@ def possible_duplicates(
             name_year_index=_index("name_year_index", full_name, birth_year),
             birth_year=birth_year,
             sex=sex,
-        )  # fmt: skip
+        )
         .order_by("pk")
     )
     matches = [
@@ -632,8 +658,12 @@ def possible_duplicates(
     matches = matches[:DUPLICATES_SHOWN]
     if matches:
         record_read(
-            actor=viewer, action=CaseAction.SEARCH,
-            detail={"kind": "registration", "found": len(matches),
-                    "people": [str(person.pk) for person in matches]},
-        )  # fmt: skip
+            actor=viewer,
+            action=CaseAction.SEARCH,
+            detail={
+                "kind": "registration",
+                "found": len(matches),
+                "people": [str(person.pk) for person in matches],
+            },
+        )
     return matches

@@ -84,12 +84,21 @@ def units_load_csv(*, handle: TextIO, by: str) -> int:
             except ValidationError as error:
                 raise ValidationError(f"line {line}: {'; '.join(error.messages)}") from None
             unit_write(
-                actor=None, unit=unit, detail={"via": "load_units", "by": by},
+                actor=None,
+                unit=unit,
+                detail={"via": "load_units", "by": by},
                 record_change=False,
-            )  # fmt: skip
+            )
         audit.record(
-            actor=None, action=CaseAction.DIRECTORY_CHANGED, object_type="administrativeunit",
-            detail={"model": "administrativeunit", "change": "loaded", "rows": len(rows),
-                    "via": "load_units", "by": by},
-        )  # fmt: skip
+            actor=None,
+            action=CaseAction.DIRECTORY_CHANGED,
+            object_type="administrativeunit",
+            detail={
+                "model": "administrativeunit",
+                "change": "loaded",
+                "rows": len(rows),
+                "via": "load_units",
+                "by": by,
+            },
+        )
     return len(rows)

@@ -75,9 +75,10 @@ def person_create(request: HttpRequest) -> HttpResponse:
     # "Register with what I typed" from the search posts the typed values (never in a URL).
     prefill = request.method == "POST" and "prefill" in request.POST
     form = PersonForm(
-        None if prefill else request.POST or None, user=request.user,
+        None if prefill else request.POST or None,
+        user=request.user,
         initial=PersonForm.prefilled(request.POST) if prefill else None,
-    )  # fmt: skip
+    )
     matches: list[Any] = []
     if request.method == "POST" and not prefill and form.is_valid():
         confirmed = request.POST.getlist("shown") if "different" in request.POST else []
@@ -124,14 +125,17 @@ def person_history(request: HttpRequest, person_id: UUID) -> HttpResponse:
 def person_edit(request: HttpRequest, person_id: UUID) -> HttpResponse:
     person = access.get_person_for_user(request.user, person_id, "change")
     outcome = edit_submit(
-        request, PersonForm(request.POST or None, instance=person, user=request.user),
+        request,
+        PersonForm(request.POST or None, instance=person, user=request.user),
         save=lambda form: actions.person_update(
-            actor=request.user, person=person, data=form.to_data(),
+            actor=request.user,
+            person=person,
+            data=form.to_data(),
             if_version=form.opened_version(person),
         ),
         rebuild=lambda data, current: PersonForm(data, instance=current, user=request.user),
         saved_message=_("The changes have been saved."),
-    )  # fmt: skip
+    )
     if outcome.saved:
         return redirect("cases:person_detail", person_id=person.pk)
     context = {"form": outcome.form, "person": person, "conflict": outcome.conflict}
@@ -145,16 +149,21 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page, total = None, None
     if form.is_valid() or not form.is_bound:
         page, total = selectors.case_list_page(
-            viewer=request.user, filters=form.filters(), page_number=request.GET.get("page"),
+            viewer=request.user,
+            filters=form.filters(),
+            page_number=request.GET.get("page"),
             after=request.GET.get("after"),
-        )  # fmt: skip
+        )
     masked = selectors.masked_people(
         viewer=request.user, person_ids=[case.person_id for case in page or []]
     )
     context = {
-        "form": form, "page": page, "total": total, "masked": masked,
+        "form": form,
+        "page": page,
+        "total": total,
+        "masked": masked,
         "query": _query_without_page(request),
-    }  # fmt: skip
+    }
     return render(request, "cases/case_list.html", context)
 
 
@@ -170,9 +179,10 @@ def my_work(request: HttpRequest) -> HttpResponse:
     """Start page of caseworkers and commune officers: "my work"."""
     _require(request, caps.MY_WORK)
     work = selectors.my_work(
-        viewer=request.user, section=request.GET.get("section"),
+        viewer=request.user,
+        section=request.GET.get("section"),
         page_number=request.GET.get("page"),
-    )  # fmt: skip
+    )
     people = [c.person_id for c in work.open_cases] + [p.pk for p in work.recent_people]
     people += [p.pk for p in work.resident_page or []] + [i.case.person_id for i in work.due]
     people += [p.pk for p in work.recent_page or []]
@@ -181,9 +191,11 @@ def my_work(request: HttpRequest) -> HttpResponse:
     pages = (work.due_page, work.recent_page, work.resident_page)
     page = next((p for p in pages if p is not None), None)
     context = {
-        "work": work, "page": page if work.section else None, "masked": masked,
+        "work": work,
+        "page": page if work.section else None,
+        "masked": masked,
         "query": f"section={work.section}" if work.section else "",
-    }  # fmt: skip
+    }
     return render(request, "cases/my_work.html", context)
 
 
@@ -220,19 +232,25 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
 def case_edit(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_id, "change")
     outcome = edit_submit(
-        request, CaseForm(request.POST or None, instance=case, user=request.user),
+        request,
+        CaseForm(request.POST or None, instance=case, user=request.user),
         save=lambda form: actions.case_update(
-            actor=request.user, case=case, data=form.to_data(),
+            actor=request.user,
+            case=case,
+            data=form.to_data(),
             if_version=form.opened_version(case),
         ),
         rebuild=lambda data, current: CaseForm(data, instance=current, user=request.user),
         saved_message=_("The changes have been saved."),
-    )  # fmt: skip
+    )
     if outcome.saved:
         return redirect("cases:case_detail", case_id=case.pk)
     context = {
-        "form": outcome.form, "person": case.person, "case": case, "conflict": outcome.conflict,
-    }  # fmt: skip
+        "form": outcome.form,
+        "person": case.person,
+        "case": case,
+        "conflict": outcome.conflict,
+    }
     return render(request, "cases/case_form.html", context)
 
 
@@ -284,9 +302,11 @@ def emergency_review(request: HttpRequest, access_id: UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.emergency_access_review(
-                actor=request.user, grant=grant, justified=form.cleaned_data["justified"],
+                actor=request.user,
+                grant=grant,
+                justified=form.cleaned_data["justified"],
                 note=form.cleaned_data["note"],
-            )  # fmt: skip
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -338,14 +358,19 @@ def role_request_decide(request: HttpRequest, request_id: UUID) -> HttpResponse:
     approve = form.cleaned_data["decision"] == "approve"
     try:
         decided = roles.role_request_decide(
-            actor=cast(User, request.user), request=pending, approve=approve,
+            actor=cast(User, request.user),
+            request=pending,
+            approve=approve,
             reason=form.cleaned_data["reason"],
-        )  # fmt: skip
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        what = {"user": decided.user.username, "role": decided.get_role_display(),
-                "organisation": decided.organisation.name}  # fmt: skip
+        what = {
+            "user": decided.user.username,
+            "role": decided.get_role_display(),
+            "organisation": decided.organisation.name,
+        }
         done = (
             _("Approved: %(user)s as %(role)s at %(organisation)s.")
             if approve
@@ -381,9 +406,12 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             user, pending, path = roles.staff_member_create(
-                actor=_actor(request), username=data["username"], full_name=data["full_name"],
-                email=data["email"], profile=form.instance,
-            )  # fmt: skip
+                actor=_actor(request),
+                username=data["username"],
+                full_name=data["full_name"],
+                email=data["email"],
+                profile=form.instance,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -391,9 +419,11 @@ def staff_create(request: HttpRequest) -> HttpResponse:
             link = request.build_absolute_uri(path)
             sent = invitations.invitation_deliver(user=user, link=link)
             context = {
-                "member": user, "pending": pending, "link": None if sent else link,
+                "member": user,
+                "pending": pending,
+                "link": None if sent else link,
                 "invitation_hours": settings.INVITATION_HOURS,
-            }  # fmt: skip
+            }
             return render(request, "cases/staff_created.html", context)
     return render(request, "cases/staff_form.html", {"form": form})
 
@@ -451,9 +481,11 @@ def staff_welcome(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             invitations.invitation_accept(
-                invitation=invitation, code=form.cleaned_data["code"],
-                password=form.cleaned_data["new_password1"], session=request.session,
-            )  # fmt: skip
+                invitation=invitation,
+                code=form.cleaned_data["code"],
+                password=form.cleaned_data["new_password1"],
+                session=request.session,
+            )
         except ValidationError as error:
             form.add_error("code", error)
         else:
@@ -501,7 +533,9 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
     link = request.build_absolute_uri(path)
     sent = invitations.invitation_deliver(user=member, link=link)
     context = {
-        "member": member, "link": None if sent else link, "reissued": True,
+        "member": member,
+        "link": None if sent else link,
+        "reissued": True,
         "invitation_hours": settings.INVITATION_HOURS,
-    }  # fmt: skip
+    }
     return render(request, "cases/staff_created.html", context)

@@ -251,7 +251,8 @@ if NOTIFICATION_MAIL_HOST:
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": NOTIFICATION_MAIL_HOST, "port": env_int("HOA_NHAP_EMAIL_PORT", 587),
+                "host": NOTIFICATION_MAIL_HOST,
+                "port": env_int("HOA_NHAP_EMAIL_PORT", 587),
                 "username": env_str("HOA_NHAP_EMAIL_USER", ""),
                 "password": env_str("HOA_NHAP_EMAIL_PASSWORD", ""),
                 "use_tls": env_bool("HOA_NHAP_EMAIL_TLS", default=True),
@@ -259,7 +260,7 @@ if NOTIFICATION_MAIL_HOST:
                 "timeout": env_int("HOA_NHAP_EMAIL_TIMEOUT", 20),
             },
         },
-    }  # fmt: skip
+    }
 DEFAULT_FROM_EMAIL = env_str("HOA_NHAP_EMAIL_FROM", "hoa-nhap@localhost")
 SITE_URL = env_str("HOA_NHAP_SITE_URL", "")
 # A referral's receiver sees the shared parts for at most this many days (docs/referrals.md);

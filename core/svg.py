@@ -27,24 +27,40 @@ def frame(
         'preserveAspectRatio="xMidYMid meet" aria-labelledby="{}-title {}-desc" '
         'xmlns="http://www.w3.org/2000/svg"><title id="{}-title">{}</title>'
         '<desc id="{}-desc">{}</desc>{}</svg>',
-        number(width), number(height), chart_id, chart_id, chart_id, title, chart_id, desc, body,
-    )  # fmt: skip
+        number(width),
+        number(height),
+        chart_id,
+        chart_id,
+        chart_id,
+        title,
+        chart_id,
+        desc,
+        body,
+    )
 
 
 def text(x: float, y: float, content: str, *, anchor: str = "start", size: int = 11) -> SafeString:
     """Return a text label at (x, y)."""
     return format_html(
         '<text x="{}" y="{}" font-size="{}" text-anchor="{}" fill="#333">{}</text>',
-        number(x), number(y), size, anchor, content,
-    )  # fmt: skip
+        number(x),
+        number(y),
+        size,
+        anchor,
+        content,
+    )
 
 
 def rect(x: float, y: float, w: float, h: float, colour: str) -> SafeString:
     """Return a filled rectangle."""
     return format_html(
         '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
-        number(x), number(y), number(w), number(h), colour,
-    )  # fmt: skip
+        number(x),
+        number(y),
+        number(w),
+        number(h),
+        colour,
+    )
 
 
 def line(
@@ -53,6 +69,11 @@ def line(
     """Return a line, solid or dashed (a target mark)."""
     return format_html(
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}"{}/>',
-        number(x1), number(y1), number(x2), number(y2), colour, 2 if dashed else 1,
+        number(x1),
+        number(y1),
+        number(x2),
+        number(y2),
+        colour,
+        2 if dashed else 1,
         format_html(' stroke-dasharray="{}"', "5 3") if dashed else "",
-    )  # fmt: skip
+    )

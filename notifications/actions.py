@@ -82,7 +82,7 @@ def notify(
             text=text,
             url=url,
             email_due=mail and bool(getattr(r, "email", "")),
-        )  # fmt: skip
+        )
         for r in unique.values()
     ]
     with transaction.atomic():
@@ -99,9 +99,11 @@ def _own(user: AnyUser, notification_id: Any) -> Notification:
     found = Notification.objects.filter(pk=notification_id, recipient_id=user.pk).first()
     if found is None:
         record(
-            actor=user, action=NotificationAction.DENIED, object_type="notification",
+            actor=user,
+            action=NotificationAction.DENIED,
+            object_type="notification",
             object_id=notification_id,
-        )  # fmt: skip
+        )
         raise Http404
     return found
 
@@ -132,7 +134,9 @@ def notification_open(*, user: AnyUser, notification_id: uuid.UUID) -> str:
     if is_local_path(notification.url):
         return notification.url
     record(
-        actor=user, action=NotificationAction.LINK_REFUSED, object_type="notification",
+        actor=user,
+        action=NotificationAction.LINK_REFUSED,
+        object_type="notification",
         object_id=notification.pk,
-    )  # fmt: skip
+    )
     return reverse("notifications:list")

@@ -10,6 +10,7 @@ class NotificationAction:
     DENIED = register("denied", _("Access denied"), kind=DENIAL)
     # A stored notification pointed off the site: the link was not followed.
     LINK_REFUSED = register(
-        "notification_link_refused", _("Refused a notification link to another site"),
+        "notification_link_refused",
+        _("Refused a notification link to another site"),
         kind=DENIAL,
-    )  # fmt: skip
+    )

@@ -37,8 +37,9 @@ def _message(*, text: str, url: str, address: str) -> EmailMessage:
         subject = _("Hòa Nhập: a new notification")
         link = settings.SITE_URL.rstrip("/") + url
         body = _("%(text)s\n\nOpen: %(link)s\n\nSign in to see the details.") % {
-            "text": text, "link": link,
-        }  # fmt: skip
+            "text": text,
+            "link": link,
+        }
     return EmailMessage(subject, body, None, [address])
 
 
@@ -77,8 +78,9 @@ def mail_send(*, notification_ids: Sequence[uuid.UUID | str]) -> int:
             failed += 1
             logger.warning(
                 "notification e-mail not sent: notification=%s error=%s",
-                notification_id, type(exc).__name__,
-            )  # fmt: skip
+                notification_id,
+                type(exc).__name__,
+            )
     if failed:
         raise MailNotSent(f"{failed} of {len(notification_ids)} notification e-mails not sent")
     return sent

@@ -16,9 +16,11 @@ class Notification(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
         verbose_name=_("recipient"),
-    )  # fmt: skip
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     verb = models.CharField(_("kind"), max_length=40)
@@ -26,9 +28,13 @@ class Notification(models.Model):
     text = models.CharField(_("text"), max_length=200)
     url = models.CharField(_("link"), max_length=500)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("sent by"),
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
     # The background worker owes this notification an e-mail (notifications/mail.py); it
     # clears the flag in the same transaction as it records that the mail went out.
     email_due = models.BooleanField(_("e-mail due"), default=False)
@@ -45,7 +51,7 @@ class Notification(models.Model):
                 fields=["created_at"],
                 name="notification_email_due",
                 condition=models.Q(email_due=True),
-            ),  # fmt: skip
+            ),
         ]
         constraints = [
             models.CheckConstraint(

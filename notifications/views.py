@@ -26,9 +26,11 @@ def notification_mark_all_read(request: HttpRequest) -> HttpResponse:
     count = actions.mark_all_read(user=request.user)
     messages.success(
         request,
-        ngettext("%(count)d notification marked read.", "%(count)d notifications marked read.",
-                 count) % {"count": count},
-    )  # fmt: skip
+        ngettext(
+            "%(count)d notification marked read.", "%(count)d notifications marked read.", count
+        )
+        % {"count": count},
+    )
     return redirect("notifications:list")
 
 

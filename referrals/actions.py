@@ -86,9 +86,12 @@ def consent_record(
     consent = Consent(case=case, recorded_by=account_of(actor), method=method, given_on=given_on)
     consent.given_by = given_by
     return save_edit(
-        actor=actor, instance=consent, action=ReferralAction.CONSENT_RECORDED,
-        if_version=OVERRIDE, detail={"method": method},
-    )  # fmt: skip
+        actor=actor,
+        instance=consent,
+        action=ReferralAction.CONSENT_RECORDED,
+        if_version=OVERRIDE,
+        detail={"method": method},
+    )
 
 
 def consent_withdraw(*, actor: access.AnyUser, consent_id: UUID, on: datetime.date) -> Consent:
@@ -104,9 +107,11 @@ def consent_withdraw(*, actor: access.AnyUser, consent_id: UUID, on: datetime.da
         consent.withdrawn_on = on
         consent.withdrawn_by = account_of(actor)
         save_edit(
-            actor=actor, instance=consent, action=ReferralAction.CONSENT_WITHDRAWN,
+            actor=actor,
+            instance=consent,
+            action=ReferralAction.CONSENT_WITHDRAWN,
             if_version=OVERRIDE,
-        )  # fmt: skip
+        )
         revoke = workflow.transition("revoke")
         assert revoke is not None  # noqa: S101  (the table names it)
         live = Referral.objects.filter(consent=consent, state__in=(State.SENT, State.ACCEPTED))
@@ -186,17 +191,25 @@ def referral_create(
         if new_consent is not None:
             consent = consent_record(actor=actor, case_id=case.pk, **new_consent)
         referral = Referral(
-            case=case, recorded_by=account_of(actor), from_organisation=_sender_organisation(actor),
-            to_organisation=to_organisation, service_type=service_type, parts=list(parts),
-            consent=consent, urgent=urgent,
-        )  # fmt: skip
+            case=case,
+            recorded_by=account_of(actor),
+            from_organisation=_sender_organisation(actor),
+            to_organisation=to_organisation,
+            service_type=service_type,
+            parts=list(parts),
+            consent=consent,
+            urgent=urgent,
+        )
         referral.reason = reason.strip()
         referral.urgent_reason = urgent_reason.strip() if urgent else ""
         return save_edit(
-            actor=actor, instance=referral, action=ReferralAction.REFERRAL_CREATED,
-            if_version=OVERRIDE, checks=[_check],
+            actor=actor,
+            instance=referral,
+            action=ReferralAction.REFERRAL_CREATED,
+            if_version=OVERRIDE,
+            checks=[_check],
             detail={"to": str(to_organisation.pk), "service": service_type.code, "parts": parts},
-        )  # fmt: skip
+        )
 
 
 def referral_update(
@@ -220,9 +233,9 @@ def referral_update(
         raise ValidationError(_("Only a draft or a returned referral can be changed."))
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %(f)s") % {
-            "f": ", ".join(sorted(unknown))
-        })  # fmt: skip
+        raise ValidationError(
+            _("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
     for name, value in fields.items():
         setattr(referral, name, value.strip() if isinstance(value, str) else value)
     if not referral.urgent:
@@ -231,9 +244,13 @@ def referral_update(
         if new_consent is not None:
             referral.consent = consent_record(actor=actor, case_id=referral.case_id, **new_consent)
         return save_edit(
-            actor=actor, instance=referral, action=ReferralAction.REFERRAL_CHANGED,
-            if_version=version, checks=[_check], detail={"fields": sorted(fields)},
-        )  # fmt: skip
+            actor=actor,
+            instance=referral,
+            action=ReferralAction.REFERRAL_CHANGED,
+            if_version=version,
+            checks=[_check],
+            detail={"fields": sorted(fields)},
+        )
 
 
 # --- transitions ---------------------------------------------------------------------------
@@ -295,15 +312,17 @@ def referral_act(
 def _holder_rule_met(referral: Referral, note: str) -> bool:
     return workflow.holder_rule_met(
         held_elsewhere=workflow.held_elsewhere(referral),
-        holder_agreed=workflow.holder_agreed(referral), note=note,
-    )  # fmt: skip
+        holder_agreed=workflow.holder_agreed(referral),
+        note=note,
+    )
 
 
 def _refusal(actor: access.AnyUser, referral: Referral, step: Transition) -> str:
     if referral.state not in step.sources:
         return _("A referral that is “%(state)s” cannot take the step “%(step)s”.") % {
-            "state": referral.get_state_display(), "step": step.label,
-        }  # fmt: skip
+            "state": referral.get_state_display(),
+            "step": step.label,
+        }
     if step.action == "revoke" and workflow.parties(actor, referral) & set(step.parties):
         return _("The case has already been handed over: this transfer cannot be revoked.")
     if step.action == "approve" and workflow.SUPERVISOR in workflow.parties(actor, referral):
@@ -346,21 +365,31 @@ def _move(
     if step.needs_outcome:
         referral.outcome = outcome
     ReferralStep.objects.create(
-        referral=referral, action=step.action, from_state=from_state, to_state=step.target,
-        actor=account_of(actor), comment=comment or outcome,
-    )  # fmt: skip
+        referral=referral,
+        action=step.action,
+        from_state=from_state,
+        to_state=step.target,
+        actor=account_of(actor),
+        comment=comment or outcome,
+    )
     workflow.forget_journey(referral)
     save_edit(actor=actor, instance=referral, action=step.event, if_version=OVERRIDE, detail=detail)
     if without_holder:
         audit.record(
-            actor=actor, action=ReferralAction.APPROVED_WITHOUT_HOLDER, obj=referral,
-            reason=comment, detail={"holder": str(workflow.holder_of(referral))},
-        )  # fmt: skip
+            actor=actor,
+            action=ReferralAction.APPROVED_WITHOUT_HOLDER,
+            obj=referral,
+            reason=comment,
+            detail={"holder": str(workflow.holder_of(referral))},
+        )
     if step.action == "send" and (referral.consent is None or not referral.consent.in_force):
         audit.record(
-            actor=actor, action=ReferralAction.SENT_WITHOUT_CONSENT, obj=referral,
-            reason=referral.urgent_reason, detail={"urgent": True},
-        )  # fmt: skip
+            actor=actor,
+            action=ReferralAction.SENT_WITHOUT_CONSENT,
+            obj=referral,
+            reason=referral.urgent_reason,
+            detail={"urgent": True},
+        )
     if step.action == "accept":
         _on_accept(account_of(actor), referral)
     if step.target in (State.DECLINED, State.COMPLETED, State.REVOKED):
@@ -381,9 +410,11 @@ def _check_consent(referral: Referral) -> None:
     if referral.urgent and len(referral.urgent_reason.strip()) >= MIN_URGENT_REASON:
         return
     raise ValidationError(
-        _("The person has not given consent to share (or withdrew it): record their consent "
-          "before sending, or mark the referral urgent with a reason for a supervisor.")
-    )  # fmt: skip
+        _(
+            "The person has not given consent to share (or withdrew it): record their consent "
+            "before sending, or mark the referral urgent with a reason for a supervisor."
+        )
+    )
 
 
 def _on_accept(actor: User, referral: Referral) -> None:
@@ -393,9 +424,11 @@ def _on_accept(actor: User, referral: Referral) -> None:
         return
     former = Organisation.objects.filter(pk=referral.from_organisation_id)
     case_actions.case_transfer(
-        actor=actor, case_id=referral.case_id, to_organisation=referral.to_organisation,
+        actor=actor,
+        case_id=referral.case_id,
+        to_organisation=referral.to_organisation,
         referral_id=referral.pk,
-    )  # fmt: skip
+    )
     for user in access.assignable_staff(former):
         _give_access(actor, referral, user, AccessKind.FORMER_HOLDER, transfer_read_days())
 
@@ -404,9 +437,11 @@ def _give_access(actor: User, referral: Referral, user: User, kind: str, days: i
     """Give one user view access to the referral's case until ``days`` from now."""
     expires_at = timezone.now() + timedelta(days=days)
     ReferralAccess.objects.update_or_create(
-        referral=referral, user=user, kind=kind,
+        referral=referral,
+        user=user,
+        kind=kind,
         defaults={"expires_at": expires_at, "ended_at": None, "given_by": actor},
-    )  # fmt: skip
+    )
     live = _held_until(user, referral.case_id)
     case = Case.objects.get(pk=referral.case_id)
     roles.grant_give(actor=actor, user=user, obj=case, scope="view", expires_at=live)
@@ -432,9 +467,12 @@ def _end_accesses(actor: User, referral: Referral, kind: str) -> None:
         # Only the referrals' hold ends: an emergency access or an administrator's grant
         # on the same case keeps the grant (cases.roles.grant_end).
         roles.grant_end(
-            actor=actor, user=row.user, obj=Case.objects.get(pk=referral.case_id),
-            until=row.expires_at, held_until=_held_until(row.user, referral.case_id),
-        )  # fmt: skip
+            actor=actor,
+            user=row.user,
+            obj=Case.objects.get(pk=referral.case_id),
+            until=row.expires_at,
+            held_until=_held_until(row.user, referral.case_id),
+        )
 
 
 def referral_staff_add(*, actor: access.AnyUser, referral_id: UUID, user: User) -> Referral:
@@ -443,9 +481,11 @@ def referral_staff_add(*, actor: access.AnyUser, referral_id: UUID, user: User) 
     if not workflow.may_add_staff(actor, referral):
         _deny(actor, referral_id, "share", rule="party")
         raise ValidationError(
-            _("Only the receiving staff in charge of this referral, or their supervisor, can "
-              "add a colleague.")
-        )  # fmt: skip
+            _(
+                "Only the receiving staff in charge of this referral, or their supervisor, can "
+                "add a colleague."
+            )
+        )
     receivers = access.assignable_staff(Organisation.objects.filter(pk=referral.to_organisation_id))
     if not receivers.filter(pk=user.pk).exists():
         raise ValidationError({"user": _("Choose a colleague of the receiving organisation.")})

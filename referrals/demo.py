@@ -62,19 +62,27 @@ def seed(rng: random.Random) -> None:
 
 
 def _referral(
-    rng: random.Random, case: Case, clinic: Organisation, service: ServiceType,
-    users: dict[str, User], journey: list[tuple[str, str]],
-) -> None:  # fmt: skip
+    rng: random.Random,
+    case: Case,
+    clinic: Organisation,
+    service: ServiceType,
+    users: dict[str, User],
+    journey: list[tuple[str, str]],
+) -> None:
     minh = users["minh"]
     given = timezone.localdate() - datetime.timedelta(days=rng.randrange(1, 30))
     consent: Any = actions.consent_record(
         actor=minh, case_id=case.pk, method=ConsentMethod.SIGNED, given_on=given
     )
     referral = actions.referral_create(
-        actor=minh, case_id=case.pk, to_organisation=clinic, service_type=service,
-        parts=[Part.IDENTITY, Part.TREATMENT], reason="Giới thiệu điều trị methadone (demo)",
+        actor=minh,
+        case_id=case.pk,
+        to_organisation=clinic,
+        service_type=service,
+        parts=[Part.IDENTITY, Part.TREATMENT],
+        reason="Giới thiệu điều trị methadone (demo)",
         consent=consent,
-    )  # fmt: skip
+    )
     for action, who in journey:
         referral = _step(referral, action, users[who])
     if journey and journey[-1][0] == "send":

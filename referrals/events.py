@@ -24,16 +24,18 @@ class ReferralAction:
     # Shared without the person's consent (urgent, approved by a supervisor): always flagged
     # on the auditor's unusual-activity page, like every change of who may see a record.
     SENT_WITHOUT_CONSENT = register(
-        "referral_sent_without_consent", _("Sent an urgent referral without consent"),
+        "referral_sent_without_consent",
+        _("Sent an urgent referral without consent"),
         kind=ACCESS_CHANGE,
-    )  # fmt: skip
+    )
     # A case another organisation holds, referred on the supervisor's note alone.
     APPROVED_WITHOUT_HOLDER = register(
         "referral_approved_without_holder",
         _("Approved a referral of a case held elsewhere without the holder's agreement"),
         kind=ACCESS_CHANGE,
-    )  # fmt: skip
+    )
     STAFF_ADDED = register(
-        "referral_staff_added", _("Gave a colleague access to a referred case"),
+        "referral_staff_added",
+        _("Gave a colleague access to a referred case"),
         kind=ACCESS_CHANGE,
-    )  # fmt: skip
+    )

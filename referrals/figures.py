@@ -112,7 +112,7 @@ def _cut(rows: QuerySet[Referral], key: str | None, labels: dict[Any, str]) -> l
             accepted=row["accepted"],
             completed=row["completed"],
             median_days=row.get("median_days", medians.get(row.get(key) if key else None)),
-        )  # fmt: skip
+        )
         for row in found
     ]
 
@@ -128,7 +128,9 @@ def referral_figures(
     services = {s.pk: s.name for s in ServiceType.objects.all()}
     organisations = dict(Organisation.objects.values_list("pk", "name"))
     return Figures(
-        since=since, until=until, total=_cut(rows, None, {})[0],
+        since=since,
+        until=until,
+        total=_cut(rows, None, {})[0],
         by_service=_cut(rows, "service_type_id", services),
         by_organisation=_cut(rows, "to_organisation_id", organisations),
-    )  # fmt: skip
+    )

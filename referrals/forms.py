@@ -41,27 +41,32 @@ class ReferralForm(forms.Form):
     )
     service_type = forms.ModelChoiceField(queryset=ServiceType.objects.none(), label=_("Service"))
     parts = forms.MultipleChoiceField(
-        label=_("What the receiver may see"), widget=forms.CheckboxSelectMultiple,
+        label=_("What the receiver may see"),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Share only what the receiver needs to provide the service."),
-    )  # fmt: skip
+    )
     reason = forms.CharField(
-        label=_("Reason for the referral"), max_length=MAX_TEXT,
+        label=_("Reason for the referral"),
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
-    )  # fmt: skip
+    )
     consent = forms.ChoiceField(label=_("Consent to share"), widget=forms.RadioSelect)
     consent_method = forms.ChoiceField(
-        label=_("How consent was given"), required=False,
+        label=_("How consent was given"),
+        required=False,
         choices=[("", "---------"), *ConsentMethod.choices],
-    )  # fmt: skip
+    )
     consent_given_on = DateField(label=_("Consent given on"), required=False)
     consent_given_by = forms.CharField(
         label=_("Given by (if not the person)"), required=False, max_length=200
     )
     urgent = forms.BooleanField(label=_("Urgent: cannot wait for consent"), required=False)
     urgent_reason = forms.CharField(
-        label=_("Why it cannot wait for consent"), required=False, max_length=MAX_TEXT,
+        label=_("Why it cannot wait for consent"),
+        required=False,
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,12 +92,18 @@ class ReferralForm(forms.Form):
 
     def _consent_choices(self) -> list[tuple[str, str]]:
         found = [
-            (str(c.pk), str(_("Consent given on %(day)s (%(how)s)") % {
-                "day": date_format(c.given_on, "SHORT_DATE_FORMAT"),
-                "how": c.get_method_display(),
-            }))
+            (
+                str(c.pk),
+                str(
+                    _("Consent given on %(day)s (%(how)s)")
+                    % {
+                        "day": date_format(c.given_on, "SHORT_DATE_FORMAT"),
+                        "how": c.get_method_display(),
+                    }
+                ),
+            )
             for c in consents_in_force(case=self.case)
-        ]  # fmt: skip
+        ]
         found.append((NEW_CONSENT, str(_("Record the consent given now"))))
         found.append((NO_CONSENT, str(_("No consent yet"))))
         return found
@@ -141,12 +152,18 @@ class ReferralEditForm(VersionField, ReferralForm):
     def __init__(self, *args: Any, case: Case, referral: Referral, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
         consent = str(referral.consent_id) if referral.consent_id else NO_CONSENT
-        self.initial.update({
-            "to_organisation": referral.to_organisation_id,
-            "service_type": referral.service_type_id, "parts": list(referral.parts),
-            "reason": referral.reason, "consent": consent, "urgent": referral.urgent,
-            "urgent_reason": referral.urgent_reason, "version": referral.version,
-        })  # fmt: skip
+        self.initial.update(
+            {
+                "to_organisation": referral.to_organisation_id,
+                "service_type": referral.service_type_id,
+                "parts": list(referral.parts),
+                "reason": referral.reason,
+                "consent": consent,
+                "urgent": referral.urgent,
+                "urgent_reason": referral.urgent_reason,
+                "version": referral.version,
+            }
+        )
         if consent not in dict(self.fields["consent"].choices):  # type: ignore[attr-defined]
             self.initial["consent"] = NO_CONSENT  # withdrawn since: choose again
 
@@ -156,13 +173,17 @@ class ActionForm(forms.Form):
 
     action = forms.CharField(max_length=30, widget=forms.HiddenInput)
     comment = forms.CharField(
-        label=_("Comment"), required=False, max_length=MAX_TEXT,
+        label=_("Comment"),
+        required=False,
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )  # fmt: skip
+    )
     outcome = forms.CharField(
-        label=_("Outcome"), required=False, max_length=MAX_TEXT,
+        label=_("Outcome"),
+        required=False,
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, transitions: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -221,9 +242,11 @@ class StaffAddForm(forms.Form):
     """Choose a colleague of the receiving organisation to see the referred case."""
 
     user = forms.ModelChoiceField(
-        queryset=User.objects.none(), label=_("Colleague"), widget=forms.RadioSelect,
+        queryset=User.objects.none(),
+        label=_("Colleague"),
+        widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Choose a colleague from the list.")},
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, colleagues: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

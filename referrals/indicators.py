@@ -37,9 +37,12 @@ def sent(query: Query) -> Population:
         sent_on__range=(query.period.start, query.period.end),
     )
     return Population(
-        referrals, unit="pk", person="case__person__", commune="case__residence_commune_id",
+        referrals,
+        unit="pk",
+        person="case__person__",
+        commune="case__residence_commune_id",
         keys={"category": F("case__category")},
-    )  # fmt: skip
+    )
 
 
 def _row_of(query: Query) -> Case:
@@ -157,9 +160,15 @@ def median_people(query: Query, row: int | None, key: str | None) -> QuerySet[Pe
 
 def _count(code: str, name: Any, order: int, hit: Q | None) -> Indicator:
     return indicator(
-        code, name, "referrals", order, Share(sent, lambda q: hit, kind="count")
-        if hit is not None else Share(sent, None, kind="count"), breakdowns=BREAKDOWNS,
-    )  # fmt: skip
+        code,
+        name,
+        "referrals",
+        order,
+        Share(sent, lambda q: hit, kind="count")
+        if hit is not None
+        else Share(sent, None, kind="count"),
+        breakdowns=BREAKDOWNS,
+    )
 
 
 def register() -> None:
@@ -169,8 +178,14 @@ def register() -> None:
     registry.register(_count("REF_COMPLETED", _("Referrals completed"), 30, COMPLETED))
     registry.register(
         Indicator(
-            code="REF_MEDIAN_DAYS", name=_("Median days from sending to acceptance"),
-            group="referrals", kind="median", compute=median_days, people=median_people,
-            breakdowns=BREAKDOWNS, order=40, many=median_days_many,
+            code="REF_MEDIAN_DAYS",
+            name=_("Median days from sending to acceptance"),
+            group="referrals",
+            kind="median",
+            compute=median_days,
+            people=median_people,
+            breakdowns=BREAKDOWNS,
+            order=40,
+            many=median_days_many,
         )
-    )  # fmt: skip
+    )

@@ -40,9 +40,13 @@ class Consent(CaseRecord):
     )
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
-        blank=True, editable=False,
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("consent to share")
@@ -87,13 +91,17 @@ class Referral(CaseRecord):
     timeline_label = _("Referral")
 
     from_organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="referrals_sent",
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="referrals_sent",
         verbose_name=_("from"),
-    )  # fmt: skip
+    )
     to_organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="referrals_received",
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="referrals_received",
         verbose_name=_("to"),
-    )  # fmt: skip
+    )
     service_type = models.ForeignKey(
         ServiceType, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
     )
@@ -101,9 +109,13 @@ class Referral(CaseRecord):
     # The parts of the case the receiver may see once it accepts (codes of Part).
     parts: Any = models.JSONField(_("shared with the receiver"), default=list)
     consent = models.ForeignKey(
-        Consent, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals",
+        Consent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
         verbose_name=_("consent"),
-    )  # fmt: skip
+    )
     # Sent without consent: only when urgent and approved by a supervisor with a reason.
     urgent = models.BooleanField(_("urgent"), default=False)
     urgent_reason = EncryptedTextField(_("why it cannot wait for consent"), blank=True)

@@ -42,38 +42,46 @@ def _both_sides(referral: Referral) -> list[Any]:
 # For each state reached: who acts next, the verb, what they are told.
 NEXT: dict[str, tuple[Recipients, str, str | Promise]] = {
     State.SUBMITTED: (
-        reviewers_of, verbs.register("referral_submitted", _("A referral waits for review")),
+        reviewers_of,
+        verbs.register("referral_submitted", _("A referral waits for review")),
         _("Referral %(code)s (%(service)s) waits for your review."),
     ),
     State.APPROVED: (
-        _sender, verbs.register("referral_approved", _("A referral was approved")),
+        _sender,
+        verbs.register("referral_approved", _("A referral was approved")),
         _("Referral %(code)s (%(service)s) was approved: you can send it."),
     ),
     State.RETURNED: (
-        _sender, verbs.register("referral_returned", _("A referral was returned")),
+        _sender,
+        verbs.register("referral_returned", _("A referral was returned")),
         _("Referral %(code)s (%(service)s) was returned for changes."),
     ),
     State.SENT: (
-        _receivers, verbs.register("referral_received", _("A referral arrived")),
+        _receivers,
+        verbs.register("referral_received", _("A referral arrived")),
         _("Referral %(code)s (%(service)s) waits for your answer."),
     ),
     State.ACCEPTED: (
-        _sender, verbs.register("referral_accepted", _("A referral was accepted")),
+        _sender,
+        verbs.register("referral_accepted", _("A referral was accepted")),
         _("Referral %(code)s (%(service)s) was accepted."),
     ),
     State.DECLINED: (
-        _sender, verbs.register("referral_declined", _("A referral was declined")),
+        _sender,
+        verbs.register("referral_declined", _("A referral was declined")),
         _("Referral %(code)s (%(service)s) was declined."),
     ),
     State.COMPLETED: (
-        _sender, verbs.register("referral_completed", _("A referral was completed")),
+        _sender,
+        verbs.register("referral_completed", _("A referral was completed")),
         _("Referral %(code)s (%(service)s) was completed: see the outcome."),
     ),
     State.REVOKED: (
-        _both_sides, verbs.register("referral_revoked", _("A referral was revoked")),
+        _both_sides,
+        verbs.register("referral_revoked", _("A referral was revoked")),
         _("Referral %(code)s (%(service)s) was revoked."),
     ),
-}  # fmt: skip
+}
 
 
 def message_for(referral: Referral) -> str | None:

@@ -41,8 +41,11 @@ AWAITING_RECEIVER = (State.SENT, State.ACCEPTED)
 RECEIVED_STATES = (State.SENT, State.ACCEPTED, State.DECLINED, State.COMPLETED, State.REVOKED)
 CLOSED_STATES = (State.DECLINED, State.COMPLETED, State.REVOKED)
 RELATED = (
-    "service_type", "from_organisation__unit", "to_organisation__unit", "case__person",
-)  # fmt: skip
+    "service_type",
+    "from_organisation__unit",
+    "to_organisation__unit",
+    "case__person",
+)
 
 # What each part holds, in words that add to its label (never the label again).
 PART_HELP: dict[str, str | Promise] = {
@@ -289,9 +292,10 @@ def people_named(viewer: access.AnyUser, referrals: list[Referral]) -> frozenset
     named = frozenset(seen) - masked_people(viewer=viewer, person_ids=seen)
     if named:
         record_read(
-            actor=viewer, action=CaseAction.PEOPLE_LIST,
+            actor=viewer,
+            action=CaseAction.PEOPLE_LIST,
             detail={"list": "referrals", "people": sorted(str(p) for p in named)},
-        )  # fmt: skip
+        )
     return named
 
 
@@ -364,9 +368,11 @@ def person_referrals(viewer: access.AnyUser, person: Person) -> timeline.PersonS
     )
     on = today()
     return timeline.PersonSection(
-        _("Referrals"), "referrals/includes/person_referrals.html",
-        [row_of(r, on) for r in rows], "person-referrals",
-    )  # fmt: skip
+        _("Referrals"),
+        "referrals/includes/person_referrals.html",
+        [row_of(r, on) for r in rows],
+        "person-referrals",
+    )
 
 
 @dataclass(frozen=True)
@@ -394,9 +400,11 @@ def person_consents(viewer: access.AnyUser, person: Person) -> timeline.PersonSe
         .values_list("pk", flat=True)
     )
     return timeline.PersonSection(
-        _("Consent to share"), "referrals/includes/person_consents.html",
-        [ConsentRow(c, c.pk in changeable) for c in rows], "person-consents",
-    )  # fmt: skip
+        _("Consent to share"),
+        "referrals/includes/person_consents.html",
+        [ConsentRow(c, c.pk in changeable) for c in rows],
+        "person-consents",
+    )
 
 
 def add_links(viewer: access.AnyUser, case: Any) -> list[timeline.AddLink]:

@@ -25,9 +25,11 @@ from .models import AccessKind, Referral, ReferralAccess, State
 def parts_for(user: User, case_id: UUID) -> access.Parts:
     """Return the parts of the case the user's live referral accesses open."""
     rows = ReferralAccess.objects.filter(
-        user=user, referral__case_id=case_id, ended_at__isnull=True,
+        user=user,
+        referral__case_id=case_id,
+        ended_at__isnull=True,
         expires_at__gt=timezone.now(),
-    ).values_list("kind", "referral__parts", "referral__state")  # fmt: skip
+    ).values_list("kind", "referral__parts", "referral__state")
     found: set[str] = set()
     for kind, parts, state in rows:
         if kind == AccessKind.FORMER_HOLDER:
@@ -55,10 +57,12 @@ def timeline_entries(
         url = reverse("referrals:referral_detail", args=[row.pk]) if row.pk in linked else ""
         kind = _("Transfer of the case") if row.service_type.transfers_case else _("Referral")
         yield timeline.Entry(
-            on=row.answered_on or row.sent_on or row.created_at.date(), kind=kind,
+            on=row.answered_on or row.sent_on or row.created_at.date(),
+            kind=kind,
             title=f"{row.service_type.name}: {row.from_organisation} → {row.to_organisation}",
-            url=url, status=row.get_state_display(),
-        )  # fmt: skip
+            url=url,
+            status=row.get_state_display(),
+        )
 
 
 def _whole_and_opened(viewer: access.AnyUser, case_ids: list[Any]) -> tuple[list[Any], set[UUID]]:

@@ -44,12 +44,17 @@ def referral_create(request: HttpRequest, case_id: UUID) -> HttpResponse:
         data = form.cleaned_data
         try:
             referral = actions.referral_create(
-                actor=request.user, case_id=case.pk, to_organisation=data["to_organisation"],
-                service_type=data["service_type"], parts=list(data["parts"]),
-                reason=data["reason"], consent=_consent_of(case, form.consent_id()),
-                new_consent=form.new_consent(), urgent=data["urgent"],
+                actor=request.user,
+                case_id=case.pk,
+                to_organisation=data["to_organisation"],
+                service_type=data["service_type"],
+                parts=list(data["parts"]),
+                reason=data["reason"],
+                consent=_consent_of(case, form.consent_id()),
+                new_consent=form.new_consent(),
+                urgent=data["urgent"],
                 urgent_reason=data["urgent_reason"],
-            )  # fmt: skip
+            )
         except ValidationError as error:
             add_errors(form, _consent_errors(error))
         else:
@@ -128,9 +133,12 @@ def referral_act(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     if form.is_valid():
         try:
             done = actions.referral_act(
-                actor=request.user, referral_id=referral.pk, action=form.cleaned_data["action"],
-                comment=form.cleaned_data["comment"], outcome=form.cleaned_data["outcome"],
-            )  # fmt: skip
+                actor=request.user,
+                referral_id=referral.pk,
+                action=form.cleaned_data["action"],
+                comment=form.cleaned_data["comment"],
+                outcome=form.cleaned_data["outcome"],
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -175,13 +183,18 @@ def referral_edit(request: HttpRequest, referral_id: UUID) -> HttpResponse:
         data = form.cleaned_data
         try:
             actions.referral_update(
-                actor=request.user, referral_id=referral.pk,
-                version=form.opened_version(referral), new_consent=form.new_consent(),
-                to_organisation=data["to_organisation"], service_type=data["service_type"],
-                parts=list(data["parts"]), reason=data["reason"],
-                consent=_consent_of(referral.case, form.consent_id()), urgent=data["urgent"],
+                actor=request.user,
+                referral_id=referral.pk,
+                version=form.opened_version(referral),
+                new_consent=form.new_consent(),
+                to_organisation=data["to_organisation"],
+                service_type=data["service_type"],
+                parts=list(data["parts"]),
+                reason=data["reason"],
+                consent=_consent_of(referral.case, form.consent_id()),
+                urgent=data["urgent"],
                 urgent_reason=data["urgent_reason"],
-            )  # fmt: skip
+            )
         except ValidationError as error:
             add_errors(form, _consent_errors(error))
         else:
@@ -206,8 +219,10 @@ def consent_withdraw(request: HttpRequest, consent_id: UUID) -> HttpResponse:
             messages.success(request, _("The withdrawal of consent has been recorded."))
             return redirect("cases:person_detail", person_id=consent.case.person_id)
     context = {
-        "form": form, "consent": consent, "referrals": selectors.resting_on(request.user, consent),
-    }  # fmt: skip
+        "form": form,
+        "consent": consent,
+        "referrals": selectors.resting_on(request.user, consent),
+    }
     return render(request, "referrals/consent_withdraw.html", context)
 
 
@@ -222,9 +237,13 @@ def referral_staff(request: HttpRequest, referral_id: UUID) -> HttpResponse:
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, _("%(name)s can now see the shared parts of the case.") % {
-                "name": colleague.display_name,
-            })  # fmt: skip
+            messages.success(
+                request,
+                _("%(name)s can now see the shared parts of the case.")
+                % {
+                    "name": colleague.display_name,
+                },
+            )
             return redirect("referrals:referral_detail", referral_id=referral.pk)
     context = {"form": form, "referral": referral, "staff": selectors.referral_staff(referral)}
     return render(request, "referrals/referral_staff.html", context)

@@ -78,8 +78,13 @@ class Transition:
 # The states in which the sender may still change the referral (referral_update).
 EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 OPEN_STATES = (
-    State.DRAFT, State.SUBMITTED, State.RETURNED, State.APPROVED, State.SENT, State.ACCEPTED,
-)  # fmt: skip
+    State.DRAFT,
+    State.SUBMITTED,
+    State.RETURNED,
+    State.APPROVED,
+    State.SENT,
+    State.ACCEPTED,
+)
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(

@@ -40,11 +40,13 @@ def plan_save(*, actor: AnyUser, plan: Plan, if_version: IfVersion = OVERRIDE) -
     if not adding:
         selectors.plan_for_user(actor, plan.pk, "change")
     return save_edit(
-        actor=actor, instance=plan,
+        actor=actor,
+        instance=plan,
         action=PlanAction.PLAN_ADDED if adding else PlanAction.PLAN_CHANGED,
-        if_version=if_version, checks=[lambda p: _require_unit(actor, p)],
+        if_version=if_version,
+        checks=[lambda p: _require_unit(actor, p)],
         detail={"number": plan.number, "unit": plan.unit_id},
-    )  # fmt: skip
+    )
 
 
 def _check_indicator(target: Target) -> None:
@@ -72,15 +74,22 @@ def target_save(*, actor: AnyUser, target: Target, if_version: IfVersion = OVERR
     target.plan = plan
     adding = target._state.adding
     return save_edit(
-        actor=actor, instance=target,
+        actor=actor,
+        instance=target,
         action=PlanAction.TARGET_ADDED if adding else PlanAction.TARGET_CHANGED,
-        if_version=if_version, checks=[_check_indicator],
+        if_version=if_version,
+        checks=[_check_indicator],
         detail={
-            "plan": str(plan.pk), "indicator": target.indicator, "unit": target.unit_id,
-            "year": target.year, "value": _amount(target.value), "comparison": target.comparison,
-            "breakdown": target.breakdown, "key": target.key,
+            "plan": str(plan.pk),
+            "indicator": target.indicator,
+            "unit": target.unit_id,
+            "year": target.year,
+            "value": _amount(target.value),
+            "comparison": target.comparison,
+            "breakdown": target.breakdown,
+            "key": target.key,
         },
-    )  # fmt: skip
+    )
 
 
 def target_remove(*, actor: AnyUser, target: Target, if_version: IfVersion) -> None:
@@ -93,12 +102,18 @@ def target_remove(*, actor: AnyUser, target: Target, if_version: IfVersion) -> N
         if isinstance(if_version, int) and current.version != if_version:
             raise EditConflict(current, if_version)
         audit.record(
-            actor=actor, action=PlanAction.TARGET_REMOVED, obj=current,
+            actor=actor,
+            action=PlanAction.TARGET_REMOVED,
+            obj=current,
             detail={
-                "plan": str(current.plan_id), "indicator": current.indicator,
-                "unit": current.unit_id, "year": current.year, "value": _amount(current.value),
-                "breakdown": current.breakdown, "key": current.key,
+                "plan": str(current.plan_id),
+                "indicator": current.indicator,
+                "unit": current.unit_id,
+                "year": current.year,
+                "value": _amount(current.value),
+                "breakdown": current.breakdown,
+                "key": current.key,
             },
-        )  # fmt: skip
+        )
         current._history_user = actor  # type: ignore[attr-defined]
         current.delete()

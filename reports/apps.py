@@ -25,12 +25,16 @@ class ReportsConfig(AppConfig):
 
         # Plans and targets: supervisors (read, and write within their unit's subtree).
         navigation.add(
-            _("Plans and targets"), "reports:plan_list",
-            allowed=lambda user: can(user, capabilities.PLAN_VIEW), order=65,
-        )  # fmt: skip
+            _("Plans and targets"),
+            "reports:plan_list",
+            allowed=lambda user: can(user, capabilities.PLAN_VIEW),
+            order=65,
+        )
         cases_demo.register(demo.seed)
         navigation.add(
-            _("Coverage figures"), "reports:dashboard",
-            allowed=lambda user: can(user, caps.FIGURES_VIEW), order=58,
-        )  # fmt: skip
+            _("Coverage figures"),
+            "reports:dashboard",
+            allowed=lambda user: can(user, caps.FIGURES_VIEW),
+            order=58,
+        )
         register_all()

@@ -69,8 +69,9 @@ def _desc(bars: Sequence[Bar], target_text: str | None) -> str:
     listed = "; ".join(f"{bar.label}: {bar.text}" for bar in bars)
     if target_text:
         return _("Target %(target)s. %(values)s. The table below gives the same figures.") % {
-            "target": target_text, "values": listed,
-        }  # fmt: skip
+            "target": target_text,
+            "values": listed,
+        }
     return _("%(values)s. The table below gives the same figures.") % {"values": listed}
 
 
@@ -86,9 +87,14 @@ def _target_mark(
 
 
 def units_chart(
-    bars: Sequence[Bar], *, title: str, target: float | None = None,
-    target_text: str | None = None, share: bool = True, chart_id: str = "units-chart",
-) -> SafeString:  # fmt: skip
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    target: float | None = None,
+    target_text: str | None = None,
+    share: bool = True,
+    chart_id: str = "units-chart",
+) -> SafeString:
     """Return actual against target by unit: a unit's name above its bar, the target a line.
 
     The name has the chart's whole width (a commune's name is long), the bar and its value
@@ -116,9 +122,14 @@ def units_chart(
 
 
 def trend_chart(
-    bars: Sequence[Bar], *, title: str, target: float | None = None,
-    target_text: str | None = None, share: bool = True, chart_id: str = "trend-chart",
-) -> SafeString:  # fmt: skip
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    target: float | None = None,
+    target_text: str | None = None,
+    share: bool = True,
+    chart_id: str = "trend-chart",
+) -> SafeString:
     """Return a trend by quarter: a bar per quarter, oldest at the top, the target a line.
 
     Horizontal bars, so eight quarters' labels and values stay legible on a phone.

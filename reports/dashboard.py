@@ -67,9 +67,11 @@ def unit_for_figures(viewer: access.AnyUser, code: str | None) -> Administrative
     if found is None:
         # A malformed code (a NUL byte, a long string) is named by what it is, not echoed.
         access.deny(
-            viewer, "figures", object_type="administrativeunit",
+            viewer,
+            "figures",
+            object_type="administrativeunit",
             object_id=code if well_formed else "malformed",
-        )  # fmt: skip
+        )
         raise Http404
     return found
 
@@ -194,8 +196,10 @@ def judge(
         return Status("hidden", _("No figure"))
     wanted = float(target.value)
     met = {
-        "at_least": actual >= wanted, "more_than": actual > wanted, "at_most": actual <= wanted,
-    }[target.comparison]  # fmt: skip
+        "at_least": actual >= wanted,
+        "more_than": actual > wanted,
+        "at_most": actual <= wanted,
+    }[target.comparison]
     return Status("met", _("Met")) if met else Status("not_met", _("Not met"))
 
 
@@ -227,9 +231,12 @@ def key_label(breakdown: str, key: str) -> str:
 
 
 def key_tables(
-    indicator: Indicator, unit: AdministrativeUnit, period: Period, table: Table,
+    indicator: Indicator,
+    unit: AdministrativeUnit,
+    period: Period,
+    table: Table,
     wanted: KeyTargets,
-) -> dict[str, Table]:  # fmt: skip
+) -> dict[str, Table]:
     """Return a table by breakdown for the key targets: ``table`` itself when it has that
     breakdown, else one more table (to be protected with the others before it is read)."""
     found: dict[str, Table] = {}
@@ -245,9 +252,13 @@ def key_tables(
 
 
 def key_lines(
-    viewer: access.AnyUser, indicator: Indicator, wanted: KeyTargets,
-    by_breakdown: dict[str, Table], main: Table, people_url: PeopleUrl | None = None,
-) -> list[KeyLine]:  # fmt: skip
+    viewer: access.AnyUser,
+    indicator: Indicator,
+    wanted: KeyTargets,
+    by_breakdown: dict[str, Table],
+    main: Table,
+    people_url: PeopleUrl | None = None,
+) -> list[KeyLine]:
     """Return each key target with the key's figure (from the protected tables) and status.
 
     Only a key of ``main`` (the table of the breakdown asked for) links to its people: the
@@ -261,14 +272,12 @@ def key_lines(
         lines.append(
             KeyLine(
                 label=key_label(breakdown, key),
-                figure=cell_figure(
-                    viewer, table, None, key, people_url if table is main else None
-                ),
+                figure=cell_figure(viewer, table, None, key, people_url if table is main else None),
                 target=target_text(indicator, target) or "",
                 status=judge(indicator, table, target, key),
                 plan_number=target.plan_number,
             )
-        )  # fmt: skip
+        )
     return lines
 
 
@@ -324,9 +333,12 @@ def _linker(
 
 
 def cell_figure(
-    viewer: access.AnyUser, table: Table, row: int | None, key: str | None,
+    viewer: access.AnyUser,
+    table: Table,
+    row: int | None,
+    key: str | None,
     people_url: PeopleUrl | None = None,
-) -> Figure:  # fmt: skip
+) -> Figure:
     """Return the figure of one cell of a table, with its people link where allowed."""
     link = _linker(viewer, table, people_url)(row, key)
     return figure(
@@ -335,9 +347,13 @@ def cell_figure(
 
 
 def dashboard(
-    *, viewer: access.AnyUser, unit: AdministrativeUnit, period: Period,
-    breakdown: str | None, people_url: PeopleUrl | None = None,
-) -> list[GroupView]:  # fmt: skip
+    *,
+    viewer: access.AnyUser,
+    unit: AdministrativeUnit,
+    period: Period,
+    breakdown: str | None,
+    people_url: PeopleUrl | None = None,
+) -> list[GroupView]:
     """Return every indicator for the unit and period, grouped as the registry groups them."""
     built: list[Table] = []
     wanted = plans.key_targets(unit, period)
@@ -364,7 +380,8 @@ def dashboard(
         indicator = table.indicator
         view.lines.append(
             Line(
-                indicator=indicator, table=table,
+                indicator=indicator,
+                table=table,
                 total=cell_figure(viewer, table, None, None, people_url),
                 target=target_text(indicator, table.target),
                 status=status_of(indicator, table),
@@ -373,11 +390,15 @@ def dashboard(
                 ],
                 breakdown_used=table.breakdown is not None,
                 key_lines=key_lines(
-                    viewer, indicator, wanted.get(indicator.code, {}),
-                    by_key.get(indicator.code, {}), table, people_url,
+                    viewer,
+                    indicator,
+                    wanted.get(indicator.code, {}),
+                    by_key.get(indicator.code, {}),
+                    table,
+                    people_url,
                 ),
             )
-        )  # fmt: skip
+        )
     return [view for view in views.values() if view.lines]
 
 
@@ -407,9 +428,14 @@ class IndicatorView:
 
 
 def indicator_detail(
-    *, viewer: access.AnyUser, indicator: Indicator, unit: AdministrativeUnit, period: Period,
-    breakdown: str | None, people_url: PeopleUrl | None = None,
-) -> IndicatorView:  # fmt: skip
+    *,
+    viewer: access.AnyUser,
+    indicator: Indicator,
+    unit: AdministrativeUnit,
+    period: Period,
+    breakdown: str | None,
+    people_url: PeopleUrl | None = None,
+) -> IndicatorView:
     """Return one indicator by the unit's children, with its charts and its quarterly trend."""
     used = breakdown if breakdown in indicator.breakdowns else None
     quarters = tables.quarters_before(period.end, TREND_QUARTERS)
@@ -428,13 +454,16 @@ def indicator_detail(
 
     rows = [
         RowView(
-            row, cell_figure(viewer, table, row.unit_id, None, people_url),
-            [(c, cell_figure(viewer, table, row.unit_id, c.key, people_url))
-             for c in table.columns],
+            row,
+            cell_figure(viewer, table, row.unit_id, None, people_url),
+            [
+                (c, cell_figure(viewer, table, row.unit_id, c.key, people_url))
+                for c in table.columns
+            ],
             drill=row.unit_id != unit.pk and unit.level != UnitLevel.COMMUNE,
         )
         for row in table.rows
-    ]  # fmt: skip
+    ]
     goal = target_text(indicator, table.target)
     share = indicator.kind == "share"
     # The charts plot percentages: a count target of a share indicator has no place on them.
@@ -442,31 +471,46 @@ def indicator_detail(
     goal_value = float(table.target.value) if table.target is not None and on_scale else None
     units_svg = charts.units_chart(
         [charts.Bar(r.row.label, r.figure.number, r.figure.text) for r in rows],
-        title=_("%(indicator)s by unit, %(period)s") % {
-            "indicator": indicator.name, "period": tables.period_label(period),
+        title=_("%(indicator)s by unit, %(period)s")
+        % {
+            "indicator": indicator.name,
+            "period": tables.period_label(period),
         },
-        target=goal_value, target_text=goal, share=share,
-    )  # fmt: skip
+        target=goal_value,
+        target_text=goal,
+        share=share,
+    )
     trend = [
         (tables.period_label(t.period), cell_figure(viewer, t, None, None)) for t in trend_tables
     ]
     trend_svg = charts.trend_chart(
-        [charts.Bar(_short_quarter(t.period), f.number, f.text) for (_l, f), t in
-         zip(trend, trend_tables, strict=True)],
-        title=_("%(indicator)s by quarter, %(unit)s") % {
-            "indicator": indicator.name, "unit": unit.name,
+        [
+            charts.Bar(_short_quarter(t.period), f.number, f.text)
+            for (_l, f), t in zip(trend, trend_tables, strict=True)
+        ],
+        title=_("%(indicator)s by quarter, %(unit)s")
+        % {
+            "indicator": indicator.name,
+            "unit": unit.name,
         },
-        target=goal_value, target_text=goal, share=share,
-    )  # fmt: skip
+        target=goal_value,
+        target_text=goal,
+        share=share,
+    )
     return IndicatorView(
-        table=table, rows=rows, total=cell_figure(viewer, table, None, None, people_url),
+        table=table,
+        rows=rows,
+        total=cell_figure(viewer, table, None, None, people_url),
         total_by_key=[
             (c, cell_figure(viewer, table, None, c.key, people_url)) for c in table.columns
         ],
-        target=goal, status=status_of(indicator, table), units_chart=units_svg,
-        trend=trend, trend_chart=trend_svg,
+        target=goal,
+        status=status_of(indicator, table),
+        units_chart=units_svg,
+        trend=trend,
+        trend_chart=trend_svg,
         key_lines=key_lines(viewer, indicator, wanted, by_key, table, people_url),
-    )  # fmt: skip
+    )
 
 
 def _short_quarter(period: Period) -> str:
@@ -492,9 +536,16 @@ def _keys_of(breakdown: str) -> list[str]:
 
 
 def people_behind(
-    *, viewer: access.AnyUser, indicator: Indicator, unit: AdministrativeUnit, period: Period,
-    breakdown: str | None, row_code: str | None, key: str | None, page: str | None,
-) -> PeopleList:  # fmt: skip
+    *,
+    viewer: access.AnyUser,
+    indicator: Indicator,
+    unit: AdministrativeUnit,
+    period: Period,
+    breakdown: str | None,
+    row_code: str | None,
+    key: str | None,
+    page: str | None,
+) -> PeopleList:
     """Return the people counted in one cell whom the viewer may see, a page at a time, and
     record whom the page showed.
 
@@ -528,12 +579,15 @@ def people_behind(
     shown = Paginator(people, PEOPLE_PER_PAGE).get_page(page)
     ids = [person.pk for person in shown]
     audit.record(
-        actor=viewer, action=CaseAction.PEOPLE_LIST,
+        actor=viewer,
+        action=CaseAction.PEOPLE_LIST,
         detail={
-            "list": "figures", "indicator": indicator.code, "unit": unit.code,
+            "list": "figures",
+            "indicator": indicator.code,
+            "unit": unit.code,
             "period": [period.start.isoformat(), period.end.isoformat()],
             "people": sorted(str(pk) for pk in ids),
         },
-    )  # fmt: skip
+    )
     masked = selectors.masked_people(viewer=viewer, person_ids=ids)
     return PeopleList(shown, masked, row_unit, key)

@@ -109,9 +109,14 @@ def seed(rng: random.Random) -> None:
     first, last = YEARS
     for number, issuer, title, issued_on, targets in PLANS:
         plan = Plan(
-            number=number, issuer=issuer, title=title, unit=province, issued_on=issued_on,
-            first_year=first, last_year=last,
-        )  # fmt: skip
+            number=number,
+            issuer=issuer,
+            title=title,
+            unit=province,
+            issued_on=issued_on,
+            first_year=first,
+            last_year=last,
+        )
         plan.full_clean()
         plan.save()
         for row in targets:
@@ -119,9 +124,17 @@ def seed(rng: random.Random) -> None:
             breakdown, key = row[6] if len(row) == 7 else ("", "")
             for year in plan.years:
                 target = Target(
-                    plan=plan, indicator=code, unit=province, year=year, kind=kind,
-                    comparison=comparison, value=Decimal(value), clause=clause, note=note,
-                    breakdown=breakdown, key=key,
-                )  # fmt: skip
+                    plan=plan,
+                    indicator=code,
+                    unit=province,
+                    year=year,
+                    kind=kind,
+                    comparison=comparison,
+                    value=Decimal(value),
+                    clause=clause,
+                    note=note,
+                    breakdown=breakdown,
+                    key=key,
+                )
                 target.full_clean()
                 target.save()

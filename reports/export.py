@@ -117,9 +117,13 @@ def report_build(
     viewer must see it (``reports.suppression.protect``). Reads only: the caller records."""
     k = suppression.small_cell_k()
     report = Report(
-        unit=unit, periods=list(periods), breakdowns=tuple(breakdowns), sharing=sharing, k=k,
+        unit=unit,
+        periods=list(periods),
+        breakdowns=tuple(breakdowns),
+        sharing=sharing,
+        k=k,
         as_of=timezone.now(),
-    )  # fmt: skip
+    )
     targets: Targets = {}  # each read once per indicator and year (build_table)
     layout = child_rows(unit)
     with without_jit():
@@ -128,9 +132,13 @@ def report_build(
             for labelled in periods:
                 # One grouped query per indicator and period for all the breakdowns.
                 built = build_tables(
-                    indicator, unit, labelled.period, [None, *wanted], targets=targets,
+                    indicator,
+                    unit,
+                    labelled.period,
+                    [None, *wanted],
+                    targets=targets,
                     layout=layout,
-                )  # fmt: skip
+                )
                 report.tables.extend(built.values())
         suppression.protect(viewer, report.tables, sharing=sharing, k=k, targets=targets)
     return report
@@ -252,28 +260,53 @@ def _cover(report: Report) -> list[list[Value]]:
             _(
                 "“< %(k)s” is a count from 1 to %(k_1)s; “x” is a figure hidden so that "
                 "no “< %(k)s” can be worked out from the totals."
-            ) % {"k": report.k, "k_1": report.k - 1},
+            )
+            % {"k": report.k, "k_1": report.k - 1},
         ],
-    ]  # fmt: skip
+    ]
 
 
 def _definitions() -> Iterator[list[Value]]:
-    yield [_("Indicator code"), _("Name (Vietnamese)"), _("Name (English)"), _("Group"), _("Kind"),
-           _("Numerator and denominator")]  # fmt: skip
+    yield [
+        _("Indicator code"),
+        _("Name (Vietnamese)"),
+        _("Name (English)"),
+        _("Group"),
+        _("Kind"),
+        _("Numerator and denominator"),
+    ]
     for indicator in registry.indicators():
         yield [
-            indicator.code, _name(indicator, "vi"), _name(indicator, "en"), indicator.group,
-            indicator.kind, _definition(indicator),
-        ]  # fmt: skip
+            indicator.code,
+            _name(indicator, "vi"),
+            _name(indicator, "en"),
+            indicator.group,
+            indicator.kind,
+            _definition(indicator),
+        ]
 
 
 def csv_rows(report: Report) -> Iterator[list[Value]]:
     """Yield the long CSV's rows, header first."""
     yield [
-        "indicator", "indicator_name", "group", "kind", "unit_id", "unit", "period",
-        "period_start", "period_end", "breakdown", "breakdown_key", "value", "numerator",
-        "denominator", "target", "plan", "as_of",
-    ]  # fmt: skip
+        "indicator",
+        "indicator_name",
+        "group",
+        "kind",
+        "unit_id",
+        "unit",
+        "period",
+        "period_start",
+        "period_end",
+        "breakdown",
+        "breakdown_key",
+        "value",
+        "numerator",
+        "denominator",
+        "target",
+        "plan",
+        "as_of",
+    ]
     as_of = timezone.localtime(report.as_of).isoformat(timespec="seconds")
     labels = {lp.period: lp.label for lp in report.periods}
     for table in report.tables:
@@ -285,13 +318,24 @@ def csv_rows(report: Report) -> Iterator[list[Value]]:
                 value, numerator, denominator = _figures(table, (row_id, key), report.k)
                 target = table.target if row_id is None and key is None else None
                 yield [
-                    table.indicator.code, str(table.indicator.name), table.indicator.group,
-                    table.indicator.kind, row_id if row_id is not None else report.unit.pk,
-                    label, labels.get(table.period, ""), table.period.start.isoformat(),
-                    table.period.end.isoformat(), table.breakdown or "", key or "", value,
-                    numerator, denominator, _target(target),
-                    target.plan_number if target else "", as_of,
-                ]  # fmt: skip
+                    table.indicator.code,
+                    str(table.indicator.name),
+                    table.indicator.group,
+                    table.indicator.kind,
+                    row_id if row_id is not None else report.unit.pk,
+                    label,
+                    labels.get(table.period, ""),
+                    table.period.start.isoformat(),
+                    table.period.end.isoformat(),
+                    table.breakdown or "",
+                    key or "",
+                    value,
+                    numerator,
+                    denominator,
+                    _target(target),
+                    target.plan_number if target else "",
+                    as_of,
+                ]
 
 
 def to_csv(report: Report) -> bytes:
@@ -333,13 +377,17 @@ def report_export(
     )
     body = to_xlsx(report) if fmt == "xlsx" else to_csv(report)
     record(
-        actor=actor, action=ExportAction.REPORT_EXPORTED, obj=unit,
+        actor=actor,
+        action=ExportAction.REPORT_EXPORTED,
+        obj=unit,
         detail={
-            "format": fmt, "sharing": sharing, "breakdowns": list(breakdowns),
+            "format": fmt,
+            "sharing": sharing,
+            "breakdowns": list(breakdowns),
             "periods": [[p.period.start.isoformat(), p.period.end.isoformat()] for p in periods],
             "tables": len(report.tables),
             "suppressed_tables": sum(not t.exact for t in report.tables),
         },
-    )  # fmt: skip
+    )
     stamp = timezone.localtime(report.as_of).strftime("%Y%m%d-%H%M")
     return ExportFile(f"figures-{unit.code}-{stamp}.{fmt}", CONTENT_TYPES[fmt], body)

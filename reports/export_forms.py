@@ -22,23 +22,32 @@ class ReportForm(forms.Form):
     period_kind = forms.ChoiceField(
         label=_("Period"),
         choices=[("half_year", _("Half-year")), ("year", _("Year")), ("custom", _("Custom"))],
-        initial="half_year", widget=forms.RadioSelect,
-    )  # fmt: skip
+        initial="half_year",
+        widget=forms.RadioSelect,
+    )
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
     # Only a half-year needs it (checked in clean): a year or a custom period has no half.
     half = forms.TypedChoiceField(
-        label=_("Half of the year"), coerce=int, initial=1, required=False, empty_value=None,
+        label=_("Half of the year"),
+        coerce=int,
+        initial=1,
+        required=False,
+        empty_value=None,
         choices=[(1, _("First six months")), (2, _("Last six months"))],
-    )  # fmt: skip
+    )
     start = DateField(label=_("From"), required=False)
     end = DateField(label=_("To"), required=False, help_text=CUSTOM_PERIOD_HELP)
     breakdowns = forms.MultipleChoiceField(
-        label=_("Breakdowns"), required=False, widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+        label=_("Breakdowns"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     format = forms.ChoiceField(
-        label=_("File"), choices=[("xlsx", "XLSX"), ("csv", "CSV")], initial="xlsx",
+        label=_("File"),
+        choices=[("xlsx", "XLSX"), ("csv", "CSV")],
+        initial="xlsx",
         widget=forms.RadioSelect,
-    )  # fmt: skip
+    )
     sharing = forms.BooleanField(
         label=_("For sharing (small counts hidden for every unit)"), required=False
     )
@@ -79,6 +88,9 @@ class ReportForm(forms.Form):
         data = self.cleaned_data
         year = data.get("year") or (data["start"].year if data.get("start") else 2000)
         return periods_for(
-            data["period_kind"], year=year, half=data.get("half") or 1,
-            start=data.get("start"), end=data.get("end"),
-        )  # fmt: skip
+            data["period_kind"],
+            year=year,
+            half=data.get("half") or 1,
+            start=data.get("start"),
+            end=data.get("end"),
+        )

@@ -29,9 +29,13 @@ def report(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/report_form.html", {"form": form})
     data = form.cleaned_data
     file = export.report_export(
-        actor=request.user, unit=unit, periods=form.periods(), breakdowns=data["breakdowns"],
-        sharing=data["sharing"], fmt=data["format"],
-    )  # fmt: skip
+        actor=request.user,
+        unit=unit,
+        periods=form.periods(),
+        breakdowns=data["breakdowns"],
+        sharing=data["sharing"],
+        fmt=data["format"],
+    )
     response = HttpResponse(file.body, content_type=file.content_type)
     response["Content-Disposition"] = f'attachment; filename="{file.name}"'
     return response

@@ -38,13 +38,19 @@ class FiguresForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=PERIOD_KINDS, initial="year")
     year = forms.IntegerField(label=_("Year"), required=False)
     quarter = forms.TypedChoiceField(
-        label=_("Quarter"), required=False, coerce=int, empty_value=None,
+        label=_("Quarter"),
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", _("— Choose —"))] + [(str(n), str(n)) for n in range(1, 5)],
-    )  # fmt: skip
+    )
     half = forms.TypedChoiceField(
-        label=_("Half-year"), required=False, coerce=int, empty_value=None,
+        label=_("Half-year"),
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", _("— Choose —")), ("1", _("January–June")), ("2", _("July–December"))],
-    )  # fmt: skip
+    )
     start = DateField(label=_("From"), required=False)
     end = DateField(label=_("To"), required=False, help_text=CUSTOM_PERIOD_HELP)
     # Choices from the registry (set per form): every breakdown an indicator offers.

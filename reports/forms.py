@@ -92,19 +92,28 @@ def indicator_choices() -> list[tuple[str, str]]:
 class TargetForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
     indicator = forms.ChoiceField(label=capfirst(_("indicator")))
     key = forms.ChoiceField(
-        label=_("For"), required=False,
+        label=_("For"),
+        required=False,
         help_text=_(
             "A target of the whole indicator, or of one value of a breakdown the indicator "
             "offers, such as a provider sector."
         ),
-    )  # fmt: skip
+    )
     value = ValueField(label=capfirst(_("value")), max_digits=12, decimal_places=2, min_value=0)
 
     class Meta:
         model = Target
         fields = [
-            "indicator", "key", "unit", "year", "comparison", "value", "kind", "clause", "note",
-        ]  # fmt: skip
+            "indicator",
+            "key",
+            "unit",
+            "year",
+            "comparison",
+            "value",
+            "kind",
+            "clause",
+            "note",
+        ]
         widgets = {"comparison": forms.RadioSelect, "kind": forms.RadioSelect}
         help_texts = {
             "kind": _(
@@ -140,9 +149,11 @@ class TargetForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         unit.label_from_instance = _unit_label
         self.initial.setdefault("unit", plan.unit_id)
         self.fields["year"] = forms.TypedChoiceField(
-            label=capfirst(_("year")), coerce=int, choices=[(y, str(y)) for y in plan.years],
+            label=capfirst(_("year")),
+            coerce=int,
+            choices=[(y, str(y)) for y in plan.years],
             initial=self.initial.get("year", plan.first_year),
-        )  # fmt: skip
+        )
         kind: Any = self.fields["kind"]
         kind.choices = TargetKind.choices  # no blank: a target is one or the other
         if self.instance._state.adding:

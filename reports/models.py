@@ -45,9 +45,11 @@ class Plan(Versioned):
     issuer = models.CharField(_("issued by"), max_length=200)
     title = models.CharField(_("title"), max_length=300, blank=True)
     unit = models.ForeignKey(
-        AdministrativeUnit, on_delete=models.PROTECT, related_name="plans",
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        related_name="plans",
         verbose_name=_("administrative unit"),
-    )  # fmt: skip
+    )
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     first_year = models.PositiveSmallIntegerField(_("from year"))
     last_year = models.PositiveSmallIntegerField(_("to year"))
@@ -73,7 +75,7 @@ class Plan(Versioned):
                 violation_error_message=_(
                     "This unit already has a plan with this number starting that year."
                 ),
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self) -> str:
@@ -113,9 +115,11 @@ class Target(Versioned):
     # A code of the indicator registry (reports.registry); checked by the actions.
     indicator = models.CharField(_("indicator"), max_length=40)
     unit = models.ForeignKey(
-        AdministrativeUnit, on_delete=models.PROTECT, related_name="+",
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("administrative unit"),
-    )  # fmt: skip
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     kind = models.CharField(_("kind"), max_length=10, choices=TargetKind.choices)
     comparison = models.CharField(
@@ -157,7 +161,7 @@ class Target(Versioned):
                     "This plan already has a target for this indicator, breakdown value, "
                     "unit and year: change that one instead."
                 ),
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self) -> str:

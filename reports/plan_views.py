@@ -34,9 +34,10 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     plans = selectors.plans_for(request.user).order_by("unit__path", "-first_year", "number")
     changeable = set(selectors.plans_for(request.user, "change").values_list("pk", flat=True))
     context = {
-        "plans": plans, "changeable": changeable,
+        "plans": plans,
+        "changeable": changeable,
         "may_add": selectors.plan_units(request.user).exists(),
-    }  # fmt: skip
+    }
     return render(request, "reports/plan_list.html", context)
 
 
@@ -82,10 +83,12 @@ def _plan_form(request: HttpRequest, form: PlanForm, *, plan: Plan | None) -> Ht
         )
 
     outcome = edit_submit(
-        request, form, save=save,
+        request,
+        form,
+        save=save,
         rebuild=lambda data, current: PlanForm(data, instance=current, user=request.user),
         saved_message=_("The plan has been saved."),
-    )  # fmt: skip
+    )
     if outcome.saved:
         return redirect("reports:plan_detail", plan_id=saved[0].pk)
     context = {"form": outcome.form, "plan": plan, "conflict": outcome.conflict}
@@ -118,10 +121,12 @@ def _target_form(
         actions.target_save(actor=request.user, target=form.instance, if_version=if_version)
 
     outcome = edit_submit(
-        request, form, save=save,
+        request,
+        form,
+        save=save,
         rebuild=lambda data, current: TargetForm(data, instance=current, plan=plan),
         saved_message=_("The target has been saved."),
-    )  # fmt: skip
+    )
     if outcome.saved:
         return redirect("reports:plan_detail", plan_id=plan.pk)
     context = {"form": outcome.form, "plan": plan, "target": target, "conflict": outcome.conflict}
@@ -147,8 +152,10 @@ def target_remove(request: HttpRequest, target_id: UUID) -> HttpResponse:
             messages.success(request, _("The target has been removed."))
             return redirect("reports:plan_detail", plan_id=target.plan_id)
     context = {
-        "target": target, "plan": target.plan, "error": error,
+        "target": target,
+        "plan": target.plan,
+        "error": error,
         "indicator_name": selectors.indicator_name(target.indicator),
         "key_label": key_label(target.breakdown, target.key) if target.key else "",
-    }  # fmt: skip
+    }
     return render(request, "reports/target_remove.html", context)

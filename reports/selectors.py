@@ -102,8 +102,9 @@ def plan_targets(plan: Plan) -> list[Target]:
     """Return the plan's targets, by indicator (registry order), year and unit."""
     order = {i.code: n for n, i in enumerate(registry.indicators())}
     rows = list(plan.targets.select_related("unit"))
-    return sorted(rows, key=lambda t: (order.get(t.indicator, len(order)), t.indicator,
-                                       t.year, t.unit.path))  # fmt: skip
+    return sorted(
+        rows, key=lambda t: (order.get(t.indicator, len(order)), t.indicator, t.year, t.unit.path)
+    )
 
 
 def indicator_name(code: str) -> str:

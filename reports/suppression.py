@@ -92,17 +92,24 @@ def figures_unit_for(viewer: access.AnyUser, unit_id: Any) -> AdministrativeUnit
         ).first()
     if found is None:
         access.deny(
-            viewer, "figures.view", object_type="administrativeunit",
-            object_id=str(wanted if wanted is not None else ""), malformed_id=wanted is None,
-        )  # fmt: skip
+            viewer,
+            "figures.view",
+            object_type="administrativeunit",
+            object_id=str(wanted if wanted is not None else ""),
+            malformed_id=wanted is None,
+        )
         raise Http404
     return found
 
 
 def exact_rows(
-    viewer: access.AnyUser, rows: Iterable[int], indicator: Indicator, *, sharing: bool,
+    viewer: access.AnyUser,
+    rows: Iterable[int],
+    indicator: Indicator,
+    *,
+    sharing: bool,
     units: dict[int, AdministrativeUnit] | None = None,
-) -> set[int]:  # fmt: skip
+) -> set[int]:
     """Return the row units (ids) the viewer sees exactly: they stay shown in a suppressed
     table and count as known to the viewer when the other cells are protected.
 
@@ -115,9 +122,13 @@ def exact_rows(
 
 
 def protect(
-    viewer: access.AnyUser, tables: Sequence[Table], *, sharing: bool, k: int | None = None,
+    viewer: access.AnyUser,
+    tables: Sequence[Table],
+    *,
+    sharing: bool,
+    k: int | None = None,
     targets: Targets | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Suppress the tables the viewer may not see exactly (grouped by indicator, unit, period).
 
     ``targets``: the targets the caller already read (``tables.build_table``), reused for the
@@ -238,9 +249,8 @@ def _system(tables: Sequence[Table], known_rows: set[int]) -> _System:
     # Only the equations that hold give exact ranges (a breakdown counting a person twice
     # does not add up).
     system.exact = [
-        eq for eq in system.equations
-        if sum(s * cells[c].numerator for c, s in eq.items()) == 0
-    ]  # fmt: skip
+        eq for eq in system.equations if sum(s * cells[c].numerator for c, s in eq.items()) == 0
+    ]
     for number, eq in enumerate(system.exact):
         for cid in eq:
             system.index.setdefault(cid, []).append(number)
@@ -423,9 +433,10 @@ def _pinned(
 def _usable(system: _System, cells: Iterable[CellId], hidden: set[CellId]) -> list[CellId]:
     """Return the cells that may be hidden next: not hidden, not known, not zero."""
     return [
-        c for c in cells
+        c
+        for c in cells
         if c not in hidden and c not in system.known and system.cells[c].numerator > 0
-    ]  # fmt: skip
+    ]
 
 
 def hidden_cells(

@@ -272,9 +272,13 @@ Layout = tuple[list[Row], dict[int, int]]
 
 
 def build_table(
-    indicator: Indicator, unit: AdministrativeUnit, period: Period, breakdown: str | None,
-    *, targets: Targets | None = None,
-) -> Table:  # fmt: skip
+    indicator: Indicator,
+    unit: AdministrativeUnit,
+    period: Period,
+    breakdown: str | None,
+    *,
+    targets: Targets | None = None,
+) -> Table:
     """Compute one indicator for the children of ``unit`` (see :func:`child_rows`).
 
     ``targets``, when given, keeps the targets read: a target depends only on the unit, the
@@ -284,10 +288,14 @@ def build_table(
 
 
 def build_tables(
-    indicator: Indicator, unit: AdministrativeUnit, period: Period,
-    breakdowns: Sequence[str | None], *, targets: Targets | None = None,
+    indicator: Indicator,
+    unit: AdministrativeUnit,
+    period: Period,
+    breakdowns: Sequence[str | None],
+    *,
+    targets: Targets | None = None,
     layout: Layout | None = None,
-) -> dict[str | None, Table]:  # fmt: skip
+) -> dict[str | None, Table]:
     """Compute one indicator for the children of ``unit`` under several breakdowns at once.
 
     One grouped query answers every breakdown (``registry.compute_many``); the tables share
@@ -314,8 +322,15 @@ def build_tables(
     for breakdown in wanted:
         cells = dict(found[breakdown])
         family[breakdown] = Table(
-            indicator=indicator, unit=unit, period=period, breakdown=breakdown, rows=rows,
-            columns=columns_of(breakdown, cells), cells=cells, target=target, family=family,
+            indicator=indicator,
+            unit=unit,
+            period=period,
+            breakdown=breakdown,
+            rows=rows,
+            columns=columns_of(breakdown, cells),
+            cells=cells,
+            target=target,
+            family=family,
             communes=communes,
-        )  # fmt: skip
+        )
     return family

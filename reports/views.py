@@ -75,7 +75,7 @@ def _context(
         "children": [(row, link(row.code)) for row in dashboard.children_of(unit)],
         "exact": dashboard.in_own_scope(viewer, unit),
         "k": suppression.small_cell_k(),
-    }  # fmt: skip
+    }
 
 
 def _people_url(request: HttpRequest, unit: AdministrativeUnit) -> dashboard.PeopleUrl:
@@ -95,19 +95,30 @@ def figures_dashboard(request: HttpRequest) -> HttpResponse:
     groups = None
     if period is not None:
         groups = dashboard.dashboard(
-            viewer=request.user, unit=unit, period=period, breakdown=_breakdown(form),
+            viewer=request.user,
+            unit=unit,
+            period=period,
+            breakdown=_breakdown(form),
             people_url=_people_url(request, unit),
-        )  # fmt: skip
+        )
     detail = _params(request, unit=unit.code)
     sections = [
-        (view, [(line, _url("reports:indicator", detail | {"code": line.indicator.code}))
-                for line in view.lines])
+        (
+            view,
+            [
+                (line, _url("reports:indicator", detail | {"code": line.indicator.code}))
+                for line in view.lines
+            ],
+        )
         for view in groups or []
-    ]  # fmt: skip
+    ]
     context = _context(request, unit, "reports:dashboard") | {
-        "form": form, "period": period, "sections": sections, "shown": groups is not None,
+        "form": form,
+        "period": period,
+        "sections": sections,
+        "shown": groups is not None,
         "period_label": tables.period_label(period) if period else "",
-    }  # fmt: skip
+    }
     return render(request, "reports/dashboard.html", context)
 
 
@@ -121,14 +132,20 @@ def indicator_page(request: HttpRequest) -> HttpResponse:
     detail = None
     if period is not None:
         detail = dashboard.indicator_detail(
-            viewer=request.user, indicator=indicator, unit=unit, period=period,
-            breakdown=_breakdown(form), people_url=_people_url(request, unit),
-        )  # fmt: skip
+            viewer=request.user,
+            indicator=indicator,
+            unit=unit,
+            period=period,
+            breakdown=_breakdown(form),
+            people_url=_people_url(request, unit),
+        )
     context = _context(request, unit, "reports:indicator", code=indicator.code) | {
-        "form": form, "indicator": indicator, "detail": detail,
+        "form": form,
+        "indicator": indicator,
+        "detail": detail,
         "period_label": tables.period_label(period) if period else "",
         "back": _url("reports:dashboard", _params(request, unit=unit.code)),
-    }  # fmt: skip
+    }
     links = {row.code: link for row, link in context["children"]}
     context["rows"] = [(r, links.get(r.row.code)) for r in (detail.rows if detail else [])]
     return render(request, "reports/dashboard_indicator.html", context)
@@ -144,17 +161,25 @@ def people_page(request: HttpRequest) -> HttpResponse:
     found = None
     if period is not None:
         found = dashboard.people_behind(
-            viewer=request.user, indicator=indicator, unit=unit, period=period,
-            breakdown=_breakdown(form), row_code=request.GET.get("row") or None,
-            key=request.GET.get("key") or None, page=request.GET.get("page"),
-        )  # fmt: skip
+            viewer=request.user,
+            indicator=indicator,
+            unit=unit,
+            period=period,
+            breakdown=_breakdown(form),
+            row_code=request.GET.get("row") or None,
+            key=request.GET.get("key") or None,
+            page=request.GET.get("page"),
+        )
     pager = _params(request) | {
         k: request.GET[k] for k in ("indicator", "row", "key") if request.GET.get(k)
     }
     context = {
-        "form": form, "indicator": indicator, "unit": unit, "found": found,
+        "form": form,
+        "indicator": indicator,
+        "unit": unit,
+        "found": found,
         "period_label": tables.period_label(period) if period else "",
         "pager": urlencode(pager),
         "back": _url("reports:indicator", _params(request) | {"code": indicator.code}),
-    }  # fmt: skip
+    }
     return render(request, "reports/dashboard_people.html", context)

@@ -59,10 +59,20 @@ def run(requirements: Path) -> tuple[int, str]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.json"
         command = [
-            sys.executable, "-m", "pip_audit", "--requirement", str(requirements),
-            "--no-deps", "--disable-pip", "--progress-spinner", "off",
-            "--format", "json", "--output", str(out),
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "pip_audit",
+            "--requirement",
+            str(requirements),
+            "--no-deps",
+            "--disable-pip",
+            "--progress-spinner",
+            "off",
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ]
         try:
             result = subprocess.run(  # noqa: S603  # nosec B603
                 command, capture_output=True, text=True, timeout=600, check=False

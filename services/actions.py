@@ -65,9 +65,13 @@ def record_add[R: CaseRecord](
         record.responsible_id = case.assigned_to_id or actor.pk
     with transaction.atomic():
         save_edit(
-            actor=actor, instance=record, action=ServiceAction.RECORD_ADDED,
-            if_version=OVERRIDE, checks=checks, detail={"kind": type(record)._meta.model_name},
-        )  # fmt: skip
+            actor=actor,
+            instance=record,
+            action=ServiceAction.RECORD_ADDED,
+            if_version=OVERRIDE,
+            checks=checks,
+            detail={"kind": type(record)._meta.model_name},
+        )
         for step in after:
             step(actor, record)
         dues.case_refresh(case_id=case.pk)
@@ -88,10 +92,13 @@ def record_change[R: CaseRecord](
         raise PermissionDenied
     with transaction.atomic():
         save_edit(
-            actor=actor, instance=record, action=ServiceAction.RECORD_CHANGED,
-            if_version=if_version, checks=checks,
+            actor=actor,
+            instance=record,
+            action=ServiceAction.RECORD_CHANGED,
+            if_version=if_version,
+            checks=checks,
             detail={"kind": type(record)._meta.model_name},
-        )  # fmt: skip
+        )
         for step in after:
             step(actor, record)
         dues.case_refresh(case_id=record.case_id)
@@ -115,9 +122,12 @@ def followup_record_visit(
     followup.done_on, followup.note = done_on, note
     with transaction.atomic():
         save_edit(
-            actor=actor, instance=followup, action=ServiceAction.FOLLOWUP_DONE,
-            if_version=if_version, detail={"kind": "followup", "period": str(followup.period_id)},
-        )  # fmt: skip
+            actor=actor,
+            instance=followup,
+            action=ServiceAction.FOLLOWUP_DONE,
+            if_version=if_version,
+            detail={"kind": "followup", "period": str(followup.period_id)},
+        )
         dues.case_refresh(case_id=followup.case_id)
     return followup
 
@@ -198,17 +208,24 @@ def checkins_sync(*, actor: access.AnyUser, period: PostRehabPeriod) -> None:
     kept = {c.due_on for c in existing if c.cancelled_on is None}
     for due in sorted(wanted - kept):
         checkin = FollowUp(
-            case_id=period.case_id, period=period, kind=FollowUpKind.POST_REHAB_CHECKIN,
-            due_on=due, responsible_id=period.officer_id, recorded_by=account_of(actor),
-        )  # fmt: skip
+            case_id=period.case_id,
+            period=period,
+            kind=FollowUpKind.POST_REHAB_CHECKIN,
+            due_on=due,
+            responsible_id=period.officer_id,
+            recorded_by=account_of(actor),
+        )
         _checkin_save(actor, checkin, ServiceAction.CHECKIN_PLANNED)
 
 
 def _checkin_save(actor: access.AnyUser, checkin: FollowUp, action: str) -> None:
     save_edit(
-        actor=actor, instance=checkin, action=action, if_version=OVERRIDE,
+        actor=actor,
+        instance=checkin,
+        action=action,
+        if_version=OVERRIDE,
         detail={"kind": "followup", "period": str(checkin.period_id)},
-    )  # fmt: skip
+    )
 
 
 def postrehab_after(actor: access.AnyUser, period: PostRehabPeriod) -> None:
@@ -223,11 +240,12 @@ def shelter_stay_check(stay: ShelterStay) -> None:
     """Refuse a stay that overlaps another stay of the same person, in any case."""
     others = ShelterStay.objects.filter(person_id=stay.case.person_id).exclude(pk=stay.pk)
     other = (
-        overlapping(others, start="entered_on", end="left_on", since=stay.entered_on,
-                    until=stay.left_on)
+        overlapping(
+            others, start="entered_on", end="left_on", since=stay.entered_on, until=stay.left_on
+        )
         .order_by("entered_on")
         .first()
-    )  # fmt: skip
+    )
     if other is not None:
         left = date_format(other.left_on, "SHORT_DATE_FORMAT") if other.left_on else "…"
         raise ValidationError(
@@ -253,9 +271,11 @@ def service_type_save(*, actor: access.AnyUser, service_type: ServiceType) -> Se
     with transaction.atomic():
         service_type.save()
         audit.record(
-            actor=actor, action=ServiceAction.SERVICE_TYPE_SAVED, obj=service_type,
+            actor=actor,
+            action=ServiceAction.SERVICE_TYPE_SAVED,
+            obj=service_type,
             detail={"code": service_type.code, "active": service_type.is_active},
-        )  # fmt: skip
+        )
     return service_type
 
 
@@ -264,10 +284,11 @@ def screening_record(*, actor: access.AnyUser, screening: Screening, result: Res
     with transaction.atomic():
         record_add(actor=actor, record=screening)
         scores = [
-            ScreeningScore(screening=screening, item=entry.subject, score=entry.score,
-                           level=entry.level)
+            ScreeningScore(
+                screening=screening, item=entry.subject, score=entry.score, level=entry.level
+            )
             for entry in result.scores
-        ]  # fmt: skip
+        ]
         bulk_create_with_history(scores, ScreeningScore, default_user=actor)
     return screening
 
@@ -286,9 +307,10 @@ def stage_record(
         raise PermissionDenied
     stage.episode = episode
     save_edit(
-        actor=actor, instance=stage,
+        actor=actor,
+        instance=stage,
         action=ServiceAction.RECORD_ADDED if adding else ServiceAction.RECORD_CHANGED,
         if_version=OVERRIDE if adding else if_version,
         detail={"kind": "episodestage", "stage": stage.stage},
-    )  # fmt: skip
+    )
     return stage

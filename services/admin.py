@@ -19,15 +19,25 @@ class ServiceTypeForm(forms.ModelForm):  # type: ignore[type-arg]
     """The catalogue entry, its client categories as checkboxes (none ticked: everyone)."""
 
     applies_to = forms.MultipleChoiceField(
-        label=_("offered to"), choices=ClientCategory.choices, required=False,
+        label=_("offered to"),
+        choices=ClientCategory.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick none to offer the service to every client category."),
-    )  # fmt: skip
+    )
 
     class Meta:
         model = ServiceType
-        fields = ["code", "name_vi", "name_en", "category", "applies_to", "records_amount",
-                  "is_active", "order"]  # fmt: skip
+        fields = [
+            "code",
+            "name_vi",
+            "name_en",
+            "category",
+            "applies_to",
+            "records_amount",
+            "is_active",
+            "order",
+        ]
 
     def clean_applies_to(self) -> list[str]:
         return [str(value) for value in self.cleaned_data.get("applies_to") or []]

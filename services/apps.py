@@ -19,11 +19,15 @@ class ServicesConfig(AppConfig):
         cases_demo.register(demo.seed)
         timeline.register_add_links(selectors.add_links)
         dues.register(
-            ServiceRecord, open=Q(status=ServiceStatus.PLANNED),
-            label=selectors.summary, url=selectors.record_url, related=("service_type",),
-        )  # fmt: skip
-        dues.register(
-            FollowUp, open=Q(done_on__isnull=True, cancelled_on__isnull=True),
+            ServiceRecord,
+            open=Q(status=ServiceStatus.PLANNED),
             label=selectors.summary,
             url=selectors.record_url,
-        )  # fmt: skip
+            related=("service_type",),
+        )
+        dues.register(
+            FollowUp,
+            open=Q(done_on__isnull=True, cancelled_on__isnull=True),
+            label=selectors.summary,
+            url=selectors.record_url,
+        )

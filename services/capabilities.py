@@ -15,12 +15,14 @@ SERVICE_CHANGE = declare(
 )
 # Unmask a returnee's location and contact details (recorded each time).
 LOCATION_REVEAL = declare(
-    "location.reveal", roles=WRITE_ROLES, scope="change",
+    "location.reveal",
+    roles=WRITE_ROLES,
+    scope="change",
     label=_("See a returnee's location and contact details"),
-)  # fmt: skip
+)
 CATALOGUE_MANAGE = declare(
-    "catalogue.manage", roles=(Role.ADMINISTRATOR,), label=_("Manage the service catalogue"),
-    model_permissions=[
-        f"services.{verb}_servicetype" for verb in ("view", "add", "change")
-    ],
-)  # fmt: skip
+    "catalogue.manage",
+    roles=(Role.ADMINISTRATOR,),
+    label=_("Manage the service catalogue"),
+    model_permissions=[f"services.{verb}_servicetype" for verb in ("view", "add", "change")],
+)

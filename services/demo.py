@@ -31,15 +31,24 @@ def seed(rng: random.Random) -> None:
         due = today + datetime.timedelta(days=rng.randrange(-10, 21))
         service = services["hardship_allowance" if _victim(case) else "counselling"]
         ServiceRecord.objects.create(
-            case=case, service_type=service, status="planned", due_on=due, responsible=staff,
-            recorded_by=staff, provider=case.organisation,
-        )  # fmt: skip
+            case=case,
+            service_type=service,
+            status="planned",
+            due_on=due,
+            responsible=staff,
+            recorded_by=staff,
+            provider=case.organisation,
+        )
         if _victim(case):
             Reception.objects.create(
-                case=case, recorded_by=staff, received_on=case.opened_on,
-                receiving_agency=case.organisation, identification_status="identified",
-                place="Cửa khẩu (demo)", current_address="Thôn Mẫu (demo)",
-            )  # fmt: skip
+                case=case,
+                recorded_by=staff,
+                received_on=case.opened_on,
+                receiving_agency=case.organisation,
+                identification_status="identified",
+                place="Cửa khẩu (demo)",
+                current_address="Thôn Mẫu (demo)",
+            )
         elif case.category in DRUGS:
             _screening(rng, case, staff)
         dues.case_refresh(case_id=case.pk)
@@ -55,10 +64,16 @@ def _screening(rng: random.Random, case: Case, staff: Any) -> None:
     answers |= {c.code: "yes" if n < met else "no" for n, c in enumerate(CRITERIA)}
     result = DSM5_SUD_V1.score(answers)
     screening = Screening.objects.create(
-        case=case, recorded_by=staff, screener=staff, screened_on=case.opened_on,
-        instrument=result.instrument, instrument_version=result.version,
-        answers=json.dumps(dict(result.answers)), score=result.total, level=result.level or "",
-    )  # fmt: skip
+        case=case,
+        recorded_by=staff,
+        screener=staff,
+        screened_on=case.opened_on,
+        instrument=result.instrument,
+        instrument_version=result.version,
+        answers=json.dumps(dict(result.answers)),
+        score=result.total,
+        level=result.level or "",
+    )
     for entry in result.scores:
         ScreeningScore.objects.create(
             screening=screening, item=entry.subject, score=entry.score, level=entry.level

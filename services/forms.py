@@ -36,8 +36,14 @@ from .officers import postrehab_officers
 
 # Dates of something that has happened (not a plan) cannot be in the future.
 PAST_DATES = {
-    "delivered_on", "done_on", "started_on", "ended_on", "received_on", "entered_on", "left_on",
-}  # fmt: skip
+    "delivered_on",
+    "done_on",
+    "started_on",
+    "ended_on",
+    "received_on",
+    "entered_on",
+    "left_on",
+}
 
 
 def _formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
@@ -108,9 +114,15 @@ class ServiceRecordForm(RecordForm):
     class Meta:
         model = ServiceRecord
         fields = [
-            "service_type", "status", "due_on", "delivered_on", "provider", "responsible",
-            "amount", "note",
-        ]  # fmt: skip
+            "service_type",
+            "status",
+            "due_on",
+            "delivered_on",
+            "provider",
+            "responsible",
+            "amount",
+            "note",
+        ]
         formfield_callback = _formfield
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -124,9 +136,13 @@ class ServiceRecordForm(RecordForm):
         self.fields["responsible"].queryset = self.staff_choices()  # type: ignore[attr-defined]
         amount = self.fields["amount"]
         self.fields["amount"] = VndField(
-            label=amount.label, required=False, min_value=0, max_digits=14, decimal_places=0,
+            label=amount.label,
+            required=False,
+            min_value=0,
+            max_digits=14,
+            decimal_places=0,
             help_text=_("In VND, for services that pay money (e.g. 1.500.000)."),
-        )  # fmt: skip
+        )
         if self.instance._state.adding:
             self.initial.setdefault("responsible", self.case.assigned_to_id or self.user.pk)
             self.initial.setdefault("provider", self.case.organisation_id)
@@ -257,9 +273,16 @@ class VocationalForm(RecordForm):
     class Meta:
         model = VocationalSupport
         fields = [
-            "kind", "provider", "provider_other", "started_on", "ended_on", "outcome",
-            "no_end_reason", "employer", "income_band",
-        ]  # fmt: skip
+            "kind",
+            "provider",
+            "provider_other",
+            "started_on",
+            "ended_on",
+            "outcome",
+            "no_end_reason",
+            "employer",
+            "income_band",
+        ]
         formfield_callback = _formfield
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -272,9 +295,13 @@ class ReceptionForm(RecordForm):
     class Meta:
         model = Reception
         fields = [
-            "received_on", "place", "receiving_agency", "identification_status",
-            "current_address", "contact",
-        ]  # fmt: skip
+            "received_on",
+            "place",
+            "receiving_agency",
+            "identification_status",
+            "current_address",
+            "contact",
+        ]
         formfield_callback = _formfield
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -31,9 +31,11 @@ from .models import (
 )
 
 DRUG_CATEGORIES = (
-    ClientCategory.ADDICTION, ClientCategory.DRUG_USER, ClientCategory.HIGH_RISK,
+    ClientCategory.ADDICTION,
+    ClientCategory.DRUG_USER,
+    ClientCategory.HIGH_RISK,
     ClientCategory.POST_REHAB,
-)  # fmt: skip
+)
 VICTIM_CATEGORIES = (ClientCategory.TRAFFICKING_VICTIM,)
 
 
@@ -108,7 +110,13 @@ for _slug, _code, _categories in (
     _instrument = instruments.latest(_code)
     register(
         Kind(
-            _slug, Screening, screenings.form_for(_instrument), _instrument.name, _categories,
-            adder=_screening_adder, editable=False, instrument=_code,
+            _slug,
+            Screening,
+            screenings.form_for(_instrument),
+            _instrument.name,
+            _categories,
+            adder=_screening_adder,
+            editable=False,
+            instrument=_code,
         )
-    )  # fmt: skip
+    )

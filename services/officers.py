@@ -18,7 +18,7 @@ def postrehab_officers(case: Any) -> QuerySet[User]:
             is_active=True,
             groups__name=Role.COMMUNE_OFFICER,
             staff__scope_unit_id=case.person.residence_commune_id,
-        )  # fmt: skip
+        )
         .distinct()
         .order_by("last_name", "first_name", "username")
     )

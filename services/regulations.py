@@ -48,13 +48,17 @@ FACILITY = Duration(
     _("Voluntary treatment at a facility"), 6, 12, _("Law 73/2021/QH14, article 31, clause 1")
 )
 COMPULSORY_ADULT = Duration(
-    _("Compulsory treatment of a person aged 18 or over"), 12, 24,
+    _("Compulsory treatment of a person aged 18 or over"),
+    12,
+    24,
     _("Law 15/2012/QH13 on Handling Administrative Violations, article 95"),
-)  # fmt: skip
+)
 COMPULSORY_MINOR = Duration(
-    _("Compulsory treatment of a person aged 12 to under 18"), 6, 12,
+    _("Compulsory treatment of a person aged 12 to under 18"),
+    6,
+    12,
     _("Law 73/2021/QH14, article 33"),
-)  # fmt: skip
+)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

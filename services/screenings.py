@@ -61,10 +61,11 @@ class ScreeningForm(RecordForm):
         question = slot.question
         if question.free_text:
             return forms.CharField(
-                label=cast(Any, slot.label), required=False,
+                label=cast(Any, slot.label),
+                required=False,
                 max_length=question.max_length or None,
                 widget=forms.Textarea(attrs={"rows": 2}),
-            )  # fmt: skip
+            )
         choices = [("", _("— Not asked —")), *((o.code, o.label) for o in question.options)]
         return forms.ChoiceField(label=cast(Any, slot.label), required=False, choices=choices)
 
@@ -142,9 +143,11 @@ class AssistScreeningForm(ScreeningForm):
             )
         choices = [(o.code, o.label) for o in question.options]
         return forms.ChoiceField(
-            label=cast(Any, slot.label), required=False, choices=choices,
+            label=cast(Any, slot.label),
+            required=False,
+            choices=choices,
             widget=forms.RadioSelect,
-        )  # fmt: skip
+        )
 
     @property
     def first_keys(self) -> list[str]:

@@ -116,10 +116,14 @@ def _timeline_source(model: type[CaseRecord]) -> timeline.Source:
         for row in rows.order_by("-created_at")[:limit]:
             status, overdue = _status(row)
             yield timeline.Entry(
-                on=row.when, kind=of_record(row).label, title=summary(row),
-                url=record_url(row), status=status, overdue=overdue,
+                on=row.when,
+                kind=of_record(row).label,
+                title=summary(row),
+                url=record_url(row),
+                status=status,
+                overdue=overdue,
                 planned=isinstance(row, FollowUp) and row.is_open,
-            )  # fmt: skip
+            )
 
     return entries
 
@@ -127,9 +131,11 @@ def _timeline_source(model: type[CaseRecord]) -> timeline.Source:
 # The part of a case each kind of record belongs to when a referral shares parts of it
 # (referrals.models.Part); kinds not named here show only to those who see the whole case.
 TIMELINE_PARTS = {
-    "screening": "screenings", "treatmentepisode": "treatment", "postrehabperiod": "treatment",
+    "screening": "screenings",
+    "treatmentepisode": "treatment",
+    "postrehabperiod": "treatment",
     "followup": "notes",
-}  # fmt: skip
+}
 
 
 def register_timeline() -> None:
@@ -220,12 +226,14 @@ def screening_view(screening: Screening) -> ScreeningView:
     return ScreeningView(
         level=definition.level_label(screening.level) if screening.level else "",
         total=screening.score,
-        scores=[(names.get(s.subject, s.subject), s.score, definition.level_label(s.level))
-                for s in result.scores],
+        scores=[
+            (names.get(s.subject, s.subject), s.score, definition.level_label(s.level))
+            for s in result.scores
+        ],
         services=[(catalogue.get(c, c), c in result.urgent_services) for c in result.services],
         answers=screenings.answers_shown(definition, answers),
         advice=screenings.advice(result),
-    )  # fmt: skip
+    )
 
 
 def episode_stages(*, viewer: access.AnyUser, episode: Any) -> list[Any]:
@@ -244,9 +252,10 @@ def stage_entries(
     rows = EpisodeStage.objects.filter(episode__case_id__in=case_ids)
     for row in rows.order_by("-started_on")[:limit]:
         yield timeline.Entry(
-            on=row.started_on, kind=_("Treatment stage"),
+            on=row.started_on,
+            kind=_("Treatment stage"),
             title=_("Stage %(number)d: %(name)s")
             % {"number": row.stage, "name": Stage(row.stage).label},
             url=reverse("services:record_detail", args=["episode", row.episode_id]),
             status=_("Ended") if row.ended_on else _("In progress"),
-        )  # fmt: skip
+        )

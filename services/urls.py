@@ -11,7 +11,7 @@ urlpatterns = [
         "services/follow-up/<uuid:followup_id>/record/",
         views.followup_record,
         name="followup_record",
-    ),  # fmt: skip
+    ),
     path("services/episode/<uuid:episode_id>/stages/add/", views.stage_add, name="stage_add"),
     path("services/episode/stages/<uuid:stage_id>/edit/", views.stage_edit, name="stage_edit"),
 ]

@@ -36,9 +36,11 @@ def record_add(request: HttpRequest, case_id: UUID, kind_slug: str) -> HttpRespo
                 kind.adder(actor=request.user, form=form)
             else:
                 actions.record_add(
-                    actor=request.user, record=form.instance, checks=kind.checks,
+                    actor=request.user,
+                    record=form.instance,
+                    checks=kind.checks,
                     after=kind.after,
-                )  # fmt: skip
+                )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -58,11 +60,14 @@ def record_detail(request: HttpRequest, kind_slug: str, record_id: UUID) -> Http
         actions.location_reveal(actor=request.user, record=record)
         revealed = True
     context = {
-        "record": record, "kind": kind, "case": record.case, "revealed": revealed,
+        "record": record,
+        "kind": kind,
+        "case": record.case,
+        "revealed": revealed,
         "facts": selectors.record_facts(record=record, kind=kind, revealed=revealed),
         "has_masked": selectors.has_masked(record),
         "screening": selectors.screening_view(record) if isinstance(record, Screening) else None,
-    }  # fmt: skip
+    }
     if isinstance(record, TreatmentEpisode):
         context["stages"] = selectors.episode_stages(viewer=request.user, episode=record)
         # Its prescriptions and doses are the "methadone" part: no link to a page that 404s.
@@ -81,14 +86,17 @@ def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpRe
         request,
         kind.form(request.POST or None, instance=record, case=record.case, user=request.user),
         save=lambda form: actions.record_change(
-            actor=request.user, record=form.instance, checks=kind.checks,
-            after=kind.after, if_version=form.opened_version(record),
+            actor=request.user,
+            record=form.instance,
+            checks=kind.checks,
+            after=kind.after,
+            if_version=form.opened_version(record),
         ),
         rebuild=lambda data, current: kind.form(
             data, instance=current, case=current.case, user=request.user
         ),
         saved_message=_("The changes have been saved."),
-    )  # fmt: skip
+    )
     if outcome.saved:
         return redirect("services:record_detail", kind_slug=kind.slug, record_id=record.pk)
     # The form holds the masked values (place, address, contact, shelter) to edit them:
@@ -96,8 +104,14 @@ def record_edit(request: HttpRequest, kind_slug: str, record_id: UUID) -> HttpRe
     revealed = selectors.has_masked(record)
     if revealed:
         actions.location_reveal(actor=request.user, record=record, via="edit_form")
-    context = {"form": outcome.form, "case": record.case, "kind": kind, "record": record,
-               "conflict": outcome.conflict, "revealed": revealed}  # fmt: skip
+    context = {
+        "form": outcome.form,
+        "case": record.case,
+        "kind": kind,
+        "record": record,
+        "conflict": outcome.conflict,
+        "revealed": revealed,
+    }
     return render(request, "services/record_form.html", context)
 
 
@@ -116,20 +130,25 @@ def followup_record(request: HttpRequest, followup_id: UUID) -> HttpResponse:
             request.POST or None, instance=followup, case=followup.case, user=request.user
         ),
         save=lambda form: actions.followup_record_visit(
-            actor=request.user, followup=followup, done_on=form.cleaned_data["done_on"],
-            note=form.cleaned_data["note"], if_version=form.opened_version(followup),
+            actor=request.user,
+            followup=followup,
+            done_on=form.cleaned_data["done_on"],
+            note=form.cleaned_data["note"],
+            if_version=form.opened_version(followup),
         ),
         rebuild=lambda data, current: FollowUpVisitForm(
             data, instance=current, case=current.case, user=request.user
         ),
         saved_message=_("The visit has been recorded."),
-    )  # fmt: skip
+    )
     if outcome.saved:
         return redirect("cases:case_detail", case_id=followup.case_id)
     context = {
-        "form": outcome.form, "case": followup.case, "record": followup,
+        "form": outcome.form,
+        "case": followup.case,
+        "record": followup,
         "conflict": outcome.conflict,
-    }  # fmt: skip
+    }
     return render(request, "services/followup_record.html", context)
 
 
@@ -160,18 +179,23 @@ def _stage_form(
 ) -> HttpResponse:
     """Save the stage form when valid (back to the episode), else show it with its errors."""
     outcome = edit_submit(
-        request, form,
+        request,
+        form,
         save=lambda form: actions.stage_record(
-            actor=request.user, stage=form.instance,
+            actor=request.user,
+            stage=form.instance,
             if_version=form.opened_version(form.instance),
         ),
         rebuild=lambda data, current: StageForm(data, instance=current, episode=episode),
         saved_message=lambda form: _("%(stage)s saved.") % {"stage": form.instance},
-    )  # fmt: skip
+    )
     if outcome.saved:
         return redirect("services:record_detail", kind_slug="episode", record_id=episode.pk)
     context = {
-        "form": outcome.form, "episode": episode, "case": episode.case, "stage": stage,
+        "form": outcome.form,
+        "episode": episode,
+        "case": episode.case,
+        "stage": stage,
         "conflict": outcome.conflict,
-    }  # fmt: skip
+    }
     return render(request, "services/stage_form.html", context)

@@ -122,10 +122,14 @@ def world(db: Any) -> World:
 def lan_person(world: World) -> Person:
     """A person living in commune 98101, registered and treated by clinic A."""
     person = make_person(
-        full_name="Trần Thị Bình", sex="F", birth_year=1991, citizen_id="010191000123",
-        phone="0987654321", residence_commune=world.units["c1"],
+        full_name="Trần Thị Bình",
+        sex="F",
+        birth_year=1991,
+        citizen_id="010191000123",
+        phone="0987654321",
+        residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
-    )  # fmt: skip
+    )
     make_case(person=person, organisation=world.orgs["clinic_a"], assigned_to=world.users["lan"])
     return person
 
@@ -134,10 +138,14 @@ def lan_person(world: World) -> Person:
 def tuan_person(world: World) -> Person:
     """A person living in commune 98201, registered and treated by clinic B."""
     person = make_person(
-        full_name="Lê Văn Cường", sex="M", birth_year=1985, citizen_id="014085000456",
-        phone="0911222333", residence_commune=world.units["c3"],
+        full_name="Lê Văn Cường",
+        sex="M",
+        birth_year=1985,
+        citizen_id="014085000456",
+        phone="0911222333",
+        residence_commune=world.units["c3"],
         registered_by=world.orgs["clinic_b"],
-    )  # fmt: skip
+    )
     make_case(person=person, organisation=world.orgs["clinic_b"])
     return person
 

@@ -268,14 +268,21 @@ SPEC: dict[str, Rule] = {
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
-    "person_id": "person", "case_id": "case", "access_id": "emergencyaccess",
-    "request_id": "rolechangerequest", "record_id": "servicerecord",
-    "episode_id": "treatmentepisode", "stage_id": "episodestage",
-    "referral_id": "referral", "methadone_episode_id": "methadoneepisode", "dose_id": "dose",
+    "person_id": "person",
+    "case_id": "case",
+    "access_id": "emergencyaccess",
+    "request_id": "rolechangerequest",
+    "record_id": "servicerecord",
+    "episode_id": "treatmentepisode",
+    "stage_id": "episodestage",
+    "referral_id": "referral",
+    "methadone_episode_id": "methadoneepisode",
+    "dose_id": "dose",
     "followup_id": "followup",
     "consent_id": "consent",
-    "plan_id": "plan", "target_id": "target",
-}  # fmt: skip
+    "plan_id": "plan",
+    "target_id": "target",
+}
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
 POST_ONLY |= {"cases:account_reset_decide"}
@@ -285,9 +292,12 @@ POST_ONLY |= {"audit:event_person_lookup"}
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
 ANONYMOUS["cases:staff_welcome"] = ANONYMOUS["cases:staff_welcome_open"] = 200
 BEFORE_SECOND_FACTOR = {
-    "login": 302, "logout": 405, "set_language": 302,
-    "accounts:otp_verify": 200, "accounts:otp_enrol": 302,
-}  # fmt: skip
+    "login": 302,
+    "logout": 405,
+    "set_language": 302,
+    "accounts:otp_verify": 200,
+    "accounts:otp_enrol": 302,
+}
 
 
 def rule_for(route: Route) -> Rule | None:
@@ -344,9 +354,12 @@ def _role_request(world: World, scope: AdministrativeUnit) -> RoleChangeRequest:
     """A pending request (by an administrator other than quan) to widen lan's scope."""
     requester = make_user(f"admin-{scope.code}")
     return RoleChangeRequest.objects.create(
-        user=world.users["lan"], role=Role.CASEWORKER, organisation=world.orgs["clinic_a"],
-        scope_unit=scope, requested_by=requester,
-    )  # fmt: skip
+        user=world.users["lan"],
+        role=Role.CASEWORKER,
+        organisation=world.orgs["clinic_a"],
+        scope_unit=scope,
+        requested_by=requester,
+    )
 
 
 @pytest.fixture
@@ -393,9 +406,12 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
 
     def record(case_id: UUID) -> UUID:
         return ServiceRecord.objects.create(
-            case_id=case_id, service_type=service, status="planned", due_on=today,
+            case_id=case_id,
+            service_type=service,
+            status="planned",
+            due_on=today,
             recorded_by=lan,
-        ).pk  # fmt: skip
+        ).pk
 
     def followup(case_id: UUID) -> UUID:
         return FollowUp.objects.create(
@@ -405,22 +421,30 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
     def episode(case_id: UUID) -> dict[str, Any]:
         """A facility episode of the case, with its first stage."""
         row = TreatmentEpisode.objects.create(
-            case_id=case_id, modality="facility_voluntary", provider=world.orgs["clinic_a"],
-            started_on=today, recorded_by=lan,
-        )  # fmt: skip
+            case_id=case_id,
+            modality="facility_voluntary",
+            provider=world.orgs["clinic_a"],
+            started_on=today,
+            recorded_by=lan,
+        )
         stage = EpisodeStage.objects.create(episode=row, stage=1, started_on=today)
         # A methadone episode of the case at clinic A, with a dose (no-show) to correct.
         methadone = TreatmentEpisode.objects.create(
-            case_id=case_id, modality="methadone", provider=world.orgs["clinic_a"],
-            started_on=today, recorded_by=lan,
-        )  # fmt: skip
+            case_id=case_id,
+            modality="methadone",
+            provider=world.orgs["clinic_a"],
+            started_on=today,
+            recorded_by=lan,
+        )
         dose = Dose.objects.create(
             episode=methadone, given_on=today, kind=DoseKind.MISSED, recorded_by=lan
         )
         return {
-            "treatmentepisode": row.pk, "episodestage": stage.pk,
-            "methadoneepisode": methadone.pk, "dose": dose.pk,
-        }  # fmt: skip
+            "treatmentepisode": row.pk,
+            "episodestage": stage.pk,
+            "methadoneepisode": methadone.pk,
+            "dose": dose.pk,
+        }
 
     def referral(case_id: UUID, sender: Organisation | None = None) -> dict[str, UUID]:
         """A draft referral of the case by clinic A (or ``sender``), to an organisation that
@@ -428,9 +452,13 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         case = Case.objects.get(pk=case_id)
         to = world.orgs["social"]
         row = Referral.objects.create(
-            case=case, from_organisation=sender or world.orgs["clinic_a"], to_organisation=to,
-            service_type=service, reason="Giới thiệu tư vấn", recorded_by=lan,
-        )  # fmt: skip
+            case=case,
+            from_organisation=sender or world.orgs["clinic_a"],
+            to_organisation=to,
+            service_type=service,
+            reason="Giới thiệu tư vấn",
+            recorded_by=lan,
+        )
         consent = Consent.objects.create(
             case=case, recorded_by=lan, method="signed", given_on=datetime.date(2026, 1, 20)
         )
@@ -462,7 +490,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **episode(Case.objects.get(person=tuan_person).pk),
                 **referral(Case.objects.get(person=tuan_person).pk),
                 **plan(world.units["d2"]),
-            },  # fmt: skip
+            },
             "assigned": {
                 "person": assigned.pk,
                 "case": assigned_case.pk,
@@ -471,7 +499,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **episode(assigned_case.pk),
                 **referral(assigned_case.pk),
                 **plan(world.units["c3"]),
-            },  # fmt: skip
+            },
             "far": {
                 "person": far[0].pk,
                 "case": far_case.pk,
@@ -484,7 +512,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **plan(other),
                 "emergencyaccess": far_grant.pk,
                 "rolechangerequest": _role_request(world, communes[0]).pk,
-            },  # fmt: skip
+            },
         },
         admin={
             "auth_group": str(Group.objects.get(name=Role.CASEWORKER).pk),
@@ -502,7 +530,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                     to_unit=world.units["d2"],
                     requested_by=make_user("admin-directory"),
                 ).pk
-            ),  # fmt: skip
+            ),
             "services_servicetype": str(ServiceType.objects.get(code="counselling").pk),
             "calendar_days_publicholiday": str(
                 PublicHoliday.objects.get(day=datetime.date(2026, 9, 2)).pk
@@ -787,28 +815,39 @@ ADMIN_WRITE_MODELS = {
     "accounts_user": (User, "first_name"),
 }
 WRITE_EVENTS = {
-    "directory_changed", "user_changed", "user_deleted", "account_created", "unit_moved",
+    "directory_changed",
+    "user_changed",
+    "user_deleted",
+    "account_created",
+    "unit_moved",
     "organisation_moved",
-}  # fmt: skip
+}
 
 
 def _admin_add_data(world: World, model: str) -> dict[str, Any]:
     clinic_type = world.orgs["clinic_a"].type
     return {
         "cases_administrativeunit": {
-            "code": "98103", "name": "Xã Mới Lập", "level": "commune",
-            "parent": str(world.units["d1"].pk), "is_active": "on",
+            "code": "98103",
+            "name": "Xã Mới Lập",
+            "level": "commune",
+            "parent": str(world.units["d1"].pk),
+            "is_active": "on",
         },
         "cases_organisation": {
-            "name": "Trung tâm Mới", "type": str(clinic_type.pk),
-            "unit": str(world.units["d1"].pk), "is_active": "on",
+            "name": "Trung tâm Mới",
+            "type": str(clinic_type.pk),
+            "unit": str(world.units["d1"].pk),
+            "is_active": "on",
         },
         "cases_organisationtype": {"code": "youth-union", "name": "Đoàn thanh niên"},
         "accounts_user": {
-            "username": "nguoimoi", "usable_password": "true",
-            "password1": "mot-mat-khau-rat-dai-2026", "password2": "mot-mat-khau-rat-dai-2026",
+            "username": "nguoimoi",
+            "usable_password": "true",
+            "password1": "mot-mat-khau-rat-dai-2026",
+            "password2": "mot-mat-khau-rat-dai-2026",
         },
-    }[model]  # fmt: skip
+    }[model]
 
 
 def _disposable(world: World, model: str) -> Any:
@@ -974,31 +1013,50 @@ def received(world: World, lan_person: Person) -> Received:
     screening = Screening.objects.get(case=case)
     day = datetime.date(2026, 11, 1)
     facility = TreatmentEpisode.objects.create(
-        case=case, modality="facility_voluntary", provider=world.orgs["clinic_a"],
-        started_on=day, recorded_by=lan,
-    )  # fmt: skip
+        case=case,
+        modality="facility_voluntary",
+        provider=world.orgs["clinic_a"],
+        started_on=day,
+        recorded_by=lan,
+    )
     stage = EpisodeStage.objects.create(episode=facility, stage=1, started_on=day)
     methadone = TreatmentEpisode.objects.create(
-        case=case, modality="methadone", provider=world.orgs["clinic_a"], started_on=day,
+        case=case,
+        modality="methadone",
+        provider=world.orgs["clinic_a"],
+        started_on=day,
         recorded_by=lan,
-    )  # fmt: skip
+    )
     Prescription.objects.create(
-        case=case, episode=methadone, starts_on=day, dose_mg=Decimal(60),
-        phase=Phase.MAINTENANCE, prescriber=lan, recorded_by=lan,
-    )  # fmt: skip
+        case=case,
+        episode=methadone,
+        starts_on=day,
+        dose_mg=Decimal(60),
+        phase=Phase.MAINTENANCE,
+        prescriber=lan,
+        recorded_by=lan,
+    )
     dose = Dose.objects.create(
         episode=methadone, given_on=day, kind=DoseKind.MISSED, recorded_by=lan
     )
     service = ServiceRecord.objects.create(
-        case=case, service_type=ServiceType.objects.get(code="counselling"), status="planned",
-        due_on=day, recorded_by=lan,
-    )  # fmt: skip
+        case=case,
+        service_type=ServiceType.objects.get(code="counselling"),
+        status="planned",
+        due_on=day,
+        recorded_by=lan,
+    )
     follow_up = FollowUp.objects.create(case=case, kind="other", due_on=day, recorded_by=lan)
     referral = Referral.objects.create(
-        case=case, from_organisation=world.orgs["clinic_a"], to_organisation=world.orgs["clinic_b"],
-        service_type=ServiceType.objects.get(code="medical"), reason="Chuyển gửi thử",
-        recorded_by=lan, state="sent", sent_on=day,
-    )  # fmt: skip
+        case=case,
+        from_organisation=world.orgs["clinic_a"],
+        to_organisation=world.orgs["clinic_b"],
+        service_type=ServiceType.objects.get(code="medical"),
+        reason="Chuyển gửi thử",
+        recorded_by=lan,
+        state="sent",
+        sent_on=day,
+    )
 
     consent = Consent.objects.create(
         case=case, recorded_by=lan, method="signed", given_on=datetime.date(2026, 10, 20)
@@ -1070,9 +1128,10 @@ def test_every_person_bearing_url_has_a_parts_rule(received: Received) -> None:
     """A new page that names a person, a case or a record needs its row in the parts matrix."""
     tried = {c.route for c in received.cells}
     named = {
-        route.name for route in all_routes()
+        route.name
+        for route in all_routes()
         if any(p in OBJECT_PARAMS for p in route.params) and not route.name.startswith("admin:")
-    }  # fmt: skip
+    }
     missing = sorted(named - tried - set(NOT_PERSON_BEARING))
     assert missing == [], f"add these URLs to the parts-limited receiver's cells: {missing}"
 
@@ -1092,10 +1151,14 @@ def test_a_parts_limited_receiver_sees_only_what_was_shared(
     wrong: list[str] = []
     for c in received.cells:
         expected = (
-            200 if c.needs == ALWAYS
-            else 404 if c.needs == NEVER
-            else 200 if set(c.needs) <= set(parts) else 404
-        )  # fmt: skip
+            200
+            if c.needs == ALWAYS
+            else 404
+            if c.needs == NEVER
+            else 200
+            if set(c.needs) <= set(parts)
+            else 404
+        )
         before = _denials(tuan.pk, c.object_id)
         response = client.post(c.url) if c.post else client.get(c.url)
         if response.status_code != expected:
@@ -1106,9 +1169,11 @@ def test_a_parts_limited_receiver_sees_only_what_was_shared(
         html = response.content.decode()
         wrong += [f"{c.route} {c.url}: shows {s!r}" for s in secrets if s and s in html]
     for page in ("cases:person_detail", "cases:case_detail"):
-        target = received.person.pk if page == "cases:person_detail" else (
-            Case.objects.get(person=received.person).pk
-        )  # fmt: skip
+        target = (
+            received.person.pk
+            if page == "cases:person_detail"
+            else (Case.objects.get(person=received.person).pk)
+        )
         html = client.get(reverse(page, args=[target])).content.decode()
         for url, needs in received.timeline.items():
             if (url in html) is not (set(needs) <= set(parts)):
@@ -1128,9 +1193,11 @@ def test_a_parts_limited_receiver_finds_the_person_only_with_identity(
     client = world.client("tuan")
     shared = "identity" in parts
     searches = {
-        "name": person.full_name, "citizen_id": person.citizen_id,
-        "old_id_number": person.old_id_number, "phone": person.phone,
-    }  # fmt: skip
+        "name": person.full_name,
+        "citizen_id": person.citizen_id,
+        "old_id_number": person.old_id_number,
+        "phone": person.phone,
+    }
     wrong = []
     for kind, query in searches.items():
         html = client.post(reverse("cases:person_search"), {"kind": kind, "q": query}).content

@@ -170,8 +170,12 @@ def sensitive_models() -> frozenset[type[models.Model]]:
     """Return every model holding an encrypted field or a foreign-key path to a person or
     a case, the grant tables and emergency accesses, history models included."""
     found: set[type[models.Model]] = {
-        Person, Case, CaseUserObjectPermission, PersonUserObjectPermission, EmergencyAccess,
-    }  # fmt: skip
+        Person,
+        Case,
+        CaseUserObjectPermission,
+        PersonUserObjectPermission,
+        EmergencyAccess,
+    }
     found |= {m for m in apps.get_models() if _has_encrypted_field(m)}
     grown = True
     while grown:  # close over foreign-key paths: a dose -> an episode -> a case
@@ -386,11 +390,17 @@ def test_the_registry_finds_the_sensitive_models() -> None:
     rule = content_rule()
     labels = rule.labels
     for label in (
-        "cases.person", "cases.case", "cases.historicalperson", "cases.historicalcase",
-        "cases.emergencyaccess", "cases.caseuserobjectpermission",
-        "cases.personuserobjectpermission", "accounts.totpdevice", "exampleapp.casenote",
+        "cases.person",
+        "cases.case",
+        "cases.historicalperson",
+        "cases.historicalcase",
+        "cases.emergencyaccess",
+        "cases.caseuserobjectpermission",
+        "cases.personuserobjectpermission",
+        "accounts.totpdevice",
+        "exampleapp.casenote",
         "exampleapp.historicalcasenote",
-    ):  # fmt: skip
+    ):
         assert label in labels, label
     assert "cases.organisation" not in labels and "accounts.user" not in labels
     assert {"cases", "assigned_cases", "residents", "example_notes"} <= rule.reverse_names
@@ -831,9 +841,15 @@ def _action_names(tree: ast.AST) -> tuple[set[str], set[str]]:
 Method = ast.FunctionDef | ast.AsyncFunctionDef
 # Writes an admin method makes itself: a row's or a queryset's, or Django's default one.
 DIRECT_WRITES = {
-    "save", "delete", "update", "create", "get_or_create", "update_or_create", "bulk_create",
+    "save",
+    "delete",
+    "update",
+    "create",
+    "get_or_create",
+    "update_or_create",
+    "bulk_create",
     "bulk_update",
-}  # fmt: skip
+}
 SUPER_WRITES = {"save_model", "delete_model", "delete_queryset", "save_formset", "save_related"}
 
 
@@ -1069,11 +1085,12 @@ def test_the_admin_rule_lets_actions_and_read_only_admins_pass() -> None:
     good = _ADMIN_HEAD + "@admin.register(AdministrativeUnit)\nclass UnitAdmin(admin.ModelAdmin):\n"
     assert admin_writes_without_action(good + _GOOD_ADMIN) == []
     inherited = (
-        _ADMIN_HEAD + "class Base(admin.ModelAdmin):\n"
+        _ADMIN_HEAD
+        + "class Base(admin.ModelAdmin):\n"
         + _GOOD_ADMIN.split("    def delete_model")[0]
         + "@admin.register(AdministrativeUnit)\nclass UnitAdmin(Base):\n"
         "    def has_delete_permission(self, request, obj=None):\n        return False\n"
-    )  # fmt: skip
+    )
     assert admin_writes_without_action(inherited) == []
     read_only = good + "".join(
         f"    def has_{verb}_permission(self, request, obj=None):\n        return False\n"

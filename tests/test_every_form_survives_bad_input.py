@@ -54,67 +54,102 @@ class FormCase:
 
 def _person_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     return {
-        "full_name": "Giàng Thị Mỷ", "aliases": "Mỷ", "citizen_id": "010198012345",
-        "old_id_number": "", "sex": "F", "birth_year": "1998", "birth_date": "04/03/1998",
-        "ethnicity": "08", "phone": "0912000111", "residence_commune": str(world.units["c1"].pk),
-        "address": "Bản Thử", "family_contact": "Mẹ",
-    }  # fmt: skip
+        "full_name": "Giàng Thị Mỷ",
+        "aliases": "Mỷ",
+        "citizen_id": "010198012345",
+        "old_id_number": "",
+        "sex": "F",
+        "birth_year": "1998",
+        "birth_date": "04/03/1998",
+        "ethnicity": "08",
+        "phone": "0912000111",
+        "residence_commune": str(world.units["c1"].pk),
+        "address": "Bản Thử",
+        "family_contact": "Mẹ",
+    }
 
 
 def _case_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     # Closed, with both dates: blanking or breaking either date must still be explained.
     return {
-        "category": "post_rehab", "managed_record": "on", "status": "closed",
-        "opened_on": "01/10/2026", "closed_on": "05/10/2026",
+        "category": "post_rehab",
+        "managed_record": "on",
+        "status": "closed",
+        "opened_on": "01/10/2026",
+        "closed_on": "05/10/2026",
         "organisation": str(world.orgs["clinic_a"].pk),
-        "assigned_to": str(world.users["lan"].pk), "notes": "Theo dõi",
-    }  # fmt: skip
+        "assigned_to": str(world.users["lan"].pk),
+        "notes": "Theo dõi",
+    }
 
 
 def _service_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     return {
-        "service_type": str(ServiceType.objects.get(code="counselling").pk), "status": "planned",
-        "due_on": "01/12/2026", "delivered_on": "", "provider": str(world.orgs["clinic_a"].pk),
-        "responsible": str(world.users["lan"].pk), "amount": "", "note": "Hẹn gặp",
-    }  # fmt: skip
+        "service_type": str(ServiceType.objects.get(code="counselling").pk),
+        "status": "planned",
+        "due_on": "01/12/2026",
+        "delivered_on": "",
+        "provider": str(world.orgs["clinic_a"].pk),
+        "responsible": str(world.users["lan"].pk),
+        "amount": "",
+        "note": "Hẹn gặp",
+    }
 
 
 def _episode_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     return {
-        "modality": "community_voluntary", "provider": str(world.orgs["clinic_a"].pk),
-        "started_on": "01/09/2026", "planned_end_on": "01/03/2027", "ended_on": "",
+        "modality": "community_voluntary",
+        "provider": str(world.orgs["clinic_a"].pk),
+        "started_on": "01/09/2026",
+        "planned_end_on": "01/03/2027",
+        "ended_on": "",
         "outcome": "ongoing",
-    }  # fmt: skip
+    }
 
 
 def _postrehab_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     return {
-        "officer": str(world.users["minh"].pk), "started_on": "01/10/2026",
-        "planned_end_on": "01/10/2027", "ended_on": "", "outcome": "ongoing",
-    }  # fmt: skip
+        "officer": str(world.users["minh"].pk),
+        "started_on": "01/10/2026",
+        "planned_end_on": "01/10/2027",
+        "ended_on": "",
+        "outcome": "ongoing",
+    }
 
 
 def _followup_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     return {
-        "kind": "other", "due_on": "01/12/2026", "done_on": "",
-        "responsible": str(world.users["lan"].pk), "note": "Gọi điện",
-    }  # fmt: skip
+        "kind": "other",
+        "due_on": "01/12/2026",
+        "done_on": "",
+        "responsible": str(world.users["lan"].pk),
+        "note": "Gọi điện",
+    }
 
 
 def _vocational_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     return {
-        "kind": "training", "provider": "", "provider_other": "Trường nghề huyện",
-        "started_on": "01/10/2026", "ended_on": "", "outcome": "ongoing", "no_end_reason": "",
-        "employer": "", "income_band": "",
-    }  # fmt: skip
+        "kind": "training",
+        "provider": "",
+        "provider_other": "Trường nghề huyện",
+        "started_on": "01/10/2026",
+        "ended_on": "",
+        "outcome": "ongoing",
+        "no_end_reason": "",
+        "employer": "",
+        "income_band": "",
+    }
 
 
 def _reception_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     return {
-        "received_on": "01/11/2026", "place": "Cửa khẩu", "identification_status": "identified",
-        "receiving_agency": str(world.orgs["social"].pk), "current_address": "Thôn 3",
+        "received_on": "01/11/2026",
+        "place": "Cửa khẩu",
+        "identification_status": "identified",
+        "receiving_agency": str(world.orgs["social"].pk),
+        "current_address": "Thôn 3",
         "contact": "0912000111",
-    }  # fmt: skip
+    }
 
 
 def _shelter_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
@@ -124,9 +159,17 @@ def _shelter_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
 def _assist_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     """A whole ASSIST interview, as the second step posts it (step 1's answers included)."""
     substances = [
-        "tobacco", "alcohol", "cannabis", "cocaine", "amphetamines", "inhalants", "sedatives",
-        "hallucinogens", "opioids", "other",
-    ]  # fmt: skip
+        "tobacco",
+        "alcohol",
+        "cannabis",
+        "cocaine",
+        "amphetamines",
+        "inhalants",
+        "sedatives",
+        "hallucinogens",
+        "opioids",
+        "other",
+    ]
     answers = {f"{code}_q1": "no" for code in substances} | {"alcohol_q1": "yes"}
     answers |= {f"alcohol_q{n}": "weekly" for n in (2, 3, 4, 5)}
     answers |= {"alcohol_q6": "no_never", "alcohol_q7": "yes_recent", "q8": "no_never"}
@@ -135,9 +178,18 @@ def _assist_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
 
 def _dsm5_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     criteria = [
-        "larger_longer", "cut_down", "time_spent", "craving", "role_failure", "social_problems",
-        "activities_given_up", "hazardous_use", "health_problems", "tolerance", "withdrawal",
-    ]  # fmt: skip
+        "larger_longer",
+        "cut_down",
+        "time_spent",
+        "craving",
+        "role_failure",
+        "social_problems",
+        "activities_given_up",
+        "hazardous_use",
+        "health_problems",
+        "tolerance",
+        "withdrawal",
+    ]
     return {
         "screened_on": "20/11/2026",
         "substance": "opioids",
@@ -151,26 +203,40 @@ def _referral_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     return {
         "to_organisation": str(world.orgs["clinic_b"].pk),
         "service_type": str(ServiceType.objects.get(code="counselling").pk),
-        "parts": "identity", "reason": "Cần điều trị methadone", "consent": "new",
-        "consent_method": "signed", "consent_given_on": "01/11/2026",
-        "consent_given_by": "Mẹ", "urgent": "on", "urgent_reason": "Sắp hết thuốc",
-    }  # fmt: skip
+        "parts": "identity",
+        "reason": "Cần điều trị methadone",
+        "consent": "new",
+        "consent_method": "signed",
+        "consent_given_on": "01/11/2026",
+        "consent_given_by": "Mẹ",
+        "urgent": "on",
+        "urgent_reason": "Sắp hết thuốc",
+    }
 
 
 def _plan_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     return {
-        "number": "30/KH-UBND", "issuer": "UBND tỉnh Kiểm Thử", "title": "Kế hoạch thử",
-        "unit": str(world.units["province"].pk), "issued_on": "15/02/2025",
-        "first_year": "2025", "last_year": "2026",
-    }  # fmt: skip
+        "number": "30/KH-UBND",
+        "issuer": "UBND tỉnh Kiểm Thử",
+        "title": "Kế hoạch thử",
+        "unit": str(world.units["province"].pk),
+        "issued_on": "15/02/2025",
+        "first_year": "2025",
+        "last_year": "2026",
+    }
 
 
 def _target_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
     return {
-        "indicator": "TX_COVERAGE", "unit": str(world.units["province"].pk), "year": "2025",
-        "comparison": "at_least", "value": "70", "kind": "share", "clause": "2.3",
+        "indicator": "TX_COVERAGE",
+        "unit": str(world.units["province"].pk),
+        "year": "2025",
+        "comparison": "at_least",
+        "value": "70",
+        "kind": "share",
+        "clause": "2.3",
         "note": "Được điều trị",
-    }  # fmt: skip
+    }
 
 
 def _record_add_url(world: World, objs: dict[str, Any], *, kind: str, case: str) -> str:
@@ -194,7 +260,7 @@ FORMS = [
             "address",
             "family_contact",
         ),
-    ),  # fmt: skip
+    ),
     FormCase(
         "person_edit",
         "lan",
@@ -216,28 +282,28 @@ FORMS = [
             "address",
             "family_contact",
         ),
-    ),  # fmt: skip
+    ),
     FormCase(
         "case_create",
         "lan",
         lambda w, o: reverse("cases:case_create", args=[o["person"].pk]),
         _case_data,
         kept=("opened_on", "closed_on", "notes"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "case_edit",
         "lan",
         lambda w, o: reverse("cases:case_edit", args=[o["case"].pk]),
         _case_data,
         kept=("opened_on", "closed_on", "notes"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "search",
         "lan",
         lambda w, o: reverse("cases:person_search"),
         lambda w, o: {"kind": "name", "q": "Trần Thị Bình", "birth_year": "1991"},
         kept=("q", "birth_year"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "case_filters",
         "lan",
@@ -250,21 +316,21 @@ FORMS = [
             "sort": "oldest",
         },
         method="get",
-    ),  # fmt: skip
+    ),
     FormCase(
         "emergency_request",
         "tuan",
         lambda w, o: reverse("cases:emergency_request"),
         lambda w, o: {"citizen_id": "010191000999", "reason": REASON},
         kept=("citizen_id", "reason"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "emergency_review",
         "an",
         lambda w, o: reverse("cases:emergency_review", args=[o["grant"].pk]),
         lambda w, o: {"justified": "no", "confirm": "", "note": "Không rõ"},
         kept=("note",),
-    ),  # fmt: skip
+    ),
     FormCase(
         "audit_filters",
         "an",
@@ -279,7 +345,7 @@ FORMS = [
         },
         method="get",
         kept=("user", "person", "since", "until"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "staff_create",
         "quan",
@@ -295,7 +361,7 @@ FORMS = [
             "scope_unit": str(w.units["d1"].pk),
         },
         kept=("username", "full_name", "email"),
-    ),  # fmt: skip
+    ),
     *(
         FormCase(
             f"services_{kind}",
@@ -303,7 +369,7 @@ FORMS = [
             partial(_record_add_url, kind=kind, case=case),
             data,
             kept=kept,
-        )  # fmt: skip
+        )
         for kind, case, data, kept in (
             ("service", "case", _service_data, ("due_on", "note")),
             ("episode", "case", _episode_data, ("started_on", "planned_end_on")),
@@ -327,14 +393,14 @@ FORMS = [
         lambda w, o: reverse("services:stage_add", args=[o["episode"].pk]),
         lambda w, o: {"stage": "1", "started_on": "01/09/2026", "ended_on": "05/09/2026"},
         kept=("started_on", "ended_on"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "services_followup_record",
         "lan",
         lambda w, o: reverse("services:followup_record", args=[o["followup"].pk]),
         lambda w, o: {"done_on": "01/11/2026", "note": "Gặp tại nhà", "version": "1"},
         kept=("done_on", "note"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "methadone_prescription",
         "lan",
@@ -349,83 +415,83 @@ FORMS = [
             "override_reason": "Hội chẩn",
         },
         kept=("starts_on", "dose_mg", "take_home_days", "reason", "override_reason"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "methadone_dose",
         "lan",
         lambda w, o: reverse("methadone:dose_record", args=[o["methadone"].pk]),
         lambda w, o: {"kind": "1", "dose_mg": "40", "day": "", "q": ""},
         kept=("dose_mg",),
-    ),  # fmt: skip
+    ),
     FormCase(
         "methadone_one_day_dose",
         "lan",
         lambda w, o: reverse("methadone:dose_override", args=[o["methadone"].pk]),
         lambda w, o: {"day": "02/09/2026", "dose_mg": "15", "reason": "Khởi liều lại"},
         kept=("day", "dose_mg", "reason"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "methadone_correction",
         "lan",
         lambda w, o: reverse("methadone:dose_correct", args=[o["dose"].pk]),
         lambda w, o: {"kind": "1", "dose_mg": "35", "reason": "Ghi nhầm liều"},
         kept=("dose_mg", "reason"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "otp_verify",
         "quan",
         lambda w, o: reverse("accounts:otp_verify"),
         lambda w, o: {"token": "123456"},
         second_factor=False,
-    ),  # fmt: skip
+    ),
     FormCase(
         "otp_enrol",
         "hoa",
         lambda w, o: reverse("accounts:otp_enrol"),
         lambda w, o: {"token": "123456"},
         second_factor=False,
-    ),  # fmt: skip
+    ),
     FormCase(
         "referral_create",
         "lan",
         lambda w, o: reverse("referrals:referral_create", args=[o["case"].pk]),
         _referral_data,
         kept=("reason", "consent_given_on", "consent_given_by", "urgent_reason"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "referral_edit",
         "lan",
         lambda w, o: reverse("referrals:referral_edit", args=[o["referral"].pk]),
         lambda w, o: {**_referral_data(w, o), "version": "1"},
         kept=("reason", "consent_given_on", "consent_given_by", "urgent_reason"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "referral_act",
         "lan",
         lambda w, o: reverse("referrals:referral_act", args=[o["referral"].pk]),
         lambda w, o: {"action": "submit", "comment": "Nhờ duyệt gấp", "outcome": ""},
-    ),  # fmt: skip
+    ),
     FormCase(
         "plan_create",
         "hoa",
         lambda w, o: reverse("reports:plan_add"),
         _plan_data,
         kept=("number", "issuer", "title", "issued_on", "first_year", "last_year"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "plan_edit",
         "hoa",
         lambda w, o: reverse("reports:plan_edit", args=[o["plan"].pk]),
         lambda w, o: {**_plan_data(w, o), "version": "1"},
         kept=("number", "issuer", "title", "issued_on", "first_year", "last_year"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "target_add",
         "hoa",
         lambda w, o: reverse("reports:target_add", args=[o["plan"].pk]),
         _target_data,
         kept=("value", "clause", "note"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "referral_figures",
         "hoa",
@@ -433,7 +499,7 @@ FORMS = [
         lambda w, o: {"since": "01/01/2026", "until": "31/12/2026"},
         method="get",
         kept=("since", "until"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "figures_custom_period",
         "hoa",
@@ -447,7 +513,7 @@ FORMS = [
         },
         method="get",
         kept=("start", "end"),
-    ),  # fmt: skip
+    ),
     FormCase(
         "figures_quarter",
         "minh",
@@ -455,7 +521,7 @@ FORMS = [
         lambda w, o: {"period": "quarter", "year": "2026", "quarter": "2"},
         method="get",
         kept=("year",),
-    ),  # fmt: skip
+    ),
     FormCase(
         "figures_report",
         "hoa",
@@ -471,7 +537,7 @@ FORMS = [
         },
         method="get",
         kept=("year", "start", "end"),
-    ),  # fmt: skip
+    ),
 ]
 
 
@@ -482,42 +548,71 @@ def objs(world: World, lan_person: Person) -> dict[str, Any]:
     )
     case = Case.objects.get(person=lan_person)
     victim_case = make_case(
-        person=lan_person, organisation=world.orgs["clinic_a"], category="trafficking_victim",
+        person=lan_person,
+        organisation=world.orgs["clinic_a"],
+        category="trafficking_victim",
         assigned_to=world.users["lan"],
-    )  # fmt: skip
+    )
     shelter = Organisation.objects.create(
-        name="Nhà Nhân ái Thử", type=OrganisationType.objects.get(code="nha-nhan-ai"),
+        name="Nhà Nhân ái Thử",
+        type=OrganisationType.objects.get(code="nha-nhan-ai"),
         unit=world.units["province"],
-    )  # fmt: skip
+    )
     episode = TreatmentEpisode.objects.create(
-        case=case, modality="facility_voluntary", provider=world.orgs["clinic_a"],
-        started_on=datetime.date(2026, 9, 1), recorded_by=world.users["lan"],
-    )  # fmt: skip
-    methadone = TreatmentEpisode.objects.create(
-        case=case, modality="methadone", provider=world.orgs["clinic_a"],
-        started_on=datetime.date(2026, 9, 1), recorded_by=world.users["lan"],
-    )  # fmt: skip
-    Prescription.objects.create(
-        case=case, episode=methadone, starts_on=datetime.date(2026, 9, 1), dose_mg=30,
-        phase="induction", prescriber=world.users["lan"], recorded_by=world.users["lan"],
-    )  # fmt: skip
-    dose = Dose.objects.create(
-        episode=methadone, given_on=datetime.date(2026, 9, 2), kind=1, dose_mg=30,
+        case=case,
+        modality="facility_voluntary",
+        provider=world.orgs["clinic_a"],
+        started_on=datetime.date(2026, 9, 1),
         recorded_by=world.users["lan"],
-    )  # fmt: skip
+    )
+    methadone = TreatmentEpisode.objects.create(
+        case=case,
+        modality="methadone",
+        provider=world.orgs["clinic_a"],
+        started_on=datetime.date(2026, 9, 1),
+        recorded_by=world.users["lan"],
+    )
+    Prescription.objects.create(
+        case=case,
+        episode=methadone,
+        starts_on=datetime.date(2026, 9, 1),
+        dose_mg=30,
+        phase="induction",
+        prescriber=world.users["lan"],
+        recorded_by=world.users["lan"],
+    )
+    dose = Dose.objects.create(
+        episode=methadone,
+        given_on=datetime.date(2026, 9, 2),
+        kind=1,
+        dose_mg=30,
+        recorded_by=world.users["lan"],
+    )
     referral = Referral.objects.create(
-        case=case, from_organisation=world.orgs["clinic_a"], to_organisation=world.orgs["clinic_b"],
-        service_type=ServiceType.objects.get(code="counselling"), reason="Tư vấn",
-        recorded_by=world.users["lan"], parts=["identity"],
-    )  # fmt: skip
+        case=case,
+        from_organisation=world.orgs["clinic_a"],
+        to_organisation=world.orgs["clinic_b"],
+        service_type=ServiceType.objects.get(code="counselling"),
+        reason="Tư vấn",
+        recorded_by=world.users["lan"],
+        parts=["identity"],
+    )
     followup = FollowUp.objects.create(
         case=case, kind="other", due_on=datetime.date(2026, 11, 1), recorded_by=world.users["lan"]
     )
     return {
-        "person": lan_person, "case": case, "grant": grant, "victim_case": victim_case,
-        "shelter": shelter, "episode": episode, "referral": referral, "methadone": methadone,
-        "dose": dose, "followup": followup, "plan": make_plan(world.units["province"]),
-    }  # fmt: skip
+        "person": lan_person,
+        "case": case,
+        "grant": grant,
+        "victim_case": victim_case,
+        "shelter": shelter,
+        "episode": episode,
+        "referral": referral,
+        "methadone": methadone,
+        "dose": dose,
+        "followup": followup,
+        "plan": make_plan(world.units["province"]),
+    }
 
 
 def _client(world: World, form: FormCase) -> Client:

@@ -282,10 +282,13 @@ def test_the_note_page_answers_another_communes_user_404_and_logs_the_denial(
 
 def _form(note: CaseNote, **overrides: str) -> dict[str, str]:
     data = {
-        "written_on": note.written_on.strftime("%d/%m/%Y"), "topic": note.topic,
-        "text": note.text or "", "next_contact_on": "", "responsible": "",
+        "written_on": note.written_on.strftime("%d/%m/%Y"),
+        "topic": note.topic,
+        "text": note.text or "",
+        "next_contact_on": "",
+        "responsible": "",
         "version": str(note.version),
-    }  # fmt: skip
+    }
     return {**data, **overrides}
 
 

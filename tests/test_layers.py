@@ -43,10 +43,12 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("layers")
     for package in _packages():
         shutil.copytree(
-            ROOT / package, copy / package,
-            ignore=lambda _d, names: [n for n in names if not n.endswith(".py")
-                                      and not (Path(_d) / n).is_dir()],
-        )  # fmt: skip
+            ROOT / package,
+            copy / package,
+            ignore=lambda _d, names: [
+                n for n in names if not n.endswith(".py") and not (Path(_d) / n).is_dir()
+            ],
+        )
     shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
     return copy
 

@@ -175,9 +175,11 @@ def test_demo_keys_are_never_used_outside_demo_mode() -> None:
 
 def test_passwords_are_hashed_with_argon2_in_production() -> None:
     result = _manage(
-        "shell", "-c", "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])",
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])",
         env=PRODUCTION,
-    )  # fmt: skip
+    )
     assert result.stdout.strip().splitlines()[-1].endswith("Argon2PasswordHasher")
 
 

@@ -54,9 +54,14 @@ def deny(
         "access denied: user=%s perm=%s %s=%s", getattr(actor, "pk", None), perm, kind, shown_id
     )
     audit.record(
-        actor=actor, action=CaseAction.DENIED, obj=obj, object_type=object_type,
-        object_id=object_id, person_id=person_id, detail={"perm": perm, **detail},
-    )  # fmt: skip
+        actor=actor,
+        action=CaseAction.DENIED,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        person_id=person_id,
+        detail={"perm": perm, **detail},
+    )
 
 
 def _note_emergency(user: AnyUser, person_id: Any) -> EmergencyAccess | None:
@@ -117,9 +122,12 @@ def get_for_user[M: models.Model](
         if grant is not None:
             detail["emergency_access"] = str(grant.pk)
         audit.record(
-            actor=user, action=_READ_ACTION.get(model, CaseAction.RECORD_READ), obj=found,
-            person_id=person_id, detail=detail,
-        )  # fmt: skip
+            actor=user,
+            action=_READ_ACTION.get(model, CaseAction.RECORD_READ),
+            obj=found,
+            person_id=person_id,
+            detail=detail,
+        )
     return found
 
 

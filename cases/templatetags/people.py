@@ -24,9 +24,15 @@ register = template.Library()
 
 # The person's fields that say who they are: the "identity" part (docs/referrals.md).
 IDENTIFYING_FIELDS = (
-    "full_name", "aliases", "citizen_id", "old_id_number", "birth_date", "phone", "address",
+    "full_name",
+    "aliases",
+    "citizen_id",
+    "old_id_number",
+    "birth_date",
+    "phone",
+    "address",
     "family_contact",
-)  # fmt: skip
+)
 
 
 def _viewer(context: template.Context) -> Any:

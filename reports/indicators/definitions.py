@@ -42,9 +42,15 @@ ADDICTION = ClientCategory.ADDICTION
 # The support services the Law on Prevention and Combat of Human Trafficking (2024, art. 37)
 # gives a returned victim, by catalogue code, in the law's order (docs/indicators.md).
 VICTIM_SERVICES = (
-    "essential_needs", "travel", "medical", "psychological", "legal_aid",
-    "education_vocational", "hardship_allowance", "loan",
-)  # fmt: skip
+    "essential_needs",
+    "travel",
+    "medical",
+    "psychological",
+    "legal_aid",
+    "education_vocational",
+    "hardship_allowance",
+    "loan",
+)
 # Counselling and prevention (USER_REACH), counselling alone (SCREEN_COVERAGE) and the
 # vocational and social support of post-rehab people (POSTREHAB_SUPPORT), by catalogue category.
 REACH_CATEGORIES = (ServiceCategory.COUNSELLING, ServiceCategory.PREVENTION)
@@ -71,12 +77,17 @@ def managed(query: Query, category: str) -> Population:
     """People with a managed-record case of ``category`` open at some time in the period."""
     cases = Case.objects.filter(
         open_during(query.period, "opened_on", "closed_on"),
-        category=category, managed_record=True, residence_commune_id__in=_communes(query),
-    )  # fmt: skip
+        category=category,
+        managed_record=True,
+        residence_commune_id__in=_communes(query),
+    )
     return Population(
-        cases, unit="person_id", person="person__", commune="residence_commune_id",
+        cases,
+        unit="person_id",
+        person="person__",
+        commune="residence_commune_id",
         keys={"category": F("category")},
-    )  # fmt: skip
+    )
 
 
 def _near(query: Query, person: str) -> Q:
@@ -99,9 +110,11 @@ def _episodes_during(period: Period) -> Q:
 def treated(query: Query, **more: Any) -> Q:
     """The person of the row had a treatment episode (any modality) during the period."""
     episodes = TreatmentEpisode.objects.filter(
-        _episodes_during(query.period), _near(query, "person__"),
-        person_id=OuterRef("person_id"), **more,
-    )  # fmt: skip
+        _episodes_during(query.period),
+        _near(query, "person__"),
+        person_id=OuterRef("person_id"),
+        **more,
+    )
     return Q(Exists(episodes))
 
 
@@ -118,13 +131,14 @@ def screened_or_counselled(query: Query) -> Q:
     """Screened or assessed (any instrument), or given a counselling service, in the period."""
     period = query.period
     screenings = Screening.objects.filter(
-        _near(query, "case__"), case__person_id=OuterRef("person_id"),
+        _near(query, "case__"),
+        case__person_id=OuterRef("person_id"),
         screened_on__range=(period.start, period.end),
-    )  # fmt: skip
+    )
     counselled = _delivered(period, _near(query, "case__")).filter(
         case__person_id=OuterRef("person_id"),
         service_type__category=ServiceCategory.COUNSELLING,
-    )  # fmt: skip
+    )
     return Q(Exists(screenings)) | Q(Exists(counselled))
 
 
@@ -133,7 +147,7 @@ def reached(query: Query) -> Q:
     services = _delivered(query.period, _near(query, "case__")).filter(
         case__person_id=OuterRef("person_id"),
         service_type__category__in=REACH_CATEGORIES,
-    )  # fmt: skip
+    )
     return Q(Exists(services))
 
 
@@ -141,53 +155,63 @@ def post_rehab(query: Query) -> Population:
     """People under post-rehab management in the period: a post-rehab period during it, or a
     case of the post-rehab category open during it."""
     periods = PostRehabPeriod.objects.filter(
-        open_during(query.period, "started_on", "ended_on"), _near(query, "case__"),
+        open_during(query.period, "started_on", "ended_on"),
+        _near(query, "case__"),
         case_id=OuterRef("pk"),
-    )  # fmt: skip
+    )
     cases = Case.objects.filter(residence_commune_id__in=_communes(query)).filter(
         Q(open_during(query.period, "opened_on", "closed_on"), category=ClientCategory.POST_REHAB)
         | Q(Exists(periods))
     )
     return Population(
-        cases, unit="person_id", person="person__", commune="residence_commune_id",
+        cases,
+        unit="person_id",
+        person="person__",
+        commune="residence_commune_id",
         keys={"category": F("category")},
-    )  # fmt: skip
+    )
 
 
 def supported(query: Query) -> Q:
     """Vocational support during the period, or a vocational or social service in it."""
     near = _near(query, "case__")
     vocational = VocationalSupport.objects.filter(
-        open_during(query.period, "started_on", "ended_on"), near,
+        open_during(query.period, "started_on", "ended_on"),
+        near,
         case__person_id=OuterRef("person_id"),
-    )  # fmt: skip
+    )
     services = _delivered(query.period, near).filter(
         case__person_id=OuterRef("person_id"),
         service_type__category__in=SUPPORT_CATEGORIES,
-    )  # fmt: skip
+    )
     return Q(Exists(vocational)) | Q(Exists(services))
 
 
 def employed(query: Query) -> Q:
     """A vocational support during the period whose outcome is "employed"."""
     vocational = VocationalSupport.objects.filter(
-        open_during(query.period, "started_on", "ended_on"), _near(query, "case__"),
+        open_during(query.period, "started_on", "ended_on"),
+        _near(query, "case__"),
         case__person_id=OuterRef("person_id"),
         outcome=VocationalOutcome.EMPLOYED,
-    )  # fmt: skip
+    )
     return Q(Exists(vocational))
 
 
 def returned_victims(query: Query) -> Population:
     """Returned victims whose case was opened (their return registered) in the period."""
     cases = Case.objects.filter(
-        category=ClientCategory.TRAFFICKING_VICTIM, residence_commune_id__in=_communes(query),
+        category=ClientCategory.TRAFFICKING_VICTIM,
+        residence_commune_id__in=_communes(query),
         opened_on__range=(query.period.start, query.period.end),
-    )  # fmt: skip
+    )
     return Population(
-        cases, unit="person_id", person="person__", commune="residence_commune_id",
+        cases,
+        unit="person_id",
+        person="person__",
+        commune="residence_commune_id",
         keys={"category": F("category")},
-    )  # fmt: skip
+    )
 
 
 def victim_service(period: Period, code: str) -> Q:
@@ -214,17 +238,24 @@ def victim_supported(period: Period) -> Q:
 def new_addiction(query: Query, period: Period) -> Population:
     """People whose first case of the addiction category was opened in the period."""
     earlier = Case.objects.filter(
-        person_id=OuterRef("person_id"), category=ADDICTION, opened_on__lt=period.start,
+        person_id=OuterRef("person_id"),
+        category=ADDICTION,
+        opened_on__lt=period.start,
         residence_commune_id__in=_communes(query),  # no figure changes: see _near
-    )  # fmt: skip
+    )
     cases = Case.objects.filter(
-        ~Q(Exists(earlier)), category=ADDICTION, residence_commune_id__in=_communes(query),
+        ~Q(Exists(earlier)),
+        category=ADDICTION,
+        residence_commune_id__in=_communes(query),
         opened_on__range=(period.start, period.end),
-    )  # fmt: skip
+    )
     return Population(
-        cases, unit="person_id", person="person__", commune="residence_commune_id",
+        cases,
+        unit="person_id",
+        person="person__",
+        commune="residence_commune_id",
         keys={"category": F("category")},
-    )  # fmt: skip
+    )
 
 
 def ended_episodes(query: Query, *, outcome: str | None = None) -> Population:
@@ -236,9 +267,12 @@ def ended_episodes(query: Query, *, outcome: str | None = None) -> Population:
     if outcome is not None:
         episodes = episodes.filter(outcome=outcome)
     return Population(
-        episodes, unit="pk", person="person__", commune="person__residence_commune_id",
+        episodes,
+        unit="pk",
+        person="person__",
+        commune="person__residence_commune_id",
         keys={"modality": F("modality"), "category": F("case__category")},
-    )  # fmt: skip
+    )
 
 
 def ended_post_rehab(query: Query) -> Population:
@@ -248,18 +282,23 @@ def ended_post_rehab(query: Query) -> Population:
         ended_on__range=(query.period.start, query.period.end),
     ).exclude(outcome=PostRehabOutcome.MOVED)
     return Population(
-        periods, unit="pk", person="case__person__", commune="case__residence_commune_id",
+        periods,
+        unit="pk",
+        person="case__person__",
+        commune="case__residence_commune_id",
         keys={"category": F("case__category")},
-    )  # fmt: skip
+    )
 
 
 def relapsed(query: Query) -> Q:
     """A new addiction case opened after the completion and within 12 months of it."""
     cases = Case.objects.filter(
         residence_commune_id__in=_communes(query),  # no figure changes: see _near
-        person_id=OuterRef("person_id"), category=ADDICTION, opened_on__gt=OuterRef("ended_on"),
+        person_id=OuterRef("person_id"),
+        category=ADDICTION,
+        opened_on__gt=OuterRef("ended_on"),
         opened_on__lte=AddMonths(OuterRef("ended_on"), RELAPSE_MONTHS),
-    )  # fmt: skip
+    )
     return Q(Exists(cases))
 
 
@@ -281,9 +320,13 @@ class Share:
     def many(self, query: Query, breakdowns: Sequence[str | None]) -> dict[str | None, Result]:
         hit = self.hit(query) if self.hit is not None else None
         return engine.partition_many(
-            query, self.population(query), hit=hit, kind=self.kind, keys=_keys,
+            query,
+            self.population(query),
+            hit=hit,
+            kind=self.kind,
+            keys=_keys,
             breakdowns=breakdowns,
-        )  # fmt: skip
+        )
 
     def people(self, query: Query, row: int | None, key: str | None) -> Any:
         hit = self.hit(query) if self.hit is not None else None
@@ -300,9 +343,11 @@ class Split:
 
     def compute(self, query: Query) -> Result:
         return engine.split(
-            query, self.population(query), hit=self.hit(query),
+            query,
+            self.population(query),
+            hit=self.hit(query),
             hits=lambda breakdown: self.hits(query, breakdown),
-        )  # fmt: skip
+        )
 
     def many(self, query: Query, breakdowns: Sequence[str | None]) -> dict[str | None, Result]:
         # One query per breakdown; the cells without a key (the rows' figures over all keys)
@@ -321,9 +366,13 @@ class Split:
 
     def people(self, query: Query, row: int | None, key: str | None) -> Any:
         return engine.people_of(
-            query, self.population(query), row, key, hit=self.hit(query),
+            query,
+            self.population(query),
+            row,
+            key,
+            hit=self.hit(query),
             hits=lambda breakdown: self.hits(query, breakdown),
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True)
@@ -337,15 +386,22 @@ class SplitRecords:
 
     def compute(self, query: Query) -> Result:
         return engine.split_records(
-            query, self.population(query), hit=self.hit(query), records=self.records(query),
+            query,
+            self.population(query),
+            hit=self.hit(query),
+            records=self.records(query),
             keys=_keys,
-        )  # fmt: skip
+        )
 
     def many(self, query: Query, breakdowns: Sequence[str | None]) -> dict[str | None, Result]:
         return engine.split_records_many(
-            query, self.population(query), hit=self.hit(query), records=self.records(query),
-            keys=_keys, breakdowns=breakdowns,
-        )  # fmt: skip
+            query,
+            self.population(query),
+            hit=self.hit(query),
+            records=self.records(query),
+            keys=_keys,
+            breakdowns=breakdowns,
+        )
 
     def people(self, query: Query, row: int | None, key: str | None) -> Any:
         if key is None:
@@ -356,13 +412,17 @@ class SplitRecords:
 def treatment_records(query: Query) -> Population:
     """The treatment episodes during the period of the people with a managed record."""
     episodes = TreatmentEpisode.objects.filter(
-        _episodes_during(query.period), _near(query, "person__"),
+        _episodes_during(query.period),
+        _near(query, "person__"),
         person_id__in=_addicted(query).person_ids(),
-    )  # fmt: skip
+    )
     return Population(
-        episodes, unit="person_id", person="person__", commune="person__residence_commune_id",
+        episodes,
+        unit="person_id",
+        person="person__",
+        commune="person__residence_commune_id",
         keys={"org_type": F("provider__type__code"), "sector": F("provider__type__sector")},
-    )  # fmt: skip
+    )
 
 
 def _service_hits(query: Query, breakdown: str) -> dict[str, Q]:
@@ -373,15 +433,24 @@ def _supported_people(query: Query) -> Population:
     population = post_rehab(query)
     rows = population.rows.filter(supported(query))
     return Population(
-        rows, unit=population.unit, person=population.person, commune=population.commune,
+        rows,
+        unit=population.unit,
+        person=population.person,
+        commune=population.commune,
         keys=population.keys,
-    )  # fmt: skip
+    )
 
 
 def indicator(
-    code: str, name: Any, group: str, order: int, definition: Share | Split | SplitRecords, *,
-    breakdowns: tuple[str, ...] = STANDARD, victims: bool = False,
-) -> Indicator:  # fmt: skip
+    code: str,
+    name: Any,
+    group: str,
+    order: int,
+    definition: Share | Split | SplitRecords,
+    *,
+    breakdowns: tuple[str, ...] = STANDARD,
+    victims: bool = False,
+) -> Indicator:
     """Return the registry entry of a definition."""
     kind = definition.kind if isinstance(definition, Share) else "share"
     return Indicator(
@@ -403,9 +472,12 @@ def _completed(query: Query) -> Population:
     """People (not episodes) with a treatment episode completed in the period."""
     episodes = ended_episodes(query, outcome=Outcome.COMPLETED)
     return Population(
-        episodes.rows, unit="person_id", person=episodes.person, commune=episodes.commune,
+        episodes.rows,
+        unit="person_id",
+        person=episodes.person,
+        commune=episodes.commune,
         keys=episodes.keys,
-    )  # fmt: skip
+    )
 
 
 def _previous(query: Query) -> Population:
@@ -421,7 +493,7 @@ def all_indicators() -> list[Indicator]:
             "treatment",
             10,
             Share(_addicted, treated),
-        ),  # fmt: skip
+        ),
         indicator(
             "TX_SECTOR",
             _("Treated, by provider type or sector"),
@@ -429,14 +501,14 @@ def all_indicators() -> list[Indicator]:
             20,
             SplitRecords(_addicted, treated, treatment_records),
             breakdowns=("org_type", "sector"),
-        ),  # fmt: skip
+        ),
         indicator(
             "SCREEN_COVERAGE",
             _("Counselled, screened or assessed (people with addiction with a managed record)"),
             "screening",
             10,
             Share(_addicted, screened_or_counselled),
-        ),  # fmt: skip
+        ),
         indicator(
             "POSTREHAB_SUPPORT",
             _("Post-rehab people given vocational, job or reintegration support"),
@@ -444,7 +516,7 @@ def all_indicators() -> list[Indicator]:
             10,
             Share(post_rehab, supported),
             breakdowns=(*PERSON_BREAKDOWNS, "category"),
-        ),  # fmt: skip
+        ),
         indicator(
             "POSTREHAB_EMPLOYED",
             _("Employed after support (post-rehab people supported)"),
@@ -452,14 +524,14 @@ def all_indicators() -> list[Indicator]:
             20,
             Share(_supported_people, employed),
             breakdowns=(*PERSON_BREAKDOWNS, "category"),
-        ),  # fmt: skip
+        ),
         indicator(
             "USER_REACH",
             _("Illegal drug users with a managed record reached by counselling or prevention"),
             "users",
             10,
             Share(_users, reached),
-        ),  # fmt: skip
+        ),
         indicator(
             "VICTIM_SUPPORT",
             _("Returned victims given at least one support service"),
@@ -467,7 +539,7 @@ def all_indicators() -> list[Indicator]:
             10,
             Share(returned_victims, lambda q: victim_supported(q.period)),
             victims=True,
-        ),  # fmt: skip
+        ),
         indicator(
             "VICTIM_SERVICE",
             _("Returned victims given each support service"),
@@ -476,21 +548,21 @@ def all_indicators() -> list[Indicator]:
             Split(returned_victims, lambda q: victim_supported(q.period), _service_hits),
             breakdowns=("service",),
             victims=True,
-        ),  # fmt: skip
+        ),
         indicator(
             "NEW_ADDICTION",
             _("New people with addiction registered"),
             "registrations",
             10,
             Share(lambda q: new_addiction(q, q.period), None, kind="count"),
-        ),  # fmt: skip
+        ),
         indicator(
             "NEW_ADDICTION_PREV",
             _("New people with addiction registered, previous period"),
             "registrations",
             20,
             Share(_previous, None, kind="count"),
-        ),  # fmt: skip
+        ),
         indicator(
             "TX_COMPLETED",
             _("Treatment episodes completed"),
@@ -498,7 +570,7 @@ def all_indicators() -> list[Indicator]:
             10,
             Share(ended_episodes, lambda q: Q(outcome=Outcome.COMPLETED)),
             breakdowns=(*PERSON_BREAKDOWNS, "category", "modality"),
-        ),  # fmt: skip
+        ),
         indicator(
             "TX_DROPPED",
             _("Treatment episodes dropped out"),
@@ -506,7 +578,7 @@ def all_indicators() -> list[Indicator]:
             20,
             Share(ended_episodes, lambda q: Q(outcome=Outcome.DROPPED_OUT)),
             breakdowns=(*PERSON_BREAKDOWNS, "category", "modality"),
-        ),  # fmt: skip
+        ),
         indicator(
             "POSTREHAB_COMPLETED",
             _("Post-rehab management periods completed"),
@@ -514,7 +586,7 @@ def all_indicators() -> list[Indicator]:
             30,
             Share(ended_post_rehab, lambda q: Q(outcome=PostRehabOutcome.COMPLETED)),
             breakdowns=(*PERSON_BREAKDOWNS, "category"),
-        ),  # fmt: skip
+        ),
         indicator(
             "RELAPSE",
             _("Relapse within 12 months of completed treatment"),
@@ -522,7 +594,7 @@ def all_indicators() -> list[Indicator]:
             40,
             Share(_completed, relapsed),
             breakdowns=(*PERSON_BREAKDOWNS, "category", "modality"),
-        ),  # fmt: skip
+        ),
     ]
 
 
@@ -548,9 +620,11 @@ def all_breakdowns() -> list[registry.Breakdown]:
 
     standard = engine.standard_keys()
     names = {
-        "sex": _("Sex"), "age_group": _("Age group"), "ethnicity": _("Ethnicity"),
+        "sex": _("Sex"),
+        "age_group": _("Age group"),
+        "ethnicity": _("Ethnicity"),
         "category": _("Client category"),
-    }  # fmt: skip
+    }
     found = [
         registry.Breakdown(code, names[code], functools.partial(list, keys))
         for code, keys in standard.items()

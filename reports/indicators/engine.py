@@ -109,7 +109,7 @@ def person_keys(person: str, period: Period) -> dict[str, Any]:
             When(**{ethnicity: ""}, then=Value(UNKNOWN)),
             default=F(ethnicity),
             output_field=CharField(),
-        ),  # fmt: skip
+        ),
     }
 
 
@@ -245,9 +245,14 @@ def _cell(den: int, num: int, kind: str) -> Cell:
 
 
 def assemble(
-    query: Query, *, by_key: Tally | None, by_row: Tally, keys: Iterable[str], kind: str,
+    query: Query,
+    *,
+    by_key: Tally | None,
+    by_row: Tally,
+    keys: Iterable[str],
+    kind: str,
     split: bool = False,
-) -> Result:  # fmt: skip
+) -> Result:
     """Return a cell for every (row, key) and the totals, adding communes up into rows.
 
     ``by_row`` holds each commune's figures over all keys, ``by_key`` each (commune, key)'s.
@@ -278,9 +283,13 @@ def assemble(
 
 
 def partition(
-    query: Query, population: Population, *, hit: Q | None, kind: str,
+    query: Query,
+    population: Population,
+    *,
+    hit: Q | None,
+    kind: str,
     keys: Callable[[str], list[str]],
-) -> Result:  # fmt: skip
+) -> Result:
     """Count the population and its hits by row and breakdown key (see the module)."""
     by_row = tally(population, hit=hit, key=None)
     by_key = None
@@ -291,26 +300,37 @@ def partition(
 
 
 def partition_many(
-    query: Query, population: Population, *, hit: Q | None, kind: str,
-    keys: Callable[[str], list[str]], breakdowns: Sequence[str | None],
-) -> dict[str | None, Result]:  # fmt: skip
+    query: Query,
+    population: Population,
+    *,
+    hit: Q | None,
+    kind: str,
+    keys: Callable[[str], list[str]],
+    breakdowns: Sequence[str | None],
+) -> dict[str | None, Result]:
     """Return :func:`partition`'s result for each breakdown, from one grouped query."""
     wanted = [b for b in breakdowns if b]
     exprs = {b: population.key(b, query.period) for b in wanted}
     by_row, by_key = tally_many(population, hit=hit, keys=exprs)
     return {
         b: assemble(
-            Query(query.rows, query.period, b), by_key=by_key.get(b) if b else None,
-            by_row=by_row, keys=keys(b) if b else [], kind=kind,
+            Query(query.rows, query.period, b),
+            by_key=by_key.get(b) if b else None,
+            by_row=by_row,
+            keys=keys(b) if b else [],
+            kind=kind,
         )
         for b in breakdowns
-    }  # fmt: skip
+    }
 
 
 def split(
-    query: Query, population: Population, *, hit: Q,
+    query: Query,
+    population: Population,
+    *,
+    hit: Q,
     hits: Callable[[str], Mapping[str, Q]],
-) -> Result:  # fmt: skip
+) -> Result:
     """Count the population and its hits by row, and the hits of each key (one query).
 
     ``hits(breakdown)`` gives, per key, the condition that puts a unit under that key (e.g.
@@ -336,9 +356,13 @@ def split(
 
 
 def split_records(
-    query: Query, population: Population, *, hit: Q, records: Population,
+    query: Query,
+    population: Population,
+    *,
+    hit: Q,
+    records: Population,
     keys: Callable[[str], list[str]],
-) -> Result:  # fmt: skip
+) -> Result:
     """Count the population and its hits by row; split the hits by a key of their records.
 
     ``records`` are the records that make the hit (e.g. the episodes of the population's
@@ -355,9 +379,14 @@ def split_records(
 
 
 def split_records_many(
-    query: Query, population: Population, *, hit: Q, records: Population,
-    keys: Callable[[str], list[str]], breakdowns: Sequence[str | None],
-) -> dict[str | None, Result]:  # fmt: skip
+    query: Query,
+    population: Population,
+    *,
+    hit: Q,
+    records: Population,
+    keys: Callable[[str], list[str]],
+    breakdowns: Sequence[str | None],
+) -> dict[str | None, Result]:
     """Return :func:`split_records`' result for each breakdown: two grouped queries."""
     by_row = tally(population, hit=hit, key=None)
     wanted = [b for b in breakdowns if b]
@@ -368,20 +397,29 @@ def split_records_many(
         by_key = {
             b: {group: (0, count) for group, (count, _same) in tally_.items()}
             for b, tally_ in found.items()
-        }  # fmt: skip
+        }
     return {
         b: assemble(
-            Query(query.rows, query.period, b), by_key=by_key.get(b) if b else None,
-            by_row=by_row, keys=keys(b) if b else [], kind="share", split=True,
+            Query(query.rows, query.period, b),
+            by_key=by_key.get(b) if b else None,
+            by_row=by_row,
+            keys=keys(b) if b else [],
+            kind="share",
+            split=True,
         )
         for b in breakdowns
-    }  # fmt: skip
+    }
 
 
 def people_of(
-    query: Query, population: Population, row: int | None, key: str | None, *,
-    hit: Q | None, hits: Callable[[str], Mapping[str, Q]] | None = None,
-) -> QuerySet[Person]:  # fmt: skip
+    query: Query,
+    population: Population,
+    row: int | None,
+    key: str | None,
+    *,
+    hit: Q | None,
+    hits: Callable[[str], Mapping[str, Q]] | None = None,
+) -> QuerySet[Person]:
     """Return the people counted in the numerator of one cell."""
     rows = population.rows.filter(**{f"{population.commune}__in": communes_of(query, row)})
     if hit is not None:

@@ -102,11 +102,16 @@ def prescription_record(
     prescription.review_reason = "scheduled"
     with transaction.atomic():
         save_edit(
-            actor=actor, instance=prescription, action=MethadoneAction.PRESCRIPTION_RECORDED,
+            actor=actor,
+            instance=prescription,
+            action=MethadoneAction.PRESCRIPTION_RECORDED,
             if_version=OVERRIDE,
-            detail={"episode": str(episode.pk), "flags": prescription.rule_flags,
-                    "replaced": replaced},
-        )  # fmt: skip
+            detail={
+                "episode": str(episode.pk),
+                "flags": prescription.rule_flags,
+                "replaced": replaced,
+            },
+        )
         # An older order needs no review of its own once a newer one replaces it.
         Prescription.objects.filter(
             episode=episode, starts_on__lt=prescription.starts_on, review_due_on__isnull=False
@@ -149,12 +154,18 @@ def _breaches(episode: TreatmentEpisode, prescription: Prescription) -> list[rul
         ).order_by("starts_on")
     ]
     return rules.prescription_breaches(
-        history=history, order=_order(prescription),
-        take_home_days=prescription.take_home_days, treatment_started_on=episode.started_on,
-        adherence=selectors.adherence(episode=episode, on=prescription.starts_on,
-                                      history=history, dose_mg=Decimal(prescription.dose_mg)),
+        history=history,
+        order=_order(prescription),
+        take_home_days=prescription.take_home_days,
+        treatment_started_on=episode.started_on,
+        adherence=selectors.adherence(
+            episode=episode,
+            on=prescription.starts_on,
+            history=history,
+            dose_mg=Decimal(prescription.dose_mg),
+        ),
         limits=rules.Limits.from_settings(),
-    )  # fmt: skip
+    )
 
 
 # --- one dose ------------------------------------------------------------------------------
@@ -188,8 +199,7 @@ def dose_record(
     """
     episode = _episode(actor, episode_id, DOSE_RECORD)
     dose = Dose(episode=episode, given_on=day, kind=kind, recorded_by=account_of(actor))
-    detail: dict[str, Any] = {"episode": str(episode.pk), "day": day.isoformat(),
-                              "kind": int(kind)}  # fmt: skip
+    detail: dict[str, Any] = {"episode": str(episode.pk), "day": day.isoformat(), "kind": int(kind)}
     if kind == DoseKind.MISSED:
         dose.dose_mg = _dose_amount(episode, day, kind, None, None)
     else:
@@ -207,9 +217,12 @@ def dose_record(
         with transaction.atomic():
             dose.save()
             audit.record(
-                actor=actor, action=MethadoneAction.DOSE_RECORDED, obj=dose,
-                person_id=episode.person_id, detail=detail,
-            )  # fmt: skip
+                actor=actor,
+                action=MethadoneAction.DOSE_RECORDED,
+                obj=dose,
+                person_id=episode.person_id,
+                detail=detail,
+            )
             if kind == DoseKind.MISSED:
                 _flag_missed_run(episode, day)
     except IntegrityError:
@@ -223,9 +236,12 @@ def _repeated_message() -> str:
 
 
 def _dose_amount(
-    episode: TreatmentEpisode, day: datetime.date, kind: int, dose_mg: Decimal | None,
+    episode: TreatmentEpisode,
+    day: datetime.date,
+    kind: int,
+    dose_mg: Decimal | None,
     facts: selectors.TodayRow | None,
-) -> Decimal | None:  # fmt: skip
+) -> Decimal | None:
     """Return the amount to store, refusing a day or kind the prescription does not allow.
 
     No amount given: the day's one-day dose if a prescriber recorded one, else the prescribed
@@ -282,22 +298,39 @@ def _refusal(
 
 
 def _record_refusal(
-    actor: access.AnyUser, episode_id: Any, person_id: Any, day: datetime.date, kind: int,
-    amount: Decimal | None, breach: rules.Breach,
-) -> None:  # fmt: skip
+    actor: access.AnyUser,
+    episode_id: Any,
+    person_id: Any,
+    day: datetime.date,
+    kind: int,
+    amount: Decimal | None,
+    breach: rules.Breach,
+) -> None:
     """Record a dose the counter refused (outside any transaction the refusal rolls back)."""
     audit.record(
-        actor=actor, action=MethadoneAction.DOSE_REFUSED, object_type="treatmentepisode",
-        object_id=episode_id, person_id=person_id,
-        detail={"code": breach.code, "day": day.isoformat(), "kind": int(kind),
-                "amount": str(amount) if amount is not None else ""},
-    )  # fmt: skip
+        actor=actor,
+        action=MethadoneAction.DOSE_REFUSED,
+        object_type="treatmentepisode",
+        object_id=episode_id,
+        person_id=person_id,
+        detail={
+            "code": breach.code,
+            "day": day.isoformat(),
+            "kind": int(kind),
+            "amount": str(amount) if amount is not None else "",
+        },
+    )
 
 
 def _refuse_unless_allowed(
-    actor: access.AnyUser, episode: TreatmentEpisode, day: datetime.date, kind: int,
-    amount: Decimal | None, facts: selectors.TodayRow, acknowledged: bool,
-) -> None:  # fmt: skip
+    actor: access.AnyUser,
+    episode: TreatmentEpisode,
+    day: datetime.date,
+    kind: int,
+    amount: Decimal | None,
+    facts: selectors.TodayRow,
+    acknowledged: bool,
+) -> None:
     breach = _refusal(amount, facts, acknowledged)
     if breach is None:
         return
@@ -347,9 +380,11 @@ def dose_override_record(
         raise ValidationError({"day": _("This day is before the start of the treatment.")})
     if day > timezone.localdate() + OVERRIDE_AHEAD:
         raise ValidationError(
-            {"day": _("A one-day dose can be written at most %(days)s days ahead.")
-             % {"days": OVERRIDE_AHEAD.days}}
-        )  # fmt: skip
+            {
+                "day": _("A one-day dose can be written at most %(days)s days ahead.")
+                % {"days": OVERRIDE_AHEAD.days}
+            }
+        )
     if selectors.prescription_on(episode=episode, day=day) is None:
         raise ValidationError(_("No prescription is in force on this day: prescribe first."))
     row = DoseOverride.objects.filter(episode=episode, given_on=day).first()
@@ -360,10 +395,12 @@ def dose_override_record(
     row.dose_mg, row.reason, row.recorded_by = dose_mg, reason.strip(), account_of(actor)
     with transaction.atomic():
         save_edit(
-            actor=actor, instance=row, action=MethadoneAction.DOSE_OVERRIDE_RECORDED,
+            actor=actor,
+            instance=row,
+            action=MethadoneAction.DOSE_OVERRIDE_RECORDED,
             if_version=OVERRIDE,
             detail={"episode": str(episode.pk), "day": day.isoformat(), "replaced": replaced},
-        )  # fmt: skip
+        )
     return row
 
 
@@ -387,20 +424,31 @@ def dose_correct(
         if locked.kind == kind and locked.dose_mg == amount:
             raise ValidationError(_("This is what is recorded already: nothing to correct."))
         correction = DoseCorrection(
-            dose=locked, old_kind=locked.kind, old_dose_mg=locked.dose_mg, new_kind=kind,
-            new_dose_mg=amount, reason=reason.strip(), corrected_by=account_of(actor),
-        )  # fmt: skip
+            dose=locked,
+            old_kind=locked.kind,
+            old_dose_mg=locked.dose_mg,
+            new_kind=kind,
+            new_dose_mg=amount,
+            reason=reason.strip(),
+            corrected_by=account_of(actor),
+        )
         locked.kind, locked.dose_mg = kind, amount
         locked.full_clean(validate_unique=False, validate_constraints=True)
         correction.full_clean()
         locked.save(update_fields=["kind", "dose_mg"])
         correction.save()
         audit.record(
-            actor=actor, action=MethadoneAction.DOSE_CORRECTED, obj=locked,
+            actor=actor,
+            action=MethadoneAction.DOSE_CORRECTED,
+            obj=locked,
             person_id=dose.episode.person_id,
-            detail={"correction": str(correction.pk), "old_kind": correction.old_kind,
-                    "new_kind": int(kind), "day": locked.given_on.isoformat()},
-        )  # fmt: skip
+            detail={
+                "correction": str(correction.pk),
+                "old_kind": correction.old_kind,
+                "new_kind": int(kind),
+                "day": locked.given_on.isoformat(),
+            },
+        )
     return locked
 
 
@@ -457,29 +505,46 @@ def doses_record_bulk(
         _record_refusal(actor, row.episode_id, fact.person_id, day, row.kind, amount, breach)
     if refused:
         # Nothing of the batch is saved; each refused row is named by its record code.
-        raise DoseRefused([
-            rules.Breach(b.code, "%(code)s: %(text)s",
-                         {"code": facts[r.episode_id].code, "text": b.text()})
-            for r, _amount, b in refused
-        ])  # fmt: skip
+        raise DoseRefused(
+            [
+                rules.Breach(
+                    b.code,
+                    "%(code)s: %(text)s",
+                    {"code": facts[r.episode_id].code, "text": b.text()},
+                )
+                for r, _amount, b in refused
+            ]
+        )
     doses = [
-        Dose(episode_id=row.episode_id, given_on=day, kind=row.kind, recorded_by=account_of(actor),
-             dose_mg=amount)
+        Dose(
+            episode_id=row.episode_id,
+            given_on=day,
+            kind=row.kind,
+            recorded_by=account_of(actor),
+            dose_mg=amount,
+        )
         for row, amount, _breach in checked
-    ]  # fmt: skip
+    ]
     try:
         with transaction.atomic():
             Dose.objects.bulk_create(doses)
             audit.record(
-                actor=actor, action=MethadoneAction.DOSES_RECORDED, object_type="organisation",
+                actor=actor,
+                action=MethadoneAction.DOSES_RECORDED,
+                object_type="organisation",
                 object_id=clinic.pk,
-                detail={"day": day.isoformat(), "count": len(doses),
-                        "people": sorted(str(p) for p in found.values())},
-            )  # fmt: skip
+                detail={
+                    "day": day.isoformat(),
+                    "count": len(doses),
+                    "people": sorted(str(p) for p in found.values()),
+                },
+            )
     except IntegrityError:
         raise ValidationError(
-            _("Some of these patients already have a dose recorded on this day, or a dose is "
-              "missing its amount: nothing was saved."),
+            _(
+                "Some of these patients already have a dose recorded on this day, or a dose is "
+                "missing its amount: nothing was saved."
+            ),
             code="dose_repeated",
-        ) from None  # fmt: skip
+        ) from None
     return len(doses)

@@ -35,19 +35,28 @@ class MethadoneConfig(AppConfig):
         # Reviews due (planned, or raised by a run of missed days) on the prescriber's
         # "Việc của tôi", read off the partial index prescription_review_due.
         dues.register(
-            Prescription, open=Q(review_due_on__isnull=False), label=selectors.review_label,
-            url=selectors.review_url, due_field="review_due_on", responsible_field="prescriber",
-        )  # fmt: skip
+            Prescription,
+            open=Q(review_due_on__isnull=False),
+            label=selectors.review_label,
+            url=selectors.review_url,
+            due_field="review_due_on",
+            responsible_field="prescriber",
+        )
         # The clinic's list of the day is the start page of its staff (before "My work").
         navigation.add(
-            _("Today's doses"), "methadone:today", allowed=selectors.works_at_clinic,
-            order=4, start_page=True,
-        )  # fmt: skip
+            _("Today's doses"),
+            "methadone:today",
+            allowed=selectors.works_at_clinic,
+            order=4,
+            start_page=True,
+        )
         cases_demo.register(demo.seed)
         from . import indicators
 
         indicators.register()  # the figures registry (reports): MMT_* indicators
         navigation.add(
-            _("Methadone figures"), "methadone:clinic_figures",
-            allowed=lambda user: can(user, capabilities_figures.CLINIC_FIGURES), order=60,
-        )  # fmt: skip
+            _("Methadone figures"),
+            "methadone:clinic_figures",
+            allowed=lambda user: can(user, capabilities_figures.CLINIC_FIGURES),
+            order=60,
+        )

@@ -18,9 +18,12 @@ METHADONE_VIEW = declare(
     "methadone.view", roles=CONTENT_ROLES, label=_("See methadone prescriptions and doses")
 )
 PRESCRIPTION_RECORD = declare(
-    "prescription.record", roles=CLINIC_ROLES, scope="change", qualification="may_prescribe",
+    "prescription.record",
+    roles=CLINIC_ROLES,
+    scope="change",
+    qualification="may_prescribe",
     label=_("Prescribe methadone"),
-)  # fmt: skip
+)
 DOSE_RECORD = declare(
     "dose.record", roles=CLINIC_ROLES, scope="change", label=_("Record a methadone dose")
 )

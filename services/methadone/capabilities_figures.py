@@ -7,6 +7,7 @@ from accounts.choices import Role
 
 # A clinic's staff see their own clinic; supervisors the clinics of their unit's subtree.
 CLINIC_FIGURES = declare(
-    "methadone.figures", roles=(Role.CASEWORKER, Role.SUPERVISOR),
+    "methadone.figures",
+    roles=(Role.CASEWORKER, Role.SUPERVISOR),
     label=_("See a methadone clinic's figures"),
-)  # fmt: skip
+)

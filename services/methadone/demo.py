@@ -34,15 +34,19 @@ def seed(rng: random.Random) -> None:
         return
     today = timezone.localdate()
     cases = Case.objects.filter(
-        organisation__name=CLINIC_NAME, status=CaseStatus.OPEN,
+        organisation__name=CLINIC_NAME,
+        status=CaseStatus.OPEN,
         category__in=[ClientCategory.ADDICTION, ClientCategory.DRUG_USER],
-    ).order_by("opened_on", "id")[:PATIENTS]  # fmt: skip
+    ).order_by("opened_on", "id")[:PATIENTS]
     for number, case in enumerate(cases):
         started = today - datetime.timedelta(days=rng.randrange(20, 420))
         episode = TreatmentEpisode.objects.create(
-            case=case, modality=Modality.METHADONE, provider=case.organisation,
-            started_on=started, recorded_by=nurse,
-        )  # fmt: skip
+            case=case,
+            modality=Modality.METHADONE,
+            provider=case.organisation,
+            started_on=started,
+            recorded_by=nurse,
+        )
         dose = _prescriptions(rng, episode, doctor, today)
         _doses(rng, episode, nurse, today, dose, absent=number % 7 == 3)
         dues.case_refresh(case_id=case.pk)
@@ -66,11 +70,17 @@ def _prescriptions(
         last = number == len(orders) - 1
         order = rules.Order(starts_on, mg, phase)
         row = Prescription.objects.create(
-            case_id=episode.case_id, episode=episode, starts_on=starts_on, dose_mg=mg,
-            phase=phase, prescriber=doctor, recorded_by=doctor, reason="Đánh giá lâm sàng (demo)",
+            case_id=episode.case_id,
+            episode=episode,
+            starts_on=starts_on,
+            dose_mg=mg,
+            phase=phase,
+            prescriber=doctor,
+            recorded_by=doctor,
+            reason="Đánh giá lâm sàng (demo)",
             review_due_on=rules.review_due_on(order=order, limits=limits) if last else None,
             review_reason="scheduled" if last else "",
-        )  # fmt: skip
+        )
         # Written the day it starts (not at seeding time), so a patient who stopped coming
         # days ago is blocked at the counter until the prescriber acts, as in a real clinic.
         written = datetime.datetime.combine(
@@ -81,9 +91,14 @@ def _prescriptions(
 
 
 def _doses(
-    rng: random.Random, episode: TreatmentEpisode, nurse: Any, today: datetime.date,
-    dose: Decimal, *, absent: bool,
-) -> None:  # fmt: skip
+    rng: random.Random,
+    episode: TreatmentEpisode,
+    nurse: Any,
+    today: datetime.date,
+    dose: Decimal,
+    *,
+    absent: bool,
+) -> None:
     """Write the last 60 days (not today): mostly observed, a few no-shows and gaps."""
     first = max(episode.started_on, today - datetime.timedelta(days=DAYS))
     stop = today - datetime.timedelta(days=rng.randrange(3, 6)) if absent else today
@@ -92,10 +107,18 @@ def _doses(
     while day < stop:
         roll = rng.random()
         if roll < 0.88:
-            rows.append(Dose(episode=episode, given_on=day, kind=DoseKind.OBSERVED,
-                             dose_mg=dose, recorded_by=nurse))  # fmt: skip
+            rows.append(
+                Dose(
+                    episode=episode,
+                    given_on=day,
+                    kind=DoseKind.OBSERVED,
+                    dose_mg=dose,
+                    recorded_by=nurse,
+                )
+            )
         elif roll < 0.95:
-            rows.append(Dose(episode=episode, given_on=day, kind=DoseKind.MISSED,
-                             recorded_by=nurse))  # fmt: skip
+            rows.append(
+                Dose(episode=episode, given_on=day, kind=DoseKind.MISSED, recorded_by=nurse)
+            )
         day += datetime.timedelta(days=1)
     Dose.objects.bulk_create(rows)

@@ -96,9 +96,11 @@ class Adherence:
 
 
 def adherence(
-    episode: TreatmentEpisode, *, windows: tuple[int, ...] = (30, 90),
+    episode: TreatmentEpisode,
+    *,
+    windows: tuple[int, ...] = (30, 90),
     today: datetime.date | None = None,
-) -> list[Adherence]:  # fmt: skip
+) -> list[Adherence]:
     """Return the episode's adherence over each window (one aggregate query)."""
     spans = {days: expected_window(episode, days=days, today=today) for days in windows}
     counts = {
@@ -309,9 +311,10 @@ def adherence_distribution(
         counts = _distribution_portable(episodes, first=first, last=last)
     else:
         sql = _ADHERENCE_SQL.format(
-            episodes=_EPISODES, dose=_table(Dose),
+            episodes=_EPISODES,
+            dose=_table(Dose),
             buckets=", ".join(_bucket_filter(n) for n in range(len(BUCKETS))),
-        )  # fmt: skip
+        )
         params = {**_columns(episodes), "first": first, "last": last, "dosed": list(DOSED)}
         with connection.cursor() as cursor:
             cursor.execute(sql, cast(Any, params))
@@ -383,9 +386,11 @@ _COLUMNS = "count(*) FILTER (WHERE {stayed}), count(*) FILTER (WHERE {stayed} AN
 
 
 def retention_table(
-    episodes: QuerySet[TreatmentEpisode], *, months: int = RETENTION_MONTHS,
+    episodes: QuerySet[TreatmentEpisode],
+    *,
+    months: int = RETENTION_MONTHS,
     today: datetime.date | None = None,
-) -> list[Retention]:  # fmt: skip
+) -> list[Retention]:
     """Return retention at 6 and 12 months per enrolment month, the last ``months`` months."""
     today = today or timezone.localdate()
     first = add_months(today.replace(day=1), -(months - 1))
@@ -401,11 +406,12 @@ def retention_table(
         ready = {k: add_months(_month_end(month), k) <= today for k in RETENTION_AT}
         table.append(
             Retention(
-                month, enrolled,
+                month,
+                enrolled,
                 {k: cohort.get(k, 0) if ready[k] else None for k in RETENTION_AT},
                 {k: retained.get(k, 0) if ready[k] else None for k in RETENTION_AT},
             )
-        )  # fmt: skip
+        )
     return table
 
 
@@ -420,9 +426,11 @@ def _retention_sql(
     )
     sql = _RETENTION_SQL.format(episodes=_EPISODES, columns=columns)
     params = {
-        **_columns(episodes), "first": first, "today": today,
+        **_columns(episodes),
+        "first": first,
+        "today": today,
         "transferred": str(Outcome.TRANSFERRED),
-    }  # fmt: skip
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, cast(Any, params))
         rows = cursor.fetchall()
@@ -491,9 +499,12 @@ def clinic_for(user: access.AnyUser, clinic_id: str | None) -> Organisation | No
     found = clinics.filter(pk=wanted).first() if wanted is not None else None
     if found is None:
         access.deny(
-            user, "methadone.figures", object_type="organisation", object_id=str(wanted or ""),
+            user,
+            "methadone.figures",
+            object_type="organisation",
+            object_id=str(wanted or ""),
             malformed_id=wanted is None,
-        )  # fmt: skip
+        )
         raise Http404
     return found
 
@@ -511,13 +522,17 @@ def clinic_report(*, viewer: access.AnyUser, clinic: Organisation) -> ClinicRepo
     scoped = access.visible(viewer, TreatmentEpisode, "view")
     episodes = methadone_episodes(scoped, clinic_id=clinic.pk)
     report = ClinicReport(
-        clinic, clinic_counts(episodes), adherence_distribution(episodes),
+        clinic,
+        clinic_counts(episodes),
+        adherence_distribution(episodes),
         retention_table(episodes),
-    )  # fmt: skip
+    )
     audit.record(
-        actor=viewer, action=FiguresAction.CLINIC_FIGURES, obj=clinic,
+        actor=viewer,
+        action=FiguresAction.CLINIC_FIGURES,
+        obj=clinic,
         detail={"in_treatment": report.counts.in_treatment},
-    )  # fmt: skip
+    )
     return report
 
 
@@ -538,14 +553,20 @@ def methadone_episode_for(user: access.AnyUser, episode_id: UUID) -> TreatmentEp
     """Return a methadone episode the user may view (the read recorded), else deny and 404."""
     allowed = viewable_methadone_episodes(user)
     return access.get_for_user(
-        user, TreatmentEpisode, episode_id, "view",
+        user,
+        TreatmentEpisode,
+        episode_id,
+        "view",
         queryset=allowed.select_related("provider", "case"),
-    )  # fmt: skip
+    )
 
 
 def episode_report(*, episode: TreatmentEpisode) -> EpisodeReport:
     """Return the dose series, missed runs, adherence and time in treatment of an episode."""
     return EpisodeReport(
-        episode, dose_series(episode), missed_runs(episode), adherence(episode),
+        episode,
+        dose_series(episode),
+        missed_runs(episode),
+        adherence(episode),
         time_in_treatment(episode),
-    )  # fmt: skip
+    )

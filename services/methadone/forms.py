@@ -25,9 +25,11 @@ from .models import SPLIT_CHOICES, DoseKind, Prescription
 # How far ahead a prescription may start (a maintenance order covers about a month).
 AHEAD = datetime.timedelta(days=31)
 DOSE_FIELD = {
-    "max_digits": 5, "decimal_places": 1, "min_value": Decimal("0.1"),
+    "max_digits": 5,
+    "decimal_places": 1,
+    "min_value": Decimal("0.1"),
     "max_value": Decimal("999.9"),
-}  # fmt: skip
+}
 
 
 class PrescriptionForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -39,10 +41,12 @@ class PrescriptionForm(forms.ModelForm):  # type: ignore[type-arg]
         label=_("Take-home days allowed"), min_value=0, max_value=31, initial=0
     )
     override_reason = forms.CharField(
-        label=_("Reason for overriding the guideline"), required=False, max_length=NOTE_MAX,
+        label=_("Reason for overriding the guideline"),
+        required=False,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Needed only when the prescription breaks a rule of the guideline."),
-    )  # fmt: skip
+    )
 
     split_parts = forms.TypedChoiceField(
         label=_("Daily dose split into"), coerce=int, required=False, initial=1,
@@ -55,9 +59,14 @@ class PrescriptionForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Prescription
         fields = [
-            "starts_on", "dose_mg", "phase", "take_home_days", "split_parts", "prescriber",
+            "starts_on",
+            "dose_mg",
+            "phase",
+            "take_home_days",
+            "split_parts",
+            "prescriber",
             "reason",
-        ]  # fmt: skip
+        ]
         widgets = {"reason": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, episode: TreatmentEpisode, **kwargs: Any) -> None:
@@ -127,9 +136,11 @@ class DoseOverrideForm(forms.Form):
     day = DateField(label=_("Day"))
     dose_mg = forms.DecimalField(label=_("Dose for that day (mg)"), **DOSE_FIELD)  # type: ignore[arg-type]
     reason = forms.CharField(
-        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For example: restart after missed days, reduced dose after missed days."),
-    )  # fmt: skip
+    )
 
 
 class CorrectionForm(forms.Form):
@@ -138,9 +149,10 @@ class CorrectionForm(forms.Form):
     kind = forms.TypedChoiceField(label=_("Dose"), choices=DoseKind.choices, coerce=int)
     dose_mg = forms.DecimalField(label=_("Dose (mg)"), required=False, **DOSE_FIELD)  # type: ignore[arg-type]
     reason = forms.CharField(
-        label=_("Reason for the correction"), max_length=1000,
+        label=_("Reason for the correction"),
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-    )  # fmt: skip
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -46,9 +46,12 @@ def _episodes(query: Query) -> Any:
 
 def _population(episodes: Any) -> Population:
     return Population(
-        episodes, unit="person_id", person="person__", commune="person__residence_commune_id",
+        episodes,
+        unit="person_id",
+        person="person__",
+        commune="person__residence_commune_id",
         keys={"category": F("case__category")},
-    )  # fmt: skip
+    )
 
 
 def in_treatment(query: Query) -> Population:
@@ -99,9 +102,11 @@ def expected_people(query: Query, today: datetime.date | None = None) -> Populat
     start = query.period.start
     last = min(query.period.end, yesterday(today))
     episodes = TreatmentEpisode.objects.filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gte=start), started_on__lte=last,
-        modality=Modality.METHADONE, person__residence_commune_id__in=_communes(query),
-    )  # fmt: skip
+        Q(ended_on__isnull=True) | Q(ended_on__gte=start),
+        started_on__lte=last,
+        modality=Modality.METHADONE,
+        person__residence_commune_id__in=_communes(query),
+    )
     days = DaysBetween(
         Least(Coalesce(F("ended_on"), day(last)), day(last)), Greatest(F("started_on"), day(start))
     )
@@ -115,15 +120,17 @@ def expected_people(query: Query, today: datetime.date | None = None) -> Populat
     dosed = (
         Dose.objects.filter(
             Q(episode__ended_on__isnull=True) | Q(given_on__lte=F("episode__ended_on")),
-            episode__person_id=OuterRef("pk"), episode__modality=Modality.METHADONE,
-            kind__in=DOSED, given_on__range=(start, last),
+            episode__person_id=OuterRef("pk"),
+            episode__modality=Modality.METHADONE,
+            kind__in=DOSED,
+            given_on__range=(start, last),
             given_on__gte=F("episode__started_on"),
         )
         .order_by()
         .values("episode__person_id")
         .annotate(days=Count("pk"))
         .values("days")
-    )  # fmt: skip
+    )
     people = (
         Person.objects.filter(
             residence_commune_id__in=_communes(query), pk__in=episodes.values("person_id")
@@ -148,10 +155,12 @@ def injecting(query: Query) -> Q:
     end = query.period.end
     screenings = Screening.objects.filter(
         case__residence_commune_id__in=_communes(query),  # bounds a hashed read: no figure changes
-        case__person_id=OuterRef("person_id"), instrument=assist_v3_0.CODE,
-        injecting=INJECTED_RECENTLY, screened_on__gt=add_months(end, -INJECTING_MONTHS),
+        case__person_id=OuterRef("person_id"),
+        instrument=assist_v3_0.CODE,
+        injecting=INJECTED_RECENTLY,
+        screened_on__gt=add_months(end, -INJECTING_MONTHS),
         screened_on__lte=end,
-    )  # fmt: skip
+    )
     return Q(Exists(screenings))
 
 

@@ -43,9 +43,11 @@ class Prescription(CaseRecord):
     timeline_label = _("Methadone prescription")
 
     episode = models.ForeignKey(
-        TreatmentEpisode, on_delete=models.PROTECT, related_name="prescriptions",
+        TreatmentEpisode,
+        on_delete=models.PROTECT,
+        related_name="prescriptions",
         verbose_name=_("methadone episode"),
-    )  # fmt: skip
+    )
     starts_on = models.DateField(_("in force from"))
     dose_mg = models.DecimalField(_("daily dose (mg)"), max_digits=5, decimal_places=1)
     phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices)
@@ -57,9 +59,11 @@ class Prescription(CaseRecord):
         _("daily dose split into"), default=1, choices=SPLIT_CHOICES
     )
     prescriber = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("prescriber"),
-    )  # fmt: skip
+    )
     reason = EncryptedTextField(_("reason for the change"), blank=True)
     # A change that breaks a guideline rule is allowed only with a written reason, and flagged.
     override_reason = EncryptedTextField(_("reason for overriding the guideline"), blank=True)
@@ -78,10 +82,11 @@ class Prescription(CaseRecord):
             models.Index(fields=["episode", "starts_on"], name="prescription_episode_day"),
             # The prescriber's reviews due, in date order (cases.dues reads it).
             models.Index(
-                fields=["prescriber", "review_due_on"], name="prescription_review_due",
+                fields=["prescriber", "review_due_on"],
+                name="prescription_review_due",
                 condition=Q(review_due_on__isnull=False),
             ),
-        ]  # fmt: skip
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(dose_mg__gte=0), name="prescription_dose_not_negative"
@@ -91,12 +96,13 @@ class Prescription(CaseRecord):
                 name="prescription_split_parts_range",
             ),
             models.UniqueConstraint(
-                fields=["episode", "starts_on"], name="prescription_once_per_day",
+                fields=["episode", "starts_on"],
+                name="prescription_once_per_day",
                 violation_error_message=_(
                     "This episode already has a prescription from that day: edit it instead."
                 ),
             ),
-        ]  # fmt: skip
+        ]
 
     episode_id: uuid.UUID
     prescriber_id: int
@@ -129,7 +135,7 @@ class DoseOverride(CaseRecord):
         related_name="dose_overrides",
         verbose_name=_("methadone episode"),
         db_index=False,
-    )  # fmt: skip  (the unique (episode, given_on) index serves every lookup by episode)
+    )  # the unique (episode, given_on) index serves every lookup by episode
     given_on = models.DateField(_("day"))
     dose_mg = models.DecimalField(_("dose for that day (mg)"), max_digits=5, decimal_places=1)
     reason = EncryptedTextField(_("reason"))
@@ -139,7 +145,8 @@ class DoseOverride(CaseRecord):
         verbose_name_plural = _("methadone one-day doses")
         constraints = [
             models.UniqueConstraint(
-                fields=["episode", "given_on"], name="dose_override_once_per_day",
+                fields=["episode", "given_on"],
+                name="dose_override_once_per_day",
                 violation_error_message=_(
                     "This patient already has a one-day dose on that day: change it instead."
                 ),
@@ -147,7 +154,7 @@ class DoseOverride(CaseRecord):
             models.CheckConstraint(
                 condition=Q(dose_mg__gt=0), name="dose_override_amount_positive"
             ),
-        ]  # fmt: skip
+        ]
 
     episode_id: uuid.UUID
 
@@ -193,11 +200,11 @@ class Dose(models.Model):
         verbose_name_plural = _("methadone doses")
         constraints = [
             models.UniqueConstraint(
-                fields=["episode", "given_on"], name="dose_once_per_day",
+                fields=["episode", "given_on"],
+                name="dose_once_per_day",
                 violation_error_code="dose_repeated",
                 violation_error_message=_(
-                    "A dose is already recorded for this patient on this day: correct it "
-                    "instead."
+                    "A dose is already recorded for this patient on this day: correct it instead."
                 ),
             ),
             models.CheckConstraint(
@@ -205,7 +212,7 @@ class Dose(models.Model):
                 | (~Q(kind=DoseKind.MISSED) & Q(dose_mg__gt=0)),
                 name="dose_amount_iff_taken",
             ),
-        ]  # fmt: skip
+        ]
 
     episode_id: uuid.UUID
     recorded_by_id: int

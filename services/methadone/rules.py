@@ -136,26 +136,34 @@ def increase_breaches(*, history: Sequence[Order], order: Order, limits: Limits)
     found: list[Breach] = []
     days = (order.starts_on - previous.starts_on).days
     if days < limits.increase_min_days:
-        found.append(Breach(
-            "increase_too_soon",
-            _("The dose was last changed %(days)s day(s) ago: wait at least %(min)s days "
-              "between two increases."),
-            {"days": days, "min": limits.increase_min_days},
-        ))  # fmt: skip
+        found.append(
+            Breach(
+                "increase_too_soon",
+                _(
+                    "The dose was last changed %(days)s day(s) ago: wait at least %(min)s days "
+                    "between two increases."
+                ),
+                {"days": days, "min": limits.increase_min_days},
+            )
+        )
     step = order.dose_mg - previous.dose_mg
     if step > limits.increase_max_mg:
-        found.append(Breach(
-            "increase_too_large",
-            _("An increase of %(step)s mg: at most %(max)s mg at a time."),
-            {"step": _mg(step), "max": limits.increase_max_mg},
-        ))  # fmt: skip
+        found.append(
+            Breach(
+                "increase_too_large",
+                _("An increase of %(step)s mg: at most %(max)s mg at a time."),
+                {"step": _mg(step), "max": limits.increase_max_mg},
+            )
+        )
     week_total = week_increase(history=history, order=order)
     if week_total > limits.week_increase_max_mg:
-        found.append(Breach(
-            "week_increase_too_large",
-            _("The dose would rise by %(total)s mg within seven days: at most %(max)s mg."),
-            {"total": _mg(week_total), "max": limits.week_increase_max_mg},
-        ))  # fmt: skip
+        found.append(
+            Breach(
+                "week_increase_too_large",
+                _("The dose would rise by %(total)s mg within seven days: at most %(max)s mg."),
+                {"total": _mg(week_total), "max": limits.week_increase_max_mg},
+            )
+        )
     return found
 
 
@@ -172,9 +180,12 @@ def week_increase(*, history: Sequence[Order], order: Order) -> Decimal:
 
 
 def taper_start_breach(
-    *, history: Sequence[Order], order: Order, treatment_started_on: datetime.date,
+    *,
+    history: Sequence[Order],
+    order: Order,
+    treatment_started_on: datetime.date,
     limits: Limits,
-) -> Breach | None:  # fmt: skip
+) -> Breach | None:
     """Refuse starting a taper before the patient has been a year in treatment.
 
     3140/QĐ-BYT (2010), dose reduction towards stopping (giảm liều tiến tới ngừng điều trị):
@@ -189,10 +200,12 @@ def taper_start_breach(
         return None
     return Breach(
         "taper_too_early",
-        _("In treatment for %(days)s days: a dose reduction towards stopping starts after "
-          "%(min)s days, unless the patient asks for it (write the request as the reason)."),
+        _(
+            "In treatment for %(days)s days: a dose reduction towards stopping starts after "
+            "%(min)s days, unless the patient asks for it (write the request as the reason)."
+        ),
         {"days": days, "min": limits.taper_min_treatment_days},
-    )  # fmt: skip
+    )
 
 
 def taper_breaches(*, history: Sequence[Order], order: Order, limits: Limits) -> list[Breach]:
@@ -213,21 +226,33 @@ def taper_breaches(*, history: Sequence[Order], order: Order, limits: Limits) ->
     if last_cut is not None:
         days = (order.starts_on - last_cut).days
         if days < wait:
-            found.append(Breach(
-                "taper_too_soon",
-                _("The dose was last reduced %(days)s day(s) ago: wait at least %(min)s days "
-                  "between two reductions."),
-                {"days": days, "min": wait},
-            ))  # fmt: skip
+            found.append(
+                Breach(
+                    "taper_too_soon",
+                    _(
+                        "The dose was last reduced %(days)s day(s) ago: wait at least %(min)s days "
+                        "between two reductions."
+                    ),
+                    {"days": days, "min": wait},
+                )
+            )
     cut = current - order.dose_mg
     if cut * 100 > current * limits.taper_max_percent:
-        found.append(Breach(
-            "taper_too_large",
-            _("A reduction of %(cut)s mg from %(current)s mg: at most %(percent)s%% of the "
-              "current dose at a time (%(max)s mg)."),
-            {"cut": _mg(cut), "current": _mg(current), "percent": limits.taper_max_percent,
-             "max": _mg(current * limits.taper_max_percent / 100)},
-        ))  # fmt: skip
+        found.append(
+            Breach(
+                "taper_too_large",
+                _(
+                    "A reduction of %(cut)s mg from %(current)s mg: at most %(percent)s%% of the "
+                    "current dose at a time (%(max)s mg)."
+                ),
+                {
+                    "cut": _mg(cut),
+                    "current": _mg(current),
+                    "percent": limits.taper_max_percent,
+                    "max": _mg(current * limits.taper_max_percent / 100),
+                },
+            )
+        )
     return found
 
 
@@ -264,29 +289,40 @@ def take_home_breaches(
         return []
     found: list[Breach] = []
     if take_home_days > limits.take_home_max_days:
-        found.append(Breach(
-            "take_home_too_many",
-            _("%(days)s take-home days: at most %(max)s at a time."),
-            {"days": take_home_days, "max": limits.take_home_max_days},
-        ))  # fmt: skip
+        found.append(
+            Breach(
+                "take_home_too_many",
+                _("%(days)s take-home days: at most %(max)s at a time."),
+                {"days": take_home_days, "max": limits.take_home_max_days},
+            )
+        )
     if phase != MAINTENANCE:
-        found.append(Breach(
-            "take_home_not_maintenance",
-            _("Take-home doses are only for patients in the maintenance phase."), {},
-        ))  # fmt: skip
+        found.append(
+            Breach(
+                "take_home_not_maintenance",
+                _("Take-home doses are only for patients in the maintenance phase."),
+                {},
+            )
+        )
     if adherence.days_in_treatment < limits.take_home_min_treatment_days:
-        found.append(Breach(
-            "take_home_too_early",
-            _("In treatment for %(days)s days: take-home doses need at least %(min)s."),
-            {"days": adherence.days_in_treatment, "min": limits.take_home_min_treatment_days},
-        ))  # fmt: skip
+        found.append(
+            Breach(
+                "take_home_too_early",
+                _("In treatment for %(days)s days: take-home doses need at least %(min)s."),
+                {"days": adherence.days_in_treatment, "min": limits.take_home_min_treatment_days},
+            )
+        )
     if adherence.days_at_current_dose < limits.take_home_stable_days:
-        found.append(Breach(
-            "take_home_unstable",
-            _("At this dose for %(days)s days: take-home doses need a stable dose for at "
-              "least %(min)s days."),
-            {"days": adherence.days_at_current_dose, "min": limits.take_home_stable_days},
-        ))  # fmt: skip
+        found.append(
+            Breach(
+                "take_home_unstable",
+                _(
+                    "At this dose for %(days)s days: take-home doses need a stable dose for at "
+                    "least %(min)s days."
+                ),
+                {"days": adherence.days_at_current_dose, "min": limits.take_home_stable_days},
+            )
+        )
     if adherence.missed_last_30 > limits.take_home_max_missed_30:
         found.append(Breach(
             "take_home_missed",
@@ -353,18 +389,22 @@ def missed_label(*, run: int, limits: Limits) -> str:
 
 
 def missed_level_reached_on(
-    *, last_taken_on: datetime.date | None, started_on: datetime.date, action: Missed,
+    *,
+    last_taken_on: datetime.date | None,
+    started_on: datetime.date,
+    action: Missed,
     limits: Limits,
-) -> datetime.date:  # fmt: skip
+) -> datetime.date:
     """Return the day a run of missed days first called for ``action`` (its last missed day).
 
     A prescriber who wrote an order on or after that day has seen the run and acted on it.
     """
     first_missed = started_on if last_taken_on is None else last_taken_on + datetime.timedelta(1)
     threshold = {
-        Missed.ASSESS: limits.missed_assess_days, Missed.REDUCE: limits.missed_reduce_days,
+        Missed.ASSESS: limits.missed_assess_days,
+        Missed.REDUCE: limits.missed_reduce_days,
         Missed.RESTART: limits.missed_restart_days,
-    }.get(action, 1)  # fmt: skip
+    }.get(action, 1)
     return first_missed + datetime.timedelta(days=threshold - 1)
 
 
@@ -418,37 +458,49 @@ def dose_refusal(*, amount: Decimal, counter: Counter, acknowledged: bool) -> Br
         if counter.missed is Missed.RESTART:
             return Breach(
                 "dose_blocked_restart",
-                _("Missed %(days)s days: induction must restart. No dose until the prescriber "
-                  "(%(prescriber)s) writes a new prescription or a one-day dose."),
+                _(
+                    "Missed %(days)s days: induction must restart. No dose until the prescriber "
+                    "(%(prescriber)s) writes a new prescription or a one-day dose."
+                ),
                 {"days": counter.missed_days, "prescriber": counter.prescriber},
-            )  # fmt: skip
+            )
         if counter.missed is Missed.REDUCE:
             return Breach(
                 "dose_blocked_reduce",
-                _("Missed %(days)s days: the dose must be reduced. No dose until the "
-                  "prescriber (%(prescriber)s) writes a new prescription or a one-day dose."),
+                _(
+                    "Missed %(days)s days: the dose must be reduced. No dose until the "
+                    "prescriber (%(prescriber)s) writes a new prescription or a one-day dose."
+                ),
                 {"days": counter.missed_days, "prescriber": counter.prescriber},
-            )  # fmt: skip
+            )
         if counter.missed is Missed.ASSESS and not acknowledged:
             return Breach(
                 "dose_assess_unconfirmed",
-                _("Missed %(days)s days: assess the patient (intoxication, withdrawal) and "
-                  "confirm it before dosing, or ask the prescriber (%(prescriber)s)."),
+                _(
+                    "Missed %(days)s days: assess the patient (intoxication, withdrawal) and "
+                    "confirm it before dosing, or ask the prescriber (%(prescriber)s)."
+                ),
                 {"days": counter.missed_days, "prescriber": counter.prescriber},
-            )  # fmt: skip
+            )
     allowed = allowed_amounts(
-        prescribed_mg=counter.prescribed_mg, split_parts=counter.split_parts,
+        prescribed_mg=counter.prescribed_mg,
+        split_parts=counter.split_parts,
         override_mg=counter.override_mg,
-    )  # fmt: skip
+    )
     if Decimal(amount) in allowed:
         return None
     return Breach(
         "dose_not_prescribed",
-        _("%(amount)s mg is not the prescribed dose (%(allowed)s mg). A different dose needs "
-          "the prescriber (%(prescriber)s): a new prescription or a one-day dose."),
-        {"amount": _mg(Decimal(amount)), "allowed": " / ".join(_mg(a) for a in allowed),
-         "prescriber": counter.prescriber},
-    )  # fmt: skip
+        _(
+            "%(amount)s mg is not the prescribed dose (%(allowed)s mg). A different dose needs "
+            "the prescriber (%(prescriber)s): a new prescription or a one-day dose."
+        ),
+        {
+            "amount": _mg(Decimal(amount)),
+            "allowed": " / ".join(_mg(a) for a in allowed),
+            "prescriber": counter.prescriber,
+        },
+    )
 
 
 # --- reviews -------------------------------------------------------------------------------

@@ -91,9 +91,12 @@ def episode_for_viewer(user: access.AnyUser, episode_id: Any) -> TreatmentEpisod
     if not can(user, METHADONE_VIEW):
         rows = rows.none()
     return access.get_for_user(
-        user, TreatmentEpisode, episode_id, "view",
+        user,
+        TreatmentEpisode,
+        episode_id,
+        "view",
         queryset=rows.select_related("case", "person", "provider"),
-    )  # fmt: skip
+    )
 
 
 def prescribable_episode(user: access.AnyUser, episode_id: Any) -> TreatmentEpisode:
@@ -138,9 +141,12 @@ def last_taken_on(*, episode_id: Any, until: datetime.date) -> datetime.date | N
 
 
 def adherence(
-    *, episode: TreatmentEpisode, on: datetime.date, history: Sequence[rules.Order],
+    *,
+    episode: TreatmentEpisode,
+    on: datetime.date,
+    history: Sequence[rules.Order],
     dose_mg: Decimal,
-) -> rules.Adherence:  # fmt: skip
+) -> rules.Adherence:
     """Return what the take-home conditions read, for a new order of ``dose_mg`` on ``on``."""
     stable_since = on
     for order in reversed(history):
@@ -193,11 +199,14 @@ class TodayRow:
     def counter(self) -> rules.Counter:
         """Return what the dosing check reads of this row (a prescription is in force)."""
         return rules.Counter(
-            prescribed_mg=Decimal(self.prescribed_mg or 0), split_parts=self.split_parts,
-            override_mg=self.override_mg, missed=self.missed_action,
-            missed_days=self.missed_days, prescriber_acted=self.prescriber_acted,
+            prescribed_mg=Decimal(self.prescribed_mg or 0),
+            split_parts=self.split_parts,
+            override_mg=self.override_mg,
+            missed=self.missed_action,
+            missed_days=self.missed_days,
+            prescriber_acted=self.prescriber_acted,
             prescriber=self.prescriber,
-        )  # fmt: skip
+        )
 
     @property
     def blocked(self) -> bool:
@@ -281,14 +290,19 @@ def _annotated(
     else:
         rows = rows.only("started_on", "person_id")
     return rows.annotate(
-        rx_mg=first(in_force, "dose_mg"), rx_take_home=first(in_force, "take_home_days"),
-        rx_flags=first(in_force, "rule_flags"), rx_review=first(in_force, "review_due_on"),
-        rx_split=first(in_force, "split_parts"), rx_written=first(in_force, "created_at"),
+        rx_mg=first(in_force, "dose_mg"),
+        rx_take_home=first(in_force, "take_home_days"),
+        rx_flags=first(in_force, "rule_flags"),
+        rx_review=first(in_force, "review_due_on"),
+        rx_split=first(in_force, "split_parts"),
+        rx_written=first(in_force, "created_at"),
         rx_prescriber=first(in_force, "prescriber_id"),
         last_taken=first(taken.order_by("-given_on"), "given_on"),
-        today_id=first(today, "pk"), today_kind=first(today, "kind"),
-        today_mg=first(today, "dose_mg"), override_mg=first(override, "dose_mg"),
-    )  # fmt: skip
+        today_id=first(today, "pk"),
+        today_kind=first(today, "kind"),
+        today_mg=first(today, "dose_mg"),
+        override_mg=first(override, "dose_mg"),
+    )
 
 
 def _acted(episode: Any, action: rules.Missed, limits: rules.Limits) -> bool:
@@ -299,9 +313,11 @@ def _acted(episode: Any, action: rules.Missed, limits: rules.Limits) -> bool:
     if episode.rx_written is None:
         return False
     reached = rules.missed_level_reached_on(
-        last_taken_on=episode.last_taken, started_on=episode.started_on, action=action,
+        last_taken_on=episode.last_taken,
+        started_on=episode.started_on,
+        action=action,
         limits=limits,
-    )  # fmt: skip
+    )
     return bool(timezone.localdate(episode.rx_written) >= reached)
 
 
@@ -316,19 +332,27 @@ def _row(
     action = rules.missed_action(run=run, limits=limits)
     person = episode.person if "person" in episode._state.fields_cache else None
     return TodayRow(
-        episode_id=episode.pk, person_id=episode.person_id,
+        episode_id=episode.pk,
+        person_id=episode.person_id,
         name=person.full_name if person is not None else "",
-        code=episode.person_id.hex[:8].upper(), prescribed_mg=episode.rx_mg,
-        take_home_days=episode.rx_take_home or 0, prescription_flagged=bool(episode.rx_flags),
+        code=episode.person_id.hex[:8].upper(),
+        prescribed_mg=episode.rx_mg,
+        take_home_days=episode.rx_take_home or 0,
+        prescription_flagged=bool(episode.rx_flags),
         review_due=episode.rx_review is not None and episode.rx_review <= day,
-        last_taken_on=episode.last_taken, today_dose_id=episode.today_id,
-        today_kind=episode.today_kind, today_mg=episode.today_mg, missed_days=run,
+        last_taken_on=episode.last_taken,
+        today_dose_id=episode.today_id,
+        today_kind=episode.today_kind,
+        today_mg=episode.today_mg,
+        missed_days=run,
         missed_flag=rules.missed_label(run=run, limits=limits),
-        split_parts=episode.rx_split or 1, override_mg=episode.override_mg,
-        missed_action=action, prescriber_acted=_acted(episode, action, limits),
+        split_parts=episode.rx_split or 1,
+        override_mg=episode.override_mg,
+        missed_action=action,
+        prescriber_acted=_acted(episode, action, limits),
         prescriber_id=episode.rx_prescriber,
         prescriber=(names or {}).get(episode.rx_prescriber, ""),
-    )  # fmt: skip
+    )
 
 
 def _rows(episodes: Iterable[Any], day: datetime.date, limits: rules.Limits) -> list[TodayRow]:
@@ -381,10 +405,12 @@ def today_screen(
     if wanted:
         rows = [row for row in rows if wanted in row.search_text]
     record_read(
-        actor=viewer, action=MethadoneAction.TODAY_VIEWED, object_type="organisation",
+        actor=viewer,
+        action=MethadoneAction.TODAY_VIEWED,
+        object_type="organisation",
         object_id=clinic.pk,
         detail={"day": day.isoformat(), "people": sorted(str(r.person_id) for r in rows)},
-    )  # fmt: skip
+    )
     return TodayScreen(clinic, day, rows, total, query)
 
 
@@ -462,10 +488,12 @@ def prescription_entries(
     rows = Prescription.objects.filter(case_id__in=case_ids).order_by("-starts_on")[:limit]
     for row in rows:
         yield timeline.Entry(
-            on=row.starts_on, kind=Prescription.timeline_label,
-            title=prescription_summary(row), url=episode_url(row.episode_id),
+            on=row.starts_on,
+            kind=Prescription.timeline_label,
+            title=prescription_summary(row),
+            url=episode_url(row.episode_id),
             status=_("Guideline overridden") if row.rule_flags else "",
-        )  # fmt: skip
+        )
 
 
 def add_links(viewer: access.AnyUser, case: Case) -> list[timeline.AddLink]:

@@ -9,24 +9,24 @@ urlpatterns = [
         "methadone/today/<uuid:methadone_episode_id>/dose/",
         views.dose_record,
         name="dose_record",
-    ),  # fmt: skip
+    ),
     path("methadone/doses/<int:dose_id>/correct/", views.dose_correct, name="dose_correct"),
     path(
         "methadone/episodes/<uuid:methadone_episode_id>/one-day-dose/",
         views.dose_override,
         name="dose_override",
-    ),  # fmt: skip
+    ),
     path("methadone/episodes/<uuid:methadone_episode_id>/", views.episode, name="episode"),
     path(
         "methadone/episodes/<uuid:methadone_episode_id>/prescriptions/add/",
         views.prescription_add,
         name="prescription_add",
-    ),  # fmt: skip
+    ),
     # The figures pages (a patient's episode, a clinic's counts).
     path(
         "methadone/episodes/<uuid:methadone_episode_id>/figures/",
         figure_views.episode_figures,
         name="episode_figures",
-    ),  # fmt: skip
+    ),
     path("methadone/clinic/", figure_views.clinic_figures, name="clinic_figures"),
 ]

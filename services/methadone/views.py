@@ -55,10 +55,13 @@ def _today_context(
     request: HttpRequest, screen: selectors.TodayScreen, **extra: Any
 ) -> dict[str, Any]:
     return {
-        "screen": screen, "query": screen.query, "kinds": DoseKind,
+        "screen": screen,
+        "query": screen.query,
+        "kinds": DoseKind,
         "can_correct": can(request.user, DOSE_CORRECT),
-        "can_prescribe": can(request.user, PRESCRIPTION_RECORD), **extra,
-    }  # fmt: skip
+        "can_prescribe": can(request.user, PRESCRIPTION_RECORD),
+        **extra,
+    }
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -75,11 +78,13 @@ def dose_record(request: HttpRequest, methadone_episode_id: UUID) -> HttpRespons
     if form.is_valid():
         try:
             actions.dose_record(
-                actor=request.user, episode_id=methadone_episode_id,
-                day=form.cleaned_data["day"], kind=form.cleaned_data["kind"],
+                actor=request.user,
+                episode_id=methadone_episode_id,
+                day=form.cleaned_data["day"],
+                kind=form.cleaned_data["kind"],
                 dose_mg=form.cleaned_data["dose_mg"],
                 acknowledged=form.cleaned_data["acknowledged"],
-            )  # fmt: skip
+            )
         except ValidationError as problem:
             error = " ".join(problem.messages)
     else:
@@ -103,12 +108,19 @@ def _row_json(request: HttpRequest, episode_id: UUID, error: str | None) -> Json
     html = ""
     if row is not None:
         html = render(
-            request, "methadone/includes/today_row.html",
-            {"row": row, "can_correct": can(request.user, DOSE_CORRECT), "kinds": DoseKind,
-             "can_prescribe": can(request.user, PRESCRIPTION_RECORD)},
-        ).content.decode()  # fmt: skip
-    return JsonResponse({"ok": error is None, "error": error or "", "html": html},
-                        status=200 if error is None else 409)  # fmt: skip
+            request,
+            "methadone/includes/today_row.html",
+            {
+                "row": row,
+                "can_correct": can(request.user, DOSE_CORRECT),
+                "kinds": DoseKind,
+                "can_prescribe": can(request.user, PRESCRIPTION_RECORD),
+            },
+        ).content.decode()
+    return JsonResponse(
+        {"ok": error is None, "error": error or "", "html": html},
+        status=200 if error is None else 409,
+    )
 
 
 def _add_error(form: forms.Form, problem: ValidationError) -> None:
@@ -129,9 +141,12 @@ def dose_correct(request: HttpRequest, dose_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.dose_correct(
-                actor=request.user, dose_id=dose.pk, kind=form.cleaned_data["kind"],
-                dose_mg=form.cleaned_data["dose_mg"], reason=form.cleaned_data["reason"],
-            )  # fmt: skip
+                actor=request.user,
+                dose_id=dose.pk,
+                kind=form.cleaned_data["kind"],
+                dose_mg=form.cleaned_data["dose_mg"],
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationError as problem:
             _add_error(form, problem)
         else:
@@ -140,9 +155,11 @@ def dose_correct(request: HttpRequest, dose_id: int) -> HttpResponse:
                 return redirect(selectors.episode_url(dose.episode_id))
             return redirect("methadone:today")
     context = {
-        "form": form, "dose": dose, "episode": dose.episode,
+        "form": form,
+        "dose": dose,
+        "episode": dose.episode,
         "corrections": selectors.dose_corrections(dose=dose),
-    }  # fmt: skip
+    }
     return render(request, "methadone/dose_correct.html", context)
 
 
@@ -154,9 +171,12 @@ def dose_override(request: HttpRequest, methadone_episode_id: UUID) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         try:
             actions.dose_override_record(
-                actor=request.user, episode_id=episode.pk, day=form.cleaned_data["day"],
-                dose_mg=form.cleaned_data["dose_mg"], reason=form.cleaned_data["reason"],
-            )  # fmt: skip
+                actor=request.user,
+                episode_id=episode.pk,
+                day=form.cleaned_data["day"],
+                dose_mg=form.cleaned_data["dose_mg"],
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationError as problem:
             _add_error(form, problem)
         else:
@@ -175,9 +195,11 @@ def prescription_add(request: HttpRequest, methadone_episode_id: UUID) -> HttpRe
     if request.method == "POST" and form.is_valid():
         try:
             actions.prescription_record(
-                actor=request.user, episode_id=episode.pk, prescription=form.instance,
+                actor=request.user,
+                episode_id=episode.pk,
+                prescription=form.instance,
                 override_reason=form.cleaned_data["override_reason"],
-            )  # fmt: skip
+            )
         except actions.RuleBreach as breach:
             breaches = [b.text() for b in breach.breaches]
             form.add_error("override_reason", _("Give the reason for overriding the guideline."))
@@ -197,12 +219,14 @@ def episode(request: HttpRequest, methadone_episode_id: UUID) -> HttpResponse:
     clinic = selectors.clinic_of(request.user)
     at_clinic = clinic is not None and clinic.pk == found.provider_id and found.ended_on is None
     context = {
-        "episode": found, "case": found.case,
+        "episode": found,
+        "case": found.case,
         "prescriptions": selectors.episode_prescriptions(episode=found),
         "doses": selectors.episode_doses(episode=found),
         "overrides": selectors.episode_overrides(episode=found),
         "can_prescribe": at_clinic and can(request.user, PRESCRIPTION_RECORD),
-        "can_correct": clinic is not None and clinic.pk == found.provider_id
+        "can_correct": clinic is not None
+        and clinic.pk == found.provider_id
         and can(request.user, DOSE_CORRECT),
-    }  # fmt: skip
+    }
     return render(request, "methadone/episode.html", context)

@@ -39,9 +39,10 @@ class ServiceType(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     # A referral for this service must be answered within this many working days of sending.
     answer_within_days = models.PositiveSmallIntegerField(
-        _("answer within (working days)"), default=5,
+        _("answer within (working days)"),
+        default=5,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
-    )  # fmt: skip
+    )
     # A referral for this service hands the whole case over: the receiver becomes its holder.
     transfers_case = models.BooleanField(_("hands the case over to the receiver"), default=False)
 

@@ -39,14 +39,22 @@ class ServiceRecord(CaseRecord):
     due_on = models.DateField(_("due on"), null=True, blank=True)
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     provider = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
         verbose_name=_("provider"),
-    )  # fmt: skip
+    )
     # Who is to see it done (planned) and who delivered it (delivered).
     responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
-        blank=True, verbose_name=_("responsible staff"),
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("responsible staff"),
+    )
     amount = models.DecimalField(
         _("amount (VND)"), max_digits=14, decimal_places=0, null=True, blank=True
     )
@@ -62,7 +70,7 @@ class ServiceRecord(CaseRecord):
                 fields=["responsible", "due_on"],
                 name="service_due_open",
                 condition=Q(status="planned"),
-            ),  # fmt: skip
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -85,9 +93,13 @@ class ServiceRecord(CaseRecord):
         if self.amount is None:
             return ""
         grouped = numberformat.format(
-            self.amount, get_format("DECIMAL_SEPARATOR"), decimal_pos=0, grouping=3,
-            thousand_sep=get_format("THOUSAND_SEPARATOR"), force_grouping=True,
-        )  # fmt: skip
+            self.amount,
+            get_format("DECIMAL_SEPARATOR"),
+            decimal_pos=0,
+            grouping=3,
+            thousand_sep=get_format("THOUSAND_SEPARATOR"),
+            force_grouping=True,
+        )
         return f"{grouped} ₫"
 
     @property

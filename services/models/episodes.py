@@ -74,10 +74,11 @@ class TreatmentEpisode(CaseRecord):
             # A methadone clinic's patients in treatment (its "today" screen): the open
             # methadone episodes of one provider, without touching any other episode.
             models.Index(
-                fields=["provider", "started_on"], name="episode_methadone_open",
+                fields=["provider", "started_on"],
+                name="episode_methadone_open",
                 condition=Q(modality="methadone", ended_on__isnull=True),
             ),
-        ]  # fmt: skip
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
@@ -135,9 +136,10 @@ class TreatmentEpisode(CaseRecord):
     def _duration_problem(self, end: datetime.date) -> ValidationError | None:
         person = self.case.person
         ages = regulations.possible_ages(
-            birth_year=person.birth_year, on=self.started_on,
+            birth_year=person.birth_year,
+            on=self.started_on,
             estimated=person.birth_year_estimated,
-        )  # fmt: skip
+        )
         rules = regulations.durations_for(modality=self.modality, ages=ages)
         if not rules or any(rule.allows(self.started_on, end) for rule in rules):
             return None
@@ -150,11 +152,14 @@ class TreatmentEpisode(CaseRecord):
                 ),
                 code="duration",
                 params={
-                    "label": rule.label, "min": rule.min_months, "max": rule.max_months,
-                    "source": rule.source, "earliest": _day(rule.earliest_end(self.started_on)),
+                    "label": rule.label,
+                    "min": rule.min_months,
+                    "max": rule.max_months,
+                    "source": rule.source,
+                    "earliest": _day(rule.earliest_end(self.started_on)),
                     "latest": _day(rule.latest_end(self.started_on)),
                 },
-            )  # fmt: skip
+            )
         return self._uncertain_age_problem(rules, estimated=person.birth_year_estimated)
 
     def _uncertain_age_problem(
@@ -179,15 +184,18 @@ class TreatmentEpisode(CaseRecord):
         )
         start = self.started_on
         return ValidationError(
-            message, code="duration_uncertain_age",
+            message,
+            code="duration_uncertain_age",
             params={
                 "year": self.case.person.birth_year,
                 "minor_earliest": _day(minor.earliest_end(start)),
-                "minor_latest": _day(minor.latest_end(start)), "minor_source": minor.source,
+                "minor_latest": _day(minor.latest_end(start)),
+                "minor_source": minor.source,
                 "adult_earliest": _day(adult.earliest_end(start)),
-                "adult_latest": _day(adult.latest_end(start)), "adult_source": adult.source,
+                "adult_latest": _day(adult.latest_end(start)),
+                "adult_source": adult.source,
             },
-        )  # fmt: skip
+        )
 
     def _overlap_problems(self) -> list[ValidationError]:
         """Return the refusal for another residential episode of the person at the same time."""
@@ -197,8 +205,11 @@ class TreatmentEpisode(CaseRecord):
             TreatmentEpisode.objects.filter(
                 person_id=self.case.person_id, modality__in=RESIDENTIAL
             ),
-            start="started_on", end="ended_on", since=self.started_on, until=self.ended_on,
-        )  # fmt: skip
+            start="started_on",
+            end="ended_on",
+            since=self.started_on,
+            until=self.ended_on,
+        )
         if not self._state.adding:
             others = others.exclude(pk=self.pk)
         other = others.order_by("started_on").values("started_on", "ended_on").first()
@@ -237,7 +248,7 @@ class TreatmentEpisode(CaseRecord):
                 _("%(stage)s starts or ends outside the episode's dates."),
                 code="stage_outside",
                 params={"stage": Stage(row["stage"]).label},
-            )  # fmt: skip
+            )
             for row in stages
             if not _within(row["started_on"], row["ended_on"], self.started_on, self.ended_on)
         ]
@@ -310,9 +321,11 @@ class EpisodeStage(Versioned):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     episode = models.ForeignKey(
-        TreatmentEpisode, on_delete=models.PROTECT, related_name="stages",
+        TreatmentEpisode,
+        on_delete=models.PROTECT,
+        related_name="stages",
         verbose_name=_("treatment episode"),
-    )  # fmt: skip
+    )
     stage = models.PositiveSmallIntegerField(_("stage"), choices=Stage.choices)
     started_on = models.DateField(_("started on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)

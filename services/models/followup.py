@@ -42,16 +42,20 @@ class PostRehabPeriod(CaseRecord):
     timeline_label = _("Post-rehab management")
 
     officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("responsible commune officer"),
-    )  # fmt: skip
+    )
     started_on = models.DateField(_("started on"))
     planned_end_on = models.DateField(_("planned end"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     outcome = models.CharField(
-        _("outcome"), max_length=20, choices=PostRehabOutcome.choices,
+        _("outcome"),
+        max_length=20,
+        choices=PostRehabOutcome.choices,
         default=PostRehabOutcome.ONGOING,
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("post-rehab management")
@@ -78,7 +82,7 @@ class PostRehabPeriod(CaseRecord):
                 violation_error_message=_(
                     "This case already has an open post-rehab management period: close it first."
                 ),
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self) -> str:
@@ -127,17 +131,26 @@ class FollowUp(CaseRecord):
     kind = models.CharField(_("kind"), max_length=30, choices=FollowUpKind.choices)
     # The post-rehab period that planned this check-in (none for other follow-ups).
     period = models.ForeignKey(
-        PostRehabPeriod, on_delete=models.PROTECT, related_name="checkins", null=True,
-        blank=True, editable=False, verbose_name=_("post-rehab management"),
-    )  # fmt: skip
+        PostRehabPeriod,
+        on_delete=models.PROTECT,
+        related_name="checkins",
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=_("post-rehab management"),
+    )
     due_on = models.DateField(_("due on"), null=True, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
     # Set when the plan no longer needs it (its period closed): kept, never deleted.
     cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True, editable=False)
     responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
-        blank=True, verbose_name=_("responsible staff"),
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("responsible staff"),
+    )
     note = EncryptedTextField(_("note"))
 
     class Meta:
@@ -149,7 +162,7 @@ class FollowUp(CaseRecord):
                 fields=["responsible", "due_on"],
                 name="followup_due_open",
                 condition=Q(done_on__isnull=True, cancelled_on__isnull=True),
-            ),  # fmt: skip
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -31,9 +31,11 @@ class Screening(CaseRecord):
     instrument_version = models.CharField(_("version"), max_length=10)
     screened_on = models.DateField(_("screened on"))
     screener = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("screened by"),
-    )  # fmt: skip
+    )
     # The answers as JSON, encrypted: they describe drug use and private life.
     answers = EncryptedTextField(_("answers"), max_length=ANSWERS_MAX)
     # The headline result (the highest risk or the severity) for lists and figures.
@@ -43,9 +45,12 @@ class Screening(CaseRecord):
     # reduction needs, and it cannot be counted from encrypted answers. Blank: not asked
     # (another instrument, or no substance ever used).
     injecting = models.CharField(
-        _("injecting drug use"), max_length=12, choices=INJECTING_CHOICES, blank=True,
+        _("injecting drug use"),
+        max_length=12,
+        choices=INJECTING_CHOICES,
+        blank=True,
         default="",
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("screening")

@@ -32,9 +32,11 @@ class Reception(CaseRecord):
     # three are encrypted and shown masked until a user asks to see them (which is recorded).
     place = EncryptedTextField(_("place or border gate"), max_length=ADDRESS_MAX)
     receiving_agency = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+",
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("receiving agency"),
-    )  # fmt: skip
+    )
     identification_status = models.CharField(
         _("identification status"), max_length=20, choices=IdentificationStatus.choices
     )

@@ -44,17 +44,23 @@ class VocationalSupport(CaseRecord):
 
     kind = models.CharField(_("kind"), max_length=20, choices=VocationalKind.choices)
     provider = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
         verbose_name=_("provider"),
-    )  # fmt: skip
+    )
     # A school, employer or bank not registered as an organisation (not about the person).
     provider_other = models.CharField(_("other provider"), max_length=200, blank=True)
     started_on = models.DateField(_("started on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     outcome = models.CharField(
-        _("outcome"), max_length=20, choices=VocationalOutcome.choices,
+        _("outcome"),
+        max_length=20,
+        choices=VocationalOutcome.choices,
         default=VocationalOutcome.ONGOING,
-    )  # fmt: skip
+    )
     # Why a finished support has no end date (e.g. the school never said when the course
     # ended): free text, so encrypted.
     no_end_reason = EncryptedTextField(_("why there is no end date"))

@@ -217,9 +217,13 @@ def test_administrator_resets_a_lost_second_factor(world: World) -> None:
     thu = make_user("thu")
     staff_profile_save(
         actor=None,
-        profile=StaffProfile(user=thu, organisation=world.orgs["social"],
-                             role=Role.ADMINISTRATOR, scope_unit=world.units["province"]),
-    )  # fmt: skip
+        profile=StaffProfile(
+            user=thu,
+            organisation=world.orgs["social"],
+            role=Role.ADMINISTRATOR,
+            scope_unit=world.units["province"],
+        ),
+    )
     account_reset_decide(
         actor=thu, request_id=AccountResetRequest.objects.get(user=lan).pk, approve=True
     )

@@ -40,9 +40,15 @@ def _receiver_modules(signal: Signal) -> set[str]:
 
 def test_accounts_connects_no_receiver_to_saves_or_sign_in_signals() -> None:
     signals = [
-        pre_save, post_save, pre_delete, post_delete,
-        user_login_failed, user_logged_in, user_logged_out, user_locked_out,
-    ]  # fmt: skip
+        pre_save,
+        post_save,
+        pre_delete,
+        post_delete,
+        user_login_failed,
+        user_logged_in,
+        user_logged_out,
+        user_locked_out,
+    ]
     ours = {m for s in signals for m in _receiver_modules(s) if m.startswith("accounts.")}
     assert ours == set()
 

@@ -42,9 +42,11 @@ def test_a_list_page_counts_each_person_it_showed(world: World) -> None:
 def test_a_search_at_night_is_an_off_hours_read(world: World) -> None:
     tuan = world.users["tuan"]
     _event_at(
-        _weekday_at(23), actor=tuan, action=CaseAction.SEARCH,
+        _weekday_at(23),
+        actor=tuan,
+        action=CaseAction.SEARCH,
         detail={"kind": "name", "people": _people(3)},
-    )  # fmt: skip
+    )
     # A search that showed nobody is not a read.
     _event_at(_weekday_at(23), actor=world.users["minh"], action=CaseAction.SEARCH, detail={})
     flags = {(f.username, f.kind): f for f in unusual_activity(viewer=world.users["an"])}

@@ -31,9 +31,12 @@ def _approve_new_caseworker(world: World) -> str:
         role="caseworker", organisation=world.orgs["clinic_a"], scope_unit=world.units["d1"]
     )
     _user, request, _path = staff_member_create(
-        actor=quan, username="ngoc", full_name="Phạm Thị Ngọc", email="ngoc@example.org",
+        actor=quan,
+        username="ngoc",
+        full_name="Phạm Thị Ngọc",
+        email="ngoc@example.org",
         profile=profile,
-    )  # fmt: skip
+    )
     assert request is not None
     role_request_decide(actor=hoa, request=request, approve=True)
     return "ngoc"

@@ -38,9 +38,22 @@ pytestmark = pytest.mark.skipif(
 
 # Every column of audit_event, to snapshot rows and to copy one with raw SQL.
 COLUMNS = (
-    "id", "seq", "at", "action", "actor_id", "organisation_id", "object_type", "object_id",
-    "person_id", "ip", "user_agent", "request_id", "reason", "detail", "xid",
-)  # fmt: skip
+    "id",
+    "seq",
+    "at",
+    "action",
+    "actor_id",
+    "organisation_id",
+    "object_type",
+    "object_id",
+    "person_id",
+    "ip",
+    "user_agent",
+    "request_id",
+    "reason",
+    "detail",
+    "xid",
+)
 # SQLSTATE the trigger raises with (insufficient_privilege).
 INSUFFICIENT_PRIVILEGE = "42501"
 REASON = "Nguyễn Văn An cần cấp cứu"
@@ -58,7 +71,7 @@ def _record_events(world: World, count: int) -> list[Event]:
             person_id=uuid.uuid4(),
             reason=f"lý do {i}",
             detail={"found": i, "kind": "name"},
-        )  # fmt: skip
+        )
         for i in range(count)
     ]
     chain.sequence()
@@ -200,8 +213,10 @@ def test_verify_accepts_an_untouched_chain(world: World) -> None:
     verdict = chain.verify()
     assert verdict.ok
     assert (verdict.count, verdict.head_seq, verdict.head_hash) == (
-        total, links[-1].position, links[-1].hash,
-    )  # fmt: skip
+        total,
+        links[-1].position,
+        links[-1].hash,
+    )
     assert chain.verify(batch=2) == verdict  # walking in small chunks changes nothing
 
     output = _command_output()
@@ -375,8 +390,10 @@ def test_a_changed_event_is_reported_as_changed(world: World, change: str) -> No
     broken = _first_break(verdict)
     assert (broken.seq, broken.kind) == (target, "changed")
     assert (verdict.count, verdict.head_seq, verdict.head_hash) == (
-        target - 1, target - 1, links[4].hash,
-    )  # fmt: skip
+        target - 1,
+        target - 1,
+        links[4].hash,
+    )
     _assert_command_reports(target, "changed")
 
 
@@ -478,18 +495,25 @@ def test_an_insertion_by_a_key_holder_is_reported_as_inserted(world: World) -> N
     links = _record_links(world, 10)
     target = links[5].position
     forged = Event(
-        id=uuid.uuid4(), seq=10_000_000, at=links[4].event.at, action=AuditAction.EXPORT,
-        object_type="person", object_id="forged",
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        seq=10_000_000,
+        at=links[4].event.at,
+        action=AuditAction.EXPORT,
+        object_type="person",
+        object_id="forged",
+    )
     forged.reason = "xuất danh sách"
     forged.save()
     forged_hash = chain.compute_hash(links[4].hash, chain.event_values(forged))
     with _tampering() as cursor:
         _make_room(cursor, target)
     Link(
-        position=target, event=forged, prev_hash=links[4].hash, hash=forged_hash,
+        position=target,
+        event=forged,
+        prev_hash=links[4].hash,
+        hash=forged_hash,
         at=links[4].at,
-    ).save()  # fmt: skip
+    ).save()
 
     verdict = chain.verify()
     broken = _first_break(verdict)
@@ -570,9 +594,13 @@ def test_a_wrong_seal_on_the_command_line_is_reported(world: World) -> None:
     _assert_command_reports(sealed.position, "seal", "--seal", f"{sealed.position}:{links[2].hash}")
     # Two seals: the good one passes, the bad one is reported.
     _assert_command_reports(
-        links[3].position, "seal",
-        "--seal", f"{sealed.position}:{sealed.hash}", "--seal", f"{links[3].position}:{'0' * 64}",
-    )  # fmt: skip
+        links[3].position,
+        "seal",
+        "--seal",
+        f"{sealed.position}:{sealed.hash}",
+        "--seal",
+        f"{links[3].position}:{'0' * 64}",
+    )
     with pytest.raises(CommandError, match="a seal looks like"):
         call_command("verify_audit_chain", "--seal", f"{sealed.position}:abc", stdout=StringIO())
 

@@ -160,10 +160,12 @@ def test_adding_a_record_while_the_case_is_edited_never_deadlocks(
             service_actions.record_add(
                 actor=lan,
                 record=ServiceRecord(
-                    case_id=case.pk, service_type=counselling,
-                    due_on=today + datetime.timedelta(days=n + 1), note=f"buổi {n}",
+                    case_id=case.pk,
+                    service_type=counselling,
+                    due_on=today + datetime.timedelta(days=n + 1),
+                    note=f"buổi {n}",
                 ),
-            )  # fmt: skip
+            )
 
         return work
 
@@ -171,10 +173,13 @@ def test_adding_a_record_while_the_case_is_edited_never_deadlocks(
         def work() -> None:
             current = Case.objects.get(pk=case.pk)
             data = case_actions.CaseData(
-                category=current.category, status=current.status,
-                opened_on=current.opened_on, organisation=current.organisation,
-                assigned_to=mai if n % 2 else lan, notes=f"lần {n}",
-            )  # fmt: skip
+                category=current.category,
+                status=current.status,
+                opened_on=current.opened_on,
+                organisation=current.organisation,
+                assigned_to=mai if n % 2 else lan,
+                notes=f"lần {n}",
+            )
             case_actions.case_update(actor=lan, case=current, data=data, if_version=OVERRIDE)
 
         return work

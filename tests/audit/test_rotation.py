@@ -30,9 +30,10 @@ def _make_people(world: World, count: int) -> list[Person]:
     people = []
     for n in range(count):
         person = make_person(
-            full_name=f"Người Thử {n}", residence_commune=world.units["c1"],
+            full_name=f"Người Thử {n}",
+            residence_commune=world.units["c1"],
             registered_by=world.orgs["clinic_a"],
-        )  # fmt: skip
+        )
         make_case(person=person, organisation=world.orgs["clinic_a"], notes=f"ghi chú {n}")
         person.address = f"Địa chỉ mới {n}"
         person.save()
@@ -125,9 +126,10 @@ def test_runbook_rotation_with_emergency_reasons_keeps_the_chain_and_retires_the
     """
     _make_people(world, 3)
     emergency_access_grant(
-        actor=world.users["tuan"], person=lan_person,
+        actor=world.users["tuan"],
+        person=lan_person,
         reason="Người bệnh chuyển viện cấp cứu, cần xem phác đồ",
-    )  # fmt: skip
+    )
     before = _read_every_encrypted_value()
     assert Event.objects.exclude(reason=None).exists()
     assert {label for label, _, _ in before} >= {"audit.Event", "cases.HistoricalPerson"}
@@ -161,9 +163,10 @@ def test_status_names_every_field_that_still_needs_an_old_key(
 ) -> None:
     """ASVS 11.2.2: before rotation, the report says which key each field still needs."""
     emergency_access_grant(
-        actor=world.users["tuan"], person=lan_person,
+        actor=world.users["tuan"],
+        person=lan_person,
         reason="Người bệnh chuyển viện cấp cứu, cần xem phác đồ",
-    )  # fmt: skip
+    )
     out = io.StringIO()
     with override_settings(ENCRYPTION_KEY_RING=_ring(f"{NEW},{OLD}")):
         call_command("rotate_encryption_keys", "--status", stdout=out)
@@ -180,9 +183,10 @@ def test_status_names_every_field_that_still_needs_an_old_key(
 def test_verify_names_a_reason_whose_key_left_the_ring(world: World, lan_person: Person) -> None:
     """Dropping a key before rotating is reported as a missing key, not as tampering."""
     emergency_access_grant(
-        actor=world.users["tuan"], person=lan_person,
+        actor=world.users["tuan"],
+        person=lan_person,
         reason="Người bệnh chuyển viện cấp cứu, cần xem phác đồ",
-    )  # fmt: skip
+    )
     chain.sequence()
     (event,) = Event.objects.exclude(reason=None)
     with override_settings(ENCRYPTION_KEY_RING=_ring(NEW)):

@@ -95,9 +95,11 @@ def test_the_sequencer_process_chains_what_sixteen_writers_commit(world: World) 
             for i in range(20):
                 with transaction.atomic():
                     actions.record(
-                        actor=lan, action=CaseAction.SEARCH, object_type="person",
+                        actor=lan,
+                        action=CaseAction.SEARCH,
+                        object_type="person",
                         detail={"i": i},
-                    )  # fmt: skip
+                    )
         except BaseException as exc:  # reported below
             failures.append(repr(exc))
         finally:

@@ -23,9 +23,15 @@ from playwright.sync_api import Browser, BrowserContext, Error, Locator, Page, s
 
 CHROMIUM = os.environ.get("HOA_NHAP_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures in
 # the same thread are still synchronous, so Django's async-safety guard is relaxed for tests.

@@ -61,8 +61,18 @@ def test_assist_is_asked_substance_by_substance_on_a_phone(
     expect(form).to_have_attribute("data-step", "1")
     assert form.locator("select").count() == 0
     assert form.locator("input[type=radio][value=yes]").count() == 10
-    for code in ("tobacco", "alcohol", "cannabis", "cocaine", "amphetamines", "inhalants",
-                 "sedatives", "hallucinogens", "opioids", "other"):  # fmt: skip
+    for code in (
+        "tobacco",
+        "alcohol",
+        "cannabis",
+        "cocaine",
+        "amphetamines",
+        "inhalants",
+        "sedatives",
+        "hallucinogens",
+        "opioids",
+        "other",
+    ):
         _pick(page, f"{code}_q1", 1 if code in USED else 0)
     _fits(page)
     _shot(page, "assist-step1")

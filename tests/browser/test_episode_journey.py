@@ -32,9 +32,18 @@ pytestmark = [
 ]
 
 CRITERIA = [
-    "larger_longer", "cut_down", "time_spent", "craving", "role_failure", "social_problems",
-    "activities_given_up", "hazardous_use", "health_problems", "tolerance", "withdrawal",
-]  # fmt: skip
+    "larger_longer",
+    "cut_down",
+    "time_spent",
+    "craving",
+    "role_failure",
+    "social_problems",
+    "activities_given_up",
+    "hazardous_use",
+    "health_problems",
+    "tolerance",
+    "withdrawal",
+]
 
 
 def _add(page: Page, case: Case, kind: str) -> None:

@@ -43,9 +43,13 @@ DESKTOP = {"width": 1366, "height": 768}
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 REASON = "Người bệnh nhập viện cấp cứu, cần xem liều methadone đang dùng"
 FULL_NAMES = {
-    "lan": ("Nguyễn Thị", "Lan"), "tuan": ("Phạm Văn", "Tuấn"), "minh": ("Hoàng Văn", "Minh"),
-    "hoa": ("Lê Thị", "Hoa"), "an": ("Đỗ Văn", "An"), "quan": ("Vũ Minh", "Quân"),
-}  # fmt: skip
+    "lan": ("Nguyễn Thị", "Lan"),
+    "tuan": ("Phạm Văn", "Tuấn"),
+    "minh": ("Hoàng Văn", "Minh"),
+    "hoa": ("Lê Thị", "Hoa"),
+    "an": ("Đỗ Văn", "An"),
+    "quan": ("Vũ Minh", "Quân"),
+}
 
 
 def _screens_dir() -> Path:
@@ -124,14 +128,20 @@ def town(world: World, lan_person: Person, tuan_person: Person) -> World:
     ]
     for n, (name, sex, year, unit, org, category, assigned) in enumerate(people):
         person = make_person(
-            full_name=name, sex=sex, birth_year=year, residence_commune=world.units[unit],
-            registered_by=world.orgs[org], birth_year_estimated=n % 3 == 1,
-        )  # fmt: skip
+            full_name=name,
+            sex=sex,
+            birth_year=year,
+            residence_commune=world.units[unit],
+            registered_by=world.orgs[org],
+            birth_year_estimated=n % 3 == 1,
+        )
         make_case(
-            person=person, organisation=world.orgs[org], category=category,
+            person=person,
+            organisation=world.orgs[org],
+            category=category,
             assigned_to=world.users[assigned] if assigned else None,
             opened_on=date(2026, 1 + n, 10),
-        )  # fmt: skip
+        )
     return world
 
 

@@ -49,9 +49,11 @@ def _town(world: World) -> None:
     day = datetime.date.today().replace(month=1, day=10)  # noqa: DTZ011  (this year's figures)
     for name, sex, commune, treated in PEOPLE:
         person = make_person(
-            full_name=name, sex=sex, residence_commune=world.units[commune],
+            full_name=name,
+            sex=sex,
+            residence_commune=world.units[commune],
             registered_by=world.orgs["clinic_a"],
-        )  # fmt: skip
+        )
         if treated:
             make_case(person=person, organisation=world.orgs["clinic_a"], opened_on=day)
 

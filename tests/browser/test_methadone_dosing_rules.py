@@ -54,9 +54,12 @@ def _patients(world: World, lan_person: Person) -> dict[str, TreatmentEpisode]:
     Prescription.objects.update(created_at=timezone.now() - datetime.timedelta(days=100))
     for key, days in (("here", 1), ("restart", 6), ("assess", 4)):
         Dose.objects.create(
-            episode=found[key], given_on=days_ago(days), kind=DoseKind.OBSERVED, dose_mg=50,
+            episode=found[key],
+            given_on=days_ago(days),
+            kind=DoseKind.OBSERVED,
+            dose_mg=50,
             recorded_by=lan,
-        )  # fmt: skip
+        )
     return found
 
 

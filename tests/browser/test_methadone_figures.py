@@ -34,14 +34,23 @@ pytestmark = [
 ]
 
 
-def _patient(world: World, started: datetime.date, ended: datetime.date | None = None,
-             outcome: str = "ongoing") -> TreatmentEpisode:  # fmt: skip
+def _patient(
+    world: World,
+    started: datetime.date,
+    ended: datetime.date | None = None,
+    outcome: str = "ongoing",
+) -> TreatmentEpisode:
     person = make_person(residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"])
     case = make_case(person=person, organisation=world.orgs["clinic_a"])
     return TreatmentEpisode.objects.create(
-        case=case, modality="methadone", provider=world.orgs["clinic_a"], started_on=started,
-        ended_on=ended, outcome=outcome if ended else "ongoing", recorded_by=world.users["lan"],
-    )  # fmt: skip
+        case=case,
+        modality="methadone",
+        provider=world.orgs["clinic_a"],
+        started_on=started,
+        ended_on=ended,
+        outcome=outcome if ended else "ongoing",
+        recorded_by=world.users["lan"],
+    )
 
 
 def _clinic(world: World) -> TreatmentEpisode:
@@ -58,8 +67,11 @@ def _clinic(world: World) -> TreatmentEpisode:
             continue  # a few days without a row
         kind = DoseKind.MISSED if roll < 0.1 else DoseKind.TAKE_HOME if roll < 0.2 else 1
         mg = None if kind == DoseKind.MISSED else Decimal(60 if back > 45 else 75)
-        doses.append(Dose(episode=episode, given_on=day, kind=kind, dose_mg=mg,
-                          recorded_by=world.users["lan"]))  # fmt: skip
+        doses.append(
+            Dose(
+                episode=episode, given_on=day, kind=kind, dose_mg=mg, recorded_by=world.users["lan"]
+            )
+        )
     Dose.objects.bulk_create(doses)
     for n in range(24):
         started = today - datetime.timedelta(days=30 + 25 * n)

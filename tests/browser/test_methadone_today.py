@@ -44,9 +44,15 @@ def _clinic(world: World, lan_person: Person) -> list[TreatmentEpisode]:
     from services.methadone.models import Prescription
 
     Prescription.objects.create(
-        case=episodes[0].case, episode=episodes[0], starts_on=days_ago(400), dose_mg=80,
-        phase="maintenance", take_home_days=2, prescriber=lan, recorded_by=lan,
-    )  # fmt: skip
+        case=episodes[0].case,
+        episode=episodes[0],
+        starts_on=days_ago(400),
+        dose_mg=80,
+        phase="maintenance",
+        take_home_days=2,
+        prescriber=lan,
+        recorded_by=lan,
+    )
     for name, dose in (("Giàng A Páo", 60), ("Lò Thị Mai", 45), ("Sùng Văn Dũng", 90)):
         person = make_person(
             full_name=name, residence_commune=world.units["c1"], registered_by=clinic

@@ -42,10 +42,12 @@ def _open_period(world: World, case: Case) -> None:
     response = world.client("lan").post(
         reverse("services:record_add", args=[case.pk, "post-rehab"]),
         {
-            "officer": world.users["minh"].pk, "started_on": f"{start:%d/%m/%Y}",
-            "planned_end_on": f"{years_after(start, 1):%d/%m/%Y}", "outcome": "ongoing",
+            "officer": world.users["minh"].pk,
+            "started_on": f"{start:%d/%m/%Y}",
+            "planned_end_on": f"{years_after(start, 1):%d/%m/%Y}",
+            "outcome": "ongoing",
         },
-    )  # fmt: skip
+    )
     assert response.status_code == 302
 
 

@@ -41,9 +41,11 @@ OUTCOME = "Đã điều trị methadone ổn định 3 tháng, liều 60 mg"
 def resident(town: World) -> Person:  # noqa: F811
     """A resident of commune 98101 whose case the commune holds, followed by minh."""
     person = make_person(
-        full_name="Vàng A Sử", residence_commune=town.units["c1"],
-        registered_by=town.orgs["commune_x"], citizen_id="010092000777",
-    )  # fmt: skip
+        full_name="Vàng A Sử",
+        residence_commune=town.units["c1"],
+        registered_by=town.orgs["commune_x"],
+        citizen_id="010092000777",
+    )
     make_case(person=person, organisation=town.orgs["commune_x"], assigned_to=town.users["minh"])
     return person
 

@@ -35,10 +35,12 @@ def test_supervisor_approves_a_new_caseworker_on_a_phone(
     _profile, pending = staff_profile_save(
         actor=world.users["quan"],
         profile=StaffProfile(
-            user=newcomer, organisation=world.orgs["clinic_a"], role=Role.CASEWORKER,
+            user=newcomer,
+            organisation=world.orgs["clinic_a"],
+            role=Role.CASEWORKER,
             scope_unit=world.units["d1"],
         ),
-    )  # fmt: skip
+    )
     assert pending is not None
     page = phone_page
     secret = totp_device_create(user=world.users["hoa"], confirmed=True).secret

@@ -82,10 +82,12 @@ def test_staff_list_as_cards_and_unlock(
     staff_profile_save(
         actor=world.users["quan"],
         profile=StaffProfile(
-            user=newcomer, organisation=world.orgs["clinic_a"], role=Role.CASEWORKER,
+            user=newcomer,
+            organisation=world.orgs["clinic_a"],
+            role=Role.CASEWORKER,
             scope_unit=world.units["d1"],
         ),
-    )  # fmt: skip
+    )
     page = _sign_in_by_cookie(context, live_server.url, world.users["quan"])
     page.goto(f"{live_server.url}/staff/")
     rows = page.get_by_test_id("staff-row")
@@ -114,18 +116,22 @@ def test_a_second_administrator_approves(
     staff_profile_save(
         actor=None,
         profile=StaffProfile(
-            user=second, organisation=world.orgs["social"], role=Role.ADMINISTRATOR,
+            user=second,
+            organisation=world.orgs["social"],
+            role=Role.ADMINISTRATOR,
             scope_unit=world.units["province"],
         ),
-    )  # fmt: skip
+    )
     newcomer = make_user("moi", first_name="Hà Thị Nguyệt", last_name="Ánh")
     staff_profile_save(
         actor=world.users["quan"],
         profile=StaffProfile(
-            user=newcomer, organisation=world.orgs["commune_x"], role=Role.COMMUNE_OFFICER,
+            user=newcomer,
+            organisation=world.orgs["commune_x"],
+            role=Role.COMMUNE_OFFICER,
             scope_unit=world.units["c1"],
         ),
-    )  # fmt: skip
+    )
     wider = StaffProfile.objects.get(user=world.users["lan"])
     wider.scope_unit = world.units["province"]
     staff_profile_save(actor=world.users["quan"], profile=wider)
@@ -159,10 +165,12 @@ def test_a_second_person_hands_over_the_activation_code(
     staff_profile_save(
         actor=None,
         profile=StaffProfile(
-            user=second, organisation=world.orgs["social"], role=Role.ADMINISTRATOR,
+            user=second,
+            organisation=world.orgs["social"],
+            role=Role.ADMINISTRATOR,
             scope_unit=world.units["province"],
         ),
-    )  # fmt: skip
+    )
     admin = _sign_in_by_cookie(context, live_server.url, world.users["quan"])
     admin.goto(f"{live_server.url}/staff/new/")
     admin.locator("#id_username").fill("thanh")

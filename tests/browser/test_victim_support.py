@@ -58,13 +58,16 @@ def test_caseworker_supports_a_returned_victim(
     live_server: Any, world: World, lan_person: Person, browser: Browser, viewport: str
 ) -> None:
     case = make_case(
-        person=lan_person, organisation=world.orgs["clinic_a"], category="trafficking_victim",
+        person=lan_person,
+        organisation=world.orgs["clinic_a"],
+        category="trafficking_victim",
         assigned_to=world.users["lan"],
-    )  # fmt: skip
+    )
     Organisation.objects.create(
-        name=SHELTER, type=OrganisationType.objects.get(code="nha-nhan-ai"),
+        name=SHELTER,
+        type=OrganisationType.objects.get(code="nha-nhan-ai"),
         unit=world.units["province"],
-    )  # fmt: skip
+    )
     size = VIEWPORTS[viewport]
     context = browser.new_context(viewport=size, locale="vi-VN")  # type: ignore[arg-type]
     page = context.new_page()

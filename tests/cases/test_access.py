@@ -17,14 +17,19 @@ from tests.factories import make_case, make_person
 def people(world: World, lan_person: Person, tuan_person: Person) -> dict[str, Person]:
     # Lives in 98102 (district 981), registered by the commune officer's committee elsewhere.
     other = make_person(
-        full_name="Bùi Văn Một", citizen_id="", residence_commune=world.units["c2"],
+        full_name="Bùi Văn Một",
+        citizen_id="",
+        residence_commune=world.units["c2"],
         registered_by=world.orgs["commune_x"],
-    )  # fmt: skip
+    )
     # Lives in the 2-tier commune 98001, held by clinic B.
     two_tier = make_person(
-        full_name="Lò Thị Hai", citizen_id="", sex="F", residence_commune=world.units["c4"],
+        full_name="Lò Thị Hai",
+        citizen_id="",
+        sex="F",
+        residence_commune=world.units["c4"],
         registered_by=world.orgs["clinic_b"],
-    )  # fmt: skip
+    )
     make_case(person=two_tier, organisation=world.orgs["clinic_b"])
     return {"lan": lan_person, "tuan": tuan_person, "other": other, "two_tier": two_tier}
 

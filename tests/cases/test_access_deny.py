@@ -35,8 +35,10 @@ def test_deny_by_type_and_id(world: World) -> None:
     access.deny(world.users["lan"], "invitation_code", object_type="user", object_id=7)
     event = Event.objects.get(action=CaseAction.DENIED)
     assert (event.object_type, event.object_id, event.detail) == (
-        "user", "7", {"perm": "invitation_code"},
-    )  # fmt: skip
+        "user",
+        "7",
+        {"perm": "invitation_code"},
+    )
 
 
 def test_a_caller_refusal_goes_through_deny(world: World, caplog: pytest.LogCaptureFixture) -> None:

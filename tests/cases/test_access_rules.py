@@ -53,9 +53,10 @@ def elsewhere(world: World) -> dict[str, Any]:
         code="97101", name="Xã Khác", level=UnitLevel.COMMUNE, parent=province
     )
     clinic = Organisation.objects.create(
-        name="Methadone Khác", type=OrganisationType.objects.get(code="methadone-clinic"),
+        name="Methadone Khác",
+        type=OrganisationType.objects.get(code="methadone-clinic"),
         unit=commune,
-    )  # fmt: skip
+    )
     return {"commune": commune, "clinic": clinic}
 
 
@@ -75,8 +76,9 @@ def test_caseworker_reaches_her_clinics_cases_and_those_assigned_to_her(
     )
     assigned = make_case(
         person=_person(world, world.units["c3"], world.orgs["clinic_b"]),
-        organisation=world.orgs["clinic_b"], assigned_to=world.users["lan"],
-    )  # fmt: skip
+        organisation=world.orgs["clinic_b"],
+        assigned_to=world.users["lan"],
+    )
     theirs = make_case(
         person=_person(world, world.units["c1"], world.orgs["clinic_b"]),
         organisation=world.orgs["clinic_b"],
@@ -584,9 +586,10 @@ def test_victims_are_found_among_the_people_asked_about_only(world: World) -> No
     plain = _person(world, world.units["c1"], world.orgs["clinic_a"])
     for person in (asked, other):
         make_case(
-            person=person, organisation=world.orgs["clinic_a"],
+            person=person,
+            organisation=world.orgs["clinic_a"],
             category=ClientCategory.TRAFFICKING_VICTIM,
-        )  # fmt: skip
+        )
     make_case(person=plain, organisation=world.orgs["clinic_a"])
     assert access.victim_person_ids([asked.pk, plain.pk]) == {asked.pk}
     assert access.masks_victims(world.users["hoa"])

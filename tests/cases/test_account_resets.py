@@ -35,9 +35,13 @@ def thu(world: World) -> User:
     user = make_user("thu")
     staff_profile_save(
         actor=None,
-        profile=StaffProfile(user=user, organisation=world.orgs["social"],
-                             role=Role.ADMINISTRATOR, scope_unit=world.units["province"]),
-    )  # fmt: skip
+        profile=StaffProfile(
+            user=user,
+            organisation=world.orgs["social"],
+            role=Role.ADMINISTRATOR,
+            scope_unit=world.units["province"],
+        ),
+    )
     return user
 
 
@@ -117,9 +121,12 @@ def test_a_password_reset_ends_sessions_and_needs_a_new_invitation(world: World,
     code = signed_in_client(thu).post(reverse("cases:invitation_code", args=[invitation.pk]))
     done = newcomer.post(
         reverse("cases:staff_welcome"),
-        {"code": code.context["code"], "new_password1": NEW_PASSWORD,
-         "new_password2": NEW_PASSWORD},
-    )  # fmt: skip
+        {
+            "code": code.context["code"],
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
     assert done.status_code == 302
     lan.refresh_from_db()
     assert lan.check_password(NEW_PASSWORD)

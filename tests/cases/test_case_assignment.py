@@ -24,10 +24,12 @@ def _commune_caseworker(world: World) -> User:
     staff_profile_save(
         actor=None,
         profile=StaffProfile(
-            user=khoa, organisation=world.orgs["commune_x"], role=Role.CASEWORKER,
+            user=khoa,
+            organisation=world.orgs["commune_x"],
+            role=Role.CASEWORKER,
             scope_unit=world.units["c1"],
         ),
-    )  # fmt: skip
+    )
     return khoa
 
 
@@ -35,21 +37,32 @@ def _commune_caseworker(world: World) -> User:
 def victim_case(world: World) -> Case:
     """A returned trafficking victim living in minh's commune, held by clinic A (the shelter)."""
     person = make_person(
-        full_name="Hoàng Thị Nạn", sex="F", birth_year=2001, citizen_id="010201000777",
-        residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"],
-    )  # fmt: skip
+        full_name="Hoàng Thị Nạn",
+        sex="F",
+        birth_year=2001,
+        citizen_id="010201000777",
+        residence_commune=world.units["c1"],
+        registered_by=world.orgs["clinic_a"],
+    )
     return make_case(
-        person=person, organisation=world.orgs["clinic_a"], assigned_to=world.users["lan"],
+        person=person,
+        organisation=world.orgs["clinic_a"],
+        assigned_to=world.users["lan"],
         category=ClientCategory.TRAFFICKING_VICTIM,
-    )  # fmt: skip
+    )
 
 
 def _data(case: Case, **changes: object) -> actions.CaseData:
     values: dict[str, object] = {
-        "category": case.category, "managed_record": case.managed_record,
-        "status": case.status, "opened_on": case.opened_on, "closed_on": case.closed_on,
-        "organisation": case.organisation, "assigned_to": case.assigned_to, "notes": case.notes,
-    }  # fmt: skip
+        "category": case.category,
+        "managed_record": case.managed_record,
+        "status": case.status,
+        "opened_on": case.opened_on,
+        "closed_on": case.closed_on,
+        "organisation": case.organisation,
+        "assigned_to": case.assigned_to,
+        "notes": case.notes,
+    }
     values.update(changes)
     return actions.CaseData(**values)  # type: ignore[arg-type]
 
@@ -68,9 +81,11 @@ def test_a_non_holder_cannot_reassign_a_case_to_open_it_to_his_colleague(
 
     with pytest.raises(ValidationError) as refused:
         actions.case_update(
-            actor=world.users["minh"], case=victim_case, data=_data(victim_case, assigned_to=khoa),
+            actor=world.users["minh"],
+            case=victim_case,
+            data=_data(victim_case, assigned_to=khoa),
             if_version=victim_case.version,
-        )  # fmt: skip
+        )
     assert "assigned_to" in refused.value.message_dict
     denial = Event.objects.filter(
         action=CaseAction.DENIED, object_id=str(victim_case.pk), actor=world.users["minh"]
@@ -96,9 +111,11 @@ def test_the_holder_assigns_only_to_its_own_staff(world: World, lan_person: Pers
     case = Case.objects.get(person=lan_person)
     with pytest.raises(ValidationError) as refused:
         actions.case_update(
-            actor=world.users["lan"], case=case, data=_data(case, assigned_to=world.users["tuan"]),
+            actor=world.users["lan"],
+            case=case,
+            data=_data(case, assigned_to=world.users["tuan"]),
             if_version=case.version,
-        )  # fmt: skip
+        )
     assert "assigned_to" in refused.value.message_dict
     case.refresh_from_db()
     assert case.assigned_to == world.users["lan"]
@@ -107,9 +124,11 @@ def test_the_holder_assigns_only_to_its_own_staff(world: World, lan_person: Pers
     ).exists()
 
     actions.case_update(
-        actor=world.users["lan"], case=case, data=_data(case, assigned_to=world.users["mai"]),
+        actor=world.users["lan"],
+        case=case,
+        data=_data(case, assigned_to=world.users["mai"]),
         if_version=case.version,
-    )  # fmt: skip
+    )
     case.refresh_from_db()
     assert case.assigned_to == world.users["mai"]
 
@@ -132,10 +151,11 @@ def test_every_case_change_event_names_the_fields_that_changed(
     """ASVS 16.2.1: the event says which fields changed (names, never values)."""
     case = Case.objects.get(person=lan_person)
     actions.case_update(
-        actor=world.users["lan"], case=case,
+        actor=world.users["lan"],
+        case=case,
         data=_data(case, assigned_to=world.users["mai"], notes="Ghi chú mới bí mật"),
         if_version=case.version,
-    )  # fmt: skip
+    )
     event = Event.objects.filter(action=CaseAction.CASE_CHANGED).latest("seq")
     assert event.detail["fields"] == ["assigned_to", "notes"]
     assert "bí mật" not in str(event.detail)
@@ -150,14 +170,17 @@ def test_a_case_handed_to_another_holder_keeps_no_assignee_of_the_old_one(
     case = Case.objects.get(person=lan_person)
     with pytest.raises(ValidationError) as refused:
         actions.case_update(
-            actor=world.users["lan"], case=case,
-            data=_data(case, organisation=world.orgs["clinic_b"]), if_version=case.version,
-        )  # fmt: skip
+            actor=world.users["lan"],
+            case=case,
+            data=_data(case, organisation=world.orgs["clinic_b"]),
+            if_version=case.version,
+        )
     assert "assigned_to" in refused.value.message_dict
     actions.case_update(
-        actor=world.users["lan"], case=case,
+        actor=world.users["lan"],
+        case=case,
         data=_data(case, organisation=world.orgs["clinic_b"], assigned_to=world.users["tuan"]),
         if_version=case.version,
-    )  # fmt: skip
+    )
     case.refresh_from_db()
     assert (case.organisation, case.assigned_to) == (world.orgs["clinic_b"], world.users["tuan"])

@@ -62,10 +62,12 @@ def second_admin(world: World) -> User:
     staff_profile_save(
         actor=None,
         profile=StaffProfile(
-            user=thu, organisation=world.orgs["social"], role=Role.ADMINISTRATOR,
+            user=thu,
+            organisation=world.orgs["social"],
+            role=Role.ADMINISTRATOR,
             scope_unit=world.units["province"],
         ),
-    )  # fmt: skip
+    )
     return thu
 
 

@@ -25,16 +25,25 @@ def _admin_creates_caseworker(world: World) -> tuple[User, RoleChangeRequest | N
     client = signed_in_client(quan)
     response = client.post(
         "/admin/accounts/user/add/",
-        {"username": "moi", "password1": "a-long-new-passphrase-7", "password2":
-         "a-long-new-passphrase-7", "usable_password": "true"},
-    )  # fmt: skip
+        {
+            "username": "moi",
+            "password1": "a-long-new-passphrase-7",
+            "password2": "a-long-new-passphrase-7",
+            "usable_password": "true",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:500]
     moi = type(quan).objects.get(username="moi")
     response = client.post(
         "/admin/cases/staffprofile/add/",
-        {"user": str(moi.pk), "organisation": str(world.orgs["clinic_a"].pk),
-         "role": Role.CASEWORKER, "second_role": "", "scope_unit": str(world.units["d1"].pk)},
-    )  # fmt: skip
+        {
+            "user": str(moi.pk),
+            "organisation": str(world.orgs["clinic_a"].pk),
+            "role": Role.CASEWORKER,
+            "second_role": "",
+            "scope_unit": str(world.units["d1"].pk),
+        },
+    )
     assert response.status_code == 302
     return moi, RoleChangeRequest.objects.filter(user=moi).first()
 
@@ -76,10 +85,12 @@ def test_a_supervisor_of_another_scope_cannot_approve(world: World) -> None:
     staff_profile_save(
         actor=None,
         profile=StaffProfile(
-            user=outsider, organisation=world.orgs["clinic_b"], role=Role.SUPERVISOR,
+            user=outsider,
+            organisation=world.orgs["clinic_b"],
+            role=Role.SUPERVISOR,
             scope_unit=world.units["d2"],
         ),
-    )  # fmt: skip
+    )
     with pytest.raises(PermissionDenied):
         role_request_decide(actor=outsider, request=pending, approve=True)
 
@@ -134,8 +145,10 @@ def test_widening_needs_approval(world: World, change: str) -> None:
     assert pending is not None
     profile.refresh_from_db()
     assert (profile.organisation, profile.scope_unit, profile.role) == (
-        world.orgs["clinic_a"], world.units["d1"], Role.CASEWORKER,
-    )  # fmt: skip
+        world.orgs["clinic_a"],
+        world.units["d1"],
+        Role.CASEWORKER,
+    )
 
 
 def test_unusual_activity_flags_new_accounts_with_case_roles_and_role_changes(

@@ -32,10 +32,14 @@ def _form(
     world: World, username: str, role: str, org: str = "clinic_a", unit: str = "d1"
 ) -> dict[str, str]:
     return {
-        "username": username, "full_name": f"Người {username}", "email": "",
-        "organisation": str(world.orgs[org].pk), "role": role, "second_role": "",
+        "username": username,
+        "full_name": f"Người {username}",
+        "email": "",
+        "organisation": str(world.orgs[org].pk),
+        "role": role,
+        "second_role": "",
         "scope_unit": str(world.units[unit].pk),
-    }  # fmt: skip
+    }
 
 
 def _sign_in_with_second_factor(username: str, password: str) -> Client:
@@ -57,9 +61,9 @@ def test_a_new_administrator_waits_for_a_second_person(world: World) -> None:
     """ASVS 8.1 / 1.2 (issue 22 item 1): a role that approves or creates roles is itself a
     grant that needs a second, different person; before, it took effect at once."""
     response = world.client("quan").post(
-        reverse("cases:staff_create"), _form(world, "quan2", Role.ADMINISTRATOR, "social",
-                                              "province"),
-    )  # fmt: skip
+        reverse("cases:staff_create"),
+        _form(world, "quan2", Role.ADMINISTRATOR, "social", "province"),
+    )
     assert response.status_code == 200
     quan2 = User.objects.get(username="quan2")
     assert roles_of(quan2) == frozenset()
@@ -83,25 +87,37 @@ def test_one_person_with_any_number_of_accounts_never_approves_their_own_request
     thu = make_user("thu")
     staff_profile_save(
         actor=None,
-        profile=StaffProfile(user=thu, organisation=world.orgs["social"],
-                             role=Role.ADMINISTRATOR, scope_unit=world.units["province"]),
-    )  # fmt: skip
+        profile=StaffProfile(
+            user=thu,
+            organisation=world.orgs["social"],
+            role=Role.ADMINISTRATOR,
+            scope_unit=world.units["province"],
+        ),
+    )
     admin = world.client("quan")
     # 1. The second administrator, with a password quan knows.
     added = admin.post(
         "/admin/accounts/user/add/",
-        {"username": "quan2", "password1": PASSPHRASE, "password2": PASSPHRASE,
-         "usable_password": "true"},
-    )  # fmt: skip
+        {
+            "username": "quan2",
+            "password1": PASSPHRASE,
+            "password2": PASSPHRASE,
+            "usable_password": "true",
+        },
+    )
     assert added.status_code == 302
     quan2 = User.objects.get(username="quan2")
     assert quan2.created_by == quan
     profile = admin.post(
         "/admin/cases/staffprofile/add/",
-        {"user": str(quan2.pk), "organisation": str(world.orgs["social"].pk),
-         "role": Role.ADMINISTRATOR, "second_role": "", "scope_unit":
-         str(world.units["province"].pk)},
-    )  # fmt: skip
+        {
+            "user": str(quan2.pk),
+            "organisation": str(world.orgs["social"].pk),
+            "role": Role.ADMINISTRATOR,
+            "second_role": "",
+            "scope_unit": str(world.units["province"].pk),
+        },
+    )
     assert profile.status_code == 302
     assert roles_of(User.objects.get(pk=quan2.pk)) == frozenset()  # waits, not at once
     grant = RoleChangeRequest.objects.get(user=quan2)
@@ -153,15 +169,23 @@ def test_one_person_with_any_number_of_accounts_never_approves_their_own_request
     # 4. A third account of quan's (made by quan2) cannot approve quan's request either.
     as_quan2.post(
         "/admin/accounts/user/add/",
-        {"username": "quan3", "password1": PASSPHRASE, "password2": PASSPHRASE,
-         "usable_password": "true"},
-    )  # fmt: skip
+        {
+            "username": "quan3",
+            "password1": PASSPHRASE,
+            "password2": PASSPHRASE,
+            "usable_password": "true",
+        },
+    )
     quan3 = User.objects.get(username="quan3")
     staff_profile_save(
         actor=None,
-        profile=StaffProfile(user=quan3, organisation=world.orgs["social"],
-                             role=Role.SUPERVISOR, scope_unit=world.units["province"]),
-    )  # fmt: skip
+        profile=StaffProfile(
+            user=quan3,
+            organisation=world.orgs["social"],
+            role=Role.SUPERVISOR,
+            scope_unit=world.units["province"],
+        ),
+    )
     as_quan3 = _sign_in_with_second_factor("quan3", PASSPHRASE)
     assert as_quan3.post(own_url, {"decision": "approve", "confirm": "on"}).status_code == 404
     assert as_quan3.post(theirs_url, {"decision": "approve", "confirm": "on"}).status_code == 404
@@ -189,12 +213,19 @@ def test_a_district_supervisor_cannot_approve_a_province_wide_organisation(
     giam = make_user("giam")
     staff_profile_save(
         actor=None,
-        profile=StaffProfile(user=giam, organisation=world.orgs["clinic_a"],
-                             role=Role.SUPERVISOR, scope_unit=world.units["d1"]),
-    )  # fmt: skip
+        profile=StaffProfile(
+            user=giam,
+            organisation=world.orgs["clinic_a"],
+            role=Role.SUPERVISOR,
+            scope_unit=world.units["d1"],
+        ),
+    )
     for n in range(3):  # the office's cases outside district 981
-        person: Person = make_person(full_name=f"Nạn Nhân {n}", residence_commune=world.units["c3"],
-                                     registered_by=world.orgs["social"])  # fmt: skip
+        person: Person = make_person(
+            full_name=f"Nạn Nhân {n}",
+            residence_commune=world.units["c3"],
+            registered_by=world.orgs["social"],
+        )
         make_case(person=person, organisation=world.orgs["social"])
     world.client("quan").post(
         reverse("cases:staff_create"), _form(world, "moi", Role.CASEWORKER, "social", "d1")
@@ -222,9 +253,13 @@ def test_an_account_activated_with_a_second_persons_code_is_a_person_of_its_own(
     thu = make_user("thu")
     staff_profile_save(
         actor=None,
-        profile=StaffProfile(user=thu, organisation=world.orgs["social"],
-                             role=Role.ADMINISTRATOR, scope_unit=world.units["province"]),
-    )  # fmt: skip
+        profile=StaffProfile(
+            user=thu,
+            organisation=world.orgs["social"],
+            role=Role.ADMINISTRATOR,
+            scope_unit=world.units["province"],
+        ),
+    )
     admin = world.client("quan")
     created = admin.post(
         reverse("cases:staff_create"),
@@ -238,8 +273,9 @@ def test_an_account_activated_with_a_second_persons_code_is_a_person_of_its_own(
     )
     quan2 = User.objects.get(username="quan2")
     admin.post(reverse("cases:staff_create"), _form(world, "ba", Role.CASEWORKER))
-    own = reverse("cases:role_request_decide", args=[RoleChangeRequest.objects.get(
-        user__username="ba").pk])  # fmt: skip
+    own = reverse(
+        "cases:role_request_decide", args=[RoleChangeRequest.objects.get(user__username="ba").pk]
+    )
     # Not yet activated: quan may hold quan2, so quan2 cannot approve quan's request.
     assert (
         signed_in_client(quan2).post(own, {"decision": "approve", "confirm": "on"}).status_code
@@ -252,9 +288,8 @@ def test_an_account_activated_with_a_second_persons_code_is_a_person_of_its_own(
     shown = signed_in_client(thu).post(reverse("cases:invitation_code", args=[quan2.invitation.pk]))
     done = newcomer.post(
         reverse("cases:staff_welcome"),
-        {"code": shown.context["code"], "new_password1": PASSPHRASE,
-         "new_password2": PASSPHRASE},
-    )  # fmt: skip
+        {"code": shown.context["code"], "new_password1": PASSPHRASE, "new_password2": PASSPHRASE},
+    )
     assert done.status_code == 302
     assert User.objects.get(username="quan2").check_password(PASSPHRASE)
     as_quan2 = signed_in_client(User.objects.get(username="quan2"))

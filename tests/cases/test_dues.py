@@ -18,9 +18,13 @@ pytestmark = pytest.mark.django_db
 
 def _plan(case: Case, who: Any, day: int) -> ServiceRecord:
     return ServiceRecord.objects.create(
-        case=case, service_type=ServiceType.objects.get(code="counselling"), status="planned",
-        due_on=datetime.date(2026, 11, day), responsible=who, recorded_by=who,
-    )  # fmt: skip
+        case=case,
+        service_type=ServiceType.objects.get(code="counselling"),
+        status="planned",
+        due_on=datetime.date(2026, 11, day),
+        responsible=who,
+        recorded_by=who,
+    )
 
 
 def test_invisible_items_first_in_due_order_are_skipped_across_steps(

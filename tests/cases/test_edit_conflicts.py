@@ -147,8 +147,9 @@ def test_only_a_field_both_sides_changed_clashes_and_dates_read_dd_mm_yyyy(
 
     changes = {c.label: (c.theirs, c.clashes) for c in refused.context["conflict"]}
     assert changes == {
-        "Tên gọi khác": ("Bình", False), "Ngày sinh (nếu biết)": ("06/03/1991", True)
-    }  # fmt: skip
+        "Tên gọi khác": ("Bình", False),
+        "Ngày sinh (nếu biết)": ("06/03/1991", True),
+    }
     merged = _form_data(refused)
     assert (merged["birth_date"], merged["aliases"]) == ("07/03/1991", "Bình")  # minh's kept
     page = refused.content.decode()
@@ -172,10 +173,13 @@ def test_a_save_without_conflict_behaves_as_before(world: World, lan_person: Per
 def test_actions_from_code_state_whether_they_override(world: World, lan_person: Person) -> None:
     lan = world.users["lan"]
     data = actions.PersonData(
-        full_name=lan_person.full_name, citizen_id=lan_person.citizen_id,
-        residence_commune=lan_person.residence_commune, sex=lan_person.sex,
-        birth_year=lan_person.birth_year, phone="0966000222",
-    )  # fmt: skip
+        full_name=lan_person.full_name,
+        citizen_id=lan_person.citizen_id,
+        residence_commune=lan_person.residence_commune,
+        sex=lan_person.sex,
+        birth_year=lan_person.birth_year,
+        phone="0966000222",
+    )
     with pytest.raises(EditConflict):
         actions.person_update(actor=lan, person=lan_person, data=data, if_version=7)
     actions.person_update(actor=lan, person=lan_person, data=data, if_version=OVERRIDE)
@@ -219,9 +223,12 @@ def test_another_organisation_cannot_take_a_case_by_editing_its_holder(
 def test_a_holder_change_by_the_holder_names_old_and_new(world: World, lan_person: Person) -> None:
     case = Case.objects.get(person=lan_person)
     data = actions.CaseData(
-        category=case.category, status=case.status, opened_on=case.opened_on,
-        organisation=world.orgs["clinic_b"], notes=case.notes,
-    )  # fmt: skip
+        category=case.category,
+        status=case.status,
+        opened_on=case.opened_on,
+        organisation=world.orgs["clinic_b"],
+        notes=case.notes,
+    )
     actions.case_update(actor=world.users["lan"], case=case, data=data, if_version=1)
     event = Event.objects.filter(action=CaseAction.CASE_CHANGED).latest("seq")
     assert event.detail["holder"] == [
@@ -232,9 +239,12 @@ def test_a_holder_change_by_the_holder_names_old_and_new(world: World, lan_perso
 
 def _registration(world: World, number: str, **extra: Any) -> actions.PersonData:
     values: dict[str, Any] = {
-        "full_name": "Vàng Thị Thử", "citizen_id": number, "sex": "F", "birth_year": 1991,
+        "full_name": "Vàng Thị Thử",
+        "citizen_id": number,
+        "sex": "F",
+        "birth_year": 1991,
         "residence_commune": world.units["c1"],
-    }  # fmt: skip
+    }
     values.update(extra)
     return actions.PersonData(**values)
 

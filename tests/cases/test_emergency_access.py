@@ -158,9 +158,11 @@ def test_nobody_reviews_their_own_emergency_access(world: World, lan_person: Per
     other_person = lan_person
     # hoa sees everyone in the province already, so use the action directly on a grant of hers.
     grant = EmergencyAccess(
-        user=hoa, person=other_person, granted_at=timezone.now(),
+        user=hoa,
+        person=other_person,
+        granted_at=timezone.now(),
         expires_at=timezone.now() + timedelta(hours=4),
-    )  # fmt: skip
+    )
     grant.reason = REASON
     grant.save()
     with pytest.raises(ValidationError):
@@ -225,9 +227,11 @@ def test_a_citizen_id_without_digits_opens_nobody(
     from tests.factories import make_person
 
     make_person(
-        full_name="Người Không Giấy Tờ", citizen_id="", residence_commune=world.units["c1"],
+        full_name="Người Không Giấy Tờ",
+        citizen_id="",
+        residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
-    )  # fmt: skip
+    )
     response = world.client("tuan").post(
         reverse("cases:emergency_request"), {"citizen_id": typed, "reason": REASON}
     )

@@ -121,9 +121,10 @@ def test_a_reviewer_ends_an_emergency_access(
 def test_revoking_needs_the_confirmation(world: World, lan_person: Person) -> None:
     grant = _grant(world, lan_person)
     world.client("an").post(reverse("cases:emergency_revoke", args=[grant.pk]))
-    assert world.client("tuan").get(
-        reverse("cases:person_detail", args=[lan_person.pk])
-    ).status_code == 200  # fmt: skip
+    assert (
+        world.client("tuan").get(reverse("cases:person_detail", args=[lan_person.pk])).status_code
+        == 200
+    )
     assert not Event.objects.filter(action=CaseAction.EMERGENCY_REVOKED).exists()
 
 
@@ -160,6 +161,6 @@ def test_revoking_leaves_other_grants_alone(world: World, lan_person: Person) ->
     grant = _grant(world, lan_person)
     grant_give(actor=None, user=world.users["tuan"], obj=other)
     world.client("an").post(reverse("cases:emergency_revoke", args=[grant.pk]), {"confirm": "on"})
-    assert world.client("tuan").get(
-        reverse("cases:person_detail", args=[other.pk])
-    ).status_code == 200  # fmt: skip
+    assert (
+        world.client("tuan").get(reverse("cases:person_detail", args=[other.pk])).status_code == 200
+    )

@@ -29,9 +29,15 @@ def _all_text(table: str) -> str:
 def test_raw_sql_read_holds_no_plaintext(world: World, table: str) -> None:
     """ASVS 14.2.4: identifying fields are unreadable at rest, history included."""
     person = make_person(
-        full_name=NAME, citizen_id=CITIZEN_ID, phone=PHONE, address=ADDRESS, sex="F",
-        birth_year=1995, residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"],
-    )  # fmt: skip
+        full_name=NAME,
+        citizen_id=CITIZEN_ID,
+        phone=PHONE,
+        address=ADDRESS,
+        sex="F",
+        birth_year=1995,
+        residence_commune=world.units["c1"],
+        registered_by=world.orgs["clinic_a"],
+    )
     case = make_case(person=person, organisation=world.orgs["clinic_a"], notes=NOTE)
     # Edit both, so history holds more than one version.
     person.phone = "0978000111"

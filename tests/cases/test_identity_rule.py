@@ -23,12 +23,16 @@ from tests.conftest import World
 def _refer_to_tuan(world: World, person: Person, parts: list[str]) -> None:
     """lan's clinic refers the person's case to clinic B sharing ``parts``; tuan accepts."""
     referral = Referral.objects.create(
-        case=Case.objects.get(person=person), from_organisation=world.orgs["clinic_a"],
+        case=Case.objects.get(person=person),
+        from_organisation=world.orgs["clinic_a"],
         to_organisation=world.orgs["clinic_b"],
-        service_type=ServiceType.objects.get(code="medical"), reason="Chuyển gửi thử",
-        recorded_by=world.users["lan"], state="sent", sent_on=datetime.date(2026, 11, 1),
+        service_type=ServiceType.objects.get(code="medical"),
+        reason="Chuyển gửi thử",
+        recorded_by=world.users["lan"],
+        state="sent",
+        sent_on=datetime.date(2026, 11, 1),
         parts=parts,
-    )  # fmt: skip
+    )
     referral_actions.referral_act(
         actor=world.users["tuan"], referral_id=referral.pk, action="accept"
     )

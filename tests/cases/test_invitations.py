@@ -38,18 +38,26 @@ def thu(world: World) -> User:
     user = make_user("thu", first_name="Lê Thị", last_name="Thu")
     staff_profile_save(
         actor=None,
-        profile=StaffProfile(user=user, organisation=world.orgs["social"],
-                             role=Role.ADMINISTRATOR, scope_unit=world.units["province"]),
-    )  # fmt: skip
+        profile=StaffProfile(
+            user=user,
+            organisation=world.orgs["social"],
+            role=Role.ADMINISTRATOR,
+            scope_unit=world.units["province"],
+        ),
+    )
     return user
 
 
 def _create(world: World) -> str:
     data = {
-        "username": "thanh", "full_name": "Nguyễn Văn Thành", "email": "",
-        "organisation": str(world.orgs["social"].pk), "role": Role.AUDITOR,
-        "second_role": "", "scope_unit": str(world.units["province"].pk),
-    }  # fmt: skip
+        "username": "thanh",
+        "full_name": "Nguyễn Văn Thành",
+        "email": "",
+        "organisation": str(world.orgs["social"].pk),
+        "role": Role.AUDITOR,
+        "second_role": "",
+        "scope_unit": str(world.units["province"].pk),
+    }
     response = world.client("quan").post(reverse("cases:staff_create"), data)
     match = re.search(r"/staff/welcome/[^/]+/$", response.context["link"])
     assert match, response.context["link"]
@@ -176,10 +184,14 @@ def test_with_a_mailer_the_link_goes_by_email_and_is_never_shown(
     address; the administrator's page does not show it."""
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     data = {
-        "username": "thanh", "full_name": "Nguyễn Văn Thành", "email": "thanh@example.org",
-        "organisation": str(world.orgs["social"].pk), "role": Role.AUDITOR,
-        "second_role": "", "scope_unit": str(world.units["province"].pk),
-    }  # fmt: skip
+        "username": "thanh",
+        "full_name": "Nguyễn Văn Thành",
+        "email": "thanh@example.org",
+        "organisation": str(world.orgs["social"].pk),
+        "role": Role.AUDITOR,
+        "second_role": "",
+        "scope_unit": str(world.units["province"].pk),
+    }
     with django_capture_on_commit_callbacks(execute=True):
         response = world.client("quan").post(reverse("cases:staff_create"), data)
     assert response.context["link"] is None
@@ -199,10 +211,14 @@ def test_the_link_never_enters_the_task_queue(
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     data = {
-        "username": "thanh", "full_name": "Nguyễn Văn Thành", "email": "thanh@example.org",
-        "organisation": str(world.orgs["social"].pk), "role": Role.AUDITOR,
-        "second_role": "", "scope_unit": str(world.units["province"].pk),
-    }  # fmt: skip
+        "username": "thanh",
+        "full_name": "Nguyễn Văn Thành",
+        "email": "thanh@example.org",
+        "organisation": str(world.orgs["social"].pk),
+        "role": Role.AUDITOR,
+        "second_role": "",
+        "scope_unit": str(world.units["province"].pk),
+    }
     with django_capture_on_commit_callbacks(execute=True):
         world.client("quan").post(reverse("cases:staff_create"), data)
     [message] = mail.outbox

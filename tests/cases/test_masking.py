@@ -19,13 +19,18 @@ VICTIM = "Vàng Thị Sinh"
 
 def _victim(world: World) -> Person:
     person = make_person(
-        full_name=VICTIM, sex="F", birth_year=2001, citizen_id="010301004321",
-        residence_commune=world.units["c1"], registered_by=world.orgs["commune_x"],
-    )  # fmt: skip
+        full_name=VICTIM,
+        sex="F",
+        birth_year=2001,
+        citizen_id="010301004321",
+        residence_commune=world.units["c1"],
+        registered_by=world.orgs["commune_x"],
+    )
     make_case(
-        person=person, organisation=world.orgs["commune_x"],
+        person=person,
+        organisation=world.orgs["commune_x"],
         category=ClientCategory.TRAFFICKING_VICTIM,
-    )  # fmt: skip
+    )
     return person
 
 

@@ -54,10 +54,12 @@ def seed_busy_minh(world: World) -> list[Person]:
     ]
     for n in range(OVERDUE + DUE_SOON):
         FollowUp.objects.create(
-            case=cases[n % CASES], kind="post_rehab_checkin",
+            case=cases[n % CASES],
+            kind="post_rehab_checkin",
             due_on=today + datetime.timedelta(days=(n - OVERDUE) if n < OVERDUE else n % 7),
-            responsible=world.users["minh"], recorded_by=world.users["lan"],
-        )  # fmt: skip
+            responsible=world.users["minh"],
+            recorded_by=world.users["lan"],
+        )
     return people
 
 

@@ -26,11 +26,19 @@ URL = "cases:person_create"
 def _data(world: World, **extra: Any) -> dict[str, str]:
     """Lan's person again (Trần Thị Bình, F, 1991, commune c1), without a citizen ID."""
     values = {
-        "full_name": "Trần Thị Bình", "citizen_id": "", "old_id_number": "", "sex": "F",
-        "birth_year": "1991", "birth_date": "", "ethnicity": "", "phone": "",
-        "residence_commune": str(world.units["c1"].pk), "address": "", "family_contact": "",
+        "full_name": "Trần Thị Bình",
+        "citizen_id": "",
+        "old_id_number": "",
+        "sex": "F",
+        "birth_year": "1991",
+        "birth_date": "",
+        "ethnicity": "",
+        "phone": "",
+        "residence_commune": str(world.units["c1"].pk),
+        "address": "",
+        "family_contact": "",
         "aliases": "",
-    }  # fmt: skip
+    }
     values.update(extra)
     return values
 
@@ -77,9 +85,10 @@ def test_a_confirmation_for_other_people_does_not_skip_a_match(
 
 
 @pytest.mark.parametrize(
-    "change", [{"sex": "M"}, {"birth_year": "1992"}, {"citizen_id": "010191999999"}],
+    "change",
+    [{"sex": "M"}, {"birth_year": "1992"}, {"citizen_id": "010191999999"}],
     ids=["other sex", "other year", "another citizen ID"],
-)  # fmt: skip
+)
 def test_someone_who_differs_is_not_a_likely_match(
     world: World, lan_person: Person, change: dict[str, str]
 ) -> None:
@@ -92,9 +101,13 @@ def test_namesakes_in_the_commune_typed_come_first(world: World, lan_person: Per
     from tests.factories import make_person
 
     elsewhere = make_person(
-        full_name="Trần Thị Bình", sex="F", birth_year=1991, citizen_id="",
-        residence_commune=world.units["c2"], registered_by=world.orgs["clinic_a"],
-    )  # fmt: skip
+        full_name="Trần Thị Bình",
+        sex="F",
+        birth_year=1991,
+        citizen_id="",
+        residence_commune=world.units["c2"],
+        registered_by=world.orgs["clinic_a"],
+    )
     # Whichever comes first in id order, the one living in the commune typed is shown first.
     for commune, first in (("c2", elsewhere), ("c1", lan_person)):
         response = world.client("lan").post(
@@ -129,8 +142,9 @@ def test_search_then_register_with_what_was_typed(world: World, lan_person: Pers
     assert 'name="full_name" value="Lê Văn Tám"' in register
     assert 'name="birth_year" value="1985"' in register
     # The registration form opens filled in with what was typed, nothing saved, no errors.
-    form = client.post(reverse(URL), {"prefill": "1", "full_name": "Lê Văn Tám",
-                                      "birth_year": "1985"}).context["form"]  # fmt: skip
+    form = client.post(
+        reverse(URL), {"prefill": "1", "full_name": "Lê Văn Tám", "birth_year": "1985"}
+    ).context["form"]
     assert not form.is_bound
     assert (form["full_name"].value(), form["birth_year"].value()) == ("Lê Văn Tám", "1985")
     assert Person.objects.count() == 1

@@ -86,9 +86,12 @@ def test_edit_keeps_history_and_own_citizen_id(world: World, lan_person: Person)
     assert form.status_code == 200
     assert "Trần Thị Bình" in form.content.decode()
     data = _form(
-        world, full_name="Trần Thị Bình An", citizen_id="010191000123", birth_year="1991",
+        world,
+        full_name="Trần Thị Bình An",
+        citizen_id="010191000123",
+        birth_year="1991",
         birth_date="",
-    )  # fmt: skip
+    )
     response = client.post(url, data)
     assert response.status_code == 302, response.context["form"].errors
     lan_person.refresh_from_db()
@@ -142,9 +145,13 @@ def test_a_mismatch_with_the_citizen_id_is_shown_under_sex_or_year(
 
 def test_every_problem_is_shown_in_one_pass_with_a_summary(world: World) -> None:
     data = _form(
-        world, full_name="", phone="12345", old_id_number="12", birth_date="31/02/1998",
+        world,
+        full_name="",
+        phone="12345",
+        old_id_number="12",
+        birth_date="31/02/1998",
         citizen_id="010199012345",
-    )  # fmt: skip
+    )
     response = world.client("lan").post(reverse("cases:person_create"), data)
     errors = response.context["form"].errors
     assert {"full_name", "phone", "old_id_number", "birth_date", "birth_year"} <= set(errors)
@@ -200,7 +207,7 @@ def test_the_commune_picker_handles_a_national_list(world: World) -> None:
             level="commune",
             parent=district,
             path=f"{district.path}9{n:05d}/",
-        )  # fmt: skip
+        )
         for n in range(10_000)
     )
     client = world.client("lan")

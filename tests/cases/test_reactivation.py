@@ -100,9 +100,13 @@ def test_an_account_of_the_requesters_chain_cannot_approve_a_reactivation(world:
     User.objects.filter(pk=quan2.pk).update(created_by=quan)
     staff_profile_save(
         actor=None,
-        profile=StaffProfile(user=quan2, organisation=world.orgs["social"],
-                             role=Role.ADMINISTRATOR, scope_unit=world.units["province"]),
-    )  # fmt: skip
+        profile=StaffProfile(
+            user=quan2,
+            organisation=world.orgs["social"],
+            role=Role.ADMINISTRATOR,
+            scope_unit=world.units["province"],
+        ),
+    )
     _reactivate_in_admin(world.client("quan"), lan)
     pending = AccountResetRequest.objects.get(user=lan, kind=KIND)
     url = reverse("cases:account_reset_decide", args=[pending.pk])
@@ -160,10 +164,14 @@ def test_the_invitation_page_says_how_long_the_link_lasts(world: World, settings
     """The staff-created page follows INVITATION_HOURS instead of a fixed "3 days"."""
     settings.INVITATION_HOURS = 48  # type: ignore[attr-defined]
     form = {
-        "username": "thanh", "full_name": "Nguyễn Văn Thành", "email": "",
-        "organisation": str(world.orgs["clinic_a"].pk), "role": Role.CASEWORKER,
-        "second_role": "", "scope_unit": str(world.units["d1"].pk),
-    }  # fmt: skip
+        "username": "thanh",
+        "full_name": "Nguyễn Văn Thành",
+        "email": "",
+        "organisation": str(world.orgs["clinic_a"].pk),
+        "role": Role.CASEWORKER,
+        "second_role": "",
+        "scope_unit": str(world.units["d1"].pk),
+    }
     response = world.client("quan").post(reverse("cases:staff_create"), form)
     assert response.status_code == 200
     text = response.content.decode()

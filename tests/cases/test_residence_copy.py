@@ -13,9 +13,13 @@ def test_a_move_moves_the_cases_and_who_sees_them(world: World, lan_person: Pers
     second = make_case(person=lan_person, organisation=world.orgs["clinic_b"])
     assert access.visible_cases(minh).filter(pk=second.pk).exists()
     data = actions.PersonData(
-        full_name=lan_person.full_name, citizen_id=lan_person.citizen_id, phone=lan_person.phone,
-        residence_commune=world.units["c3"], sex=lan_person.sex, birth_year=lan_person.birth_year,
-    )  # fmt: skip
+        full_name=lan_person.full_name,
+        citizen_id=lan_person.citizen_id,
+        phone=lan_person.phone,
+        residence_commune=world.units["c3"],
+        sex=lan_person.sex,
+        birth_year=lan_person.birth_year,
+    )
     actions.person_update(
         actor=world.users["lan"], person=lan_person, data=data, if_version=lan_person.version
     )

@@ -95,8 +95,12 @@ def test_a_commune_officer_cannot_decide(world: World) -> None:
 
 
 def test_a_commune_officer_over_a_province_needs_a_confirmation(world: World) -> None:
-    data = _form(world, organisation=str(world.orgs["commune_x"].pk),
-                 role=Role.COMMUNE_OFFICER, scope_unit=str(world.units["province"].pk))  # fmt: skip
+    data = _form(
+        world,
+        organisation=str(world.orgs["commune_x"].pk),
+        role=Role.COMMUNE_OFFICER,
+        scope_unit=str(world.units["province"].pk),
+    )
     quan = world.client("quan")
     refused = quan.post(reverse("cases:staff_create"), data)
     assert refused.status_code == 200
@@ -106,8 +110,13 @@ def test_a_commune_officer_over_a_province_needs_a_confirmation(world: World) ->
     assert not RoleChangeRequest.objects.filter(user__username="thanh").exists()
     confirmed = quan.post(reverse("cases:staff_create"), {**data, "wide_scope_confirmed": "on"})
     assert "cases/staff_created.html" in [t.name for t in confirmed.templates]
-    commune = _form(world, organisation=str(world.orgs["commune_x"].pk), username="thanh2",
-                    role=Role.COMMUNE_OFFICER, scope_unit=str(world.units["c1"].pk))  # fmt: skip
+    commune = _form(
+        world,
+        organisation=str(world.orgs["commune_x"].pk),
+        username="thanh2",
+        role=Role.COMMUNE_OFFICER,
+        scope_unit=str(world.units["c1"].pk),
+    )
     assert "cases/staff_created.html" in [
         t.name for t in quan.post(reverse("cases:staff_create"), commune).templates
     ]

@@ -90,9 +90,12 @@ def test_an_administrator_cannot_give_themselves_a_role(world: World) -> None:
     own = StaffProfile.objects.get(user=quan)
     url = f"/admin/cases/staffprofile/{own.pk}/change/"
     data = {
-        "user": str(quan.pk), "organisation": str(own.organisation_id), "role": Role.CASEWORKER,
-        "second_role": "", "scope_unit": str(own.scope_unit_id),
-    }  # fmt: skip
+        "user": str(quan.pk),
+        "organisation": str(own.organisation_id),
+        "role": Role.CASEWORKER,
+        "second_role": "",
+        "scope_unit": str(own.scope_unit_id),
+    }
     assert client.post(url, data).status_code == 403
     own.refresh_from_db()
     assert own.role == Role.ADMINISTRATOR
@@ -100,9 +103,12 @@ def test_an_administrator_cannot_give_themselves_a_role(world: World) -> None:
     # person (dual control), then the change is recorded.
     lan_profile = StaffProfile.objects.get(user=world.users["lan"])
     data = {
-        "user": str(world.users["lan"].pk), "organisation": str(lan_profile.organisation_id),
-        "role": Role.COMMUNE_OFFICER, "second_role": "", "scope_unit": str(world.units["c1"].pk),
-    }  # fmt: skip
+        "user": str(world.users["lan"].pk),
+        "organisation": str(lan_profile.organisation_id),
+        "role": Role.COMMUNE_OFFICER,
+        "second_role": "",
+        "scope_unit": str(world.units["c1"].pk),
+    }
     response = client.post(f"/admin/cases/staffprofile/{lan_profile.pk}/change/", data)
     assert response.status_code == 302
     lan_profile.refresh_from_db()

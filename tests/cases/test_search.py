@@ -14,10 +14,14 @@ from tests.factories import make_person
 @pytest.fixture
 def binh(world: World) -> Person:
     return make_person(
-        full_name="Trần Thị Bình", sex="F", birth_year=1991, citizen_id="010191000123",
-        phone="0987654321", residence_commune=world.units["c1"],
+        full_name="Trần Thị Bình",
+        sex="F",
+        birth_year=1991,
+        citizen_id="010191000123",
+        phone="0987654321",
+        residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(
@@ -71,9 +75,11 @@ def test_colliding_blind_index_is_filtered_after_decryption(world: World, binh: 
         if field.compute(name) == target:
             break
     stranger = make_person(
-        full_name=name, citizen_id="", residence_commune=world.units["c1"],
+        full_name=name,
+        citizen_id="",
+        residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
-    )  # fmt: skip
+    )
     assert stranger.name_index == binh.name_index
     lan = world.users["lan"]
     assert selectors.person_search(viewer=lan, kind="name", query="Trần Thị Bình") == [binh]
@@ -101,9 +107,13 @@ def test_search_terms_never_travel_in_the_url(world: World, binh: Person) -> Non
 def no_numbers(world: World) -> Person:
     """A person on file without a citizen ID, an old ID or a phone (all three empty)."""
     return make_person(
-        full_name="Phạm Văn Không Số", citizen_id="", phone="", old_id_number="",
-        residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"],
-    )  # fmt: skip
+        full_name="Phạm Văn Không Số",
+        citizen_id="",
+        phone="",
+        old_id_number="",
+        residence_commune=world.units["c1"],
+        registered_by=world.orgs["clinic_a"],
+    )
 
 
 @pytest.mark.parametrize("kind", ["citizen_id", "old_id_number", "phone"])

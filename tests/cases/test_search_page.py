@@ -50,8 +50,11 @@ def test_a_shared_name_returns_the_first_page_in_id_order_and_says_more(
     assert found.more is True
     event = Event.objects.filter(action=CaseAction.SEARCH).latest("seq")
     assert event.detail == {
-        "kind": "name", "found": 3, "people": [str(p.pk) for p in namesakes[:3]], "more": True,
-    }  # fmt: skip
+        "kind": "name",
+        "found": 3,
+        "people": [str(p.pk) for p in namesakes[:3]],
+        "more": True,
+    }
 
 
 def test_the_search_stops_reading_once_the_page_is_full(world: World, small_pages: None) -> None:
@@ -132,9 +135,11 @@ def test_a_common_name_is_read_in_id_order_from_the_index_not_sorted(
     every holder of the name read and sorted (issue 10: a name 1,361 people share cost a sort
     of 1,361 rows at 1,000,000 people). 2,000 holders of the name among 6,000 people."""
     holder = make_person(
-        full_name=NAME, birth_year=1990, residence_commune=world.units["c1"],
+        full_name=NAME,
+        birth_year=1990,
+        residence_commune=world.units["c1"],
         registered_by=world.orgs["commune_x"],
-    )  # fmt: skip
+    )
     sql = _first_batch_sql(world, **search)
     # The copies' ciphertexts are bound to the original row, so they are planned, not read.
     _copies(holder, 2_000)

@@ -34,10 +34,14 @@ NEW_PASSWORD = "ngựa-đúng-pin-kẹp-9"
 
 def _form(world: World, **changes: str) -> dict[str, str]:
     data = {
-        "username": "thanh", "full_name": "Nguyễn Văn Thành", "email": "",
-        "organisation": str(world.orgs["clinic_a"].pk), "role": Role.CASEWORKER,
-        "second_role": "", "scope_unit": str(world.units["d1"].pk),
-    }  # fmt: skip
+        "username": "thanh",
+        "full_name": "Nguyễn Văn Thành",
+        "email": "",
+        "organisation": str(world.orgs["clinic_a"].pk),
+        "role": Role.CASEWORKER,
+        "second_role": "",
+        "scope_unit": str(world.units["d1"].pk),
+    }
     return {**data, **changes}
 
 
@@ -52,10 +56,12 @@ def thu(world: World) -> User:
     staff_profile_save(
         actor=None,
         profile=StaffProfile(
-            user=user, organisation=world.orgs["social"], role=Role.ADMINISTRATOR,
+            user=user,
+            organisation=world.orgs["social"],
+            role=Role.ADMINISTRATOR,
             scope_unit=world.units["province"],
         ),
-    )  # fmt: skip
+    )
     return user
 
 
@@ -132,9 +138,13 @@ def test_a_caseworker_cannot_create_staff_and_is_logged(world: World) -> None:
 def test_bad_input_keeps_everything_and_puts_each_error_under_its_field(world: World) -> None:
     client = world.client("quan")
     data = _form(
-        world, username="quan", full_name="  Trần   Thị Hà ", email="not-an-email",
-        second_role=Role.AUDITOR, scope_unit="",
-    )  # fmt: skip
+        world,
+        username="quan",
+        full_name="  Trần   Thị Hà ",
+        email="not-an-email",
+        second_role=Role.AUDITOR,
+        scope_unit="",
+    )
     response = client.post(reverse("cases:staff_create"), data)
     assert response.status_code == 200
     errors = response.context["form"].errors

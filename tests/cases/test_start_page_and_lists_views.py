@@ -49,9 +49,10 @@ def test_commune_officer_sees_the_people_living_in_the_commune(
     world: World, lan_person: Person, tuan_person: Person
 ) -> None:
     neighbour = make_person(
-        full_name="Vàng A Páo", residence_commune=world.units["c1"],
+        full_name="Vàng A Páo",
+        residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_b"],
-    )  # fmt: skip
+    )
     response = world.client("minh").get(reverse("cases:my_work"))
     work = response.context["work"]
     residents = list(work.resident_page.object_list)
@@ -73,16 +74,18 @@ def many_cases(world: World, lan_person: Person) -> list[Person]:
     people = [lan_person]
     for n in range(60):
         person = make_person(
-            full_name=f"Người Số {n}", residence_commune=world.units["c2" if n % 2 else "c1"],
+            full_name=f"Người Số {n}",
+            residence_commune=world.units["c2" if n % 2 else "c1"],
             registered_by=world.orgs["clinic_a"],
-        )  # fmt: skip
+        )
         make_case(
-            person=person, organisation=world.orgs["clinic_a"],
+            person=person,
+            organisation=world.orgs["clinic_a"],
             category="post_rehab" if n % 3 == 0 else "addiction",
             status="closed" if n % 5 == 0 else "open",
             closed_on=datetime.date(2026, 2, 1) if n % 5 == 0 else None,
             opened_on=datetime.date(2025, 1, 1) + datetime.timedelta(days=n),
-        )  # fmt: skip
+        )
         people.append(person)
     return people
 

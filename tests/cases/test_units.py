@@ -130,10 +130,14 @@ def test_a_unit_moved_by_a_data_load_is_recorded(db: None) -> None:
     assert event.actor_id is None
     assert (event.object_type, event.object_id) == ("administrativeunit", str(commune.pk))
     assert event.detail == {
-        "code": "50101", "old_parent": "501", "new_parent": "50",
-        "old_path": "/50/501/50101/", "new_path": "/50/50101/",
-        "via": "load_units", "by": OPERATOR,
-    }  # fmt: skip
+        "code": "50101",
+        "old_parent": "501",
+        "new_parent": "50",
+        "old_path": "/50/501/50101/",
+        "new_path": "/50/50101/",
+        "via": "load_units",
+        "by": OPERATOR,
+    }
     # Loading the same file again moves nothing and records nothing more.
     units_load_csv(handle=io.StringIO(moved), by=OPERATOR)
     assert Event.objects.filter(action=CaseAction.UNIT_MOVED).count() == 1

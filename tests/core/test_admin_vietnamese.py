@@ -18,9 +18,17 @@ from tests.cases.test_invitations import _code, _create, thu  # noqa: F401
 from tests.conftest import World, signed_in_client
 
 ENGLISH = [
-    "Skip to main content", "Show counts", "Hide counts", "Search ", "Run<",
-    "Please correct the error", "Model name", "Toggle theme", ">User:<", "Pagination ",
-]  # fmt: skip
+    "Skip to main content",
+    "Show counts",
+    "Hide counts",
+    "Search ",
+    "Run<",
+    "Please correct the error",
+    "Model name",
+    "Toggle theme",
+    ">User:<",
+    "Pagination ",
+]
 
 
 def _page(client: Client, url: str) -> str:
@@ -57,8 +65,12 @@ def test_role_groups_show_their_labels(world: World) -> None:
 
 def test_a_holiday_is_saved_without_an_english_name(world: World) -> None:
     client = signed_in_client(world.users["quan"])
-    form = {"day": "2026-12-24", "name_vi": "Nghỉ bù thử", "name_en": "",
-            "kind": HolidayKind.BRIDGING}  # fmt: skip
+    form = {
+        "day": "2026-12-24",
+        "name_vi": "Nghỉ bù thử",
+        "name_en": "",
+        "kind": HolidayKind.BRIDGING,
+    }
     response = client.post("/admin/calendar_days/publicholiday/add/", form)
     assert response.status_code == 302
     holiday = PublicHoliday.objects.get(day=datetime.date(2026, 12, 24))

@@ -62,13 +62,15 @@ def test_tampered_ciphertext_fails_closed(mangle: str) -> None:
 def test_ciphertext_swapped_between_rows_fails_loudly(world: World) -> None:
     """ASVS 11.3.3: a value copied into another record by SQL does not decrypt there."""
     alice = make_person(
-        full_name="Phạm Thị Hoa", residence_commune=world.units["c1"],
+        full_name="Phạm Thị Hoa",
+        residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
-    )  # fmt: skip
+    )
     bob = make_person(
-        full_name="Đỗ Văn Nam", residence_commune=world.units["c1"],
+        full_name="Đỗ Văn Nam",
+        residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
-    )  # fmt: skip
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE cases_person SET full_name = (SELECT full_name FROM cases_person WHERE id = %s)"
@@ -84,9 +86,11 @@ def test_ciphertext_swapped_between_rows_fails_loudly(world: World) -> None:
 
 def test_ciphertext_swapped_between_fields_fails_loudly(world: World) -> None:
     person = make_person(
-        full_name="Vũ Thị Lan", phone="0900000001", residence_commune=world.units["c1"],
+        full_name="Vũ Thị Lan",
+        phone="0900000001",
+        residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
-    )  # fmt: skip
+    )
     with connection.cursor() as cursor:
         cursor.execute("UPDATE cases_person SET phone = full_name WHERE id = %s", [person.pk])
     with pytest.raises(DecryptionError):

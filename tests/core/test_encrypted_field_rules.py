@@ -50,9 +50,11 @@ def test_people_with_encrypted_fields_bulk_insert(world: World) -> None:
     people = []
     for n in range(3):
         person = Person(
-            residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"],
-            sex="F", birth_year=1990,
-        )  # fmt: skip
+            residence_commune=world.units["c1"],
+            registered_by=world.orgs["clinic_a"],
+            sex="F",
+            birth_year=1990,
+        )
         person.full_name = f"Người Thử {n}"  # encrypted before the row exists
         person.citizen_id = f"0011900000{n:02d}"
         people.append(person)

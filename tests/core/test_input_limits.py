@@ -40,10 +40,14 @@ def test_an_impossible_date_is_named_as_such() -> None:
 
 def test_an_impossible_birth_date_is_explained_on_the_form(world: World) -> None:
     data = {
-        "full_name": "Giàng Thị Mỷ", "citizen_id": "", "sex": "F", "birth_year": "1990",
-        "birth_date": "30/02/1990", "ethnicity": "08",
+        "full_name": "Giàng Thị Mỷ",
+        "citizen_id": "",
+        "sex": "F",
+        "birth_year": "1990",
+        "birth_date": "30/02/1990",
+        "ethnicity": "08",
         "residence_commune": str(world.units["c1"].pk),
-    }  # fmt: skip
+    }
     response = world.client("lan").post(reverse("cases:person_create"), data)
     assert response.status_code == 200
     page = response.content.decode()
@@ -67,9 +71,12 @@ def test_dates_far_in_the_future_are_refused() -> None:
 def test_a_due_date_in_the_year_9999_is_a_form_error(world: World, lan_person: Person) -> None:
     case = Case.objects.get(person=lan_person)
     data = {
-        "kind": "other", "due_on": "31/12/9999", "done_on": "",
-        "responsible": str(world.users["lan"].pk), "note": "Gọi điện",
-    }  # fmt: skip
+        "kind": "other",
+        "due_on": "31/12/9999",
+        "done_on": "",
+        "responsible": str(world.users["lan"].pk),
+        "note": "Gọi điện",
+    }
     url = reverse("services:record_add", args=[case.pk, "follow-up"])
     response = world.client("lan").post(url, data)
     assert response.status_code == 200
@@ -114,9 +121,12 @@ def test_a_huge_name_is_refused_by_the_model(world: World) -> None:
 def test_a_huge_name_is_a_form_error_and_not_stored(world: World) -> None:
     """ASVS 2.2.1: a 100,000-character name is refused with a message, not stored."""
     data = {
-        "full_name": HUGE, "sex": "F", "birth_year": "1990", "ethnicity": "08",
+        "full_name": HUGE,
+        "sex": "F",
+        "birth_year": "1990",
+        "ethnicity": "08",
         "residence_commune": str(world.units["c1"].pk),
-    }  # fmt: skip
+    }
     response = world.client("lan").post(reverse("cases:person_create"), data)
     assert response.status_code == 200
     assert response.context["form"].errors["full_name"]
@@ -126,11 +136,16 @@ def test_a_huge_name_is_a_form_error_and_not_stored(world: World) -> None:
 def test_huge_case_notes_are_a_form_error(world: World, lan_person: Person) -> None:
     case = Case.objects.get(person=lan_person)
     data = {
-        "category": "addiction", "managed_record": "on", "status": "open",
-        "opened_on": "01/10/2026", "closed_on": "", "organisation": str(world.orgs["clinic_a"].pk),
-        "assigned_to": str(world.users["lan"].pk), "notes": "x" * 100_000,
+        "category": "addiction",
+        "managed_record": "on",
+        "status": "open",
+        "opened_on": "01/10/2026",
+        "closed_on": "",
+        "organisation": str(world.orgs["clinic_a"].pk),
+        "assigned_to": str(world.users["lan"].pk),
+        "notes": "x" * 100_000,
         "version": str(case.version),
-    }  # fmt: skip
+    }
     response = world.client("lan").post(reverse("cases:case_edit", args=[case.pk]), data)
     assert response.status_code == 200
     assert response.context["form"].errors["notes"]

@@ -30,9 +30,13 @@ class CaseNote(Versioned):
     # A due item: the next contact, for the staff member responsible for it.
     next_contact_on = models.DateField(_("next contact"), null=True, blank=True)
     responsible = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("responsible"),
-    )  # fmt: skip
+    )
 
     history = HistoricalRecords(bases=[RequestIdHistory])  # who, when, which request
 

@@ -18,19 +18,32 @@ def days_ago(n: int) -> datetime.date:
 
 
 def methadone_episode(
-    person: Person, *, clinic: Any, by: Any, started: int = 100, dose: int | None = 60,
+    person: Person,
+    *,
+    clinic: Any,
+    by: Any,
+    started: int = 100,
+    dose: int | None = 60,
     take_home_days: int = 0,
-) -> TreatmentEpisode:  # fmt: skip
+) -> TreatmentEpisode:
     """Enrol the person (their first case) at the clinic, with a prescription in force."""
     case = Case.objects.filter(person=person).order_by("created_at")[0]
     episode = TreatmentEpisode.objects.create(
-        case=case, modality="methadone", provider=clinic, started_on=days_ago(started),
+        case=case,
+        modality="methadone",
+        provider=clinic,
+        started_on=days_ago(started),
         recorded_by=by,
-    )  # fmt: skip
+    )
     if dose is not None:
         Prescription.objects.create(
-            case=case, episode=episode, starts_on=days_ago(started), dose_mg=Decimal(dose),
-            phase=Phase.MAINTENANCE, take_home_days=take_home_days, prescriber=by,
+            case=case,
+            episode=episode,
+            starts_on=days_ago(started),
+            dose_mg=Decimal(dose),
+            phase=Phase.MAINTENANCE,
+            take_home_days=take_home_days,
+            prescriber=by,
             recorded_by=by,
-        )  # fmt: skip
+        )
     return episode

@@ -39,9 +39,12 @@ def _written_long_ago(episode: TreatmentEpisode) -> None:
 
 def _last_dosed(episode: TreatmentEpisode, days: int, by: Any) -> None:
     Dose.objects.create(
-        episode=episode, given_on=days_ago(days), kind=DoseKind.OBSERVED, dose_mg=90,
+        episode=episode,
+        given_on=days_ago(days),
+        kind=DoseKind.OBSERVED,
+        dose_mg=90,
         recorded_by=by,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -87,9 +90,12 @@ def test_regression_a_dose_other_than_the_prescription_is_refused_naming_the_pre
 
 def test_a_take_home_dose_follows_the_prescription_too(world: World, lan_person: Person) -> None:
     found = methadone_episode(
-        lan_person, clinic=world.orgs["clinic_a"], by=world.users["lan"], dose=80,
+        lan_person,
+        clinic=world.orgs["clinic_a"],
+        by=world.users["lan"],
+        dose=80,
         take_home_days=2,
-    )  # fmt: skip
+    )
     _written_long_ago(found)
     _last_dosed(found, 1, world.users["lan"])
     assert "not the prescribed" in _refused(
@@ -121,9 +127,12 @@ def test_regression_restart_blocks_the_one_tap_dose_until_a_prescriber_acts(
     _refused(world, found, dose_mg=Decimal(140))
     _refused(world, found, dose_mg=Decimal(70), acknowledged=True)
     override = actions.dose_override_record(
-        actor=world.users["lan"], episode_id=found.pk, day=days_ago(0), dose_mg=Decimal(30),
+        actor=world.users["lan"],
+        episode_id=found.pk,
+        day=days_ago(0),
+        dose_mg=Decimal(30),
         reason="Khởi liều lại sau 5 ngày bỏ liều",
-    )  # fmt: skip
+    )
     event = Event.objects.get(action=MethadoneAction.DOSE_OVERRIDE_RECORDED)
     assert event.object_id == str(override.pk) and event.person_id == found.person_id
     assert override.history.count() == 1
@@ -140,10 +149,15 @@ def test_regression_reduce_blocks_until_a_new_prescription(
     _last_dosed(episode, 5, world.users["lan"])  # days 4..1 missed
     assert "must be reduced" in _refused(world, episode, acknowledged=True)
     actions.prescription_record(
-        actor=world.users["lan"], episode_id=episode.pk,
-        prescription=Prescription(starts_on=days_ago(0), dose_mg=Decimal(45),
-                                  phase=Phase.STABILISATION, reason="Giảm liều sau bỏ liều"),
-    )  # fmt: skip
+        actor=world.users["lan"],
+        episode_id=episode.pk,
+        prescription=Prescription(
+            starts_on=days_ago(0),
+            dose_mg=Decimal(45),
+            phase=Phase.STABILISATION,
+            reason="Giảm liều sau bỏ liều",
+        ),
+    )
     assert _tap(world, episode).dose_mg == Decimal(45)
 
 
@@ -175,15 +189,21 @@ def test_a_one_day_dose_needs_a_reason_and_the_prescribers_capability(
     another clinic's caseworker gets 404 and a denial event, a supervisor the same."""
     with pytest.raises(ValidationError):
         actions.dose_override_record(
-            actor=world.users["lan"], episode_id=episode.pk, day=days_ago(0),
-            dose_mg=Decimal(45), reason="  ",
-        )  # fmt: skip
+            actor=world.users["lan"],
+            episode_id=episode.pk,
+            day=days_ago(0),
+            dose_mg=Decimal(45),
+            reason="  ",
+        )
     for outsider in ("tuan", "hoa"):
         with pytest.raises(Http404):
             actions.dose_override_record(
-                actor=world.users[outsider], episode_id=episode.pk, day=days_ago(0),
-                dose_mg=Decimal(180), reason="Tăng liều",
-            )  # fmt: skip
+                actor=world.users[outsider],
+                episode_id=episode.pk,
+                day=days_ago(0),
+                dose_mg=Decimal(180),
+                reason="Tăng liều",
+            )
         assert Event.objects.filter(
             action=CaseAction.DENIED, actor=world.users[outsider], object_id=str(episode.pk)
         ).exists()
@@ -203,20 +223,36 @@ def test_regression_the_bulk_path_applies_the_same_checks(
     _written_long_ago(absent)
     _last_dosed(absent, 6, lan)
     with translation.override("en"), pytest.raises(ValidationError) as refused:
-        actions.doses_record_bulk(actor=lan, clinic=clinic, day=days_ago(0), rows=[
-            DoseRow(episode.pk, DoseKind.OBSERVED, Decimal(180)),
-        ])  # fmt: skip
+        actions.doses_record_bulk(
+            actor=lan,
+            clinic=clinic,
+            day=days_ago(0),
+            rows=[
+                DoseRow(episode.pk, DoseKind.OBSERVED, Decimal(180)),
+            ],
+        )
     assert "not the prescribed" in " ".join(refused.value.messages)
     with translation.override("en"), pytest.raises(ValidationError) as refused:
-        actions.doses_record_bulk(actor=lan, clinic=clinic, day=days_ago(0), rows=[
-            DoseRow(episode.pk, DoseKind.OBSERVED, Decimal(90)),
-            DoseRow(absent.pk, DoseKind.OBSERVED, Decimal(70)),
-        ])  # fmt: skip
+        actions.doses_record_bulk(
+            actor=lan,
+            clinic=clinic,
+            day=days_ago(0),
+            rows=[
+                DoseRow(episode.pk, DoseKind.OBSERVED, Decimal(90)),
+                DoseRow(absent.pk, DoseKind.OBSERVED, Decimal(70)),
+            ],
+        )
     assert "induction must restart" in " ".join(refused.value.messages)
     assert not Dose.objects.filter(given_on=days_ago(0)).exists()
     assert Event.objects.filter(action=MethadoneAction.DOSE_REFUSED).count() == 2
-    count = actions.doses_record_bulk(actor=lan, clinic=clinic, day=days_ago(0), rows=[
-        DoseRow(episode.pk, DoseKind.OBSERVED), DoseRow(absent.pk, DoseKind.MISSED),
-    ])  # fmt: skip
+    count = actions.doses_record_bulk(
+        actor=lan,
+        clinic=clinic,
+        day=days_ago(0),
+        rows=[
+            DoseRow(episode.pk, DoseKind.OBSERVED),
+            DoseRow(absent.pk, DoseKind.MISSED),
+        ],
+    )
     assert count == 2
     assert Dose.objects.get(episode=episode, given_on=days_ago(0)).dose_mg == Decimal(90)

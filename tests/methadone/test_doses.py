@@ -31,9 +31,12 @@ def test_the_database_refuses_a_second_dose_the_same_day(
     """The constraint dose_once_per_day holds even when the action is bypassed."""
     lan = world.users["lan"]
     Dose.objects.create(
-        episode=episode, given_on=days_ago(0), kind=DoseKind.OBSERVED, dose_mg=60,
+        episode=episode,
+        given_on=days_ago(0),
+        kind=DoseKind.OBSERVED,
+        dose_mg=60,
         recorded_by=lan,
-    )  # fmt: skip
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         Dose.objects.create(
             episode=episode, given_on=days_ago(0), kind=DoseKind.MISSED, recorded_by=lan
@@ -87,9 +90,11 @@ def test_take_home_is_refused_when_the_prescription_allows_none(
     """4066/QĐ-BYT: take-home doses only when prescribed for an eligible patient."""
     with translation.override("en"), pytest.raises(ValidationError, match="no take-home"):
         actions.dose_record(
-            actor=world.users["lan"], episode_id=episode.pk, day=days_ago(0),
+            actor=world.users["lan"],
+            episode_id=episode.pk,
+            day=days_ago(0),
             kind=DoseKind.TAKE_HOME,
-        )  # fmt: skip
+        )
     assert not Dose.objects.exists()
 
 
@@ -140,9 +145,12 @@ def test_a_correction_keeps_the_old_value_and_is_audited(
         kind=DoseKind.OBSERVED,
     )
     actions.dose_correct(
-        actor=mai, dose_id=dose.pk, kind=DoseKind.OBSERVED, dose_mg=Decimal("55"),
+        actor=mai,
+        dose_id=dose.pk,
+        kind=DoseKind.OBSERVED,
+        dose_mg=Decimal("55"),
         reason="Đổ thiếu 5 mg, đã ghi nhầm",
-    )  # fmt: skip
+    )
     dose.refresh_from_db()
     assert (dose.kind, dose.dose_mg) == (DoseKind.OBSERVED, Decimal(55))
     correction = DoseCorrection.objects.get(dose=dose)

@@ -71,17 +71,27 @@ class Clinic:
         self.world, self.org, self.user = world, world.orgs[org], world.users[user]
 
     def episode(
-        self, started: datetime.date, ended: datetime.date | None = None,
-        outcome: str = "ongoing", *, modality: str = "methadone", name: str = "Đỗ Văn Mẫu",
-    ) -> TreatmentEpisode:  # fmt: skip
+        self,
+        started: datetime.date,
+        ended: datetime.date | None = None,
+        outcome: str = "ongoing",
+        *,
+        modality: str = "methadone",
+        name: str = "Đỗ Văn Mẫu",
+    ) -> TreatmentEpisode:
         person = make_person(
             full_name=name, residence_commune=self.world.units["c1"], registered_by=self.org
         )
         case = make_case(person=person, organisation=self.org)
         return TreatmentEpisode.objects.create(
-            case=case, modality=modality, provider=self.org, started_on=started,
-            ended_on=ended, outcome=outcome if ended else "ongoing", recorded_by=self.user,
-        )  # fmt: skip
+            case=case,
+            modality=modality,
+            provider=self.org,
+            started_on=started,
+            ended_on=ended,
+            outcome=outcome if ended else "ongoing",
+            recorded_by=self.user,
+        )
 
     def doses(self, episode: TreatmentEpisode, days: Mapping[datetime.date, int]) -> None:
         Dose.objects.bulk_create(
@@ -91,7 +101,7 @@ class Clinic:
                 kind=kind,
                 recorded_by=self.user,
                 dose_mg=None if kind == MISSED else 60 + day.day % 3 * 5,
-            )  # fmt: skip
+            )
             for day, kind in days.items()
         )
 
@@ -223,8 +233,11 @@ def test_adherence_distribution(world: World, dataset: dict[str, TreatmentEpisod
     """< 50 %: a and the 11/2024 one (no rows); 80–94 %: E1; ≥ 95 %: H. E2 and E3 are out."""
     buckets = figures.adherence_distribution(_clinic_a(world), today=TODAY)
     assert [(b.low, b.high, b.patients) for b in buckets] == [
-        (0, 50, 2), (50, 80, 0), (80, 95, 1), (95, None, 1)
-    ]  # fmt: skip
+        (0, 50, 2),
+        (50, 80, 0),
+        (80, 95, 1),
+        (95, None, 1),
+    ]
     portable = figures._distribution_portable(
         _clinic_a(world), first=D(2026, 10, 16), last=D(2026, 11, 14)
     )
@@ -311,10 +324,14 @@ def test_clinic_page_shows_counts_and_no_names(world: World) -> None:
     assert response.context["report"].counts.in_treatment == 1
     assert "Hà Thị Riêng Tư" not in html and "Riêng Tư" not in html
     assert "Methadone A" in html and 'data-testid="retention-table"' in html
-    assert Event.objects.filter(
-        action="methadone_clinic_figures", actor=world.users["lan"],
-        object_id=str(world.orgs["clinic_a"].pk),
-    ).count() == 1  # fmt: skip
+    assert (
+        Event.objects.filter(
+            action="methadone_clinic_figures",
+            actor=world.users["lan"],
+            object_id=str(world.orgs["clinic_a"].pk),
+        ).count()
+        == 1
+    )
 
 
 def test_supervisor_chooses_among_the_clinics_of_the_subtree(world: World) -> None:

@@ -43,10 +43,19 @@ def test_the_nurse_cannot_prescribe_nor_write_a_one_day_dose_and_is_logged(
     client = world.client("mai")
     day = days_ago(0).strftime("%d/%m/%Y")
     for name, data in (
-        ("methadone:prescription_add", {"starts_on": day, "dose_mg": "180", "phase":
-         "maintenance", "take_home_days": "0", "reason": "x", "override_reason": "x"}),
+        (
+            "methadone:prescription_add",
+            {
+                "starts_on": day,
+                "dose_mg": "180",
+                "phase": "maintenance",
+                "take_home_days": "0",
+                "reason": "x",
+                "override_reason": "x",
+            },
+        ),
         ("methadone:dose_override", {"day": day, "dose_mg": "180", "reason": "Tăng"}),
-    ):  # fmt: skip
+    ):
         url = reverse(name, args=[episode.pk])
         before = _denied(world, "mai", episode)
         assert client.get(url).status_code == 404
@@ -59,10 +68,13 @@ def test_the_nurse_cannot_prescribe_nor_write_a_one_day_dose_and_is_logged(
         )
     with pytest.raises(PermissionDenied):
         actions.prescription_record(
-            actor=mai, episode_id=episode.pk, override_reason="x",
-            prescription=Prescription(starts_on=days_ago(0), dose_mg=Decimal(180),
-                                      phase=Phase.MAINTENANCE),
-        )  # fmt: skip
+            actor=mai,
+            episode_id=episode.pk,
+            override_reason="x",
+            prescription=Prescription(
+                starts_on=days_ago(0), dose_mg=Decimal(180), phase=Phase.MAINTENANCE
+            ),
+        )
     assert _denied(world, "mai", episode) >= 6
     assert not DoseOverride.objects.exists()
     assert Prescription.objects.count() == 1
@@ -83,11 +95,18 @@ def test_the_prescriber_prescribes_and_writes_a_one_day_dose(
 def test_a_nurse_cannot_be_named_the_prescriber(world: World, episode: TreatmentEpisode) -> None:
     """lan cannot write a prescription under mai's name: mai is not qualified."""
     url = reverse("methadone:prescription_add", args=[episode.pk])
-    response = world.client("lan").post(url, {
-        "starts_on": days_ago(0).strftime("%d/%m/%Y"), "dose_mg": "60", "phase": "maintenance",
-        "take_home_days": "0", "prescriber": world.users["mai"].pk, "reason": "x",
-        "override_reason": "",
-    })  # fmt: skip
+    response = world.client("lan").post(
+        url,
+        {
+            "starts_on": days_ago(0).strftime("%d/%m/%Y"),
+            "dose_mg": "60",
+            "phase": "maintenance",
+            "take_home_days": "0",
+            "prescriber": world.users["mai"].pk,
+            "reason": "x",
+            "override_reason": "",
+        },
+    )
     assert response.status_code == 200 and "prescriber" in response.context["form"].errors
     assert Prescription.objects.count() == 1
 
@@ -134,10 +153,13 @@ def test_the_admin_asks_for_the_qualification_and_it_waits(world: World) -> None
 
     profile = StaffProfile.objects.get(user=world.users["mai"])
     data = {
-        "user": str(profile.user_id), "organisation": str(profile.organisation_id),
-        "role": profile.role, "second_role": "", "scope_unit": str(profile.scope_unit_id),
+        "user": str(profile.user_id),
+        "organisation": str(profile.organisation_id),
+        "role": profile.role,
+        "second_role": "",
+        "scope_unit": str(profile.scope_unit_id),
         "may_prescribe": "on",
-    }  # fmt: skip
+    }
     client = signed_in_client(world.users["quan"])
     response = client.post(f"/admin/cases/staffprofile/{profile.pk}/change/", data)
     assert response.status_code == 302

@@ -25,18 +25,27 @@ def episode(world: World, lan_person: Person) -> TreatmentEpisode:
         lan_person, clinic=world.orgs["clinic_a"], by=world.users["lan"], started=10, dose=None
     )
     Prescription.objects.create(
-        case=found.case, episode=found, starts_on=days_ago(10), dose_mg=30, phase="induction",
-        prescriber=world.users["lan"], recorded_by=world.users["lan"],
-    )  # fmt: skip
+        case=found.case,
+        episode=found,
+        starts_on=days_ago(10),
+        dose_mg=30,
+        phase="induction",
+        prescriber=world.users["lan"],
+        recorded_by=world.users["lan"],
+    )
     return found
 
 
 def _form(**values: Any) -> dict[str, str]:
     data = {
-        "starts_on": days_ago(0).strftime("%d/%m/%Y"), "dose_mg": "40",
-        "phase": "stabilisation", "take_home_days": "0", "prescriber": "",
-        "reason": "Còn hội chứng cai", "override_reason": "",
-    }  # fmt: skip
+        "starts_on": days_ago(0).strftime("%d/%m/%Y"),
+        "dose_mg": "40",
+        "phase": "stabilisation",
+        "take_home_days": "0",
+        "prescriber": "",
+        "reason": "Còn hội chứng cai",
+        "override_reason": "",
+    }
     return data | {k: str(v) for k, v in values.items()}
 
 

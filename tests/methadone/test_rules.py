@@ -196,9 +196,13 @@ def test_restart_after_missed_days_is_held_to_the_starting_ceiling() -> None:
     """4066/QĐ-BYT missed doses: restarting induction starts again from the starting dose."""
     history = [order(0, 30, rules.INDUCTION), order(40, 90, rules.MAINTENANCE)]
     found = rules.prescription_breaches(
-        history=history, order=order(60, 40, rules.RESTART), take_home_days=0,
-        treatment_started_on=D0, adherence=GOOD, limits=L,
-    )  # fmt: skip
+        history=history,
+        order=order(60, 40, rules.RESTART),
+        take_home_days=0,
+        treatment_started_on=D0,
+        adherence=GOOD,
+        limits=L,
+    )
     assert codes(found) == ["start_dose"]
 
 
@@ -239,9 +243,13 @@ def test_regression_a_taper_started_in_the_first_year_is_a_breach() -> None:
         is None
     )
     found = rules.prescription_breaches(
-        history=history, order=order(30, 55, rules.TAPER), take_home_days=0,
-        treatment_started_on=D0, adherence=GOOD, limits=L,
-    )  # fmt: skip
+        history=history,
+        order=order(30, 55, rules.TAPER),
+        take_home_days=0,
+        treatment_started_on=D0,
+        adherence=GOOD,
+        limits=L,
+    )
     assert "taper_too_early" in codes(found)
 
 
@@ -276,10 +284,14 @@ def test_the_new_figures_are_settings(settings: pytest.FixtureRequest) -> None:
 
 def counter(**values: object) -> rules.Counter:
     base: dict[str, object] = {
-        "prescribed_mg": Decimal(90), "split_parts": 1, "override_mg": None,
-        "missed": rules.Missed.CONTINUE, "missed_days": 0, "prescriber_acted": False,
+        "prescribed_mg": Decimal(90),
+        "split_parts": 1,
+        "override_mg": None,
+        "missed": rules.Missed.CONTINUE,
+        "missed_days": 0,
+        "prescriber_acted": False,
         "prescriber": "BS. Hà",
-    }  # fmt: skip
+    }
     return rules.Counter(**(base | values))  # type: ignore[arg-type]
 
 
@@ -317,15 +329,24 @@ def test_regression_restart_and_reduce_block_the_dose_until_a_prescriber_acts() 
     was given the full 70 mg with one tap. 4066/QĐ-BYT missed doses: restart (≥ 5 days) and
     reduce (4 days) block any dose, acknowledged or not, until a prescriber has acted."""
     restart: dict[str, Any] = {
-        "missed": rules.Missed.RESTART, "missed_days": 5, "prescribed_mg": Decimal(70),
-    }  # fmt: skip
+        "missed": rules.Missed.RESTART,
+        "missed_days": 5,
+        "prescribed_mg": Decimal(70),
+    }
     assert refusal("70", True, **restart) == "dose_blocked_restart"
     assert refusal("35", True, **restart) == "dose_blocked_restart"
     reduce: dict[str, Any] = {"missed": rules.Missed.REDUCE, "missed_days": 4}
     assert refusal("90", True, **reduce) == "dose_blocked_reduce"
     # Once the prescriber acted (a new order or a one-day dose), only that dose passes.
-    assert refusal("30", prescribed_mg=Decimal(30), prescriber_acted=True, **{
-        k: v for k, v in restart.items() if k != "prescribed_mg"}) is None  # fmt: skip
+    assert (
+        refusal(
+            "30",
+            prescribed_mg=Decimal(30),
+            prescriber_acted=True,
+            **{k: v for k, v in restart.items() if k != "prescribed_mg"},
+        )
+        is None
+    )
     assert refusal("70", override_mg=Decimal(35), prescriber_acted=True, **restart) == (
         "dose_not_prescribed"
     )

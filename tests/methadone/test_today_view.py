@@ -138,9 +138,12 @@ def test_missed_days_raise_a_flag_on_the_list(
     """4066/QĐ-BYT missed doses: a patient last dosed four days ago is flagged to reduce."""
     episode = clinic_a[2]
     Dose.objects.create(
-        episode=episode, given_on=days_ago(5), kind=DoseKind.OBSERVED, dose_mg=60,
+        episode=episode,
+        given_on=days_ago(5),
+        kind=DoseKind.OBSERVED,
+        dose_mg=60,
         recorded_by=world.users["lan"],
-    )  # fmt: skip
+    )
     rows = {r.episode_id: r for r in world.client("lan").get(TODAY).context["screen"].rows}
     assert rows[episode.pk].missed_days == 4
     assert "4" in rows[episode.pk].missed_flag
@@ -195,9 +198,12 @@ def _absent(episode: TreatmentEpisode, days: int, by: Any) -> None:
         created_at=timezone.now() - datetime.timedelta(days=100)
     )
     Dose.objects.create(
-        episode=episode, given_on=days_ago(days), kind=DoseKind.OBSERVED, dose_mg=60,
+        episode=episode,
+        given_on=days_ago(days),
+        kind=DoseKind.OBSERVED,
+        dose_mg=60,
         recorded_by=by,
-    )  # fmt: skip
+    )
 
 
 def _row_html(page: str, episode: TreatmentEpisode) -> str:

@@ -52,9 +52,10 @@ needs_postgresql = pytest.mark.skipif(
 def _file_mailer(directory: Path) -> dict[str, Any]:
     return {
         "default": {
-            "BACKEND": "tests.mail_backends.FileMailer", "OPTIONS": {"file_path": str(directory)},
+            "BACKEND": "tests.mail_backends.FileMailer",
+            "OPTIONS": {"file_path": str(directory)},
         }
-    }  # fmt: skip
+    }
 
 
 def _give_addresses(world: World, *names: str, domain: str = "example.org") -> list[User]:
@@ -70,9 +71,12 @@ def _give_addresses(world: World, *names: str, domain: str = "example.org") -> l
 def _notify(world: World, recipients: list[User]) -> list[Notification]:
     with transaction.atomic():
         sent = notify(
-            actor=world.users["minh"], recipients=recipients, verb=PING, text=TEXT,
+            actor=world.users["minh"],
+            recipients=recipients,
+            verb=PING,
+            text=TEXT,
             url="/cases/",
-        )  # fmt: skip
+        )
     return sent
 
 
@@ -85,10 +89,13 @@ def _database_url() -> str:
 def _manage(*args: str, mail_dir: Path, die_at: int = 0) -> subprocess.Popen[str]:
     """Start ``manage.py ARGS`` against the test database with the file mailer."""
     env = {
-        **os.environ, "DATABASE_URL": _database_url(), "HOA_NHAP_DEMO": "1",
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "HOA_NHAP_DEMO": "1",
         "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
-        "HOA_NHAP_TEST_MAIL_DIR": str(mail_dir), "HOA_NHAP_TEST_MAIL_DIE_AT": str(die_at),
-    }  # fmt: skip
+        "HOA_NHAP_TEST_MAIL_DIR": str(mail_dir),
+        "HOA_NHAP_TEST_MAIL_DIE_AT": str(die_at),
+    }
     return subprocess.Popen(  # noqa: S603  # nosec B603: our manage.py, no shell
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
@@ -241,9 +248,11 @@ def test_make_runs_worker_starts_beside_the_server_and_ctrl_c_stops_both(tmp_pat
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {
-        **os.environ, "DATABASE_URL": _database_url(), "HOA_NHAP_DEMO": "1",
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "HOA_NHAP_DEMO": "1",
         "DJANGO_SETTINGS_MODULE": "config.settings",  # as make run: the database backend
-    }  # fmt: skip
+    }
     script = subprocess.Popen(  # noqa: S603  # nosec B603: our own script, no shell
         [str(ROOT / "scripts" / "serve-with-worker"), sys.executable, f"127.0.0.1:{port}"],
         cwd=ROOT, env=env,

@@ -33,9 +33,12 @@ LOCMEM = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"
 
 def _send(world: World, to: str = "lan", text: str = "Referral #AB12CD34 waits") -> Notification:
     [sent] = notify(
-        actor=world.users["minh"], recipients=[world.users[to]], verb=PING, text=text,
+        actor=world.users["minh"],
+        recipients=[world.users[to]],
+        verb=PING,
+        text=text,
         url="/cases/",
-    )  # fmt: skip
+    )
     return sent
 
 
@@ -82,16 +85,19 @@ def test_the_email_holds_no_identifier(
     lan.save(update_fields=["email"])  # the worker reads the address when it sends
     tuan.save(update_fields=["email"])
     person = make_person(
-        full_name="Trần Thị Bí Mật", citizen_id="001190012345", phone="0987654321",
-        address="Số 7 ngõ Kín", residence_commune=world.units["c1"],
+        full_name="Trần Thị Bí Mật",
+        citizen_id="001190012345",
+        phone="0987654321",
+        address="Số 7 ngõ Kín",
+        residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_a"],
-    )  # fmt: skip
-    case = make_case(person=person, organisation=world.orgs["clinic_a"],
-                     category=ClientCategory.ADDICTION)  # fmt: skip
+    )
+    case = make_case(
+        person=person, organisation=world.orgs["clinic_a"], category=ClientCategory.ADDICTION
+    )
     text = f"A referral for {short_ref(person.pk)} waits for your answer"
     with django_capture_on_commit_callbacks(execute=True):
-        notify(actor=None, recipients=[lan, tuan], verb=PING, text=text,
-               url=f"/cases/{case.pk}/")  # fmt: skip
+        notify(actor=None, recipients=[lan, tuan], verb=PING, text=text, url=f"/cases/{case.pk}/")
     assert sorted(m.to[0] for m in mail.outbox) == ["lan@example.org", "tuan@example.org"]
     for message in mail.outbox:
         assert len(message.to) == 1  # one e-mail per recipient: nobody sees the others
@@ -162,8 +168,13 @@ def test_an_off_site_link_is_refused_and_logged(world: World) -> None:
     notify(); the refusal is recorded."""
     lan = world.users["lan"]
     client = world.client("lan")
-    for target in ("https://evil.example/login", "//evil.example/", "/\\evil.example/",
-                   "javascript:alert(1)", "http:/evil.example"):  # fmt: skip
+    for target in (
+        "https://evil.example/login",
+        "//evil.example/",
+        "/\\evil.example/",
+        "javascript:alert(1)",
+        "http:/evil.example",
+    ):
         planted = Notification.objects.create(recipient=lan, verb=PING, text="x", url=target)
         response = client.get(reverse("notifications:open", args=[planted.pk]))
         assert response.status_code == 302

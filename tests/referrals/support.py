@@ -22,9 +22,11 @@ def case_of(person: Person) -> Case:
 
 def make_consent(world: World, case: Case, **fields: Any) -> Consent:
     values: dict[str, Any] = {
-        "case": case, "recorded_by": world.users["lan"], "method": ConsentMethod.SIGNED,
+        "case": case,
+        "recorded_by": world.users["lan"],
+        "method": ConsentMethod.SIGNED,
         "given_on": datetime.date(2026, 1, 20),
-    }  # fmt: skip
+    }
     values.update(fields)
     consent = Consent(**values)
     consent.save()
@@ -44,11 +46,17 @@ def make_referral(
 ) -> Referral:
     """Save a referral of ``case`` from clinic A straight into ``state`` (no steps)."""
     referral = Referral(
-        case=case, recorded_by=world.users["lan"], from_organisation=world.orgs["clinic_a"],
-        to_organisation=world.orgs[to], service_type=ServiceType.objects.get(code=service),
-        parts=parts if parts is not None else [Part.IDENTITY], consent=consent, state=state,
-        reason="Cần điều trị methadone", **fields,
-    )  # fmt: skip
+        case=case,
+        recorded_by=world.users["lan"],
+        from_organisation=world.orgs["clinic_a"],
+        to_organisation=world.orgs[to],
+        service_type=ServiceType.objects.get(code=service),
+        parts=parts if parts is not None else [Part.IDENTITY],
+        consent=consent,
+        state=state,
+        reason="Cần điều trị methadone",
+        **fields,
+    )
     if state in RECEIVED or state == State.REVOKED:
         referral.sent_on = timezone.localdate()
     referral.save()

@@ -25,10 +25,13 @@ from .support import make_referral
 
 def _draft(world: World, case: Case, **kwargs: object) -> Referral:
     values: dict[str, object] = {
-        "actor": world.users["lan"], "case_id": case.pk, "to_organisation": world.orgs["clinic_b"],
+        "actor": world.users["lan"],
+        "case_id": case.pk,
+        "to_organisation": world.orgs["clinic_b"],
         "service_type": ServiceType.objects.get(code="medical"),
-        "parts": [Part.IDENTITY, Part.TREATMENT], "reason": "Cần điều trị thay thế",
-    }  # fmt: skip
+        "parts": [Part.IDENTITY, Part.TREATMENT],
+        "reason": "Cần điều trị thay thế",
+    }
     values.update(kwargs)
     return actions.referral_create(**values)  # type: ignore[arg-type]
 
@@ -47,9 +50,11 @@ def test_the_whole_journey_writes_a_step_and_an_event_per_transition(
     _act(world, "lan", referral, "submit")
     _act(world, "hoa", referral, "return", comment="Thiếu lý do chi tiết")
     actions.referral_update(
-        actor=world.users["lan"], referral_id=referral.pk, version=referral.version + 2,
+        actor=world.users["lan"],
+        referral_id=referral.pk,
+        version=referral.version + 2,
         reason="Cần điều trị thay thế, đã sàng lọc",
-    )  # fmt: skip
+    )
     _act(world, "lan", referral, "submit")
     _act(world, "hoa", referral, "approve")
     sent = _act(world, "lan", referral, "send")
@@ -62,11 +67,14 @@ def test_the_whole_journey_writes_a_step_and_an_event_per_transition(
     assert done.outcome == "Đã nhận điều trị methadone"  # fed back to the sender
     steps = list(done.steps.values_list("action", "from_state", "to_state"))
     assert steps == [
-        ("submit", "draft", "submitted"), ("return", "submitted", "returned"),
-        ("submit", "returned", "submitted"), ("approve", "submitted", "approved"),
-        ("send", "approved", "sent"), ("accept", "sent", "accepted"),
+        ("submit", "draft", "submitted"),
+        ("return", "submitted", "returned"),
+        ("submit", "returned", "submitted"),
+        ("approve", "submitted", "approved"),
+        ("send", "approved", "sent"),
+        ("accept", "sent", "accepted"),
         ("complete", "accepted", "completed"),
-    ]  # fmt: skip
+    ]
     assert done.steps.get(action="return").comment == "Thiếu lý do chi tiết"
     codes = list(
         Event.objects.filter(object_id=str(referral.pk), object_type="referral")
@@ -74,12 +82,16 @@ def test_the_whole_journey_writes_a_step_and_an_event_per_transition(
         .values_list("action", flat=True)
     )
     assert codes == [
-        ReferralAction.REFERRAL_CREATED, ReferralAction.REFERRAL_SUBMITTED,
-        ReferralAction.REFERRAL_RETURNED, ReferralAction.REFERRAL_CHANGED,
-        ReferralAction.REFERRAL_SUBMITTED, ReferralAction.REFERRAL_APPROVED,
-        ReferralAction.REFERRAL_SENT, ReferralAction.REFERRAL_ACCEPTED,
+        ReferralAction.REFERRAL_CREATED,
+        ReferralAction.REFERRAL_SUBMITTED,
+        ReferralAction.REFERRAL_RETURNED,
+        ReferralAction.REFERRAL_CHANGED,
+        ReferralAction.REFERRAL_SUBMITTED,
+        ReferralAction.REFERRAL_APPROVED,
+        ReferralAction.REFERRAL_SENT,
+        ReferralAction.REFERRAL_ACCEPTED,
         ReferralAction.REFERRAL_COMPLETED,
-    ]  # fmt: skip
+    ]
     events = Event.objects.filter(object_id=str(referral.pk))
     assert {e.person_id for e in events} == {case.person_id}
     assert done.history.count() == 9  # created, changed, and one per transition (7)
@@ -102,9 +114,11 @@ def test_return_decline_and_revoke_need_a_comment_and_complete_an_outcome(
     world: World, case: Case, consent: Consent
 ) -> None:
     for state, name, action in [
-        (State.SUBMITTED, "hoa", "return"), (State.SENT, "tuan", "decline"),
-        (State.SENT, "lan", "revoke"), (State.ACCEPTED, "tuan", "complete"),
-    ]:  # fmt: skip
+        (State.SUBMITTED, "hoa", "return"),
+        (State.SENT, "tuan", "decline"),
+        (State.SENT, "lan", "revoke"),
+        (State.ACCEPTED, "tuan", "complete"),
+    ]:
         referral = make_referral(world, case, state=state, consent=consent)
         with pytest.raises(ValidationError):
             _act(world, name, referral, action, comment="   ", outcome="  ")
@@ -155,31 +169,40 @@ def test_urgent_without_consent_goes_through_a_supervisor_and_is_flagged(
 def test_consent_is_recorded_with_the_guardians_name_encrypted(world: World, case: Case) -> None:
     with pytest.raises(ValidationError):
         actions.consent_record(
-            actor=world.users["lan"], case_id=case.pk, method=ConsentMethod.GUARDIAN,
+            actor=world.users["lan"],
+            case_id=case.pk,
+            method=ConsentMethod.GUARDIAN,
             given_on=datetime.date(2026, 2, 1),
-        )  # fmt: skip
+        )
     consent = actions.consent_record(
-        actor=world.users["lan"], case_id=case.pk, method=ConsentMethod.GUARDIAN,
-        given_on=datetime.date(2026, 2, 1), given_by="Trần Văn Cha",
-    )  # fmt: skip
+        actor=world.users["lan"],
+        case_id=case.pk,
+        method=ConsentMethod.GUARDIAN,
+        given_on=datetime.date(2026, 2, 1),
+        given_by="Trần Văn Cha",
+    )
     assert Consent.objects.get(pk=consent.pk).given_by == "Trần Văn Cha"
     raw = Consent.objects.filter(pk=consent.pk).values_list("given_by", flat=True).get()
     assert "Trần" not in str(raw)
     assert Event.objects.filter(action=ReferralAction.CONSENT_RECORDED).count() == 1
     with pytest.raises(ValidationError):
         actions.consent_record(
-            actor=world.users["lan"], case_id=case.pk, method=ConsentMethod.SIGNED,
+            actor=world.users["lan"],
+            case_id=case.pk,
+            method=ConsentMethod.SIGNED,
             given_on=timezone.localdate() + datetime.timedelta(days=1),
-        )  # fmt: skip
+        )
 
 
 def test_an_outsider_cannot_record_consent(world: World, case: Case) -> None:
     """ASVS 8.2.2: consent on a case out of scope is refused and logged."""
     with pytest.raises(Http404):
         actions.consent_record(
-            actor=world.users["tuan"], case_id=case.pk, method=ConsentMethod.SIGNED,
+            actor=world.users["tuan"],
+            case_id=case.pk,
+            method=ConsentMethod.SIGNED,
             given_on=datetime.date(2026, 2, 1),
-        )  # fmt: skip
+        )
     assert not Consent.objects.exists()
     assert Event.objects.filter(action="denied", actor=world.users["tuan"]).count() == 1
 
@@ -206,9 +229,11 @@ def test_drafting_refuses_bad_choices_and_keeps_nothing(
 ) -> None:
     other_case_consent = Consent(
         case=world.orgs["clinic_a"].cases.exclude(pk=case.pk).first() or case,
-        recorded_by=world.users["lan"], method=ConsentMethod.SIGNED,
-        given_on=datetime.date(2026, 1, 1), withdrawn_on=datetime.date(2026, 1, 2),
-    )  # fmt: skip
+        recorded_by=world.users["lan"],
+        method=ConsentMethod.SIGNED,
+        given_on=datetime.date(2026, 1, 1),
+        withdrawn_on=datetime.date(2026, 1, 2),
+    )
     other_case_consent.save()
     bad: list[dict[str, object]] = [
         {"to_organisation": world.orgs["clinic_a"]},
@@ -232,23 +257,31 @@ def test_only_the_sender_changes_a_draft_and_a_stale_version_is_refused(
     referral = _draft(world, case)
     with pytest.raises(EditConflict):
         actions.referral_update(
-            actor=world.users["lan"], referral_id=referral.pk, version=referral.version - 1 or 99,
+            actor=world.users["lan"],
+            referral_id=referral.pk,
+            version=referral.version - 1 or 99,
             reason="Khác",
-        )  # fmt: skip
+        )
     with pytest.raises(Http404):
         actions.referral_update(
-            actor=world.users["tuan"], referral_id=referral.pk, version=referral.version,
+            actor=world.users["tuan"],
+            referral_id=referral.pk,
+            version=referral.version,
             reason="Khác",
-        )  # fmt: skip
+        )
     with pytest.raises(ValidationError):
         actions.referral_update(
-            actor=world.users["lan"], referral_id=referral.pk, version=referral.version,
+            actor=world.users["lan"],
+            referral_id=referral.pk,
+            version=referral.version,
             state=State.SENT,
-        )  # fmt: skip
+        )
     changed = actions.referral_update(
-        actor=world.users["mai"], referral_id=referral.pk, version=referral.version,
+        actor=world.users["mai"],
+        referral_id=referral.pk,
+        version=referral.version,
         parts=[Part.NOTES],
-    )  # fmt: skip
+    )
     assert changed.parts == [Part.NOTES]
     sent = make_referral(world, case, state=State.SENT)
     with pytest.raises(ValidationError):
@@ -283,12 +316,18 @@ def test_a_refused_change_leaves_no_consent_behind(world: World, case: Case) -> 
     referral = _draft(world, case)
     with pytest.raises(EditConflict):
         actions.referral_update(
-            actor=world.users["lan"], referral_id=referral.pk, version=referral.version + 1,
-            new_consent=SIGNED_TODAY, reason="Cần điều trị thay thế, đã sàng lọc",
-        )  # fmt: skip
+            actor=world.users["lan"],
+            referral_id=referral.pk,
+            version=referral.version + 1,
+            new_consent=SIGNED_TODAY,
+            reason="Cần điều trị thay thế, đã sàng lọc",
+        )
     assert not Consent.objects.exists()
     changed = actions.referral_update(
-        actor=world.users["lan"], referral_id=referral.pk, version=referral.version,
-        new_consent=SIGNED_TODAY, reason="Cần điều trị thay thế, đã sàng lọc",
-    )  # fmt: skip
+        actor=world.users["lan"],
+        referral_id=referral.pk,
+        version=referral.version,
+        new_consent=SIGNED_TODAY,
+        reason="Cần điều trị thay thế, đã sàng lọc",
+    )
     assert changed.consent == Consent.objects.get(case=case)

@@ -28,10 +28,12 @@ def test_two_simultaneous_answers_leave_exactly_one(
     staff_profile_save(
         actor=None,
         profile=StaffProfile(
-            user=vy, organisation=world.orgs["clinic_b"], role=Role.CASEWORKER,
+            user=vy,
+            organisation=world.orgs["clinic_b"],
+            role=Role.CASEWORKER,
             scope_unit=world.units["d2"],
         ),
-    )  # fmt: skip
+    )
     case = case_of(lan_person)
     referral = make_referral(world, case, state=State.SENT, consent=make_consent(world, case))
     start = threading.Barrier(2)

@@ -106,9 +106,11 @@ def test_a_bad_date_is_refused_and_kept(
 
 def test_the_teammate_may_record_it_too(world: World, case: Case) -> None:
     consent = Consent.objects.create(
-        case=case, recorded_by=world.users["lan"], method="verbal",
+        case=case,
+        recorded_by=world.users["lan"],
+        method="verbal",
         given_on=datetime.date(2026, 1, 20),
-    )  # fmt: skip
+    )
     client = world.client("mai")
     assert client.get(_withdraw_url(consent)).status_code == 200
     today = timezone.localdate().strftime("%d/%m/%Y")
@@ -121,9 +123,12 @@ def test_an_already_withdrawn_consent_says_so_and_is_not_withdrawn_again(
     world: World, case: Case
 ) -> None:
     consent = Consent.objects.create(
-        case=case, recorded_by=world.users["lan"], method="signed",
-        given_on=datetime.date(2026, 1, 20), withdrawn_on=datetime.date(2026, 2, 1),
-    )  # fmt: skip
+        case=case,
+        recorded_by=world.users["lan"],
+        method="signed",
+        given_on=datetime.date(2026, 1, 20),
+        withdrawn_on=datetime.date(2026, 2, 1),
+    )
     client = world.client("lan")
     page = client.get(_withdraw_url(consent))
     assert page.status_code == 200 and 'data-testid="withdraw-form"' not in page.content.decode()

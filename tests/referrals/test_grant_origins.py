@@ -34,9 +34,11 @@ def _accepted(world: World, case: Case, consent: Consent) -> Referral:
 
 def _complete(world: World, referral: Referral) -> None:
     actions.referral_act(
-        actor=world.users["tuan"], referral_id=referral.pk, action="complete",
+        actor=world.users["tuan"],
+        referral_id=referral.pk,
+        action="complete",
         outcome="Đã điều trị xong",
-    )  # fmt: skip
+    )
 
 
 def _break_glass(world: World, case: Case) -> EmergencyAccess:

@@ -56,9 +56,11 @@ def test_the_receiver_with_the_identity_part_sees_the_name(
 ) -> None:
     referral = make_referral(world, commune_case)
     actions.referral_update(
-        actor=world.users["minh"], referral_id=referral.pk, version=referral.version,
+        actor=world.users["minh"],
+        referral_id=referral.pk,
+        version=referral.version,
         parts=[Part.IDENTITY, Part.TREATMENT],
-    )  # fmt: skip
+    )
     for action, who in (*SENT, ("accept", "tuan")):
         actions.referral_act(actor=world.users[who], referral_id=referral.pk, action=action)
     assert NAME in _queue(world, "tuan", "received")
@@ -95,10 +97,13 @@ def test_treatment_never_goes_to_the_police_or_the_commune_committee(
 
     def refer(code: str, to: str) -> None:
         actions.referral_create(
-            actor=world.users["lan"], case_id=case.pk, to_organisation=world.orgs[to],
-            service_type=ServiceType.objects.get(code=code), parts=[Part.TREATMENT],
+            actor=world.users["lan"],
+            case_id=case.pk,
+            to_organisation=world.orgs[to],
+            service_type=ServiceType.objects.get(code=code),
+            parts=[Part.TREATMENT],
             reason="Cần điều trị gần nhà",
-        )  # fmt: skip
+        )
 
     for code in ("medical", "opioid_substitution"):
         with pytest.raises(ValidationError) as refused:

@@ -31,20 +31,28 @@ def hai(world: World) -> User:
     """A supervisor whose area is district 981 (clinic A's district)."""
     user = make_user("hai")
     profile = StaffProfile(
-        user=user, organisation=world.orgs["clinic_a"], role=Role.SUPERVISOR,
+        user=user,
+        organisation=world.orgs["clinic_a"],
+        role=Role.SUPERVISOR,
         scope_unit=world.units["d1"],
-    )  # fmt: skip
+    )
     staff_profile_save(actor=None, profile=profile)
     return user
 
 
 def _submitted(world: World, case: Case, sender: str) -> Referral:
     referral = Referral(
-        case=case, recorded_by=world.users["lan"], from_organisation=world.orgs[sender],
-        to_organisation=world.orgs["social"], service_type=ServiceType.objects.get(code="medical"),
-        parts=[Part.IDENTITY], state=State.SUBMITTED, reason="Cần hỗ trợ y tế", urgent=True,
+        case=case,
+        recorded_by=world.users["lan"],
+        from_organisation=world.orgs[sender],
+        to_organisation=world.orgs["social"],
+        service_type=ServiceType.objects.get(code="medical"),
+        parts=[Part.IDENTITY],
+        state=State.SUBMITTED,
+        reason="Cần hỗ trợ y tế",
+        urgent=True,
         urgent_reason="Cần hỗ trợ gấp vì sức khỏe yếu",
-    )  # fmt: skip
+    )
     referral.save()
     return referral
 
@@ -53,9 +61,12 @@ def _submitted(world: World, case: Case, sender: str) -> Referral:
 def outside_sender(world: World) -> Referral:
     """A resident of district 981, held and referred by clinic B (district 982)."""
     person = make_person(
-        full_name="Phạm Văn Dũng", sex="M", birth_year=1990, residence_commune=world.units["c1"],
+        full_name="Phạm Văn Dũng",
+        sex="M",
+        birth_year=1990,
+        residence_commune=world.units["c1"],
         registered_by=world.orgs["clinic_b"],
-    )  # fmt: skip
+    )
     return _submitted(
         world, make_case(person=person, organisation=world.orgs["clinic_b"]), "clinic_b"
     )

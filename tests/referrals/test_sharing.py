@@ -37,9 +37,12 @@ def _screen(world: World, case: Case) -> Screening:
 
 def _episode(world: World, case: Case) -> TreatmentEpisode:
     episode = TreatmentEpisode(
-        case=case, modality=Modality.METHADONE, recorded_by=world.users["lan"],
-        started_on=datetime.date(2026, 1, 15), provider=world.orgs["clinic_a"],
-    )  # fmt: skip
+        case=case,
+        modality=Modality.METHADONE,
+        recorded_by=world.users["lan"],
+        started_on=datetime.date(2026, 1, 15),
+        provider=world.orgs["clinic_a"],
+    )
     episode.save()
     return episode
 
@@ -123,9 +126,12 @@ def test_the_receiver_loses_access_when_the_referral_ends(
     tuan = world.users["tuan"]
     assert access.get_case_for_user(tuan, case.pk) == case
     actions.referral_act(
-        actor=world.users[name], referral_id=referral.pk, action=action, comment="Kết thúc",
+        actor=world.users[name],
+        referral_id=referral.pk,
+        action=action,
+        comment="Kết thúc",
         outcome="Đã điều trị xong",
-    )  # fmt: skip
+    )
     assert not CaseUserObjectPermission.objects.filter(user=tuan).exists()
     assert ReferralAccess.objects.get(referral=referral).ended_at is not None
     before = _denied(world, "tuan")
@@ -170,10 +176,12 @@ def test_the_receiver_adds_a_colleague_and_no_one_else(
     staff_profile_save(
         actor=None,
         profile=StaffProfile(
-            user=vy, organisation=world.orgs["clinic_b"], role=Role.CASEWORKER,
+            user=vy,
+            organisation=world.orgs["clinic_b"],
+            role=Role.CASEWORKER,
             scope_unit=world.units["d2"],
         ),
-    )  # fmt: skip
+    )
     referral = _accepted(world, case, consent, [Part.TREATMENT])
     with pytest.raises(Exception):  # noqa: B017  (a colleague of the sender is not the receiver's)
         actions.referral_staff_add(
@@ -230,9 +238,13 @@ def test_a_revoke_by_consent_withdrawal_tells_the_receiver(
 
 
 SEARCHES = [
-    ("name", "Trần Thị Bình"), ("name", "tran thi binh"), ("citizen_id", "010191000123"),
-    ("old_id_number", "012345678"), ("phone", "0987654321"), ("phone", "+84 987 654 321"),
-]  # fmt: skip
+    ("name", "Trần Thị Bình"),
+    ("name", "tran thi binh"),
+    ("citizen_id", "010191000123"),
+    ("old_id_number", "012345678"),
+    ("phone", "0987654321"),
+    ("phone", "+84 987 654 321"),
+]
 
 
 @pytest.mark.parametrize(
@@ -277,9 +289,12 @@ def _methadone(world: World, case: Case) -> TreatmentEpisode:
     episode = methadone_episode(case.person, clinic=world.orgs["clinic_a"], by=world.users["lan"])
     for n in range(1, 8):
         Dose.objects.create(
-            episode=episode, given_on=days_ago(n), kind=DoseKind.OBSERVED,
-            dose_mg=Decimal("61.5"), recorded_by=world.users["lan"],
-        )  # fmt: skip
+            episode=episode,
+            given_on=days_ago(n),
+            kind=DoseKind.OBSERVED,
+            dose_mg=Decimal("61.5"),
+            recorded_by=world.users["lan"],
+        )
     return episode
 
 

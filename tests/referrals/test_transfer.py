@@ -83,10 +83,13 @@ def test_only_the_holder_can_offer_a_transfer_and_it_cannot_be_revoked_once_acce
 
     with pytest.raises(ValidationError):
         actions.referral_create(
-            actor=world.users["minh"], case_id=case.pk, to_organisation=world.orgs["clinic_b"],
-            service_type=ServiceType.objects.get(code="take_over_case"), parts=[],
+            actor=world.users["minh"],
+            case_id=case.pk,
+            to_organisation=world.orgs["clinic_b"],
+            service_type=ServiceType.objects.get(code="take_over_case"),
+            parts=[],
             reason="Chuyển nơi cư trú",
-        )  # fmt: skip
+        )
     referral = make_referral(
         world, case, state=State.SENT, consent=consent, service="take_over_case"
     )
@@ -107,9 +110,11 @@ def test_the_holder_changes_only_by_the_transfer_action(world: World, case: Case
 
     with pytest.raises(PermissionDenied):
         case_transfer(
-            actor=world.users["lan"], case_id=case.pk, to_organisation=world.orgs["clinic_b"],
+            actor=world.users["lan"],
+            case_id=case.pk,
+            to_organisation=world.orgs["clinic_b"],
             referral_id="x",
-        )  # fmt: skip
+        )
     case.refresh_from_db()
     assert case.organisation == world.orgs["clinic_a"]
     assert Event.objects.filter(

@@ -39,9 +39,10 @@ def commune_case(resident: Person) -> Case:
 def make_resident(world: World) -> Person:
     """Save a person of commune 98101 whose case the commune holds, assigned to minh."""
     person = make_person(
-        full_name="Hà Văn Sáng", residence_commune=world.units["c1"],
+        full_name="Hà Văn Sáng",
+        residence_commune=world.units["c1"],
         registered_by=world.orgs["commune_x"],
-    )  # fmt: skip
+    )
     make_case(person=person, organisation=world.orgs["commune_x"], assigned_to=world.users["minh"])
     return person
 
@@ -52,30 +53,45 @@ def _service() -> ServiceType:
 
 def form_data(world: World, **changes: str) -> dict[str, str]:
     data = {
-        "to_organisation": str(world.orgs["clinic_b"].pk), "service_type": str(_service().pk),
-        "parts": ["identity", "treatment"], "reason": REASON, "consent": "new",
-        "consent_method": "signed", "consent_given_on": "02/11/2026", "consent_given_by": "",
-        "urgent": "", "urgent_reason": "",
-    }  # fmt: skip
+        "to_organisation": str(world.orgs["clinic_b"].pk),
+        "service_type": str(_service().pk),
+        "parts": ["identity", "treatment"],
+        "reason": REASON,
+        "consent": "new",
+        "consent_method": "signed",
+        "consent_given_on": "02/11/2026",
+        "consent_given_by": "",
+        "urgent": "",
+        "urgent_reason": "",
+    }
     return data | changes  # type: ignore[return-value]
 
 
 def make_referral(world: World, case: Case, *, steps: tuple[tuple[str, str], ...] = ()) -> Any:
     """Create a referral by minh with consent and walk it through ``steps`` (action, who)."""
     consent = actions.consent_record(
-        actor=world.users["minh"], case_id=case.pk, method="signed",
+        actor=world.users["minh"],
+        case_id=case.pk,
+        method="signed",
         given_on=datetime.date(2026, 11, 2),
-    )  # fmt: skip
+    )
     referral = actions.referral_create(
-        actor=world.users["minh"], case_id=case.pk, to_organisation=world.orgs["clinic_b"],
-        service_type=_service(), parts=["treatment"], reason=REASON, consent=consent,
-    )  # fmt: skip
+        actor=world.users["minh"],
+        case_id=case.pk,
+        to_organisation=world.orgs["clinic_b"],
+        service_type=_service(),
+        parts=["treatment"],
+        reason=REASON,
+        consent=consent,
+    )
     for action, who in steps:
         referral = actions.referral_act(
-            actor=world.users[who], referral_id=referral.pk, action=action,
+            actor=world.users[who],
+            referral_id=referral.pk,
+            action=action,
             comment="Đồng ý" if action != "complete" else "",
             outcome="Đã điều trị ổn định" if action == "complete" else "",
-        )  # fmt: skip
+        )
     return referral
 
 
@@ -161,9 +177,11 @@ def test_methadone_is_shared_only_with_the_treatment(
 
 def test_an_existing_consent_is_offered_and_used(world: World, commune_case: Case) -> None:
     consent = actions.consent_record(
-        actor=world.users["minh"], case_id=commune_case.pk, method="verbal",
+        actor=world.users["minh"],
+        case_id=commune_case.pk,
+        method="verbal",
         given_on=datetime.date(2026, 10, 1),
-    )  # fmt: skip
+    )
     url = reverse("referrals:referral_create", args=[commune_case.pk])
     assert str(consent.pk) in world.client("minh").get(url).content.decode()
     world.client("minh").post(url, form_data(world, consent=str(consent.pk)))

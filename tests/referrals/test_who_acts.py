@@ -45,14 +45,18 @@ def _staff(world: World, name: str, org: str, role: str, scope: str, **more: obj
 
 def _draft(world: World, who: str, case: Case, **kw: object) -> Referral:
     consent = actions.consent_record(
-        actor=world.users[who], case_id=case.pk, method="signed",
+        actor=world.users[who],
+        case_id=case.pk,
+        method="signed",
         given_on=datetime.date(2026, 1, 20),
-    )  # fmt: skip
+    )
     values: dict[str, object] = {
-        "to_organisation": world.orgs["clinic_b"], "parts": [Part.TREATMENT],
-        "service_type": ServiceType.objects.get(code="counselling"), "reason": REASON,
+        "to_organisation": world.orgs["clinic_b"],
+        "parts": [Part.TREATMENT],
+        "service_type": ServiceType.objects.get(code="counselling"),
+        "reason": REASON,
         "consent": consent,
-    }  # fmt: skip
+    }
     values.update(kw)
     return actions.referral_create(actor=world.users[who], case_id=case.pk, **values)  # type: ignore[arg-type]
 
@@ -178,9 +182,10 @@ def test_a_district_supervisor_of_another_office_oversees_the_receiver(
     """khanh supervises district 982 from its social affairs office (not clinic B, and the
     case is not in his scope): he opens the referral clinic B accepted and completes it."""
     world.orgs["office_d2"] = Organisation.objects.create(
-        name="Phòng Xã hội Huyện Hai", unit=world.units["d2"],
+        name="Phòng Xã hội Huyện Hai",
+        unit=world.units["d2"],
         type=OrganisationType.objects.get(code="social-affairs-office"),
-    )  # fmt: skip
+    )
     khanh = _staff(world, "khanh", "office_d2", Role.SUPERVISOR, "d2")
     referral = _accepted(world, Case.objects.get(person=lan_person))
     page = world.client("khanh").get(reverse("referrals:referral_detail", args=[referral.pk]))
@@ -197,22 +202,26 @@ def test_a_district_supervisor_of_another_office_oversees_the_receiver(
 def shelter_case(world: World) -> Case:
     """A victim of commune 98101 whose case a shelter (Nhà Nhân ái) of district 981 holds."""
     shelter = Organisation.objects.create(
-        name="Nhà Nhân ái Một", type=OrganisationType.objects.get(code="nha-nhan-ai"),
+        name="Nhà Nhân ái Một",
+        type=OrganisationType.objects.get(code="nha-nhan-ai"),
         unit=world.units["d1"],
-    )  # fmt: skip
+    )
     world.orgs["shelter"] = shelter
     world.orgs["police"] = Organisation.objects.create(
-        name="Công an xã Một Một", type=OrganisationType.objects.get(code="police"),
+        name="Công an xã Một Một",
+        type=OrganisationType.objects.get(code="police"),
         unit=world.units["c1"],
-    )  # fmt: skip
+    )
     _staff(world, "thu", "shelter", Role.CASEWORKER, "d1")
     person = make_person(
         full_name="Lò Thị Hoa", residence_commune=world.units["c1"], registered_by=shelter
     )
     return make_case(
-        person=person, organisation=shelter, category=ClientCategory.TRAFFICKING_VICTIM,
+        person=person,
+        organisation=shelter,
+        category=ClientCategory.TRAFFICKING_VICTIM,
         assigned_to=world.users["thu"],
-    )  # fmt: skip
+    )
 
 
 def _commune_to_police(world: World, case: Case) -> Referral:

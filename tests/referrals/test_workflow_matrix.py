@@ -27,9 +27,15 @@ from .support import make_referral
 
 # Who each named actor is for a referral from clinic A to clinic B, whatever its state.
 PARTY = {
-    "lan": workflow.SENDER, "mai": workflow.SENDER, "hoa": workflow.SUPERVISOR,
-    "tuan": workflow.RECEIVER, "minh": None, "an": None, "quan": None, "hung": None,
-}  # fmt: skip
+    "lan": workflow.SENDER,
+    "mai": workflow.SENDER,
+    "hoa": workflow.SUPERVISOR,
+    "tuan": workflow.RECEIVER,
+    "minh": None,
+    "an": None,
+    "quan": None,
+    "hung": None,
+}
 # Once the referral reached clinic B: hoa (the province) and hung (district 982) also
 # supervise the receiver; tuan, who accepted it, is its handler once accepted.
 ONCE_RECEIVED = {"hoa": workflow.RECEIVER_SUPERVISOR, "hung": workflow.RECEIVER_SUPERVISOR}
@@ -50,10 +56,12 @@ def hung(world: World) -> None:
     staff_profile_save(
         actor=None,
         profile=StaffProfile(
-            user=user, organisation=world.orgs["clinic_b"], role=Role.SUPERVISOR,
+            user=user,
+            organisation=world.orgs["clinic_b"],
+            role=Role.SUPERVISOR,
             scope_unit=world.units["d2"],
         ),
-    )  # fmt: skip
+    )
     world.users["hung"] = user
 
 
@@ -81,17 +89,23 @@ def test_transition_by_role(
     referral = make_referral(world, case, state=state, consent=consent)
     if state == State.ACCEPTED:
         ReferralStep.objects.create(
-            referral=referral, action="accept", from_state=State.SENT, to_state=state,
+            referral=referral,
+            action="accept",
+            from_state=State.SENT,
+            to_state=state,
             actor=world.users["tuan"],
-        )  # fmt: skip
+        )
     before = (referral.state, referral.version)
     actor = world.users[name]
     found = _expected_parties(name, state)
     if found & set(step.parties):
         moved = referral_act(
-            actor=actor, referral_id=referral.pk, action=action, comment="Lý do rõ ràng",
+            actor=actor,
+            referral_id=referral.pk,
+            action=action,
+            comment="Lý do rõ ràng",
             outcome="Đã điều trị",
-        )  # fmt: skip
+        )
         assert moved.state == step.target
         assert Event.objects.filter(action=step.event, object_id=str(referral.pk)).count() == 1
         assert ReferralStep.objects.filter(referral=referral, action=action).count() == 1
@@ -129,17 +143,22 @@ def test_steps_not_in_the_table_are_refused_in_every_state(
         for name in ("lan", "hoa"):
             with pytest.raises(ValidationError):
                 referral_act(
-                    actor=world.users[name], referral_id=referral.pk, action=step.action,
-                    comment="Lý do", outcome="Kết quả",
-                )  # fmt: skip
+                    actor=world.users[name],
+                    referral_id=referral.pk,
+                    action=step.action,
+                    comment="Lý do",
+                    outcome="Kết quả",
+                )
     assert Referral.objects.get(pk=referral.pk).state == state
 
 
 def test_allowed_actions_follow_the_table(world: World, case: Case, consent: Consent) -> None:
     referral = make_referral(world, case, state=State.SUBMITTED, consent=consent)
     assert [t.action for t in workflow.allowed_actions(world.users["hoa"], referral)] == [
-        "approve", "return", "revoke",
-    ]  # fmt: skip
+        "approve",
+        "return",
+        "revoke",
+    ]
     assert [t.action for t in workflow.allowed_actions(world.users["lan"], referral)] == ["revoke"]
     assert workflow.allowed_actions(world.users["tuan"], referral) == []
     assert workflow.allowed_actions(world.users["an"], referral) == []

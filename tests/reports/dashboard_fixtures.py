@@ -29,9 +29,11 @@ def _counted(query: Query) -> QuerySet[Person]:
 
 def _treated(query: Query) -> QuerySet[Person]:
     cases = Case.objects.filter(
-        person_id=OuterRef("pk"), category=ClientCategory.ADDICTION,
-        opened_on__gte=query.period.start, opened_on__lte=query.period.end,
-    )  # fmt: skip
+        person_id=OuterRef("pk"),
+        category=ClientCategory.ADDICTION,
+        opened_on__gte=query.period.start,
+        opened_on__lte=query.period.end,
+    )
     return _counted(query).filter(Exists(cases))
 
 
@@ -72,13 +74,25 @@ def _people(source: str):  # type: ignore[no-untyped-def]
 
 
 RESIDENTS = Indicator(
-    code="TEST_RESIDENTS", name="Người cư trú (thử)", group=GROUP.code, kind="count",
-    compute=_residents, people=_people("residents"), breakdowns=("sex",), order=1,
-)  # fmt: skip
+    code="TEST_RESIDENTS",
+    name="Người cư trú (thử)",
+    group=GROUP.code,
+    kind="count",
+    compute=_residents,
+    people=_people("residents"),
+    breakdowns=("sex",),
+    order=1,
+)
 ADDICTION = Indicator(
-    code="TEST_ADDICTION", name="Tỷ lệ nghiện được điều trị (thử)", group=GROUP.code,
-    kind="share", compute=_addiction, people=_people("addiction"), breakdowns=("sex",), order=2,
-)  # fmt: skip
+    code="TEST_ADDICTION",
+    name="Tỷ lệ nghiện được điều trị (thử)",
+    group=GROUP.code,
+    kind="share",
+    compute=_addiction,
+    people=_people("addiction"),
+    breakdowns=("sex",),
+    order=2,
+)
 
 
 @pytest.fixture

@@ -45,10 +45,16 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 OUTCOMES = ("completed", "dropped_out", "transferred")
 BIG = (
-    "cases_person", "cases_case", "services_treatmentepisode", "services_screening",
-    "services_servicerecord", "services_postrehabperiod", "services_vocationalsupport",
-    "referrals_referral", "methadone_dose",
-)  # fmt: skip
+    "cases_person",
+    "cases_case",
+    "services_treatmentepisode",
+    "services_screening",
+    "services_servicerecord",
+    "services_postrehabperiod",
+    "services_vocationalsupport",
+    "referrals_referral",
+    "methadone_dose",
+)
 
 
 def _day(rng: random.Random, first: int = 2022) -> datetime.date:
@@ -78,11 +84,14 @@ def _grow(world: World, people: int = 4000) -> dict[int, int]:
     services = list(ServiceType.objects.all())
     persons = [
         Person(
-            full_name=f"Người {n}", residence_commune=rng.choice(communes), sex=rng.choice("MF"),
-            birth_year=rng.randint(1960, 2010), registered_by=orgs[0],
+            full_name=f"Người {n}",
+            residence_commune=rng.choice(communes),
+            sex=rng.choice("MF"),
+            birth_year=rng.randint(1960, 2010),
+            registered_by=orgs[0],
         )
         for n in range(people)
-    ]  # fmt: skip
+    ]
     Person.objects.bulk_create(persons, batch_size=500)
     cats = ["addiction"] * 5 + ["drug_user"] * 2 + ["post_rehab", "trafficking_victim", "high_risk"]
     cases = []
@@ -92,11 +101,16 @@ def _grow(world: World, people: int = 4000) -> dict[int, int]:
             closed = opened + datetime.timedelta(days=400) if rng.random() < 0.3 else None
             cases.append(
                 Case(
-                    person=person, category=rng.choice(cats), managed_record=rng.random() < 0.7,
-                    opened_on=opened, closed_on=closed, status="closed" if closed else "open",
-                    organisation=rng.choice(orgs), residence_commune_id=person.residence_commune_id,
+                    person=person,
+                    category=rng.choice(cats),
+                    managed_record=rng.random() < 0.7,
+                    opened_on=opened,
+                    closed_on=closed,
+                    status="closed" if closed else "open",
+                    organisation=rng.choice(orgs),
+                    residence_commune_id=person.residence_commune_id,
                 )
-            )  # fmt: skip
+            )
     Case.objects.bulk_create(cases, batch_size=500)
     episodes, screenings, records, periods, vocational, referrals = [], [], [], [], [], []
     for case in cases:
@@ -105,58 +119,85 @@ def _grow(world: World, people: int = 4000) -> dict[int, int]:
             end = start + datetime.timedelta(days=200) if rng.random() < 0.5 else None
             episodes.append(
                 TreatmentEpisode(
-                    case=case, person_id=case.person_id, provider=rng.choice(orgs),
+                    case=case,
+                    person_id=case.person_id,
+                    provider=rng.choice(orgs),
                     modality=rng.choice(
                         ("community_voluntary", "methadone", "methadone", "community_voluntary")
                     ),
-                    started_on=start, ended_on=end, recorded_by=user,
+                    started_on=start,
+                    ended_on=end,
+                    recorded_by=user,
                     outcome=rng.choice(OUTCOMES) if end else "ongoing",
                 )
-            )  # fmt: skip
+            )
         if rng.random() < 0.5:
             screenings.append(
                 Screening(
-                    case=case, instrument="assist", instrument_version="3.0",
-                    screened_on=_day(rng, 2023), screener=user, answers="{}", recorded_by=user,
+                    case=case,
+                    instrument="assist",
+                    instrument_version="3.0",
+                    screened_on=_day(rng, 2023),
+                    screener=user,
+                    answers="{}",
+                    recorded_by=user,
                     injecting=rng.choice(("", "yes_recent", "no_never")),
                 )
-            )  # fmt: skip
+            )
         for _ in range(rng.choice((0, 1, 2))):
             records.append(
                 ServiceRecord(
-                    case=case, service_type=rng.choice(services), status="delivered",
-                    delivered_on=_day(rng, 2023), recorded_by=user,
+                    case=case,
+                    service_type=rng.choice(services),
+                    status="delivered",
+                    delivered_on=_day(rng, 2023),
+                    recorded_by=user,
                 )
-            )  # fmt: skip
+            )
         if rng.random() < 0.2:
             start = _day(rng, 2023)
             periods.append(
                 PostRehabPeriod(
-                    case=case, officer=user, started_on=start,
-                    planned_end_on=start + datetime.timedelta(days=365), recorded_by=user,
+                    case=case,
+                    officer=user,
+                    started_on=start,
+                    planned_end_on=start + datetime.timedelta(days=365),
+                    recorded_by=user,
                 )
-            )  # fmt: skip
+            )
         if rng.random() < 0.2:
             vocational.append(
                 VocationalSupport(
-                    case=case, kind="training", provider_other="Trường", started_on=_day(rng, 2023),
+                    case=case,
+                    kind="training",
+                    provider_other="Trường",
+                    started_on=_day(rng, 2023),
                     recorded_by=user,
                 )
-            )  # fmt: skip
+            )
         if rng.random() < 0.2:
             sent = _day(rng, 2023)
             referrals.append(
                 Referral(
-                    case=case, from_organisation=orgs[0], to_organisation=orgs[1],
-                    service_type=services[0], state="accepted", sent_on=sent, reason="x",
+                    case=case,
+                    from_organisation=orgs[0],
+                    to_organisation=orgs[1],
+                    service_type=services[0],
+                    state="accepted",
+                    sent_on=sent,
+                    reason="x",
                     answered_on=sent + datetime.timedelta(days=rng.randint(0, 9)),
                     recorded_by=user,
                 )
-            )  # fmt: skip
+            )
     for model, rows in (
-        (TreatmentEpisode, episodes), (Screening, screenings), (ServiceRecord, records),
-        (PostRehabPeriod, periods), (VocationalSupport, vocational), (Referral, referrals),
-    ):  # fmt: skip
+        (TreatmentEpisode, episodes),
+        (Screening, screenings),
+        (ServiceRecord, records),
+        (PostRehabPeriod, periods),
+        (VocationalSupport, vocational),
+        (Referral, referrals),
+    ):
         model.objects.bulk_create(rows, batch_size=500)  # type: ignore[arg-type]
     doses = [
         Dose(
@@ -169,8 +210,10 @@ def _grow(world: World, people: int = 4000) -> dict[int, int]:
     Dose.objects.bulk_create(doses, batch_size=2000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print(f"\n{len(persons)} people, {len(cases)} cases, {len(episodes)} episodes, "
-          f"{len(records)} services, {len(doses)} doses")  # fmt: skip
+    print(
+        f"\n{len(persons)} people, {len(cases)} cases, {len(episodes)} episodes, "
+        f"{len(records)} services, {len(doses)} doses"
+    )
     return {
         c.pk: (c.parent_id or c.pk) if c.parent_id != world.units["province"].pk else c.pk
         for c in communes
@@ -205,9 +248,11 @@ def _print(rows: dict[int, int], *, forced: bool) -> None:
             with CaptureQueriesContext(connection) as found:
                 indicator.compute(query)
             statements: list[dict[str, Any]] = [
-                q for q in found.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")
+                q
+                for q in found.captured_queries
+                if q["sql"].lstrip().upper().startswith("SELECT")
                 and "services_servicetype" not in q["sql"][:200]
-            ]  # fmt: skip
+            ]
             for q in statements:
                 plan = _plans(q["sql"])
                 seq = [
@@ -216,7 +261,9 @@ def _print(rows: dict[int, int], *, forced: bool) -> None:
                     if "Seq Scan" in line and any(t in line for t in BIG)
                 ]
                 total = [line for line in plan if "Execution Time" in line]
-                print(f"{indicator.code} [{breakdown}] {total[0].strip() if total else ''}"
-                      f" seq scans of big tables: {seq or 'none'}")  # fmt: skip
+                print(
+                    f"{indicator.code} [{breakdown}] {total[0].strip() if total else ''}"
+                    f" seq scans of big tables: {seq or 'none'}"
+                )
                 if (seq and forced) or os.environ.get("EXPLAIN_PLANS"):
                     print("\n".join("    " + line for line in plan))

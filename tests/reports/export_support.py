@@ -66,17 +66,32 @@ def _victims(query: Query) -> Result:
 
 
 COUNT = Indicator(
-    code="TEST_COUNT", name="=SUM(A1:A9) people", group="test_a", kind="count",
-    compute=_count, breakdowns=("sex",), definition="@people counted",
-)  # fmt: skip
+    code="TEST_COUNT",
+    name="=SUM(A1:A9) people",
+    group="test_a",
+    kind="count",
+    compute=_count,
+    breakdowns=("sex",),
+    definition="@people counted",
+)
 SHARE = Indicator(
-    code="TEST_SHARE", name="Test share", group="test_a", kind="share", compute=_share,
-    breakdowns=(), order=1,
-)  # fmt: skip
+    code="TEST_SHARE",
+    name="Test share",
+    group="test_a",
+    kind="share",
+    compute=_share,
+    breakdowns=(),
+    order=1,
+)
 VICTIMS_INDICATOR = Indicator(
-    code="TEST_VICTIMS", name="Test victims", group="test_b", kind="count", compute=_victims,
-    breakdowns=(), victims=True,
-)  # fmt: skip
+    code="TEST_VICTIMS",
+    name="Test victims",
+    group="test_b",
+    kind="count",
+    compute=_victims,
+    breakdowns=(),
+    victims=True,
+)
 
 
 @pytest.fixture

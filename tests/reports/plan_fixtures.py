@@ -40,9 +40,12 @@ def indicators() -> Iterator[None]:
 
 def make_plan(unit: AdministrativeUnit, **fields: Any) -> Plan:
     values: dict[str, Any] = {
-        "number": "30/KH-UBND", "issuer": "UBND tỉnh Kiểm Thử", "unit": unit,
-        "first_year": 2025, "last_year": 2026,
-    }  # fmt: skip
+        "number": "30/KH-UBND",
+        "issuer": "UBND tỉnh Kiểm Thử",
+        "unit": unit,
+        "first_year": 2025,
+        "last_year": 2026,
+    }
     values.update(fields)
     plan = Plan(**values)
     plan.save()
@@ -51,9 +54,13 @@ def make_plan(unit: AdministrativeUnit, **fields: Any) -> Plan:
 
 def make_target(plan: Plan, **fields: Any) -> Target:
     values: dict[str, Any] = {
-        "indicator": SHARE, "unit": plan.unit, "year": plan.first_year, "kind": "share",
-        "comparison": "at_least", "value": Decimal("70"),
-    }  # fmt: skip
+        "indicator": SHARE,
+        "unit": plan.unit,
+        "year": plan.first_year,
+        "kind": "share",
+        "comparison": "at_least",
+        "value": Decimal("70"),
+    }
     values.update(fields)
     target = Target(plan=plan, **values)
     target.save()
@@ -72,8 +79,10 @@ def binh(world: World) -> User:
     staff_profile_save(
         actor=None,
         profile=StaffProfile(
-            user=user, organisation=world.orgs["social"], role=Role.SUPERVISOR,
+            user=user,
+            organisation=world.orgs["social"],
+            role=Role.SUPERVISOR,
             scope_unit=world.units["d1"],
         ),
-    )  # fmt: skip
+    )
     return user

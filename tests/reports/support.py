@@ -48,9 +48,11 @@ class Data:
     def rows(self) -> dict[int, int]:
         u = self.units
         return {
-            u["c1"].pk: u["d1"].pk, u["c2"].pk: u["d1"].pk, u["c3"].pk: u["d2"].pk,
+            u["c1"].pk: u["d1"].pk,
+            u["c2"].pk: u["d1"].pk,
+            u["c3"].pk: u["d2"].pk,
             u["c4"].pk: u["c4"].pk,
-        }  # fmt: skip
+        }
 
     def query(self, period: Period = H1, breakdown: str | None = None) -> Query:
         return Query(rows=self.rows(), period=period, breakdown=breakdown)
@@ -59,20 +61,32 @@ class Data:
         self, commune: str, sex: str = "M", birth_year: int = 1990, ethnicity: str = ""
     ) -> Person:
         return make_person(
-            residence_commune=self.units[commune], registered_by=self.world.orgs["clinic_a"],
-            sex=sex, birth_year=birth_year, ethnicity=ethnicity,
-        )  # fmt: skip
+            residence_commune=self.units[commune],
+            registered_by=self.world.orgs["clinic_a"],
+            sex=sex,
+            birth_year=birth_year,
+            ethnicity=ethnicity,
+        )
 
     def case(
-        self, person: Person, category: str = "addiction", *, managed: bool = True,
-        opened: datetime.date = OPENED, closed: datetime.date | None = None,
+        self,
+        person: Person,
+        category: str = "addiction",
+        *,
+        managed: bool = True,
+        opened: datetime.date = OPENED,
+        closed: datetime.date | None = None,
         org: str = "clinic_a",
-    ) -> Case:  # fmt: skip
+    ) -> Case:
         return make_case(
-            person=person, organisation=self.world.orgs[org], category=category,
-            managed_record=managed, opened_on=opened, closed_on=closed,
+            person=person,
+            organisation=self.world.orgs[org],
+            category=category,
+            managed_record=managed,
+            opened_on=opened,
+            closed_on=closed,
             status=CaseStatus.CLOSED if closed else CaseStatus.OPEN,
-        )  # fmt: skip
+        )
 
     def reopen(self, case: Case, closed: datetime.date) -> Case:
         """Close the case on ``closed``, then open it again (two saves, two history rows)."""
@@ -89,50 +103,84 @@ class Data:
         Case.objects.filter(person=person).update(residence_commune=self.units[commune])
 
     def episode(
-        self, case: Case, started: datetime.date, ended: datetime.date | None = None,
-        outcome: str | None = None, *, modality: str = "community_voluntary",
+        self,
+        case: Case,
+        started: datetime.date,
+        ended: datetime.date | None = None,
+        outcome: str | None = None,
+        *,
+        modality: str = "community_voluntary",
         provider: Organisation | str = "commune_x",
-    ) -> TreatmentEpisode:  # fmt: skip
+    ) -> TreatmentEpisode:
         org = self.world.orgs[provider] if isinstance(provider, str) else provider
         return TreatmentEpisode.objects.create(
-            case=case, modality=modality, provider=org, started_on=started, ended_on=ended,
-            outcome=outcome or ("completed" if ended else "ongoing"), recorded_by=self.user,
-        )  # fmt: skip
+            case=case,
+            modality=modality,
+            provider=org,
+            started_on=started,
+            ended_on=ended,
+            outcome=outcome or ("completed" if ended else "ongoing"),
+            recorded_by=self.user,
+        )
 
     def service(
         self, case: Case, code: str, on: datetime.date, status: str = "delivered"
     ) -> ServiceRecord:
         delivered = status == "delivered"
         return ServiceRecord.objects.create(
-            case=case, service_type=ServiceType.objects.get(code=code), status=status,
-            delivered_on=on if delivered else None, due_on=None if delivered else on,
+            case=case,
+            service_type=ServiceType.objects.get(code=code),
+            status=status,
+            delivered_on=on if delivered else None,
+            due_on=None if delivered else on,
             recorded_by=self.user,
-        )  # fmt: skip
+        )
 
     def screening(self, case: Case, on: datetime.date, injecting: str = "") -> Screening:
         return Screening.objects.create(
-            case=case, instrument="assist", instrument_version="3.0", screened_on=on,
-            screener=self.user, answers="{}", injecting=injecting, recorded_by=self.user,
-        )  # fmt: skip
+            case=case,
+            instrument="assist",
+            instrument_version="3.0",
+            screened_on=on,
+            screener=self.user,
+            answers="{}",
+            injecting=injecting,
+            recorded_by=self.user,
+        )
 
     def vocational(
-        self, case: Case, started: datetime.date, ended: datetime.date | None = None,
+        self,
+        case: Case,
+        started: datetime.date,
+        ended: datetime.date | None = None,
         outcome: str = "ongoing",
-    ) -> VocationalSupport:  # fmt: skip
+    ) -> VocationalSupport:
         return VocationalSupport.objects.create(
-            case=case, kind="training", provider_other="Trường nghề", started_on=started,
-            ended_on=ended, outcome=outcome, recorded_by=self.user,
-        )  # fmt: skip
+            case=case,
+            kind="training",
+            provider_other="Trường nghề",
+            started_on=started,
+            ended_on=ended,
+            outcome=outcome,
+            recorded_by=self.user,
+        )
 
     def post_rehab(
-        self, case: Case, started: datetime.date, ended: datetime.date | None = None,
+        self,
+        case: Case,
+        started: datetime.date,
+        ended: datetime.date | None = None,
         outcome: str = "ongoing",
-    ) -> PostRehabPeriod:  # fmt: skip
+    ) -> PostRehabPeriod:
         return PostRehabPeriod.objects.create(
-            case=case, officer=self.world.users["minh"], started_on=started,
-            planned_end_on=started + datetime.timedelta(days=365), ended_on=ended,
-            outcome=outcome, recorded_by=self.user,
-        )  # fmt: skip
+            case=case,
+            officer=self.world.users["minh"],
+            started_on=started,
+            planned_end_on=started + datetime.timedelta(days=365),
+            ended_on=ended,
+            outcome=outcome,
+            recorded_by=self.user,
+        )
 
     def shelter(self, case: Case, entered: datetime.date, shelter: Organisation) -> ShelterStay:
         return ShelterStay.objects.create(

@@ -49,10 +49,14 @@ def table(
             cells[(None, key)] = Cell(sum(values[index] for values in grid.values()))
     cells[(None, None)] = Cell(sum(sum(values) for values in grid.values()))
     return Table(
-        indicator=ind or indicator(), unit=UNIT, period=PERIOD, breakdown=breakdown,
-        rows=[Row(r, f"row {r}") for r in grid], columns=[Column(k, k) for k in keys],
+        indicator=ind or indicator(),
+        unit=UNIT,
+        period=PERIOD,
+        breakdown=breakdown,
+        rows=[Row(r, f"row {r}") for r in grid],
+        columns=[Column(k, k) for k in keys],
         cells=cells,
-    )  # fmt: skip
+    )
 
 
 def table_set(
@@ -119,10 +123,16 @@ def attack(tables: Sequence[Table], k: int, cap: int | None = None) -> dict[Cell
                 for c, s in eq.items()
                 if c in values or c in published
             )
-            low = sum(s * (domains[c].start if s > 0 else domains[c].stop - 1)
-                      for c in unknown for s in [eq[c]])  # fmt: skip
-            high = sum(s * (domains[c].stop - 1 if s > 0 else domains[c].start)
-                       for c in unknown for s in [eq[c]])  # fmt: skip
+            low = sum(
+                s * (domains[c].start if s > 0 else domains[c].stop - 1)
+                for c in unknown
+                for s in [eq[c]]
+            )
+            high = sum(
+                s * (domains[c].stop - 1 if s > 0 else domains[c].start)
+                for c in unknown
+                for s in [eq[c]]
+            )
             if not low <= -total <= high:
                 return False
         return True

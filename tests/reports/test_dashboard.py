@@ -32,16 +32,27 @@ YEAR = Period(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
 
 
 def _resident(
-    world: World, commune: str, sex: str = "M", *, treated: bool = False,
-    category: str = ClientCategory.ADDICTION, name: str = "Nguyễn Văn Thử",
-) -> Person:  # fmt: skip
+    world: World,
+    commune: str,
+    sex: str = "M",
+    *,
+    treated: bool = False,
+    category: str = ClientCategory.ADDICTION,
+    name: str = "Nguyễn Văn Thử",
+) -> Person:
     person = make_person(
-        residence_commune=world.units[commune], registered_by=world.orgs["clinic_a"], sex=sex,
+        residence_commune=world.units[commune],
+        registered_by=world.orgs["clinic_a"],
+        sex=sex,
         full_name=name,
-    )  # fmt: skip
+    )
     if treated:
-        make_case(person=person, organisation=world.orgs["clinic_a"], category=category,
-                  opened_on=datetime.date(2026, 3, 1))  # fmt: skip
+        make_case(
+            person=person,
+            organisation=world.orgs["clinic_a"],
+            category=category,
+            opened_on=datetime.date(2026, 3, 1),
+        )
     return person
 
 
@@ -58,9 +69,11 @@ def test_a_province_drills_down_to_districts_and_to_communes_directly_under_it(
     assert [r.unit_id for r in rows] == [u["c4"].pk, u["d1"].pk, u["d2"].pk]
     assert [r.code for r in rows] == ["98001", "981", "982"]
     assert communes == {
-        u["c1"].pk: u["d1"].pk, u["c2"].pk: u["d1"].pk, u["c3"].pk: u["d2"].pk,
+        u["c1"].pk: u["d1"].pk,
+        u["c2"].pk: u["d1"].pk,
+        u["c3"].pk: u["d2"].pk,
         u["c4"].pk: u["c4"].pk,
-    }  # fmt: skip
+    }
 
 
 def test_a_district_drills_down_to_its_communes(world: World) -> None:
@@ -270,9 +283,10 @@ def test_a_unit_of_another_province_is_refused_and_recorded(
     hoa = world.users["hoa"]
     client = world.client("hoa")
     pages: tuple[tuple[str, dict[str, str]], ...] = (
-        ("reports:dashboard", {}), ("reports:indicator", {"code": "TEST_RESIDENTS"}),
+        ("reports:dashboard", {}),
+        ("reports:indicator", {"code": "TEST_RESIDENTS"}),
         ("reports:people", {"indicator": "TEST_RESIDENTS"}),
-    )  # fmt: skip
+    )
     for name, extra in pages:
         for code in ("97", "nope"):
             before = Event.objects.filter(
@@ -309,8 +323,10 @@ def test_figures_are_refused_to_roles_without_them(
 
 
 def test_the_menu_offers_figures_to_who_has_them(world: World) -> None:
-    names = {who: {link.url_name for link in navigation.menu_for(world.users[who])}
-             for who in ("hoa", "minh", "lan", "an")}  # fmt: skip
+    names = {
+        who: {link.url_name for link in navigation.menu_for(world.users[who])}
+        for who in ("hoa", "minh", "lan", "an")
+    }
     assert "reports:dashboard" in names["hoa"] and "reports:dashboard" in names["minh"]
     assert "reports:dashboard" not in names["lan"] | names["an"]
 
@@ -364,8 +380,14 @@ def test_the_people_list_masks_victims_for_a_supervisor(
     world: World,
     indicators: tuple[Indicator, Indicator],
 ) -> None:
-    victim = _resident(world, "c1", "F", treated=True, name="Vàng Thị Dợ",
-                       category=ClientCategory.TRAFFICKING_VICTIM)  # fmt: skip
+    victim = _resident(
+        world,
+        "c1",
+        "F",
+        treated=True,
+        name="Vàng Thị Dợ",
+        category=ClientCategory.TRAFFICKING_VICTIM,
+    )
     params = {"indicator": "TEST_RESIDENTS", "unit": "c1", "row": "98101"}
     params["unit"] = "98101"
     body = world.client("hoa").get(reverse("reports:people"), params).content.decode()
@@ -400,17 +422,22 @@ def test_a_person_reached_by_a_grant_is_named_only_if_it_shares_identity(
     from services.models import ServiceType
 
     person = make_person(
-        full_name="Lê Văn Cường", residence_commune=world.units["c3"],
+        full_name="Lê Văn Cường",
+        residence_commune=world.units["c3"],
         registered_by=world.orgs["clinic_b"],
-    )  # fmt: skip
+    )
     case = make_case(person=person, organisation=world.orgs["clinic_b"])
     referral = Referral.objects.create(
-        case=case, from_organisation=world.orgs["clinic_b"],
+        case=case,
+        from_organisation=world.orgs["clinic_b"],
         to_organisation=world.orgs["commune_x"],
-        service_type=ServiceType.objects.get(code="counselling"), reason="Chuyển gửi thử",
-        recorded_by=world.users["tuan"], state="sent", sent_on=datetime.date(2026, 11, 1),
+        service_type=ServiceType.objects.get(code="counselling"),
+        reason="Chuyển gửi thử",
+        recorded_by=world.users["tuan"],
+        state="sent",
+        sent_on=datetime.date(2026, 11, 1),
         parts=list(parts),
-    )  # fmt: skip
+    )
     referral_actions.referral_act(
         actor=world.users["minh"], referral_id=referral.pk, action="accept"
     )
@@ -435,8 +462,9 @@ def test_a_breakdown_adds_a_column_per_key_to_the_group(
     assert line is not None
     cells = re.findall(r'<td data-label="(Nam|Nữ)">(.*?)</td>', line.group(1), re.S)
     assert [(label, re.sub(r"<[^>]+>", "", text).strip()) for label, text in cells] == [
-        ("Nam", "100,0%"), ("Nữ", "50,0%"),
-    ]  # fmt: skip
+        ("Nam", "100,0%"),
+        ("Nữ", "50,0%"),
+    ]
 
 
 def test_the_pages_carry_the_print_stylesheet(
@@ -485,9 +513,10 @@ def test_a_count_target_of_a_share_indicator_is_judged_on_the_count(
     for wanted, status in ((3, "✓ Đạt"), (4, "✗ Chưa đạt")):
         target = TargetValue(Decimal(wanted), "count", "at_least", "30/KH-UBND")
         monkeypatch.setattr(
-            plans, "target_for",
+            plans,
+            "target_for",
             lambda unit, code, period, t=target: t if code == "TEST_ADDICTION" else None,
-        )  # fmt: skip
+        )
         html = world.client("hoa").get(reverse("reports:dashboard")).content.decode()
         line = re.search(r'data-testid="line-TEST_ADDICTION">(.*?)</tr>', html, re.S)
         assert line is not None

@@ -52,10 +52,15 @@ def _line(rows: list[list[Any]], label: str, after: str) -> list[Any]:
 
 def _son(world: World) -> Client:
     user = make_user("son")
-    staff_profile_save(actor=None, profile=StaffProfile(
-        user=user, organisation=world.orgs["clinic_a"], role=Role.SUPERVISOR,
-        scope_unit=world.units["d1"],
-    ))  # fmt: skip
+    staff_profile_save(
+        actor=None,
+        profile=StaffProfile(
+            user=user,
+            organisation=world.orgs["clinic_a"],
+            role=Role.SUPERVISOR,
+            scope_unit=world.units["d1"],
+        ),
+    )
     return signed_in_client(user)
 
 
@@ -71,8 +76,12 @@ def test_xlsx_has_a_cover_a_sheet_per_group_and_definitions(world: World) -> Non
     rows = _rows(book["Nhóm A"])
     header = rows[1]
     assert header[:5] == ["Đơn vị", "6 tháng đầu năm 2026", "chỉ tiêu", "tử số", "mẫu số"]
-    assert [r[0] for r in rows[2:6]] == ["Phường Tỉnh", "Huyện Một", "Huyện Hai",
-                                          "Tổng: Tỉnh Kiểm Thử"]  # fmt: skip
+    assert [r[0] for r in rows[2:6]] == [
+        "Phường Tỉnh",
+        "Huyện Một",
+        "Huyện Hai",
+        "Tổng: Tỉnh Kiểm Thử",
+    ]
     # hoa's scope is the whole province: exact, 3 included.
     assert _line(rows, "Huyện Một", "TEST_COUNT")[1] == 3
     assert _line(rows, "Tổng: Tỉnh Kiểm Thử", "TEST_COUNT")[1] == 35
@@ -145,9 +154,11 @@ def test_inside_the_scope_figures_are_exact(world: World) -> None:
 
 def test_text_that_a_spreadsheet_would_run_is_neutralised(world: World) -> None:
     AdministrativeUnit.objects.create(
-        code="98002", name="=HYPERLINK(\"http://x\")", level=UnitLevel.COMMUNE,
+        code="98002",
+        name='=HYPERLINK("http://x")',
+        level=UnitLevel.COMMUNE,
         parent=world.units["province"],
-    )  # fmt: skip
+    )
     book = _book(_get(world.client("hoa"), world.units["province"]))
     cells = [c for r in _rows(book["Nhóm A"]) for c in r if isinstance(c, str)]
     assert '\'=HYPERLINK("http://x")' in cells
@@ -211,8 +222,9 @@ def test_the_form_and_its_errors(world: World) -> None:
     page = client.get(URL)
     assert page.status_code == 200
     assert b'data-testid="report-form"' in page.content
-    response = _get(client, world.units["province"], period_kind="custom", start="31/12/2026",
-                    end="01/01/2026")  # fmt: skip
+    response = _get(
+        client, world.units["province"], period_kind="custom", start="31/12/2026", end="01/01/2026"
+    )
     assert response.status_code == 200
     assert "31/12/2026" in response.content.decode()
     assert "Ngày kết thúc kỳ đứng trước ngày bắt đầu." in response.content.decode()
@@ -232,10 +244,14 @@ def test_a_report_looks_up_each_target_once_per_indicator_and_year(world: World)
     periods = export.periods_for("year", year=2026)
     with CaptureQueriesContext(connection) as captured:
         report = export.report_build(
-            viewer=world.users["hoa"], unit=world.units["province"], periods=periods,
-            breakdowns=("sex",), sharing=True,
-        )  # fmt: skip
+            viewer=world.users["hoa"],
+            unit=world.units["province"],
+            periods=periods,
+            breakdowns=("sex",),
+            sharing=True,
+        )
     reads = [q for q in captured.captured_queries if '"reports_target"' in q["sql"]]
     assert len(report.tables) > len(registry.indicators()) * len(periods)
-    assert len(reads) == len({(i.code, p.period.end.year) for i in registry.indicators()
-                              for p in periods})  # fmt: skip
+    assert len(reads) == len(
+        {(i.code, p.period.end.year) for i in registry.indicators() for p in periods}
+    )

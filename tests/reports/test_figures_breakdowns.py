@@ -49,10 +49,16 @@ def test_the_indicator_page_splits_treatment_by_sector(world: World) -> None:
 
 def test_the_report_form_accepts_a_split_by_service(world: World) -> None:
     form = ReportForm(
-        {"unit": world.units["province"].pk, "period_kind": "year", "year": "2026",
-         "half": "1", "format": "xlsx", "breakdowns": ["service", "sex"]},
+        {
+            "unit": world.units["province"].pk,
+            "period_kind": "year",
+            "year": "2026",
+            "half": "1",
+            "format": "xlsx",
+            "breakdowns": ["service", "sex"],
+        },
         units=[world.units["province"]],
-    )  # fmt: skip
+    )
     assert form.is_valid(), form.errors
 
 
@@ -65,9 +71,12 @@ def test_a_sector_cell_links_to_its_people(world: World) -> None:
     assert spaced
     client = world.client("hoa")
     params = {
-        "indicator": "TX_SECTOR", "period": "year", "year": "2026", "breakdown": "sector",
+        "indicator": "TX_SECTOR",
+        "period": "year",
+        "year": "2026",
+        "breakdown": "sector",
         "unit": world.units["province"].code,
-    }  # fmt: skip
+    }
     for key in spaced:
         response = client.get(reverse("reports:people"), params | {"key": key})
         assert response.status_code == 200, key

@@ -73,9 +73,10 @@ def test_a_year_or_a_custom_period_needs_no_half_year(world: World) -> None:
     year = _report_form(world, period_kind="year", year="2025")
     assert year.is_valid(), year.errors
     custom = _report_form(
-        world, period_kind="custom",
+        world,
+        period_kind="custom",
         **_custom(datetime.date(2025, 1, 1), datetime.date(2025, 3, 31)),
-    )  # fmt: skip
+    )
     assert custom.is_valid(), custom.errors
     assert not ReportForm(units=[]).fields["half"].required
     # A half-year without its half is still refused, under that field.
@@ -94,8 +95,10 @@ def test_long_names_are_cut_after_a_whole_word_and_made_unique() -> None:
     titles = sheets.unique_titles([name, name, "bìa"], reserved=["Bìa"])
     assert titles == ["Người nghiện có hồ sơ quản lý", "Người nghiện có hồ sơ quản (2)", "bìa (2)"]
     assert all(len(t) <= sheets.MAX for t in titles)
-    groups = [Group("a", "Nhóm có một tên rất dài hơn ba mươi mốt ký tự", 1, "Nhóm A"),
-              Group("b", "Nhóm B", 2)]  # fmt: skip
+    groups = [
+        Group("a", "Nhóm có một tên rất dài hơn ba mươi mốt ký tự", 1, "Nhóm A"),
+        Group("b", "Nhóm B", 2),
+    ]
     assert sheets.group_titles(groups) == {"a": "Nhóm A", "b": "Nhóm B"}
 
 
@@ -103,9 +106,13 @@ def test_the_reports_sheets_have_readable_unique_names(world: World) -> None:
     """The real groups' sheets, in Vietnamese: "Người sử dụng trái phép chất ma" was one."""
     response = world.client("hoa").get(
         "/figures/report/",
-        {"unit": str(world.units["province"].pk), "format": "xlsx", "period_kind": "year",
-         "year": "2025"},
-    )  # fmt: skip
+        {
+            "unit": str(world.units["province"].pk),
+            "format": "xlsx",
+            "period_kind": "year",
+            "year": "2025",
+        },
+    )
     assert response.status_code == 200
     titles = load_workbook(io.BytesIO(response.content)).sheetnames
     assert "Người sử dụng ma túy" in titles

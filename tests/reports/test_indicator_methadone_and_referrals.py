@@ -71,9 +71,12 @@ def clinic(world: World) -> Data:
     data = Data(world)
 
     def mmt(
-        commune: str, start: datetime.date, end: datetime.date | None = None,
-        outcome: str | None = None, case: object = None,
-    ) -> TreatmentEpisode:  # fmt: skip
+        commune: str,
+        start: datetime.date,
+        end: datetime.date | None = None,
+        outcome: str | None = None,
+        case: object = None,
+    ) -> TreatmentEpisode:
         owner = case or data.case(data.person(commune), opened=D(2023, 1, 1))
         return data.episode(
             owner, start, end, outcome, modality="methadone",  # type: ignore[arg-type]
@@ -82,10 +85,15 @@ def clinic(world: World) -> Data:
 
     def doses(episode: TreatmentEpisode, days: list[datetime.date], kind: int) -> None:
         Dose.objects.bulk_create(
-            Dose(episode=episode, given_on=day, kind=kind, recorded_by=data.user,
-                 dose_mg=None if kind == DoseKind.MISSED else 60)
+            Dose(
+                episode=episode,
+                given_on=day,
+                kind=kind,
+                recorded_by=data.user,
+                dose_mg=None if kind == DoseKind.MISSED else 60,
+            )
             for day in days
-        )  # fmt: skip
+        )
 
     m1 = mmt("c1", D(2024, 7, 10))
     doses(m1, _days(D(2025, 6, 1), D(2025, 6, 8)), DoseKind.OBSERVED)
@@ -113,9 +121,12 @@ def clinic(world: World) -> Data:
 def test_methadone_indicators_are_registered_by_the_methadone_app() -> None:
     codes = {i.code for i in registry.indicators("methadone")}
     assert codes == {
-        "MMT_IN_TREATMENT", "MMT_RETENTION_6", "MMT_RETENTION_12", "MMT_ADHERENCE",
+        "MMT_IN_TREATMENT",
+        "MMT_RETENTION_6",
+        "MMT_RETENTION_12",
+        "MMT_ADHERENCE",
         "MMT_INJECTING",
-    }  # fmt: skip
+    }
     # The definitions live in the methadone app: the registry is a plug-in point.
     share = registry.get("MMT_ADHERENCE").compute.__self__  # type: ignore[attr-defined]
     assert share.population.__module__ == "services.methadone.indicators"

@@ -117,16 +117,24 @@ def victims(world: World) -> Data:
     v1 = data.case(data.person("c1", "F"), "trafficking_victim", opened=D(2025, 2, 1))
     for case, day in ((v1, D(2025, 2, 1)),):
         Reception.objects.create(
-            case=case, received_on=day, place="Cửa khẩu", receiving_agency=world.orgs["social"],
-            identification_status="identified", recorded_by=data.user,
-        )  # fmt: skip
+            case=case,
+            received_on=day,
+            place="Cửa khẩu",
+            receiving_agency=world.orgs["social"],
+            identification_status="identified",
+            recorded_by=data.user,
+        )
     data.service(v1, "essential_needs", D(2025, 2, 2))
     data.service(v1, "medical", D(2025, 3, 1))
     v2 = data.case(data.person("c2", "F"), "trafficking_victim", opened=D(2025, 3, 1))
     Reception.objects.create(
-        case=v2, received_on=D(2025, 3, 1), place="Cửa khẩu", identification_status="identified",
-        receiving_agency=world.orgs["social"], recorded_by=data.user,
-    )  # fmt: skip
+        case=v2,
+        received_on=D(2025, 3, 1),
+        place="Cửa khẩu",
+        identification_status="identified",
+        receiving_agency=world.orgs["social"],
+        recorded_by=data.user,
+    )
     data.service(v2, "legal_aid", D(2025, 3, 5), status="planned")
     v3 = data.case(data.person("c3", "F"), "trafficking_victim", opened=D(2025, 5, 1))
     data.shelter(v3, D(2025, 5, 2), shelter)

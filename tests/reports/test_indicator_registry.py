@@ -28,12 +28,15 @@ CODES = {
     "victims": {"VICTIM_SUPPORT", "VICTIM_SERVICE"},
     "registrations": {"NEW_ADDICTION", "NEW_ADDICTION_PREV"},
     "methadone": {
-        "MMT_IN_TREATMENT", "MMT_RETENTION_6", "MMT_RETENTION_12", "MMT_ADHERENCE",
+        "MMT_IN_TREATMENT",
+        "MMT_RETENTION_6",
+        "MMT_RETENTION_12",
+        "MMT_ADHERENCE",
         "MMT_INJECTING",
     },
     "quality": {"TX_COMPLETED", "TX_DROPPED", "POSTREHAB_COMPLETED", "RELAPSE"},
     "referrals": {"REF_SENT", "REF_ACCEPTED", "REF_COMPLETED", "REF_MEDIAN_DAYS"},
-}  # fmt: skip
+}
 
 
 def test_every_code_of_the_shared_table_is_registered_in_its_group() -> None:

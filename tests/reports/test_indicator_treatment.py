@@ -80,9 +80,13 @@ def data(world: World) -> Data:
     data.move(e, "c3")
     data.episode(ec, D(2025, 1, 5), modality="methadone", provider="clinic_b")
     data.episode(
-        ec, D(2025, 3, 1), D(2025, 5, 1), "dropped_out", modality="facility_voluntary",
+        ec,
+        D(2025, 3, 1),
+        D(2025, 5, 1),
+        "dropped_out",
+        modality="facility_voluntary",
         provider=rehab,
-    )  # fmt: skip
+    )
     f = data.person("c4", "F", 2008)
     fc = data.case(f, "drug_user", opened=D(2024, 5, 1))
     data.episode(fc, D(2025, 2, 1))
@@ -121,19 +125,31 @@ def test_treatment_coverage_by_sex_has_every_cell_and_the_totals(data: Data) -> 
     d1, d2, c4 = _ids(data.world)
     found = pairs(compute("TX_COVERAGE", data.query(breakdown="sex")))
     assert found == {
-        (d1, "F"): (1, 1), (d1, "M"): (1, 2), (d1, None): (2, 3),
-        (d2, "F"): (1, 1), (d2, "M"): (1, 1), (d2, None): (2, 2),
-        (c4, "F"): (0, 0), (c4, "M"): (0, 0), (c4, None): (0, 0),
-        (None, "F"): (2, 2), (None, "M"): (2, 3), (None, None): (4, 5),
-    }  # fmt: skip
+        (d1, "F"): (1, 1),
+        (d1, "M"): (1, 2),
+        (d1, None): (2, 3),
+        (d2, "F"): (1, 1),
+        (d2, "M"): (1, 1),
+        (d2, None): (2, 2),
+        (c4, "F"): (0, 0),
+        (c4, "M"): (0, 0),
+        (c4, None): (0, 0),
+        (None, "F"): (2, 2),
+        (None, "M"): (2, 3),
+        (None, None): (4, 5),
+    }
 
 
 def test_treatment_coverage_by_age_group_and_ethnicity(data: Data) -> None:
     ages = compute("TX_COVERAGE", data.query(breakdown="age_group"))
     bands = ("0-17", "18-24", "25-34", "35-44", "45+")
     assert {key: figure(ages[(None, key)]) for key in bands} == {
-        "0-17": (0, 0), "18-24": (1, 1), "25-34": (0, 1), "35-44": (2, 2), "45+": (1, 1),
-    }  # fmt: skip
+        "0-17": (0, 0),
+        "18-24": (1, 1),
+        "25-34": (0, 1),
+        "35-44": (2, 2),
+        "45+": (1, 1),
+    }
     ethnicity = compute("TX_COVERAGE", data.query(breakdown="ethnicity"))
     assert figure(ethnicity[(None, "08")]) == (1, 1)
     assert figure(ethnicity[(None, "unknown")]) == (3, 4)

@@ -26,8 +26,9 @@ CODES = {
 def test_the_demo_has_both_plans_and_their_targets(db: None) -> None:
     call_command("seed_demo", "--people", "30", stdout=io.StringIO())
     assert set(Plan.objects.values_list("number", "issuer")) == {
-        ("30/KH-UBND", "UBND tỉnh Lào Cai"), ("4960/KH-UBND", "UBND tỉnh Lâm Đồng"),
-    }  # fmt: skip
+        ("30/KH-UBND", "UBND tỉnh Lào Cai"),
+        ("4960/KH-UBND", "UBND tỉnh Lâm Đồng"),
+    }
     assert set(Target.objects.values_list("indicator", flat=True)) <= CODES
     province = AdministrativeUnit.objects.get(code="99")
     commune = AdministrativeUnit.objects.filter(path__startswith=province.path, level="commune")[0]
@@ -44,15 +45,21 @@ def test_the_demo_has_both_plans_and_their_targets(db: None) -> None:
         found = target_for(commune, code, half)
         assert found is not None, code
         assert (found.comparison, found.value, found.plan_number, found.kind) == (
-            comparison, value, number, "share",
-        ), code  # fmt: skip
+            comparison,
+            value,
+            number,
+            "share",
+        ), code
     # Lào Cai 2.3: the social-affairs sector's share, a target of that sector alone; the
     # total of TX_SECTOR (everyone treated, which TX_COVERAGE judges) has none.
     sector = target_for(commune, "TX_SECTOR", half, breakdown="sector", key="Xã hội")
     assert sector is not None
     assert (sector.comparison, sector.value, sector.plan_number, sector.kind) == (
-        "at_least", Decimal("41.13"), "30/KH-UBND", "share",
-    )  # fmt: skip
+        "at_least",
+        Decimal("41.13"),
+        "30/KH-UBND",
+        "share",
+    )
     assert target_for(commune, "TX_SECTOR", half) is None
     # "Curb the growth" sets no figure: no target.
     assert target_for(province, "NEW_ADDICTION", half) is None

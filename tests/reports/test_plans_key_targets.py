@@ -67,10 +67,16 @@ def test_a_key_without_its_breakdown_is_refused_by_the_database(world: World) ->
 
 def _data(world: World, **changes: Any) -> dict[str, str]:
     data = {
-        "indicator": SHARE, "key": "sex:F", "unit": str(world.units["province"].pk),
-        "year": "2025", "comparison": "at_least", "value": "41,13", "kind": "share",
-        "clause": "2.3", "note": "",
-    }  # fmt: skip
+        "indicator": SHARE,
+        "key": "sex:F",
+        "unit": str(world.units["province"].pk),
+        "year": "2025",
+        "comparison": "at_least",
+        "value": "41,13",
+        "kind": "share",
+        "clause": "2.3",
+        "note": "",
+    }
     data.update(changes)
     return data
 
@@ -124,9 +130,10 @@ def test_each_choice_names_its_breakdown(world: World) -> None:
     plan = make_plan(world.units["province"])
     page = world.client("hoa").get(reverse("reports:target_add", args=[plan.pk]))
     choices = dict(
-        option for _group, options in page.context["form"].fields["key"].choices[1:]
+        option
+        for _group, options in page.context["form"].fields["key"].choices[1:]
         for option in options
-    )  # fmt: skip
+    )
     assert choices["sector:Xã hội"] == "Ngành của cơ sở cung cấp: Xã hội"
     assert choices["sex:F"] == "Giới tính: Nữ"
 
@@ -141,8 +148,12 @@ def _resident(world: World, sex: str, *, treated: bool, commune: str = "c1") -> 
         residence_commune=world.units[commune], registered_by=world.orgs["clinic_a"], sex=sex
     )
     if treated:
-        make_case(person=person, organisation=world.orgs["clinic_a"], category="addiction",
-                  opened_on=datetime.date(2026, 3, 1))  # fmt: skip
+        make_case(
+            person=person,
+            organisation=world.orgs["clinic_a"],
+            category="addiction",
+            opened_on=datetime.date(2026, 3, 1),
+        )
 
 
 def test_the_dashboard_shows_a_keys_target_beside_its_figure(
@@ -162,14 +173,19 @@ def test_the_dashboard_shows_a_keys_target_beside_its_figure(
     client = world.client("hoa")
     response = client.get(reverse("reports:dashboard"), {"period": "year", "year": "2026"})
     line = next(
-        line for view, lines in response.context["sections"] for line, _url in lines
+        line
+        for view, lines in response.context["sections"]
+        for line, _url in lines
         if line.indicator.code == code
-    )  # fmt: skip
+    )
     assert (line.total.text, line.target, line.status.code) == ("60,0%", "≥ 70%", "not_met")
     [key] = line.key_lines
     assert (key.figure.text, key.figure.detail, key.target, key.status.code) == (
-        "66,7%", "2 / 3", "≥ 60%", "met",
-    )  # fmt: skip
+        "66,7%",
+        "2 / 3",
+        "≥ 60%",
+        "met",
+    )
     assert key.label == "Giới tính: Nữ"
     page = response.content.decode()
     assert f'data-testid="key-{code}"' in page and "≥ 60%" in page
@@ -199,9 +215,11 @@ def test_a_keys_small_count_is_hidden_from_a_viewer_outside_the_unit(
         reverse("reports:dashboard"), {"unit": "982", "period": "year", "year": "2026"}
     )
     line = next(
-        line for view, lines in response.context["sections"] for line, _url in lines
+        line
+        for view, lines in response.context["sections"]
+        for line, _url in lines
         if line.indicator.code == code
-    )  # fmt: skip
+    )
     [key] = line.key_lines
     assert (key.figure.text, key.figure.suppressed, key.figure.url) == ("< 5", True, None)
     assert key.status.code == "hidden"

@@ -25,10 +25,15 @@ pytestmark = pytest.mark.usefixtures("indicators")
 
 def _target_data(world: World, **changes: Any) -> dict[str, str]:
     data = {
-        "indicator": SHARE, "unit": str(world.units["province"].pk), "year": "2025",
-        "comparison": "at_least", "value": "70", "kind": "share", "clause": "2.3",
+        "indicator": SHARE,
+        "unit": str(world.units["province"].pk),
+        "year": "2025",
+        "comparison": "at_least",
+        "value": "70",
+        "kind": "share",
+        "clause": "2.3",
         "note": "Người nghiện có hồ sơ quản lý được điều trị",
-    }  # fmt: skip
+    }
     data.update(changes)
     return data
 
@@ -55,17 +60,23 @@ def test_the_list_shows_the_plans_of_the_area_and_above(
 
 def test_a_supervisor_adds_a_plan_with_history_and_an_event(world: World) -> None:
     data = {
-        "number": "30/KH-UBND", "issuer": "UBND tỉnh Kiểm Thử", "title": "Kế hoạch thử",
-        "unit": str(world.units["province"].pk), "issued_on": "15/02/2025",
-        "first_year": "2025", "last_year": "2026",
-    }  # fmt: skip
+        "number": "30/KH-UBND",
+        "issuer": "UBND tỉnh Kiểm Thử",
+        "title": "Kế hoạch thử",
+        "unit": str(world.units["province"].pk),
+        "issued_on": "15/02/2025",
+        "first_year": "2025",
+        "last_year": "2026",
+    }
     response = world.client("hoa").post(reverse("reports:plan_add"), data)
     plan = Plan.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("reports:plan_detail", args=[plan.pk])
     assert (plan.issued_on, plan.first_year, plan.last_year) == (
-        datetime.date(2025, 2, 15), 2025, 2026,
-    )  # fmt: skip
+        datetime.date(2025, 2, 15),
+        2025,
+        2026,
+    )
     assert plan.history.get().history_user == world.users["hoa"]
     assert len(_events(PlanAction.PLAN_ADDED, object_id=str(plan.pk))) == 1
 
@@ -159,13 +170,17 @@ def test_a_district_supervisor_cannot_set_the_provinces_targets(world: World, bi
     assert list(Target.objects.values_list("value", flat=True)) == [Decimal("70.00")]
     denials = Event.objects.filter(action=CaseAction.DENIED, actor=binh)
     assert {(e.object_type, e.object_id) for e in denials} == {
-        ("plan", str(province.pk)), ("target", str(target.pk)),
-    }  # fmt: skip
+        ("plan", str(province.pk)),
+        ("target", str(target.pk)),
+    }
     # A plan for the province (a forged unit id) is refused too.
     plan_data = {
-        "number": "1/KH-UBND", "issuer": "UBND huyện", "unit": str(world.units["province"].pk),
-        "first_year": "2025", "last_year": "2025",
-    }  # fmt: skip
+        "number": "1/KH-UBND",
+        "issuer": "UBND huyện",
+        "unit": str(world.units["province"].pk),
+        "first_year": "2025",
+        "last_year": "2025",
+    }
     response = client.post(reverse("reports:plan_add"), plan_data)
     assert response.status_code == 200 and "unit" in response.context["form"].errors
     assert not Plan.objects.filter(number="1/KH-UBND").exists()
@@ -199,9 +214,14 @@ def test_bad_input_is_explained_and_kept(world: World) -> None:
     # Plan years in the wrong order.
     response = client.post(
         reverse("reports:plan_add"),
-        {"number": "5/KH-UBND", "issuer": "UBND tỉnh", "unit": str(world.units["province"].pk),
-         "first_year": "2026", "last_year": "2024"},
-    )  # fmt: skip
+        {
+            "number": "5/KH-UBND",
+            "issuer": "UBND tỉnh",
+            "unit": str(world.units["province"].pk),
+            "first_year": "2026",
+            "last_year": "2024",
+        },
+    )
     assert "last_year" in response.context["form"].errors
     assert 'value="5/KH-UBND"' in response.content.decode()
     assert not Target.objects.exists() and Plan.objects.count() == 2

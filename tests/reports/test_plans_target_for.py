@@ -23,9 +23,13 @@ def test_a_unit_gets_its_own_target(world: World) -> None:
     make_target(plan, unit=world.units["d1"], value=Decimal("75.5"), comparison="more_than")
     found = target_for(world.units["d1"], SHARE, YEAR_2025)
     assert found == TargetValue(
-        value=Decimal("75.50"), kind="share", comparison="more_than",
-        plan_number="30/KH-UBND", unit_id=world.units["d1"].pk, year=2025,
-    )  # fmt: skip
+        value=Decimal("75.50"),
+        kind="share",
+        comparison="more_than",
+        plan_number="30/KH-UBND",
+        unit_id=world.units["d1"].pk,
+        year=2025,
+    )
 
 
 def test_a_unit_without_a_target_takes_the_nearest_ancestors(world: World) -> None:

@@ -24,11 +24,20 @@ def test_indicators_are_computed_without_jit(world: World) -> None:
             seen.append(cursor.fetchone()[0])
         return {}
 
-    registry.register(Indicator(code="TEST_JIT", name="jit", group="treatment", kind="count",
-                                compute=compute, breakdowns=()))  # fmt: skip
+    registry.register(
+        Indicator(
+            code="TEST_JIT",
+            name="jit",
+            group="treatment",
+            kind="count",
+            compute=compute,
+            breakdowns=(),
+        )
+    )
     try:
-        tables.build_table(registry.get("TEST_JIT"), world.units["province"], tables.year(2025),
-                           None)  # fmt: skip
+        tables.build_table(
+            registry.get("TEST_JIT"), world.units["province"], tables.year(2025), None
+        )
     finally:
         registry.unregister("TEST_JIT")
     assert seen == ["off"]
@@ -47,10 +56,15 @@ def test_a_report_counts_every_breakdown_of_an_indicator_in_one_query(world: Wor
     periods = export.periods_for("year", year=2025)
 
     def report(breakdowns: tuple[str, ...]) -> list[str]:
-        return _queries(lambda: export.report_build(
-            viewer=world.users["hoa"], unit=province, periods=periods, breakdowns=breakdowns,
-            sharing=False,
-        ))  # fmt: skip
+        return _queries(
+            lambda: export.report_build(
+                viewer=world.users["hoa"],
+                unit=province,
+                periods=periods,
+                breakdowns=breakdowns,
+                sharing=False,
+            )
+        )
 
     one = report(("sex",))
     four = report(("sex", "age_group", "ethnicity", "category"))

@@ -22,10 +22,15 @@ from tests.reports.export_support import COUNT, VICTIMS_INDICATOR
 
 def _son(world: World) -> User:
     user = make_user("son")
-    staff_profile_save(actor=None, profile=StaffProfile(
-        user=user, organisation=world.orgs["clinic_a"], role=Role.SUPERVISOR,
-        scope_unit=world.units["d1"],
-    ))  # fmt: skip
+    staff_profile_save(
+        actor=None,
+        profile=StaffProfile(
+            user=user,
+            organisation=world.orgs["clinic_a"],
+            role=Role.SUPERVISOR,
+            scope_unit=world.units["d1"],
+        ),
+    )
     return user
 
 

@@ -24,9 +24,13 @@ TRIED: list[int] = []
 
 
 def _exhaustive_next(
-    system: Any, hidden: set[CellId], primary: set[CellId], k: int,
-    determined: list[CellId], pinned: list[tuple[CellId, dict[CellId, int]]],
-) -> CellId | None:  # fmt: skip
+    system: Any,
+    hidden: set[CellId],
+    primary: set[CellId],
+    k: int,
+    determined: list[CellId],
+    pinned: list[tuple[CellId, dict[CellId, int]]],
+) -> CellId | None:
     """The search as first written (reports/suppression.py at 915f179)."""
     exposing = [eq for eq in system.equations if sum(c in hidden for c in eq) == 1]
     exposing += [eq for _cid, eq in pinned]

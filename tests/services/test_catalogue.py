@@ -18,10 +18,15 @@ ADD = reverse("admin:services_servicetype_add")
 
 def _values(**extra: object) -> dict[str, object]:
     values: dict[str, object] = {
-        "code": "shelter_meals", "name_vi": "Hỗ trợ tiền ăn", "name_en": "Meals",
-        "category": "victim_support", "applies_to": ["trafficking_victim", "post_rehab"],
-        "records_amount": "on", "is_active": "on", "order": "200",
-    }  # fmt: skip
+        "code": "shelter_meals",
+        "name_vi": "Hỗ trợ tiền ăn",
+        "name_en": "Meals",
+        "category": "victim_support",
+        "applies_to": ["trafficking_victim", "post_rehab"],
+        "records_amount": "on",
+        "is_active": "on",
+        "order": "200",
+    }
     values.update(extra)
     return values
 
@@ -55,8 +60,14 @@ def test_entries_are_deactivated_never_deleted(world: World) -> None:
     changelist = quan.get(reverse("admin:services_servicetype_changelist")).content.decode()
     assert "delete_selected" not in changelist
     change = reverse("admin:services_servicetype_change", args=[entry.pk])
-    values = _values(code="renamed", name_vi=entry.name_vi, name_en=entry.name_en,
-                     category=entry.category, applies_to=[], records_amount="")  # fmt: skip
+    values = _values(
+        code="renamed",
+        name_vi=entry.name_vi,
+        name_en=entry.name_en,
+        category=entry.category,
+        applies_to=[],
+        records_amount="",
+    )
     del values["is_active"]
     assert quan.post(change, values).status_code == 302
     entry.refresh_from_db()
@@ -70,8 +81,12 @@ def test_a_deactivated_entry_is_no_longer_offered_but_old_records_keep_it(
     entry = ServiceType.objects.get(code="counselling")
     add = reverse("services:record_add", args=[case.pk, "service"])
     lan = world.client("lan")
-    assert lan.post(add, {"service_type": entry.pk, "status": "planned",
-                          "due_on": "01/12/2026"}).status_code == 302  # fmt: skip
+    assert (
+        lan.post(
+            add, {"service_type": entry.pk, "status": "planned", "due_on": "01/12/2026"}
+        ).status_code
+        == 302
+    )
     entry.is_active = False
     entry.save()
     assert entry not in lan.get(add).context["form"].fields["service_type"].queryset

@@ -36,9 +36,11 @@ def _case(person: Person) -> Case:
 
 def _person(world: World, birth_year: int, *, estimated: bool = False) -> Person:
     person = make_person(
-        birth_year=birth_year, birth_year_estimated=estimated,
-        residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"],
-    )  # fmt: skip
+        birth_year=birth_year,
+        birth_year_estimated=estimated,
+        residence_commune=world.units["c1"],
+        registered_by=world.orgs["clinic_a"],
+    )
     make_case(person=person, organisation=world.orgs["clinic_a"], assigned_to=world.users["lan"])
     return person
 
@@ -188,9 +190,13 @@ def test_overlap_is_checked_across_cases_and_organisations(
 ) -> None:
     other_case = make_case(person=lan_person, organisation=world.orgs["clinic_b"])
     _saved(
-        world, other_case, "facility_compulsory", started_on=D(2025, 6, 1),
-        ended_on=D(2026, 2, 1), outcome="transferred",
-    )  # fmt: skip
+        world,
+        other_case,
+        "facility_compulsory",
+        started_on=D(2025, 6, 1),
+        ended_on=D(2026, 2, 1),
+        outcome="transferred",
+    )
     inside = _episode(world, _case(lan_person), "facility_voluntary", started_on=D(2026, 1, 31))
     assert _codes(inside) == {"__all__": ["overlap"]}
     # Ranges are half-open: the next facility may take the person in on the day they leave.
@@ -228,9 +234,12 @@ def test_database_allows_back_to_back_facility_episodes(world: World, lan_person
     case = _case(lan_person)
     common = {"case": case, "provider": world.orgs["clinic_a"], "recorded_by": world.users["lan"]}
     TreatmentEpisode.objects.create(
-        modality="facility_voluntary", started_on=START, ended_on=D(2026, 3, 1),
-        outcome="transferred", **common,
-    )  # fmt: skip
+        modality="facility_voluntary",
+        started_on=START,
+        ended_on=D(2026, 3, 1),
+        outcome="transferred",
+        **common,
+    )
     TreatmentEpisode.objects.create(
         modality="facility_compulsory", started_on=D(2026, 3, 1), **common
     )
@@ -264,9 +273,12 @@ def test_a_stage_cannot_start_before_the_previous_stage_started(
 
 def test_a_stage_lies_within_the_episodes_dates(world: World, lan_person: Person) -> None:
     episode = _saved(
-        world, _case(lan_person), "facility_voluntary", ended_on=D(2026, 3, 1),
+        world,
+        _case(lan_person),
+        "facility_voluntary",
+        ended_on=D(2026, 3, 1),
         outcome="dropped_out",
-    )  # fmt: skip
+    )
     assert _codes(_stage(episode, 1, D(2026, 1, 14))) == {"__all__": ["stage_outside"]}
     ends_after = _stage(episode, 1, D(2026, 1, 15), ended_on=D(2026, 3, 2))
     assert _codes(ends_after) == {"__all__": ["stage_outside"]}
@@ -453,11 +465,15 @@ def test_completing_an_episode_without_its_stages_is_refused_on_the_edit_page(
     response = world.client("lan").post(
         url,
         {
-            "modality": "facility_voluntary", "provider": str(world.orgs["clinic_a"].pk),
-            "started_on": "15/01/2026", "planned_end_on": "01/08/2026",
-            "ended_on": "01/08/2026", "outcome": "completed", "version": "1",
+            "modality": "facility_voluntary",
+            "provider": str(world.orgs["clinic_a"].pk),
+            "started_on": "15/01/2026",
+            "planned_end_on": "01/08/2026",
+            "ended_on": "01/08/2026",
+            "outcome": "completed",
+            "version": "1",
         },
-    )  # fmt: skip
+    )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     episode.refresh_from_db()
@@ -473,10 +489,13 @@ def test_an_overlapping_episode_posted_through_the_add_page_is_explained(
     response = world.client("lan").post(
         url,
         {
-            "modality": "facility_compulsory", "provider": str(world.orgs["clinic_a"].pk),
-            "started_on": "01/03/2026", "planned_end_on": "01/03/2027", "outcome": "ongoing",
+            "modality": "facility_compulsory",
+            "provider": str(world.orgs["clinic_a"].pk),
+            "started_on": "01/03/2026",
+            "planned_end_on": "01/03/2027",
+            "outcome": "ongoing",
         },
-    )  # fmt: skip
+    )
     assert response.status_code == 200
     assert "15/01/2026" in str(response.context["form"].non_field_errors())
     assert TreatmentEpisode.objects.count() == 1

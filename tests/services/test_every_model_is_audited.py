@@ -12,9 +12,10 @@ from cases.models import Person
 
 def _models() -> list[type]:
     return [
-        m for m in apps.get_app_config("services").get_models()
+        m
+        for m in apps.get_app_config("services").get_models()
         if not issubclass(m, HistoricalChanges)
-    ]  # fmt: skip
+    ]
 
 
 def test_every_services_model_keeps_its_history() -> None:

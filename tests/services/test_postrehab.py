@@ -39,9 +39,11 @@ def _case(person: Person) -> Case:
 def _open(world: World, who: str, case: Case, **data: Any):  # type: ignore[no-untyped-def]
     start = timezone.localdate() - datetime.timedelta(days=40)
     values = {
-        "officer": world.users["minh"].pk, "started_on": _d(start),
-        "planned_end_on": _d(years_after(start, 1)), "outcome": "ongoing",
-    }  # fmt: skip
+        "officer": world.users["minh"].pk,
+        "started_on": _d(start),
+        "planned_end_on": _d(years_after(start, 1)),
+        "outcome": "ongoing",
+    }
     values.update(data)
     url = reverse("services:record_add", args=[case.pk, "post-rehab"])
     return world.client(who).post(url, values)
@@ -58,8 +60,10 @@ def test_opening_a_period_plans_monthly_checkins_for_the_commune_officer(
     checkins = list(FollowUp.objects.filter(period=period).order_by("due_on"))
     # Monthly, month ends clamped, the last on the planned end.
     assert [c.due_on for c in checkins][:3] == [
-        datetime.date(2026, 2, 28), datetime.date(2026, 3, 31), datetime.date(2026, 4, 30),
-    ]  # fmt: skip
+        datetime.date(2026, 2, 28),
+        datetime.date(2026, 3, 31),
+        datetime.date(2026, 4, 30),
+    ]
     assert len(checkins) == 12 and checkins[-1].due_on == years_after(start, 1)
     assert {c.kind for c in checkins} == {"post_rehab_checkin"}
     assert {c.responsible_id for c in checkins} == {world.users["minh"].pk}
@@ -102,9 +106,13 @@ def test_minh_records_a_checkin_with_an_encrypted_note_and_it_leaves_his_list(
     assert first is not None
     url = reverse("services:record_edit", args=["follow-up", first.pk])
     values = {
-        "kind": "post_rehab_checkin", "due_on": _d(first.due_on), "version": first.version,
-        "done_on": _d(timezone.localdate()), "responsible": world.users["minh"].pk, "note": "",
-    }  # fmt: skip
+        "kind": "post_rehab_checkin",
+        "due_on": _d(first.due_on),
+        "version": first.version,
+        "done_on": _d(timezone.localdate()),
+        "responsible": world.users["minh"].pk,
+        "note": "",
+    }
     minh = world.client("minh")
     refused = minh.post(url, values)
     assert refused.status_code == 200 and "note" in refused.context["form"].errors
@@ -133,11 +141,14 @@ def test_closing_the_period_cancels_the_remaining_checkins_as_a_recorded_change(
     response = world.client("minh").post(
         url,
         {
-            "officer": world.users["minh"].pk, "started_on": _d(period.started_on),
-            "planned_end_on": _d(period.planned_end_on), "ended_on": _d(today),
-            "outcome": "relapsed", "version": period.version,
+            "officer": world.users["minh"].pk,
+            "started_on": _d(period.started_on),
+            "planned_end_on": _d(period.planned_end_on),
+            "ended_on": _d(today),
+            "outcome": "relapsed",
+            "version": period.version,
         },
-    )  # fmt: skip
+    )
     assert response.status_code == 302, response.context["form"].errors
     checkins = FollowUp.objects.filter(period=period)
     assert checkins.count() == 12  # nothing deleted
@@ -159,9 +170,11 @@ def test_the_officer_must_serve_the_commune_where_the_person_lives(
     assert not PostRehabPeriod.objects.exists()
     # The action refuses it too, whoever builds the record.
     period = PostRehabPeriod(
-        case=case, officer=world.users["mai"], started_on=timezone.localdate(),
+        case=case,
+        officer=world.users["mai"],
+        started_on=timezone.localdate(),
         planned_end_on=years_after(timezone.localdate(), 1),
-    )  # fmt: skip
+    )
     with pytest.raises(ValidationError, match="cấp xã"):
         actions.record_add(
             actor=world.users["lan"], record=period, checks=(actions.postrehab_check,)
@@ -182,9 +195,12 @@ def test_one_open_period_per_case(world: World, lan_person: Person) -> None:
     period = PostRehabPeriod.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
         PostRehabPeriod.objects.create(
-            case=case, officer=period.officer, started_on=period.started_on,
-            planned_end_on=period.planned_end_on, recorded_by=world.users["lan"],
-        )  # fmt: skip
+            case=case,
+            officer=period.officer,
+            started_on=period.started_on,
+            planned_end_on=period.planned_end_on,
+            recorded_by=world.users["lan"],
+        )
 
 
 @pytest.mark.parametrize(("extra_days", "accepted"), [(0, True), (1, False)])
@@ -239,9 +255,15 @@ def test_an_outsider_cannot_mark_a_checkin_done_and_is_logged(
     assert first is not None
     url = reverse("services:record_edit", args=["follow-up", first.pk])
     response = world.client("tuan").post(
-        url, {"kind": "post_rehab_checkin", "due_on": _d(first.due_on), "note": "giả",
-              "done_on": _d(timezone.localdate()), "version": first.version},
-    )  # fmt: skip
+        url,
+        {
+            "kind": "post_rehab_checkin",
+            "due_on": _d(first.due_on),
+            "note": "giả",
+            "done_on": _d(timezone.localdate()),
+            "version": first.version,
+        },
+    )
     assert response.status_code == 404
     first.refresh_from_db()
     assert first.done_on is None and first.version == 1
@@ -277,10 +299,14 @@ def test_minh_records_the_visit_and_only_its_date_and_note_change(
     assert set(form.fields) == {"done_on", "note", "version"}
     assert form.initial["done_on"] == timezone.localdate()
     values = {
-        "done_on": _d(timezone.localdate()), "note": "", "version": first.version,
+        "done_on": _d(timezone.localdate()),
+        "note": "",
+        "version": first.version,
         # Fields of the plan sent anyway (an old form, a crafted post) are not taken.
-        "due_on": "01/01/2020", "responsible": world.users["lan"].pk, "kind": "other",
-    }  # fmt: skip
+        "due_on": "01/01/2020",
+        "responsible": world.users["lan"].pk,
+        "kind": "other",
+    }
     refused = minh.post(url, values)
     assert refused.status_code == 200 and "note" in refused.context["form"].errors
     values["note"] = "Gặp tại nhà, không tái sử dụng"
@@ -288,8 +314,10 @@ def test_minh_records_the_visit_and_only_its_date_and_note_change(
     first.refresh_from_db()
     assert (first.done_on, str(first.note)) == (timezone.localdate(), values["note"])
     assert (first.due_on, first.responsible_id, first.kind) == (
-        due, world.users["minh"].pk, "post_rehab_checkin"
-    )  # fmt: skip
+        due,
+        world.users["minh"].pk,
+        "post_rehab_checkin",
+    )
     assert Event.objects.filter(action="followup_done", object_id=str(first.pk)).count() == 1
     page = minh.get(reverse("cases:case_detail", args=[first.case_id]))
     assert [e.status for e in page.context["entries"]][0] == "Đã thực hiện"

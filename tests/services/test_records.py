@@ -124,12 +124,14 @@ def test_planned_service_sets_the_cases_next_due_date_and_shows_as_overdue(
     response = lan.post(
         edit,
         {
-            "service_type": record.service_type_id, "status": "delivered",
+            "service_type": record.service_type_id,
+            "status": "delivered",
             "due_on": yesterday.strftime("%d/%m/%Y"),
             "delivered_on": timezone.localdate().strftime("%d/%m/%Y"),
-            "responsible": world.users["lan"].pk, "version": record.version,
+            "responsible": world.users["lan"].pk,
+            "version": record.version,
         },
-    )  # fmt: skip
+    )
     assert response.status_code == 302, response.context["form"].errors
     case.refresh_from_db()
     assert case.next_due_on is None
@@ -140,9 +142,12 @@ def test_the_due_list_never_widens_scope(world: World, lan_person: Person) -> No
     """A follow-up made tuan's responsibility does not show him a case he cannot see."""
     case = _case(lan_person)
     FollowUp.objects.create(
-        case=case, kind="other", due_on=timezone.localdate(), responsible=world.users["tuan"],
+        case=case,
+        kind="other",
+        due_on=timezone.localdate(),
+        responsible=world.users["tuan"],
         recorded_by=world.users["lan"],
-    )  # fmt: skip
+    )
     page = world.client("tuan").get(reverse("cases:my_work"))
     assert page.context["work"].due == []
 
@@ -169,19 +174,24 @@ def test_returnee_location_is_masked_until_revealed_and_the_reveal_is_recorded(
     world: World, lan_person: Person
 ) -> None:
     case = make_case(
-        person=lan_person, organisation=world.orgs["clinic_a"], category="trafficking_victim",
+        person=lan_person,
+        organisation=world.orgs["clinic_a"],
+        category="trafficking_victim",
         assigned_to=world.users["lan"],
-    )  # fmt: skip
+    )
     lan = world.client("lan")
     add = reverse("services:record_add", args=[case.pk, "reception"])
     response = lan.post(
         add,
         {
-            "received_on": "01/11/2026", "place": "Cửa khẩu Lào Cai",
-            "receiving_agency": world.orgs["social"].pk, "identification_status": "identified",
-            "current_address": "Thôn 3", "contact": "0912000111",
+            "received_on": "01/11/2026",
+            "place": "Cửa khẩu Lào Cai",
+            "receiving_agency": world.orgs["social"].pk,
+            "identification_status": "identified",
+            "current_address": "Thôn 3",
+            "contact": "0912000111",
         },
-    )  # fmt: skip
+    )
     assert response.status_code == 302, response.context["form"].errors
     reception = Reception.objects.get()
     url = reverse("services:record_detail", args=["reception", reception.pk])
@@ -204,9 +214,12 @@ def test_a_stale_edit_is_refused_and_both_changes_survive(world: World, lan_pers
     record = ServiceRecord.objects.get()
     edit = reverse("services:record_edit", args=["service", record.pk])
     base = {
-        "service_type": record.service_type_id, "status": "planned", "due_on": "01/12/2026",
-        "responsible": world.users["lan"].pk, "version": 1,
-    }  # fmt: skip
+        "service_type": record.service_type_id,
+        "status": "planned",
+        "due_on": "01/12/2026",
+        "responsible": world.users["lan"].pk,
+        "version": 1,
+    }
     first = world.client("mai").post(edit, {**base, "note": "lúc 9 giờ", "due_on": "03/12/2026"})
     assert first.status_code == 302
     second = world.client("lan").post(edit, {**base, "note": "lúc 10 giờ"})

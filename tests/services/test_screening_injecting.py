@@ -39,8 +39,10 @@ def test_injecting_is_kept_coded_in_clear_and_counted(world: World, lan_person: 
     _post(world, case, screening(used("alcohol", "monthly", "never", "never", "never")))
     _post(world, case, screening())  # nothing ever used: Q8 not asked
     assert sorted(Screening.objects.values_list("injecting", flat=True)) == [
-        "", "no_never", "yes_recent",
-    ]  # fmt: skip
+        "",
+        "no_never",
+        "yes_recent",
+    ]
     assert Screening.objects.filter(injecting="yes_recent").count() == 1
     # The pattern stays in the encrypted answers only.
     with connection.cursor() as cursor:
@@ -74,22 +76,36 @@ def test_the_form_asks_the_injecting_pattern_when_injected_in_the_past_3_months(
 def test_other_instruments_have_no_injecting_value(world: World, lan_person: Person) -> None:
     case = Case.objects.get(person=lan_person)
     dsm5 = {"substance": "alcohol"} | {
-        code: "no" for code in (
-            "larger_longer", "cut_down", "time_spent", "craving", "role_failure",
-            "social_problems", "activities_given_up", "hazardous_use", "health_problems",
-            "tolerance", "withdrawal",
+        code: "no"
+        for code in (
+            "larger_longer",
+            "cut_down",
+            "time_spent",
+            "craving",
+            "role_failure",
+            "social_problems",
+            "activities_given_up",
+            "hazardous_use",
+            "health_problems",
+            "tolerance",
+            "withdrawal",
         )
-    }  # fmt: skip
+    }
     assert _post(world, case, dsm5, "screening-dsm5").status_code == 302
     assert Screening.objects.get().injecting == ""
 
 
 def _stored(world: World, case: Case, answers: dict[str, str], instrument: str = "assist") -> Any:
     return Screening.objects.create(
-        case=case, instrument=instrument, instrument_version="3.0" if instrument == "assist"
-        else "1", screened_on=datetime.date(2026, 11, 20), screener=world.users["lan"],
-        recorded_by=world.users["lan"], answers=json.dumps(answers), level="low",
-    )  # fmt: skip
+        case=case,
+        instrument=instrument,
+        instrument_version="3.0" if instrument == "assist" else "1",
+        screened_on=datetime.date(2026, 11, 20),
+        screener=world.users["lan"],
+        recorded_by=world.users["lan"],
+        answers=json.dumps(answers),
+        level="low",
+    )
 
 
 def test_the_database_refuses_an_injecting_value_outside_assist_q8(
@@ -124,6 +140,10 @@ def test_the_migration_fills_injecting_from_the_encrypted_answers_in_batches(
     migration_module.fill_injecting(state.apps, None)
     filled = {name: Screening.objects.get(pk=row.pk).injecting for name, row in rows.items()}
     assert filled == {
-        "recent": "yes_recent", "earlier": "yes_earlier", "never": "no_never",
-        "never2": "no_never", "not_asked": "", "dsm5": "",
-    }  # fmt: skip
+        "recent": "yes_recent",
+        "earlier": "yes_earlier",
+        "never": "no_never",
+        "never2": "no_never",
+        "not_asked": "",
+        "dsm5": "",
+    }

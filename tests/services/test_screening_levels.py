@@ -23,9 +23,18 @@ pytestmark = pytest.mark.django_db
 
 NO_SUBSTANCE = {f"{s.code}_q1": "no" for s in SUBSTANCES}
 DSM5_CRITERIA = [
-    "larger_longer", "cut_down", "time_spent", "craving", "role_failure", "social_problems",
-    "activities_given_up", "hazardous_use", "health_problems", "tolerance", "withdrawal",
-]  # fmt: skip
+    "larger_longer",
+    "cut_down",
+    "time_spent",
+    "craving",
+    "role_failure",
+    "social_problems",
+    "activities_given_up",
+    "hazardous_use",
+    "health_problems",
+    "tolerance",
+    "withdrawal",
+]
 
 
 def _dsm5(met: int) -> dict[str, str]:
@@ -77,9 +86,14 @@ def _others(code: str, level: str) -> set[str]:
     ids=[f"{c}-{lv}" for _, c, lv, _, _ in LEVELS],
 )
 def test_every_level_is_shown_with_the_instruments_own_label(
-    world: World, lan_person: Person, slug: str, code: str, level: str, label: str,
+    world: World,
+    lan_person: Person,
+    slug: str,
+    code: str,
+    level: str,
+    label: str,
     answers: dict[str, str],
-) -> None:  # fmt: skip
+) -> None:
     case = Case.objects.get(person=lan_person)
     client = world.client("lan")
     posted = client.post(

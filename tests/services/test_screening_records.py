@@ -27,10 +27,16 @@ def _assist_answers() -> dict[str, str]:
     """Alcohol daily with every consequence (39: high); nothing else ever used."""
     answers = {f"{s.code}_q1": "no" for s in SUBSTANCES}
     answers |= {
-        "alcohol_q1": "yes", "alcohol_q2": "daily", "alcohol_q3": "daily",
-        "alcohol_q4": "daily", "alcohol_q5": "daily", "alcohol_q6": "yes_recent",
-        "alcohol_q7": "yes_recent", "q8": "no_never", "screened_on": "20/11/2026",
-    }  # fmt: skip
+        "alcohol_q1": "yes",
+        "alcohol_q2": "daily",
+        "alcohol_q3": "daily",
+        "alcohol_q4": "daily",
+        "alcohol_q5": "daily",
+        "alcohol_q6": "yes_recent",
+        "alcohol_q7": "yes_recent",
+        "q8": "no_never",
+        "screened_on": "20/11/2026",
+    }
     return answers
 
 

@@ -26,17 +26,20 @@ SHELTER_NAME = "Nhà Nhân ái Bình Yên"
 @pytest.fixture
 def victim_case(world: World, lan_person: Person) -> Case:
     return make_case(
-        person=lan_person, organisation=world.orgs["clinic_a"], category="trafficking_victim",
+        person=lan_person,
+        organisation=world.orgs["clinic_a"],
+        category="trafficking_victim",
         assigned_to=world.users["lan"],
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
 def shelter(world: World) -> Organisation:
     return Organisation.objects.create(
-        name=SHELTER_NAME, type=OrganisationType.objects.get(code="nha-nhan-ai"),
+        name=SHELTER_NAME,
+        type=OrganisationType.objects.get(code="nha-nhan-ai"),
         unit=world.units["province"],
-    )  # fmt: skip
+    )
 
 
 def _add(world: World, who: str, case: Case, slug: str, **data: Any):  # type: ignore[no-untyped-def]
@@ -50,8 +53,10 @@ def _stay(world: World, case: Case, shelter: Organisation, entered: str, left: s
 def _allowance(world: World, case: Case, **data: Any):  # type: ignore[no-untyped-def]
     values = {
         "service_type": ServiceType.objects.get(code="hardship_allowance").pk,
-        "status": "delivered", "delivered_on": "02/11/2026", "provider": world.orgs["social"].pk,
-    }  # fmt: skip
+        "status": "delivered",
+        "delivered_on": "02/11/2026",
+        "provider": world.orgs["social"].pk,
+    }
     values.update(data)
     return _add(world, "lan", case, "service", **values)
 
@@ -85,9 +90,11 @@ def test_an_open_stay_blocks_a_later_one_even_on_another_case(
 ) -> None:
     assert _stay(world, victim_case, shelter, "01/10/2026").status_code == 302
     other = make_case(
-        person=lan_person, organisation=world.orgs["clinic_a"], category="trafficking_victim",
+        person=lan_person,
+        organisation=world.orgs["clinic_a"],
+        category="trafficking_victim",
         status="open",
-    )  # fmt: skip
+    )
     response = _stay(world, other, shelter, "01/11/2026")
     assert response.status_code == 200 and ShelterStay.objects.count() == 1
 
@@ -101,9 +108,11 @@ def test_the_database_refuses_overlapping_stays(
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         ShelterStay.objects.create(
-            case=victim_case, shelter=shelter, entered_on=datetime.date(2026, 10, 5),
+            case=victim_case,
+            shelter=shelter,
+            entered_on=datetime.date(2026, 10, 5),
             recorded_by=lan,
-        )  # fmt: skip
+        )
 
 
 # --- support services with an amount ---------------------------------------------------------
@@ -216,11 +225,17 @@ def test_reception_details_never_reach_the_timeline_or_history(
     world: World, victim_case: Case, lan_person: Person
 ) -> None:
     response = _add(
-        world, "lan", victim_case, "reception", received_on="01/10/2026",
-        place="Cửa khẩu Thử Nghiệm", receiving_agency=world.orgs["social"].pk,
-        identification_status="identified", current_address="Thôn Bí Mật",
+        world,
+        "lan",
+        victim_case,
+        "reception",
+        received_on="01/10/2026",
+        place="Cửa khẩu Thử Nghiệm",
+        receiving_agency=world.orgs["social"].pk,
+        identification_status="identified",
+        current_address="Thôn Bí Mật",
         contact="0912999888",
-    )  # fmt: skip
+    )
     assert response.status_code == 302, response.context["form"].errors
     lan = world.client("lan")
     for url in (
@@ -242,11 +257,17 @@ def test_opening_the_reception_edit_form_is_a_recorded_reveal(
     from services.models import Reception
 
     response = _add(
-        world, "lan", victim_case, "reception", received_on="01/10/2026",
-        place="Cửa khẩu Thử Nghiệm", receiving_agency=world.orgs["social"].pk,
-        identification_status="identified", current_address="Thôn Bí Mật",
+        world,
+        "lan",
+        victim_case,
+        "reception",
+        received_on="01/10/2026",
+        place="Cửa khẩu Thử Nghiệm",
+        receiving_agency=world.orgs["social"].pk,
+        identification_status="identified",
+        current_address="Thôn Bí Mật",
         contact="0912999888",
-    )  # fmt: skip
+    )
     assert response.status_code == 302, response.context["form"].errors
     reception = Reception.objects.get()
     revealed = Event.objects.filter(action="location_revealed", object_id=str(reception.pk))

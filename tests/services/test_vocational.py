@@ -20,9 +20,11 @@ pytestmark = pytest.mark.django_db
 
 def _post(world: World, who: str, case: Case, **data: Any):  # type: ignore[no-untyped-def]
     values = {
-        "kind": "training", "provider_other": "Trường nghề Huyện Một", "started_on": "01/02/2026",
+        "kind": "training",
+        "provider_other": "Trường nghề Huyện Một",
+        "started_on": "01/02/2026",
         "outcome": "ongoing",
-    }  # fmt: skip
+    }
     values.update(data)
     url = reverse("services:record_add", args=[case.pk, "vocational"])
     return world.client(who).post(url, values)
@@ -72,9 +74,12 @@ def test_the_end_is_on_or_after_the_start(
 
 @pytest.mark.parametrize(
     ("outcome", "field", "value"),
-    [("completed", "employer", "Xưởng may Một"), ("completed", "income_band", "3to5m"),
-     ("dropped_out", "income_band", "lt3m")],
-)  # fmt: skip
+    [
+        ("completed", "employer", "Xưởng may Một"),
+        ("completed", "income_band", "3to5m"),
+        ("dropped_out", "income_band", "lt3m"),
+    ],
+)
 def test_employer_and_income_only_when_employed(
     world: World, lan_person: Person, outcome: str, field: str, value: str
 ) -> None:
@@ -108,13 +113,20 @@ def test_the_employer_is_ciphertext_and_masked_on_a_victims_case(
 ) -> None:
     """ASVS 8.2.3: where a returned victim works locates them; masked until revealed."""
     victim_case = make_case(
-        person=lan_person, organisation=world.orgs["clinic_a"], category="trafficking_victim",
+        person=lan_person,
+        organisation=world.orgs["clinic_a"],
+        category="trafficking_victim",
         assigned_to=world.users["lan"],
-    )  # fmt: skip
+    )
     response = _post(
-        world, "lan", victim_case, outcome="employed", ended_on="01/05/2026",
-        employer="Xưởng may Hy Vọng", income_band="3to5m",
-    )  # fmt: skip
+        world,
+        "lan",
+        victim_case,
+        outcome="employed",
+        ended_on="01/05/2026",
+        employer="Xưởng may Hy Vọng",
+        income_band="3to5m",
+    )
     assert response.status_code == 302, response.context["form"].errors
     record = VocationalSupport.objects.get()
     with connection.cursor() as cursor:

@@ -21,13 +21,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--follow", action="store_true",
+            "--follow",
+            action="store_true",
             help="keep running, chaining what commits, until stopped (SIGTERM or Ctrl-C)",
-        )  # fmt: skip
+        )
         parser.add_argument(
-            "--interval", type=float, default=0.2,
+            "--interval",
+            type=float,
+            default=0.2,
             help="seconds between runs with --follow (default 0.2)",
-        )  # fmt: skip
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["follow"]:

@@ -26,13 +26,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
-            "--seal", action="append", type=seal_token, default=[], metavar="SEQ:HASH",
+            "--seal",
+            action="append",
+            type=seal_token,
+            default=[],
+            metavar="SEQ:HASH",
             help="also check a seal kept outside the database (repeatable)",
-        )  # fmt: skip
+        )
         parser.add_argument(
-            "--no-sequence", action="store_true",
+            "--no-sequence",
+            action="store_true",
             help="only read: do not chain the committed events still waiting first",
-        )  # fmt: skip
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
