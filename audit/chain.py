@@ -225,6 +225,15 @@ def _column(name: str) -> str:
 BATCH = 5000
 
 
+def _horizon() -> int:
+    """Return the newest link's horizon: the oldest transaction running at the last run."""
+    sql = f"SELECT horizon FROM {_quote(Link)} ORDER BY position DESC LIMIT 1"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return int(row[0] or 0) if row is not None else 0
+
+
 def _pending_rows(*, full: bool) -> tuple[int | None, int, str, int, list[list[Any]]]:
     """Return the snapshot's xmin, the head and the pending events' chained values.
 
@@ -237,8 +246,12 @@ def _pending_rows(*, full: bool) -> tuple[int | None, int, str, int, list[list[A
     columns = ", ".join(f"e.{q(_column(name))}" for name in CHAINED_FIELDS)
     postgres = connection.vendor == "postgresql"
     xmin = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint" if postgres else "NULL"
-    since = "" if full or not postgres else "e.xid >= coalesce((SELECT horizon FROM h), 0) AND "
-    # Identifiers come from model metadata, quoted; the one value is a parameter. The pending
+    since = "" if full or not postgres else "e.xid >= %s AND "
+    # The horizon goes in as a value read first (the lock keeps it still), not as a subquery:
+    # planned against a subquery's unknown value, the planner expects a third of the table
+    # and hashes every link, a scan that grows with the chain, at each commit.
+    params = [] if full or not postgres else [_horizon()]
+    # Identifiers come from model metadata, quoted; the values are parameters. The pending
     # events are found first (through the index on xid) and only then sorted: ordered and
     # limited in one step, the planner walks the whole table along the number's index.
     sql = (
@@ -251,7 +264,7 @@ def _pending_rows(*, full: bool) -> tuple[int | None, int, str, int, list[list[A
         f"FROM (SELECT 1) one LEFT JOIN h ON true LEFT JOIN p ON true ORDER BY p.n LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [BATCH])
+        cursor.execute(sql, [*params, BATCH])
         rows = cursor.fetchall()
     first = rows[0]
     converters = _converters()
@@ -348,12 +361,11 @@ def _pending_exists() -> bool:
         return False
     event, link, q = _quote(Event), _quote(Link), connection.ops.quote_name
     sql = (
-        f"SELECT EXISTS (SELECT 1 FROM {event} e WHERE e.xid >= coalesce((SELECT horizon "  # noqa: S608  # nosec B608
-        f"FROM {link} ORDER BY position DESC LIMIT 1), 0) AND NOT EXISTS (SELECT 1 FROM "
-        f"{link} l WHERE l.event_id = e.{q(_column('id'))}))"
+        f"SELECT EXISTS (SELECT 1 FROM {event} e WHERE e.xid >= %s AND NOT EXISTS "  # noqa: S608  # nosec B608
+        f"(SELECT 1 FROM {link} l WHERE l.event_id = e.{q(_column('id'))}))"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, [_horizon()])
         row = cursor.fetchone()
     return bool(row and row[0])
 
@@ -370,12 +382,11 @@ def oldest_waiting() -> Any:
         return pending()[1]
     event, link, q = _quote(Event), _quote(Link), connection.ops.quote_name
     sql = (
-        f"SELECT min(e.{q(_column('at'))}) FROM {event} e WHERE e.xid >= coalesce((SELECT "  # noqa: S608  # nosec B608
-        f"horizon FROM {link} ORDER BY position DESC LIMIT 1), 0) AND NOT EXISTS (SELECT 1 "
-        f"FROM {link} l WHERE l.event_id = e.{q(_column('id'))})"
+        f"SELECT min(e.{q(_column('at'))}) FROM {event} e WHERE e.xid >= %s AND NOT EXISTS "  # noqa: S608  # nosec B608
+        f"(SELECT 1 FROM {link} l WHERE l.event_id = e.{q(_column('id'))})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, [_horizon()])
         row = cursor.fetchone()
     return row[0] if row else None
 
