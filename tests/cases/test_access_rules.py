@@ -196,6 +196,42 @@ def test_two_roles_reach_the_union_of_both_rules(world: World) -> None:
     assert _ids(access.visible_cases(lan)) == {as_caseworker.pk, as_officer.pk}
 
 
+def test_two_roles_reach_the_union_of_both_rules_on_the_person_row(world: World) -> None:
+    """People without a case: each role's rule on the person row counts, not only the last
+    (a caseworker reaches whom her clinic registered, a supervisor the residents below her)."""
+    lan = world.users["lan"]
+    profile = lan.staff
+    profile.second_role, profile.allow_second_role = Role.SUPERVISOR, True
+    profile.scope_unit = world.units["c3"]
+    staff_profile_save(actor=None, profile=profile)
+    lan.refresh_from_db()
+    registered_by_her_clinic = _person(world, world.units["c1"], world.orgs["clinic_a"])
+    resident_below_her = _person(world, world.units["c3"], world.orgs["clinic_b"])
+    assert _ids(access.visible_people(lan)) >= {
+        registered_by_her_clinic.pk,
+        resident_below_her.pk,
+    }
+
+
+def test_a_person_grant_adds_to_what_the_role_reaches(world: World, tuan_person: Person) -> None:
+    """A grant on one person widens the rule; it never replaces it."""
+    lan = world.users["lan"]
+    registered = _person(world, world.units["c3"], world.orgs["clinic_a"])
+    grant_give(actor=None, user=lan, obj=tuan_person, scope="view")
+    assert _ids(access.visible_people(lan)) >= {registered.pk, tuan_person.pk}
+
+
+def test_a_teammate_sees_every_part_of_a_case_her_clinic_holds(world: World) -> None:
+    """Held by her organisation, assigned to someone else: the rule reaches it, so every part
+    shows (not only the parts a grant would open)."""
+    case = make_case(
+        person=_person(world, world.units["c1"], world.orgs["clinic_a"]),
+        organisation=world.orgs["clinic_a"],
+    )
+    assert case.assigned_to_id != world.users["mai"].pk
+    assert access.parts_visible(world.users["mai"], case) is access.ALL
+
+
 @pytest.mark.parametrize("who", ["an", "quan"])
 def test_roles_without_case_content_reach_nothing(
     world: World, lan_person: Person, who: str
