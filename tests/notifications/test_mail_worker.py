@@ -257,6 +257,7 @@ def test_make_runs_worker_starts_beside_the_server_and_ctrl_c_stops_both(tmp_pat
         [str(ROOT / "scripts" / "serve-with-worker"), sys.executable, f"127.0.0.1:{port}"],
         cwd=ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        preexec_fn=_terminal_signals,
     )  # fmt: skip
     commands: list[str] = []
     try:
@@ -269,6 +270,13 @@ def test_make_runs_worker_starts_beside_the_server_and_ctrl_c_stops_both(tmp_pat
     assert any("db_worker" in c for c in commands), out
     assert any("runserver" in c for c in commands), out
     assert _wait(lambda: _group_commands(script.pid) == [], 30), out
+
+
+def _terminal_signals() -> None:
+    """Start the script with Ctrl-C's default action, as a terminal's shell does: an ignored
+    SIGINT is inherited (something earlier in the suite may leave the test process ignoring
+    it), and a Python started with SIGINT ignored never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _answers(port: int) -> bool:
