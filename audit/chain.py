@@ -234,6 +234,20 @@ def _horizon() -> int:
     return int(row[0] or 0) if row is not None else 0
 
 
+def _unlinked_events(*, since: bool) -> str:
+    """Return SQL for the events without a link, as ``e``: ``FROM … WHERE …``.
+
+    With ``since``, only those of transactions from a horizon on (one ``%s`` parameter):
+    the index on ``xid`` finds them without reading the whole table.
+    """
+    event, link, q = _quote(Event), _quote(Link), connection.ops.quote_name
+    recent = "e.xid >= %s AND " if since else ""
+    return (
+        f"FROM {event} e WHERE {recent}NOT EXISTS "  # noqa: S608  # nosec B608
+        f"(SELECT 1 FROM {link} l WHERE l.event_id = e.{q(_column('id'))})"
+    )
+
+
 def _pending_rows(*, full: bool) -> tuple[int | None, int, str, int, list[list[Any]]]:
     """Return the snapshot's xmin, the head and the pending events' chained values.
 
@@ -242,24 +256,23 @@ def _pending_rows(*, full: bool) -> tuple[int | None, int, str, int, list[list[A
     this runs after every commit that wrote an event, and building the ORM queries cost
     more than running them.
     """
-    event, link, q = _quote(Event), _quote(Link), connection.ops.quote_name
+    link, q = _quote(Link), connection.ops.quote_name
     columns = ", ".join(f"e.{q(_column(name))}" for name in CHAINED_FIELDS)
     postgres = connection.vendor == "postgresql"
     xmin = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint" if postgres else "NULL"
-    since = "" if full or not postgres else "e.xid >= %s AND "
+    since = not full and postgres
     # The horizon goes in as a value read first (the lock keeps it still), not as a subquery:
     # planned against a subquery's unknown value, the planner expects a third of the table
     # and hashes every link, a scan that grows with the chain, at each commit.
-    params = [] if full or not postgres else [_horizon()]
+    params = [_horizon()] if since else []
     # Identifiers come from model metadata, quoted; the values are parameters. The pending
     # events are found first (through the index on xid) and only then sorted: ordered and
     # limited in one step, the planner walks the whole table along the number's index.
     sql = (
         f"WITH h AS (SELECT position, hash, horizon FROM {link} "  # noqa: S608  # nosec B608
         f"ORDER BY position DESC LIMIT 1), "
-        f"p AS MATERIALIZED (SELECT {columns}, e.{q(_column('seq'))} AS n FROM {event} e "
-        f"WHERE {since}"
-        f"NOT EXISTS (SELECT 1 FROM {link} l WHERE l.event_id = e.{q(_column('id'))})) "
+        f"p AS MATERIALIZED (SELECT {columns}, e.{q(_column('seq'))} AS n "
+        f"{_unlinked_events(since=since)}) "
         f"SELECT {xmin}, h.position, h.hash, h.horizon, p.* "
         f"FROM (SELECT 1) one LEFT JOIN h ON true LEFT JOIN p ON true ORDER BY p.n LIMIT %s"
     )
@@ -359,11 +372,7 @@ def _pending_exists() -> bool:
     """Tell whether a committed event of a recent transaction still has no link."""
     if connection.vendor != "postgresql":
         return False
-    event, link, q = _quote(Event), _quote(Link), connection.ops.quote_name
-    sql = (
-        f"SELECT EXISTS (SELECT 1 FROM {event} e WHERE e.xid >= %s AND NOT EXISTS "  # noqa: S608  # nosec B608
-        f"(SELECT 1 FROM {link} l WHERE l.event_id = e.{q(_column('id'))}))"
-    )
+    sql = f"SELECT EXISTS (SELECT 1 {_unlinked_events(since=True)})"  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(sql, [_horizon()])
         row = cursor.fetchone()
@@ -380,11 +389,8 @@ def oldest_waiting() -> Any:
     """
     if connection.vendor != "postgresql":
         return pending()[1]
-    event, link, q = _quote(Event), _quote(Link), connection.ops.quote_name
-    sql = (
-        f"SELECT min(e.{q(_column('at'))}) FROM {event} e WHERE e.xid >= %s AND NOT EXISTS "  # noqa: S608  # nosec B608
-        f"(SELECT 1 FROM {link} l WHERE l.event_id = e.{q(_column('id'))})"
-    )
+    at = connection.ops.quote_name(_column("at"))
+    sql = f"SELECT min(e.{at}) {_unlinked_events(since=True)}"  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(sql, [_horizon()])
         row = cursor.fetchone()
