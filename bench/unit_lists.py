@@ -72,7 +72,14 @@ def synthetic_lists(
         if new_province == province:
             new_rows.append((province, f"Tỉnh Mới {p}", "province", ""))
         mapping.append(
-            (new_province, f"Tỉnh Mới {int(new_province)}", "province", province, f"Tỉnh Cũ {p}", "full")
+            (
+                new_province,
+                f"Tỉnh Mới {int(new_province)}",
+                "province",
+                province,
+                f"Tỉnh Cũ {p}",
+                "full",
+            )
         )
         for d in range(districts):
             district = f"{p:02d}{d:02d}"
@@ -92,9 +99,7 @@ def synthetic_lists(
                 mapping.append(
                     (group[0], f"Xã Mới {group[0]}", "commune", split, f"Xã Cũ {split}", "partial")
                 )
-    paths = UnitLists(
-        scratch / THREE_TIER, scratch / TWO_TIER, scratch / MAPPING, real=False
-    )
+    paths = UnitLists(scratch / THREE_TIER, scratch / TWO_TIER, scratch / MAPPING, real=False)
     _write(paths.three_tier, ("code", "name", "level", "parent_code"), old_rows)
     _write(paths.two_tier, ("code", "name", "level", "parent_code"), new_rows)
     _write(

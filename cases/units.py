@@ -103,7 +103,9 @@ class LoadPlan:
                     for row, old in items[:SHOWN]
                 )
                 more = f"; and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
-                reasons.append(f"{len(items)} unit(s) already loaded would be {label}: {shown}{more}")
+                reasons.append(
+                    f"{len(items)} unit(s) already loaded would be {label}: {shown}{more}"
+                )
         return reasons
 
     def summary(self) -> str:
@@ -139,11 +141,12 @@ def _code_problem(code: str) -> str | None:
 
 def _loaded() -> dict[str, LoadedUnit]:
     """Every unit already loaded, by code, in one query."""
+    rows = AdministrativeUnit.objects.order_by().values_list(
+        "pk", "code", "name", "level", "parent__code", "path", "is_active"
+    )
     return {
         code: LoadedUnit(pk, name, level, parent_code or "", path, active)
-        for pk, code, name, level, parent_code, path, active in AdministrativeUnit.objects.order_by()
-        .values_list("pk", "code", "name", "level", "parent__code", "path", "is_active")
-        .iterator(chunk_size=5000)
+        for pk, code, name, level, parent_code, path, active in rows.iterator(chunk_size=5000)
     }
 
 
@@ -176,7 +179,9 @@ def _check(rows: list[UnitRow], loaded: dict[str, LoadedUnit]) -> list[str]:
             if problem:
                 errors.append(f"line {row.line}: {column} {value!r}: {problem}")
         if row.code and row.code in first_line:
-            errors.append(f"line {row.line}: code {row.code!r} is also on line {first_line[row.code]}")
+            errors.append(
+                f"line {row.line}: code {row.code!r} is also on line {first_line[row.code]}"
+            )
         first_line.setdefault(row.code, row.line)
         if len(row.name) > NAME_MAX:
             errors.append(f"line {row.line}: a name has at most {NAME_MAX} characters")

@@ -117,7 +117,9 @@ def test_a_dry_run_says_what_a_load_would_do_and_writes_nothing(db: None, tmp_pa
 
 
 def test_duplicate_codes_and_bad_parents_are_named_by_line(db: None) -> None:
-    bad = THREE_TIER + "60101,Xã Trùng,commune,601\n60301,Xã Lạc,commune,60101\n62,Tỉnh,province,60\n"
+    bad = (
+        THREE_TIER + "60101,Xã Trùng,commune,601\n60301,Xã Lạc,commune,60101\n62,Tỉnh,province,60\n"
+    )
     with pytest.raises(Exception) as raised:
         _load(bad)
     messages = raised.value.messages  # type: ignore[attr-defined]
