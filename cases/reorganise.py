@@ -212,7 +212,12 @@ def _parse(
         if row.old_code in new.olds:
             errors.append(f"line {line}: {row.old_code} → {row.new_code} is listed twice")
             continue
-        if old.level != row.new_level:
+        # A district may become a commune (the island districts of 2025); nothing else
+        # changes level.
+        if old.level != row.new_level and (old.level, row.new_level) != (
+            UnitLevel.DISTRICT,
+            UnitLevel.COMMUNE,
+        ):
             errors.append(
                 f"line {line}: old unit {row.old_code} is a {old.level}, the new one a "
                 f"{row.new_level}"

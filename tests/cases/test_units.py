@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import Event
 from cases import directory
-from cases.events import CaseAction
 from cases.models import AdministrativeUnit, Person
 from cases.units import ReorganisationRefused, units_load_csv
 from tests.conftest import World
