@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,7 +111,7 @@ def synthetic_lists(
     return paths
 
 
-def _write(path: Path, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+def _write(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)

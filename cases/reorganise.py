@@ -560,8 +560,8 @@ def _write_units(
     report.reused = len(reused)
     # Retire the old units whose code no new unit keeps, then the districts emptied.
     retired = [loaded[code] for code in targets if code not in new_units]
-    parents = {old.parent_id for old in retired if old.parent_id}
-    parents |= {loaded[u.code].parent_id for u in reused if loaded[u.code].parent_id}
+    before_parents = [old.parent_id for old in retired] + [loaded[u.code].parent_id for u in reused]
+    parents = {pk for pk in before_parents if pk is not None}
     retire_pks = {old.pk for old in retired}
     still_used = set(
         AdministrativeUnit.objects.filter(parent_id__in=parents, is_active=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db.models import F
 
 from accounts.models import User
 from audit.models import Event
@@ -19,9 +20,15 @@ from bench.unit_lists import unit_lists
 from cases import access
 from cases.choices import UnitLevel
 from cases.events import CaseAction
-from cases.models import AdministrativeUnit, Case, Organisation, OrganisationType, Person
-from cases.models import StaffProfile
-from cases.reorganise import reorganise
+from cases.models import (
+    AdministrativeUnit,
+    Case,
+    Organisation,
+    OrganisationType,
+    Person,
+    StaffProfile,
+)
+from cases.reorganise import Report, reorganise
 from cases.roles import staff_profile_save
 from cases.units import ReorganisationRefused, units_load_csv
 from core.roles import Role
@@ -122,8 +129,8 @@ class Map:
         return cell.numerator, cell.denominator
 
 
-def _run(text: str = MAPPING, **kwargs: object) -> object:
-    return reorganise(mapping=io.StringIO(text), by=OPERATOR, source="test.csv", **kwargs)  # type: ignore[arg-type]
+def _run(text: str = MAPPING, choices: io.StringIO | None = None) -> Report:
+    return reorganise(mapping=io.StringIO(text), by=OPERATOR, source="test.csv", choices=choices)
 
 
 def test_a_merge_of_three_and_a_split_in_two(db: None) -> None:
@@ -155,7 +162,7 @@ def test_a_merge_of_three_and_a_split_in_two(db: None) -> None:
     assert units["70210"].path == "/70/70210/" and units["70210"].level == UnitLevel.COMMUNE
     # B, C and both districts are kept, not in use; the old name is in the row's history.
     assert {c for c, u in units.items() if not u.is_active} == {"70102", "70103", "701", "702"}
-    assert units["70101"].history.earliest().name == "Xã An"  # type: ignore[attr-defined]
+    assert units["70101"].history.earliest().name == "Xã An"
 
     homes = dict(Person.objects.values_list("pk", "residence_commune__code"))
     for code in ("70101", "70102", "70103"):
@@ -167,7 +174,7 @@ def test_a_merge_of_three_and_a_split_in_two(db: None) -> None:
     moved = m.people["70102"][0]
     moved.refresh_from_db()
     assert moved.version == 2
-    assert moved.history.latest().residence_commune_id == units["70101"].pk  # type: ignore[attr-defined]
+    assert moved.history.latest().residence_commune_id == units["70101"].pk
 
     m.committee.refresh_from_db()
     assert m.committee.unit_id == units["70101"].pk
@@ -182,10 +189,10 @@ def test_a_merge_of_three_and_a_split_in_two(db: None) -> None:
         "bac_supervisor": 0,
         "province_supervisor": 7,
     }
-    assert {(v[0], v[4], v[5]) for v in report.visible} == {  # type: ignore[attr-defined]
+    assert {(v[0], v[4], v[5]) for v in report.visible} == {
         (name, before[name], after[name]) for name in m.users
     }
-    assert report.staff_left == [("bac_supervisor", "701")]  # type: ignore[attr-defined]
+    assert report.staff_left == [("bac_supervisor", "701")]
 
     # The figures: the merged unit is the sum of the three, the province unchanged.
     assert m.coverage(["70101"], "70101") == (2, 4)
@@ -200,9 +207,7 @@ def test_a_merge_of_three_and_a_split_in_two(db: None) -> None:
     assert event.detail["by"] == OPERATOR
 
 
-def models_f_residence() -> object:
-    from django.db.models import F
-
+def models_f_residence() -> F:
     return F("person__residence_commune_id")
 
 
@@ -286,16 +291,18 @@ def test_the_whole_country(db: None, tmp_path: Path) -> None:
     org = Organisation.objects.create(
         name="Sở",
         type=OrganisationType.objects.get(code="methadone-clinic"),
-        unit=AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE).first(),
+        unit=AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE)[0],
     )
     rng = random.Random(30)  # nosec B311: test data
     people = [
         make_person(residence_commune_id=rng.choice(communes), registered_by=org)
         for _ in range(120)
     ]
-    with lists.mapping.open(encoding="utf-8-sig", newline="") as mapping:
-        with lists.two_tier.open(encoding="utf-8-sig", newline="") as new_list:
-            report = reorganise(mapping=mapping, units=new_list, by=OPERATOR)
+    with (
+        lists.mapping.open(encoding="utf-8-sig", newline="") as mapping,
+        lists.two_tier.open(encoding="utf-8-sig", newline="") as new_list,
+    ):
+        report = reorganise(mapping=mapping, units=new_list, by=OPERATOR)
     two_tier = lists.two_tier.read_text("utf-8-sig")
     new_codes = {line.split(",")[0] for line in two_tier.splitlines()[1:]}
     to_choose = {person_id for person_id, *_ in report.placed_by_default}

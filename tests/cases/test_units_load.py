@@ -60,7 +60,7 @@ def test_each_new_unit_has_its_history_and_the_load_one_event(db: None) -> None:
     _load(THREE_TIER)
     _load(THREE_TIER)
     unit = AdministrativeUnit.objects.get(code="60201")
-    (created,) = unit.history.all()  # type: ignore[attr-defined]
+    (created,) = unit.history.all()
     assert (created.history_type, created.path, created.name) == ("+", "/60/602/60201/", "Xã Ba")
     events = Event.objects.order_by("seq")[before:]
     assert [e.action for e in events] == [CaseAction.DIRECTORY_CHANGED] * 2
