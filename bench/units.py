@@ -4,8 +4,10 @@ Usage: ``HOA_NHAP_DEMO=1 scripts/with-postgres .venv/bin/python -m bench.units``
 throwaway database first). Times, each into the state named: the 2025-03 three-tier list
 (10,806 units) into an empty database, the same list again (a re-load: nothing changes), the
 2025-07 two-tier list (3,355 units) into an empty database and again, and the refusal of the
-two-tier list on top of the three-tier tree. The lists come from ``HOA_NHAP_UNITS_DATA`` (or
-``../shared/data``); without them it times synthetic lists of the same shape and says so.
+two-tier list on top of the three-tier tree, and the reorganisation of the three-tier tree
+by the official mapping (dry run, then applied; no people in this database). The lists come
+from ``HOA_NHAP_UNITS_DATA`` (or ``../shared/data``); without them it times synthetic lists
+of the same shape and says so.
 Prints seconds and statements per step; the target is < 10 s per load. Asserts nothing.
 """
 
@@ -27,6 +29,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from cases.reorganise import reorganise  # noqa: E402
 from cases.units import ReorganisationRefused, units_load_csv  # noqa: E402
 
 from .unit_lists import unit_lists  # noqa: E402
@@ -69,6 +72,20 @@ def main() -> int:
             seconds = time.perf_counter() - started
             print(f"{'2025-07 onto 2025-03: refused':<44} {seconds:7.2f} s", flush=True)
             print("  " + refused.messages[0][:200], flush=True)
+        for dry_run in (True, False):
+            with (
+                lists.mapping.open(encoding="utf-8-sig", newline="") as mapping,
+                lists.two_tier.open(encoding="utf-8-sig", newline="") as new_list,
+            ):
+                started = time.perf_counter()
+                report = reorganise(mapping=mapping, units=new_list, by="bench", dry_run=dry_run)
+                seconds = time.perf_counter() - started
+            label = "reorganise 2025-03 → 2025-07" + (", dry run" if dry_run else "")
+            print(
+                f"{label:<44} {seconds:7.2f} s  ({report.created} created, {report.reused} "
+                f"kept their code, {report.retired} retired; no people)",
+                flush=True,
+            )
         _empty()
         times += [
             _timed("2025-07 two-tier, empty database", lists.two_tier),
