@@ -112,6 +112,7 @@ class Report:
     organisations_moved: int = 0
     staff_moved: list[tuple[str, str, str]] = field(default_factory=list)
     staff_left: list[tuple[str, str]] = field(default_factory=list)
+    organisations_left: list[tuple[str, str]] = field(default_factory=list)
     # (username, role, scope before, scope after, people visible before, after)
     visible: list[tuple[str, str, str, str, int, int]] = field(default_factory=list)
 
@@ -146,6 +147,9 @@ class Report:
         if self.staff_left:
             out += ["", "Staff left on a retired unit (they see nobody there; give a new scope)"]
             out += [f"  {user}: {code}" for user, code in self.staff_left]
+        if self.organisations_left:
+            out += ["", "Organisations left on a retired unit (move them in the admin)"]
+            out += [f"  {name}: {code}" for name, code in self.organisations_left]
         out += ["", "Staff: scope before → after, people visible before → after"]
         for user, role, before_scope, after_scope, before, after in self.visible:
             flag = "" if before == after else "   ← changes"
@@ -480,6 +484,11 @@ def _apply(
         .values_list("user__username", "scope_unit__code")
     )
 
+    report.organisations_left = list(
+        Organisation.objects.filter(is_active=True, unit__is_active=False)
+        .order_by("name")
+        .values_list("name", "unit__code")
+    )
     after = _visible(staff_users)
     report.visible = [
         (*before[u.pk][:3], after[u.pk][2], before[u.pk][3], after[u.pk][3])
@@ -514,6 +523,7 @@ def _apply(
             "organisations_moved": report.organisations_moved,
             "staff_scopes_moved": [list(move) for move in report.staff_moved],
             "staff_left_on_retired_units": [list(left) for left in report.staff_left],
+            "organisations_left_on_retired_units": len(report.organisations_left),
         },
     )
 

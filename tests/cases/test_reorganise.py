@@ -193,6 +193,7 @@ def test_a_merge_of_three_and_a_split_in_two(db: None) -> None:
         (name, before[name], after[name]) for name in m.users
     }
     assert report.staff_left == [("bac_supervisor", "701")]
+    assert report.organisations_left == [("Phòng khám Bắc", "701")]
 
     # The figures: the merged unit is the sum of the three, the province unchanged.
     assert m.coverage(["70101"], "70101") == (2, 4)
