@@ -15,7 +15,7 @@ LOAD_ARGS ?=
 CHAIN_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint audit-deps messages bench bench-scale bench-methadone bench-load bench-chain bench-figures screens mutation mutation-smoke
+.PHONY: help venv run test lint audit-deps messages bench bench-scale bench-methadone bench-load bench-chain bench-figures bench-units screens mutation mutation-smoke
 
 help:
 	@echo "Targets:"
@@ -31,6 +31,7 @@ help:
 	@echo "  bench-load  issue 26: gunicorn + 64 signed-in sessions (LOAD_PEOPLE=1000000, LOAD_ARGS=...); not in CI"
 	@echo "  bench-chain  issue 26: the audit chain under 1-64 concurrent writers (CHAIN_ARGS=...); not in CI"
 	@echo "  bench-figures  issue 25's coverage figures, dashboard and report (FIGURES_SIZES=200000,1000000); not in CI"
+	@echo "  bench-units  issue 30: load_units and reorganise_units on the national lists (HOA_NHAP_UNITS_DATA); not in CI"
 	@echo "  screens   regenerate the 360 px screenshots in docs/screens/ (browser tests)"
 	@echo "  mutation  mutate cases/access/ and run the access tests (mutmut; slow, not in CI)"
 	@echo "  mutation-smoke  one access rule's mutants, all must be killed (CI runs it)"
@@ -102,6 +103,11 @@ bench-figures:
 	scripts/ensure-system-deps
 	$(MAKE) --no-print-directory venv
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.figures --sizes $(FIGURES_SIZES) $(FIGURES_ARGS)
+
+bench-units:
+	scripts/ensure-system-deps
+	$(MAKE) --no-print-directory venv
+	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.units
 
 screens:
 	scripts/ensure-system-deps

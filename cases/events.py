@@ -33,6 +33,13 @@ class CaseAction:
     ROLE_CHANGE_REJECTED = register("role_change_rejected", _("Rejected a role change"))
     # A data load moved a unit: who sees the people below it changed.
     UNIT_MOVED = register("unit_moved", _("Moved an administrative unit"), kind=ACCESS_CHANGE)
+    # A new administrative map applied (reorganise_units): people, organisations and staff
+    # scopes re-addressed in one batch (decision D43).
+    UNITS_REORGANISED = register(
+        "units_reorganised",
+        _("Applied a new administrative map (people and staff scopes re-addressed)"),
+        kind=ACCESS_CHANGE,
+    )
     # The directory (units, organisations, organisation types), written by cases.directory.
     ORGANISATION_MOVED = register(
         "organisation_moved", _("Moved an organisation to another unit"), kind=ACCESS_CHANGE

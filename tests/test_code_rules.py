@@ -67,6 +67,8 @@ CONTENT_ALLOWED: dict[str, str] = {
     "cases/actions.py": "writes, after cases.access has fetched the row",
     "cases/roles.py": "grant_give/grant_end/grant_revoke write the grant tables",
     "cases/demo.py": "seeds the fictitious demo data",
+    "cases/reorganise.py": "the change of map (reorganise_units, the system, no user): "
+    "re-addresses the people and cases of the old units, with history rows, and counts them",
     "services/demo.py": "seeds the fictitious demo services data",
     "services/selectors.py": "timeline rows of the cases cases.timeline found visible",
     "audit/rotation.py": "re-encrypts every encrypted column in batches (key rotation)",

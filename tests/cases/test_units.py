@@ -11,9 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import Event
 from cases import directory
-from cases.events import CaseAction
 from cases.models import AdministrativeUnit, Person
-from cases.units import units_load_csv
+from cases.units import ReorganisationRefused, units_load_csv
 from tests.conftest import World
 from tests.factories import make_person
 
@@ -27,13 +26,13 @@ CSV = """code,name,level,parent_code
 
 
 def test_csv_loads_both_tree_shapes(db: None) -> None:
-    assert units_load_csv(handle=io.StringIO(CSV), by=OPERATOR) == 4
+    assert len(units_load_csv(handle=io.StringIO(CSV), by=OPERATOR).added) == 4
     assert AdministrativeUnit.objects.get(code="50001").path == "/50/50001/"
     assert AdministrativeUnit.objects.get(code="50101").path == "/50/501/50101/"
-    # Loading again updates in place.
-    renamed = CSV.replace("Xã Hai Cấp", "Phường Hai Cấp")
-    assert units_load_csv(handle=io.StringIO(renamed), by=OPERATOR) == 4
-    assert AdministrativeUnit.objects.get(code="50001").name == "Phường Hai Cấp"
+    # Loading again changes nothing.
+    again = units_load_csv(handle=io.StringIO(CSV), by=OPERATOR)
+    assert (len(again.added), again.unchanged) == (0, 4)
+    assert AdministrativeUnit.objects.count() == 4
 
 
 def test_bad_csv_reports_every_line_and_loads_nothing(db: None) -> None:
@@ -116,28 +115,16 @@ def test_the_loader_reports_the_line_of_a_bad_code_and_loads_nothing(db: None) -
     assert AdministrativeUnit.objects.count() == 0
 
 
-def test_a_unit_moved_by_a_data_load_is_recorded(db: None) -> None:
-    """ASVS 16.3.2: a load that moves a unit changes who sees its people: one event per move."""
+def test_a_load_never_moves_a_unit(db: None) -> None:
+    """ASVS 8.2.1: a load that would move a unit (and so change who sees the people below
+    it) is refused and writes nothing; moves are the reorganisation's or a second
+    administrator's (D43)."""
     units_load_csv(handle=io.StringIO(CSV), by=OPERATOR)
-    assert not Event.objects.filter(action=CaseAction.UNIT_MOVED).exists()
-    commune = AdministrativeUnit.objects.get(code="50101")
-
+    before = Event.objects.count()
     moved = "code,name,level,parent_code\n50101,Xã Dưới Huyện,commune,50\n"
-    assert units_load_csv(handle=io.StringIO(moved), by=OPERATOR) == 1
-
-    assert AdministrativeUnit.objects.get(code="50101").path == "/50/50101/"
-    (event,) = Event.objects.filter(action=CaseAction.UNIT_MOVED)
-    assert event.actor_id is None
-    assert (event.object_type, event.object_id) == ("administrativeunit", str(commune.pk))
-    assert event.detail == {
-        "code": "50101",
-        "old_parent": "501",
-        "new_parent": "50",
-        "old_path": "/50/501/50101/",
-        "new_path": "/50/50101/",
-        "via": "load_units",
-        "by": OPERATOR,
-    }
-    # Loading the same file again moves nothing and records nothing more.
-    units_load_csv(handle=io.StringIO(moved), by=OPERATOR)
-    assert Event.objects.filter(action=CaseAction.UNIT_MOVED).count() == 1
+    with pytest.raises(ReorganisationRefused) as raised:
+        units_load_csv(handle=io.StringIO(moved), by=OPERATOR)
+    assert "moved" in raised.value.messages[0] and "line 2: 50101" in raised.value.messages[0]
+    assert "reorganise_units" in raised.value.messages[-1]
+    assert AdministrativeUnit.objects.get(code="50101").path == "/50/501/50101/"
+    assert Event.objects.count() == before
