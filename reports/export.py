@@ -31,7 +31,7 @@ from accounts.models import AnyUser
 from audit.actions import record
 from cases.models import AdministrativeUnit
 
-from . import registry, sheets, suppression
+from . import plans, registry, sheets, suppression
 from .events_export import ExportAction
 from .plans import TargetValue
 from .registry import Cell, Indicator, Period
@@ -91,6 +91,18 @@ class Report:
     k: int
     as_of: datetime.datetime
     tables: list[Table] = field(default_factory=list)
+    # The targets of breakdown keys (a sector's own share), by year: indicator code →
+    # (breakdown, key) → target (``reports.plans.key_targets``).
+    key_targets: dict[int, dict[str, dict[tuple[str, str], TargetValue]]] = field(
+        default_factory=dict
+    )
+
+    def target(self, table: Table, key: str | None) -> TargetValue | None:
+        """Return the target beside the report unit's figure: the total's, or a key's."""
+        if key is None:
+            return table.target
+        keys = self.key_targets.get(table.period.end.year, {}).get(table.indicator.code, {})
+        return keys.get((table.breakdown or "", key))
 
     def plan_numbers(self) -> list[str]:
         return sorted({t.target.plan_number for t in self.tables if t.target is not None})
@@ -126,6 +138,11 @@ def report_build(
     )
     targets: Targets = {}  # each read once per indicator and year (build_table)
     layout = child_rows(unit)
+    if breakdowns:  # one read a year for every indicator's key targets
+        for labelled in periods:
+            year = labelled.period.end.year
+            if year not in report.key_targets:
+                report.key_targets[year] = plans.key_targets(unit, labelled.period)
     with without_jit():
         for indicator in registry.indicators():
             wanted = [b for b in breakdowns if b in indicator.breakdowns]
@@ -217,7 +234,8 @@ def _block(report: Report, indicator: Indicator) -> Iterator[list[Value]]:
             value, numerator, denominator = _figures(
                 table, (row_id, column.key if column else None), report.k
             )
-            target = _target(table.target) if row_id is None and column is None else None
+            key = column.key if column is not None else None
+            target = _target(report.target(table, key)) if row_id is None else None
             line += [value, target, numerator, denominator]
         yield line
     yield []
@@ -316,7 +334,7 @@ def csv_rows(report: Report) -> Iterator[list[Value]]:
         for row_id, label in rows:
             for key in keys:
                 value, numerator, denominator = _figures(table, (row_id, key), report.k)
-                target = table.target if row_id is None and key is None else None
+                target = report.target(table, key) if row_id is None else None
                 yield [
                     table.indicator.code,
                     str(table.indicator.name),
