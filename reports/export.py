@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -124,9 +124,13 @@ def report_build(
     periods: Sequence[LabelledPeriod],
     breakdowns: Sequence[str] = (),
     sharing: bool,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Return every registered indicator of ``unit`` for the periods, suppressed as the
-    viewer must see it (``reports.suppression.protect``). Reads only: the caller records."""
+    viewer must see it (``reports.suppression.protect``). Reads only: the caller records.
+
+    ``progress(done, total)`` is called after each indicator and period, and once more
+    when suppression is done (the background task shows it)."""
     k = suppression.small_cell_k()
     report = Report(
         unit=unit,
@@ -143,8 +147,10 @@ def report_build(
             year = labelled.period.end.year
             if year not in report.key_targets:
                 report.key_targets[year] = plans.key_targets(unit, labelled.period)
+    indicators = registry.indicators()
+    total, done = len(indicators) * len(periods) + 1, 0
     with without_jit():
-        for indicator in registry.indicators():
+        for indicator in indicators:
             wanted = [b for b in breakdowns if b in indicator.breakdowns]
             for labelled in periods:
                 # One grouped query per indicator and period for all the breakdowns.
@@ -157,8 +163,26 @@ def report_build(
                     layout=layout,
                 )
                 report.tables.extend(built.values())
+                done += 1
+                if progress is not None:
+                    progress(done, total)
         suppression.protect(viewer, report.tables, sharing=sharing, k=k, targets=targets)
+    if progress is not None:
+        progress(total, total)
     return report
+
+
+def report_size(
+    unit: AdministrativeUnit, periods: Sequence[LabelledPeriod], breakdowns: Sequence[str]
+) -> int:
+    """Return the report's number of tables × row units: what decides whether it is built
+    in the background (``reports.files.in_background``)."""
+    rows, _communes = child_rows(unit)
+    tables = sum(
+        len(periods) * (1 + len([b for b in breakdowns if b in indicator.breakdowns]))
+        for indicator in registry.indicators()
+    )
+    return tables * max(len(rows), 1)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -394,6 +418,38 @@ def report_export(
         viewer=actor, unit=unit, periods=periods, breakdowns=breakdowns, sharing=sharing
     )
     body = to_xlsx(report) if fmt == "xlsx" else to_csv(report)
+    export_record(
+        actor=actor,
+        unit=unit,
+        fmt=fmt,
+        sharing=sharing,
+        breakdowns=breakdowns,
+        periods=[[p.period.start.isoformat(), p.period.end.isoformat()] for p in periods],
+        tables=len(report.tables),
+        suppressed_tables=sum(not t.exact for t in report.tables),
+    )
+    return ExportFile(file_name(unit, report.as_of, fmt), CONTENT_TYPES[fmt], body)
+
+
+def file_name(unit: AdministrativeUnit, as_of: datetime.datetime, fmt: str) -> str:
+    stamp = timezone.localtime(as_of).strftime("%Y%m%d-%H%M")
+    return f"figures-{unit.code}-{stamp}.{fmt}"
+
+
+def export_record(
+    *,
+    actor: AnyUser,
+    unit: AdministrativeUnit,
+    fmt: str,
+    sharing: bool,
+    breakdowns: Sequence[str],
+    periods: list[list[str]],
+    tables: int,
+    suppressed_tables: int,
+    **extra: str,
+) -> None:
+    """Record that a report file left the system (the page's export, or a download of one
+    built in the background: ``extra`` names that file)."""
     record(
         actor=actor,
         action=ExportAction.REPORT_EXPORTED,
@@ -402,10 +458,9 @@ def report_export(
             "format": fmt,
             "sharing": sharing,
             "breakdowns": list(breakdowns),
-            "periods": [[p.period.start.isoformat(), p.period.end.isoformat()] for p in periods],
-            "tables": len(report.tables),
-            "suppressed_tables": sum(not t.exact for t in report.tables),
+            "periods": periods,
+            "tables": tables,
+            "suppressed_tables": suppressed_tables,
+            **extra,
         },
     )
-    stamp = timezone.localtime(report.as_of).strftime("%Y%m%d-%H%M")
-    return ExportFile(f"figures-{unit.code}-{stamp}.{fmt}", CONTENT_TYPES[fmt], body)
