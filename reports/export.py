@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from contextlib import nullcontext
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -149,24 +150,29 @@ def report_build(
                 report.key_targets[year] = plans.key_targets(unit, labelled.period)
     indicators = registry.indicators()
     total, done = len(indicators) * len(periods) + 1, 0
-    with without_jit():
+    # In the request, one transaction with the JIT off for the whole build; with progress
+    # (the worker), one per step, so each step's progress commits and the page shows it.
+    whole, step = (without_jit, nullcontext) if progress is None else (nullcontext, without_jit)
+    with whole():
         for indicator in indicators:
             wanted = [b for b in breakdowns if b in indicator.breakdowns]
             for labelled in periods:
                 # One grouped query per indicator and period for all the breakdowns.
-                built = build_tables(
-                    indicator,
-                    unit,
-                    labelled.period,
-                    [None, *wanted],
-                    targets=targets,
-                    layout=layout,
-                )
+                with step():
+                    built = build_tables(
+                        indicator,
+                        unit,
+                        labelled.period,
+                        [None, *wanted],
+                        targets=targets,
+                        layout=layout,
+                    )
                 report.tables.extend(built.values())
                 done += 1
                 if progress is not None:
                     progress(done, total)
-        suppression.protect(viewer, report.tables, sharing=sharing, k=k, targets=targets)
+        with step():
+            suppression.protect(viewer, report.tables, sharing=sharing, k=k, targets=targets)
     if progress is not None:
         progress(total, total)
     return report
