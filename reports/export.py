@@ -19,8 +19,8 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from contextlib import nullcontext
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Literal
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import datetime
 from collections.abc import Sequence
+from typing import cast
 from uuid import UUID
 
 from django.conf import settings
@@ -79,7 +80,7 @@ def file_create(
     (``reports.suppression.figures_unit_for``)."""
     files_purge()
     row = ReportFile(
-        requester_id=actor.pk,
+        requester_id=cast(int, actor.pk),  # a signed-in user: the page requires one
         unit=unit,
         scope_unit_id=_scope_id(actor),
         request={

@@ -262,3 +262,6 @@ class ReportFile(models.Model):
                 name="reportfile_ready_has_a_body",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} ({self.get_status_display()})"

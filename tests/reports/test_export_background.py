@@ -34,7 +34,6 @@ from reports.models import ReportFile
 from reports.registry import Indicator, Query, Result
 from tests.conftest import World, signed_in_client
 from tests.reports.export_support import test_indicators  # noqa: F401
-from tests.reports.plan_fixtures import binh  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("test_indicators")
 

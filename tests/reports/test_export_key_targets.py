@@ -30,7 +30,8 @@ def _report(world: World) -> export.Report:
     make_target(plan, value=Decimal("30"), **common)
     make_target(plan, value=Decimal("16.5"), breakdown="sex", key="F", **common)
     # A key target of another unit's plan row is not the province's: the district's own.
-    make_target(plan, unit=world.units["d1"], value=Decimal("2"), breakdown="sex", key="F", **common)
+    district = world.units["d1"]
+    make_target(plan, unit=district, value=Decimal("2"), breakdown="sex", key="F", **common)
     return export.report_build(
         viewer=world.users["hoa"],
         unit=province,
@@ -46,9 +47,7 @@ def test_xlsx_puts_each_keys_target_beside_its_value(world: World) -> None:
     header = rows[1]
     total = next(r for r in rows if r and r[0] == "Tổng: Tỉnh Kiểm Thử")
     line = dict(zip(header, total, strict=False))
-    by_column = {
-        header[i]: (total[i], total[i + 1]) for i in range(1, len(header), 4) if header[i]
-    }
+    by_column = {header[i]: (total[i], total[i + 1]) for i in range(1, len(header), 4) if header[i]}
     assert by_column["6 tháng đầu năm 2026"] == (35, "≥ 30")
     assert by_column["6 tháng đầu năm 2026 · Nữ"] == (16, "≥ 16.5")
     assert by_column["6 tháng đầu năm 2026 · Nam"] == (19, None)  # no target for men
