@@ -20,8 +20,6 @@ from tests.conftest import World
 from tests.reports.export_support import test_indicators  # noqa: F401
 from tests.reports.plan_fixtures import make_plan, make_target
 
-pytestmark = pytest.mark.usefixtures("test_indicators")
-
 
 def _report(world: World) -> export.Report:
     province = world.units["province"]
@@ -41,6 +39,7 @@ def _report(world: World) -> export.Report:
     )
 
 
+@pytest.mark.usefixtures("test_indicators")
 def test_xlsx_puts_each_keys_target_beside_its_value(world: World) -> None:
     book = load_workbook(io.BytesIO(export.to_xlsx(_report(world))))
     rows = [list(r) for r in book["Nhóm A"].iter_rows(values_only=True)]
@@ -57,6 +56,7 @@ def test_xlsx_puts_each_keys_target_beside_its_value(world: World) -> None:
     assert district[2] is None
 
 
+@pytest.mark.usefixtures("test_indicators")
 def test_csv_puts_each_keys_target_on_its_line(world: World) -> None:
     text = export.to_csv(_report(world)).decode("utf-8-sig")
     lines = [
@@ -68,3 +68,40 @@ def test_csv_puts_each_keys_target_on_its_line(world: World) -> None:
     assert targets[""] == ("≥ 30", "30/KH-UBND")
     assert targets["F"] == ("≥ 16.5", "30/KH-UBND")
     assert targets["M"] == ("", "")
+
+
+def test_tx_sector_shows_the_social_affairs_sectors_target_in_its_column(world: World) -> None:
+    """The real indicator, as Lào Cai's plan 2.3 sets it: TX_SECTOR for sector "Xã hội"
+    at least 41.13%; the sector's column of the total row shows it, the other sector's
+    column none."""
+    province = world.units["province"]
+    plan = make_plan(province, first_year=2026, last_year=2026)
+    make_target(
+        plan,
+        indicator="TX_SECTOR",
+        year=2026,
+        kind="share",
+        value=Decimal("41.13"),
+        breakdown="sector",
+        key="Xã hội",
+    )
+    report = export.report_build(
+        viewer=world.users["hoa"],
+        unit=province,
+        periods=export.periods_for("half_year", year=2026, half=1),
+        breakdowns=("sector",),
+        sharing=False,
+    )
+    book = load_workbook(io.BytesIO(export.to_xlsx(report)))
+    sheet = next(
+        [list(r) for r in book[name].iter_rows(values_only=True)]
+        for name in book.sheetnames
+        if any(str(r[0]).startswith("TX_SECTOR") for r in book[name].iter_rows(values_only=True))
+    )
+    start = next(i for i, r in enumerate(sheet) if str(r[0]).startswith("TX_SECTOR"))
+    header = sheet[start + 1]
+    total = next(r for r in sheet[start:] if r[0] == "Tổng: Tỉnh Kiểm Thử")
+    targets = {header[i]: total[i + 1] for i in range(1, len(header), 4) if header[i]}
+    assert targets["6 tháng đầu năm 2026 · Xã hội"] == "≥ 41.13%"
+    assert targets["6 tháng đầu năm 2026 · Y tế"] is None
+    assert targets["6 tháng đầu năm 2026"] is None  # the plan sets no total target here
