@@ -243,7 +243,7 @@ class ReportFile(models.Model):
     name = models.CharField(max_length=100, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     # The file, base64, encrypted with the key ring (docs/encryption.md).
-    body = EncryptedTextField(max_length=BODY_MAX)
+    body = EncryptedTextField(max_length=BODY_MAX, editable=False)
     # Counts for the export event written at download.
     tables = models.PositiveIntegerField(default=0)
     suppressed_tables = models.PositiveIntegerField(default=0)

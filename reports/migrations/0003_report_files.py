@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('failure', models.CharField(blank=True, max_length=20)),
                 ('name', models.CharField(blank=True, max_length=100)),
                 ('content_type', models.CharField(blank=True, max_length=100)),
-                ('body', core.fields.EncryptedTextField(blank=True, null=True)),
+                ('body', core.fields.EncryptedTextField(blank=True, editable=False, null=True)),
                 ('tables', models.PositiveIntegerField(default=0)),
                 ('suppressed_tables', models.PositiveIntegerField(default=0)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
