@@ -36,7 +36,7 @@ from .models import ReportFile, ReportFileStatus
 from .registry import Period
 
 # A report of more tables × row units than this is built in the background. A commune's
-# half-year report (one row, about 25 tables) stays in the request; a district's or a
+# half-year report (one row, 23 tables today) stays in the request; a district's or a
 # province's (a row per commune or district) goes to the worker.
 DEFAULT_BACKGROUND_ABOVE = 100
 # A built file is kept this long for its requester; a request never built, a day.
