@@ -19,7 +19,8 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -31,7 +32,7 @@ from accounts.models import AnyUser
 from audit.actions import record
 from cases.models import AdministrativeUnit
 
-from . import registry, sheets, suppression
+from . import plans, registry, sheets, suppression
 from .events_export import ExportAction
 from .plans import TargetValue
 from .registry import Cell, Indicator, Period
@@ -91,6 +92,18 @@ class Report:
     k: int
     as_of: datetime.datetime
     tables: list[Table] = field(default_factory=list)
+    # The targets of breakdown keys (a sector's own share), by year: indicator code →
+    # (breakdown, key) → target (``reports.plans.key_targets``).
+    key_targets: dict[int, dict[str, dict[tuple[str, str], TargetValue]]] = field(
+        default_factory=dict
+    )
+
+    def target(self, table: Table, key: str | None) -> TargetValue | None:
+        """Return the target beside the report unit's figure: the total's, or a key's."""
+        if key is None:
+            return table.target
+        keys = self.key_targets.get(table.period.end.year, {}).get(table.indicator.code, {})
+        return keys.get((table.breakdown or "", key))
 
     def plan_numbers(self) -> list[str]:
         return sorted({t.target.plan_number for t in self.tables if t.target is not None})
@@ -112,9 +125,13 @@ def report_build(
     periods: Sequence[LabelledPeriod],
     breakdowns: Sequence[str] = (),
     sharing: bool,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Return every registered indicator of ``unit`` for the periods, suppressed as the
-    viewer must see it (``reports.suppression.protect``). Reads only: the caller records."""
+    viewer must see it (``reports.suppression.protect``). Reads only: the caller records.
+
+    ``progress(done, total)`` is called after each indicator and period, and once more
+    when suppression is done (the background task shows it)."""
     k = suppression.small_cell_k()
     report = Report(
         unit=unit,
@@ -126,22 +143,52 @@ def report_build(
     )
     targets: Targets = {}  # each read once per indicator and year (build_table)
     layout = child_rows(unit)
-    with without_jit():
-        for indicator in registry.indicators():
+    if breakdowns:  # one read a year for every indicator's key targets
+        for labelled in periods:
+            year = labelled.period.end.year
+            if year not in report.key_targets:
+                report.key_targets[year] = plans.key_targets(unit, labelled.period)
+    indicators = registry.indicators()
+    total, done = len(indicators) * len(periods) + 1, 0
+    # In the request, one transaction with the JIT off for the whole build; with progress
+    # (the worker), one per step, so each step's progress commits and the page shows it.
+    whole, step = (without_jit, nullcontext) if progress is None else (nullcontext, without_jit)
+    with whole():
+        for indicator in indicators:
             wanted = [b for b in breakdowns if b in indicator.breakdowns]
             for labelled in periods:
                 # One grouped query per indicator and period for all the breakdowns.
-                built = build_tables(
-                    indicator,
-                    unit,
-                    labelled.period,
-                    [None, *wanted],
-                    targets=targets,
-                    layout=layout,
-                )
+                with step():
+                    built = build_tables(
+                        indicator,
+                        unit,
+                        labelled.period,
+                        [None, *wanted],
+                        targets=targets,
+                        layout=layout,
+                    )
                 report.tables.extend(built.values())
-        suppression.protect(viewer, report.tables, sharing=sharing, k=k, targets=targets)
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+        with step():
+            suppression.protect(viewer, report.tables, sharing=sharing, k=k, targets=targets)
+    if progress is not None:
+        progress(total, total)
     return report
+
+
+def report_size(
+    unit: AdministrativeUnit, periods: Sequence[LabelledPeriod], breakdowns: Sequence[str]
+) -> int:
+    """Return the report's number of tables × row units: what decides whether it is built
+    in the background (``reports.files.in_background``)."""
+    rows, _communes = child_rows(unit)
+    tables = sum(
+        len(periods) * (1 + len([b for b in breakdowns if b in indicator.breakdowns]))
+        for indicator in registry.indicators()
+    )
+    return tables * max(len(rows), 1)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -217,7 +264,8 @@ def _block(report: Report, indicator: Indicator) -> Iterator[list[Value]]:
             value, numerator, denominator = _figures(
                 table, (row_id, column.key if column else None), report.k
             )
-            target = _target(table.target) if row_id is None and column is None else None
+            key = column.key if column is not None else None
+            target = _target(report.target(table, key)) if row_id is None else None
             line += [value, target, numerator, denominator]
         yield line
     yield []
@@ -316,7 +364,7 @@ def csv_rows(report: Report) -> Iterator[list[Value]]:
         for row_id, label in rows:
             for key in keys:
                 value, numerator, denominator = _figures(table, (row_id, key), report.k)
-                target = table.target if row_id is None and key is None else None
+                target = report.target(table, key) if row_id is None else None
                 yield [
                     table.indicator.code,
                     str(table.indicator.name),
@@ -376,6 +424,38 @@ def report_export(
         viewer=actor, unit=unit, periods=periods, breakdowns=breakdowns, sharing=sharing
     )
     body = to_xlsx(report) if fmt == "xlsx" else to_csv(report)
+    export_record(
+        actor=actor,
+        unit=unit,
+        fmt=fmt,
+        sharing=sharing,
+        breakdowns=breakdowns,
+        periods=[[p.period.start.isoformat(), p.period.end.isoformat()] for p in periods],
+        tables=len(report.tables),
+        suppressed_tables=sum(not t.exact for t in report.tables),
+    )
+    return ExportFile(file_name(unit, report.as_of, fmt), CONTENT_TYPES[fmt], body)
+
+
+def file_name(unit: AdministrativeUnit, as_of: datetime.datetime, fmt: str) -> str:
+    stamp = timezone.localtime(as_of).strftime("%Y%m%d-%H%M")
+    return f"figures-{unit.code}-{stamp}.{fmt}"
+
+
+def export_record(
+    *,
+    actor: AnyUser,
+    unit: AdministrativeUnit,
+    fmt: str,
+    sharing: bool,
+    breakdowns: Sequence[str],
+    periods: list[list[str]],
+    tables: int,
+    suppressed_tables: int,
+    **extra: str,
+) -> None:
+    """Record that a report file left the system (the page's export, or a download of one
+    built in the background: ``extra`` names that file)."""
     record(
         actor=actor,
         action=ExportAction.REPORT_EXPORTED,
@@ -384,10 +464,9 @@ def report_export(
             "format": fmt,
             "sharing": sharing,
             "breakdowns": list(breakdowns),
-            "periods": [[p.period.start.isoformat(), p.period.end.isoformat()] for p in periods],
-            "tables": len(report.tables),
-            "suppressed_tables": sum(not t.exact for t in report.tables),
+            "periods": periods,
+            "tables": tables,
+            "suppressed_tables": suppressed_tables,
+            **extra,
         },
     )
-    stamp = timezone.localtime(report.as_of).strftime("%Y%m%d-%H%M")
-    return ExportFile(f"figures-{unit.code}-{stamp}.{fmt}", CONTENT_TYPES[fmt], body)

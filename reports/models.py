@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -18,9 +19,12 @@ from simple_history.models import HistoricalRecords
 from audit.history import RequestIdHistory
 from cases.models import AdministrativeUnit
 from core.editing import Versioned
+from core.fields import EncryptedTextField
 
 # A plan's years: a sane window, so a typo (20225) is refused by the database too.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+# A built report file's size limit (its base64 text): far above a province-year XLSX.
+BODY_MAX = 50_000_000
 
 
 class TargetKind(models.TextChoices):
@@ -200,3 +204,64 @@ class Target(Versioned):
     @property
     def sign(self) -> str:
         return COMPARISON_SIGNS.get(self.comparison, "")
+
+
+class ReportFileStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    BUILDING = "building", _("Building")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ReportFile(models.Model):
+    """A figures report built in the background for the user who asked (``reports.files``).
+
+    Only the requester may download it; the file is encrypted (it may hold exact small
+    counts of the requester's own area), deleted once downloaded or when it expires.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="+")
+    # The requester's figures scope when they asked: the file is built and handed over only
+    # while it is still the same (a narrowed scope must not receive a wider file).
+    scope_unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.CASCADE, related_name="+", null=True
+    )
+    # What to build: periods (label, start, end), breakdowns, sharing, format. No person.
+    request = models.JSONField()
+    language = models.CharField(max_length=10)
+    status = models.CharField(
+        max_length=10, choices=ReportFileStatus.choices, default=ReportFileStatus.QUEUED
+    )
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    # Why it failed, as a code the page turns into a message ("error", "scope").
+    failure = models.CharField(max_length=20, blank=True)
+    name = models.CharField(max_length=100, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    # The file, base64, encrypted with the key ring (docs/encryption.md).
+    body = EncryptedTextField(max_length=BODY_MAX, editable=False)
+    # Counts for the export event written at download.
+    tables = models.PositiveIntegerField(default=0)
+    suppressed_tables = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="ready") | Q(body__isnull=True),
+                name="reportfile_body_only_when_ready",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | Q(body__isnull=False),
+                name="reportfile_ready_has_a_body",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} ({self.get_status_display()})"

@@ -20,4 +20,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("people/", views.people_page, name="people"),
     # The 6-monthly and annual report (XLSX, CSV).
     path("report/", export_views.report, name="report"),
+    path("report/queue/", export_views.report_queue, name="report_queue"),
+    path("report/files/<uuid:file_id>/", export_views.report_file, name="report_file"),
+    path(
+        "report/files/<uuid:file_id>/download/",
+        export_views.report_file_download,
+        name="report_file_download",
+    ),
+    path(
+        "report/files/<uuid:file_id>/restart/",
+        export_views.report_file_restart,
+        name="report_file_restart",
+    ),
 ]

@@ -265,6 +265,12 @@ SPEC: dict[str, Rule] = {
     "reports:people": roles_ok({"hoa", "minh"}, ok=404),
     # The figures report's form: whoever holds figures (supervisors, commune officers).
     "reports:report": roles_ok({"hoa", "minh"}),
+    # A report built in the background: asked by POST; its page, download and restart
+    # belong to the requester alone (nobody's file here: 404, with a denial).
+    "reports:report_queue": roles_ok(set(ROLES), ok=405),  # POST only
+    "reports:report_file": roles_ok({"hoa", "minh"}, ok=404),
+    "reports:report_file_download": roles_ok(set(ROLES), ok=405),  # POST only
+    "reports:report_file_restart": roles_ok(set(ROLES), ok=405),  # POST only
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
@@ -566,7 +572,7 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             values[param] = "csv"
         elif param == "kind_slug":
             values[param] = "service"  # the record the set names is a service record
-        elif param in ("notification_id", "invitation_id", "reset_id"):
+        elif param in ("notification_id", "invitation_id", "reset_id", "file_id"):
             values[param] = "00000000-0000-4000-8000-000000000000"
         elif param in ("uidb64", "token"):
             values[param] = "MQ" if param == "uidb64" else "no-such-token"

@@ -119,6 +119,9 @@ CONTENT_ALLOWED: dict[str, str] = {
     "dose rows in the communes the caller asked for (the figures registry's contract)",
     "referrals/indicators.py": "aggregate counts of referrals in the communes the caller asked "
     "for (the figures registry's contract)",
+    "reports/files.py": "figures report files built in the background: each read narrowed to "
+    "its requester (file_for denies any other user), written by the requester's actions and "
+    "the worker's task",
 }
 # Only these modules of audit/ read or write the log's tables.
 AUDIT_ALLOWED: dict[str, str] = {

@@ -1,9 +1,12 @@
 """Draw the methadone figures as inline SVG on the server: no script, no CDN.
 
 Each chart is an ``<svg role="img">`` with a ``<title>`` and a ``<desc>`` it is labelled by,
-scales to its container (``viewBox``, width 100 %) so it reads on a 360 px phone, and uses
-presentation attributes only (the Content-Security-Policy allows no inline style). The
-pages show the same figures as a table too, for screen readers and for printing.
+scales to its container (``viewBox``, width 100 %), and uses presentation attributes only
+(the Content-Security-Policy allows no inline style). As the coverage charts
+(``reports/charts.py``), its drawing is about as wide as a phone's card and its text at
+least 13 units high, so the text reads at 12.7 px or more on a 360 px phone (a browser test
+measures it). The pages show the same figures as a table too, for screen readers and for
+printing.
 """
 
 from __future__ import annotations
@@ -20,8 +23,14 @@ from core import svg
 from .figures import Bucket, SeriesDay
 from .models import DoseKind
 
-WIDTH, HEIGHT = 360, 200
-LEFT, RIGHT, TOP, BOTTOM = 34, 8, 12, 30
+# The drawing's size in user units. The chart is shown at most 24rem (384 px) wide
+# (static/css/methadone.css) and about 294 px wide in a 360 px phone's card, so a user unit
+# is 0.98–1.28 px: text of at least 13 units reads at 12.7 px or more on the phone (it was
+# 360 units wide with 9–11 unit text: 7.4–9 px).
+WIDTH, HEIGHT = 300, 200
+LEFT, RIGHT, TOP, BOTTOM = 36, 8, 14, 32
+LABEL = 14  # axis values, dates, bucket names and counts
+SMALL = 13  # the axis unit ("mg")
 COLOURS = {
     DoseKind.OBSERVED: "#1f5f99",
     DoseKind.TAKE_HOME: "#7fb0dc",
@@ -56,9 +65,9 @@ def dose_chart(series: Sequence[SeriesDay], *, chart_id: str = "dose-chart") -> 
     parts = [
         _line(LEFT, base, WIDTH - RIGHT, base),
         _line(LEFT, TOP, LEFT, base),
-        _text(LEFT - 4, base + 4, "0", anchor="end"),
-        _text(LEFT - 4, TOP + 4, f"{top}", anchor="end"),
-        _text(LEFT - 4, TOP + 16, "mg", anchor="end", size=9),
+        _text(LEFT - 4, base + 5, "0", anchor="end", size=LABEL),
+        _text(LEFT - 4, TOP + 5, f"{top}", anchor="end", size=LABEL),
+        _text(LEFT - 4, TOP + 21, "mg", anchor="end", size=SMALL),
     ]
     for n, day in enumerate(series):
         x = LEFT + n * step
@@ -70,8 +79,9 @@ def dose_chart(series: Sequence[SeriesDay], *, chart_id: str = "dose-chart") -> 
             parts.append(_rect(x + step * 0.1, base + 2, max(step * 0.8, 1), 6, colour))
     if series:
         first, last = series[0].day, series[-1].day
-        parts.append(_text(LEFT, HEIGHT - 6, date_format(first, "d/m")))
-        parts.append(_text(WIDTH - RIGHT, HEIGHT - 6, date_format(last, "d/m"), anchor="end"))
+        parts.append(_text(LEFT, HEIGHT - 6, date_format(first, "d/m"), size=LABEL))
+        last_text = date_format(last, "d/m")
+        parts.append(_text(WIDTH - RIGHT, HEIGHT - 6, last_text, anchor="end", size=LABEL))
     dosed = sum(1 for d in series if d.dose_mg is not None)
     title = _("Daily methadone dose, last %(days)d days") % {"days": len(series)}
     desc = _(
@@ -97,16 +107,18 @@ def distribution_chart(
 ) -> SafeString:
     """Return the adherence distribution as horizontal bars, one per bucket."""
     most = max((b.patients for b in buckets), default=0) or 1
-    label_w, count_w = 70, 40
+    label_w, count_w = 64, 40
     plot_w = WIDTH - label_w - count_w
     row_h = (HEIGHT - TOP) / max(len(buckets), 1)
     parts: list[SafeString] = []
     for n, bucket in enumerate(buckets):
         y = TOP + n * row_h
         w = plot_w * bucket.patients / most
-        parts.append(_text(label_w - 6, y + row_h / 2 + 4, bucket_label(bucket), anchor="end"))
+        middle = y + row_h / 2 + 5
+        label = bucket_label(bucket)
+        parts.append(_text(label_w - 6, middle, label, anchor="end", size=LABEL))
         parts.append(_rect(label_w, y + row_h * 0.2, w, row_h * 0.6, "#1f5f99"))
-        parts.append(_text(label_w + w + 4, y + row_h / 2 + 4, str(bucket.patients)))
+        parts.append(_text(label_w + w + 4, middle, str(bucket.patients), size=LABEL))
     total = sum(b.patients for b in buckets)
     title = _("Patients by adherence over the last 30 days")
     desc = _("%(total)d patients in treatment: %(parts)s.") % {

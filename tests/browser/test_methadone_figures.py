@@ -98,8 +98,10 @@ def test_patient_and_clinic_figures_pages(
     expect(page.get_by_test_id("missed-runs").locator("li").first).to_be_visible()
     box, size = chart.bounding_box(), page.viewport_size
     assert box is not None and size is not None
-    assert box["width"] >= min(size["width"] - 80, 600)  # across the card, not a thumbnail
+    # Across a phone's card, not a thumbnail; at most 24rem on a desktop (its text scales).
+    assert min(size["width"] - 80, 380) <= box["width"] <= 384
     _fits(page)
+    _chart_text_reads(page, "dose-chart", 5)
     _shot(page, "methadone-patient", viewport)
 
     page.goto(f"{live_server.url}/methadone/clinic/")
@@ -107,4 +109,21 @@ def test_patient_and_clinic_figures_pages(
     expect(page.get_by_test_id("adherence-chart").locator("svg")).to_be_visible()
     expect(page.get_by_test_id("retention-table")).to_contain_text("%")
     _fits(page)
+    _chart_text_reads(page, "adherence-chart", 8)
     _shot(page, "methadone-clinic", viewport)
+
+
+def _chart_text_reads(page: Any, test_id: str, at_least: int) -> None:
+    """Every label and value of the chart is at least 12.7 px on the screen (as the coverage
+    charts, tests/browser/test_figures_dashboard.py): the font size in the drawing's units
+    times the drawing's scale on the page."""
+    sizes = page.get_by_test_id(test_id).evaluate(
+        """(box) => [...box.querySelectorAll('svg.chart text')].map(t => {
+            const svg = t.ownerSVGElement;
+            const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            return [t.textContent, parseFloat(getComputedStyle(t).fontSize) * scale];
+        })"""
+    )
+    assert len(sizes) >= at_least, sizes  # the chart drew its labels and values
+    small = [(text, round(size, 2)) for text, size in sizes if size < 12.7]
+    assert not small, f"{test_id} text under 12.7 px at {page.viewport_size}: {small}"

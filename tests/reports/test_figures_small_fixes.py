@@ -102,8 +102,9 @@ def test_long_names_are_cut_after_a_whole_word_and_made_unique() -> None:
     assert sheets.group_titles(groups) == {"a": "Nhóm A", "b": "Nhóm B"}
 
 
-def test_the_reports_sheets_have_readable_unique_names(world: World) -> None:
+def test_the_reports_sheets_have_readable_unique_names(world: World, settings: Any) -> None:
     """The real groups' sheets, in Vietnamese: "Người sử dụng trái phép chất ma" was one."""
+    settings.HOA_NHAP_REPORT_BACKGROUND_ABOVE = 10_000  # sent at once, not built in the worker
     response = world.client("hoa").get(
         "/figures/report/",
         {
