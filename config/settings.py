@@ -324,12 +324,12 @@ WHITENOISE_USE_FINDERS = DEMO or DEBUG
 DOCUMENT_STORAGE = "documents"
 STORAGES[DOCUMENT_STORAGE] = {
     "BACKEND": env_str(
-        "HOA_NHAP_DOCUMENT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        "HOA_NHAP_DOCUMENT_STORAGE_BACKEND", "documents.storage.PrivateFileSystemStorage"
     ),
     "OPTIONS": json.loads(
         env_str(
             "HOA_NHAP_DOCUMENT_STORAGE_OPTIONS",
-            json.dumps({"location": str(BASE_DIR / "var" / "documents"), "base_url": None}),
+            json.dumps({"location": str(BASE_DIR / "var" / "documents")}),
         )
     ),
 }

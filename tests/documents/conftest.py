@@ -18,8 +18,8 @@ def document_storage(settings: Any, tmp_path: Path) -> Path:
     location = tmp_path / "documents"
     storages = dict(project_settings.STORAGES)
     storages[project_settings.DOCUMENT_STORAGE] = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(location), "base_url": None},
+        "BACKEND": "documents.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(location)},
     }
     settings.STORAGES = storages
     return location
