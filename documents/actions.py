@@ -33,7 +33,9 @@ def document_attach(*, actor: Any, document: Document, name: str, data: bytes) -
         stored.append(document.stored_as)
         if checked.thumbnail is not None:
             document.thumbnail_as = files.store(
-                files.seal(checked.thumbnail, data_key=key, document_id=document.pk, role="thumbnail")
+                files.seal(
+                    checked.thumbnail, data_key=key, document_id=document.pk, role="thumbnail"
+                )
             )
             stored.append(document.thumbnail_as)
         return DOCUMENTS.save(actor=actor, instance=document)

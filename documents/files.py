@@ -52,7 +52,7 @@ EXTENSIONS: dict[str, str] = {
     ".jpeg": FileType.JPEG,
     ".png": FileType.PNG,
 }
-_PILLOW_FORMAT = {FileType.JPEG: "JPEG", FileType.PNG: "PNG"}
+_PILLOW_FORMAT: dict[str, str] = {FileType.JPEG: "JPEG", FileType.PNG: "PNG"}
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,9 @@ def unseal(sealed: bytes, *, data_key: str, document_id: uuid.UUID, role: str) -
     try:
         return cipher.decrypt(nonce, sealed[len(MAGIC) + NONCE_BYTES :], _aad(document_id, role))
     except InvalidTag:
-        raise DecryptionError(f"the {role} of document {document_id} does not authenticate") from None
+        raise DecryptionError(
+            f"the {role} of document {document_id} does not authenticate"
+        ) from None
 
 
 # --- storage ---------------------------------------------------------------------------

@@ -36,8 +36,8 @@ class DocumentAttachForm(DocumentDetailsForm):
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )
 
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
+    def clean_file(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
         if (upload.size or 0) > settings.DOCUMENT_MAX_BYTES:
             # Refused before reading it; the content checks are the action's.
             raise forms.ValidationError(

@@ -271,7 +271,9 @@ def _rows_of_shared_parts(
 ) -> Q:
     """Keep rows of cases shown whole, and of the others only rows whose own part is shared."""
     path = scope_path(model)
-    limited = {case_id: shown for case_id, shown in parts.items() if not isinstance(shown, AllParts)}
+    limited = {
+        case_id: shown for case_id, shown in parts.items() if not isinstance(shown, AllParts)
+    }
     keep = ~Q(**{f"{path}__in": list(limited)})
     for case_id, shown in limited.items():
         if shown:

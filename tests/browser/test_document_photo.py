@@ -32,9 +32,14 @@ pytestmark = [
 
 
 def test_attach_a_photo_on_a_phone(
-    live_server: Any, world: World, lan_person: Person, browser: Browser, settings: Any, tmp_path: Path
+    live_server: Any,
+    world: World,
+    lan_person: Person,
+    browser: Browser,
+    settings: Any,
+    tmp_path: Path,
 ) -> None:
-    storages = dict(project_settings.STORAGES)
+    storages: dict[str, Any] = dict(project_settings.STORAGES)
     storages[project_settings.DOCUMENT_STORAGE] = {
         "BACKEND": "documents.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": str(tmp_path / "documents")},
@@ -62,7 +67,10 @@ def test_attach_a_photo_on_a_phone(
     expect(facts).to_contain_text("anh-nhan-dang.jpg")
     thumbnail = lan.get_by_test_id("document-thumbnail")
     expect(thumbnail).to_be_visible()
-    assert lan.evaluate("document.querySelector('[data-testid=document-thumbnail]').naturalWidth") == 320
+    assert (
+        lan.evaluate("document.querySelector('[data-testid=document-thumbnail]').naturalWidth")
+        == 320
+    )
     _no_horizontal_scroll(lan)
     _shot(lan, "document-photo", "phone")
 

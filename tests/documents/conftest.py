@@ -16,7 +16,7 @@ from tests.referrals.support import case_of
 def document_storage(settings: Any, tmp_path: Path) -> Path:
     """Keep each test's documents in its own directory (the storage alias, as configured)."""
     location = tmp_path / "documents"
-    storages = dict(project_settings.STORAGES)
+    storages: dict[str, Any] = dict(project_settings.STORAGES)
     storages[project_settings.DOCUMENT_STORAGE] = {
         "BACKEND": "documents.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": str(location)},

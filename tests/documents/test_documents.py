@@ -149,7 +149,9 @@ def test_a_referral_receiver_opens_only_documents_of_the_shared_parts(
     referral = make_referral(
         world, case, state=State.SENT, consent=make_consent(world, case), parts=parts
     )
-    referral_actions.referral_act(actor=world.users["tuan"], referral_id=referral.pk, action="accept")
+    referral_actions.referral_act(
+        actor=world.users["tuan"], referral_id=referral.pk, action="accept"
+    )
     tuan = world.client("tuan")
 
     listed = set(access.visible(world.users["tuan"], Document).values_list("pk", flat=True))
@@ -231,7 +233,9 @@ def test_exif_is_stripped_from_the_photo_and_its_thumbnail(world: World, case: C
     _attach(world, case, Kind.PHOTO, "anh-nhan-dang.jpg", photo)
     document = Document.objects.get()
     key, pk = str(document.data_key), document.pk
-    original = files.unseal(files.load(document.stored_as), data_key=key, document_id=pk, role="original")
+    original = files.unseal(
+        files.load(document.stored_as), data_key=key, document_id=pk, role="original"
+    )
     thumbnail = files.unseal(
         files.load(document.thumbnail_as), data_key=key, document_id=pk, role="thumbnail"
     )
