@@ -8,9 +8,11 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from audit import registry
-        from cases import records
+        from cases import records, timeline
 
         from .records import DOCUMENTS, DOWNLOADED
+        from .selectors import person_documents
 
         records.register(DOCUMENTS)
+        timeline.register_person_section(person_documents)
         registry.register(DOWNLOADED, _("Opened a document's file"), kind=registry.READ)

@@ -7,14 +7,19 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
+from accounts.capabilities import can
 from audit.reads import record_read
-from cases import access
-from cases.models import Case
+from cases import access, timeline
+from cases.choices import CaseStatus
+from cases.models import Case, Person
 
 from . import files
 from .models import Document
-from .records import DOWNLOADED
+from .records import DOCUMENTS, DOWNLOADED
+
+PERSON_PAGE_ROWS = 50
 
 
 @dataclass(frozen=True)
@@ -53,3 +58,33 @@ def document_open(*, viewer: Any, document_id: Any, thumbnail: bool = False) -> 
     )
     content_type = "image/jpeg" if thumbnail else document.file_type
     return Opened(document, content, content_type, str(document.file_name))
+
+
+@dataclass(frozen=True)
+class PersonDocuments:
+    documents: list[Document]
+    add_to: list[Case]  # the person's open cases the viewer may attach a document to
+
+
+def person_documents(viewer: Any, person: Person) -> timeline.PersonSection | None:
+    """Return the person page's "Documents" section: the documents of the person's cases the
+    viewer may open (by each one's part), and the cases they may attach one to."""
+    cases = access.visible_cases(viewer).filter(person_id=person.pk).order_by("-opened_on")
+    documents = list(
+        access.visible(viewer, Document)
+        .filter(case__in=cases)
+        .select_related("case")
+        .order_by("-dated_on", "-added_at")[:PERSON_PAGE_ROWS]
+    )
+    open_cases = access.visible_cases(viewer, "change").filter(
+        person_id=person.pk, status=CaseStatus.OPEN
+    )
+    add_to = [case for case in open_cases if can(viewer, DOCUMENTS.add_verb, case)]
+    if not documents and not add_to:
+        return None
+    return timeline.PersonSection(
+        _("Documents"),
+        "documents/includes/person_documents.html",
+        [PersonDocuments(documents, add_to)],
+        "person-documents",
+    )

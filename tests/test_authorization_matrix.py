@@ -61,6 +61,7 @@ from services.models import (
 from tests.cases.test_case_views import _case_form
 from tests.cases.test_person_views import _form as _person_form
 from tests.conftest import World, signed_in_client
+
 # document_storage is autouse: each test's documents go to its own directory.
 from tests.documents.conftest import document_storage, png_bytes  # noqa: F401
 from tests.documents.support import make_document

@@ -301,3 +301,25 @@ def test_documents_are_never_under_a_public_url(settings) -> None:  # type: igno
     """ASVS 5.3.1: the document storage has no URL; files leave only through the views."""
     with pytest.raises(ValueError):
         files.storage().url("ab/cd.bin")
+
+
+def test_the_person_page_lists_the_documents_of_their_cases(world: World, case: Case) -> None:
+    """A person's documents (filed in their cases) are listed on the person page, with a link
+    to attach one; a receiver shared only screenings sees neither."""
+    _attach(world, case, Kind.ID_CARD, "cccd.png", png_bytes())
+    document = Document.objects.get()
+    url = reverse("cases:person_detail", args=[case.person_id])
+    page = world.client("lan").get(url).content.decode()
+    assert 'data-testid="person-documents"' in page
+    assert reverse("documents:document_detail", args=[document.pk]) in page
+    assert reverse("documents:document_add", args=[case.pk]) in page
+    assert "cccd.png" not in page  # the kind and date, never the file's name
+    referral = make_referral(
+        world, case, state=State.SENT, consent=make_consent(world, case), parts=[Part.SCREENINGS]
+    )
+    referral_actions.referral_act(
+        actor=world.users["tuan"], referral_id=referral.pk, action="accept"
+    )
+    page = world.client("tuan").get(url).content.decode()
+    assert reverse("documents:document_detail", args=[document.pk]) not in page
+    assert reverse("documents:document_add", args=[case.pk]) not in page
