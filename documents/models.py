@@ -39,6 +39,14 @@ KIND_PART: dict[str, str] = {
 }
 
 
+def _part_follows_kind() -> models.Q:
+    condition = models.Q()
+    for part in sorted(set(KIND_PART.values())):
+        kinds = sorted(str(kind) for kind, its in KIND_PART.items() if its == part)
+        condition |= models.Q(kind__in=kinds, part=part)
+    return condition
+
+
 class FileType(models.TextChoices):
     PDF = "application/pdf", "PDF"
     JPEG = "image/jpeg", "JPEG"
@@ -80,10 +88,18 @@ class Document(Versioned):
             models.CheckConstraint(
                 condition=models.Q(file_type__in=FileType.values), name="document_type_allowed"
             ),
+            # The part always follows the kind, whatever wrote the row (a bulk write skips
+            # save()): a receiver's access must never rest on a stale part.
+            models.CheckConstraint(
+                condition=_part_follows_kind(), name="document_part_follows_kind"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"document {self.id.hex[:8]}"
+
+    def clean(self) -> None:
+        self.part = KIND_PART.get(self.kind, "")  # before the constraints are checked
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.part = KIND_PART.get(self.kind, "")

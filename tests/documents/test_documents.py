@@ -323,3 +323,31 @@ def test_the_person_page_lists_the_documents_of_their_cases(world: World, case: 
     page = world.client("tuan").get(url).content.decode()
     assert reverse("documents:document_detail", args=[document.pk]) not in page
     assert reverse("documents:document_add", args=[case.pk]) not in page
+
+
+def test_a_refused_attach_leaves_no_file_behind(
+    world: World, case: Case, document_storage: Path
+) -> None:
+    """ASVS 8.2.2 (attack): an outsider calling the action directly is refused, the refusal
+    is logged, and the sealed bytes already written are removed again (no orphan)."""
+    from django.core.exceptions import PermissionDenied
+
+    before = _denied(world, "tuan")
+    with pytest.raises(PermissionDenied):
+        document_attach(
+            actor=world.users["tuan"],
+            document=Document(case=case, kind=Kind.PHOTO),
+            name="anh.png",
+            data=png_bytes(),
+        )
+    assert _denied(world, "tuan") == before + 1
+    assert Document.objects.count() == 0 and _stored(document_storage) == []
+
+
+def test_the_part_follows_the_kind_in_the_database(world: World, case: Case) -> None:
+    """A row written around save() (a bulk update) cannot give a document a wider part."""
+    from django.db import IntegrityError, transaction
+
+    _attach(world, case, Kind.OTHER, "khac.pdf", pdf_bytes())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Document.objects.update(part="identity")
