@@ -10,7 +10,6 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.capabilities import can
-from audit.reads import record_read
 from cases import access, timeline
 from cases.choices import CaseStatus
 from cases.models import Case, Person
@@ -41,20 +40,16 @@ def documents_on_case(*, viewer: Any, case: Case) -> QuerySet[Document]:
 def document_open(*, viewer: Any, document_id: Any, thumbnail: bool = False) -> Opened:
     """Return a document's file decrypted, recording the read; refuse (404 and a denial
     event) what the viewer may not open, as ``access.get_for_user`` does."""
-    document = access.get_for_user(viewer, Document, document_id, record_read=False)
+    role = "thumbnail" if thumbnail else "original"
+    # One read event, flagged like any read made under an emergency access.
+    document = access.get_for_user(
+        viewer, Document, document_id, read_action=DOWNLOADED, read_detail={"file": role}
+    )
     if thumbnail and not document.thumbnail_as:
         raise Http404
-    role = "thumbnail" if thumbnail else "original"
     sealed = files.load(document.thumbnail_as if thumbnail else document.stored_as)
     content = files.unseal(
         sealed, data_key=str(document.data_key), document_id=document.pk, role=role
-    )
-    record_read(
-        actor=viewer,
-        action=DOWNLOADED,
-        obj=document,
-        person_id=document.case.person_id,
-        detail={"file": role},
     )
     content_type = "image/jpeg" if thumbnail else document.file_type
     return Opened(document, content, content_type, str(document.file_name))

@@ -351,3 +351,23 @@ def test_the_part_follows_the_kind_in_the_database(world: World, case: Case) -> 
     _attach(world, case, Kind.OTHER, "khac.pdf", pdf_bytes())
     with pytest.raises(IntegrityError), transaction.atomic():
         Document.objects.update(part="identity")
+
+
+def test_a_download_under_an_emergency_access_is_flagged(world: World, case: Case) -> None:
+    """ASVS 16.2.1: a file opened through a break-glass access is one read event that names
+    the emergency access, as every read under it does."""
+    from cases.actions import emergency_access_grant
+
+    _attach(world, case, Kind.MEDICAL, "giay-kham.pdf", pdf_bytes())
+    document = Document.objects.get()
+    grant = emergency_access_grant(
+        actor=world.users["tuan"],
+        person=case.person,
+        reason="Người bệnh cấp cứu, cần xem giấy chứng nhận y tế",
+    )
+    url = reverse("documents:document_file", args=[document.pk])
+    assert world.client("tuan").get(url).status_code == 200
+    event = Event.objects.get(action=DOWNLOADED)
+    assert event.actor == world.users["tuan"] and event.person_id == case.person_id
+    assert event.detail == {"perm": "view", "file": "original", "emergency_access": str(grant.pk)}
+    assert not Event.objects.filter(action=CaseAction.RECORD_READ, actor=world.users["tuan"])
