@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -28,13 +27,6 @@ class Opened:
     document: Document
     content: bytes
     content_type: str
-    file_name: str
-
-
-def documents_on_case(*, viewer: Any, case: Case) -> QuerySet[Document]:
-    """Return the case's documents the viewer may open (by each one's referral part)."""
-    rows = access.visible(viewer, Document).filter(case=case)
-    return rows.select_related("added_by").order_by("-dated_on", "-added_at")
 
 
 def document_open(*, viewer: Any, document_id: Any, thumbnail: bool = False) -> Opened:
@@ -52,7 +44,7 @@ def document_open(*, viewer: Any, document_id: Any, thumbnail: bool = False) -> 
         sealed, data_key=str(document.data_key), document_id=document.pk, role=role
     )
     content_type = "image/jpeg" if thumbnail else document.file_type
-    return Opened(document, content, content_type, str(document.file_name))
+    return Opened(document, content, content_type)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ from .forms import DocumentAttachForm, DocumentDetailsForm
 from .models import Document
 from .records import DOCUMENTS
 
+# What files.check_upload refuses a file for: shown under the file field.
+FILE_REFUSALS = {"empty", "too_large", "type_refused", "type_mismatch", "image_unreadable"}
+
 
 @require_http_methods(["GET", "POST"])
 def document_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
@@ -33,7 +36,10 @@ def document_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 actor=request.user, document=form.instance, name=upload.name, data=upload.read()
             )
         except ValidationError as error:
-            form.add_error("file" if error.code != "edit_conflict" else None, error)
+            if getattr(error, "code", None) in FILE_REFUSALS:
+                form.add_error("file", error)
+            else:  # a rule on a field the form does not show: its messages, above the form
+                form.add_error(None, error.messages)
         else:
             messages.success(request, _("The document has been attached."))
             return redirect("documents:document_detail", document_id=document.pk)

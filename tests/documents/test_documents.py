@@ -371,3 +371,10 @@ def test_a_download_under_an_emergency_access_is_flagged(world: World, case: Cas
     assert event.actor == world.users["tuan"] and event.person_id == case.person_id
     assert event.detail == {"perm": "view", "file": "original", "emergency_access": str(grant.pk)}
     assert not Event.objects.filter(action=CaseAction.RECORD_READ, actor=world.users["tuan"])
+
+
+def test_a_file_name_too_long_keeps_its_end(world: World, case: Case) -> None:
+    """A name longer than the field's limit is kept by its last 200 characters (its type)."""
+    name = "a" * 300 + ".pdf"
+    assert _attach(world, case, Kind.OTHER, name, pdf_bytes()).status_code == 302
+    assert Document.objects.get().file_name == name[-200:]
