@@ -66,8 +66,8 @@ class RecordType[M: models.Model]:
     add_url: str = ""  # URL name of the add page (argument: the case id); "": no menu entry
     parent: Literal["case"] = "case"  # D34: records hang off a case
     # The part of a case a referral shares it with (``referrals.models.Part`` code); "": only
-    # viewers who see the whole case.
-    part: str = ""
+    # viewers who see the whole case; ``access.RowPart(column)``: each row names its own.
+    part: str | access.RowPart = ""
     roles: tuple[str, ...] = WRITE_ROLES  # who may add and change (scope "change")
     categories: tuple[str, ...] = ()  # client categories offered the "Add…" entry (): all
     due: Due | None = None
@@ -141,6 +141,9 @@ def _timeline_source(spec: RecordType[Any]) -> timeline.Source:
     ) -> Iterable[timeline.Entry]:
         # case_ids are the cases cases.timeline found visible (and its part shared).
         rows = spec.model._default_manager.filter(case_id__in=case_ids)
+        if isinstance(spec.part, access.RowPart):
+            # Registered for every viewer of the case: each row's own part decides.
+            rows = access.limit_to_parts(viewer, spec.model, rows)
         if spec.related:
             rows = rows.select_related(*spec.related)
         for row in rows.order_by(f"-{spec.date_field}", "-pk")[:limit]:
@@ -197,7 +200,9 @@ def register[M: models.Model](spec: RecordType[M]) -> RecordType[M]:
     registry.register(spec.changed_action, spec.changed)
     if spec.part:
         access.register_record_part(spec.model, spec.part)
-    timeline.register(_timeline_source(spec), part=spec.part)
+    # A row-part type is on every case viewer's timeline; its source drops rows by their part.
+    part = spec.part if isinstance(spec.part, str) else access.ANY_PART
+    timeline.register(_timeline_source(spec), part=part)
     if spec.add_url:
         timeline.register_add_links(_add_links(spec))
     if spec.due is not None:

@@ -5,6 +5,7 @@ SQLite database and the DEMO keys below. Outside demo mode every secret must com
 environment, and a missing or malformed encryption key stops start-up with a message.
 """
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -133,6 +134,7 @@ INSTALLED_APPS = [
     "services.methadone",
     "referrals",
     "notifications",
+    "documents",
     "django_tasks_db",
 ]
 
@@ -315,6 +317,23 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEMO or DEBUG
+
+# Documents (docs/documents.md, decision D41): encrypted files kept through the storage alias
+# DOCUMENT_STORAGE, never under a static or media URL. Local disk by default; a province on
+# an S3-compatible store names its backend and options (JSON) in the environment.
+DOCUMENT_STORAGE = "documents"
+STORAGES[DOCUMENT_STORAGE] = {
+    "BACKEND": env_str(
+        "HOA_NHAP_DOCUMENT_STORAGE_BACKEND", "documents.storage.PrivateFileSystemStorage"
+    ),
+    "OPTIONS": json.loads(
+        env_str(
+            "HOA_NHAP_DOCUMENT_STORAGE_OPTIONS",
+            json.dumps({"location": str(BASE_DIR / "var" / "documents")}),
+        )
+    ),
+}
+DOCUMENT_MAX_BYTES = env_int("HOA_NHAP_DOCUMENT_MAX_MB", 10) * 1024 * 1024
 
 # Sessions: short-lived, never readable from scripts.
 # Inactivity expiry: the cookie's age is renewed on every request.

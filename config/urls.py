@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("referrals/", include("referrals.urls")),
+    path("documents/", include("documents.urls")),
     path("figures/", include("reports.urls")),
 ]
 

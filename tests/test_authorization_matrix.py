@@ -61,6 +61,10 @@ from services.models import (
 from tests.cases.test_case_views import _case_form
 from tests.cases.test_person_views import _form as _person_form
 from tests.conftest import World, signed_in_client
+
+# document_storage is autouse: each test's documents go to its own directory.
+from tests.documents.conftest import document_storage, png_bytes  # noqa: F401
+from tests.documents.support import make_document
 from tests.factories import make_case, make_person, make_user
 from tests.reports.plan_fixtures import make_plan, make_target
 
@@ -271,6 +275,12 @@ SPEC: dict[str, Rule] = {
     "reports:report_file": roles_ok({"hoa", "minh"}, ok=404),
     "reports:report_file_download": roles_ok(set(ROLES), ok=405),  # POST only
     "reports:report_file_restart": roles_ok(set(ROLES), ok=405),  # POST only
+    # Documents follow their case: read by its viewers, attached and edited by its writers.
+    "documents:document_add": object_rule(WRITERS),
+    "documents:document_detail": object_rule(CASE_ROLES),
+    "documents:document_file": object_rule(CASE_ROLES),
+    "documents:document_thumbnail": object_rule(CASE_ROLES),
+    "documents:document_edit": object_rule(WRITERS),
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
@@ -288,6 +298,7 @@ OBJECT_PARAMS = {
     "consent_id": "consent",
     "plan_id": "plan",
     "target_id": "target",
+    "document_id": "document",
 }
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
@@ -470,6 +481,10 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         )
         return {"referral": row.pk, "consent": consent.pk}
 
+    def document(case_id: UUID) -> UUID:
+        case = Case.objects.get(pk=case_id)
+        return make_document(case, added_by=lan, kind="photo", photo=png_bytes()).pk
+
     def plan(unit: AdministrativeUnit) -> dict[str, UUID]:
         """A plan of the unit (supervisors of it or above may change it), with a target."""
         row = make_plan(unit)
@@ -485,6 +500,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "servicerecord": record(Case.objects.get(person=lan_person).pk),
                 "followup": followup(Case.objects.get(person=lan_person).pk),
                 **episode(Case.objects.get(person=lan_person).pk),
+                "document": document(Case.objects.get(person=lan_person).pk),
                 **referral(Case.objects.get(person=lan_person).pk),
                 **plan(world.units["province"]),
             },
@@ -494,6 +510,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "servicerecord": record(Case.objects.get(person=tuan_person).pk),
                 "followup": followup(Case.objects.get(person=tuan_person).pk),
                 **episode(Case.objects.get(person=tuan_person).pk),
+                "document": document(Case.objects.get(person=tuan_person).pk),
                 **referral(Case.objects.get(person=tuan_person).pk),
                 **plan(world.units["d2"]),
             },
@@ -503,6 +520,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "servicerecord": record(assigned_case.pk),
                 "followup": followup(assigned_case.pk),
                 **episode(assigned_case.pk),
+                "document": document(assigned_case.pk),
                 **referral(assigned_case.pk),
                 **plan(world.units["c3"]),
             },
@@ -514,6 +532,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **episode(far_case.pk),
                 # Sent by its holder: a supervisor's part follows the sender's area, and
                 # clinic A (in hoa's province) would make hoa the far referral's supervisor.
+                "document": document(far_case.pk),
                 **referral(far_case.pk, clinics[0]),
                 **plan(other),
                 "emergencyaccess": far_grant.pk,
@@ -1068,6 +1087,10 @@ def received(world: World, lan_person: Person) -> Received:
         case=case, recorded_by=lan, method="signed", given_on=datetime.date(2026, 10, 20)
     )
 
+    photo = make_document(case, added_by=lan, kind="photo", photo=png_bytes())
+    certificate = make_document(case, added_by=lan, kind="medical")
+    other = make_document(case, added_by=lan, kind="other")
+
     def cell(route: str, needs: Any, obj: Any, *args: Any, post: bool = False) -> PartCell:
         return PartCell(route, reverse(route, args=args), needs, obj, post)
 
@@ -1105,6 +1128,17 @@ def received(world: World, lan_person: Person) -> Received:
         cell("referrals:referral_act", ALWAYS, referral.pk, referral.pk, post=True),
         cell("referrals:referral_edit", NEVER, referral.pk, referral.pk),
         cell("referrals:referral_create", NEVER, case.pk, case.pk),
+        # A document opens with its own part: an ID photo with identity, a certificate with
+        # treatment; a document of no part, and every write, never.
+        cell("documents:document_detail", ("identity",), photo.pk, photo.pk),
+        cell("documents:document_file", ("identity",), photo.pk, photo.pk),
+        cell("documents:document_thumbnail", ("identity",), photo.pk, photo.pk),
+        cell("documents:document_detail", ("treatment",), certificate.pk, certificate.pk),
+        cell("documents:document_file", ("treatment",), certificate.pk, certificate.pk),
+        cell("documents:document_detail", NEVER, other.pk, other.pk),
+        cell("documents:document_file", NEVER, other.pk, other.pk),
+        cell("documents:document_edit", NEVER, photo.pk, photo.pk),
+        cell("documents:document_add", NEVER, case.pk, case.pk),
     ]
     timeline: dict[str, tuple[str, ...]] = {
         reverse(detail, args=["screening-assist", screening.pk]): ("screenings",),
@@ -1112,6 +1146,9 @@ def received(world: World, lan_person: Person) -> Received:
         reverse(detail, args=["follow-up", follow_up.pk]): ("notes",),
         reverse(detail, args=["service", service.pk]): ("whole case",),
         reverse("methadone:episode", args=[methadone.pk]): ("methadone",),
+        reverse("documents:document_detail", args=[photo.pk]): ("identity",),
+        reverse("documents:document_detail", args=[certificate.pk]): ("treatment",),
+        reverse("documents:document_detail", args=[other.pk]): ("whole case",),
     }
     return Received(person, cells, timeline)
 
@@ -1172,7 +1209,7 @@ def test_a_parts_limited_receiver_sees_only_what_was_shared(
             continue
         if expected == 404 and _denials(tuan.pk, c.object_id) - before != 1:
             wrong.append(f"{c.route} {c.url}: {_denials(tuan.pk, c.object_id) - before} denials")
-        html = response.content.decode()
+        html = response.content.decode(errors="replace")  # a file download is bytes
         wrong += [f"{c.route} {c.url}: shows {s!r}" for s in secrets if s and s in html]
     for page in ("cases:person_detail", "cases:case_detail"):
         target = (

@@ -99,12 +99,15 @@ def get_for_user[M: models.Model](
     *,
     record_read: bool = True,
     queryset: QuerySet[M] | None = None,
+    read_action: str | None = None,
+    read_detail: dict[str, object] | None = None,
 ) -> M:
     """Return the row if the user holds ``scope`` on it (recording the read), else record the
     denial and answer 404.
 
     Actions pass ``record_read=False``: they record the write they make instead. Pass
-    ``queryset`` (from ``visible``) to add ``select_related`` and the like.
+    ``queryset`` (from ``visible``) to add ``select_related`` and the like, ``read_action``
+    (a read kind) and ``read_detail`` to record a more precise read (a file downloaded).
     """
     allowed = queryset if queryset is not None else visible(user, model, scope)
     kind = model._meta.model_name or model.__name__.lower()
@@ -117,13 +120,13 @@ def get_for_user[M: models.Model](
         raise Http404
     if record_read:
         person_id = person_id_of(found)
-        detail: dict[str, object] = {"perm": scope}
+        detail: dict[str, object] = {"perm": scope, **(read_detail or {})}
         grant = _note_emergency(user, person_id)
         if grant is not None:
             detail["emergency_access"] = str(grant.pk)
         audit.record(
             actor=user,
-            action=_READ_ACTION.get(model, CaseAction.RECORD_READ),
+            action=read_action or _READ_ACTION.get(model, CaseAction.RECORD_READ),
             obj=found,
             person_id=person_id,
             detail=detail,

@@ -4,6 +4,7 @@ grants may see of it, and the identity rule."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import models
@@ -195,11 +196,22 @@ def parts_by_case(user: AnyUser, case_ids: list[UUID]) -> dict[UUID, Parts]:
 # a user who sees the case only through grants reads a record only if its part is shared.
 # ANY_PART: any viewer of the case (the referral itself); unregistered: whole-case viewers.
 ANY_PART = "*"
-_record_parts: dict[type[models.Model], str] = {}
 
 
-def register_record_part(model: type[models.Model], part: str) -> None:
-    """Say which part of a case (a ``referrals.models.Part`` code, or ANY_PART) a model is."""
+@dataclass(frozen=True)
+class RowPart:
+    """Each row names its own part in a column (a document: an ID card copy is ``identity``,
+    a medical certificate ``treatment``); an empty value: whole-case viewers only."""
+
+    field: str
+
+
+_record_parts: dict[type[models.Model], str | RowPart] = {}
+
+
+def register_record_part(model: type[models.Model], part: str | RowPart) -> None:
+    """Say which part of a case (a ``referrals.models.Part`` code, ANY_PART, or each row's
+    own column: ``RowPart``) a model is."""
     _record_parts[model] = part
 
 
@@ -239,17 +251,34 @@ def limit_to_parts[M: models.Model](
     granted = _reach(user, profile, roles).granted("view_case")
     if not granted:
         return rows  # no one-by-one grant: whatever the user sees, a rule shows it whole
-    if part is None:
-        part = _record_parts.get(model, "")
+    registered = _record_parts.get(model, "") if part is None else part
     parts = parts_by_case(user, list(granted))
-    hidden = [case_id for case_id, shown in parts.items() if not _part_shown(shown, part)]
-    if not hidden:
-        return rows
-    keep = ~Q(**{f"{scope_path(model)}__in": hidden})
+    if isinstance(registered, RowPart):
+        keep = _rows_of_shared_parts(model, registered, parts)
+    else:
+        hidden = [case_id for case_id, shown in parts.items() if not _part_shown(shown, registered)]
+        if not hidden:
+            return rows
+        keep = ~Q(**{f"{scope_path(model)}__in": hidden})
     own = _own_rows.get(model)
     if own is not None:
         keep |= own(user, profile)
     return rows.filter(keep)
+
+
+def _rows_of_shared_parts(
+    model: type[models.Model], row_part: RowPart, parts: dict[UUID, Parts]
+) -> Q:
+    """Keep rows of cases shown whole, and of the others only rows whose own part is shared."""
+    path = scope_path(model)
+    limited = {
+        case_id: shown for case_id, shown in parts.items() if not isinstance(shown, AllParts)
+    }
+    keep = ~Q(**{f"{path}__in": list(limited)})
+    for case_id, shown in limited.items():
+        if shown:
+            keep |= Q(**{path: case_id, f"{row_part.field}__in": sorted(shown)})
+    return keep
 
 
 def record_shown(user: AnyUser, record: models.Model) -> bool:

@@ -1,0 +1,50 @@
+"""Write documents: attach a file (checked, encrypted, stored) and change a document's details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.editing import IfVersion
+
+from . import files
+from .models import Document
+from .records import DOCUMENTS
+
+
+def document_attach(*, actor: Any, document: Document, name: str, data: bytes) -> Document:
+    """Check the file by its content, encrypt it under a new data key, store it and save the
+    document through the recipe's save step (verb check, history, event).
+
+    A refused file raises ValidationError and stores nothing. If the save is refused or
+    fails, the stored objects are removed again, so no orphan ciphertext stays behind.
+    """
+    checked = files.check_upload(name=name, data=data)
+    document.data_key = files.new_data_key()
+    document.file_name = name[-200:]
+    document.file_type = checked.file_type
+    document.size = len(checked.content)
+    document.added_by = actor
+    key = str(document.data_key)
+    stored: list[str] = []
+    try:
+        document.stored_as = files.store(
+            files.seal(checked.content, data_key=key, document_id=document.pk, role="original")
+        )
+        stored.append(document.stored_as)
+        if checked.thumbnail is not None:
+            document.thumbnail_as = files.store(
+                files.seal(
+                    checked.thumbnail, data_key=key, document_id=document.pk, role="thumbnail"
+                )
+            )
+            stored.append(document.thumbnail_as)
+        return DOCUMENTS.save(actor=actor, instance=document)
+    except BaseException:
+        for name_in_storage in stored:
+            files.storage().delete(name_in_storage)
+        raise
+
+
+def document_change(*, actor: Any, document: Document, if_version: IfVersion) -> Document:
+    """Save a document's changed details (type, date, note) unless someone saved it since."""
+    return DOCUMENTS.save(actor=actor, instance=document, if_version=if_version)

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentsConfig(AppConfig):
+    name = "documents"
+    verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        from audit import registry
+        from cases import records, timeline
+
+        from .records import DOCUMENTS, DOWNLOADED
+        from .selectors import person_documents
+
+        records.register(DOCUMENTS)
+        timeline.register_person_section(person_documents)
+        registry.register(DOWNLOADED, _("Opened a document's file"), kind=registry.READ)

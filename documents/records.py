@@ -1,0 +1,28 @@
+"""The document as a record type: one spec, wired by ``cases.records.register``.
+
+Each row's own ``part`` (derived from its kind) decides which referral receivers open it
+(``access.RowPart``): an ID card copy goes with ``identity``, a medical certificate with
+``treatment``.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from cases import access, records
+
+from .models import Document, Kind
+
+DOCUMENTS = records.RecordType(
+    model=Document,
+    name="document",  # events document_added/_changed, verbs document.add/.change
+    label=_("Document"),
+    added=_("Added a document"),
+    changed=_("Changed a document's details"),
+    date_field="dated_on",
+    title=lambda document: Kind(document.kind).label,  # never the file's name
+    detail_url="documents:document_detail",
+    add_url="documents:document_add",
+    part=access.RowPart("part"),
+)
+
+# Every download of a file (the original or its thumbnail) is a read event of its own.
+DOWNLOADED = "document_downloaded"

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "documents"
+urlpatterns = [
+    path("cases/<uuid:case_id>/add/", views.document_add, name="document_add"),
+    path("<uuid:document_id>/", views.document_detail, name="document_detail"),
+    path("<uuid:document_id>/edit/", views.document_edit, name="document_edit"),
+    path("<uuid:document_id>/file/", views.document_file, name="document_file"),
+    path("<uuid:document_id>/thumbnail/", views.document_thumbnail, name="document_thumbnail"),
+]

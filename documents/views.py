@@ -1,0 +1,100 @@
+"""The document pages: attach (from the case page's "Add…" menu), read, edit, the file itself."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cases import access
+from core.edit_page import edit_submit
+
+from . import actions, selectors
+from .forms import DocumentAttachForm, DocumentDetailsForm
+from .models import Document
+from .records import DOCUMENTS
+
+# What files.check_upload refuses a file for: shown under the file field.
+FILE_REFUSALS = {"empty", "too_large", "type_refused", "type_mismatch", "image_unreadable"}
+
+
+@require_http_methods(["GET", "POST"])
+def document_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    case = DOCUMENTS.case_to_add_to(request.user, case_id)
+    form = DocumentAttachForm(
+        request.POST or None, request.FILES or None, instance=Document(case=case)
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            document = actions.document_attach(
+                actor=request.user, document=form.instance, name=upload.name, data=upload.read()
+            )
+        except ValidationError as error:
+            if getattr(error, "code", None) in FILE_REFUSALS:
+                form.add_error("file", error)
+            else:  # a rule on a field the form does not show: its messages, above the form
+                form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("The document has been attached."))
+            return redirect("documents:document_detail", document_id=document.pk)
+    return render(request, "documents/document_form.html", {"form": form, "case": case})
+
+
+@require_GET
+def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    document = access.get_for_user(request.user, Document, document_id)
+    context = {"document": document, "case": document.case}
+    return render(request, "documents/document_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def document_edit(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    document = access.get_for_user(request.user, Document, document_id, "change")
+    outcome = edit_submit(
+        request,
+        DocumentDetailsForm(request.POST or None, instance=document),
+        save=lambda form: actions.document_change(
+            actor=request.user, document=form.instance, if_version=form.opened_version(document)
+        ),
+        rebuild=lambda data, current: DocumentDetailsForm(data, instance=current),
+        saved_message=_("The changes have been saved."),
+    )
+    if outcome.saved:
+        return redirect("documents:document_detail", document_id=document.pk)
+    context = {
+        "form": outcome.form,
+        "conflict": outcome.conflict,
+        "case": document.case,
+        "document": document,
+    }
+    return render(request, "documents/document_form.html", context)
+
+
+@require_GET
+def document_file(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    return _send(selectors.document_open(viewer=request.user, document_id=document_id))
+
+
+@require_GET
+def document_thumbnail(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    opened = selectors.document_open(viewer=request.user, document_id=document_id, thumbnail=True)
+    return _send(opened, inline=True)
+
+
+def _send(opened: selectors.Opened, *, inline: bool = False) -> HttpResponse:
+    response = HttpResponse(opened.content, content_type=opened.content_type)
+    # A download, never rendered by the browser as a page of this site; not kept in caches.
+    disposition = "inline" if inline else "attachment"
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+    filename = f"tai-lieu-{opened.document.pk.hex[:8]}.{extension[opened.content_type]}"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
