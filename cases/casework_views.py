@@ -67,7 +67,8 @@ def note_edit(request: HttpRequest, note_id: UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def note_addendum(request: HttpRequest, note_id: UUID) -> HttpResponse:
-    original = access.get_for_user(request.user, ContactNote, note_id)
+    # "change": whoever may write on the note's case (a reader is refused on the note).
+    original = access.get_for_user(request.user, ContactNote, note_id, "change")
     case = notes.NOTES.case_to_add_to(request.user, original.case_id)
     form = ContactNoteForm(request.POST or None, instance=ContactNote(case=case))
     if request.method == "POST" and form.is_valid():

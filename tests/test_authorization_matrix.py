@@ -40,6 +40,7 @@ from cases.events import CaseAction
 from cases.models import (
     AdministrativeUnit,
     Case,
+    ContactNote,
     DirectoryChangeRequest,
     EmergencyAccess,
     Organisation,
@@ -178,6 +179,15 @@ SPEC: dict[str, Rule] = {
     "cases:case_list": roles_ok(CASE_ROLES),
     "cases:case_detail": object_rule(CASE_ROLES),
     "cases:case_edit": object_rule(WRITERS),
+    # Contact notes (D42): lan wrote every set's note just now; only she may change it (a
+    # teammate or the commune officer who may change the case: 403, logged).
+    "cases:note_add": object_rule(WRITERS),
+    "cases:note_detail": object_rule(CASE_ROLES),
+    "cases:note_edit": lambda who, in_scope: (
+        404 if who not in WRITERS or not in_scope else 200 if who == "lan" else 403
+    ),
+    "cases:note_addendum": object_rule(WRITERS),
+    "cases:family_add": object_rule(WRITERS),
     "cases:emergency_request": roles_ok(CASE_ROLES),
     "cases:emergency_review_list": roles_ok(REVIEWERS),
     # Dual control: administrators decide any role change; a supervisor those in their scope.
@@ -282,6 +292,7 @@ OBJECT_PARAMS = {
     "consent_id": "consent",
     "plan_id": "plan",
     "target_id": "target",
+    "note_id": "contactnote",
 }
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
@@ -464,6 +475,13 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         )
         return {"referral": row.pk, "consent": consent.pk}
 
+    def note(case_id: UUID) -> dict[str, UUID]:
+        """A contact note on the case, written by lan a moment ago (inside the edit window)."""
+        row = ContactNote.objects.create(
+            case_id=case_id, contacted_on=today, text="Thăm nhà", author=lan
+        )
+        return {"contactnote": row.pk}
+
     def plan(unit: AdministrativeUnit) -> dict[str, UUID]:
         """A plan of the unit (supervisors of it or above may change it), with a target."""
         row = make_plan(unit)
@@ -481,6 +499,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **episode(Case.objects.get(person=lan_person).pk),
                 **referral(Case.objects.get(person=lan_person).pk),
                 **plan(world.units["province"]),
+                **note(Case.objects.get(person=lan_person).pk),
             },
             "clinic_b": {
                 "person": tuan_person.pk,
@@ -490,6 +509,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **episode(Case.objects.get(person=tuan_person).pk),
                 **referral(Case.objects.get(person=tuan_person).pk),
                 **plan(world.units["d2"]),
+                **note(Case.objects.get(person=tuan_person).pk),
             },
             "assigned": {
                 "person": assigned.pk,
@@ -499,6 +519,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **episode(assigned_case.pk),
                 **referral(assigned_case.pk),
                 **plan(world.units["c3"]),
+                **note(assigned_case.pk),
             },
             "far": {
                 "person": far[0].pk,
@@ -510,6 +531,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 # clinic A (in hoa's province) would make hoa the far referral's supervisor.
                 **referral(far_case.pk, clinics[0]),
                 **plan(other),
+                **note(far_case.pk),
                 "emergencyaccess": far_grant.pk,
                 "rolechangerequest": _role_request(world, communes[0]).pk,
             },
@@ -1062,6 +1084,8 @@ def received(world: World, lan_person: Person) -> Received:
         case=case, recorded_by=lan, method="signed", given_on=datetime.date(2026, 10, 20)
     )
 
+    note = ContactNote.objects.create(case=case, contacted_on=day, text="Thăm nhà", author=lan)
+
     def cell(route: str, needs: Any, obj: Any, *args: Any, post: bool = False) -> PartCell:
         return PartCell(route, reverse(route, args=args), needs, obj, post)
 
@@ -1099,6 +1123,11 @@ def received(world: World, lan_person: Person) -> Received:
         cell("referrals:referral_act", ALWAYS, referral.pk, referral.pk, post=True),
         cell("referrals:referral_edit", NEVER, referral.pk, referral.pk),
         cell("referrals:referral_create", NEVER, case.pk, case.pk),
+        cell("cases:note_detail", ("notes",), note.pk, note.pk),
+        cell("cases:note_edit", NEVER, note.pk, note.pk),
+        cell("cases:note_addendum", NEVER, note.pk, note.pk),
+        cell("cases:note_add", NEVER, case.pk, case.pk),
+        cell("cases:family_add", NEVER, person.pk, person.pk),
     ]
     timeline: dict[str, tuple[str, ...]] = {
         reverse(detail, args=["screening-assist", screening.pk]): ("screenings",),
@@ -1106,6 +1135,7 @@ def received(world: World, lan_person: Person) -> Received:
         reverse(detail, args=["follow-up", follow_up.pk]): ("notes",),
         reverse(detail, args=["service", service.pk]): ("whole case",),
         reverse("methadone:episode", args=[methadone.pk]): ("methadone",),
+        reverse("cases:note_detail", args=[note.pk]): ("notes",),
     }
     return Received(person, cells, timeline)
 
