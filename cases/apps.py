@@ -16,10 +16,8 @@ class CasesConfig(AppConfig):
         from core import navigation
 
         # Importing registers the actions and capabilities, and connects the receivers.
-        from . import access, events, resets, roles, selectors  # noqa: F401
+        from . import access, events, records, resets, roles, selectors  # noqa: F401
         from . import capabilities as caps
-
-        from . import records
         from .notes import NOTES
 
         records.register(NOTES)  # contact notes (D42)

@@ -15,12 +15,14 @@ organisation, and the link alone would say so).
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from audit import actions as audit
 from core.editing import OVERRIDE
 
@@ -29,6 +31,7 @@ from . import capabilities as caps
 from .actions import PersonData, _assign, _save_person
 from .events import CaseAction
 from .models import REVERSE_RELATION, FamilyLink, Person, Relation
+
 
 @dataclass(frozen=True)
 class Relative:
@@ -86,13 +89,16 @@ def _link(
     pair |= Q(person_id=relative.pk, relative_id=person.pk)
     if FamilyLink.objects.filter(pair).exists():
         raise ValidationError(_("These two people are already linked."))
+    assert isinstance(actor, User)  # noqa: S101  (the access check above needs a staff member)
     link = FamilyLink(
         person=person, relative=relative, relation=relation, contact=contact, added_by=actor
     )
     link.full_clean()
     link._history_user = actor  # type: ignore[attr-defined]
     link.save()
-    audit.record(actor=actor, action=CaseAction.FAMILY_LINKED, obj=link, detail={"relation": relation})
+    audit.record(
+        actor=actor, action=CaseAction.FAMILY_LINKED, obj=link, detail={"relation": relation}
+    )
     return link
 
 

@@ -31,9 +31,7 @@ NOTES = records.RecordType(
     changed=_("Changed a contact note"),
     date_field="contacted_on",
     # The kind of contact only, never the note's text or who was present.
-    title=lambda note: (
-        _("Addendum") if note.addendum_to_id else ContactKind(note.kind).label
-    ),
+    title=lambda note: _("Addendum") if note.addendum_to_id else ContactKind(note.kind).label,
     detail_url="cases:note_detail",
     add_url="cases:note_add",
     part="notes",  # a referral's receiver reads notes only when "notes" is shared

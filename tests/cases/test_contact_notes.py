@@ -189,7 +189,9 @@ def test_an_addendum_is_a_new_note_linked_to_the_original_which_never_changes(
     page = world.client("lan").get(reverse("cases:note_detail", args=[note.pk])).content.decode()
     assert SECRET in page and "Bổ sung: gia đình đồng ý hỗ trợ" in page
     assert [n.pk for n in notes.addenda_of(viewer=world.users["lan"], note=note)] == list(
-        ContactNote.objects.filter(addendum_to=note).order_by("created_at").values_list("pk", flat=True)
+        ContactNote.objects.filter(addendum_to=note)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
     )
 
 
