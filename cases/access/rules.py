@@ -3,7 +3,8 @@ reach (with the one-by-one grants)."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case as Choose
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, When
 
 from accounts.capabilities import Scope
 from accounts.models import User
@@ -65,10 +66,14 @@ def _family_clause(reach: _Reach, roles: frozenset[str]) -> Q:
             held |= clause
     through_case = Case.objects.filter(held, person_id=OuterRef("pk"))
     clients = Person.objects.filter(by_rule | Q(Exists(through_case))).values("pk")
-    links = FamilyLink.objects.filter(
-        Q(person_id=OuterRef("pk"), relative_id__in=clients)
-        | Q(relative_id=OuterRef("pk"), person_id__in=clients)
+    # The link's other end, whichever way round it was written: one probe of the clients.
+    other = Choose(When(person_id=OuterRef("pk"), then=F("relative_id")), default=F("person_id"))
+    links = (
+        FamilyLink.objects.filter(Q(person_id=OuterRef("pk")) | Q(relative_id=OuterRef("pk")))
+        .annotate(other_id=other)
+        .filter(other_id__in=clients)
     )
+    # PostgreSQL runs the probe only for family-only rows (the AND's first arm).
     return Q(family_only=True) & Q(Exists(links))
 
 

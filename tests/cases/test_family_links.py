@@ -48,19 +48,23 @@ def _new_member(**changes: Any) -> dict[str, Any]:
     return data | changes
 
 
-def _family_only(world: World, *, client: Person, lives_in: str, registered_by: str) -> Person:
-    """A family member without a case, linked to ``client`` as their parent."""
+def _family_only(
+    world: World, *, client: Person, lives_in: str, registered_by: str, reverse: bool = False
+) -> Person:
+    """A family member without a case, linked to ``client`` as their parent (``reverse``:
+    the link written from the family member's page, the client as her child)."""
     relative = make_person(
         full_name=MOTHER,
         residence_commune=world.units[lives_in],
         registered_by=world.orgs[registered_by],
         family_only=True,
     )
+    person, other = (relative, client) if reverse else (client, relative)
     FamilyLink.objects.create(
-        person=client,
-        relative=relative,
-        relation=Relation.PARENT,
-        contact=True,
+        person=person,
+        relative=other,
+        relation=Relation.CHILD if reverse else Relation.PARENT,
+        contact=not reverse,
         added_by=world.users["lan"],
     )
     return relative
@@ -108,12 +112,15 @@ def test_a_family_member_registered_from_the_person_page_shows_on_both_pages(
     assert history.status_code == 200
 
 
+@pytest.mark.parametrize("reverse", [False, True], ids=["from-client", "from-member"])
 def test_a_caseless_family_member_is_seen_exactly_by_those_who_see_the_client(
-    world: World, lan_person: Person
+    world: World, lan_person: Person, reverse: bool
 ) -> None:
     """Registered by clinic B and living in district 982 (tuan's), linked to clinic A's
     client: the person-row rules (registered here, residents) must not show her to tuan."""
-    mother = _family_only(world, client=lan_person, lives_in="c3", registered_by="clinic_b")
+    mother = _family_only(
+        world, client=lan_person, lives_in="c3", registered_by="clinic_b", reverse=reverse
+    )
     assert _seers(world, mother) == _seers(world, lan_person) == {"lan", "mai", "minh", "hoa"}
     # Whoever sees her sees her name (the identity rule reaches her the same way).
     assert access.identity_shown(world.users["minh"], mother)
