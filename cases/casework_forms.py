@@ -39,7 +39,8 @@ class ContactNoteForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         self.fields["contacted_on"].validators.append(not_in_future)
         self.fields["duration_minutes"].validators.append(_within_a_day)
         if self.instance._state.adding:
-            self.initial.setdefault("contacted_on", timezone.localdate())
+            # Today, unless the page says otherwise (the instance's None is no choice).
+            self.initial["contacted_on"] = self.initial.get("contacted_on") or timezone.localdate()
         else:
             self.initial.setdefault("version", self.instance.version)
         translate_blank_choices(self)

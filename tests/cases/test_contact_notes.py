@@ -195,6 +195,11 @@ def test_an_addendum_is_a_new_note_linked_to_the_original_which_never_changes(
     )
 
 
+def test_the_add_page_offers_today_as_the_date(world: World, lan_person: Person) -> None:
+    page = world.client("lan").get(reverse("cases:note_add", args=[_case(lan_person).pk]))
+    assert timezone.localdate().strftime("%d/%m/%Y") in page.content.decode()
+
+
 def test_a_bad_note_is_refused_with_the_input_kept(world: World, lan_person: Person) -> None:
     url = reverse("cases:note_add", args=[_case(lan_person).pk])
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).strftime("%d/%m/%Y")
