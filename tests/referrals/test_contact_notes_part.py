@@ -56,3 +56,33 @@ def test_a_receiver_with_the_notes_part_reads_the_note(
     page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     assert reverse("cases:note_detail", args=[note.pk]) in page
     assert SECRET in client.get(reverse("cases:note_detail", args=[note.pk])).content.decode()
+
+
+def test_a_receiver_does_not_see_the_clients_family(
+    world: World, case: Case, consent: Consent
+) -> None:
+    """D42: a grant on the client (even with "identity") does not open their family: the
+    family member's page is 404 and logged, and the client's page lists no link."""
+    from cases.models import FamilyLink, Person, Relation
+    from tests.factories import make_person
+
+    mother = make_person(
+        full_name="Phạm Thị Hạnh",
+        residence_commune=world.units["c1"],
+        registered_by=world.orgs["clinic_a"],
+        family_only=True,
+    )
+    FamilyLink.objects.create(
+        person=case.person, relative=mother, relation=Relation.PARENT, added_by=world.users["lan"]
+    )
+    _accept(world, case, consent, [Part.IDENTITY, Part.NOTES])
+    tuan = world.users["tuan"]
+    assert not access.visible_people(tuan).filter(pk=mother.pk).exists()
+    assert access.visible_people(tuan).filter(pk=case.person_id).exists()
+    client = world.client("tuan")
+    page = client.get(reverse("cases:person_detail", args=[case.person_id])).content.decode()
+    assert "Phạm Thị Hạnh" not in page and str(mother.pk) not in page
+    denied = Event.objects.filter(action=CaseAction.DENIED, actor=tuan).count()
+    assert client.get(reverse("cases:person_detail", args=[mother.pk])).status_code == 404
+    assert Event.objects.filter(action=CaseAction.DENIED, actor=tuan).count() == denied + 1
+    assert Person.objects.filter(pk=mother.pk).exists()
