@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.edit_page import edit_submit
 
@@ -119,3 +119,10 @@ def family_add(request: HttpRequest, person_id: UUID) -> HttpResponse:
             messages.success(request, _("The family member has been linked."))
             return redirect("cases:person_detail", person_id=person.pk)
     return render(request, "cases/family_form.html", {"form": form, "person": person})
+
+
+@require_POST
+def family_remove(request: HttpRequest, link_id: UUID) -> HttpResponse:
+    link = family.family_link_remove(actor=request.user, link_id=link_id)
+    messages.success(request, _("The family link has been removed."))
+    return redirect("cases:person_detail", person_id=link.person_id)

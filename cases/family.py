@@ -15,10 +15,12 @@ organisation, and the link alone would say so).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -42,6 +44,7 @@ class Relative:
     relation: str  # what ``other`` is to the page's person (a ``Relation`` label)
     is_contact: bool  # ``other`` is the contact person for the page's person
     contact_for: bool  # the page's person is the contact person for ``other``
+    removable: bool = False  # the viewer may remove the link (they may change its person)
 
 
 def family_of(*, viewer: access.AnyUser, person: Person) -> list[Relative]:
@@ -70,6 +73,7 @@ def family_of(*, viewer: access.AnyUser, person: Person) -> list[Relative]:
                 relation=str(relation.label),
                 is_contact=link.contact and forward,
                 contact_for=link.contact and not forward,
+                removable=access.can(viewer, caps.PERSON_CHANGE, link.person),
             )
         )
     return found
@@ -129,6 +133,25 @@ def family_member_register(
     relative = _save_person(actor, relative, CaseAction.PERSON_CREATED, OVERRIDE)
     with transaction.atomic():
         return _link(actor, person, relative, relation, contact)
+
+
+def family_link_remove(*, actor: access.AnyUser, link_id: Any) -> FamilyLink:
+    """Remove a link whose person the actor may change and whose both ends they see (a link
+    written by mistake), and record it; the history keeps the removed row."""
+    link = access.get_for_user(actor, FamilyLink, link_id, "change", record_read=False)
+    if not access.visible_people(actor).filter(pk=link.relative_id).exists():
+        access.deny(actor, "family.remove", obj=link)
+        raise Http404
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action=CaseAction.FAMILY_UNLINKED,
+            obj=link,
+            detail={"relation": link.relation},
+        )
+        link._history_user = actor  # type: ignore[attr-defined]
+        link.delete()
+    return link
 
 
 def person_section(viewer: access.AnyUser, person: Person) -> timeline.PersonSection | None:

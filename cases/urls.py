@@ -51,4 +51,5 @@ urlpatterns += [
     path("notes/<uuid:note_id>/edit/", casework_views.note_edit, name="note_edit"),
     path("notes/<uuid:note_id>/addendum/", casework_views.note_addendum, name="note_addendum"),
     path("people/<uuid:person_id>/family/new/", casework_views.family_add, name="family_add"),
+    path("family/<uuid:link_id>/remove/", casework_views.family_remove, name="family_remove"),
 ]

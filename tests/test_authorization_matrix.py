@@ -43,6 +43,7 @@ from cases.models import (
     ContactNote,
     DirectoryChangeRequest,
     EmergencyAccess,
+    FamilyLink,
     Organisation,
     OrganisationType,
     Person,
@@ -188,6 +189,8 @@ SPEC: dict[str, Rule] = {
     ),
     "cases:note_addendum": object_rule(WRITERS),
     "cases:family_add": object_rule(WRITERS),
+    # A POST: the set's link is removed (302) by whoever may change its person.
+    "cases:family_remove": lambda who, in_scope: 302 if who in WRITERS and in_scope else 404,
     "cases:emergency_request": roles_ok(CASE_ROLES),
     "cases:emergency_review_list": roles_ok(REVIEWERS),
     # Dual control: administrators decide any role change; a supervisor those in their scope.
@@ -293,12 +296,13 @@ OBJECT_PARAMS = {
     "plan_id": "plan",
     "target_id": "target",
     "note_id": "contactnote",
+    "link_id": "familylink",
 }
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
 POST_ONLY |= {"cases:account_reset_decide"}
 POST_ONLY |= {"referrals:referral_act", "methadone:dose_record"}
-POST_ONLY |= {"audit:event_person_lookup"}
+POST_ONLY |= {"audit:event_person_lookup", "cases:family_remove"}
 # Reachable without signing in, or before the second factor, with the status they give.
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
 ANONYMOUS["cases:staff_welcome"] = ANONYMOUS["cases:staff_welcome_open"] = 200
@@ -480,7 +484,16 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         row = ContactNote.objects.create(
             case_id=case_id, contacted_on=today, text="Thăm nhà", author=lan
         )
-        return {"contactnote": row.pk}
+        case = Case.objects.get(pk=case_id)
+        member = make_person(
+            residence_commune_id=case.person.residence_commune_id,
+            registered_by=case.organisation,
+            family_only=True,
+        )
+        link = FamilyLink.objects.create(
+            person=case.person, relative=member, relation="parent", added_by=lan
+        )
+        return {"contactnote": row.pk, "familylink": link.pk}
 
     def plan(unit: AdministrativeUnit) -> dict[str, UUID]:
         """A plan of the unit (supervisors of it or above may change it), with a target."""
@@ -1085,6 +1098,12 @@ def received(world: World, lan_person: Person) -> Received:
     )
 
     note = ContactNote.objects.create(case=case, contacted_on=day, text="Thăm nhà", author=lan)
+    family = FamilyLink.objects.create(
+        person=person,
+        relative=make_person(residence_commune=world.units["c1"], registered_by=case.organisation),
+        relation="parent",
+        added_by=lan,
+    )
 
     def cell(route: str, needs: Any, obj: Any, *args: Any, post: bool = False) -> PartCell:
         return PartCell(route, reverse(route, args=args), needs, obj, post)
@@ -1128,6 +1147,7 @@ def received(world: World, lan_person: Person) -> Received:
         cell("cases:note_addendum", NEVER, note.pk, note.pk),
         cell("cases:note_add", NEVER, case.pk, case.pk),
         cell("cases:family_add", NEVER, person.pk, person.pk),
+        cell("cases:family_remove", NEVER, family.pk, family.pk, post=True),
     ]
     timeline: dict[str, tuple[str, ...]] = {
         reverse(detail, args=["screening-assist", screening.pk]): ("screenings",),

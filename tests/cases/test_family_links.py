@@ -235,3 +235,50 @@ def test_a_new_family_member_needs_name_sex_and_year(
     response = world.client("lan").post(url, _new_member(**{field: ""}))
     assert response.status_code == 200
     assert not FamilyLink.objects.exists()
+
+
+def test_a_link_made_by_mistake_is_removed_and_recorded(world: World, lan_person: Person) -> None:
+    mother = _family_only(world, client=lan_person, lives_in="c1", registered_by="clinic_a")
+    link = FamilyLink.objects.get()
+    page = world.client("lan").get(reverse("cases:person_detail", args=[lan_person.pk]))
+    url = reverse("cases:family_remove", args=[link.pk])
+    assert url in page.content.decode()
+    assert world.client("lan").post(url).status_code == 302
+    assert not FamilyLink.objects.exists()
+    assert FamilyLink.history.filter(id=link.pk, history_type="-").exists()
+    assert Event.objects.filter(
+        action=CaseAction.FAMILY_UNLINKED, actor=world.users["lan"], object_id=str(link.pk)
+    ).exists()
+    # Without the link, nobody's rule reaches the family member any more.
+    assert _seers(world, mother) == set()
+
+
+def test_an_outsider_or_a_reader_cannot_remove_a_link(world: World, lan_person: Person) -> None:
+    """ASVS 5.0 8.2.2, 8.3.1 (a forged POST), 16.3.2 (logged): tuan is out of scope, hoa
+    only reads; both get 404, the link stays, each refusal is a denial naming the link."""
+    _family_only(world, client=lan_person, lives_in="c1", registered_by="clinic_a")
+    link = FamilyLink.objects.get()
+    url = reverse("cases:family_remove", args=[link.pk])
+    for who in ("tuan", "hoa"):
+        assert world.client(who).post(url).status_code == 404, who
+        denials = Event.objects.filter(
+            action=CaseAction.DENIED, actor=world.users[who], object_id=str(link.pk)
+        )
+        assert denials.count() == 1, who
+    assert FamilyLink.objects.filter(pk=link.pk).exists()
+    page = world.client("hoa").get(reverse("cases:person_detail", args=[lan_person.pk]))
+    assert url not in page.content.decode()
+
+
+def test_a_link_to_someone_the_actor_cannot_see_cannot_be_removed(
+    world: World, lan_person: Person, tuan_person: Person
+) -> None:
+    link = FamilyLink.objects.create(
+        person=lan_person, relative=tuan_person, relation="spouse", added_by=world.users["hoa"]
+    )
+    url = reverse("cases:family_remove", args=[link.pk])
+    assert world.client("lan").post(url).status_code == 404
+    assert FamilyLink.objects.filter(pk=link.pk).exists()
+    assert Event.objects.filter(
+        action=CaseAction.DENIED, actor=world.users["lan"], object_id=str(link.pk)
+    ).exists()
