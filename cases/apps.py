@@ -16,9 +16,14 @@ class CasesConfig(AppConfig):
         from core import navigation
 
         # Importing registers the actions and capabilities, and connects the receivers.
-        from . import access, events, resets, roles, selectors  # noqa: F401
+        from . import access, events, records, resets, roles, selectors  # noqa: F401
         from . import capabilities as caps
+        from .notes import NOTES
 
+        records.register(NOTES)  # contact notes (D42)
+        from . import family, timeline
+
+        timeline.register_person_section(family.person_section)
         registry.register_person_resolver(access.person_id_of)
         registry.register_citizen_id_finder(selectors.person_ids_with_citizen_id)
         registry.register_organisation_namer(_organisation_names)

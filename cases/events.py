@@ -20,6 +20,8 @@ class CaseAction:
     PERSON_CHANGED = register("person_changed", _("Changed a person"))
     CASE_OPENED = register("case_opened", _("Opened a case"))
     CASE_CHANGED = register("case_changed", _("Changed a case"))
+    FAMILY_LINKED = register("family_linked", _("Linked a family member"))
+    FAMILY_UNLINKED = register("family_unlinked", _("Removed a family link"))
     DENIED = register("denied", _("Access denied"), kind=DENIAL)
     EMERGENCY_ACCESS = register("emergency_access", _("Emergency access granted"))
     EMERGENCY_REVIEWED = register("emergency_reviewed", _("Emergency access reviewed"))

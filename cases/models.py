@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -252,6 +253,10 @@ class Person(Versioned):
         related_name="registered_people",
         verbose_name=_("registered by"),
     )
+    # Registered only as a family member of a client (decision D42): no role's rule on the
+    # person row (who registered them, where they live) reaches them; they are seen through
+    # a linked client, their own cases or a grant (cases.access.rules).
+    family_only = models.BooleanField(_("family member only"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -717,3 +722,141 @@ class DirectoryChangeRequest(models.Model):
     def __str__(self) -> str:
         subject = self.unit if self.unit_id else self.organisation
         return f"{subject} → {self.to_unit} ({self.get_status_display()})"
+
+
+# ---------------------------------------------------------------------------------------
+# Casework (issue 28, decision D42): contact notes on a case, family links between people.
+
+
+class ContactKind(models.TextChoices):
+    VISIT = "visit", _("Home visit")
+    PHONE = "phone", _("Phone call")
+    OFFICE = "office", _("At the office")
+    ONLINE = "online", _("Online")
+
+
+class ContactNote(Versioned):
+    """A dated note of one contact with the person of a case; its text is encrypted.
+
+    Editable by its author for a short while (``CONTACT_NOTE_EDIT_MINUTES``), then only
+    through an addendum: a new note that points at the original, which never changes.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="contact_notes", verbose_name=_("case")
+    )
+    kind = models.CharField(
+        _("kind of contact"), max_length=10, choices=ContactKind, default=ContactKind.VISIT
+    )
+    contacted_on = models.DateField(_("date"))
+    contacted_time = models.TimeField(_("time"), null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), null=True, blank=True
+    )
+    present = EncryptedTextField(_("who was present"), max_length=ADDRESS_MAX)
+    text = EncryptedTextField(_("note"), blank=False)  # ciphertext at rest
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("written by"),
+    )
+    addendum_to = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("addendum to"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(bases=[RequestIdHistory])
+
+    class Meta:
+        verbose_name = _("contact note")
+        verbose_name_plural = _("contact notes")
+        indexes = [models.Index(fields=["case", "-contacted_on"], name="contactnote_case_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__isnull=True) | Q(duration_minutes__lte=24 * 60),
+                name="contactnote_duration_within_a_day",
+            ),
+            models.CheckConstraint(
+                condition=~Q(addendum_to=models.F("id")), name="contactnote_not_own_addendum"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"note {self.id.hex[:8]}"
+
+    def clean(self) -> None:
+        if self.contacted_on and self.contacted_on > timezone.localdate():
+            raise ValidationError({"contacted_on": _("This date is in the future.")})
+
+
+class Relation(models.TextChoices):
+    """What the linked relative is to the person (the reverse is ``REVERSE``)."""
+
+    PARENT = "parent", _("Parent")
+    CHILD = "child", _("Child")
+    SPOUSE = "spouse", _("Spouse")
+    GUARDIAN = "guardian", _("Guardian")
+    WARD = "ward", _("Under guardianship")
+    HOUSEHOLD = "household", _("Household member")
+
+
+REVERSE_RELATION = {
+    Relation.PARENT: Relation.CHILD,
+    Relation.CHILD: Relation.PARENT,
+    Relation.SPOUSE: Relation.SPOUSE,
+    Relation.GUARDIAN: Relation.WARD,
+    Relation.WARD: Relation.GUARDIAN,
+    Relation.HOUSEHOLD: Relation.HOUSEHOLD,
+}
+
+
+class FamilyLink(models.Model):
+    """``relative`` is the ``person``'s <relation>; one row per pair, read from both ends.
+
+    ``contact`` marks the relative as the contact person for the person (a minor, a person
+    in treatment).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="family_links", verbose_name=_("person")
+    )
+    relative = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("family member")
+    )
+    relation = models.CharField(_("relation"), max_length=10, choices=Relation)
+    contact = models.BooleanField(_("contact person"), default=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[RequestIdHistory])
+
+    class Meta:
+        verbose_name = _("family link")
+        verbose_name_plural = _("family links")
+        indexes = [models.Index(fields=["relative"], name="familylink_relative")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(person=models.F("relative")), name="familylink_not_self"
+            ),
+            models.UniqueConstraint(fields=["person", "relative"], name="familylink_one_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"family link {self.id.hex[:8]}"
+
+    def clean(self) -> None:
+        if self.person_id is not None and self.person_id == self.relative_id:
+            raise ValidationError({"relative": _("A person cannot be their own family member.")})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import casework_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -43,4 +43,13 @@ urlpatterns += [
         views.invitation_code,
         name="invitation_code",
     ),
+]
+# Casework (D42): contact notes on a case, family links on a person.
+urlpatterns += [
+    path("cases/<uuid:case_id>/notes/new/", casework_views.note_add, name="note_add"),
+    path("notes/<uuid:note_id>/", casework_views.note_detail, name="note_detail"),
+    path("notes/<uuid:note_id>/edit/", casework_views.note_edit, name="note_edit"),
+    path("notes/<uuid:note_id>/addendum/", casework_views.note_addendum, name="note_addendum"),
+    path("people/<uuid:person_id>/family/new/", casework_views.family_add, name="family_add"),
+    path("family/<uuid:link_id>/remove/", casework_views.family_remove, name="family_remove"),
 ]

@@ -240,6 +240,8 @@ AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
 HOA_NHAP_DATE_MAX_YEARS_AHEAD = env_int("HOA_NHAP_DATE_MAX_YEARS_AHEAD", 10)
 # Emergency ("break the glass") access lasts this long.
 EMERGENCY_ACCESS_HOURS = env_int("HOA_NHAP_EMERGENCY_HOURS", 4)
+# How long a contact note's author may still change it; after that, only an addendum (D42).
+CONTACT_NOTE_EDIT_MINUTES = env_int("HOA_NHAP_NOTE_EDIT_MINUTES", 30)
 # An unused invitation link (a newcomer's first password) stops working after this long.
 INVITATION_HOURS = env_int("HOA_NHAP_INVITATION_HOURS", 72)
 # Months between two planned post-rehab check-ins: monthly by default, the monthly review the

@@ -40,8 +40,10 @@ from cases.events import CaseAction
 from cases.models import (
     AdministrativeUnit,
     Case,
+    ContactNote,
     DirectoryChangeRequest,
     EmergencyAccess,
+    FamilyLink,
     Organisation,
     OrganisationType,
     Person,
@@ -182,6 +184,17 @@ SPEC: dict[str, Rule] = {
     "cases:case_list": roles_ok(CASE_ROLES),
     "cases:case_detail": object_rule(CASE_ROLES),
     "cases:case_edit": object_rule(WRITERS),
+    # Contact notes (D42): lan wrote every set's note just now; only she may change it (a
+    # teammate or the commune officer who may change the case: 403, logged).
+    "cases:note_add": object_rule(WRITERS),
+    "cases:note_detail": object_rule(CASE_ROLES),
+    "cases:note_edit": lambda who, in_scope: (
+        404 if who not in WRITERS or not in_scope else 200 if who == "lan" else 403
+    ),
+    "cases:note_addendum": object_rule(WRITERS),
+    "cases:family_add": object_rule(WRITERS),
+    # A POST: the set's link is removed (302) by whoever may change its person.
+    "cases:family_remove": lambda who, in_scope: 302 if who in WRITERS and in_scope else 404,
     "cases:emergency_request": roles_ok(CASE_ROLES),
     "cases:emergency_review_list": roles_ok(REVIEWERS),
     # Dual control: administrators decide any role change; a supervisor those in their scope.
@@ -299,12 +312,14 @@ OBJECT_PARAMS = {
     "plan_id": "plan",
     "target_id": "target",
     "document_id": "document",
+    "note_id": "contactnote",
+    "link_id": "familylink",
 }
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
 POST_ONLY |= {"cases:account_reset_decide"}
 POST_ONLY |= {"referrals:referral_act", "methadone:dose_record"}
-POST_ONLY |= {"audit:event_person_lookup"}
+POST_ONLY |= {"audit:event_person_lookup", "cases:family_remove"}
 # Reachable without signing in, or before the second factor, with the status they give.
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
 ANONYMOUS["cases:staff_welcome"] = ANONYMOUS["cases:staff_welcome_open"] = 200
@@ -484,6 +499,21 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
     def document(case_id: UUID) -> UUID:
         case = Case.objects.get(pk=case_id)
         return make_document(case, added_by=lan, kind="photo", photo=png_bytes()).pk
+    def note(case_id: UUID) -> dict[str, UUID]:
+        """A contact note on the case, written by lan a moment ago (inside the edit window)."""
+        row = ContactNote.objects.create(
+            case_id=case_id, contacted_on=today, text="Thăm nhà", author=lan
+        )
+        case = Case.objects.get(pk=case_id)
+        member = make_person(
+            residence_commune_id=case.person.residence_commune_id,
+            registered_by=case.organisation,
+            family_only=True,
+        )
+        link = FamilyLink.objects.create(
+            person=case.person, relative=member, relation="parent", added_by=lan
+        )
+        return {"contactnote": row.pk, "familylink": link.pk}
 
     def plan(unit: AdministrativeUnit) -> dict[str, UUID]:
         """A plan of the unit (supervisors of it or above may change it), with a target."""
@@ -503,6 +533,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "document": document(Case.objects.get(person=lan_person).pk),
                 **referral(Case.objects.get(person=lan_person).pk),
                 **plan(world.units["province"]),
+                **note(Case.objects.get(person=lan_person).pk),
             },
             "clinic_b": {
                 "person": tuan_person.pk,
@@ -513,6 +544,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "document": document(Case.objects.get(person=tuan_person).pk),
                 **referral(Case.objects.get(person=tuan_person).pk),
                 **plan(world.units["d2"]),
+                **note(Case.objects.get(person=tuan_person).pk),
             },
             "assigned": {
                 "person": assigned.pk,
@@ -523,6 +555,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "document": document(assigned_case.pk),
                 **referral(assigned_case.pk),
                 **plan(world.units["c3"]),
+                **note(assigned_case.pk),
             },
             "far": {
                 "person": far[0].pk,
@@ -535,6 +568,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "document": document(far_case.pk),
                 **referral(far_case.pk, clinics[0]),
                 **plan(other),
+                **note(far_case.pk),
                 "emergencyaccess": far_grant.pk,
                 "rolechangerequest": _role_request(world, communes[0]).pk,
             },
@@ -1090,6 +1124,13 @@ def received(world: World, lan_person: Person) -> Received:
     photo = make_document(case, added_by=lan, kind="photo", photo=png_bytes())
     certificate = make_document(case, added_by=lan, kind="medical")
     other = make_document(case, added_by=lan, kind="other")
+    note = ContactNote.objects.create(case=case, contacted_on=day, text="Thăm nhà", author=lan)
+    family = FamilyLink.objects.create(
+        person=person,
+        relative=make_person(residence_commune=world.units["c1"], registered_by=case.organisation),
+        relation="parent",
+        added_by=lan,
+    )
 
     def cell(route: str, needs: Any, obj: Any, *args: Any, post: bool = False) -> PartCell:
         return PartCell(route, reverse(route, args=args), needs, obj, post)
@@ -1139,6 +1180,12 @@ def received(world: World, lan_person: Person) -> Received:
         cell("documents:document_file", NEVER, other.pk, other.pk),
         cell("documents:document_edit", NEVER, photo.pk, photo.pk),
         cell("documents:document_add", NEVER, case.pk, case.pk),
+        cell("cases:note_detail", ("notes",), note.pk, note.pk),
+        cell("cases:note_edit", NEVER, note.pk, note.pk),
+        cell("cases:note_addendum", NEVER, note.pk, note.pk),
+        cell("cases:note_add", NEVER, case.pk, case.pk),
+        cell("cases:family_add", NEVER, person.pk, person.pk),
+        cell("cases:family_remove", NEVER, family.pk, family.pk, post=True),
     ]
     timeline: dict[str, tuple[str, ...]] = {
         reverse(detail, args=["screening-assist", screening.pk]): ("screenings",),
@@ -1149,6 +1196,7 @@ def received(world: World, lan_person: Person) -> Received:
         reverse("documents:document_detail", args=[photo.pk]): ("identity",),
         reverse("documents:document_detail", args=[certificate.pk]): ("treatment",),
         reverse("documents:document_detail", args=[other.pk]): ("whole case",),
+        reverse("cases:note_detail", args=[note.pk]): ("notes",),
     }
     return Received(person, cells, timeline)
 

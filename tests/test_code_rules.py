@@ -85,6 +85,9 @@ CONTENT_ALLOWED: dict[str, str] = {
     "version it was opened at (the view fetched the record through cases.access)",
     "audit/append_only.py": "counts history rows for the checkpoints (never their content)",
     "cases/dues.py": "keeps each case's next due date from the due records apps register",
+    "cases/family.py": "a person's family links, read from both ends, for a person fetched "
+    "through cases.access (the other ends then filtered by access.visible_people), and the "
+    "link's write",
     "cases/records.py": "the recipe's timeline source reads a registered record type's rows "
     "of the cases cases.timeline found visible (so the record's own app needs no entry)",
     "services/actions.py": "writes, after cases.access has fetched the case: a period's "

@@ -19,8 +19,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.actions import totp_device_create
-from cases import actions
-from cases.models import Case, Organisation, OrganisationType, Person
+from cases import actions, notes
+from cases.models import Case, ContactNote, Organisation, OrganisationType, Person
 from referrals.models import Referral
 from services.methadone.models import Dose, Prescription
 from services.models import FollowUp, ServiceType, TreatmentEpisode
@@ -538,6 +538,43 @@ FORMS = [
         method="get",
         kept=("year", "start", "end"),
     ),
+    # Casework (D42): a contact note (new, changed by its author, an addendum), a family link.
+    *[
+        FormCase(
+            f"contact_note_{name}",
+            "lan",
+            url,
+            lambda w, o: {
+                "kind": "phone",
+                "contacted_on": "01/11/2026",
+                "contacted_time": "14:05",
+                "duration_minutes": "20",
+                "present": "Mẹ của chị Bình",
+                "text": "Gọi điện hỏi thăm",
+            },
+            kept=("contacted_on", "duration_minutes", "present", "text"),
+        )
+        for name, url in (
+            ("add", lambda w, o: reverse("cases:note_add", args=[o["case"].pk])),
+            ("edit", lambda w, o: reverse("cases:note_edit", args=[o["note"].pk])),
+            ("addendum", lambda w, o: reverse("cases:note_addendum", args=[o["note"].pk])),
+        )
+    ],
+    FormCase(
+        "family_add",
+        "lan",
+        lambda w, o: reverse("cases:family_add", args=[o["person"].pk]),
+        lambda w, o: {
+            "relation": "parent",
+            "contact": "on",
+            "citizen_id": "",
+            "full_name": "Phạm Thị Hạnh",
+            "sex": "F",
+            "birth_year": "1962",
+            "phone": "0977111222",
+        },
+        kept=("citizen_id", "full_name", "birth_year", "phone"),
+    ),
 ]
 
 
@@ -600,7 +637,12 @@ def objs(world: World, lan_person: Person) -> dict[str, Any]:
     followup = FollowUp.objects.create(
         case=case, kind="other", due_on=datetime.date(2026, 11, 1), recorded_by=world.users["lan"]
     )
+    note = notes.contactnote_add(
+        actor=world.users["lan"],
+        note=ContactNote(case=case, contacted_on=datetime.date(2026, 11, 1), text="Ghi chép"),
+    )
     return {
+        "note": note,
         "person": lan_person,
         "case": case,
         "grant": grant,

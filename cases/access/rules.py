@@ -3,7 +3,8 @@ reach (with the one-by-one grants)."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case as Choose
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, When
 
 from accounts.capabilities import Scope
 from accounts.models import User
@@ -11,6 +12,7 @@ from accounts.models import User
 from ..choices import Role
 from ..models import (
     Case,
+    FamilyLink,
     Person,
 )
 from .reach import AnyUser, _any_of, _content_roles, _Reach, _reach
@@ -34,14 +36,45 @@ def _case_rule(role: str, reach: _Reach, *, by_residence: bool = True) -> list[Q
 
 
 def _person_rule(role: str, reach: _Reach) -> Q:
-    """The people one role reaches through the person row itself."""
+    """The people one role reaches through the person row itself.
+
+    Never a family member registered without a case (``family_only``): who registered them
+    and where they live say nothing of who works with their relative (D42,
+    ``_family_clause``).
+    """
     registered_here = Q(registered_by_id=reach.profile.organisation_id)
     if role == Role.CASEWORKER:
-        return registered_here
+        return Q(family_only=False) & registered_here
     residents = _any_of("residence_commune_id", reach.units)
     if role == Role.COMMUNE_OFFICER:
-        return registered_here | residents
-    return residents
+        return Q(family_only=False) & (registered_here | residents)
+    return Q(family_only=False) & residents
+
+
+def _family_clause(reach: _Reach, roles: frozenset[str]) -> Q:
+    """The family members registered without a case that the roles reach: those linked
+    (either way) to a client whom a role's rule reaches, by the person row or a held case.
+
+    Never through a one-by-one grant: a referral's receiver or an emergency access sees the
+    client, not the client's family (minimum necessary, D42).
+    """
+    by_rule = Q()
+    held = Q()
+    for role in sorted(roles):
+        by_rule |= _person_rule(role, reach)
+        for clause in _case_rule(role, reach, by_residence=False):
+            held |= clause
+    through_case = Case.objects.filter(held, person_id=OuterRef("pk"))
+    clients = Person.objects.filter(by_rule | Q(Exists(through_case))).values("pk")
+    # The link's other end, whichever way round it was written: one probe of the clients.
+    other = Choose(When(person_id=OuterRef("pk"), then=F("relative_id")), default=F("person_id"))
+    links = (
+        FamilyLink.objects.filter(Q(person_id=OuterRef("pk")) | Q(relative_id=OuterRef("pk")))
+        .annotate(other_id=other)
+        .filter(other_id__in=clients)
+    )
+    # PostgreSQL runs the probe only for family-only rows (the AND's first arm).
+    return Q(family_only=True) & Q(Exists(links))
 
 
 def _case_clauses(
@@ -109,7 +142,7 @@ def visible_people(user: AnyUser, scope: Scope = "view") -> QuerySet[Person]:
     granted = reach.granted(f"{scope}_person")
     if granted:
         where |= _any_of("pk", granted)
-    return Person.objects.filter(where | Q(Exists(through_case)))
+    return Person.objects.filter(where | Q(Exists(through_case)) | _family_clause(reach, roles))
 
 
 def _rule_where(reach: _Reach, roles: frozenset[str]) -> Q:

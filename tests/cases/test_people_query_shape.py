@@ -3,7 +3,8 @@
 A province supervisor's ~150 communes used to be sent and planned twice per lookup (on the
 person row and again on its cases); the case's commune is a copy of the person's, so the
 people query tests it once, on the person row, before the probe of the person's cases
-(decision D26). These tests pin that shape and that it admits exactly the same people.
+(decision D26). These tests pin that shape and that it admits exactly the same people; the
+family clause (D42) adds one more test of the list, for family-only rows alone.
 """
 
 from __future__ import annotations
@@ -28,16 +29,23 @@ def _people_sql(user: Any) -> str:
     return sql
 
 
+# The commune list is sent once for the person row and once more inside the family clause
+# (D42): a family member without a case is seen through a linked client, whose row that
+# probe tests. PostgreSQL runs the probe only for family-only rows (``family_only AND
+# EXISTS(...)``), so the ordinary lookup tests the list once.
+COMMUNE_LISTS = 2
+
+
 def test_a_supervisors_people_query_sends_the_commune_list_once(world: World) -> None:
     sql = _people_sql(world.users["hoa"])
-    assert sql.count('"residence_commune_id" = ANY(') == 1
+    assert sql.count('"residence_commune_id" = ANY(') == COMMUNE_LISTS
     # ...on the person row, ahead of the probe of the person's cases.
     assert sql.index('"cases_person"."residence_commune_id" = ANY(') < sql.index("EXISTS(")
 
 
 def test_a_commune_officers_people_query_tests_the_person_row_first(world: World) -> None:
     sql = _people_sql(world.users["minh"])
-    assert sql.count('"residence_commune_id" = ANY(') == 1
+    assert sql.count('"residence_commune_id" = ANY(') == COMMUNE_LISTS
     assert sql.index('"cases_person"."registered_by_id"') < sql.index("EXISTS(")
 
 
