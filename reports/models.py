@@ -12,6 +12,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -200,3 +201,64 @@ class Target(Versioned):
     @property
     def sign(self) -> str:
         return COMPARISON_SIGNS.get(self.comparison, "")
+
+
+# --- roll-up of the coverage figures (decision D37, ``reports.rollup``) ---------------------
+
+
+class FigureCell(models.Model):
+    """One commune's figure of one indicator, period, breakdown and key (key "": the total).
+
+    Written only by ``reports.rollup`` (a build or a refresh); read only for the communes
+    without a :class:`FigureStale` marker.
+    """
+
+    indicator = models.CharField(max_length=40)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    commune_id = models.IntegerField()
+    breakdown = models.CharField(max_length=20, blank=True, default="")
+    key = models.CharField(max_length=100, blank=True, default="")
+    numerator = models.BigIntegerField()
+    denominator = models.BigIntegerField()
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period_start", "period_end", "commune_id", "breakdown", "key"],
+                name="figure_cell_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["commune_id"], name="figure_cell_commune")]
+
+
+class FigureStale(models.Model):
+    """A commune whose figure cells may be out of date (NULL: every commune).
+
+    Inserted by the database triggers on every table an indicator reads, in the transaction
+    of the write; a refresh deletes the markers it saw, and only those.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    commune_id = models.IntegerField(null=True)
+    marked_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["commune_id"], name="figure_stale_commune")]
+
+
+class FigureBuild(models.Model):
+    """An indicator and standard period whose cells were built for every commune."""
+
+    indicator = models.CharField(max_length=40)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period_start", "period_end"], name="figure_build_unique"
+            )
+        ]

@@ -114,17 +114,32 @@ class Indicator:
     # gives for it, in fewer queries (one grouped query for all of them); None when the
     # indicator has no faster way than one ``compute`` per breakdown (see compute_many).
     many: Callable[[Query, Sequence[str | None]], Mapping[str | None, Result]] | None = None
+    # True when a figure for a period not yet over depends on today's date (e.g. methadone
+    # retention: marks up to today); such periods are then never served from the roll-up.
+    today: bool = False
 
 
 def compute_many(
-    indicator: Indicator, query: Query, breakdowns: Sequence[str | None]
+    indicator: Indicator,
+    query: Query,
+    breakdowns: Sequence[str | None],
+    *,
+    live: bool = False,
 ) -> dict[str | None, Result]:
     """Return the indicator's result for each breakdown (None: without one) of ``query``.
 
-    Through ``indicator.many`` when it has one (one grouped query for every breakdown), else
-    one ``compute`` per breakdown; ``query.breakdown`` is ignored.
+    From the roll-up when it can answer (``reports.rollup``: a standard period on
+    PostgreSQL; always the same figures as counting live), else through ``indicator.many``
+    when it has one (one grouped query for every breakdown), else one ``compute`` per
+    breakdown; ``live``: never from the roll-up. ``query.breakdown`` is ignored.
     """
     wanted = list(dict.fromkeys(breakdowns))
+    if not live:
+        from . import rollup
+
+        rolled = rollup.answer(indicator, query, wanted)
+        if rolled is not None:
+            return rolled
     if indicator.many is not None:
         found = indicator.many(query, wanted)
         return {breakdown: found[breakdown] for breakdown in wanted}

@@ -450,13 +450,14 @@ def indicator(
     *,
     breakdowns: tuple[str, ...] = STANDARD,
     victims: bool = False,
+    today: bool = False,
 ) -> Indicator:
     """Return the registry entry of a definition."""
     kind = definition.kind if isinstance(definition, Share) else "share"
     return Indicator(
         code=code, name=name, group=group, kind=kind,  # type: ignore[arg-type]
         compute=definition.compute, people=definition.people, breakdowns=breakdowns,
-        victims=victims, order=order, many=definition.many,
+        victims=victims, order=order, many=definition.many, today=today,
     )  # fmt: skip
 
 

@@ -179,16 +179,16 @@ def register() -> None:
         ),
         indicator(
             "MMT_RETENTION_6", _("Methadone retention at 6 months"), "methadone", 20,
-            _retention(six), breakdowns=with_category,
+            _retention(six), breakdowns=with_category, today=True,
         ),
         indicator(
             "MMT_RETENTION_12", _("Methadone retention at 12 months"), "methadone", 30,
-            _retention(twelve), breakdowns=with_category,
+            _retention(twelve), breakdowns=with_category, today=True,
         ),
         indicator(
             "MMT_ADHERENCE", _("Methadone patients dosed on 80 percent or more of their days"),
             "methadone", 40, Share(expected_people, lambda q: adherent()),
-            breakdowns=PERSON_BREAKDOWNS,
+            breakdowns=PERSON_BREAKDOWNS, today=True,
         ),
         indicator(
             "MMT_INJECTING", _("Methadone patients who inject (from screening)"), "methadone",
