@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -268,24 +268,33 @@ def _all_communes() -> list[int]:
     )
 
 
-def _pairs(today: datetime.date) -> list[tuple[Indicator, Period]]:
+def _pairs(
+    today: datetime.date, years: Sequence[int] | None = None
+) -> list[tuple[Indicator, Period]]:
     return [
         (indicator, period)
-        for year in data_years(today)
+        for year in (data_years(today) if years is None else years)
         for period in periods_of(year)
         for indicator in registry.indicators()
         if rolled_up(indicator, period, today)
     ]
 
 
-def refresh(*, full: bool = False, today: datetime.date | None = None, seen: Any = None) -> dict[str, int]:
+def refresh(
+    *,
+    full: bool = False,
+    today: datetime.date | None = None,
+    years: Sequence[int] | None = None,
+    seen: Callable[[], object] | None = None,
+) -> dict[str, int]:
     """Recompute the stale communes (``full``: every commune) and build what is missing.
 
     One transaction under an advisory lock (one refresh at a time): read the markers, build
     the (indicator, standard period) pairs never built (every commune), recompute the stale
     communes' cells of the pairs already built, delete the markers read, and only those (a
     write committed meanwhile left a marker this refresh did not read: it stays stale).
-    ``seen`` is called after the markers are read (the concurrency test's write goes there).
+    ``years``: only these years' periods (default: the years that have data). ``seen`` is
+    called after the markers are read (the concurrency test's write goes there).
     Returns counts: communes recomputed, pairs built, cells written, markers deleted.
     """
     from .models import FigureBuild
@@ -318,7 +327,7 @@ def refresh(*, full: bool = False, today: datetime.date | None = None, seen: Any
             )
         now = timezone.now()
         every = _all_communes() if not full else communes
-        for indicator, period in _pairs(today):
+        for indicator, period in _pairs(today, years):
             pair = (indicator.code, period.start, period.end)
             if pair in built:
                 cells = commune_cells(indicator, period, communes)
