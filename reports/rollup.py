@@ -36,6 +36,10 @@ from .registry import Cell, Indicator, Key, Period, Query, Result
 
 # The advisory lock a refresh or build holds (one at a time: they replace the same cells).
 LOCK = 250_037
+# The years rolled up: this one and the two before (what the plans' dashboards and the
+# 6-monthly report look at); earlier years are counted live. Each year is 7 standard
+# periods, each a grouped query per indicator in a build and in every refresh.
+YEARS = 3
 
 
 def enabled() -> bool:
@@ -242,7 +246,8 @@ def _write(
 
 
 def data_years(today: datetime.date | None = None) -> list[int]:
-    """Return the years that have data: from the earliest case, episode or referral to now."""
+    """Return the years rolled up: the last :data:`YEARS` up to now, from the first year of
+    any case, episode or referral on."""
     from cases.models import Case
     from referrals.models import Referral
     from services.models import TreatmentEpisode
@@ -256,7 +261,7 @@ def data_years(today: datetime.date | None = None) -> list[int]:
     known = [day.year for day in firsts if day is not None]
     if not known:
         return []
-    return list(range(max(min(known), today.year - 20), today.year + 1))
+    return list(range(max(min(known), today.year - YEARS + 1), today.year + 1))
 
 
 def _all_communes() -> list[int]:

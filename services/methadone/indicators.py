@@ -40,7 +40,7 @@ def _communes(query: Query) -> list[int]:
 
 def _episodes(query: Query) -> Any:
     return TreatmentEpisode.objects.filter(
-        modality=Modality.METHADONE, person__residence_commune_id__in=_communes(query)
+        modality=Modality.METHADONE, person__residence_commune_id__any_of=_communes(query)
     )
 
 
@@ -105,7 +105,7 @@ def expected_people(query: Query, today: datetime.date | None = None) -> Populat
         Q(ended_on__isnull=True) | Q(ended_on__gte=start),
         started_on__lte=last,
         modality=Modality.METHADONE,
-        person__residence_commune_id__in=_communes(query),
+        person__residence_commune_id__any_of=_communes(query),
     )
     days = DaysBetween(
         Least(Coalesce(F("ended_on"), day(last)), day(last)), Greatest(F("started_on"), day(start))
@@ -133,7 +133,7 @@ def expected_people(query: Query, today: datetime.date | None = None) -> Populat
     )
     people = (
         Person.objects.filter(
-            residence_commune_id__in=_communes(query), pk__in=episodes.values("person_id")
+            residence_commune_id__any_of=_communes(query), pk__in=episodes.values("person_id")
         )
         .annotate(
             expected_days=Coalesce(Subquery(expected), Value(0)),
@@ -154,7 +154,7 @@ def injecting(query: Query) -> Q:
     """An ASSIST screening in the 12 months to the period's end: injected in the past 3 months."""
     end = query.period.end
     screenings = Screening.objects.filter(
-        case__residence_commune_id__in=_communes(query),  # bounds a hashed read: no figure changes
+        case__residence_commune_id__any_of=_communes(query),  # bounds a hashed read: no figure changes
         case__person_id=OuterRef("person_id"),
         instrument=assist_v3_0.CODE,
         injecting=INJECTED_RECENTLY,

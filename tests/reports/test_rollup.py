@@ -260,3 +260,21 @@ def test_a_write_committed_during_a_refresh_stays_marked(world: World) -> None:
     assert rollup.answer(indicator, query, [None]) == rollup.live_many(indicator, query, [None])
     FigureCell.objects.all().delete()
     FigureBuild.objects.all().delete()
+
+
+@pytest.mark.django_db
+def test_a_commune_list_is_one_array_parameter(world: World) -> None:
+    """The communes go to PostgreSQL as one array (``= ANY``), not one parameter each: the
+    query's parameters do not grow with the number of communes."""
+    from reports.indicators import definitions
+
+    def params(count: int) -> tuple[str, int]:
+        rows = {world.units["c1"].pk + n: 1 for n in range(count)}
+        query = Query(rows, PERIODS[0])
+        cases = definitions.managed(query, "addiction").rows.filter(definitions.treated(query))
+        sql, found = cases.query.sql_with_params()
+        return sql, len(found)
+
+    few, many = params(3), params(600)
+    assert many[1] == few[1]
+    assert "= ANY(" in many[0]
