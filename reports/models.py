@@ -207,7 +207,8 @@ class Target(Versioned):
 
 
 class FigureCell(models.Model):
-    """One commune's figure of one indicator, period, breakdown and key (key "": the total).
+    """One commune's figure of one indicator, period, breakdown and key (``total``: over
+    every key, or without a breakdown; its key is then "").
 
     Written only by ``reports.rollup`` (a build or a refresh); read only for the communes
     without a :class:`FigureStale` marker.
@@ -219,6 +220,8 @@ class FigureCell(models.Model):
     commune_id = models.IntegerField()
     breakdown = models.CharField(max_length=20, blank=True, default="")
     key = models.CharField(max_length=100, blank=True, default="")
+    # A key may itself be "" (a provider type without a sector): the total is this flag.
+    total = models.BooleanField(default=False)
     numerator = models.BigIntegerField()
     denominator = models.BigIntegerField()
     refreshed_at = models.DateTimeField()
@@ -226,7 +229,15 @@ class FigureCell(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "period_start", "period_end", "commune_id", "breakdown", "key"],
+                fields=[
+                    "indicator",
+                    "period_start",
+                    "period_end",
+                    "commune_id",
+                    "breakdown",
+                    "key",
+                    "total",
+                ],
                 name="figure_cell_unique",
             )
         ]

@@ -89,13 +89,13 @@ WITH "stale" AS (
     SELECT DISTINCT "commune_id" FROM "reports_figurestale"
     WHERE "commune_id" = ANY(%(communes)s) OR "commune_id" IS NULL
 )
-SELECT 'b', NULL::integer, NULL, NULL, NULL::bigint, NULL::bigint
+SELECT 'b', NULL::integer, NULL, NULL, NULL::boolean, NULL::bigint, NULL::bigint
 FROM "reports_figurebuild"
 WHERE "indicator" = %(code)s AND "period_start" = %(start)s AND "period_end" = %(end)s
 UNION ALL
-SELECT 's', "commune_id", NULL, NULL, NULL, NULL FROM "stale"
+SELECT 's', "commune_id", NULL, NULL, NULL, NULL, NULL FROM "stale"
 UNION ALL
-SELECT 'c', "m"."row_id", "c"."breakdown", "c"."key", SUM("c"."numerator"),
+SELECT 'c', "m"."row_id", "c"."breakdown", "c"."key", "c"."total", SUM("c"."numerator"),
        SUM("c"."denominator")
 FROM "reports_figurecell" AS "c"
 JOIN unnest(%(communes)s::integer[], %(rows)s::integer[]) AS "m"("commune", "row_id")
@@ -103,7 +103,7 @@ JOIN unnest(%(communes)s::integer[], %(rows)s::integer[]) AS "m"("commune", "row
 WHERE "c"."indicator" = %(code)s AND "c"."period_start" = %(start)s
   AND "c"."period_end" = %(end)s AND "c"."breakdown" = ANY(%(breakdowns)s)
   AND NOT EXISTS (SELECT 1 FROM "stale" WHERE "stale"."commune_id" = "c"."commune_id")
-GROUP BY "m"."row_id", "c"."breakdown", "c"."key"
+GROUP BY "m"."row_id", "c"."breakdown", "c"."key", "c"."total"
 """
 
 
@@ -134,9 +134,9 @@ def answer(
     if None in stale:
         return None  # every commune is stale (a catalogue changed): live until refreshed
     sums: dict[str, dict[Key, list[int]]] = {}
-    for kind, row, breakdown, key, num, den in found:
+    for kind, row, breakdown, key, total, num, den in found:
         if kind == "c":
-            sums.setdefault(breakdown, {})[(row, key or None)] = [int(num), int(den)]
+            sums.setdefault(breakdown, {})[(row, None if total else key)] = [int(num), int(den)]
     live: dict[str | None, Result] = {}
     if stale:
         subset = {c: query.rows[c] for c in communes if c in stale}
@@ -199,33 +199,35 @@ def _ask_refresh() -> None:
 # --- building and refreshing -------------------------------------------------------------------
 
 
-def commune_cells(
-    indicator: Indicator, period: Period, communes: Iterable[int]
-) -> list[tuple[int, str, str, int, int]]:
-    """Return (commune, breakdown, key, numerator, denominator) of every non-zero cell of
-    these communes, counted live (each commune its own row)."""
+Cells = list[tuple[int, str, str, bool, int, int]]
+
+
+def commune_cells(indicator: Indicator, period: Period, communes: Iterable[int]) -> Cells:
+    """Return (commune, breakdown, key, total, numerator, denominator) of every non-zero
+    cell of these communes, counted live (each commune its own row)."""
     rows = {c: c for c in communes}
     if not rows:
         return []
     found = live_many(indicator, Query(rows, period, None), [None, *indicator.breakdowns])
-    cells: list[tuple[int, str, str, int, int]] = []
+    cells: Cells = []
     for breakdown, result in found.items():
         for (row, key), cell in result.items():
             if row is None:
                 continue
             num, den = cell.numerator, _den(cell)
             if num or den:
-                cells.append((row, breakdown or "", "" if key is None else str(key), num, den))
+                total = key is None
+                cells.append((row, breakdown or "", "" if total else str(key), total, num, den))
     return cells
 
 
 _WRITE = """
 INSERT INTO "reports_figurecell"
-    ("indicator", "period_start", "period_end", "commune_id", "breakdown", "key",
+    ("indicator", "period_start", "period_end", "commune_id", "breakdown", "key", "total",
      "numerator", "denominator", "refreshed_at")
-SELECT %s, %s, %s, "c", "b", "k", "n", "d", %s
-FROM unnest(%s::integer[], %s::text[], %s::text[], %s::bigint[], %s::bigint[])
-    AS "cells"("c", "b", "k", "n", "d")
+SELECT %s, %s, %s, "c", "b", "k", "t", "n", "d", %s
+FROM unnest(%s::integer[], %s::text[], %s::text[], %s::boolean[], %s::bigint[], %s::bigint[])
+    AS "cells"("c", "b", "k", "t", "n", "d")
 """
 
 
@@ -233,7 +235,7 @@ def _write(
     cursor: Any,
     indicator: Indicator,
     period: Period,
-    cells: list[tuple[int, str, str, int, int]],
+    cells: Cells,
     now: datetime.datetime,
 ) -> None:
     if not cells:

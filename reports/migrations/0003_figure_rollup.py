@@ -75,13 +75,14 @@ class Migration(migrations.Migration):
                 ('commune_id', models.IntegerField()),
                 ('breakdown', models.CharField(blank=True, default='', max_length=20)),
                 ('key', models.CharField(blank=True, default='', max_length=100)),
+                ('total', models.BooleanField(default=False)),
                 ('numerator', models.BigIntegerField()),
                 ('denominator', models.BigIntegerField()),
                 ('refreshed_at', models.DateTimeField()),
             ],
             options={
                 'indexes': [models.Index(fields=['commune_id'], name='figure_cell_commune')],
-                'constraints': [models.UniqueConstraint(fields=('indicator', 'period_start', 'period_end', 'commune_id', 'breakdown', 'key'), name='figure_cell_unique')],
+                'constraints': [models.UniqueConstraint(fields=('indicator', 'period_start', 'period_end', 'commune_id', 'breakdown', 'key', 'total'), name='figure_cell_unique')],
             },
         ),
         migrations.CreateModel(

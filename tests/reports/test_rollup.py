@@ -278,3 +278,22 @@ def test_a_commune_list_is_one_array_parameter(world: World) -> None:
     few, many = params(3), params(600)
     assert many[1] == few[1]
     assert "= ANY(" in many[0]
+
+
+@pytest.mark.django_db
+def test_an_empty_key_is_not_taken_for_the_total(world: World) -> None:
+    """A provider type without a sector gives the key "" under "sector": a column of its
+    own, never added into the row's total."""
+    from cases.models import OrganisationType
+
+    OrganisationType.objects.create(code="other-provider", name="Khác", sector="")
+    d = Data(world)
+    person = d.person("c1")
+    case = d.case(person, opened=D(2024, 6, 1))
+    d.episode(case, D(2025, 2, 1), provider=d.org("Cơ sở khác", "other-provider"))
+    rollup.refresh(full=True, years=[2025])
+    indicator = registry.get("TX_SECTOR")
+    query = Query(d.rows(), PERIODS[0])
+    live = rollup.live_many(indicator, query, [None, "sector"])
+    assert (None, "") in live["sector"]
+    assert rollup.answer(indicator, query, [None, "sector"]) == live
