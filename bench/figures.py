@@ -48,13 +48,12 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db.models import F  # noqa: E402
 from django.db import connection, connections  # noqa: E402
+from django.db.models import F  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from cases.models import AdministrativeUnit  # noqa: E402
-from cases.models import Case  # noqa: E402
+from cases.models import AdministrativeUnit, Case  # noqa: E402
 from reports import dashboard, export, registry, rollup, tables  # noqa: E402
 from reports.registry import Period  # noqa: E402
 

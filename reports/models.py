@@ -243,6 +243,9 @@ class FigureCell(models.Model):
         ]
         indexes = [models.Index(fields=["commune_id"], name="figure_cell_commune")]
 
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.period_start}–{self.period_end} commune {self.commune_id}"
+
 
 class FigureStale(models.Model):
     """A commune whose figure cells may be out of date (NULL: every commune).
@@ -257,6 +260,9 @@ class FigureStale(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["commune_id"], name="figure_stale_commune")]
+
+    def __str__(self) -> str:
+        return f"stale: commune {self.commune_id}" if self.commune_id else "stale: every commune"
 
 
 class FigureBuild(models.Model):
@@ -273,3 +279,6 @@ class FigureBuild(models.Model):
                 fields=["indicator", "period_start", "period_end"], name="figure_build_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.period_start}–{self.period_end}"

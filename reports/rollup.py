@@ -249,16 +249,14 @@ def _write(
 
 def data_years(today: datetime.date | None = None) -> list[int]:
     """Return the years rolled up: the last :data:`YEARS` up to now, from the first year of
-    any case, episode or referral on."""
+    any case or episode on (every record hangs off a case)."""
     from cases.models import Case
-    from referrals.models import Referral
     from services.models import TreatmentEpisode
 
     today = today or timezone.localdate()
     firsts = [
         Case.objects.aggregate(first=Min("opened_on"))["first"],
         TreatmentEpisode.objects.aggregate(first=Min("started_on"))["first"],
-        Referral.objects.aggregate(first=Min("sent_on"))["first"],
     ]
     known = [day.year for day in firsts if day is not None]
     if not known:

@@ -19,8 +19,7 @@ BY_CASE = (
     'SELECT c."residence_commune_id" FROM {rows} t JOIN "cases_case" c ON c."id" = t."case_id"'
 )
 BY_PERSON = (
-    'SELECT p."residence_commune_id" FROM {rows} t'
-    ' JOIN "cases_person" p ON p."id" = t."person_id"'
+    'SELECT p."residence_commune_id" FROM {rows} t JOIN "cases_person" p ON p."id" = t."person_id"'
 )
 BY_EPISODE = (
     'SELECT p."residence_commune_id" FROM {rows} t'

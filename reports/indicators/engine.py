@@ -22,9 +22,6 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import (
-    ForeignKey,
-    IntegerField,
-    Lookup,
     BooleanField,
     Case,
     CharField,
@@ -33,12 +30,14 @@ from django.db.models import (
     Expression,
     ExpressionWrapper,
     F,
+    ForeignKey,
+    IntegerField,
+    Lookup,
     Q,
     QuerySet,
     Value,
     When,
 )
-
 from django.db.models.lookups import In
 
 from cases.choices import ETHNIC_GROUPS, ClientCategory, Sex
@@ -91,7 +90,7 @@ def previous(period: Period) -> Period:
     return Period(end - (period.end - period.start), end)
 
 
-class AnyOf(Lookup):  # type: ignore[type-arg]
+class AnyOf(Lookup):
     """``column = ANY(%s)``: a list of ids as one array parameter on PostgreSQL.
 
     A province's communes (hundreds; every commune of the country in a roll-up build) go to

@@ -154,7 +154,8 @@ def injecting(query: Query) -> Q:
     """An ASSIST screening in the 12 months to the period's end: injected in the past 3 months."""
     end = query.period.end
     screenings = Screening.objects.filter(
-        case__residence_commune_id__any_of=_communes(query),  # bounds a hashed read: no figure changes
+        # Bounds a hashed read: no figure changes.
+        case__residence_commune_id__any_of=_communes(query),
         case__person_id=OuterRef("person_id"),
         instrument=assist_v3_0.CODE,
         injecting=INJECTED_RECENTLY,

@@ -40,7 +40,16 @@ PERIODS = (
     Period(D(2025, 7, 1), D(2025, 12, 31)),
     Period(D(2025, 1, 1), D(2025, 12, 31)),
 )
-DATASETS = ("data", "clinic", "referrals", "post_rehab", "victims", "quality", "registrations", "mixed")
+DATASETS = (
+    "data",
+    "clinic",
+    "referrals",
+    "post_rehab",
+    "victims",
+    "quality",
+    "registrations",
+    "mixed",
+)
 
 
 def _rolled() -> list[registry.Indicator]:
