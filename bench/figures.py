@@ -13,9 +13,11 @@ bench/plans/figures/<size>/. Nothing here asserts a time.
 
 The figures roll-up (decision D37, ``reports.rollup``): unless ``--no-rollup``, each size
 first times a full build of the roll-up (one call: every commune, every standard period of
-the data's years), then measures the metrics above (served from the roll-up), then ``--writes``
-writes in random communes and times the province-year TX_COVERAGE with those communes stale
-(roll-up plus a live count of the stale ones) and the incremental refresh that follows.
+the roll-up's years), then measures the metrics above (served from the roll-up), then
+``--writes`` writes in random communes and times the province-year TX_COVERAGE with those
+communes stale (roll-up plus a live count of the stale ones) and the incremental refresh
+that follows. ``--no-rollup`` counts every figure live (a roll-up built earlier in the
+database is not read).
 
 ``--databases 200000=figures_200k,1000000=figures_1m`` measures each size on its own
 already-generated database (same server as ``DATABASE_URL``, another database name) instead
@@ -410,6 +412,8 @@ def main(argv: list[str] | None = None) -> None:
         built: dict[str, Result] = {}
         if args.rollup:
             built = build_rollup(size, wanted)
+        else:
+            registry.set_reader(None)  # live, even where a roll-up was built before
         results[size] = built | measure(
             size,
             s,

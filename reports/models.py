@@ -271,6 +271,9 @@ class FigureBuild(models.Model):
     indicator = models.CharField(max_length=40)
     period_start = models.DateField()
     period_end = models.DateField()
+    # The breakdowns built, comma-separated ("" first: none): an indicator that offers a new
+    # one is rebuilt, and read live for it until then.
+    breakdowns = models.CharField(max_length=200, blank=True, default="")
     built_at = models.DateTimeField()
 
     class Meta:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Min
+from django.tasks import task
 from django.utils import timezone
 
 from . import registry
@@ -78,7 +78,8 @@ def rolled_up(indicator: Indicator, period: Period, today: datetime.date | None 
 def live_many(
     indicator: Indicator, query: Query, breakdowns: Sequence[str | None]
 ) -> dict[str | None, Result]:
-    """Count the indicator from the records (``registry.compute_many`` without the roll-up)."""
+    """Count the indicator from the records (``registry.compute_many`` without the roll-up;
+    ``ReportsConfig.ready`` makes :func:`answer` the registry's reader)."""
     return registry.compute_many(indicator, query, breakdowns, live=True)
 
 
@@ -89,7 +90,7 @@ WITH "stale" AS (
     SELECT DISTINCT "commune_id" FROM "reports_figurestale"
     WHERE "commune_id" = ANY(%(communes)s) OR "commune_id" IS NULL
 )
-SELECT 'b', NULL::integer, NULL, NULL, NULL::boolean, NULL::bigint, NULL::bigint
+SELECT 'b', NULL::integer, NULL, "breakdowns", NULL::boolean, NULL::bigint, NULL::bigint
 FROM "reports_figurebuild"
 WHERE "indicator" = %(code)s AND "period_start" = %(start)s AND "period_end" = %(end)s
 UNION ALL
@@ -128,8 +129,9 @@ def answer(
             },
         )
         found = cursor.fetchall()
-    if not any(line[0] == "b" for line in found):
-        return None  # never built: counted live until a refresh builds it
+    built = [line[3] for line in found if line[0] == "b"]
+    if not built or not {b or "" for b in breakdowns} <= set(built[0].split(",")):
+        return None  # never built (or not this breakdown): live until a refresh builds it
     stale = {line[1] for line in found if line[0] == "s"}
     if None in stale:
         return None  # every commune is stale (a catalogue changed): live until refreshed
@@ -191,8 +193,6 @@ def _ask_refresh() -> None:
     if _asked[0] and now - _asked[0] < 60:
         return
     _asked[0] = now
-    from .rollup_tasks import refresh_figures
-
     transaction.on_commit(refresh_figures.enqueue)
 
 
@@ -249,19 +249,14 @@ def _write(
 
 def data_years(today: datetime.date | None = None) -> list[int]:
     """Return the years rolled up: the last :data:`YEARS` up to now, from the first year of
-    any case or episode on (every record hangs off a case)."""
-    from cases.models import Case
-    from services.models import TreatmentEpisode
+    any case or episode on."""
+    from .indicators.definitions import first_year
 
     today = today or timezone.localdate()
-    firsts = [
-        Case.objects.aggregate(first=Min("opened_on"))["first"],
-        TreatmentEpisode.objects.aggregate(first=Min("started_on"))["first"],
-    ]
-    known = [day.year for day in firsts if day is not None]
-    if not known:
+    first = first_year()
+    if first is None:
         return []
-    return list(range(max(min(known), today.year - YEARS + 1), today.year + 1))
+    return list(range(max(first, today.year - YEARS + 1), today.year + 1))
 
 
 def _all_communes() -> list[int]:
@@ -317,9 +312,9 @@ def refresh(
         stale = {commune for _id, commune in markers}
         communes = _all_communes() if full or None in stale else sorted(stale)
         built = {
-            (code, start, end)
-            for code, start, end in FigureBuild.objects.values_list(
-                "indicator", "period_start", "period_end"
+            (code, start, end, made)
+            for code, start, end, made in FigureBuild.objects.values_list(
+                "indicator", "period_start", "period_end", "breakdowns"
             )
         }
         if full:
@@ -334,7 +329,7 @@ def refresh(
         every = _all_communes() if not full else communes
         for indicator, period in _pairs(today, years):
             pair = (indicator.code, period.start, period.end)
-            if pair in built:
+            if (*pair, _offered(indicator)) in built:
                 cells = commune_cells(indicator, period, communes)
             else:
                 cursor.execute(
@@ -343,11 +338,11 @@ def refresh(
                     list(pair),
                 )
                 cells = commune_cells(indicator, period, every)
-                FigureBuild.objects.create(
+                FigureBuild.objects.update_or_create(
                     indicator=indicator.code,
                     period_start=period.start,
                     period_end=period.end,
-                    built_at=now,
+                    defaults={"breakdowns": _offered(indicator), "built_at": now},
                 )
                 counts["built"] += 1
             _write(cursor, indicator, period, cells, now)
@@ -359,8 +354,18 @@ def refresh(
     return counts
 
 
+def _offered(indicator: Indicator) -> str:
+    return ",".join(["", *indicator.breakdowns])
+
+
 def stale_communes() -> set[int | None]:
     """Return the communes marked stale (None: every commune)."""
     from .models import FigureStale
 
     return set(FigureStale.objects.values_list("commune_id", flat=True).distinct())
+
+
+@task()
+def refresh_figures() -> dict[str, int]:
+    """The worker's task (D36): recompute the communes whose figures are stale."""
+    return refresh()

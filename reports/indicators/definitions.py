@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import ClientCategory
@@ -613,6 +613,17 @@ def _services() -> list[tuple[str, Any]]:
 
     names = {s.code: s.name for s in ServiceType.objects.filter(code__in=VICTIM_SERVICES)}
     return [(code, names.get(code, code)) for code in VICTIM_SERVICES]
+
+
+def first_year() -> int | None:
+    """Return the year of the earliest case opening or episode start (every record hangs
+    off a case), None without any: where the figures roll-up begins (``reports.rollup``)."""
+    firsts = [
+        Case.objects.aggregate(first=Min("opened_on"))["first"],
+        TreatmentEpisode.objects.aggregate(first=Min("started_on"))["first"],
+    ]
+    known = [day.year for day in firsts if day is not None]
+    return min(known) if known else None
 
 
 def all_breakdowns() -> list[registry.Breakdown]:

@@ -59,6 +59,7 @@ class Migration(migrations.Migration):
                 ('indicator', models.CharField(max_length=40)),
                 ('period_start', models.DateField()),
                 ('period_end', models.DateField()),
+                ('breakdowns', models.CharField(blank=True, default='', max_length=200)),
                 ('built_at', models.DateTimeField()),
             ],
             options={

@@ -95,13 +95,20 @@ def _writes(world: World) -> None:
         )
         for n in range(20)
     )
-    mover = Case.objects.filter(residence_commune=world.units["c1"]).first()
+    cases = Case.objects.order_by("opened_on", "pk")
+    mover = cases.filter(residence_commune=world.units["c1"]).first()
     if mover is not None:  # a person moved commune (both communes stale)
         d.move(mover.person, "c4")
-    closing = Case.objects.filter(residence_commune=world.units["c3"]).first()
+    closing = cases.filter(
+        residence_commune=world.units["c3"], opened_on__lte=D(2025, 3, 15)
+    ).first()
     if closing is not None:  # a case closed, then re-opened
         d.reopen(closing, closed=D(2025, 3, 15))
-    other = Case.objects.exclude(pk=case.pk).filter(status=CaseStatus.OPEN).first()
+    other = (
+        cases.exclude(pk=case.pk)
+        .filter(status=CaseStatus.OPEN, opened_on__lte=D(2025, 5, 20))
+        .first()
+    )
     if other is not None:  # a case closed
         other.status, other.closed_on = CaseStatus.CLOSED, D(2025, 5, 20)
         other.save()
@@ -306,3 +313,48 @@ def test_an_empty_key_is_not_taken_for_the_total(world: World) -> None:
     live = rollup.live_many(indicator, query, [None, "sector"])
     assert (None, "") in live["sector"]
     assert rollup.answer(indicator, query, [None, "sector"]) == live
+
+
+@pytest.mark.django_db
+def test_the_command_builds_and_the_task_refreshes(world: World) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from reports.rollup import refresh_figures
+
+    d = Data(world)
+    d.case(d.person("c1"), opened=D(2025, 1, 10))
+    out = StringIO()
+    call_command("refresh_figures", "--all", stdout=out)
+    assert "cells" in out.getvalue()
+    assert FigureBuild.objects.filter(indicator="TX_COVERAGE").exists()
+    assert not rollup.stale_communes()
+    d.case(d.person("c3"), opened=D(2025, 2, 10))
+    assert rollup.stale_communes() == {world.units["c3"].pk}
+    result = refresh_figures.enqueue()
+    assert result.return_value["markers"] >= 1
+    assert not rollup.stale_communes()
+
+
+@pytest.mark.django_db
+def test_a_breakdown_added_to_an_indicator_is_live_until_rebuilt(world: World) -> None:
+    import dataclasses
+
+    d = Data(world)
+    d.case(d.person("c1"), opened=D(2025, 1, 10))
+    before = registry.get("NEW_ADDICTION")
+    query = Query(d.rows(), PERIODS[0])
+    registry.unregister("NEW_ADDICTION")
+    registry.register(dataclasses.replace(before, breakdowns=("sex",)))
+    try:
+        rollup.refresh(full=True, years=[2025])
+        assert rollup.answer(registry.get("NEW_ADDICTION"), query, [None, "sex"]) is not None
+    finally:
+        registry.unregister("NEW_ADDICTION")
+        registry.register(before)
+    assert rollup.answer(before, query, [None, "category"]) is None
+    rollup.refresh(years=[2025])
+    assert rollup.answer(before, query, [None, "category"]) == rollup.live_many(
+        before, query, [None, "category"]
+    )
