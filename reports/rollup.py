@@ -94,6 +94,9 @@ SELECT 'b', NULL::integer, NULL, "breakdowns", NULL::boolean, NULL::bigint, NULL
 FROM "reports_figurebuild"
 WHERE "indicator" = %(code)s AND "period_start" = %(start)s AND "period_end" = %(end)s
 UNION ALL
+SELECT 'a', NULL, NULL, NULL, NULL, NULL, NULL
+WHERE EXISTS (SELECT 1 FROM "reports_figurebuild")
+UNION ALL
 SELECT 's', "commune_id", NULL, NULL, NULL, NULL, NULL FROM "stale"
 UNION ALL
 SELECT 'c', "m"."row_id", "c"."breakdown", "c"."key", "c"."total", SUM("c"."numerator"),
@@ -131,7 +134,11 @@ def answer(
         found = cursor.fetchall()
     built = [line[3] for line in found if line[0] == "b"]
     if not built or not {b or "" for b in breakdowns} <= set(built[0].split(",")):
-        return None  # never built (or not this breakdown): live until a refresh builds it
+        # Never built (a period just over, a new indicator or breakdown): live until a
+        # refresh builds it; asked for here when this installation uses the roll-up at all.
+        if any(line[0] == "a" for line in found):
+            _ask_refresh()
+        return None
     stale = {line[1] for line in found if line[0] == "s"}
     if None in stale:
         return None  # every commune is stale (a catalogue changed): live until refreshed

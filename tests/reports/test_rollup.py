@@ -228,7 +228,7 @@ def test_a_person_moving_marks_both_communes(world: World) -> None:
 # --- concurrency: a write committed during a refresh stays stale --------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_write_committed_during_a_refresh_stays_marked(world: World) -> None:
     """Two connections, no mocks: the refresh reads the markers; meanwhile another
     connection writes a record and commits; the refresh commits; the write's marker stays."""
@@ -358,3 +358,23 @@ def test_a_breakdown_added_to_an_indicator_is_live_until_rebuilt(world: World) -
     assert rollup.answer(before, query, [None, "category"]) == rollup.live_many(
         before, query, [None, "category"]
     )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_pair_not_built_yet_is_read_live_and_built_by_the_refresh_it_asks_for(
+    world: World,
+) -> None:
+    """A period that just ended (or a new indicator) has no cells: the reader counts it live
+    and queues a refresh (run at once by the tests' immediate task backend), which builds it."""
+    d = Data(world)
+    d.case(d.person("c1"), opened=D(2025, 1, 10))
+    rollup.refresh(full=True, years=[2025])
+    indicator = registry.get("TX_COVERAGE")
+    FigureBuild.objects.filter(indicator="TX_COVERAGE", period_start=D(2025, 1, 1)).delete()
+    rollup._asked[0] = 0.0
+    query = Query(d.rows(), PERIODS[0])
+    assert rollup.answer(indicator, query, [None]) is None
+    assert FigureBuild.objects.filter(indicator="TX_COVERAGE", period_start=D(2025, 1, 1)).exists()
+    assert rollup.answer(indicator, query, [None]) == rollup.live_many(indicator, query, [None])
+    FigureCell.objects.all().delete()
+    FigureBuild.objects.all().delete()
