@@ -10,6 +10,18 @@ the province-year, for the province supervisor (exact) and for a viewer outside 
 scope (suppressed). Prints a table of medians with the growth factor between the first and the
 last size, writes bench/results/figures-<sizes>.json and .log and the query plans to
 bench/plans/figures/<size>/. Nothing here asserts a time.
+
+The figures roll-up (decision D37, ``reports.rollup``): unless ``--no-rollup``, each size
+first times a full build of the roll-up (one call: every commune, every standard period of
+the roll-up's years), then measures the metrics above (served from the roll-up), then
+``--writes`` writes in random communes and times the province-year TX_COVERAGE with those
+communes stale (roll-up plus a live count of the stale ones) and the incremental refresh
+that follows. ``--no-rollup`` counts every figure live (a roll-up built earlier in the
+database is not read).
+
+``--databases 200000=figures_200k,1000000=figures_1m`` measures each size on its own
+already-generated database (same server as ``DATABASE_URL``, another database name) instead
+of growing one dataset: the generator only tops a database up to its size if it has fewer.
 """
 
 from __future__ import annotations
@@ -20,8 +32,11 @@ import fnmatch
 import json
 import os
 import platform
+import random
+import statistics
 import subprocess  # nosec B404: runs `uptime`, a fixed command
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -35,12 +50,13 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.db.models import F  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from cases.models import AdministrativeUnit  # noqa: E402
-from reports import dashboard, export, registry, tables  # noqa: E402
+from cases.models import AdministrativeUnit, Case  # noqa: E402
+from reports import dashboard, export, registry, rollup, tables  # noqa: E402
 from reports.registry import Period  # noqa: E402
 
 from . import scale_data, scale_records  # noqa: E402
@@ -68,7 +84,12 @@ METRICS = {
     "drilldown": "commune drill-down, half-year, by sex",
     "report_exact": "XLSX report, province-year, supervisor (exact)",
     "report_suppressed": "XLSX report, province-year, outside scope (suppressed)",
+    "rollup_build": "roll-up: full build (one call)",
+    "ind_tx_coverage_stale": "TX_COVERAGE, province-year, after the writes (communes stale)",
+    "rollup_refresh": "roll-up: refresh after the writes",
 }
+# Measured around the others, not by timed_rounds.
+ROLLUP_METRICS = ("rollup_build", "ind_tx_coverage_stale", "rollup_refresh")
 PLAN_TABLES = ('"cases_', '"services_', '"methadone_', '"referrals_')
 LOG: list[str] = []
 
@@ -219,6 +240,60 @@ def measure(
     return results
 
 
+def _ms(run: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    run()
+    return (time.perf_counter() - began) * 1000
+
+
+def build_rollup(size: int, wanted: list[str]) -> dict[str, Result]:
+    """Time one full build of the roll-up (every commune, the data's standard periods)."""
+    counts: dict[str, int] = {}
+
+    def run() -> None:
+        counts.update(rollup.refresh(full=True))
+
+    value = _ms(run)
+    note = f"{counts.get('built', 0)} periods × indicators, {counts.get('cells', 0):,} cells"
+    say(f"  [{size:,}] {METRICS['rollup_build']}: {value:,.0f} ms ({note})")
+    return {"rollup_build": Result(value, 1, note)} if "rollup_build" in wanted else {}
+
+
+def after_writes(
+    size: int, s: Setup, writes: int, reps: int, seed: int, wanted: list[str]
+) -> dict[str, Result]:
+    """``reps`` times: ``writes`` writes (one statement each, random cases, so random
+    communes), then TX_COVERAGE for the province-year (stale communes counted live), then an
+    incremental refresh; the medians of both, and how many communes were stale."""
+    picker = random.Random(seed)
+    ids = list(Case.objects.values_list("pk", flat=True).order_by("pk")[:200_000])
+    stale_ms: list[float] = []
+    refresh_ms: list[float] = []
+    communes: list[int] = []
+    indicator = registry.get("TX_COVERAGE")
+    for _n in range(reps):
+        for pk in picker.sample(ids, min(writes, len(ids))):
+            # A write the triggers see (the same as any edit of the case's row).
+            Case.objects.filter(pk=pk).update(managed_record=F("managed_record"))
+        communes.append(len([c for c in rollup.stale_communes() if c is not None]))
+        stale_ms.append(_ms(lambda: tables.build_table(indicator, s.province, s.year, None)))
+        refresh_ms.append(_ms(rollup.refresh))
+    note = f"{writes} writes, {statistics.median(communes):.0f} communes stale"
+    found = {
+        "ind_tx_coverage_stale": Result(statistics.median(stale_ms), reps, note),
+        "rollup_refresh": Result(statistics.median(refresh_ms), reps, note),
+    }
+    for metric, result in found.items():
+        say(f"  [{size:,}] {METRICS[metric]}: {result.value:,.1f} ms ({note})")
+    return {m: r for m, r in found.items() if m in wanted}
+
+
+def use_database(name: str) -> None:
+    """Point the default connection at another database of the same server."""
+    connections.close_all()
+    connection.settings_dict["NAME"] = name
+
+
 def _cell(result: Result | None) -> str:
     if result is None:
         return "—"
@@ -268,10 +343,30 @@ def main(argv: list[str] | None = None) -> None:
         "--metrics", default="*", help="which metrics, shell patterns, comma-separated"
     )
     parser.add_argument("--methadone-share", type=float, default=0.03)
+    parser.add_argument(
+        "--rollup",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="build the figures roll-up before measuring (--no-rollup: every figure live)",
+    )
+    parser.add_argument("--writes", type=int, default=100, help="writes before a refresh")
+    parser.add_argument(
+        "--databases",
+        default="",
+        help="SIZE=DBNAME,...: measure each size on its own database (same server)",
+    )
     parser.add_argument("--plans", type=Path, default=HERE / "plans")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
+    databases: dict[int, str] = {}
+    for pair in (p for p in args.databases.split(",") if p.strip()):
+        size_, _sep, name = pair.partition("=")
+        if not name:
+            parser.error("--databases takes SIZE=DBNAME pairs")
+        databases[int(size_.replace("_", ""))] = name.strip()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    if databases:
+        sizes = sorted(databases)
     if not sizes or sizes != sorted(set(sizes)):
         parser.error("--sizes must be ascending and distinct")
     half_year, half_number = (int(x) for x in args.half.split("-"))
@@ -281,12 +376,17 @@ def main(argv: list[str] | None = None) -> None:
     stem = args.results / f"figures-{'-'.join(str(s) for s in sizes)}"
 
     say(f"uptime before: {uptime()}")
-    call_command("migrate", verbosity=0)
-    world = scale_data.ensure_world(args.seed)
     mix = scale_records.RecordMix(methadone_share=args.methadone_share)
     results: dict[int, dict[str, Result]] = {}
     datasets: dict[int, dict[str, Any]] = {}
+    world = None
     for size in sizes:
+        if size in databases:
+            use_database(databases[size])
+            say(f"database {databases[size]} for {size:,} people")
+        if world is None or size in databases:
+            call_command("migrate", verbosity=0)
+            world = scale_data.ensure_world(args.seed)
         load_before = os.getloadavg()[0]
         grown = scale_data.grow(world, to=size, seed=args.seed, workers=args.workers, records=mix)
         per_100k = grown.load_s / grown.added_people * 100_000 if grown.added_people else 0.0
@@ -309,7 +409,12 @@ def main(argv: list[str] | None = None) -> None:
         notes: dict[str, str] = {}
         before = os.getloadavg()[0]
         say(f"  uptime before measuring: {uptime()}")
-        results[size] = measure(
+        built: dict[str, Result] = {}
+        if args.rollup:
+            built = build_rollup(size, wanted)
+        else:
+            registry.set_reader(None)  # live, even where a roll-up was built before
+        results[size] = built | measure(
             size,
             s,
             notes,
@@ -317,8 +422,10 @@ def main(argv: list[str] | None = None) -> None:
             rounds=args.rounds,
             budget_s=args.budget,
             plans=args.plans,
-            wanted=wanted,
+            wanted=[m for m in wanted if m not in ROLLUP_METRICS],
         )
+        if args.rollup and args.writes > 0:
+            results[size] |= after_writes(size, s, args.writes, 3, args.seed, wanted)
         say(f"  outsider's report: {notes.get('outsider_report', '?')}")
         datasets[size] |= notes
         say(f"  uptime after measuring: {uptime()}")
@@ -358,6 +465,9 @@ def write_results(
         "year": args.year,
         "half": args.half,
         "report_breakdowns": args.report_breakdowns,
+        "rollup": args.rollup,
+        "writes": args.writes,
+        "databases": args.databases,
         "written": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {
             "cores": os.cpu_count(),

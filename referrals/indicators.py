@@ -33,7 +33,7 @@ BREAKDOWNS = (*PERSON_BREAKDOWNS, "category")
 def sent(query: Query) -> Population:
     """Referrals sent in the period, of people living in the query's communes."""
     referrals = Referral.objects.filter(
-        case__residence_commune_id__in=list(query.rows),
+        case__residence_commune_id__any_of=list(query.rows),
         sent_on__range=(query.period.start, query.period.end),
     )
     return Population(
@@ -47,7 +47,7 @@ def sent(query: Query) -> Population:
 
 def _row_of(query: Query) -> Case:
     whens = [
-        When(case__residence_commune_id__in=engine.communes_of(query, row), then=Value(row))
+        When(case__residence_commune_id__any_of=engine.communes_of(query, row), then=Value(row))
         for row in engine.rows_of(query)
     ]
     return Case(*whens, default=None, output_field=IntegerField())

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -265,3 +266,87 @@ class ReportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} ({self.get_status_display()})"
+
+
+# --- roll-up of the coverage figures (decision D37, ``reports.rollup``) ---------------------
+
+
+class FigureCell(models.Model):
+    """One commune's figure of one indicator, period, breakdown and key (``total``: over
+    every key, or without a breakdown; its key is then "").
+
+    Written only by ``reports.rollup`` (a build or a refresh); read only for the communes
+    without a :class:`FigureStale` marker.
+    """
+
+    indicator = models.CharField(max_length=40)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    commune_id = models.IntegerField()
+    breakdown = models.CharField(max_length=20, blank=True, default="")
+    key = models.CharField(max_length=100, blank=True, default="")
+    # A key may itself be "" (a provider type without a sector): the total is this flag.
+    total = models.BooleanField(default=False)
+    numerator = models.BigIntegerField()
+    denominator = models.BigIntegerField()
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "indicator",
+                    "period_start",
+                    "period_end",
+                    "commune_id",
+                    "breakdown",
+                    "key",
+                    "total",
+                ],
+                name="figure_cell_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["commune_id"], name="figure_cell_commune")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.period_start}–{self.period_end} commune {self.commune_id}"
+
+
+class FigureStale(models.Model):
+    """A commune whose figure cells may be out of date (NULL: every commune).
+
+    Inserted by the database triggers on every table an indicator reads, in the transaction
+    of the write; a refresh deletes the markers it saw, and only those.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    commune_id = models.IntegerField(null=True)
+    marked_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["commune_id"], name="figure_stale_commune")]
+
+    def __str__(self) -> str:
+        return f"stale: commune {self.commune_id}" if self.commune_id else "stale: every commune"
+
+
+class FigureBuild(models.Model):
+    """An indicator and standard period whose cells were built for every commune."""
+
+    indicator = models.CharField(max_length=40)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    # The breakdowns built, comma-separated ("" first: none): an indicator that offers a new
+    # one is rebuilt, and read live for it until then.
+    breakdowns = models.CharField(max_length=200, blank=True, default="")
+    built_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period_start", "period_end"], name="figure_build_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.period_start}–{self.period_end}"

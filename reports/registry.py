@@ -114,17 +114,31 @@ class Indicator:
     # gives for it, in fewer queries (one grouped query for all of them); None when the
     # indicator has no faster way than one ``compute`` per breakdown (see compute_many).
     many: Callable[[Query, Sequence[str | None]], Mapping[str | None, Result]] | None = None
+    # True when a figure for a period not yet over depends on today's date (e.g. methadone
+    # retention: marks up to today); such periods are then never served from the roll-up.
+    today: bool = False
 
 
 def compute_many(
-    indicator: Indicator, query: Query, breakdowns: Sequence[str | None]
+    indicator: Indicator,
+    query: Query,
+    breakdowns: Sequence[str | None],
+    *,
+    live: bool = False,
 ) -> dict[str | None, Result]:
     """Return the indicator's result for each breakdown (None: without one) of ``query``.
 
-    Through ``indicator.many`` when it has one (one grouped query for every breakdown), else
-    one ``compute`` per breakdown; ``query.breakdown`` is ignored.
+    From the reader set by :func:`set_reader` when it can answer (``reports.rollup``: a
+    standard period on PostgreSQL; always the same figures as counting live), else through
+    ``indicator.many`` when it has one (one grouped query for every breakdown), else one
+    ``compute`` per breakdown; ``live``: never from the roll-up. ``query.breakdown`` is
+    ignored.
     """
     wanted = list(dict.fromkeys(breakdowns))
+    if not live and _readers:
+        rolled = _readers[0](indicator, query, wanted)
+        if rolled is not None:
+            return dict(rolled)
     if indicator.many is not None:
         found = indicator.many(query, wanted)
         return {breakdown: found[breakdown] for breakdown in wanted}
@@ -132,6 +146,16 @@ def compute_many(
         breakdown: indicator.compute(Query(query.rows, query.period, breakdown))
         for breakdown in wanted
     }
+
+
+Reader = Callable[[Indicator, Query, Sequence[str | None]], Mapping[str | None, Result] | None]
+_readers: list[Reader] = []
+
+
+def set_reader(reader: Reader | None) -> None:
+    """Make ``reader`` answer :func:`compute_many` first (None from it: count live); None:
+    always count live (the benchmark's ``--no-rollup``)."""
+    _readers[:] = [reader] if reader is not None else []
 
 
 @dataclass(frozen=True)

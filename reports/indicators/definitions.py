@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import ClientCategory
@@ -79,7 +79,7 @@ def managed(query: Query, category: str) -> Population:
         open_during(query.period, "opened_on", "closed_on"),
         category=category,
         managed_record=True,
-        residence_commune_id__in=_communes(query),
+        residence_commune_id__any_of=_communes(query),
     )
     return Population(
         cases,
@@ -99,8 +99,8 @@ def _near(query: Query, person: str) -> Q:
     a probe per row: without it that read is of the whole country's records.
     """
     if person == "person__":
-        return Q(person__residence_commune_id__in=_communes(query))
-    return Q(case__residence_commune_id__in=_communes(query))
+        return Q(person__residence_commune_id__any_of=_communes(query))
+    return Q(case__residence_commune_id__any_of=_communes(query))
 
 
 def _episodes_during(period: Period) -> Q:
@@ -159,7 +159,7 @@ def post_rehab(query: Query) -> Population:
         _near(query, "case__"),
         case_id=OuterRef("pk"),
     )
-    cases = Case.objects.filter(residence_commune_id__in=_communes(query)).filter(
+    cases = Case.objects.filter(residence_commune_id__any_of=_communes(query)).filter(
         Q(open_during(query.period, "opened_on", "closed_on"), category=ClientCategory.POST_REHAB)
         | Q(Exists(periods))
     )
@@ -202,7 +202,7 @@ def returned_victims(query: Query) -> Population:
     """Returned victims whose case was opened (their return registered) in the period."""
     cases = Case.objects.filter(
         category=ClientCategory.TRAFFICKING_VICTIM,
-        residence_commune_id__in=_communes(query),
+        residence_commune_id__any_of=_communes(query),
         opened_on__range=(query.period.start, query.period.end),
     )
     return Population(
@@ -241,12 +241,12 @@ def new_addiction(query: Query, period: Period) -> Population:
         person_id=OuterRef("person_id"),
         category=ADDICTION,
         opened_on__lt=period.start,
-        residence_commune_id__in=_communes(query),  # no figure changes: see _near
+        residence_commune_id__any_of=_communes(query),  # no figure changes: see _near
     )
     cases = Case.objects.filter(
         ~Q(Exists(earlier)),
         category=ADDICTION,
-        residence_commune_id__in=_communes(query),
+        residence_commune_id__any_of=_communes(query),
         opened_on__range=(period.start, period.end),
     )
     return Population(
@@ -261,7 +261,7 @@ def new_addiction(query: Query, period: Period) -> Population:
 def ended_episodes(query: Query, *, outcome: str | None = None) -> Population:
     """Treatment episodes that ended in the period, transfers left out (censored)."""
     episodes = TreatmentEpisode.objects.filter(
-        person__residence_commune_id__in=_communes(query),
+        person__residence_commune_id__any_of=_communes(query),
         ended_on__range=(query.period.start, query.period.end),
     ).exclude(outcome=Outcome.TRANSFERRED)
     if outcome is not None:
@@ -278,7 +278,7 @@ def ended_episodes(query: Query, *, outcome: str | None = None) -> Population:
 def ended_post_rehab(query: Query) -> Population:
     """Post-rehab periods that ended in the period, those of people who moved away left out."""
     periods = PostRehabPeriod.objects.filter(
-        case__residence_commune_id__in=_communes(query),
+        case__residence_commune_id__any_of=_communes(query),
         ended_on__range=(query.period.start, query.period.end),
     ).exclude(outcome=PostRehabOutcome.MOVED)
     return Population(
@@ -293,7 +293,7 @@ def ended_post_rehab(query: Query) -> Population:
 def relapsed(query: Query) -> Q:
     """A new addiction case opened after the completion and within 12 months of it."""
     cases = Case.objects.filter(
-        residence_commune_id__in=_communes(query),  # no figure changes: see _near
+        residence_commune_id__any_of=_communes(query),  # no figure changes: see _near
         person_id=OuterRef("person_id"),
         category=ADDICTION,
         opened_on__gt=OuterRef("ended_on"),
@@ -450,13 +450,14 @@ def indicator(
     *,
     breakdowns: tuple[str, ...] = STANDARD,
     victims: bool = False,
+    today: bool = False,
 ) -> Indicator:
     """Return the registry entry of a definition."""
     kind = definition.kind if isinstance(definition, Share) else "share"
     return Indicator(
         code=code, name=name, group=group, kind=kind,  # type: ignore[arg-type]
         compute=definition.compute, people=definition.people, breakdowns=breakdowns,
-        victims=victims, order=order, many=definition.many,
+        victims=victims, order=order, many=definition.many, today=today,
     )  # fmt: skip
 
 
@@ -612,6 +613,17 @@ def _services() -> list[tuple[str, Any]]:
 
     names = {s.code: s.name for s in ServiceType.objects.filter(code__in=VICTIM_SERVICES)}
     return [(code, names.get(code, code)) for code in VICTIM_SERVICES]
+
+
+def first_year() -> int | None:
+    """Return the year of the earliest case opening or episode start (every record hangs
+    off a case), None without any: where the figures roll-up begins (``reports.rollup``)."""
+    firsts = [
+        Case.objects.aggregate(first=Min("opened_on"))["first"],
+        TreatmentEpisode.objects.aggregate(first=Min("started_on"))["first"],
+    ]
+    known = [day.year for day in firsts if day is not None]
+    return min(known) if known else None
 
 
 def all_breakdowns() -> list[registry.Breakdown]:

@@ -30,11 +30,15 @@ from django.db.models import (
     Expression,
     ExpressionWrapper,
     F,
+    ForeignKey,
+    IntegerField,
+    Lookup,
     Q,
     QuerySet,
     Value,
     When,
 )
+from django.db.models.lookups import In
 
 from cases.choices import ETHNIC_GROUPS, ClientCategory, Sex
 from cases.models import Person
@@ -84,6 +88,31 @@ def previous(period: Period) -> Period:
         months = (after.year - period.start.year) * 12 + after.month - period.start.month
         return Period(add_months(period.start, -months), end)
     return Period(end - (period.end - period.start), end)
+
+
+class AnyOf(Lookup):
+    """``column = ANY(%s)``: a list of ids as one array parameter on PostgreSQL.
+
+    A province's communes (hundreds; every commune of the country in a roll-up build) go to
+    the server as one parameter, not one ``IN`` parameter each, in every subquery that bounds
+    a hit to them; elsewhere (the SQLite demo) it is ``IN``.
+    """
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> Any:
+        return [int(value) for value in self.rhs]
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
+        if connection.vendor != "postgresql":
+            return In(self.lhs, self.rhs).as_sql(compiler, connection)
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::integer[])", (*params, list(self.rhs))
+
+
+ForeignKey.register_lookup(AnyOf)
+IntegerField.register_lookup(AnyOf)
 
 
 # --- breakdown keys ------------------------------------------------------------------------
@@ -421,7 +450,7 @@ def people_of(
     hits: Callable[[str], Mapping[str, Q]] | None = None,
 ) -> QuerySet[Person]:
     """Return the people counted in the numerator of one cell."""
-    rows = population.rows.filter(**{f"{population.commune}__in": communes_of(query, row)})
+    rows = population.rows.filter(**{f"{population.commune}__any_of": communes_of(query, row)})
     if hit is not None:
         rows = rows.filter(hit)
     if key is not None and query.breakdown and hits is not None:

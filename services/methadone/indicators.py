@@ -40,7 +40,7 @@ def _communes(query: Query) -> list[int]:
 
 def _episodes(query: Query) -> Any:
     return TreatmentEpisode.objects.filter(
-        modality=Modality.METHADONE, person__residence_commune_id__in=_communes(query)
+        modality=Modality.METHADONE, person__residence_commune_id__any_of=_communes(query)
     )
 
 
@@ -105,7 +105,7 @@ def expected_people(query: Query, today: datetime.date | None = None) -> Populat
         Q(ended_on__isnull=True) | Q(ended_on__gte=start),
         started_on__lte=last,
         modality=Modality.METHADONE,
-        person__residence_commune_id__in=_communes(query),
+        person__residence_commune_id__any_of=_communes(query),
     )
     days = DaysBetween(
         Least(Coalesce(F("ended_on"), day(last)), day(last)), Greatest(F("started_on"), day(start))
@@ -133,7 +133,7 @@ def expected_people(query: Query, today: datetime.date | None = None) -> Populat
     )
     people = (
         Person.objects.filter(
-            residence_commune_id__in=_communes(query), pk__in=episodes.values("person_id")
+            residence_commune_id__any_of=_communes(query), pk__in=episodes.values("person_id")
         )
         .annotate(
             expected_days=Coalesce(Subquery(expected), Value(0)),
@@ -154,7 +154,8 @@ def injecting(query: Query) -> Q:
     """An ASSIST screening in the 12 months to the period's end: injected in the past 3 months."""
     end = query.period.end
     screenings = Screening.objects.filter(
-        case__residence_commune_id__in=_communes(query),  # bounds a hashed read: no figure changes
+        # Bounds a hashed read: no figure changes.
+        case__residence_commune_id__any_of=_communes(query),
         case__person_id=OuterRef("person_id"),
         instrument=assist_v3_0.CODE,
         injecting=INJECTED_RECENTLY,
@@ -179,16 +180,16 @@ def register() -> None:
         ),
         indicator(
             "MMT_RETENTION_6", _("Methadone retention at 6 months"), "methadone", 20,
-            _retention(six), breakdowns=with_category,
+            _retention(six), breakdowns=with_category, today=True,
         ),
         indicator(
             "MMT_RETENTION_12", _("Methadone retention at 12 months"), "methadone", 30,
-            _retention(twelve), breakdowns=with_category,
+            _retention(twelve), breakdowns=with_category, today=True,
         ),
         indicator(
             "MMT_ADHERENCE", _("Methadone patients dosed on 80 percent or more of their days"),
             "methadone", 40, Share(expected_people, lambda q: adherent()),
-            breakdowns=PERSON_BREAKDOWNS,
+            breakdowns=PERSON_BREAKDOWNS, today=True,
         ),
         indicator(
             "MMT_INJECTING", _("Methadone patients who inject (from screening)"), "methadone",
