@@ -7,4 +7,4 @@ class RegistersConfig(AppConfig):
     verbose_name = _("Registers (import and export)")
 
     def ready(self) -> None:
-        from . import events  # noqa: F401  (registers the audit actions)
+        from . import capabilities, events  # noqa: F401  (declare verbs, register actions)
