@@ -299,7 +299,7 @@ class _Written:
     """The ids the second pass gave the file's keys."""
 
     people: dict[str, UUID] = field(default_factory=dict)
-    cases: dict[str, UUID] = field(default_factory=dict)
+    case_ids: dict[str, UUID] = field(default_factory=dict)
     episodes: dict[str, UUID] = field(default_factory=dict)
 
 
@@ -358,7 +358,7 @@ def _write(
                 "sha256": outcome.sha256,
                 "rows": outcome.rows,
                 "people": len(written.people),
-                "cases": len(written.cases),
+                "cases": len(written.case_ids),
             },
         )
         outcome.committed = True
@@ -488,14 +488,14 @@ def _people_cases(
             notes=values["ghi_chu"] or "",
         ),
     )
-    written.cases[values["ma_ho_so"]] = case.pk
+    written.case_ids[values["ma_ho_so"]] = case.pk
 
 
 def _episodes(
     actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
 ) -> None:
     episode = TreatmentEpisode(
-        case_id=_ref(written.cases, values["ma_ho_so"], "ma_ho_so"),
+        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
         modality=values["hinh_thuc"],
         provider=values["co_so"],
         started_on=values["ngay_bat_dau"],
@@ -530,7 +530,7 @@ def _screenings(
         for item, score, level in keys.scores.get(values["ma_sang_loc"], [])
     )
     screening = Screening(
-        case_id=_ref(written.cases, values["ma_ho_so"], "ma_ho_so"),
+        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
         instrument=code,
         instrument_version=version,
         screened_on=values["ngay_sang_loc"],
@@ -562,7 +562,7 @@ def _services(
     actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
 ) -> None:
     record = ServiceRecord(
-        case_id=_ref(written.cases, values["ma_ho_so"], "ma_ho_so"),
+        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
         service_type=values["loai_dich_vu"],
         status=values["trang_thai"],
         due_on=values["ngay_hen"],
@@ -579,7 +579,7 @@ def _shelter(
     actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
 ) -> None:
     stay = ShelterStay(
-        case_id=_ref(written.cases, values["ma_ho_so"], "ma_ho_so"),
+        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
         shelter=values["nha_nhan_ai"],
         entered_on=values["ngay_vao"],
         left_on=values["ngay_ra"],
@@ -591,7 +591,7 @@ def _post_rehab(
     actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
 ) -> None:
     period = PostRehabPeriod(
-        case_id=_ref(written.cases, values["ma_ho_so"], "ma_ho_so"),
+        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
         officer=values["can_bo"] or actor,
         started_on=values["ngay_bat_dau"],
         planned_end_on=values["ngay_ket_thuc_du_kien"],

@@ -96,7 +96,7 @@ class Candidate:
 class Keys:
     """The file's keys, kept between the passes (small: no personal data)."""
 
-    cases: dict[str, str] = field(default_factory=dict)  # case number → client category
+    case_categories: dict[str, str] = field(default_factory=dict)  # case number → category
     people: dict[str, tuple[bytes, int]] = field(default_factory=dict)  # → (digest, row)
     episodes: dict[str, str] = field(default_factory=dict)  # episode number → modality
     screenings: dict[str, int] = field(default_factory=dict)  # screening number → row
@@ -222,7 +222,7 @@ class SheetChecker:
         """Keep a refused row's key, so rows naming it are not refused a second time."""
         keys = self.keys
         if self.sheet is PEOPLE_CASES and written.get("ma_ho_so"):
-            keys.cases.setdefault(written["ma_ho_so"], "")
+            keys.case_categories.setdefault(written["ma_ho_so"], "")
         elif self.sheet is EPISODES and written.get("ma_dot"):
             keys.episodes.setdefault(written["ma_dot"], "")
         elif self.sheet is SCREENINGS and written.get("ma_sang_loc"):
@@ -371,7 +371,7 @@ def _ended_iff_outcome(
 
 
 def _case_ref(checker: SheetChecker, number: int, values: dict[str, Any]) -> str | None:
-    category = checker.keys.cases.get(values["ma_ho_so"])
+    category = checker.keys.case_categories.get(values["ma_ho_so"])
     if category is None:
         checker.problem(
             number,
@@ -439,7 +439,7 @@ def _people_cases(checker: SheetChecker, number: int, values: dict[str, Any]) ->
     if values["trang_thai"] != CaseStatus.CLOSED and values["ngay_dong"]:
         checker.problem(number, "ngay_dong", "Chỉ hồ sơ đã đóng mới có ngày đóng.", "end_but_open")
     _person_agrees(checker, number, values)
-    checker.keys.cases[values["ma_ho_so"]] = values["doi_tuong"]
+    checker.keys.case_categories[values["ma_ho_so"]] = values["doi_tuong"]
 
 
 def _person_agrees(checker: SheetChecker, number: int, values: dict[str, Any]) -> None:
