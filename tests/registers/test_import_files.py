@@ -43,7 +43,7 @@ D = datetime.date
         ("45356", D(2024, 3, 5)),  # an Excel serial typed as text
         (45356, D(2024, 3, 5)),
         (45356.75, D(2024, 3, 5)),  # a serial with a time of day
-        (datetime.datetime(2024, 3, 5, 8, 30), D(2024, 3, 5)),
+        (datetime.datetime(2024, 3, 5, 8, 30), D(2024, 3, 5)),  # noqa: DTZ001  (Excel: naive)
     ],
 )
 def test_dates_are_read_as_vietnamese_offices_write_them(
