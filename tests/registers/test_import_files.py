@@ -177,3 +177,13 @@ def test_a_file_without_any_sheet_of_the_format_is_refused(world: World, tmp_pat
     outcome = register_import(actor=world.users["lan"], path=path, dry_run=True, today=TODAY)
     assert [p.code for p in outcome.problems] == ["no_sheets"]
     assert outcome.notices == ["Trang “danh-sach.csv” không thuộc mẫu: đã bỏ qua."]
+
+
+def test_the_import_page_describes_every_sheet_and_column() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "import.md").read_text()
+    for sheet in SHEETS:
+        assert f"`{sheet.key}`" in text and sheet.vi in text, sheet.key
+        for column in sheet.columns:
+            if column.key.startswith("ngay_") and column.key[5:].isdigit():
+                continue  # the 31 day columns are one line
+            assert f"`{column.key}`" in text and column.vi in text, column.key
