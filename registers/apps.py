@@ -7,4 +7,15 @@ class RegistersConfig(AppConfig):
     verbose_name = _("Registers (import and export)")
 
     def ready(self) -> None:
-        from . import capabilities, events  # noqa: F401  (declare verbs, register actions)
+        from accounts.capabilities import can
+        from core import navigation
+
+        from . import capabilities, events  # (declare verbs, register actions)
+
+        navigation.add(
+            _("Import a register"),
+            "registers:import_start",
+            allowed=lambda user: can(user, capabilities.REGISTER_IMPORT),
+            order=80,
+        )
+        del events
