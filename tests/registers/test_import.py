@@ -374,3 +374,13 @@ def test_someone_without_the_capability_is_refused_and_logged(world: World, tmp_
         run(world, path, name="an")
     assert Event.objects.filter(action="denied", actor=world.users["an"]).exists()
     assert not Person.objects.exists()
+
+
+def test_two_namesakes_of_one_file_are_two_people(world: World, tmp_path: Path) -> None:
+    """Regression: the second of two people with the same name, year and sex (different
+    person numbers) was refused as a possible duplicate of the first, written moments
+    before in the same import."""
+    rows = [person_row(), person_row(ma_nguoi="2", ma_ho_so="HS2", so_cccd="")]
+    outcome = run(world, xlsx(tmp_path / "so.xlsx", {"nguoi_ho_so": rows}))
+    assert outcome.problems == [] and outcome.committed
+    assert Person.objects.count() == 2
