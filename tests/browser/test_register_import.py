@@ -65,7 +65,8 @@ def test_upload_problems_fix_and_import_on_a_phone(
     bad["ngay_mo"] = "31/01/2026"
     _send(page, xlsx(tmp_path / "so.xlsx", {"nguoi_ho_so": [person_row(), bad]}))
     latest = RegisterImport.objects.order_by("-created_at").first()
-    assert latest is not None and latest.status == ImportStatus.CHECKED, latest.report
+    assert latest is not None
+    assert latest.status == ImportStatus.CHECKED, latest.report
     expect(page.get_by_test_id("import-status")).to_contain_text("Đã kiểm tra")
     assert not Person.objects.exists()
     page.get_by_role("button", name="Nhập tệp này").click()
