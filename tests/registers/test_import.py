@@ -447,3 +447,18 @@ def test_facility_stages_post_rehab_and_shelter_stays_are_written(
     assert done.problems == [] and done.committed
     period = PostRehabPeriod.objects.get()
     assert period.officer == world.users["minh"] and period.planned_end_on.year == 2027
+
+
+def test_a_closed_case_comes_in_with_its_records(world: World, tmp_path: Path) -> None:
+    sheets = {
+        "nguoi_ho_so": [person_row(trang_thai="Đã đóng", ngay_dong="30/06/2026")],
+        "dich_vu": [
+            {"ma_ho_so": "HS1", "loai_dich_vu": "counselling", "trang_thai": "delivered",
+             "ngay_cung_cap": "01/03/2026"},
+        ],
+    }  # fmt: skip
+    outcome = run(world, xlsx(tmp_path / "so.xlsx", sheets))
+    assert outcome.problems == [] and outcome.committed
+    case = Case.objects.get()
+    assert (case.status, case.closed_on) == ("closed", datetime.date(2026, 6, 30))
+    assert ServiceRecord.objects.get().case == case
