@@ -125,6 +125,9 @@ CONTENT_ALLOWED: dict[str, str] = {
     "reports/files.py": "figures report files built in the background: each read narrowed to "
     "its requester (file_for denies any other user), written by the requester's actions and "
     "the worker's task",
+    "registers/selectors.py": "the reader's own import rows (created_by is the reader)",
+    "registers/actions.py": "an import's own row (its importer, status, progress and encrypted "
+    "report); the records themselves are written through the apps' actions",
 }
 # Only these modules of audit/ read or write the log's tables.
 AUDIT_ALLOWED: dict[str, str] = {
