@@ -507,6 +507,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
     def document(case_id: UUID) -> UUID:
         case = Case.objects.get(pk=case_id)
         return make_document(case, added_by=lan, kind="photo", photo=png_bytes()).pk
+
     def note(case_id: UUID) -> dict[str, UUID]:
         """A contact note on the case, written by lan a moment ago (inside the edit window)."""
         row = ContactNote.objects.create(
