@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "services.methadone",
     "referrals",
     "notifications",
+    "registers",
     "django_tasks_db",
 ]
 
