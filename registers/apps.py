@@ -8,3 +8,4 @@ class RegistersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import events  # noqa: F401  (registers the audit actions)
+        from . import export_capabilities, export_events  # noqa: F401
