@@ -8,4 +8,14 @@ class RegistersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import events  # noqa: F401  (registers the audit actions)
+        from accounts.capabilities import can
+        from core import navigation
+
         from . import export_capabilities, export_events  # noqa: F401
+
+        navigation.add(
+            _("Export a register"),
+            "registers_export:page",
+            order=70,
+            allowed=lambda user: can(user, export_capabilities.REGISTER_EXPORT),
+        )

@@ -12,3 +12,7 @@ class ExportAction:
     REGISTER_EXPORTED = register("register_exported", _("Exported a register"), kind=LIST)
     # A large export queued for the background worker (no one is read yet).
     REGISTER_EXPORT_QUEUED = register("register_export_queued", _("Queued a register export"))
+    # A queued export's file handed to the user who asked for it.
+    REGISTER_EXPORT_DOWNLOADED = register(
+        "register_export_downloaded", _("Downloaded a register export")
+    )
