@@ -7,11 +7,14 @@ class RegistersConfig(AppConfig):
     verbose_name = _("Registers (import and export)")
 
     def ready(self) -> None:
-        from . import events  # noqa: F401  (registers the audit actions)
         from accounts.capabilities import can
         from core import navigation
 
-        from . import export_capabilities, export_events  # noqa: F401
+        from . import (  # noqa: F401
+            events,  # noqa: F401  (registers the audit actions)
+            export_capabilities,
+            export_events,
+        )
 
         navigation.add(
             _("Export a register"),

@@ -19,7 +19,10 @@ class ExportForm(forms.Form):
     unit = forms.CharField(label=_("Area"), required=False, widget=forms.Select)
     out_format = forms.ChoiceField(
         label=_("File"),
-        choices=[("xlsx", _("XLSX (one sheet per kind of record)")), ("csv", _("CSV (a ZIP of one file per sheet)"))],
+        choices=[
+            ("xlsx", _("XLSX (one sheet per kind of record)")),
+            ("csv", _("CSV (a ZIP of one file per sheet)")),
+        ],
         initial="xlsx",
         widget=forms.RadioSelect,
     )
@@ -28,7 +31,9 @@ class ExportForm(forms.Form):
         self, *args: Any, kinds: list[Kind], units: list[AdministrativeUnit], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k, KIND_LABELS[k]) for k in kinds]
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)  # noqa: S101
+        kind.choices = [(k, KIND_LABELS[k]) for k in kinds]
         self.fields["kind"].initial = kinds[0] if kinds else None
         if units:
             self.fields["unit"].widget.choices = [("", "—")] + [
@@ -39,7 +44,7 @@ class ExportForm(forms.Form):
             del self.fields["unit"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("kind") == "unit" and not data.get("unit"):
             self.add_error("unit", _("Choose the area whose register to export."))
         return data

@@ -22,7 +22,7 @@ from uuid import UUID
 
 from cases import access
 from cases.models import Case, Organisation, Person
-from services.methadone.models import Dose, Prescription
+from services.methadone.models import Dose, DoseKind, Prescription
 from services.models import (
     EpisodeStage,
     PostRehabPeriod,
@@ -103,15 +103,11 @@ def chunks(user: access.AnyUser, scope: Scope, *, size: int = CHUNK) -> Iterator
         yield _chunk(user, ids, cases_in_scope, numbers)
 
 
-def _chunk(
-    user: access.AnyUser, ids: list[UUID], cases_in_scope: Any, numbers: Numbers
-) -> Chunk:
+def _chunk(user: access.AnyUser, ids: list[UUID], cases_in_scope: Any, numbers: Numbers) -> Chunk:
     chunk = Chunk(people=[])
     people = {
         p.pk: p
-        for p in access.visible(user, Person)
-        .filter(pk__in=ids)
-        .select_related("residence_commune")
+        for p in access.visible(user, Person).filter(pk__in=ids).select_related("residence_commune")
     }
     cases: list[Case] = list(
         cases_in_scope.filter(person_id__in=ids)
@@ -336,5 +332,5 @@ def dose_cell(kind: int, dose_mg: Decimal | None) -> str:
     if dose_mg is None:
         return fmt.DOSE_MISSED
     amount = f"{dose_mg.normalize():f}"
-    suffix = fmt.DOSE_TAKE_HOME_SUFFIX if kind == fmt.DoseKind.TAKE_HOME else ""
+    suffix = fmt.DOSE_TAKE_HOME_SUFFIX if kind == DoseKind.TAKE_HOME else ""
     return amount + suffix

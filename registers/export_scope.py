@@ -82,7 +82,7 @@ def scope_for(user: access.AnyUser, kind: str, unit_code: str = "") -> Scope:
         access.deny(user, "export_register", object_type="scope", object_id=kind)
         raise Http404
     if kind != "unit":
-        return Scope(kind)  # type: ignore[arg-type]
+        return Scope(kind)
     unit = next((u for u in units_for(user) if u.code == unit_code), None)
     if unit is None:
         access.deny(user, "export_register", object_type="administrativeunit", object_id=unit_code)

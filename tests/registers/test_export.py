@@ -31,9 +31,7 @@ pytestmark = pytest.mark.django_db
 
 def _export(world: World, who: str, scope: Scope, out_format: str = "csv", **kw: Any) -> bytes:
     out = io.BytesIO()
-    register_export(
-        actor=world.users[who], scope=scope, out_format=out_format, out=out, **kw
-    )  # type: ignore[arg-type]
+    register_export(actor=world.users[who], scope=scope, out_format=out_format, out=out, **kw)  # type: ignore[arg-type]
     return out.getvalue()
 
 
@@ -167,7 +165,7 @@ def test_csv_files_start_with_a_byte_order_mark_and_neutralise_formulas(
     world: World, lan_person: Person
 ) -> None:
     """ASVS 1.2.10: a cell that would run as a formula in a spreadsheet is written inert."""
-    lan_person.aliases = "=HYPERLINK(\"http://evil\",\"x\")"
+    lan_person.aliases = '=HYPERLINK("http://evil","x")'
     lan_person.address = "+84 thôn Một"
     lan_person.family_contact = "@mẹ"
     lan_person.save()
@@ -178,7 +176,7 @@ def test_csv_files_start_with_a_byte_order_mark_and_neutralise_formulas(
             assert archive.read(name).startswith("\ufeff".encode())
     rows = _csv_sheets(body)[fmt.PEOPLE_CASES.key]
     row = dict(zip([c.key for c in fmt.PEOPLE_CASES.columns], rows[1], strict=True))
-    assert row["ten_khac"] == "'=HYPERLINK(\"http://evil\",\"x\")"
+    assert row["ten_khac"] == '\'=HYPERLINK("http://evil","x")'
     assert row["dia_chi"] == "'+84 thôn Một"
     assert row["lien_he_gia_dinh"] == "'@mẹ"
     assert row["ho_ten"] == "Trần Thị Bình"

@@ -54,7 +54,9 @@ def test_a_small_export_is_sent_at_once_and_recorded(world: World, lan_person: P
         PAGE, {"kind": "unit", "unit": "98101", "out_format": "xlsx"}
     )
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith('attachment; filename="so-dang-ky-unit-98101-')
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="so-dang-ky-unit-98101-'
+    )
     book = load_workbook(io.BytesIO(_body(response)), read_only=True)
     rows = list(book[fmt.PEOPLE_CASES.vi].iter_rows(values_only=True))
     assert len(rows) == 2
@@ -88,7 +90,10 @@ def test_a_missing_area_is_a_form_error_with_the_choices_kept(world: World) -> N
     response = world.client("minh").post(PAGE, {"kind": "unit", "unit": "", "out_format": "csv"})
     assert response.status_code == 200
     assert response.context["form"].errors["unit"]
-    assert 'value="unit" checked' in response.content.decode() or "checked" in response.content.decode()
+    assert (
+        'value="unit" checked' in response.content.decode()
+        or "checked" in response.content.decode()
+    )
 
 
 def test_a_large_export_runs_on_the_worker_with_progress_and_a_private_download(
@@ -117,8 +122,13 @@ def test_a_large_export_runs_on_the_worker_with_progress_and_a_private_download(
         people = archive.read("nguoi_ho_so.csv").decode()
     assert "Trần Thị Bình" in people and "Lê Văn Cường" in people
     assert Event.objects.filter(action="register_export_queued").count() == 1
-    assert Event.objects.filter(action="register_export_downloaded", actor=world.users["hoa"]).count() == 1
-    named = {p for e in Event.objects.filter(action="register_exported") for p in e.detail["people"]}
+    assert (
+        Event.objects.filter(action="register_export_downloaded", actor=world.users["hoa"]).count()
+        == 1
+    )
+    named = {
+        p for e in Event.objects.filter(action="register_exported") for p in e.detail["people"]
+    }
     assert named == {str(lan_person.pk), str(tuan_person.pk)}
 
 
