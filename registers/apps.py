@@ -10,11 +10,8 @@ class RegistersConfig(AppConfig):
         from accounts.capabilities import can
         from core import navigation
 
-        from . import (  # noqa: F401
-            events,  # noqa: F401  (registers the audit actions)
-            export_capabilities,
-            export_events,
-        )
+        # Importing declares the verbs and registers the audit actions.
+        from . import capabilities, events, export_capabilities, export_events  # noqa: F401
 
         navigation.add(
             _("Export a register"),

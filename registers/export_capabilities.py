@@ -13,7 +13,7 @@ from accounts.capabilities import declare
 from accounts.choices import Role
 
 REGISTER_EXPORT = declare(
-    "registers.export",
+    "register.export",
     roles=(Role.CASEWORKER, Role.COMMUNE_OFFICER, Role.SUPERVISOR),
     label=_("Export a register (the people and records of one's scope)"),
 )

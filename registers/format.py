@@ -144,6 +144,7 @@ class Column:
     required: bool = False
     codes: CodeSource | None = None
     refers_to: str = ""  # for Type.REF: the key of the sheet whose KEY column it names
+    future: bool = False  # a date that may lie ahead (a due date, a planned end)
     help_vi: str = ""  # one line for the template's instructions sheet
 
     @property
@@ -335,7 +336,9 @@ EPISODES = Sheet(
             codes=CodeSource.ORGANISATION,
         ),
         Column("ngay_bat_dau", "Ngày bắt đầu", "Started on", Type.DATE, required=True),
-        Column("ngay_ket_thuc_du_kien", "Ngày kết thúc dự kiến", "Planned end", Type.DATE),
+        Column(
+            "ngay_ket_thuc_du_kien", "Ngày kết thúc dự kiến", "Planned end", Type.DATE, future=True
+        ),
         Column("ngay_ket_thuc", "Ngày kết thúc", "Ended on", Type.DATE),
         Column("ket_qua", "Kết quả", "Outcome", Type.CODE, required=True, codes=CodeSource.OUTCOME),
         *_STAGE_COLUMNS,
@@ -435,7 +438,7 @@ SERVICES = Sheet(
             required=True,
             codes=CodeSource.SERVICE_STATUS,
         ),
-        Column("ngay_hen", "Ngày hẹn", "Due on", Type.DATE),
+        Column("ngay_hen", "Ngày hẹn", "Due on", Type.DATE, future=True),
         Column("ngay_cung_cap", "Ngày cung cấp", "Delivered on", Type.DATE),
         Column(
             "don_vi_cung_cap",
@@ -496,6 +499,7 @@ POST_REHAB = Sheet(
             "Planned end",
             Type.DATE,
             required=True,
+            future=True,
         ),
         Column("ngay_ket_thuc", "Ngày kết thúc", "Ended on", Type.DATE),
         Column(

@@ -123,7 +123,7 @@ def test_a_user_without_the_export_verb_is_refused_and_logged(
     with pytest.raises(PermissionDenied):
         _export(world, who, Scope("caseload"))
     denial = Event.objects.get(action="denied", actor=world.users[who])
-    assert denial.detail["perm"] == "registers.export"
+    assert denial.detail["perm"] == "register.export"
     assert not Event.objects.filter(action="register_exported").exists()
 
 

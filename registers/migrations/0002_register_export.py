@@ -12,6 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0017_no_guardian_anonymous_user'),
+        ('registers', '0001_register_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,734 @@
+"""Import a register file: check every row, then write it all or nothing (decision D39).
+
+``register_import`` reads the file twice, row by row (memory stays flat): the first pass
+checks every cell, row and key and finds the people the file may share with the system;
+the second writes each row through the actions a form would use (``cases.actions``,
+``services.actions``, ``services.methadone.actions``), so scope, rules, history and events
+are theirs, inside one transaction. Any problem rolls back the whole file; a dry run always
+rolls back. History rows and events of an import carry the request id ``import-<id>``; one
+``register_imported`` event names the file's SHA-256, the row counts and the importer.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.http import Http404
+from django.utils import timezone, translation
+
+from accounts.capabilities import can
+from accounts.models import User
+from audit import actions as audit
+from audit import context
+from cases import access
+from cases.actions import CaseData, PersonData, case_open, person_register
+from core.editing import OVERRIDE, EditConflict
+from services.actions import (
+    postrehab_after,
+    postrehab_check,
+    record_add,
+    record_change,
+    screening_record,
+    shelter_stay_check,
+    stage_record,
+)
+from services.instruments.base import Result, SubjectScore
+from services.methadone.actions import dose_record, prescription_record
+from services.methadone.models import Prescription
+from services.models import (
+    EpisodeStage,
+    Outcome,
+    PostRehabPeriod,
+    Screening,
+    ServiceRecord,
+    ShelterStay,
+    TreatmentEpisode,
+)
+
+from . import reading
+from .capabilities import REGISTER_IMPORT
+from .checking import Candidate, Keys, Lookups, Problem, SheetChecker, find_candidates, rows_of
+from .events import REGISTER_IMPORTED
+from .format import (
+    DOSES,
+    EPISODES,
+    PEOPLE_CASES,
+    POST_REHAB,
+    PRESCRIPTIONS,
+    SCREENING_SCORES,
+    SCREENINGS,
+    SERVICES,
+    SHEETS,
+    SHELTER_STAYS,
+    Sheet,
+    match_headers,
+)
+from .models import ImportStatus, RegisterImport
+
+NEW_PERSON = "new"  # a decision: the file's person is not the candidate(s) shown
+PROGRESS_EVERY = 200  # rows between two progress reports
+
+Progress = Callable[[str, int], None]  # (sheet's Vietnamese name, rows done in all)
+
+
+@dataclass
+class ImportOutcome:
+    """What an import (or a dry run) came to."""
+
+    sha256: str
+    dry_run: bool
+    rows: dict[str, int] = field(default_factory=dict)  # rows read, by sheet key
+    problems: list[Problem] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # sheets and columns ignored
+    committed: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+    def as_json(self) -> str:
+        return json.dumps(
+            {
+                "sha256": self.sha256,
+                "dry_run": self.dry_run,
+                "rows": self.rows,
+                "problems": [asdict(p) for p in self.problems],
+                "candidates": [asdict(c) for c in self.candidates],
+                "notices": self.notices,
+                "committed": self.committed,
+            },
+            ensure_ascii=False,
+        )
+
+
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def _sheets(path: Path, outcome: ImportOutcome) -> Iterator[dict[str, reading.SheetRows]]:
+    """Open the file and yield its known sheets by key; unknown sheets are noted."""
+    with reading.open_register(path) as found:
+        known: dict[str, reading.SheetRows] = {}
+        for each in found:
+            if each.sheet is None:
+                outcome.notices.append(f"Trang “{each.name}” không thuộc mẫu: đã bỏ qua.")
+            elif each.sheet.key in known:
+                outcome.problems.append(
+                    Problem(each.name, 0, "", "Tệp có hai trang cùng loại.", "duplicate_sheet")
+                )
+            else:
+                known[each.sheet.key] = each
+        yield known
+
+
+def _checkers(
+    path: Path,
+    actor: User,
+    lookups: Lookups,
+    keys: Keys,
+    outcome: ImportOutcome,
+    *,
+    notice: bool,
+) -> Iterator[tuple[Sheet, Iterator[tuple[int, dict[str, Any] | None]]]]:
+    """Yield each sheet of the file in the format's order with its checked rows."""
+    with _sheets(path, outcome) as known:
+        for sheet in SHEETS:
+            found = known.get(sheet.key)
+            if found is None:
+                continue
+            header = next(found.rows, None)
+            if header is None:
+                continue
+            match = match_headers(sheet, header[1])
+            if notice:
+                outcome.notices.extend(
+                    f"Cột “{name}” ở trang “{sheet.vi}” không thuộc mẫu: đã bỏ qua."
+                    for name in match.unknown
+                )
+                outcome.problems.extend(
+                    Problem(sheet.vi, 1, column.vi, "Thiếu cột bắt buộc này.", "missing_column")
+                    for column in match.missing
+                )
+            if match.missing:
+                continue
+            checker = SheetChecker(sheet, match, lookups, keys, outcome.problems)
+            yield sheet, rows_of(checker, found.rows)
+
+
+def register_import(
+    *,
+    actor: User,
+    path: Path,
+    dry_run: bool,
+    decisions: dict[str, str] | None = None,
+    import_id: UUID | None = None,
+    progress: Progress | None = None,
+    today: datetime.date | None = None,
+) -> ImportOutcome:
+    """Check a register file and, unless ``dry_run``, write it all in one transaction.
+
+    ``decisions`` maps the file's person numbers that have candidate matches to
+    ``"new"`` or the id of the person they are. Rows outside the importer's scope are
+    refused and the refusal recorded (``access.deny``); nothing of a refused file is written.
+    """
+    import_id = import_id or uuid.uuid4()
+    if access.profile_of(actor) is None or not can(actor, REGISTER_IMPORT):
+        access.deny(actor, REGISTER_IMPORT, object_type="registerimport", object_id=import_id)
+        raise PermissionDenied
+    outcome = ImportOutcome(sha256=file_sha256(path), dry_run=dry_run)
+    today = today or timezone.localdate()
+    decisions = decisions or {}
+    with translation.override("vi"):
+        keys = _check(actor, path, outcome, today, progress)
+        _decide(outcome, keys, decisions, dry_run=dry_run)
+        if not outcome.problems:
+            _write(actor, path, outcome, keys, decisions, today, import_id, progress)
+    outside = [p for p in outcome.problems if p.outside_scope]
+    if outside:
+        access.deny(
+            actor,
+            REGISTER_IMPORT,
+            object_type="registerimport",
+            object_id=import_id,
+            sha256=outcome.sha256,
+            rows=sorted({f"{p.sheet}:{p.row}" for p in outside}),
+        )
+    return outcome
+
+
+def _check(
+    actor: User,
+    path: Path,
+    outcome: ImportOutcome,
+    today: datetime.date,
+    progress: Progress | None,
+) -> Keys:
+    """Run the first pass: read and check every row; find the candidate matches."""
+    lookups = Lookups(actor, today=today)
+    keys = Keys()
+    done = 0
+    for sheet, rows in _checkers(path, actor, lookups, keys, outcome, notice=True):
+        count = 0
+        for number, values in rows:
+            count += 1
+            if sheet is PEOPLE_CASES and values is not None:
+                person = values["ma_nguoi"]
+                if person not in keys.candidates:
+                    keys.candidates[person] = find_candidates(actor, person, number, values)
+            done += 1
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(sheet.vi, done)
+        outcome.rows[sheet.key] = count
+    outcome.candidates = [c for found in keys.candidates.values() for c in found]
+    return keys
+
+
+def _decide(
+    outcome: ImportOutcome, keys: Keys, decisions: dict[str, str], *, dry_run: bool
+) -> None:
+    """Refuse an undecided or impossible decision on a candidate match (real runs)."""
+    for person_key, found in keys.candidates.items():
+        if not found:
+            continue
+        decision = decisions.get(person_key)
+        row = found[0].row
+        column = PEOPLE_CASES.column("ma_nguoi").vi
+        if decision is None:
+            if not dry_run:
+                outcome.problems.append(
+                    Problem(
+                        PEOPLE_CASES.vi,
+                        row,
+                        column,
+                        "Người này có thể đã có trong hệ thống: chọn “cùng một người” hoặc "
+                        "“người mới” trước khi nhập.",
+                        "needs_decision",
+                    )
+                )
+        elif decision == NEW_PERSON:
+            if any(c.reason == "citizen_id" for c in found):
+                outcome.problems.append(
+                    Problem(
+                        PEOPLE_CASES.vi,
+                        row,
+                        PEOPLE_CASES.column("so_cccd").vi,
+                        "Số CCCD này đã có trong hệ thống: đây là cùng một người.",
+                        "citizen_id_taken",
+                    )
+                )
+        elif decision not in {c.person_id for c in found}:
+            outcome.problems.append(_bad_decision(row))
+    # A decision naming someone never offered is an attempt to reach a person by id.
+    for person_key, decision in decisions.items():
+        if decision != NEW_PERSON and not keys.candidates.get(person_key):
+            row = keys.people.get(person_key, (b"", 0))[1]
+            outcome.problems.append(_bad_decision(row))
+
+
+def _bad_decision(row: int) -> Problem:
+    return Problem(
+        PEOPLE_CASES.vi,
+        row,
+        PEOPLE_CASES.column("ma_nguoi").vi,
+        "Quyết định chọn một người không có trong danh sách người có thể trùng.",
+        "bad_decision",
+        outside_scope=True,
+    )
+
+
+@dataclass
+class _Written:
+    """The ids the second pass gave the file's keys."""
+
+    people: dict[str, UUID] = field(default_factory=dict)
+    case_ids: dict[str, UUID] = field(default_factory=dict)
+    episodes: dict[str, UUID] = field(default_factory=dict)
+
+
+def _write(
+    actor: User,
+    path: Path,
+    outcome: ImportOutcome,
+    first: Keys,
+    decisions: dict[str, str],
+    today: datetime.date,
+    import_id: UUID,
+    progress: Progress | None,
+) -> None:
+    """Run the second pass inside one transaction; roll it back on a problem or a dry run."""
+    written = _Written()
+    keys = Keys(candidates=first.candidates, scores=first.scores)
+    lookups = Lookups(actor, today=today)
+    here = context.current()
+    bound = context.RequestContext(
+        ip=here.ip, user_agent=here.user_agent, request_id=f"import-{import_id}"
+    )
+    done = 0
+    with context.bound(bound), transaction.atomic():
+        for sheet, rows in _checkers(path, actor, lookups, keys, outcome, notice=False):
+            writer = _WRITERS[sheet.key]
+            for number, values in rows:
+                done += 1
+                if progress is not None and done % PROGRESS_EVERY == 0:
+                    progress(sheet.vi, outcome.total + done)
+                if values is None:
+                    continue  # already reported (cannot happen: the first pass passed)
+                try:
+                    with transaction.atomic():
+                        writer(actor, values, written, keys, decisions)
+                except (ValidationError, PermissionDenied, Http404, EditConflict) as error:
+                    outcome.problems.append(_problem(sheet, number, error))
+                except _RefFailed as error:
+                    outcome.problems.append(
+                        Problem(sheet.vi, number, sheet.column(error.column).vi, error.message,
+                                "ref_failed")
+                    )  # fmt: skip
+                except IntegrityError:
+                    outcome.problems.append(
+                        Problem(sheet.vi, number, "", "Dòng này trùng hoặc mâu thuẫn với dữ "
+                                "liệu đã có trong hệ thống.", "conflict")
+                    )  # fmt: skip
+        if outcome.problems or outcome.dry_run:
+            transaction.set_rollback(True)
+            return
+        audit.record(
+            actor=actor,
+            action=REGISTER_IMPORTED,
+            object_type="registerimport",
+            object_id=import_id,
+            detail={
+                "sha256": outcome.sha256,
+                "rows": outcome.rows,
+                "people": len(written.people),
+                "cases": len(written.case_ids),
+            },
+        )
+        outcome.committed = True
+
+
+class _RefFailed(Exception):
+    """A row names a key whose own row could not be written (its problem is reported)."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+        self.message = message
+
+
+def _ref(ids: dict[str, UUID], key: str, column: str) -> UUID:
+    try:
+        return ids[key]
+    except KeyError:
+        raise _RefFailed(
+            column, f"“{key}” không nhập được (xem lỗi ở dòng của nó), nên dòng này cũng không."
+        ) from None
+
+
+# Model fields → the sheet's columns, to place an action's refusal on the right cell.
+_FIELDS: dict[str, dict[str, str]] = {
+    PEOPLE_CASES.key: {
+        "full_name": "ho_ten", "citizen_id": "so_cccd", "old_id_number": "so_cmnd",
+        "sex": "gioi_tinh", "birth_year": "nam_sinh", "birth_date": "ngay_sinh",
+        "residence_commune": "xa_cu_tru", "category": "doi_tuong", "status": "trang_thai",
+        "opened_on": "ngay_mo", "closed_on": "ngay_dong", "organisation": "co_quan_quan_ly",
+        "assigned_to": "can_bo_phu_trach", "phone": "dien_thoai",
+    },
+    EPISODES.key: {
+        "modality": "hinh_thuc", "provider": "co_so", "started_on": "ngay_bat_dau",
+        "planned_end_on": "ngay_ket_thuc_du_kien", "ended_on": "ngay_ket_thuc",
+        "outcome": "ket_qua",
+    },
+    SCREENINGS.key: {"screened_on": "ngay_sang_loc", "injecting": "tiem_chich"},
+    SERVICES.key: {
+        "service_type": "loai_dich_vu", "status": "trang_thai", "due_on": "ngay_hen",
+        "delivered_on": "ngay_cung_cap", "provider": "don_vi_cung_cap", "amount": "so_tien",
+        "responsible": "can_bo",
+    },
+    SHELTER_STAYS.key: {"shelter": "nha_nhan_ai", "entered_on": "ngay_vao", "left_on": "ngay_ra"},
+    POST_REHAB.key: {
+        "officer": "can_bo", "started_on": "ngay_bat_dau",
+        "planned_end_on": "ngay_ket_thuc_du_kien", "ended_on": "ngay_ket_thuc",
+        "outcome": "ket_qua",
+    },
+    PRESCRIPTIONS.key: {
+        "starts_on": "ngay_hieu_luc", "dose_mg": "lieu_mg", "phase": "giai_doan",
+        "take_home_days": "so_ngay_mang_ve", "split_parts": "chia_lieu", "prescriber": "bac_si",
+    },
+}  # fmt: skip
+
+
+def _problem(sheet: Sheet, number: int, error: Exception) -> Problem:
+    if isinstance(error, PermissionDenied | Http404):
+        return Problem(
+            sheet.vi, number, "", "Dòng này nằm ngoài phạm vi bạn được phép ghi.",
+            "outside_scope", outside_scope=True,
+        )  # fmt: skip
+    if isinstance(error, EditConflict):
+        return Problem(sheet.vi, number, "", "Hồ sơ vừa được người khác sửa.", "conflict")
+    assert isinstance(error, ValidationError)  # noqa: S101
+    fields = _FIELDS.get(sheet.key, {})
+    if hasattr(error, "error_dict"):
+        parts = [
+            (fields.get(name, ""), " ".join(str(m) for m in messages))
+            for name, messages in error.message_dict.items()
+        ]
+    else:
+        parts = [("", " ".join(str(m) for m in error.messages))]
+    column, _text = parts[0]
+    message = " ".join(text for _c, text in parts)
+    header = sheet.column(column).vi if column else ""
+    return Problem(sheet.vi, number, header, message, getattr(error, "code", None) or "refused")
+
+
+Writer = Callable[[User, dict[str, Any], _Written, Keys, dict[str, str]], None]
+
+
+def _people_cases(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    person_key = values["ma_nguoi"]
+    if person_key not in written.people:
+        decision = decisions.get(person_key, NEW_PERSON)
+        if decision != NEW_PERSON:
+            person = access.get_person_for_user(actor, UUID(decision), "change")
+        else:
+            person = person_register(
+                actor=actor,
+                data=PersonData(
+                    full_name=values["ho_ten"],
+                    aliases=values["ten_khac"] or "",
+                    citizen_id=values["so_cccd"] or "",
+                    old_id_number=values["so_cmnd"] or "",
+                    phone=values["dien_thoai"] or "",
+                    address=values["dia_chi"] or "",
+                    family_contact=values["lien_he_gia_dinh"] or "",
+                    birth_date=values["ngay_sinh"].isoformat() if values["ngay_sinh"] else "",
+                    residence_commune=values["xa_cu_tru"],
+                    sex=values["gioi_tinh"],
+                    birth_year=values["nam_sinh"],
+                    birth_year_estimated=bool(values["nam_sinh_uoc_tinh"]),
+                    ethnicity=values["dan_toc"] or "",
+                ),
+                different_from=[c.person_id for c in keys.candidates.get(person_key, [])],
+            )
+        written.people[person_key] = person.pk
+    else:
+        person = access.get_person_for_user(
+            actor, written.people[person_key], "change", record_read=False
+        )
+    case = case_open(
+        actor=actor,
+        person=person,
+        data=CaseData(
+            category=values["doi_tuong"],
+            managed_record=bool(values["ho_so_quan_ly"]),
+            status=values["trang_thai"],
+            opened_on=values["ngay_mo"],
+            closed_on=values["ngay_dong"],
+            organisation=values["co_quan_quan_ly"],
+            assigned_to=values["can_bo_phu_trach"],
+            notes=values["ghi_chu"] or "",
+        ),
+    )
+    written.case_ids[values["ma_ho_so"]] = case.pk
+
+
+def _episodes(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    episode = TreatmentEpisode(
+        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
+        modality=values["hinh_thuc"],
+        provider=values["co_so"],
+        started_on=values["ngay_bat_dau"],
+        planned_end_on=values["ngay_ket_thuc_du_kien"],
+    )
+    record_add(actor=actor, record=episode)
+    written.episodes[values["ma_dot"]] = episode.pk
+    for number in range(1, 6):
+        started = values[f"giai_doan_{number}_bat_dau"]
+        if started is None:
+            continue
+        stage = EpisodeStage(
+            episode=episode,
+            stage=number,
+            started_on=started,
+            ended_on=values[f"giai_doan_{number}_ket_thuc"],
+        )
+        stage_record(actor=actor, stage=stage, if_version=OVERRIDE)
+    if values["ket_qua"] != Outcome.ONGOING:
+        episode.refresh_from_db()
+        episode.outcome = values["ket_qua"]
+        episode.ended_on = values["ngay_ket_thuc"]
+        record_change(actor=actor, record=episode, if_version=OVERRIDE)
+
+
+def _screenings(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    code, version = values["cong_cu"]
+    scores = tuple(
+        SubjectScore(subject=item, score=score, level=level)
+        for item, score, level in keys.scores.get(values["ma_sang_loc"], [])
+    )
+    screening = Screening(
+        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
+        instrument=code,
+        instrument_version=version,
+        screened_on=values["ngay_sang_loc"],
+        screener=values["nguoi_sang_loc"] or actor,
+        answers="{}",  # the paper form's answers are not in the register, only its scores
+        score=values["diem"],
+        level=values["ket_qua"] or "",
+        injecting=values["tiem_chich"] or "",
+    )
+    result = Result(
+        instrument=code,
+        version=version,
+        answers={},
+        free_text=frozenset(),
+        scores=scores,
+        total=values["diem"],
+        level=values["ket_qua"],
+    )
+    screening_record(actor=actor, screening=screening, result=result)
+
+
+def _scores(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    """Item scores are written with their screening (``_screenings``)."""
+
+
+def _services(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    record = ServiceRecord(
+        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
+        service_type=values["loai_dich_vu"],
+        status=values["trang_thai"],
+        due_on=values["ngay_hen"],
+        delivered_on=values["ngay_cung_cap"],
+        provider=values["don_vi_cung_cap"],
+        responsible=values["can_bo"],
+        amount=values["so_tien"],
+        note=values["ghi_chu"] or "",
+    )
+    record_add(actor=actor, record=record)
+
+
+def _shelter(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    stay = ShelterStay(
+        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
+        shelter=values["nha_nhan_ai"],
+        entered_on=values["ngay_vao"],
+        left_on=values["ngay_ra"],
+    )
+    record_add(actor=actor, record=stay, checks=(shelter_stay_check,))
+
+
+def _post_rehab(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    period = PostRehabPeriod(
+        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
+        officer=values["can_bo"] or actor,
+        started_on=values["ngay_bat_dau"],
+        planned_end_on=values["ngay_ket_thuc_du_kien"],
+        ended_on=values["ngay_ket_thuc"],
+        outcome=values["ket_qua"],
+    )
+    record_add(actor=actor, record=period, checks=(postrehab_check,), after=(postrehab_after,))
+
+
+def _prescriptions(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    prescription = Prescription(
+        starts_on=values["ngay_hieu_luc"],
+        dose_mg=values["lieu_mg"],
+        phase=values["giai_doan"],
+        take_home_days=values["so_ngay_mang_ve"] or 0,
+        split_parts=int(values["chia_lieu"] or 1),
+        prescriber=values["bac_si"] or actor,
+    )
+    prescription_record(
+        actor=actor,
+        episode_id=_ref(written.episodes, values["ma_dot"], "ma_dot"),
+        prescription=prescription,
+    )
+
+
+def _doses(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    episode_id = _ref(written.episodes, values["ma_dot"], "ma_dot")
+    first: datetime.date = values["thang"]
+    for day in range(1, 32):
+        cell = values[f"ngay_{day}"]
+        if cell is None:
+            continue
+        kind, mg = cell
+        dose_record(
+            actor=actor,
+            episode_id=episode_id,
+            day=first.replace(day=day),
+            kind=kind,
+            dose_mg=mg,
+            acknowledged=True,
+        )
+
+
+_WRITERS: dict[str, Writer] = {
+    PEOPLE_CASES.key: _people_cases,
+    EPISODES.key: _episodes,
+    SCREENINGS.key: _screenings,
+    SCREENING_SCORES.key: _scores,
+    SERVICES.key: _services,
+    SHELTER_STAYS.key: _shelter,
+    POST_REHAB.key: _post_rehab,
+    PRESCRIPTIONS.key: _prescriptions,
+    DOSES.key: _doses,
+}
+
+
+# --- The import as a row of its own, run by the background worker -------------------
+
+
+def import_queue(
+    *, actor: User, path: Path, file_name: str, dry_run: bool, decisions: dict[str, str]
+) -> RegisterImport:
+    """Create the import's row (status queued); the caller stores the file and enqueues."""
+    if access.profile_of(actor) is None or not can(actor, REGISTER_IMPORT):
+        access.deny(actor, REGISTER_IMPORT, object_type="registerimport")
+        raise PermissionDenied
+    row = RegisterImport(
+        created_by=actor,
+        file_name=file_name[:300],
+        sha256=file_sha256(path),
+        dry_run=dry_run,
+        decisions=decisions,
+    )
+    row.full_clean()
+    row.save()
+    return row
+
+
+def import_run(*, import_id: UUID, path: Path) -> RegisterImport:
+    """Run a queued import (the worker's task): progress is committed as it goes."""
+    row = RegisterImport.objects.select_related("created_by").get(pk=import_id)
+    _progress_write(import_id, status=ImportStatus.RUNNING, done=0)
+
+    def progress(sheet: str, done: int) -> None:
+        _progress_write(import_id, status=ImportStatus.RUNNING, done=done)
+
+    try:
+        outcome = register_import(
+            actor=row.created_by,
+            path=path,
+            dry_run=row.dry_run,
+            decisions=row.decisions,
+            import_id=row.pk,
+            progress=progress,
+        )
+    except Exception:
+        RegisterImport.objects.filter(pk=import_id).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now()
+        )
+        raise
+    if outcome.problems:
+        status = ImportStatus.REFUSED
+    else:
+        status = ImportStatus.CHECKED if row.dry_run else ImportStatus.DONE
+    row.status = status
+    row.rows_total = outcome.total
+    row.rows_done = outcome.total
+    row.finished_at = timezone.now()
+    row.report = outcome.as_json()
+    row.save(update_fields=["status", "rows_total", "rows_done", "finished_at", "report"])
+    return row
+
+
+def _progress_write(import_id: UUID, *, status: str, done: int) -> None:
+    """Commit the import's progress at once, on a connection of its own.
+
+    The import's transaction is not committed until the end, so its own connection cannot
+    show progress to the page or the command; a second connection can (PostgreSQL). SQLite
+    (the demo) allows one writer at a time: there the row shows the end only.
+    """
+    connection = connections.create_connection("default")
+    if connection.vendor != "postgresql":
+        connection.close()
+        if not transaction.get_connection().in_atomic_block:
+            RegisterImport.objects.filter(pk=import_id).update(status=status, rows_done=done)
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE registers_registerimport SET status = %s, rows_done = %s WHERE id = %s",
+                [status, done, import_id],
+            )
+    except DatabaseError:
+        pass  # progress is a courtesy: the import itself goes on
+    finally:
+        connection.close()

@@ -1,0 +1,22 @@
+"""The import's background task (django.tasks, run by ``manage.py db_worker``).
+
+Its one argument is the import's id: the file waits in the import directory under that id,
+and the row says who imports it and how (decisions hold person ids only).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.tasks import task
+
+from . import actions, storage
+
+
+@task()
+def register_import(import_id: str) -> str:
+    """Run a queued import; return its status."""
+    row = actions.import_run(import_id=UUID(import_id), path=storage.path_of(import_id))
+    if row.status == "done":
+        storage.discard(import_id)  # written: the file is no longer needed
+    return str(row.status)
