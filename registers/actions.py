@@ -15,6 +15,7 @@ import datetime
 import hashlib
 import json
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -197,7 +198,23 @@ def register_import(
     today = today or timezone.localdate()
     decisions = decisions or {}
     with translation.override("vi"):
-        keys = _check(actor, path, outcome, today, progress)
+        try:
+            keys = _check(actor, path, outcome, today, progress)
+        except (reading.FileUnreadable, zipfile.BadZipFile, UnicodeDecodeError):
+            outcome.problems.append(
+                Problem(
+                    "", 0, "", "Không đọc được tệp: chỉ nhận tệp Excel (.xlsx), CSV (UTF-8) "
+                    "hoặc tệp ZIP chứa các CSV.", "unreadable",
+                )
+            )  # fmt: skip
+            return outcome
+        if not outcome.rows and not outcome.problems:
+            outcome.problems.append(
+                Problem(
+                    "", 0, "", "Tệp không có trang nào theo mẫu (xem tên các trang ở trang "
+                    "Hướng dẫn của tệp mẫu).", "no_sheets",
+                )
+            )  # fmt: skip
         _decide(outcome, keys, decisions, dry_run=dry_run)
         if not outcome.problems:
             _write(actor, path, outcome, keys, decisions, today, import_id, progress)

@@ -608,11 +608,11 @@ def match_headers(sheet: Sheet, headers: list[object]) -> HeaderMatch:
     unknown: list[str] = []
     for raw in headers:
         text = "" if raw is None else str(raw)
-        column = known.get(header_key(text)) if text.strip() else None
-        if column is None and text.strip():
+        matched = known.get(header_key(text)) if text.strip() else None
+        if matched is None and text.strip():
             unknown.append(text)
-        found.append(column)
-    present = {column.key for column in found if column is not None}
+        found.append(matched)
+    present = {each.key for each in found if each is not None}
     missing = tuple(c for c in sheet.columns if c.required and c.key not in present)
     return HeaderMatch(tuple(found), tuple(unknown), missing)
 

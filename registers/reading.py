@@ -65,7 +65,8 @@ def _open(path: Path, stack: ExitStack) -> list[SheetRows]:
 
 def _xlsx(path: Path, stack: ExitStack) -> list[SheetRows]:
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        # A file object: the stored upload has no ".xlsx" suffix for openpyxl to check.
+        book = load_workbook(stack.enter_context(path.open("rb")), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise FileUnreadable(str(error)) from error
     stack.callback(book.close)
