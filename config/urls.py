@@ -31,6 +31,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("figures/", include("reports.urls")),
     path("registers/export/", include("registers.export_urls")),
+    path("registers/", include("registers.urls")),
 ]
 
 # A database that cannot be reached, or a lock wait past DATABASE_LOCK_TIMEOUT_MS, answers 503.

@@ -672,25 +672,6 @@ _WRITERS: dict[str, Writer] = {
 # --- The import as a row of its own, run by the background worker -------------------
 
 
-def import_queue(
-    *, actor: User, path: Path, file_name: str, dry_run: bool, decisions: dict[str, str]
-) -> RegisterImport:
-    """Create the import's row (status queued); the caller stores the file and enqueues."""
-    if access.profile_of(actor) is None or not can(actor, REGISTER_IMPORT):
-        access.deny(actor, REGISTER_IMPORT, object_type="registerimport")
-        raise PermissionDenied
-    row = RegisterImport(
-        created_by=actor,
-        file_name=file_name[:300],
-        sha256=file_sha256(path),
-        dry_run=dry_run,
-        decisions=decisions,
-    )
-    row.full_clean()
-    row.save()
-    return row
-
-
 def import_run(*, import_id: UUID, path: Path) -> RegisterImport:
     """Run a queued import (the worker's task): progress is committed as it goes."""
     row = RegisterImport.objects.select_related("created_by").get(pk=import_id)

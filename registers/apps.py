@@ -14,6 +14,12 @@ class RegistersConfig(AppConfig):
         from . import capabilities, events, export_capabilities, export_events  # noqa: F401
 
         navigation.add(
+            _("Import a register"),
+            "registers:import_start",
+            allowed=lambda user: can(user, capabilities.REGISTER_IMPORT),
+            order=80,
+        )
+        navigation.add(
             _("Export a register"),
             "registers_export:page",
             order=70,

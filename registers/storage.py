@@ -32,6 +32,7 @@ def path_of(import_id: str) -> Path:
 def store(import_id: str, source: BinaryIO) -> Path:
     """Copy an uploaded file into the directory under the import's id."""
     target = path_of(import_id)
+    source.seek(0)
     with target.open("wb") as out:
         shutil.copyfileobj(source, out)
     target.chmod(0o600)

@@ -10,13 +10,14 @@ from uuid import UUID
 
 from django.tasks import task
 
-from . import actions, storage
+from . import storage
+from .actions import import_run
 
 
 @task()
 def register_import(import_id: str) -> str:
     """Run a queued import; return its status."""
-    row = actions.import_run(import_id=UUID(import_id), path=storage.path_of(import_id))
+    row = import_run(import_id=UUID(import_id), path=storage.path_of(import_id))
     if row.status == "done":
         storage.discard(import_id)  # written: the file is no longer needed
     return str(row.status)

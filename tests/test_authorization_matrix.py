@@ -255,6 +255,13 @@ SPEC: dict[str, Rule] = {
     "methadone:episode_figures": object_rule(CASE_ROLES),
     "methadone:clinic_figures": roles_ok({"lan", "mai", "hoa"}),
     # Plans and targets: supervisors, within their area (other roles: 403 everywhere).
+    # Register imports: the writers; an import is its importer's alone (an unknown id: 404).
+    "registers:import_start": roles_ok(WRITERS),
+    "registers:import_detail": roles_ok(WRITERS, ok=404),
+    "registers:import_run": roles_ok(WRITERS, ok=404),
+    "registers:import_rejected": roles_ok(WRITERS, ok=404),
+    "registers:template": roles_ok(WRITERS),
+    "registers:template_csv": roles_ok(WRITERS),
     "reports:plan_list": roles_ok({"hoa"}),
     "reports:plan_add": roles_ok({"hoa"}),
     **{
@@ -291,6 +298,7 @@ OBJECT_PARAMS = {
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
 POST_ONLY |= {"cases:account_reset_decide"}
+POST_ONLY |= {"registers:import_run"}
 POST_ONLY |= {"referrals:referral_act", "methadone:dose_record"}
 POST_ONLY |= {"audit:event_person_lookup"}
 # Reachable without signing in, or before the second factor, with the status they give.
@@ -571,7 +579,9 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             values[param] = "csv"
         elif param == "kind_slug":
             values[param] = "service"  # the record the set names is a service record
-        elif param in ("notification_id", "invitation_id", "reset_id", "export_id"):
+        elif param == "sheet":
+            values[param] = "nguoi_ho_so"
+        elif param in ("notification_id", "invitation_id", "reset_id", "import_id", "export_id"):
             values[param] = "00000000-0000-4000-8000-000000000000"
         elif param in ("uidb64", "token"):
             values[param] = "MQ" if param == "uidb64" else "no-such-token"

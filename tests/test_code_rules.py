@@ -117,6 +117,7 @@ CONTENT_ALLOWED: dict[str, str] = {
     "dose rows in the communes the caller asked for (the figures registry's contract)",
     "referrals/indicators.py": "aggregate counts of referrals in the communes the caller asked "
     "for (the figures registry's contract)",
+    "registers/selectors.py": "the reader's own import rows (created_by is the reader)",
     "registers/actions.py": "an import's own row (its importer, status, progress and encrypted "
     "report); the records themselves are written through the apps' actions",
 }

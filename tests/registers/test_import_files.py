@@ -128,17 +128,21 @@ def test_the_rejected_rows_come_back_with_their_reasons(world: World, tmp_path: 
     assert rejected[-1].startswith("Năm sinh: Năm “19x0” phải có 4 chữ số")
 
 
+# Autocommit, as the command runs in production: the task is queued when the row commits.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_command_runs_the_import_as_a_task_and_prints_progress(
     world: World, tmp_path: Path
 ) -> None:
     path = xlsx(tmp_path / "so.xlsx", {"nguoi_ho_so": [person_row()]})
     out = io.StringIO()
-    call_command("import_register", str(path), "--user", "lan", "--dry-run", stdout=out)
+    call_command(
+        "import_register", str(path), "--user", "lan", "--timeout", "120", "--dry-run", stdout=out
+    )
     printed = out.getvalue()
     assert "queued" in printed and "progress:" in printed
     assert "dry run: 1 rows checked, nothing written" in printed
     assert not Person.objects.exists()
-    call_command("import_register", str(path), "--user", "lan", stdout=out)
+    call_command("import_register", str(path), "--user", "lan", "--timeout", "120", stdout=out)
     assert "imported: 1 rows" in out.getvalue()
     assert Person.objects.count() == 1
     [checked, done] = RegisterImport.objects.order_by("created_at")
@@ -146,11 +150,12 @@ def test_the_command_runs_the_import_as_a_task_and_prints_progress(
     assert json.loads(done.report)["committed"] is True
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_command_lists_the_problems_and_fails(world: World, tmp_path: Path) -> None:
     path = xlsx(tmp_path / "so.xlsx", {"nguoi_ho_so": [person_row(ngay_mo="32/01/2026")]})
     out = io.StringIO()
     with pytest.raises(CommandError, match="nothing imported: 1 problems"):
-        call_command("import_register", str(path), "--user", "lan", stdout=out)
+        call_command("import_register", str(path), "--user", "lan", "--timeout", "120", stdout=out)
     assert "problem: Người và hồ sơ, row 2, Ngày mở hồ sơ:" in out.getvalue()
 
 

@@ -25,10 +25,9 @@ from django.test import override_settings
 
 from audit.models import Event
 from cases.models import Case, Person
-from registers import storage, tasks
-from registers.actions import import_queue
 from registers.events import REGISTER_IMPORTED
 from registers.models import ImportStatus, RegisterImport
+from registers.uploads import import_queue
 from tests.conftest import World
 from tests.registers.import_files import xlsx
 from tests.registers.test_import import person_row
@@ -85,13 +84,11 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_a_rerun_succeeds(
     world: World, tmp_path: Path
 ) -> None:
     path = _many_people(tmp_path / "so.xlsx")
-    row = import_queue(
-        actor=world.users["lan"], path=path, file_name="so.xlsx", dry_run=False, decisions={}
-    )
-    with path.open("rb") as handle:
-        storage.store(str(row.pk), handle)
-    with override_settings(TASKS=DATABASE_TASKS):
-        tasks.register_import.enqueue(str(row.pk))
+    with override_settings(TASKS=DATABASE_TASKS), path.open("rb") as handle:
+        row = import_queue(
+            actor=world.users["lan"], source=handle, file_name="so.xlsx", dry_run=False,
+            decisions={},
+        )  # fmt: skip
 
     worker = _worker(tmp_path)
     try:
@@ -110,7 +107,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_a_rerun_succeeds(
     assert not Event.objects.filter(action=REGISTER_IMPORTED).exists()
 
     out = io.StringIO()
-    call_command("import_register", str(path), "--user", "lan", stdout=out)
+    call_command("import_register", str(path), "--user", "lan", "--timeout", "120", stdout=out)
     assert f"imported: {PEOPLE} rows" in out.getvalue()
     assert Person.objects.count() == PEOPLE and Case.objects.count() == PEOPLE
     assert Event.objects.filter(action=REGISTER_IMPORTED).count() == 1

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from registers import actions, storage, tasks
+from registers import uploads
 from registers.models import ImportStatus, RegisterImport
 
 FINISHED = {ImportStatus.CHECKED, ImportStatus.REFUSED, ImportStatus.DONE, ImportStatus.FAILED}
@@ -38,17 +38,16 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no active user {options['user']!r}")
         decisions = json.loads(options["decisions"].read_text()) if options["decisions"] else {}
-        row = actions.import_queue(
-            actor=user,
-            path=source,
-            file_name=source.name,
-            dry_run=options["dry_run"],
-            decisions=decisions,
-        )
+        self.stdout.write(f"importing {source.name} as {user.username}")
         with source.open("rb") as handle:
-            storage.store(str(row.pk), handle)
+            row = uploads.import_queue(
+                actor=user,
+                source=handle,
+                file_name=source.name,
+                dry_run=options["dry_run"],
+                decisions=decisions,
+            )
         self.stdout.write(f"import {row.pk} queued (SHA-256 {row.sha256})")
-        tasks.register_import.enqueue(str(row.pk))
         row = self._follow(row, options["timeout"])
         self._report(row)
 

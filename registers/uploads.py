@@ -1,0 +1,61 @@
+"""Queue an import: store the uploaded file under a new import's id, enqueue its task.
+
+Apart from ``actions`` (which the task runs) so the task module and the actions do not
+import each other.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from accounts.capabilities import can
+from accounts.models import User
+from cases import access
+
+from . import storage, tasks
+from .actions import file_sha256
+from .capabilities import REGISTER_IMPORT
+from .models import RegisterImport
+
+
+def import_queue(
+    *,
+    actor: User,
+    source: BinaryIO,
+    file_name: str,
+    dry_run: bool,
+    decisions: dict[str, str],
+) -> RegisterImport:
+    """Store an uploaded file under a new import and queue its task after the commit."""
+    if access.profile_of(actor) is None or not can(actor, REGISTER_IMPORT):
+        access.deny(actor, REGISTER_IMPORT, object_type="registerimport")
+        raise PermissionDenied
+    row = RegisterImport(created_by=actor, file_name=file_name[:300], dry_run=dry_run)
+    row.decisions = {str(k): str(v) for k, v in decisions.items()}
+    path = storage.store(str(row.pk), source)
+    row.sha256 = file_sha256(path)
+    row.full_clean()
+    with transaction.atomic():
+        row.save()
+        transaction.on_commit(lambda: tasks.register_import.enqueue(str(row.pk)))
+    return row
+
+
+def import_again(
+    *, actor: User, previous: RegisterImport, dry_run: bool, decisions: dict[str, str]
+) -> RegisterImport:
+    """Queue the file of an earlier import of the actor's again (the real run after a check)."""
+    if previous.created_by_id != actor.pk:
+        access.deny(actor, REGISTER_IMPORT, object_type="registerimport", object_id=previous.pk)
+        raise PermissionDenied
+    with storage.path_of(str(previous.pk)).open("rb") as source:
+        return import_queue(
+            actor=actor,
+            source=source,
+            file_name=previous.file_name,
+            dry_run=dry_run,
+            decisions=decisions,
+        )
