@@ -484,7 +484,12 @@ def _people_cases(
                     birth_year_estimated=bool(values["nam_sinh_uoc_tinh"]),
                     ethnicity=values["dan_toc"] or "",
                 ),
-                different_from=[c.person_id for c in keys.candidates.get(person_key, [])],
+                # The file's person numbers say who is who: people this import has just
+                # written under other numbers are other people, namesakes or not.
+                different_from=[
+                    *(c.person_id for c in keys.candidates.get(person_key, [])),
+                    *(str(pk) for pk in written.people.values()),
+                ],
             )
         written.people[person_key] = person.pk
     else:

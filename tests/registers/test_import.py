@@ -374,3 +374,76 @@ def test_someone_without_the_capability_is_refused_and_logged(world: World, tmp_
         run(world, path, name="an")
     assert Event.objects.filter(action="denied", actor=world.users["an"]).exists()
     assert not Person.objects.exists()
+
+
+def test_two_namesakes_of_one_file_are_two_people(world: World, tmp_path: Path) -> None:
+    """Regression: the second of two people with the same name, year and sex (different
+    person numbers) was refused as a possible duplicate of the first, written moments
+    before in the same import."""
+    rows = [person_row(), person_row(ma_nguoi="2", ma_ho_so="HS2", so_cccd="")]
+    outcome = run(world, xlsx(tmp_path / "so.xlsx", {"nguoi_ho_so": rows}))
+    assert outcome.problems == [] and outcome.committed
+    assert Person.objects.count() == 2
+
+
+def test_facility_stages_post_rehab_and_shelter_stays_are_written(
+    world: World, tmp_path: Path
+) -> None:
+    """A completed facility episode with its three stages, a returned victim's stay at a
+    Nhà Nhân ái with a Nhà Nhân ái service, and (by the commune officer) a post-rehab period."""
+    from cases.models import Organisation, OrganisationType
+    from services.models import EpisodeStage, PostRehabPeriod, ShelterStay
+
+    Organisation.objects.create(
+        name="Nhà Nhân ái Thử",
+        type=OrganisationType.objects.get(code="nha-nhan-ai"),
+        unit=world.units["d1"],
+    )
+    sheets = {
+        "nguoi_ho_so": [
+            person_row(ngay_mo="01/12/2024"),
+            person_row(ma_nguoi="2", ma_ho_so="HS2", ho_ten="Lò Thị Mai", so_cccd="",
+                       gioi_tinh="Nữ", nam_sinh=1999, doi_tuong="trafficking_victim"),
+        ],
+        "dot_dieu_tri": [
+            {"ma_dot": "D1", "ma_ho_so": "HS1", "hinh_thuc": "facility_voluntary",
+             "co_so": CLINIC_A, "ngay_bat_dau": "01/01/2025", "ngay_ket_thuc": "01/10/2025",
+             "ket_qua": "completed",
+             "giai_doan_1_bat_dau": "01/01/2025", "giai_doan_1_ket_thuc": "10/01/2025",
+             "giai_doan_2_bat_dau": "10/01/2025", "giai_doan_2_ket_thuc": "01/03/2025",
+             "giai_doan_3_bat_dau": "01/03/2025", "giai_doan_3_ket_thuc": "01/09/2025"},
+        ],
+        "luu_tru": [
+            {"ma_ho_so": "HS2", "nha_nhan_ai": "981:Nhà Nhân ái Thử", "ngay_vao": "01/03/2026",
+             "ngay_ra": "15/03/2026"},
+        ],
+        "dich_vu": [
+            {"ma_ho_so": "HS2", "loai_dich_vu": "essential_needs", "trang_thai": "delivered",
+             "ngay_cung_cap": "02/03/2026", "don_vi_cung_cap": "981:Nhà Nhân ái Thử",
+             "so_tien": "1.500.000"},
+        ],
+    }  # fmt: skip
+    outcome = run(world, xlsx(tmp_path / "so.xlsx", sheets))
+    assert outcome.problems == [] and outcome.committed
+    episode = TreatmentEpisode.objects.get()
+    assert (episode.outcome, episode.ended_on) == ("completed", datetime.date(2025, 10, 1))
+    assert list(EpisodeStage.objects.order_by("stage").values_list("stage", flat=True)) == [1, 2, 3]
+    stay = ShelterStay.objects.get()
+    assert stay.left_on == datetime.date(2026, 3, 15)
+    assert ServiceRecord.objects.get().amount == 1_500_000
+
+    officer_file = {
+        "nguoi_ho_so": [
+            person_row(ma_nguoi="9", ma_ho_so="P1", ho_ten="Vi Văn Chín", so_cccd="",
+                       co_quan_quan_ly="98101:UBND xã Một Một", can_bo_phu_trach="minh",
+                       doi_tuong="post_rehab"),
+        ],
+        "sau_cai": [
+            {"ma_ho_so": "P1", "ngay_bat_dau": "01/02/2026", "ngay_ket_thuc_du_kien": "01/02/2027",
+             "ket_qua": "ongoing"},
+        ],
+    }  # fmt: skip
+    done = run(world, xlsx(tmp_path / "sau-cai.xlsx", officer_file), name="minh")
+    assert done.problems == [] and done.committed
+    period = PostRehabPeriod.objects.get()
+    assert period.officer == world.users["minh"] and period.planned_end_on.year == 2027

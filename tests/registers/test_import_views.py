@@ -48,8 +48,8 @@ def test_a_checked_file_is_imported_after_the_decisions(
     ]  # fmt: skip
     response = _upload(world, xlsx(tmp_path / "so.xlsx", {"nguoi_ho_so": rows}), on_commit)
     checked = RegisterImport.objects.get()
-    assert response.status_code == 302  # type: ignore[attr-defined]
-    assert response.url == reverse("registers:import_detail", args=[checked.pk])  # type: ignore[attr-defined]
+    assert response.status_code == 302
+    assert response.url == reverse("registers:import_detail", args=[checked.pk])
     assert (
         checked.status == ImportStatus.CHECKED
         and not Case.objects.exclude(person=lan_person).exists()
@@ -108,7 +108,7 @@ def test_an_auditor_may_not_import_and_is_logged(
     """ASVS 8.2.1."""
     path = xlsx(tmp_path / "so.xlsx", {"nguoi_ho_so": [person_row()]})
     response = _upload(world, path, on_commit, who="an")
-    assert response.status_code == 403  # type: ignore[attr-defined]
+    assert response.status_code == 403
     assert Event.objects.filter(action="denied", actor=world.users["an"]).exists()
     assert not RegisterImport.objects.exists()
 
