@@ -192,3 +192,80 @@ def test_an_export_leaves_nothing_out_of_the_file(world: World, tmp_path: Path) 
         "nguoi_ho_so": 4, "dot_dieu_tri": 1, "sang_loc": 1, "diem_sang_loc": 2, "dich_vu": 1,
         "chi_dinh_methadone": 1, "so_cap_thuoc": 1,
     }  # fmt: skip
+
+
+def test_stages_shelter_stays_and_post_rehab_survive_the_round_trip(
+    world: World, tmp_path: Path
+) -> None:
+    """A completed facility episode with its stages, a returned victim's Nhà Nhân ái stay and
+    service (lan's clinic), and a post-rehab period (minh's caseload) come back equal."""
+    from cases.models import Organisation, OrganisationType
+
+    Organisation.objects.create(
+        name="Nhà Nhân ái Thử",
+        type=OrganisationType.objects.get(code="nha-nhan-ai"),
+        unit=world.units["d1"],
+    )
+    clinic = {
+        "nguoi_ho_so": [
+            person_row(ngay_mo="01/12/2024"),
+            person_row(ma_nguoi="2", ma_ho_so="HS2", ho_ten="Lò Thị Mai", so_cccd="",
+                       gioi_tinh="Nữ", nam_sinh=1999, doi_tuong="trafficking_victim"),
+        ],
+        "dot_dieu_tri": [
+            {"ma_dot": "D1", "ma_ho_so": "HS1", "hinh_thuc": "facility_voluntary",
+             "co_so": "981:Methadone A", "ngay_bat_dau": "01/01/2025",
+             "ngay_ket_thuc": "01/10/2025", "ket_qua": "completed",
+             "giai_doan_1_bat_dau": "01/01/2025", "giai_doan_1_ket_thuc": "10/01/2025",
+             "giai_doan_2_bat_dau": "10/01/2025", "giai_doan_2_ket_thuc": "01/03/2025",
+             "giai_doan_3_bat_dau": "01/03/2025", "giai_doan_3_ket_thuc": "01/09/2025"},
+        ],
+        "luu_tru": [
+            {"ma_ho_so": "HS2", "nha_nhan_ai": "981:Nhà Nhân ái Thử", "ngay_vao": "01/03/2026",
+             "ngay_ra": "15/03/2026"},
+        ],
+        "dich_vu": [
+            {"ma_ho_so": "HS2", "loai_dich_vu": "essential_needs", "trang_thai": "delivered",
+             "ngay_cung_cap": "02/03/2026", "don_vi_cung_cap": "981:Nhà Nhân ái Thử",
+             "so_tien": "1.500.000"},
+        ],
+    }  # fmt: skip
+    commune = {
+        "nguoi_ho_so": [
+            person_row(ma_nguoi="9", ma_ho_so="P1", ho_ten="Vi Văn Chín", so_cccd="",
+                       co_quan_quan_ly="98101:UBND xã Một Một", can_bo_phu_trach="minh",
+                       doi_tuong="post_rehab"),
+        ],
+        "sau_cai": [
+            {"ma_ho_so": "P1", "ngay_bat_dau": "01/02/2026", "ngay_ket_thuc_du_kien": "01/02/2027",
+             "ket_qua": "ongoing"},
+        ],
+    }  # fmt: skip
+    files = {
+        "lan": (clinic, Scope("organisation"), "csv"),
+        "minh": (commune, Scope("caseload"), "xlsx"),
+    }
+    exported: dict[str, Path] = {}
+    with transaction.atomic():
+        for who, (sheets, _scope, _fmt) in files.items():
+            assert run(world, xlsx(tmp_path / f"{who}.xlsx", sheets), name=who).committed
+        before, figures_before = snapshot(), figures()
+        for who, (_sheets, scope, out_format) in files.items():
+            exported[who] = tmp_path / f"{who}-export.{out_format}"
+            with exported[who].open("wb") as out:
+                register_export(
+                    actor=world.users[who],
+                    scope=scope,
+                    out_format=out_format,  # type: ignore[arg-type]
+                    out=out,
+                )
+        transaction.set_rollback(True)
+    assert not Person.objects.exists()
+    for who, path in exported.items():
+        outcome = run(world, path, name=who)
+        assert outcome.problems == [], outcome.problems
+    after = snapshot()
+    assert after == before
+    assert any(case["PostRehabPeriod"] for p in after for case in p["cases"])
+    assert any(case["ShelterStay"] for p in after for case in p["cases"])
+    assert figures() == figures_before
