@@ -10,12 +10,13 @@ METHADONE_SIZES ?= 2000000,20000000
 METHADONE_ARGS ?=
 LOAD_PEOPLE ?= 1000000
 FIGURES_SIZES ?= 200000,1000000
+IMPORT_ROWS ?= 100000
 FIGURES_ARGS ?=
 LOAD_ARGS ?=
 CHAIN_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint audit-deps messages bench bench-scale bench-methadone bench-load bench-chain bench-figures bench-units screens mutation mutation-smoke
+.PHONY: help venv run test lint audit-deps messages bench bench-scale bench-methadone bench-load bench-chain bench-figures bench-units bench-imports screens mutation mutation-smoke
 
 help:
 	@echo "Targets:"
@@ -30,6 +31,7 @@ help:
 	@echo "  bench-methadone  issue 14's dose table (METHADONE_SIZES=2000000,20000000); not in CI"
 	@echo "  bench-load  issue 26: gunicorn + 64 signed-in sessions (LOAD_PEOPLE=1000000, LOAD_ARGS=...); not in CI"
 	@echo "  bench-chain  issue 26: the audit chain under 1-64 concurrent writers (CHAIN_ARGS=...); not in CI"
+	@echo "  bench-imports  issue 27: import and export a register file of IMPORT_ROWS rows (time, peak memory); not in CI"
 	@echo "  bench-figures  issue 25's coverage figures, dashboard and report (FIGURES_SIZES=200000,1000000); not in CI"
 	@echo "  bench-units  issue 30: load_units and reorganise_units on the national lists (HOA_NHAP_UNITS_DATA); not in CI"
 	@echo "  screens   regenerate the 360 px screenshots in docs/screens/ (browser tests)"
@@ -108,6 +110,11 @@ bench-units:
 	scripts/ensure-system-deps
 	$(MAKE) --no-print-directory venv
 	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.units
+
+bench-imports:
+	scripts/ensure-system-deps
+	$(MAKE) --no-print-directory venv
+	HOA_NHAP_DEMO=1 scripts/with-postgres $(VENV_PY) -m bench.imports --rows $(IMPORT_ROWS) $(IMPORT_ARGS)
 
 screens:
 	scripts/ensure-system-deps

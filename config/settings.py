@@ -143,6 +143,12 @@ INSTALLED_APPS = [
 # `manage.py db_worker` beside the web server (docs/operations.md, decision D36). A task's
 # arguments are stored in clear, so they are ids only, never personal data or secrets.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Register exports of more people than this run on the worker, which writes the file into
+# REGISTER_EXPORT_DIR for the one user who asked (decision D40).
+REGISTER_EXPORT_INLINE_PEOPLE = env_int("HOA_NHAP_REGISTER_EXPORT_INLINE_PEOPLE", 5000)
+REGISTER_EXPORT_DIR = Path(
+    env_str("HOA_NHAP_REGISTER_EXPORT_DIR", str(BASE_DIR / "var" / "register-exports"))
+)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("documents/", include("documents.urls")),
     path("figures/", include("reports.urls")),
+    path("registers/export/", include("registers.export_urls")),
     path("registers/", include("registers.urls")),
 ]
 

@@ -10,7 +10,8 @@ class RegistersConfig(AppConfig):
         from accounts.capabilities import can
         from core import navigation
 
-        from . import capabilities, events  # (declare verbs, register actions)
+        # Importing declares the verbs and registers the audit actions.
+        from . import capabilities, events, export_capabilities, export_events  # noqa: F401
 
         navigation.add(
             _("Import a register"),
@@ -18,4 +19,9 @@ class RegistersConfig(AppConfig):
             allowed=lambda user: can(user, capabilities.REGISTER_IMPORT),
             order=80,
         )
-        del events
+        navigation.add(
+            _("Export a register"),
+            "registers_export:page",
+            order=70,
+            allowed=lambda user: can(user, export_capabilities.REGISTER_EXPORT),
+        )

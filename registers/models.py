@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedTextField
 
+from .export_models import ExportStatus, RegisterExport
+
+__all__ = ["ExportStatus", "RegisterExport", "ImportStatus", "RegisterImport"]
+
 
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("Waiting")

@@ -264,6 +264,11 @@ SPEC: dict[str, Rule] = {
     "notifications:list": roles_ok(set(ROLES)),
     "notifications:mark_all_read": roles_ok(set(ROLES), ok=405),  # POST only
     "notifications:open": roles_ok(set(ROLES), ok=404),  # nobody's notification
+    # Register exports (registers/export*.py): the roles keeping a register; a queued
+    # export is its requester's alone (nobody's here: 404 and a denial for everyone).
+    "registers_export:page": roles_ok(CASE_ROLES),
+    "registers_export:status": roles_ok(set(ROLES), ok=404),
+    "registers_export:download": roles_ok(set(ROLES), ok=404),
     "methadone:episode_figures": object_rule(CASE_ROLES),
     "methadone:clinic_figures": roles_ok({"lan", "mai", "hoa"}),
     # Plans and targets: supervisors, within their area (other roles: 403 everywhere).
@@ -636,7 +641,14 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             values[param] = "service"  # the record the set names is a service record
         elif param == "sheet":
             values[param] = "nguoi_ho_so"
-        elif param in ("notification_id", "invitation_id", "reset_id", "file_id", "import_id"):
+        elif param in (
+            "notification_id",
+            "invitation_id",
+            "reset_id",
+            "file_id",
+            "import_id",
+            "export_id",
+        ):
             values[param] = "00000000-0000-4000-8000-000000000000"
         elif param in ("uidb64", "token"):
             values[param] = "MQ" if param == "uidb64" else "no-such-token"

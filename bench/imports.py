@@ -1,0 +1,228 @@
+"""Measure a register import and export at scale (issue 27): time and peak memory.
+
+Usage: ``make bench-imports [IMPORT_ROWS=100000]`` or ``HOA_NHAP_DEMO=1 scripts/with-postgres
+.venv/bin/python -m bench.imports --rows 100000``.
+
+On a throwaway PostgreSQL: migrate, make one province with a district of 20 communes, a
+methadone clinic and its caseworker (the importer and exporter), then write a register file
+of ``--rows`` rows as the offices send it: people-and-cases rows (one case each, valid
+citizen IDs, real-shaped Vietnamese names with diacritics, dates as dd/mm/yyyy text), and
+with ``--records`` (the default) a delivered counselling service for every fourth case (the
+rest of the rows). The file is written with openpyxl's write-only workbook (streamed). Then:
+
+1. the import (``registers.actions.register_import``, a real run: every row checked, then
+   written in one transaction through the actions, with history and events);
+2. the export of the clinic's register (``registers.export.register_export``), XLSX and CSV.
+
+Each phase prints its wall time, rows a second and peak memory: the Python heap's peak
+(``tracemalloc``, on unless ``--no-tracemalloc``, which slows Python down) and the
+process's peak resident size (``resource.getrusage``; it only grows, so it bounds the
+phases so far). Results go to ``bench/results/imports-<rows>.json``. Nothing here asserts a
+time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import resource
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from cases.choices import Role, UnitLevel  # noqa: E402
+from cases.citizen_id import century_sex_digit  # noqa: E402
+from cases.models import (  # noqa: E402
+    AdministrativeUnit,
+    Organisation,
+    OrganisationType,
+    StaffProfile,
+)
+from cases.roles import staff_profile_save  # noqa: E402
+from registers import format as fmt  # noqa: E402
+from registers.actions import register_import  # noqa: E402
+from registers.export import register_export  # noqa: E402
+from registers.export_scope import Scope  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng"]
+MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thu", "Ngọc", "Quốc", "Thanh", "Xuân"]
+GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hạnh", "Hùng", "Lan", "Long", "Mai", "Nam"]
+GIVEN += ["Nga", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tú", "Uyên", "Vinh", "Yến"]
+ORG_NAME = "Cơ sở Methadone Đo Lường"
+PROVINCE_CODES = ["001", "024", "031", "079", "092"]
+
+
+def world() -> User:
+    """Create the province, communes, clinic and its caseworker; return the caseworker."""
+    province = AdministrativeUnit.objects.create(
+        code="97", name="Tỉnh Đo Lường", level=UnitLevel.PROVINCE
+    )
+    district = AdministrativeUnit.objects.create(
+        code="971", name="Huyện Đo Lường", level=UnitLevel.DISTRICT, parent=province
+    )
+    for n in range(1, 21):
+        AdministrativeUnit.objects.create(
+            code=f"971{n:02d}", name=f"Xã Đo {n}", level=UnitLevel.COMMUNE, parent=district
+        )
+    clinic = Organisation.objects.create(
+        name=ORG_NAME, type=OrganisationType.objects.get(code="methadone-clinic"), unit=district
+    )
+    user = User.objects.create_user("bench_importer", password=None)
+    staff_profile_save(
+        actor=None,
+        profile=StaffProfile(
+            user=user, organisation=clinic, role=Role.CASEWORKER, scope_unit=district
+        ),
+    )
+    return user
+
+
+def write_file(path: Path, rows: int, *, records: bool, seed: int = 27) -> dict[str, int]:
+    """Write a register workbook of ``rows`` rows in all; return the rows by sheet."""
+    rng = random.Random(seed)
+    services = rows // 5 if records else 0  # a service for one case in four
+    people = rows - services
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(fmt.PEOPLE_CASES.vi)
+    columns = [
+        "ma_nguoi", "ma_ho_so", "ho_ten", "so_cccd", "gioi_tinh", "nam_sinh", "ngay_sinh",
+        "dien_thoai", "dia_chi", "xa_cu_tru", "doi_tuong", "trang_thai", "ngay_mo",
+        "co_quan_quan_ly", "can_bo_phu_trach",
+    ]  # fmt: skip
+    sheet.append([fmt.PEOPLE_CASES.column(key).vi for key in columns])
+    organisation = f"971{fmt.ORGANISATION_SEPARATOR}{ORG_NAME}"
+    for n in range(1, people + 1):
+        female = rng.random() < 0.2
+        year = rng.randint(1960, 2005)
+        born = datetime.date(year, rng.randint(1, 12), rng.randint(1, 28))
+        cccd = (
+            rng.choice(PROVINCE_CODES)
+            + str(century_sex_digit(birth_year=year, female=female))
+            + f"{year % 100:02d}{n:06d}"
+        )
+        middle = "Thị" if female else rng.choice(MIDDLE)
+        name = f"{rng.choice(SURNAMES)} {middle} {rng.choice(GIVEN)}"
+        opened = datetime.date(2025, 1, 1) + datetime.timedelta(days=rng.randint(0, 600))
+        sheet.append(
+            [
+                str(n), str(n), name, cccd, "Nữ" if female else "Nam", year,
+                born.strftime("%d/%m/%Y"), f"09{n:08d}", f"Thôn {n % 50}, xã Đo",
+                f"971{rng.randint(1, 20):02d}", "addiction", "open",
+                opened.strftime("%d/%m/%Y"), organisation, "bench_importer",
+            ]
+        )  # fmt: skip
+    tab = book.create_sheet(fmt.SERVICES.vi)
+    keys = ("ma_ho_so", "loai_dich_vu", "trang_thai", "ngay_cung_cap")
+    tab.append([fmt.SERVICES.column(k).vi for k in keys])
+    for n in range(services):
+        tab.append([str(1 + (n * 4) % people), "counselling", "delivered", "01/11/2026"])
+    book.save(path)
+    return {fmt.PEOPLE_CASES.key: people, fmt.SERVICES.key: services}
+
+
+def measure(label: str, work: Callable[[], Any], *, trace: bool) -> dict[str, Any]:
+    """Run ``work`` once; return its time and peak memory."""
+    if trace:
+        tracemalloc.start()
+    start = time.perf_counter()
+    result = work()
+    seconds = time.perf_counter() - start
+    heap = tracemalloc.get_traced_memory()[1] if trace else None
+    if trace:
+        tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+    found = {
+        "phase": label,
+        "seconds": round(seconds, 2),
+        "heap_peak_mb": round(heap / 2**20, 1) if heap is not None else None,
+        "rss_peak_mb": round(rss / 2**20, 1),
+    }
+    print(
+        f"{label:<28} {seconds:9.1f} s   heap peak {found['heap_peak_mb']} MB   "
+        f"process peak {found['rss_peak_mb']} MB",
+        flush=True,
+    )
+    return found | {"result": result}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--records", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--tracemalloc", action=argparse.BooleanOptionalAction, default=True)
+    options = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    user = world()
+    trace = options.tracemalloc
+    report: dict[str, Any] = {
+        "rows": options.rows,
+        "machine": f"{platform.node()} {os.cpu_count()} cores",
+        "load": os.getloadavg(),
+        "at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "phases": [],
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "register.xlsx"
+        made = measure(
+            "write the file",
+            lambda: write_file(source, options.rows, records=options.records),
+            trace=False,
+        )
+        report["sheets"] = made.pop("result")
+        report["file_mb"] = round(source.stat().st_size / 2**20, 1)
+        report["phases"].append(made)
+        print(f"file: {report['sheets']}, {report['file_mb']} MB", flush=True)
+
+        def run_import() -> dict[str, Any]:
+            outcome = register_import(actor=user, path=source, dry_run=False)
+            if outcome.problems:
+                first = outcome.problems[:5]
+                raise SystemExit(f"the import found {len(outcome.problems)} problems: {first}")
+            return dict(outcome.rows)
+
+        done = measure("import (check + write)", run_import, trace=trace)
+        done["rows_per_s"] = round(options.rows / done["seconds"])
+        report["phases"].append({k: v for k, v in done.items() if k != "result"})
+        for out_format in ("csv", "xlsx"):
+            target = Path(folder) / f"export.{out_format}"
+
+            def run_export(out_format: str = out_format, target: Path = target) -> int:
+                with target.open("wb") as out:
+                    summary = register_export(
+                        actor=user,
+                        scope=Scope("organisation"),
+                        out_format=out_format,  # type: ignore[arg-type]
+                        out=out,
+                    )
+                return summary.people
+
+            found = measure(f"export {out_format}", run_export, trace=trace)
+            found["people"] = found.pop("result")
+            found["file_mb"] = round(target.stat().st_size / 2**20, 1)
+            found["rows_per_s"] = round(options.rows / found["seconds"])
+            report["phases"].append(found)
+    RESULTS.mkdir(exist_ok=True)
+    out_path = RESULTS / f"imports-{options.rows}.json"
+    out_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(f"saved {out_path}")
+
+
+if __name__ == "__main__":
+    main()
