@@ -355,6 +355,12 @@ def main(argv: list[str] | None = None) -> None:
         default="",
         help="SIZE=DBNAME,...: measure each size on its own database (same server)",
     )
+    parser.add_argument(
+        "--interleave",
+        action="store_true",
+        help="with --databases whose roll-up is built: refresh it, then time the sizes in "
+        "turn, round by round, so a change of the machine's load falls on every size",
+    )
     parser.add_argument("--plans", type=Path, default=HERE / "plans")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
@@ -376,6 +382,11 @@ def main(argv: list[str] | None = None) -> None:
     stem = args.results / f"figures-{'-'.join(str(s) for s in sizes)}"
 
     say(f"uptime before: {uptime()}")
+    if args.interleave:
+        if not databases or not args.rollup:
+            parser.error("--interleave needs --databases (built) and the roll-up")
+        interleaved(args, databases, wanted, (half_year, half_number), breakdowns, stem)
+        return
     mix = scale_records.RecordMix(methadone_share=args.methadone_share)
     results: dict[int, dict[str, Result]] = {}
     datasets: dict[int, dict[str, Any]] = {}
@@ -433,6 +444,76 @@ def main(argv: list[str] | None = None) -> None:
         write_results(stem, args, sizes, results, datasets)
     say()
     say(f"$ python -m bench.figures {' '.join(argv if argv is not None else sys.argv[1:])}")
+    say(table(sizes, results))
+    write_results(stem, args, sizes, results, datasets)
+    say(f"\nmedians: {stem}.json")
+
+
+def interleaved(
+    args: argparse.Namespace,
+    databases: dict[int, str],
+    wanted: list[str],
+    half: tuple[int, int],
+    breakdowns: tuple[str, ...],
+    stem: Path,
+) -> None:
+    """Time each size on its own, already generated database, in turn, round by round.
+
+    Each database's roll-up is brought up to date first (an incremental refresh, as the
+    worker does); the full build and the writes are not timed here (the plain run does).
+    Each metric's value is the median of its per-round medians.
+    """
+    sizes = sorted(databases)
+    setups: dict[int, Setup] = {}
+    datasets: dict[int, dict[str, Any]] = {}
+    for size in sizes:
+        use_database(databases[size])
+        call_command("migrate", verbosity=0)
+        world = scale_data.ensure_world(args.seed)
+        people = scale_data.people_count(world)
+        if people != size:
+            raise SystemExit(f"{databases[size]} holds {people:,} people, not {size:,}")
+        refresh_ms = _ms(rollup.refresh)
+        setups[size] = setup(world, args.year, half, breakdowns)
+        rows = _record_counts()
+        say(f"database {databases[size]}: {people:,} people; roll-up refreshed in "
+            f"{refresh_ms:,.0f} ms")  # fmt: skip
+        say("  records: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
+        datasets[size] = {"records": rows, "refresh_before_ms": round(refresh_ms)}
+    per_round: dict[int, dict[str, list[float]]] = {size: {} for size in sizes}
+    loads: list[float] = []
+    for number in range(args.rounds):
+        for size in sizes:
+            use_database(databases[size])
+            loads.append(os.getloadavg()[0])
+            say(f"round {number + 1} of {args.rounds}, {size:,} people: {uptime()}")
+            found = measure(
+                size,
+                setups[size],
+                {},
+                reps=args.reps,
+                rounds=1,
+                budget_s=args.budget,
+                plans=args.plans,
+                wanted=[m for m in wanted if m not in ROLLUP_METRICS],
+            )
+            for metric, result in found.items():
+                per_round[size].setdefault(metric, []).append(result.value)
+    results = {
+        size: {
+            metric: Result(
+                statistics.median(values),
+                args.reps * len(values),
+                f"median of {len(values)} rounds' medians",
+            )
+            for metric, values in per_round[size].items()
+        }
+        for size in sizes
+    }
+    for size in sizes:
+        datasets[size]["load_average"] = [round(min(loads), 1), round(max(loads), 1)]
+    say()
+    say(f"$ python -m bench.figures {' '.join(sys.argv[1:])}")
     say(table(sizes, results))
     write_results(stem, args, sizes, results, datasets)
     say(f"\nmedians: {stem}.json")
