@@ -476,8 +476,10 @@ def interleaved(
         refresh_ms = _ms(rollup.refresh)
         setups[size] = setup(world, args.year, half, breakdowns)
         rows = _record_counts()
-        say(f"database {databases[size]}: {people:,} people; roll-up refreshed in "
-            f"{refresh_ms:,.0f} ms")  # fmt: skip
+        say(
+            f"database {databases[size]}: {people:,} people; roll-up refreshed in "
+            f"{refresh_ms:,.0f} ms"
+        )
         say("  records: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
         datasets[size] = {"records": rows, "refresh_before_ms": round(refresh_ms)}
     per_round: dict[int, dict[str, list[float]]] = {size: {} for size in sizes}
