@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from accounts.models import AnyUser, account_of
 from core.editing import IfVersion
 
 from . import files
@@ -11,7 +10,7 @@ from .models import Document
 from .records import DOCUMENTS
 
 
-def document_attach(*, actor: Any, document: Document, name: str, data: bytes) -> Document:
+def document_attach(*, actor: AnyUser, document: Document, name: str, data: bytes) -> Document:
     """Check the file by its content, encrypt it under a new data key, store it and save the
     document through the recipe's save step (verb check, history, event).
 
@@ -23,7 +22,7 @@ def document_attach(*, actor: Any, document: Document, name: str, data: bytes) -
     document.file_name = name[-200:]
     document.file_type = checked.file_type
     document.size = len(checked.content)
-    document.added_by = actor
+    document.added_by = account_of(actor)
     key = str(document.data_key)
     stored: list[str] = []
     try:
@@ -45,6 +44,6 @@ def document_attach(*, actor: Any, document: Document, name: str, data: bytes) -
         raise
 
 
-def document_change(*, actor: Any, document: Document, if_version: IfVersion) -> Document:
+def document_change(*, actor: AnyUser, document: Document, if_version: IfVersion) -> Document:
     """Save a document's changed details (type, date, note) unless someone saved it since."""
     return DOCUMENTS.save(actor=actor, instance=document, if_version=if_version)

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.capabilities import can
+from accounts.models import AnyUser
 from cases import access, timeline
 from cases.choices import CaseStatus
 from cases.models import Case, Person
@@ -29,7 +30,7 @@ class Opened:
     content_type: str
 
 
-def document_open(*, viewer: Any, document_id: Any, thumbnail: bool = False) -> Opened:
+def document_open(*, viewer: AnyUser, document_id: Any, thumbnail: bool = False) -> Opened:
     """Return a document's file decrypted, recording the read; refuse (404 and a denial
     event) what the viewer may not open, as ``access.get_for_user`` does."""
     role = "thumbnail" if thumbnail else "original"
@@ -53,7 +54,7 @@ class PersonDocuments:
     add_to: list[Case]  # the person's open cases the viewer may attach a document to
 
 
-def person_documents(viewer: Any, person: Person) -> timeline.PersonSection | None:
+def person_documents(viewer: AnyUser, person: Person) -> timeline.PersonSection | None:
     """Return the person page's "Documents" section: the documents of the person's cases the
     viewer may open (by each one's part), and the cases they may attach one to."""
     cases = access.visible_cases(viewer).filter(person_id=person.pk).order_by("-opened_on")
