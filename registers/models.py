@@ -50,7 +50,7 @@ class RegisterImport(models.Model):
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     rows_total = models.PositiveIntegerField(_("rows in the file"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    report = EncryptedTextField(_("report"), max_length=50_000_000)
+    report = EncryptedTextField(_("report"), max_length=50_000_000, editable=False)
 
     class Meta:
         verbose_name = _("register import")

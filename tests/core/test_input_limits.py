@@ -98,6 +98,8 @@ def _encrypted_fields() -> list[EncryptedTextField]:
 # limit is higher than a typed text's but still there.
 SYSTEM_WRITTEN = {
     "reports.reportfile.body": "a figures report file the worker writes (base64, D38)",
+    "registers.registerimport.report": "an import's problems and candidate matches, written "
+    "by the import task (D39)",
 }
 
 
