@@ -113,6 +113,24 @@ def case_reopen(*, actor: access.AnyUser, case: Case, closure: CaseClosure) -> C
     return saved
 
 
+def _refuse_decider(actor: access.AnyUser, closure: CaseClosure) -> None:
+    """Record and refuse a decision by someone who may not take it."""
+    mine = closure.requested_by_id == getattr(actor, "pk", None)
+    access.deny(
+        actor, "caseclosure.decide", obj=closure, reason="own_request" if mine else "not_decider"
+    )
+    raise PermissionDenied
+
+
+def closure_to_decide(user: access.AnyUser, closure_id: Any) -> CaseClosure:
+    """Return the pending request if the user may decide it; else record the denial and
+    refuse (404 when the user does not see it, 403 when they see it but may not decide)."""
+    row = access.get_for_user(user, CaseClosure, closure_id, record_read=False)
+    if not access.closures_to_decide(user).filter(pk=row.pk).exists():
+        _refuse_decider(user, row)
+    return row
+
+
 def closure_decide(
     *, actor: access.AnyUser, closure: CaseClosure, approve: bool, reason: str = ""
 ) -> CaseClosure:
@@ -124,9 +142,7 @@ def closure_decide(
     """
     reason = reason.strip()
     if not access.closures_to_decide(actor).filter(pk=closure.pk).exists():
-        why = "own_request" if closure.requested_by_id == getattr(actor, "pk", None) else "not_decider"
-        access.deny(actor, "caseclosure.decide", obj=closure, reason=why)
-        raise PermissionDenied
+        _refuse_decider(actor, closure)
     if not approve and not reason:
         raise ValidationError({"reason": gettext("Say why the closing is refused.")})
     with transaction.atomic():

@@ -142,7 +142,7 @@ def closure_detail(request: HttpRequest, closure_id: UUID) -> HttpResponse:
 
 @require_POST
 def closure_decide(request: HttpRequest, closure_id: UUID) -> HttpResponse:
-    row = access.get_for_user(request.user, CaseClosure, closure_id, record_read=False)
+    row = closure.closure_to_decide(request.user, closure_id)
     form = DecisionForm(request.POST)
     if form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
