@@ -120,9 +120,7 @@ class CaseClosure(Versioned):
     # The closing summary, or the reason for re-opening: free text about the person.
     summary = EncryptedTextField(_("summary"), max_length=4000, blank=False)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=ClosureStatus, editable=False
-    )
+    status = models.CharField(_("status"), max_length=10, choices=ClosureStatus, editable=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )

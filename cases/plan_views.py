@@ -41,7 +41,9 @@ def case_page_context(viewer: access.AnyUser, case: Case) -> dict[str, object]:
 @require_http_methods(["GET", "POST"])
 def goal_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = plans.PLAN.case_to_add_to(request.user, case_id)
-    form = GoalForm(request.POST or None, instance=PlanGoal(case=case), case=case, user=request.user)
+    form = GoalForm(
+        request.POST or None, instance=PlanGoal(case=case), case=case, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             plans.plangoal_add(actor=request.user, goal=form.instance)

@@ -1199,12 +1199,22 @@ def received(world: World, lan_person: Person) -> Received:
     )
 
     goal = PlanGoal.objects.create(
-        case=case, need="Nợ", goal="Trả nợ", actions="Tư vấn", responsible=lan, due_on=day,
+        case=case,
+        need="Nợ",
+        goal="Trả nợ",
+        actions="Tư vấn",
+        responsible=lan,
+        due_on=day,
         created_by=lan,
     )
     closing = CaseClosure.objects.create(
-        case=case, kind="close", reason="goals_met", closed_on=day, summary="Xong",
-        status="pending", requested_by=lan,
+        case=case,
+        kind="close",
+        reason="goals_met",
+        closed_on=day,
+        summary="Xong",
+        status="pending",
+        requested_by=lan,
     )
 
     def cell(route: str, needs: Any, obj: Any, *args: Any, post: bool = False) -> PartCell:

@@ -239,7 +239,9 @@ def test_reopening_needs_a_reason_and_keeps_the_opening_date(
     url = reverse("cases:case_reopen", args=[case.pk])
     client = world.client("lan")
     assert client.post(url, {"summary": ""}).status_code == 200
-    assert client.post(url, {"summary": "Tái sử dụng, gia đình đề nghị hỗ trợ lại"}).status_code == 302
+    assert (
+        client.post(url, {"summary": "Tái sử dụng, gia đình đề nghị hỗ trợ lại"}).status_code == 302
+    )
     case.refresh_from_db()
     assert case.status == CaseStatus.OPEN and case.closed_on is None and case.opened_on == opened
     assert case.history.filter(status=CaseStatus.CLOSED).exists()  # the closed spell stays

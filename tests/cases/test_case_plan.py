@@ -87,7 +87,9 @@ def test_the_review_date_and_the_actions_due_date_feed_the_due_list(
     start = world.client("lan").get(reverse("cases:my_work")).content.decode()
     assert reverse("cases:goal_detail", args=[goal.pk]) in start
     # Nobody else's due list: mai is not responsible.
-    assert not [i for i in dues.due_for(viewer=world.users["mai"], until=goal.due_on) if i.record == goal]
+    assert not [
+        i for i in dues.due_for(viewer=world.users["mai"], until=goal.due_on) if i.record == goal
+    ]
 
 
 def test_reviewing_a_goal_records_the_review_and_achieved_leaves_the_due_list(
@@ -111,7 +113,9 @@ def test_reviewing_a_goal_records_the_review_and_achieved_leaves_the_due_list(
     assert goal.status == "achieved" and goal.reviewed_on == TODAY
     assert goal.history.count() == 2
     assert Event.objects.filter(action="plangoal_changed").count() == 1
-    assert not [i for i in dues.due_for(viewer=world.users["lan"], until=goal.due_on) if i.record == goal]
+    assert not [
+        i for i in dues.due_for(viewer=world.users["lan"], until=goal.due_on) if i.record == goal
+    ]
     goal.case.refresh_from_db()
     assert goal.case.next_due_on is None
 
