@@ -45,6 +45,11 @@ def _form(world: World, **changes: Any) -> dict[str, Any]:
     return data | changes
 
 
+def _items(world: World, who: str, goal: PlanGoal) -> list[dues.DueItem]:
+    items = dues.due_for(viewer=world.users[who], until=goal.due_on)
+    return [item for item in items if item.record == goal]
+
+
 @pytest.fixture
 def goal(world: World, lan_person: Person) -> PlanGoal:
     url = reverse("cases:goal_add", args=[_case(lan_person).pk])
