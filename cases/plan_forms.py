@@ -50,8 +50,8 @@ class GoalForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         )
         responsible.label_from_instance = _full_name  # type: ignore[attr-defined]
         translate_blank_choices(self)
-        if self.instance._state.adding:
-            self.initial.setdefault("responsible", getattr(user, "pk", None))
+        if self.instance._state.adding and not self.initial.get("responsible"):
+            self.initial["responsible"] = getattr(user, "pk", None)  # the writer, by default
         else:
             self.initial.setdefault("version", self.instance.version)
 
