@@ -863,4 +863,5 @@ class FamilyLink(models.Model):
 
 
 # The case plan and closure (D45) live in their own module; imported here for Django.
-from .plan_models import CaseClosure, PlanGoal  # noqa: E402, F401
+from .plan_models import CaseClosure as CaseClosure  # noqa: E402
+from .plan_models import PlanGoal as PlanGoal  # noqa: E402

@@ -220,7 +220,7 @@ def test_the_case_form_cannot_change_the_status(world: World, lan_person: Person
     """Closing without a reason, a summary and the approval would bypass all three."""
     case = _case(lan_person)
     data = _case_form(world, status="closed", closed_on=TODAY.strftime("%d/%m/%Y"))
-    data["version"] = case.version
+    data["version"] = str(case.version)
     response = world.client("lan").post(reverse("cases:case_edit", args=[case.pk]), data)
     assert response.status_code == 200
     assert "status" in response.context["form"].errors
