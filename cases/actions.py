@@ -290,6 +290,12 @@ def case_update(
                 }
             )
         detail = {"holder": [str(held_by), str(data.organisation.pk)]}
+    if data.status != case.status:
+        # Closing takes a reason and a summary, and for some categories an approval;
+        # re-opening a reason (cases.closure, D45): never a plain edit of the status.
+        raise ValidationError(
+            {"status": _("Close or re-open the case with its own button on the case page.")}
+        )
     _check_assignee(actor, case, data, case.person)
     detail = (detail or {}) | {"fields": _changed_fields(case, data)}
     _assign(case, data)

@@ -21,6 +21,10 @@ class CasesConfig(AppConfig):
         from .notes import NOTES
 
         records.register(NOTES)  # contact notes (D42)
+        from . import closure, plans
+
+        plans.register()  # the case plan (D45)
+        records.register(closure.CLOSURES)  # closing and re-opening a case (D45)
         from . import family, timeline
 
         timeline.register_person_section(family.person_section)
@@ -36,6 +40,7 @@ class CasesConfig(AppConfig):
             (_("Emergency access"), "cases:emergency_request", caps.EMERGENCY_REQUEST, 30, False),
             (_("Reviews"), "cases:emergency_review_list", caps.EMERGENCY_REVIEW, 40, False),
             (_("Approvals"), "cases:role_request_list", caps.STAFF_APPROVE, 45, False),
+            (_("Case closings"), "cases:closure_queue", caps.CLOSURE_DECIDE, 46, False),
             (_("Staff"), "cases:staff_list", USERS_MANAGE, 85, True),
         ):
             navigation.add(

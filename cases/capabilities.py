@@ -86,3 +86,8 @@ STAFF_APPROVE = declare(
 )
 # The "my work" start page: the cases assigned to the user and the people they follow.
 MY_WORK = declare("work.mine", roles=WRITE_ROLES, label=_("See my work"))
+# Closing a case of a category that needs approval (D45): a supervisor of the holder's area
+# decides (``access.closures_to_decide`` says which requests).
+CLOSURE_DECIDE = declare(
+    "caseclosure.decide", roles=(Role.SUPERVISOR,), label=_("Approve the closing of cases")
+)

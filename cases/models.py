@@ -860,3 +860,8 @@ class FamilyLink(models.Model):
     def clean(self) -> None:
         if self.person_id is not None and self.person_id == self.relative_id:
             raise ValidationError({"relative": _("A person cannot be their own family member.")})
+
+
+# The case plan and closure (D45) live in their own module; imported here for Django.
+from .plan_models import CaseClosure as CaseClosure  # noqa: E402
+from .plan_models import PlanGoal as PlanGoal  # noqa: E402

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import casework_views, views
+from . import casework_views, plan_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -52,4 +52,15 @@ urlpatterns += [
     path("notes/<uuid:note_id>/addendum/", casework_views.note_addendum, name="note_addendum"),
     path("people/<uuid:person_id>/family/new/", casework_views.family_add, name="family_add"),
     path("family/<uuid:link_id>/remove/", casework_views.family_remove, name="family_remove"),
+]
+# The case plan and closing a case (D45).
+urlpatterns += [
+    path("cases/<uuid:case_id>/goals/new/", plan_views.goal_add, name="goal_add"),
+    path("goals/<uuid:goal_id>/", plan_views.goal_detail, name="goal_detail"),
+    path("goals/<uuid:goal_id>/review/", plan_views.goal_review, name="goal_review"),
+    path("cases/<uuid:case_id>/close/", plan_views.case_close, name="case_close"),
+    path("cases/<uuid:case_id>/reopen/", plan_views.case_reopen, name="case_reopen"),
+    path("closures/", plan_views.closure_queue, name="closure_queue"),
+    path("closures/<uuid:closure_id>/", plan_views.closure_detail, name="closure_detail"),
+    path("closures/<uuid:closure_id>/decide/", plan_views.closure_decide, name="closure_decide"),
 ]

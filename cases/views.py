@@ -20,7 +20,7 @@ from accounts.models import User
 from core.edit_page import edit_submit
 from core.paging import CappedPaginator
 
-from . import access, actions, invitations, resets, roles, selectors, staff, timeline
+from . import access, actions, invitations, plan_views, resets, roles, selectors, staff, timeline
 from . import capabilities as caps
 from .forms import (
     CaseFilterForm,
@@ -224,6 +224,7 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
         "entries": happened,
         "planned": planned,
         "add_links": timeline.add_links(viewer=request.user, case=case),
+        **plan_views.case_page_context(request.user, case),
     }
     return render(request, "cases/case_detail.html", context)
 

@@ -249,6 +249,13 @@ HOA_NHAP_DATE_MAX_YEARS_AHEAD = env_int("HOA_NHAP_DATE_MAX_YEARS_AHEAD", 10)
 EMERGENCY_ACCESS_HOURS = env_int("HOA_NHAP_EMERGENCY_HOURS", 4)
 # How long a contact note's author may still change it; after that, only an addendum (D42).
 CONTACT_NOTE_EDIT_MINUTES = env_int("HOA_NHAP_NOTE_EDIT_MINUTES", 30)
+# Case categories whose closing waits for a supervisor's approval (D45, docs/casework.md):
+# addiction (it covers compulsory treatment decided by a court, Law 73/2021/QH14 arts. 32-33)
+# and post-rehab management (a measure decided by the commune chairman, Law 73/2021/QH14
+# and Decree 116/2021/ND-CP). Other categories close on the caseworker's word.
+CASE_CLOSURE_APPROVAL_CATEGORIES = env_list(
+    "HOA_NHAP_CLOSURE_APPROVAL_CATEGORIES", ["addiction", "post_rehab"]
+)
 # An unused invitation link (a newcomer's first password) stops working after this long.
 INVITATION_HOURS = env_int("HOA_NHAP_INVITATION_HOURS", 72)
 # Months between two planned post-rehab check-ins: monthly by default, the monthly review the

@@ -40,6 +40,7 @@ from cases.events import CaseAction
 from cases.models import (
     AdministrativeUnit,
     Case,
+    CaseClosure,
     ContactNote,
     DirectoryChangeRequest,
     EmergencyAccess,
@@ -47,6 +48,7 @@ from cases.models import (
     Organisation,
     OrganisationType,
     Person,
+    PlanGoal,
     RoleChangeRequest,
     StaffProfile,
 )
@@ -195,6 +197,19 @@ SPEC: dict[str, Rule] = {
     "cases:family_add": object_rule(WRITERS),
     # A POST: the set's link is removed (302) by whoever may change its person.
     "cases:family_remove": lambda who, in_scope: 302 if who in WRITERS and in_scope else 404,
+    # The case plan and closing (D45): goals read by the case's viewers, written by its
+    # writers; a closing request (lan's) decided only by the supervisor of the holder's area
+    # (an empty POST: the form again), refused to the case's other viewers (403, logged).
+    "cases:goal_add": object_rule(WRITERS),
+    "cases:goal_detail": object_rule(CASE_ROLES),
+    "cases:goal_review": object_rule(WRITERS),
+    "cases:case_close": object_rule(WRITERS),
+    "cases:case_reopen": object_rule(WRITERS),
+    "cases:closure_queue": roles_ok({"hoa"}),
+    "cases:closure_detail": object_rule(CASE_ROLES),
+    "cases:closure_decide": lambda who, in_scope: (
+        404 if not in_scope or who not in CASE_ROLES else 200 if who == "hoa" else 403
+    ),
     "cases:emergency_request": roles_ok(CASE_ROLES),
     "cases:emergency_review_list": roles_ok(REVIEWERS),
     # Dual control: administrators decide any role change; a supervisor those in their scope.
@@ -326,13 +341,15 @@ OBJECT_PARAMS = {
     "document_id": "document",
     "note_id": "contactnote",
     "link_id": "familylink",
+    "goal_id": "plangoal",
+    "closure_id": "caseclosure",
 }
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
 POST_ONLY |= {"cases:account_reset_decide"}
 POST_ONLY |= {"registers:import_run"}
 POST_ONLY |= {"referrals:referral_act", "methadone:dose_record"}
-POST_ONLY |= {"audit:event_person_lookup", "cases:family_remove"}
+POST_ONLY |= {"audit:event_person_lookup", "cases:family_remove", "cases:closure_decide"}
 # Reachable without signing in, or before the second factor, with the status they give.
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
 ANONYMOUS["cases:staff_welcome"] = ANONYMOUS["cases:staff_welcome_open"] = 200
@@ -529,6 +546,28 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         )
         return {"contactnote": row.pk, "familylink": link.pk}
 
+    def casework(case_id: UUID) -> dict[str, UUID]:
+        """A goal of the case's plan, and lan's request to close the case (pending)."""
+        goal = PlanGoal.objects.create(
+            case_id=case_id,
+            need="Thiếu việc làm",
+            goal="Có việc làm",
+            actions="Học nghề",
+            responsible=lan,
+            due_on=today,
+            created_by=lan,
+        )
+        row = CaseClosure.objects.create(
+            case_id=case_id,
+            kind="close",
+            reason="goals_met",
+            closed_on=today,
+            summary="Đã hoàn thành",
+            status="pending",
+            requested_by=lan,
+        )
+        return {"plangoal": goal.pk, "caseclosure": row.pk}
+
     def plan(unit: AdministrativeUnit) -> dict[str, UUID]:
         """A plan of the unit (supervisors of it or above may change it), with a target."""
         row = make_plan(unit)
@@ -548,6 +587,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **referral(Case.objects.get(person=lan_person).pk),
                 **plan(world.units["province"]),
                 **note(Case.objects.get(person=lan_person).pk),
+                **casework(Case.objects.get(person=lan_person).pk),
             },
             "clinic_b": {
                 "person": tuan_person.pk,
@@ -559,6 +599,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **referral(Case.objects.get(person=tuan_person).pk),
                 **plan(world.units["d2"]),
                 **note(Case.objects.get(person=tuan_person).pk),
+                **casework(Case.objects.get(person=tuan_person).pk),
             },
             "assigned": {
                 "person": assigned.pk,
@@ -570,6 +611,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **referral(assigned_case.pk),
                 **plan(world.units["c3"]),
                 **note(assigned_case.pk),
+                **casework(assigned_case.pk),
             },
             "far": {
                 "person": far[0].pk,
@@ -583,6 +625,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **referral(far_case.pk, clinics[0]),
                 **plan(other),
                 **note(far_case.pk),
+                **casework(far_case.pk),
                 "emergencyaccess": far_grant.pk,
                 "rolechangerequest": _role_request(world, communes[0]).pk,
             },
@@ -1155,6 +1198,25 @@ def received(world: World, lan_person: Person) -> Received:
         added_by=lan,
     )
 
+    goal = PlanGoal.objects.create(
+        case=case,
+        need="Nợ",
+        goal="Trả nợ",
+        actions="Tư vấn",
+        responsible=lan,
+        due_on=day,
+        created_by=lan,
+    )
+    closing = CaseClosure.objects.create(
+        case=case,
+        kind="close",
+        reason="goals_met",
+        closed_on=day,
+        summary="Xong",
+        status="pending",
+        requested_by=lan,
+    )
+
     def cell(route: str, needs: Any, obj: Any, *args: Any, post: bool = False) -> PartCell:
         return PartCell(route, reverse(route, args=args), needs, obj, post)
 
@@ -1209,6 +1271,14 @@ def received(world: World, lan_person: Person) -> Received:
         cell("cases:note_add", NEVER, case.pk, case.pk),
         cell("cases:family_add", NEVER, person.pk, person.pk),
         cell("cases:family_remove", NEVER, family.pk, family.pk, post=True),
+        # The plan and closing are the whole case's (D45): never to a parts-limited receiver.
+        cell("cases:goal_add", NEVER, case.pk, case.pk),
+        cell("cases:goal_detail", NEVER, goal.pk, goal.pk),
+        cell("cases:goal_review", NEVER, goal.pk, goal.pk),
+        cell("cases:case_close", NEVER, case.pk, case.pk),
+        cell("cases:case_reopen", NEVER, case.pk, case.pk),
+        cell("cases:closure_detail", NEVER, closing.pk, closing.pk),
+        cell("cases:closure_decide", NEVER, closing.pk, closing.pk, post=True),
     ]
     timeline: dict[str, tuple[str, ...]] = {
         reverse(detail, args=["screening-assist", screening.pk]): ("screenings",),
@@ -1220,6 +1290,8 @@ def received(world: World, lan_person: Person) -> Received:
         reverse("documents:document_detail", args=[certificate.pk]): ("treatment",),
         reverse("documents:document_detail", args=[other.pk]): ("whole case",),
         reverse("cases:note_detail", args=[note.pk]): ("notes",),
+        reverse("cases:goal_detail", args=[goal.pk]): ("whole case",),
+        reverse("cases:closure_detail", args=[closing.pk]): ("whole case",),
     }
     return Received(person, cells, timeline)
 

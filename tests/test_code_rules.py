@@ -88,6 +88,9 @@ CONTENT_ALLOWED: dict[str, str] = {
     "cases/family.py": "a person's family links, read from both ends, for a person fetched "
     "through cases.access (the other ends then filtered by access.visible_people), and the "
     "link's write",
+    "cases/access/closures.py": "the closing requests a supervisor may decide (D45)",
+    "cases/closure.py": "closing and re-opening: the case's pending request and its status "
+    "change, on a case fetched through cases.access (D45)",
     "cases/records.py": "the recipe's timeline source reads a registered record type's rows "
     "of the cases cases.timeline found visible (so the record's own app needs no entry)",
     "services/actions.py": "writes, after cases.access has fetched the case: a period's "

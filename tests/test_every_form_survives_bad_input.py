@@ -19,8 +19,16 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.actions import totp_device_create
-from cases import actions, notes
-from cases.models import Case, ContactNote, Organisation, OrganisationType, Person
+from cases import actions, notes, plans
+from cases.models import (
+    Case,
+    CaseClosure,
+    ContactNote,
+    Organisation,
+    OrganisationType,
+    Person,
+    PlanGoal,
+)
 from referrals.models import Referral
 from services.methadone.models import Dose, Prescription
 from services.models import FollowUp, ServiceType, TreatmentEpisode
@@ -560,6 +568,48 @@ FORMS = [
             ("addendum", lambda w, o: reverse("cases:note_addendum", args=[o["note"].pk])),
         )
     ],
+    # The case plan and closing (D45).
+    FormCase(
+        "goal_add",
+        "lan",
+        lambda w, o: reverse("cases:goal_add", args=[o["case"].pk]),
+        lambda w, o: {
+            "need": "Thiếu việc làm",
+            "goal": "Có việc làm ổn định",
+            "actions": "Học nghề mộc",
+            "responsible": str(w.users["lan"].pk),
+            "due_on": "20/12/2026",
+            "review_on": "10/12/2026",
+        },
+        kept=("need", "goal", "actions", "due_on", "review_on"),
+    ),
+    FormCase(
+        "goal_review",
+        "lan",
+        lambda w, o: reverse("cases:goal_review", args=[o["goal"].pk]),
+        lambda w, o: {
+            "status": "open",
+            "review_note": "Đã đi học hai buổi",
+            "reviewed_on": "01/12/2026",
+            "review_on": "15/12/2026",
+            "due_on": "20/12/2026",
+        },
+        kept=("review_note", "reviewed_on", "review_on", "due_on"),
+    ),
+    FormCase(
+        "case_close",
+        "lan",
+        lambda w, o: reverse("cases:case_close", args=[o["case"].pk]),
+        lambda w, o: {"reason": "goals_met", "closed_on": "01/12/2026", "summary": "Đã xong"},
+        kept=("closed_on", "summary"),
+    ),
+    FormCase(
+        "case_reopen",
+        "lan",
+        lambda w, o: reverse("cases:case_reopen", args=[o["case"].pk]),
+        lambda w, o: {"summary": "Tái sử dụng"},
+        kept=("summary",),
+    ),
     FormCase(
         "family_add",
         "lan",
@@ -641,7 +691,29 @@ def objs(world: World, lan_person: Person) -> dict[str, Any]:
         actor=world.users["lan"],
         note=ContactNote(case=case, contacted_on=datetime.date(2026, 11, 1), text="Ghi chép"),
     )
+    goal = plans.plangoal_add(
+        actor=world.users["lan"],
+        goal=PlanGoal(
+            case=case,
+            need="Nợ",
+            goal="Trả nợ",
+            actions="Tư vấn",
+            responsible=world.users["lan"],
+            due_on=datetime.date(2026, 12, 20),
+        ),
+    )
+    closure = CaseClosure.objects.create(
+        case=victim_case,
+        kind="close",
+        reason="goals_met",
+        closed_on=datetime.date(2026, 11, 1),
+        summary="Xong",
+        status="pending",
+        requested_by=world.users["lan"],
+    )
     return {
+        "goal": goal,
+        "closure": closure,
         "note": note,
         "person": lan_person,
         "case": case,
@@ -765,6 +837,11 @@ DIRECT = [
     Direct("role_decide", "hoa", "post",
            lambda w, o: reverse("cases:role_request_decide", args=[o["person"].pk]),
            {"decision": NUL}),
+    Direct("closure_decide", "hoa", "post",
+           lambda w, o: reverse("cases:closure_decide", args=[o["closure"].pk]),
+           {"decision": NUL, "reason": NUL}),
+    Direct("closure_queue", "hoa", "get", lambda w, o: reverse("cases:closure_queue"),
+           {"page": NUL}),
     Direct("audit_pages", "an", "get", lambda w, o: reverse("audit:event_list"),
            {"page": NUL, "user": NUL}),
     Direct("notifications", "lan", "get", lambda w, o: reverse("notifications:list"),
