@@ -355,6 +355,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # HTTPS hardening: on unless explicitly turned off (demo and tests run over plain HTTP).
 HTTPS = env_bool("HOA_NHAP_HTTPS", default=not DEMO)
 SECURE_SSL_REDIRECT = HTTPS
+# The load balancer and Prometheus ask over the internal network, without TLS (D47).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
@@ -377,6 +379,11 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+
+# /healthz (decision D47): the worker's heartbeat (manage.py worker_heartbeat, every
+# minute) must have run, and no task waited, within this; the audit seal must be younger.
+HEALTH_WORKER_SILENT = timedelta(minutes=env_int("HOA_NHAP_HEALTH_WORKER_SILENT_MINUTES", 5))
+HEALTH_SEAL_MAX_AGE = timedelta(hours=env_int("HOA_NHAP_HEALTH_SEAL_MAX_HOURS", 26))
 
 LOGGING = {
     "version": 1,
