@@ -20,6 +20,7 @@ from django.db.models import (
     Count,
     Func,
     IntegerField,
+    Max,
     Q,
     QuerySet,
     Sum,
@@ -319,3 +320,9 @@ def seal_is_recent() -> bool:
     """Return whether the chain was sealed within HEALTH_SEAL_MAX_AGE (a health check)."""
     limit: timedelta = getattr(settings, "HEALTH_SEAL_MAX_AGE", timedelta(hours=26))
     return Seal.objects.filter(at__gte=timezone.now() - limit).exists()
+
+
+def seal_age_seconds() -> float | None:
+    """Return the age of the last seal in seconds, None before the first (a metric)."""
+    last = Seal.objects.aggregate(at=Max("at"))["at"]
+    return None if last is None else (timezone.now() - last).total_seconds()

@@ -151,6 +151,8 @@ REGISTER_EXPORT_DIR = Path(
 )
 
 MIDDLEWARE = [
+    # First, so it times the whole answer (Prometheus, decision D47).
+    "core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -384,6 +386,8 @@ SECURE_CSP = {
 # minute) must have run, and no task waited, within this; the audit seal must be younger.
 HEALTH_WORKER_SILENT = timedelta(minutes=env_int("HOA_NHAP_HEALTH_WORKER_SILENT_MINUTES", 5))
 HEALTH_SEAL_MAX_AGE = timedelta(hours=env_int("HOA_NHAP_HEALTH_SEAL_MAX_HOURS", 26))
+# /metrics answers only a scrape with "Authorization: Bearer <this>"; unset, it is off (404).
+METRICS_TOKEN = env_str("HOA_NHAP_METRICS_TOKEN", "")
 
 LOGGING = {
     "version": 1,
