@@ -32,8 +32,8 @@ LABELS |= {"implementation", "major", "minor", "patchlevel", "version", "generat
 
 
 def _scrape(token: str | None = TOKEN) -> Any:
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
-    return Client().get("/metrics", **headers)
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return Client().get("/metrics", headers=headers)
 
 
 def _labels(text: str) -> list[dict[str, str]]:
