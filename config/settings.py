@@ -157,6 +157,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIdMiddleware",
+    # The JSON access line and the request's fields on every log line (decision D47).
+    "core.logs.RequestLogMiddleware",
     "audit.context.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -389,11 +391,25 @@ HEALTH_SEAL_MAX_AGE = timedelta(hours=env_int("HOA_NHAP_HEALTH_SEAL_MAX_HOURS", 
 # /metrics answers only a scrape with "Authorization: Bearer <this>"; unset, it is off (404).
 METRICS_TOKEN = env_str("HOA_NHAP_METRICS_TOKEN", "")
 
+# JSON lines (core.logs, decision D47): request id, user id and route name, the text
+# scrubbed of ids, tokens and ID numbers; one access line per request at INFO.
+LOG_FORMAT = env_str("HOA_NHAP_LOG_FORMAT", "text" if DEMO else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("HOA_NHAP_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "hoa_nhap.requests": {
+            "level": env_str("HOA_NHAP_ACCESS_LOG_LEVEL", "WARNING" if DEMO else "INFO")
+        }
+    },
 }
 
 # Methadone: figures of the national guideline (Decision 4066/QĐ-BYT, which replaced

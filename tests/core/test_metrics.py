@@ -10,20 +10,28 @@ labels), 8.2.1 (a function reached only by the caller it is meant for).
 
 from __future__ import annotations
 
+import re
+import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from audit import actions as audit_actions
 from cases.models import Person
 from core import health
 from tests.accounts.support import password_login
 from tests.conftest import World
+from tests.core.test_health import _work
 
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "metrics-test-token-8f2c1e"  # noqa: S105  # nosec B105: a test's own token
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 LABELS = {"view", "method", "status", "action", "le"}
@@ -126,3 +134,23 @@ def test_the_task_queue_depth_and_age_are_read_at_each_scrape() -> None:
     after = gauges()
     assert after["hoa_nhap_tasks_ready"] == 1
     assert after["hoa_nhap_tasks_oldest_ready_age_seconds"] >= 0
+
+
+@override_settings(METRICS_TOKEN=TOKEN)
+def test_every_metric_the_sample_alerts_use_is_exposed(world: World) -> None:
+    """deploy/prometheus/hoa-nhap-alerts.yml names only metrics a scrape holds."""
+    rules = yaml.safe_load((ROOT / "deploy/prometheus/hoa-nhap-alerts.yml").read_text())
+    exprs = " ".join(rule["expr"] for group in rules["groups"] for rule in group["rules"])
+    used = set(re.findall(r"\bhoa_nhap_\w+", exprs))
+    assert {"hoa_nhap_audit_seal_age_seconds", "hoa_nhap_worker_heartbeat_age_seconds"} <= used
+    audit_actions.seal_create(actor=None)
+    with override_settings(TASKS=DATABASE_TASKS):
+        call_command("worker_heartbeat")
+        _work()
+    password_login(Client(), "lan", "wrong-password")  # a counter appears once it moved
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        password_login(Client(), "mai", "wrong-password")
+    world.client("lan").get(reverse("cases:person_detail", args=[uuid.uuid4()]))
+    families = text_string_to_metric_families(_scrape().content.decode())
+    exposed = {sample.name for family in families for sample in family.samples}
+    assert used <= exposed, used - exposed
