@@ -8,14 +8,21 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        from core import navigation
+        from core import health, metrics, navigation
         from core.capabilities import can
 
-        from . import capabilities, choices, history  # noqa: F401  (registers; stamps history)
+        from . import capabilities, choices, history, selectors  # noqa: F401  (registers; stamps history)
         from .append_only import install_history_triggers
 
         # Once per migrate, after every app's migrations: history tables of any app.
         post_migrate.connect(install_history_triggers, sender=self)
+        # The load balancer's /healthz fails when the daily seal stopped (decision D47).
+        health.register("audit_seal")(selectors.seal_is_recent)
+        metrics.register_gauge(
+            "hoa_nhap_audit_seal_age_seconds",
+            "Time since the audit chain was last sealed.",
+            selectors.seal_age_seconds,
+        )
 
         navigation.add(
             _("Audit"),

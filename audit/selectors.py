@@ -20,6 +20,7 @@ from django.db.models import (
     Count,
     Func,
     IntegerField,
+    Max,
     Q,
     QuerySet,
     Sum,
@@ -35,7 +36,7 @@ from core.users import AnyAbstractUser
 
 from . import chain, registry
 from .capabilities import AUDIT_VIEW
-from .models import Event
+from .models import Event, Seal
 
 WORK_START, WORK_END = 7, 19  # local hours
 VOLUME_FACTOR, VOLUME_FLOOR = 3, 20
@@ -313,3 +314,15 @@ def count_by(*, actor: AnyAbstractUser, action: str, since: datetime) -> int:
     if getattr(actor, "pk", None) is None:
         return 0
     return Event.objects.filter(actor_id=actor.pk, action=action, at__gte=since).count()
+
+
+def seal_is_recent() -> bool:
+    """Return whether the chain was sealed within HEALTH_SEAL_MAX_AGE (a health check)."""
+    limit: timedelta = getattr(settings, "HEALTH_SEAL_MAX_AGE", timedelta(hours=26))
+    return Seal.objects.filter(at__gte=timezone.now() - limit).exists()
+
+
+def seal_age_seconds() -> float | None:
+    """Return the age of the last seal in seconds, None before the first (a metric)."""
+    last = Seal.objects.aggregate(at=Max("at"))["at"]
+    return None if last is None else (timezone.now() - last).total_seconds()

@@ -151,10 +151,14 @@ REGISTER_EXPORT_DIR = Path(
 )
 
 MIDDLEWARE = [
+    # First, so it times the whole answer (Prometheus, decision D47).
+    "core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIdMiddleware",
+    # The JSON access line and the request's fields on every log line (decision D47).
+    "core.logs.RequestLogMiddleware",
     "audit.context.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -362,6 +366,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # HTTPS hardening: on unless explicitly turned off (demo and tests run over plain HTTP).
 HTTPS = env_bool("HOA_NHAP_HTTPS", default=not DEMO)
 SECURE_SSL_REDIRECT = HTTPS
+# The load balancer and Prometheus ask over the internal network, without TLS (D47).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
@@ -385,11 +391,32 @@ SECURE_CSP = {
 }
 
 
+# /healthz (decision D47): the worker's heartbeat (manage.py worker_heartbeat, every
+# minute) must have run, and no task waited, within this; the audit seal must be younger.
+HEALTH_WORKER_SILENT = timedelta(minutes=env_int("HOA_NHAP_HEALTH_WORKER_SILENT_MINUTES", 5))
+HEALTH_SEAL_MAX_AGE = timedelta(hours=env_int("HOA_NHAP_HEALTH_SEAL_MAX_HOURS", 26))
+# /metrics answers only a scrape with "Authorization: Bearer <this>"; unset, it is off (404).
+METRICS_TOKEN = env_str("HOA_NHAP_METRICS_TOKEN", "")
+
+# JSON lines (core.logs, decision D47): request id, user id and route name, the text
+# scrubbed of ids, tokens and ID numbers; one access line per request at INFO.
+LOG_FORMAT = env_str("HOA_NHAP_LOG_FORMAT", "text" if DEMO else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("HOA_NHAP_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "hoa_nhap.requests": {
+            "level": env_str("HOA_NHAP_ACCESS_LOG_LEVEL", "WARNING" if DEMO else "INFO")
+        }
+    },
 }
 
 # Methadone: figures of the national guideline (Decision 4066/QĐ-BYT, which replaced

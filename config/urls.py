@@ -8,10 +8,15 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from accounts.views import LoginView
+from core import health_views, metrics_views
 from core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    # For the load balancer, without signing in: ok or fail per check (decision D47).
+    path("healthz", health_views.healthz, name="healthz"),
+    # For Prometheus, with the bearer token HOA_NHAP_METRICS_TOKEN; 404 without it.
+    path("metrics", metrics_views.metrics_page, name="metrics"),
     path("", include("cases.urls")),
     path("", include("services.urls")),
     path("account/", include("accounts.urls")),

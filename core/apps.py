@@ -9,7 +9,9 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing registers the system checks.
-        from . import checks  # noqa: F401
+        from . import checks, metrics  # noqa: F401
+
+        metrics.connect_signals()
 
 
 class HoaNhapAdminConfig(admin_apps.AdminConfig):

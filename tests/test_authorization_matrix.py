@@ -250,6 +250,10 @@ SPEC: dict[str, Rule] = {
     "login": roles_ok(set(ROLES), ok=302),  # signed in already
     "logout": roles_ok(set(ROLES), ok=405),  # POST only
     "set_language": roles_ok(set(ROLES), ok=302),
+    # Health for the load balancer: open to all, 503 here (no seal, no worker heartbeat).
+    "healthz": roles_ok(set(ROLES), ok=503),
+    # Prometheus: only with the bearer token, which no signed-in user's request carries.
+    "metrics": roles_ok(set(ROLES), ok=404),
     "admin:index": roles_ok({"quan"}, refused=302),
     # The admin's login form is replaced by a redirect to the one login page.
     "admin:login": roles_ok(set(ROLES), ok=302),
@@ -353,12 +357,16 @@ POST_ONLY |= {"audit:event_person_lookup", "cases:family_remove", "cases:closure
 # Reachable without signing in, or before the second factor, with the status they give.
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
 ANONYMOUS["cases:staff_welcome"] = ANONYMOUS["cases:staff_welcome_open"] = 200
+ANONYMOUS["healthz"] = 503  # open, and failing in this world (tests/core/test_health.py)
+ANONYMOUS["metrics"] = 404  # the bearer token only (tests/core/test_metrics.py)
 BEFORE_SECOND_FACTOR = {
     "login": 302,
     "logout": 405,
     "set_language": 302,
     "accounts:otp_verify": 200,
     "accounts:otp_enrol": 302,
+    "healthz": 503,
+    "metrics": 404,
 }
 
 
