@@ -288,6 +288,47 @@ def after_writes(
     return {m: r for m, r in found.items() if m in wanted}
 
 
+LAG_METRICS = {
+    "ind_tx_coverage": "TX_COVERAGE, province-year after writes: counted live",
+    "ind_tx_coverage_lag": "TX_COVERAGE, province-year after writes: a lag allowed",
+    "dashboard": "dashboard, province-half-year after writes: counted live",
+    "dashboard_lag": "dashboard, province-half-year after writes: a lag allowed",
+    "report_exact": "XLSX report, province-year after writes: counted live",
+    "report_exact_lag": "XLSX report, province-year after writes: a lag allowed",
+}
+
+
+def with_writes(size: int, s: Setup, writes: int, seed: int, reps: int = 3) -> dict[str, Result]:
+    """``writes`` writes on random cases (random communes), then TX_COVERAGE, the dashboard
+    and the report, each ``reps`` times with the written communes counted live
+    (``HOA_NHAP_FIGURES_MAX_LAG`` 0) and with an hour's lag allowed; all rolled back, so the
+    databases stay as built. The medians, and how many communes were written."""
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    picker = random.Random(seed)
+    ids = list(Case.objects.values_list("pk", flat=True).order_by("pk")[:200_000])
+    runs = {m: run for m, run in calls(s, {}).items() if m in ("ind_tx_coverage", "dashboard")}
+    runs["report_exact"] = calls(s, {})["report_exact"]
+    found: dict[str, Result] = {}
+    with transaction.atomic():
+        for pk in picker.sample(ids, min(writes, len(ids))):
+            Case.objects.filter(pk=pk).update(managed_record=F("managed_record"))
+        communes = len([c for c in rollup.stale_communes() if c is not None])
+        for metric, run in runs.items():
+            for lag, name in ((0, metric), (3600, f"{metric}_lag")):
+                with override_settings(FIGURES_MAX_LAG_S=lag):
+                    run(0)  # warm
+                    value = statistics.median(_ms(partial(run, n)) for n in range(reps))
+                label = LAG_METRICS[name]
+                note = f"{writes} writes, {communes} communes written"
+                METRICS.setdefault(f"{name}_after_writes", label)
+                found[f"{name}_after_writes"] = Result(value, reps, note)
+                say(f"  [{size:,}] {label}: {value:,.1f} ms ({note})")
+        transaction.set_rollback(True)
+    return found
+
+
 def use_database(name: str) -> None:
     """Point the default connection at another database of the same server."""
     connections.close_all()
@@ -360,6 +401,13 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="with --databases whose roll-up is built: refresh it, then time the sizes in "
         "turn, round by round, so a change of the machine's load falls on every size",
+    )
+    parser.add_argument(
+        "--lag-writes",
+        type=int,
+        default=0,
+        help="with --interleave: after the rounds, this many writes (rolled back after) and "
+        "the figures timed with every written commune counted live, then with a lag allowed",
     )
     parser.add_argument("--plans", type=Path, default=HERE / "plans")
     parser.add_argument("--results", type=Path, default=HERE / "results")
@@ -501,6 +549,11 @@ def interleaved(
             )
             for metric, result in found.items():
                 per_round[size].setdefault(metric, []).append(result.value)
+    lagged: dict[int, dict[str, Result]] = {}
+    if args.lag_writes:
+        for size in sizes:
+            use_database(databases[size])
+            lagged[size] = with_writes(size, setups[size], args.lag_writes, args.seed)
     results = {
         size: {
             metric: Result(
@@ -513,6 +566,7 @@ def interleaved(
         for size in sizes
     }
     for size in sizes:
+        results[size] |= lagged.get(size, {})
         datasets[size]["load_average"] = [round(min(loads), 1), round(max(loads), 1)]
     say()
     say(f"$ python -m bench.figures {' '.join(sys.argv[1:])}")

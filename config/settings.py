@@ -63,6 +63,10 @@ AUDIT_SEQUENCER = env_str("HOA_NHAP_AUDIT_SEQUENCER", "commit")
 # The auditor's pages warn when a committed event has waited longer than this for its link
 # (the sequencer stopped or fell behind).
 AUDIT_CHAIN_LAG_WARNING = timedelta(seconds=env_int("HOA_NHAP_AUDIT_LAG_WARNING_S", 60))
+# How many seconds the coverage figures may leave out the newest writes (D37): 0 counts the
+# communes written since the last roll-up refresh live, so every figure is current; a busy
+# province sets a little more than its refresh takes, and the pages say "as of".
+FIGURES_MAX_LAG_S = env_int("HOA_NHAP_FIGURES_MAX_LAG", 0)
 if AUDIT_SEQUENCER not in {"commit", "process"}:
     raise ImproperlyConfigured(
         f"HOA_NHAP_AUDIT_SEQUENCER must be 'commit' or 'process', not {AUDIT_SEQUENCER!r}"

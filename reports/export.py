@@ -32,7 +32,7 @@ from accounts.models import AnyUser
 from audit.actions import record
 from cases.models import AdministrativeUnit
 
-from . import plans, registry, sheets, suppression
+from . import plans, registry, rollup, sheets, suppression
 from .events_export import ExportAction
 from .plans import TargetValue
 from .registry import Cell, Indicator, Period
@@ -92,6 +92,9 @@ class Report:
     k: int
     as_of: datetime.datetime
     tables: list[Table] = field(default_factory=list)
+    # With a lag allowed (``reports.rollup.max_lag``): the oldest write its figures may leave
+    # out, or None when they hold every write up to ``as_of``.
+    complete_up_to: datetime.datetime | None = None
     # The targets of breakdown keys (a sector's own share), by year: indicator code →
     # (breakdown, key) → target (``reports.plans.key_targets``).
     key_targets: dict[int, dict[str, dict[tuple[str, str], TargetValue]]] = field(
@@ -153,7 +156,7 @@ def report_build(
     # In the request, one transaction with the JIT off for the whole build; with progress
     # (the worker), one per step, so each step's progress commits and the page shows it.
     whole, step = (without_jit, nullcontext) if progress is None else (nullcontext, without_jit)
-    with whole():
+    with rollup.watch() as behind, whole():
         for indicator in indicators:
             wanted = [b for b in breakdowns if b in indicator.breakdowns]
             for labelled in periods:
@@ -173,6 +176,7 @@ def report_build(
                     progress(done, total)
         with step():
             suppression.protect(viewer, report.tables, sharing=sharing, k=k, targets=targets)
+    report.complete_up_to = behind.since
     if progress is not None:
         progress(total, total)
     return report
@@ -293,6 +297,14 @@ def to_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
+def _complete_up_to(report: Report) -> list[list[Value]]:
+    """The cover's line saying up to when the figures hold every write (a lag allowed)."""
+    if report.complete_up_to is None:
+        return []
+    moment = timezone.localtime(report.complete_up_to).strftime("%d/%m/%Y %H:%M")
+    return [[_("Every change counted up to"), moment]]
+
+
 def _cover(report: Report) -> list[list[Value]]:
     periods = "; ".join(p.label for p in report.periods)
     plans = ", ".join(report.plan_numbers()) or "—"
@@ -302,6 +314,7 @@ def _cover(report: Report) -> list[list[Value]]:
         [_("Unit"), report.unit.name],
         [_("Reporting period"), periods],
         [_("As of"), timezone.localtime(report.as_of).strftime("%d/%m/%Y %H:%M")],
+        *_complete_up_to(report),
         [_("For sharing"), _("yes") if report.sharing else _("no")],
         [
             _("Hidden figures"),

@@ -11,9 +11,11 @@ touches, in the write's transaction (forms, admin, the bulk dose path, COPY and 
 alike; a person who moves marks both communes; a change to a catalogue, organisation or
 organisation type marks every commune). :func:`answer` adds the fresh communes' cells and
 counts the stale communes live (one statement reads the markers and the cells, so both are
-of one snapshot): an answer is always exact and current. :func:`refresh` recomputes the
-stale communes and deletes only the markers it read, so a write committed while it runs
-stays marked.
+of one snapshot): an answer is exact and current. With a lag allowed (:func:`max_lag`), a
+commune marked less than that long ago is read from its cells as they are, and
+:func:`watch` tells the page since when its figures may leave out writes. :func:`refresh`
+recomputes the stale communes and deletes only the markers it read, so a write committed
+while it runs stays marked.
 
 Not rolled up, always live: median indicators (a median does not add up), custom periods,
 the people behind a number, the SQLite demo, and a period not yet over for an indicator whose
@@ -24,9 +26,13 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
@@ -75,6 +81,44 @@ def rolled_up(indicator: Indicator, period: Period, today: datetime.date | None 
     return not (indicator.today and period.end >= (today or timezone.localdate()))
 
 
+def max_lag() -> int:
+    """Return how many seconds a figure may leave out the newest writes (0: none).
+
+    ``HOA_NHAP_FIGURES_MAX_LAG`` (D37). With 0 every answer is exact and current, and a
+    reader pays for the communes written since the last refresh by counting them live; a
+    busy province (every commune written between two refreshes) sets a lag a little over
+    the refresh's duration, and its pages say up to when the figures are complete.
+    """
+    return int(getattr(settings, "FIGURES_MAX_LAG_S", 0))
+
+
+@dataclass
+class Behind:
+    """The oldest write a block's figures may leave out (None: they left out nothing)."""
+
+    since: datetime.datetime | None = None
+
+
+_watching: ContextVar[Behind | None] = ContextVar("figures_behind", default=None)
+
+
+@contextmanager
+def watch() -> Iterator[Behind]:
+    """Collect, for the block, since when its figures may leave out writes (a lag allowed)."""
+    behind = Behind()
+    token = _watching.set(behind)
+    try:
+        yield behind
+    finally:
+        _watching.reset(token)
+
+
+def _note_behind(since: datetime.datetime | None) -> None:
+    behind = _watching.get()
+    if behind is not None and since is not None:
+        behind.since = since if behind.since is None else min(behind.since, since)
+
+
 def live_many(
     indicator: Indicator, query: Query, breakdowns: Sequence[str | None]
 ) -> dict[str | None, Result]:
@@ -88,7 +132,7 @@ def live_many(
 _READ = """
 WITH "stale" AS (
     SELECT DISTINCT "commune_id" FROM "reports_figurestale"
-    WHERE "commune_id" = ANY(%(communes)s) OR "commune_id" IS NULL
+    WHERE ("commune_id" = ANY(%(communes)s){older}) OR "commune_id" IS NULL
 )
 SELECT 'b', NULL::integer, NULL, "breakdowns", NULL::boolean, NULL::bigint, NULL::bigint
 FROM "reports_figurebuild"
@@ -119,9 +163,14 @@ def answer(
     if not enabled() or not query.rows or not rolled_up(indicator, query.period):
         return None
     communes = list(query.rows)
+    lag = max_lag()
+    # With a lag allowed, a commune marked less than ``lag`` seconds ago is read from its
+    # cells as they are (the refresh brings it up to date); only older markers are counted
+    # live. Without one, every marked commune is counted live.
+    older = ' AND "marked_at" < now() - make_interval(secs => %(lag)s)' if lag else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            _READ,
+            _READ.replace("{older}", older),
             {
                 "communes": communes,
                 "rows": [query.rows[c] for c in communes],
@@ -129,9 +178,18 @@ def answer(
                 "start": query.period.start,
                 "end": query.period.end,
                 "breakdowns": [b or "" for b in breakdowns],
+                "lag": lag,
             },
         )
         found = cursor.fetchall()
+        if lag and all(line[0] != "s" or line[1] is not None for line in found):
+            cursor.execute(
+                'SELECT min("marked_at") FROM "reports_figurestale" '
+                'WHERE "commune_id" = ANY(%s) AND "marked_at" >= now() - make_interval(secs => %s)',
+                [communes, lag],
+            )
+            row = cursor.fetchone()
+            _note_behind(row[0] if row else None)
     built = [line[3] for line in found if line[0] == "b"]
     if not built or not {b or "" for b in breakdowns} <= set(built[0].split(",")):
         # Never built (a period just over, a new indicator or breakdown): live until a

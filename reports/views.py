@@ -15,7 +15,7 @@ from accounts.capabilities import can
 from cases import capabilities as caps
 from cases.models import AdministrativeUnit
 
-from . import dashboard, registry, suppression, tables
+from . import dashboard, registry, rollup, suppression, tables
 from .filters import PARAMS, FiguresForm, default_period
 from .registry import Indicator, Period
 
@@ -93,14 +93,15 @@ def figures_dashboard(request: HttpRequest) -> HttpResponse:
     unit = dashboard.unit_for_figures(request.user, request.GET.get("unit"))
     form, period = _filters(request, unit)
     groups = None
-    if period is not None:
-        groups = dashboard.dashboard(
-            viewer=request.user,
-            unit=unit,
-            period=period,
-            breakdown=_breakdown(form),
-            people_url=_people_url(request, unit),
-        )
+    with rollup.watch() as behind:
+        if period is not None:
+            groups = dashboard.dashboard(
+                viewer=request.user,
+                unit=unit,
+                period=period,
+                breakdown=_breakdown(form),
+                people_url=_people_url(request, unit),
+            )
     detail = _params(request, unit=unit.code)
     sections = [
         (
@@ -118,6 +119,7 @@ def figures_dashboard(request: HttpRequest) -> HttpResponse:
         "sections": sections,
         "shown": groups is not None,
         "period_label": tables.period_label(period) if period else "",
+        "behind_since": behind.since,
     }
     return render(request, "reports/dashboard.html", context)
 
@@ -130,21 +132,23 @@ def indicator_page(request: HttpRequest) -> HttpResponse:
     unit = dashboard.unit_for_figures(request.user, request.GET.get("unit"))
     form, period = _filters(request, unit)
     detail = None
-    if period is not None:
-        detail = dashboard.indicator_detail(
-            viewer=request.user,
-            indicator=indicator,
-            unit=unit,
-            period=period,
-            breakdown=_breakdown(form),
-            people_url=_people_url(request, unit),
-        )
+    with rollup.watch() as behind:
+        if period is not None:
+            detail = dashboard.indicator_detail(
+                viewer=request.user,
+                indicator=indicator,
+                unit=unit,
+                period=period,
+                breakdown=_breakdown(form),
+                people_url=_people_url(request, unit),
+            )
     context = _context(request, unit, "reports:indicator", code=indicator.code) | {
         "form": form,
         "indicator": indicator,
         "detail": detail,
         "period_label": tables.period_label(period) if period else "",
         "back": _url("reports:dashboard", _params(request, unit=unit.code)),
+        "behind_since": behind.since,
     }
     links = {row.code: link for row, link in context["children"]}
     context["rows"] = [(r, links.get(r.row.code)) for r in (detail.rows if detail else [])]

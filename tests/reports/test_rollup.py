@@ -378,3 +378,71 @@ def test_a_pair_not_built_yet_is_read_live_and_built_by_the_refresh_it_asks_for(
     assert rollup.answer(indicator, query, [None]) == rollup.live_many(indicator, query, [None])
     FigureCell.objects.all().delete()
     FigureBuild.objects.all().delete()
+
+
+# --- a lag allowed: the cells as they are, and since when they may leave writes out -----------
+
+
+@pytest.mark.django_db
+def test_with_a_lag_allowed_a_recent_write_is_read_from_the_cells_and_said(
+    request: pytest.FixtureRequest, world: World, settings: Any
+) -> None:
+    """D37: ``HOA_NHAP_FIGURES_MAX_LAG`` trades currency for speed, and the pages say so.
+
+    Without a lag the commune written is counted live (exact); with one, its cells are read
+    as they are until the marker is older than the lag, and ``watch`` names the write's
+    time; a marker older than the lag is counted live again."""
+    rows = request.getfixturevalue("data").rows()
+    indicator = registry.get("TX_COVERAGE")
+    query = Query(rows, PERIODS[3])
+    rollup.refresh(full=True, years=[2025])
+    before = rollup.answer(indicator, query, [None])
+    assert before is not None
+    total_before = before[None][(None, None)]
+    Data(world).case(Data(world).person("c2"), opened=D(2025, 2, 1))  # one more in the denominator
+    marked_at = min(FigureStale.objects.values_list("marked_at", flat=True))
+
+    settings.FIGURES_MAX_LAG_S = 0
+    with rollup.watch() as behind:
+        exact = rollup.answer(indicator, query, [None])
+    assert exact is not None and exact[None] == rollup.live_many(indicator, query, [None])[None]
+    assert exact[None][(None, None)].denominator == (total_before.denominator or 0) + 1
+    assert behind.since is None
+
+    settings.FIGURES_MAX_LAG_S = 3600
+    with rollup.watch() as behind:
+        lagging = rollup.answer(indicator, query, [None])
+    assert lagging is not None and lagging[None][(None, None)] == total_before
+    assert behind.since == marked_at
+
+    FigureStale.objects.update(marked_at=marked_at - datetime.timedelta(hours=2))
+    with rollup.watch() as behind:
+        late = rollup.answer(indicator, query, [None])
+    assert late is not None and late[None] == exact[None]
+    assert behind.since is None
+
+
+@pytest.mark.django_db
+def test_the_dashboard_and_the_report_say_up_to_when_the_figures_are_complete(
+    request: pytest.FixtureRequest, world: World, settings: Any
+) -> None:
+    """With a lag allowed and a write not yet refreshed, the dashboard says since when its
+    figures may leave writes out, and the report's cover says it too; fresh, neither does."""
+    from reports import export
+
+    request.getfixturevalue("data")
+    rollup.refresh(full=True, years=[2025])
+    settings.FIGURES_MAX_LAG_S = 3600
+    client = world.client("hoa")
+    url = "/figures/?unit=" + world.units["province"].code + "&period=year&year=2025"
+    assert 'data-testid="figures-behind"' not in client.get(url).content.decode()
+    Data(world).case(Data(world).person("c2"), opened=D(2025, 2, 1))
+    page = client.get(url).content.decode()
+    assert 'data-testid="figures-behind"' in page
+    report = export.report_build(
+        viewer=world.users["hoa"],
+        unit=world.units["province"],
+        periods=export.periods_for("year", year=2025),
+        sharing=False,
+    )
+    assert report.complete_up_to == min(FigureStale.objects.values_list("marked_at", flat=True))
