@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "referrals",
     "notifications",
     "documents",
+    "appointments",
     "registers",
     "django_tasks_db",
 ]
