@@ -23,7 +23,7 @@ class AppointmentsConfig(AppConfig):
             appointment_records.EXPORTED, _("Exported a calendar file"), kind=registry.READ
         )
         navigation.add(
-            _("Calendar"),
+            _("Appointment calendar"),
             "appointments:calendar",
             order=25,
             allowed=_may_list,
