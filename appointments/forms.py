@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -47,7 +48,9 @@ class AppointmentForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
             )
         else:
             del self.fields["status"]
-            self.initial.setdefault("staff", getattr(user, "pk", None))
+            self.initial["staff"] = self.initial.get("staff") or getattr(user, "pk", None)
+            # Today, unless the page says otherwise (the instance's None is no choice).
+            self.initial["starts_on"] = self.initial.get("starts_on") or timezone.localdate()
         self.fields["staff"].queryset = staff  # type: ignore[attr-defined]
         self.fields["duration_minutes"].validators.append(_within_a_day)
         translate_blank_choices(self)
