@@ -12,10 +12,11 @@ import datetime
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments import ics
+from appointments import actions, ics
 from appointments.models import Appointment, Kind, Status
 from appointments.records import APPOINTMENTS, EXPORTED, LISTED
 from audit.models import Event
@@ -100,6 +101,15 @@ def test_the_staff_member_must_be_of_the_writers_organisation(world: World, case
     forged = _form(world, staff=str(world.users["tuan"].pk), place="Giữ lại nơi này")
     response = world.client("lan").post(url, forged)
     assert response.status_code == 200 and "Giữ lại nơi này" in response.content.decode()
+    assert not Appointment.objects.exists()
+    # The action checks again, whatever the form offered.
+    with pytest.raises(ValidationError):
+        actions.appointment_add(
+            actor=world.users["lan"],
+            appointment=Appointment(
+                case=case, starts_on=_in_days(1), place=PLACE, staff=world.users["tuan"]
+            ),
+        )
     assert not Appointment.objects.exists()
 
 
@@ -188,12 +198,15 @@ def test_the_week_view_of_a_staff_member_and_of_an_organisation(
     mine = _make(world, case, days=0, place="Của tôi")
     teammate = _make(world, case, days=0, who="mai", place="Của đồng nghiệp")
     _make(world, _case(tuan_person), days=0, who="tuan", place="Phòng khám B")
+    # On lan's case, which she sees, with the commune officer: not of her organisation.
+    _make(world, case, days=0, who="minh", place="Của xã")
     url = reverse("appointments:calendar")
     client = world.client("lan")
     me = client.get(url).content.decode()
     assert "Của tôi" in me and "Của đồng nghiệp" not in me
     org = client.get(url, {"who": "org"}).content.decode()
-    assert "Của tôi" in org and "Của đồng nghiệp" in org and "Phòng khám B" not in org
+    assert "Của tôi" in org and "Của đồng nghiệp" in org
+    assert "Phòng khám B" not in org and "Của xã" not in org
     day = client.get(url, {"view": "day", "day": _in_days(1).isoformat()}).content.decode()
     assert "Của tôi" not in day
     for row in (mine, teammate):
