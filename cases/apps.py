@@ -16,7 +16,7 @@ class CasesConfig(AppConfig):
         from core import navigation
 
         # Importing registers the actions and capabilities, and connects the receivers.
-        from . import access, events, records, resets, roles, selectors  # noqa: F401
+        from . import access, events, records, resets, roles, selectors, summary  # noqa: F401
         from . import capabilities as caps
         from .notes import NOTES
 

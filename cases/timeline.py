@@ -136,3 +136,21 @@ def person_sections(*, viewer: access.AnyUser, person: Person) -> list[PersonSec
     """Return the sections other apps show on the person page for this viewer."""
     found = (provider(viewer, person) for provider in _person_sections)
     return [section for section in found if section is not None]
+
+
+# Sections other apps add to the start page ("My work"), after what is due: the same shape
+# as a person page section (appointments of the next 30 days, D46).
+StartSections = Callable[[access.AnyUser], PersonSection | None]
+_start_sections: list[StartSections] = []
+
+
+def register_start_section(provider: StartSections) -> None:
+    """Add a provider of a start page section (called with the viewer)."""
+    if provider not in _start_sections:
+        _start_sections.append(provider)
+
+
+def start_sections(*, viewer: access.AnyUser) -> list[PersonSection]:
+    """Return the sections other apps show on the viewer's start page."""
+    found = (provider(viewer) for provider in _start_sections)
+    return [section for section in found if section is not None]

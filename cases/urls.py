@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import casework_views, plan_views, views
+from . import casework_views, plan_views, summary_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/<uuid:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<uuid:case_id>/edit/", views.case_edit, name="case_edit"),
+    path("cases/<uuid:case_id>/summary/", summary_views.case_summary, name="case_summary"),
     path("emergency/", views.emergency_request, name="emergency_request"),
     path("emergency/review/", views.emergency_review_list, name="emergency_review_list"),
     path("emergency/<uuid:access_id>/review/", views.emergency_review, name="emergency_review"),

@@ -195,6 +195,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "page": page if work.section else None,
         "masked": masked,
         "query": f"section={work.section}" if work.section else "",
+        "sections": [] if work.section else timeline.start_sections(viewer=request.user),
     }
     return render(request, "cases/my_work.html", context)
 

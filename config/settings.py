@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "referrals",
     "notifications",
     "documents",
+    "appointments",
     "registers",
     "django_tasks_db",
 ]

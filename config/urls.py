@@ -35,6 +35,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("referrals/", include("referrals.urls")),
     path("documents/", include("documents.urls")),
+    path("appointments/", include("appointments.urls")),
     path("figures/", include("reports.urls")),
     path("registers/export/", include("registers.export_urls")),
     path("registers/", include("registers.urls")),

@@ -32,6 +32,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
+from appointments.models import Appointment
 from audit.models import Event
 from calendar_days.models import PublicHoliday
 from cases import actions
@@ -325,6 +326,14 @@ SPEC: dict[str, Rule] = {
     "documents:document_file": object_rule(CASE_ROLES),
     "documents:document_thumbnail": object_rule(CASE_ROLES),
     "documents:document_edit": object_rule(WRITERS),
+    # Appointments (D46) follow their case; the calendar and its file are the writers' own.
+    "appointments:calendar": roles_ok(WRITERS),
+    "appointments:calendar_file": roles_ok(WRITERS),
+    "appointments:appointment_add": object_rule(WRITERS),
+    "appointments:appointment_detail": object_rule(CASE_ROLES),
+    "appointments:appointment_edit": object_rule(WRITERS),
+    # The printable summary: whoever reads the case (one read event naming the person).
+    "cases:case_summary": object_rule(CASE_ROLES),
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
@@ -344,6 +353,7 @@ OBJECT_PARAMS = {
     "target_id": "target",
     "document_id": "document",
     "note_id": "contactnote",
+    "appointment_id": "appointment",
     "link_id": "familylink",
     "goal_id": "plangoal",
     "closure_id": "caseclosure",
@@ -538,6 +548,17 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         case = Case.objects.get(pk=case_id)
         return make_document(case, added_by=lan, kind="photo", photo=png_bytes()).pk
 
+    def appointment(case_id: UUID) -> dict[str, UUID]:
+        """An appointment on the case with lan, tomorrow."""
+        row = Appointment.objects.create(
+            case_id=case_id,
+            starts_on=today + datetime.timedelta(days=1),
+            place="Trạm y tế",
+            staff=lan,
+            created_by=lan,
+        )
+        return {"appointment": row.pk}
+
     def note(case_id: UUID) -> dict[str, UUID]:
         """A contact note on the case, written by lan a moment ago (inside the edit window)."""
         row = ContactNote.objects.create(
@@ -596,6 +617,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **plan(world.units["province"]),
                 **note(Case.objects.get(person=lan_person).pk),
                 **casework(Case.objects.get(person=lan_person).pk),
+                **appointment(Case.objects.get(person=lan_person).pk),
             },
             "clinic_b": {
                 "person": tuan_person.pk,
@@ -608,6 +630,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **plan(world.units["d2"]),
                 **note(Case.objects.get(person=tuan_person).pk),
                 **casework(Case.objects.get(person=tuan_person).pk),
+                **appointment(Case.objects.get(person=tuan_person).pk),
             },
             "assigned": {
                 "person": assigned.pk,
@@ -620,6 +643,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **plan(world.units["c3"]),
                 **note(assigned_case.pk),
                 **casework(assigned_case.pk),
+                **appointment(assigned_case.pk),
             },
             "far": {
                 "person": far[0].pk,
@@ -634,6 +658,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **plan(other),
                 **note(far_case.pk),
                 **casework(far_case.pk),
+                **appointment(far_case.pk),
                 "emergencyaccess": far_grant.pk,
                 "rolechangerequest": _role_request(world, communes[0]).pk,
             },
@@ -1199,6 +1224,9 @@ def received(world: World, lan_person: Person) -> Received:
     certificate = make_document(case, added_by=lan, kind="medical")
     other = make_document(case, added_by=lan, kind="other")
     note = ContactNote.objects.create(case=case, contacted_on=day, text="Thăm nhà", author=lan)
+    meeting = Appointment.objects.create(
+        case=case, starts_on=day, place="Trạm y tế", staff=lan, created_by=lan
+    )
     family = FamilyLink.objects.create(
         person=person,
         relative=make_person(residence_commune=world.units["c1"], registered_by=case.organisation),
@@ -1287,6 +1315,12 @@ def received(world: World, lan_person: Person) -> Received:
         cell("cases:case_reopen", NEVER, case.pk, case.pk),
         cell("cases:closure_detail", NEVER, closing.pk, closing.pk),
         cell("cases:closure_decide", NEVER, closing.pk, closing.pk, post=True),
+        # Appointments go with "treatment"; the summary opens for every receiver, showing
+        # only the shared parts (never a name without "identity": the secrets check).
+        cell("appointments:appointment_detail", ("treatment",), meeting.pk, meeting.pk),
+        cell("appointments:appointment_edit", NEVER, meeting.pk, meeting.pk),
+        cell("appointments:appointment_add", NEVER, case.pk, case.pk),
+        cell("cases:case_summary", ALWAYS, case.pk, case.pk),
     ]
     timeline: dict[str, tuple[str, ...]] = {
         reverse(detail, args=["screening-assist", screening.pk]): ("screenings",),
@@ -1300,6 +1334,7 @@ def received(world: World, lan_person: Person) -> Received:
         reverse("cases:note_detail", args=[note.pk]): ("notes",),
         reverse("cases:goal_detail", args=[goal.pk]): ("whole case",),
         reverse("cases:closure_detail", args=[closing.pk]): ("whole case",),
+        reverse("appointments:appointment_detail", args=[meeting.pk]): ("treatment",),
     }
     return Received(person, cells, timeline)
 

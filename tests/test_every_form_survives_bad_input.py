@@ -19,6 +19,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.actions import totp_device_create
+from appointments import actions as appointment_actions
+from appointments.models import Appointment
 from cases import actions, notes, plans
 from cases.models import (
     Case,
@@ -610,6 +612,30 @@ FORMS = [
         lambda w, o: {"summary": "Tái sử dụng"},
         kept=("summary",),
     ),
+    # Appointments (D46): new and changed (the change form adds the status).
+    *[
+        FormCase(
+            f"appointment_{name}",
+            "lan",
+            url,
+            lambda w, o: {
+                "kind": "methadone_review",
+                "starts_on": "01/12/2026",
+                "starts_at": "09:30",
+                "duration_minutes": "30",
+                "place": "Trạm y tế xã",
+                "staff": str(w.users["lan"].pk),
+            },
+            kept=("starts_on", "duration_minutes", "place"),
+        )
+        for name, url in (
+            ("add", lambda w, o: reverse("appointments:appointment_add", args=[o["case"].pk])),
+            (
+                "edit",
+                lambda w, o: reverse("appointments:appointment_edit", args=[o["appointment"].pk]),
+            ),
+        )
+    ],
     FormCase(
         "family_add",
         "lan",
@@ -711,9 +737,16 @@ def objs(world: World, lan_person: Person) -> dict[str, Any]:
         status="pending",
         requested_by=world.users["lan"],
     )
+    appointment = appointment_actions.appointment_add(
+        actor=world.users["lan"],
+        appointment=Appointment(
+            case=case, starts_on=datetime.date(2026, 12, 1), place="Trạm", staff=world.users["lan"]
+        ),
+    )
     return {
         "goal": goal,
         "closure": closure,
+        "appointment": appointment,
         "note": note,
         "person": lan_person,
         "case": case,
@@ -818,6 +851,8 @@ DIRECT = [
     Direct("staff_invite", "quan", "post", lambda w, o: reverse("cases:staff_invite"),
            {"username": NUL}),
     Direct("staff_list", "quan", "get", lambda w, o: reverse("cases:staff_list"), {"page": NUL}),
+    Direct("calendar", "lan", "get", lambda w, o: reverse("appointments:calendar"),
+           {"day": NUL, "view": NUL, "who": NUL}),
     Direct("role_requests", "hoa", "get", lambda w, o: reverse("cases:role_request_list"),
            {"page": NUL}),
     Direct("login", None, "post", lambda w, o: reverse("login"),
