@@ -62,7 +62,7 @@ def history_of(*, viewer: access.AnyUser, case: Case) -> QuerySet[CaseClosure]:
     return rows.select_related("requested_by", "decided_by").order_by("-requested_at")
 
 
-def _set_status(actor: Any, case: Case, closure: CaseClosure) -> None:
+def _set_status(actor: access.AnyUser, case: Case, closure: CaseClosure) -> None:
     """Close or re-open the case as the closure says (one opening date, always)."""
     fresh = Case.objects.select_for_update().get(pk=case.pk)
     if closure.kind == ClosureKind.CLOSE:
