@@ -24,7 +24,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connections, transaction
 from django.http import Http404
 from django.utils import timezone, translation
 
@@ -57,7 +57,7 @@ from services.models import (
     TreatmentEpisode,
 )
 
-from . import reading
+from . import bulk, reading
 from .capabilities import REGISTER_IMPORT
 from .checking import Candidate, Keys, Lookups, Problem, SheetChecker, find_candidates, rows_of
 from .events import REGISTER_IMPORTED
@@ -341,28 +341,22 @@ def _write(
     done = 0
     with context.bound(bound), transaction.atomic():
         for sheet, rows in _checkers(path, actor, lookups, keys, outcome, notice=False):
-            writer = _WRITERS[sheet.key]
+            batch: list[tuple[int, dict[str, Any]]] = []
             for number, values in rows:
                 done += 1
                 if progress is not None and done % PROGRESS_EVERY == 0:
                     progress(sheet.vi, outcome.total + done)
                 if values is None:
                     continue  # already reported (cannot happen: the first pass passed)
-                try:
-                    with transaction.atomic():
-                        writer(actor, values, written, keys, decisions)
-                except (ValidationError, PermissionDenied, Http404, EditConflict) as error:
-                    outcome.problems.append(_problem(sheet, number, error))
-                except _RefFailed as error:
-                    outcome.problems.append(
-                        Problem(sheet.vi, number, sheet.column(error.column).vi, error.message,
-                                "ref_failed")
-                    )  # fmt: skip
-                except IntegrityError:
-                    outcome.problems.append(
-                        Problem(sheet.vi, number, "", "Dòng này trùng hoặc mâu thuẫn với dữ "
-                                "liệu đã có trong hệ thống.", "conflict")
-                    )  # fmt: skip
+                if sheet.key not in _BATCHED:
+                    _write_row(actor, sheet, number, values, written, keys, decisions, outcome)
+                    continue
+                batch.append((number, values))
+                if len(batch) >= bulk.BATCH_ROWS:
+                    _write_batch(actor, sheet, batch, written, keys, decisions, outcome, import_id)
+                    batch = []
+            if batch:
+                _write_batch(actor, sheet, batch, written, keys, decisions, outcome, import_id)
         if outcome.problems or outcome.dry_run:
             transaction.set_rollback(True)
             return
@@ -379,6 +373,59 @@ def _write(
             },
         )
         outcome.committed = True
+
+
+def _write_row(
+    actor: User,
+    sheet: Sheet,
+    number: int,
+    values: dict[str, Any],
+    written: _Written,
+    keys: Keys,
+    decisions: dict[str, str],
+    outcome: ImportOutcome,
+) -> None:
+    """Write one row through the actions, in a savepoint; note its problem if refused."""
+    try:
+        with transaction.atomic():
+            _WRITERS[sheet.key](actor, values, written, keys, decisions)
+    except (ValidationError, PermissionDenied, Http404, EditConflict) as error:
+        outcome.problems.append(_problem(sheet, number, error))
+    except _RefFailed as error:
+        outcome.problems.append(
+            Problem(sheet.vi, number, sheet.column(error.column).vi, error.message, "ref_failed")
+        )
+    except IntegrityError:
+        outcome.problems.append(
+            Problem(sheet.vi, number, "", "Dòng này trùng hoặc mâu thuẫn với dữ "
+                    "liệu đã có trong hệ thống.", "conflict")
+        )  # fmt: skip
+
+
+def _write_batch(
+    actor: User,
+    sheet: Sheet,
+    batch: list[tuple[int, dict[str, Any]]],
+    written: _Written,
+    keys: Keys,
+    decisions: dict[str, str],
+    outcome: ImportOutcome,
+    import_id: UUID,
+) -> None:
+    """Write a batch of rows at once (``registers.bulk``, D44); if it cannot be settled as
+    a whole, roll it back to its savepoint and write its rows one by one."""
+    before = (dict(written.people), dict(written.case_ids))
+    try:
+        with transaction.atomic():
+            _BATCHED[sheet.key](actor, batch, written, keys, decisions, import_id)
+        return
+    except (
+        bulk.Unsettled, ValidationError, PermissionDenied, Http404, _RefFailed, IntegrityError,
+        DataError,
+    ):  # fmt: skip
+        written.people, written.case_ids = before
+    for number, values in batch:
+        _write_row(actor, sheet, number, values, written, keys, decisions, outcome)
 
 
 class _RefFailed(Exception):
@@ -458,6 +505,37 @@ def _problem(sheet: Sheet, number: int, error: Exception) -> Problem:
 Writer = Callable[[User, dict[str, Any], _Written, Keys, dict[str, str]], None]
 
 
+def _person_data(values: dict[str, Any]) -> PersonData:
+    return PersonData(
+        full_name=values["ho_ten"],
+        aliases=values["ten_khac"] or "",
+        citizen_id=values["so_cccd"] or "",
+        old_id_number=values["so_cmnd"] or "",
+        phone=values["dien_thoai"] or "",
+        address=values["dia_chi"] or "",
+        family_contact=values["lien_he_gia_dinh"] or "",
+        birth_date=values["ngay_sinh"].isoformat() if values["ngay_sinh"] else "",
+        residence_commune=values["xa_cu_tru"],
+        sex=values["gioi_tinh"],
+        birth_year=values["nam_sinh"],
+        birth_year_estimated=bool(values["nam_sinh_uoc_tinh"]),
+        ethnicity=values["dan_toc"] or "",
+    )
+
+
+def _case_data(values: dict[str, Any]) -> CaseData:
+    return CaseData(
+        category=values["doi_tuong"],
+        managed_record=bool(values["ho_so_quan_ly"]),
+        status=values["trang_thai"],
+        opened_on=values["ngay_mo"],
+        closed_on=values["ngay_dong"],
+        organisation=values["co_quan_quan_ly"],
+        assigned_to=values["can_bo_phu_trach"],
+        notes=values["ghi_chu"] or "",
+    )
+
+
 def _people_cases(
     actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
 ) -> None:
@@ -469,21 +547,7 @@ def _people_cases(
         else:
             person = person_register(
                 actor=actor,
-                data=PersonData(
-                    full_name=values["ho_ten"],
-                    aliases=values["ten_khac"] or "",
-                    citizen_id=values["so_cccd"] or "",
-                    old_id_number=values["so_cmnd"] or "",
-                    phone=values["dien_thoai"] or "",
-                    address=values["dia_chi"] or "",
-                    family_contact=values["lien_he_gia_dinh"] or "",
-                    birth_date=values["ngay_sinh"].isoformat() if values["ngay_sinh"] else "",
-                    residence_commune=values["xa_cu_tru"],
-                    sex=values["gioi_tinh"],
-                    birth_year=values["nam_sinh"],
-                    birth_year_estimated=bool(values["nam_sinh_uoc_tinh"]),
-                    ethnicity=values["dan_toc"] or "",
-                ),
+                data=_person_data(values),
                 # The file's person numbers say who is who: people this import has just
                 # written under other numbers are other people, namesakes or not.
                 different_from=[
@@ -496,20 +560,7 @@ def _people_cases(
         person = access.get_person_for_user(
             actor, written.people[person_key], "change", record_read=False
         )
-    case = case_open(
-        actor=actor,
-        person=person,
-        data=CaseData(
-            category=values["doi_tuong"],
-            managed_record=bool(values["ho_so_quan_ly"]),
-            status=values["trang_thai"],
-            opened_on=values["ngay_mo"],
-            closed_on=values["ngay_dong"],
-            organisation=values["co_quan_quan_ly"],
-            assigned_to=values["can_bo_phu_trach"],
-            notes=values["ghi_chu"] or "",
-        ),
-    )
+    case = case_open(actor=actor, person=person, data=_case_data(values))
     written.case_ids[values["ma_ho_so"]] = case.pk
 
 
@@ -583,8 +634,12 @@ def _scores(
 def _services(
     actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
 ) -> None:
-    record = ServiceRecord(
-        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
+    record_add(actor=actor, record=_service(values, written.case_ids))
+
+
+def _service(values: dict[str, Any], case_ids: dict[str, UUID]) -> ServiceRecord:
+    return ServiceRecord(
+        case_id=_ref(case_ids, values["ma_ho_so"], "ma_ho_so"),
         service_type=values["loai_dich_vu"],
         status=values["trang_thai"],
         due_on=values["ngay_hen"],
@@ -594,7 +649,6 @@ def _services(
         amount=values["so_tien"],
         note=values["ghi_chu"] or "",
     )
-    record_add(actor=actor, record=record)
 
 
 def _shelter(
@@ -671,6 +725,53 @@ _WRITERS: dict[str, Writer] = {
     POST_REHAB.key: _post_rehab,
     PRESCRIPTIONS.key: _prescriptions,
     DOSES.key: _doses,
+}
+
+
+Batched = Callable[
+    [User, list[tuple[int, dict[str, Any]]], _Written, Keys, dict[str, str], UUID], None
+]
+
+
+def _people_cases_batch(
+    actor: User,
+    rows: list[tuple[int, dict[str, Any]]],
+    written: _Written,
+    keys: Keys,
+    decisions: dict[str, str],
+    import_id: UUID,
+) -> None:
+    bulk.people_cases(
+        actor=actor,
+        rows=rows,
+        people=written.people,
+        case_ids=written.case_ids,
+        candidates={k: [c.person_id for c in found] for k, found in keys.candidates.items()},
+        decisions=decisions,
+        new_person=NEW_PERSON,
+        person_data=_person_data,
+        case_data=_case_data,
+        import_id=import_id,
+    )
+
+
+def _services_batch(
+    actor: User,
+    rows: list[tuple[int, dict[str, Any]]],
+    written: _Written,
+    keys: Keys,
+    decisions: dict[str, str],
+    import_id: UUID,
+) -> None:
+    bulk.services(
+        actor=actor, rows=rows, case_ids=written.case_ids, build=_service, import_id=import_id
+    )
+
+
+# Sheets written a batch at a time (the rest row by row, through the actions).
+_BATCHED: dict[str, Batched] = {
+    PEOPLE_CASES.key: _people_cases_batch,
+    SERVICES.key: _services_batch,
 }
 
 
