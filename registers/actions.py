@@ -824,12 +824,15 @@ def _progress_write(import_id: UUID, *, status: str, done: int) -> None:
     if connection.vendor != "postgresql":
         connection.close()
         if not transaction.get_connection().in_atomic_block:
-            RegisterImport.objects.filter(pk=import_id).update(status=status, rows_done=done)
+            RegisterImport.objects.filter(pk=import_id).update(
+                status=status, rows_done=done, progress_at=timezone.now()
+            )
         return
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE registers_registerimport SET status = %s, rows_done = %s WHERE id = %s",
+                "UPDATE registers_registerimport SET status = %s, rows_done = %s, "
+                "progress_at = now() WHERE id = %s",
                 [status, done, import_id],
             )
     except DatabaseError:

@@ -462,3 +462,27 @@ def test_a_closed_case_comes_in_with_its_records(world: World, tmp_path: Path) -
     case = Case.objects.get()
     assert (case.status, case.closed_on) == ("closed", datetime.date(2026, 6, 30))
     assert ServiceRecord.objects.get().case == case
+
+
+def test_the_apostrophe_the_export_puts_before_a_formula_is_taken_off(
+    world: World, tmp_path: Path
+) -> None:
+    """Regression (issue 27): the export writes "'=..." so a spreadsheet does not run a cell
+    as a formula; the import kept the apostrophe, so a round trip changed the text."""
+    from reports.export import neutralise
+    from registers import cells
+
+    for text in ("=Nguyễn Văn An", "+84 912", "-5", "@home", "'quoted", "Bình thường"):
+        assert cells.text(neutralise(text)) == text.strip()
+    rows = [
+        person_row(
+            ho_ten=neutralise("+Nguyễn Văn An"),
+            dia_chi=neutralise("=Thôn 5"),
+            ghi_chu=neutralise("@ghi chú"),
+        )
+    ]
+    outcome = run(world, xlsx(tmp_path / "so.xlsx", {"nguoi_ho_so": rows}))
+    assert outcome.problems == [] and outcome.committed
+    person = Person.objects.get()
+    assert (person.full_name, person.address) == ("+Nguyễn Văn An", "=Thôn 5")
+    assert Case.objects.get().notes == "@ghi chú"

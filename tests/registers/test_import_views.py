@@ -129,3 +129,49 @@ def test_a_bad_upload_keeps_the_form_with_its_error(world: World, tmp_path: Path
     )
     assert response.status_code == 200
     assert not RegisterImport.objects.exists()
+
+
+def test_an_import_whose_worker_died_shows_stopped_and_runs_again(
+    world: World, tmp_path: Path, on_commit: Callable[..., Any], settings: Any
+) -> None:
+    """Regression (issue 27): an import killed with its worker stayed "running" forever and
+    its page kept reloading. Silent for REGISTER_IMPORT_STALLED_MINUTES, it shows stopped,
+    with a button that queues it again; a teammate cannot (ASVS 8.2.2, a denial event)."""
+    import datetime
+
+    from django.utils import timezone
+
+    settings.REGISTER_IMPORT_STALLED_MINUTES = 10
+    _upload(world, xlsx(tmp_path / "so.xlsx", {"nguoi_ho_so": [person_row()]}), on_commit)
+    row = RegisterImport.objects.get()
+    # The worker died mid-run: the row still says running, its last progress long ago.
+    RegisterImport.objects.filter(pk=row.pk).update(
+        status=ImportStatus.RUNNING,
+        progress_at=timezone.now() - datetime.timedelta(minutes=11),
+    )
+    client = world.client("lan")
+    url = reverse("registers:import_detail", args=[row.pk])
+    page = client.get(url).content.decode()
+    assert 'data-testid="import-stopped"' in page and "import-progress.js" not in page
+    # Recent progress: still running, the page refreshes itself, no way to run it twice.
+    RegisterImport.objects.filter(pk=row.pk).update(progress_at=timezone.now())
+    page = client.get(url).content.decode()
+    assert 'data-testid="import-stopped"' not in page and "import-progress.js" in page
+    assert client.post(reverse("registers:import_retry", args=[row.pk])).status_code == 302
+    assert RegisterImport.objects.count() == 1  # refused: not stopped
+
+    RegisterImport.objects.filter(pk=row.pk).update(
+        progress_at=timezone.now() - datetime.timedelta(minutes=11)
+    )
+    assert (
+        world.client("mai").post(reverse("registers:import_retry", args=[row.pk])).status_code
+        == 404
+    )
+    assert Event.objects.filter(action="denied", actor=world.users["mai"]).exists()
+    with on_commit():
+        again = client.post(reverse("registers:import_retry", args=[row.pk]))
+    second = RegisterImport.objects.exclude(pk=row.pk).get()
+    assert again.url == reverse("registers:import_detail", args=[second.pk])  # type: ignore[attr-defined]
+    assert second.status == ImportStatus.CHECKED and second.dry_run
+    row.refresh_from_db()
+    assert row.status == ImportStatus.FAILED and not row.stalled
