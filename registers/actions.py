@@ -242,17 +242,24 @@ def _check(
     lookups = Lookups(actor, today=today)
     keys = Keys()
     done = 0
+    people: dict[str, tuple[str, int, dict[str, Any]]] = {}  # looked up a batch at a time
     for sheet, rows in _checkers(path, actor, lookups, keys, outcome, notice=True):
         count = 0
         for number, values in rows:
             count += 1
             if sheet is PEOPLE_CASES and values is not None:
                 person = values["ma_nguoi"]
-                if person not in keys.candidates:
-                    keys.candidates[person] = find_candidates(actor, person, number, values)
+                if person not in keys.candidates and person not in people:
+                    people[person] = (person, number, values)
+                    if len(people) >= bulk.BATCH_ROWS:
+                        keys.candidates.update(find_candidates(actor, list(people.values())))
+                        people = {}
             done += 1
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(sheet.vi, done)
+        if people:
+            keys.candidates.update(find_candidates(actor, list(people.values())))
+            people = {}
         outcome.rows[sheet.key] = count
     outcome.candidates = [c for found in keys.candidates.values() for c in found]
     return keys

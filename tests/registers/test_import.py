@@ -469,8 +469,8 @@ def test_the_apostrophe_the_export_puts_before_a_formula_is_taken_off(
 ) -> None:
     """Regression (issue 27): the export writes "'=..." so a spreadsheet does not run a cell
     as a formula; the import kept the apostrophe, so a round trip changed the text."""
-    from reports.export import neutralise
     from registers import cells
+    from reports.export import neutralise
 
     for text in ("=Nguyễn Văn An", "+84 912", "-5", "@home", "'quoted", "Bình thường"):
         assert cells.text(neutralise(text)) == text.strip()
