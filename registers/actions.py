@@ -19,7 +19,6 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -114,7 +113,7 @@ class ImportOutcome:
         )
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: reading.Source) -> str:
     """Return the SHA-256 of a file, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -124,7 +123,7 @@ def file_sha256(path: Path) -> str:
 
 
 @contextmanager
-def _sheets(path: Path, outcome: ImportOutcome) -> Iterator[dict[str, reading.SheetRows]]:
+def _sheets(path: reading.Source, outcome: ImportOutcome) -> Iterator[dict[str, reading.SheetRows]]:
     """Open the file and yield its known sheets by key; unknown sheets are noted."""
     with reading.open_register(path) as found:
         known: dict[str, reading.SheetRows] = {}
@@ -141,7 +140,7 @@ def _sheets(path: Path, outcome: ImportOutcome) -> Iterator[dict[str, reading.Sh
 
 
 def _checkers(
-    path: Path,
+    path: reading.Source,
     actor: User,
     lookups: Lookups,
     keys: Keys,
@@ -177,7 +176,7 @@ def _checkers(
 def register_import(
     *,
     actor: User,
-    path: Path,
+    path: reading.Source,
     dry_run: bool,
     decisions: dict[str, str] | None = None,
     import_id: UUID | None = None,
@@ -233,7 +232,7 @@ def register_import(
 
 def _check(
     actor: User,
-    path: Path,
+    path: reading.Source,
     outcome: ImportOutcome,
     today: datetime.date,
     progress: Progress | None,
@@ -329,7 +328,7 @@ class _Written:
 
 def _write(
     actor: User,
-    path: Path,
+    path: reading.Source,
     outcome: ImportOutcome,
     first: Keys,
     decisions: dict[str, str],
@@ -785,7 +784,7 @@ _BATCHED: dict[str, Batched] = {
 # --- The import as a row of its own, run by the background worker -------------------
 
 
-def import_run(*, import_id: UUID, path: Path) -> RegisterImport:
+def import_run(*, import_id: UUID, path: reading.Source) -> RegisterImport:
     """Run a queued import (the worker's task): progress is committed as it goes."""
     row = RegisterImport.objects.select_related("created_by").get(pk=import_id)
     _progress_write(import_id, status=ImportStatus.RUNNING, done=0)

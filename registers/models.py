@@ -56,6 +56,9 @@ class RegisterImport(models.Model):
     # ``REGISTER_IMPORT_STALLED_MINUTES`` died with its worker (decision D44).
     progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     report = EncryptedTextField(_("report"), max_length=50_000_000)
+    # The data key the stored file is sealed with (registers.storage, D44): wrapped by the
+    # key ring like every encrypted field, so key rotation covers the file too.
+    data_key = EncryptedTextField(editable=False, max_length=64)
 
     class Meta:
         verbose_name = _("register import")

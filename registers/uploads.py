@@ -18,7 +18,6 @@ from accounts.models import User
 from cases import access
 
 from . import storage, tasks
-from .actions import file_sha256
 from .capabilities import REGISTER_IMPORT
 from .models import ImportStatus, RegisterImport
 
@@ -37,8 +36,8 @@ def import_queue(
         raise PermissionDenied
     row = RegisterImport(created_by=actor, file_name=file_name[:300], dry_run=dry_run)
     row.decisions = {str(k): str(v) for k, v in decisions.items()}
-    path = storage.store(str(row.pk), source)
-    row.sha256 = file_sha256(path)
+    storage.discard_expired()
+    row.data_key, row.sha256 = storage.store(str(row.pk), source)
     row.full_clean()
     with transaction.atomic():
         row.save()
@@ -53,7 +52,8 @@ def import_again(
     if previous.created_by_id != actor.pk:
         access.deny(actor, REGISTER_IMPORT, object_type="registerimport", object_id=previous.pk)
         raise PermissionDenied
-    with storage.path_of(str(previous.pk)).open("rb") as source:
+    stored = storage.load(str(previous.pk), previous.data_key)
+    with stored.open() as source:
         return import_queue(
             actor=actor,
             source=source,

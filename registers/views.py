@@ -96,7 +96,7 @@ def import_run(request: HttpRequest, import_id: UUID) -> HttpResponse:
     if any(not value for value in decisions.values()):
         messages.error(request, _("Decide for each possible match before importing."))
         return redirect("registers:import_detail", import_id=previous.pk)
-    if not storage.path_of(str(previous.pk)).exists():
+    if not storage.exists(str(previous.pk)):
         messages.error(request, _("The file is no longer kept: upload it again."))
         return redirect("registers:import_start")
     row = uploads.import_again(actor=user, previous=previous, dry_run=False, decisions=decisions)
@@ -107,7 +107,7 @@ def import_run(request: HttpRequest, import_id: UUID) -> HttpResponse:
 def import_retry(request: HttpRequest, import_id: UUID) -> HttpResponse:
     user = _importer(request)
     previous = selectors.import_for_user(viewer=user, import_id=import_id)
-    if not storage.path_of(str(previous.pk)).exists():
+    if not storage.exists(str(previous.pk)):
         messages.error(request, _("The file is no longer kept: upload it again."))
         return redirect("registers:import_start")
     try:
@@ -122,16 +122,16 @@ def import_retry(request: HttpRequest, import_id: UUID) -> HttpResponse:
 def import_rejected(request: HttpRequest, import_id: UUID) -> HttpResponse:
     user = _importer(request)
     row = selectors.import_for_user(viewer=user, import_id=import_id)
-    source = storage.path_of(str(row.pk))
     report = json.loads(row.report) if row.report else {}
     problems = [Problem(**each) for each in report.get("problems", [])]
-    if not source.exists() or not problems:
+    if not storage.exists(str(row.pk)) or not problems:
         messages.error(request, _("There are no rejected rows to download."))
         return redirect("registers:import_detail", import_id=row.pk)
     handle, name = tempfile.mkstemp(suffix=".xlsx", dir=storage.directory())
     os.close(handle)
     target = Path(name)
     try:
+        source = storage.load(str(row.pk), row.data_key, row.file_name)
         rejected_rows_xlsx(source=source, problems=problems, target=target)
         content = target.read_bytes()
     finally:
