@@ -52,8 +52,8 @@ def export_status(request: HttpRequest, export_id: UUID) -> HttpResponse:
 def export_download(request: HttpRequest, export_id: UUID) -> FileResponse:
     """Send a finished export's file to the user who asked for it."""
     row = export_jobs.export_for_user(request.user, export_id)
-    path = export_jobs.register_export_file(actor=request.user, export=row)
+    chunks = export_jobs.register_export_file(actor=request.user, export=row)
     content_type = export.CONTENT_TYPES[row.out_format]
     return FileResponse(
-        path.open("rb"), as_attachment=True, filename=row.file_name, content_type=content_type
+        chunks, as_attachment=True, filename=row.file_name, content_type=content_type
     )

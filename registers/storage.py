@@ -16,18 +16,26 @@ or run it again), then ``discard_expired`` removes it (run at each new upload).
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
+import io
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.utils import timezone
 
+from core.crypto import DecryptionError
 from documents.files import new_data_key, seal, unseal
+
+__all__ = ["new_data_key"]  # also the export's key (export_jobs)
 
 from .reading import StoredFile
 
@@ -93,4 +101,97 @@ def discard_expired(*, now: datetime.datetime | None = None) -> int:
                 removed += 1
         except FileNotFoundError:
             continue  # another process removed it first
+    return removed
+
+
+# --- finished export files: sealed as they are written --------------------------------
+#
+# An export of a province is too large to seal in memory, so it is sealed in chunks as the
+# writer produces it: MAGIC, then per chunk a 4-byte length, a 12-byte nonce and the
+# AES-256-GCM ciphertext of up to CHUNK bytes, authenticated with the export's id, the
+# chunk's number and whether it is the last (a file cut short or reordered does not open).
+
+EXPORT_ROLE = "register-export"
+EXPORT_MAGIC = b"HNR1"
+CHUNK = 1 << 20
+
+
+def _chunk_aad(export_id: UUID, number: int, last: bool) -> bytes:
+    return f"hoa-nhap|{EXPORT_ROLE}|v1|{export_id}|{number}|{int(last)}".encode()
+
+
+class SealingWriter(io.RawIOBase):
+    """A write-only, unseekable file that seals what is written to ``target`` in chunks."""
+
+    def __init__(self, target: BinaryIO, *, data_key: str, export_id: UUID) -> None:
+        super().__init__()
+        self._target = target
+        self._cipher = AESGCM(base64.urlsafe_b64decode(data_key))
+        self._export_id = export_id
+        self._buffer = bytearray()
+        self._number = 0
+        target.write(EXPORT_MAGIC)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._buffer.extend(data)
+        while len(self._buffer) > CHUNK:
+            self._seal(bytes(self._buffer[:CHUNK]), last=False)
+            del self._buffer[:CHUNK]
+        return len(data)
+
+    def _seal(self, chunk: bytes, *, last: bool) -> None:
+        nonce = os.urandom(12)
+        sealed = self._cipher.encrypt(nonce, chunk, _chunk_aad(self._export_id, self._number, last))
+        self._target.write(len(sealed).to_bytes(4, "big") + nonce + sealed)
+        self._number += 1
+
+    def close(self) -> None:
+        if not self.closed:
+            self._seal(bytes(self._buffer), last=True)
+            self._buffer.clear()
+        super().close()
+
+
+def unsealed_chunks(path: Path, *, data_key: str, export_id: UUID) -> Iterator[bytes]:
+    """Yield a sealed export file's plaintext chunk by chunk (``DecryptionError`` if it was
+    changed, cut short or is not this export's)."""
+    cipher = AESGCM(base64.urlsafe_b64decode(data_key))
+    with path.open("rb") as handle:
+        if handle.read(len(EXPORT_MAGIC)) != EXPORT_MAGIC:
+            raise DecryptionError("not a sealed register export")
+        number = 0
+        while True:
+            head = handle.read(4)
+            if len(head) < 4:
+                raise DecryptionError("the export file is cut short")
+            nonce, sealed = handle.read(12), handle.read(int.from_bytes(head, "big"))
+            last = handle.peek(1)[:1] == b""
+            try:
+                chunk = cipher.decrypt(nonce, sealed, _chunk_aad(export_id, number, last))
+            except InvalidTag:
+                raise DecryptionError("the export file does not authenticate") from None
+            yield chunk
+            if last:
+                return
+            number += 1
+
+
+def discard_expired_exports(*, now: datetime.datetime | None = None) -> int:
+    """Remove export files kept longer than ``REGISTER_EXPORT_KEEP_HOURS``; return how many."""
+    hours = getattr(settings, "REGISTER_EXPORT_KEEP_HOURS", KEEP_HOURS)
+    limit = (now or timezone.now()).timestamp() - hours * 3600
+    folder = Path(settings.REGISTER_EXPORT_DIR)
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
     return removed
