@@ -752,7 +752,10 @@ def _people_cases_batch(
         rows=rows,
         people=written.people,
         case_ids=written.case_ids,
-        candidates={k: [c.person_id for c in found] for k, found in keys.candidates.items()},
+        candidates={
+            values["ma_nguoi"]: [c.person_id for c in keys.candidates.get(values["ma_nguoi"], [])]
+            for _n, values in rows
+        },
         decisions=decisions,
         new_person=NEW_PERSON,
         person_data=_person_data,

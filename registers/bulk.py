@@ -127,7 +127,7 @@ def _no_citizen_id_holders(actor: User, people: list[Person]) -> None:
 
 
 def _namesakes(
-    actor: User, people: dict[str, Person], allowed: dict[str, set[str]]
+    actor: User, people: dict[str, Person], shown: dict[str, list[str]], written: set[str]
 ) -> dict[str, list[str]]:
     """Return, per new person, the people the importer may see who may be them (the rules of
     ``possible_duplicates``), refusing the batch if one was not shown as a candidate."""
@@ -149,16 +149,17 @@ def _namesakes(
             and normalize.fold_text(other.full_name) == wanted
             and not (typed and other.citizen_id and normalize.digits(other.citizen_id) != typed)
         ]
-        if any(match not in allowed.get(key, set()) for match in matches):
+        allowed = shown.get(key, [])
+        if any(match not in written and match not in allowed for match in matches):
             raise Unsettled  # the action refuses it as a possible duplicate
         if matches:
             found[key] = matches
-    shown = sorted({m for matches in found.values() for m in matches})
-    if shown:  # as possible_duplicates records the people it finds
+    listed = sorted({m for matches in found.values() for m in matches})
+    if listed:  # as possible_duplicates records the people it finds
         record_read(
             actor=actor,
             action=CaseAction.SEARCH,
-            detail={"kind": "registration", "found": len(shown), "people": shown},
+            detail={"kind": "registration", "found": len(listed), "people": listed},
         )
     return found
 
@@ -198,8 +199,7 @@ def people_cases(
         _clean(person)
     # People this import has just written under other numbers are other people.
     written = {str(pk) for pk in people.values()}
-    allowed = {key: set(candidates.get(key, [])) | written for key in built}
-    different = _namesakes(actor, built, allowed)
+    different = _namesakes(actor, built, candidates, written)
     _no_citizen_id_holders(actor, list(built.values()))
     _save(Person, list(built.values()), actor, f"import-{import_id}")
     ids = {key: person.pk for key, person in built.items()}

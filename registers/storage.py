@@ -24,7 +24,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -123,7 +123,7 @@ def _chunk_aad(export_id: UUID, number: int, last: bool) -> bytes:
 class SealingWriter(io.RawIOBase):
     """A write-only, unseekable file that seals what is written to ``target`` in chunks."""
 
-    def __init__(self, target: BinaryIO, *, data_key: str, export_id: UUID) -> None:
+    def __init__(self, target: IO[bytes], *, data_key: str, export_id: UUID) -> None:
         super().__init__()
         self._target = target
         self._cipher = AESGCM(base64.urlsafe_b64decode(data_key))
