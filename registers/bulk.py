@@ -12,7 +12,8 @@ batch:
   the end of the batch);
 - the scope: the verb, the people and cases the importer may change (one query each), the
   organisation and the assignee of each distinct pair (``case_assignee_check``);
-- the duplicates: the citizen ID numbers locked and looked up at once, the namesakes found
+- the duplicates: registrations of citizen ID numbers locked out (``CITIZEN_IDS_LOCK``) and
+  the batch's numbers looked up at once, the namesakes found
   through the name + year index at once, with the same rules as ``possible_duplicates``;
 - saved with ``bulk_create_with_history`` (history rows naming the import's request id) and
   one ``register_import_rows`` event per batch naming every person and record written.
@@ -42,7 +43,7 @@ from audit import selectors as audit_selectors
 from audit.reads import record_read
 from cases import access, dues
 from cases.actions import (
-    CITIZEN_ID_LOCK,
+    CITIZEN_IDS_LOCK,
     DUPLICATE_CHECKS_PER_HOUR,
     CaseData,
     PersonData,
@@ -116,11 +117,11 @@ def _no_citizen_id_holders(actor: User, people: list[Person]) -> None:
         raise Unsettled  # the action refuses each one, and records why
     keys = sorted({k for k in (_index("citizen_id_index", n) for n in numbers) if k is not None})
     if connection.vendor == "postgresql":
+        # Every registration of a number holds this lock shared: held exclusively to the
+        # import's commit, no one registers a number the import is registering. (A lock per
+        # number, as ``person_register`` takes, would overflow the lock table at 100,000.)
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::integer[]) AS k",
-                [CITIZEN_ID_LOCK, keys],
-            )
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [CITIZEN_IDS_LOCK])
     for holder in Person.objects.filter(citizen_id_index__in=keys).only("id", "citizen_id"):
         if normalize.digits(holder.citizen_id or "") in numbers:
             raise Unsettled  # the action refuses it and records the lookup
