@@ -77,10 +77,16 @@ def _lock_citizen_id(person: Person) -> None:
     assert isinstance(field, BlindIndexField)  # noqa: S101
     key = field.compute(person.citizen_id)
     with connection.cursor() as cursor:
+        # Shared: registrations run side by side; a register import takes it exclusively.
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, 0)", [CITIZEN_IDS_LOCK])
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CITIZEN_ID_LOCK, key])
 
 
 CITIZEN_ID_LOCK = 7_221_001  # advisory-lock namespace of citizen ID registrations
+# One lock over all citizen ID registrations: each registration holds it shared; a register
+# import, which registers thousands of numbers in one transaction (more per-number locks
+# than PostgreSQL's lock table holds), holds it exclusively until it commits (D44).
+CITIZEN_IDS_LOCK = 7_221_002
 # A user who hits this many "already registered" answers in an hour is stopped for a while:
 # each answer tells them a number is on file.
 DUPLICATE_CHECKS_PER_HOUR = 10
@@ -160,6 +166,32 @@ class PossibleDuplicateError(ValidationError):
         self.matches = matches
 
 
+def person_new(*, actor: access.AnyUser, data: PersonData) -> Person:
+    """Build (not save) a person held by the actor's organisation; refuse without the verb.
+
+    ``person_register`` saves one; a register import (``registers.bulk``) saves many at once.
+    """
+    profile = access.profile_of(actor)
+    if profile is None or not access.can(actor, caps.PERSON_ADD):
+        raise PermissionDenied
+    person = Person(registered_by=profile.organisation)
+    _assign(person, data)
+    return person
+
+
+def case_new(*, person: Person, data: CaseData) -> Case:
+    """Build (not save) a case of a person from the form's data (no check: see case_open)."""
+    case = Case(person=person)
+    _assign(case, data)
+    case.residence_commune_id = person.residence_commune_id  # as Case.save keeps it
+    return case
+
+
+def case_assignee_check(*, actor: access.AnyUser, data: CaseData, person: Person) -> None:
+    """Refuse (denial event, ValidationError) opening a case with this holder and assignee."""
+    _check_assignee(actor, None, data, person)
+
+
 def person_register(
     *, actor: access.AnyUser, data: PersonData, different_from: Collection[str] = ()
 ) -> Person:
@@ -169,11 +201,7 @@ def person_register(
     name, year of birth and sex) has not been confirmed as a different person
     (``different_from``: the ids the actor was shown); the registration event names them.
     """
-    profile = access.profile_of(actor)
-    if profile is None or not access.can(actor, caps.PERSON_ADD):
-        raise PermissionDenied
-    person = Person(registered_by=profile.organisation)
-    _assign(person, data)
+    person = person_new(actor=actor, data=data)
     matches = selectors.possible_duplicates(
         viewer=actor,
         full_name=data.full_name,
@@ -206,8 +234,7 @@ def case_open(*, actor: access.AnyUser, person: Person, data: CaseData) -> Case:
     if not access.case_organisations(actor).filter(pk=data.organisation.pk).exists():
         raise PermissionDenied
     _check_assignee(actor, None, data, person)
-    case = Case(person=person)
-    _assign(case, data)
+    case = case_new(person=person, data=data)
     return save_edit(actor=actor, instance=case, action=CaseAction.CASE_OPENED, if_version=OVERRIDE)
 
 

@@ -10,7 +10,7 @@ keeps ``Case.next_due_on`` (the earliest open due date of the case) so the case 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -78,6 +78,30 @@ def case_refresh(*, case_id: UUID) -> datetime.date | None:
     next_due = min((d for d in dates if d is not None), default=None)
     Case.objects.filter(pk=case_id).update(next_due_on=next_due)
     return next_due
+
+
+def cases_refresh(*, case_ids: Iterable[UUID]) -> None:
+    """``case_refresh`` for many cases at once: one query per record type, one update per
+    case whose date changes (a register import writes thousands of records at a time)."""
+    wanted = set(case_ids)
+    if not wanted:
+        return
+    found: dict[UUID, datetime.date] = {}
+    for source in _sources:
+        rows = (
+            source.model._default_manager.filter(source.open, case_id__in=wanted)
+            .values("case_id")
+            .annotate(first=Min(source.due_field))
+        )
+        for row in rows:
+            if row["first"] is not None and (
+                row["case_id"] not in found or row["first"] < found[row["case_id"]]
+            ):
+                found[row["case_id"]] = row["first"]
+    stored = dict(Case.objects.filter(pk__in=wanted).values_list("pk", "next_due_on"))
+    for case_id, current in stored.items():
+        if found.get(case_id) != current:
+            Case.objects.filter(pk=case_id).update(next_due_on=found.get(case_id))
 
 
 # At most this many keys are read per step off a type's (responsible, due date) index.

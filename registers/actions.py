@@ -19,12 +19,11 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connections, transaction
 from django.http import Http404
 from django.utils import timezone, translation
 
@@ -57,7 +56,7 @@ from services.models import (
     TreatmentEpisode,
 )
 
-from . import reading
+from . import bulk, reading
 from .capabilities import REGISTER_IMPORT
 from .checking import Candidate, Keys, Lookups, Problem, SheetChecker, find_candidates, rows_of
 from .events import REGISTER_IMPORTED
@@ -114,7 +113,7 @@ class ImportOutcome:
         )
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: reading.Source) -> str:
     """Return the SHA-256 of a file, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -124,7 +123,7 @@ def file_sha256(path: Path) -> str:
 
 
 @contextmanager
-def _sheets(path: Path, outcome: ImportOutcome) -> Iterator[dict[str, reading.SheetRows]]:
+def _sheets(path: reading.Source, outcome: ImportOutcome) -> Iterator[dict[str, reading.SheetRows]]:
     """Open the file and yield its known sheets by key; unknown sheets are noted."""
     with reading.open_register(path) as found:
         known: dict[str, reading.SheetRows] = {}
@@ -141,7 +140,7 @@ def _sheets(path: Path, outcome: ImportOutcome) -> Iterator[dict[str, reading.Sh
 
 
 def _checkers(
-    path: Path,
+    path: reading.Source,
     actor: User,
     lookups: Lookups,
     keys: Keys,
@@ -177,7 +176,7 @@ def _checkers(
 def register_import(
     *,
     actor: User,
-    path: Path,
+    path: reading.Source,
     dry_run: bool,
     decisions: dict[str, str] | None = None,
     import_id: UUID | None = None,
@@ -233,7 +232,7 @@ def register_import(
 
 def _check(
     actor: User,
-    path: Path,
+    path: reading.Source,
     outcome: ImportOutcome,
     today: datetime.date,
     progress: Progress | None,
@@ -242,17 +241,24 @@ def _check(
     lookups = Lookups(actor, today=today)
     keys = Keys()
     done = 0
+    people: dict[str, tuple[str, int, dict[str, Any]]] = {}  # looked up a batch at a time
     for sheet, rows in _checkers(path, actor, lookups, keys, outcome, notice=True):
         count = 0
         for number, values in rows:
             count += 1
             if sheet is PEOPLE_CASES and values is not None:
                 person = values["ma_nguoi"]
-                if person not in keys.candidates:
-                    keys.candidates[person] = find_candidates(actor, person, number, values)
+                if person not in keys.candidates and person not in people:
+                    people[person] = (person, number, values)
+                    if len(people) >= bulk.BATCH_ROWS:
+                        keys.candidates.update(find_candidates(actor, list(people.values())))
+                        people = {}
             done += 1
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(sheet.vi, done)
+        if people:
+            keys.candidates.update(find_candidates(actor, list(people.values())))
+            people = {}
         outcome.rows[sheet.key] = count
     outcome.candidates = [c for found in keys.candidates.values() for c in found]
     return keys
@@ -322,7 +328,7 @@ class _Written:
 
 def _write(
     actor: User,
-    path: Path,
+    path: reading.Source,
     outcome: ImportOutcome,
     first: Keys,
     decisions: dict[str, str],
@@ -341,28 +347,22 @@ def _write(
     done = 0
     with context.bound(bound), transaction.atomic():
         for sheet, rows in _checkers(path, actor, lookups, keys, outcome, notice=False):
-            writer = _WRITERS[sheet.key]
+            batch: list[tuple[int, dict[str, Any]]] = []
             for number, values in rows:
                 done += 1
                 if progress is not None and done % PROGRESS_EVERY == 0:
                     progress(sheet.vi, outcome.total + done)
                 if values is None:
                     continue  # already reported (cannot happen: the first pass passed)
-                try:
-                    with transaction.atomic():
-                        writer(actor, values, written, keys, decisions)
-                except (ValidationError, PermissionDenied, Http404, EditConflict) as error:
-                    outcome.problems.append(_problem(sheet, number, error))
-                except _RefFailed as error:
-                    outcome.problems.append(
-                        Problem(sheet.vi, number, sheet.column(error.column).vi, error.message,
-                                "ref_failed")
-                    )  # fmt: skip
-                except IntegrityError:
-                    outcome.problems.append(
-                        Problem(sheet.vi, number, "", "Dòng này trùng hoặc mâu thuẫn với dữ "
-                                "liệu đã có trong hệ thống.", "conflict")
-                    )  # fmt: skip
+                if sheet.key not in _BATCHED:
+                    _write_row(actor, sheet, number, values, written, keys, decisions, outcome)
+                    continue
+                batch.append((number, values))
+                if len(batch) >= bulk.BATCH_ROWS:
+                    _write_batch(actor, sheet, batch, written, keys, decisions, outcome, import_id)
+                    batch = []
+            if batch:
+                _write_batch(actor, sheet, batch, written, keys, decisions, outcome, import_id)
         if outcome.problems or outcome.dry_run:
             transaction.set_rollback(True)
             return
@@ -379,6 +379,59 @@ def _write(
             },
         )
         outcome.committed = True
+
+
+def _write_row(
+    actor: User,
+    sheet: Sheet,
+    number: int,
+    values: dict[str, Any],
+    written: _Written,
+    keys: Keys,
+    decisions: dict[str, str],
+    outcome: ImportOutcome,
+) -> None:
+    """Write one row through the actions, in a savepoint; note its problem if refused."""
+    try:
+        with transaction.atomic():
+            _WRITERS[sheet.key](actor, values, written, keys, decisions)
+    except (ValidationError, PermissionDenied, Http404, EditConflict) as error:
+        outcome.problems.append(_problem(sheet, number, error))
+    except _RefFailed as error:
+        outcome.problems.append(
+            Problem(sheet.vi, number, sheet.column(error.column).vi, error.message, "ref_failed")
+        )
+    except IntegrityError:
+        outcome.problems.append(
+            Problem(sheet.vi, number, "", "Dòng này trùng hoặc mâu thuẫn với dữ "
+                    "liệu đã có trong hệ thống.", "conflict")
+        )  # fmt: skip
+
+
+def _write_batch(
+    actor: User,
+    sheet: Sheet,
+    batch: list[tuple[int, dict[str, Any]]],
+    written: _Written,
+    keys: Keys,
+    decisions: dict[str, str],
+    outcome: ImportOutcome,
+    import_id: UUID,
+) -> None:
+    """Write a batch of rows at once (``registers.bulk``, D44); if it cannot be settled as
+    a whole, roll it back to its savepoint and write its rows one by one."""
+    before = (dict(written.people), dict(written.case_ids))
+    try:
+        with transaction.atomic():
+            _BATCHED[sheet.key](actor, batch, written, keys, decisions, import_id)
+        return
+    except (
+        bulk.Unsettled, ValidationError, PermissionDenied, Http404, _RefFailed, IntegrityError,
+        DataError,
+    ):  # fmt: skip
+        written.people, written.case_ids = before
+    for number, values in batch:
+        _write_row(actor, sheet, number, values, written, keys, decisions, outcome)
 
 
 class _RefFailed(Exception):
@@ -458,6 +511,37 @@ def _problem(sheet: Sheet, number: int, error: Exception) -> Problem:
 Writer = Callable[[User, dict[str, Any], _Written, Keys, dict[str, str]], None]
 
 
+def _person_data(values: dict[str, Any]) -> PersonData:
+    return PersonData(
+        full_name=values["ho_ten"],
+        aliases=values["ten_khac"] or "",
+        citizen_id=values["so_cccd"] or "",
+        old_id_number=values["so_cmnd"] or "",
+        phone=values["dien_thoai"] or "",
+        address=values["dia_chi"] or "",
+        family_contact=values["lien_he_gia_dinh"] or "",
+        birth_date=values["ngay_sinh"].isoformat() if values["ngay_sinh"] else "",
+        residence_commune=values["xa_cu_tru"],
+        sex=values["gioi_tinh"],
+        birth_year=values["nam_sinh"],
+        birth_year_estimated=bool(values["nam_sinh_uoc_tinh"]),
+        ethnicity=values["dan_toc"] or "",
+    )
+
+
+def _case_data(values: dict[str, Any]) -> CaseData:
+    return CaseData(
+        category=values["doi_tuong"],
+        managed_record=bool(values["ho_so_quan_ly"]),
+        status=values["trang_thai"],
+        opened_on=values["ngay_mo"],
+        closed_on=values["ngay_dong"],
+        organisation=values["co_quan_quan_ly"],
+        assigned_to=values["can_bo_phu_trach"],
+        notes=values["ghi_chu"] or "",
+    )
+
+
 def _people_cases(
     actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
 ) -> None:
@@ -469,21 +553,7 @@ def _people_cases(
         else:
             person = person_register(
                 actor=actor,
-                data=PersonData(
-                    full_name=values["ho_ten"],
-                    aliases=values["ten_khac"] or "",
-                    citizen_id=values["so_cccd"] or "",
-                    old_id_number=values["so_cmnd"] or "",
-                    phone=values["dien_thoai"] or "",
-                    address=values["dia_chi"] or "",
-                    family_contact=values["lien_he_gia_dinh"] or "",
-                    birth_date=values["ngay_sinh"].isoformat() if values["ngay_sinh"] else "",
-                    residence_commune=values["xa_cu_tru"],
-                    sex=values["gioi_tinh"],
-                    birth_year=values["nam_sinh"],
-                    birth_year_estimated=bool(values["nam_sinh_uoc_tinh"]),
-                    ethnicity=values["dan_toc"] or "",
-                ),
+                data=_person_data(values),
                 # The file's person numbers say who is who: people this import has just
                 # written under other numbers are other people, namesakes or not.
                 different_from=[
@@ -496,20 +566,7 @@ def _people_cases(
         person = access.get_person_for_user(
             actor, written.people[person_key], "change", record_read=False
         )
-    case = case_open(
-        actor=actor,
-        person=person,
-        data=CaseData(
-            category=values["doi_tuong"],
-            managed_record=bool(values["ho_so_quan_ly"]),
-            status=values["trang_thai"],
-            opened_on=values["ngay_mo"],
-            closed_on=values["ngay_dong"],
-            organisation=values["co_quan_quan_ly"],
-            assigned_to=values["can_bo_phu_trach"],
-            notes=values["ghi_chu"] or "",
-        ),
-    )
+    case = case_open(actor=actor, person=person, data=_case_data(values))
     written.case_ids[values["ma_ho_so"]] = case.pk
 
 
@@ -583,8 +640,12 @@ def _scores(
 def _services(
     actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
 ) -> None:
-    record = ServiceRecord(
-        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
+    record_add(actor=actor, record=_service(values, written.case_ids))
+
+
+def _service(values: dict[str, Any], case_ids: dict[str, UUID]) -> ServiceRecord:
+    return ServiceRecord(
+        case_id=_ref(case_ids, values["ma_ho_so"], "ma_ho_so"),
         service_type=values["loai_dich_vu"],
         status=values["trang_thai"],
         due_on=values["ngay_hen"],
@@ -594,7 +655,6 @@ def _services(
         amount=values["so_tien"],
         note=values["ghi_chu"] or "",
     )
-    record_add(actor=actor, record=record)
 
 
 def _shelter(
@@ -674,10 +734,60 @@ _WRITERS: dict[str, Writer] = {
 }
 
 
+Batched = Callable[
+    [User, list[tuple[int, dict[str, Any]]], _Written, Keys, dict[str, str], UUID], None
+]
+
+
+def _people_cases_batch(
+    actor: User,
+    rows: list[tuple[int, dict[str, Any]]],
+    written: _Written,
+    keys: Keys,
+    decisions: dict[str, str],
+    import_id: UUID,
+) -> None:
+    bulk.people_cases(
+        actor=actor,
+        rows=rows,
+        people=written.people,
+        case_ids=written.case_ids,
+        candidates={
+            values["ma_nguoi"]: [c.person_id for c in keys.candidates.get(values["ma_nguoi"], [])]
+            for _n, values in rows
+        },
+        decisions=decisions,
+        new_person=NEW_PERSON,
+        person_data=_person_data,
+        case_data=_case_data,
+        import_id=import_id,
+    )
+
+
+def _services_batch(
+    actor: User,
+    rows: list[tuple[int, dict[str, Any]]],
+    written: _Written,
+    keys: Keys,
+    decisions: dict[str, str],
+    import_id: UUID,
+) -> None:
+    bulk.services(
+        actor=actor, rows=rows, case_ids=written.case_ids, build=_service, import_id=import_id
+    )
+
+
+# Sheets written a batch at a time (the rest row by row, through the actions).
+_BATCHED: dict[str, Batched] = {
+    PEOPLE_CASES.key: _people_cases_batch,
+    SERVICES.key: _services_batch,
+}
+
+
 # --- The import as a row of its own, run by the background worker -------------------
 
 
-def import_run(*, import_id: UUID, path: Path) -> RegisterImport:
+def import_run(*, import_id: UUID, path: reading.Source) -> RegisterImport:
     """Run a queued import (the worker's task): progress is committed as it goes."""
     row = RegisterImport.objects.select_related("created_by").get(pk=import_id)
     _progress_write(import_id, status=ImportStatus.RUNNING, done=0)
@@ -723,12 +833,15 @@ def _progress_write(import_id: UUID, *, status: str, done: int) -> None:
     if connection.vendor != "postgresql":
         connection.close()
         if not transaction.get_connection().in_atomic_block:
-            RegisterImport.objects.filter(pk=import_id).update(status=status, rows_done=done)
+            RegisterImport.objects.filter(pk=import_id).update(
+                status=status, rows_done=done, progress_at=timezone.now()
+            )
         return
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE registers_registerimport SET status = %s, rows_done = %s WHERE id = %s",
+                "UPDATE registers_registerimport SET status = %s, rows_done = %s, "
+                "progress_at = now() WHERE id = %s",
                 [status, done, import_id],
             )
     except DatabaseError:

@@ -37,14 +37,23 @@ class CellError(ValueError):
 
 
 def text(raw: Any) -> str:
-    """Return a cell as text: NFC, trimmed; a whole number typed in Excel loses its ".0"."""
+    """Return a cell as text: NFC, trimmed; a whole number typed in Excel loses its ".0";
+    the apostrophe before formula-like text (as the export writes it) is taken off."""
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     if isinstance(raw, datetime.datetime | datetime.date):
         return raw.strftime("%d/%m/%Y")
-    return unicodedata.normalize("NFC", str(raw)).strip()
+    written = unicodedata.normalize("NFC", str(raw))
+    if written[:1] == "'" and written[1:2] in FORMULA_STARTS:
+        written = written[1:]  # the apostrophe an export puts before formula-like text
+    return written.strip()
+
+
+# What a spreadsheet would run as a formula: an export writes these with a leading
+# apostrophe (``reports.export.neutralise``), which the import takes off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def name(raw: Any) -> str:

@@ -594,32 +594,21 @@ def rows_of(
 
 
 def find_candidates(
-    actor: User, person_key: str, number: int, values: dict[str, Any]
-) -> list[Candidate]:
-    """Return the people the importer may see whom this file's person may be.
+    actor: User, entries: list[tuple[str, int, dict[str, Any]]]
+) -> dict[str, list[Candidate]]:
+    """Return, per person number, the people the importer may see whom that person may be.
 
     By citizen ID (its blind index, then the number itself), else by the name folded with
-    and without diacritics, the year of birth and the sex (``possible_duplicates``, the
-    same check the registration action refuses on), those of the same commune marked.
+    and without diacritics, the year of birth and the sex (the rules of
+    ``possible_duplicates``, the check the registration action refuses on), those of the
+    same commune marked. ``entries`` are (person number, row, checked values), looked up a
+    batch at a time (``selectors.candidate_people``).
     """
-    found: list[Candidate] = []
-    if values["so_cccd"]:
-        for person in selectors.citizen_id_matches(viewer=actor, number=values["so_cccd"]):
-            found.append(
-                Candidate(person_key, number, str(person.pk), person.short_id, "citizen_id")
-            )
-    known = {each.person_id for each in found}
-    for person in selectors.possible_duplicates(
-        viewer=actor,
-        full_name=values["ho_ten"],
-        birth_year=values["nam_sinh"],
-        sex=values["gioi_tinh"],
-        citizen_id=values["so_cccd"] or "",
-        commune=values["xa_cu_tru"],
-    ):
-        if str(person.pk) in known:
-            continue
-        same_commune = person.residence_commune_id == values["xa_cu_tru"].pk
-        reason = "name_year_commune" if same_commune else "name_year"
-        found.append(Candidate(person_key, number, str(person.pk), person.short_id, reason))
-    return found
+    rows = {key: number for key, number, _v in entries}
+    found = selectors.candidate_people(
+        viewer=actor, entries=[(key, values) for key, _n, values in entries]
+    )
+    return {
+        key: [Candidate(key, rows[key], str(p.pk), p.short_id, why) for p, why in people]
+        for key, people in found.items()
+    }

@@ -10,6 +10,7 @@ user who asked may see its progress and download it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,6 +24,7 @@ from accounts.models import User
 from audit.actions import record
 from cases import access
 
+from . import storage
 from .export import Format, file_name, register_export, register_export_refuse
 from .export_events import ExportAction
 from .export_models import ExportStatus, RegisterExport
@@ -41,6 +43,7 @@ def register_export_queue(
     """Keep a large export's request and queue it for the worker, after the commit."""
     register_export_refuse(actor)
     assert isinstance(actor, User)  # noqa: S101  (only staff hold the verb)
+    storage.discard_expired_exports()
     row = RegisterExport(
         requested_by=actor,
         kind=scope.kind,
@@ -87,22 +90,25 @@ def register_export_run(*, export_id: str) -> int:
         return 0
     row.total = scope_people(row.requested_by, scope).count()
     row.status, row.people = ExportStatus.RUNNING, 0
-    row.save(update_fields=["total", "status", "people"])
+    row.data_key = storage.new_data_key()  # a new key for each file written
+    row.save(update_fields=["total", "status", "people", "data_key"])
     partial = row.path.with_name(row.path.name + ".part")
 
     def progress(people: int) -> None:
         RegisterExport.objects.filter(pk=row.pk).update(people=people)
 
     try:
-        with _open_private(partial) as out:
+        with _open_private(partial) as raw:
+            out = storage.SealingWriter(raw, data_key=row.data_key, export_id=row.pk)
             summary = register_export(
                 actor=row.requested_by,
                 scope=scope,
                 out_format=row.out_format,  # type: ignore[arg-type]
-                out=out,
+                out=out,  # type: ignore[arg-type]
                 export_id=row.pk,
                 progress=progress,
             )
+            out.close()  # the last chunk
         os.replace(partial, row.path)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -136,8 +142,9 @@ def exports_of(user: access.AnyUser, *, limit: int = 10) -> list[RegisterExport]
     )
 
 
-def register_export_file(*, actor: access.AnyUser, export: RegisterExport) -> Path:
-    """Return a finished export's file for download and record that it was handed over."""
+def register_export_file(*, actor: access.AnyUser, export: RegisterExport) -> Iterator[bytes]:
+    """Return a finished export's file for download, decrypted chunk by chunk, and record
+    that it was handed over. The file is removed once it has been read to its end (D44)."""
     if export.status != ExportStatus.DONE or not export.path.exists():
         raise Http404
     record(
@@ -147,7 +154,12 @@ def register_export_file(*, actor: access.AnyUser, export: RegisterExport) -> Pa
         object_id=str(export.pk),
         detail={"export": str(export.pk), "people": export.people},
     )
-    return export.path
+    return _handed_over(export)
+
+
+def _handed_over(export: RegisterExport) -> Iterator[bytes]:
+    yield from storage.unsealed_chunks(export.path, data_key=export.data_key, export_id=export.pk)
+    export.path.unlink(missing_ok=True)  # read to its end: handed over
 
 
 @task()

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import AdministrativeUnit
+from core.fields import EncryptedTextField
 
 
 class ExportStatus(models.TextChoices):
@@ -44,6 +45,9 @@ class RegisterExport(models.Model):
     file_name = models.CharField(_("file name"), max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The data key the file is sealed with as it is written (registers.storage, D44),
+    # wrapped by the key ring like every encrypted field.
+    data_key = EncryptedTextField(editable=False, max_length=64)
 
     class Meta:
         verbose_name = _("register export")

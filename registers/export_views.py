@@ -5,9 +5,10 @@ from __future__ import annotations
 import tempfile
 from uuid import UUID
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from . import export, export_jobs
@@ -49,11 +50,10 @@ def export_status(request: HttpRequest, export_id: UUID) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-def export_download(request: HttpRequest, export_id: UUID) -> FileResponse:
+def export_download(request: HttpRequest, export_id: UUID) -> StreamingHttpResponse:
     """Send a finished export's file to the user who asked for it."""
     row = export_jobs.export_for_user(request.user, export_id)
-    path = export_jobs.register_export_file(actor=request.user, export=row)
-    content_type = export.CONTENT_TYPES[row.out_format]
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename=row.file_name, content_type=content_type
-    )
+    chunks = export_jobs.register_export_file(actor=request.user, export=row)
+    response = StreamingHttpResponse(chunks, content_type=export.CONTENT_TYPES[row.out_format])
+    response["Content-Disposition"] = content_disposition_header(True, row.file_name)
+    return response

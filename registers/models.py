@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedTextField
@@ -50,7 +52,13 @@ class RegisterImport(models.Model):
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     rows_total = models.PositiveIntegerField(_("rows in the file"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # When the worker last said how far it got: a running import silent for
+    # ``REGISTER_IMPORT_STALLED_MINUTES`` died with its worker (decision D44).
+    progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     report = EncryptedTextField(_("report"), max_length=50_000_000, editable=False)
+    # The data key the stored file is sealed with (registers.storage, D44): wrapped by the
+    # key ring like every encrypted field, so key rotation covers the file too.
+    data_key = EncryptedTextField(editable=False, max_length=64)
 
     class Meta:
         verbose_name = _("register import")
@@ -59,3 +67,20 @@ class RegisterImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sha256[:12]} ({self.get_status_display()})"
+
+    @property
+    def stalled(self) -> bool:
+        """Return whether a running import stopped with its worker (no progress for a while).
+
+        Its transaction died with it, so nothing of it was written; it may be run again.
+        """
+        minutes = getattr(settings, "REGISTER_IMPORT_STALLED_MINUTES", STALLED_MINUTES)
+        last = self.progress_at or self.created_at
+        return (
+            self.status == ImportStatus.RUNNING
+            and last is not None
+            and last < timezone.now() - datetime.timedelta(minutes=minutes)
+        )
+
+
+STALLED_MINUTES = 10  # progress is committed every 200 rows: minutes of silence mean death

@@ -37,20 +37,38 @@ class SheetRows:
     rows: Iterator[tuple[int, list[Any]]]  # (row number, cells); the header is row 1
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """A register file held in memory (a stored upload, decrypted): opened as a Path is.
+
+    The import directory keeps files sealed (``registers.storage``, D44); their plaintext
+    exists only in the memory of the process reading them.
+    """
+
+    name: str
+    data: bytes
+
+    def open(self, mode: str = "rb") -> io.BytesIO:
+        return io.BytesIO(self.data)
+
+
+Source = Path | StoredFile  # a file on disk (the command) or a stored upload
+
+
 @contextmanager
-def open_register(path: Path) -> Iterator[list[SheetRows]]:
+def open_register(path: Source) -> Iterator[list[SheetRows]]:
     """Open a register file and yield its sheets, each read row by row; close it after."""
     with ExitStack() as stack:
         yield _open(path, stack)
 
 
-def _open(path: Path, stack: ExitStack) -> list[SheetRows]:
+def _open(path: Source, stack: ExitStack) -> list[SheetRows]:
     with path.open("rb") as handle:
         start = handle.read(4)
     if not start.startswith(b"PK"):
         return [_csv_sheet(path.name, stack.enter_context(path.open("rb")))]
     try:
-        archive = stack.enter_context(zipfile.ZipFile(path))
+        archive = stack.enter_context(zipfile.ZipFile(stack.enter_context(path.open("rb"))))
     except zipfile.BadZipFile as error:
         raise FileUnreadable(str(error)) from error
     names = archive.namelist()
@@ -63,7 +81,7 @@ def _open(path: Path, stack: ExitStack) -> list[SheetRows]:
     ]
 
 
-def _xlsx(path: Path, stack: ExitStack) -> list[SheetRows]:
+def _xlsx(path: Source, stack: ExitStack) -> list[SheetRows]:
     try:
         # A file object: the stored upload has no ".xlsx" suffix for openpyxl to check.
         book = load_workbook(stack.enter_context(path.open("rb")), read_only=True, data_only=True)

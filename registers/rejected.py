@@ -16,13 +16,13 @@ from openpyxl import Workbook
 
 from .checking import Problem
 from .format import header_key
-from .reading import open_register
+from .reading import Source, open_register
 
 REASONS = "Lý do không nhập được"
 FILE_SHEET = "Lỗi của tệp"
 
 
-def rejected_rows_xlsx(*, source: Path, problems: Iterable[Problem], target: Path) -> int:
+def rejected_rows_xlsx(*, source: Source, problems: Iterable[Problem], target: Path) -> int:
     """Write the rows of ``source`` that have problems to ``target``; return how many."""
     by_row: dict[tuple[str, int], list[str]] = defaultdict(list)
     whole: list[Problem] = []

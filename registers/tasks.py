@@ -12,12 +12,14 @@ from django.tasks import task
 
 from . import storage
 from .actions import import_run
+from .models import RegisterImport
 
 
 @task()
 def register_import(import_id: str) -> str:
     """Run a queued import; return its status."""
-    row = import_run(import_id=UUID(import_id), path=storage.path_of(import_id))
+    key = RegisterImport.objects.only("id", "data_key").get(pk=import_id).data_key
+    row = import_run(import_id=UUID(import_id), path=storage.load(import_id, key))
     if row.status == "done":
         storage.discard(import_id)  # written: the file is no longer needed
     return str(row.status)

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from .capabilities import REGISTER_IMPORT
 from .checking import Problem
 from .format import SHEETS, sheet_by_name
 from .forms import UploadForm
-from .models import ImportStatus
+from .models import STALLED_MINUTES, ImportStatus
 from .rejected import rejected_rows_xlsx
 from .template_files import template_csv, template_xlsx
 
@@ -72,13 +73,15 @@ def import_detail(request: HttpRequest, import_id: UUID) -> HttpResponse:
     total = max(row.rows_total, 1)
     context = {
         "row": row,
-        "running": row.status in RUNNING,
+        "running": row.status in RUNNING and not row.stalled,
+        "stopped": row.stalled or row.status == ImportStatus.FAILED,
         "percent": min(100, round(100 * row.rows_done / total)) if row.rows_total else None,
         "problems": report.get("problems", []),
         "notices": report.get("notices", []),
         "rows": report.get("rows", {}),
         "candidates": candidates,
         "may_run": row.status == ImportStatus.CHECKED,
+        "stalled_minutes": getattr(settings, "REGISTER_IMPORT_STALLED_MINUTES", STALLED_MINUTES),
     }
     return render(request, "registers/import_detail.html", context)
 
@@ -93,10 +96,25 @@ def import_run(request: HttpRequest, import_id: UUID) -> HttpResponse:
     if any(not value for value in decisions.values()):
         messages.error(request, _("Decide for each possible match before importing."))
         return redirect("registers:import_detail", import_id=previous.pk)
-    if not storage.path_of(str(previous.pk)).exists():
+    if not storage.exists(str(previous.pk)):
         messages.error(request, _("The file is no longer kept: upload it again."))
         return redirect("registers:import_start")
     row = uploads.import_again(actor=user, previous=previous, dry_run=False, decisions=decisions)
+    return redirect("registers:import_detail", import_id=row.pk)
+
+
+@require_http_methods(["POST"])
+def import_retry(request: HttpRequest, import_id: UUID) -> HttpResponse:
+    user = _importer(request)
+    previous = selectors.import_for_user(viewer=user, import_id=import_id)
+    if not storage.exists(str(previous.pk)):
+        messages.error(request, _("The file is no longer kept: upload it again."))
+        return redirect("registers:import_start")
+    try:
+        row = uploads.import_retry(actor=user, previous=previous)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("registers:import_detail", import_id=previous.pk)
     return redirect("registers:import_detail", import_id=row.pk)
 
 
@@ -104,16 +122,16 @@ def import_run(request: HttpRequest, import_id: UUID) -> HttpResponse:
 def import_rejected(request: HttpRequest, import_id: UUID) -> HttpResponse:
     user = _importer(request)
     row = selectors.import_for_user(viewer=user, import_id=import_id)
-    source = storage.path_of(str(row.pk))
     report = json.loads(row.report) if row.report else {}
     problems = [Problem(**each) for each in report.get("problems", [])]
-    if not source.exists() or not problems:
+    if not storage.exists(str(row.pk)) or not problems:
         messages.error(request, _("There are no rejected rows to download."))
         return redirect("registers:import_detail", import_id=row.pk)
     handle, name = tempfile.mkstemp(suffix=".xlsx", dir=storage.directory())
     os.close(handle)
     target = Path(name)
     try:
+        source = storage.load(str(row.pk), row.data_key, row.file_name)
         rejected_rows_xlsx(source=source, problems=problems, target=target)
         content = target.read_bytes()
     finally:

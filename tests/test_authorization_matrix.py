@@ -296,6 +296,7 @@ SPEC: dict[str, Rule] = {
     "registers:import_start": roles_ok(WRITERS),
     "registers:import_detail": roles_ok(WRITERS, ok=404),
     "registers:import_run": roles_ok(WRITERS, ok=404),
+    "registers:import_retry": roles_ok(WRITERS, ok=404),
     "registers:import_rejected": roles_ok(WRITERS, ok=404),
     "registers:template": roles_ok(WRITERS),
     "registers:template_csv": roles_ok(WRITERS),
@@ -361,7 +362,7 @@ OBJECT_PARAMS = {
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
 POST_ONLY |= {"cases:account_reset_decide"}
-POST_ONLY |= {"registers:import_run"}
+POST_ONLY |= {"registers:import_run", "registers:import_retry"}
 POST_ONLY |= {"referrals:referral_act", "methadone:dose_record"}
 POST_ONLY |= {"audit:event_person_lookup", "cases:family_remove", "cases:closure_decide"}
 # Reachable without signing in, or before the second factor, with the status they give.

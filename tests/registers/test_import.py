@@ -462,3 +462,58 @@ def test_a_closed_case_comes_in_with_its_records(world: World, tmp_path: Path) -
     case = Case.objects.get()
     assert (case.status, case.closed_on) == ("closed", datetime.date(2026, 6, 30))
     assert ServiceRecord.objects.get().case == case
+
+
+def test_the_apostrophe_the_export_puts_before_a_formula_is_taken_off(
+    world: World, tmp_path: Path
+) -> None:
+    """Regression (issue 27): the export writes "'=..." so a spreadsheet does not run a cell
+    as a formula; the import kept the apostrophe, so a round trip changed the text."""
+    from registers import cells
+    from reports.export import neutralise
+
+    for text in ("=Nguyễn Văn An", "+84 912", "-5", "@home", "'quoted", "Bình thường"):
+        assert cells.text(neutralise(text)) == text.strip()
+    rows = [
+        person_row(
+            ho_ten=neutralise("+Nguyễn Văn An"),
+            dia_chi=neutralise("=Thôn 5"),
+            ghi_chu=neutralise("@ghi chú"),
+        )
+    ]
+    outcome = run(world, xlsx(tmp_path / "so.xlsx", {"nguoi_ho_so": rows}))
+    assert outcome.problems == [] and outcome.committed
+    person = Person.objects.get()
+    assert (person.full_name, person.address) == ("+Nguyễn Văn An", "=Thôn 5")
+    assert Case.objects.get().notes == "@ghi chú"
+
+
+def test_rows_are_written_a_batch_at_a_time_each_batch_one_event_naming_its_people(
+    world: World, tmp_path: Path
+) -> None:
+    """Issue 27 (speed, D44): people, cases and services are written a batch at a time; each
+    batch is one event naming every person and record it wrote, its history names the
+    import, and "about this person" finds it."""
+    from audit import selectors as audit_selectors
+    from registers.events import REGISTER_IMPORT_ROWS
+
+    path = xlsx(tmp_path / "so.xlsx", full_file())
+    outcome = run(world, path)
+    assert outcome.committed
+    batches = list(Event.objects.filter(action=REGISTER_IMPORT_ROWS).order_by("seq"))
+    assert [e.detail["sheet"] for e in batches] == ["nguoi_ho_so", "dich_vu"]
+    people = {str(pk) for pk in Person.objects.values_list("pk", flat=True)}
+    assert set(batches[0].detail["people"]) == people == set(batches[0].detail["people_created"])
+    assert set(batches[0].detail["cases_opened"]) == {
+        str(pk) for pk in Case.objects.values_list("pk", flat=True)
+    }
+    assert batches[1].detail["records"] == [str(ServiceRecord.objects.get().pk)]
+    [imported] = Event.objects.filter(action=REGISTER_IMPORTED)
+    assert {e.object_id for e in batches} == {imported.object_id}
+    assert {e.request_id for e in batches} == {f"import-{imported.object_id}"}
+    assert {h.history_request_id for h in ServiceRecord.history.all()} == {
+        f"import-{imported.object_id}"
+    }
+    an = next(p for p in Person.objects.all() if p.full_name == "Nguyễn Văn An")
+    about = Event.objects.filter(audit_selectors._listed(an.pk))  # "who touched this person"
+    assert batches[0] in list(about)

@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registers', '0002_register_export'),
+        ('registers', '0003_sealed_files_and_import_progress'),
     ]
 
     operations = [
