@@ -46,7 +46,8 @@ def upcoming_for(*, viewer: access.AnyUser) -> list[Appointment]:
         staff_id=getattr(viewer, "pk", None), status=Status.SCHEDULED, starts_on__lte=until
     )
     found = list(rows[:UPCOMING_SHOWN])
-    _record_listed(viewer, found, "start_page")
+    if found:  # a section that shows nobody reads nobody
+        _record_listed(viewer, found, "start_page")
     return found
 
 

@@ -192,6 +192,19 @@ def test_the_start_page_lists_my_next_30_days_with_overdue_ones_flagged(
     assert event.detail["people"] == [str(case.person_id)]
 
 
+def test_an_empty_appointments_section_records_no_read(world: World, case: Case) -> None:
+    """A start page whose appointments section shows nobody reads nobody: no listing event
+    (the start page's own list is still recorded). Regression: every start page wrote an
+    empty appointments event, one more per visit than the load benchmark counts."""
+    client = world.client("lan")
+    client.get(reverse("cases:my_work"))
+    assert not Event.objects.filter(action=LISTED, actor=world.users["lan"]).exists()
+    _make(world, case, days=2, place="Phòng khám A")
+    client.get(reverse("cases:my_work"))
+    [event] = Event.objects.filter(action=LISTED, actor=world.users["lan"])
+    assert event.detail["people"] == [str(case.person_id)]
+
+
 def test_the_week_view_of_a_staff_member_and_of_an_organisation(
     world: World, case: Case, tuan_person: Person
 ) -> None:
