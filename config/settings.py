@@ -398,9 +398,7 @@ SECURE_HSTS_PRELOAD = HTTPS
 # read only when a trusted proxy is named, and core.middleware drops it (and
 # X-Forwarded-Host) from every other sender. nginx sets Host itself, so X-Forwarded-Host
 # is off unless another proxy in front of nginx rewrites the host.
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS and TRUSTED_PROXIES else None
-)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS and TRUSTED_PROXIES else None
 USE_X_FORWARDED_HOST = env_bool("HOA_NHAP_USE_X_FORWARDED_HOST", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -73,9 +73,7 @@ class UntrustedProxyHeadersMiddleware:
             if remote is None or not _trusted(remote):
                 for key in present:
                     del request.META[key]
-                    logger.warning(
-                        "%s from an untrusted address dropped", FORWARDED_HEADERS[key]
-                    )
+                    logger.warning("%s from an untrusted address dropped", FORWARDED_HEADERS[key])
         return self.get_response(request)
 
 

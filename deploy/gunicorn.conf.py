@@ -7,6 +7,7 @@ only nginx talks to it), ``HOA_NHAP_TRUSTED_PROXIES`` (the same list Django trus
 """
 
 import os
+from typing import Any
 
 from prometheus_client import multiprocess
 
@@ -35,7 +36,7 @@ control_socket_disable = True
 forwarded_allow_ips = os.environ.get("HOA_NHAP_TRUSTED_PROXIES", "127.0.0.1")
 
 
-def child_exit(server: object, worker: object) -> None:
+def child_exit(server: Any, worker: Any) -> None:
     """Tell prometheus_client a worker died, so its gauges leave the scrape (D47)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

@@ -278,7 +278,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
     context = ssl.create_default_context(cafile=str(nginx_dir / "cert.pem"))
     try:
         _wait_for(f"http://127.0.0.1:{upstream}/healthz", server, log)
-        _wait_for(f"https://127.0.0.1:{https}/healthz", nginx, nginx_dir / "error.log", verify=context)
+        nginx_log = nginx_dir / "error.log"
+        _wait_for(f"https://127.0.0.1:{https}/healthz", nginx, nginx_log, verify=context)
         yield Site(
             https=f"https://127.0.0.1:{https}",
             http=f"http://127.0.0.1:{http}",
