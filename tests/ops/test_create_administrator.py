@@ -47,7 +47,7 @@ def test_the_first_administrator_is_created_with_an_event(world: World) -> None:
 
 
 def test_an_unknown_unit_or_a_weak_password_is_refused(world: World) -> None:
-    with pytest.raises(CommandError, match="load the units"):
+    with pytest.raises(CommandError, match="load the units|nạp danh sách đơn vị"):
         _create("root1", "12345")
     with pytest.raises(CommandError, match="too short|quá ngắn"):
         _create("root1", "98", password="short")

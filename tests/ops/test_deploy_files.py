@@ -7,12 +7,17 @@ an nginx body limit below the upload limits refuses a register file the page acc
 from __future__ import annotations
 
 import configparser
+import getpass
+import os
 import re
+import secrets
+import subprocess  # nosec B404: runs deploy/hoa-nhap-manage
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import get_commands
 
+from core.crypto import new_key
 from registers.forms import UPLOAD_MAX
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -75,3 +80,42 @@ def test_nginx_logs_neither_query_strings_nor_invitation_links() -> None:
             assert variable not in log_format + " "
         assert "$uri" not in log_format  # only the map's result, which hides the tokens
     assert "/staff/welcome/" in text
+
+
+def test_hoa_nhap_manage_runs_a_command_with_the_example_settings(tmp_path: Path) -> None:
+    """The operator's wrapper reads the shipped example settings and a keys file as the
+    services would (systemd's and the shell's syntax agree on them), and Django's
+    deployment check has nothing to say."""
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    example = (DEPLOY / "hoa-nhap.env.example").read_text()
+    example = example.replace("/var/lib/hoa-nhap", str(tmp_path / "state"))
+    (etc / "hoa-nhap.env").write_text(example)
+    keys = {
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "HOA_NHAP_ENCRYPTION_KEYS": f"2026a:{new_key()}",
+        "HOA_NHAP_BLIND_INDEX_KEY": new_key(),
+        "HOA_NHAP_AUDIT_KEY": new_key(),
+    }
+    (etc / "keys.env").write_text("".join(f"{k}={v}\n" for k, v in keys.items()))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HOA_NHAP", "DJANGO_"))}
+    env = {
+        **clean,
+        "HOA_NHAP_ETC": str(etc),
+        "HOA_NHAP_APP": str(DEPLOY.parent),
+        "HOA_NHAP_USER": getpass.getuser(),
+    }
+    script = "print(settings.STATIC_ROOT, settings.DOCUMENT_STORAGE, settings.TRUSTED_PROXIES)"
+    result = subprocess.run(  # noqa: S603  # nosec B603: our script, no shell
+        [str(DEPLOY / "hoa-nhap-manage"), "check", "--deploy", "--fail-level", "WARNING"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+    shown = subprocess.run(  # noqa: S603  # nosec B603: our script, no shell
+        [str(DEPLOY / "hoa-nhap-manage"), "shell", "-c",
+         f"from django.conf import settings; {script}"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert str(tmp_path / "state" / "static") in shown.stdout
