@@ -244,8 +244,12 @@ def _nginx_conf(directory: Path, *, http: int, https: int, upstream: int) -> Pat
     temp = directory / "temp"
     temp.mkdir()
     conf = directory / "nginx.conf"
+    # As root (CI), nginx's workers would run as "nobody", who cannot enter pytest's
+    # private temporary directory to buffer a large answer: keep them root here.
+    user = "user root;" if os.geteuid() == 0 else ""
     conf.write_text(
         f"""
+{user}
 worker_processes 1;
 pid {directory}/nginx.pid;
 error_log {directory}/error.log warn;
