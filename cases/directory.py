@@ -201,9 +201,11 @@ def organisation_type_delete(*, actor: AnyUser, organisation_type: OrganisationT
 
 
 def organisation_save(
-    *, actor: AnyUser, organisation: Organisation
+    *, actor: AnyUser | None, organisation: Organisation
 ) -> tuple[Organisation, DirectoryChangeRequest | None]:
-    """Add or change an organisation; a move to another unit waits for a second person."""
+    """Add or change an organisation; a move to another unit waits for a second person.
+
+    ``actor=None`` is the system (``create_administrator`` on a new installation)."""
     _require(actor, "change_organisation", organisation)
     organisation.full_clean()
     old = Organisation.objects.filter(pk=organisation.pk).first()
@@ -224,7 +226,7 @@ def organisation_save(
 
 
 def _organisation_moved(
-    actor: AnyUser, organisation: Organisation, old_unit: Any, why: dict[str, Any]
+    actor: AnyUser | None, organisation: Organisation, old_unit: Any, why: dict[str, Any]
 ) -> None:
     audit.record(
         actor=actor,

@@ -73,6 +73,16 @@ if AUDIT_SEQUENCER not in {"commit", "process"}:
     )
 
 if not DEMO:
+    # Production reads everything from the environment (docs/operations.md): a server that
+    # answers every request with 400, or shows debug pages, stops at start instead.
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "Set the environment variable DJANGO_ALLOWED_HOSTS (the site's host names)."
+        )
+    if DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_DEBUG is for development only (with HOA_NHAP_DEMO=1): unset it."
+        )
     # The demo keys are printed above for anyone to read, and one key for two purposes
     # means one leak opens both: refuse to start rather than run on them.
     refuse_weak_secret_key("DJANGO_SECRET_KEY", SECRET_KEY, published=[DEMO_SECRET_KEY])
@@ -151,6 +161,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Register exports of more people than this run on the worker, which writes the file into
 # REGISTER_EXPORT_DIR for the one user who asked (decision D40).
 REGISTER_EXPORT_INLINE_PEOPLE = env_int("HOA_NHAP_REGISTER_EXPORT_INLINE_PEOPLE", 5000)
+# Uploaded register files wait here for the worker: a directory both the web service and
+# the worker see (not each service's private /tmp); empty = the system's temporary directory.
+REGISTER_IMPORT_DIR = env_str("HOA_NHAP_REGISTER_IMPORT_DIR", "")
 REGISTER_EXPORT_DIR = Path(
     env_str("HOA_NHAP_REGISTER_EXPORT_DIR", str(BASE_DIR / "var" / "register-exports"))
 )
@@ -158,6 +171,8 @@ REGISTER_EXPORT_DIR = Path(
 MIDDLEWARE = [
     # First, so it times the whole answer (Prometheus, decision D47).
     "core.metrics.RequestMetricsMiddleware",
+    # Before SecurityMiddleware's HTTPS redirect: only the trusted proxy may say HTTPS (D51).
+    "core.middleware.UntrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -329,7 +344,8 @@ USE_TZ = True
 FORMAT_MODULE_PATH = ["core.formats"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Where collectstatic writes the hashed, compressed files WhiteNoise serves (D51).
+STATIC_ROOT = Path(env_str("HOA_NHAP_STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -378,7 +394,12 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# Behind nginx (decision D51): X-Forwarded-Proto says whether the client used HTTPS. It is
+# read only when a trusted proxy is named, and core.middleware drops it (and
+# X-Forwarded-Host) from every other sender. nginx sets Host itself, so X-Forwarded-Host
+# is off unless another proxy in front of nginx rewrites the host.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS and TRUSTED_PROXIES else None
+USE_X_FORWARDED_HOST = env_bool("HOA_NHAP_USE_X_FORWARDED_HOST", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

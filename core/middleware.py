@@ -1,6 +1,7 @@
 """Request-wide plumbing: the request id, the client's address, and never caching the
 pages of a signed-in user."""
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 _VALID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+logger = logging.getLogger("hoa_nhap.proxy")
 
 
 class RequestIdMiddleware:
@@ -40,6 +42,39 @@ def _address(text: str) -> IPv4Address | IPv6Address | None:
 
 def _trusted(address: IPv4Address | IPv6Address) -> bool:
     return any(address in network for network in settings.TRUSTED_PROXIES)
+
+
+# What the reverse proxy says about the request it forwards: the scheme (HTTPS or not,
+# SECURE_PROXY_SSL_HEADER), the host and port the client asked for (USE_X_FORWARDED_HOST).
+FORWARDED_HEADERS = {
+    "HTTP_X_FORWARDED_PROTO": "X-Forwarded-Proto",
+    "HTTP_X_FORWARDED_HOST": "X-Forwarded-Host",
+    "HTTP_X_FORWARDED_PORT": "X-Forwarded-Port",
+}
+
+
+class UntrustedProxyHeadersMiddleware:
+    """Drop X-Forwarded-Proto, -Host and -Port unless the connection comes from a proxy in
+    HOA_NHAP_TRUSTED_PROXIES (decision D51).
+
+    Django reads SECURE_PROXY_SSL_HEADER from any sender; a client that reaches the
+    application directly could otherwise claim HTTPS (no redirect, and its secure cookies
+    accepted over plain HTTP) or name the host that redirects point to. Runs before
+    SecurityMiddleware, which makes the HTTPS redirect. Each dropped header is logged.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        present = [key for key in FORWARDED_HEADERS if key in request.META]
+        if present:
+            remote = _address(request.META.get("REMOTE_ADDR", ""))
+            if remote is None or not _trusted(remote):
+                for key in present:
+                    del request.META[key]
+                    logger.warning("%s from an untrusted address dropped", FORWARDED_HEADERS[key])
+        return self.get_response(request)
 
 
 def client_ip(request: HttpRequest) -> str | None:
