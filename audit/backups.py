@@ -145,10 +145,11 @@ def dump_time(path: Path) -> datetime | None:
     if not (name.startswith(DUMP_PREFIX) and name.endswith(DUMP_SUFFIX)):
         return None
     try:
-        stamp = datetime.strptime(name[len(DUMP_PREFIX) : -len(DUMP_SUFFIX)], _STAMP)
+        return datetime.strptime(
+            name[len(DUMP_PREFIX) : -len(DUMP_SUFFIX)] + "+0000", "%Y%m%dT%H%M%SZ%z"
+        )
     except ValueError:
         return None
-    return stamp.replace(tzinfo=UTC)
 
 
 def backup_create(*, db: Mapping[str, Any], directory: Path, by: str) -> Backup:
