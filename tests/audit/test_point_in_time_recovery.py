@@ -25,8 +25,11 @@ import pytest
 
 def _bindir() -> Path:
     try:
-        found = subprocess.run(
-            ["pg_config", "--bindir"], capture_output=True, text=True, check=True
+        found = subprocess.run(  # noqa: S603  # nosec B603 B607: the PostgreSQL tool, no shell
+            ["pg_config", "--bindir"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         found = ""
