@@ -3,8 +3,8 @@
 While the browser tests run, the live server's log lines go, through the production JSON
 formatter, to a file as well; every person saved meanwhile (by a fixture or through the
 browser) has the plaintext of its names, numbers and id noted, and so has every token
-``secrets.token_urlsafe`` made (invitation links). At the end of the session the file is
-searched for each of them: any hit fails the run.
+``secrets.token_urlsafe`` made (invitation links) and every activation code handed over. At
+the end of the session the file is searched for each of them: any hit fails the run.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class LogScan:
     @contextmanager
     def attached(self) -> Iterator[LogScan]:
         """Write every log line to the file (JSON) and note the people and tokens made."""
+        from cases import invitations
         from cases.models import Person
 
         handler = logging.FileHandler(self.path, encoding="utf-8")
@@ -61,6 +62,14 @@ class LogScan:
             self.note(token, "token")
             return token
 
+        issue_code: Callable[..., str] = invitations.invitation_code_issue
+
+        def code_noted(*args: Any, **kwargs: Any) -> str:
+            code = issue_code(*args, **kwargs)
+            self.note(code, "activation code")
+            self.note(code.replace("-", ""), "activation code")
+            return code
+
         root.addHandler(handler)
         root.setLevel(logging.INFO)
         access.setLevel(logging.INFO)
@@ -68,10 +77,12 @@ class LogScan:
             console.setLevel(max(console.level, logging.WARNING))  # the file gets the rest
         post_save.connect(self._person_saved, sender=Person, dispatch_uid=f"log-scan-{id(self)}")
         secrets.token_urlsafe = token_noted
+        invitations.invitation_code_issue = code_noted  # the views call it through the module
         try:
             yield self
         finally:
             secrets.token_urlsafe = make_token
+            invitations.invitation_code_issue = issue_code
             post_save.disconnect(sender=Person, dispatch_uid=f"log-scan-{id(self)}")
             root.removeHandler(handler)
             handler.close()

@@ -10,9 +10,17 @@ import logging
 import secrets
 from pathlib import Path
 
+import pytest
+
+from accounts.models import User
+from cases import invitations
+from cases.choices import Role
+from cases.models import StaffProfile
+from cases.roles import staff_profile_save
 from tests.browser.logscan import LogScan
+from tests.cases.test_invitations import _code, _create
 from tests.conftest import World
-from tests.factories import make_person
+from tests.factories import make_person, make_user
 
 
 def test_the_scan_finds_a_name_a_log_line_carried(world: World, tmp_path: Path) -> None:
@@ -65,3 +73,30 @@ def test_the_scan_notes_people_saved_through_any_path(world: World, tmp_path: Pa
     )
     assert {"Đỗ Văn Ghi", "0912345678", str(person.pk), person.pk.hex} <= set(scan.known)
     assert "Sau Khi Tắt" not in scan.known
+
+
+@pytest.fixture
+def thu(world: World) -> User:
+    """A second administrator, who hands over the activation code."""
+    user = make_user("thu", first_name="Lê Thị", last_name="Thu")
+    profile = StaffProfile(
+        user=user,
+        organisation=world.orgs["social"],
+        role=Role.ADMINISTRATOR,
+        scope_unit=world.units["province"],
+    )
+    staff_profile_save(actor=None, profile=profile)
+    return user
+
+
+def test_the_scan_notes_the_invitation_link_and_activation_code_handed_over(
+    world: World, thu: User, tmp_path: Path
+) -> None:
+    scan = LogScan(tmp_path / "log.jsonl")
+    with scan.attached():
+        link = _create(world)
+        code = _code(thu)
+    token = link.removeprefix("/staff/welcome/").strip("/")
+    assert scan.known[token] == "token"
+    assert scan.known[code] == scan.known[code.replace("-", "")] == "activation code"
+    assert invitations.invitation_code_issue.__name__ == "invitation_code_issue"  # restored
