@@ -33,7 +33,8 @@ from cases.models import Person
 from core import crypto
 from tests.conftest import World
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The dump is taken by pg_dump, another session: the data must be committed.
+transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 REASON = "Gọi điện cho chị Trần Thị Bình, CCCD 010191000123, theo yêu cầu của công an"
 
@@ -89,6 +90,7 @@ def _key_texts(key: bytes) -> list[str]:
     ]
 
 
+@transactional
 def test_a_dump_without_the_keys_holds_ciphertext_only(
     world: World, lan_person: Person, tuan_person: Person, tmp_path: Path, scratch: list[str]
 ) -> None:
@@ -137,6 +139,7 @@ def test_a_dump_without_the_keys_holds_ciphertext_only(
             assert text not in restored
 
 
+@transactional
 def test_the_restore_drill_restores_checks_the_seal_and_decrypts_a_sample(
     world: World, lan_person: Person, tuan_person: Person, tmp_path: Path
 ) -> None:
@@ -182,6 +185,7 @@ def _tampered(made: backups.Backup, tmp_path: Path, scratch: list[str], sql: str
     return tampered
 
 
+@transactional
 def test_the_drill_fails_on_a_dump_whose_audit_event_was_changed(
     world: World, lan_person: Person, tuan_person: Person, tmp_path: Path, scratch: list[str]
 ) -> None:
@@ -206,6 +210,7 @@ def test_the_drill_fails_on_a_dump_whose_audit_event_was_changed(
     assert "restore drill: FAILED" in report
 
 
+@transactional
 def test_the_drill_fails_on_a_dump_whose_newest_events_and_seal_were_cut(
     world: World, lan_person: Person, tuan_person: Person, tmp_path: Path, scratch: list[str]
 ) -> None:
@@ -230,6 +235,7 @@ def test_the_drill_fails_on_a_dump_whose_newest_events_and_seal_were_cut(
     assert "NO MATCH" in report
 
 
+@transactional
 def test_the_drill_without_the_key_ring_decrypts_nothing(
     world: World,
     lan_person: Person,
@@ -275,3 +281,25 @@ def test_retention_keeps_the_last_days_and_the_first_dump_of_each_month() -> Non
     taken.append(at(12, 6, 14))
     gone = backups.dumps_to_prune(taken, now=at(12, 6, 15), daily=3, monthly=3)
     assert gone == [at(9, 1), at(9, 15), at(10, 15), at(11, 15), at(12, 2), at(12, 3)]
+
+
+def test_pruning_deletes_the_dumps_let_go_and_keeps_every_seal(tmp_path: Path) -> None:
+    now = datetime(2026, 12, 6, 3, tzinfo=UTC)
+    taken = [datetime(2026, m, d, 1, 30, tzinfo=UTC) for m, d in ((10, 1), (10, 2), (12, 6))]
+    for at in taken:
+        dump = backups.dump_path(tmp_path, at)
+        dump.write_bytes(b"dump")
+        dump.with_suffix(backups.SEAL_SUFFIX).write_text("seal\n")
+    (tmp_path / "notes.txt").write_text("not a dump")
+
+    gone = backups.backups_prune(directory=tmp_path, now=now, daily=1, monthly=3)
+
+    assert gone == [backups.dump_path(tmp_path, taken[1])]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "hoa-nhap-20261001T013000Z.dump",
+        "hoa-nhap-20261001T013000Z.seal",
+        "hoa-nhap-20261002T013000Z.seal",
+        "hoa-nhap-20261206T013000Z.dump",
+        "hoa-nhap-20261206T013000Z.seal",
+        "notes.txt",
+    ]
