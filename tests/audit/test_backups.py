@@ -303,3 +303,23 @@ def test_pruning_deletes_the_dumps_let_go_and_keeps_every_seal(tmp_path: Path) -
         "hoa-nhap-20261206T013000Z.seal",
         "notes.txt",
     ]
+
+
+@transactional
+def test_the_command_backs_up_into_the_configured_directory_and_prunes(
+    settings: Any, tmp_path: Path
+) -> None:
+    settings.BACKUP_DIR = tmp_path / "backups"
+    old = backups.dump_path(settings.BACKUP_DIR, datetime(2025, 1, 2, 1, 30, tzinfo=UTC))
+    old.parent.mkdir()
+    old.write_bytes(b"an old dump")
+    out = StringIO()
+
+    call_command("backup_database", "--keep-monthly", "1", stdout=out)
+
+    [dump] = sorted(settings.BACKUP_DIR.glob("*.dump"))
+    [seal] = sorted(settings.BACKUP_DIR.glob("*.seal"))
+    assert dump.stat().st_mode & 0o777 == 0o600
+    assert f"dump {dump} (" in out.getvalue()
+    assert seal.read_text() in out.getvalue().replace("  (also in", "\n  (also in")
+    assert f"pruned {old.name}" in out.getvalue()

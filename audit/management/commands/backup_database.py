@@ -7,6 +7,7 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
@@ -16,26 +17,33 @@ from audit import backups
 
 class Command(BaseCommand):
     help = (
-        "Seal the audit chain, then pg_dump the database in custom format into DIR with the "
+        "Seal the audit chain, then pg_dump the database in custom format into DIR "
+        "(HOA_NHAP_BACKUP_DIR unless given) with the "
         "seal's line beside it (<dump>.seal), and delete the dumps retention lets go. The "
         "keys are never written: back them up on their own (docs/operations.md, Backups)."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("directory", type=Path, help="where dumps and seal files are kept")
+        parser.add_argument(
+            "directory",
+            type=Path,
+            nargs="?",
+            help="where dumps and seal files are kept (default: HOA_NHAP_BACKUP_DIR)",
+        )
         parser.add_argument(
             "--keep-daily",
             type=int,
-            default=14,
+            default=settings.BACKUP_KEEP_DAILY,
             metavar="DAYS",
-            help="keep every dump of the last DAYS days (default 14)",
+            help="keep every dump of the last DAYS days (HOA_NHAP_BACKUP_KEEP_DAILY, 14)",
         )
         parser.add_argument(
             "--keep-monthly",
             type=int,
-            default=12,
+            default=settings.BACKUP_KEEP_MONTHLY,
             metavar="MONTHS",
-            help="and the first dump of each of the last MONTHS months (default 12)",
+            help="and the first dump of each of the last MONTHS months "
+            "(HOA_NHAP_BACKUP_KEEP_MONTHLY, 12)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -43,7 +51,7 @@ class Command(BaseCommand):
             raise CommandError("backups are taken of a PostgreSQL database (pg_dump)")
         if options["keep_daily"] < 1:
             raise CommandError("--keep-daily must be at least 1: the new dump is kept")
-        directory: Path = options["directory"]
+        directory: Path = options["directory"] or settings.BACKUP_DIR
         try:
             made = backups.backup_create(
                 db=connection.settings_dict, directory=directory, by=getpass.getuser()
