@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from django.db import transaction
 from django.db.models import Model
@@ -77,8 +78,6 @@ def _run(args: list[str], *, env: dict[str, str]) -> None:
 
 def database_url(db: Mapping[str, Any], *, name: str) -> str:
     """Return a postgres:// URL for another database on the same server as ``db``."""
-    from urllib.parse import quote
-
     auth = quote(str(db.get("USER") or ""))
     if db.get("PASSWORD"):
         auth += ":" + quote(str(db["PASSWORD"]), safe="")
