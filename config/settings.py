@@ -167,6 +167,11 @@ REGISTER_IMPORT_DIR = env_str("HOA_NHAP_REGISTER_IMPORT_DIR", "")
 REGISTER_EXPORT_DIR = Path(
     env_str("HOA_NHAP_REGISTER_EXPORT_DIR", str(BASE_DIR / "var" / "register-exports"))
 )
+# Nightly backups (manage.py backup_database, decision D52): where dumps and seal files go,
+# and how many are kept (every dump of so many days, the first of each of so many months).
+BACKUP_DIR = Path(env_str("HOA_NHAP_BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
+BACKUP_KEEP_DAILY = env_int("HOA_NHAP_BACKUP_KEEP_DAILY", 14)
+BACKUP_KEEP_MONTHLY = env_int("HOA_NHAP_BACKUP_KEEP_MONTHLY", 12)
 
 MIDDLEWARE = [
     # First, so it times the whole answer (Prometheus, decision D47).

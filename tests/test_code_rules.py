@@ -72,6 +72,8 @@ CONTENT_ALLOWED: dict[str, str] = {
     "services/demo.py": "seeds the fictitious demo services data",
     "services/selectors.py": "timeline rows of the cases cases.timeline found visible",
     "audit/rotation.py": "re-encrypts every encrypted column in batches (key rotation)",
+    "audit/backups.py": "the restore drill decrypts a sample of every encrypted column of a "
+    "restored database, and counts its rows (D52)",
     "accounts/actions.py": "enrols and resets second-factor devices",
     "bench/data.py": "generates the benchmark's synthetic rows (never imported by the app)",
     "bench/scale_data.py": "generates the national-scale benchmark's rows (never imported)",

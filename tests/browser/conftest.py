@@ -1,5 +1,9 @@
 """Drive Debian's Chromium through Playwright against the live test server.
 
+The live server's log lines go to a file through the production JSON formatter, and at the
+end of the session that file is scanned for the names, citizen IDs, person ids and tokens
+the tests used (``tests/browser/logscan.py``, decision D52): any hit fails the run.
+
 Every page a browser test visits is checked with axe-core (``axe_check``): the locked npm
 package (tests/browser/package-lock.json, installed by scripts/ensure-system-deps), read from
 node_modules and evaluated in the page, never fetched from a CDN. A page is checked once per
@@ -21,6 +25,8 @@ import pytest
 from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Error, Locator, Page, sync_playwright
 
+from tests.browser.logscan import LogScan
+
 CHROMIUM = os.environ.get("HOA_NHAP_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
     "--headless",
@@ -36,6 +42,26 @@ ARGS = [
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures in
 # the same thread are still synchronous, so Django's async-safety guard is relaxed for tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LogScan]:
+    """Log to a file while the browser tests run; fail if it holds personal data.
+
+    ASVS 16.2.5: no name, citizen ID, person id or invitation token reaches the logs.
+    """
+    scan = LogScan(tmp_path_factory.mktemp("logs") / "live-server.jsonl")
+    with scan.attached():
+        yield scan
+    hits = scan.hits()
+    if hits:
+        pytest.fail(
+            f"the log scan found personal data or tokens in {len(hits)} place(s):\n"
+            + "\n".join(hits[:20]),
+            pytrace=False,
+        )
+    if scan.known and not scan.access_lines():
+        pytest.fail(f"the log scan read no access line in {scan.path}: it proved nothing")
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,7 @@ def test_every_timer_runs_a_unit_that_runs_a_management_command() -> None:
         "hoa-nhap-heartbeat",
         "hoa-nhap-mail",
         "hoa-nhap-prune-tasks",
+        "hoa-nhap-backup",
     }
     job = _unit(SYSTEMD / "hoa-nhap-job@.service")
     assert "manage.py %i" in job["Service"]["ExecStart"]
