@@ -63,7 +63,9 @@ def _attendee_within(actor: AnyUser, attendance: Attendance) -> None:
         raise ValidationError({"user": _("Choose a staff member of your area.")})
     if (
         attendance.volunteer_id is not None
-        and not selectors.volunteers_for(actor, "change").filter(pk=attendance.volunteer_id).exists()
+        and not selectors.volunteers_for(actor, "change")
+        .filter(pk=attendance.volunteer_id)
+        .exists()
     ):
         raise ValidationError({"volunteer": _("Choose a volunteer of your area.")})
     _unit_within(actor, attendance.unit_id)

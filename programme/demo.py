@@ -41,7 +41,13 @@ COURSES = [
     ("Tập huấn điều trị nghiện cho cán bộ xã", "treatment", Audience.COMMUNE_STAFF, "99", 1),
     ("Quản lý sau cai tại cộng đồng", "post_rehab", Audience.COMMUNE_STAFF, "991", 3),
     ("Kỹ năng tư vấn cho tình nguyện viên", "counselling", Audience.VOLUNTEERS, "992", 4),
-    ("Điểm tư vấn cộng đồng: hỗ trợ người nghiện", "counselling", Audience.COUNSELLING_POINT, "99", 6),
+    (
+        "Điểm tư vấn cộng đồng: hỗ trợ người nghiện",
+        "counselling",
+        Audience.COUNSELLING_POINT,
+        "99",
+        6,
+    ),
     ("Chăm sóc người nghiện tại gia đình", "family_care", Audience.FAMILY_CAREGIVERS, "99101", 7),
     ("Cập nhật quy trình điều trị methadone", "treatment", Audience.DISTRICT_STAFF, "99", 9),
     ("Quản lý sau cai cho tình nguyện viên", "post_rehab", Audience.VOLUNTEERS, "991", 10),
@@ -58,7 +64,7 @@ def _month(offset: int, day: int = 10) -> datetime.date:
 def seed(rng: random.Random) -> None:
     """Add the demo province's courses, volunteers, activities and planned activities."""
     del rng  # its own generator: the other apps' draws stay as they were
-    local = random.Random(29)  # nosec B311  (fictitious demo data, not a secret)
+    local = random.Random(29)  # noqa: S311  # nosec B311  (fictitious demo data)
     units = {u.code: u for u in AdministrativeUnit.objects.filter(path__startswith=f"/{PROVINCE}/")}
     communes = [u for u in units.values() if u.level == UnitLevel.COMMUNE]
     topics = {t.code: t for t in Topic.objects.all()}
@@ -72,7 +78,9 @@ def seed(rng: random.Random) -> None:
         for n, name in enumerate(VOLUNTEERS)
     ]
     staff = list(
-        User.objects.filter(staff__role__in=case_staff_roles(), username__in=["lan", "tuan", "minh", "duc"])
+        User.objects.filter(
+            staff__role__in=case_staff_roles(), username__in=["lan", "tuan", "minh", "duc"]
+        )
     )
     for n, (title, topic, audience, unit, offset) in enumerate(COURSES):
         start = _month(offset, 8 + n)

@@ -42,7 +42,16 @@ class _Versioned(VersionField, forms.ModelForm):  # type: ignore[type-arg]
 class CourseForm(_Versioned):
     class Meta:
         model = Course
-        fields = ["title", "topic", "audience", "organiser", "unit", "place", "starts_on", "ends_on"]
+        fields = [
+            "title",
+            "topic",
+            "audience",
+            "organiser",
+            "unit",
+            "place",
+            "starts_on",
+            "ends_on",
+        ]
         formfield_callback = _formfield
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:

@@ -70,9 +70,7 @@ class Placement:
 
     def __init__(self, query: Query) -> None:
         wanted = set(rows_of(query)) | ({query.unit} if query.unit is not None else set())
-        paths = dict(
-            AdministrativeUnit.objects.filter(pk__in=wanted).values_list("pk", "path")
-        )
+        paths = dict(AdministrativeUnit.objects.filter(pk__in=wanted).values_list("pk", "path"))
         self.rows = [(pk, paths[pk]) for pk in rows_of(query) if pk in paths]
         self.top = paths.get(query.unit) if query.unit is not None else None
 
@@ -84,7 +82,6 @@ class Placement:
         if self.top is not None and path.startswith(self.top):
             return True, None
         return False, None
-
 
 
 class Cells:
@@ -137,10 +134,10 @@ def _staff(query: Query, place: Placement) -> dict[tuple[str, Any], tuple[int | 
     volunteers = Volunteer.objects.filter(
         Q(left_on__isnull=True) | Q(left_on__gt=end), registered_on__lte=end
     ).values_list("pk", "unit__path")
-    for pk, path in volunteers:
+    for volunteer, path in volunteers:
         counted, row = place.place(path)
         if counted:
-            found[("v", pk)] = (row, path)
+            found[("v", volunteer)] = (row, path)
     return found
 
 
@@ -171,7 +168,7 @@ def classes(query: Query) -> Result:
     return cells.result()
 
 
-# --- communication ---------------------------------------------------------------------------------
+# --- communication ------------------------------------------------------------------------------
 
 
 def _activities(query: Query) -> Any:
@@ -254,7 +251,7 @@ def done_vs_planned(query: Query) -> Result:
     return cells.result()
 
 
-# --- registration ----------------------------------------------------------------------------------
+# --- registration -------------------------------------------------------------------------------
 
 
 def _choices(choices: Any) -> Callable[[], list[tuple[str, Any]]]:
@@ -268,8 +265,17 @@ BREAKDOWNS = (
 )
 
 
-def _indicator(code: str, name: Any, group: str, order: int, kind: Any, compute: Any, *,
-               breakdowns: tuple[str, ...] = (), definition: Any = "") -> registry.Indicator:
+def _indicator(
+    code: str,
+    name: Any,
+    group: str,
+    order: int,
+    kind: Any,
+    compute: Any,
+    *,
+    breakdowns: tuple[str, ...] = (),
+    definition: Any = "",
+) -> registry.Indicator:
     return registry.Indicator(
         code=code,
         name=name,

@@ -286,7 +286,7 @@ class Activity(Versioned):
 
     @property
     def attendees(self) -> int:
-        return self.male + self.female
+        return int(self.male) + int(self.female)
 
     def clean(self) -> None:
         if self.commune_id is not None and self.commune.level != UnitLevel.COMMUNE:

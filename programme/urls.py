@@ -12,9 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("courses/<uuid:course_id>/", views.course_detail, name="course_detail"),
     path("courses/<uuid:course_id>/edit/", views.course_edit, name="course_edit"),
     path("courses/<uuid:course_id>/attendees/new/", views.attendee_add, name="attendee_add"),
-    path(
-        "attendees/<uuid:attendance_id>/remove/", views.attendee_remove, name="attendee_remove"
-    ),
+    path("attendees/<uuid:attendance_id>/remove/", views.attendee_remove, name="attendee_remove"),
     path("volunteers/new/", views.volunteer_add, name="volunteer_add"),
     path("volunteers/<uuid:volunteer_id>/edit/", views.volunteer_edit, name="volunteer_edit"),
     path("activities/new/", views.activity_add, name="activity_add"),

@@ -917,7 +917,11 @@ def _programme(world: World, plan: Any) -> dict[str, Any]:
             kind="session", held_on=day, commune=world.units["c1"], organiser="UBND", male=3
         ),
         "planned": PlannedActivity.objects.create(
-            plan=plan, unit=world.units["d1"], kind="session", quantity=2, starts_on=day,
+            plan=plan,
+            unit=world.units["d1"],
+            kind="session",
+            quantity=2,
+            starts_on=day,
             ends_on=day,
         ),
     }

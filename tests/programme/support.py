@@ -37,8 +37,15 @@ class Programme:
     plan: Plan
 
 
-def course(world: World, title: str, topic: str, ends: datetime.date, unit: str,
-           audience: str, people: list[Any]) -> Course:
+def course(
+    world: World,
+    title: str,
+    topic: str,
+    ends: datetime.date,
+    unit: str,
+    audience: str,
+    people: list[Any],
+) -> Course:
     row = Course.objects.create(
         title=title,
         topic=Topic.objects.get(code=topic),
@@ -58,8 +65,9 @@ def course(world: World, title: str, topic: str, ends: datetime.date, unit: str,
     return row  # fmt: skip
 
 
-def activity(world: World, commune: str, on: datetime.date, kind: str = "session",
-             **counts: int) -> Activity:
+def activity(
+    world: World, commune: str, on: datetime.date, kind: str = "session", **counts: int
+) -> Activity:
     return Activity.objects.create(
         kind=kind, held_on=on, commune=world.units[commune], organiser="UBND xã", **counts
     )  # fmt: skip

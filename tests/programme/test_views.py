@@ -19,7 +19,6 @@ from audit.models import Event
 from cases.events import CaseAction
 from programme.models import Activity, Attendance, Course, Topic, Volunteer
 from tests.conftest import World, signed_in_client
-from tests.reports.plan_fixtures import binh  # noqa: F401
 
 from .support import D, build
 
@@ -93,7 +92,9 @@ def test_another_units_supervisor_is_refused_with_404_and_a_denial(
     """ASVS 8.2.2, 8.3.1: binh (district 981) reaches nothing of district 982, reading or
     writing; each refusal is a 404 and a denied event naming him and the record."""
     course = _course(world, "d2")
-    volunteer = Volunteer.objects.create(name="TNV", unit=world.units["c3"], registered_on=D(2026, 1, 1))
+    volunteer = Volunteer.objects.create(
+        name="TNV", unit=world.units["c3"], registered_on=D(2026, 1, 1)
+    )
     activity = Activity.objects.create(
         kind="session", held_on=D(2026, 3, 1), commune=world.units["c3"], organiser="UBND", male=4
     )
