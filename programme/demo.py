@@ -12,7 +12,7 @@ from accounts.models import User
 from cases.choices import UnitLevel
 from cases.demo import PROVINCE
 from cases.models import AdministrativeUnit
-from reports.models import Plan
+from reports.models import Comparison, Plan, Target, TargetKind
 
 from .models import (
     Activity,
@@ -128,13 +128,17 @@ def seed(rng: random.Random) -> None:
             male=male,
             female=female,
             age_0_17=young,
-            age_18_24=male + female - young,
+            age_18_24=(male + female - young) // 3,
+            age_25_34=(male + female - young) // 3,
+            age_35_44=(male + female - young) - 2 * ((male + female - young) // 3),
             leaflets=local.randrange(0, 400),
             posters=local.randrange(0, 10),
             booklets=local.randrange(0, 50),
             notes="Buổi truyền thông tại nhà văn hóa thôn (demo)",
         )
-    plan = Plan.objects.filter(unit=units[PROVINCE]).order_by("number").first()
+    plans = {p.number: p for p in Plan.objects.filter(unit=units[PROVINCE])}
+    _targets(plans, units[PROVINCE])
+    plan = plans.get("30/KH-UBND")
     if plan is None or 2026 not in plan.years:
         return
     for kind, quantity in ((ActivityKind.SESSION, 15), (ActivityKind.FORUM, 5)):
@@ -147,3 +151,35 @@ def seed(rng: random.Random) -> None:
             ends_on=datetime.date(2026, 6, 30),
             clause="II.1.1",
         )
+
+
+# The programme targets of the two plans (reports' demo enters the plans and their client
+# targets): plan, indicator, kind, comparison, value, section, breakdown and key.
+TARGETS = [
+    ("4960/KH-UBND", "TRAIN_STAFF_SHARE", TargetKind.SHARE, Comparison.MORE_THAN, "80",
+     "II.2.a", ("", "")),
+    ("30/KH-UBND", "ACT_COMMUNES_REACHED", TargetKind.SHARE, Comparison.MORE_THAN, "90",
+     "II.1.1", ("", "")),
+    ("30/KH-UBND", "ACT_MATERIALS", TargetKind.COUNT, Comparison.AT_LEAST, "20000",
+     "II.1.1", ("material", "leaflets")),
+]  # fmt: skip
+
+
+def _targets(plans: dict[str, Plan], province: AdministrativeUnit) -> None:
+    for number, code, kind, comparison, value, clause, (breakdown, key) in TARGETS:
+        plan = plans.get(number)
+        if plan is None:
+            continue
+        for year in plan.years:
+            Target.objects.create(
+                plan=plan,
+                indicator=code,
+                unit=province,
+                year=year,
+                kind=kind,
+                comparison=comparison,
+                value=value,
+                clause=clause,
+                breakdown=breakdown,
+                key=key,
+            )
