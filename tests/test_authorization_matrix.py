@@ -1221,6 +1221,11 @@ NOT_PERSON_BEARING = {
         f"reports:{name}": "a plan or its target (supervisors' pages, no person)"
         for name in ("plan_detail", "plan_edit", "target_add", "target_edit", "target_remove")
     },
+    **{
+        f"programme:{name}": "a course, attendee, volunteer or activity of a unit: no client's "
+        "record (programme.view/change, D48)"
+        for name in PROGRAMME_OBJECT_PAGES
+    },
 }
 
 
