@@ -64,7 +64,8 @@ def _month(offset: int, day: int = 10) -> datetime.date:
 def seed(rng: random.Random) -> None:
     """Add the demo province's courses, volunteers, activities and planned activities."""
     del rng  # its own generator: the other apps' draws stay as they were
-    local = random.Random(29)  # noqa: S311  # nosec B311  (fictitious demo data)
+    # Fictitious demo data, reproducible on purpose: not a secret.
+    local = random.Random(29)  # noqa: S311  # nosec B311
     units = {u.code: u for u in AdministrativeUnit.objects.filter(path__startswith=f"/{PROVINCE}/")}
     communes = [u for u in units.values() if u.level == UnitLevel.COMMUNE]
     topics = {t.code: t for t in Topic.objects.all()}
