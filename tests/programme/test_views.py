@@ -267,3 +267,15 @@ def test_the_indicators_are_in_the_six_monthly_report(world: World, settings: An
     # One sheet per group: training apart from communication.
     assert found["TRAIN_CLASSES"][0] == found["TRAIN_STAFF_SHARE"][0]
     assert found["ACT_SESSIONS"][0] != found["TRAIN_STAFF_SHARE"][0]
+
+
+def test_each_indicator_has_its_page_and_no_people_list(world: World) -> None:
+    build(world)
+    client = world.client("hoa")
+    for code in ("TRAIN_STAFF_SHARE", "TRAIN_CLASSES", "ACT_ATTENDEES", "ACT_DONE_VS_PLANNED"):
+        params = {"code": code, "period": "year", "year": "2026"}
+        page = client.get(reverse("reports:indicator"), params)
+        assert page.status_code == 200, code
+        assert 'data-testid="people-link"' not in page.content.decode()
+    breakdown = {"code": "ACT_ATTENDEES", "period": "year", "year": "2026", "breakdown": "sex"}
+    assert client.get(reverse("reports:indicator"), breakdown).status_code == 200
