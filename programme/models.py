@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from audit.history import RequestIdHistory
@@ -70,9 +71,12 @@ class Course(Versioned):
     """A training course (lớp tập huấn) held for one unit's audience."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("training", "title"), max_length=200)
     topic = models.ForeignKey(
-        Topic, on_delete=models.PROTECT, related_name="courses", verbose_name=_("topic")
+        Topic,
+        on_delete=models.PROTECT,
+        related_name="courses",
+        verbose_name=pgettext_lazy("training", "topic"),
     )
     audience = models.CharField(_("audience"), max_length=20, choices=Audience)
     organiser = models.CharField(_("organiser"), max_length=200)
@@ -82,7 +86,7 @@ class Course(Versioned):
         related_name="+",
         verbose_name=_("administrative unit"),
     )
-    place = models.CharField(_("place"), max_length=200, blank=True)
+    place = models.CharField(pgettext_lazy("training", "place"), max_length=200, blank=True)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("to"))
     created_at = models.DateTimeField(auto_now_add=True)
