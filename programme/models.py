@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from audit.history import RequestIdHistory
@@ -71,12 +70,12 @@ class Course(Versioned):
     """A training course (lớp tập huấn) held for one unit's audience."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    title = models.CharField(pgettext_lazy("training", "title"), max_length=200)
+    title = models.CharField(_("course title"), max_length=200)
     topic = models.ForeignKey(
         Topic,
         on_delete=models.PROTECT,
         related_name="courses",
-        verbose_name=pgettext_lazy("training", "topic"),
+        verbose_name=_("course topic"),
     )
     audience = models.CharField(_("audience"), max_length=20, choices=Audience)
     organiser = models.CharField(_("organiser"), max_length=200)
@@ -86,7 +85,7 @@ class Course(Versioned):
         related_name="+",
         verbose_name=_("administrative unit"),
     )
-    place = models.CharField(pgettext_lazy("training", "place"), max_length=200, blank=True)
+    place = models.CharField(_("venue"), max_length=200, blank=True)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("to"))
     created_at = models.DateTimeField(auto_now_add=True)
