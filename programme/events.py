@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from audit.registry import READ, register
+from audit.registry import LIST, READ, register
 
 
 class ProgrammeAction:
@@ -11,6 +11,7 @@ class ProgrammeAction:
     COURSE_READ = register("course_read", _("Viewed a course's attendees"), kind=READ)
     ATTENDEE_ADDED = register("attendee_added", _("Added an attendee to a course"))
     ATTENDEE_REMOVED = register("attendee_removed", _("Removed an attendee from a course"))
+    VOLUNTEERS_LISTED = register("volunteers_listed", _("Listed volunteers"), kind=LIST)
     VOLUNTEER_ADDED = register("volunteer_added", _("Registered a volunteer"))
     VOLUNTEER_CHANGED = register("volunteer_changed", _("Changed a volunteer"))
     ACTIVITY_ADDED = register("activity_added", _("Added a communication activity"))

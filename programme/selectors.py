@@ -131,6 +131,20 @@ def course_attendees(*, viewer: User, course: Course) -> list[Attendance]:
     return rows
 
 
+def volunteer_list(*, viewer: User, limit: int) -> list[Volunteer]:
+    """Return the newest volunteers of the viewer's area (names decrypted), recording the
+    list when it names anyone."""
+    rows = list(volunteers_for(viewer).order_by("-registered_on")[:limit])
+    if rows:
+        record_read(
+            actor=viewer,
+            action=ProgrammeAction.VOLUNTEERS_LISTED,
+            object_type="volunteer",
+            detail={"count": len(rows)},
+        )
+    return rows
+
+
 def units_for(user: access.AnyUser) -> QuerySet[AdministrativeUnit]:
     """Return the units the user may file a record under: their scope unit and below."""
     unit = scope_unit(user, "change")

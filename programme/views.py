@@ -41,7 +41,7 @@ def index(request: HttpRequest) -> HttpResponse:
     context = {
         "courses": selectors.courses_for(user)[:LISTED],
         "activities": selectors.activities_for(user)[:LISTED],
-        "volunteers": selectors.volunteers_for(user).order_by("-registered_on")[:LISTED],
+        "volunteers": selectors.volunteer_list(viewer=account_of(user), limit=LISTED),
         "planned": selectors.planned_for(user)[:LISTED],
         "may_change": can(user, PROGRAMME_CHANGE),
     }

@@ -279,3 +279,13 @@ def test_each_indicator_has_its_page_and_no_people_list(world: World) -> None:
         assert 'data-testid="people-link"' not in page.content.decode()
     breakdown = {"code": "ACT_ATTENDEES", "period": "year", "year": "2026", "breakdown": "sex"}
     assert client.get(reverse("reports:indicator"), breakdown).status_code == 200
+
+
+def test_listing_volunteers_is_recorded_without_their_names(world: World) -> None:
+    Volunteer.objects.create(
+        name="Lò Thị Tình", unit=world.units["c1"], registered_on=D(2026, 1, 1)
+    )
+    page = world.client("hoa").get(reverse("programme:index"))
+    assert "Lò Thị Tình" in page.content.decode()
+    listed = Event.objects.get(action="volunteers_listed")
+    assert listed.actor == world.users["hoa"] and "Tình" not in str(listed.detail)
