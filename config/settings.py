@@ -67,6 +67,8 @@ AUDIT_CHAIN_LAG_WARNING = timedelta(seconds=env_int("HOA_NHAP_AUDIT_LAG_WARNING_
 # communes written since the last roll-up refresh live, so every figure is current; a busy
 # province sets a little more than its refresh takes, and the pages say "as of".
 FIGURES_MAX_LAG_S = env_int("HOA_NHAP_FIGURES_MAX_LAG", 0)
+# How many months a course counts as training in the training share (programme, D48).
+TRAINING_WINDOW_MONTHS = env_int("HOA_NHAP_TRAINING_WINDOW_MONTHS", 24)
 if AUDIT_SEQUENCER not in {"commit", "process"}:
     raise ImproperlyConfigured(
         f"HOA_NHAP_AUDIT_SEQUENCER must be 'commit' or 'process', not {AUDIT_SEQUENCER!r}"
@@ -150,6 +152,7 @@ INSTALLED_APPS = [
     "notifications",
     "documents",
     "appointments",
+    "programme",
     "registers",
     "django_tasks_db",
 ]

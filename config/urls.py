@@ -36,6 +36,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("documents/", include("documents.urls")),
     path("appointments/", include("appointments.urls")),
+    path("programme/", include("programme.urls")),
     path("figures/", include("reports.urls")),
     path("registers/export/", include("registers.export_urls")),
     path("registers/", include("registers.urls")),

@@ -4,8 +4,9 @@ Lào Cai's plan 30/KH-UBND (2022) and Lâm Đồng's plan 4960/KH-UBND (2023–2
 targets the figures are judged against (docs/plans.md). The demo has one fictitious
 province, so it carries both plans' targets, for the years its records cover (2024–2026),
 with each plan's number, issuer and section as written. Only what the plans say: the staff
-training target of Lâm Đồng II.2.a has no indicator here yet, and "curb the growth of new
-people with addiction" (Lào Cai 2.3) sets no figure. Only called by ``seed_demo``.
+training and communication targets are programme's (``programme/demo.py``, D48), and
+"curb the growth of new people with addiction" (Lào Cai 2.3) sets no figure. Only called
+by ``seed_demo``.
 """
 
 from __future__ import annotations

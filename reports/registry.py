@@ -46,11 +46,17 @@ class Period:
 
 @dataclass(frozen=True)
 class Query:
-    """What to count: communes (id → row unit id), a period and an optional breakdown."""
+    """What to count: communes (id → row unit id), a period and an optional breakdown.
+
+    ``unit``: the unit looked at (the rows' parent, or the commune itself), when known. An
+    indicator of records filed under any unit, not only communes (programme's courses,
+    D48), counts the records of that unit itself in the totals only; None: rows alone.
+    """
 
     rows: Mapping[int, int]
     period: Period
     breakdown: str | None = None
+    unit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,10 @@ class Indicator:
     # True when a figure for a period not yet over depends on today's date (e.g. methadone
     # retention: marks up to today); such periods are then never served from the roll-up.
     today: bool = False
+    # True: always counted from the records, never rolled up (``reports.rollup``): small
+    # tables whose rows are not people in communes (programme's courses and activities,
+    # D48), so no staleness trigger is needed on them.
+    live: bool = False
 
 
 def compute_many(
@@ -143,7 +153,7 @@ def compute_many(
         found = indicator.many(query, wanted)
         return {breakdown: found[breakdown] for breakdown in wanted}
     return {
-        breakdown: indicator.compute(Query(query.rows, query.period, breakdown))
+        breakdown: indicator.compute(Query(query.rows, query.period, breakdown, query.unit))
         for breakdown in wanted
     }
 

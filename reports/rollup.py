@@ -17,7 +17,8 @@ commune marked less than that long ago is read from its cells as they are, and
 recomputes the stale communes and deletes only the markers it read, so a write committed
 while it runs stays marked.
 
-Not rolled up, always live: median indicators (a median does not add up), custom periods,
+Not rolled up, always live: median indicators (a median does not add up), indicators marked
+``live`` (small tables not about people in communes: programme, D48), custom periods,
 the people behind a number, the SQLite demo, and a period not yet over for an indicator whose
 figure depends on today's date (``Indicator.today``: methadone retention and adherence).
 """
@@ -76,7 +77,7 @@ def periods_of(year: int) -> list[Period]:
 
 def rolled_up(indicator: Indicator, period: Period, today: datetime.date | None = None) -> bool:
     """Return whether this indicator's figures for ``period`` may come from the roll-up."""
-    if indicator.kind == "median" or not standard(period):
+    if indicator.live or indicator.kind == "median" or not standard(period):
         return False
     return not (indicator.today and period.end >= (today or timezone.localdate()))
 

@@ -310,7 +310,8 @@ def build_tables(
 
     rows, communes = layout if layout is not None else child_rows(unit)
     with without_jit():
-        found = registry.compute_many(indicator, Query(communes, period, None), wanted)
+        query = Query(communes, period, None, unit.pk)
+        found = registry.compute_many(indicator, query, wanted)
     key = (unit.pk, indicator.code, period.end.year)
     if targets is None or key not in targets:
         target = plans.target_for(unit, indicator.code, period)

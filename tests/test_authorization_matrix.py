@@ -54,7 +54,17 @@ from cases.models import (
     StaffProfile,
 )
 from cases.roles import staff_profile_save
+from programme.models import (
+    Activity,
+    Attendance,
+    AttendeeRole,
+    Course,
+    PlannedActivity,
+    Topic,
+    Volunteer,
+)
 from referrals.models import Consent, Referral
+from reports.models import Plan
 from services.methadone.models import Dose, DoseKind
 from services.models import (
     EpisodeStage,
@@ -160,6 +170,18 @@ def admin_model_rule(name: str) -> Rule | None:
             return roles_ok({"quan"}, ok=200 if ADMIN_VIEWS[verb] in perms else 403, refused=302)
     return None
 
+
+PROGRAMME = {"hoa", "quan"}
+PROGRAMME_PAGES = ("index", "course_add", "volunteer_add", "activity_add", "planned_add")
+PROGRAMME_OBJECT_PAGES = (
+    "course_detail",
+    "course_edit",
+    "attendee_add",
+    "attendee_remove",
+    "volunteer_edit",
+    "activity_edit",
+    "planned_edit",
+)
 
 SPEC: dict[str, Rule] = {
     "home": roles_ok(set(ROLES), ok=302),
@@ -335,6 +357,15 @@ SPEC: dict[str, Rule] = {
     "appointments:appointment_edit": object_rule(WRITERS),
     # The printable summary: whoever reads the case (one read event naming the person).
     "cases:case_summary": object_rule(CASE_ROLES),
+    # Training and communication (D48): supervisors and administrators, within their
+    # scope unit's subtree (their objects' scope: PROGRAMME_SCOPE); other roles 403.
+    **{f"programme:{name}": roles_ok(PROGRAMME) for name in PROGRAMME_PAGES},
+    **{
+        f"programme:{name}": (
+            lambda who, in_scope: (200 if in_scope else 404) if who in PROGRAMME else 403
+        )
+        for name in PROGRAMME_OBJECT_PAGES
+    },
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
@@ -358,6 +389,11 @@ OBJECT_PARAMS = {
     "link_id": "familylink",
     "goal_id": "plangoal",
     "closure_id": "caseclosure",
+    "course_id": "course",
+    "attendance_id": "attendance",
+    "volunteer_id": "volunteer",
+    "activity_id": "activity",
+    "planned_id": "plannedactivity",
 }
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
@@ -420,6 +456,18 @@ SCOPE: dict[str, set[str]] = {
     "assigned": {"lan", "hoa"},
     # Province 97: nobody's.
     "far": set(),
+}
+# Programme records (D48) are filed under a unit: the province (clinic_a), district 982
+# (clinic_b), commune 98201 (assigned) and province 97 (far); hoa and quan hold province 98.
+PROGRAMME_SCOPE: dict[str, set[str]] = {
+    "clinic_a": PROGRAMME,
+    "clinic_b": PROGRAMME,
+    "assigned": PROGRAMME,
+    "far": set(),
+}
+KIND_SCOPE = {
+    kind: PROGRAMME_SCOPE
+    for kind in ("course", "attendance", "volunteer", "activity", "plannedactivity")
 }
 # Emergency accesses exist for two sets only: one in hoa's province, one outside it.
 EMERGENCY_SETS = ("clinic_a", "far")
@@ -603,6 +651,42 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         row = make_plan(unit)
         return {"plan": row.pk, "target": make_target(row).pk}
 
+    def programme(unit: AdministrativeUnit, commune: AdministrativeUnit) -> dict[str, UUID]:
+        """A course with an attendee, a volunteer, an activity in the commune and a planned
+        activity of the unit's plan (D48)."""
+        day = datetime.date(2026, 3, 2)
+        course = Course.objects.create(
+            title="Tập huấn",
+            topic=Topic.objects.get(code="treatment"),
+            audience="commune_staff",
+            organiser="Sở",
+            unit=unit,
+            starts_on=day,
+            ends_on=day,
+        )
+        volunteer = Volunteer.objects.create(name="Tình Nguyện", unit=unit, registered_on=day)
+        attendance = Attendance.objects.create(
+            course=course, volunteer=volunteer, role=AttendeeRole.VOLUNTEER
+        )
+        activity = Activity.objects.create(
+            kind="session", held_on=day, commune=commune, organiser="UBND xã", male=3
+        )
+        planned = PlannedActivity.objects.create(
+            plan=Plan.objects.get(unit=unit),
+            unit=unit,
+            kind="session",
+            quantity=2,
+            starts_on=day,
+            ends_on=day,
+        )
+        return {
+            "course": course.pk,
+            "attendance": attendance.pk,
+            "volunteer": volunteer.pk,
+            "activity": activity.pk,
+            "plannedactivity": planned.pk,
+        }
+
     return Objects(
         sets={
             "clinic_a": {
@@ -616,6 +700,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "document": document(Case.objects.get(person=lan_person).pk),
                 **referral(Case.objects.get(person=lan_person).pk),
                 **plan(world.units["province"]),
+                **programme(world.units["province"], world.units["c4"]),
                 **note(Case.objects.get(person=lan_person).pk),
                 **casework(Case.objects.get(person=lan_person).pk),
                 **appointment(Case.objects.get(person=lan_person).pk),
@@ -629,6 +714,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "document": document(Case.objects.get(person=tuan_person).pk),
                 **referral(Case.objects.get(person=tuan_person).pk),
                 **plan(world.units["d2"]),
+                **programme(world.units["d2"], world.units["c3"]),
                 **note(Case.objects.get(person=tuan_person).pk),
                 **casework(Case.objects.get(person=tuan_person).pk),
                 **appointment(Case.objects.get(person=tuan_person).pk),
@@ -642,6 +728,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "document": document(assigned_case.pk),
                 **referral(assigned_case.pk),
                 **plan(world.units["c3"]),
+                **programme(world.units["c3"], world.units["c3"]),
                 **note(assigned_case.pk),
                 **casework(assigned_case.pk),
                 **appointment(assigned_case.pk),
@@ -657,6 +744,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "document": document(far_case.pk),
                 **referral(far_case.pk, clinics[0]),
                 **plan(other),
+                **programme(other, communes[0]),
                 **note(far_case.pk),
                 **casework(far_case.pk),
                 **appointment(far_case.pk),
@@ -773,10 +861,10 @@ def test_role_matrix(world: World, objects: Objects, who: str) -> None:
     user = world.users[who]
     wrong: list[str] = []
     cells = 0
-    for route, chosen_set, url, _kind, object_id in _cells(objects):
+    for route, chosen_set, url, kind, object_id in _cells(objects):
         rule = rule_for(route)
         assert rule is not None, route.name
-        expected = rule(who, who in SCOPE[chosen_set])
+        expected = rule(who, who in KIND_SCOPE.get(kind or "", SCOPE)[chosen_set])
         before = _denials(user.pk, object_id) if object_id else 0
         status = _request(client, route, url).status_code
         cells += 1
@@ -1132,6 +1220,11 @@ NOT_PERSON_BEARING = {
     **{
         f"reports:{name}": "a plan or its target (supervisors' pages, no person)"
         for name in ("plan_detail", "plan_edit", "target_add", "target_edit", "target_remove")
+    },
+    **{
+        f"programme:{name}": "a course, attendee, volunteer or activity of a unit: no client's "
+        "record (programme.view/change, D48)"
+        for name in PROGRAMME_OBJECT_PAGES
     },
 }
 

@@ -140,6 +140,14 @@ CONTENT_ALLOWED: dict[str, str] = {
     "narrowed to its requester (export_for_user denies anyone else)",
     "registers/tasks.py": "the data key of the import the worker runs",
     "registers/uploads.py": "the importer's own import row, locked to run it again",
+    # Programme records (D48) hang off a unit, not a case: scoped by the reader's unit.
+    "programme/selectors.py": "volunteers, attendances and activities of the reader's unit "
+    "subtree (programme.view / programme.change), a denial for any other",
+    "programme/actions.py": "an attendance removed after programme.selectors fetched it in "
+    "the actor's area",
+    "programme/indicators.py": "aggregate counts of courses, attendances, volunteers and "
+    "activities in the units the caller asked for (no name is read)",
+    "programme/demo.py": "seeds the fictitious demo courses, volunteers and activities",
 }
 # Only these modules of audit/ read or write the log's tables.
 AUDIT_ALLOWED: dict[str, str] = {

@@ -31,6 +31,7 @@ from cases.models import (
     Person,
     PlanGoal,
 )
+from programme.models import Activity, Course, PlannedActivity, Topic, Volunteer
 from referrals.models import Referral
 from services.methadone.models import Dose, Prescription
 from services.models import FollowUp, ServiceType, TreatmentEpisode
@@ -252,6 +253,75 @@ def _target_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
 def _record_add_url(world: World, objs: dict[str, Any], *, kind: str, case: str) -> str:
     return reverse("services:record_add", args=[objs[case].pk, kind])
 
+
+def _course_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "title": "Tập huấn điều trị nghiện",
+        "topic": str(Topic.objects.get(code="treatment").pk),
+        "audience": "commune_staff",
+        "organiser": "Sở Y tế",
+        "unit": str(world.units["province"].pk),
+        "place": "Hội trường tỉnh",
+        "starts_on": "02/03/2026",
+        "ends_on": "03/03/2026",
+    }
+
+
+def _volunteer_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "name": "Lò Thị Tình",
+        "unit": str(world.units["c1"].pk),
+        "organisation": "Hội Phụ nữ xã",
+        "registered_on": "01/02/2026",
+        "left_on": "",
+    }
+
+
+def _attendee_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "user": "",
+        "volunteer": "",
+        "name": "Mẹ của em A",
+        "role": "family_caregiver",
+        "unit": str(world.units["c1"].pk),
+        "organisation": "Gia đình",
+    }
+
+
+def _activity_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "kind": "session",
+        "held_on": "05/03/2026",
+        "commune": str(world.units["c1"].pk),
+        "organiser": "UBND xã Một Một",
+        "male": "12",
+        "female": "8",
+        "age_0_17": "5",
+        "age_18_24": "15",
+        "age_25_34": "0",
+        "age_35_44": "0",
+        "age_45_plus": "0",
+        "leaflets": "200",
+        "posters": "3",
+        "booklets": "0",
+        "other_materials": "0",
+        "notes": "Nhà văn hóa thôn",
+    }
+
+
+def _planned_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "plan": str(objs["plan"].pk),
+        "unit": str(world.units["d1"].pk),
+        "kind": "forum",
+        "quantity": "5",
+        "starts_on": "01/01/2026",
+        "ends_on": "30/06/2026",
+        "clause": "II.1.1",
+    }
+
+
+ACTIVITY_KEPT = ("held_on", "organiser", "male", "female", "age_0_17", "leaflets", "notes")
 
 FORMS = [
     FormCase(
@@ -570,6 +640,70 @@ FORMS = [
             ("addendum", lambda w, o: reverse("cases:note_addendum", args=[o["note"].pk])),
         )
     ],
+    # Training and communication (D48).
+    FormCase(
+        "course_add",
+        "hoa",
+        lambda w, o: reverse("programme:course_add"),
+        _course_data,
+        kept=("title", "organiser", "place", "starts_on", "ends_on"),
+    ),
+    FormCase(
+        "course_edit",
+        "hoa",
+        lambda w, o: reverse("programme:course_edit", args=[o["course"].pk]),
+        lambda w, o: {**_course_data(w, o), "version": "1"},
+        kept=("title", "organiser", "place", "starts_on", "ends_on"),
+    ),
+    FormCase(
+        "attendee_add",
+        "hoa",
+        lambda w, o: reverse("programme:attendee_add", args=[o["course"].pk]),
+        _attendee_data,
+        kept=("name", "organisation"),
+    ),
+    FormCase(
+        "volunteer_add",
+        "hoa",
+        lambda w, o: reverse("programme:volunteer_add"),
+        _volunteer_data,
+        kept=("name", "organisation", "registered_on", "left_on"),
+    ),
+    FormCase(
+        "volunteer_edit",
+        "hoa",
+        lambda w, o: reverse("programme:volunteer_edit", args=[o["volunteer"].pk]),
+        lambda w, o: {**_volunteer_data(w, o), "version": "1"},
+        kept=("name", "organisation", "registered_on", "left_on"),
+    ),
+    FormCase(
+        "activity_add",
+        "hoa",
+        lambda w, o: reverse("programme:activity_add"),
+        _activity_data,
+        kept=ACTIVITY_KEPT,
+    ),
+    FormCase(
+        "activity_edit",
+        "hoa",
+        lambda w, o: reverse("programme:activity_edit", args=[o["activity"].pk]),
+        lambda w, o: {**_activity_data(w, o), "version": "1"},
+        kept=ACTIVITY_KEPT,
+    ),
+    FormCase(
+        "planned_add",
+        "hoa",
+        lambda w, o: reverse("programme:planned_add"),
+        _planned_data,
+        kept=("quantity", "starts_on", "ends_on", "clause"),
+    ),
+    FormCase(
+        "planned_edit",
+        "hoa",
+        lambda w, o: reverse("programme:planned_edit", args=[o["planned"].pk]),
+        lambda w, o: {**_planned_data(w, o), "version": "1"},
+        kept=("quantity", "starts_on", "ends_on", "clause"),
+    ),
     # The case plan and closing (D45).
     FormCase(
         "goal_add",
@@ -758,7 +892,38 @@ def objs(world: World, lan_person: Person) -> dict[str, Any]:
         "methadone": methadone,
         "dose": dose,
         "followup": followup,
-        "plan": make_plan(world.units["province"]),
+        **_programme(world, plan := make_plan(world.units["province"])),
+        "plan": plan,
+    }
+
+
+def _programme(world: World, plan: Any) -> dict[str, Any]:
+    """A course, a volunteer, an activity and a planned activity of hoa's province (D48)."""
+    day = datetime.date(2026, 3, 2)
+    return {
+        "course": Course.objects.create(
+            title="Tập huấn",
+            topic=Topic.objects.get(code="treatment"),
+            audience="commune_staff",
+            organiser="Sở",
+            unit=world.units["province"],
+            starts_on=day,
+            ends_on=day,
+        ),
+        "volunteer": Volunteer.objects.create(
+            name="Tình Nguyện", unit=world.units["c1"], registered_on=day
+        ),
+        "activity": Activity.objects.create(
+            kind="session", held_on=day, commune=world.units["c1"], organiser="UBND", male=3
+        ),
+        "planned": PlannedActivity.objects.create(
+            plan=plan,
+            unit=world.units["d1"],
+            kind="session",
+            quantity=2,
+            starts_on=day,
+            ends_on=day,
+        ),
     }
 
 

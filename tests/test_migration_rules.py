@@ -114,6 +114,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("cases", "0017_no_guardian_anonymous_user"): _SMALL + "deletes one account row",
     ("services", "0002_service_catalogue"): _SMALL + "service catalogue (tens of rows)",
     ("services", "0009_opioid_substitution_service"): _SMALL + "one catalogue row",
+    ("programme", "0002_training_topics"): _SMALL + "training topics (eight rows)",
     ("audit", "0004_refuse_truncate"): "RunPython issues PostgreSQL trigger DDL only (no scan)",
     ("audit", "0002_append_only"): _EMPTY
     + "append-only triggers, and an index on listed people built without CONCURRENTLY",
