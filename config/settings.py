@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "notifications",
     "documents",
     "appointments",
+    "facilities",
     "registers",
     "django_tasks_db",
 ]

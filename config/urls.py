@@ -37,6 +37,7 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     path("appointments/", include("appointments.urls")),
     path("figures/", include("reports.urls")),
+    path("facilities/", include("facilities.urls")),
     path("registers/export/", include("registers.export_urls")),
     path("registers/", include("registers.urls")),
 ]
