@@ -44,7 +44,12 @@ def profile_save(
     adding = profile._state.adding
     if adding:
         if not can(actor, FACILITY_CHANGE):
-            access.deny(actor, FACILITY_CHANGE, object_type="organisation", object_id=str(profile.organisation_id))
+            access.deny(
+                actor,
+                FACILITY_CHANGE,
+                object_type="organisation",
+                object_id=str(profile.organisation_id),
+            )
             raise PermissionDenied
         allowed = selectors.organisations_to_profile(actor)
         if not allowed.filter(pk=profile.organisation_id).exists():

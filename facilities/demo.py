@@ -104,7 +104,9 @@ def seed(rng: random.Random) -> None:
         )
         profile.services.set([services[c] for c in offered if c in services])
         for days in REVIEW_DAYS:
-            _review(rng, profile, checklist, items, today - datetime.timedelta(days=days), reviewer.user)
+            _review(
+                rng, profile, checklist, items, today - datetime.timedelta(days=days), reviewer.user
+            )
         if organisation.type.code == SHELTER_TYPE:
             _stays(rng, organisation, today, reviewer.user)
 
@@ -129,7 +131,8 @@ def _review(
         recorded_by=user,
     )
     ReviewItem.objects.bulk_create(
-        ReviewItem(review=review, item=item, result=result) for item, result in zip(items, results, strict=True)
+        ReviewItem(review=review, item=item, result=result)
+        for item, result in zip(items, results, strict=True)
     )
 
 

@@ -100,9 +100,7 @@ def occupancy(query: Query) -> Result:
 
 def register() -> None:
     """Register the group and the two indicators (FAC_*)."""
-    registry.register_group(
-        registry.Group(GROUP, _("Facilities"), 100, short_name=_("Facilities"))
-    )
+    registry.register_group(registry.Group(GROUP, _("Facilities"), 100, short_name=_("Facilities")))
     registry.register(
         Indicator(
             code="FAC_CONDITIONS_MET",
@@ -134,4 +132,3 @@ def register() -> None:
             today=True,
         )
     )
-

@@ -186,7 +186,9 @@ class FacilityProfile(Versioned):
                 _("Enter a capacity of at most %(max)d.") % {"max": CAPACITY_MAX}
             )
         if self.capacity and not self.capacity_unit:
-            errors["capacity_unit"] = str(_("Say what the capacity counts: beds, places or patients."))
+            errors["capacity_unit"] = str(
+                _("Say what the capacity counts: beds, places or patients.")
+            )
         if self.licence_date is not None and self.licence_date > timezone.localdate():
             errors["licence_date"] = str(_("The licence date cannot be in the future."))
         if errors:

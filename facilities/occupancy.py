@@ -47,6 +47,6 @@ def staying(day: datetime.date, organisations: Iterable[UUID]) -> dict[UUID, int
         .values("shelter_id")
         .annotate(people=Count("person_id", distinct=True))
     )
-    for row in stays:
-        found[row["shelter_id"]] = found.get(row["shelter_id"], 0) + row["people"]
+    for stay in stays:
+        found[stay["shelter_id"]] = found.get(stay["shelter_id"], 0) + stay["people"]
     return found

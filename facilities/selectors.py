@@ -63,7 +63,9 @@ def _deny(user: access.AnyUser, kind: str, object_id: Any, verb: str) -> None:
     access.deny(user, VERBS[verb], object_type=kind, object_id=str(object_id))
 
 
-def facility_for_user(user: access.AnyUser, facility_id: Any, verb: str = "view") -> FacilityProfile:
+def facility_for_user(
+    user: access.AnyUser, facility_id: Any, verb: str = "view"
+) -> FacilityProfile:
     """Return the facility if the user holds ``verb`` on it, else record a denial and 404."""
     wanted = _uuid(facility_id)
     found = facilities_for(user, verb).filter(pk=wanted).first() if wanted else None
@@ -77,7 +79,9 @@ def review_for_user(user: access.AnyUser, review_id: Any, verb: str = "view") ->
     """Return the review if the user holds ``verb`` on its facility, else a denial and 404."""
     wanted = _uuid(review_id)
     found = (
-        ConditionReview.objects.filter(pk=wanted, facility__in=facilities_for(user, verb).values("pk"))
+        ConditionReview.objects.filter(
+            pk=wanted, facility__in=facilities_for(user, verb).values("pk")
+        )
         .select_related("facility__organisation", "checklist", "recorded_by")
         .first()
         if wanted
@@ -103,7 +107,9 @@ def organisations_to_profile(user: access.AnyUser) -> QuerySet[Organisation]:
     )
 
 
-def communes_of(organisation: Organisation | None, user: access.AnyUser) -> QuerySet[AdministrativeUnit]:
+def communes_of(
+    organisation: Organisation | None, user: access.AnyUser
+) -> QuerySet[AdministrativeUnit]:
     """Return the communes a facility of ``organisation`` may stand in: under its unit, in the
     user's area (every commune of the area while no organisation is chosen)."""
     unit = _scope_unit(user, "change")
@@ -147,7 +153,11 @@ class Change:
 def facility_history(facility: FacilityProfile) -> list[Change]:
     """Return the profile's versions, newest first, with the fields each one changed."""
     records = list(facility.history.select_related("history_user").order_by("-history_date"))
-    labels = {f.name: str(f.verbose_name) for f in FacilityProfile._meta.get_fields() if hasattr(f, "verbose_name")}
+    labels = {
+        f.name: str(f.verbose_name)
+        for f in FacilityProfile._meta.get_fields()
+        if hasattr(f, "verbose_name")
+    }
     changes: list[Change] = []
     for n, record in enumerate(records):
         previous = records[n + 1] if n + 1 < len(records) else None
