@@ -24,7 +24,6 @@ PROFILE_FIELDS = [
     "opening_hours",
     "capacity",
     "capacity_unit",
-    "services",
     "services_other",
     "eligibility",
     "licence_number",
@@ -40,12 +39,21 @@ def _formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field |
 
 
 class ProfileForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
+    # Not a model field of the form: the action sets the many-to-many itself, and a version
+    # conflict's merge (core.editing) compares the model's own columns only.
+    services = forms.ModelMultipleChoiceField(
+        queryset=ServiceType.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Services offered"),
+    )
+    field_order = ["organisation", *PROFILE_FIELDS[:6], "services", *PROFILE_FIELDS[6:]]
+
     class Meta:
         model = FacilityProfile
         fields = ["organisation", *PROFILE_FIELDS]
         formfield_callback = _formfield
         widgets = {
-            "services": forms.CheckboxSelectMultiple,
             "services_other": forms.Textarea(attrs={"rows": 3}),
             "eligibility": forms.Textarea(attrs={"rows": 3}),
         }
@@ -62,6 +70,9 @@ class ProfileForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         chosen = None if adding else self.instance.organisation
         commune: Any = self.fields["commune"]
         commune.queryset = selectors.communes_of(chosen, user)
+        if not adding:
+            offered = self.instance.services.values_list("pk", flat=True)
+            self.initial.setdefault("services", list(offered))
         services: Any = self.fields["services"]
         services.queryset = ServiceType.objects.filter(is_active=True).order_by("order", "code")
         services.label_from_instance = lambda s: s.name_vi

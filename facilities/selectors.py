@@ -15,6 +15,7 @@ from uuid import UUID
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
+from django.utils.text import capfirst
 
 from accounts.capabilities import can
 from cases import access
@@ -151,21 +152,30 @@ class Change:
 
 
 def facility_history(facility: FacilityProfile) -> list[Change]:
-    """Return the profile's versions, newest first, with the fields each one changed."""
-    records = list(facility.history.select_related("history_user").order_by("-history_date"))
+    """Return the profile's versions, newest first, with the fields each one changed.
+
+    Setting the services writes a second history row of the same version (simple-history
+    records many-to-many changes apart): rows of one version are shown as one change.
+    """
+    records = list(facility.history.select_related("history_user").order_by("history_date"))
     labels = {
-        f.name: str(f.verbose_name)
+        f.name: str(capfirst(getattr(f, "verbose_name", f.name)))
         for f in FacilityProfile._meta.get_fields()
-        if hasattr(f, "verbose_name")
     }
     changes: list[Change] = []
+    versions: list[int] = []
     for n, record in enumerate(records):
-        previous = records[n + 1] if n + 1 < len(records) else None
         fields: list[str] = []
-        if previous is not None:
-            delta = record.diff_against(previous, excluded_fields=["version", "updated_at"])
+        if n:
+            delta = record.diff_against(records[n - 1], excluded_fields=["version", "updated_at"])
             fields = [labels.get(c.field, c.field) for c in delta.changes]
         user = record.history_user
+        if versions and versions[-1] == record.version:
+            last = changes[-1]
+            merged = last.fields + [f for f in fields if f not in last.fields]
+            changes[-1] = Change(when=last.when, who=last.who, kind=last.kind, fields=merged)
+            continue
+        versions.append(record.version)
         changes.append(
             Change(
                 when=record.history_date,
@@ -174,7 +184,7 @@ def facility_history(facility: FacilityProfile) -> list[Change]:
                 fields=fields,
             )
         )
-    return changes
+    return changes[::-1]
 
 
 @dataclass(frozen=True)

@@ -193,10 +193,14 @@ def test_the_rollup_gives_the_live_figures_and_a_stay_marks_the_facilitys_commun
     same()
     d = facilities.data
     late = d.case(d.person("c3"), opened=D(2024, 6, 1))
-    d.episode(late, D(2025, 6, 20), modality="facility_compulsory", provider=facilities.f1.organisation)
+    d.episode(
+        late, D(2025, 6, 20), modality="facility_compulsory", provider=facilities.f1.organisation
+    )
     assert world.units["c1"].pk in rollup.stale_communes()
     same()
-    assert rollup.answer(registry.get("FAC_OCCUPANCY"), query, [None])[None][(None, None)] == Cell(4, 15)  # type: ignore[index]
+    assert rollup.answer(registry.get("FAC_OCCUPANCY"), query, [None])[None][(None, None)] == Cell(
+        4, 15
+    )  # type: ignore[index]
     rollup.refresh(years=[2025])
     review(facilities.f3, D(2025, 6, 1), MEETS, world.users["hoa"])
     assert rollup.stale_communes() == {world.units["c3"].pk}
