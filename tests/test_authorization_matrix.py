@@ -71,6 +71,7 @@ from tests.conftest import World, signed_in_client
 from tests.documents.conftest import document_storage, png_bytes  # noqa: F401
 from tests.documents.support import make_document
 from tests.factories import make_case, make_person, make_user
+from tests.facilities.support import make_facility_profile, make_review
 from tests.reports.plan_fixtures import make_plan, make_target
 
 ROLES = {"lan": "caseworker", "minh": "commune", "hoa": "supervisor", "an": "auditor"}
@@ -80,6 +81,8 @@ PRINCIPALS = ["anonymous", "unverified-enrolled", "unverified-not-enrolled", *RO
 CASE_ROLES = {"lan", "mai", "minh", "hoa"}
 WRITERS = {"lan", "mai", "minh"}
 REVIEWERS = {"hoa", "an"}
+# The facility registry's roles: the province's supervisor and administrator.
+FACILITY_ROLES = {"hoa", "quan"}
 
 # ---------------------------------------------------------------------------------------
 # Discovery
@@ -335,6 +338,16 @@ SPEC: dict[str, Rule] = {
     "appointments:appointment_edit": object_rule(WRITERS),
     # The printable summary: whoever reads the case (one read event naming the person).
     "cases:case_summary": object_rule(CASE_ROLES),
+    # The facility registry (D49): supervisors and administrators, within their unit's
+    # subtree (scope by object set: FACILITY_SCOPE); other roles 403 everywhere.
+    "facilities:facility_list": roles_ok(FACILITY_ROLES),
+    "facilities:facility_add": roles_ok(FACILITY_ROLES),
+    **{
+        f"facilities:{name}": (
+            lambda who, in_scope: (200 if in_scope else 404) if who in FACILITY_ROLES else 403
+        )
+        for name in ("facility_detail", "facility_edit", "review_add", "review_detail")
+    },
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
@@ -358,6 +371,8 @@ OBJECT_PARAMS = {
     "link_id": "familylink",
     "goal_id": "plangoal",
     "closure_id": "caseclosure",
+    "facility_id": "facilityprofile",
+    "review_id": "conditionreview",
 }
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
@@ -421,6 +436,10 @@ SCOPE: dict[str, set[str]] = {
     # Province 97: nobody's.
     "far": set(),
 }
+# A facility is in its organisation's unit's subtree: the three sets of province 98 are in
+# the scope of its supervisor and its administrator, the far one in nobody's.
+FACILITY_SCOPE = {name: (FACILITY_ROLES if name != "far" else set()) for name in SCOPE}
+SCOPE_BY_KIND = {"facilityprofile": FACILITY_SCOPE, "conditionreview": FACILITY_SCOPE}
 # Emergency accesses exist for two sets only: one in hoa's province, one outside it.
 EMERGENCY_SETS = ("clinic_a", "far")
 
@@ -598,6 +617,12 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         )
         return {"plangoal": goal.pk, "caseclosure": row.pk}
 
+    def facility(organisation: Organisation) -> dict[str, UUID]:
+        """A facility profile of the organisation (its unit's supervisors and
+        administrators reach it), with a review."""
+        profile = make_facility_profile(organisation)
+        return {"facilityprofile": profile.pk, "conditionreview": make_review(profile, lan).pk}
+
     def plan(unit: AdministrativeUnit) -> dict[str, UUID]:
         """A plan of the unit (supervisors of it or above may change it), with a target."""
         row = make_plan(unit)
@@ -616,6 +641,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "document": document(Case.objects.get(person=lan_person).pk),
                 **referral(Case.objects.get(person=lan_person).pk),
                 **plan(world.units["province"]),
+                **facility(world.orgs["clinic_a"]),
                 **note(Case.objects.get(person=lan_person).pk),
                 **casework(Case.objects.get(person=lan_person).pk),
                 **appointment(Case.objects.get(person=lan_person).pk),
@@ -629,6 +655,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "document": document(Case.objects.get(person=tuan_person).pk),
                 **referral(Case.objects.get(person=tuan_person).pk),
                 **plan(world.units["d2"]),
+                **facility(world.orgs["clinic_b"]),
                 **note(Case.objects.get(person=tuan_person).pk),
                 **casework(Case.objects.get(person=tuan_person).pk),
                 **appointment(Case.objects.get(person=tuan_person).pk),
@@ -642,6 +669,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "document": document(assigned_case.pk),
                 **referral(assigned_case.pk),
                 **plan(world.units["c3"]),
+                **facility(world.orgs["commune_x"]),
                 **note(assigned_case.pk),
                 **casework(assigned_case.pk),
                 **appointment(assigned_case.pk),
@@ -657,6 +685,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 "document": document(far_case.pk),
                 **referral(far_case.pk, clinics[0]),
                 **plan(other),
+                **facility(clinics[0]),
                 **note(far_case.pk),
                 **casework(far_case.pk),
                 **appointment(far_case.pk),
@@ -773,10 +802,10 @@ def test_role_matrix(world: World, objects: Objects, who: str) -> None:
     user = world.users[who]
     wrong: list[str] = []
     cells = 0
-    for route, chosen_set, url, _kind, object_id in _cells(objects):
+    for route, chosen_set, url, kind, object_id in _cells(objects):
         rule = rule_for(route)
         assert rule is not None, route.name
-        expected = rule(who, who in SCOPE[chosen_set])
+        expected = rule(who, who in SCOPE_BY_KIND.get(kind or "", SCOPE)[chosen_set])
         before = _denials(user.pk, object_id) if object_id else 0
         status = _request(client, route, url).status_code
         cells += 1
@@ -1132,6 +1161,10 @@ NOT_PERSON_BEARING = {
     **{
         f"reports:{name}": "a plan or its target (supervisors' pages, no person)"
         for name in ("plan_detail", "plan_edit", "target_add", "target_edit", "target_remove")
+    },
+    **{
+        f"facilities:{name}": "a facility or its review (the registry's pages, no person)"
+        for name in ("facility_detail", "facility_edit", "review_add", "review_detail")
     },
 }
 

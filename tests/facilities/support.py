@@ -50,3 +50,27 @@ def review(
         actions="" if overall == Overall.MEETS else "Bổ sung nhân sự",
         recorded_by=user,
     )
+
+
+def make_facility_profile(organisation: Organisation) -> FacilityProfile:
+    """A profile of an existing organisation, standing in its unit (or its first commune)."""
+    commune = (
+        AdministrativeUnit.objects.filter(level="commune", path__startswith=organisation.unit.path)
+        .order_by("path")
+        .first()
+    )
+    assert commune is not None
+    return FacilityProfile.objects.create(
+        organisation=organisation,
+        commune=commune,
+        address=f"Số 2, {commune.name}",
+        capacity=20,
+        capacity_unit="beds",
+    )
+
+
+def make_review(profile: FacilityProfile, user: User) -> ConditionReview:
+    """A passing review of the profile, dated today."""
+    import django.utils.timezone
+
+    return review(profile, django.utils.timezone.localdate(), Overall.MEETS, user)
