@@ -44,7 +44,7 @@ PROFILES: dict[str, tuple[int | None, str, tuple[str, ...], str, str]] = {
         "24/7",
     ),
     "methadone-clinic": (
-        None,
+        300,
         "patients",
         ("counselling",),
         "Người nghiện các chất dạng thuốc phiện đăng ký điều trị methadone",
@@ -119,7 +119,7 @@ def _review(
     day: datetime.date,
     user: User,
 ) -> None:
-    results = [ItemResult.NOT_MET if rng.random() < 0.12 else ItemResult.MET for _item in items]
+    results = [ItemResult.NOT_MET if rng.random() < 0.04 else ItemResult.MET for _item in items]
     failed = ItemResult.NOT_MET in results
     review = ConditionReview.objects.create(
         facility=profile,

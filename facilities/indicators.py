@@ -22,10 +22,12 @@ from reports import registry
 from reports.indicators import engine
 from reports.registry import Indicator, Query, Result
 
-from .models import ConditionReview, FacilityProfile, Overall
+from .models import CapacityUnit, ConditionReview, FacilityProfile, Overall
 from .occupancy import staying
 
 GROUP = "facilities"
+# Capacities that count people staying (a clinic's capacity in patients does not).
+RESIDENTIAL = (CapacityUnit.BEDS, CapacityUnit.PLACES)
 BREAKDOWNS = ("org_type",)
 
 
@@ -36,6 +38,7 @@ class _Facility:
     type_code: str
     latest: str | None
     capacity: int | None
+    capacity_unit: str
 
 
 def _profiles(query: Query) -> list[_Facility]:
@@ -52,7 +55,9 @@ def _profiles(query: Query) -> list[_Facility]:
             type_code=F("organisation__type__code"),
             latest=Subquery(latest.values("overall")[:1]),
         )
-        .values_list("commune_id", "organisation_id", "type_code", "latest", "capacity")
+        .values_list(
+            "commune_id", "organisation_id", "type_code", "latest", "capacity", "capacity_unit"
+        )
     )
     return [_Facility(*row) for row in rows]
 
@@ -88,9 +93,10 @@ def occupancy_day(query: Query) -> datetime.date:
 
 
 def occupancy(query: Query) -> Result:
-    """People staying on the day, of the places of the facilities with a known capacity
-    above 0 (a facility of capacity 0 or unknown is in neither part)."""
-    counted = [f for f in _profiles(query) if f.capacity]
+    """People staying on the day, of the beds or places of the facilities with a known
+    capacity above 0 (a facility of capacity 0 or unknown, or counted in patients, as an
+    outpatient clinic is, is in neither part)."""
+    counted = [f for f in _profiles(query) if f.capacity and f.capacity_unit in RESIDENTIAL]
     people = staying(occupancy_day(query), [f.organisation for f in counted])
     tallies = [
         (f.commune, f.type_code, f.capacity or 0, people.get(f.organisation, 0)) for f in counted
@@ -126,8 +132,8 @@ def register() -> None:
             breakdowns=BREAKDOWNS,
             order=20,
             definition=_(
-                "People staying on the period's last day (today while it runs), of the "
-                "capacity of the facilities whose capacity is known and above 0"
+                "People staying on the period's last day (today while it runs), of the beds "
+                "or places of the facilities whose capacity is known and above 0"
             ),
             today=True,
         )

@@ -70,8 +70,8 @@ from tests.conftest import World, signed_in_client
 # document_storage is autouse: each test's documents go to its own directory.
 from tests.documents.conftest import document_storage, png_bytes  # noqa: F401
 from tests.documents.support import make_document
-from tests.factories import make_case, make_person, make_user
 from tests.facilities.support import make_facility_profile, make_review
+from tests.factories import make_case, make_person, make_user
 from tests.reports.plan_fixtures import make_plan, make_target
 
 ROLES = {"lan": "caseworker", "minh": "commune", "hoa": "supervisor", "an": "auditor"}

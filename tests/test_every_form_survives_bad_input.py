@@ -35,8 +35,8 @@ from referrals.models import Referral
 from services.methadone.models import Dose, Prescription
 from services.models import FollowUp, ServiceType, TreatmentEpisode
 from tests.conftest import World, signed_in_client
-from tests.factories import make_case
 from tests.facilities.support import make_facility_profile
+from tests.factories import make_case
 from tests.reports.plan_fixtures import make_plan
 
 BAD_VALUES = {

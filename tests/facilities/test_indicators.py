@@ -10,7 +10,8 @@ Facilities (commune where each stands → row):
   F2 nha-nhan-ai, 98102 → 981, 5 places. Reviewed 15/01/2025: meets; 20/05/2025: does not
      meet (the latest fails after an earlier pass).
   F3 rehab-public, 98201 → 982, capacity 0. Never reviewed. One person staying.
-  F4 methadone-clinic, 98001, capacity unknown. Reviewed 01/08/2025 (after H1): meets.
+  F4 methadone-clinic, 98001, 300 patients (an outpatient capacity). Reviewed 01/08/2025
+     (after H1): meets.
   F5 rehab-public, 98101, its organisation no longer active: counted nowhere.
 
 FAC_CONDITIONS_MET, H1 (latest review on or before 30/06/2025 meets):
@@ -25,71 +26,28 @@ FAC_OCCUPANCY, H1, counted on 30/06/2025 (the period is over):
       B (residential, 01/03–30/06: the last day counts) stay; C (ended 29/06), D (methadone,
       not residential), E (starts 01/07) do not → 2 of 10.
   F2: V1 (shelter from 15/06) stays; V2 (left 10/06) does not → 1 of 5.
-  F3 (capacity 0) and F4 (unknown) are in neither part, though G stays at F3.
+  F3 (capacity 0) and F4 (in patients, nobody stays) are in neither part, though G stays
+  at F3.
   981: 3 of 15; 982: 0 of 0; 98001: 0 of 0; total 3 of 15.
   By type: rehab-public 2 of 10, nha-nhan-ai 1 of 5, methadone-clinic 0 of 0.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from facilities.models import FacilityProfile, Overall
+from facilities.models import Overall
 from reports import registry, rollup
 from reports.registry import Cell, Period, Query
 from tests.conftest import World
-from tests.reports.support import H1, D, Data, compute
+from tests.reports.support import H1, D, compute
 
-from .support import facility, review
+from .conftest import Dataset
+from .support import review
 
 MEETS, FAILS = Overall.MEETS, Overall.DOES_NOT_MEET
-
-
-@dataclass
-class Dataset:
-    data: Data
-    f1: FacilityProfile
-    f2: FacilityProfile
-    f3: FacilityProfile
-    f4: FacilityProfile
-
-
-@pytest.fixture
-def facilities(world: World) -> Dataset:
-    d = Data(world)
-    u, user = world.units, world.users["hoa"]
-    f1 = facility("Cơ sở cai nghiện Một", "rehab-public", u["c1"], capacity=10)
-    f2 = facility("Nhà Nhân ái Hai", "nha-nhan-ai", u["c2"], capacity=5, unit="places")
-    f3 = facility("Cơ sở cai nghiện Ba", "rehab-public", u["c3"], capacity=0)
-    f4 = facility("Methadone Bốn", "methadone-clinic", u["c4"], capacity=None)
-    f5 = facility("Cơ sở đã đóng", "rehab-public", u["c1"], capacity=50, active=False)
-    review(f1, D(2025, 2, 10), MEETS, user)
-    review(f2, D(2025, 1, 15), MEETS, user)
-    review(f2, D(2025, 5, 20), FAILS, user)
-    review(f4, D(2025, 8, 1), MEETS, user)
-    review(f5, D(2025, 3, 1), MEETS, user)
-
-    def stay(commune: str, started: Any, ended: Any = None, **more: Any) -> None:
-        case = d.case(d.person(commune), opened=D(2024, 6, 1))
-        modality = more.pop("modality", "facility_voluntary")
-        d.episode(case, started, ended, modality=modality, **more)
-
-    rehab = f1.organisation
-    stay("c3", D(2025, 6, 1), provider=rehab)  # A
-    stay("c1", D(2025, 3, 1), D(2025, 6, 30), provider=rehab)  # B
-    stay("c1", D(2025, 3, 1), D(2025, 6, 29), provider=rehab)  # C
-    stay("c1", D(2025, 1, 1), modality="methadone", provider=rehab)  # D
-    stay("c2", D(2025, 7, 1), provider=rehab)  # E
-    stay("c3", D(2025, 2, 1), provider=f3.organisation)  # G, at the capacity-0 facility
-    for entered, left in ((D(2025, 6, 15), None), (D(2025, 5, 1), D(2025, 6, 10))):
-        case = d.case(d.person("c2", "F"), "trafficking_victim", opened=D(2025, 4, 1))
-        sheltered = d.shelter(case, entered, f2.organisation)
-        sheltered.left_on = left
-        sheltered.save()
-    return Dataset(d, f1, f2, f3, f4)
 
 
 def _cells(result: Any, rows: dict[str, int]) -> dict[str, tuple[int, int | None]]:
@@ -147,7 +105,7 @@ def test_occupancy_counts_stays_on_the_last_day_against_known_capacity(
     assert _cells(result, _rows(world)) == {
         "981": (3, 15),
         "982": (0, 0),  # F3: capacity 0, its stay not counted
-        "98001": (0, 0),  # F4: capacity unknown
+        "98001": (0, 0),  # F4: a capacity in patients
         "total": (3, 15),
     }
 
@@ -162,12 +120,16 @@ def test_occupancy_by_facility_type(world: World, facilities: Dataset) -> None:
 
 @pytest.mark.django_db
 def test_a_capacity_set_later_brings_the_facility_in(world: World, facilities: Dataset) -> None:
-    """Once F3's capacity is known (20), its one stay and its places count."""
+    """Once F3's capacity is known (20 beds), its one stay and its places count; an unknown
+    capacity keeps it out again."""
     facilities.f3.capacity = 20
     facilities.f3.save()
     result = compute("FAC_OCCUPANCY", facilities.data.query())
     assert result[(world.units["d2"].pk, None)] == Cell(1, 20)
     assert result[(None, None)] == Cell(4, 35)
+    facilities.f3.capacity = None
+    facilities.f3.save()
+    assert compute("FAC_OCCUPANCY", facilities.data.query())[(None, None)] == Cell(3, 15)
 
 
 @pytest.mark.django_db
@@ -198,9 +160,8 @@ def test_the_rollup_gives_the_live_figures_and_a_stay_marks_the_facilitys_commun
     )
     assert world.units["c1"].pk in rollup.stale_communes()
     same()
-    assert rollup.answer(registry.get("FAC_OCCUPANCY"), query, [None])[None][(None, None)] == Cell(
-        4, 15
-    )  # type: ignore[index]
+    answered = rollup.answer(registry.get("FAC_OCCUPANCY"), query, [None])
+    assert answered is not None and answered[None][(None, None)] == Cell(4, 15)
     rollup.refresh(years=[2025])
     review(facilities.f3, D(2025, 6, 1), MEETS, world.users["hoa"])
     assert rollup.stale_communes() == {world.units["c3"].pk}
