@@ -210,7 +210,7 @@ class ConditionReview(Versioned):
     )
     reviewed_on = models.DateField(_("review date"))
     reviewer = models.CharField(
-        _("reviewed by"),
+        _("reviewers"),
         max_length=300,
         help_text=_("The people or team who reviewed, with their office."),
     )
