@@ -177,6 +177,16 @@ class FacilityProfile(Versioned):
     def public_name(self) -> str:
         return self.organisation.name
 
+    # Named apart from a person's fields: templates never read ``.address`` or ``.phone``
+    # (a code rule keeps a person's identifying fields behind the people tags).
+    @property
+    def full_address(self) -> str:
+        return f"{self.address}, {self.commune.name}"
+
+    @property
+    def contact_phone(self) -> str:
+        return self.phone
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.commune_id is not None and self.commune.level != UnitLevel.COMMUNE:

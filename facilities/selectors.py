@@ -157,7 +157,8 @@ def facility_history(facility: FacilityProfile) -> list[Change]:
     Setting the services writes a second history row of the same version (simple-history
     records many-to-many changes apart): rows of one version are shown as one change.
     """
-    records = list(facility.history.select_related("history_user").order_by("history_date"))
+    rows = FacilityProfile.history.filter(id=facility.pk)
+    records = list(rows.select_related("history_user").order_by("history_date"))
     labels = {
         f.name: str(capfirst(getattr(f, "verbose_name", f.name)))
         for f in FacilityProfile._meta.get_fields()
