@@ -14,16 +14,17 @@ import datetime
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import Person
 from reports import registry
 from reports.indicators import engine
 from reports.registry import Indicator, Query, Result
 
 from .models import CapacityUnit, ConditionReview, FacilityProfile, Overall
-from .occupancy import staying
+from .occupancy import staying, staying_people
 
 GROUP = "facilities"
 # Capacities that count people staying (a clinic's capacity in patients does not).
@@ -92,16 +93,32 @@ def occupancy_day(query: Query) -> datetime.date:
     return min(query.period.end, timezone.localdate())
 
 
+def _counted(query: Query) -> list[_Facility]:
+    return [f for f in _profiles(query) if f.capacity and f.capacity_unit in RESIDENTIAL]
+
+
 def occupancy(query: Query) -> Result:
     """People staying on the day, of the beds or places of the facilities with a known
     capacity above 0 (a facility of capacity 0 or unknown, or counted in patients, as an
     outpatient clinic is, is in neither part)."""
-    counted = [f for f in _profiles(query) if f.capacity and f.capacity_unit in RESIDENTIAL]
+    counted = _counted(query)
     people = staying(occupancy_day(query), [f.organisation for f in counted])
     tallies = [
         (f.commune, f.type_code, f.capacity or 0, people.get(f.organisation, 0)) for f in counted
     ]
     return _assemble(query, tallies, query.breakdown)
+
+
+def occupancy_people(query: Query, row: int | None, key: str | None) -> QuerySet[Person]:
+    """The people staying on the day at the counted facilities of one cell (row None: all
+    rows; key None: every type)."""
+    communes = set(engine.communes_of(query, row))
+    organisations = [
+        f.organisation
+        for f in _counted(query)
+        if f.commune in communes and (key is None or f.type_code == key)
+    ]
+    return staying_people(occupancy_day(query), organisations)
 
 
 def register() -> None:
@@ -129,6 +146,7 @@ def register() -> None:
             group=GROUP,
             kind="share",
             compute=occupancy,
+            people=occupancy_people,
             breakdowns=BREAKDOWNS,
             order=20,
             definition=_(

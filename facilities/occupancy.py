@@ -12,8 +12,9 @@ import datetime
 from collections.abc import Iterable
 from uuid import UUID
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
+from cases.models import Person
 from services.models import ShelterStay, TreatmentEpisode
 from services.models.episodes import RESIDENTIAL
 
@@ -50,3 +51,21 @@ def staying(day: datetime.date, organisations: Iterable[UUID]) -> dict[UUID, int
     for stay in stays:
         found[stay["shelter_id"]] = found.get(stay["shelter_id"], 0) + stay["people"]
     return found
+
+
+def staying_people(day: datetime.date, organisations: Iterable[UUID]) -> QuerySet[Person]:
+    """Return the people staying at these organisations on ``day`` (for "the people behind
+    this number": the caller narrows it with ``cases.access.visible_people``)."""
+    ids = list(organisations)
+    episodes = TreatmentEpisode.objects.filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=day),
+        modality__in=RESIDENTIAL,
+        started_on__lte=day,
+        provider_id__in=ids,
+    ).values("person_id")
+    stays = ShelterStay.objects.filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=day),
+        entered_on__lte=day,
+        shelter_id__in=ids,
+    ).values("person_id")
+    return Person.objects.filter(Q(pk__in=episodes) | Q(pk__in=stays))

@@ -177,3 +177,17 @@ def test_the_period_of_occupancy_while_it_runs_is_today() -> None:
     assert occupancy_day(Query({}, running)) < D(2999, 12, 31)
     assert occupancy_day(Query({}, H1)) == D(2025, 6, 30)
     assert registry.get("FAC_OCCUPANCY").today
+
+
+@pytest.mark.django_db
+def test_the_people_behind_occupancy_are_those_staying(world: World, facilities: Dataset) -> None:
+    """H1: A and B at F1 and V1 at F2 (3, the numerator); none at 982 (F3 is not counted);
+    the Nhà Nhân ái column: V1 alone. Facilities meeting conditions name no people."""
+    indicator = registry.get("FAC_OCCUPANCY")
+    assert indicator.people is not None
+    query = facilities.data.query()
+    assert indicator.people(query, None, None).count() == 3
+    assert indicator.people(query, world.units["d2"].pk, None).count() == 0
+    shelter = indicator.people(query, None, "nha-nhan-ai")
+    assert [p.sex for p in shelter] == ["F"]
+    assert registry.get("FAC_CONDITIONS_MET").people is None
