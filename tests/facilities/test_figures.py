@@ -56,3 +56,26 @@ def test_the_six_monthly_report_has_the_facilities_sheet(world: World, facilitie
     occupancy = line(total, "FAC_OCCUPANCY")
     assert occupancy[1] == 20.0 and occupancy[3:5] == [3, 15]
     assert line("Huyện Một", "FAC_OCCUPANCY")[3:5] == [3, 15]
+
+
+@pytest.mark.django_db
+def test_occupancy_small_counts_are_hidden_where_figures_are_shared(
+    world: World, facilities: Dataset
+) -> None:
+    """ASVS 14.2.6 (data minimisation in shared outputs): in a report for sharing, the three
+    people staying in district 981 (of 15 places) are "< 5", so a shelter's handful of
+    residents is not given away; the zero rows stay as they are (zero names nobody)."""
+    params = {
+        "unit": str(world.units["province"].pk),
+        "format": "xlsx",
+        "period_kind": "half_year",
+        "year": "2025",
+        "half": "1",
+        "sharing": "on",
+    }
+    response = world.client("hoa").get("/figures/report/", params)
+    rows = _rows(load_workbook(io.BytesIO(response.content))["Cơ sở"])
+    start = next(i for i, r in enumerate(rows) if r and "FAC_OCCUPANCY" in str(r[0]))
+    district = next(r for r in rows[start:] if r and r[0] == "Huyện Một")
+    assert district[1] == "< 5" and district[3] == "< 5"
+    assert 3 not in district
