@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "documents",
     "appointments",
     "programme",
+    "facilities",
     "registers",
     "django_tasks_db",
 ]

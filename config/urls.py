@@ -38,6 +38,7 @@ urlpatterns = [
     path("appointments/", include("appointments.urls")),
     path("programme/", include("programme.urls")),
     path("figures/", include("reports.urls")),
+    path("facilities/", include("facilities.urls")),
     path("registers/export/", include("registers.export_urls")),
     path("registers/", include("registers.urls")),
 ]

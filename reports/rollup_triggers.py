@@ -26,6 +26,12 @@ BY_EPISODE = (
     ' JOIN "services_treatmentepisode" e ON e."id" = t."episode_id"'
     ' JOIN "cases_person" p ON p."id" = e."person_id"'
 )
+# The facility registry (facilities app, D49): a facility counts in the commune it stands in.
+FACILITY = 'SELECT t."commune_id" FROM {rows} t'
+BY_FACILITY = (
+    'SELECT f."commune_id" FROM {rows} t'
+    ' JOIN "facilities_facilityprofile" f ON f."id" = t."facility_id"'
+)
 
 # Table → its communes (None: every commune). The migration that installs a set of
 # triggers keeps its own copy of this mapping.
@@ -43,6 +49,10 @@ TABLES: Mapping[str, str | None] = {
     "services_servicetype": None,
     "cases_organisation": None,
     "cases_organisationtype": None,
+    # Installed by facilities' migration, with a second trigger on the two stay tables that
+    # marks the facility's commune (``facilities.rollup``).
+    "facilities_facilityprofile": FACILITY,
+    "facilities_conditionreview": BY_FACILITY,
 }
 
 _MARK = (
@@ -52,16 +62,17 @@ _MARK = (
 _ALL = 'INSERT INTO "reports_figurestale" ("commune_id") VALUES (NULL);'
 
 
-def trigger_name(table: str) -> str:
-    """Return the stem of a table's trigger and function names."""
-    return f"figures_stale_{table}"
+def trigger_name(table: str, suffix: str = "") -> str:
+    """Return the stem of a table's trigger and function names (``suffix``: a second set of
+    triggers on the same table, marking other communes)."""
+    return f"figures_stale_{table}{suffix}"
 
 
-def forward(tables: Mapping[str, str | None]) -> str:
+def forward(tables: Mapping[str, str | None], suffix: str = "") -> str:
     """Return the SQL that installs the triggers of ``tables``."""
     parts: list[str] = []
     for table, select in tables.items():
-        name = trigger_name(table)
+        name = trigger_name(table, suffix)
         if select is None:
             body = f"BEGIN {_ALL} RETURN NULL; END;"
         else:
@@ -100,10 +111,10 @@ def forward(tables: Mapping[str, str | None]) -> str:
     return "\n".join(parts)
 
 
-def reverse(tables: Mapping[str, str | None]) -> str:
+def reverse(tables: Mapping[str, str | None], suffix: str = "") -> str:
     """Return the SQL that removes the triggers of ``tables`` (their functions, cascading)."""
     return "\n".join(
-        f'DROP FUNCTION IF EXISTS "{trigger_name(table)}"() CASCADE;' for table in tables
+        f'DROP FUNCTION IF EXISTS "{trigger_name(table, suffix)}"() CASCADE;' for table in tables
     )
 
 

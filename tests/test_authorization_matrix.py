@@ -80,6 +80,7 @@ from tests.conftest import World, signed_in_client
 # document_storage is autouse: each test's documents go to its own directory.
 from tests.documents.conftest import document_storage, png_bytes  # noqa: F401
 from tests.documents.support import make_document
+from tests.facilities.support import make_facility_profile, make_review
 from tests.factories import make_case, make_person, make_user
 from tests.reports.plan_fixtures import make_plan, make_target
 
@@ -90,6 +91,8 @@ PRINCIPALS = ["anonymous", "unverified-enrolled", "unverified-not-enrolled", *RO
 CASE_ROLES = {"lan", "mai", "minh", "hoa"}
 WRITERS = {"lan", "mai", "minh"}
 REVIEWERS = {"hoa", "an"}
+# The facility registry's roles: the province's supervisor and administrator.
+FACILITY_ROLES = {"hoa", "quan"}
 
 # ---------------------------------------------------------------------------------------
 # Discovery
@@ -366,6 +369,16 @@ SPEC: dict[str, Rule] = {
         )
         for name in PROGRAMME_OBJECT_PAGES
     },
+    # The facility registry (D49): supervisors and administrators, within their unit's
+    # subtree (scope by object set: FACILITY_SCOPE); other roles 403 everywhere.
+    "facilities:facility_list": roles_ok(FACILITY_ROLES),
+    "facilities:facility_add": roles_ok(FACILITY_ROLES),
+    **{
+        f"facilities:{name}": (
+            lambda who, in_scope: (200 if in_scope else 404) if who in FACILITY_ROLES else 403
+        )
+        for name in ("facility_detail", "facility_edit", "review_add", "review_detail")
+    },
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
@@ -394,6 +407,8 @@ OBJECT_PARAMS = {
     "volunteer_id": "volunteer",
     "activity_id": "activity",
     "planned_id": "plannedactivity",
+    "facility_id": "facilityprofile",
+    "review_id": "conditionreview",
 }
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
@@ -469,6 +484,11 @@ KIND_SCOPE = {
     kind: PROGRAMME_SCOPE
     for kind in ("course", "attendance", "volunteer", "activity", "plannedactivity")
 }
+# A facility is in its organisation's unit's subtree: the three sets of province 98 are in
+# the scope of its supervisor and its administrator, the far one in nobody's.
+FACILITY_SCOPE = {name: (FACILITY_ROLES if name != "far" else set()) for name in SCOPE}
+SCOPE_BY_KIND = {"facilityprofile": FACILITY_SCOPE, "conditionreview": FACILITY_SCOPE}
+KIND_SCOPE.update(SCOPE_BY_KIND)
 # Emergency accesses exist for two sets only: one in hoa's province, one outside it.
 EMERGENCY_SETS = ("clinic_a", "far")
 
@@ -646,6 +666,12 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         )
         return {"plangoal": goal.pk, "caseclosure": row.pk}
 
+    def facility(organisation: Organisation) -> dict[str, UUID]:
+        """A facility profile of the organisation (its unit's supervisors and
+        administrators reach it), with a review."""
+        profile = make_facility_profile(organisation)
+        return {"facilityprofile": profile.pk, "conditionreview": make_review(profile, lan).pk}
+
     def plan(unit: AdministrativeUnit) -> dict[str, UUID]:
         """A plan of the unit (supervisors of it or above may change it), with a target."""
         row = make_plan(unit)
@@ -701,6 +727,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **referral(Case.objects.get(person=lan_person).pk),
                 **plan(world.units["province"]),
                 **programme(world.units["province"], world.units["c4"]),
+                **facility(world.orgs["clinic_a"]),
                 **note(Case.objects.get(person=lan_person).pk),
                 **casework(Case.objects.get(person=lan_person).pk),
                 **appointment(Case.objects.get(person=lan_person).pk),
@@ -715,6 +742,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **referral(Case.objects.get(person=tuan_person).pk),
                 **plan(world.units["d2"]),
                 **programme(world.units["d2"], world.units["c3"]),
+                **facility(world.orgs["clinic_b"]),
                 **note(Case.objects.get(person=tuan_person).pk),
                 **casework(Case.objects.get(person=tuan_person).pk),
                 **appointment(Case.objects.get(person=tuan_person).pk),
@@ -729,6 +757,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **referral(assigned_case.pk),
                 **plan(world.units["c3"]),
                 **programme(world.units["c3"], world.units["c3"]),
+                **facility(world.orgs["commune_x"]),
                 **note(assigned_case.pk),
                 **casework(assigned_case.pk),
                 **appointment(assigned_case.pk),
@@ -745,6 +774,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **referral(far_case.pk, clinics[0]),
                 **plan(other),
                 **programme(other, communes[0]),
+                **facility(clinics[0]),
                 **note(far_case.pk),
                 **casework(far_case.pk),
                 **appointment(far_case.pk),
@@ -1225,6 +1255,10 @@ NOT_PERSON_BEARING = {
         f"programme:{name}": "a course, attendee, volunteer or activity of a unit: no client's "
         "record (programme.view/change, D48)"
         for name in PROGRAMME_OBJECT_PAGES
+    },
+    **{
+        f"facilities:{name}": "a facility or its review (the registry's pages, no person)"
+        for name in ("facility_detail", "facility_edit", "review_add", "review_detail")
     },
 }
 

@@ -127,6 +127,11 @@ CONTENT_ALLOWED: dict[str, str] = {
     "dose rows in the communes the caller asked for (the figures registry's contract)",
     "referrals/indicators.py": "aggregate counts of referrals in the communes the caller asked "
     "for (the figures registry's contract)",
+    "facilities/occupancy.py": "counts of people staying at facilities (residential episodes "
+    "and shelter stays by facility), never a person: occupancy figures (D49)",
+    "facilities/demo.py": "seeds the fictitious demo facilities and a few shelter stays",
+    "facilities/selectors.py": "the facility profile's own history rows (no person: the rule "
+    "matches the `.history` name) and the occupancy counts of facilities.occupancy",
     "reports/files.py": "figures report files built in the background: each read narrowed to "
     "its requester (file_for denies any other user), written by the requester's actions and "
     "the worker's task",

@@ -36,6 +36,7 @@ from referrals.models import Referral
 from services.methadone.models import Dose, Prescription
 from services.models import FollowUp, ServiceType, TreatmentEpisode
 from tests.conftest import World, signed_in_client
+from tests.facilities.support import make_facility_profile
 from tests.factories import make_case
 from tests.reports.plan_fixtures import make_plan
 
@@ -61,6 +62,45 @@ class FormCase:
     # Fields whose typed value must come back (free text, numbers and dates).
     kept: tuple[str, ...] = ()
     second_factor: bool = True
+
+
+_FACILITY_KEPT = (
+    "address",
+    "phone",
+    "opening_hours",
+    "capacity",
+    "services_other",
+    "eligibility",
+    "licence_number",
+    "licence_date",
+)
+
+
+def _facility_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    return {
+        "commune": str(world.units["c1"].pk),
+        "address": "Số 5 đường Một",
+        "phone": "0214 3822 111",
+        "opening_hours": "7:00–17:00",
+        "capacity": "40",
+        "capacity_unit": "beds",
+        "services_other": "Khám sức khỏe",
+        "eligibility": "Người nghiện từ 18 tuổi",
+        "licence_number": "12/QĐ-UBND",
+        "licence_date": "01/03/2022",
+    }
+
+
+def _review_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
+    data = {
+        "reviewed_on": "01/11/2026",
+        "reviewer": "Đoàn kiểm tra liên ngành",
+        "overall": "does_not_meet",
+        "actions": "Tuyển thêm bác sĩ",
+    }
+    numbers = ("1.1", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "3.1", "3.2", "3.3", "4.1", "4.3")
+    data |= {f"item_{n}": "met" for n in (*numbers, "4.4")}
+    return data | {"item_4.2": "not_met", "note_4.2": "Thiếu bác sĩ"}
 
 
 def _person_data(world: World, objs: dict[str, Any]) -> dict[str, str]:
@@ -618,6 +658,28 @@ FORMS = [
         method="get",
         kept=("year", "start", "end"),
     ),
+    # The facility registry (D49): a profile added and changed, a review recorded.
+    FormCase(
+        "facility_add",
+        "hoa",
+        lambda w, o: reverse("facilities:facility_add"),
+        lambda w, o: {**_facility_data(w, o), "organisation": str(w.orgs["clinic_b"].pk)},
+        kept=_FACILITY_KEPT,
+    ),
+    FormCase(
+        "facility_edit",
+        "quan",
+        lambda w, o: reverse("facilities:facility_edit", args=[o["facility"].pk]),
+        lambda w, o: {**_facility_data(w, o), "version": "1"},
+        kept=_FACILITY_KEPT,
+    ),
+    FormCase(
+        "facility_review",
+        "hoa",
+        lambda w, o: reverse("facilities:review_add", args=[o["facility"].pk]),
+        _review_data,
+        kept=("reviewed_on", "reviewer", "actions", "note_4.2"),
+    ),
     # Casework (D42): a contact note (new, changed by its author, an addendum), a family link.
     *[
         FormCase(
@@ -894,6 +956,7 @@ def objs(world: World, lan_person: Person) -> dict[str, Any]:
         "followup": followup,
         **_programme(world, plan := make_plan(world.units["province"])),
         "plan": plan,
+        "facility": make_facility_profile(world.orgs["clinic_a"]),
     }
 
 
