@@ -141,6 +141,9 @@ INSTALLED_APPS = [
     "documents",
     "appointments",
     "registers",
+    "api",
+    # django-ninja: its Swagger page's scripts from our own static files, never a CDN.
+    "ninja",
     "django_tasks_db",
 ]
 
