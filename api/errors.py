@@ -83,7 +83,8 @@ def install(api: NinjaAPI) -> None:
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 403:
             return respond(request, 403, "csrf")
-        return respond(request, exc.status_code, "invalid", text=str(exc))
+        # Django-ninja says so for a body it cannot parse: the same stable code.
+        return respond(request, 400 if exc.status_code < 500 else exc.status_code, "invalid")
 
     def on_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         fields: dict[str, list[dict[str, str]]] = {}
