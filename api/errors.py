@@ -103,7 +103,8 @@ def install(api: NinjaAPI) -> None:
         if getattr(exc, "code", None) == "possible_duplicate":
             matches = [m.pk for m in getattr(exc, "matches", [])]
             return respond(request, 409, "possible_duplicate", matches=matches)
-        return respond(request, 400, "invalid", fields=_fields(exc))
+        # Well-formed (the schema holds) but refused by the rules the pages apply: 422.
+        return respond(request, 422, "invalid", fields=_fields(exc))
 
     def on_rate(request: HttpRequest, exc: RateLimited) -> HttpResponse:
         response = respond(request, 429, "rate_limited", retry_after=exc.retry_after)
@@ -111,7 +112,7 @@ def install(api: NinjaAPI) -> None:
         return response
 
     def on_cursor(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, 400, "bad_cursor")
+        return respond(request, 422, "bad_cursor")
 
     api.add_exception_handler(TokenRefused, on_refused)
     api.add_exception_handler(AuthenticationError, on_refused)

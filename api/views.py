@@ -12,7 +12,6 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import NinjaAPI, Query, Schema, Swagger
-from ninja.responses import codes_4xx
 from pydantic import Field
 
 from cases import access
@@ -50,7 +49,8 @@ api = NinjaAPI(
 )
 errors.install(api)
 
-ERRORS: dict[Any, Any] = {codes_4xx: Error}
+# Every refusal the API gives (docs/api.md, "Errors"), one shape for all.
+ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422, 429}): Error}
 
 
 def _require(request: HttpRequest, capability: str) -> None:
@@ -211,7 +211,7 @@ def _cell(figure: dashboard.Figure) -> dict[str, Any]:
 
 
 class ChangesQuery(Schema):
-    cursor: str | None = Field(default=None, max_length=20)
+    cursor: str | None = Field(default=None, pattern=r"^[0-9]{1,18}$")
     limit: int = Field(default=100, ge=1, le=500)
 
 

@@ -101,7 +101,7 @@ def test_a_cursor_not_given_to_the_client_is_refused(world: World, lan_person: P
     theirs = _changes(other_token)["cursor"]
     assert call("get", f"/api/v1/changes?cursor={theirs}", token).json()["code"] == "bad_cursor"
     assert call("get", "/api/v1/changes?cursor=abc", token).status_code == 400
-    assert call("get", "/api/v1/changes?cursor=999999", token).status_code == 400
+    assert call("get", "/api/v1/changes?cursor=999999", token).status_code == 422
 
 
 def test_the_sync_is_for_api_clients_only(world: World) -> None:
