@@ -24,7 +24,7 @@ def search_form(body: SearchIn) -> SearchForm:
 
 def person_form(viewer: access.AnyUser, body: PersonIn, person: Person | None) -> PersonForm:
     """Return the page's person form bound to the API's input (the commune given by code)."""
-    data = body.dict(exclude={"different_from", "version", "birth_date", "residence_commune"})
+    data = body.model_dump(exclude={"different_from", "version", "birth_date", "residence_commune"})
     commune = AdministrativeUnit.objects.filter(code=body.residence_commune).first()
     data |= {
         "birth_date": _date(body.birth_date),

@@ -163,7 +163,7 @@ def figures(request: HttpRequest, filters: Query[FiguresQuery]) -> Any:
     """The coverage figures of a unit and period, suppressed exactly as on the dashboard."""
     _require(request, caps.FIGURES_VIEW)
     unit = dashboard.unit_for_figures(request.user, filters.unit)
-    asked = {k: v for k, v in filters.dict().items() if v is not None and k != "unit"}
+    asked = {k: v for k, v in filters.model_dump().items() if v is not None and k != "unit"}
     if asked:
         form = FiguresForm({"unit": unit.code, **asked})
         if not form.is_valid():
