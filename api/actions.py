@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -171,7 +171,11 @@ def _refuse(reason: str, client: ApiClient | None, prefix: str | None) -> TokenR
         action=ApiAction.TOKEN_REFUSED,
         obj=client,
         object_type="apiclient",
-        detail={"reason": reason, "prefix": prefix or "", "client": str(client.pk) if client else ""},
+        detail={
+            "reason": reason,
+            "prefix": prefix or "",
+            "client": str(client.pk) if client else "",
+        },
     )
     return TokenRefused(reason)
 
@@ -302,7 +306,12 @@ def api_changes(*, client: ApiClient, cursor: str | None, limit: int) -> Changes
             actor=viewer,
             action=ApiAction.CHANGES_LISTED,
             obj=client,
-            detail={"client": str(client.pk), "after": after, "count": len(pending), "people": people},
+            detail={
+                "client": str(client.pk),
+                "after": after,
+                "count": len(pending),
+                "people": people,
+            },
         )
     changes = [
         Change(
@@ -325,7 +334,7 @@ def client_of(user: Any) -> ApiClient | None:
     return ApiClient.objects.filter(account=user).first()
 
 
-def refuse_not_client(user: Any) -> None:
+def refuse_not_client(user: Any) -> NoReturn:
     """Refuse (denial event) the sync to anyone but an API client."""
     access.deny(user, "api_sync", object_type="apiclient")
     raise PermissionDenied

@@ -49,7 +49,9 @@ def client_token(request: HttpRequest, client_id: UUID) -> HttpResponse:
     form = TokenForm(request.POST)
     if form.is_valid():
         try:
-            token = actions.api_token_issue(actor=actor, client=client, days=form.cleaned_data["days"])
+            token = actions.api_token_issue(
+                actor=actor, client=client, days=form.cleaned_data["days"]
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

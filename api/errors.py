@@ -45,12 +45,12 @@ def message(code: str, text: Any = None) -> dict[str, str]:
 
 def _fields(error: DjangoValidationError) -> dict[str, list[dict[str, str]]]:
     if not hasattr(error, "error_dict"):
-        return {"__all__": [{"code": e.code or "invalid", "message": str(m)} for e, m in _each(error)]}
+        return {
+            "__all__": [{"code": e.code or "invalid", "message": str(m)} for e, m in _each(error)]
+        }
     out: dict[str, list[dict[str, str]]] = {}
     for name, errors in error.error_dict.items():
-        out[name] = [
-            {"code": e.code or "invalid", "message": str(m)} for e, m in _each(*errors)
-        ]
+        out[name] = [{"code": e.code or "invalid", "message": str(m)} for e, m in _each(*errors)]
     return out
 
 
@@ -71,13 +71,13 @@ def install(api: NinjaAPI) -> None:
         body = {"code": code, "message": message(code, text), **extra}
         return api.create_response(request, body, status=status)
 
-    def on_refused(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_refused(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, 401, "unauthenticated")
 
-    def on_404(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_404(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, 404, "not_found")
 
-    def on_403(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_403(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, 403, "forbidden")
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
@@ -89,7 +89,11 @@ def install(api: NinjaAPI) -> None:
     def on_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         fields: dict[str, list[dict[str, str]]] = {}
         for item in exc.errors:
-            loc = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+            loc = [
+                str(part)
+                for part in item.get("loc", ())
+                if part not in ("body", "query", "path", "payload")
+            ]
             name = ".".join(loc) or "__all__"
             fields.setdefault(name, []).append(
                 {"code": str(item.get("type", "invalid")), "message": str(item.get("msg", ""))}
@@ -111,7 +115,7 @@ def install(api: NinjaAPI) -> None:
         response["Retry-After"] = str(exc.retry_after)
         return response
 
-    def on_cursor(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_cursor(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, 422, "bad_cursor")
 
     api.add_exception_handler(TokenRefused, on_refused)

@@ -28,7 +28,9 @@ class ApiClientForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Role whose rules apply"), choices=[(r.value, r.label) for r in CLIENT_ROLES]
     )
-    days = forms.IntegerField(label=_("Token valid for (days)"), min_value=1, max_value=MAX_DAYS, initial=90)
+    days = forms.IntegerField(
+        label=_("Token valid for (days)"), min_value=1, max_value=MAX_DAYS, initial=90
+    )
     rate_per_minute = forms.IntegerField(
         label=_("Calls per minute"), min_value=1, max_value=6000, initial=120
     )
@@ -39,4 +41,6 @@ class ApiClientForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    days = forms.IntegerField(label=_("Token valid for (days)"), min_value=1, max_value=MAX_DAYS, initial=90)
+    days = forms.IntegerField(
+        label=_("Token valid for (days)"), min_value=1, max_value=MAX_DAYS, initial=90
+    )

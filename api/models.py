@@ -72,6 +72,9 @@ class ApiRateWindow(models.Model):
             models.UniqueConstraint(fields=["client", "minute"], name="api_rate_window_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.minute:%Y-%m-%d %H:%M}"
+
 
 class SyncEntry(models.Model):
     """One change the sync endpoint handed a client: the object, the version it was told
@@ -95,3 +98,6 @@ class SyncEntry(models.Model):
         indexes = [
             models.Index(fields=["client", "object_type", "object_id", "-seq"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.object_type} {self.object_id} v{self.version}"

@@ -18,7 +18,6 @@ from django.db.models import Max
 from django.http import Http404
 
 from accounts.capabilities import USERS_MANAGE
-
 from cases import access, timeline
 from cases import selectors as case_selectors
 from cases.models import Case, Person
@@ -64,7 +63,9 @@ def case_payload(case: Case, *, parts: access.Parts) -> dict[str, Any]:
         "opened_on": case.opened_on,
         "closed_on": case.closed_on,
         "organisation_id": case.organisation_id,
-        "assigned_to": case.assigned_to.username if case.assigned_to_id and case.assigned_to else None,
+        "assigned_to": case.assigned_to.username
+        if case.assigned_to_id and case.assigned_to
+        else None,
         "updated_at": case.updated_at,
         "notes": case.notes if isinstance(parts, access.AllParts) else None,
     }
@@ -164,9 +165,7 @@ def sync_payloads(*, viewer: access.AnyUser, entries: list[SyncEntry]) -> Payloa
     for person in people:
         out.data[("person", person.pk)] = person_payload(person, identity=person.pk not in masked)
         out.people.add(person.pk)
-    cases = list(
-        access.visible_cases(viewer).filter(pk__in=case_ids).select_related("assigned_to")
-    )
+    cases = list(access.visible_cases(viewer).filter(pk__in=case_ids).select_related("assigned_to"))
     parts = access.parts_by_case(viewer, [c.pk for c in cases])
     for case in cases:
         out.data[("case", case.pk)] = case_payload(case, parts=parts.get(case.pk, frozenset()))
@@ -182,8 +181,9 @@ def clients_for(*, viewer: access.AnyUser) -> list[ApiClient]:
     if not access.can(viewer, USERS_MANAGE):
         return []
     return list(
-        ApiClient.objects.select_related("account__staff__organisation", "account__staff__scope_unit")
-        .order_by("name")
+        ApiClient.objects.select_related(
+            "account__staff__organisation", "account__staff__scope_unit"
+        ).order_by("name")
     )
 
 

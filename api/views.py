@@ -12,6 +12,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import NinjaAPI, Query, Schema, Swagger
+from ninja.responses import Status
 from pydantic import Field
 
 from cases import access
@@ -22,6 +23,7 @@ from reports.filters import FiguresForm, default_period
 
 from . import actions, errors, inputs, selectors
 from .auth import ClientToken, VerifiedSession
+from .models import ApiClient
 from .schemas import (
     CaseCreate,
     CaseOut,
@@ -96,7 +98,7 @@ def person_create(request: HttpRequest, body: PersonCreate) -> Any:
         data=form.to_data(),
         different_from=[str(pk) for pk in body.different_from],
     )
-    return 201, selectors.person_payload(person, identity=True)
+    return Status(201, selectors.person_payload(person, identity=True))
 
 
 @api.put("/people/{person_id}", response={200: PersonOut, **ERRORS}, tags=["people"])
@@ -132,7 +134,7 @@ def case_create(request: HttpRequest, person_id: UUID, body: CaseCreate) -> Any:
     if not form.is_valid():
         raise _invalid(form)
     case = case_actions.case_open(actor=request.user, person=person, data=form.to_data())
-    return 201, selectors.case_payload(case, parts=access.ALL)
+    return Status(201, selectors.case_payload(case, parts=access.ALL))
 
 
 @api.put("/cases/{case_id}", response={200: CaseOut, **ERRORS}, tags=["cases"])
@@ -218,7 +220,7 @@ class ChangesQuery(Schema):
 @api.get("/changes", response={200: ChangesOut, **ERRORS}, tags=["sync"])
 def changes(request: HttpRequest, params: Query[ChangesQuery]) -> Any:
     """What changed since the cursor that the client may see: once each, in order."""
-    client = getattr(request, "api_client", None)
+    client: ApiClient | None = getattr(request, "api_client", None)
     if client is None:
         actions.refuse_not_client(request.user)
     page = actions.api_changes(client=client, cursor=params.cursor, limit=params.limit)
@@ -237,4 +239,3 @@ def changes(request: HttpRequest, params: Query[ChangesQuery]) -> Any:
         "cursor": page.cursor,
         "more": page.more,
     }
-

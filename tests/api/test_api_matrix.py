@@ -14,7 +14,6 @@ ASVS 8.2.1, 8.2.2 (function- and data-level access), 8.3.1 (server-side enforcem
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -23,6 +22,7 @@ from api import actions
 from cases.models import Case, Person
 from tests.api.support import call, make_client
 from tests.conftest import World
+from tests.documents.conftest import document_storage  # noqa: F401  (autouse there)
 from tests.test_authorization_matrix import (  # the page matrix's objects and scopes
     SCOPE,
     Objects,
@@ -35,7 +35,6 @@ from tests.test_authorization_matrix import (  # the page matrix's objects and s
     objects,  # noqa: F401  (fixture)
     received,  # noqa: F401  (fixture)
 )
-from tests.documents.conftest import document_storage  # noqa: F401  (autouse there)
 
 # Machine client → (role, the named actor whose organisation and scope it has).
 MACHINES = {
@@ -92,7 +91,7 @@ def _expected(route: str, who: str, in_scope: bool) -> int:
     raise AssertionError(f"no rule for {route}: add it to the API matrix")
 
 
-def _send(route: str, url: str, token: str, object_id: UUID | None, who: str, world: World) -> Any:
+def _send(route: str, url: str, token: str, object_id: Any, who: str, world: World) -> Any:
     if route == "api:person_search":
         return call("post", url, token, {"kind": "name", "query": "Trần Thị Bình"})
     if route == "api:person_create":
@@ -121,7 +120,7 @@ def _send(route: str, url: str, token: str, object_id: UUID | None, who: str, wo
 
 
 @pytest.mark.parametrize("who", list(MACHINES))
-def test_machine_client_matrix(world: World, objects: Objects, who: str) -> None:
+def test_machine_client_matrix(world: World, objects: Objects, who: str) -> None:  # noqa: F811
     """Every API URL × object set for a machine client of each role."""
     role, mirror = MACHINES[who]
     client, token = make_client(world, name=who, role=role, rate=1_000_000)
@@ -161,7 +160,8 @@ def test_a_client_never_holds_a_role_without_case_content(world: World, role: st
 
 
 def test_a_parts_limited_receiver_cannot_open_a_case_through_the_api(
-    world: World, received: Received
+    world: World,
+    received: Received,  # noqa: F811
 ) -> None:
     """The page matrix's receiver (tuan, clinic B, shared parts of lan's case by a referral)
     posts a valid case through the API: 404 and a denial, nothing opened."""

@@ -145,7 +145,9 @@ def test_a_duplicate_registration_is_409_naming_the_matches(
     response = call("post", "/api/v1/people", token, body)
     assert response.status_code == 409
     assert response.json()["matches"] == [str(lan_person.pk)]
-    confirmed = call("post", "/api/v1/people", token, body | {"different_from": [str(lan_person.pk)]})
+    confirmed = call(
+        "post", "/api/v1/people", token, body | {"different_from": [str(lan_person.pk)]}
+    )
     assert confirmed.status_code == 201
 
 
@@ -178,9 +180,13 @@ def test_a_case_is_opened_read_and_changed_with_version_checks(
     assert read.status_code == 200 and read.json()["notes"] == "Theo dõi"
     assert call("get", f"/api/v1/cases/{case_id}/records", token).status_code == 200
     version = read.json()["version"]
-    changed = call("put", f"/api/v1/cases/{case_id}", token, body | {"notes": "Mới", "version": version})
+    changed = call(
+        "put", f"/api/v1/cases/{case_id}", token, body | {"notes": "Mới", "version": version}
+    )
     assert changed.status_code == 200, changed.content
-    stale = call("put", f"/api/v1/cases/{case_id}", token, body | {"notes": "Cũ", "version": version})
+    stale = call(
+        "put", f"/api/v1/cases/{case_id}", token, body | {"notes": "Cũ", "version": version}
+    )
     assert stale.status_code == 409 and stale.json()["current_version"] == version + 1
     assert Case.objects.get(pk=case_id).notes == "Mới"
 

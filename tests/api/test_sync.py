@@ -52,7 +52,9 @@ def test_changes_since_a_cursor_are_exactly_what_changed_that_the_client_sees(
     # person of clinic B (not the client's) changes.
     Person.objects.filter(pk=lan_person.pk).update(version=F("version") + 1)
     Person.objects.filter(pk=tuan_person.pk).update(version=F("version") + 1)
-    newcomer = make_person(residence_commune=world.units["c2"], registered_by=world.orgs["clinic_a"])
+    newcomer = make_person(
+        residence_commune=world.units["c2"], registered_by=world.orgs["clinic_a"]
+    )
     page = _changes(token, cursor)
     assert sorted(_ids(page)) == sorted(
         [("person", str(lan_person.pk), lan_person.version + 1), ("person", str(newcomer.pk), 1)]
@@ -74,8 +76,10 @@ def test_pages_follow_in_order_and_a_lost_page_is_given_again(
     world: World, lan_person: Person
 ) -> None:
     _client, token = make_client(world)
-    for n in range(3):
-        person = make_person(residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"])
+    for _n in range(3):
+        person = make_person(
+            residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"]
+        )
         make_case(person=person, organisation=world.orgs["clinic_a"])
     first = _changes(token, limit=3)
     assert len(first["changes"]) == 3 and first["more"] is True
