@@ -214,9 +214,12 @@ def api_call_begin(*, token: str, method: str, path: str) -> ApiClient:
 
 
 def _count_call(client: ApiClient, now: datetime.datetime) -> None:
+    """Count the call on the client's window of this minute; refuse it past the limit."""
     minute = now.replace(second=0, microsecond=0)
     with transaction.atomic():
-        window, _created = ApiRateWindow.objects.get_or_create(client=client, minute=minute)
+        window, created = ApiRateWindow.objects.get_or_create(client=client, minute=minute)
+        if created:  # the client's past minutes are no longer needed
+            ApiRateWindow.objects.filter(client=client, minute__lt=minute).delete()
         ApiRateWindow.objects.filter(pk=window.pk).update(calls=F("calls") + 1)
         window.refresh_from_db(fields=["calls", "refused"])
         if window.calls <= client.rate_per_minute:
@@ -229,9 +232,7 @@ def _count_call(client: ApiClient, now: datetime.datetime) -> None:
                 obj=client,
                 detail={"client": str(client.pk), "limit": client.rate_per_minute},
             )
-    # Stale windows go as new ones open (one statement, the index on client and minute).
-    ApiRateWindow.objects.filter(client=client, minute__lt=minute).delete()
-    raise RateLimited(retry_after=60 - now.second)
+    raise RateLimited(retry_after=max(1, 60 - now.second))
 
 
 # --- sync ----------------------------------------------------------------------------------
