@@ -7,6 +7,7 @@ JSON, never a 500).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -243,3 +244,35 @@ def test_figures_are_suppressed_exactly_as_on_the_dashboard(world: World) -> Non
     assert outside.status_code == 404
     caseworker_client, caseworker_token = make_client(world, name="bo-cw")
     assert call("get", "/api/v1/figures", caseworker_token).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "field", "value", "status"),
+    [
+        ("/api/v1/people", "post", "residence_commune", "98\x00101", 422),
+        ("/api/v1/people", "post", "full_name", "Giàng \x00 Mỷ", 422),
+        ("/api/v1/people/search", "post", "query", "010\x00191000123", 422),
+        # Not Unicode at all: the JSON parser refuses it (400) before anything else.
+        ("/api/v1/people", "post", "full_name", "Giàng \ud800 Mỷ", 400),
+        ("/api/v1/people/search", "post", "query", "Bình\udc00", 400),
+    ],
+)
+def test_nul_bytes_and_lone_surrogates_are_refused_not_a_500(
+    world: World, path: str, method: str, field: str, value: str, status: int
+) -> None:
+    """Found by the fuzzer: a NUL byte in a commune code reached PostgreSQL (500). Text no
+    database or cipher takes is refused as input, before any query."""
+    _client, token = make_client(world)
+    body: dict[str, Any] = (
+        {"kind": "name", "query": "Bình"} if path.endswith("search") else _person_body(world)
+    )
+    body[field] = value
+    client = Client(raise_request_exception=False)
+    raw = json.dumps(body)  # \\ud800 stays escaped, as a client would send it
+    response = getattr(client, method)(
+        path, raw, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == status, response.content[:300]
+    assert response.json()["code"] == "invalid"
+    if status == 422:
+        assert field in response.json()["fields"]
