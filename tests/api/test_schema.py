@@ -8,6 +8,7 @@ token; a 500, or a response outside the schema (status, body, content type), fai
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -78,7 +79,7 @@ def fuzz_token(world: World) -> Iterator[str]:
 @pytest.mark.django_db
 @SCHEMA.parametrize()
 @settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "40")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
