@@ -155,6 +155,9 @@ INSTALLED_APPS = [
     "programme",
     "facilities",
     "registers",
+    "api",
+    # django-ninja: its Swagger page's scripts from our own static files, never a CDN.
+    "ninja",
     "django_tasks_db",
 ]
 

@@ -41,6 +41,9 @@ urlpatterns = [
     path("facilities/", include("facilities.urls")),
     path("registers/export/", include("registers.export_urls")),
     path("registers/", include("registers.urls")),
+    # The REST API for other systems and signed-in users (docs/api.md, decision D53).
+    path("api/v1/", include("api.urls")),
+    path("api-clients/", include("api.client_urls")),
 ]
 
 # A database that cannot be reached, or a lock wait past DATABASE_LOCK_TIMEOUT_MS, answers 503.

@@ -379,6 +379,27 @@ SPEC: dict[str, Rule] = {
         )
         for name in ("facility_detail", "facility_edit", "review_add", "review_detail")
     },
+    # The API (docs/api.md) from a signed-in session; tokens of every role and of machine
+    # clients: tests/api/test_api_matrix.py. The schema and its page are public.
+    "api:openapi-json": roles_ok(set(ROLES)),
+    "api:openapi-view": roles_ok(set(ROLES)),
+    "api:api-root": roles_ok(set(ROLES), ok=404),
+    # Writes and the search are POST/PUT: a GET is 405 (the same URL's GET reads, below).
+    "api:person_search": roles_ok(set(ROLES), ok=405),
+    "api:person_create": roles_ok(set(ROLES), ok=405),
+    "api:case_create": roles_ok(set(ROLES), ok=405),
+    "api:person_read": object_rule(CASE_ROLES),
+    "api:person_update": object_rule(CASE_ROLES),  # GET on this URL is the read
+    "api:case_read": object_rule(CASE_ROLES),
+    "api:case_update": object_rule(CASE_ROLES),  # GET on this URL is the read
+    "api:case_records": object_rule(CASE_ROLES),
+    "api:figures": roles_ok({"hoa", "minh"}),
+    # Sync is for API clients: a person's session is refused (403 and a denial).
+    "api:changes": roles_ok(set(), refused=403),
+    # API clients are the administrators' (tokens, revocation: POST only).
+    "api_clients:list": roles_ok({"quan"}),
+    "api_clients:token": roles_ok(set(ROLES), ok=405),
+    "api_clients:revoke": roles_ok(set(ROLES), ok=405),
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
@@ -421,6 +442,22 @@ ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login
 ANONYMOUS["cases:staff_welcome"] = ANONYMOUS["cases:staff_welcome_open"] = 200
 ANONYMOUS["healthz"] = 503  # open, and failing in this world (tests/core/test_health.py)
 ANONYMOUS["metrics"] = 404  # the bearer token only (tests/core/test_metrics.py)
+# The API answers for itself: its schema and page are public, the rest 401 in JSON (POST
+# and PUT addresses answer a GET with 405 first).
+ANONYMOUS |= {"api:openapi-json": 200, "api:openapi-view": 200, "api:api-root": 404}
+ANONYMOUS |= {f"api:{name}": 405 for name in ("person_search", "person_create", "case_create")}
+ANONYMOUS |= {
+    f"api:{name}": 401
+    for name in (
+        "person_read",
+        "person_update",
+        "case_read",
+        "case_update",
+        "case_records",
+        "figures",
+        "changes",
+    )
+}
 BEFORE_SECOND_FACTOR = {
     "login": 302,
     "logout": 405,
@@ -843,6 +880,7 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             "file_id",
             "import_id",
             "export_id",
+            "client_id",
         ):
             values[param] = "00000000-0000-4000-8000-000000000000"
         elif param in ("uidb64", "token"):
@@ -1244,6 +1282,8 @@ PART_SETS = {
 ALWAYS, NEVER = "always", "never"
 # URLs named by objects that are not a person's record, with why they are left out.
 NOT_PERSON_BEARING = {
+    # POST only, with a JSON body: tests/api/test_api_matrix.py sends the receiver's write.
+    "api:case_create": "the API's case opening (a write; tried with a body in tests/api)",
     "cases:emergency_review": "an emergency access (reviewers' pages)",
     "cases:emergency_revoke": "an emergency access (reviewers' pages)",
     "cases:role_request_decide": "a role change request (approvers' pages)",
@@ -1449,6 +1489,13 @@ def received(world: World, lan_person: Person) -> Received:
         cell("appointments:appointment_edit", NEVER, meeting.pk, meeting.pk),
         cell("appointments:appointment_add", NEVER, case.pk, case.pk),
         cell("cases:case_summary", ALWAYS, case.pk, case.pk),
+        # The API's reads: the person and case (identity only if shared), the case's
+        # records as its timeline (the shared parts). A GET on the PUT address reads.
+        cell("api:person_read", ALWAYS, person.pk, person.pk),
+        cell("api:person_update", ALWAYS, person.pk, person.pk),
+        cell("api:case_read", ALWAYS, case.pk, case.pk),
+        cell("api:case_update", ALWAYS, case.pk, case.pk),
+        cell("api:case_records", ALWAYS, case.pk, case.pk),
     ]
     timeline: dict[str, tuple[str, ...]] = {
         reverse(detail, args=["screening-assist", screening.pk]): ("screenings",),
