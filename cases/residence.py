@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from accounts.models import User
 
@@ -76,14 +76,17 @@ def residence_history(*, person_id: UUID) -> list[Residence]:
     )
 
 
-def communes_on(*, person_ids: Iterable[UUID], day: datetime.date) -> dict[UUID, int]:
-    """Return, for those of the people whose commune changed after ``day``, their commune on
-    ``day``; the others (absent) live where the person row says."""
-    found: dict[UUID, int] = {}
-    rows = Residence.objects.filter(person_id__in=list(person_ids)).filter(
-        Q(started_on__isnull=True) | Q(started_on__lte=day),
-        Q(ended_on__isnull=True) | Q(ended_on__gt=day),
+def movers_on(*, day: datetime.date, communes: list[int]) -> dict[UUID, tuple[int, int]]:
+    """Return the people whose commune on ``day`` differs from today's and either is one of
+    ``communes``: person id → (commune on that day, commune today). For aggregate figures
+    (ids only, no one is shown)."""
+    if not communes:
+        return {}
+    rows = (
+        Residence.objects.filter(ended_on__gt=day)
+        .filter(Q(started_on__isnull=True) | Q(started_on__lte=day))
+        .filter(Q(commune_id__in=communes) | Q(person__residence_commune_id__in=communes))
+        .exclude(commune_id=F("person__residence_commune_id"))
+        .values_list("person_id", "commune_id", "person__residence_commune_id")
     )
-    for person_id, commune_id in rows.values_list("person_id", "commune_id"):
-        found[person_id] = commune_id
-    return found
+    return {person: (then, now) for person, then, now in rows}

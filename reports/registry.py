@@ -139,13 +139,17 @@ def compute_many(
         rolled = _readers[0](indicator, query, wanted)
         if rolled is not None:
             return dict(rolled)
-    if indicator.many is not None:
-        found = indicator.many(query, wanted)
-        return {breakdown: found[breakdown] for breakdown in wanted}
-    return {
-        breakdown: indicator.compute(Query(query.rows, query.period, breakdown))
-        for breakdown in wanted
-    }
+    from .indicators import engine  # the engine imports this module
+
+    # People who moved count in their commune of the period's last day (D50).
+    with engine.on_period_end(query) as counted:
+        if indicator.many is not None:
+            found = indicator.many(counted, wanted)
+            return {breakdown: found[breakdown] for breakdown in wanted}
+        return {
+            breakdown: indicator.compute(Query(counted.rows, counted.period, breakdown))
+            for breakdown in wanted
+        }
 
 
 Reader = Callable[[Indicator, Query, Sequence[str | None]], Mapping[str | None, Result] | None]

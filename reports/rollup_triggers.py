@@ -27,6 +27,13 @@ BY_EPISODE = (
     ' JOIN "cases_person" p ON p."id" = e."person_id"'
 )
 
+# A residence row counts its person in its commune on its days, and may take them from
+# (or give them back to) the commune they live in now (D50): both.
+BY_RESIDENCE = (
+    'SELECT t."commune_id" FROM {rows} t UNION ALL SELECT p."residence_commune_id" FROM {rows} t'
+    ' JOIN "cases_person" p ON p."id" = t."person_id"'
+)
+
 # Table → its communes (None: every commune). The migration that installs a set of
 # triggers keeps its own copy of this mapping.
 TABLES: Mapping[str, str | None] = {
@@ -43,6 +50,7 @@ TABLES: Mapping[str, str | None] = {
     "services_servicetype": None,
     "cases_organisation": None,
     "cases_organisationtype": None,
+    "cases_residence": BY_RESIDENCE,
 }
 
 _MARK = (
