@@ -113,8 +113,11 @@ def move_parties(user: access.AnyUser, move: Move) -> set[str]:
         return parties
     if _is_receiver(user, move):
         parties.add("receiver")
-    # The old side while it may still read the person (until the read period ends).
-    if access.visible_people(user).filter(pk=move.person_id).exists():
+    # The old side while it may still read the whole person (until the read period ends):
+    # a parts-limited receiver of a referral plays no part.
+    if access.visible_people(user).filter(pk=move.person_id).exists() and isinstance(
+        access.person_parts_visible(user, move.person), access.AllParts
+    ):
         parties.add("sender")
     return parties
 
