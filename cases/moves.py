@@ -228,7 +228,7 @@ def move_record(
     officers are notified and have 24 hours to accept."""
     person = access.get_person_for_user(actor, person_id, "change", record_read=False)
     profile = access.profile_of(actor)
-    if profile is None:  # get_person_for_user answered: a profile is there
+    if profile is None or not isinstance(actor, User):  # a profile is there: it answered
         raise Http404
     errors: dict[str, str] = {}
     if to_commune.level != UnitLevel.COMMUNE or not to_commune.is_active:
@@ -390,7 +390,6 @@ def move_accept(*, actor: access.AnyUser, move_id: UUID) -> Move:
             url=reverse("cases:move_detail", args=[move.pk]),
         )
     return move
-
 
 
 # --- the person page and the start page --------------------------------------------------

@@ -11,7 +11,6 @@ is the row covering that day, or the current commune when no row covers it.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 

@@ -57,12 +57,13 @@ def _row_of(query: Query) -> Case:
 
 def _accepted(query: Query, population: Population) -> QuerySet[Referral]:
     """The accepted referrals of the population with their row (those of no row left out)."""
-    return (
+    rows: QuerySet[Referral] = (
         population.rows.filter(ACCEPTED)
         .annotate(g_commune=engine.commune_of(population))
         .annotate(g_row=_row_of(query))
         .filter(g_row__isnull=False)
     )
+    return rows
 
 
 def median_days(query: Query) -> Result:
@@ -107,9 +108,7 @@ def median_days_many(query: Query, breakdowns: Sequence[str | None]) -> dict[str
     columns = {code: f"g_k{n}" for n, code in enumerate(wanted)}
     for code, column in columns.items():
         names[column] = population.key(code, query.period)
-    inner = (
-        _accepted(query, population).order_by().annotate(**names).values("g_row", *names)
-    )
+    inner = _accepted(query, population).order_by().annotate(**names).values("g_row", *names)
     sql, params = inner.query.get_compiler(using=inner.db).as_sql()
     grouped = ["g_row", *columns.values()]
     sets = ['("g_row")', "()"]

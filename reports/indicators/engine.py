@@ -517,9 +517,7 @@ def people_of(
             g_commune__in=communes_of(query, row)
         )
     else:
-        rows = population.rows.filter(
-            **{f"{population.commune}__any_of": communes_of(query, row)}
-        )
+        rows = population.rows.filter(**{f"{population.commune}__any_of": communes_of(query, row)})
     if hit is not None:
         rows = rows.filter(hit)
     if key is not None and query.breakdown and hits is not None:

@@ -37,6 +37,7 @@ from cases.models import (
 )
 from cases.move_models import MoveState, ResidenceSource
 from cases.roles import staff_profile_save
+from core.editing import OVERRIDE
 from notifications.models import Notification
 from services.models import FollowUp, PostRehabPeriod
 from tests.conftest import World
@@ -333,7 +334,10 @@ def test_a_move_to_another_province_works_across_scopes(moving: Moving, clock: C
     ) == {"binh"}
     binh = m.world.client("binh")
     assert binh.get(reverse("cases:person_detail", args=[m.person.pk])).status_code == 404
-    assert "Phạm Văn Dời" not in binh.get(reverse("cases:move_detail", args=[move.pk])).content.decode()
+    assert (
+        "Phạm Văn Dời"
+        not in binh.get(reverse("cases:move_detail", args=[move.pk])).content.decode()
+    )
     # Nobody else accepts: another commune's officer, the old province's supervisor, an outsider.
     for name in ("nga", "hoa", "tuan", "minh"):
         before = _denials(m.world.users[name])
@@ -342,7 +346,9 @@ def test_a_move_to_another_province_works_across_scopes(moving: Moving, clock: C
         assert _denials(m.world.users[name]) == before + 1, name
     assert Move.objects.get(pk=move.pk).state == MoveState.PENDING
     # tuan plays no part at all.
-    assert m.world.client("tuan").get(reverse("cases:move_detail", args=[move.pk])).status_code == 404
+    assert (
+        m.world.client("tuan").get(reverse("cases:move_detail", args=[move.pk])).status_code == 404
+    )
 
     moves.move_accept(actor=m.world.users["binh"], move_id=move.pk)
     assert binh.get(reverse("cases:person_detail", args=[m.person.pk])).status_code == 200
@@ -354,9 +360,10 @@ def test_a_move_to_another_province_works_across_scopes(moving: Moving, clock: C
     clock.advance(days=moves.read_days(), seconds=1)
     # (the clinic of district 981 still holds a case, so hoa sees that case by organisation)
     assert not access.visible_cases(hoa).filter(pk=m.commune_case.pk).exists()
-    assert m.world.client("minh").get(
-        reverse("cases:person_detail", args=[m.person.pk])
-    ).status_code == 404
+    assert (
+        m.world.client("minh").get(reverse("cases:person_detail", args=[m.person.pk])).status_code
+        == 404
+    )
 
 
 def test_registration_and_a_correction_write_the_residence_history(
@@ -394,7 +401,7 @@ def test_registration_and_a_correction_write_the_residence_history(
         sex="M",
         birth_year=1990,
     )
-    actions.person_update(actor=world.users["minh"], person=old, data=data, if_version=None)
+    actions.person_update(actor=world.users["minh"], person=old, data=data, if_version=OVERRIDE)
     rows = sorted(Residence.objects.filter(person=old), key=lambda r: r.started_on is not None)
     assert [(r.commune.code, r.started_on, r.ended_on, r.source) for r in rows] == [
         ("98101", None, T0.date(), ResidenceSource.EARLIER),
@@ -408,7 +415,12 @@ def test_a_bad_move_is_refused_with_the_input_kept(moving: Moving) -> None:
     client = m.world.client("minh")
     response = client.post(
         url,
-        {"to_commune": m.world.units["c1"].pk, "moved_on": "2026-03-01", "source": "family", "confirm": "on"},
+        {
+            "to_commune": m.world.units["c1"].pk,
+            "moved_on": "2026-03-01",
+            "source": "family",
+            "confirm": "on",
+        },
     )
     assert response.status_code == 200
     assert response.context["form"].data["source"] == "family"
@@ -423,7 +435,12 @@ def test_a_bad_move_is_refused_with_the_input_kept(moving: Moving) -> None:
     _record(m)
     response = client.post(
         url,
-        {"to_commune": m.world.units["c97"].pk, "moved_on": "2026-03-01", "source": "family", "confirm": "on"},
+        {
+            "to_commune": m.world.units["c97"].pk,
+            "moved_on": "2026-03-01",
+            "source": "family",
+            "confirm": "on",
+        },
     )
     assert Move.objects.filter(person=m.person).count() == 1
     # The person page no longer offers it (one at a time) and a forged POST is refused.
@@ -437,7 +454,12 @@ def test_an_outsider_cannot_record_a_move(moving: Moving) -> None:
     before = _denials(tuan)
     response = m.world.client("tuan").post(
         reverse("cases:move_record", args=[m.person.pk]),
-        {"to_commune": m.world.units["c2"].pk, "moved_on": "2026-03-01", "source": "police", "confirm": "on"},
+        {
+            "to_commune": m.world.units["c2"].pk,
+            "moved_on": "2026-03-01",
+            "source": "police",
+            "confirm": "on",
+        },
     )
     assert response.status_code == 404 and _denials(tuan) == before + 1
     assert not Move.objects.exists()

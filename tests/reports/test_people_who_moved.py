@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 
 from cases import residence
-from cases.move_models import ResidenceSource
 from cases.models import Person
+from cases.move_models import ResidenceSource
 from reports import registry, rollup
 from reports.indicators import engine
 from reports.registry import Period, Query
@@ -43,7 +43,8 @@ Y2024 = Period(D(2024, 1, 1), D(2024, 12, 31))
 MOVED_ON = D(2025, 5, 1)
 
 # (period) → {commune code: (num, den)}, {district or commune row code: (num, den)}, total
-EXPECTED: dict[Period, tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]], tuple[int, int]]] = {
+Pair = tuple[int, int]
+EXPECTED: dict[Period, tuple[dict[str, Pair], dict[str, Pair], Pair]] = {
     Q1: ({"98101": (1, 2), "98201": (1, 1)}, {"981": (1, 2), "982": (1, 1)}, (2, 3)),
     Q2: ({"98101": (0, 1), "98201": (1, 2)}, {"981": (0, 1), "982": (1, 2)}, (1, 3)),
     H1: ({"98101": (0, 1), "98201": (2, 2)}, {"981": (0, 1), "982": (2, 2)}, (2, 3)),
