@@ -11,12 +11,11 @@ is the row covering that day, or the current commune when no row covers it.
 from __future__ import annotations
 
 import datetime
-from typing import Any
 from uuid import UUID
 
 from django.db.models import F, Q
 
-from accounts.models import User
+from accounts.models import AnyUser, User
 
 from .move_models import Move, Residence, ResidenceSource
 
@@ -28,7 +27,7 @@ def residence_record(
     new_commune_id: int,
     on: datetime.date,
     source: str,
-    actor: Any = None,
+    actor: AnyUser | None = None,
     move: Move | None = None,
 ) -> Residence | None:
     """Record that the person lives in ``new_commune_id`` from ``on``; close the stretch

@@ -46,6 +46,7 @@ from django.db.models.lookups import In
 from cases.choices import ETHNIC_GROUPS, ClientCategory, Sex
 from cases.models import Person
 
+from .. import registry
 from ..registry import Cell, Key, Period, Query, Result
 
 # Age groups: age reached in the year the period ends (only the year of birth is in clear).
@@ -193,6 +194,9 @@ def on_period_end(query: Query) -> Iterator[Query]:
         yield Query(rows, query.period, query.breakdown)
     finally:
         _movers.reset(token)
+
+
+registry.set_counting(on_period_end)
 
 
 def commune_of(population: Population) -> Any:
