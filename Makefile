@@ -129,7 +129,8 @@ screens:
 		tests/browser/test_dosing_a11y.py tests/browser/test_my_work_sections.py \
 		tests/browser/test_figures_dashboard.py tests/browser/test_figures_report_file.py \
 		tests/browser/test_contact_note.py tests/browser/test_appointments_and_summary.py \
-		tests/browser/test_facility_registry.py
+		tests/browser/test_facility_registry.py \
+		tests/browser/test_moves.py
 
 # Every mutant of the access rules must turn an access test red (docs/architecture.md).
 # The mutants share one test database (--reuse-db), so they run one at a time. MUTANTS

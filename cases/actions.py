@@ -21,10 +21,11 @@ from core import normalize
 from core.editing import OVERRIDE, IfVersion
 from core.fields import BlindIndexField
 
-from . import access, roles, selectors
+from . import access, residence, roles, selectors
 from . import capabilities as caps
 from .events import CaseAction
 from .models import AdministrativeUnit, Case, EmergencyAccess, Organisation, Person
+from .move_models import ResidenceSource
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,8 +99,11 @@ def _save_person(
     action: str,
     if_version: IfVersion,
     detail: dict[str, Any] | None = None,
+    *,
+    old_commune_id: int | None = None,
 ) -> Person:
-    """Save a person unless another person already holds the citizen ID number."""
+    """Save a person unless another person already holds the citizen ID number; a change of
+    commune (or a registration) writes the residence history in the same transaction."""
     if person.citizen_id:
         since = timezone.now() - timedelta(hours=1)
         seen = audit_selectors.count_by(actor=actor, action=CaseAction.DUPLICATE_CHECK, since=since)
@@ -123,6 +127,18 @@ def _save_person(
                 actor=actor, instance=person, action=action, if_version=if_version, detail=detail
             )
             _copy_residence(saved)
+            residence.residence_record(
+                person_id=saved.pk,
+                old_commune_id=old_commune_id,
+                new_commune_id=saved.residence_commune_id,
+                on=timezone.localdate(),
+                source=(
+                    ResidenceSource.REGISTRATION
+                    if action == CaseAction.PERSON_CREATED
+                    else ResidenceSource.EDIT
+                ),
+                actor=actor,
+            )
             return saved
     # Refusing tells the user the number is on file: a lookup of that person, recorded
     # (after the transaction, so the refusal does not roll it back).
@@ -224,8 +240,11 @@ def person_update(
     Refused with ``EditConflict`` if the record changed since version ``if_version``.
     """
     person = access.get_person_for_user(actor, person.pk, "change", record_read=False)
+    old_commune_id = person.residence_commune_id
     _assign(person, data)
-    return _save_person(actor, person, CaseAction.PERSON_CHANGED, if_version)
+    return _save_person(
+        actor, person, CaseAction.PERSON_CHANGED, if_version, old_commune_id=old_commune_id
+    )
 
 
 def case_open(*, actor: access.AnyUser, person: Person, data: CaseData) -> Case:
@@ -478,14 +497,20 @@ def emergency_access_revoke(
 
 
 def case_transfer(
-    *, actor: access.AnyUser, case_id: Any, to_organisation: Organisation, referral_id: Any
+    *,
+    actor: access.AnyUser,
+    case_id: Any,
+    to_organisation: Organisation,
+    referral_id: Any = None,
+    move_id: Any = None,
 ) -> Case:
     """Hand a case to a new holding organisation, accepted by one of its staff.
 
     The single path by which a case changes holder without its holder's own edit: the
     referral workflow calls it, inside the acceptance of a transfer, with that referral's id
-    (the event names the old and new holder and the referral). The accepting staff member
-    becomes the case's assigned staff.
+    (the event names the old and new holder and the referral). A move's hand-over
+    (``cases.moves.move_accept``) calls it the same way with the move's id. The accepting
+    staff member becomes the case's assigned staff.
     """
     profile = access.profile_of(actor)
     if profile is None or profile.organisation_id != to_organisation.pk:
@@ -509,6 +534,7 @@ def case_transfer(
             if_version=OVERRIDE,
             detail={
                 "holder": [str(held_by), str(to_organisation.pk)],
-                "transfer": str(referral_id),
+                **({"transfer": str(referral_id)} if referral_id is not None else {}),
+                **({"move": str(move_id)} if move_id is not None else {}),
             },
         )

@@ -28,6 +28,10 @@ class CasesConfig(AppConfig):
         from . import family, timeline
 
         timeline.register_person_section(family.person_section)
+        from . import moves
+
+        timeline.register_person_section(moves.person_section)  # residence and moves (D50)
+        navigation.add_section(moves.tallies)
         registry.register_person_resolver(access.person_id_of)
         registry.register_citizen_id_finder(selectors.person_ids_with_citizen_id)
         registry.register_organisation_namer(_organisation_names)

@@ -71,3 +71,15 @@ class CaseAction:
         "emergency_access_read", _("Viewed an emergency access and its reason"), kind=READ
     )
     PEOPLE_LIST = register("people_list", _("Listed people"), kind=LIST)
+    # A person's change of residence handed over to the new commune (cases.moves, D50).
+    MOVE_RECORDED = register("move_recorded", _("Recorded a move to another commune"))
+    MOVE_ACCEPTED = register(
+        "move_accepted",
+        _("Accepted a person who moved in (the old commune now reads only)"),
+        kind=ACCESS_CHANGE,
+    )
+    MOVE_ITEM_HANDED_OVER = register(
+        "move_item_handed_over", _("Handed an open follow-up item to the new commune")
+    )
+    MOVE_QUEUE_READ = register("move_queue_read", _("Viewed the hand-over queue"), kind=LIST)
+    MOVE_READ = register("move_read", _("Viewed a move"), kind=READ)

@@ -863,5 +863,8 @@ class FamilyLink(models.Model):
 
 
 # The case plan and closure (D45) live in their own module; imported here for Django.
+# Residence history and moves (issue 30, D50).
+from .move_models import Move as Move  # noqa: E402
+from .move_models import Residence as Residence  # noqa: E402
 from .plan_models import CaseClosure as CaseClosure  # noqa: E402
 from .plan_models import PlanGoal as PlanGoal  # noqa: E402

@@ -44,7 +44,7 @@ from audit import context as audit_context
 from . import access
 from .choices import UnitLevel
 from .events import CaseAction
-from .models import AdministrativeUnit, Case, Organisation, Person, StaffProfile
+from .models import AdministrativeUnit, Case, Organisation, Person, Residence, StaffProfile
 
 COLUMNS = ("new_code", "new_name", "new_level", "old_code", "old_name", "kind")
 CHOICE_COLUMNS = ("person_id", "new_code")
@@ -448,6 +448,11 @@ def _apply(
             Case.objects.filter(person_id__in=[p.pk for p in batch]).update(
                 residence_commune_id=new_pk
             )
+            # The current stretch of residence is re-addressed with its person (nobody moved:
+            # the place got a new unit); ended stretches keep the old units (D50).
+            Residence.objects.filter(
+                person_id__in=[p.pk for p in batch], ended_on__isnull=True
+            ).update(commune_id=new_pk)
         report.people_moved += len(moved)
 
     # Organisations and staff scopes: the default new unit of their old unit.

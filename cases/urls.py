@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import casework_views, plan_views, summary_views, views
+from . import casework_views, move_views, plan_views, summary_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -11,6 +11,10 @@ urlpatterns = [
     path("people/<uuid:person_id>/edit/", views.person_edit, name="person_edit"),
     path("people/<uuid:person_id>/history/", views.person_history, name="person_history"),
     path("people/<uuid:person_id>/cases/new/", views.case_create, name="case_create"),
+    path("people/<uuid:person_id>/move/", move_views.move_record, name="move_record"),
+    path("moves/", move_views.handover_queue, name="handover_queue"),
+    path("moves/<uuid:move_id>/", move_views.move_detail, name="move_detail"),
+    path("moves/<uuid:move_id>/accept/", move_views.move_accept, name="move_accept"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/<uuid:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<uuid:case_id>/edit/", views.case_edit, name="case_edit"),

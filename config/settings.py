@@ -321,6 +321,10 @@ SITE_URL = env_str("HOA_NHAP_SITE_URL", "")
 # after a transfer, the former holder's staff read the case for this many days.
 REFERRAL_ACCESS_DAYS = env_int("HOA_NHAP_REFERRAL_ACCESS_DAYS", 180)
 TRANSFER_READ_DAYS = env_int("HOA_NHAP_TRANSFER_READ_DAYS", 90)
+# A person who moved: how long the old commune still reads what it held (D50, docs/moves.md).
+MOVE_READ_DAYS = env_int("HOA_NHAP_MOVE_READ_DAYS", 90)
+# How long the new commune has to accept a move (Law 120/2025/QH15: 24 hours).
+MOVE_ANSWER_HOURS = env_int("HOA_NHAP_MOVE_ANSWER_HOURS", 24)
 # Coverage figures: counts 1..k-1 are shown as "< k" to viewers outside the unit's scope and
 # in every export for sharing (docs/indicators.md, small-cell suppression).
 HOA_NHAP_SMALL_CELL_K = env_int("HOA_NHAP_SMALL_CELL_K", 5)

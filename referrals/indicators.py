@@ -46,11 +46,24 @@ def sent(query: Query) -> Population:
 
 
 def _row_of(query: Query) -> Case:
+    """The row of a referral, from its ``g_commune`` (the engine's commune of the person on
+    the period's last day, D50); None for a commune outside the query's rows."""
     whens = [
-        When(case__residence_commune_id__any_of=engine.communes_of(query, row), then=Value(row))
+        When(g_commune__in=engine.communes_of(query, row), then=Value(row))
         for row in engine.rows_of(query)
     ]
     return Case(*whens, default=None, output_field=IntegerField())
+
+
+def _accepted(query: Query, population: Population) -> QuerySet[Referral]:
+    """The accepted referrals of the population with their row (those of no row left out)."""
+    rows: QuerySet[Referral] = (
+        population.rows.filter(ACCEPTED)
+        .annotate(g_commune=engine.commune_of(population))
+        .annotate(g_row=_row_of(query))
+        .filter(g_row__isnull=False)
+    )
+    return rows
 
 
 def median_days(query: Query) -> Result:
@@ -60,8 +73,8 @@ def median_days(query: Query) -> Result:
     grouped query: ``percentile_cont`` on PostgreSQL, Python's median on SQLite (the demo).
     """
     population = sent(query)
-    accepted = population.rows.filter(ACCEPTED).annotate(
-        g_row=_row_of(query), days=DaysBetween(F("answered_on"), F("sent_on"))
+    accepted = _accepted(query, population).annotate(
+        days=DaysBetween(F("answered_on"), F("sent_on"))
     )
     if query.breakdown:
         accepted = accepted.annotate(g_key=population.key(query.breakdown, query.period))
@@ -91,14 +104,11 @@ def median_days_many(query: Query, breakdowns: Sequence[str | None]) -> dict[str
     if connection.vendor != "postgresql":
         return {b: median_days(Query(query.rows, query.period, b)) for b in breakdowns}
     population = sent(query)
-    names: dict[str, Any] = {
-        "g_row": _row_of(query),
-        "days": DaysBetween(F("answered_on"), F("sent_on")),
-    }
+    names: dict[str, Any] = {"days": DaysBetween(F("answered_on"), F("sent_on"))}
     columns = {code: f"g_k{n}" for n, code in enumerate(wanted)}
     for code, column in columns.items():
         names[column] = population.key(code, query.period)
-    inner = population.rows.filter(ACCEPTED).order_by().annotate(**names).values(*names)
+    inner = _accepted(query, population).order_by().annotate(**names).values("g_row", *names)
     sql, params = inner.query.get_compiler(using=inner.db).as_sql()
     grouped = ["g_row", *columns.values()]
     sets = ['("g_row")', "()"]

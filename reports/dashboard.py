@@ -31,6 +31,7 @@ from cases.events import CaseAction
 from cases.models import UNIT_CODE_RE, AdministrativeUnit, Person
 
 from . import charts, plans, registry, suppression, tables
+from .indicators import engine
 from .plans import TargetValue
 from .registry import Cell, Group, Indicator, Period, Query
 from .suppression import province_path, small_cell_k
@@ -569,7 +570,9 @@ def people_behind(
             raise Http404
         row_id = match[0].unit_id
         row_unit = AdministrativeUnit.objects.get(pk=row_id)
-    counted = indicator.people(Query(communes, period, breakdown), row_id, key)
+    # Counted where they lived on the period's last day, as the figure (D50).
+    with engine.on_period_end(Query(communes, period, breakdown)) as query:
+        counted = indicator.people(query, row_id, key)
     people = (
         access.visible_people(viewer)
         .filter(pk__in=counted.values("pk"))

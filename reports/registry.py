@@ -19,7 +19,8 @@ Apps register their indicators from ``AppConfig.ready()`` with :func:`register`.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -149,13 +150,32 @@ def compute_many(
         rolled = _readers[0](indicator, query, wanted)
         if rolled is not None:
             return dict(rolled)
-    if indicator.many is not None:
-        found = indicator.many(query, wanted)
-        return {breakdown: found[breakdown] for breakdown in wanted}
-    return {
-        breakdown: indicator.compute(Query(query.rows, query.period, breakdown, query.unit))
-        for breakdown in wanted
-    }
+    # People who moved count in their commune of the period's last day (D50).
+    with _counting[0](query) as counted:
+        if indicator.many is not None:
+            found = indicator.many(counted, wanted)
+            return {breakdown: found[breakdown] for breakdown in wanted}
+        return {
+            breakdown: indicator.compute(
+                Query(counted.rows, counted.period, breakdown, counted.unit)
+            )
+            for breakdown in wanted
+        }
+
+
+@contextmanager
+def _as_asked(query: Query) -> Iterator[Query]:
+    yield query
+
+
+# What every live count runs within, given the query: it yields the query to compute. The
+# indicators' engine sets it (people who moved, D50); the registry knows no engine.
+_counting: list[Callable[[Query], AbstractContextManager[Query]]] = [_as_asked]
+
+
+def set_counting(counting: Callable[[Query], AbstractContextManager[Query]]) -> None:
+    """Make every live count run within ``counting(query)`` (the engine's period-end rule)."""
+    _counting[:] = [counting]
 
 
 Reader = Callable[[Indicator, Query, Sequence[str | None]], Mapping[str | None, Result] | None]

@@ -33,6 +33,13 @@ BY_FACILITY = (
     ' JOIN "facilities_facilityprofile" f ON f."id" = t."facility_id"'
 )
 
+# A residence row counts its person in its commune on its days, and may take them from
+# (or give them back to) the commune they live in now (D50): both.
+BY_RESIDENCE = (
+    'SELECT t."commune_id" FROM {rows} t UNION ALL SELECT p."residence_commune_id" FROM {rows} t'
+    ' JOIN "cases_person" p ON p."id" = t."person_id"'
+)
+
 # Table → its communes (None: every commune). The migration that installs a set of
 # triggers keeps its own copy of this mapping.
 TABLES: Mapping[str, str | None] = {
@@ -53,6 +60,7 @@ TABLES: Mapping[str, str | None] = {
     # marks the facility's commune (``facilities.rollup``).
     "facilities_facilityprofile": FACILITY,
     "facilities_conditionreview": BY_FACILITY,
+    "cases_residence": BY_RESIDENCE,
 }
 
 _MARK = (

@@ -25,6 +25,12 @@ class ServicesConfig(AppConfig):
             url=selectors.record_url,
             related=("service_type",),
         )
+        from cases import moves
+
+        from .models import PostRehabPeriod
+
+        # A person who moves: the post-rehab period's officer passes to the new commune (D50).
+        moves.register_handed_over(PostRehabPeriod, field="officer", open=Q(ended_on__isnull=True))
         dues.register(
             FollowUp,
             open=Q(done_on__isnull=True, cancelled_on__isnull=True),

@@ -30,6 +30,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import User
 from appointments.models import Appointment
@@ -46,6 +47,7 @@ from cases.models import (
     DirectoryChangeRequest,
     EmergencyAccess,
     FamilyLink,
+    Move,
     Organisation,
     OrganisationType,
     Person,
@@ -236,6 +238,13 @@ SPEC: dict[str, Rule] = {
     "cases:closure_decide": lambda who, in_scope: (
         404 if not in_scope or who not in CASE_ROLES else 200 if who == "hoa" else 403
     ),
+    # A person's move (D50): recorded by whoever may change the person, read by the old
+    # side's viewers (the new commune's officers too: nobody's commune here), accepted only
+    # by an officer of the new commune (a POST: 404 and a denial for everyone else).
+    "cases:move_record": object_rule(WRITERS),
+    "cases:handover_queue": roles_ok(WRITERS),
+    "cases:move_detail": object_rule(CASE_ROLES),
+    "cases:move_accept": lambda who, in_scope: 404,
     "cases:emergency_request": roles_ok(CASE_ROLES),
     "cases:emergency_review_list": roles_ok(REVIEWERS),
     # Dual control: administrators decide any role change; a supervisor those in their scope.
@@ -430,6 +439,7 @@ OBJECT_PARAMS = {
     "planned_id": "plannedactivity",
     "facility_id": "facilityprofile",
     "review_id": "conditionreview",
+    "move_id": "move",
 }
 POST_ONLY = {"cases:emergency_revoke", "cases:role_request_decide"}
 POST_ONLY |= {"cases:staff_unlock", "cases:staff_invite", "cases:invitation_code"}
@@ -437,6 +447,7 @@ POST_ONLY |= {"cases:account_reset_decide"}
 POST_ONLY |= {"registers:import_run", "registers:import_retry"}
 POST_ONLY |= {"referrals:referral_act", "methadone:dose_record"}
 POST_ONLY |= {"audit:event_person_lookup", "cases:family_remove", "cases:closure_decide"}
+POST_ONLY |= {"cases:move_accept"}
 # Reachable without signing in, or before the second factor, with the status they give.
 ANONYMOUS = {"login": 200, "set_language": 302, "admin:login": 302, "admin_login": 302}
 ANONYMOUS["cases:staff_welcome"] = ANONYMOUS["cases:staff_welcome_open"] = 200
@@ -708,6 +719,20 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         administrators reach it), with a review."""
         profile = make_facility_profile(organisation)
         return {"facilityprofile": profile.pk, "conditionreview": make_review(profile, lan).pk}
+    def move(person_id: UUID, to: AdministrativeUnit) -> dict[str, UUID]:
+        """A move of the person to a commune nobody here works in, waiting (D50)."""
+        person = Person.objects.get(pk=person_id)
+        row = Move.objects.create(
+            person=person,
+            from_commune_id=person.residence_commune_id,
+            to_commune=to,
+            moved_on=today,
+            source="person",
+            from_organisation=person.registered_by,
+            recorded_by=lan,
+            due_at=timezone.now() + datetime.timedelta(hours=24),
+        )
+        return {"move": row.pk}
 
     def plan(unit: AdministrativeUnit) -> dict[str, UUID]:
         """A plan of the unit (supervisors of it or above may change it), with a target."""
@@ -768,6 +793,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **note(Case.objects.get(person=lan_person).pk),
                 **casework(Case.objects.get(person=lan_person).pk),
                 **appointment(Case.objects.get(person=lan_person).pk),
+                **move(lan_person.pk, world.units["c2"]),
             },
             "clinic_b": {
                 "person": tuan_person.pk,
@@ -783,6 +809,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **note(Case.objects.get(person=tuan_person).pk),
                 **casework(Case.objects.get(person=tuan_person).pk),
                 **appointment(Case.objects.get(person=tuan_person).pk),
+                **move(tuan_person.pk, world.units["c2"]),
             },
             "assigned": {
                 "person": assigned.pk,
@@ -798,6 +825,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **note(assigned_case.pk),
                 **casework(assigned_case.pk),
                 **appointment(assigned_case.pk),
+                **move(assigned.pk, world.units["c2"]),
             },
             "far": {
                 "person": far[0].pk,
@@ -815,6 +843,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
                 **note(far_case.pk),
                 **casework(far_case.pk),
                 **appointment(far_case.pk),
+                **move(far[0].pk, communes[1]),
                 "emergencyaccess": far_grant.pk,
                 "rolechangerequest": _role_request(world, communes[0]).pk,
             },
@@ -1421,6 +1450,17 @@ def received(world: World, lan_person: Person) -> Received:
         requested_by=lan,
     )
 
+    moving = Move.objects.create(
+        person=person,
+        from_commune_id=person.residence_commune_id,
+        to_commune=world.units["c4"],
+        moved_on=day,
+        source="family",
+        from_organisation=case.organisation,
+        recorded_by=lan,
+        due_at=timezone.now() + datetime.timedelta(hours=24),
+    )
+
     def cell(route: str, needs: Any, obj: Any, *args: Any, post: bool = False) -> PartCell:
         return PartCell(route, reverse(route, args=args), needs, obj, post)
 
@@ -1496,6 +1536,10 @@ def received(world: World, lan_person: Person) -> Received:
         cell("api:case_read", ALWAYS, case.pk, case.pk),
         cell("api:case_update", ALWAYS, case.pk, case.pk),
         cell("api:case_records", ALWAYS, case.pk, case.pk),
+        # A move is the whole person's (D50): never to a parts-limited receiver.
+        cell("cases:move_record", NEVER, person.pk, person.pk),
+        cell("cases:move_detail", NEVER, moving.pk, moving.pk),
+        cell("cases:move_accept", NEVER, moving.pk, moving.pk, post=True),
     ]
     timeline: dict[str, tuple[str, ...]] = {
         reverse(detail, args=["screening-assist", screening.pk]): ("screenings",),

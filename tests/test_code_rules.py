@@ -93,6 +93,11 @@ CONTENT_ALLOWED: dict[str, str] = {
     "cases/access/closures.py": "the closing requests a supervisor may decide (D45)",
     "cases/closure.py": "closing and re-opening: the case's pending request and its status "
     "change, on a case fetched through cases.access (D45)",
+    "cases/moves.py": "a person's move and its hand-over (D50): the person fetched through "
+    "cases.access to record it; on acceptance by the new commune's officer, the person, the "
+    "old commune's open cases and open items written through the shared save step",
+    "cases/residence.py": "the residence history of a person being saved by a person action "
+    "or a move, and its rows for a person fetched through cases.access",
     "cases/records.py": "the recipe's timeline source reads a registered record type's rows "
     "of the cases cases.timeline found visible (so the record's own app needs no entry)",
     "services/actions.py": "writes, after cases.access has fetched the case: a period's "

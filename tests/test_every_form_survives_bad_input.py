@@ -801,6 +801,19 @@ FORMS = [
         lambda w, o: {"reason": "goals_met", "closed_on": "01/12/2026", "summary": "Đã xong"},
         kept=("closed_on", "summary"),
     ),
+    # A person's move to another commune (D50).
+    FormCase(
+        "move_record",
+        "minh",
+        lambda w, o: reverse("cases:move_record", args=[o["person"].pk]),
+        lambda w, o: {
+            "to_commune": str(w.units["c2"].pk),
+            "moved_on": "01/12/2026",
+            "source": "police",
+            "confirm": "on",
+        },
+        kept=("moved_on",),
+    ),
     FormCase(
         "case_reopen",
         "lan",

@@ -116,6 +116,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("services", "0009_opioid_substitution_service"): _SMALL + "one catalogue row",
     ("programme", "0002_training_topics"): _SMALL + "training topics (eight rows)",
     ("audit", "0004_refuse_truncate"): "RunPython issues PostgreSQL trigger DDL only (no scan)",
+    ("reports", "0005_residence_staleness_triggers"): "RunPython issues PostgreSQL trigger DDL "
+    "only, on the new residence table (no scan)",
     ("audit", "0002_append_only"): _EMPTY
     + "append-only triggers, and an index on listed people built without CONCURRENTLY",
     ("audit", "0003_append_only_rekey_path"): "RunPython issues trigger DDL only (no scan)",

@@ -21,7 +21,7 @@ from ..models import (
 )
 from .paths import _scope_target, scope_path
 from .reach import AnyUser, _any_of, _content_roles, _Reach, _reach
-from .rules import _family_clause, _person_rule, _rule_where, visible_people
+from .rules import _family_clause, _moved_out, _person_rule, _rule_where, visible_people
 
 
 class AllParts:
@@ -90,6 +90,9 @@ def _people_by_rule(reach: _Reach, roles: frozenset[str], person_ids: list[UUID]
     where = Q(Exists(through_case))
     for role in sorted(roles):
         where |= _person_rule(role, reach)
+    moved = _moved_out(reach, roles, "view")
+    if moved:
+        where |= _any_of("pk", moved)
     where |= _family_clause(reach, roles)
     rows = Person.objects.filter(where, pk__in=person_ids).values_list("pk", flat=True)
     return set(rows)

@@ -29,6 +29,7 @@ from ..choices import Role
 from ..models import (
     AdministrativeUnit,
     CaseUserObjectPermission,
+    Move,
     Organisation,
     PersonUserObjectPermission,
     StaffProfile,
@@ -119,6 +120,12 @@ class _Reach:
     units: tuple[int, ...]
     organisations: tuple[UUID, ...]
     grants: dict[str, tuple[UUID, ...]]
+    # People who moved out of the scope's communes, whose hand-over the new commune accepted
+    # less than HOA_NHAP_MOVE_READ_DAYS ago: the old commune still reads them (D50).
+    moved_out: tuple[UUID, ...] = ()
+    # Every person whose move out of the scope's communes was accepted, read period over or
+    # not: the old commune's "registered here" rule no longer reaches them (D50).
+    moved_away: tuple[UUID, ...] = ()
     # Whether each person's identity is hidden from this user, as pages asked it: a page
     # that names one person in several places, or a list then its rows, asks once. Dropped
     # with the reach when a grant changes.
@@ -146,6 +153,15 @@ _ORGANISATIONS_SQL = (
     "SELECT 'organisation', {agg}(CAST(o.id AS TEXT), ',') FROM {organisation} o "
     "JOIN {unit} u ON u.id = o.unit_id WHERE u.path LIKE %s ESCAPE '\\'"
 )
+# A move's ``read_until`` is set on acceptance: a pending move needs no row (the person still
+# lives in the old commune). Each accepted move out of the scope's communes is one row:
+# 'moved_out' while the old commune still reads the person, 'moved_away' after.
+_MOVED_OUT_SQL = (
+    "SELECT CASE WHEN m.read_until > %s THEN 'moved_out' ELSE 'moved_away' END, "
+    "CAST(m.person_id AS TEXT) FROM {move} m "
+    "JOIN {unit} u ON u.id = m.from_commune_id WHERE u.path LIKE %s ESCAPE '\\' "
+    "AND m.read_until IS NOT NULL"
+)
 _GRANTS_SQL = (
     "SELECT p.codename, CAST(g.content_object_id AS TEXT) FROM {grant} g "
     "JOIN {permission} p ON p.id = g.permission_id WHERE g.user_id = %s "
@@ -160,6 +176,7 @@ def _reach_sql(profile: StaffProfile, roles: frozenset[str]) -> tuple[str, list[
         "unit": q(AdministrativeUnit._meta.db_table),
         "organisation": q(Organisation._meta.db_table),
         "permission": q(Permission._meta.db_table),
+        "move": q(Move._meta.db_table),
         # The demo's SQLite names PostgreSQL's string_agg group_concat.
         "agg": "string_agg" if connection.vendor == "postgresql" else "group_concat",
     }
@@ -170,6 +187,8 @@ def _reach_sql(profile: StaffProfile, roles: frozenset[str]) -> tuple[str, list[
     if Role.SUPERVISOR in roles:
         parts.append((_ORGANISATIONS_SQL.format(**tables), [like]))
     now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the column stores it
+    if roles & {Role.COMMUNE_OFFICER, Role.SUPERVISOR}:
+        parts.append((_MOVED_OUT_SQL.format(**tables), [now, like]))
     live = [profile.user_id, *_GRANT_CODENAMES, now]
     for table in (CaseUserObjectPermission, PersonUserObjectPermission):
         parts.append((_GRANTS_SQL.format(grant=q(table._meta.db_table), **tables), live))
@@ -183,6 +202,8 @@ def _resolve_reach(user: User, profile: StaffProfile, roles: frozenset[str]) -> 
     units: list[int] = []
     organisations: list[UUID] = []
     grants: dict[str, list[UUID]] = {}
+    moved_out: list[UUID] = []
+    moved_away: list[UUID] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for kind, text in cursor.fetchall():
@@ -190,10 +211,23 @@ def _resolve_reach(user: User, profile: StaffProfile, roles: frozenset[str]) -> 
                 units += [int(i) for i in text.split(",")] if text else []
             elif kind == "organisation":
                 organisations += [UUID(i) for i in text.split(",")] if text else []
+            elif kind == "moved_out":
+                moved_out.append(UUID(text))
+                moved_away.append(UUID(text))
+            elif kind == "moved_away":
+                moved_away.append(UUID(text))
             else:
                 grants.setdefault(kind, []).append(UUID(text))
     frozen = {codename: tuple(ids) for codename, ids in grants.items()}
-    return _Reach(user, profile, tuple(units), tuple(organisations), frozen)
+    return _Reach(
+        user,
+        profile,
+        tuple(units),
+        tuple(organisations),
+        frozen,
+        tuple(dict.fromkeys(moved_out)),
+        tuple(dict.fromkeys(moved_away)),
+    )
 
 
 _REACH_ATTRIBUTE = "_hoa_nhap_reach"
@@ -234,6 +268,7 @@ def _reach(user: User, profile: StaffProfile, roles: frozenset[str]) -> _Reach:
 @receiver(post_delete, sender=AdministrativeUnit, dispatch_uid="reach_units_deleted")
 @receiver(post_save, sender=Organisation, dispatch_uid="reach_orgs_saved")
 @receiver(post_delete, sender=Organisation, dispatch_uid="reach_orgs_deleted")
+@receiver(post_save, sender=Move, dispatch_uid="reach_move_saved")
 @receiver(post_save, sender=CaseUserObjectPermission, dispatch_uid="reach_case_grant_saved")
 @receiver(post_delete, sender=CaseUserObjectPermission, dispatch_uid="reach_case_grant_gone")
 @receiver(post_save, sender=PersonUserObjectPermission, dispatch_uid="reach_person_grant_saved")

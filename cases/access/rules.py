@@ -3,6 +3,8 @@ reach (with the one-by-one grants)."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import Case as Choose
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, When
 
@@ -47,6 +49,11 @@ def _person_rule(role: str, reach: _Reach) -> Q:
         return Q(family_only=False) & registered_here
     residents = _any_of("residence_commune_id", reach.units)
     if role == Role.COMMUNE_OFFICER:
+        if reach.moved_away:
+            # A commune's registration follows the person only while they live there: once a
+            # move out is accepted, the old commune reads them for a while (``_moved_out``)
+            # and then not at all (D50).
+            registered_here &= ~_any_of("pk", reach.moved_away)
         return Q(family_only=False) & (registered_here | residents)
     return Q(family_only=False) & residents
 
@@ -77,14 +84,30 @@ def _family_clause(reach: _Reach, roles: frozenset[str]) -> Q:
     return Q(family_only=True) & Q(Exists(links))
 
 
+def _moved_out(reach: _Reach, roles: frozenset[str], scope: Scope) -> tuple[UUID, ...]:
+    """Return the people who moved out of the user's communes and whom the old commune
+    still reads: view only, for the roles that reach people by residence, until the move's
+    ``read_until`` (D50: the reach reads only moves not yet past it)."""
+    if scope != "view" or not roles & _BY_RESIDENCE:
+        return ()
+    return reach.moved_out
+
+
+_BY_RESIDENCE = frozenset({Role.COMMUNE_OFFICER, Role.SUPERVISOR})
+
+
 def _case_clauses(
     reach: _Reach, roles: frozenset[str], scope: Scope, *, by_residence: bool = True
 ) -> list[Q]:
-    """Return the clauses whose OR is the user's visible cases: grants, then each role's."""
+    """Return the clauses whose OR is the user's visible cases: grants, then each role's,
+    then the cases of people who moved out (read for a while after the move)."""
     granted = reach.granted(f"{scope}_case")
     clauses = [_any_of("pk", granted)] if granted else []
     for role in sorted(roles):
         clauses += _case_rule(role, reach, by_residence=by_residence)
+    moved = _moved_out(reach, roles, scope)
+    if moved:
+        clauses.append(_any_of("person_id", moved))
     return clauses
 
 
@@ -142,13 +165,20 @@ def visible_people(user: AnyUser, scope: Scope = "view") -> QuerySet[Person]:
     granted = reach.granted(f"{scope}_person")
     if granted:
         where |= _any_of("pk", granted)
+    moved = _moved_out(reach, roles, scope)
+    if moved:
+        where |= _any_of("pk", moved)
     return Person.objects.filter(where | Q(Exists(through_case)) | _family_clause(reach, roles))
 
 
 def _rule_where(reach: _Reach, roles: frozenset[str]) -> Q:
-    """Return the OR of the roles' case rules, without any one-by-one grant."""
+    """Return the OR of the roles' case rules, without any one-by-one grant (the old
+    commune's read of a person who moved out is a rule: it sees the whole case)."""
     where = Q()
     for role in sorted(roles):
         for clause in _case_rule(role, reach):
             where |= clause
+    moved = _moved_out(reach, roles, "view")
+    if moved:
+        where |= _any_of("person_id", moved)
     return where

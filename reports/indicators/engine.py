@@ -16,9 +16,12 @@ person may again be under several keys.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from django.db import connections
 from django.db.models import (
@@ -43,6 +46,7 @@ from django.db.models.lookups import In
 from cases.choices import ETHNIC_GROUPS, ClientCategory, Sex
 from cases.models import Person
 
+from .. import registry
 from ..registry import Cell, Key, Period, Query, Result
 
 # Age groups: age reached in the year the period ends (only the year of birth is in clear).
@@ -154,6 +158,64 @@ def standard_keys() -> dict[str, list[tuple[str, Any]]]:
     }
 
 
+# --- people who moved (D50) -------------------------------------------------------------------
+
+# A person is counted in the commune they lived in on the period's last day. The rows carry
+# today's commune (``residence_commune_id``, on the person and copied on the cases), so for
+# the few people whose commune on that day differs (``cases.residence.movers_on``) the
+# grouping puts them in that day's commune, and the query reaches their rows through their
+# commune of today, added to the query under ``OUTSIDE``: a row never shown, whose other
+# people are left out.
+OUTSIDE = -1
+_movers: ContextVar[Mapping[UUID, int] | None] = ContextVar("figures_movers", default=None)
+
+
+@contextmanager
+def on_period_end(query: Query) -> Iterator[Query]:
+    """Within the block, count people in their commune of the period's last day; yield the
+    query to compute (the query's communes, and today's communes of the people who lived in
+    one of them then, under ``OUTSIDE``)."""
+    from cases.residence import movers_on
+
+    found = movers_on(day=query.period.end, communes=[c for c in query.rows if c != OUTSIDE])
+    if not found:
+        token = _movers.set(None)
+        try:
+            yield query
+        finally:
+            _movers.reset(token)
+        return
+    rows = dict(query.rows)
+    for then, now in found.values():
+        if then in query.rows:
+            rows.setdefault(now, OUTSIDE)
+    token = _movers.set({person: then for person, (then, _now) in found.items()})
+    try:
+        yield Query(rows, query.period, query.breakdown, query.unit)
+    finally:
+        _movers.reset(token)
+
+
+registry.set_counting(on_period_end)
+
+
+def commune_of(population: Population) -> Any:
+    """Return the expression of the commune a population's unit is counted in."""
+    column = F(population.commune)
+    movers = _movers.get()
+    if not movers:
+        return column
+    person = f"{population.person}id" if population.person else "pk"
+    by_commune: dict[int, list[UUID]] = {}
+    for person_id, commune in movers.items():
+        by_commune.setdefault(commune, []).append(person_id)
+    whens = [
+        When(**{f"{person}__in": ids}, then=Value(commune))
+        for commune, ids in sorted(by_commune.items())
+    ]
+    return Case(*whens, default=column, output_field=IntegerField())
+
+
 # --- counting --------------------------------------------------------------------------------
 
 
@@ -188,7 +250,7 @@ Tally = dict[tuple[int, str | None], tuple[int, int]]
 
 def tally(population: Population, *, hit: Q | None, key: Any | None) -> Tally:
     """Return (denominator, numerator) units per (commune, key); one grouped query."""
-    rows = population.rows.annotate(g_commune=F(population.commune))
+    rows = population.rows.annotate(g_commune=commune_of(population))
     names = ["g_commune"]
     if key is not None:
         rows = rows.annotate(g_key=key)
@@ -218,7 +280,7 @@ def tally_many(
     if connections[rows.db].vendor != "postgresql" or not keys:
         alone = tally(population, hit=hit, key=None)
         return alone, {b: tally(population, hit=hit, key=key) for b, key in keys.items()}
-    names: dict[str, Any] = {"g_commune": F(population.commune), "g_unit": F(population.unit)}
+    names: dict[str, Any] = {"g_commune": commune_of(population), "g_unit": F(population.unit)}
     if hit is not None:
         names["g_hit"] = ExpressionWrapper(hit, output_field=BooleanField())
     columns = {breakdown: f"g_k{n}" for n, breakdown in enumerate(keys)}
@@ -254,13 +316,17 @@ def tally_many(
 
 
 def rows_of(query: Query) -> list[int]:
-    """Return the query's row units, each once, in a stable order."""
-    return sorted(set(query.rows.values()))
+    """Return the query's row units, each once, in a stable order (never ``OUTSIDE``)."""
+    return sorted(set(query.rows.values()) - {OUTSIDE})
 
 
 def communes_of(query: Query, row: int | None) -> list[int]:
-    """Return the communes counted under one row (None: every row)."""
-    return [commune for commune, unit in query.rows.items() if row is None or unit == row]
+    """Return the communes counted under one row (None: every row; never ``OUTSIDE``'s)."""
+    return [
+        commune
+        for commune, unit in query.rows.items()
+        if unit != OUTSIDE and (row is None or unit == row)
+    ]
 
 
 def _add(cells: dict[Key, list[int]], key: Key, den: int, num: int) -> None:
@@ -295,12 +361,12 @@ def assemble(
             sums[(row, key)] = [0, 0]
     for (commune, _key), (den, num) in by_row.items():
         row = query.rows.get(commune)
-        if row is not None:
+        if row is not None and row != OUTSIDE:
             _add(sums, (row, None), den, num)
             _add(sums, (None, None), den, num)
     for (commune, key), (den, num) in (by_key or {}).items():
         row = query.rows.get(commune)
-        if row is None or key is None:
+        if row is None or row == OUTSIDE or key is None:
             continue
         _add(sums, (row, key), den, num)
         _add(sums, (None, key), den, num)
@@ -372,7 +438,7 @@ def split(
     }
     for n, condition in enumerate(conditions.values()):
         counts[f"k{n}"] = Count(population.unit, distinct=True, filter=condition)
-    rows = population.rows.annotate(g_commune=F(population.commune))
+    rows = population.rows.annotate(g_commune=commune_of(population))
     by_row: Tally = {}
     by_key: Tally = {}
     for row in rows.order_by().values("g_commune").annotate(**counts):
@@ -450,7 +516,12 @@ def people_of(
     hits: Callable[[str], Mapping[str, Q]] | None = None,
 ) -> QuerySet[Person]:
     """Return the people counted in the numerator of one cell."""
-    rows = population.rows.filter(**{f"{population.commune}__any_of": communes_of(query, row)})
+    if _movers.get():
+        rows = population.rows.annotate(g_commune=commune_of(population)).filter(
+            g_commune__in=communes_of(query, row)
+        )
+    else:
+        rows = population.rows.filter(**{f"{population.commune}__any_of": communes_of(query, row)})
     if hit is not None:
         rows = rows.filter(hit)
     if key is not None and query.breakdown and hits is not None:
