@@ -719,6 +719,7 @@ def objects(world: World, lan_person: Person, tuan_person: Person) -> Objects:
         administrators reach it), with a review."""
         profile = make_facility_profile(organisation)
         return {"facilityprofile": profile.pk, "conditionreview": make_review(profile, lan).pk}
+
     def move(person_id: UUID, to: AdministrativeUnit) -> dict[str, UUID]:
         """A move of the person to a commune nobody here works in, waiting (D50)."""
         person = Person.objects.get(pk=person_id)
