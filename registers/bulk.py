@@ -246,11 +246,10 @@ def services(
     *, actor: User, rows: Rows, case_ids: dict[str, UUID], build: Any, import_id: UUID
 ) -> None:
     """Write a batch of service rows (``record_add``'s checks, once per case)."""
+    from .bulk_records import cases_to_add_to
+
     records: list[ServiceRecord] = [build(values, case_ids) for _n, values in rows]
-    cases: dict[UUID, Case] = _changeable(actor, Case, {r.case_id for r in records})
-    for case in cases.values():
-        if not can(actor, SERVICE_ADD, case):
-            raise PermissionDenied
+    cases: dict[UUID, Case] = cases_to_add_to(actor, {r.case_id for r in records})
     recorder = account_of(actor)
     for record in records:
         case = cases[record.case_id]

@@ -113,13 +113,16 @@ def prescription_prepare(
     episode: TreatmentEpisode,
     prescription: Prescription,
     override_reason: str = "",
+    first_order: bool = False,
 ) -> None:
     """Check a prescription of an episode fetched in the actor's prescribing scope and fill
     what ``prescription_record`` stores with it (flags, review), without saving it.
 
     Raises as ``prescription_record`` refuses (a prescriber outside the clinic, a date a year
     ahead, a guideline breach without an override reason). Also for writers of many
-    prescriptions at once (the register import, which checks the scope once per batch).
+    prescriptions at once (the register import, which checks the scope once per batch);
+    ``first_order``: the caller checked that the episode has no prescription and no dose
+    yet, so the rules read an empty history without asking the database.
     """
     prescription.episode = episode
     prescription.case = episode.case
@@ -129,7 +132,7 @@ def prescription_prepare(
     _prescriber_check(prescription, episode)
     if prescription.starts_on > timezone.localdate() + datetime.timedelta(days=366):
         raise ValidationError({"starts_on": _("A prescription cannot start a year ahead.")})
-    breaches = _breaches(episode, prescription)
+    breaches = _breaches(episode, prescription, first_order=first_order)
     if breaches and not override_reason.strip():
         raise RuleBreach(breaches)
     prescription.rule_flags = [breach.code for breach in breaches]
@@ -165,13 +168,19 @@ def _order(prescription: Prescription) -> rules.Order:
     return rules.Order(prescription.starts_on, Decimal(prescription.dose_mg), prescription.phase)
 
 
-def _breaches(episode: TreatmentEpisode, prescription: Prescription) -> list[rules.Breach]:
-    history = [
-        rules.Order(row.starts_on, row.dose_mg, row.phase)
-        for row in Prescription.objects.filter(
-            episode=episode, starts_on__lt=prescription.starts_on
-        ).order_by("starts_on")
-    ]
+def _breaches(
+    episode: TreatmentEpisode, prescription: Prescription, *, first_order: bool = False
+) -> list[rules.Breach]:
+    history = (
+        []
+        if first_order
+        else [
+            rules.Order(row.starts_on, row.dose_mg, row.phase)
+            for row in Prescription.objects.filter(
+                episode=episode, starts_on__lt=prescription.starts_on
+            ).order_by("starts_on")
+        ]
+    )
     return rules.prescription_breaches(
         history=history,
         order=_order(prescription),
@@ -182,6 +191,7 @@ def _breaches(episode: TreatmentEpisode, prescription: Prescription) -> list[rul
             on=prescription.starts_on,
             history=history,
             dose_mg=Decimal(prescription.dose_mg),
+            taken=0 if first_order else None,
         ),
         limits=rules.Limits.from_settings(),
     )
