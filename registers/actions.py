@@ -366,6 +366,10 @@ def _write(
         if outcome.problems or outcome.dry_run:
             transaction.set_rollback(True)
             return
+        _citizen_ids_still_free(written, keys, decisions, outcome)
+        if outcome.problems:
+            transaction.set_rollback(True)
+            return
         audit.record(
             actor=actor,
             action=REGISTER_IMPORTED,
@@ -379,6 +383,29 @@ def _write(
             },
         )
         outcome.committed = True
+
+
+def _citizen_ids_still_free(
+    written: _Written, keys: Keys, decisions: dict[str, str], outcome: ImportOutcome
+) -> None:
+    """Refuse the rows of people whose citizen ID number was registered through a form
+    while the import ran (D54: checked again under the registrations' lock, at the end)."""
+    created = {
+        key: pk
+        for key, pk in written.people.items()
+        if decisions.get(key, NEW_PERSON) == NEW_PERSON
+    }
+    for key in bulk.citizen_ids_still_free(people=created):
+        outcome.problems.append(
+            Problem(
+                PEOPLE_CASES.vi,
+                keys.people.get(key, (b"", 0))[1],
+                PEOPLE_CASES.column("so_cccd").vi,
+                "Số CCCD này vừa được đăng ký cho một người khác trong lúc tệp đang nhập: "
+                "gửi lại tệp để chọn “cùng một người”.",
+                "citizen_id_taken",
+            )
+        )
 
 
 def _write_row(

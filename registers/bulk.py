@@ -12,8 +12,8 @@ batch:
   the end of the batch);
 - the scope: the verb, the people and cases the importer may change (one query each), the
   organisation and the assignee of each distinct pair (``case_assignee_check``);
-- the duplicates: registrations of citizen ID numbers locked out (``CITIZEN_IDS_LOCK``) and
-  the batch's numbers looked up at once, the namesakes found
+- the duplicates: the batch's citizen ID numbers looked up at once (and all of the
+  import's again just before it commits, under ``CITIZEN_IDS_LOCK``: D54), the namesakes found
   through the name + year index at once, with the same rules as ``possible_duplicates``;
 - saved with ``bulk_create_with_history`` (history rows naming the import's request id) and
   one ``register_import_rows`` event per batch naming every person and record written.
@@ -116,15 +116,59 @@ def _no_citizen_id_holders(actor: User, people: list[Person]) -> None:
     if seen >= DUPLICATE_CHECKS_PER_HOUR:
         raise Unsettled  # the action refuses each one, and records why
     keys = sorted({k for k in (_index("citizen_id_index", n) for n in numbers) if k is not None})
-    if connection.vendor == "postgresql":
-        # Every registration of a number holds this lock shared: held exclusively to the
-        # import's commit, no one registers a number the import is registering. (A lock per
-        # number, as ``person_register`` takes, would overflow the lock table at 100,000.)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [CITIZEN_IDS_LOCK])
+    # No lock here (D54): a number registered through a form while the import runs is
+    # caught when the import checks its numbers again before it commits
+    # (``citizen_ids_still_free``).
     for holder in Person.objects.filter(citizen_id_index__in=keys).only("id", "citizen_id"):
         if normalize.digits(holder.citizen_id or "") in numbers:
             raise Unsettled  # the action refuses it and records the lookup
+
+
+def citizen_ids_still_free(*, people: dict[str, UUID]) -> list[str]:
+    """Check again, just before the import commits, that no one else holds a citizen ID
+    number of the people it registered (``people``: the file's person numbers → the new
+    people's ids); return the person numbers whose number someone else now holds.
+
+    Decision D54: the import holds no lock while it writes. Here it takes the lock over all
+    citizen ID registrations (``CITIZEN_IDS_LOCK``) exclusively, so registrations under way
+    finish first and new ones wait for the commit (seconds, not the whole import), then
+    compares its numbers with every other holder of the same blind index bucket.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [CITIZEN_IDS_LOCK])
+    by_id = {pk: key for key, pk in people.items()}
+    ids = sorted(by_id)
+    taken: list[str] = []
+    for start in range(0, len(ids), CHECK_CHUNK):
+        chunk = ids[start : start + CHECK_CHUNK]
+        ours: dict[int, dict[str, UUID]] = {}
+        for person in (
+            Person.objects.filter(pk__in=chunk, citizen_id_index__isnull=False)
+            .only("id", "citizen_id", "citizen_id_index")
+            .iterator()
+        ):
+            number = normalize.digits(person.citizen_id or "")
+            if number and person.citizen_id_index is not None:
+                ours.setdefault(person.citizen_id_index, {})[number] = person.pk
+        if not ours:
+            continue
+        others = (
+            Person.objects.filter(citizen_id_index__in=list(ours))
+            .exclude(pk__in=chunk)
+            .only("id", "citizen_id", "citizen_id_index")
+        )
+        for other in others.iterator():
+            if other.pk in by_id:
+                continue  # another person of this import (the file's numbers decide)
+            mine = ours.get(other.citizen_id_index or 0, {})
+            pk = mine.get(normalize.digits(other.citizen_id or ""))
+            if pk is not None:
+                taken.append(by_id[pk])
+    return taken
+
+
+CHECK_CHUNK = 2_000  # people compared per query in the check before commit
 
 
 def _namesakes(
