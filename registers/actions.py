@@ -248,7 +248,8 @@ def _check(
             count += 1
             if sheet is PEOPLE_CASES and values is not None:
                 person = values["ma_nguoi"]
-                if person not in keys.candidates and person not in people:
+                # Looked up once, at the person's first row (kept only if someone matches).
+                if keys.person_row(person) == number and person not in people:
                     people[person] = (person, number, values)
                     if len(people) >= bulk.BATCH_ROWS:
                         keys.candidates.update(find_candidates(actor, list(people.values())))
@@ -302,7 +303,7 @@ def _decide(
     # A decision naming someone never offered is an attempt to reach a person by id.
     for person_key, decision in decisions.items():
         if decision != NEW_PERSON and not keys.candidates.get(person_key):
-            row = keys.people.get(person_key, (b"", 0))[1]
+            row = keys.person_row(person_key)
             outcome.problems.append(_bad_decision(row))
 
 
@@ -319,11 +320,11 @@ def _bad_decision(row: int) -> Problem:
 
 @dataclass
 class _Written:
-    """The ids the second pass gave the file's keys."""
+    """The ids the second pass gave the file's keys (compact: ``bulk.IdMap``)."""
 
-    people: dict[str, UUID] = field(default_factory=dict)
-    case_ids: dict[str, UUID] = field(default_factory=dict)
-    episodes: dict[str, UUID] = field(default_factory=dict)
+    people: bulk.IdMap = field(default_factory=bulk.IdMap)
+    case_ids: bulk.IdMap = field(default_factory=bulk.IdMap)
+    episodes: bulk.IdMap = field(default_factory=bulk.IdMap)
 
 
 def _write(
@@ -390,16 +391,17 @@ def _citizen_ids_still_free(
 ) -> None:
     """Refuse the rows of people whose citizen ID number was registered through a form
     while the import ran (D54: checked again under the registrations' lock, at the end)."""
-    created = {
-        key: pk
-        for key, pk in written.people.items()
-        if decisions.get(key, NEW_PERSON) == NEW_PERSON
-    }
+    created = written.people
+    if any(decision != NEW_PERSON for decision in decisions.values()):
+        created = bulk.IdMap()
+        created.update(
+            (key, pk) for key, pk in written.people.items() if decisions.get(key) in (None, NEW_PERSON)
+        )
     for key in bulk.citizen_ids_still_free(people=created):
         outcome.problems.append(
             Problem(
                 PEOPLE_CASES.vi,
-                keys.people.get(key, (b"", 0))[1],
+                keys.person_row(key),
                 PEOPLE_CASES.column("so_cccd").vi,
                 "Số CCCD này vừa được đăng ký cho một người khác trong lúc tệp đang nhập: "
                 "gửi lại tệp để chọn “cùng một người”.",
@@ -479,7 +481,7 @@ class _RefFailed(Exception):
         self.code = code
 
 
-def _ref(ids: dict[str, UUID], key: str, column: str) -> UUID:
+def _ref(ids: bulk.IdMap, key: str, column: str) -> UUID:
     try:
         return ids[key]
     except KeyError:
@@ -606,7 +608,7 @@ def _people_cases(
     written.case_ids[values["ma_ho_so"]] = case.pk
 
 
-def _episode(values: dict[str, Any], case_ids: dict[str, UUID]) -> TreatmentEpisode:
+def _episode(values: dict[str, Any], case_ids: bulk.IdMap) -> TreatmentEpisode:
     """Build an episode as the file ends it (its outcome and end, if any)."""
     return TreatmentEpisode(
         case_id=_ref(case_ids, values["ma_ho_so"], "ma_ho_so"),
@@ -696,7 +698,7 @@ def _services(
     record_add(actor=actor, record=_service(values, written.case_ids))
 
 
-def _service(values: dict[str, Any], case_ids: dict[str, UUID]) -> ServiceRecord:
+def _service(values: dict[str, Any], case_ids: bulk.IdMap) -> ServiceRecord:
     return ServiceRecord(
         case_id=_ref(case_ids, values["ma_ho_so"], "ma_ho_so"),
         service_type=values["loai_dich_vu"],

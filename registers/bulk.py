@@ -26,7 +26,7 @@ on its sheet, row and column as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -61,6 +61,36 @@ from services.models import ServiceRecord
 from .events import REGISTER_IMPORT_ROWS
 
 BATCH_ROWS = 500  # rows of one sheet written at once
+
+
+class IdMap(MutableMapping[str, UUID]):
+    """The file's keys → the ids the import gave them, each id kept as its 16 bytes.
+
+    An import keeps one per key kind (people, cases, episodes) for the whole file; a
+    ``UUID`` object and its integer take about 110 bytes, its bytes 49 (issue 27: memory at
+    100,000 rows).
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[str, bytes] = {}
+
+    def __getitem__(self, key: str) -> UUID:
+        return UUID(bytes=self._ids[key])
+
+    def __setitem__(self, key: str, value: UUID) -> None:
+        self._ids[key] = value.bytes
+
+    def __delitem__(self, key: str) -> None:
+        del self._ids[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 class Unsettled(Exception):
@@ -124,7 +154,7 @@ def _no_citizen_id_holders(actor: User, people: list[Person]) -> None:
             raise Unsettled  # the action refuses it and records the lookup
 
 
-def citizen_ids_still_free(*, people: dict[str, UUID]) -> list[str]:
+def citizen_ids_still_free(*, people: MutableMapping[str, UUID]) -> list[str]:
     """Check again, just before the import commits, that no one else holds a citizen ID
     number of the people it registered (``people``: the file's person numbers → the new
     people's ids); return the person numbers whose number someone else now holds.
@@ -172,16 +202,26 @@ CHECK_CHUNK = 2_000  # people compared per query in the check before commit
 
 
 def _namesakes(
-    actor: User, people: dict[str, Person], shown: dict[str, list[str]], written: set[str]
+    actor: User, people: dict[str, Person], shown: dict[str, list[str]], request_id: str
 ) -> dict[str, list[str]]:
     """Return, per new person, the people the importer may see who may be them (the rules of
-    ``possible_duplicates``), refusing the batch if one was not shown as a candidate."""
+    ``possible_duplicates``), refusing the batch if one was not shown as a candidate.
+
+    People this import wrote (their history names ``request_id``) are other people: the
+    file's person numbers decide within a file.
+    """
     indexes = {_index("name_year_index", p.full_name, p.birth_year) for p in people.values()}
     seen = list(
         access.visible_people(actor).filter(name_year_index__in=indexes - {None}).order_by("pk")
     )
     if not seen:
         return {}
+    written = {
+        str(pk)
+        for pk in Person.history.filter(
+            id__in=[p.pk for p in seen], history_request_id=request_id
+        ).values_list("id", flat=True)
+    }
     found: dict[str, list[str]] = {}
     for key, person in people.items():
         wanted = normalize.fold_text(person.full_name)
@@ -222,8 +262,8 @@ def people_cases(
     *,
     actor: User,
     rows: Rows,
-    people: dict[str, UUID],
-    case_ids: dict[str, UUID],
+    people: MutableMapping[str, UUID],
+    case_ids: MutableMapping[str, UUID],
     candidates: dict[str, list[str]],
     decisions: dict[str, str],
     new_person: str,
@@ -243,12 +283,12 @@ def people_cases(
     for person in built.values():
         _clean(person)
     # People this import has just written under other numbers are other people.
-    written = {str(pk) for pk in people.values()}
-    different = _namesakes(actor, built, candidates, written)
+    different = _namesakes(actor, built, candidates, f"import-{import_id}")
     _no_citizen_id_holders(actor, list(built.values()))
     _save(Person, list(built.values()), actor, f"import-{import_id}")
     ids = {key: person.pk for key, person in built.items()}
-    ids.update({key: pk for key, pk in people.items() if key in {v["ma_nguoi"] for _n, v in rows}})
+    # The batch's people written by earlier batches (not a pass over every person so far).
+    ids.update({v["ma_nguoi"]: people[v["ma_nguoi"]] for _n, v in rows if v["ma_nguoi"] in people})
     reached: dict[UUID, Person] = _changeable(actor, Person, ids.values())
     organisations = {org.pk for org in access.case_organisations(actor)}
     assignments: set[tuple[Any, Any]] = set()
@@ -287,7 +327,7 @@ def people_cases(
 
 
 def services(
-    *, actor: User, rows: Rows, case_ids: dict[str, UUID], build: Any, import_id: UUID
+    *, actor: User, rows: Rows, case_ids: MutableMapping[str, UUID], build: Any, import_id: UUID
 ) -> None:
     """Write a batch of service rows (``record_add``'s checks, once per case)."""
     from .bulk_records import cases_to_add_to
