@@ -339,7 +339,9 @@ def _write(
 ) -> None:
     """Run the second pass inside one transaction; roll it back on a problem or a dry run."""
     written = _Written()
-    keys = Keys(candidates=first.candidates, scores=first.scores)
+    # The first pass's keys: the same file, checked again, gives the same (one copy of the
+    # maps, not two: memory at 100,000 rows).
+    keys = first
     lookups = Lookups(actor, today=today)
     here = context.current()
     bound = context.RequestContext(
