@@ -208,7 +208,7 @@ def write_dosing_file(
             ]
         )  # fmt: skip
     episodes = book.create_sheet(fmt.EPISODES.vi)
-    keys = ("ma_dot", "ma_ho_so", "hinh_thuc", "co_so", "ngay_bat_dau", "ket_qua")
+    keys: tuple[str, ...] = ("ma_dot", "ma_ho_so", "hinh_thuc", "co_so", "ngay_bat_dau", "ket_qua")
     episodes.append([fmt.EPISODES.column(k).vi for k in keys])
     for n in range(first, first + patients):
         episodes.append([str(n), str(n), "methadone", organisation, opened, "ongoing"])

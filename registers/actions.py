@@ -397,7 +397,9 @@ def _citizen_ids_still_free(
     if any(decision != NEW_PERSON for decision in decisions.values()):
         created = bulk.IdMap()
         created.update(
-            (key, pk) for key, pk in written.people.items() if decisions.get(key) in (None, NEW_PERSON)
+            (key, pk)
+            for key, pk in written.people.items()
+            if decisions.get(key) in (None, NEW_PERSON)
         )
     for key in bulk.citizen_ids_still_free(people=created):
         outcome.problems.append(

@@ -36,7 +36,6 @@ from django.db import connection, models
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from accounts.capabilities import can
 from accounts.models import User, account_of
 from audit import actions as audit
 from audit import selectors as audit_selectors
@@ -55,7 +54,6 @@ from cases.events import CaseAction
 from cases.models import Case, Person
 from core import normalize
 from core.fields import BlindIndexField
-from services.capabilities import SERVICE_ADD
 from services.models import ServiceRecord
 
 from .events import REGISTER_IMPORT_ROWS

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -86,14 +86,16 @@ def episodes(
     *,
     actor: User,
     rows: Rows,
-    ids: dict[str, UUID],
+    ids: MutableMapping[str, UUID],
     build: Callable[[dict[str, Any]], TreatmentEpisode],
     import_id: UUID,
 ) -> Rows:
     """Write the batch's episodes without stages at once (as ``record_add``, then the
     outcome as ``record_change`` would set it); return the rows with stages."""
     has_stages = [
-        (n, values) for n, values in rows if any(values[f"giai_doan_{s}_bat_dau"] for s in range(1, 6))
+        (n, values)
+        for n, values in rows
+        if any(values[f"giai_doan_{s}_bat_dau"] for s in range(1, 6))
     ]
     plain = [(n, values) for n, values in rows if (n, values) not in has_stages]
     if not plain:
@@ -222,29 +224,31 @@ def doses(
     *,
     actor: User,
     rows: Rows,
-    episode_ids: dict[str, UUID],
+    episode_ids: MutableMapping[str, UUID],
     import_id: UUID,
     refused: list[CellProblem],
 ) -> None:
     """Write a batch of dosing-sheet rows a day at a time, each cell checked as the counter
     checks a dose; refused cells go to ``refused`` (row, column key, message, code) and are
     not written."""
-    cells: dict[datetime.date, list[tuple[int, str, UUID, int, Decimal | None]]] = defaultdict(
-        list
-    )
+    cells: dict[datetime.date, list[tuple[int, str, UUID, int, Decimal | None]]] = defaultdict(list)
     for number, values in rows:
         episode_id = episode_ids.get(values["ma_dot"])
         if episode_id is None:
             raise Unsettled  # its episode's row failed: the row path says so on this row
         first: datetime.date = values["thang"]
-        for day in range(1, 32):
-            cell = values[f"ngay_{day}"]
+        for number_of_day in range(1, 32):
+            cell = values[f"ngay_{number_of_day}"]
             if cell is not None:
                 kind, mg = cell
-                cells[first.replace(day=day)].append((number, f"ngay_{day}", episode_id, kind, mg))
+                cells[first.replace(day=number_of_day)].append(
+                    (number, f"ngay_{number_of_day}", episode_id, kind, mg)
+                )
     if not cells:
         return
-    wanted = {episode_id for day_cells in cells.values() for _n, _c, episode_id, _k, _m in day_cells}
+    wanted = {
+        episode_id for day_cells in cells.values() for _n, _c, episode_id, _k, _m in day_cells
+    }
     found = _clinic_episodes(actor, DOSE_RECORD, wanted)
     # In scope (checked once above): the run's facts read these episodes by id.
     run = methadone_selectors.DoseFactsRun(
@@ -340,5 +344,3 @@ def error_code(error: ValidationError) -> str:
     if not code and hasattr(error, "error_list"):
         code = next((e.code for e in error.error_list if getattr(e, "code", None)), None)
     return code or "refused"
-
-

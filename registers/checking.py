@@ -346,9 +346,7 @@ class SheetChecker:
 
 
 def _digest(parts: Iterable[str]) -> int:
-    return int.from_bytes(
-        hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
-    )
+    return int.from_bytes(hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest())
 
 
 def check_row(checker: SheetChecker, number: int, values: dict[str, Any]) -> None:
