@@ -28,17 +28,14 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from accounts import capabilities
 from accounts.capabilities import can
 from accounts.models import User, account_of
 from audit import actions as audit
-from cases import access, dues
-from cases.models import Case
-from services.capabilities import SERVICE_ADD
+from cases import dues
 from services.instruments.base import Result
 from services.methadone import actions as methadone
 from services.methadone import rules
@@ -47,28 +44,11 @@ from services.methadone.capabilities import DOSE_RECORD, PRESCRIPTION_RECORD
 from services.methadone.models import Dose, DoseKind, Prescription
 from services.models import Screening, ScreeningScore, TreatmentEpisode
 
-from .bulk import Rows, Unsettled, _clean, _constraints_now, _save
+from .bulk import Rows, Unsettled, _clean, _constraints_now, _save, cases_to_add_to
 from .events import REGISTER_IMPORT_ROWS
 
 # (row, column key, message, code): a refused cell of the dosing sheet.
 CellProblem = tuple[int, str, str, str]
-
-
-def cases_to_add_to(actor: User, ids: set[UUID]) -> dict[UUID, Case]:
-    """Return the cases among ``ids`` the importer may add records to (``record_add``'s
-    ``can(actor, SERVICE_ADD, case)`` for each, in one query); refuse if one is not."""
-    if not can(actor, SERVICE_ADD):
-        raise PermissionDenied
-    # The capability's object check is the case's scope (cases.access.in_scope): one query
-    # for the batch instead of one per case.
-    scope = capabilities.get(SERVICE_ADD).scope
-    rows = access.visible(actor, Case, "change").filter(pk__in=ids)
-    if scope != "change":  # pragma: no cover (SERVICE_ADD needs change)
-        rows = rows.filter(pk__in=access.visible(actor, Case, scope).values("pk"))
-    found = {case.pk: case for case in rows.select_related("person")}
-    if set(found) != ids:
-        raise PermissionDenied
-    return found
 
 
 def _event(actor: User, import_id: UUID, sheet: str, rows: Rows, **detail: Any) -> None:
