@@ -185,7 +185,7 @@ def test_doses_for_another_clinics_patient_are_refused_and_logged(
     assert not Dose.objects.exists()
 
 
-def test_a_second_order_of_one_episode_and_an_episode_with_stages_go_row_by_row(
+def test_a_second_order_of_one_episode_goes_through_prescription_record_after_the_batch(
     world: World, tmp_path: Path
 ) -> None:
     """What a batch leaves: a later prescription of an episode reads the earlier one (the
