@@ -1,7 +1,8 @@
 """Measure a register import and export at scale (issue 27): time and peak memory.
 
 Usage: ``make bench-imports [IMPORT_ROWS=100000]`` or ``HOA_NHAP_DEMO=1 scripts/with-postgres
-.venv/bin/python -m bench.imports --rows 100000``.
+.venv/bin/python -m bench.imports --rows 100000``; the monthly dosing registers of 100 clinics:
+``make bench-imports IMPORT_ARGS="--doses 1000000"`` (``--doses N``, below).
 
 On a throwaway PostgreSQL: migrate, make one province with a district of 20 communes, a
 methadone clinic and its caseworker (the importer and exporter), then write a register file
@@ -19,6 +20,14 @@ Each phase prints its wall time, rows a second and peak memory: the Python heap'
 process's peak resident size (``resource.getrusage``; it only grows, so it bounds the
 phases so far). Results go to ``bench/results/imports-<rows>.json``. Nothing here asserts a
 time.
+
+``--doses N``: instead, 100 methadone clinics of the district, each with a doctor who doses
+and prescribes, each import their own month's register (a clinic's staff dose only their
+clinic's patients: ``services.methadone.selectors.clinic_episodes``), N doses in all: per
+clinic N/3,000 patients, each with a case, a methadone episode, a 20 mg order and a dosing
+row of 30 days (about one "K" in thirty). Files are written and imported one after another
+in one process; the time is the whole run's, the memory the process's peak (and the heap's
+with tracemalloc). Results in ``bench/results/imports-doses-<N>.json``.
 """
 
 from __future__ import annotations
@@ -137,6 +146,154 @@ def write_file(path: Path, rows: int, *, records: bool, seed: int = 27) -> dict[
     return {fmt.PEOPLE_CASES.key: people, fmt.SERVICES.key: services}
 
 
+CLINICS = 100  # the dosing benchmark's clinics, each importing its own month
+DOSE_MONTH = datetime.date(2026, 11, 1)  # a month wholly past on the day the file is sent
+DOSE_DAYS = 30  # its days
+
+
+def clinics(count: int) -> list[User]:
+    """Create ``count`` methadone clinics in the district, each with a doctor who doses and
+    prescribes (the importer of its own register); return the doctors."""
+    district = AdministrativeUnit.objects.get(code="971")
+    kind = OrganisationType.objects.get(code="methadone-clinic")
+    doctors = []
+    for n in range(1, count + 1):
+        clinic = Organisation.objects.create(name=f"{ORG_NAME} {n:03d}", type=kind, unit=district)
+        user = User.objects.create_user(f"bench_clinic_{n:03d}", password=None)
+        staff_profile_save(
+            actor=None,
+            profile=StaffProfile(
+                user=user,
+                organisation=clinic,
+                role=Role.CASEWORKER,
+                scope_unit=district,
+                may_prescribe=True,
+            ),
+        )
+        doctors.append(user)
+    return doctors
+
+
+def write_dosing_file(
+    path: Path, clinic: int, patients: int, *, first: int, seed: int = 27
+) -> dict[str, int]:
+    """Write one clinic's register of a month: ``patients`` people with a case, a methadone
+    episode from the month's first day, a 20 mg induction order and the month's dosing row
+    (20 mg a day, about one day in thirty "K", never two running); return rows by sheet."""
+    rng = random.Random(seed + clinic)
+    book = Workbook(write_only=True)
+    organisation = f"971{fmt.ORGANISATION_SEPARATOR}{ORG_NAME} {clinic:03d}"
+    staff = f"bench_clinic_{clinic:03d}"
+    people = book.create_sheet(fmt.PEOPLE_CASES.vi)
+    columns = [
+        "ma_nguoi", "ma_ho_so", "ho_ten", "so_cccd", "gioi_tinh", "nam_sinh", "xa_cu_tru",
+        "doi_tuong", "trang_thai", "ngay_mo", "co_quan_quan_ly", "can_bo_phu_trach",
+    ]  # fmt: skip
+    people.append([fmt.PEOPLE_CASES.column(key).vi for key in columns])
+    opened = DOSE_MONTH.strftime("%d/%m/%Y")
+    for n in range(first, first + patients):
+        female = rng.random() < 0.1
+        year = rng.randint(1965, 2000)
+        cccd = (
+            rng.choice(PROVINCE_CODES)
+            + str(century_sex_digit(birth_year=year, female=female))
+            + f"{year % 100:02d}{n:06d}"
+        )
+        middle = "Thị" if female else rng.choice(MIDDLE)
+        people.append(
+            [
+                str(n), str(n), f"{rng.choice(SURNAMES)} {middle} {rng.choice(GIVEN)}", cccd,
+                "Nữ" if female else "Nam", year, f"971{rng.randint(1, 20):02d}", "addiction",
+                "open", opened, organisation, staff,
+            ]
+        )  # fmt: skip
+    episodes = book.create_sheet(fmt.EPISODES.vi)
+    keys: tuple[str, ...] = ("ma_dot", "ma_ho_so", "hinh_thuc", "co_so", "ngay_bat_dau", "ket_qua")
+    episodes.append([fmt.EPISODES.column(k).vi for k in keys])
+    for n in range(first, first + patients):
+        episodes.append([str(n), str(n), "methadone", organisation, opened, "ongoing"])
+    orders = book.create_sheet(fmt.PRESCRIPTIONS.vi)
+    keys = ("ma_dot", "ngay_hieu_luc", "lieu_mg", "giai_doan")
+    orders.append([fmt.PRESCRIPTIONS.column(k).vi for k in keys])
+    for n in range(first, first + patients):
+        orders.append([str(n), opened, "20", "induction"])
+    dosing = book.create_sheet(fmt.DOSES.vi)
+    day_keys = [f"ngay_{day}" for day in range(1, DOSE_DAYS + 1)]
+    dosing.append([fmt.DOSES.column(k).vi for k in ("ma_dot", "thang", *day_keys)])
+    month = DOSE_MONTH.strftime("%m/%Y")
+    for n in range(first, first + patients):
+        cells: list[Any] = []
+        for _day in range(DOSE_DAYS):
+            missed = rng.random() < 1 / 30 and (not cells or cells[-1] != "K")
+            cells.append("K" if missed else 20)
+        dosing.append([str(n), month, *cells])
+    book.save(path)
+    return {
+        fmt.PEOPLE_CASES.key: patients,
+        fmt.EPISODES.key: patients,
+        fmt.PRESCRIPTIONS.key: patients,
+        fmt.DOSES.key: patients,
+        "doses": patients * DOSE_DAYS,
+    }
+
+
+def run_doses(options: argparse.Namespace, report: dict[str, Any]) -> Path:
+    """Import the monthly registers of ``CLINICS`` clinics, ``--doses`` doses in all."""
+    doctors = clinics(CLINICS)
+    per_clinic = max(1, round(options.dose_count / DOSE_DAYS / CLINICS))
+    report["clinics"] = CLINICS
+    report["patients_per_clinic"] = per_clinic
+    trace = options.tracemalloc
+    if trace:
+        tracemalloc.start()
+    rows = written = 0
+    start = time.perf_counter()
+    slowest = importing = 0.0
+    with tempfile.TemporaryDirectory() as folder:
+        for number, doctor in enumerate(doctors, start=1):
+            path = Path(folder) / f"so-cap-thuoc-{number:03d}.xlsx"
+            made = write_dosing_file(path, number, per_clinic, first=1 + (number - 1) * per_clinic)
+            began = time.perf_counter()
+            outcome = register_import(actor=doctor, path=path, dry_run=False)
+            took = time.perf_counter() - began
+            slowest = max(slowest, took)
+            importing += took
+            if outcome.problems:
+                first = outcome.problems[:5]
+                raise SystemExit(f"clinic {number}: {len(outcome.problems)} problems: {first}")
+            rows += outcome.total
+            written += made["doses"]
+            path.unlink()
+            if number % 10 == 0 or number == len(doctors):
+                rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                print(
+                    f"  {number:3d} clinics  {time.perf_counter() - start:8.1f} s  "
+                    f"last {took:5.1f} s  process peak {rss:.0f} MB",
+                    flush=True,
+                )
+            del made
+    seconds = time.perf_counter() - start
+    heap = tracemalloc.get_traced_memory()[1] if trace else None
+    if trace:
+        tracemalloc.stop()
+    doses = written  # every cell of a committed import is a dose written
+    report["phases"].append(
+        {
+            "phase": "import the dosing registers (check + write)",
+            "seconds": round(importing, 2),
+            "seconds_with_writing_the_files": round(seconds, 2),
+            "doses": doses,
+            "rows": rows,
+            "doses_per_s": round(doses / importing),
+            "slowest_clinic_s": round(slowest, 2),
+            "heap_peak_mb": round(heap / 2**20, 1) if heap is not None else None,
+            "rss_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+    )
+    print(json.dumps(report["phases"][-1], ensure_ascii=False), flush=True)
+    return RESULTS / f"imports-doses-{options.dose_count}.json"
+
+
 def measure(label: str, work: Callable[[], Any], *, trace: bool) -> dict[str, Any]:
     """Run ``work`` once; return its time and peak memory."""
     if trace:
@@ -167,6 +324,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--records", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--tracemalloc", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--doses",
+        dest="dose_count",
+        type=int,
+        default=0,
+        help=f"instead: {CLINICS} clinics each import their monthly dosing register, "
+        "this many doses in all",
+    )
     options = parser.parse_args()
     call_command("migrate", verbosity=0)
     user = world()
@@ -178,6 +343,14 @@ def main() -> None:
         "at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "phases": [],
     }
+    if options.dose_count:
+        del report["rows"]
+        report["doses_asked"] = options.dose_count
+        out_path = run_doses(options, report)
+        RESULTS.mkdir(exist_ok=True)
+        out_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        print(f"saved {out_path}")
+        return
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "register.xlsx"
         made = measure(

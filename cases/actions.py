@@ -78,7 +78,8 @@ def _lock_citizen_id(person: Person) -> None:
     assert isinstance(field, BlindIndexField)  # noqa: S101
     key = field.compute(person.citizen_id)
     with connection.cursor() as cursor:
-        # Shared: registrations run side by side; a register import takes it exclusively.
+        # Shared: registrations run side by side; a register import takes it exclusively
+        # for its last check before it commits (D54).
         cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, 0)", [CITIZEN_IDS_LOCK])
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CITIZEN_ID_LOCK, key])
 
@@ -86,7 +87,8 @@ def _lock_citizen_id(person: Person) -> None:
 CITIZEN_ID_LOCK = 7_221_001  # advisory-lock namespace of citizen ID registrations
 # One lock over all citizen ID registrations: each registration holds it shared; a register
 # import, which registers thousands of numbers in one transaction (more per-number locks
-# than PostgreSQL's lock table holds), holds it exclusively until it commits (D44).
+# than PostgreSQL's lock table holds), takes it exclusively only to check its numbers again
+# just before it commits (D44, D54).
 CITIZEN_IDS_LOCK = 7_221_002
 # A user who hits this many "already registered" answers in an hour is stopped for a while:
 # each answer tells them a number is on file.

@@ -56,7 +56,7 @@ from services.models import (
     TreatmentEpisode,
 )
 
-from . import bulk, reading
+from . import bulk, bulk_records, reading
 from .capabilities import REGISTER_IMPORT
 from .checking import Candidate, Keys, Lookups, Problem, SheetChecker, find_candidates, rows_of
 from .events import REGISTER_IMPORTED
@@ -248,7 +248,8 @@ def _check(
             count += 1
             if sheet is PEOPLE_CASES and values is not None:
                 person = values["ma_nguoi"]
-                if person not in keys.candidates and person not in people:
+                # Looked up once, at the person's first row (kept only if someone matches).
+                if keys.person_row(person) == number and person not in people:
                     people[person] = (person, number, values)
                     if len(people) >= bulk.BATCH_ROWS:
                         keys.candidates.update(find_candidates(actor, list(people.values())))
@@ -302,7 +303,7 @@ def _decide(
     # A decision naming someone never offered is an attempt to reach a person by id.
     for person_key, decision in decisions.items():
         if decision != NEW_PERSON and not keys.candidates.get(person_key):
-            row = keys.people.get(person_key, (b"", 0))[1]
+            row = keys.person_row(person_key)
             outcome.problems.append(_bad_decision(row))
 
 
@@ -319,11 +320,11 @@ def _bad_decision(row: int) -> Problem:
 
 @dataclass
 class _Written:
-    """The ids the second pass gave the file's keys."""
+    """The ids the second pass gave the file's keys (compact: ``bulk.IdMap``)."""
 
-    people: dict[str, UUID] = field(default_factory=dict)
-    case_ids: dict[str, UUID] = field(default_factory=dict)
-    episodes: dict[str, UUID] = field(default_factory=dict)
+    people: bulk.IdMap = field(default_factory=bulk.IdMap)
+    case_ids: bulk.IdMap = field(default_factory=bulk.IdMap)
+    episodes: bulk.IdMap = field(default_factory=bulk.IdMap)
 
 
 def _write(
@@ -338,7 +339,9 @@ def _write(
 ) -> None:
     """Run the second pass inside one transaction; roll it back on a problem or a dry run."""
     written = _Written()
-    keys = Keys(candidates=first.candidates, scores=first.scores)
+    # The first pass's keys: the same file, checked again, gives the same (one copy of the
+    # maps, not two: memory at 100,000 rows).
+    keys = first
     lookups = Lookups(actor, today=today)
     here = context.current()
     bound = context.RequestContext(
@@ -366,6 +369,10 @@ def _write(
         if outcome.problems or outcome.dry_run:
             transaction.set_rollback(True)
             return
+        _citizen_ids_still_free(written, keys, decisions, outcome)
+        if outcome.problems:
+            transaction.set_rollback(True)
+            return
         audit.record(
             actor=actor,
             action=REGISTER_IMPORTED,
@@ -379,6 +386,32 @@ def _write(
             },
         )
         outcome.committed = True
+
+
+def _citizen_ids_still_free(
+    written: _Written, keys: Keys, decisions: dict[str, str], outcome: ImportOutcome
+) -> None:
+    """Refuse the rows of people whose citizen ID number was registered through a form
+    while the import ran (D54: checked again under the registrations' lock, at the end)."""
+    created = written.people
+    if any(decision != NEW_PERSON for decision in decisions.values()):
+        created = bulk.IdMap()
+        created.update(
+            (key, pk)
+            for key, pk in written.people.items()
+            if decisions.get(key) in (None, NEW_PERSON)
+        )
+    for key in bulk.citizen_ids_still_free(people=created):
+        outcome.problems.append(
+            Problem(
+                PEOPLE_CASES.vi,
+                keys.person_row(key),
+                PEOPLE_CASES.column("so_cccd").vi,
+                "Số CCCD này vừa được đăng ký cho một người khác trong lúc tệp đang nhập: "
+                "gửi lại tệp để chọn “cùng một người”.",
+                "citizen_id_taken",
+            )
+        )
 
 
 def _write_row(
@@ -399,7 +432,7 @@ def _write_row(
         outcome.problems.append(_problem(sheet, number, error))
     except _RefFailed as error:
         outcome.problems.append(
-            Problem(sheet.vi, number, sheet.column(error.column).vi, error.message, "ref_failed")
+            Problem(sheet.vi, number, sheet.column(error.column).vi, error.message, error.code)
         )
     except IntegrityError:
         outcome.problems.append(
@@ -418,32 +451,41 @@ def _write_batch(
     outcome: ImportOutcome,
     import_id: UUID,
 ) -> None:
-    """Write a batch of rows at once (``registers.bulk``, D44); if it cannot be settled as
-    a whole, roll it back to its savepoint and write its rows one by one."""
-    before = (dict(written.people), dict(written.case_ids))
+    """Write a batch of rows at once (``registers.bulk``, ``registers.bulk_records``; D44,
+    D54); if it cannot be settled as a whole, roll it back to its savepoint and write its
+    rows one by one. Rows the batch leaves (``Leftover``) go one by one after it.
+
+    A batch adds the ids it gave to ``written`` only as its last step, so a batch rolled
+    back leaves no id behind.
+    """
+    refused: list[bulk_records.CellProblem] = []
     try:
         with transaction.atomic():
-            _BATCHED[sheet.key](actor, batch, written, keys, decisions, import_id)
-        return
+            left = _BATCHED[sheet.key](actor, batch, written, keys, decisions, import_id, refused)
     except (
         bulk.Unsettled, ValidationError, PermissionDenied, Http404, _RefFailed, IntegrityError,
         DataError,
     ):  # fmt: skip
-        written.people, written.case_ids = before
-    for number, values in batch:
+        left = batch
+    outcome.problems.extend(
+        Problem(sheet.vi, number, sheet.column(column).vi, message, code)
+        for number, column, message, code in refused
+    )
+    for number, values in left:
         _write_row(actor, sheet, number, values, written, keys, decisions, outcome)
 
 
 class _RefFailed(Exception):
     """A row names a key whose own row could not be written (its problem is reported)."""
 
-    def __init__(self, column: str, message: str) -> None:
+    def __init__(self, column: str, message: str, code: str = "ref_failed") -> None:
         super().__init__(message)
         self.column = column
         self.message = message
+        self.code = code
 
 
-def _ref(ids: dict[str, UUID], key: str, column: str) -> UUID:
+def _ref(ids: bulk.IdMap, key: str, column: str) -> UUID:
     try:
         return ids[key]
     except KeyError:
@@ -505,7 +547,7 @@ def _problem(sheet: Sheet, number: int, error: Exception) -> Problem:
     column, _text = parts[0]
     message = " ".join(text for _c, text in parts)
     header = sheet.column(column).vi if column else ""
-    return Problem(sheet.vi, number, header, message, getattr(error, "code", None) or "refused")
+    return Problem(sheet.vi, number, header, message, bulk_records.error_code(error))
 
 
 Writer = Callable[[User, dict[str, Any], _Written, Keys, dict[str, str]], None]
@@ -570,16 +612,25 @@ def _people_cases(
     written.case_ids[values["ma_ho_so"]] = case.pk
 
 
-def _episodes(
-    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
-) -> None:
-    episode = TreatmentEpisode(
-        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
+def _episode(values: dict[str, Any], case_ids: bulk.IdMap) -> TreatmentEpisode:
+    """Build an episode as the file ends it (its outcome and end, if any)."""
+    return TreatmentEpisode(
+        case_id=_ref(case_ids, values["ma_ho_so"], "ma_ho_so"),
         modality=values["hinh_thuc"],
         provider=values["co_so"],
         started_on=values["ngay_bat_dau"],
         planned_end_on=values["ngay_ket_thuc_du_kien"],
+        outcome=values["ket_qua"],
+        ended_on=values["ngay_ket_thuc"],
     )
+
+
+def _episodes(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    episode = _episode(values, written.case_ids)
+    # Opened as ongoing, its stages recorded, then ended: the order the forms allow.
+    episode.outcome, episode.ended_on = Outcome.ONGOING, None
     record_add(actor=actor, record=episode)
     written.episodes[values["ma_dot"]] = episode.pk
     for number in range(1, 6):
@@ -600,9 +651,10 @@ def _episodes(
         record_change(actor=actor, record=episode, if_version=OVERRIDE)
 
 
-def _screenings(
-    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
-) -> None:
+def _screening(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys
+) -> tuple[Screening, Result]:
+    """Build a screening as on paper (its scores, no answers) and its result."""
     code, version = values["cong_cu"]
     scores = tuple(
         SubjectScore(subject=item, score=score, level=level)
@@ -628,6 +680,13 @@ def _screenings(
         total=values["diem"],
         level=values["ket_qua"],
     )
+    return screening, result
+
+
+def _screenings(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    screening, result = _screening(actor, values, written, keys)
     screening_record(actor=actor, screening=screening, result=result)
 
 
@@ -643,7 +702,7 @@ def _services(
     record_add(actor=actor, record=_service(values, written.case_ids))
 
 
-def _service(values: dict[str, Any], case_ids: dict[str, UUID]) -> ServiceRecord:
+def _service(values: dict[str, Any], case_ids: bulk.IdMap) -> ServiceRecord:
     return ServiceRecord(
         case_id=_ref(case_ids, values["ma_ho_so"], "ma_ho_so"),
         service_type=values["loai_dich_vu"],
@@ -683,9 +742,10 @@ def _post_rehab(
     record_add(actor=actor, record=period, checks=(postrehab_check,), after=(postrehab_after,))
 
 
-def _prescriptions(
-    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
-) -> None:
+def _prescription(
+    actor: User, values: dict[str, Any], written: _Written
+) -> tuple[UUID, Prescription]:
+    """Return a prescription row's episode id and its prescription (not yet checked)."""
     prescription = Prescription(
         starts_on=values["ngay_hieu_luc"],
         dose_mg=values["lieu_mg"],
@@ -694,11 +754,14 @@ def _prescriptions(
         split_parts=int(values["chia_lieu"] or 1),
         prescriber=values["bac_si"] or actor,
     )
-    prescription_record(
-        actor=actor,
-        episode_id=_ref(written.episodes, values["ma_dot"], "ma_dot"),
-        prescription=prescription,
-    )
+    return _ref(written.episodes, values["ma_dot"], "ma_dot"), prescription
+
+
+def _prescriptions(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    episode_id, prescription = _prescription(actor, values, written)
+    prescription_record(actor=actor, episode_id=episode_id, prescription=prescription)
 
 
 def _doses(
@@ -711,14 +774,18 @@ def _doses(
         if cell is None:
             continue
         kind, mg = cell
-        dose_record(
-            actor=actor,
-            episode_id=episode_id,
-            day=first.replace(day=day),
-            kind=kind,
-            dose_mg=mg,
-            acknowledged=True,
-        )
+        try:
+            dose_record(
+                actor=actor,
+                episode_id=episode_id,
+                day=first.replace(day=day),
+                kind=kind,
+                dose_mg=mg,
+                acknowledged=True,
+            )
+        except ValidationError as error:  # placed on its day's cell
+            code = bulk_records.error_code(error)
+            raise _RefFailed(f"ngay_{day}", " ".join(error.messages), code) from None
 
 
 _WRITERS: dict[str, Writer] = {
@@ -735,8 +802,17 @@ _WRITERS: dict[str, Writer] = {
 
 
 Batched = Callable[
-    [User, list[tuple[int, dict[str, Any]]], _Written, Keys, dict[str, str], UUID], None
-]
+    [
+        User,
+        list[tuple[int, dict[str, Any]]],
+        _Written,
+        Keys,
+        dict[str, str],
+        UUID,
+        list[bulk_records.CellProblem],
+    ],
+    bulk.Rows,
+]  # returns the rows the batch leaves to the row-by-row path
 
 
 def _people_cases_batch(
@@ -746,7 +822,8 @@ def _people_cases_batch(
     keys: Keys,
     decisions: dict[str, str],
     import_id: UUID,
-) -> None:
+    refused: list[bulk_records.CellProblem],
+) -> bulk.Rows:
     bulk.people_cases(
         actor=actor,
         rows=rows,
@@ -762,6 +839,7 @@ def _people_cases_batch(
         case_data=_case_data,
         import_id=import_id,
     )
+    return []
 
 
 def _services_batch(
@@ -771,16 +849,93 @@ def _services_batch(
     keys: Keys,
     decisions: dict[str, str],
     import_id: UUID,
-) -> None:
+    refused: list[bulk_records.CellProblem],
+) -> bulk.Rows:
     bulk.services(
         actor=actor, rows=rows, case_ids=written.case_ids, build=_service, import_id=import_id
     )
+    return []
+
+
+def _episodes_batch(
+    actor: User,
+    rows: list[tuple[int, dict[str, Any]]],
+    written: _Written,
+    keys: Keys,
+    decisions: dict[str, str],
+    import_id: UUID,
+    refused: list[bulk_records.CellProblem],
+) -> bulk.Rows:
+    return bulk_records.episodes(
+        actor=actor,
+        rows=rows,
+        ids=written.episodes,
+        build=lambda values: _episode(values, written.case_ids),
+        import_id=import_id,
+    )
+
+
+def _screenings_batch(
+    actor: User,
+    rows: list[tuple[int, dict[str, Any]]],
+    written: _Written,
+    keys: Keys,
+    decisions: dict[str, str],
+    import_id: UUID,
+    refused: list[bulk_records.CellProblem],
+) -> bulk.Rows:
+    return bulk_records.screenings(
+        actor=actor,
+        rows=rows,
+        build=lambda values: _screening(actor, values, written, keys),
+        import_id=import_id,
+    )
+
+
+def _prescriptions_batch(
+    actor: User,
+    rows: list[tuple[int, dict[str, Any]]],
+    written: _Written,
+    keys: Keys,
+    decisions: dict[str, str],
+    import_id: UUID,
+    refused: list[bulk_records.CellProblem],
+) -> bulk.Rows:
+    return bulk_records.prescriptions(
+        actor=actor,
+        rows=rows,
+        build=lambda values: _prescription(actor, values, written),
+        import_id=import_id,
+    )
+
+
+def _doses_batch(
+    actor: User,
+    rows: list[tuple[int, dict[str, Any]]],
+    written: _Written,
+    keys: Keys,
+    decisions: dict[str, str],
+    import_id: UUID,
+    refused: list[bulk_records.CellProblem],
+) -> bulk.Rows:
+    bulk_records.doses(
+        actor=actor,
+        rows=rows,
+        episode_ids=written.episodes,
+        import_id=import_id,
+        refused=refused,
+    )
+    return []
 
 
 # Sheets written a batch at a time (the rest row by row, through the actions).
 _BATCHED: dict[str, Batched] = {
     PEOPLE_CASES.key: _people_cases_batch,
+    EPISODES.key: _episodes_batch,
+    SCREENINGS.key: _screenings_batch,
     SERVICES.key: _services_batch,
+    PRESCRIPTIONS.key: _prescriptions_batch,
+    DOSES.key: _doses_batch,
 }
 
 

@@ -12,8 +12,8 @@ batch:
   the end of the batch);
 - the scope: the verb, the people and cases the importer may change (one query each), the
   organisation and the assignee of each distinct pair (``case_assignee_check``);
-- the duplicates: registrations of citizen ID numbers locked out (``CITIZEN_IDS_LOCK``) and
-  the batch's numbers looked up at once, the namesakes found
+- the duplicates: the batch's citizen ID numbers looked up at once (and all of the
+  import's again just before it commits, under ``CITIZEN_IDS_LOCK``: D54), the namesakes found
   through the name + year index at once, with the same rules as ``possible_duplicates``;
 - saved with ``bulk_create_with_history`` (history rows naming the import's request id) and
   one ``register_import_rows`` event per batch naming every person and record written.
@@ -26,7 +26,7 @@ on its sheet, row and column as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -36,6 +36,7 @@ from django.db import connection, models
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from accounts import capabilities
 from accounts.capabilities import can
 from accounts.models import User, account_of
 from audit import actions as audit
@@ -61,6 +62,36 @@ from services.models import ServiceRecord
 from .events import REGISTER_IMPORT_ROWS
 
 BATCH_ROWS = 500  # rows of one sheet written at once
+
+
+class IdMap(MutableMapping[str, UUID]):
+    """The file's keys → the ids the import gave them, each id kept as its 16 bytes.
+
+    An import keeps one per key kind (people, cases, episodes) for the whole file; a
+    ``UUID`` object and its integer take about 110 bytes, its bytes 49 (issue 27: memory at
+    100,000 rows).
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[str, bytes] = {}
+
+    def __getitem__(self, key: str) -> UUID:
+        return UUID(bytes=self._ids[key])
+
+    def __setitem__(self, key: str, value: UUID) -> None:
+        self._ids[key] = value.bytes
+
+    def __delitem__(self, key: str) -> None:
+        del self._ids[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 class Unsettled(Exception):
@@ -116,28 +147,82 @@ def _no_citizen_id_holders(actor: User, people: list[Person]) -> None:
     if seen >= DUPLICATE_CHECKS_PER_HOUR:
         raise Unsettled  # the action refuses each one, and records why
     keys = sorted({k for k in (_index("citizen_id_index", n) for n in numbers) if k is not None})
-    if connection.vendor == "postgresql":
-        # Every registration of a number holds this lock shared: held exclusively to the
-        # import's commit, no one registers a number the import is registering. (A lock per
-        # number, as ``person_register`` takes, would overflow the lock table at 100,000.)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [CITIZEN_IDS_LOCK])
+    # No lock here (D54): a number registered through a form while the import runs is
+    # caught when the import checks its numbers again before it commits
+    # (``citizen_ids_still_free``).
     for holder in Person.objects.filter(citizen_id_index__in=keys).only("id", "citizen_id"):
         if normalize.digits(holder.citizen_id or "") in numbers:
             raise Unsettled  # the action refuses it and records the lookup
 
 
+def citizen_ids_still_free(*, people: MutableMapping[str, UUID]) -> list[str]:
+    """Check again, just before the import commits, that no one else holds a citizen ID
+    number of the people it registered (``people``: the file's person numbers → the new
+    people's ids); return the person numbers whose number someone else now holds.
+
+    Decision D54: the import holds no lock while it writes. Here it takes the lock over all
+    citizen ID registrations (``CITIZEN_IDS_LOCK``) exclusively, so registrations under way
+    finish first and new ones wait for the commit (seconds, not the whole import), then
+    compares its numbers with every other holder of the same blind index bucket.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [CITIZEN_IDS_LOCK])
+    by_id = {pk: key for key, pk in people.items()}
+    ids = sorted(by_id)
+    taken: list[str] = []
+    for start in range(0, len(ids), CHECK_CHUNK):
+        chunk = ids[start : start + CHECK_CHUNK]
+        ours: dict[int, dict[str, UUID]] = {}
+        for person in (
+            Person.objects.filter(pk__in=chunk, citizen_id_index__isnull=False)
+            .only("id", "citizen_id", "citizen_id_index")
+            .iterator()
+        ):
+            number = normalize.digits(person.citizen_id or "")
+            if number and person.citizen_id_index is not None:
+                ours.setdefault(person.citizen_id_index, {})[number] = person.pk
+        if not ours:
+            continue
+        others = (
+            Person.objects.filter(citizen_id_index__in=list(ours))
+            .exclude(pk__in=chunk)
+            .only("id", "citizen_id", "citizen_id_index")
+        )
+        for other in others.iterator():
+            if other.pk in by_id:
+                continue  # another person of this import (the file's numbers decide)
+            mine = ours.get(other.citizen_id_index or 0, {})
+            pk = mine.get(normalize.digits(other.citizen_id or ""))
+            if pk is not None:
+                taken.append(by_id[pk])
+    return taken
+
+
+CHECK_CHUNK = 2_000  # people compared per query in the check before commit
+
+
 def _namesakes(
-    actor: User, people: dict[str, Person], shown: dict[str, list[str]], written: set[str]
+    actor: User, people: dict[str, Person], shown: dict[str, list[str]], request_id: str
 ) -> dict[str, list[str]]:
     """Return, per new person, the people the importer may see who may be them (the rules of
-    ``possible_duplicates``), refusing the batch if one was not shown as a candidate."""
+    ``possible_duplicates``), refusing the batch if one was not shown as a candidate.
+
+    People this import wrote (their history names ``request_id``) are other people: the
+    file's person numbers decide within a file.
+    """
     indexes = {_index("name_year_index", p.full_name, p.birth_year) for p in people.values()}
     seen = list(
         access.visible_people(actor).filter(name_year_index__in=indexes - {None}).order_by("pk")
     )
     if not seen:
         return {}
+    written = {
+        str(pk)
+        for pk in Person.history.filter(
+            id__in=[p.pk for p in seen], history_request_id=request_id
+        ).values_list("id", flat=True)
+    }
     found: dict[str, list[str]] = {}
     for key, person in people.items():
         wanted = normalize.fold_text(person.full_name)
@@ -178,8 +263,8 @@ def people_cases(
     *,
     actor: User,
     rows: Rows,
-    people: dict[str, UUID],
-    case_ids: dict[str, UUID],
+    people: MutableMapping[str, UUID],
+    case_ids: MutableMapping[str, UUID],
     candidates: dict[str, list[str]],
     decisions: dict[str, str],
     new_person: str,
@@ -199,12 +284,12 @@ def people_cases(
     for person in built.values():
         _clean(person)
     # People this import has just written under other numbers are other people.
-    written = {str(pk) for pk in people.values()}
-    different = _namesakes(actor, built, candidates, written)
+    different = _namesakes(actor, built, candidates, f"import-{import_id}")
     _no_citizen_id_holders(actor, list(built.values()))
     _save(Person, list(built.values()), actor, f"import-{import_id}")
     ids = {key: person.pk for key, person in built.items()}
-    ids.update({key: pk for key, pk in people.items() if key in {v["ma_nguoi"] for _n, v in rows}})
+    # The batch's people written by earlier batches (not a pass over every person so far).
+    ids.update({v["ma_nguoi"]: people[v["ma_nguoi"]] for _n, v in rows if v["ma_nguoi"] in people})
     reached: dict[UUID, Person] = _changeable(actor, Person, ids.values())
     organisations = {org.pk for org in access.case_organisations(actor)}
     assignments: set[tuple[Any, Any]] = set()
@@ -242,15 +327,29 @@ def people_cases(
     case_ids.update({key: case.pk for key, case in cases})
 
 
+def cases_to_add_to(actor: User, ids: set[UUID]) -> dict[UUID, Case]:
+    """Return the cases among ``ids`` the importer may add records to (``record_add``'s
+    ``can(actor, SERVICE_ADD, case)`` for each, in one query); refuse if one is not."""
+    if not can(actor, SERVICE_ADD):
+        raise PermissionDenied
+    # The capability's object check is the case's scope (cases.access.in_scope): one query
+    # for the batch instead of one per case.
+    scope = capabilities.get(SERVICE_ADD).scope
+    rows = access.visible(actor, Case, "change").filter(pk__in=ids)
+    if scope != "change":  # pragma: no cover (SERVICE_ADD needs change)
+        rows = rows.filter(pk__in=access.visible(actor, Case, scope).values("pk"))
+    found = {case.pk: case for case in rows.select_related("person")}
+    if set(found) != ids:
+        raise PermissionDenied
+    return found
+
+
 def services(
-    *, actor: User, rows: Rows, case_ids: dict[str, UUID], build: Any, import_id: UUID
+    *, actor: User, rows: Rows, case_ids: MutableMapping[str, UUID], build: Any, import_id: UUID
 ) -> None:
     """Write a batch of service rows (``record_add``'s checks, once per case)."""
     records: list[ServiceRecord] = [build(values, case_ids) for _n, values in rows]
-    cases: dict[UUID, Case] = _changeable(actor, Case, {r.case_id for r in records})
-    for case in cases.values():
-        if not can(actor, SERVICE_ADD, case):
-            raise PermissionDenied
+    cases: dict[UUID, Case] = cases_to_add_to(actor, {r.case_id for r in records})
     recorder = account_of(actor)
     for record in records:
         case = cases[record.case_id]

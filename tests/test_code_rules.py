@@ -146,6 +146,9 @@ CONTENT_ALLOWED: dict[str, str] = {
     "registers/bulk.py": "the import's batched writes: who already holds a citizen ID number, "
     "across scopes, only to refuse a duplicate (as cases.selectors.citizen_id_holder); the "
     "rows are reached through cases.access.visible",
+    "registers/bulk_records.py": "the import's batched treatment records: the episodes it "
+    "reaches are fetched through the methadone clinic's scope (selectors.clinic_episodes) "
+    "first; then their orders and doses by those ids, and the day's doses inserted",
     "registers/export_jobs.py": "a queued export's own row (its data key is encrypted), "
     "narrowed to its requester (export_for_user denies anyone else)",
     "registers/tasks.py": "the data key of the import the worker runs",

@@ -84,22 +84,9 @@ def prescription_record(
     # values it replaces).
     prescription = _same_day(episode, prescription)
     replaced = not prescription._state.adding
-    prescription.episode = episode
-    prescription.case = episode.case
-    prescription.recorded_by = account_of(actor)
-    if prescription.prescriber_id is None:
-        prescription.prescriber = actor
-    _prescriber_check(prescription, episode)
-    if prescription.starts_on > timezone.localdate() + datetime.timedelta(days=366):
-        raise ValidationError({"starts_on": _("A prescription cannot start a year ahead.")})
-    breaches = _breaches(episode, prescription)
-    if breaches and not override_reason.strip():
-        raise RuleBreach(breaches)
-    prescription.rule_flags = [breach.code for breach in breaches]
-    prescription.override_reason = override_reason.strip() if breaches else ""
-    limits = rules.Limits.from_settings()
-    prescription.review_due_on = rules.review_due_on(order=_order(prescription), limits=limits)
-    prescription.review_reason = "scheduled"
+    prescription_prepare(
+        actor=actor, episode=episode, prescription=prescription, override_reason=override_reason
+    )
     with transaction.atomic():
         save_edit(
             actor=actor,
@@ -118,6 +105,41 @@ def prescription_record(
         ).update(review_due_on=None, review_reason="")
         dues.case_refresh(case_id=episode.case_id)
     return prescription
+
+
+def prescription_prepare(
+    *,
+    actor: access.AnyUser,
+    episode: TreatmentEpisode,
+    prescription: Prescription,
+    override_reason: str = "",
+    first_order: bool = False,
+) -> None:
+    """Check a prescription of an episode fetched in the actor's prescribing scope and fill
+    what ``prescription_record`` stores with it (flags, review), without saving it.
+
+    Raises as ``prescription_record`` refuses (a prescriber outside the clinic, a date a year
+    ahead, a guideline breach without an override reason). Also for writers of many
+    prescriptions at once (the register import, which checks the scope once per batch);
+    ``first_order``: the caller checked that the episode has no prescription and no dose
+    yet, so the rules read an empty history without asking the database.
+    """
+    prescription.episode = episode
+    prescription.case = episode.case
+    prescription.recorded_by = account_of(actor)
+    if prescription.prescriber_id is None:
+        prescription.prescriber = actor
+    _prescriber_check(prescription, episode)
+    if prescription.starts_on > timezone.localdate() + datetime.timedelta(days=366):
+        raise ValidationError({"starts_on": _("A prescription cannot start a year ahead.")})
+    breaches = _breaches(episode, prescription, first_order=first_order)
+    if breaches and not override_reason.strip():
+        raise RuleBreach(breaches)
+    prescription.rule_flags = [breach.code for breach in breaches]
+    prescription.override_reason = override_reason.strip() if breaches else ""
+    limits = rules.Limits.from_settings()
+    prescription.review_due_on = rules.review_due_on(order=_order(prescription), limits=limits)
+    prescription.review_reason = "scheduled"
 
 
 def _same_day(episode: TreatmentEpisode, prescription: Prescription) -> Prescription:
@@ -146,13 +168,19 @@ def _order(prescription: Prescription) -> rules.Order:
     return rules.Order(prescription.starts_on, Decimal(prescription.dose_mg), prescription.phase)
 
 
-def _breaches(episode: TreatmentEpisode, prescription: Prescription) -> list[rules.Breach]:
-    history = [
-        rules.Order(row.starts_on, row.dose_mg, row.phase)
-        for row in Prescription.objects.filter(
-            episode=episode, starts_on__lt=prescription.starts_on
-        ).order_by("starts_on")
-    ]
+def _breaches(
+    episode: TreatmentEpisode, prescription: Prescription, *, first_order: bool = False
+) -> list[rules.Breach]:
+    history = (
+        []
+        if first_order
+        else [
+            rules.Order(row.starts_on, row.dose_mg, row.phase)
+            for row in Prescription.objects.filter(
+                episode=episode, starts_on__lt=prescription.starts_on
+            ).order_by("starts_on")
+        ]
+    )
     return rules.prescription_breaches(
         history=history,
         order=_order(prescription),
@@ -163,6 +191,7 @@ def _breaches(episode: TreatmentEpisode, prescription: Prescription) -> list[rul
             on=prescription.starts_on,
             history=history,
             dose_mg=Decimal(prescription.dose_mg),
+            taken=0 if first_order else None,
         ),
         limits=rules.Limits.from_settings(),
     )
@@ -201,13 +230,22 @@ def dose_record(
     dose = Dose(episode=episode, given_on=day, kind=kind, recorded_by=account_of(actor))
     detail: dict[str, Any] = {"episode": str(episode.pk), "day": day.isoformat(), "kind": int(kind)}
     if kind == DoseKind.MISSED:
-        dose.dose_mg = _dose_amount(episode, day, kind, None, None)
+        dose.dose_mg = dose_checked(
+            actor=actor, episode=episode, day=day, kind=kind, dose_mg=None, facts=None
+        )
     else:
         facts = selectors.dose_facts(
             episodes=TreatmentEpisode.objects.filter(pk=episode.pk), day=day
         )[episode.pk]
-        dose.dose_mg = _dose_amount(episode, day, kind, dose_mg, facts)
-        _refuse_unless_allowed(actor, episode, day, kind, dose.dose_mg, facts, acknowledged)
+        dose.dose_mg = dose_checked(
+            actor=actor,
+            episode=episode,
+            day=day,
+            kind=kind,
+            dose_mg=dose_mg,
+            facts=facts,
+            acknowledged=acknowledged,
+        )
         if facts.needs_assessment:
             detail["assessed"] = True
         if facts.override_mg is not None:
@@ -229,6 +267,37 @@ def dose_record(
         # Another nurse recorded the same patient's day a moment earlier.
         raise ValidationError(_repeated_message(), code="dose_repeated") from None
     return dose
+
+
+def dose_checked(
+    *,
+    actor: access.AnyUser,
+    episode: TreatmentEpisode,
+    day: datetime.date,
+    kind: int,
+    dose_mg: Decimal | None,
+    facts: selectors.TodayRow | None,
+    acknowledged: bool = False,
+) -> Decimal | None:
+    """Return the amount a dose stores, or raise as ``dose_record`` refuses it.
+
+    The checks of one dose at the counter: the day, the kind, the prescription in force
+    (``facts``: ``selectors.dose_facts`` of that day; None for a no-show) and the counter's
+    refusal (``rules.dose_refusal``), a refused dose recorded as refused. For writers of many
+    doses at once (the register import's dosing sheet) as well as ``dose_record``.
+    """
+    if kind == DoseKind.MISSED:
+        return _dose_amount(episode, day, kind, None, None)
+    amount = _dose_amount(episode, day, kind, dose_mg, facts)
+    assert facts is not None  # noqa: S101 (_dose_amount refuses a day without a prescription)
+    _refuse_unless_allowed(actor, episode, day, kind, amount, facts, acknowledged)
+    return amount
+
+
+def missed_run_flag(*, episode: TreatmentEpisode, day: datetime.date) -> None:
+    """After a no-show recorded in bulk: what ``dose_record`` does after one (the review of
+    the prescription in force when the run of missed days is long)."""
+    _flag_missed_run(episode, day)
 
 
 def _repeated_message() -> str:
