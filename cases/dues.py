@@ -67,6 +67,11 @@ def register(
         _sources.append(source)
 
 
+def sources() -> tuple[DueSource, ...]:
+    """The registered record types with a due date, in registration order."""
+    return tuple(_sources)
+
+
 def case_refresh(*, case_id: UUID) -> datetime.date | None:
     """Recompute and store the case's next due date from every registered record type."""
     dates = [

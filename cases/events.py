@@ -81,5 +81,7 @@ class CaseAction:
     MOVE_ITEM_HANDED_OVER = register(
         "move_item_handed_over", _("Handed an open follow-up item to the new commune")
     )
+    # The daily reminder of overdue work (``cases.overdue``): the count reminded, no names.
+    OVERDUE_REMINDED = register("overdue_reminded", _("Reminded staff of their overdue work"))
     MOVE_QUEUE_READ = register("move_queue_read", _("Viewed the hand-over queue"), kind=LIST)
     MOVE_READ = register("move_read", _("Viewed a move"), kind=READ)
