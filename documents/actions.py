@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.db import models
+
 from accounts.models import AnyUser, account_of
+from cases import access
 from core.editing import IfVersion
 
 from . import files
@@ -10,13 +14,25 @@ from .models import Document
 from .records import DOCUMENTS
 
 
-def document_attach(*, actor: AnyUser, document: Document, name: str, data: bytes) -> Document:
+def document_attach(
+    *,
+    actor: AnyUser,
+    document: Document,
+    name: str,
+    data: bytes,
+    record: models.Model | None = None,
+) -> Document:
     """Check the file by its content, encrypt it under a new data key, store it and save the
     document through the recipe's save step (verb check, history, event).
+
+    ``record``: the record of the document's case it is attached to (a screening, a
+    referral); the document then carries that record's part too (D55).
 
     A refused file raises ValidationError and stores nothing. If the save is refused or
     fails, the stored objects are removed again, so no orphan ciphertext stays behind.
     """
+    if record is not None:
+        _attach_to_record(document, record)
     checked = files.check_upload(name=name, data=data)
     document.data_key = files.new_data_key()
     document.file_name = name[-200:]
@@ -47,3 +63,16 @@ def document_attach(*, actor: AnyUser, document: Document, name: str, data: byte
 def document_change(*, actor: AnyUser, document: Document, if_version: IfVersion) -> Document:
     """Save a document's changed details (type, date, note) unless someone saved it since."""
     return DOCUMENTS.save(actor=actor, instance=document, if_version=if_version)
+
+
+def _attach_to_record(document: Document, record: models.Model) -> None:
+    """Name the record on the document, with the record's part (whole-case viewers only when
+    the record is in no part, or in every viewer's: a referral)."""
+    if getattr(record, "case_id", None) != document.case_id or document.record_type:
+        raise ValidationError("a document is attached to a record of its own case, once")
+    part = access.record_part_of(type(record))
+    if not isinstance(part, str) or part == access.ANY_PART:
+        part = ""
+    document.record_type = record._meta.label_lower
+    document.record_id = record.pk
+    document.record_part = part or access.WHOLE_CASE

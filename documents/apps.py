@@ -11,8 +11,9 @@ class DocumentsConfig(AppConfig):
         from cases import records, timeline
 
         from .records import DOCUMENTS, DOWNLOADED
-        from .selectors import person_documents
+        from .selectors import person_documents, record_documents
 
         records.register(DOCUMENTS)
         timeline.register_person_section(person_documents)
+        timeline.register_record_section(record_documents)
         registry.register(DOWNLOADED, _("Opened a document's file"), kind=registry.READ)

@@ -77,6 +77,13 @@ class Document(Versioned):
         editable=False,
     )
     added_at = models.DateTimeField(_("added at"), default=timezone.now, editable=False)
+    # The record of the case the document is attached to, when it is not the case itself (a
+    # screening, a referral, a service record): the record's model label and id, and the
+    # record's referral part (``access.WHOLE_CASE`` for a record in no part), set once by
+    # ``actions.document_attach``. A part-limited viewer needs it shared too (D55).
+    record_type = models.CharField(max_length=60, blank=True, editable=False)
+    record_id = models.UUIDField(null=True, blank=True, editable=False)
+    record_part = models.CharField(max_length=20, blank=True, editable=False)
 
     history = HistoricalRecords(bases=[RequestIdHistory])
 
@@ -93,6 +100,24 @@ class Document(Versioned):
             models.CheckConstraint(
                 condition=_part_follows_kind(), name="document_part_follows_kind"
             ),
+            # On the case: no record named. On a record: its type, id and part, all three,
+            # so a write around the action cannot leave the record's part out.
+            models.CheckConstraint(
+                condition=models.Q(record_type="", record_id__isnull=True, record_part="")
+                | (
+                    ~models.Q(record_type="")
+                    & models.Q(record_id__isnull=False)
+                    & ~models.Q(record_part="")
+                ),
+                name="document_record_named_whole",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["record_type", "record_id"],
+                name="document_record",
+                condition=models.Q(record_id__isnull=False),
+            )
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,8 @@
 
 Each row's own ``part`` (derived from its kind) decides which referral receivers open it
 (``access.RowPart``): an ID card copy goes with ``identity``, a medical certificate with
-``treatment``.
+``treatment``. A document attached to one record of the case (a screening) also needs that
+record's part (``record_part``): a receiver opens it only with both shared.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,8 @@ DOCUMENTS = records.RecordType(
     title=lambda document: Kind(document.kind).label,  # never the file's name
     detail_url="documents:document_detail",
     add_url="documents:document_add",
-    part=access.RowPart("part"),
+    # The kind's part, and the part of the record it is attached to (D55).
+    part=access.RowPart("part", also="record_part"),
 )
 
 # Every download of a file (the original or its thumbnail) is a read event of its own.

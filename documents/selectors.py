@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
+from django.db import models
 from django.http import Http404
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.capabilities import can
 from accounts.models import AnyUser
-from cases import access, timeline
+from cases import access, records, timeline
 from cases.choices import CaseStatus
 from cases.models import Case, Person
 
@@ -75,4 +78,111 @@ def person_documents(viewer: AnyUser, person: Person) -> timeline.PersonSection 
         "documents/includes/person_documents.html",
         [PersonDocuments(documents, add_to)],
         "person-documents",
+    )
+
+
+# --- documents of one record of a case (D55) -------------------------------------------
+
+
+def attachable_model(label: str) -> type[models.Model]:
+    """Return the record model a document may be attached to, by its label
+    (``services.screening``), or answer 404: a model with its own foreign key to a case and
+    a UUID id, whose part is one part (not each row's own: a document on a document)."""
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        raise Http404 from None
+    if (
+        model is Document
+        or not access.is_scoped(model)
+        or access.scope_path(model) != "case"
+        or not isinstance(model._meta.pk, models.UUIDField)
+        or isinstance(access.record_part_of(model), access.RowPart)
+    ):
+        raise Http404
+    return model
+
+
+def record_to_attach_to(viewer: AnyUser, label: str, record_id: Any) -> tuple[models.Model, Case]:
+    """Return the record and its open case the viewer may attach a document to; else record
+    the denial (naming the record) and answer 404."""
+    model = attachable_model(label)
+    record = access.get_for_user(viewer, model, record_id, "change", record_read=False)
+    case = record.case  # type: ignore[attr-defined]
+    if case.status != CaseStatus.OPEN or not can(viewer, DOCUMENTS.add_verb, case):
+        access.deny(viewer, DOCUMENTS.add_verb, obj=record)
+        raise Http404
+    return record, case
+
+
+def _record_url(record: models.Model) -> str:
+    for spec in records.registered():
+        if isinstance(record, spec.model):
+            return spec.url(record)
+    try:  # app:<model>_detail (a referral)
+        return reverse(f"{record._meta.app_label}:{record._meta.model_name}_detail", args=[record.pk])
+    except NoReverseMatch:
+        pass
+    from services import selectors as service_selectors  # the services' records
+
+    try:
+        return service_selectors.record_url(record)  # type: ignore[arg-type]
+    except (StopIteration, AttributeError):
+        return ""
+
+
+@dataclass(frozen=True)
+class RecordLink:
+    label: str
+    url: str
+
+
+def record_link(viewer: AnyUser, document: Document) -> RecordLink | None:
+    """Return the record a document is attached to, if the viewer may open it."""
+    if not document.record_type:
+        return None
+    try:
+        model = attachable_model(document.record_type)
+    except Http404:
+        return None
+    record = access.visible(viewer, model).filter(pk=document.record_id).first()
+    if record is None:
+        return None
+    return RecordLink(str(model._meta.verbose_name).capitalize(), _record_url(record))
+
+
+@dataclass(frozen=True)
+class RecordDocuments:
+    documents: list[Document]
+    add_url: str  # "" when the viewer may not attach one
+
+
+def record_documents(viewer: AnyUser, record: models.Model) -> timeline.PersonSection | None:
+    """Return a record page's "Documents" section: the record's documents the viewer may
+    open, and where to attach one (an open case the viewer may add to)."""
+    label = record._meta.label_lower
+    try:
+        attachable_model(label)
+    except Http404:
+        return None
+    documents = list(
+        access.visible(viewer, Document)
+        .filter(record_type=label, record_id=record.pk)
+        .order_by("-dated_on", "-added_at")[:PERSON_PAGE_ROWS]
+    )
+    case = getattr(record, "case", None)
+    add_url = ""
+    if (
+        isinstance(case, Case)
+        and case.status == CaseStatus.OPEN
+        and can(viewer, DOCUMENTS.add_verb, case)
+    ):
+        add_url = reverse("documents:record_document_add", args=[label, record.pk])
+    if not documents and not add_url:
+        return None
+    return timeline.PersonSection(
+        _("Documents"),
+        "documents/includes/record_documents.html",
+        [RecordDocuments(documents, add_url)],
+        "record-documents",
     )

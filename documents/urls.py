@@ -5,6 +5,11 @@ from . import views
 app_name = "documents"
 urlpatterns = [
     path("cases/<uuid:case_id>/add/", views.document_add, name="document_add"),
+    path(
+        "records/<str:record_type>/<uuid:record_id>/add/",
+        views.record_document_add,
+        name="record_document_add",
+    ),
     path("<uuid:document_id>/", views.document_detail, name="document_detail"),
     path("<uuid:document_id>/edit/", views.document_edit, name="document_edit"),
     path("<uuid:document_id>/file/", views.document_file, name="document_file"),

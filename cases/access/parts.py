@@ -199,12 +199,23 @@ def parts_by_case(user: AnyUser, case_ids: list[UUID]) -> dict[UUID, Parts]:
 ANY_PART = "*"
 
 
+# A row-part value no referral shares: the row opens only to viewers of the whole case (a
+# document on a record that is in no part).
+WHOLE_CASE = "whole"
+
+
 @dataclass(frozen=True)
 class RowPart:
     """Each row names its own part in a column (a document: an ID card copy is ``identity``,
-    a medical certificate ``treatment``); an empty value: whole-case viewers only."""
+    a medical certificate ``treatment``); an empty value: whole-case viewers only.
+
+    ``also`` names a second column (a document on a record: the record's part): a
+    part-limited viewer then needs every non-empty one of the two shared, and at least one
+    of them non-empty.
+    """
 
     field: str
+    also: str = ""
 
 
 _record_parts: dict[type[models.Model], str | RowPart] = {}
@@ -214,6 +225,11 @@ def register_record_part(model: type[models.Model], part: str | RowPart) -> None
     """Say which part of a case (a ``referrals.models.Part`` code, ANY_PART, or each row's
     own column: ``RowPart``) a model is."""
     _record_parts[model] = part
+
+
+def record_part_of(model: type[models.Model]) -> str | RowPart:
+    """Return the part registered for a model ("" when none: whole-case viewers only)."""
+    return _record_parts.get(model, "")
 
 
 # Rows a part-limited viewer sees whatever the parts shared (the referrals addressed to the
@@ -277,8 +293,16 @@ def _rows_of_shared_parts(
     }
     keep = ~Q(**{f"{path}__in": list(limited)})
     for case_id, shown in limited.items():
-        if shown:
+        if not shown:
+            continue
+        if not row_part.also:
             keep |= Q(**{path: case_id, f"{row_part.field}__in": sorted(shown)})
+            continue
+        first, second = row_part.field, row_part.also
+        both = Q(**{f"{first}__in": sorted(shown), f"{second}__in": sorted(shown)})
+        only_first = Q(**{f"{first}__in": sorted(shown), second: ""})
+        only_second = Q(**{first: "", f"{second}__in": sorted(shown)})
+        keep |= Q(**{path: case_id}) & (both | only_first | only_second)
     return keep
 
 
