@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
 from accounts.models import AnyUser, account_of
+from audit.actions import record as audit_record
 from cases import access
 from core.editing import IfVersion
 
 from . import files
 from .models import Document
-from .records import DOCUMENTS
+from .records import DOCUMENTS, REENCRYPTED
 
 
 def document_attach(
@@ -76,3 +81,52 @@ def _attach_to_record(document: Document, record: models.Model) -> None:
     document.record_type = record._meta.label_lower
     document.record_id = record.pk
     document.record_part = part or access.WHOLE_CASE
+
+
+def document_reencrypt(*, document_id: Any, older_than: datetime.datetime, by: str) -> bool:
+    """Seal a document's file and thumbnail again under a new data key; return whether it
+    was done (False: keyed since ``older_than``, e.g. by an earlier run).
+
+    The new sealed objects are stored first; the row then names them, with a history row
+    and a ``document_reencrypted`` event (``by``: the operator), in one transaction; the old
+    objects are deleted once it commits, so the old data key opens nothing that is kept.
+    """
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            document = Document.objects.select_for_update().get(pk=document_id)
+            if document.keyed_at >= older_than:
+                return False
+            old_key, new_key = str(document.data_key), files.new_data_key()
+            old_names = [name for name in (document.stored_as, document.thumbnail_as) if name]
+            for role in ("original", "thumbnail"):
+                attribute = "stored_as" if role == "original" else "thumbnail_as"
+                name = getattr(document, attribute)
+                if not name:
+                    continue
+                content = files.unseal(
+                    files.load(name), data_key=old_key, document_id=document.pk, role=role
+                )
+                sealed = files.seal(content, data_key=new_key, document_id=document.pk, role=role)
+                setattr(document, attribute, files.store(sealed))
+                stored.append(getattr(document, attribute))
+            document.data_key = new_key
+            document.keyed_at = timezone.now()
+            document._history_user = None  # type: ignore[attr-defined]  (the system)
+            document.save()
+            audit_record(
+                actor=None,
+                action=REENCRYPTED,
+                obj=document,
+                detail={"by": by, "files": len(stored)},
+            )
+            transaction.on_commit(lambda: _delete(old_names))
+    except BaseException:
+        _delete(stored)
+        raise
+    return True
+
+
+def _delete(names: list[str]) -> None:
+    for name in names:
+        files.storage().delete(name)

@@ -10,10 +10,11 @@ class DocumentsConfig(AppConfig):
         from audit import registry
         from cases import records, timeline
 
-        from .records import DOCUMENTS, DOWNLOADED
+        from .records import DOCUMENTS, DOWNLOADED, REENCRYPTED
         from .selectors import person_documents, record_documents
 
         records.register(DOCUMENTS)
         timeline.register_person_section(person_documents)
         timeline.register_record_section(record_documents)
         registry.register(DOWNLOADED, _("Opened a document's file"), kind=registry.READ)
+        registry.register(REENCRYPTED, _("Sealed a document's file under a new data key"))

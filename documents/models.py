@@ -68,6 +68,9 @@ class Document(Versioned):
     # rotation re-wraps it (audit.rotation), the file's bytes need no rewrite.
     data_key = EncryptedTextField(blank=False, editable=False, max_length=64)
     stored_as = models.CharField(max_length=100, editable=False)
+    # When the current data key was made (attached, or sealed again by
+    # ``reencrypt_documents``): a re-encryption run resumes from its start time.
+    keyed_at = models.DateTimeField(default=timezone.now, editable=False)
     thumbnail_as = models.CharField(max_length=100, blank=True, editable=False)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -28,3 +28,6 @@ DOCUMENTS = records.RecordType(
 
 # Every download of a file (the original or its thumbnail) is a read event of its own.
 DOWNLOADED = "document_downloaded"
+
+# Sealing a document's files again under a new data key (``reencrypt_documents``).
+REENCRYPTED = "document_reencrypted"

@@ -186,3 +186,9 @@ def record_documents(viewer: AnyUser, record: models.Model) -> timeline.PersonSe
         [RecordDocuments(documents, add_url)],
         "record-documents",
     )
+
+
+def keyed_before(moment: Any) -> list[Any]:
+    """Return the ids of the documents whose data key was made before ``moment``."""
+    rows = Document.objects.filter(keyed_at__lt=moment).order_by("keyed_at", "pk")
+    return list(rows.values_list("pk", flat=True))
