@@ -5,18 +5,21 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from accounts.capabilities import can
 from accounts.models import AnyUser, account_of
+from audit.editing import save_edit
 from audit.actions import record as audit_record
 from cases import access
-from core.editing import IfVersion
+from core.editing import OVERRIDE, IfVersion
 
 from . import files
 from .models import Document
-from .records import DOCUMENTS, REENCRYPTED
+from .records import DOCUMENTS, REENCRYPTED, REPLACED, WITHDRAWN
 
 
 def document_attach(
@@ -130,3 +133,62 @@ def document_reencrypt(*, document_id: Any, older_than: datetime.datetime, by: s
 def _delete(names: list[str]) -> None:
     for name in names:
         files.storage().delete(name)
+
+
+def _require_change(actor: AnyUser, document: Document) -> None:
+    if not can(actor, DOCUMENTS.change_verb, document):
+        access.deny(actor, DOCUMENTS.change_verb, obj=document)
+        raise PermissionDenied
+
+
+def document_withdraw(*, actor: AnyUser, document: Document, reason: str) -> Document:
+    """Withdraw a document for a written reason: its sealed file and thumbnail are destroyed
+    once this commits; the row (facts, who, when, why), its history and events stay (D55)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": gettext("Say why the document is withdrawn.")})
+    _require_change(actor, document)
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        if locked.withdrawn_at is not None:
+            raise ValidationError(gettext("This document has already been withdrawn."))
+        destroyed = [name for name in (locked.stored_as, locked.thumbnail_as) if name]
+        locked.withdrawn_at = timezone.now()
+        locked.withdrawn_by = account_of(actor)
+        locked.withdrawal_reason = reason
+        locked.stored_as = locked.thumbnail_as = ""
+        saved = save_edit(
+            actor=actor,
+            instance=locked,
+            action=WITHDRAWN,
+            if_version=OVERRIDE,
+            detail={"files_destroyed": len(destroyed)},
+        )
+        transaction.on_commit(lambda: _delete(destroyed))
+    return saved
+
+
+def document_replace(
+    *, actor: AnyUser, old: Document, document: Document, name: str, data: bytes
+) -> Document:
+    """Attach ``document`` (a new file, date and note) as the new version of ``old``: same
+    case, kind and record; ``old`` stays, with its file, marked as replaced (D55)."""
+    _require_change(actor, old)
+    document.case_id = old.case_id
+    document.kind = old.kind
+    document.record_type, document.record_id = old.record_type, old.record_id
+    document.record_part = old.record_part
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=old.pk)
+        if not locked.is_current:
+            raise ValidationError(gettext("Only the current version of a document is replaced."))
+        new = document_attach(actor=actor, document=document, name=name, data=data)
+        locked.replaced_by = new
+        save_edit(
+            actor=actor,
+            instance=locked,
+            action=REPLACED,
+            if_version=OVERRIDE,
+            detail={"new_version": str(new.pk)},
+        )
+    return new

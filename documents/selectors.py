@@ -37,9 +37,15 @@ def document_open(*, viewer: AnyUser, document_id: Any, thumbnail: bool = False)
     """Return a document's file decrypted, recording the read; refuse (404 and a denial
     event) what the viewer may not open, as ``access.get_for_user`` does."""
     role = "thumbnail" if thumbnail else "original"
-    # One read event, flagged like any read made under an emergency access.
+    # One read event, flagged like any read made under an emergency access. A withdrawn
+    # document has no file left: 404 (and a denial), as for a file one may not open.
     document = access.get_for_user(
-        viewer, Document, document_id, read_action=DOWNLOADED, read_detail={"file": role}
+        viewer,
+        Document,
+        document_id,
+        read_action=DOWNLOADED,
+        read_detail={"file": role},
+        queryset=access.visible(viewer, Document).filter(withdrawn_at__isnull=True),
     )
     if thumbnail and not document.thumbnail_as:
         raise Http404
@@ -63,7 +69,7 @@ def person_documents(viewer: AnyUser, person: Person) -> timeline.PersonSection 
     cases = access.visible_cases(viewer).filter(person_id=person.pk).order_by("-opened_on")
     documents = list(
         access.visible(viewer, Document)
-        .filter(case__in=cases)
+        .filter(case__in=cases, withdrawn_at__isnull=True, replaced_by__isnull=True)
         .select_related("case")
         .order_by("-dated_on", "-added_at")[:PERSON_PAGE_ROWS]
     )
@@ -167,7 +173,12 @@ def record_documents(viewer: AnyUser, record: models.Model) -> timeline.PersonSe
         return None
     documents = list(
         access.visible(viewer, Document)
-        .filter(record_type=label, record_id=record.pk)
+        .filter(
+            record_type=label,
+            record_id=record.pk,
+            withdrawn_at__isnull=True,
+            replaced_by__isnull=True,
+        )
         .order_by("-dated_on", "-added_at")[:PERSON_PAGE_ROWS]
     )
     case = getattr(record, "case", None)
@@ -192,3 +203,23 @@ def keyed_before(moment: Any) -> list[Any]:
     """Return the ids of the documents whose data key was made before ``moment``."""
     rows = Document.objects.filter(keyed_at__lt=moment).order_by("keyed_at", "pk")
     return list(rows.values_list("pk", flat=True))
+
+
+def document_to_change(viewer: AnyUser, document_id: Any, *, replace: bool = False) -> Document:
+    """Return a document the viewer may withdraw (not withdrawn yet) or replace (the current
+    version); anything else answers 404 with a denial."""
+    rows = access.visible(viewer, Document, "change").filter(withdrawn_at__isnull=True)
+    if replace:
+        rows = rows.filter(replaced_by__isnull=True)
+    return access.get_for_user(viewer, Document, document_id, "change", queryset=rows)
+
+
+def earlier_versions(viewer: AnyUser, document: Document) -> list[Document]:
+    """Return the versions this document replaced, newest first, that the viewer may open."""
+    found: list[Document] = []
+    current: Document | None = document
+    while current is not None and len(found) < PERSON_PAGE_ROWS:
+        current = access.visible(viewer, Document).filter(replaced_by_id=current.pk).first()
+        if current is not None:
+            found.append(current)
+    return found

@@ -12,6 +12,8 @@ urlpatterns = [
     ),
     path("<uuid:document_id>/", views.document_detail, name="document_detail"),
     path("<uuid:document_id>/edit/", views.document_edit, name="document_edit"),
+    path("<uuid:document_id>/withdraw/", views.document_withdraw, name="document_withdraw"),
+    path("<uuid:document_id>/replace/", views.document_replace, name="document_replace"),
     path("<uuid:document_id>/file/", views.document_file, name="document_file"),
     path("<uuid:document_id>/thumbnail/", views.document_thumbnail, name="document_thumbnail"),
 ]

@@ -16,7 +16,12 @@ from cases import access
 from core.edit_page import edit_submit
 
 from . import actions, selectors
-from .forms import DocumentAttachForm, DocumentDetailsForm
+from .forms import (
+    DocumentAttachForm,
+    DocumentDetailsForm,
+    DocumentReplaceForm,
+    DocumentWithdrawForm,
+)
 from .models import Document
 from .records import DOCUMENTS
 
@@ -83,6 +88,7 @@ def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
         "document": document,
         "case": document.case,
         "record_link": selectors.record_link(request.user, document),
+        "earlier": selectors.earlier_versions(request.user, document),
     }
     return render(request, "documents/document_detail.html", context)
 
@@ -107,6 +113,52 @@ def document_edit(request: HttpRequest, document_id: UUID) -> HttpResponse:
         "case": document.case,
         "document": document,
     }
+    return render(request, "documents/document_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def document_withdraw(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    document = selectors.document_to_change(request.user, document_id)
+    form = DocumentWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.document_withdraw(
+                actor=request.user, document=document, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The document has been withdrawn; its file is destroyed."))
+            return redirect("documents:document_detail", document_id=document.pk)
+    context = {"form": form, "case": document.case, "document": document, "withdraw": True}
+    return render(request, "documents/document_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def document_replace(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    old = selectors.document_to_change(request.user, document_id, replace=True)
+    form = DocumentReplaceForm(
+        request.POST or None, request.FILES or None, instance=Document(case=old.case)
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            new = actions.document_replace(
+                actor=request.user,
+                old=old,
+                document=form.instance,
+                name=upload.name,
+                data=upload.read(),
+            )
+        except ValidationError as error:
+            if getattr(error, "code", None) in FILE_REFUSALS:
+                form.add_error("file", error)
+            else:
+                form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("The new version has been attached."))
+            return redirect("documents:document_detail", document_id=new.pk)
+    context = {"form": form, "case": old.case, "document": old, "replace": True}
     return render(request, "documents/document_form.html", context)
 
 

@@ -329,6 +329,8 @@ SPEC: dict[str, Rule] = {
     "documents:document_file": object_rule(CASE_ROLES),
     "documents:document_thumbnail": object_rule(CASE_ROLES),
     "documents:document_edit": object_rule(WRITERS),
+    "documents:document_withdraw": object_rule(WRITERS),
+    "documents:document_replace": object_rule(WRITERS),
     # Appointments (D46) follow their case; the calendar and its file are the writers' own.
     "appointments:calendar": roles_ok(WRITERS),
     "appointments:calendar_file": roles_ok(WRITERS),
@@ -1307,6 +1309,8 @@ def received(world: World, lan_person: Person) -> Received:
         cell("documents:document_detail", NEVER, other.pk, other.pk),
         cell("documents:document_file", NEVER, other.pk, other.pk),
         cell("documents:document_edit", NEVER, photo.pk, photo.pk),
+        cell("documents:document_withdraw", NEVER, photo.pk, photo.pk),
+        cell("documents:document_replace", NEVER, photo.pk, photo.pk),
         cell("documents:document_add", NEVER, case.pk, case.pk),
         cell("documents:document_detail", ("screenings",), on_screening.pk, on_screening.pk),
         cell("documents:document_file", ("screenings",), on_screening.pk, on_screening.pk),
