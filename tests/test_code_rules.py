@@ -138,6 +138,10 @@ CONTENT_ALLOWED: dict[str, str] = {
     "narrowed to its requester (export_for_user denies anyone else)",
     "registers/tasks.py": "the data key of the import the worker runs",
     "registers/uploads.py": "the importer's own import row, locked to run it again",
+    "documents/actions.py": "locks a document fetched through cases.access to withdraw or "
+    "replace it, and the system's re-encryption of each document's file (D55)",
+    "documents/selectors.py": "the ids of the documents the re-encryption command seals again "
+    "(the system, no user; D55)",
 }
 # Only these modules of audit/ read or write the log's tables.
 AUDIT_ALLOWED: dict[str, str] = {

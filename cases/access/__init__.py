@@ -35,7 +35,7 @@ The modules, each on the ones above it:
 from accounts import capabilities
 from accounts.capabilities import can, has_role, roles_of
 
-from .closures import closures_to_decide
+from .closures import closure_deciders, closures_to_decide
 from .emergency import get_emergency_access_for_review, reviewable_emergency_accesses
 from .fetch import (
     deny,
@@ -73,6 +73,7 @@ from .records import in_scope, person_id_of, visible
 from .rules import visible_case_parts, visible_cases, visible_people
 
 __all__ = [
+    "closure_deciders",
     "closures_to_decide",
     "ALL",
     "ANY_PART",
