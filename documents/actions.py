@@ -12,8 +12,8 @@ from django.utils.translation import gettext
 
 from accounts.capabilities import can
 from accounts.models import AnyUser, account_of
-from audit.editing import save_edit
 from audit.actions import record as audit_record
+from audit.editing import save_edit
 from cases import access
 from core.editing import OVERRIDE, IfVersion
 
@@ -115,7 +115,6 @@ def document_reencrypt(*, document_id: Any, older_than: datetime.datetime, by: s
                 stored.append(getattr(document, attribute))
             document.data_key = new_key
             document.keyed_at = timezone.now()
-            document._history_user = None  # type: ignore[attr-defined]  (the system)
             document.save()
             audit_record(
                 actor=None,

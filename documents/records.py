@@ -14,7 +14,6 @@ from cases import access, records
 from .models import Document, Kind
 
 
-
 def _title(document: Document) -> str:
     """The timeline's line: the kind, and whether it was withdrawn or replaced."""
     label = str(Kind(document.kind).label)

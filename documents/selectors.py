@@ -125,8 +125,9 @@ def _record_url(record: models.Model) -> str:
     for spec in records.registered():
         if isinstance(record, spec.model):
             return spec.url(record)
+    name = f"{record._meta.app_label}:{record._meta.model_name}_detail"
     try:  # app:<model>_detail (a referral)
-        return reverse(f"{record._meta.app_label}:{record._meta.model_name}_detail", args=[record.pk])
+        return reverse(name, args=[record.pk])
     except NoReverseMatch:
         pass
     from services import selectors as service_selectors  # the services' records

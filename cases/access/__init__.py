@@ -49,11 +49,11 @@ from .lists import assignable_staff, case_organisations, masks_victims, victim_p
 from .parts import (
     ALL,
     ANY_PART,
+    WHOLE_CASE,
     AllParts,
     OwnRows,
     Parts,
     PartsSource,
-    WHOLE_CASE,
     RowPart,
     identity_hidden,
     identity_shown,

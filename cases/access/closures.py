@@ -48,6 +48,4 @@ def closure_deciders(closure: CaseClosure) -> list[User]:
         .distinct()
         .order_by("pk")
     )
-    return [
-        user for user in candidates if closures_to_decide(user).filter(pk=closure.pk).exists()
-    ]
+    return [user for user in candidates if closures_to_decide(user).filter(pk=closure.pk).exists()]
