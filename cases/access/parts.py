@@ -286,23 +286,20 @@ def limit_to_parts[M: models.Model](
 def _rows_of_shared_parts(
     model: type[models.Model], row_part: RowPart, parts: dict[UUID, Parts]
 ) -> Q:
-    """Keep rows of cases shown whole, and of the others only rows whose own part is shared."""
+    """Keep rows of cases shown whole, and of the others only rows with at least one part
+    column set and every set one shared (one column: its part is shared)."""
     path = scope_path(model)
     limited = {
         case_id: shown for case_id, shown in parts.items() if not isinstance(shown, AllParts)
     }
     keep = ~Q(**{f"{path}__in": list(limited)})
+    columns = [column for column in (row_part.field, row_part.also) if column]
     for case_id, shown in limited.items():
-        if not shown:
-            continue
-        if not row_part.also:
-            keep |= Q(**{path: case_id, f"{row_part.field}__in": sorted(shown)})
-            continue
-        first, second = row_part.field, row_part.also
-        both = Q(**{f"{first}__in": sorted(shown), f"{second}__in": sorted(shown)})
-        only_first = Q(**{f"{first}__in": sorted(shown), second: ""})
-        only_second = Q(**{first: "", f"{second}__in": sorted(shown)})
-        keep |= Q(**{path: case_id}) & (both | only_first | only_second)
+        every_set_shared, any_set = Q(), Q()
+        for column in columns:
+            every_set_shared &= Q(**{f"{column}__in": sorted(shown)}) | Q(**{column: ""})
+            any_set |= ~Q(**{column: ""})
+        keep |= Q(**{path: case_id}) & every_set_shared & any_set
     return keep
 
 

@@ -326,3 +326,23 @@ def test_closure_deciders_follow_the_rule_for_each_role(world: World, lan_person
     assert deciders == {world.users["hoa"], district}
     for user in deciders:
         assert access.closures_to_decide(user).filter(pk=row.pk).exists()
+
+
+def test_closure_deciders_ask_only_the_area_s_supervisors(
+    world: World, lan_person: Person, django_assert_max_num_queries: Any
+) -> None:
+    """The rule is asked of the area's active supervisors only (not of every caseworker, an
+    inactive or a far supervisor, or the asker): a bounded number of queries, whatever the
+    staff elsewhere. Fails if a narrowing filter of ``closure_deciders`` is dropped."""
+    case = _case(lan_person)
+    assert _ask(world, case).status_code == 302
+    row = CaseClosure.objects.select_related("case__organisation__unit").get()
+    for n in range(4):
+        _supervisor(world, f"far{n}", "d2")
+        gone = _supervisor(world, f"gone{n}", "d1")
+        User.objects.filter(pk=gone.pk).update(is_active=False)
+        worker = _supervisor(world, f"worker{n}", "d1", role=Role.CASEWORKER)
+        assert worker  # a caseworker of the area
+    # hoa alone is asked: the candidates' query, then her profile, roles and the rule.
+    with django_assert_max_num_queries(6):
+        assert access.closure_deciders(row) == [world.users["hoa"]]
