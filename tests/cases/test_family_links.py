@@ -282,3 +282,33 @@ def test_a_link_to_someone_the_actor_cannot_see_cannot_be_removed(
     assert Event.objects.filter(
         action=CaseAction.DENIED, actor=world.users["lan"], object_id=str(link.pk)
     ).exists()
+
+
+def test_a_user_with_two_roles_sees_the_family_of_a_client_either_role_reaches(
+    world: World,
+) -> None:
+    """A caseworker who also holds a supervisor's role (scope commune 98102) sees a client
+    clinic A registered, living in district 982 without a case, only by the caseworker's
+    person rule; the client's family member follows. Fails if ``_family_clause`` keeps only
+    one role's person rule."""
+    from cases.choices import Role
+    from cases.models import StaffProfile
+    from cases.roles import staff_profile_save
+    from tests.factories import make_user
+
+    ba = make_user("ba")
+    staff_profile_save(
+        actor=None,
+        profile=StaffProfile(
+            user=ba,
+            organisation=world.orgs["clinic_a"],
+            role=Role.CASEWORKER,
+            second_role=Role.SUPERVISOR,
+            allow_second_role=True,
+            scope_unit=world.units["c2"],
+        ),
+    )
+    client = make_person(residence_commune=world.units["c3"], registered_by=world.orgs["clinic_a"])
+    mother = _family_only(world, client=client, lives_in="c3", registered_by="clinic_b")
+    assert access.visible_people(ba).filter(pk=client.pk).exists()
+    assert access.visible_people(ba).filter(pk=mother.pk).exists()
