@@ -312,3 +312,16 @@ def test_a_user_with_two_roles_sees_the_family_of_a_client_either_role_reaches(
     mother = _family_only(world, client=client, lives_in="c3", registered_by="clinic_b")
     assert access.visible_people(ba).filter(pk=client.pk).exists()
     assert access.visible_people(ba).filter(pk=mother.pk).exists()
+
+
+def test_a_caseworker_sees_the_family_of_a_client_whose_case_is_assigned_to_her(
+    world: World, tuan_person: Person
+) -> None:
+    """Clinic B's case of a clinic B client, assigned to lan: lan sees the client only by the
+    assignment, and the client's family member with him; her teammate does not. Fails if
+    ``_family_clause`` stops asking each role's own case rule."""
+    Case.objects.filter(person=tuan_person).update(assigned_to=world.users["lan"])
+    mother = _family_only(world, client=tuan_person, lives_in="c3", registered_by="clinic_b")
+    assert access.visible_people(world.users["lan"]).filter(pk=tuan_person.pk).exists()
+    assert access.visible_people(world.users["lan"]).filter(pk=mother.pk).exists()
+    assert not access.visible_people(world.users["mai"]).filter(pk=mother.pk).exists()
