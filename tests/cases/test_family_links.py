@@ -325,3 +325,15 @@ def test_a_caseworker_sees_the_family_of_a_client_whose_case_is_assigned_to_her(
     assert access.visible_people(world.users["lan"]).filter(pk=tuan_person.pk).exists()
     assert access.visible_people(world.users["lan"]).filter(pk=mother.pk).exists()
     assert not access.visible_people(world.users["mai"]).filter(pk=mother.pk).exists()
+
+
+def test_a_teammate_sees_the_family_of_a_client_only_the_clinic_s_case_reaches(
+    world: World,
+) -> None:
+    """A client registered by clinic B and living in district 982, whose case clinic A
+    holds (assigned to nobody): mai reaches him only through the held case, and his family
+    member with him. Fails if ``_family_clause`` keeps only one of a role's case clauses."""
+    client = make_person(residence_commune=world.units["c3"], registered_by=world.orgs["clinic_b"])
+    make_case(person=client, organisation=world.orgs["clinic_a"])
+    mother = _family_only(world, client=client, lives_in="c3", registered_by="clinic_b")
+    assert access.visible_people(world.users["mai"]).filter(pk=mother.pk).exists()

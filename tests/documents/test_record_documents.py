@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from audit.models import Event
+from cases import access
 from cases.events import CaseAction
 from cases.models import Case
 from documents.models import Document, Kind
@@ -29,10 +30,14 @@ from .conftest import pdf_bytes, png_bytes
 
 def _screening(world: World, case: Case) -> Screening:
     """Record an ASSIST screening on the case, as lan does from the case page."""
+    return _screening_by(world, case, "lan")
+
+
+def _screening_by(world: World, case: Case, who: str) -> Screening:
     from tests.services.test_screening_records import _assist_answers
 
     url = reverse("services:record_add", args=[case.pk, "screening-assist"])
-    assert world.client("lan").post(url, _assist_answers()).status_code == 302
+    assert world.client(who).post(url, _assist_answers()).status_code == 302
     return Screening.objects.filter(case=case).latest("created_at")
 
 
@@ -115,7 +120,7 @@ def test_a_record_of_another_case_or_of_no_record_type_is_refused(
     ],
 )
 def test_a_parts_limited_receiver_opens_a_record_document_only_with_its_parts(
-    world: World, case: Case, parts: list[str], opens: set[str]
+    world: World, case: Case, tuan_person: Any, parts: list[str], opens: set[str]
 ) -> None:
     """ASVS 8.2.3 (attack): a receiver asks for each document attached to records; a
     document on a screening needs "screenings" (and its kind's part too: an ID card copy
@@ -145,6 +150,13 @@ def test_a_parts_limited_receiver_opens_a_record_document_only_with_its_parts(
                 assert _denied(world, "tuan") == before + 1, (name, view)
     downloads = Event.objects.filter(action=DOWNLOADED, actor=world.users["tuan"]).count()
     assert downloads == len(opens)
+    # His own clinic's case, which he sees whole, keeps every document on its records.
+    own = Case.objects.get(person=tuan_person)
+    own_screening = _screening_by(world, own, "tuan")
+    _attach_to(world, own_screening, Kind.OTHER, "cua-toi.pdf", pdf_bytes(), who="tuan")
+    mine = Document.objects.get(case=own)
+    assert tuan.get(reverse("documents:document_file", args=[mine.pk])).status_code == 200
+    assert access.visible(world.users["tuan"], Document).filter(pk=mine.pk).exists()
     # The timeline leaves out what the receiver may not open.
     page = tuan.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     for document in Document.objects.all():
@@ -153,7 +165,7 @@ def test_a_parts_limited_receiver_opens_a_record_document_only_with_its_parts(
     # A receiver adds nothing to a record of the case.
     refused = _attach_to(world, screening, Kind.OTHER, "x.pdf", pdf_bytes(), who="tuan")
     assert refused.status_code in (403, 404)
-    assert Document.objects.count() == 3
+    assert Document.objects.count() == 4
 
 
 def test_the_record_part_cannot_be_left_out_in_the_database(world: World, case: Case) -> None:
