@@ -127,10 +127,11 @@ def test_a_caseless_family_member_is_seen_exactly_by_those_who_see_the_client(
 
 
 def test_registering_or_residence_alone_does_not_show_a_family_member(
-    world: World, tuan_person: Person
+    world: World, tuan_person: Person, lan_person: Person
 ) -> None:
     """Registered by clinic A and living in commune 98101 (lan's, minh's), linked to clinic
-    B's client: only tuan and the province's supervisor see her."""
+    B's client: only tuan and the province's supervisor see her, though clinic A holds a
+    case of its own (lan's client: holding some case is not holding hers)."""
     mother = _family_only(world, client=tuan_person, lives_in="c1", registered_by="clinic_a")
     assert _seers(world, mother) == {"tuan", "hoa"}
 
