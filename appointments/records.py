@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import records
 
-from .models import Appointment, Kind
+from .models import Appointment, Kind, Status
 
 APPOINTMENTS = records.RecordType(
     model=Appointment,
@@ -21,6 +21,8 @@ APPOINTMENTS = records.RecordType(
     detail_url="appointments:appointment_detail",
     add_url="appointments:appointment_add",
     part="treatment",
+    # Scheduled and not yet recorded as done, missed or cancelled: "Coming up" on the case.
+    planned=lambda appointment: appointment.status == Status.SCHEDULED,
 )
 
 # A calendar page listed appointments (one event naming the people shown).

@@ -16,13 +16,17 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import account_of
 from audit.editing import save_edit
 from audit.registry import register as register_action
 from core.editing import OVERRIDE
+from notifications import verbs
+from notifications.actions import notify
 
 from . import access, records
 from .choices import CaseStatus
@@ -44,6 +48,32 @@ APPROVED = register_action("caseclosure_approved", _("Approved the closing of a 
 REFUSED = register_action("caseclosure_refused", _("Refused the closing of a case"))
 CASE_CLOSED = register_action("case_closed", _("Closed a case"))
 CASE_REOPENED = register_action("case_reopened", _("Re-opened a case"))
+# Told to the supervisors who may decide, and to the asker once decided: the texts name no
+# one and no record (they may go out by e-mail); the link opens the request, through access.
+WAITING = verbs.register("caseclosure_waiting", _("A closing waits for your decision"))
+DECIDED = verbs.register("caseclosure_decided", _("Your closing request was decided"))
+
+
+def _tell(
+    actor: access.AnyUser, closure: CaseClosure, recipients: list[Any], verb: str, text: Any
+) -> None:
+    """Notify the recipients of the closing request, in the site's language."""
+    if not recipients:
+        return
+    with translation.override(settings.LANGUAGE_CODE):  # the site's language, whoever acted
+        message = str(text)
+    notify(
+        actor=account_of(actor),
+        recipients=recipients,
+        verb=verb,
+        text=message,
+        url=reverse("cases:closure_detail", args=[closure.pk]),
+    )
+
+
+_WAITING_TEXT = _("A request to close a case waits for your decision.")
+_APPROVED_TEXT = _("Your request to close a case was approved: the case is closed.")
+_REFUSED_TEXT = _("Your request to close a case was refused: see the reason.")
 
 
 def needs_approval(case: Case) -> bool:
@@ -97,6 +127,8 @@ def case_close(*, actor: access.AnyUser, case: Case, closure: CaseClosure) -> Ca
         saved = CLOSURES.save(actor=actor, instance=closure)
         if not waits:
             _set_status(actor, case, saved)
+        else:
+            _tell(actor, saved, access.closure_deciders(saved), WAITING, _WAITING_TEXT)
     return saved
 
 
@@ -160,4 +192,8 @@ def closure_decide(
         )
         if approve:
             _set_status(actor, saved.case, saved)
+        asker = saved.requested_by
+        if asker.is_active and asker.pk != getattr(actor, "pk", None):
+            text = _APPROVED_TEXT if approve else _REFUSED_TEXT
+            _tell(actor, saved, [asker], DECIDED, text)
     return saved

@@ -36,6 +36,8 @@ PLAN = records.RecordType(
     add_url="cases:goal_add",
     part="",  # the plan is the whole case's: no referral part shares it
     due=records.Due(open=OPEN, due_field="review_on"),
+    # A goal in progress is planned, by its actions' due date (D55).
+    planned=lambda goal: goal.status == GoalStatus.OPEN,
 )
 
 

@@ -24,6 +24,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +74,9 @@ class RecordType[M: models.Model]:
     due: Due | None = None
     related: tuple[str, ...] = ()  # fetched with each row by the timeline and the due list
     checks: tuple[Callable[[M], None], ...] = field(default=())  # rules over several rows
+    # Whether a row is planned and not yet done (a scheduled appointment, a goal in
+    # progress): the case page shows it under "Coming up", overdue once its date has passed.
+    planned: Callable[[M], bool] | None = None
 
     @property
     def added_action(self) -> str:
@@ -146,12 +150,17 @@ def _timeline_source(spec: RecordType[Any]) -> timeline.Source:
             rows = access.limit_to_parts(viewer, spec.model, rows)
         if spec.related:
             rows = rows.select_related(*spec.related)
+        today = timezone.localdate()
         for row in rows.order_by(f"-{spec.date_field}", "-pk")[:limit]:
+            on = getattr(row, spec.date_field)
+            planned = spec.planned is not None and spec.planned(row)
             yield timeline.Entry(
-                on=getattr(row, spec.date_field),
+                on=on,
                 kind=spec.label,
                 title=spec.title(row),
                 url=spec.url(row),
+                planned=planned,
+                overdue=planned and on < today,
             )
 
     return entries

@@ -32,6 +32,13 @@ class Group:
     kind: Any
     entries: list[timeline.Entry]
     more: int
+    # The summary line of the record type: how many recorded, from when to when, and how
+    # many planned (overdue among them); the five newest are listed in ``entries``.
+    total: int = 0
+    first: Any = None
+    latest: Any = None
+    planned: int = 0
+    overdue: int = 0
 
 
 @dataclass(frozen=True)
@@ -50,13 +57,40 @@ def case_summary(*, viewer: access.AnyUser, case_id: Any) -> Summary:
     )
     case = access.get_for_user(viewer, Case, case_id, queryset=rows, read_action=SUMMARY_READ)
     happened, planned = timeline.split(timeline.for_case(viewer=viewer, case=case, limit=500))
+    return Summary(
+        case,
+        access.parts_visible(viewer, case),
+        planned[: ROWS_PER_KIND * 2],
+        _groups(happened, planned),
+    )
+
+
+def _groups(happened: list[timeline.Entry], planned: list[timeline.Entry]) -> list[Group]:
+    """Return one group per record type (of what happened, then of what is only planned),
+    with its summary line and its newest rows."""
     by_kind: dict[str, list[timeline.Entry]] = {}
     kinds: dict[str, Any] = {}
     for entry in happened:  # newest first: the first of a kind is its latest
         by_kind.setdefault(str(entry.kind), []).append(entry)
         kinds.setdefault(str(entry.kind), entry.kind)
-    groups = [
-        Group(kinds[key], entries[:ROWS_PER_KIND], max(0, len(entries) - ROWS_PER_KIND))
-        for key, entries in by_kind.items()
-    ]
-    return Summary(case, access.parts_visible(viewer, case), planned[: ROWS_PER_KIND * 2], groups)
+    coming: dict[str, list[timeline.Entry]] = {}
+    for entry in planned:
+        coming.setdefault(str(entry.kind), []).append(entry)
+        kinds.setdefault(str(entry.kind), entry.kind)
+        by_kind.setdefault(str(entry.kind), [])
+    groups = []
+    for key, entries in by_kind.items():
+        ahead = coming.get(key, [])
+        groups.append(
+            Group(
+                kinds[key],
+                entries[:ROWS_PER_KIND],
+                max(0, len(entries) - ROWS_PER_KIND),
+                total=len(entries),
+                first=entries[-1].on if entries else None,
+                latest=entries[0].on if entries else None,
+                planned=len(ahead),
+                overdue=sum(1 for entry in ahead if entry.overdue),
+            )
+        )
+    return groups

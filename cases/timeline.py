@@ -154,3 +154,21 @@ def start_sections(*, viewer: access.AnyUser) -> list[PersonSection]:
     """Return the sections other apps show on the viewer's start page."""
     found = (provider(viewer) for provider in _start_sections)
     return [section for section in found if section is not None]
+
+
+# Sections other apps add to a record's page (a screening's, a referral's): the documents
+# attached to that record (D55). Called with the viewer and the record.
+RecordSections = Callable[[access.AnyUser, Any], PersonSection | None]
+_record_sections: list[RecordSections] = []
+
+
+def register_record_section(provider: RecordSections) -> None:
+    """Add a provider of a record page section (called with viewer and record)."""
+    if provider not in _record_sections:
+        _record_sections.append(provider)
+
+
+def record_sections(*, viewer: access.AnyUser, record: Any) -> list[PersonSection]:
+    """Return the sections other apps show on a record's page for this viewer."""
+    found = (provider(viewer, record) for provider in _record_sections)
+    return [section for section in found if section is not None]

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.fields import ADDRESS_MAX
 from core.forms import DateField, VersionField, translate_blank_choices
 
 from .models import Document
@@ -46,3 +47,21 @@ class DocumentAttachForm(DocumentDetailsForm):
                 code="too_large",
             )
         return upload
+
+
+class DocumentReplaceForm(DocumentAttachForm):
+    """A new version of a document: its file, date and note (the kind stays)."""
+
+    class Meta(DocumentDetailsForm.Meta):
+        fields = ["dated_on", "note"]
+
+
+class DocumentWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why is it withdrawn?"),
+        max_length=ADDRESS_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy(
+            "The file is destroyed; the document's facts and this reason are kept."
+        ),
+    )

@@ -67,7 +67,11 @@ class Document(Versioned):
     # The file's own AES-256 key, wrapped by the key ring like any encrypted field: key
     # rotation re-wraps it (audit.rotation), the file's bytes need no rewrite.
     data_key = EncryptedTextField(blank=False, editable=False, max_length=64)
-    stored_as = models.CharField(max_length=100, editable=False)
+    # Blank once the document is withdrawn: its sealed file and thumbnail are destroyed.
+    stored_as = models.CharField(max_length=100, blank=True, editable=False)
+    # When the current data key was made (attached, or sealed again by
+    # ``reencrypt_documents``): a re-encryption run resumes from its start time.
+    keyed_at = models.DateTimeField(default=timezone.now, editable=False)
     thumbnail_as = models.CharField(max_length=100, blank=True, editable=False)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -77,6 +81,37 @@ class Document(Versioned):
         editable=False,
     )
     added_at = models.DateTimeField(_("added at"), default=timezone.now, editable=False)
+    # The record of the case the document is attached to, when it is not the case itself (a
+    # screening, a referral, a service record): the record's model label and id, and the
+    # record's referral part (``access.WHOLE_CASE`` for a record in no part), set once by
+    # ``actions.document_attach``. A part-limited viewer needs it shared too (D55).
+    record_type = models.CharField(max_length=60, blank=True, editable=False)
+    record_id = models.UUIDField(null=True, blank=True, editable=False)
+    record_part = models.CharField(max_length=20, blank=True, editable=False)
+    # Withdrawn (D55): who, when and why (encrypted); the file is destroyed, the row stays.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=_("withdrawn by"),
+    )
+    withdrawal_reason = EncryptedTextField(
+        _("reason for withdrawing"), blank=True, editable=False, max_length=ADDRESS_MAX
+    )
+    # Replaced by a new version (D55): this one stays, with its file, as an earlier version.
+    replaced_by = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        related_name="replaces",
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=_("replaced by"),
+    )
 
     history = HistoricalRecords(bases=[RequestIdHistory])
 
@@ -93,6 +128,37 @@ class Document(Versioned):
             models.CheckConstraint(
                 condition=_part_follows_kind(), name="document_part_follows_kind"
             ),
+            # On the case: no record named. On a record: its type, id and part, all three,
+            # so a write around the action cannot leave the record's part out.
+            models.CheckConstraint(
+                condition=models.Q(record_type="", record_id__isnull=True, record_part="")
+                | (
+                    ~models.Q(record_type="")
+                    & models.Q(record_id__isnull=False)
+                    & ~models.Q(record_part="")
+                ),
+                name="document_record_named_whole",
+            ),
+            # A withdrawn document has no file left; any other has one.
+            models.CheckConstraint(
+                condition=models.Q(
+                    withdrawn_at__isnull=True, withdrawn_by__isnull=True, stored_as__gt=""
+                )
+                | models.Q(
+                    withdrawn_at__isnull=False,
+                    withdrawn_by__isnull=False,
+                    stored_as="",
+                    thumbnail_as="",
+                ),
+                name="document_withdrawn_has_no_file",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["record_type", "record_id"],
+                name="document_record",
+                condition=models.Q(record_id__isnull=False),
+            )
         ]
 
     def __str__(self) -> str:
@@ -104,6 +170,11 @@ class Document(Versioned):
     def save(self, *args: object, **kwargs: object) -> None:
         self.part = KIND_PART.get(self.kind, "")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_current(self) -> bool:
+        """Neither withdrawn nor replaced by a newer version."""
+        return self.withdrawn_at is None and self.replaced_by_id is None
 
     @property
     def is_image(self) -> bool:

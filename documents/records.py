@@ -2,14 +2,27 @@
 
 Each row's own ``part`` (derived from its kind) decides which referral receivers open it
 (``access.RowPart``): an ID card copy goes with ``identity``, a medical certificate with
-``treatment``.
+``treatment``. A document attached to one record of the case (a screening) also needs that
+record's part (``record_part``): a receiver opens it only with both shared.
 """
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import access, records
 
 from .models import Document, Kind
+
+
+def _title(document: Document) -> str:
+    """The timeline's line: the kind, and whether it was withdrawn or replaced."""
+    label = str(Kind(document.kind).label)
+    if document.withdrawn_at is not None:
+        return gettext("%(kind)s (withdrawn)") % {"kind": label}
+    if document.replaced_by_id is not None:
+        return gettext("%(kind)s (replaced by a new version)") % {"kind": label}
+    return label
+
 
 DOCUMENTS = records.RecordType(
     model=Document,
@@ -18,11 +31,18 @@ DOCUMENTS = records.RecordType(
     added=_("Added a document"),
     changed=_("Changed a document's details"),
     date_field="dated_on",
-    title=lambda document: Kind(document.kind).label,  # never the file's name
+    title=lambda document: _title(document),  # never the file's name
     detail_url="documents:document_detail",
     add_url="documents:document_add",
-    part=access.RowPart("part"),
+    # The kind's part, and the part of the record it is attached to (D55).
+    part=access.RowPart("part", also="record_part"),
 )
 
 # Every download of a file (the original or its thumbnail) is a read event of its own.
 DOWNLOADED = "document_downloaded"
+
+# Sealing a document's files again under a new data key (``reencrypt_documents``).
+REENCRYPTED = "document_reencrypted"
+# Withdrawing a document (its file destroyed) and replacing it by a new version (D55).
+WITHDRAWN = "document_withdrawn"
+REPLACED = "document_replaced"

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +16,12 @@ from cases import access
 from core.edit_page import edit_submit
 
 from . import actions, selectors
-from .forms import DocumentAttachForm, DocumentDetailsForm
+from .forms import (
+    DocumentAttachForm,
+    DocumentDetailsForm,
+    DocumentReplaceForm,
+    DocumentWithdrawForm,
+)
 from .models import Document
 from .records import DOCUMENTS
 
@@ -30,26 +36,60 @@ def document_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
         request.POST or None, request.FILES or None, instance=Document(case=case)
     )
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            document = actions.document_attach(
-                actor=request.user, document=form.instance, name=upload.name, data=upload.read()
-            )
-        except ValidationError as error:
-            if getattr(error, "code", None) in FILE_REFUSALS:
-                form.add_error("file", error)
-            else:  # a rule on a field the form does not show: its messages, above the form
-                form.add_error(None, error.messages)
-        else:
-            messages.success(request, _("The document has been attached."))
+        document = _attach(request, form, None)
+        if document is not None:
             return redirect("documents:document_detail", document_id=document.pk)
     return render(request, "documents/document_form.html", {"form": form, "case": case})
+
+
+def _attach(
+    request: HttpRequest, form: DocumentAttachForm, record: Model | None
+) -> Document | None:
+    """Attach the form's file (to the case, or to one of its records); on a refusal, put
+    the reason on the form and return None."""
+    upload = form.cleaned_data["file"]
+    try:
+        document = actions.document_attach(
+            actor=request.user,
+            document=form.instance,
+            name=upload.name,
+            data=upload.read(),
+            record=record,
+        )
+    except ValidationError as error:
+        if getattr(error, "code", None) in FILE_REFUSALS:
+            form.add_error("file", error)
+        else:  # a rule on a field the form does not show: its messages, above the form
+            form.add_error(None, error.messages)
+        return None
+    messages.success(request, _("The document has been attached."))
+    return document
+
+
+@require_http_methods(["GET", "POST"])
+def record_document_add(request: HttpRequest, record_type: str, record_id: UUID) -> HttpResponse:
+    record, case = selectors.record_to_attach_to(request.user, record_type, record_id)
+    form = DocumentAttachForm(
+        request.POST or None, request.FILES or None, instance=Document(case=case)
+    )
+    if request.method == "POST" and form.is_valid():
+        document = _attach(request, form, record)
+        if document is not None:
+            return redirect("documents:document_detail", document_id=document.pk)
+    label = str(record._meta.verbose_name).capitalize()
+    context = {"form": form, "case": case, "record": record, "record_label": label}
+    return render(request, "documents/document_form.html", context)
 
 
 @require_GET
 def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
     document = access.get_for_user(request.user, Document, document_id)
-    context = {"document": document, "case": document.case}
+    context = {
+        "document": document,
+        "case": document.case,
+        "record_link": selectors.record_link(request.user, document),
+        "earlier": selectors.earlier_versions(request.user, document),
+    }
     return render(request, "documents/document_detail.html", context)
 
 
@@ -73,6 +113,52 @@ def document_edit(request: HttpRequest, document_id: UUID) -> HttpResponse:
         "case": document.case,
         "document": document,
     }
+    return render(request, "documents/document_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def document_withdraw(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    document = selectors.document_to_change(request.user, document_id)
+    form = DocumentWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.document_withdraw(
+                actor=request.user, document=document, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The document has been withdrawn; its file is destroyed."))
+            return redirect("documents:document_detail", document_id=document.pk)
+    context = {"form": form, "case": document.case, "document": document, "withdraw": True}
+    return render(request, "documents/document_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def document_replace(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    old = selectors.document_to_change(request.user, document_id, replace=True)
+    form = DocumentReplaceForm(
+        request.POST or None, request.FILES or None, instance=Document(case=old.case)
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            new = actions.document_replace(
+                actor=request.user,
+                old=old,
+                document=form.instance,
+                name=upload.name,
+                data=upload.read(),
+            )
+        except ValidationError as error:
+            if getattr(error, "code", None) in FILE_REFUSALS:
+                form.add_error("file", error)
+            else:
+                form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("The new version has been attached."))
+            return redirect("documents:document_detail", document_id=new.pk)
+    context = {"form": form, "case": old.case, "document": old, "replace": True}
     return render(request, "documents/document_form.html", context)
 
 

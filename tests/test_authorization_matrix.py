@@ -357,10 +357,14 @@ SPEC: dict[str, Rule] = {
     "reports:report_file_restart": roles_ok(set(ROLES), ok=405),  # POST only
     # Documents follow their case: read by its viewers, attached and edited by its writers.
     "documents:document_add": object_rule(WRITERS),
+    # Attaching to one record of the case (here a service record): the case's writers.
+    "documents:record_document_add": object_rule(WRITERS),
     "documents:document_detail": object_rule(CASE_ROLES),
     "documents:document_file": object_rule(CASE_ROLES),
     "documents:document_thumbnail": object_rule(CASE_ROLES),
     "documents:document_edit": object_rule(WRITERS),
+    "documents:document_withdraw": object_rule(WRITERS),
+    "documents:document_replace": object_rule(WRITERS),
     # Appointments (D46) follow their case; the calendar and its file are the writers' own.
     "appointments:calendar": roles_ok(WRITERS),
     "appointments:calendar_file": roles_ok(WRITERS),
@@ -899,6 +903,8 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             values[param] = "no-such-page/"
         elif param == "fmt":
             values[param] = "csv"
+        elif param == "record_type":
+            values[param] = "services.servicerecord"  # the record the set names
         elif param == "kind_slug":
             values[param] = "service"  # the record the set names is a service record
         elif param == "sheet":
@@ -1421,6 +1427,8 @@ def received(world: World, lan_person: Person) -> Received:
     photo = make_document(case, added_by=lan, kind="photo", photo=png_bytes())
     certificate = make_document(case, added_by=lan, kind="medical")
     other = make_document(case, added_by=lan, kind="other")
+    # On the screening (D55): "other" takes the record's part, "screenings".
+    on_screening = make_document(case, added_by=lan, kind="other", record=screening)
     note = ContactNote.objects.create(case=case, contacted_on=day, text="Thăm nhà", author=lan)
     meeting = Appointment.objects.create(
         case=case, starts_on=day, place="Trạm y tế", staff=lan, created_by=lan
@@ -1509,7 +1517,18 @@ def received(world: World, lan_person: Person) -> Received:
         cell("documents:document_detail", NEVER, other.pk, other.pk),
         cell("documents:document_file", NEVER, other.pk, other.pk),
         cell("documents:document_edit", NEVER, photo.pk, photo.pk),
+        cell("documents:document_withdraw", NEVER, photo.pk, photo.pk),
+        cell("documents:document_replace", NEVER, photo.pk, photo.pk),
         cell("documents:document_add", NEVER, case.pk, case.pk),
+        cell("documents:document_detail", ("screenings",), on_screening.pk, on_screening.pk),
+        cell("documents:document_file", ("screenings",), on_screening.pk, on_screening.pk),
+        cell(
+            "documents:record_document_add",
+            NEVER,
+            screening.pk,
+            "services.screening",
+            screening.pk,
+        ),
         cell("cases:note_detail", ("notes",), note.pk, note.pk),
         cell("cases:note_edit", NEVER, note.pk, note.pk),
         cell("cases:note_addendum", NEVER, note.pk, note.pk),
@@ -1551,6 +1570,7 @@ def received(world: World, lan_person: Person) -> Received:
         reverse("documents:document_detail", args=[photo.pk]): ("identity",),
         reverse("documents:document_detail", args=[certificate.pk]): ("treatment",),
         reverse("documents:document_detail", args=[other.pk]): ("whole case",),
+        reverse("documents:document_detail", args=[on_screening.pk]): ("screenings",),
         reverse("cases:note_detail", args=[note.pk]): ("notes",),
         reverse("cases:goal_detail", args=[goal.pk]): ("whole case",),
         reverse("cases:closure_detail", args=[closing.pk]): ("whole case",),

@@ -35,7 +35,7 @@ The modules, each on the ones above it:
 from accounts import capabilities
 from accounts.capabilities import can, has_role, roles_of
 
-from .closures import closures_to_decide
+from .closures import closure_deciders, closures_to_decide
 from .emergency import get_emergency_access_for_review, reviewable_emergency_accesses
 from .fetch import (
     deny,
@@ -49,6 +49,7 @@ from .lists import assignable_staff, case_organisations, masks_victims, victim_p
 from .parts import (
     ALL,
     ANY_PART,
+    WHOLE_CASE,
     AllParts,
     OwnRows,
     Parts,
@@ -60,6 +61,7 @@ from .parts import (
     parts_by_case,
     parts_visible,
     person_parts_visible,
+    record_part_of,
     record_shown,
     register_own_rows,
     register_parts,
@@ -71,12 +73,14 @@ from .records import in_scope, person_id_of, visible
 from .rules import visible_case_parts, visible_cases, visible_people
 
 __all__ = [
+    "closure_deciders",
     "closures_to_decide",
     "ALL",
     "ANY_PART",
     "AllParts",
     "AnyOf",
     "RowPart",
+    "WHOLE_CASE",
     "AnyUser",
     "OwnRows",
     "Parts",
@@ -107,6 +111,7 @@ __all__ = [
     "person_id_of",
     "person_parts_visible",
     "profile_of",
+    "record_part_of",
     "record_shown",
     "register_own_rows",
     "register_parts",

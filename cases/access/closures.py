@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import CharField, F, QuerySet, Value
 
-from accounts.capabilities import can
-from accounts.models import is_account
+from accounts.capabilities import can, holders
+from accounts.models import User, is_account
 
 from ..models import CaseClosure
 from .reach import AnyUser, profile_of
@@ -27,3 +27,24 @@ def closures_to_decide(user: AnyUser) -> QuerySet[CaseClosure]:
         .filter(case__organisation__unit__path__startswith=path)
         .exclude(requested_by=user)
     )
+
+
+def closure_deciders(closure: CaseClosure) -> list[User]:
+    """Return the users who may decide this pending closing request (to tell them it waits).
+
+    The inverse of ``closures_to_decide``: active users holding a role that decides, whose
+    scope unit holds the case's organisation; each candidate is then asked the rule itself,
+    so the two never disagree (and the asker is never among them). The first filter only
+    keeps that to a few questions (``test_closure_deciders_ask_only_the_area_s_supervisors``).
+    """
+    holder_path = Value(closure.case.organisation.unit.path, output_field=CharField())
+    candidates = (
+        User.objects.filter(is_active=True, groups__name__in=sorted(holders("caseclosure.decide")))
+        # Scoped to a unit that holds the case's organisation: its path starts the holder's.
+        .annotate(holder_path=holder_path)
+        .filter(holder_path__startswith=F("staff__scope_unit__path"))
+        .exclude(pk=closure.requested_by_id)
+        .distinct()
+        .order_by("pk")
+    )
+    return [user for user in candidates if closures_to_decide(user).filter(pk=closure.pk).exists()]

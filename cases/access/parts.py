@@ -202,12 +202,23 @@ def parts_by_case(user: AnyUser, case_ids: list[UUID]) -> dict[UUID, Parts]:
 ANY_PART = "*"
 
 
+# A row-part value no referral shares: the row opens only to viewers of the whole case (a
+# document on a record that is in no part).
+WHOLE_CASE = "whole"
+
+
 @dataclass(frozen=True)
 class RowPart:
     """Each row names its own part in a column (a document: an ID card copy is ``identity``,
-    a medical certificate ``treatment``); an empty value: whole-case viewers only."""
+    a medical certificate ``treatment``); an empty value: whole-case viewers only.
+
+    ``also`` names a second column (a document on a record: the record's part): a
+    part-limited viewer then needs every non-empty one of the two shared, and at least one
+    of them non-empty.
+    """
 
     field: str
+    also: str = ""
 
 
 _record_parts: dict[type[models.Model], str | RowPart] = {}
@@ -217,6 +228,11 @@ def register_record_part(model: type[models.Model], part: str | RowPart) -> None
     """Say which part of a case (a ``referrals.models.Part`` code, ANY_PART, or each row's
     own column: ``RowPart``) a model is."""
     _record_parts[model] = part
+
+
+def record_part_of(model: type[models.Model]) -> str | RowPart:
+    """Return the part registered for a model ("" when none: whole-case viewers only)."""
+    return _record_parts.get(model, "")
 
 
 # Rows a part-limited viewer sees whatever the parts shared (the referrals addressed to the
@@ -273,15 +289,20 @@ def limit_to_parts[M: models.Model](
 def _rows_of_shared_parts(
     model: type[models.Model], row_part: RowPart, parts: dict[UUID, Parts]
 ) -> Q:
-    """Keep rows of cases shown whole, and of the others only rows whose own part is shared."""
+    """Keep rows of cases shown whole, and of the others only rows with at least one part
+    column set and every set one shared (one column: its part is shared)."""
     path = scope_path(model)
     limited = {
         case_id: shown for case_id, shown in parts.items() if not isinstance(shown, AllParts)
     }
     keep = ~Q(**{f"{path}__in": list(limited)})
+    columns = [column for column in (row_part.field, row_part.also) if column]
     for case_id, shown in limited.items():
-        if shown:
-            keep |= Q(**{path: case_id, f"{row_part.field}__in": sorted(shown)})
+        every_set_shared, any_set = Q(), Q()
+        for column in columns:
+            every_set_shared &= Q(**{f"{column}__in": sorted(shown)}) | Q(**{column: ""})
+            any_set |= ~Q(**{column: ""})
+        keep |= Q(**{path: case_id}) & every_set_shared & any_set
     return keep
 
 

@@ -280,3 +280,69 @@ def test_a_closing_date_before_the_opening_is_explained(world: World, lan_person
     assert response.status_code == 200
     assert SUMMARY in response.content.decode()
     assert not CaseClosure.objects.exists()
+
+
+def test_the_deciding_supervisors_are_told_of_a_waiting_closing_and_the_asker_of_the_decision(
+    world: World, lan_person: Person
+) -> None:
+    """The supervisors who may decide (of the holder's area, never the asker) get a
+    notification naming no one; another area's supervisor, who sees the person, gets none.
+    The decision is told to the asker. Fails if the recipients stop following
+    ``closures_to_decide``'s rule (``access.closure_deciders``)."""
+    from notifications.models import Notification
+
+    hung = _supervisor(world, "hung", "d2")  # another district: sees no closing of clinic A's
+    case = _case(lan_person)
+    assert _ask(world, case).status_code == 302
+    row = CaseClosure.objects.get()
+    told = Notification.objects.filter(verb="caseclosure_waiting")
+    assert {n.recipient for n in told} == {world.users["hoa"]}
+    assert set(access.closure_deciders(row)) == {world.users["hoa"]}
+    assert not Notification.objects.filter(recipient__in=[hung, world.users["lan"]]).exists()
+    text = told.get().text
+    assert told.get().url == reverse("cases:closure_detail", args=[row.pk])
+    person = Person.objects.get(pk=lan_person.pk)
+    for secret in (person.full_name, person.citizen_id, str(case.pk)[:8], str(row.pk)[:8]):
+        assert not secret or str(secret).lower() not in text.lower()
+
+    assert _decide(world, row, "hoa", "refuse", REFUSAL).status_code == 302
+    decided = Notification.objects.get(verb="caseclosure_decided")
+    assert decided.recipient == world.users["lan"]
+    assert REFUSAL not in decided.text and person.full_name not in decided.text
+    assert decided.url == reverse("cases:closure_detail", args=[row.pk])
+
+
+def test_closure_deciders_follow_the_rule_for_each_role(world: World, lan_person: Person) -> None:
+    """A supervisor of the province or the district decides; a supervisor deactivated, one of
+    another district, and the caseworkers do not."""
+    case = _case(lan_person)
+    assert _ask(world, case).status_code == 302
+    row = CaseClosure.objects.get()
+    district = _supervisor(world, "dung", "d1")
+    _supervisor(world, "hung", "d2")
+    gone = _supervisor(world, "giang", "d1")
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    deciders = set(access.closure_deciders(row))
+    assert deciders == {world.users["hoa"], district}
+    for user in deciders:
+        assert access.closures_to_decide(user).filter(pk=row.pk).exists()
+
+
+def test_closure_deciders_ask_only_the_area_s_supervisors(
+    world: World, lan_person: Person, django_assert_max_num_queries: Any
+) -> None:
+    """The rule is asked of the area's active supervisors only (not of every caseworker, an
+    inactive or a far supervisor, or the asker): a bounded number of queries, whatever the
+    staff elsewhere. Fails if a narrowing filter of ``closure_deciders`` is dropped."""
+    case = _case(lan_person)
+    assert _ask(world, case).status_code == 302
+    row = CaseClosure.objects.select_related("case__organisation__unit").get()
+    for n in range(4):
+        _supervisor(world, f"far{n}", "d2")
+        gone = _supervisor(world, f"gone{n}", "d1")
+        User.objects.filter(pk=gone.pk).update(is_active=False)
+        worker = _supervisor(world, f"worker{n}", "d1", role=Role.CASEWORKER)
+        assert worker  # a caseworker of the area
+    # hoa alone is asked: the candidates' query, then her profile, roles and the rule.
+    with django_assert_max_num_queries(6):
+        assert access.closure_deciders(row) == [world.users["hoa"]]

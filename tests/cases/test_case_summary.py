@@ -124,3 +124,38 @@ def test_a_receiver_with_identity_and_treatment_sees_the_name_and_the_appointmen
     assert lan_person.full_name in html
     assert reverse("appointments:appointment_detail", args=[appointment.pk]) in html
     assert 'data-testid="identity-withheld"' not in html
+
+
+def test_each_record_type_has_a_summary_line(world: World, case: Case) -> None:
+    """One line per record type: how many are recorded (beyond the five listed), from when
+    to when, and how many are planned (overdue among them); a type with only planned rows
+    (a scheduled appointment, after the fixture's overdue one) still has its line."""
+    lan = world.users["lan"]
+    today = timezone.localdate()
+    for days in range(1, 7):  # six more notes: seven in all, five of them listed
+        notes.contactnote_add(
+            actor=lan,
+            note=ContactNote(
+                case=case, contacted_on=today - datetime.timedelta(days=days), text="Thăm"
+            ),
+        )
+    Appointment.objects.create(
+        case=case,
+        kind=Kind.POST_REHAB,
+        starts_on=today + datetime.timedelta(days=3),
+        place="Trạm y tế",
+        staff=lan,
+        created_by=lan,
+    )
+    html = world.client("lan").get(_url(case)).content.decode()
+    lines = {
+        chunk.split('data-kind="')[1].split('"')[0]: chunk
+        for chunk in html.split('data-testid="summary-line"')[1:]
+    }
+    note_line = lines["Ghi chép tiếp xúc"]
+    assert 'data-total="7"' in note_line and 'data-planned="0"' in note_line
+    first = (today - datetime.timedelta(days=6)).strftime("%d/%m/%Y")
+    assert first in note_line.split("</p>")[0] and today.strftime("%d/%m/%Y") in note_line
+    meeting_line = lines["Lịch hẹn"]
+    assert 'data-total="0"' in meeting_line and 'data-planned="2"' in meeting_line
+    assert 'data-overdue="1"' in meeting_line

@@ -127,10 +127,11 @@ def test_a_caseless_family_member_is_seen_exactly_by_those_who_see_the_client(
 
 
 def test_registering_or_residence_alone_does_not_show_a_family_member(
-    world: World, tuan_person: Person
+    world: World, tuan_person: Person, lan_person: Person
 ) -> None:
     """Registered by clinic A and living in commune 98101 (lan's, minh's), linked to clinic
-    B's client: only tuan and the province's supervisor see her."""
+    B's client: only tuan and the province's supervisor see her, though clinic A holds a
+    case of its own (lan's client: holding some case is not holding hers)."""
     mother = _family_only(world, client=tuan_person, lives_in="c1", registered_by="clinic_a")
     assert _seers(world, mother) == {"tuan", "hoa"}
 
@@ -282,3 +283,58 @@ def test_a_link_to_someone_the_actor_cannot_see_cannot_be_removed(
     assert Event.objects.filter(
         action=CaseAction.DENIED, actor=world.users["lan"], object_id=str(link.pk)
     ).exists()
+
+
+def test_a_user_with_two_roles_sees_the_family_of_a_client_either_role_reaches(
+    world: World,
+) -> None:
+    """A caseworker who also holds a supervisor's role (scope commune 98102) sees a client
+    clinic A registered, living in district 982 without a case, only by the caseworker's
+    person rule; the client's family member follows. Fails if ``_family_clause`` keeps only
+    one role's person rule."""
+    from cases.choices import Role
+    from cases.models import StaffProfile
+    from cases.roles import staff_profile_save
+    from tests.factories import make_user
+
+    ba = make_user("ba")
+    staff_profile_save(
+        actor=None,
+        profile=StaffProfile(
+            user=ba,
+            organisation=world.orgs["clinic_a"],
+            role=Role.CASEWORKER,
+            second_role=Role.SUPERVISOR,
+            allow_second_role=True,
+            scope_unit=world.units["c2"],
+        ),
+    )
+    client = make_person(residence_commune=world.units["c3"], registered_by=world.orgs["clinic_a"])
+    mother = _family_only(world, client=client, lives_in="c3", registered_by="clinic_b")
+    assert access.visible_people(ba).filter(pk=client.pk).exists()
+    assert access.visible_people(ba).filter(pk=mother.pk).exists()
+
+
+def test_a_caseworker_sees_the_family_of_a_client_whose_case_is_assigned_to_her(
+    world: World, tuan_person: Person
+) -> None:
+    """Clinic B's case of a clinic B client, assigned to lan: lan sees the client only by the
+    assignment, and the client's family member with him; her teammate does not. Fails if
+    ``_family_clause`` stops asking each role's own case rule."""
+    Case.objects.filter(person=tuan_person).update(assigned_to=world.users["lan"])
+    mother = _family_only(world, client=tuan_person, lives_in="c3", registered_by="clinic_b")
+    assert access.visible_people(world.users["lan"]).filter(pk=tuan_person.pk).exists()
+    assert access.visible_people(world.users["lan"]).filter(pk=mother.pk).exists()
+    assert not access.visible_people(world.users["mai"]).filter(pk=mother.pk).exists()
+
+
+def test_a_teammate_sees_the_family_of_a_client_only_the_clinic_s_case_reaches(
+    world: World,
+) -> None:
+    """A client registered by clinic B and living in district 982, whose case clinic A
+    holds (assigned to nobody): mai reaches him only through the held case, and his family
+    member with him. Fails if ``_family_clause`` keeps only one of a role's case clauses."""
+    client = make_person(residence_commune=world.units["c3"], registered_by=world.orgs["clinic_b"])
+    make_case(person=client, organisation=world.orgs["clinic_a"])
+    mother = _family_only(world, client=client, lives_in="c3", registered_by="clinic_b")
+    assert access.visible_people(world.users["mai"]).filter(pk=mother.pk).exists()

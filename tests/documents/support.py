@@ -7,12 +7,18 @@ from typing import Any
 
 from cases.models import Case
 from documents import files
+from documents.actions import _attach_to_record
 from documents.models import Document, FileType
 
 
-def make_document(case: Case, *, added_by: Any, kind: str, photo: bytes | None = None) -> Document:
-    """Return a saved document of ``kind``: a PNG photo (with thumbnail) or a PDF."""
+def make_document(
+    case: Case, *, added_by: Any, kind: str, photo: bytes | None = None, record: Any = None
+) -> Document:
+    """Return a saved document of ``kind``: a PNG photo (with thumbnail) or a PDF; on
+    ``record`` (one of the case's records) when given, with that record's part."""
     document = Document(case=case, kind=kind, added_by=added_by)
+    if record is not None:
+        _attach_to_record(document, record)
     key = files.new_data_key()
     document.data_key = key
     content = photo if photo is not None else b"%PDF-1.4\n%%EOF\n"

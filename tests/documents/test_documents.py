@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -378,3 +379,48 @@ def test_a_file_name_too_long_keeps_its_end(world: World, case: Case) -> None:
     name = "a" * 300 + ".pdf"
     assert _attach(world, case, Kind.OTHER, name, pdf_bytes()).status_code == 302
     assert Document.objects.get().file_name == name[-200:]
+
+
+def test_reencryption_seals_every_file_under_a_new_data_key(
+    world: World, case: Case, document_storage: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """ASVS 11.6.1 / 14.2.4: after a key is feared leaked, the files themselves are sealed
+    again under new data keys: the stored bytes change, the old data key (which an old
+    backup's master key could unwrap) opens nothing any more, the content is unchanged, and
+    the run is recorded, per document, with a history row."""
+    _attach(world, case, Kind.PHOTO, "anh.jpg", jpeg_with_gps())
+    document = Document.objects.get()
+    old_key = str(document.data_key)
+    old_names = (document.stored_as, document.thumbnail_as)
+    old_original, old_thumbnail = (files.load(name) for name in old_names)
+    url = reverse("documents:document_file", args=[document.pk])
+    content = world.client("lan").get(url).content
+    thumb_url = reverse("documents:document_thumbnail", args=[document.pk])
+    thumbnail = world.client("lan").get(thumb_url).content
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reencrypt_documents", stdout=out)
+    assert "1 document" in out.getvalue()
+
+    after = Document.objects.get()
+    assert str(after.data_key) != old_key
+    assert (after.stored_as, after.thumbnail_as) != old_names
+    new_original, new_thumbnail = files.load(after.stored_as), files.load(after.thumbnail_as)
+    assert new_original != old_original and new_thumbnail != old_thumbnail
+    # The old sealed objects are gone: only the new ones are kept.
+    assert sorted(_stored(document_storage)) == sorted([new_original, new_thumbnail])
+    for sealed, role in ((new_original, "original"), (new_thumbnail, "thumbnail")):
+        with pytest.raises(crypto.DecryptionError):
+            files.unseal(sealed, data_key=old_key, document_id=after.pk, role=role)
+    assert world.client("lan").get(url).content == content
+    assert world.client("lan").get(thumb_url).content == thumbnail
+    event = Event.objects.get(action="document_reencrypted")
+    assert event.object_id == str(after.pk) and event.person_id == case.person_id
+    assert after.history.count() == 2 and after.version == document.version
+
+    # Run again with the first run's start: nothing is left to do (resumable).
+    again = io.StringIO()
+    call_command("reencrypt_documents", "--older-than", after.keyed_at.isoformat(), stdout=again)
+    assert "0 documents" in again.getvalue()
+    assert Document.objects.get().stored_as == after.stored_as
