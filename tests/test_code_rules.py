@@ -161,7 +161,6 @@ CONTENT_ALLOWED: dict[str, str] = {
     "programme/indicators.py": "aggregate counts of courses, attendances, volunteers and "
     "activities in the units the caller asked for (no name is read)",
     "programme/demo.py": "seeds the fictitious demo courses, volunteers and activities",
-
     "documents/actions.py": "locks a document fetched through cases.access to withdraw or "
     "replace it, and the system's re-encryption of each document's file (D55)",
     "documents/selectors.py": "the ids of the documents the re-encryption command seals again "
