@@ -67,9 +67,21 @@ def register(
         _sources.append(source)
 
 
-def sources() -> tuple[DueSource, ...]:
-    """The registered record types with a due date, in registration order."""
-    return tuple(_sources)
+def responsible_for_overdue(today: datetime.date) -> set[int]:
+    """Return the ids of the users responsible for at least one open item due before
+    ``today``, whatever their scope (the daily reminder, ``overdue``, then counts only
+    what each may see through ``due_for``)."""
+    found: set[int] = set()
+    for source in _sources:
+        found.update(
+            source.model._default_manager.filter(source.open)
+            .filter(
+                **{f"{source.due_field}__lt": today, f"{source.responsible_field}__isnull": False}
+            )
+            .values_list(source.responsible_field, flat=True)
+            .distinct()
+        )
+    return found
 
 
 def case_refresh(*, case_id: UUID) -> datetime.date | None:

@@ -425,12 +425,15 @@ def person_section(viewer: access.AnyUser, person: Person) -> Any:
 
 
 def tallies(user: access.AnyUser) -> list[Any]:
-    """Return the start page's counts of people who moved into the user's communes."""
+    """Return the start page's counts of people who moved into the user's communes, when
+    any wait to be accepted (an overdue one is waiting too)."""
     from core import navigation
 
     if access.profile_of(user) is None or Role.COMMUNE_OFFICER not in roles_of(user):
         return []
     waiting, late = handover_count(user)
+    if not waiting:  # nothing to accept: no cards (the start page stays short on a phone)
+        return []
     url = reverse("cases:handover_queue")
     return [
         navigation.Tally(gettext_lazy("people who moved here, to accept"), waiting, url),

@@ -31,23 +31,6 @@ OVERDUE_VERB = verbs.register("overdue_reminder", gettext_lazy("Overdue work"))
 COUNT_CAP = 100
 
 
-def _responsible_ids(today: datetime.date) -> set[int]:
-    """The users responsible for at least one open item due before today (off each type's
-    (responsible, due date) index)."""
-    found: set[int] = set()
-    for source in dues.sources():
-        rows = (
-            source.model._default_manager.filter(source.open)
-            .filter(
-                **{f"{source.due_field}__lt": today, f"{source.responsible_field}__isnull": False}
-            )
-            .values_list(source.responsible_field, flat=True)
-            .distinct()
-        )
-        found.update(rows)
-    return found
-
-
 def overdue_notify(*, today: datetime.date | None = None) -> int:
     """Remind each responsible, active staff member of their overdue items; return how many
     were reminded. One system event per run records the count (no one is named)."""
@@ -61,7 +44,7 @@ def overdue_notify(*, today: datetime.date | None = None) -> int:
         )
     )
     candidates = user_model.objects.filter(
-        pk__in=_responsible_ids(today) - already, is_active=True, staff__isnull=False
+        pk__in=dues.responsible_for_overdue(today) - already, is_active=True, staff__isnull=False
     ).order_by("pk")
     reminded = 0
     for user in candidates:
