@@ -189,7 +189,12 @@ PROGRAMME_OBJECT_PAGES = (
 )
 
 # Open to everyone, signed in or not, before the second factor too (D56).
-DIRECTORY_PAGES = ("directory:index", "directory:province", "directory:treatment", "directory:rights")
+DIRECTORY_PAGES = (
+    "directory:index",
+    "directory:province",
+    "directory:treatment",
+    "directory:rights",
+)
 SPEC: dict[str, Rule] = {
     "home": roles_ok(set(ROLES), ok=302),
     "cases:my_work": roles_ok(WRITERS),

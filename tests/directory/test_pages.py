@@ -63,9 +63,7 @@ def published(world: World) -> dict[str, Any]:
     facility("Trợ giúp pháp lý Tỉnh", "legal-aid", u["c4"])
     facility("Cơ sở chưa công bố", "rehab-public", u["c1"], published=False)
     facility("Cơ sở đã đóng", "rehab-public", u["c2"], active=False)
-    other = AdministrativeUnit.objects.create(
-        code="97", name="Tỉnh Khác", level=UnitLevel.PROVINCE
-    )
+    other = AdministrativeUnit.objects.create(code="97", name="Tỉnh Khác", level=UnitLevel.PROVINCE)
     far = AdministrativeUnit.objects.create(
         code="97101", name="Xã Xa", level=UnitLevel.COMMUNE, parent=other
     )
@@ -203,20 +201,20 @@ def test_vietnamese_first_english_on_request(published: dict[str, Any]) -> None:
 def test_the_public_pages_are_exempt_by_name_and_only_they(world: World) -> None:
     """The exemption from the second factor is an explicit list: the directory's pages and
     the sign-in pages, nothing by prefix."""
-    assert PUBLIC_PAGES == {
+    assert {
         "directory:index",
         "directory:province",
         "directory:treatment",
         "directory:rights",
-    }
+    } == PUBLIC_PAGES
     assert PUBLIC_PAGES <= ALLOWED_BEFORE_SECOND_FACTOR
-    assert ALLOWED_BEFORE_SECOND_FACTOR - PUBLIC_PAGES == {
+    assert {
         "login",
         "logout",
         "set_language",
         "accounts:otp_verify",
         "accounts:otp_enrol",
-    }
+    } == ALLOWED_BEFORE_SECOND_FACTOR - PUBLIC_PAGES
     half = signed_in_client(world.users["lan"], second_factor=False)
     assert half.get(reverse("directory:index")).status_code == 200
     assert half.get(reverse("home")).status_code == 302  # everything else still asks
