@@ -40,16 +40,37 @@ def province(code: str) -> AdministrativeUnit | None:
 
 
 @dataclass(frozen=True)
+class Listing:
+    """One facility as the directory shows it. The address and phone are the facility's,
+    named apart from a person's fields so templates never read ``.address``/``.phone``."""
+
+    facility: PublicFacility
+    full_address: str
+    contact_phone: str
+    tel: str  # the phone for a ``tel:`` link: digits and a leading +
+
+
+@dataclass(frozen=True)
 class Group:
     """The facilities of one organisation type."""
 
     facility_type: str
-    facilities: list[PublicFacility]
+    listings: list[Listing]
+
+
+def _listing(found: PublicFacility) -> Listing:
+    parts = [part for part in (found.address, found.commune) if part]
+    return Listing(
+        facility=found,
+        full_address=", ".join(parts),
+        contact_phone=found.phone,
+        tel="".join(c for c in found.phone if c.isdigit() or c == "+"),
+    )
 
 
 def facilities_by_type(unit: AdministrativeUnit) -> list[Group]:
     """Return the unit's published facilities grouped by organisation type, by type name."""
-    groups: dict[str, list[PublicFacility]] = {}
+    groups: dict[str, list[Listing]] = {}
     for found in public_facilities(unit):
-        groups.setdefault(found.facility_type, []).append(found)
+        groups.setdefault(found.facility_type, []).append(_listing(found))
     return [Group(name, groups[name]) for name in sorted(groups)]

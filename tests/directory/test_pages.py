@@ -91,6 +91,7 @@ def test_a_province_page_lists_its_published_facilities_for_anyone(
     for fact in ("0214 3822 111", "Cả ngày, 24/7", "Người nghiện ma túy từ đủ 18 tuổi"):
         assert fact in text
     assert ServiceType.objects.get(code="counselling").name_vi in text
+    assert 'href="tel:02143822111"' in text  # a phone link without the spaces
     # Grouped by organisation type, each type once.
     assert text.count("Nhà Nhân ái</h2>") == 1
     assert "Cơ sở điều trị methadone</h2>" in text
