@@ -10,9 +10,14 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django_otp import user_has_device
 
+# The public directory (docs/directory.md): open to everyone, so to a half-signed-in user too.
+PUBLIC_PAGES = frozenset(
+    {"directory:index", "directory:province", "directory:treatment", "directory:rights"}
+)
 # Pages a signed-in user may reach before the second factor.
-ALLOWED_BEFORE_SECOND_FACTOR = frozenset(
-    {"login", "logout", "set_language", "accounts:otp_verify", "accounts:otp_enrol"}
+ALLOWED_BEFORE_SECOND_FACTOR = (
+    frozenset({"login", "logout", "set_language", "accounts:otp_verify", "accounts:otp_enrol"})
+    | PUBLIC_PAGES
 )
 
 

@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "facilities",
     "registers",
     "api",
+    "directory",
     # django-ninja: its Swagger page's scripts from our own static files, never a CDN.
     "ninja",
     "django_tasks_db",

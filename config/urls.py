@@ -44,6 +44,8 @@ urlpatterns = [
     # The REST API for other systems and signed-in users (docs/api.md, decision D53).
     path("api/v1/", include("api.urls")),
     path("api-clients/", include("api.client_urls")),
+    # The public directory: no sign-in, nothing about any client (docs/directory.md, D56).
+    path("directory/", include("directory.urls")),
 ]
 
 # A database that cannot be reached, or a lock wait past DATABASE_LOCK_TIMEOUT_MS, answers 503.

@@ -188,6 +188,13 @@ PROGRAMME_OBJECT_PAGES = (
     "planned_edit",
 )
 
+# Open to everyone, signed in or not, before the second factor too (D56).
+DIRECTORY_PAGES = (
+    "directory:index",
+    "directory:province",
+    "directory:treatment",
+    "directory:rights",
+)
 SPEC: dict[str, Rule] = {
     "home": roles_ok(set(ROLES), ok=302),
     "cases:my_work": roles_ok(WRITERS),
@@ -413,6 +420,8 @@ SPEC: dict[str, Rule] = {
     "api_clients:list": roles_ok({"quan"}),
     "api_clients:token": roles_ok(set(ROLES), ok=405),
     "api_clients:revoke": roles_ok(set(ROLES), ok=405),
+    # The public directory (docs/directory.md, D56): the same page for everyone.
+    **{name: roles_ok(set(ROLES)) for name in DIRECTORY_PAGES},
 }
 # Object pages that name a person, case or emergency access, and the kind they name.
 OBJECT_PARAMS = {
@@ -473,7 +482,9 @@ ANONYMOUS |= {
         "changes",
     )
 }
+ANONYMOUS |= {name: 200 for name in DIRECTORY_PAGES}
 BEFORE_SECOND_FACTOR = {
+    **{name: 200 for name in DIRECTORY_PAGES},
     "login": 302,
     "logout": 405,
     "set_language": 302,
@@ -919,6 +930,8 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             "client_id",
         ):
             values[param] = "00000000-0000-4000-8000-000000000000"
+        elif param == "province_code":
+            values[param] = "98"  # the world's province
         elif param in ("uidb64", "token"):
             values[param] = "MQ" if param == "uidb64" else "no-such-token"
         else:
