@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -295,12 +296,15 @@ def build_tables(
     *,
     targets: Targets | None = None,
     layout: Layout | None = None,
+    placed: Mapping[UUID, tuple[int, int]] | None = None,
 ) -> dict[str | None, Table]:
     """Compute one indicator for the children of ``unit`` under several breakdowns at once.
 
     One grouped query answers every breakdown (``registry.compute_many``); the tables share
     their ``family`` (each other, by breakdown). ``layout``: ``child_rows(unit)`` when the
-    caller already has it (a report builds every table of one unit).
+    caller already has it (a report builds every table of one unit). ``placed``: the people
+    counted in the commune given (a period on the old map, ``reports.oldmap``, with its
+    layout), counted live.
     """
     wanted = list(dict.fromkeys(breakdowns))
     for breakdown in wanted:
@@ -311,7 +315,13 @@ def build_tables(
     rows, communes = layout if layout is not None else child_rows(unit)
     with without_jit():
         query = Query(communes, period, None, unit.pk)
-        found = registry.compute_many(indicator, query, wanted)
+        if placed is None:
+            found = registry.compute_many(indicator, query, wanted)
+        else:
+            from .indicators import engine
+
+            with engine.placed(placed):
+                found = registry.compute_many(indicator, query, wanted, live=True)
     key = (unit.pk, indicator.code, period.end.year)
     if targets is None or key not in targets:
         target = plans.target_for(unit, indicator.code, period)

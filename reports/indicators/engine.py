@@ -168,6 +168,22 @@ def standard_keys() -> dict[str, list[tuple[str, Any]]]:
 # people are left out.
 OUTSIDE = -1
 _movers: ContextVar[Mapping[UUID, int] | None] = ContextVar("figures_movers", default=None)
+# Set by :func:`placed`: every person's commune for the count, instead of the residence
+# history's (a past period on the old map, D57, ``reports.oldmap``).
+_placed: ContextVar[Mapping[UUID, tuple[int, int]] | None] = ContextVar(
+    "figures_placed", default=None
+)
+
+
+@contextmanager
+def placed(people: Mapping[UUID, tuple[int, int]]) -> Iterator[None]:
+    """Within the block, count the people given (person → (commune counted, commune today))
+    in the commune given, whatever their residence history says."""
+    token = _placed.set(people)
+    try:
+        yield
+    finally:
+        _placed.reset(token)
 
 
 @contextmanager
@@ -177,7 +193,16 @@ def on_period_end(query: Query) -> Iterator[Query]:
     one of them then, under ``OUTSIDE``)."""
     from cases.residence import movers_on
 
-    found = movers_on(day=query.period.end, communes=[c for c in query.rows if c != OUTSIDE])
+    fixed = _placed.get()
+    if fixed is not None:
+        found = dict(fixed)
+    else:
+        communes = [c for c in query.rows if c != OUTSIDE]
+        retired = _retired_into(communes)
+        found = movers_on(day=query.period.end, communes=communes + list(retired))
+        # Re-based on today's map (D57): an ended row's old unit counts as its successor.
+        found = {p: (_successor(then, retired), now) for p, (then, now) in found.items()}
+        found = {p: (then, now) for p, (then, now) in found.items() if then != now}
     if not found:
         token = _movers.set(None)
         try:
@@ -197,6 +222,36 @@ def on_period_end(query: Query) -> Iterator[Query]:
 
 
 registry.set_counting(on_period_end)
+
+
+def _retired_into(communes: list[int]) -> dict[int, int]:
+    """Units no longer in use that a reorganisation merged into one of ``communes``, each →
+    its successor (D57): the new unit listed first for it (a split unit's people were
+    placed one by one; its ended residence rows follow the default)."""
+    from cases.models import UnitSuccession
+
+    if not communes:
+        return {}
+    # Old units no new unit kept the row of (those that kept it are in use: no successor).
+    kept = UnitSuccession.objects.filter(old_unit_id=F("new_unit_id")).values("old_unit_id")
+    olds = (
+        UnitSuccession.objects.filter(new_unit_id__in=communes)
+        .exclude(old_unit_id__in=kept)
+        .values("old_unit_id")
+    )
+    found: dict[int, int] = {}
+    rows = (
+        UnitSuccession.objects.filter(old_unit_id__in=olds)
+        .order_by("-reorganisation_id", "pk")
+        .values_list("old_unit_id", "new_unit_id")
+    )
+    for old, new in rows:
+        found.setdefault(old, new)
+    return found
+
+
+def _successor(commune: int, retired: Mapping[int, int]) -> int:
+    return retired.get(commune, commune)
 
 
 def commune_of(population: Population) -> Any:
