@@ -73,6 +73,8 @@ class Table:
     family: dict[str | None, Table] = field(default_factory=dict, repr=False, compare=False)
     # The communes counted, each → its row (child_rows), for building the siblings.
     communes: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
+    # On the old map (D57): the people placed in the communes of that time, for the siblings.
+    placed: Mapping[UUID, tuple[int, int]] | None = field(default=None, repr=False, compare=False)
 
     def cell(self, row: int | None, key: str | None) -> Cell | None:
         """Return the cell at (row, key), or None when the indicator computed none."""
@@ -343,5 +345,6 @@ def build_tables(
             target=target,
             family=family,
             communes=communes,
+            placed=placed,
         )
     return family

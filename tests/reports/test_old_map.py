@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import pytest
 from django.db import transaction
@@ -156,3 +157,32 @@ def test_the_reorganisation_keeps_its_mapping_and_who_it_re_addressed(world: Wor
     assert ReaddressedPerson.objects.filter(reorganisation=run).count() == 8
     # A period that started after the change offers no old map.
     assert oldmap.reorganisation_for(registry.Period(CHANGE, D(2025, 9, 30))) is None
+
+
+def test_the_dashboard_offers_the_map_choice_for_a_period_before_the_change(
+    world: World,
+) -> None:
+    """The choice is on the page for H1 2025 (before the change), not for a period after
+    it; on the old map the page names the units of that time and the total is the same."""
+    from django.urls import reverse
+
+    from accounts.models import User
+    from tests.conftest import signed_in_client
+
+    client = signed_in_client(User.objects.get(username="province_supervisor"))
+    url = reverse("reports:dashboard")
+    h1 = {"unit": "70101", "period": "half", "year": "2025", "half": "1"}
+    page = client.get(url, h1).content.decode()
+    assert 'name="map"' in page and 'data-testid="old-map"' not in page
+    rebased = re.search(r'data-testid="line-TX_COVERAGE".*?</tr>', page, re.S)
+    assert rebased is not None and "3 / 6" in rebased.group(0)
+
+    page = client.get(url, h1 | {"map": "old"}).content.decode()
+    shown = re.search(r'data-testid="old-map">(.*?)</p>', page, re.S)
+    assert shown is not None
+    assert "Xã An, Xã Bình, Xã Cường, Unassigned" in shown.group(1)
+    old = re.search(r'data-testid="line-TX_COVERAGE".*?</tr>', page, re.S)
+    assert old is not None and "3 / 6" in old.group(0)
+
+    after = client.get(url, {"unit": "70101", "period": "half", "year": "2025", "half": "2"})
+    assert 'name="map"' not in after.content.decode()
