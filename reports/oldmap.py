@@ -151,3 +151,14 @@ def _place(
         else:
             then[person] = UNASSIGNED
     return {person: (commune, today[person]) for person, commune in then.items()}
+
+
+def same_rows(layouts: list[OldLayout]) -> tuple[list[Row], dict[int, int]]:
+    """One set of rows for several periods' layouts (a report's block has one): each
+    layout's rows, the "unassigned" row when any period has it."""
+    rows: list[Row] = []
+    communes: dict[int, int] = {}
+    for old in layouts:
+        rows += [row for row in old.rows if row not in rows]
+        communes |= old.communes
+    return sorted(rows, key=lambda row: row.unit_id == UNASSIGNED), communes

@@ -199,7 +199,9 @@ def child_rows(unit: AdministrativeUnit) -> tuple[list[Row], dict[int, int]]:
     if unit.level == UnitLevel.COMMUNE:
         return [Row(unit.pk, unit.name, unit.code)], {unit.pk: unit.pk}
     found = list(
-        AdministrativeUnit.objects.filter(unit.subtree_q())
+        # Units in use only: a retired unit (kept after a reorganisation) has no people left,
+        # and movers' old units count in their successors (re-based, D57).
+        AdministrativeUnit.objects.filter(unit.subtree_q(), is_active=True)
         .filter(Q(parent_id=unit.pk) | Q(level=UnitLevel.COMMUNE))
         .values_list("pk", "name", "code", "path", "parent_id", "level")
         .order_by("path")

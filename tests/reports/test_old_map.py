@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -186,3 +187,45 @@ def test_the_dashboard_offers_the_map_choice_for_a_period_before_the_change(
 
     after = client.get(url, {"unit": "70101", "period": "half", "year": "2025", "half": "2"})
     assert 'name="map"' not in after.content.decode()
+
+
+def test_the_six_monthly_report_on_the_old_map(world: World, settings: Any) -> None:
+    """The report form offers the map once the map was changed; the first half of 2025 on
+    the old map has the districts of that time and "unassigned", the same total as today's
+    map, and the cover names the map."""
+    from django.urls import reverse
+
+    from accounts.models import User
+    from reports import export
+    from tests.conftest import signed_in_client
+
+    viewer = User.objects.get(username="province_supervisor")
+    periods = export.periods_for("half_year", year=2025, half=1)
+    old = export.report_build(
+        viewer=viewer, unit=world.units["70"], periods=periods, sharing=False, old_map=True
+    )
+    new = export.report_build(viewer=viewer, unit=world.units["70"], periods=periods, sharing=False)
+    old_table = old.table("TX_COVERAGE", H1, None)
+    new_table = new.table("TX_COVERAGE", H1, None)
+    assert old_table is not None and new_table is not None
+    assert _cells(old_table) == {"701": (2, 5), "702": (2, 3), "unassigned": (1, 1)}
+    assert _total(old_table) == _total(new_table) == (5, 9)
+
+    settings.HOA_NHAP_REPORT_BACKGROUND_ABOVE = 10**6  # built in the request
+    client = signed_in_client(viewer)
+    url = reverse("reports:report")
+    assert 'name="map"' in client.get(url).content.decode()
+    params = {
+        "unit": world.units["70"].pk,
+        "period_kind": "half_year",
+        "year": "2025",
+        "half": "1",
+        "format": "csv",
+    }
+    response = client.get(url, params | {"map": "old"})
+    body = response.content.decode("utf-8-sig")
+    assert "Huyện Bắc" in body and "Huyện Nam" in body and "Phường Hợp Nhất" not in body
+    body = client.get(url, params).content.decode("utf-8-sig")
+    assert "Huyện Bắc" not in body and "Phường Hợp Nhất" in body
+    cover = dict((line[0], line[1]) for line in export._cover(old) if len(line) == 2)
+    assert "01/07/2025" in str(cover["Administrative map"])
