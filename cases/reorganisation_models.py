@@ -77,9 +77,7 @@ class ReaddressedPerson(models.Model):
                 fields=["reorganisation", "person"], name="readdressed_person_once"
             )
         ]
-        indexes = [
-            models.Index(fields=["reorganisation", "new_unit"], name="readdressed_new_unit")
-        ]
+        indexes = [models.Index(fields=["reorganisation", "new_unit"], name="readdressed_new_unit")]
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.old_unit_id} → {self.new_unit_id}"

@@ -72,9 +72,7 @@ def reorganisation_for(period: Period) -> Reorganisation | None:
 def _old_units(run: Reorganisation) -> dict[int, AdministrativeUnit]:
     """The units in use just before the run, as they were (name, code, place)."""
     return {
-        unit.pk: unit
-        for unit in AdministrativeUnit.history.as_of(run.applied_at)
-        if unit.is_active
+        unit.pk: unit for unit in AdministrativeUnit.history.as_of(run.applied_at) if unit.is_active
     }
 
 
