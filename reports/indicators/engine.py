@@ -198,11 +198,7 @@ def on_period_end(query: Query) -> Iterator[Query]:
         found = dict(fixed)
     else:
         communes = [c for c in query.rows if c != OUTSIDE]
-        retired = _retired_into(communes)
-        found = movers_on(day=query.period.end, communes=communes + list(retired))
-        # Re-based on today's map (D57): an ended row's old unit counts as its successor.
-        found = {p: (_successor(then, retired), now) for p, (then, now) in found.items()}
-        found = {p: (then, now) for p, (then, now) in found.items() if then != now}
+        found = movers_on(day=query.period.end, communes=communes)
     if not found:
         token = _movers.set(None)
         try:
@@ -222,36 +218,6 @@ def on_period_end(query: Query) -> Iterator[Query]:
 
 
 registry.set_counting(on_period_end)
-
-
-def _retired_into(communes: list[int]) -> dict[int, int]:
-    """Units no longer in use that a reorganisation merged into one of ``communes``, each →
-    its successor (D57): the new unit listed first for it (a split unit's people were
-    placed one by one; its ended residence rows follow the default)."""
-    from cases.models import UnitSuccession
-
-    if not communes:
-        return {}
-    # Old units no new unit kept the row of (those that kept it are in use: no successor).
-    kept = UnitSuccession.objects.filter(old_unit_id=F("new_unit_id")).values("old_unit_id")
-    olds = (
-        UnitSuccession.objects.filter(new_unit_id__in=communes)
-        .exclude(old_unit_id__in=kept)
-        .values("old_unit_id")
-    )
-    found: dict[int, int] = {}
-    rows = (
-        UnitSuccession.objects.filter(old_unit_id__in=olds)
-        .order_by("-reorganisation_id", "pk")
-        .values_list("old_unit_id", "new_unit_id")
-    )
-    for old, new in rows:
-        found.setdefault(old, new)
-    return found
-
-
-def _successor(commune: int, retired: Mapping[int, int]) -> int:
-    return retired.get(commune, commune)
 
 
 def commune_of(population: Population) -> Any:
