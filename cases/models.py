@@ -868,3 +868,6 @@ from .move_models import Move as Move  # noqa: E402
 from .move_models import Residence as Residence  # noqa: E402
 from .plan_models import CaseClosure as CaseClosure  # noqa: E402
 from .plan_models import PlanGoal as PlanGoal  # noqa: E402
+from .reorganisation_models import ReaddressedPerson as ReaddressedPerson  # noqa: E402
+from .reorganisation_models import Reorganisation as Reorganisation  # noqa: E402
+from .reorganisation_models import UnitSuccession as UnitSuccession  # noqa: E402

@@ -26,6 +26,7 @@ before and after, so nobody gains or loses access by accident.
 from __future__ import annotations
 
 import csv
+import datetime
 import re
 import uuid
 from collections import Counter, defaultdict
@@ -35,6 +36,7 @@ from typing import Any, TextIO
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import User
@@ -44,7 +46,17 @@ from audit import context as audit_context
 from . import access
 from .choices import UnitLevel
 from .events import CaseAction
-from .models import AdministrativeUnit, Case, Organisation, Person, Residence, StaffProfile
+from .models import (
+    AdministrativeUnit,
+    Case,
+    Organisation,
+    Person,
+    ReaddressedPerson,
+    Reorganisation,
+    Residence,
+    StaffProfile,
+    UnitSuccession,
+)
 
 COLUMNS = ("new_code", "new_name", "new_level", "old_code", "old_name", "kind")
 CHOICE_COLUMNS = ("person_id", "new_code")
@@ -377,6 +389,7 @@ def reorganise(
     units: TextIO | None = None,
     dry_run: bool = False,
     source: str = "",
+    effective_on: datetime.date | None = None,
 ) -> Report:
     """Apply the mapping in one transaction (all or nothing); see the module's docstring.
 
@@ -392,7 +405,16 @@ def reorganise(
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            _apply(report, loaded, new_units, targets, chosen, by=by, source=source)
+            _apply(
+                report,
+                loaded,
+                new_units,
+                targets,
+                chosen,
+                by=by,
+                source=source,
+                effective_on=effective_on or timezone.localdate(),
+            )
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -409,8 +431,14 @@ def _apply(
     *,
     by: str,
     source: str,
+    effective_on: datetime.date,
 ) -> None:
     history = {"history_request_id": audit_context.current().request_id}
+    # The run and its mapping are kept, so a past period reads on the old map (D57); the
+    # units as they were before are in their history as of ``applied_at``.
+    run = Reorganisation.objects.create(
+        applied_at=timezone.now(), effective_on=effective_on, by=by, source=source[:255]
+    )
     staff_users = list(
         User.objects.filter(is_active=True, staff__isnull=False).order_by("username")
     )
@@ -425,6 +453,7 @@ def _apply(
 
     # People: their old unit's pk is unchanged, whatever became of its row.
     moves: dict[int, list[Person]] = defaultdict(list)
+    readdressed: list[ReaddressedPerson] = []
     people = Person.objects.filter(residence_commune_id__in=list(old_pks)).order_by("pk")
     for person in people.iterator(chunk_size=BATCH):
         old_code = old_pks[person.residence_commune_id]
@@ -437,10 +466,32 @@ def _apply(
             if len(options) > 1:
                 report.placed_by_default.append((str(person.pk), old_code, new_code, options))
         new_pk = pk_of[new_code]
+        readdressed.append(
+            ReaddressedPerson(
+                reorganisation=run,
+                person_id=person.pk,
+                old_unit_id=person.residence_commune_id,
+                new_unit_id=new_pk,
+            )
+        )
         if new_pk != person.residence_commune_id:
             person.residence_commune_id = new_pk
             person.version += 1
             moves[new_pk].append(person)
+    ReaddressedPerson.objects.bulk_create(readdressed, batch_size=BATCH)
+    UnitSuccession.objects.bulk_create(
+        [
+            UnitSuccession(
+                reorganisation=run,
+                old_unit_id=loaded[old].pk,
+                new_unit_id=pk_of[new],
+                kind="full" if len(options) == 1 else "partial",
+            )
+            for old, options in targets.items()
+            for new in options
+        ],
+        batch_size=BATCH,
+    )
     for new_pk, moved in moves.items():
         for start in range(0, len(moved), BATCH):
             batch = moved[start : start + BATCH]

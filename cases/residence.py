@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime
 from uuid import UUID
 
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 
 from accounts.models import AnyUser, User
 
 from .move_models import Move, Residence, ResidenceSource
+from .reorganisation_models import UnitSuccession
 
 
 def residence_record(
@@ -75,16 +76,32 @@ def residence_history(*, person_id: UUID) -> list[Residence]:
 
 
 def movers_on(*, day: datetime.date, communes: list[int]) -> dict[UUID, tuple[int, int]]:
-    """Return the people whose commune on ``day`` differs from today's and either is one of
-    ``communes``: person id → (commune on that day, commune today). For aggregate figures
-    (ids only, no one is shown)."""
+    """Return the people whose commune on ``day`` (re-based: a retired unit's successor)
+    differs from today's and either is one of ``communes``: person id → (commune on that
+    day, commune today). For aggregate figures (ids only, no one is shown)."""
     if not communes:
         return {}
+    # An ended row's unit retired by a reorganisation counts as its successor (re-based,
+    # D57): the new unit listed first for it, in the same query.
+    kept = UnitSuccession.objects.filter(old_unit_id=F("new_unit_id")).values("old_unit_id")
+    successions = UnitSuccession.objects.exclude(old_unit_id__in=kept)
+    successor = Subquery(
+        successions.filter(old_unit_id=OuterRef("commune_id"))
+        .order_by("-reorganisation_id", "pk")
+        .values("new_unit_id")[:1]
+    )
+    retired_into = successions.filter(new_unit_id__in=communes).values("old_unit_id")
     rows = (
         Residence.objects.filter(ended_on__gt=day)
         .filter(Q(started_on__isnull=True) | Q(started_on__lte=day))
-        .filter(Q(commune_id__in=communes) | Q(person__residence_commune_id__in=communes))
+        .filter(
+            Q(commune_id__in=communes)
+            | Q(person__residence_commune_id__in=communes)
+            | Q(commune_id__in=retired_into)
+        )
         .exclude(commune_id=F("person__residence_commune_id"))
-        .values_list("person_id", "commune_id", "person__residence_commune_id")
+        .annotate(successor=successor)
+        .values_list("person_id", "commune_id", "successor", "person__residence_commune_id")
     )
-    return {person: (then, now) for person, then, now in rows}
+    found = {person: (then or was, now) for person, was, then, now in rows}
+    return {person: (then, now) for person, (then, now) in found.items() if then != now}

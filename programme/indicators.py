@@ -99,6 +99,8 @@ class Cells:
     ) -> None:
         """Add to the row's and the totals' cells (``total``), and to the key's, when one
         is given."""
+        if row is not None and (row, None) not in self.sums:
+            return  # a commune added only to reach movers' records (engine.OUTSIDE, D50)
         targets: list[Key] = []
         if total:
             targets += [(None, None)] if row is None else [(row, None), (None, None)]

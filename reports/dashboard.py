@@ -28,9 +28,9 @@ from audit import actions as audit
 from cases import access, selectors
 from cases import capabilities as caps
 from cases.events import CaseAction
-from cases.models import UNIT_CODE_RE, AdministrativeUnit, Person
+from cases.models import UNIT_CODE_RE, AdministrativeUnit, Person, Reorganisation
 
-from . import charts, plans, registry, suppression, tables
+from . import charts, oldmap, plans, registry, suppression, tables
 from .indicators import engine
 from .plans import TargetValue
 from .registry import Cell, Group, Indicator, Period, Query
@@ -354,16 +354,30 @@ def dashboard(
     period: Period,
     breakdown: str | None,
     people_url: PeopleUrl | None = None,
+    old_map: Reorganisation | None = None,
 ) -> list[GroupView]:
-    """Return every indicator for the unit and period, grouped as the registry groups them."""
+    """Return every indicator for the unit and period, grouped as the registry groups them.
+
+    ``old_map``: show the period on the map before that reorganisation (``reports.oldmap``,
+    D57): the rows are the units of that time, counted live; targets by breakdown value are
+    of today's units and are left out.
+    """
     built: list[Table] = []
-    wanted = plans.key_targets(unit, period)
     by_key: dict[str, dict[str, Table]] = {}
-    layout = tables.child_rows(unit)
+    placed = None
+    if old_map is None:
+        wanted = plans.key_targets(unit, period)
+        layout = tables.child_rows(unit)
+    else:
+        wanted = {}
+        old = oldmap.layout(unit, period, old_map)
+        layout, placed = (old.rows, old.communes), old.people
     with tables.without_jit():
         for indicator in registry.indicators():
             used = breakdown if breakdown in indicator.breakdowns else None
-            built += tables.build_tables(indicator, unit, period, [used], layout=layout).values()
+            built += tables.build_tables(
+                indicator, unit, period, [used], layout=layout, placed=placed
+            ).values()
             if indicator.code in wanted:
                 by_key[indicator.code] = key_tables(
                     indicator, unit, period, built[-1], wanted[indicator.code]

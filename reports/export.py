@@ -30,9 +30,9 @@ from openpyxl import Workbook
 
 from accounts.models import AnyUser
 from audit.actions import record
-from cases.models import AdministrativeUnit
+from cases.models import AdministrativeUnit, Reorganisation
 
-from . import plans, registry, rollup, sheets, suppression
+from . import oldmap, plans, registry, rollup, sheets, suppression
 from .events_export import ExportAction
 from .plans import TargetValue
 from .registry import Cell, Indicator, Period
@@ -100,6 +100,8 @@ class Report:
     key_targets: dict[int, dict[str, dict[tuple[str, str], TargetValue]]] = field(
         default_factory=dict
     )
+    # The reorganisation whose old map the periods are shown on (D57); None: today's map.
+    old_map: Reorganisation | None = None
 
     def target(self, table: Table, key: str | None) -> TargetValue | None:
         """Return the target beside the report unit's figure: the total's, or a key's."""
@@ -129,12 +131,15 @@ def report_build(
     breakdowns: Sequence[str] = (),
     sharing: bool,
     progress: Callable[[int, int], None] | None = None,
+    old_map: bool = False,
 ) -> Report:
     """Return every registered indicator of ``unit`` for the periods, suppressed as the
     viewer must see it (``reports.suppression.protect``). Reads only: the caller records.
 
     ``progress(done, total)`` is called after each indicator and period, and once more
-    when suppression is done (the background task shows it)."""
+    when suppression is done (the background task shows it). ``old_map``: every period on
+    the map before the latest reorganisation, when the first period started before it
+    (``reports.oldmap``, D57; counted live), else on today's map."""
     k = suppression.small_cell_k()
     report = Report(
         unit=unit,
@@ -146,6 +151,13 @@ def report_build(
     )
     targets: Targets = {}  # each read once per indicator and year (build_table)
     layout = child_rows(unit)
+    placed: dict[Period, oldmap.OldLayout] = {}
+    first = min((p.period for p in periods), key=lambda p: p.start, default=None)
+    run = oldmap.reorganisation_for(first) if old_map and first is not None else None
+    if run is not None:
+        placed = {p.period: oldmap.layout(unit, p.period, run) for p in periods}
+        layout = oldmap.same_rows(list(placed.values()))
+        report.old_map = run
     if breakdowns:  # one read a year for every indicator's key targets
         for labelled in periods:
             year = labelled.period.end.year
@@ -169,6 +181,7 @@ def report_build(
                         [None, *wanted],
                         targets=targets,
                         layout=layout,
+                        placed=placed[labelled.period].people if placed else None,
                     )
                 report.tables.extend(built.values())
                 done += 1
@@ -305,6 +318,13 @@ def _complete_up_to(report: Report) -> list[list[Value]]:
     return [[_("Every change counted up to"), moment]]
 
 
+def _map_line(report: Report) -> list[list[Value]]:
+    if report.old_map is None:
+        return []
+    day = report.old_map.effective_on.strftime("%d/%m/%Y")
+    return [[_("Administrative map"), _("before %(day)s (units of that time)") % {"day": day}]]
+
+
 def _cover(report: Report) -> list[list[Value]]:
     periods = "; ".join(p.label for p in report.periods)
     plans = ", ".join(report.plan_numbers()) or "—"
@@ -313,6 +333,7 @@ def _cover(report: Report) -> list[list[Value]]:
         [_("Plan"), plans],
         [_("Unit"), report.unit.name],
         [_("Reporting period"), periods],
+        *_map_line(report),
         [_("As of"), timezone.localtime(report.as_of).strftime("%d/%m/%Y %H:%M")],
         *_complete_up_to(report),
         [_("For sharing"), _("yes") if report.sharing else _("no")],
@@ -426,6 +447,7 @@ def report_export(
     breakdowns: Sequence[str] = (),
     sharing: bool,
     fmt: Format,
+    old_map: bool = False,
 ) -> ExportFile:
     """Build the report for ``actor``, write it as ``fmt`` and record the export.
 
@@ -434,7 +456,12 @@ def report_export(
     suppressed.
     """
     report = report_build(
-        viewer=actor, unit=unit, periods=periods, breakdowns=breakdowns, sharing=sharing
+        viewer=actor,
+        unit=unit,
+        periods=periods,
+        breakdowns=breakdowns,
+        sharing=sharing,
+        old_map=old_map,
     )
     body = to_xlsx(report) if fmt == "xlsx" else to_csv(report)
     export_record(

@@ -9,12 +9,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import AdministrativeUnit
+from cases.models import AdministrativeUnit, Reorganisation
 from core.forms import DateField
 
 from . import registry, tables
 from .export import LabelledPeriod, periods_for
-from .filters import CUSTOM_PERIOD_HELP
+from .filters import CUSTOM_PERIOD_HELP, MAP_CHOICES
 
 
 class ReportForm(forms.Form):
@@ -51,6 +51,14 @@ class ReportForm(forms.Form):
     sharing = forms.BooleanField(
         label=_("For sharing (small counts hidden for every unit)"), required=False
     )
+    # Offered once the map was changed (D57): periods before the change on the old map.
+    map = forms.ChoiceField(
+        label=_("Administrative map"),
+        choices=MAP_CHOICES,
+        initial="new",
+        required=False,
+        help_text=_("For periods before the latest change of the administrative map."),
+    )
 
     def __init__(self, *args: Any, units: Sequence[AdministrativeUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -61,6 +69,11 @@ class ReportForm(forms.Form):
         self.fields["year"].initial = timezone.localdate().year
         # Every breakdown an indicator offers (sector, service, … with the standard four).
         self.fields["breakdowns"].choices = registry.breakdown_choices()  # type: ignore[attr-defined]
+        if not Reorganisation.objects.exists():
+            del self.fields["map"]
+
+    def on_old_map(self) -> bool:
+        return "map" in self.fields and self.cleaned_data.get("map") == "old"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -59,6 +59,7 @@ def report(request: HttpRequest) -> HttpResponse:
         breakdowns=data["breakdowns"],
         sharing=data["sharing"],
         fmt=data["format"],
+        old_map=form.on_old_map(),
     )
     return _attachment(file)
 
@@ -80,6 +81,7 @@ def report_queue(request: HttpRequest) -> HttpResponse:
         breakdowns=data["breakdowns"],
         sharing=data["sharing"],
         fmt=data["format"],
+        old_map=form.on_old_map(),
     )
     return redirect("reports:report_file", file_id=row.pk)
 

@@ -73,6 +73,7 @@ def file_create(
     breakdowns: Sequence[str],
     sharing: bool,
     fmt: export.Format,
+    old_map: bool = False,
 ) -> ReportFile:
     """Store what the actor asked for, to be built by the worker (the caller queues it).
 
@@ -90,6 +91,7 @@ def file_create(
             "breakdowns": list(breakdowns),
             "sharing": sharing,
             "format": fmt,
+            "map": "old" if old_map else "new",
         },
         language=translation.get_language() or settings.LANGUAGE_CODE,
         expires_at=timezone.now() + datetime.timedelta(hours=UNBUILT_HOURS),
@@ -179,6 +181,7 @@ def file_build(*, file_id: UUID | str) -> None:
                 breakdowns=row.request["breakdowns"],
                 sharing=row.request["sharing"],
                 progress=progress,
+                old_map=row.request.get("map") == "old",
             )
             fmt = row.request["format"]
             body = export.to_xlsx(report) if fmt == "xlsx" else export.to_csv(report)

@@ -28,7 +28,13 @@ PERIOD_KINDS = [
 # (``tables.CUSTOM_MAX_DAYS``, checked by ``tables.custom`` for both).
 CUSTOM_PERIOD_HELP = _("A period you choose is at most three years long.")
 # The parameters that name a view of the figures (kept by links between the pages).
-PARAMS = ("unit", "period", "year", "quarter", "half", "start", "end", "breakdown")
+PARAMS = ("unit", "period", "year", "quarter", "half", "start", "end", "breakdown", "map")
+# A period before a change of the administrative map (D57, ``reports.oldmap``): counted on
+# today's map (the default) or on the map of that time. Offered only for such a period.
+MAP_CHOICES = [
+    ("new", _("Re-based on the new map")),
+    ("old", _("On the old map (units of that time)")),
+]
 
 
 class FiguresForm(forms.Form):
@@ -55,6 +61,9 @@ class FiguresForm(forms.Form):
     end = DateField(label=_("To"), required=False, help_text=CUSTOM_PERIOD_HELP)
     # Choices from the registry (set per form): every breakdown an indicator offers.
     breakdown = forms.ChoiceField(label=_("Breakdown"), required=False)
+    map = forms.ChoiceField(
+        label=_("Administrative map"), required=False, choices=MAP_CHOICES, initial="new"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,6 +74,10 @@ class FiguresForm(forms.Form):
         ]
         translate_blank_choices(self)
         self._period: Period | None = None
+
+    def on_old_map(self) -> bool:
+        """Whether the old map was asked for (the field is dropped when not offered)."""
+        return "map" in self.fields and self.is_bound and self.cleaned_data.get("map") == "old"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -32,6 +32,7 @@ def report_file_request(
     breakdowns: Sequence[str] = (),
     sharing: bool,
     fmt: export.Format,
+    old_map: bool = False,
 ) -> ReportFile:
     """Ask for the report to be built in the background for ``actor``; return its row."""
     with transaction.atomic():
@@ -42,6 +43,7 @@ def report_file_request(
             breakdowns=breakdowns,
             sharing=sharing,
             fmt=fmt,
+            old_map=old_map,
         )
         _queue(row)
     return row

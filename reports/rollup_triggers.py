@@ -40,6 +40,12 @@ BY_RESIDENCE = (
     ' JOIN "cases_person" p ON p."id" = t."person_id"'
 )
 
+# A reorganisation's mapping row (D57): its old unit's ended residence rows now count in its
+# new unit, re-based.
+BY_SUCCESSION = (
+    'SELECT t."new_unit_id" FROM {rows} t UNION ALL SELECT t."old_unit_id" FROM {rows} t'
+)
+
 # Table → its communes (None: every commune). The migration that installs a set of
 # triggers keeps its own copy of this mapping.
 TABLES: Mapping[str, str | None] = {
@@ -61,6 +67,7 @@ TABLES: Mapping[str, str | None] = {
     "facilities_facilityprofile": FACILITY,
     "facilities_conditionreview": BY_FACILITY,
     "cases_residence": BY_RESIDENCE,
+    "cases_unitsuccession": BY_SUCCESSION,
 }
 
 _MARK = (

@@ -147,6 +147,10 @@ def protect(
         rows = {row.unit_id for table in group for row in table.rows}
         known = exact_rows(viewer, rows, first.indicator, sharing=sharing, units=units)
         if exact_for(viewer, first.unit, first.indicator, sharing=sharing):
+            # A row that is no unit (the old map's "unassigned", D57) is people of the unit
+            # looked at: as exact as its total (victims: hidden, as a commune's would be).
+            if not first.indicator.victims:
+                known |= {row for row in rows if row not in units}
             if known >= rows:
                 continue
             if first.indicator.victims:
@@ -187,7 +191,13 @@ def _with_siblings(group: list[Table], targets: Targets | None = None) -> list[T
     if to_build:
         layout = (first.rows, first.communes) if first.communes else None
         built = build_tables(
-            first.indicator, first.unit, first.period, to_build, targets=targets, layout=layout
+            first.indicator,
+            first.unit,
+            first.period,
+            to_build,
+            targets=targets,
+            layout=layout,
+            placed=first.placed,
         )
         extra += list(built.values())
     return [*group, *extra]

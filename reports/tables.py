@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -72,6 +73,8 @@ class Table:
     family: dict[str | None, Table] = field(default_factory=dict, repr=False, compare=False)
     # The communes counted, each → its row (child_rows), for building the siblings.
     communes: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
+    # On the old map (D57): the people placed in the communes of that time, for the siblings.
+    placed: Mapping[UUID, tuple[int, int]] | None = field(default=None, repr=False, compare=False)
 
     def cell(self, row: int | None, key: str | None) -> Cell | None:
         """Return the cell at (row, key), or None when the indicator computed none."""
@@ -196,7 +199,9 @@ def child_rows(unit: AdministrativeUnit) -> tuple[list[Row], dict[int, int]]:
     if unit.level == UnitLevel.COMMUNE:
         return [Row(unit.pk, unit.name, unit.code)], {unit.pk: unit.pk}
     found = list(
-        AdministrativeUnit.objects.filter(unit.subtree_q())
+        # Units in use only: a retired unit (kept after a reorganisation) has no people left,
+        # and movers' old units count in their successors (re-based, D57).
+        AdministrativeUnit.objects.filter(unit.subtree_q(), is_active=True)
         .filter(Q(parent_id=unit.pk) | Q(level=UnitLevel.COMMUNE))
         .values_list("pk", "name", "code", "path", "parent_id", "level")
         .order_by("path")
@@ -295,12 +300,15 @@ def build_tables(
     *,
     targets: Targets | None = None,
     layout: Layout | None = None,
+    placed: Mapping[UUID, tuple[int, int]] | None = None,
 ) -> dict[str | None, Table]:
     """Compute one indicator for the children of ``unit`` under several breakdowns at once.
 
     One grouped query answers every breakdown (``registry.compute_many``); the tables share
     their ``family`` (each other, by breakdown). ``layout``: ``child_rows(unit)`` when the
-    caller already has it (a report builds every table of one unit).
+    caller already has it (a report builds every table of one unit). ``placed``: the people
+    counted in the commune given (a period on the old map, ``reports.oldmap``, with its
+    layout), counted live.
     """
     wanted = list(dict.fromkeys(breakdowns))
     for breakdown in wanted:
@@ -311,7 +319,13 @@ def build_tables(
     rows, communes = layout if layout is not None else child_rows(unit)
     with without_jit():
         query = Query(communes, period, None, unit.pk)
-        found = registry.compute_many(indicator, query, wanted)
+        if placed is None:
+            found = registry.compute_many(indicator, query, wanted)
+        else:
+            from .indicators import engine
+
+            with engine.placed(placed):
+                found = registry.compute_many(indicator, query, wanted, live=True)
     key = (unit.pk, indicator.code, period.end.year)
     if targets is None or key not in targets:
         target = plans.target_for(unit, indicator.code, period)
@@ -333,5 +347,6 @@ def build_tables(
             target=target,
             family=family,
             communes=communes,
+            placed=placed,
         )
     return family

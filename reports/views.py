@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.capabilities import can
 from cases import capabilities as caps
-from cases.models import AdministrativeUnit
+from cases.models import AdministrativeUnit, Reorganisation
 
-from . import dashboard, registry, rollup, suppression, tables
+from . import dashboard, oldmap, registry, rollup, suppression, tables
 from .filters import PARAMS, FiguresForm, default_period
 from .registry import Indicator, Period
 
@@ -56,6 +56,16 @@ def _filters(request: HttpRequest, unit: AdministrativeUnit) -> tuple[FiguresFor
     return form, (form.period_value() if form.is_valid() else None)
 
 
+def _old_map(form: FiguresForm, period: Period | None) -> Reorganisation | None:
+    """The reorganisation to show the period before, when the old map is asked for; the
+    map choice is dropped from the form when the period has no change of the map (D57)."""
+    run = oldmap.reorganisation_for(period) if period is not None else None
+    if run is None:
+        form.fields.pop("map", None)
+        return None
+    return run if form.on_old_map() else None
+
+
 def _breakdown(form: FiguresForm) -> str | None:
     return (form.cleaned_data.get("breakdown") or None) if form.is_bound else None
 
@@ -92,6 +102,7 @@ def figures_dashboard(request: HttpRequest) -> HttpResponse:
     _require_figures(request)
     unit = dashboard.unit_for_figures(request.user, request.GET.get("unit"))
     form, period = _filters(request, unit)
+    old_map = _old_map(form, period)
     groups = None
     with rollup.watch() as behind:
         if period is not None:
@@ -100,7 +111,9 @@ def figures_dashboard(request: HttpRequest) -> HttpResponse:
                 unit=unit,
                 period=period,
                 breakdown=_breakdown(form),
-                people_url=_people_url(request, unit),
+                # The people lists are of today's map: no links on the old one.
+                people_url=None if old_map else _people_url(request, unit),
+                old_map=old_map,
             )
     detail = _params(request, unit=unit.code)
     sections = [
@@ -120,6 +133,10 @@ def figures_dashboard(request: HttpRequest) -> HttpResponse:
         "shown": groups is not None,
         "period_label": tables.period_label(period) if period else "",
         "behind_since": behind.since,
+        "old_map": old_map,
+        "old_rows": (
+            [row.label for row in groups[0].lines[0].table.rows] if old_map and groups else []
+        ),
     }
     return render(request, "reports/dashboard.html", context)
 
@@ -131,6 +148,7 @@ def indicator_page(request: HttpRequest) -> HttpResponse:
     indicator = _indicator_or_404(request.GET.get("code"))
     unit = dashboard.unit_for_figures(request.user, request.GET.get("unit"))
     form, period = _filters(request, unit)
+    form.fields.pop("map", None)  # one indicator is shown on today's map only (D57)
     detail = None
     with rollup.watch() as behind:
         if period is not None:

@@ -126,6 +126,8 @@ CONTENT_ALLOWED: dict[str, str] = {
     "(get_for_user, visible) and their dose rows",
     "reports/indicators/engine.py": "the people behind an indicator's cell, as a queryset the "
     "caller narrows with cases.access (people of the communes the caller asked for)",
+    "reports/oldmap.py": "the commune each person of the communes the caller asked for is "
+    "counted in on the old map (ids only, for aggregate counts; D57)",
     "reports/indicators/definitions.py": "aggregate counts of people in the communes the "
     "caller asked for (the dashboard asks only for communes cases.access.figures_unit allows)",
     "services/methadone/indicators.py": "aggregate counts of methadone patients and their "

@@ -118,6 +118,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("audit", "0004_refuse_truncate"): "RunPython issues PostgreSQL trigger DDL only (no scan)",
     ("reports", "0005_residence_staleness_triggers"): "RunPython issues PostgreSQL trigger DDL "
     "only, on the new residence table (no scan)",
+    ("reports", "0006_unit_succession_staleness_triggers"): "RunPython issues PostgreSQL "
+    "trigger DDL only, on the new unit succession table (no scan)",
     ("audit", "0002_append_only"): _EMPTY
     + "append-only triggers, and an index on listed people built without CONCURRENTLY",
     ("audit", "0003_append_only_rekey_path"): "RunPython issues trigger DDL only (no scan)",

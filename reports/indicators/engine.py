@@ -168,6 +168,22 @@ def standard_keys() -> dict[str, list[tuple[str, Any]]]:
 # people are left out.
 OUTSIDE = -1
 _movers: ContextVar[Mapping[UUID, int] | None] = ContextVar("figures_movers", default=None)
+# Set by :func:`placed`: every person's commune for the count, instead of the residence
+# history's (a past period on the old map, D57, ``reports.oldmap``).
+_placed: ContextVar[Mapping[UUID, tuple[int, int]] | None] = ContextVar(
+    "figures_placed", default=None
+)
+
+
+@contextmanager
+def placed(people: Mapping[UUID, tuple[int, int]]) -> Iterator[None]:
+    """Within the block, count the people given (person → (commune counted, commune today))
+    in the commune given, whatever their residence history says."""
+    token = _placed.set(people)
+    try:
+        yield
+    finally:
+        _placed.reset(token)
 
 
 @contextmanager
@@ -177,7 +193,12 @@ def on_period_end(query: Query) -> Iterator[Query]:
     one of them then, under ``OUTSIDE``)."""
     from cases.residence import movers_on
 
-    found = movers_on(day=query.period.end, communes=[c for c in query.rows if c != OUTSIDE])
+    fixed = _placed.get()
+    if fixed is not None:
+        found = dict(fixed)
+    else:
+        communes = [c for c in query.rows if c != OUTSIDE]
+        found = movers_on(day=query.period.end, communes=communes)
     if not found:
         token = _movers.set(None)
         try:
