@@ -304,6 +304,13 @@ def test_the_old_commune_reads_for_the_set_period_then_loses_access(
     settings.MOVE_READ_DAYS = 10
     m = moving
     move = _record(m)
+    # someone of another commune, registered elsewhere: never the old commune's to see
+    make_person(
+        full_name="Người Xã Khác",
+        residence_commune=m.world.units["c97"],
+        registered_by=m.world.orgs["commune_z"],
+    )
+    seen = set(access.visible_people(m.world.users["minh"]).values_list("pk", flat=True))
     moves.move_accept(actor=m.world.users["nga"], move_id=move.pk)
     minh = m.world.users["minh"]
     client = m.world.client("minh")
@@ -331,6 +338,9 @@ def test_the_old_commune_reads_for_the_set_period_then_loses_access(
     assert _denials(minh) == before + 3
     assert m.person not in access.visible_people(minh)
     assert not access.visible_cases(minh).filter(person=m.person).exists()
+    # and the move widened nothing: the old commune sees no one it did not see before
+    fresh = type(minh).objects.get(pk=minh.pk)  # a new reach, read after the period ended
+    assert set(access.visible_people(fresh).values_list("pk", flat=True)) <= seen - {m.person.pk}
 
 
 def test_a_move_to_another_province_works_across_scopes(moving: Moving, clock: Clock) -> None:
