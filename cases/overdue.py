@@ -43,7 +43,10 @@ def overdue_notify(*, today: datetime.date | None = None) -> int:
         )
     )
     candidates = user_model.objects.filter(
-        pk__in=dues.responsible_for_overdue(today) - already, is_active=True, staff__isnull=False
+        pk__in=dues.responsible_for_overdue(today) - already,
+        is_active=True,
+        is_service_account=False,
+        staff__isnull=False,
     ).order_by("pk")
     reminded = 0
     for user in candidates:
