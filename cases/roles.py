@@ -44,7 +44,7 @@ from .models import (
     RoleRejectionReason,
     StaffProfile,
 )
-from .staff import staff_users, users_manage_require
+from .staff import users_manage_require
 
 
 def _allowed_roles(user: User) -> set[str]:
