@@ -63,6 +63,12 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         verbose_name=_("created by"),
         editable=False,
     )
+    # An API client's account (api.ApiClient.account): a machine, not a person. It never
+    # signs in with a password, is invited by no one and appears in no list of people to
+    # pick, count or notify (staff list, assignees, officers, reviewers, staff figures).
+    is_service_account = models.BooleanField(
+        _("service account"), default=False, db_default=False, editable=False
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actions import account_created
+from accounts.actions import account_created, user_save
 from accounts.models import User
 from audit import actions as audit
 from cases import access
@@ -66,7 +66,9 @@ def api_client_create(
         raise ValidationError({"role": _("An API client holds a role that sees case records.")})
     if not 1 <= days <= MAX_DAYS:
         raise ValidationError({"days": _("A token lasts from 1 to 366 days.")})
-    account = User(username=f"api-{name}", first_name="API", last_name=name)
+    account = User(
+        username=f"api-{name}", first_name="API", last_name=name, is_service_account=True
+    )
     account.set_unusable_password()
     token = tokens.make()
     client = ApiClient(
@@ -130,10 +132,15 @@ def api_token_issue(*, actor: User, client: ApiClient, days: int) -> str:
 
 
 def api_client_revoke(*, actor: User, client: ApiClient) -> ApiClient:
-    """Revoke a client for good: its token is refused from now on."""
+    """Revoke a client for good: its token is refused and its account deactivated from now on.
+
+    The inactive account has no session (Django drops an inactive user's session at its next
+    request), no reach and no place in any list; the account's change is its own event
+    (``user_changed``, ``is_active``) beside ``api_client_revoked``.
+    """
     users_manage_require(actor=actor, what="revoke_api_client")
     with transaction.atomic():
-        locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+        locked = ApiClient.objects.select_for_update().select_related("account").get(pk=client.pk)
         if locked.revoked_at is None:
             locked.revoked_at, locked.revoked_by = timezone.now(), actor
             locked.save(update_fields=["revoked_at", "revoked_by"])
@@ -143,6 +150,9 @@ def api_client_revoke(*, actor: User, client: ApiClient) -> ApiClient:
                 obj=locked,
                 detail={"client": str(locked.pk)},
             )
+        if locked.account.is_active:
+            locked.account.is_active = False
+            user_save(actor=actor, user=locked.account)
     return locked
 
 

@@ -74,7 +74,15 @@ def _denied(actor: AnyUser | None, user_id: Any, perm: str) -> None:
 
 
 def invitation_issue(*, actor: User, user: User) -> str:
-    """Issue a fresh invitation link (the earlier one dies) and return its path."""
+    """Issue a fresh invitation link (the earlier one dies) and return its path.
+
+    Never to an API client's service account: a password would let a person sign in as
+    the machine (refused and recorded, ASVS 6.4.1)."""
+    if user.is_service_account:
+        _denied(actor, user.pk, "invite_service_account")
+        raise ValidationError(
+            _("This is an API client's account: it uses its token and cannot be invited.")
+        )
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():

@@ -202,7 +202,7 @@ def destination_communes() -> QuerySet[AdministrativeUnit]:
 def _recipients(commune: AdministrativeUnit) -> list[User]:
     """Return the new commune's officers (social officers and the commune police)."""
     profiles = (
-        StaffProfile.objects.filter(user__is_active=True)
+        StaffProfile.objects.filter(user__is_active=True, user__is_service_account=False)
         .filter(
             Q(scope_unit=commune)
             & (Q(role=Role.COMMUNE_OFFICER) | Q(second_role=Role.COMMUNE_OFFICER))

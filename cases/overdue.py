@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +26,7 @@ from . import dues
 from .events import CaseAction
 
 OVERDUE_VERB = verbs.register("overdue_reminder", gettext_lazy("Overdue work"))
-# At most this many items are counted per person; past it the text says "or more".
+# At most this many items are counted per person; past it the text reads "More than 100".
 COUNT_CAP = 100
 
 
@@ -44,7 +43,10 @@ def overdue_notify(*, today: datetime.date | None = None) -> int:
         )
     )
     candidates = user_model.objects.filter(
-        pk__in=dues.responsible_for_overdue(today) - already, is_active=True, staff__isnull=False
+        pk__in=dues.responsible_for_overdue(today) - already,
+        is_active=True,
+        is_service_account=False,
+        staff__isnull=False,
     ).order_by("pk")
     reminded = 0
     for user in candidates:
@@ -60,14 +62,13 @@ def overdue_notify(*, today: datetime.date | None = None) -> int:
                 "%(count)d items of your work are overdue",
                 count,
             ) % {"count": count}
-        with transaction.atomic():
-            notifications.notify(
-                actor=None,
-                recipients=[user],
-                verb=OVERDUE_VERB,
-                text=text,
-                url=reverse("cases:my_work"),
-            )
+        notifications.notify(
+            actor=None,
+            recipients=[user],
+            verb=OVERDUE_VERB,
+            text=text,
+            url=reverse("cases:my_work"),
+        )
         reminded += 1
     record(
         actor=None,

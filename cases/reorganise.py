@@ -109,6 +109,7 @@ class Report:
     """What a reorganisation does (or, in a dry run, would do)."""
 
     dry_run: bool
+    effective_on: datetime.date | None = None
     rows: int = 0
     rows_not_loaded: int = 0
     created: int = 0
@@ -133,8 +134,10 @@ class Report:
 
     def lines(self) -> list[str]:
         head = "Dry run, nothing written." if self.dry_run else "Reorganisation applied."
-        out = [
-            head,
+        out = [head]
+        if self.effective_on is not None:
+            out.append(f"Takes effect on {self.effective_on.isoformat()}.")
+        out += [
             f"Mapping rows: {self.rows} ({self.rows_not_loaded} skipped: their old unit is not "
             "loaded here or already retired).",
             f"Units: {self.created} created, {self.reused} kept their code (renamed or moved), "
@@ -393,11 +396,15 @@ def reorganise(
 ) -> Report:
     """Apply the mapping in one transaction (all or nothing); see the module's docstring.
 
+    ``effective_on`` is the new map's first day (today when not given): the day the decree
+    says, which may be before the run; never after today, nor before the last run's.
     Raises ``ValidationError`` listing every problem of the files (nothing written).
     """
-    report = Report(dry_run=dry_run)
+    effective_on = effective_on or timezone.localdate()
+    report = Report(dry_run=dry_run, effective_on=effective_on)
     loaded = _loaded()
     new_units, targets, errors = _parse(mapping, loaded, report)
+    errors += _effective_errors(effective_on)
     errors += _parents(new_units, loaded, units)
     chosen, choice_errors = _choices(choices, targets, loaded)
     errors += choice_errors
@@ -413,13 +420,28 @@ def reorganise(
                 chosen,
                 by=by,
                 source=source,
-                effective_on=effective_on or timezone.localdate(),
+                effective_on=effective_on,
             )
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
     return report
+
+
+def _effective_errors(day: datetime.date) -> list[str]:
+    """Refuse a first day after today (the people are re-addressed now) or before the last
+    run's (the old-map choice of past periods reads the latest run, ``reports.oldmap``)."""
+    if day > timezone.localdate():
+        return [f"effective date {day.isoformat()} is after today: apply the map on or after it"]
+    last = Reorganisation.objects.order_by("-effective_on").values_list("effective_on", flat=True)
+    latest = last.first()
+    if latest is not None and day < latest:
+        return [
+            f"effective date {day.isoformat()} is before the last reorganisation's "
+            f"({latest.isoformat()}): runs take effect in the order they are applied"
+        ]
+    return []
 
 
 def _apply(

@@ -44,7 +44,7 @@ from .models import (
     RoleRejectionReason,
     StaffProfile,
 )
-from .staff import staff_users, users_manage_require
+from .staff import users_manage_require
 
 
 def _allowed_roles(user: User) -> set[str]:
@@ -462,7 +462,8 @@ def staff_member_create(
 def staff_invitation_issue(*, actor: User, username: str) -> str:
     """Record and return a new invitation link path for someone who never set a password."""
     users_manage_require(actor=actor, what="invite_staff_member")
-    user = staff_users().filter(username=username).first()
+    # Every account, service accounts included: inviting one is refused and recorded.
+    user = User.objects.filter(username=username).first()
     if user is None or user.has_usable_password():
         raise ValidationError(
             _("Only a person without a password (new, or after an approved reset) can be invited.")

@@ -40,12 +40,14 @@ def users_manage_require(*, actor: AnyUser, what: str, user_id: Any = "") -> Non
 
 
 def staff_users() -> QuerySet[User]:
-    """Return every staff account, by given name."""
+    """Return every person's staff account, by given name (API clients' service accounts
+    are listed on their own page, ``/api-clients/``)."""
     pending = RoleChangeRequest.objects.filter(
         user=OuterRef("pk"), status=RoleChangeRequest.Status.PENDING
     )
     return (
-        User.objects.select_related("staff__organisation", "staff__scope_unit")
+        User.objects.filter(is_service_account=False)
+        .select_related("staff__organisation", "staff__scope_unit")
         .annotate(has_pending=Exists(pending))
         .order_by("last_name", "first_name", "username")
     )

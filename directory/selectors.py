@@ -8,11 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
+from django.utils.functional import Promise
 
-from cases.choices import UnitLevel
+from cases.choices import ClientCategory, UnitLevel
 from cases.models import AdministrativeUnit
 from facilities.models import FacilityProfile
 from facilities.selectors import PublicFacility, public_facilities
+
+from .labels import TYPE_NAMES
 
 
 def _published_in(unit_path: OuterRef) -> Exists:
@@ -48,29 +51,42 @@ class Listing:
     full_address: str
     contact_phone: str
     tel: str  # the phone for a ``tel:`` link: digits and a leading +
+    # Who may use them, from the services' client categories (labels translated when the
+    # page renders); ``for_everyone`` when a service is offered to every category.
+    categories: list[ClientCategory]
+    for_everyone: bool
 
 
 @dataclass(frozen=True)
 class Group:
-    """The facilities of one organisation type."""
+    """The facilities of one organisation type: its typed (Vietnamese) name, and its English
+    name when the code is one the directory names (``labels.TYPE_NAMES``)."""
 
     facility_type: str
+    name_en: Promise | None
     listings: list[Listing]
 
 
 def _listing(found: PublicFacility) -> Listing:
     parts = [part for part in (found.address, found.commune) if part]
+    offered = [set(service.applies_to) for service in found.services]
+    named = set().union(*offered)
     return Listing(
         facility=found,
         full_address=", ".join(parts),
         contact_phone=found.phone,
         tel="".join(c for c in found.phone if c.isdigit() or c == "+"),
+        categories=[c for c in ClientCategory if c.value in named],
+        for_everyone=any(not codes for codes in offered),
     )
 
 
 def facilities_by_type(unit: AdministrativeUnit) -> list[Group]:
     """Return the unit's published facilities grouped by organisation type, by type name."""
-    groups: dict[str, list[Listing]] = {}
+    groups: dict[tuple[str, str], list[Listing]] = {}
     for found in public_facilities(unit):
-        groups.setdefault(found.facility_type, []).append(_listing(found))
-    return [Group(name, groups[name]) for name in sorted(groups)]
+        key = (found.facility_type, found.facility_type_code)
+        groups.setdefault(key, []).append(_listing(found))
+    return [
+        Group(name, TYPE_NAMES.get(code), groups[(name, code)]) for name, code in sorted(groups)
+    ]

@@ -43,6 +43,8 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpR
             {
                 **context,
                 "keep_lang": keep,
+                # Codes are named in English; what administrators typed stays Vietnamese.
+                "english": language == "en",
                 "languages": settings.LANGUAGES,
                 "here": request.path,
             },

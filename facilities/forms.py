@@ -22,6 +22,7 @@ PROFILE_FIELDS = [
     "address",
     "phone",
     "opening_hours",
+    "opening_hours_en",
     "capacity",
     "capacity_unit",
     "services_other",
@@ -47,7 +48,7 @@ class ProfileForm(VersionField, forms.ModelForm):  # type: ignore[type-arg]
         widget=forms.CheckboxSelectMultiple,
         label=_("Services offered"),
     )
-    field_order = ["organisation", *PROFILE_FIELDS[:6], "services", *PROFILE_FIELDS[6:]]
+    field_order = ["organisation", *PROFILE_FIELDS[:7], "services", *PROFILE_FIELDS[7:]]
 
     class Meta:
         model = FacilityProfile

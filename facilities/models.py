@@ -107,6 +107,7 @@ PUBLIC_FIELDS = (
     "commune",
     "phone",
     "opening_hours",
+    "opening_hours_en",
     "capacity",
     "capacity_unit",
     "services",
@@ -138,6 +139,14 @@ class FacilityProfile(Versioned):
     address = models.CharField(_("address"), max_length=300)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    # The same hours for the directory's English page (D62); free text like the Vietnamese,
+    # since hours are irregular (dosing windows, every day, 24/7). Empty: the Vietnamese.
+    opening_hours_en = models.CharField(
+        _("opening hours in English"),
+        max_length=200,
+        blank=True,
+        help_text=_("Optional: shown on the public directory's English page."),
+    )
     # None: not known; 0: the facility takes nobody to stay (e.g. a day clinic).
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     capacity_unit = models.CharField(

@@ -189,19 +189,35 @@ def facility_history(facility: FacilityProfile) -> list[Change]:
 
 
 @dataclass(frozen=True)
+class PublicService:
+    """A service offered, by code with both names: the page picks its language's."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    # The client categories it is offered to (codes); empty: everyone.
+    applies_to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PublicFacility:
-    """What the public directory may show of a facility: no client data, no management field."""
+    """What the public directory may show of a facility: no client data, no management field.
+
+    Codes travel beside the names typed in Vietnamese (the type's, the services'), so a page
+    in another language translates them (D62)."""
 
     id: UUID
     public_name: str
+    facility_type_code: str
     facility_type: str
     address: str
     commune: str
     phone: str
     opening_hours: str
+    opening_hours_en: str
     capacity: int | None
     capacity_unit: str
-    services: list[str]
+    services: list[PublicService]
     services_other: str
     eligibility: str
     licence_number: str
@@ -224,14 +240,19 @@ def public_facilities(unit: AdministrativeUnit) -> list[PublicFacility]:
         PublicFacility(
             id=p.pk,
             public_name=p.organisation.name,
+            facility_type_code=p.organisation.type.code,
             facility_type=p.organisation.type.name,
             address=p.address,
             commune=p.commune.name,
             phone=p.phone,
             opening_hours=p.opening_hours,
+            opening_hours_en=p.opening_hours_en,
             capacity=p.capacity,
             capacity_unit=p.capacity_unit,
-            services=[s.name_vi for s in sorted(p.services.all(), key=lambda s: (s.order, s.code))],
+            services=[
+                PublicService(s.code, s.name_vi, s.name_en, tuple(s.applies_to or ()))
+                for s in sorted(p.services.all(), key=lambda s: (s.order, s.code))
+            ],
             services_other=p.services_other,
             eligibility=p.eligibility,
             licence_number=p.licence_number,

@@ -127,6 +127,7 @@ def _staff(query: Query, place: Placement) -> dict[tuple[str, Any], tuple[int | 
     staff = User.objects.filter(
         Q(staff__role__in=roles) | Q(staff__second_role__in=roles),
         is_active=True,
+        is_service_account=False,  # an API client is no one doing the work
         date_joined__date__lte=end,
     ).values_list("pk", "staff__scope_unit__path")
     for pk, path in staff:

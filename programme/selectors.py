@@ -169,7 +169,7 @@ def staff_for(user: access.AnyUser) -> QuerySet[User]:
     if unit is None:
         return User.objects.none()
     return (
-        User.objects.filter(is_active=True, staff__isnull=False)
+        User.objects.filter(is_active=True, is_service_account=False, staff__isnull=False)
         .filter(
             Q(staff__scope_unit__path__startswith=unit.path)
             | Q(staff__organisation__unit__path__startswith=unit.path)

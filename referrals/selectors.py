@@ -464,7 +464,10 @@ def reviewers_of(referral: Referral) -> list[Any]:
     units = AdministrativeUnit.objects.filter(path__in=prefixes)
     return list(
         User.objects.filter(
-            is_active=True, groups__name=Role.SUPERVISOR, staff__scope_unit__in=units
+            is_active=True,
+            is_service_account=False,
+            groups__name=Role.SUPERVISOR,
+            staff__scope_unit__in=units,
         ).distinct()
     )
 
@@ -474,6 +477,7 @@ def staff_of(organisation_id: UUID, *, exclude: Iterable[Any] = ()) -> list[Any]
     skip = {getattr(u, "pk", u) for u in exclude}
     rows = User.objects.filter(
         is_active=True,
+        is_service_account=False,
         staff__organisation_id=organisation_id,
         groups__name__in=[Role.CASEWORKER, Role.COMMUNE_OFFICER],
     ).distinct()

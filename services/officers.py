@@ -16,6 +16,7 @@ def postrehab_officers(case: Any) -> QuerySet[User]:
     return (
         User.objects.filter(
             is_active=True,
+            is_service_account=False,
             groups__name=Role.COMMUNE_OFFICER,
             staff__scope_unit_id=case.person.residence_commune_id,
         )

@@ -39,7 +39,11 @@ def closure_deciders(closure: CaseClosure) -> list[User]:
     """
     holder_path = Value(closure.case.organisation.unit.path, output_field=CharField())
     candidates = (
-        User.objects.filter(is_active=True, groups__name__in=sorted(holders("caseclosure.decide")))
+        User.objects.filter(
+            is_active=True,
+            is_service_account=False,  # a machine is never told a request waits
+            groups__name__in=sorted(holders("caseclosure.decide")),
+        )
         # Scoped to a unit that holds the case's organisation: its path starts the holder's.
         .annotate(holder_path=holder_path)
         .filter(holder_path__startswith=F("staff__scope_unit__path"))

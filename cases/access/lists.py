@@ -28,10 +28,12 @@ def case_organisations(user: AnyUser) -> QuerySet[Organisation]:
 
 
 def assignable_staff(organisations: QuerySet[Organisation]) -> QuerySet[User]:
-    """Return the active staff of these organisations whose role may hold a case."""
+    """Return the active staff of these organisations whose role may hold a case (people,
+    not API clients' service accounts)."""
     return (
         User.objects.filter(
             is_active=True,
+            is_service_account=False,
             staff__organisation__in=organisations,
             groups__name__in=sorted(capabilities.holders(caps.CASE_CHANGE)),
         )

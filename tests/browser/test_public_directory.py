@@ -96,3 +96,45 @@ def test_the_directory_pages_pass_the_accessibility_check(
         phone_page.goto(f"{live_server.url}/directory/{path}")
         expect(phone_page.locator("h1")).to_be_visible()
     phone_page.goto(live_server.url + "/directory/")  # leaving the last page checks it
+
+
+def test_from_the_sign_in_page_to_a_province_in_english(
+    live_server: Any, world: World, scriptless_phone: Page
+) -> None:
+    """The sign-in page leads to the directory; in English, a province's facility types,
+    services and who may use them are in English, hours too where the facility gives them
+    (D62)."""
+    u = world.units
+    rehab = facility("Cơ sở cai nghiện ma túy Tỉnh Kiểm Thử", "rehab-public", u["c1"], capacity=120)
+    rehab.phone, rehab.opening_hours = "0214 3822 111", "Cả ngày, 24/7"
+    rehab.opening_hours_en = "All day, every day"
+    rehab.eligibility = "Người nghiện ma túy từ đủ 18 tuổi, cư trú trong tỉnh"
+    rehab.save()
+    rehab.services.set(ServiceType.objects.filter(code__in=["counselling", "education_vocational"]))
+    clinic = facility("Cơ sở điều trị methadone Phường Tỉnh", "methadone-clinic", u["c4"])
+    clinic.opening_hours = "6:30–10:30 và 14:00–17:00, cả tuần"
+    clinic.save()
+    clinic.services.set(ServiceType.objects.filter(code="opioid_substitution"))
+    facility("Nhà Nhân ái Huyện Hai", "nha-nhan-ai", u["c3"], capacity=30, unit="places")
+
+    page = scriptless_phone
+    page.goto(live_server.url + "/login/")
+    page.get_by_test_id("directory-link").get_by_role("link").click()
+    assert page.url == live_server.url + "/directory/"
+    page.get_by_role("link", name="English").click()
+    page.get_by_role("link", name="Tỉnh Kiểm Thử").click()
+    assert page.url.endswith("/directory/98/?lang=en")
+    for heading in (
+        "Methadone treatment facilities",
+        "Public drug rehabilitation facilities",
+        "Nhà Nhân ái (shelter and support houses)",
+    ):
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    expect(page.get_by_text("All day, every day")).to_be_visible()
+    expect(page.get_by_text("Counselling", exact=False)).to_be_visible()
+    opioid = ServiceType.objects.get(code="opioid_substitution")
+    expect(page.get_by_text(opioid.name_en)).to_be_visible()
+    expect(page.get_by_text("Illegal drug user", exact=False)).to_be_visible()
+    expect(page.locator('dd[lang="vi"]', has_text="6:30–10:30")).to_be_visible()
+    _fits(page)
+    _shot(page, "directory-province-en", "phone")

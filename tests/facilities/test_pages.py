@@ -246,7 +246,11 @@ def test_public_facilities_give_published_public_fields_only(world: World) -> No
     found = selectors.public_facilities(world.units["province"])
     assert [f.public_name for f in found] == ["Nhà Nhân ái"]
     assert found[0].capacity == 20 and found[0].commune == "Xã Hai Một"
-    assert found[0].services == [ServiceType.objects.get(code="counselling").name_vi]
+    counselling = ServiceType.objects.get(code="counselling")
+    assert [(s.code, s.name_vi, s.name_en) for s in found[0].services] == [
+        (counselling.code, counselling.name_vi, counselling.name_en)
+    ]
+    assert found[0].facility_type_code == "nha-nhan-ai"
     names = {f.name for f in dataclasses.fields(found[0])}
     assert not names & {"published", "reviews", "version", "organisation", "history"}
     assert selectors.public_facilities(world.units["d1"]) == []

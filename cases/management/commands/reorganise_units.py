@@ -1,5 +1,6 @@
 """Apply an official old → new map of administrative units (decision D43, docs/units.md)."""
 
+import datetime
 import getpass
 from contextlib import ExitStack
 from pathlib import Path
@@ -9,6 +10,14 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases.reorganise import reorganise
+
+
+def _day(text: str) -> datetime.date:
+    """An ISO date (YYYY-MM-DD), for --effective-on."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--effective-on: {text!r} is not a date written YYYY-MM-DD") from None
 
 
 class Command(BaseCommand):
@@ -37,6 +46,11 @@ class Command(BaseCommand):
             help="The new list (code, name, level, parent_code), for the new units' parents.",
         )
         parser.add_argument(
+            "--effective-on",
+            metavar="YYYY-MM-DD",
+            help="The new map's first day, as the decree gives it (default: today).",
+        )
+        parser.add_argument(
             "--write-defaults",
             type=Path,
             help="Write the people placed by the default (a choices file to edit) here.",
@@ -44,6 +58,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["mapping_path"]
+        given = options["effective_on"]
+        effective_on = _day(given) if given is not None else None
         try:
             with ExitStack() as files:
 
@@ -60,6 +76,7 @@ class Command(BaseCommand):
                     by=getpass.getuser(),
                     dry_run=options["dry_run"],
                     source=path.name,
+                    effective_on=effective_on,
                 )
         except ValidationError as error:
             raise CommandError("\n".join(error.messages)) from None
