@@ -9,7 +9,8 @@ methadone clinic and its caseworker (the importer and exporter), then write a re
 of ``--rows`` rows as the offices send it: people-and-cases rows (one case each, valid
 citizen IDs, real-shaped Vietnamese names with diacritics, dates as dd/mm/yyyy text), and
 with ``--records`` (the default) a delivered counselling service for every fourth case (the
-rest of the rows). The file is written with openpyxl's write-only workbook (streamed). Then:
+rest of the rows). The file is written with openpyxl's write-only workbook (streamed), in a
+child process, so this process's peak is the import's and the export's alone. Then:
 
 1. the import (``registers.actions.register_import``, a real run: every row checked, then
    written in one transaction through the actions, with history and events);
@@ -18,8 +19,9 @@ rest of the rows). The file is written with openpyxl's write-only workbook (stre
 Each phase prints its wall time, rows a second and peak memory: the Python heap's peak
 (``tracemalloc``, on unless ``--no-tracemalloc``, which slows Python down) and the
 process's peak resident size (``resource.getrusage``; it only grows, so it bounds the
-phases so far). Results go to ``bench/results/imports-<rows>.json``. Nothing here asserts a
-time.
+phases so far), and on Linux each phase's own peak (the kernel's peak reset through
+``/proc/self/clear_refs`` as the phase starts) and its growth over the size at its start.
+Results go to ``bench/results/imports-<rows>.json``. Nothing here asserts a time.
 
 ``--doses N``: instead, 100 methadone clinics of the district, each with a doctor who doses
 and prescribes, each import their own month's register (a clinic's staff dose only their
@@ -35,6 +37,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -294,8 +297,35 @@ def run_doses(options: argparse.Namespace, report: dict[str, Any]) -> Path:
     return RESULTS / f"imports-doses-{options.dose_count}.json"
 
 
+def _status_mb(field: str) -> float | None:
+    """Return a size from /proc/self/status (Linux) in MB, or None elsewhere."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _peak_reset() -> bool:
+    """Reset the kernel's peak resident size of this process (VmHWM), Linux only."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
 def measure(label: str, work: Callable[[], Any], *, trace: bool) -> dict[str, Any]:
-    """Run ``work`` once; return its time and peak memory."""
+    """Run ``work`` once; return its time and peak memory.
+
+    Besides the process's peak so far (``rss_peak_mb``, which only grows), the phase's own
+    peak: the kernel's peak resident size reset at the phase's start (``phase_peak_mb``)
+    and its growth over the resident size then (``phase_growth_mb``).
+    """
+    reset = _peak_reset()
+    rss_start = _status_mb("VmRSS")
     if trace:
         tracemalloc.start()
     start = time.perf_counter()
@@ -305,18 +335,34 @@ def measure(label: str, work: Callable[[], Any], *, trace: bool) -> dict[str, An
     if trace:
         tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+    phase_peak = _status_mb("VmHWM") if reset else None
     found = {
         "phase": label,
         "seconds": round(seconds, 2),
         "heap_peak_mb": round(heap / 2**20, 1) if heap is not None else None,
         "rss_peak_mb": round(rss / 2**20, 1),
+        "rss_start_mb": rss_start,
+        "phase_peak_mb": phase_peak,
+        "phase_growth_mb": (
+            round(phase_peak - rss_start, 1)
+            if phase_peak is not None and rss_start is not None
+            else None
+        ),
     }
     print(
         f"{label:<28} {seconds:9.1f} s   heap peak {found['heap_peak_mb']} MB   "
-        f"process peak {found['rss_peak_mb']} MB",
+        f"process peak {found['rss_peak_mb']} MB   phase: {rss_start} → {phase_peak} MB",
         flush=True,
     )
     return found | {"result": result}
+
+
+def _in_child(source: Path, rows: int, records: bool) -> dict[str, int]:
+    """Write the register file in a forked child process; return its rows by sheet."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        made: dict[str, int] = pool.apply(write_file, (source, rows), {"records": records})
+    return made
 
 
 def main() -> None:
@@ -353,12 +399,13 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "register.xlsx"
+        # Written in a child process: openpyxl's writer would set this process's peak
+        # before the import starts, hiding what the import itself needs.
         made = measure(
-            "write the file",
-            lambda: write_file(source, options.rows, records=options.records),
-            trace=False,
+            "write the file", lambda: _in_child(source, options.rows, options.records), trace=False
         )
         report["sheets"] = made.pop("result")
+        report["rss_before_import_mb"] = made["rss_peak_mb"]
         report["file_mb"] = round(source.stat().st_size / 2**20, 1)
         report["phases"].append(made)
         print(f"file: {report['sheets']}, {report['file_mb']} MB", flush=True)

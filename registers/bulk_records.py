@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -46,6 +46,7 @@ from services.models import Screening, ScreeningScore, TreatmentEpisode
 
 from .bulk import Rows, Unsettled, _clean, _constraints_now, _save, cases_to_add_to
 from .events import REGISTER_IMPORT_ROWS
+from .keystore import IdMap
 
 # (row, column key, message, code): a refused cell of the dosing sheet.
 CellProblem = tuple[int, str, str, str]
@@ -66,7 +67,7 @@ def episodes(
     *,
     actor: User,
     rows: Rows,
-    ids: MutableMapping[str, UUID],
+    ids: IdMap,
     build: Callable[[dict[str, Any]], TreatmentEpisode],
     import_id: UUID,
 ) -> Rows:
@@ -204,7 +205,7 @@ def doses(
     *,
     actor: User,
     rows: Rows,
-    episode_ids: MutableMapping[str, UUID],
+    episode_ids: IdMap,
     import_id: UUID,
     refused: list[CellProblem],
 ) -> None:

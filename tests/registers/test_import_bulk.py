@@ -201,19 +201,3 @@ def test_a_second_order_of_one_episode_goes_through_prescription_record_after_th
     assert {(p.sheet, p.row, p.code) for p in outcome.problems} == {
         ("Chỉ định liều methadone", 4, "increase_too_large")
     }
-
-
-def test_the_map_of_file_keys_keeps_ids_as_bytes_and_gives_back_uuids() -> None:
-    """Memory at 100,000 rows: a key's id is kept as its 16 bytes, read back as a UUID."""
-    import sys
-    import uuid
-
-    ids = bulk.IdMap()
-    first, second = uuid.uuid4(), uuid.uuid4()
-    ids["1"] = first
-    ids.update({"2": second})
-    assert ids["1"] == first and ids.get("2") == second and ids.get("3") is None
-    assert "1" in ids and "3" not in ids and len(ids) == 2 and list(ids) == ["1", "2"]
-    assert dict(ids.items()) == {"1": first, "2": second}
-    assert all(isinstance(value, bytes) for value in ids._ids.values())
-    assert sys.getsizeof(ids._ids["1"]) < sys.getsizeof(first) + sys.getsizeof(first.int)
