@@ -474,7 +474,8 @@ def _write_batch(
     refused: list[bulk_records.CellProblem] = []
     try:
         with transaction.atomic():
-            left = _BATCHED[sheet.key](actor, batch, written, keys, decisions, import_id, refused)
+            context = _Batch(actor, written, keys, decisions, import_id, refused)
+            left = _BATCHED[sheet.key](context, batch)
     except (
         bulk.Unsettled, ValidationError, PermissionDenied, Http404, _RefFailed, IntegrityError,
         DataError,
@@ -728,29 +729,37 @@ def _service(values: dict[str, Any], case_ids: IdMap) -> ServiceRecord:
     )
 
 
-def _shelter(
-    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
-) -> None:
-    stay = ShelterStay(
-        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
+def _shelter_stay(values: dict[str, Any], case_ids: IdMap) -> ShelterStay:
+    return ShelterStay(
+        case_id=_ref(case_ids, values["ma_ho_so"], "ma_ho_so"),
         shelter=values["nha_nhan_ai"],
         entered_on=values["ngay_vao"],
         left_on=values["ngay_ra"],
     )
+
+
+def _shelter(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    stay = _shelter_stay(values, written.case_ids)
     record_add(actor=actor, record=stay, checks=(shelter_stay_check,))
 
 
-def _post_rehab(
-    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
-) -> None:
-    period = PostRehabPeriod(
-        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
+def _period(actor: User, values: dict[str, Any], case_ids: IdMap) -> PostRehabPeriod:
+    return PostRehabPeriod(
+        case_id=_ref(case_ids, values["ma_ho_so"], "ma_ho_so"),
         officer=values["can_bo"] or actor,
         started_on=values["ngay_bat_dau"],
         planned_end_on=values["ngay_ket_thuc_du_kien"],
         ended_on=values["ngay_ket_thuc"],
         outcome=values["ket_qua"],
     )
+
+
+def _post_rehab(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    period = _period(actor, values, written.case_ids)
     record_add(actor=actor, record=period, checks=(postrehab_check,), after=(postrehab_after,))
 
 
@@ -813,140 +822,91 @@ _WRITERS: dict[str, Writer] = {
 }
 
 
-Batched = Callable[
-    [
-        User,
-        list[tuple[int, dict[str, Any]]],
-        _Written,
-        Keys,
-        dict[str, str],
-        UUID,
-        list[bulk_records.CellProblem],
-    ],
-    bulk.Rows,
-]  # returns the rows the batch leaves to the row-by-row path
+@dataclass
+class _Batch:
+    """What every sheet's batch writer needs besides its rows."""
+
+    actor: User
+    written: _Written
+    keys: Keys
+    decisions: dict[str, str]
+    import_id: UUID
+    refused: list[bulk_records.CellProblem]  # the dosing sheet's refused cells
 
 
-def _people_cases_batch(
-    actor: User,
-    rows: list[tuple[int, dict[str, Any]]],
-    written: _Written,
-    keys: Keys,
-    decisions: dict[str, str],
-    import_id: UUID,
-    refused: list[bulk_records.CellProblem],
-) -> bulk.Rows:
+def _people_cases_batch(b: _Batch, rows: bulk.Rows) -> bulk.Rows:
+    candidates = b.keys.candidates
     bulk.people_cases(
-        actor=actor,
+        actor=b.actor,
         rows=rows,
-        people=written.people,
-        case_ids=written.case_ids,
+        people=b.written.people,
+        case_ids=b.written.case_ids,
         candidates={
-            values["ma_nguoi"]: [c.person_id for c in keys.candidates.get(values["ma_nguoi"], [])]
-            for _n, values in rows
+            v["ma_nguoi"]: [c.person_id for c in candidates.get(v["ma_nguoi"], [])]
+            for _n, v in rows
         },
-        decisions=decisions,
+        decisions=b.decisions,
         new_person=NEW_PERSON,
         person_data=_person_data,
         case_data=_case_data,
-        import_id=import_id,
+        import_id=b.import_id,
     )
     return []
 
 
-def _services_batch(
-    actor: User,
-    rows: list[tuple[int, dict[str, Any]]],
-    written: _Written,
-    keys: Keys,
-    decisions: dict[str, str],
-    import_id: UUID,
-    refused: list[bulk_records.CellProblem],
-) -> bulk.Rows:
-    bulk.services(
-        actor=actor, rows=rows, case_ids=written.case_ids, build=_service, import_id=import_id
-    )
+def _services_batch(b: _Batch, rows: bulk.Rows) -> bulk.Rows:
+    ids = b.written.case_ids
+    bulk.services(actor=b.actor, rows=rows, case_ids=ids, build=_service, import_id=b.import_id)
     return []
 
 
-def _episodes_batch(
-    actor: User,
-    rows: list[tuple[int, dict[str, Any]]],
-    written: _Written,
-    keys: Keys,
-    decisions: dict[str, str],
-    import_id: UUID,
-    refused: list[bulk_records.CellProblem],
-) -> bulk.Rows:
-    return bulk_records.episodes(
-        actor=actor,
-        rows=rows,
-        ids=written.episodes,
-        build=lambda values: _episode(values, written.case_ids),
-        import_id=import_id,
-    )
-
-
-def _screenings_batch(
-    actor: User,
-    rows: list[tuple[int, dict[str, Any]]],
-    written: _Written,
-    keys: Keys,
-    decisions: dict[str, str],
-    import_id: UUID,
-    refused: list[bulk_records.CellProblem],
-) -> bulk.Rows:
-    return bulk_records.screenings(
-        actor=actor,
-        rows=rows,
-        build=lambda values: _screening(actor, values, written, keys),
-        import_id=import_id,
-    )
-
-
-def _prescriptions_batch(
-    actor: User,
-    rows: list[tuple[int, dict[str, Any]]],
-    written: _Written,
-    keys: Keys,
-    decisions: dict[str, str],
-    import_id: UUID,
-    refused: list[bulk_records.CellProblem],
-) -> bulk.Rows:
-    return bulk_records.prescriptions(
-        actor=actor,
-        rows=rows,
-        build=lambda values: _prescription(actor, values, written),
-        import_id=import_id,
-    )
-
-
-def _doses_batch(
-    actor: User,
-    rows: list[tuple[int, dict[str, Any]]],
-    written: _Written,
-    keys: Keys,
-    decisions: dict[str, str],
-    import_id: UUID,
-    refused: list[bulk_records.CellProblem],
-) -> bulk.Rows:
+def _doses_batch(b: _Batch, rows: bulk.Rows) -> bulk.Rows:
     bulk_records.doses(
-        actor=actor,
+        actor=b.actor,
         rows=rows,
-        episode_ids=written.episodes,
-        import_id=import_id,
-        refused=refused,
+        episode_ids=b.written.episodes,
+        import_id=b.import_id,
+        refused=b.refused,
     )
     return []
 
 
-# Sheets written a batch at a time (the rest row by row, through the actions).
-_BATCHED: dict[str, Batched] = {
+# Sheets written a batch at a time: each returns the rows it leaves to the row-by-row path
+# (the actions), which also takes a whole batch that cannot settle (D44, D54, D61).
+_BATCHED: dict[str, Callable[[_Batch, bulk.Rows], bulk.Rows]] = {
     PEOPLE_CASES.key: _people_cases_batch,
-    EPISODES.key: _episodes_batch,
-    SCREENINGS.key: _screenings_batch,
+    EPISODES.key: lambda b, rows: bulk_records.episodes(
+        actor=b.actor,
+        rows=rows,
+        ids=b.written.episodes,
+        build=lambda values: _episode(values, b.written.case_ids),
+        import_id=b.import_id,
+    ),
+    SCREENINGS.key: lambda b, rows: bulk_records.screenings(
+        actor=b.actor,
+        rows=rows,
+        build=lambda values: _screening(b.actor, values, b.written, b.keys),
+        import_id=b.import_id,
+    ),
     SERVICES.key: _services_batch,
-    PRESCRIPTIONS.key: _prescriptions_batch,
+    SHELTER_STAYS.key: lambda b, rows: bulk_records.shelter_stays(
+        actor=b.actor,
+        rows=rows,
+        build=lambda values: _shelter_stay(values, b.written.case_ids),
+        import_id=b.import_id,
+    ),
+    POST_REHAB.key: lambda b, rows: bulk_records.post_rehab(
+        actor=b.actor,
+        rows=rows,
+        build=lambda values: _period(b.actor, values, b.written.case_ids),
+        import_id=b.import_id,
+    ),
+    PRESCRIPTIONS.key: lambda b, rows: bulk_records.prescriptions(
+        actor=b.actor,
+        rows=rows,
+        build=lambda values: _prescription(b.actor, values, b.written),
+        import_id=b.import_id,
+    ),
     DOSES.key: _doses_batch,
 }
 
