@@ -35,7 +35,9 @@ with tracemalloc). Results in ``bench/results/imports-doses-<N>.json``.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime
+import io
 import json
 import multiprocessing
 import os
@@ -45,6 +47,7 @@ import resource
 import tempfile
 import time
 import tracemalloc
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -106,13 +109,34 @@ def world() -> User:
     return user
 
 
-def write_file(path: Path, rows: int, *, records: bool, seed: int = 27) -> dict[str, int]:
-    """Write a register workbook of ``rows`` rows in all; return the rows by sheet."""
+class _CsvBook:
+    """A ZIP of one CSV per sheet (UTF-8), written as openpyxl's write-only workbook is."""
+
+    def __init__(self) -> None:
+        self.sheets: dict[str, io.StringIO] = {}
+
+    def create_sheet(self, title: str) -> Any:
+        sheet = fmt.sheet_by_name(title)
+        assert sheet is not None  # noqa: S101
+        out = self.sheets[sheet.key] = io.StringIO()
+        return csv.writer(out)  # .writerow(row): see _appender
+
+    def save(self, path: Path) -> None:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for key, out in self.sheets.items():
+                archive.writestr(f"{key}.csv", out.getvalue())
+
+
+def write_file(
+    path: Path, rows: int, *, records: bool, seed: int = 27, as_csv: bool = False
+) -> dict[str, int]:
+    """Write a register workbook (or a ZIP of CSVs) of ``rows`` rows in all; return the
+    rows by sheet."""
     rng = random.Random(seed)
     services = rows // 5 if records else 0  # a service for one case in four
     people = rows - services
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(fmt.PEOPLE_CASES.vi)
+    book: Any = _CsvBook() if as_csv else Workbook(write_only=True)
+    sheet = _appender(book.create_sheet(fmt.PEOPLE_CASES.vi))
     columns = [
         "ma_nguoi", "ma_ho_so", "ho_ten", "so_cccd", "gioi_tinh", "nam_sinh", "ngay_sinh",
         "dien_thoai", "dia_chi", "xa_cu_tru", "doi_tuong", "trang_thai", "ngay_mo",
@@ -140,13 +164,24 @@ def write_file(path: Path, rows: int, *, records: bool, seed: int = 27) -> dict[
                 opened.strftime("%d/%m/%Y"), organisation, "bench_importer",
             ]
         )  # fmt: skip
-    tab = book.create_sheet(fmt.SERVICES.vi)
+    tab = _appender(book.create_sheet(fmt.SERVICES.vi))
     keys = ("ma_ho_so", "loai_dich_vu", "trang_thai", "ngay_cung_cap")
     tab.append([fmt.SERVICES.column(k).vi for k in keys])
     for n in range(services):
         tab.append([str(1 + (n * 4) % people), "counselling", "delivered", "01/11/2026"])
     book.save(path)
     return {fmt.PEOPLE_CASES.key: people, fmt.SERVICES.key: services}
+
+
+def _appender(sheet: Any) -> Any:
+    """A sheet with ``append(row)``: openpyxl's own, or a CSV writer's ``writerow``."""
+    if hasattr(sheet, "append"):
+        return sheet
+
+    class Rows:
+        append = staticmethod(sheet.writerow)
+
+    return Rows()
 
 
 CLINICS = 100  # the dosing benchmark's clinics, each importing its own month
@@ -357,11 +392,12 @@ def measure(label: str, work: Callable[[], Any], *, trace: bool) -> dict[str, An
     return found | {"result": result}
 
 
-def _in_child(source: Path, rows: int, records: bool) -> dict[str, int]:
+def _in_child(source: Path, rows: int, records: bool, as_csv: bool) -> dict[str, int]:
     """Write the register file in a forked child process; return its rows by sheet."""
     context = multiprocessing.get_context("fork")
+    options = {"records": records, "as_csv": as_csv}
     with context.Pool(1) as pool:
-        made: dict[str, int] = pool.apply(write_file, (source, rows), {"records": records})
+        made: dict[str, int] = pool.apply(write_file, (source, rows), options)
     return made
 
 
@@ -370,6 +406,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--records", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--tracemalloc", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--csv", action="store_true", help="send the register as a ZIP of CSVs, not an XLSX"
+    )
     parser.add_argument(
         "--doses",
         dest="dose_count",
@@ -398,13 +437,16 @@ def main() -> None:
         print(f"saved {out_path}")
         return
     with tempfile.TemporaryDirectory() as folder:
-        source = Path(folder) / "register.xlsx"
+        source = Path(folder) / ("register.zip" if options.csv else "register.xlsx")
         # Written in a child process: openpyxl's writer would set this process's peak
         # before the import starts, hiding what the import itself needs.
         made = measure(
-            "write the file", lambda: _in_child(source, options.rows, options.records), trace=False
+            "write the file",
+            lambda: _in_child(source, options.rows, options.records, options.csv),
+            trace=False,
         )
         report["sheets"] = made.pop("result")
+        report["format"] = "csv" if options.csv else "xlsx"
         report["rss_before_import_mb"] = made["rss_peak_mb"]
         report["file_mb"] = round(source.stat().st_size / 2**20, 1)
         report["phases"].append(made)
@@ -439,7 +481,7 @@ def main() -> None:
             found["rows_per_s"] = round(options.rows / found["seconds"])
             report["phases"].append(found)
     RESULTS.mkdir(exist_ok=True)
-    out_path = RESULTS / f"imports-{options.rows}.json"
+    out_path = RESULTS / f"imports-{options.rows}{'-csv' if options.csv else ''}.json"
     out_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"saved {out_path}")
 
