@@ -9,7 +9,8 @@ methadone clinic and its caseworker (the importer and exporter), then write a re
 of ``--rows`` rows as the offices send it: people-and-cases rows (one case each, valid
 citizen IDs, real-shaped Vietnamese names with diacritics, dates as dd/mm/yyyy text), and
 with ``--records`` (the default) a delivered counselling service for every fourth case (the
-rest of the rows). The file is written with openpyxl's write-only workbook (streamed). Then:
+rest of the rows). The file is written with openpyxl's write-only workbook (streamed), in a
+child process, so this process's peak is the import's and the export's alone. Then:
 
 1. the import (``registers.actions.register_import``, a real run: every row checked, then
    written in one transaction through the actions, with history and events);
@@ -18,8 +19,9 @@ rest of the rows). The file is written with openpyxl's write-only workbook (stre
 Each phase prints its wall time, rows a second and peak memory: the Python heap's peak
 (``tracemalloc``, on unless ``--no-tracemalloc``, which slows Python down) and the
 process's peak resident size (``resource.getrusage``; it only grows, so it bounds the
-phases so far). Results go to ``bench/results/imports-<rows>.json``. Nothing here asserts a
-time.
+phases so far), and on Linux each phase's own peak (the kernel's peak reset through
+``/proc/self/clear_refs`` as the phase starts) and its growth over the size at its start.
+Results go to ``bench/results/imports-<rows>.json``. Nothing here asserts a time.
 
 ``--doses N``: instead, 100 methadone clinics of the district, each with a doctor who doses
 and prescribes, each import their own month's register (a clinic's staff dose only their
@@ -33,8 +35,11 @@ with tracemalloc). Results in ``bench/results/imports-doses-<N>.json``.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime
+import io
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -42,6 +47,7 @@ import resource
 import tempfile
 import time
 import tracemalloc
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -103,13 +109,34 @@ def world() -> User:
     return user
 
 
-def write_file(path: Path, rows: int, *, records: bool, seed: int = 27) -> dict[str, int]:
-    """Write a register workbook of ``rows`` rows in all; return the rows by sheet."""
+class _CsvBook:
+    """A ZIP of one CSV per sheet (UTF-8), written as openpyxl's write-only workbook is."""
+
+    def __init__(self) -> None:
+        self.sheets: dict[str, io.StringIO] = {}
+
+    def create_sheet(self, title: str) -> Any:
+        sheet = fmt.sheet_by_name(title)
+        assert sheet is not None  # noqa: S101
+        out = self.sheets[sheet.key] = io.StringIO()
+        return csv.writer(out)  # .writerow(row): see _appender
+
+    def save(self, path: Path) -> None:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for key, out in self.sheets.items():
+                archive.writestr(f"{key}.csv", out.getvalue())
+
+
+def write_file(
+    path: Path, rows: int, *, records: bool, seed: int = 27, as_csv: bool = False
+) -> dict[str, int]:
+    """Write a register workbook (or a ZIP of CSVs) of ``rows`` rows in all; return the
+    rows by sheet."""
     rng = random.Random(seed)
     services = rows // 5 if records else 0  # a service for one case in four
     people = rows - services
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(fmt.PEOPLE_CASES.vi)
+    book: Any = _CsvBook() if as_csv else Workbook(write_only=True)
+    sheet = _appender(book.create_sheet(fmt.PEOPLE_CASES.vi))
     columns = [
         "ma_nguoi", "ma_ho_so", "ho_ten", "so_cccd", "gioi_tinh", "nam_sinh", "ngay_sinh",
         "dien_thoai", "dia_chi", "xa_cu_tru", "doi_tuong", "trang_thai", "ngay_mo",
@@ -137,13 +164,24 @@ def write_file(path: Path, rows: int, *, records: bool, seed: int = 27) -> dict[
                 opened.strftime("%d/%m/%Y"), organisation, "bench_importer",
             ]
         )  # fmt: skip
-    tab = book.create_sheet(fmt.SERVICES.vi)
+    tab = _appender(book.create_sheet(fmt.SERVICES.vi))
     keys = ("ma_ho_so", "loai_dich_vu", "trang_thai", "ngay_cung_cap")
     tab.append([fmt.SERVICES.column(k).vi for k in keys])
     for n in range(services):
         tab.append([str(1 + (n * 4) % people), "counselling", "delivered", "01/11/2026"])
     book.save(path)
     return {fmt.PEOPLE_CASES.key: people, fmt.SERVICES.key: services}
+
+
+def _appender(sheet: Any) -> Any:
+    """A sheet with ``append(row)``: openpyxl's own, or a CSV writer's ``writerow``."""
+    if hasattr(sheet, "append"):
+        return sheet
+
+    class Rows:
+        append = staticmethod(sheet.writerow)
+
+    return Rows()
 
 
 CLINICS = 100  # the dosing benchmark's clinics, each importing its own month
@@ -294,8 +332,35 @@ def run_doses(options: argparse.Namespace, report: dict[str, Any]) -> Path:
     return RESULTS / f"imports-doses-{options.dose_count}.json"
 
 
+def _status_mb(field: str) -> float | None:
+    """Return a size from /proc/self/status (Linux) in MB, or None elsewhere."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _peak_reset() -> bool:
+    """Reset the kernel's peak resident size of this process (VmHWM), Linux only."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
 def measure(label: str, work: Callable[[], Any], *, trace: bool) -> dict[str, Any]:
-    """Run ``work`` once; return its time and peak memory."""
+    """Run ``work`` once; return its time and peak memory.
+
+    Besides the process's peak so far (``rss_peak_mb``, which only grows), the phase's own
+    peak: the kernel's peak resident size reset at the phase's start (``phase_peak_mb``)
+    and its growth over the resident size then (``phase_growth_mb``).
+    """
+    reset = _peak_reset()
+    rss_start = _status_mb("VmRSS")
     if trace:
         tracemalloc.start()
     start = time.perf_counter()
@@ -305,18 +370,35 @@ def measure(label: str, work: Callable[[], Any], *, trace: bool) -> dict[str, An
     if trace:
         tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+    phase_peak = _status_mb("VmHWM") if reset else None
     found = {
         "phase": label,
         "seconds": round(seconds, 2),
         "heap_peak_mb": round(heap / 2**20, 1) if heap is not None else None,
         "rss_peak_mb": round(rss / 2**20, 1),
+        "rss_start_mb": rss_start,
+        "phase_peak_mb": phase_peak,
+        "phase_growth_mb": (
+            round(phase_peak - rss_start, 1)
+            if phase_peak is not None and rss_start is not None
+            else None
+        ),
     }
     print(
         f"{label:<28} {seconds:9.1f} s   heap peak {found['heap_peak_mb']} MB   "
-        f"process peak {found['rss_peak_mb']} MB",
+        f"process peak {found['rss_peak_mb']} MB   phase: {rss_start} → {phase_peak} MB",
         flush=True,
     )
     return found | {"result": result}
+
+
+def _in_child(source: Path, rows: int, records: bool, as_csv: bool) -> dict[str, int]:
+    """Write the register file in a forked child process; return its rows by sheet."""
+    context = multiprocessing.get_context("fork")
+    options = {"records": records, "as_csv": as_csv}
+    with context.Pool(1) as pool:
+        made: dict[str, int] = pool.apply(write_file, (source, rows), options)
+    return made
 
 
 def main() -> None:
@@ -324,6 +406,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--records", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--tracemalloc", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--csv", action="store_true", help="send the register as a ZIP of CSVs, not an XLSX"
+    )
     parser.add_argument(
         "--doses",
         dest="dose_count",
@@ -352,13 +437,17 @@ def main() -> None:
         print(f"saved {out_path}")
         return
     with tempfile.TemporaryDirectory() as folder:
-        source = Path(folder) / "register.xlsx"
+        source = Path(folder) / ("register.zip" if options.csv else "register.xlsx")
+        # Written in a child process: openpyxl's writer would set this process's peak
+        # before the import starts, hiding what the import itself needs.
         made = measure(
             "write the file",
-            lambda: write_file(source, options.rows, records=options.records),
+            lambda: _in_child(source, options.rows, options.records, options.csv),
             trace=False,
         )
         report["sheets"] = made.pop("result")
+        report["format"] = "csv" if options.csv else "xlsx"
+        report["rss_before_import_mb"] = made["rss_peak_mb"]
         report["file_mb"] = round(source.stat().st_size / 2**20, 1)
         report["phases"].append(made)
         print(f"file: {report['sheets']}, {report['file_mb']} MB", flush=True)
@@ -392,7 +481,7 @@ def main() -> None:
             found["rows_per_s"] = round(options.rows / found["seconds"])
             report["phases"].append(found)
     RESULTS.mkdir(exist_ok=True)
-    out_path = RESULTS / f"imports-{options.rows}.json"
+    out_path = RESULTS / f"imports-{options.rows}{'-csv' if options.csv else ''}.json"
     out_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"saved {out_path}")
 

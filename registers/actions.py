@@ -74,6 +74,7 @@ from .format import (
     Sheet,
     match_headers,
 )
+from .keystore import IdMap, Kind, WrittenIds
 from .models import ImportStatus, RegisterImport
 
 NEW_PERSON = "new"  # a decision: the file's person is not the candidate(s) shown
@@ -196,27 +197,11 @@ def register_import(
     outcome = ImportOutcome(sha256=file_sha256(path), dry_run=dry_run)
     today = today or timezone.localdate()
     decisions = decisions or {}
-    with translation.override("vi"):
-        try:
-            keys = _check(actor, path, outcome, today, progress)
-        except (reading.FileUnreadable, zipfile.BadZipFile, UnicodeDecodeError):
-            outcome.problems.append(
-                Problem(
-                    "", 0, "", "Không đọc được tệp: chỉ nhận tệp Excel (.xlsx), CSV (UTF-8) "
-                    "hoặc tệp ZIP chứa các CSV.", "unreadable",
-                )
-            )  # fmt: skip
-            return outcome
-        if not outcome.rows and not outcome.problems:
-            outcome.problems.append(
-                Problem(
-                    "", 0, "", "Tệp không có trang nào theo mẫu (xem tên các trang ở trang "
-                    "Hướng dẫn của tệp mẫu).", "no_sheets",
-                )
-            )  # fmt: skip
-        _decide(outcome, keys, decisions, dry_run=dry_run)
-        if not outcome.problems:
-            _write(actor, path, outcome, keys, decisions, today, import_id, progress)
+    keys = Keys()  # the file's keys, in a temporary table of the import's own (D61)
+    try:
+        _run(actor, path, outcome, keys, decisions, today, import_id, progress)
+    finally:
+        keys.close()
     outside = [p for p in outcome.problems if p.outside_scope]
     if outside:
         access.deny(
@@ -230,16 +215,50 @@ def register_import(
     return outcome
 
 
+def _run(
+    actor: User,
+    path: reading.Source,
+    outcome: ImportOutcome,
+    keys: Keys,
+    decisions: dict[str, str],
+    today: datetime.date,
+    import_id: UUID,
+    progress: Progress | None,
+) -> None:
+    """Check the file, then write it unless a problem was found."""
+    with translation.override("vi"):
+        try:
+            _check(actor, path, outcome, keys, today, progress)
+        except (reading.FileUnreadable, zipfile.BadZipFile, UnicodeDecodeError):
+            outcome.problems.append(
+                Problem(
+                    "", 0, "", "Không đọc được tệp: chỉ nhận tệp Excel (.xlsx), CSV (UTF-8) "
+                    "hoặc tệp ZIP chứa các CSV.", "unreadable",
+                )
+            )  # fmt: skip
+            return
+        if not outcome.rows and not outcome.problems:
+            outcome.problems.append(
+                Problem(
+                    "", 0, "", "Tệp không có trang nào theo mẫu (xem tên các trang ở trang "
+                    "Hướng dẫn của tệp mẫu).", "no_sheets",
+                )
+            )  # fmt: skip
+        _decide(outcome, keys, decisions, dry_run=outcome.dry_run)
+        if not outcome.problems:
+            _write(actor, path, outcome, keys, decisions, today, import_id, progress)
+
+
 def _check(
     actor: User,
     path: reading.Source,
     outcome: ImportOutcome,
+    keys: Keys,
     today: datetime.date,
     progress: Progress | None,
-) -> Keys:
+) -> None:
     """Run the first pass: read and check every row; find the candidate matches."""
     lookups = Lookups(actor, today=today)
-    keys = Keys()
     done = 0
     people: dict[str, tuple[str, int, dict[str, Any]]] = {}  # looked up a batch at a time
     for sheet, rows in _checkers(path, actor, lookups, keys, outcome, notice=True):
@@ -262,7 +281,6 @@ def _check(
             people = {}
         outcome.rows[sheet.key] = count
     outcome.candidates = [c for found in keys.candidates.values() for c in found]
-    return keys
 
 
 def _decide(
@@ -318,13 +336,13 @@ def _bad_decision(row: int) -> Problem:
     )
 
 
-@dataclass
 class _Written:
-    """The ids the second pass gave the file's keys (compact: ``bulk.IdMap``)."""
+    """The ids the second pass gave the file's keys, in the import's key store (D61)."""
 
-    people: bulk.IdMap = field(default_factory=bulk.IdMap)
-    case_ids: bulk.IdMap = field(default_factory=bulk.IdMap)
-    episodes: bulk.IdMap = field(default_factory=bulk.IdMap)
+    def __init__(self, keys: Keys) -> None:
+        self.people = IdMap(keys.store, Kind.PERSON_ID, written=Kind.WRITTEN_PERSON)
+        self.case_ids = IdMap(keys.store, Kind.CASE_ID)
+        self.episodes = IdMap(keys.store, Kind.EPISODE_ID)
 
 
 def _write(
@@ -338,9 +356,8 @@ def _write(
     progress: Progress | None,
 ) -> None:
     """Run the second pass inside one transaction; roll it back on a problem or a dry run."""
-    written = _Written()
-    # The first pass's keys: the same file, checked again, gives the same (one copy of the
-    # maps, not two: memory at 100,000 rows).
+    written = _Written(first)
+    # The first pass's keys: the same file, checked again, gives the same.
     keys = first
     lookups = Lookups(actor, today=today)
     here = context.current()
@@ -393,19 +410,15 @@ def _citizen_ids_still_free(
 ) -> None:
     """Refuse the rows of people whose citizen ID number was registered through a form
     while the import ran (D54: checked again under the registrations' lock, at the end)."""
-    created = written.people
-    if any(decision != NEW_PERSON for decision in decisions.values()):
-        created = bulk.IdMap()
-        created.update(
-            (key, pk)
-            for key, pk in written.people.items()
-            if decisions.get(key) in (None, NEW_PERSON)
-        )
-    for key in bulk.citizen_ids_still_free(people=created):
+    # People the import registered: not those its decisions named as already known.
+    known = {decision for decision in decisions.values() if decision != NEW_PERSON}
+    created = (pk for pk in written.people.ids() if str(pk) not in known)
+    for pk in bulk.citizen_ids_still_free(people=created, ours=written.people.wrote):
+        digest = written.people.key_of(pk)
         outcome.problems.append(
             Problem(
                 PEOPLE_CASES.vi,
-                keys.person_row(key),
+                keys.person_row_of(digest) if digest is not None else 0,
                 PEOPLE_CASES.column("so_cccd").vi,
                 "Số CCCD này vừa được đăng ký cho một người khác trong lúc tệp đang nhập: "
                 "gửi lại tệp để chọn “cùng một người”.",
@@ -461,7 +474,8 @@ def _write_batch(
     refused: list[bulk_records.CellProblem] = []
     try:
         with transaction.atomic():
-            left = _BATCHED[sheet.key](actor, batch, written, keys, decisions, import_id, refused)
+            context = _Batch(actor, written, keys, decisions, import_id, refused)
+            left = _BATCHED[sheet.key](context, batch)
     except (
         bulk.Unsettled, ValidationError, PermissionDenied, Http404, _RefFailed, IntegrityError,
         DataError,
@@ -485,7 +499,7 @@ class _RefFailed(Exception):
         self.code = code
 
 
-def _ref(ids: bulk.IdMap, key: str, column: str) -> UUID:
+def _ref(ids: IdMap, key: str, column: str) -> UUID:
     try:
         return ids[key]
     except KeyError:
@@ -598,10 +612,9 @@ def _people_cases(
                 data=_person_data(values),
                 # The file's person numbers say who is who: people this import has just
                 # written under other numbers are other people, namesakes or not.
-                different_from=[
-                    *(c.person_id for c in keys.candidates.get(person_key, [])),
-                    *(str(pk) for pk in written.people.values()),
-                ],
+                different_from=WrittenIds(
+                    written.people, [c.person_id for c in keys.candidates.get(person_key, [])]
+                ),
             )
         written.people[person_key] = person.pk
     else:
@@ -612,7 +625,7 @@ def _people_cases(
     written.case_ids[values["ma_ho_so"]] = case.pk
 
 
-def _episode(values: dict[str, Any], case_ids: bulk.IdMap) -> TreatmentEpisode:
+def _episode(values: dict[str, Any], case_ids: IdMap) -> TreatmentEpisode:
     """Build an episode as the file ends it (its outcome and end, if any)."""
     return TreatmentEpisode(
         case_id=_ref(case_ids, values["ma_ho_so"], "ma_ho_so"),
@@ -658,7 +671,7 @@ def _screening(
     code, version = values["cong_cu"]
     scores = tuple(
         SubjectScore(subject=item, score=score, level=level)
-        for item, score, level in keys.scores.get(values["ma_sang_loc"], [])
+        for item, score, level in keys.scores(values["ma_sang_loc"])
     )
     screening = Screening(
         case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
@@ -702,7 +715,7 @@ def _services(
     record_add(actor=actor, record=_service(values, written.case_ids))
 
 
-def _service(values: dict[str, Any], case_ids: bulk.IdMap) -> ServiceRecord:
+def _service(values: dict[str, Any], case_ids: IdMap) -> ServiceRecord:
     return ServiceRecord(
         case_id=_ref(case_ids, values["ma_ho_so"], "ma_ho_so"),
         service_type=values["loai_dich_vu"],
@@ -716,29 +729,37 @@ def _service(values: dict[str, Any], case_ids: bulk.IdMap) -> ServiceRecord:
     )
 
 
-def _shelter(
-    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
-) -> None:
-    stay = ShelterStay(
-        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
+def _shelter_stay(values: dict[str, Any], case_ids: IdMap) -> ShelterStay:
+    return ShelterStay(
+        case_id=_ref(case_ids, values["ma_ho_so"], "ma_ho_so"),
         shelter=values["nha_nhan_ai"],
         entered_on=values["ngay_vao"],
         left_on=values["ngay_ra"],
     )
+
+
+def _shelter(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    stay = _shelter_stay(values, written.case_ids)
     record_add(actor=actor, record=stay, checks=(shelter_stay_check,))
 
 
-def _post_rehab(
-    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
-) -> None:
-    period = PostRehabPeriod(
-        case_id=_ref(written.case_ids, values["ma_ho_so"], "ma_ho_so"),
+def _period(actor: User, values: dict[str, Any], case_ids: IdMap) -> PostRehabPeriod:
+    return PostRehabPeriod(
+        case_id=_ref(case_ids, values["ma_ho_so"], "ma_ho_so"),
         officer=values["can_bo"] or actor,
         started_on=values["ngay_bat_dau"],
         planned_end_on=values["ngay_ket_thuc_du_kien"],
         ended_on=values["ngay_ket_thuc"],
         outcome=values["ket_qua"],
     )
+
+
+def _post_rehab(
+    actor: User, values: dict[str, Any], written: _Written, keys: Keys, decisions: dict[str, str]
+) -> None:
+    period = _period(actor, values, written.case_ids)
     record_add(actor=actor, record=period, checks=(postrehab_check,), after=(postrehab_after,))
 
 
@@ -801,140 +822,91 @@ _WRITERS: dict[str, Writer] = {
 }
 
 
-Batched = Callable[
-    [
-        User,
-        list[tuple[int, dict[str, Any]]],
-        _Written,
-        Keys,
-        dict[str, str],
-        UUID,
-        list[bulk_records.CellProblem],
-    ],
-    bulk.Rows,
-]  # returns the rows the batch leaves to the row-by-row path
+@dataclass
+class _Batch:
+    """What every sheet's batch writer needs besides its rows."""
+
+    actor: User
+    written: _Written
+    keys: Keys
+    decisions: dict[str, str]
+    import_id: UUID
+    refused: list[bulk_records.CellProblem]  # the dosing sheet's refused cells
 
 
-def _people_cases_batch(
-    actor: User,
-    rows: list[tuple[int, dict[str, Any]]],
-    written: _Written,
-    keys: Keys,
-    decisions: dict[str, str],
-    import_id: UUID,
-    refused: list[bulk_records.CellProblem],
-) -> bulk.Rows:
+def _people_cases_batch(b: _Batch, rows: bulk.Rows) -> bulk.Rows:
+    candidates = b.keys.candidates
     bulk.people_cases(
-        actor=actor,
+        actor=b.actor,
         rows=rows,
-        people=written.people,
-        case_ids=written.case_ids,
+        people=b.written.people,
+        case_ids=b.written.case_ids,
         candidates={
-            values["ma_nguoi"]: [c.person_id for c in keys.candidates.get(values["ma_nguoi"], [])]
-            for _n, values in rows
+            v["ma_nguoi"]: [c.person_id for c in candidates.get(v["ma_nguoi"], [])]
+            for _n, v in rows
         },
-        decisions=decisions,
+        decisions=b.decisions,
         new_person=NEW_PERSON,
         person_data=_person_data,
         case_data=_case_data,
-        import_id=import_id,
+        import_id=b.import_id,
     )
     return []
 
 
-def _services_batch(
-    actor: User,
-    rows: list[tuple[int, dict[str, Any]]],
-    written: _Written,
-    keys: Keys,
-    decisions: dict[str, str],
-    import_id: UUID,
-    refused: list[bulk_records.CellProblem],
-) -> bulk.Rows:
-    bulk.services(
-        actor=actor, rows=rows, case_ids=written.case_ids, build=_service, import_id=import_id
-    )
+def _services_batch(b: _Batch, rows: bulk.Rows) -> bulk.Rows:
+    ids = b.written.case_ids
+    bulk.services(actor=b.actor, rows=rows, case_ids=ids, build=_service, import_id=b.import_id)
     return []
 
 
-def _episodes_batch(
-    actor: User,
-    rows: list[tuple[int, dict[str, Any]]],
-    written: _Written,
-    keys: Keys,
-    decisions: dict[str, str],
-    import_id: UUID,
-    refused: list[bulk_records.CellProblem],
-) -> bulk.Rows:
-    return bulk_records.episodes(
-        actor=actor,
-        rows=rows,
-        ids=written.episodes,
-        build=lambda values: _episode(values, written.case_ids),
-        import_id=import_id,
-    )
-
-
-def _screenings_batch(
-    actor: User,
-    rows: list[tuple[int, dict[str, Any]]],
-    written: _Written,
-    keys: Keys,
-    decisions: dict[str, str],
-    import_id: UUID,
-    refused: list[bulk_records.CellProblem],
-) -> bulk.Rows:
-    return bulk_records.screenings(
-        actor=actor,
-        rows=rows,
-        build=lambda values: _screening(actor, values, written, keys),
-        import_id=import_id,
-    )
-
-
-def _prescriptions_batch(
-    actor: User,
-    rows: list[tuple[int, dict[str, Any]]],
-    written: _Written,
-    keys: Keys,
-    decisions: dict[str, str],
-    import_id: UUID,
-    refused: list[bulk_records.CellProblem],
-) -> bulk.Rows:
-    return bulk_records.prescriptions(
-        actor=actor,
-        rows=rows,
-        build=lambda values: _prescription(actor, values, written),
-        import_id=import_id,
-    )
-
-
-def _doses_batch(
-    actor: User,
-    rows: list[tuple[int, dict[str, Any]]],
-    written: _Written,
-    keys: Keys,
-    decisions: dict[str, str],
-    import_id: UUID,
-    refused: list[bulk_records.CellProblem],
-) -> bulk.Rows:
+def _doses_batch(b: _Batch, rows: bulk.Rows) -> bulk.Rows:
     bulk_records.doses(
-        actor=actor,
+        actor=b.actor,
         rows=rows,
-        episode_ids=written.episodes,
-        import_id=import_id,
-        refused=refused,
+        episode_ids=b.written.episodes,
+        import_id=b.import_id,
+        refused=b.refused,
     )
     return []
 
 
-# Sheets written a batch at a time (the rest row by row, through the actions).
-_BATCHED: dict[str, Batched] = {
+# Sheets written a batch at a time: each returns the rows it leaves to the row-by-row path
+# (the actions), which also takes a whole batch that cannot settle (D44, D54, D61).
+_BATCHED: dict[str, Callable[[_Batch, bulk.Rows], bulk.Rows]] = {
     PEOPLE_CASES.key: _people_cases_batch,
-    EPISODES.key: _episodes_batch,
-    SCREENINGS.key: _screenings_batch,
+    EPISODES.key: lambda b, rows: bulk_records.episodes(
+        actor=b.actor,
+        rows=rows,
+        ids=b.written.episodes,
+        build=lambda values: _episode(values, b.written.case_ids),
+        import_id=b.import_id,
+    ),
+    SCREENINGS.key: lambda b, rows: bulk_records.screenings(
+        actor=b.actor,
+        rows=rows,
+        build=lambda values: _screening(b.actor, values, b.written, b.keys),
+        import_id=b.import_id,
+    ),
     SERVICES.key: _services_batch,
-    PRESCRIPTIONS.key: _prescriptions_batch,
+    SHELTER_STAYS.key: lambda b, rows: bulk_records.shelter_stays(
+        actor=b.actor,
+        rows=rows,
+        build=lambda values: _shelter_stay(values, b.written.case_ids),
+        import_id=b.import_id,
+    ),
+    POST_REHAB.key: lambda b, rows: bulk_records.post_rehab(
+        actor=b.actor,
+        rows=rows,
+        build=lambda values: _period(b.actor, values, b.written.case_ids),
+        import_id=b.import_id,
+    ),
+    PRESCRIPTIONS.key: lambda b, rows: bulk_records.prescriptions(
+        actor=b.actor,
+        rows=rows,
+        build=lambda values: _prescription(b.actor, values, b.written),
+        import_id=b.import_id,
+    ),
     DOSES.key: _doses_batch,
 }
 

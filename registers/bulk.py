@@ -26,7 +26,8 @@ on its sheet, row and column as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, MutableMapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -60,38 +61,9 @@ from services.capabilities import SERVICE_ADD
 from services.models import ServiceRecord
 
 from .events import REGISTER_IMPORT_ROWS
+from .keystore import IdMap
 
 BATCH_ROWS = 500  # rows of one sheet written at once
-
-
-class IdMap(MutableMapping[str, UUID]):
-    """The file's keys → the ids the import gave them, each id kept as its 16 bytes.
-
-    An import keeps one per key kind (people, cases, episodes) for the whole file; a
-    ``UUID`` object and its integer take about 110 bytes, its bytes 49 (issue 27: memory at
-    100,000 rows).
-    """
-
-    def __init__(self) -> None:
-        self._ids: dict[str, bytes] = {}
-
-    def __getitem__(self, key: str) -> UUID:
-        return UUID(bytes=self._ids[key])
-
-    def __setitem__(self, key: str, value: UUID) -> None:
-        self._ids[key] = value.bytes
-
-    def __delitem__(self, key: str) -> None:
-        del self._ids[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._ids
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._ids)
-
-    def __len__(self) -> int:
-        return len(self._ids)
 
 
 class Unsettled(Exception):
@@ -155,10 +127,11 @@ def _no_citizen_id_holders(actor: User, people: list[Person]) -> None:
             raise Unsettled  # the action refuses it and records the lookup
 
 
-def citizen_ids_still_free(*, people: MutableMapping[str, UUID]) -> list[str]:
+def citizen_ids_still_free(*, people: Iterable[UUID], ours: Callable[[UUID], bool]) -> list[UUID]:
     """Check again, just before the import commits, that no one else holds a citizen ID
-    number of the people it registered (``people``: the file's person numbers → the new
-    people's ids); return the person numbers whose number someone else now holds.
+    number of the people it registered (``people``: their ids, read as they come; ``ours``:
+    whether an id is a person of this import); return the ids of those whose number
+    someone else now holds.
 
     Decision D54: the import holds no lock while it writes. Here it takes the lock over all
     citizen ID registrations (``CITIZEN_IDS_LOCK``) exclusively, so registrations under way
@@ -168,12 +141,10 @@ def citizen_ids_still_free(*, people: MutableMapping[str, UUID]) -> list[str]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [CITIZEN_IDS_LOCK])
-    by_id = {pk: key for key, pk in people.items()}
-    ids = sorted(by_id)
-    taken: list[str] = []
-    for start in range(0, len(ids), CHECK_CHUNK):
-        chunk = ids[start : start + CHECK_CHUNK]
-        ours: dict[int, dict[str, UUID]] = {}
+    taken: list[UUID] = []
+    for batch in itertools.batched(people, CHECK_CHUNK, strict=False):
+        chunk = list(batch)
+        mine_by_index: dict[int, dict[str, UUID]] = {}
         for person in (
             Person.objects.filter(pk__in=chunk, citizen_id_index__isnull=False)
             .only("id", "citizen_id", "citizen_id_index")
@@ -181,21 +152,21 @@ def citizen_ids_still_free(*, people: MutableMapping[str, UUID]) -> list[str]:
         ):
             number = normalize.digits(person.citizen_id or "")
             if number and person.citizen_id_index is not None:
-                ours.setdefault(person.citizen_id_index, {})[number] = person.pk
-        if not ours:
+                mine_by_index.setdefault(person.citizen_id_index, {})[number] = person.pk
+        if not mine_by_index:
             continue
         others = (
-            Person.objects.filter(citizen_id_index__in=list(ours))
+            Person.objects.filter(citizen_id_index__in=list(mine_by_index))
             .exclude(pk__in=chunk)
             .only("id", "citizen_id", "citizen_id_index")
         )
         for other in others.iterator():
-            if other.pk in by_id:
+            if ours(other.pk):
                 continue  # another person of this import (the file's numbers decide)
-            mine = ours.get(other.citizen_id_index or 0, {})
+            mine = mine_by_index.get(other.citizen_id_index or 0, {})
             pk = mine.get(normalize.digits(other.citizen_id or ""))
             if pk is not None:
-                taken.append(by_id[pk])
+                taken.append(pk)
     return taken
 
 
@@ -263,8 +234,8 @@ def people_cases(
     *,
     actor: User,
     rows: Rows,
-    people: MutableMapping[str, UUID],
-    case_ids: MutableMapping[str, UUID],
+    people: IdMap,
+    case_ids: IdMap,
     candidates: dict[str, list[str]],
     decisions: dict[str, str],
     new_person: str,
@@ -344,9 +315,7 @@ def cases_to_add_to(actor: User, ids: set[UUID]) -> dict[UUID, Case]:
     return found
 
 
-def services(
-    *, actor: User, rows: Rows, case_ids: MutableMapping[str, UUID], build: Any, import_id: UUID
-) -> None:
+def services(*, actor: User, rows: Rows, case_ids: IdMap, build: Any, import_id: UUID) -> None:
     """Write a batch of service rows (``record_add``'s checks, once per case)."""
     records: list[ServiceRecord] = [build(values, case_ids) for _n, values in rows]
     cases: dict[UUID, Case] = cases_to_add_to(actor, {r.case_id for r in records})

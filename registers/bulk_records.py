@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -36,16 +36,26 @@ from accounts.capabilities import can
 from accounts.models import User, account_of
 from audit import actions as audit
 from cases import dues
+from services.actions import checkin_dates, postrehab_check
 from services.instruments.base import Result
 from services.methadone import actions as methadone
 from services.methadone import rules
 from services.methadone import selectors as methadone_selectors
 from services.methadone.capabilities import DOSE_RECORD, PRESCRIPTION_RECORD
 from services.methadone.models import Dose, DoseKind, Prescription
-from services.models import Screening, ScreeningScore, TreatmentEpisode
+from services.models import (
+    FollowUp,
+    FollowUpKind,
+    PostRehabPeriod,
+    Screening,
+    ScreeningScore,
+    ShelterStay,
+    TreatmentEpisode,
+)
 
 from .bulk import Rows, Unsettled, _clean, _constraints_now, _save, cases_to_add_to
 from .events import REGISTER_IMPORT_ROWS
+from .keystore import IdMap
 
 # (row, column key, message, code): a refused cell of the dosing sheet.
 CellProblem = tuple[int, str, str, str]
@@ -66,7 +76,7 @@ def episodes(
     *,
     actor: User,
     rows: Rows,
-    ids: MutableMapping[str, UUID],
+    ids: IdMap,
     build: Callable[[dict[str, Any]], TreatmentEpisode],
     import_id: UUID,
 ) -> Rows:
@@ -204,7 +214,7 @@ def doses(
     *,
     actor: User,
     rows: Rows,
-    episode_ids: MutableMapping[str, UUID],
+    episode_ids: IdMap,
     import_id: UUID,
     refused: list[CellProblem],
 ) -> None:
@@ -324,3 +334,123 @@ def error_code(error: ValidationError) -> str:
     if not code and hasattr(error, "error_list"):
         code = next((e.code for e in error.error_list if getattr(e, "code", None)), None)
     return code or "refused"
+
+
+def _one_each(rows: Rows, built: list[Any], key: Callable[[Any], Any], taken: set[Any]) -> Rows:
+    """Return the rows to leave to the row-by-row path: those whose ``key`` (a person, a
+    case) has another row in the batch or a record already stored (``taken``); the
+    actions' own checks compare them with the stored ones, one at a time."""
+    counts: dict[Any, int] = defaultdict(int)
+    for record in built:
+        counts[key(record)] += 1
+    return [
+        (n, values)
+        for (n, values), record in zip(rows, built, strict=True)
+        if counts[key(record)] > 1 or key(record) in taken
+    ]
+
+
+def shelter_stays(
+    *,
+    actor: User,
+    rows: Rows,
+    build: Callable[[dict[str, Any]], ShelterStay],
+    import_id: UUID,
+) -> Rows:
+    """Write at once the batch's shelter stays of people with no other stay (in the batch or
+    stored); return the other rows (``shelter_stay_check`` compares their dates with the
+    person's other stays, row by row)."""
+    built = [build(values) for _n, values in rows]
+    cases = cases_to_add_to(actor, {stay.case_id for stay in built})
+    for stay in built:
+        stay.case = cases[stay.case_id]
+        stay.person_id = stay.case.person_id  # what ShelterStay.save copies
+    people = {stay.person_id for stay in built}
+    taken = set(
+        ShelterStay.objects.filter(person_id__in=people).values_list("person_id", flat=True)
+    )
+    rest = _one_each(rows, built, lambda stay: stay.person_id, taken)
+    left = {n for n, _v in rest}
+    written = [(n, stay) for (n, _v), stay in zip(rows, built, strict=True) if n not in left]
+    if not written:
+        return rest
+    recorder = account_of(actor)
+    for _n, stay in written:
+        stay.recorded_by = recorder
+        _clean(stay)
+    stays = [stay for _n, stay in written]
+    _save(ShelterStay, stays, actor, f"import-{import_id}")
+    _constraints_now()
+    dues.cases_refresh(case_ids={stay.case_id for stay in stays})
+    _event(
+        actor,
+        import_id,
+        "luu_tru",
+        [(n, v) for n, v in rows if n not in left],
+        people=sorted({str(stay.person_id) for stay in stays}),
+        records=[str(stay.pk) for stay in stays],
+    )
+    return rest
+
+
+def post_rehab(
+    *,
+    actor: User,
+    rows: Rows,
+    build: Callable[[dict[str, Any]], PostRehabPeriod],
+    import_id: UUID,
+) -> Rows:
+    """Write at once the batch's post-rehab periods of cases with no other period (in the
+    batch or stored), each checked by ``postrehab_check`` once per commune and officer,
+    with the check-ins an open period plans (``checkins_sync``); return the other rows."""
+    built = [build(values) for _n, values in rows]
+    cases = cases_to_add_to(actor, {period.case_id for period in built})
+    for period in built:
+        period.case = cases[period.case_id]
+    taken = set(PostRehabPeriod.objects.filter(case_id__in=cases).values_list("case_id", flat=True))
+    rest = _one_each(rows, built, lambda period: period.case_id, taken)
+    left = {n for n, _v in rest}
+    written = [(n, period) for (n, _v), period in zip(rows, built, strict=True) if n not in left]
+    if not written:
+        return rest
+    recorder = account_of(actor)
+    checked: set[tuple[Any, Any]] = set()
+    checkins: list[FollowUp] = []
+    for _n, period in written:
+        period.recorded_by = recorder
+        _clean(period)
+        # The officer must serve the person's commune: one check per commune and officer
+        # (the case has no other period: the check's other query finds none).
+        pair = (period.case.person.residence_commune_id, period.officer_id)
+        if pair not in checked:
+            postrehab_check(period)
+            checked.add(pair)
+        if period.is_open:
+            checkins.extend(
+                FollowUp(
+                    case=period.case,
+                    period=period,
+                    kind=FollowUpKind.POST_REHAB_CHECKIN,
+                    due_on=due,
+                    responsible_id=period.officer_id,
+                    recorded_by=recorder,
+                )
+                for due in checkin_dates(period)
+            )
+    periods = [period for _n, period in written]
+    _save(PostRehabPeriod, periods, actor, f"import-{import_id}")
+    for checkin in checkins:
+        _clean(checkin)
+    _save(FollowUp, checkins, actor, f"import-{import_id}")
+    _constraints_now()
+    dues.cases_refresh(case_ids={period.case_id for period in periods})
+    _event(
+        actor,
+        import_id,
+        "sau_cai",
+        [(n, v) for n, v in rows if n not in left],
+        people=sorted({str(period.case.person_id) for period in periods}),
+        records=[str(period.pk) for period in periods],
+        checkins=[str(checkin.pk) for checkin in checkins],
+    )
+    return rest

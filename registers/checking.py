@@ -11,9 +11,8 @@ file may share with the system (``Candidate``).
 from __future__ import annotations
 
 import datetime
-import hashlib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -49,6 +48,7 @@ from .format import (
     Type,
     header_key,
 )
+from .keystore import KeyStore, Kind, TextMap
 from .reading import is_blank
 
 # The personal columns: rows with one person number must agree on them.
@@ -92,24 +92,40 @@ class Candidate:
     reason: str  # "citizen_id", "name_year_commune" or "name_year"
 
 
-@dataclass
 class Keys:
-    """The file's keys, kept between the passes (small: no personal data)."""
+    """The file's keys, kept between the passes (no personal data), in a temporary table
+    of the import's own (``keystore.KeyStore``, D61), not in Python: memory stays flat
+    whatever the file's length. Close it when the import ends."""
 
-    case_categories: dict[str, str] = field(default_factory=dict)  # case number → category
-    # Person number → the digest of its personal columns (8 bytes) and its first row (4),
-    # in one bytes object: 45 bytes a person instead of a tuple, a digest and an int (137).
-    people: dict[str, bytes] = field(default_factory=dict)
-    episodes: dict[str, str] = field(default_factory=dict)  # episode number → modality
-    screenings: dict[str, int] = field(default_factory=dict)  # screening number → row
-    # Item scores of each screening, given with the screening when it is written.
-    scores: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
-    candidates: dict[str, list[Candidate]] = field(default_factory=dict)  # non-empty only
+    def __init__(self) -> None:
+        self.store = KeyStore()
+        self.case_categories = TextMap(self.store, Kind.CASE)  # case number → category
+        self.episodes = TextMap(self.store, Kind.EPISODE)  # episode number → modality
+        self.screenings = TextMap(self.store, Kind.SCREENING)  # screening number → row
+        # Person number → its candidate matches; only people someone matches.
+        self.candidates: dict[str, list[Candidate]] = {}
+
+    def close(self) -> None:
+        self.store.close()
+
+    def person_first(self, key: str, digest: bytes, row: int) -> tuple[bytes, int]:
+        """Keep a person number's personal digest (8 bytes) and first row unless kept;
+        return the kept ones."""
+        kept = self.store.setdefault(Kind.PERSON, self.store.digest(key), digest + row.to_bytes(4))
+        return kept[:8], int.from_bytes(kept[8:])
 
     def person_row(self, key: str) -> int:
         """Return the first row of a person number (0 if the file has none)."""
-        found = self.people.get(key)
+        return self.person_row_of(self.store.digest(key))
+
+    def person_row_of(self, digest: bytes) -> int:
+        """Return the first row of the person number of this stored digest (0: none)."""
+        found = self.store.get(Kind.PERSON, digest)
         return int.from_bytes(found[8:]) if found is not None else 0
+
+    def scores(self, screening: str) -> list[tuple[str, int, str]]:
+        """Return a screening's item scores (item, score, level), in the file's order."""
+        return self.store.scores(screening)
 
 
 class Lookups:
@@ -191,13 +207,10 @@ class SheetChecker:
         self.keys = keys
         self.problems = problems
         # A whole row's digest → its first row; per unique column set, the digest of the
-        # row's values in it → its first row. Digests of 64 bits as ints, not the texts:
-        # at 100,000 rows a false "duplicate" has a chance near 1 in 10^9, and is reported,
-        # never written.
-        self.seen: dict[int, int] = {}
-        self.unique: dict[tuple[str, ...], dict[int, int]] = {
-            columns: {} for columns in sheet.unique
-        }
+        # row's values in it → its first row: in the key store (keyed digests of 128
+        # bits, not the texts), one sheet at a time.
+        self.seen = keys.store
+        self.seen.clear(Kind.SEEN)
 
     def problem(self, row: int, column: str, message: str, code: str, **extra: Any) -> None:
         header = self.sheet.column(column).vi if column else ""
@@ -237,7 +250,7 @@ class SheetChecker:
         elif self.sheet is EPISODES and written.get("ma_dot"):
             keys.episodes.setdefault(written["ma_dot"], "")
         elif self.sheet is SCREENINGS and written.get("ma_sang_loc"):
-            keys.screenings.setdefault(written["ma_sang_loc"], 0)
+            keys.screenings.setdefault(written["ma_sang_loc"], "0")
 
     def _value(self, column: Column, cell: Any, text: str, values: dict[str, Any]) -> Any:
         today = self.lookups.today
@@ -324,16 +337,16 @@ class SheetChecker:
 
     def _duplicates(self, number: int, written: dict[str, str]) -> bool:
         """Report a row seen before (whole, or in its unique columns); True for a whole copy."""
-        whole = _digest(header_key(written.get(c.key, "")) for c in self.sheet.columns)
-        first = self.seen.setdefault(whole, number)
+        texts = [header_key(written.get(c.key, "")) for c in self.sheet.columns]
+        first = self._first((), texts, number)
         if first != number:
             self.problem(number, "", f"Dòng này trùng hoàn toàn với dòng {first}.", "duplicate_row")
             return True
-        for columns, rows in self.unique.items():
-            key = tuple(header_key(written.get(c, "")) for c in columns)
+        for columns in self.sheet.unique:
+            key = [header_key(written.get(c, "")) for c in columns]
             if not all(key):
                 continue
-            earlier = rows.setdefault(_digest(key), number)
+            earlier = self._first(columns, key, number)
             if earlier != number:
                 names = ", ".join(self.sheet.column(c).vi for c in columns)
                 self.problem(
@@ -344,9 +357,11 @@ class SheetChecker:
                 )
         return False
 
-
-def _digest(parts: Iterable[str]) -> int:
-    return int.from_bytes(hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest())
+    def _first(self, columns: tuple[str, ...], texts: list[str], number: int) -> int:
+        """Return the first row whose cells in ``columns`` (all: none named) were ``texts``
+        (this row's number if none was)."""
+        digest = self.seen.digest("\x1e".join((self.sheet.key, *columns, "\x1d", *texts)))
+        return int.from_bytes(self.seen.setdefault(Kind.SEEN, digest, number.to_bytes(4)))
 
 
 def check_row(checker: SheetChecker, number: int, values: dict[str, Any]) -> None:
@@ -456,14 +471,13 @@ def _people_cases(checker: SheetChecker, number: int, values: dict[str, Any]) ->
 
 def _person_agrees(checker: SheetChecker, number: int, values: dict[str, Any]) -> None:
     personal = "\x1f".join(_plain(values[key]) for key in PERSON_COLUMNS)
-    digest = hashlib.blake2b(personal.encode(), digest_size=8).digest()
-    first = checker.keys.people.setdefault(values["ma_nguoi"], digest + number.to_bytes(4))
-    if first[:8] != digest:
+    digest = checker.keys.store.digest(personal)[:8]  # keyed: nothing to guess from
+    kept, first = checker.keys.person_first(values["ma_nguoi"], digest, number)
+    if kept != digest:
         checker.problem(
             number,
             "ma_nguoi",
-            f"Cùng mã người với dòng {int.from_bytes(first[8:])} nhưng thông tin cá nhân "
-            "khác nhau.",
+            f"Cùng mã người với dòng {first} nhưng thông tin cá nhân khác nhau.",
             "person_differs",
         )
 
@@ -503,7 +517,7 @@ def _episodes(checker: SheetChecker, number: int, values: dict[str, Any]) -> Non
 
 def _screenings(checker: SheetChecker, number: int, values: dict[str, Any]) -> None:
     _case_ref(checker, number, values)
-    checker.keys.screenings[values["ma_sang_loc"]] = number
+    checker.keys.screenings[values["ma_sang_loc"]] = str(number)
     if values["tiem_chich"] and values["cong_cu"][0] != "assist":
         checker.problem(
             number, "tiem_chich", "Câu tiêm chích chỉ có ở công cụ ASSIST.", "injecting_not_assist"
@@ -520,9 +534,7 @@ def _scores(checker: SheetChecker, number: int, values: dict[str, Any]) -> None:
             "unknown_ref",
         )
         return
-    checker.keys.scores.setdefault(key, []).append(
-        (values["muc"], values["diem"], values["muc_do"])
-    )
+    checker.keys.store.score_add(key, number, values["muc"], values["diem"], values["muc_do"])
 
 
 def _services(checker: SheetChecker, number: int, values: dict[str, Any]) -> None:

@@ -203,17 +203,126 @@ def test_a_second_order_of_one_episode_goes_through_prescription_record_after_th
     }
 
 
-def test_the_map_of_file_keys_keeps_ids_as_bytes_and_gives_back_uuids() -> None:
-    """Memory at 100,000 rows: a key's id is kept as its 16 bytes, read back as a UUID."""
-    import sys
-    import uuid
+def _shelter(world: World) -> str:
+    from cases.models import Organisation, OrganisationType
 
-    ids = bulk.IdMap()
-    first, second = uuid.uuid4(), uuid.uuid4()
-    ids["1"] = first
-    ids.update({"2": second})
-    assert ids["1"] == first and ids.get("2") == second and ids.get("3") is None
-    assert "1" in ids and "3" not in ids and len(ids) == 2 and list(ids) == ["1", "2"]
-    assert dict(ids.items()) == {"1": first, "2": second}
-    assert all(isinstance(value, bytes) for value in ids._ids.values())
-    assert sys.getsizeof(ids._ids["1"]) < sys.getsizeof(first) + sys.getsizeof(first.int)
+    Organisation.objects.create(
+        name="Nhà Nhân ái Thử",
+        type=OrganisationType.objects.get(code="nha-nhan-ai"),
+        unit=world.units["d1"],
+    )
+    return "981:Nhà Nhân ái Thử"
+
+
+def _victim(n: int) -> dict[str, Any]:
+    return person_row(
+        ma_nguoi=str(n), ma_ho_so=f"HS{n}", ho_ten=f"Lò Thị Số {n}", so_cccd="",
+        gioi_tinh="Nữ", nam_sinh=1999, doi_tuong="trafficking_victim",
+    )  # fmt: skip
+
+
+def test_shelter_stays_are_written_a_batch_at_a_time(world: World, tmp_path: Path) -> None:
+    """Issue 27 (D61): the shelter-stay sheet goes in batches like the others, one event
+    naming the people and stays; a person with two stays in the file goes row by row after
+    the batch, where ``shelter_stay_check`` compares the dates, and an overlap is refused
+    on its row."""
+    from services.events import ServiceAction
+    from services.models import ShelterStay
+
+    shelter = _shelter(world)
+
+    def stay(case: str, entered: str, left: str) -> dict[str, Any]:
+        return {"ma_ho_so": case, "nha_nhan_ai": shelter, "ngay_vao": entered, "ngay_ra": left}
+
+    sheets = {
+        "nguoi_ho_so": [_victim(1), _victim(2), _victim(3)],
+        "luu_tru": [
+            stay("HS1", "01/03/2026", "15/03/2026"),
+            stay("HS2", "01/04/2026", "15/04/2026"),
+            stay("HS3", "01/05/2026", "10/05/2026"),
+            stay("HS3", "01/06/2026", "10/06/2026"),
+        ],
+    }
+    outcome = run(world, xlsx(tmp_path / "so.xlsx", sheets))
+    assert outcome.problems == [] and outcome.committed
+    assert batch_sheets() == ["nguoi_ho_so", "luu_tru"]
+    [event] = Event.objects.filter(action=REGISTER_IMPORT_ROWS, detail__sheet="luu_tru")
+    stays = ShelterStay.objects.select_related("case__person")
+    batched = [s for s in stays if str(s.case.person.full_name) != "Lò Thị Số 3"]
+    assert len(batched) == 2
+    assert sorted(event.detail["records"]) == sorted(str(s.pk) for s in batched)
+    assert sorted(event.detail["people"]) == sorted(str(s.person_id) for s in batched)
+    assert ShelterStay.objects.count() == 4
+    # Only person 3's two stays went through record_add, one event each.
+    added = Event.objects.filter(action=ServiceAction.RECORD_ADDED, detail__kind="shelterstay")
+    assert added.count() == 2
+    request_id = f"import-{Event.objects.get(action='register_imported').object_id}"
+    assert {h.history_request_id for h in ShelterStay.history.all()} == {request_id}
+    assert {s.person_id for s in ShelterStay.objects.select_related("case")} == {
+        s.case.person_id for s in ShelterStay.objects.select_related("case")
+    }
+
+    sheets["nguoi_ho_so"] = [_victim(4)]
+    sheets["luu_tru"] = [
+        stay("HS4", "01/03/2026", "15/03/2026"),
+        stay("HS4", "10/03/2026", "20/03/2026"),
+    ]
+    refused = run(world, xlsx(tmp_path / "chong.xlsx", sheets))
+    assert not refused.committed
+    assert {(p.sheet, p.row) for p in refused.problems} == {("Lưu trú Nhà Nhân ái", 3)}
+
+
+def test_post_rehab_periods_are_written_a_batch_at_a_time_with_their_checkins(
+    world: World, tmp_path: Path
+) -> None:
+    """Issue 27 (D61): the post-rehab sheet goes in batches: one event naming the periods
+    and the check-ins each open period plans (as ``checkins_sync`` plans them), the officer
+    checked once per commune; an officer who does not serve the person's commune sends the
+    batch row by row, where the row is refused."""
+    from services.actions import checkin_dates
+    from services.models import FollowUp, PostRehabPeriod
+
+    def client(n: int) -> dict[str, Any]:
+        return person_row(
+            ma_nguoi=str(n), ma_ho_so=f"P{n}", ho_ten=f"Vi Văn Số {n}", so_cccd="",
+            co_quan_quan_ly="98101:UBND xã Một Một", can_bo_phu_trach="minh",
+            doi_tuong="post_rehab",
+        )  # fmt: skip
+
+    def period(case: str, **more: Any) -> dict[str, Any]:
+        return {"ma_ho_so": case, "ngay_bat_dau": "01/02/2026",
+                "ngay_ket_thuc_du_kien": "01/02/2027", "ket_qua": "ongoing"} | more  # fmt: skip
+
+    sheets = {
+        "nguoi_ho_so": [client(1), client(2), client(3)],
+        "sau_cai": [
+            period("P1"),
+            period("P2"),
+            period("P3", ngay_ket_thuc="01/08/2026", ket_qua="completed"),
+        ],
+    }
+    outcome = run(world, xlsx(tmp_path / "sau-cai.xlsx", sheets), name="minh")
+    assert outcome.problems == [] and outcome.committed
+    assert batch_sheets() == ["nguoi_ho_so", "sau_cai"]
+    [event] = Event.objects.filter(action=REGISTER_IMPORT_ROWS, detail__sheet="sau_cai")
+    periods = list(PostRehabPeriod.objects.all())
+    assert sorted(event.detail["records"]) == sorted(str(p.pk) for p in periods)
+    assert {p.officer for p in periods} == {world.users["minh"]}
+    # The open periods' check-ins, as checkins_sync plans them; none for the ended one.
+    wanted = sorted((p.pk, due) for p in periods if p.is_open for due in checkin_dates(p))
+    checkins = FollowUp.objects.filter(kind="post_rehab_checkin")
+    assert wanted and sorted(checkins.values_list("period_id", "due_on")) == wanted
+    assert sorted(event.detail["checkins"]) == sorted(str(c.pk) for c in checkins)
+    assert {c.responsible_id for c in checkins} == {world.users["minh"].pk}
+    request_id = f"import-{Event.objects.get(action='register_imported').object_id}"
+    assert {h.history_request_id for h in FollowUp.history.all()} == {request_id}
+    assert {h.history_request_id for h in PostRehabPeriod.history.all()} == {request_id}
+
+    # lan is no commune officer of 98101: the batch cannot settle, the row is refused.
+    sheets["nguoi_ho_so"] = [client(5), client(6)]
+    sheets["sau_cai"] = [period("P5"), period("P6", can_bo="lan")]
+    refused = run(world, xlsx(tmp_path / "sai.xlsx", sheets), name="minh")
+    assert not refused.committed
+    assert {(p.sheet, p.row, p.column) for p in refused.problems} == {
+        ("Quản lý sau cai", 3, "Cán bộ quản lý (tên đăng nhập)")
+    }
