@@ -125,6 +125,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("audit", "0003_append_only_rekey_path"): "RunPython issues trigger DDL only (no scan)",
     ("facilities", "0002_decree_116_checklist"): _SMALL + "the checklist (one version, 14 items)",
     ("facilities", "0003_figures_rollup_triggers"): "RunPython issues trigger DDL only (no scan)",
+    ("api", "0002_change_feed"): "RunPython creates the change feed's trigger function only "
+    "(no table touched; the triggers are attached after migrate, D59)",
     # Our apps: changes to large tables that would lock them when full.
     ("audit", "0005_chain_links_sequenced_after_commit"): _EMPTY
     + "events and links reshaped for the sequencer (D33): indexed column, backfill, "
