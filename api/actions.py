@@ -11,7 +11,6 @@ import datetime
 import re
 from dataclasses import dataclass
 from typing import Any, NoReturn
-from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction

@@ -8,8 +8,10 @@ class ApiConfig(AppConfig):
     verbose_name = _("API")
 
     def ready(self) -> None:
-        from . import events  # noqa: F401  (registers the event codes)
-        from . import feed
+        from . import (
+            events,  # noqa: F401  (registers the event codes)
+            feed,
+        )
 
         # The change feed's triggers on every synced table, recipe types included (D59).
         post_migrate.connect(feed.install, sender=self, dispatch_uid="api_feed_install")

@@ -84,8 +84,8 @@ FUNCTION = "api_feed_write"
 
 # The one trigger function. TG_ARGV: the kind, the SQL of the row's case, of its version;
 # they come from ``Kind`` (code, never input).
-CREATE_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION "{FUNCTION}"() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE_FUNCTION = """
+CREATE OR REPLACE FUNCTION "api_feed_write"() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   op text := CASE TG_OP WHEN 'INSERT' THEN 'I' WHEN 'UPDATE' THEN 'U' ELSE 'D' END;
 BEGIN

@@ -9,12 +9,10 @@ do.
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Max
 from django.http import Http404
 
 from accounts.capabilities import USERS_MANAGE

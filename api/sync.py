@@ -43,10 +43,10 @@ from cases import access
 from cases import selectors as case_selectors
 
 from . import actions, selectors
+from .actions import BadCursor
 from .events import ApiAction
 from .feed import Kind, kinds
-from .actions import BadCursor
-from .models import ApiClient, Change, SyncEntry, SyncState, SyncTold
+from .models import ApiClient, SyncEntry, SyncState, SyncTold
 from .schemas import ChangesOut, Error
 
 # Rows read per query by the walk, the sweep and the feed; rows looked at per page at most
@@ -106,7 +106,7 @@ def _feed_rows(after: tuple[int, int], limit: int) -> list[tuple[int, int, str, 
     xmin, own = _horizon()
     with connection.cursor() as cursor:
         cursor.execute(
-            f'SELECT "seq", "xid", "kind", "object_id", "op" FROM "{Change._meta.db_table}"'
+            'SELECT "seq", "xid", "kind", "object_id", "op" FROM "api_change"'
             ' WHERE ("xid", "seq") > (%s, %s) AND ("xid" < %s OR "xid" = %s)'
             ' ORDER BY "xid", "seq" LIMIT %s',
             [after[0], after[1], xmin, own if own is not None else -1, limit],
@@ -125,6 +125,8 @@ class _Page:
     out: list[Entry] = field(default_factory=list)
     keys: set[tuple[str, str]] = field(default_factory=set)
     looked: int = 0
+    restarted: bool = False
+    stopped: bool = False  # the page ends early, more to come
 
     @property
     def full(self) -> bool:
@@ -137,8 +139,13 @@ class _Page:
             self.out.append(entry)
 
     def told(self, kind: str, ids: list[str]) -> dict[str, int]:
+        """Return what the client was told of these objects, this page's entries included."""
         rows = SyncTold.objects.filter(client=self.client, kind=kind, object_id__in=ids)
-        return dict(rows.values_list("object_id", "version"))
+        found: dict[str, int] = dict(rows.values_list("object_id", "version"))
+        for entry in self.out:
+            if entry.kind == kind:
+                found[entry.object_id] = entry.version
+        return found
 
     def visible(self, kind: Kind, ids: list[str] | None = None) -> Any:
         """Return the kind's rows the client sees (of ``ids``), as the query behind ``rows``."""
@@ -161,6 +168,7 @@ class _Page:
 
     def restart(self) -> None:
         """Start a walk; the feed resumes from the oldest running transaction."""
+        self.restarted = True
         state = self.state
         state.phase, state.kind, state.after = SyncState.Phase.SNAPSHOT, "", ""
         state.feed_xid, state.feed_seq = -1, _LAST_SEQ
@@ -184,7 +192,7 @@ class _Page:
             elif state.phase == SyncState.Phase.SWEEP:
                 self.sweep()
             elif not self.feed():
-                return False
+                return self.stopped
         return True
 
     def walk(self) -> None:
@@ -260,30 +268,37 @@ class _Page:
                 for pk, version, case_id in self.rows(kind, self.visible(kind, ids)):
                     now[(name, str(pk))] = (version, case_id)
             told.update({(name, i): v for i, v in self.told(name, ids).items()})
-        for i, (seq, xid, name, object_id, op) in enumerate(rows):
+        for i, (seq, xid, name, object_id, _op) in enumerate(rows):
             self.looked += 1
-            state.feed_xid, state.feed_seq = xid, seq
             key = (name, object_id)
             if last[key] != i:
+                state.feed_xid, state.feed_seq = xid, seq
                 continue  # a later row of this batch stands for the object
             kind, was, seen = self.kinds.get(name), told.get(key), now.get(key)
             if seen is not None:
                 changed = was != seen[0] or (
                     kind is not None and not kind.versioned and "U" in ops[key]
                 )
-                if not changed:
-                    continue
-                if name in _PEOPLE_AND_CASES and not was and "I" not in ops[key]:
-                    self.restart()  # came into view: its cases and records may come too
-                    return True
-                self.emit(Entry(name, object_id, seen[1], seen[0]))
+                flipped = not was and "I" not in ops[key]  # came into view
+                if changed and flipped and name in _PEOPLE_AND_CASES:
+                    return self._resync()  # its cases and records may come too
+                if changed:
+                    self.emit(Entry(name, object_id, seen[1], seen[0]))
             elif was:
                 if name in _PEOPLE_AND_CASES and "D" not in ops[key]:
-                    self.restart()  # went out of view: its cases and records go too
-                    return True
+                    return self._resync()  # went out of view: its cases and records too
                 self.emit(Entry(name, object_id, None, 0, deleted="D" in ops[key]))
+            state.feed_xid, state.feed_seq = xid, seq
             if self.full:
                 return True
+        return True
+
+    def _resync(self) -> bool:
+        """Walk and sweep again from here; once a page (the next page goes on)."""
+        if self.restarted:
+            self.stopped = True
+            return False
+        self.restart()
         return True
 
 
@@ -400,9 +415,7 @@ def changes_page(*, client: ApiClient, cursor: str | None, limit: int) -> Change
     for e in pending:
         data = payloads.data.get((e.object_type, e.object_id))
         gone = e.object_type in _PEOPLE_AND_CASES and data is None
-        entry = Entry(
-            e.object_type, e.object_id, e.case_id, 0 if gone else e.version, e.deleted
-        )
+        entry = Entry(e.object_type, e.object_id, e.case_id, 0 if gone else e.version, e.deleted)
         changes.append(Change_(seq=e.seq, entry=entry, data=data))
     next_cursor = str(pending[-1].seq) if pending else (str(after) if after else "")
     return ChangesPage(changes=changes, cursor=next_cursor, more=more)
@@ -424,7 +437,8 @@ def record_url(kind: str, object_id: str) -> str:
     return f"/api/v1/{kind}/{object_id}"
 
 
-@router.get("/changes", response={200: ChangesOut, **ERRORS})
+# The operation id it had in api/views.py (D53), kept for clients generated from the schema.
+@router.get("/changes", response={200: ChangesOut, **ERRORS}, operation_id="api_views_changes")
 def changes(request: HttpRequest, params: Query[ChangesQuery]) -> Any:
     """What changed since the cursor that the client may see: once each, in order."""
     client: ApiClient | None = getattr(request, "api_client", None)
