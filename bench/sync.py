@@ -97,9 +97,18 @@ def full_pull(client: ApiClient) -> dict[str, Any]:
 
 
 def in_step(client: ApiClient) -> None:
-    """Set the client's state to the feed's head, as after its first pull."""
+    """Set the client's state to the feed's head, as after its first pull: told of every
+    person and case there is at its version (the ledger a pull leaves)."""
     forget(client)
     head = Change.objects.order_by("-xid", "-seq").values_list("xid", "seq").first() or (0, 0)
+    with connection.cursor() as cursor:
+        for kind, table, case in (("person", "cases_person", "NULL"), ("case", "cases_case", "id")):
+            cursor.execute(
+                'INSERT INTO "api_synctold"'
+                ' ("client_id", "kind", "object_id", "case_id", "version")'
+                f' SELECT %s, %s, "id"::text, {case}, "version" FROM "{table}"',  # noqa: S608
+                [client.pk, kind],
+            )
     SyncState.objects.create(
         client=client,
         phase=SyncState.Phase.FEED,
