@@ -50,7 +50,7 @@ class Kind:
 
     def pk(self, text: str) -> Any:
         """Return a feed row's object id as the model's primary key."""
-        return self.model._meta.pk.to_python(text)  # type: ignore[union-attr]
+        return self.model._meta.pk.to_python(text)
 
 
 _EPISODE_CASE = (

@@ -111,7 +111,7 @@ def _feed_rows(after: tuple[int, int], limit: int) -> list[tuple[int, int, str, 
             ' ORDER BY "xid", "seq" LIMIT %s',
             [after[0], after[1], xmin, own if own is not None else -1, limit],
         )
-        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 @dataclass
@@ -362,7 +362,9 @@ def _payloads(viewer: access.AnyUser, entries: list[SyncEntry]) -> _Payloads:
             case, parts=parts.get(case.pk, frozenset())
         )
         out.people.add(case.person_id)
-    of_records = {e.case_id for e in entries if e.object_type not in _PEOPLE_AND_CASES}
+    of_records = {
+        e.case_id for e in entries if e.object_type not in _PEOPLE_AND_CASES and e.case_id
+    }
     if of_records:
         out.people |= set(
             access.visible_cases(viewer)

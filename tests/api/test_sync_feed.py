@@ -109,10 +109,10 @@ def test_changes_come_exactly_once_in_the_order_written_records_as_thin_entries(
     assert [(c["type"], c["id"]) for c in seen] == sorted(mine, key=last.__getitem__)
     seqs = [c["seq"] for c in seen]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
-    note = next(c for c in seen if c["type"] == "contactnote")
-    assert note["url"] == f"/api/v1/contactnote/{note['id']}"
-    assert note["case_id"] and note["person"] is None and note["case"] is None
-    assert note["version"] == 1 and note["deleted"] is False
+    entry = next(c for c in seen if c["type"] == "contactnote")
+    assert entry["url"] == f"/api/v1/contactnote/{entry['id']}"
+    assert entry["case_id"] and entry["person"] is None and entry["case"] is None
+    assert entry["version"] == 1 and entry["deleted"] is False
     assert _ids(_changes(token, cursor)) == []  # nothing twice
     assert SyncState.objects.get(client=client).phase == SyncState.Phase.FEED
 
