@@ -112,10 +112,10 @@ class Change(models.Model):
     running one can precede, in (xid, seq) order, so a row committed late is never skipped.
     """
 
-    class Op(models.TextChoices):
-        INSERT = "I", _("insert")
-        UPDATE = "U", _("update")
-        DELETE = "D", _("delete")
+    class Op(models.TextChoices):  # internal: never shown, so not translated
+        INSERT = "I"
+        UPDATE = "U"
+        DELETE = "D"
 
     seq = models.BigAutoField(primary_key=True)
     xid = models.BigIntegerField()
@@ -138,10 +138,10 @@ class SyncState(models.Model):
     after its reach changed), the sweep of what it was told for what it no longer sees, then
     the change feed from a position (``feed_xid``, ``feed_seq``)."""
 
-    class Phase(models.TextChoices):
-        SNAPSHOT = "snapshot", _("full walk")
-        SWEEP = "sweep", _("sweep of what was told")
-        FEED = "feed", _("change feed")
+    class Phase(models.TextChoices):  # internal: never shown, so not translated
+        SNAPSHOT = "snapshot"
+        SWEEP = "sweep"
+        FEED = "feed"
 
     client = models.OneToOneField(
         ApiClient, on_delete=models.CASCADE, primary_key=True, related_name="+"

@@ -251,6 +251,8 @@ class _Page:
     def feed(self) -> bool:
         """Take the next feed rows; return False when there were none."""
         state = self.state
+        if connection.vendor != "postgresql":
+            return False  # no feed on SQLite: the next call walks again
         rows = _feed_rows((state.feed_xid, state.feed_seq), BATCH)
         if not rows:
             return False

@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
             name='SyncState',
             fields=[
                 ('client', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='api.apiclient')),
-                ('phase', models.CharField(choices=[('snapshot', 'full walk'), ('sweep', 'sweep of what was told'), ('feed', 'change feed')], default='snapshot', max_length=10)),
+                ('phase', models.CharField(choices=[('snapshot', 'Snapshot'), ('sweep', 'Sweep'), ('feed', 'Feed')], default='snapshot', max_length=10)),
                 ('kind', models.CharField(blank=True, max_length=20)),
                 ('after', models.CharField(blank=True, max_length=40)),
                 ('feed_xid', models.BigIntegerField(default=0)),
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
                 ('object_id', models.CharField(max_length=40)),
                 ('case_id', models.UUIDField(blank=True, null=True)),
                 ('version', models.PositiveIntegerField()),
-                ('op', models.CharField(choices=[('I', 'insert'), ('U', 'update'), ('D', 'delete')], max_length=1)),
+                ('op', models.CharField(choices=[('I', 'Insert'), ('U', 'Update'), ('D', 'Delete')], max_length=1)),
                 ('at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
