@@ -11,7 +11,6 @@ import datetime
 import re
 from dataclasses import dataclass
 from typing import Any, NoReturn
-from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -28,9 +27,9 @@ from cases.models import AdministrativeUnit, Organisation, RoleChangeRequest, St
 from cases.roles import staff_profile_save
 from cases.staff import users_manage_require
 
-from . import selectors, tokens
+from . import tokens
 from .events import ApiAction
-from .models import ApiClient, ApiRateWindow, SyncEntry
+from .models import ApiClient, ApiRateWindow
 
 # The roles a machine may hold: those with case content. Administrators and auditors see
 # none, so a client in their role could do nothing.
@@ -245,97 +244,11 @@ def _count_call(client: ApiClient, now: datetime.datetime) -> None:
     raise RateLimited(retry_after=max(1, 60 - now.second))
 
 
-# --- sync ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    seq: int
-    object_type: str
-    object_id: UUID
-    version: int  # 0: gone
-    data: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class ChangesPage:
-    changes: list[Change]
-    cursor: str
-    more: bool
+# --- sync (``api.sync``) --------------------------------------------------------------------
 
 
 class BadCursor(ValueError):
     """The cursor is not one this client was given."""
-
-
-def _parse_cursor(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    if not re.fullmatch(r"[0-9]{1,18}", cursor):
-        raise BadCursor(cursor)
-    return int(cursor)
-
-
-def api_changes(*, client: ApiClient, cursor: str | None, limit: int) -> ChangesPage:
-    """Return the next changes the client may see after ``cursor``, in order, each once.
-
-    The state-based sync of docs/api.md: the entries after the cursor if this client was
-    handed some already (a page whose answer was lost is given again), else the difference
-    between what the client was told and what its service account sees now through
-    ``cases.access``: people and cases new or at another version, and those gone (deleted or
-    out of scope) as version 0. Each page is recorded (``SyncEntry``) and is one event naming
-    the people it carries.
-    """
-    viewer = client.account
-    after = _parse_cursor(cursor)
-    entries = SyncEntry.objects.filter(client=client)
-    last = entries.order_by("-seq").values_list("seq", flat=True).first() or 0
-    if after > last or (after and not entries.filter(seq=after).exists()):
-        raise BadCursor(cursor)
-    with transaction.atomic():
-        pending = list(entries.filter(seq__gt=after).order_by("seq")[: limit + 1])
-        if not pending:
-            told = selectors.told_versions(client_id=client.pk)
-            now = selectors.visible_versions(viewer=viewer)
-            fresh = [
-                SyncEntry(client=client, object_type=kind, object_id=pk, version=version)
-                for (kind, pk), (version, _when) in sorted(now.items(), key=lambda i: i[1][1])
-                if told.get((kind, pk)) != version
-            ]
-            fresh += [
-                SyncEntry(client=client, object_type=kind, object_id=pk, version=0)
-                for (kind, pk), version in told.items()
-                if version and (kind, pk) not in now
-            ]
-            pending = SyncEntry.objects.bulk_create(fresh[: limit + 1])
-            pending.sort(key=lambda e: e.seq)
-        more = len(pending) > limit
-        pending = pending[:limit]
-        payloads = selectors.sync_payloads(viewer=viewer, entries=pending)
-        people = sorted({str(p) for p in payloads.people})
-        audit.record(
-            actor=viewer,
-            action=ApiAction.CHANGES_LISTED,
-            obj=client,
-            detail={
-                "client": str(client.pk),
-                "after": after,
-                "count": len(pending),
-                "people": people,
-            },
-        )
-    changes = [
-        Change(
-            seq=e.seq,
-            object_type=e.object_type,
-            object_id=e.object_id,
-            version=e.version if payloads.data.get((e.object_type, e.object_id)) else 0,
-            data=payloads.data.get((e.object_type, e.object_id)),
-        )
-        for e in pending
-    ]
-    next_cursor = str(pending[-1].seq) if pending else (str(after) if after else "")
-    return ChangesPage(changes=changes, cursor=next_cursor, more=more)
 
 
 def client_of(user: Any) -> ApiClient | None:

@@ -80,18 +80,19 @@ class SyncEntry(models.Model):
     """One change the sync endpoint handed a client: the object, the version it was told
     (0: gone, i.e. deleted or out of the client's scope) and its place in the client's order.
 
-    The client's cursor is the ``seq`` of the last entry it received (docs/api.md, "Sync").
+    The client's cursor is the ``seq`` of the last entry it received (docs/api.md, "Sync");
+    the entries after a cursor are given again when the answer to a page was lost.
     """
-
-    class Kind(models.TextChoices):
-        PERSON = "person", _("person")
-        CASE = "case", _("case")
 
     seq = models.BigAutoField(primary_key=True)
     client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="+")
-    object_type = models.CharField(max_length=10, choices=Kind)
-    object_id = models.UUIDField()
+    # A sync kind (``api.feed``): person, case, or a record kind (screening, dose, ...).
+    object_type = models.CharField(max_length=20)
+    # A UUID, or a number for the kinds keyed by one (doses).
+    object_id = models.CharField(max_length=40)
+    case_id = models.UUIDField(null=True, blank=True)
     version = models.PositiveIntegerField()
+    deleted = models.BooleanField(default=False)
     issued_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -101,3 +102,81 @@ class SyncEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seq} {self.object_type} {self.object_id} v{self.version}"
+
+
+class Change(models.Model):
+    """One row of the change feed: an insert, update or delete of a synced table, written by
+    a PostgreSQL trigger in the writing transaction (``api.feed``, decision D59).
+
+    ``xid`` is the writing transaction's id: sync hands out only rows of transactions no
+    running one can precede, in (xid, seq) order, so a row committed late is never skipped.
+    """
+
+    class Op(models.TextChoices):  # internal: never shown, so not translated
+        INSERT = "I"
+        UPDATE = "U"
+        DELETE = "D"
+
+    seq = models.BigAutoField(primary_key=True)
+    xid = models.BigIntegerField()
+    kind = models.CharField(max_length=20)
+    object_id = models.CharField(max_length=40)
+    case_id = models.UUIDField(null=True, blank=True)
+    version = models.PositiveIntegerField()
+    op = models.CharField(max_length=1, choices=Op)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["xid", "seq"], name="api_change_order")]
+
+    def __str__(self) -> str:
+        return f"{self.xid}/{self.seq} {self.op} {self.kind} {self.object_id}"
+
+
+class SyncState(models.Model):
+    """Where a client's sync stands: a full walk of what it sees (first pull, or a resync
+    after its reach changed), the sweep of what it was told for what it no longer sees, then
+    the change feed from a position (``feed_xid``, ``feed_seq``)."""
+
+    class Phase(models.TextChoices):  # internal: never shown, so not translated
+        SNAPSHOT = "snapshot"
+        SWEEP = "sweep"
+        FEED = "feed"
+
+    client = models.OneToOneField(
+        ApiClient, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    phase = models.CharField(max_length=10, choices=Phase, default=Phase.SNAPSHOT)
+    # The walk's place: the kind (``api.feed.kinds()`` order, or the sweep's kind) and the
+    # last id done.
+    kind = models.CharField(max_length=20, blank=True)
+    after = models.CharField(max_length=40, blank=True)
+    feed_xid = models.BigIntegerField(default=0)
+    feed_seq = models.BigIntegerField(default=0)
+    reach = models.CharField(max_length=64, blank=True)
+    resyncs = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.phase}"
+
+
+class SyncTold(models.Model):
+    """The last version sync told a client of an object (0: told it was gone); one row per
+    client and object, so what was told is read by key, never by scanning pages."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    object_id = models.CharField(max_length=40)
+    case_id = models.UUIDField(null=True, blank=True)
+    version = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "kind", "object_id"], name="api_sync_told_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "case_id"], name="api_sync_told_case")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.kind} {self.object_id} v{self.version}"

@@ -175,9 +175,16 @@ class FiguresOut(Schema):
 
 class ChangeOut(Schema):
     seq: int
-    type: Literal["person", "case"]
-    id: UUID
+    type: str = Field(
+        max_length=20,
+        description="person, case, or a record kind (screening, episode, service, dose,"
+        " referral, or a record type of the recipe)",
+    )
+    id: str = Field(max_length=40, description="A UUID; a number for doses")
     version: int = Field(description="0: gone (deleted, or no longer in the client's scope)")
+    deleted: bool = Field(default=False, description="Gone because it was deleted")
+    case_id: UUID | None = Field(default=None, description="A record's case")
+    url: str | None = Field(default=None, description="A record's own endpoint")
     person: PersonOut | None = None
     case: CaseOut | None = None
 

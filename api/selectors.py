@@ -1,5 +1,5 @@
 """Read what the API answers, always through ``cases.access``: people, cases, a case's
-records, and what sync compares.
+records (sync's reads are in ``api.sync``).
 
 Identifying fields of a person (``IDENTITY``) are given only where the pages show them: a
 single read asks ``access.identity_shown``; a list (search, sync) also hides returned
@@ -9,12 +9,10 @@ do.
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Max
 from django.http import Http404
 
 from accounts.capabilities import USERS_MANAGE
@@ -22,7 +20,7 @@ from cases import access, timeline
 from cases import selectors as case_selectors
 from cases.models import Case, Person
 
-from .models import ApiClient, SyncEntry
+from .models import ApiClient
 
 IDENTITY = (
     "full_name",
@@ -118,59 +116,6 @@ def person_search(
         people=[person_payload(p, identity=p.pk not in masked) for p in result.people],
         more=result.more,
     )
-
-
-# --- sync ----------------------------------------------------------------------------------
-
-Key = tuple[str, UUID]
-
-
-def told_versions(*, client_id: UUID) -> dict[Key, int]:
-    """Return the last version sync told the client of each object (0: told it was gone)."""
-    entries = SyncEntry.objects.filter(client_id=client_id)
-    last = entries.values("object_type", "object_id").annotate(seq=Max("seq")).values("seq")
-    rows = entries.filter(seq__in=last).values_list("object_type", "object_id", "version")
-    return {(kind, pk): version for kind, pk, version in rows}
-
-
-def visible_versions(*, viewer: access.AnyUser) -> dict[Key, tuple[int, datetime.datetime]]:
-    """Return the version and last change of every person and case the viewer sees."""
-    found: dict[Key, tuple[int, datetime.datetime]] = {}
-    for pk, version, when in access.visible_people(viewer).values_list(
-        "pk", "version", "updated_at"
-    ):
-        found[("person", pk)] = (version, when)
-    for pk, version, when in access.visible_cases(viewer).values_list(
-        "pk", "version", "updated_at"
-    ):
-        found[("case", pk)] = (version, when)
-    return found
-
-
-@dataclass
-class Payloads:
-    data: dict[Key, dict[str, Any]] = field(default_factory=dict)
-    people: set[UUID] = field(default_factory=set)
-
-
-def sync_payloads(*, viewer: access.AnyUser, entries: list[SyncEntry]) -> Payloads:
-    """Return the current data of the entries' objects the viewer still sees (lists' masking)."""
-    out = Payloads()
-    person_ids = [e.object_id for e in entries if e.object_type == "person"]
-    case_ids = [e.object_id for e in entries if e.object_type == "case"]
-    people = list(
-        access.visible_people(viewer).filter(pk__in=person_ids).select_related("residence_commune")
-    )
-    masked = case_selectors.masked_people(viewer=viewer, person_ids=[p.pk for p in people])
-    for person in people:
-        out.data[("person", person.pk)] = person_payload(person, identity=person.pk not in masked)
-        out.people.add(person.pk)
-    cases = list(access.visible_cases(viewer).filter(pk__in=case_ids).select_related("assigned_to"))
-    parts = access.parts_by_case(viewer, [c.pk for c in cases])
-    for case in cases:
-        out.data[("case", case.pk)] = case_payload(case, parts=parts.get(case.pk, frozenset()))
-        out.people.add(case.person_id)
-    return out
 
 
 # --- clients -------------------------------------------------------------------------------

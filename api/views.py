@@ -21,14 +21,12 @@ from cases import capabilities as caps
 from reports import dashboard, suppression
 from reports.filters import FiguresForm, default_period
 
-from . import actions, errors, inputs, selectors
+from . import errors, inputs, selectors, sync
 from .auth import ClientToken, VerifiedSession
-from .models import ApiClient
 from .schemas import (
     CaseCreate,
     CaseOut,
     CaseUpdate,
-    ChangesOut,
     Error,
     FiguresOut,
     PersonCreate,
@@ -50,6 +48,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 errors.install(api)
+api.add_router("", sync.router)  # GET /changes (D59)
 
 # Every refusal the API gives (docs/api.md, "Errors"), one shape for all.
 ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422, 429}): Error}
@@ -210,32 +209,3 @@ def figures(request: HttpRequest, filters: Query[FiguresQuery]) -> Any:
 
 def _cell(figure: dashboard.Figure) -> dict[str, Any]:
     return {"text": figure.text, "number": figure.number, "suppressed": figure.suppressed}
-
-
-class ChangesQuery(Schema):
-    cursor: str | None = Field(default=None, pattern=r"^[0-9]{1,18}$")
-    limit: int = Field(default=100, ge=1, le=500)
-
-
-@api.get("/changes", response={200: ChangesOut, **ERRORS}, tags=["sync"])
-def changes(request: HttpRequest, params: Query[ChangesQuery]) -> Any:
-    """What changed since the cursor that the client may see: once each, in order."""
-    client: ApiClient | None = getattr(request, "api_client", None)
-    if client is None:
-        actions.refuse_not_client(request.user)
-    page = actions.api_changes(client=client, cursor=params.cursor, limit=params.limit)
-    return {
-        "changes": [
-            {
-                "seq": c.seq,
-                "type": c.object_type,
-                "id": c.object_id,
-                "version": c.version,
-                "person": c.data if c.object_type == "person" else None,
-                "case": c.data if c.object_type == "case" else None,
-            }
-            for c in page.changes
-        ],
-        "cursor": page.cursor,
-        "more": page.more,
-    }

@@ -120,6 +120,7 @@ CONTENT_ALLOWED: dict[str, str] = {
     "dose; the rules read the episode's earlier prescriptions",
     "services/methadone/demo.py": "seeds the fictitious demo methadone patients and doses",
     "bench/methadone.py": "generates and measures the methadone benchmark (never imported)",
+    "bench/sync.py": "measures the API's sync over the change feed (never imported by the app)",
     "bench/load.py": "prepares the load test's work lists from its generated rows (never "
     "imported by the app)",
     "services/methadone/figures.py": "aggregates over the episodes cases.access scoped "

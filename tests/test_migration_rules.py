@@ -126,6 +126,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("facilities", "0002_decree_116_checklist"): _SMALL + "the checklist (one version, 14 items)",
     ("facilities", "0003_figures_rollup_triggers"): "RunPython issues trigger DDL only (no scan)",
     ("api", "0002_mark_service_accounts"): _SMALL + "the accounts of API clients (a few rows)",
+    ("api", "0003_change_feed"): "RunPython creates the change feed's trigger function only "
+    "(no table touched; the triggers are attached after migrate, D59)",
     # Our apps: changes to large tables that would lock them when full.
     ("audit", "0005_chain_links_sequenced_after_commit"): _EMPTY
     + "events and links reshaped for the sequencer (D33): indexed column, backfill, "

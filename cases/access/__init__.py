@@ -68,7 +68,7 @@ from .parts import (
     register_record_part,
 )
 from .paths import _scope_target, is_scoped, scope_path
-from .reach import AnyOf, AnyUser, _array_text, forget_reach, profile_of
+from .reach import AnyOf, AnyUser, _array_text, forget_reach, profile_of, reach_fingerprint
 from .records import in_scope, person_id_of, visible
 from .rules import visible_case_parts, visible_cases, visible_people
 
@@ -111,6 +111,7 @@ __all__ = [
     "person_id_of",
     "person_parts_visible",
     "profile_of",
+    "reach_fingerprint",
     "record_part_of",
     "record_shown",
     "register_own_rows",

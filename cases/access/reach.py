@@ -4,6 +4,7 @@ statement and kept on the request (decision D25)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -262,6 +263,31 @@ def _reach(user: User, profile: StaffProfile, roles: frozenset[str]) -> _Reach:
     if reaches is not None:
         reaches[key] = reach
     return reach
+
+
+def reach_fingerprint(user: AnyUser, scope: Scope = "view") -> str:
+    """Return a digest of everything the user's rules compare rows against: profile, content
+    roles and the resolved sets (units, organisations, live grants, moves out and their read
+    periods). It changes whenever what the user may see can change with no row they see
+    changing (a role or scope edited, a grant given, taken or expired, a read period over):
+    the API's sync resyncs a client then (decision D59). Read afresh, never from the request.
+    """
+    profile, roles = _content_roles(user, scope)
+    if profile is None or not roles:
+        return "none"
+    assert isinstance(user, User)  # noqa: S101  (profile_of returned a profile)
+    reach = _resolve_reach(user, profile, roles)
+    parts = (
+        str(profile.organisation_id),
+        str(profile.scope_unit_id),
+        sorted(roles),
+        sorted(reach.units),
+        sorted(str(pk) for pk in reach.organisations),
+        sorted((code, sorted(str(pk) for pk in ids)) for code, ids in reach.grants.items()),
+        sorted(str(pk) for pk in reach.moved_out),
+        sorted(str(pk) for pk in reach.moved_away),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 @receiver(post_save, sender=AdministrativeUnit, dispatch_uid="reach_units_saved")
