@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ExchangeConfig(AppConfig):
+    name = "exchange"
+    verbose_name = _("Data exchange")
+
+    def ready(self) -> None:
+        from . import events  # noqa: F401  (registers the event codes)
