@@ -10,8 +10,8 @@ commune out of scope a ``denied`` event through ``cases.access.deny``).
 Then, in one transaction, through the same forms and actions as the pages: the person is
 registered (or updated, when the source's version is newer than the one last taken in), each
 case opened (or updated) for the importing user's organisation, and each record kept as a
-``ReceivedRecord``. Every saved row's history names the exchange, its source and the document
-(``history_change_reason``), and one ``exchange_imported`` event names the person. A second
+``ReceivedRecord``. Every history row and event it writes carries ``exchange:<source>`` as its
+request id, and one ``exchange_imported`` event names the person and the document. A second
 pull of the same versions changes nothing.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
@@ -27,10 +27,10 @@ import pydantic
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import Http404
-from simple_history.utils import update_change_reason
 
 from accounts.models import User
 from audit import actions as audit
+from audit import context
 from audit.editing import save_edit
 from cases import access
 from cases import actions as case_actions
@@ -203,12 +203,17 @@ def _case_form(actor: User, doc: CaseDoc, person: Person, case: Case | None) -> 
     profile = access.profile_of(actor)
     assert profile is not None  # noqa: S101  (checked with the scope)
     organisation = case.organisation_id if case is not None else profile.organisation_id
+    # A case taken in before keeps its own status: closing and re-opening go through this
+    # instance's closure workflow (cases.closure, D45), never a plain edit of the status.
+    status, closed_on = (
+        (doc.status, doc.closed_on) if case is None else (case.status, case.closed_on)
+    )
     data: dict[str, Any] = {
         "category": doc.category,
         "managed_record": "on" if doc.managed_record else "",
-        "status": doc.status,
+        "status": status,
         "opened_on": doc.opened_on.isoformat(),
-        "closed_on": doc.closed_on.isoformat() if doc.closed_on else "",
+        "closed_on": closed_on.isoformat() if closed_on else "",
         "organisation": str(organisation),
         "assigned_to": case.assigned_to_id or "" if case is not None else "",
         "notes": case.notes if case is not None else "",
@@ -248,11 +253,9 @@ class _Import:
     def __init__(self, actor: User, document: PersonDocument) -> None:
         self.actor, self.document = actor, document
         self.source = document.source.instance
-        self.reason = f"exchange:{self.source}:{document.document_id}"
         self.result = ImportResult()
 
     def _saved(self, instance: models.Model, kind: str, source_id: UUID, version: int) -> None:
-        update_change_reason(instance, self.reason)
         ExchangeLink.objects.update_or_create(
             source=self.source,
             kind=kind,
@@ -336,14 +339,13 @@ class _Import:
             row.source_version = record.version
             row.on = on
             row.data = json.dumps(record.model_dump(mode="json"), ensure_ascii=False)
-            saved = save_edit(
+            save_edit(
                 actor=self.actor,
                 instance=row,
                 action=ExchangeAction.RECORD_RECEIVED,
                 if_version=OVERRIDE,
                 detail={"source": self.source, "kind": kind},
             )
-            update_change_reason(saved, self.reason)
             if current is None:
                 self.result.created += 1
             else:
@@ -381,8 +383,11 @@ def _document_import(*, actor: User, raw: bytes, dry_run: bool) -> ImportResult:
         )
     commune = _target_commune(actor, document)
     work = _Import(actor, document)
+    # Every history row and event the import writes carries "exchange:<source>" where a
+    # page's would carry the request's id: the history names the exchange and its source.
+    named = replace(context.current(), request_id=f"exchange:{work.source}")
     try:
-        with transaction.atomic():
+        with context.bound(named), transaction.atomic():
             person = work.person(commune)
             for case_doc in document.cases:
                 case = work.case(person, case_doc)

@@ -38,7 +38,9 @@ Text400 = Annotated[str, Field(max_length=400), AfterValidator(_storable)]
 
 
 Code = Annotated[str, Field(pattern=r"^[0-9]{2,10}$", description="A national unit code")]
-Choice = Annotated[str, Field(pattern=r"^[a-z0-9_-]{0,30}$", description="A code of this format")]
+Choice = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9_.-]{0,30}$", description="A code of this format")
+]
 Version = Annotated[int, Field(ge=1, le=2_000_000_000)]
 
 
@@ -152,7 +154,7 @@ class ExchangeCase(_Part):
 
 
 class ExchangeSource(_Part):
-    instance: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")] = Field(
+    instance: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,29}$")] = Field(
         description="The sending instance's name, as the receiver lists it among trusted ones"
     )
 

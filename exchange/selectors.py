@@ -46,7 +46,9 @@ def _rows[M: models.Model](
 ) -> dict[UUID, list[M]]:
     """Return the viewer's rows of a record type for these cases, by case (one query)."""
     found: dict[UUID, list[M]] = {pk: [] for pk in case_ids}
-    rows = access.visible(viewer, model).filter(case_id__in=case_ids).select_related(*related)
+    rows = access.visible(viewer, model).filter(case_id__in=case_ids)
+    if related:
+        rows = rows.select_related(*related)
     for row in rows.order_by("created_at", "pk"):
         found[row.case_id].append(row)  # type: ignore[attr-defined]
     return found
@@ -164,7 +166,9 @@ def person_document(*, viewer: access.AnyUser, person_id: UUID) -> dict[str, Any
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "document_id": str(uuid.uuid4()),
-        "issued_at": timezone.now().isoformat(),
+        # Whole seconds: every JSON encoder on the way writes them alike (Django's cuts
+        # microseconds to milliseconds), so the signature holds over what is sent.
+        "issued_at": timezone.now().replace(microsecond=0).isoformat(),
         "source": {"instance": signing.instance_name()},
         "person": {
             "id": str(person.pk),
