@@ -7,4 +7,12 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("Data exchange")
 
     def ready(self) -> None:
-        from . import events  # noqa: F401  (registers the event codes)
+        from cases import timeline
+
+        from . import (
+            events,  # noqa: F401  (registers the event codes)
+            selectors,
+        )
+
+        # Whole-case viewers only (no part): a referral's receiver sees none of them.
+        timeline.register(selectors.received_entries)

@@ -13,9 +13,12 @@ from typing import Any
 from uuid import UUID
 
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from cases import access, moves
+from cases import access, moves, timeline
 from cases.models import Case, Organisation, Person
 from cases.move_models import MoveState
 from referrals.models import Referral
@@ -24,6 +27,7 @@ from services.models import Screening, ServiceRecord, TreatmentEpisode
 from . import signing
 from .document import FORMAT, FORMAT_VERSION, PersonDocument
 from .events import ExchangeAction
+from .models import ReceivedRecord
 
 IDENTITY = (
     "full_name",
@@ -195,3 +199,33 @@ def _normal(document: dict[str, Any]) -> dict[str, Any]:
     placeholder = {"algorithm": "Ed25519", "value": "A" * 86}
     normal = PersonDocument.model_validate({**document, "signature": placeholder})
     return {k: v for k, v in normal.model_dump(mode="json").items() if k != "signature"}
+
+
+RECEIVED_KINDS = {
+    "screening": _("Screening"),
+    "episode": _("Treatment episode"),
+    "service": _("Service"),
+    "referral": _("Referral"),
+}
+
+
+def received_entries(
+    viewer: access.AnyUser, case_ids: list[Any], limit: int
+) -> list[timeline.Entry]:
+    """Return the timeline's entries for records received through the exchange (the kind
+    and the source: nothing decrypted), linking to the case itself (they have no page)."""
+    rows = (
+        access.visible(viewer, ReceivedRecord)
+        .filter(case_id__in=case_ids)
+        .only("case_id", "kind", "source", "on")
+        .order_by("-on")[:limit]
+    )
+    return [
+        timeline.Entry(
+            on=row.on,
+            kind=ReceivedRecord.timeline_label,
+            title=format_lazy("{} ({})", RECEIVED_KINDS.get(row.kind, row.kind), row.source),
+            url=reverse("cases:case_detail", args=[row.case_id]),
+        )
+        for row in rows
+    ]

@@ -12,8 +12,10 @@ import json
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from audit.models import Event as AccessEvent
+from cases import timeline
 from cases.models import Case, Person
 from exchange import actions, signing
 from exchange.models import ExchangeLink, ReceivedRecord
@@ -66,6 +68,16 @@ def test_a_document_is_taken_in_with_history_naming_the_exchange(
     assert person.history.get().history_request_id == reason
     assert case.history.get().history_request_id == reason
     assert screening.history.get().history_request_id == reason
+    shown = timeline.for_case(viewer=world.users["tuan"], case=case)
+    with translation.override("en"):
+        titles = sorted(str(e.title) for e in shown if str(e.kind) == "Received record")
+    assert titles == [
+        f"Referral ({SOURCE})",
+        f"Screening ({SOURCE})",
+        f"Service ({SOURCE})",
+        f"Treatment episode ({SOURCE})",
+    ]
+    assert not [e for e in timeline.for_case(viewer=world.users["lan"], case=case)]
     event = AccessEvent.objects.get(action="exchange_imported")
     assert event.person_id == person.pk
     assert event.detail["source"] == SOURCE
