@@ -215,7 +215,7 @@ def _case_form(actor: User, doc: CaseDoc, person: Person, case: Case | None) -> 
         "opened_on": doc.opened_on.isoformat(),
         "closed_on": closed_on.isoformat() if closed_on else "",
         "organisation": str(organisation),
-        "assigned_to": case.assigned_to_id or "" if case is not None else "",
+        "assigned_to": (case.assigned_to_id or "") if case is not None else "",
         "notes": case.notes if case is not None else "",
         "confirm_second_case": "on",
     }
