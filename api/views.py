@@ -18,6 +18,7 @@ from pydantic import Field
 from cases import access
 from cases import actions as case_actions
 from cases import capabilities as caps
+from exchange.router import router as exchange_router
 from reports import dashboard, suppression
 from reports.filters import FiguresForm, default_period
 
@@ -49,6 +50,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("", sync.router)  # GET /changes (D59)
+api.add_router("/exchange", exchange_router)  # the exchange document (docs/exchange.md)
 
 # Every refusal the API gives (docs/api.md, "Errors"), one shape for all.
 ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422, 429}): Error}

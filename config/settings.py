@@ -155,12 +155,27 @@ INSTALLED_APPS = [
     "programme",
     "facilities",
     "registers",
+    "exchange",
     "api",
     "directory",
     # django-ninja: its Swagger page's scripts from our own static files, never a CDN.
     "ninja",
     "django_tasks_db",
 ]
+
+# Data exchange (liên thông, docs/exchange.md, D60): this instance's name in the documents
+# it signs, its Ed25519 signing key (32 bytes, base64url; without one it sends none), and the
+# instances whose documents it takes in, as JSON {"name": "public key"}.
+DEMO_EXCHANGE_SIGNING_KEY = "m58zh3dTyBh-vLAB1k8HekgYCQQKUEJir_xaXuFcpjE"  # noqa: S105  # nosec B105
+EXCHANGE_INSTANCE = env_str("HOA_NHAP_EXCHANGE_INSTANCE", "demo" if DEMO else "")
+EXCHANGE_SIGNING_KEY = env_str(
+    "HOA_NHAP_EXCHANGE_SIGNING_KEY", DEMO_EXCHANGE_SIGNING_KEY if DEMO else ""
+)
+EXCHANGE_TRUSTED: dict[str, str] = json.loads(env_str("HOA_NHAP_EXCHANGE_TRUSTED", "{}"))
+if not isinstance(EXCHANGE_TRUSTED, dict) or not all(
+    isinstance(name, str) and isinstance(key, str) for name, key in EXCHANGE_TRUSTED.items()
+):
+    raise ImproperlyConfigured('HOA_NHAP_EXCHANGE_TRUSTED must be JSON: {"name": "public key"}.')
 
 # Background work (django.tasks): tasks are rows in this database, run by
 # `manage.py db_worker` beside the web server (docs/operations.md, decision D36). A task's

@@ -413,6 +413,7 @@ SPEC: dict[str, Rule] = {
     "api:case_read": object_rule(CASE_ROLES),
     "api:case_update": object_rule(CASE_ROLES),  # GET on this URL is the read
     "api:case_records": object_rule(CASE_ROLES),
+    "api:exchange_person": object_rule(CASE_ROLES),  # the exchange document (docs/exchange.md)
     "api:figures": roles_ok({"hoa", "minh"}),
     # Sync is for API clients: a person's session is refused (403 and a denial).
     "api:changes": roles_ok(set(), refused=403),
@@ -478,6 +479,7 @@ ANONYMOUS |= {
         "case_read",
         "case_update",
         "case_records",
+        "exchange_person",
         "figures",
         "changes",
     )
@@ -1569,6 +1571,8 @@ def received(world: World, lan_person: Person) -> Received:
         cell("api:case_read", ALWAYS, case.pk, case.pk),
         cell("api:case_update", ALWAYS, case.pk, case.pk),
         cell("api:case_records", ALWAYS, case.pk, case.pk),
+        # The exchange document is the whole person's (D60): never to a parts-limited one.
+        cell("api:exchange_person", NEVER, person.pk, person.pk),
         # A move is the whole person's (D50): never to a parts-limited receiver.
         cell("cases:move_record", NEVER, person.pk, person.pk),
         cell("cases:move_detail", NEVER, moving.pk, moving.pk),

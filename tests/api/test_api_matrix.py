@@ -84,6 +84,8 @@ def _expected(route: str, who: str, in_scope: bool) -> int:
         return 200 if who in FIGURES else 403
     if route in ("api:person_read", "api:case_read", "api:case_records"):
         return 200 if in_scope else 404
+    if route == "api:exchange_person":  # the exchange document (docs/exchange.md, D60)
+        return 200 if in_scope else 404
     if route in ("api:person_update", "api:case_update"):
         return 200 if in_scope and who in WRITERS else 404
     if route == "api:case_create":
