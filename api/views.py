@@ -21,7 +21,7 @@ from cases import capabilities as caps
 from reports import dashboard, suppression
 from reports.filters import FiguresForm, default_period
 
-from . import actions, errors, inputs, selectors
+from . import actions, errors, inputs, record_views, selectors
 from .auth import ClientToken, VerifiedSession
 from .models import ApiClient
 from .schemas import (
@@ -50,6 +50,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 errors.install(api)
+api.add_router("", record_views.build())  # the record kinds (D58, api/records.py)
 
 # Every refusal the API gives (docs/api.md, "Errors"), one shape for all.
 ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422, 429}): Error}
