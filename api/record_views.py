@@ -59,7 +59,7 @@ def _typed(func: Callable[..., Any], **params: Any) -> Callable[..., Any]:
 def _add_operations(kind: records.Kind) -> None:
     out = records.out_schema(kind)
     page = records.page_schema(kind)
-    pk_type = records._python_type(kind.model._meta.pk, out=False)  # type: ignore[arg-type]
+    pk_type = records._python_type(kind.model._meta.pk, out=False)
     listed = f"/cases/{{case_id}}/{kind.path}"
     one = f"/{kind.path}/{{{kind.id_param}}}"
     common: dict[str, Any] = {"include_in_schema": kind.published}
@@ -76,7 +76,7 @@ def _add_operations(kind: records.Kind) -> None:
     router.add_api_operation(
         listed,
         ["GET"],
-        _typed(list_rows, case_id=uuid.UUID, params=Query[PageQuery]),  # type: ignore[misc]
+        _typed(list_rows, case_id=uuid.UUID, params=Query[PageQuery]),
         response={200: page, **ERRORS},
         url_name=f"{kind.operation}_list",
         operation_id=f"{kind.operation}_list",
@@ -141,4 +141,3 @@ def build() -> Router:
     for kind in records.kinds():
         _add_operations(kind)
     return router
-

@@ -92,7 +92,7 @@ def _python_type(db_field: models.Field[Any, Any], *, out: bool) -> Any:
     elif db_field.is_relation:
         target = db_field.related_model
         assert target is not None and not isinstance(target, str)  # noqa: S101
-        kind = _python_type(target._meta.pk, out=out)  # type: ignore[arg-type]
+        kind = _python_type(target._meta.pk, out=out)
     elif isinstance(db_field, models.UUIDField):
         kind = uuid.UUID
     elif isinstance(db_field, models.BooleanField):
@@ -127,7 +127,7 @@ def _title(path: str) -> str:
 def out_schema(kind: Kind) -> type[Schema]:
     """The record as a read gives it: id, version, case, and the kind's fields."""
     fields: dict[str, Any] = {
-        "id": (_python_type(kind.model._meta.pk, out=True), ...),  # type: ignore[arg-type]
+        "id": (_python_type(kind.model._meta.pk, out=True), ...),
         "kind": (str, Field(description="The record kind (the URL segment)")),
         "case_id": (uuid.UUID, ...),
         "version": (int | None, Field(description="Send it back to change the record")),
@@ -135,14 +135,14 @@ def out_schema(kind: Kind) -> type[Schema]:
     for db_field in kind.model_fields.values():
         kind_type = _python_type(db_field, out=True)
         fields[_key(db_field)] = (kind_type | None, ...)
-    return create_model(f"{_title(kind.path)}Out", __base__=Schema, **fields)  # type: ignore[call-overload,no-any-return]
+    return create_model(f"{_title(kind.path)}Out", __base__=Schema, **fields)
 
 
 def page_schema(kind: Kind) -> type[Schema]:
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         f"{_title(kind.path)}Page",
         __base__=Schema,
-        records=(list[out_schema(kind)], ...),  # type: ignore[misc]
+        records=(list[out_schema(kind)], ...),  # type: ignore[misc,arg-type]
         cursor=(str | None, Field(description="Send as ?cursor= for the next page")),
         more=(bool, ...),
     )
@@ -172,7 +172,7 @@ def in_schema(kind: Kind, *, update: bool) -> type[Schema] | None:
     if update:
         fields["version"] = (int, Field(..., ge=1, le=2**31 - 1))
     suffix = "Update" if update else "Create"
-    return create_model(f"{_title(kind.path)}{suffix}", __base__=Schema, **fields)  # type: ignore[call-overload,no-any-return]
+    return create_model(f"{_title(kind.path)}{suffix}", __base__=Schema, **fields)
 
 
 # --- rows ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from cases import records
 
 from .models import Appointment, Kind, Status
 
-APPOINTMENTS = records.RecordType(
+APPOINTMENTS: records.RecordType[Appointment] = records.RecordType(
     model=Appointment,
     name="appointment",  # events appointment_added/_changed, verbs appointment.add/.change
     label=_("Appointment"),
@@ -50,6 +50,7 @@ def _actions() -> Any:
     from . import actions
 
     return actions
+
 
 # A calendar page listed appointments (one event naming the people shown).
 LISTED = "appointments_listed"

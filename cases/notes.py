@@ -64,6 +64,7 @@ def _form(data: dict[str, Any], note: ContactNote) -> Any:
 
     return ContactNoteForm(data, instance=note)
 
+
 # Why an edit is refused (the denial event's reason).
 NOT_AUTHOR = "not_author"
 WINDOW_CLOSED = "edit_window_closed"

@@ -83,7 +83,7 @@ def test_the_example_apps_notes_are_written_and_read_through_the_api(
     with the version check (stale: 409 with the current version, nothing saved)."""
     client, token = caseworker
     case = Case.objects.get(person=lan_person)
-    body = {"written_on": "2026-11-02", "topic": "home_visit", "text": "Khám lại", "responsible": None}
+    body = {"written_on": "2026-11-02", "topic": "home_visit", "text": "Khám lại"}
     created = call("post", f"/api/v1/cases/{case.pk}/case-notes", token, body)
     assert created.status_code == 201, created.content
     note = CaseNote.objects.get(pk=created.json()["id"])
@@ -104,9 +104,7 @@ def test_the_example_apps_notes_are_written_and_read_through_the_api(
         body | {"text": "Khám lại lần hai", "version": note.version},
     )
     assert changed.status_code == 200, changed.content
-    stale = call(
-        "put", f"/api/v1/case-notes/{note.pk}", token, body | {"version": note.version}
-    )
+    stale = call("put", f"/api/v1/case-notes/{note.pk}", token, body | {"version": note.version})
     assert stale.status_code == 409
     assert stale.json()["current_version"] == note.version + 1
     note.refresh_from_db()
@@ -123,9 +121,12 @@ def test_a_form_refusal_is_a_422_with_the_field_and_nothing_is_saved(
     assert refused.status_code == 422  # tuan is clinic B's: not among the form's choices
     assert list(refused.json()["fields"]) == ["responsible"]
     # A value outside the schema (a topic no form offers) is a 400 before any form.
-    assert call(
-        "post", f"/api/v1/cases/{case.pk}/case-notes", token, body | {"topic": "no-such-topic"}
-    ).status_code == 400
+    assert (
+        call(
+            "post", f"/api/v1/cases/{case.pk}/case-notes", token, body | {"topic": "no-such-topic"}
+        ).status_code
+        == 400
+    )
     assert not CaseNote.objects.exists()
 
 
@@ -154,9 +155,7 @@ def test_another_clinics_case_and_records_are_404_and_a_denial(
     added = call("post", f"/api/v1/cases/{theirs.pk}/treatment-episodes", token, body)
     assert added.status_code == 404
     assert _denials(client.account_id, theirs.pk) == 2
-    changed = call(
-        "put", f"/api/v1/treatment-episodes/{episode.pk}", token, body | {"version": 1}
-    )
+    changed = call("put", f"/api/v1/treatment-episodes/{episode.pk}", token, body | {"version": 1})
     assert changed.status_code == 404
     assert TreatmentEpisode.objects.filter(case=theirs).count() == 1
 
@@ -230,9 +229,7 @@ def test_an_episode_is_added_and_changed_through_the_pages_form_and_action(
     assert stale.status_code == 409 and stale.json()["current_version"] == episode.version + 1
 
 
-def test_a_supervisor_client_reads_but_never_writes(
-    world: World, lan_person: Person
-) -> None:
+def test_a_supervisor_client_reads_but_never_writes(world: World, lan_person: Person) -> None:
     client, token = make_client(world, name="bo-supervisor", role="supervisor")
     case = Case.objects.get(person=lan_person)
     episode = _episode(world, case)
