@@ -91,6 +91,20 @@ ROLES |= {"quan": "admin", "mai": "caseworker (teammate)"}
 # Five roles and a teammate, the anonymous visitor, and a password-only user enrolled or not.
 PRINCIPALS = ["anonymous", "unverified-enrolled", "unverified-not-enrolled", *ROLES]
 CASE_ROLES = {"lan", "mai", "minh", "hoa"}
+# The API's record kinds (api/records.py, D58), by operation stem.
+API_RECORD_KINDS = (
+    "screenings",
+    "treatment_episodes",
+    "services",
+    "methadone_doses",
+    "referrals",
+    "contact_notes",
+    "plan_goals",
+    "case_closures",
+    "appointments",
+    "documents",
+    "case_notes",
+)
 WRITERS = {"lan", "mai", "minh"}
 REVIEWERS = {"hoa", "an"}
 # The facility registry's roles: the province's supervisor and administrator.
@@ -413,6 +427,13 @@ SPEC: dict[str, Rule] = {
     "api:case_read": object_rule(CASE_ROLES),
     "api:case_update": object_rule(CASE_ROLES),  # GET on this URL is the read
     "api:case_records": object_rule(CASE_ROLES),
+    # The record kinds (D58): a case's rows of a kind (POST there adds one), and one row
+    # (PUT there changes it). A screening and a test app's note are named by an unknown id
+    # here (the sets hold none): tests/api/test_records.py reads real ones.
+    **{f"api:{op}_list": object_rule(CASE_ROLES) for op in API_RECORD_KINDS},
+    **{f"api:{op}_read": object_rule(CASE_ROLES) for op in API_RECORD_KINDS},
+    "api:screenings_read": roles_ok(set(), refused=404),
+    "api:case_notes_read": roles_ok(set(), refused=404),
     "api:figures": roles_ok({"hoa", "minh"}),
     # Sync is for API clients: a person's session is refused (403 and a denial).
     "api:changes": roles_ok(set(), refused=403),
@@ -480,6 +501,7 @@ ANONYMOUS |= {
         "case_records",
         "figures",
         "changes",
+        *(f"{op}_{verb}" for op in API_RECORD_KINDS for verb in ("list", "read")),
     )
 }
 ANONYMOUS |= {name: 200 for name in DIRECTORY_PAGES}
@@ -928,6 +950,8 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             "import_id",
             "export_id",
             "client_id",
+            "screening_id",
+            "casenote_id",
         ):
             values[param] = "00000000-0000-4000-8000-000000000000"
         elif param == "province_code":
@@ -1569,6 +1593,19 @@ def received(world: World, lan_person: Person) -> Received:
         cell("api:case_read", ALWAYS, case.pk, case.pk),
         cell("api:case_update", ALWAYS, case.pk, case.pk),
         cell("api:case_records", ALWAYS, case.pk, case.pk),
+        # The record kinds (D58): a list opens (its rows are the shared parts' only), a row
+        # opens as its page does.
+        *(cell(f"api:{op}_list", ALWAYS, case.pk, case.pk) for op in API_RECORD_KINDS),
+        cell("api:screenings_read", ("screenings",), screening.pk, screening.pk),
+        cell("api:treatment_episodes_read", ("treatment",), facility.pk, facility.pk),
+        cell("api:services_read", NEVER, service.pk, service.pk),
+        cell("api:methadone_doses_read", ("methadone",), dose.pk, dose.pk),
+        cell("api:referrals_read", ALWAYS, referral.pk, referral.pk),
+        cell("api:contact_notes_read", ("notes",), note.pk, note.pk),
+        cell("api:plan_goals_read", NEVER, goal.pk, goal.pk),
+        cell("api:case_closures_read", NEVER, closing.pk, closing.pk),
+        cell("api:appointments_read", ("treatment",), meeting.pk, meeting.pk),
+        cell("api:documents_read", ("identity",), photo.pk, photo.pk),
         # A move is the whole person's (D50): never to a parts-limited receiver.
         cell("cases:move_record", NEVER, person.pk, person.pk),
         cell("cases:move_detail", NEVER, moving.pk, moving.pk),

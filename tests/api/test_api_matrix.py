@@ -24,6 +24,7 @@ from tests.api.support import call, make_client
 from tests.conftest import World
 from tests.documents.conftest import document_storage  # noqa: F401  (autouse there)
 from tests.test_authorization_matrix import (  # the page matrix's objects and scopes
+    API_RECORD_KINDS,
     SCOPE,
     Objects,
     Received,
@@ -88,6 +89,12 @@ def _expected(route: str, who: str, in_scope: bool) -> int:
         return 200 if in_scope and who in WRITERS else 404
     if route == "api:case_create":
         return 201 if in_scope and who in WRITERS else 404
+    if route in ("api:screenings_read", "api:case_notes_read"):
+        return 404  # named by an unknown id: the sets hold none (tests/api/test_records.py)
+    if route.endswith(("_list", "_read")) and route.removeprefix("api:").rsplit("_", 1)[0] in (
+        API_RECORD_KINDS
+    ):
+        return 200 if in_scope else 404
     raise AssertionError(f"no rule for {route}: add it to the API matrix")
 
 

@@ -361,3 +361,45 @@ def test_a_dose_under_another_case_is_404_and_a_denial(
     assert refused.status_code == 404
     assert _denials(client.account_id, dosing.pk) == 1
     assert not Dose.objects.filter(episode=dosing, given_on=days_ago(0)).exists()
+
+
+def test_a_parts_limited_receiver_cannot_write_a_shared_record(
+    world: World, lan_person: Person
+) -> None:
+    """Tuan reads lan's case's episodes through the shared "treatment" part, but adding or
+    changing one is the case's holder's: 404 and a denial each, nothing written."""
+    from referrals.models import Referral
+    from tests.test_authorization_matrix import _accept_parts
+
+    case = Case.objects.get(person=lan_person)
+    episode = _episode(world, case)
+    Referral.objects.create(
+        case=case,
+        from_organisation=world.orgs["clinic_a"],
+        to_organisation=world.orgs["clinic_b"],
+        service_type=ServiceType.objects.get(code="medical"),
+        reason="Chuyển gửi thử",
+        recorded_by=world.users["lan"],
+        state="sent",
+        sent_on=datetime.date(2026, 11, 1),
+    )
+    _accept_parts(world, lan_person, ("treatment",))
+    tuan, tuan_id = world.client("tuan"), world.users["tuan"].pk
+    body = {
+        "modality": "methadone",
+        "provider_id": str(world.orgs["clinic_b"].pk),
+        "started_on": "2026-11-03",
+    }
+    added = tuan.post(
+        f"/api/v1/cases/{case.pk}/treatment-episodes", body, content_type="application/json"
+    )
+    assert added.status_code == 404 and _denials(tuan_id, case.pk) == 1
+    changed = tuan.put(
+        f"/api/v1/treatment-episodes/{episode.pk}",
+        body | {"version": episode.version},
+        content_type="application/json",
+    )
+    assert changed.status_code == 404 and _denials(tuan_id, episode.pk) == 1
+    assert list(TreatmentEpisode.objects.filter(case=case)) == [episode]
+    episode.refresh_from_db()
+    assert episode.modality == "facility_voluntary"
