@@ -100,7 +100,7 @@ def _python_type(db_field: models.Field[Any, Any], *, out: bool) -> Any:
     elif isinstance(db_field, models.IntegerField | models.AutoField):
         kind = int
     elif isinstance(db_field, models.DecimalField):
-        kind = float if out else Decimal
+        kind = float  # a JSON number (its digits are the form's to check)
     elif isinstance(db_field, models.DateTimeField):
         kind = datetime.datetime
     elif isinstance(db_field, models.DateField):
@@ -156,6 +156,9 @@ def _input_field(db_field: models.Field[Any, Any]) -> tuple[Any, Any]:
     extra: dict[str, Any] = {}
     if kind is str:
         extra["max_length"] = db_field.max_length or TEXT_MAX
+    if isinstance(db_field, models.DecimalField):
+        digits, places = db_field.max_digits or 14, db_field.decimal_places or 0
+        extra |= {"ge": 0, "lt": 10 ** (digits - places)}
     if required:
         return (kind, Field(..., **extra))
     return (kind | None, Field(default=None, **extra))
@@ -365,8 +368,11 @@ def _service_kinds() -> list[Kind]:
             create_fields={
                 "episode_id": (uuid.UUID, ...),
                 "given_on": (datetime.date, ...),
-                "kind": (int, Field(..., ge=0, le=32767)),
-                "dose_mg": (Decimal | None, Field(default=None, max_digits=5, decimal_places=1)),
+                "kind": (
+                    Literal[1, 2, 3],
+                    Field(..., description="1 observed, 2 take-home, 3 did not come"),
+                ),
+                "dose_mg": (float | None, Field(default=None, gt=0, lt=10_000)),
             },
         ),
         Kind(
@@ -393,6 +399,7 @@ def _service_kinds() -> list[Kind]:
 def _dose_create(actor: access.AnyUser, case: Case, body: Any) -> Any:
     """A dose through the counter's own action: every safety rule of the dosing page."""
     from services.methadone import actions as methadone_actions
+    from services.methadone.forms import DoseForm
     from services.models import TreatmentEpisode
 
     episode = access.visible(actor, TreatmentEpisode, "change").filter(
@@ -403,12 +410,15 @@ def _dose_create(actor: access.AnyUser, case: Case, body: Any) -> Any:
         from django.http import Http404
 
         raise Http404
+    form = DoseForm({"kind": body.kind, "dose_mg": body.dose_mg or "", "day": body.given_on})
+    if not form.is_valid():  # the counter's form: the amount's digits, the day
+        raise ValidationError(form.errors.as_data())
     return methadone_actions.dose_record(
         actor=actor,
         episode_id=body.episode_id,
-        day=body.given_on,
-        kind=body.kind,
-        dose_mg=body.dose_mg,
+        day=form.cleaned_data["day"],
+        kind=form.cleaned_data["kind"],
+        dose_mg=form.cleaned_data["dose_mg"],
     )
 
 
