@@ -105,6 +105,7 @@ API_RECORD_KINDS = (
     "documents",
     "case_notes",
 )
+API_RECORD_VERBS = ("list", "create", "read", "update")
 WRITERS = {"lan", "mai", "minh"}
 REVIEWERS = {"hoa", "an"}
 # The facility registry's roles: the province's supervisor and administrator.
@@ -430,10 +431,15 @@ SPEC: dict[str, Rule] = {
     # The record kinds (D58): a case's rows of a kind (POST there adds one), and one row
     # (PUT there changes it). A screening and a test app's note are named by an unknown id
     # here (the sets hold none): tests/api/test_records.py reads real ones.
-    **{f"api:{op}_list": object_rule(CASE_ROLES) for op in API_RECORD_KINDS},
-    **{f"api:{op}_read": object_rule(CASE_ROLES) for op in API_RECORD_KINDS},
+    # A GET on a write's URL is the list or the read (writes: tests/api/test_api_matrix.py).
+    **{
+        f"api:{op}_{verb}": object_rule(CASE_ROLES)
+        for op in API_RECORD_KINDS
+        for verb in API_RECORD_VERBS
+    },
     "api:screenings_read": roles_ok(set(), refused=404),
     "api:case_notes_read": roles_ok(set(), refused=404),
+    "api:case_notes_update": roles_ok(set(), refused=404),
     "api:figures": roles_ok({"hoa", "minh"}),
     # Sync is for API clients: a person's session is refused (403 and a denial).
     "api:changes": roles_ok(set(), refused=403),
@@ -501,7 +507,7 @@ ANONYMOUS |= {
         "case_records",
         "figures",
         "changes",
-        *(f"{op}_{verb}" for op in API_RECORD_KINDS for verb in ("list", "read")),
+        *(f"{op}_{verb}" for op in API_RECORD_KINDS for verb in API_RECORD_VERBS),
     )
 }
 ANONYMOUS |= {name: 200 for name in DIRECTORY_PAGES}
@@ -1512,6 +1518,7 @@ def received(world: World, lan_person: Person) -> Received:
 
     detail = "services:record_detail"
     edit = "services:record_edit"
+    routes = {route.name for route in all_routes()}
     cells = [
         cell("cases:person_detail", ALWAYS, person.pk, person.pk),
         cell("cases:case_detail", ALWAYS, case.pk, case.pk),
@@ -1595,17 +1602,30 @@ def received(world: World, lan_person: Person) -> Received:
         cell("api:case_records", ALWAYS, case.pk, case.pk),
         # The record kinds (D58): a list opens (its rows are the shared parts' only), a row
         # opens as its page does.
-        *(cell(f"api:{op}_list", ALWAYS, case.pk, case.pk) for op in API_RECORD_KINDS),
-        cell("api:screenings_read", ("screenings",), screening.pk, screening.pk),
-        cell("api:treatment_episodes_read", ("treatment",), facility.pk, facility.pk),
-        cell("api:services_read", NEVER, service.pk, service.pk),
-        cell("api:methadone_doses_read", ("methadone",), dose.pk, dose.pk),
-        cell("api:referrals_read", ALWAYS, referral.pk, referral.pk),
-        cell("api:contact_notes_read", ("notes",), note.pk, note.pk),
-        cell("api:plan_goals_read", NEVER, goal.pk, goal.pk),
-        cell("api:case_closures_read", NEVER, closing.pk, closing.pk),
-        cell("api:appointments_read", ("treatment",), meeting.pk, meeting.pk),
-        cell("api:documents_read", ("identity",), photo.pk, photo.pk),
+        # A GET on the add and change URLs is the list and the read.
+        *(
+            cell(f"api:{op}_{verb}", ALWAYS, case.pk, case.pk)
+            for op in API_RECORD_KINDS
+            for verb in ("list", "create")
+            if f"api:{op}_{verb}" in routes
+        ),
+        *(
+            cell(f"api:{op}_{verb}", needs, row.pk, row.pk)
+            for op, needs, row in (
+                ("screenings", ("screenings",), screening),
+                ("treatment_episodes", ("treatment",), facility),
+                ("services", NEVER, service),
+                ("methadone_doses", ("methadone",), dose),
+                ("referrals", ALWAYS, referral),
+                ("contact_notes", ("notes",), note),
+                ("plan_goals", NEVER, goal),
+                ("case_closures", NEVER, closing),
+                ("appointments", ("treatment",), meeting),
+                ("documents", ("identity",), photo),
+            )
+            for verb in ("read", "update")
+            if f"api:{op}_{verb}" in routes
+        ),
         # A move is the whole person's (D50): never to a parts-limited receiver.
         cell("cases:move_record", NEVER, person.pk, person.pk),
         cell("cases:move_detail", NEVER, moving.pk, moving.pk),
