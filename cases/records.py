@@ -254,3 +254,9 @@ def register[M: models.Model](spec: RecordType[M]) -> RecordType[M]:
 def registered() -> list[RecordType[Any]]:
     """Return the record types wired through this recipe."""
     return list(_registered.values())
+
+
+def spec_for[M: models.Model](model: type[M]) -> RecordType[M]:
+    """Return the record type registered for a model (an app's actions save through it
+    without importing the module that declares it: that module may name the actions)."""
+    return _registered[model]
