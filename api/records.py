@@ -213,6 +213,11 @@ def related(kind: Kind) -> list[str]:
     return users + (["__".join(hops)] if hops else [])
 
 
+def _with_related(kind: Kind, rows: Any) -> Any:
+    fetched = related(kind)
+    return rows.select_related(*fetched) if fetched else rows
+
+
 def form_data(kind: Kind, body: Schema) -> dict[str, Any]:
     """Turn a write's body into what the page's form is posted: text, "on", usernames to
     ids (an unknown one stays unknown to the form: refused there)."""
@@ -449,7 +454,7 @@ def rows_page(
     rows = access.visible(viewer, kind.model).filter(**{kind.case_path: case.pk})
     if after is not None:
         rows = rows.filter(pk__gt=after)
-    rows = rows.select_related(*related(kind)).order_by("pk")
+    rows = _with_related(kind, rows).order_by("pk")
     found = list(rows[: limit + 1])
     more = len(found) > limit
     found = found[:limit]
@@ -462,7 +467,7 @@ def rows_page(
 
 def row_read(*, viewer: access.AnyUser, kind: Kind, row_id: Any) -> dict[str, Any]:
     """Return one row the viewer may read (a read event), or a 404 and a denial."""
-    rows = access.visible(viewer, kind.model).select_related(*related(kind))
+    rows = _with_related(kind, access.visible(viewer, kind.model))
     row = access.get_for_user(viewer, kind.model, row_id, "view", queryset=rows)
     return payload(kind, row)
 
