@@ -403,3 +403,45 @@ def test_a_parts_limited_receiver_cannot_write_a_shared_record(
     assert list(TreatmentEpisode.objects.filter(case=case)) == [episode]
     episode.refresh_from_db()
     assert episode.modality == "facility_voluntary"
+
+
+def test_a_contact_note_is_changed_only_by_its_author_as_on_the_page(
+    world: World, lan_person: Person, caseworker: tuple[Any, str]
+) -> None:
+    """The note page's rule through the API: lan's note is not the client's to change (403
+    and a denial, nothing saved); the client's own note is, within the edit window."""
+    from cases.models import ContactNote
+
+    client, token = caseworker
+    case = Case.objects.get(person=lan_person)
+    theirs = ContactNote.objects.create(
+        case=case,
+        contacted_on=datetime.date(2026, 11, 1),
+        text="Thăm nhà",
+        author=world.users["lan"],
+    )
+    body = {"kind": theirs.kind, "contacted_on": "2026-11-01", "text": "Sửa", "present": ""}
+    refused = call(
+        "put", f"/api/v1/contact-notes/{theirs.pk}", token, body | {"version": theirs.version}
+    )
+    assert refused.status_code == 403
+    assert _denials(client.account_id, theirs.pk) == 1
+    theirs.refresh_from_db()
+    assert theirs.text == "Thăm nhà"
+    added = call("post", f"/api/v1/cases/{case.pk}/contact-notes", token, body)
+    assert added.status_code == 201, added.content
+    assert added.json()["author"] == client.account.username
+    mine = added.json()["id"]
+    changed = call(
+        "put", f"/api/v1/contact-notes/{mine}", token, body | {"text": "Sửa lại", "version": 1}
+    )
+    assert changed.status_code == 200 and changed.json()["text"] == "Sửa lại"
+
+
+def test_a_rows_address_is_its_read(world: World, lan_person: Person) -> None:
+    case = Case.objects.get(person=lan_person)
+    episode = _episode(world, case)
+    assert api_records.record_url(TreatmentEpisode, episode.pk) == (
+        f"/api/v1/treatment-episodes/{episode.pk}"
+    )
+    assert api_records.record_url(Case, case.pk) is None
