@@ -311,6 +311,7 @@ def _service_kinds() -> list[Kind]:
 
         def may_add(user: access.AnyUser, case: Case) -> bool:
             if not access.can(user, SERVICE_ADD, case):
+                access.deny(user, SERVICE_ADD, obj=case)
                 raise PermissionDenied
             return page.offered_to(case.category)
 

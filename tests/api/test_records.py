@@ -445,3 +445,27 @@ def test_a_rows_address_is_its_read(world: World, lan_person: Person) -> None:
         f"/api/v1/treatment-episodes/{episode.pk}"
     )
     assert api_records.record_url(Case, case.pk) is None
+
+
+def test_a_kind_not_offered_to_the_cases_category_is_refused_and_logged(
+    world: World, lan_person: Person, caseworker: tuple[Any, str]
+) -> None:
+    """The case page offers no treatment episode on a returned victim's case: nor does the
+    API (403 and a denial naming the case, nothing written)."""
+    from cases.choices import ClientCategory
+
+    client, token = caseworker
+    case = make_case(
+        person=lan_person,
+        organisation=world.orgs["clinic_a"],
+        category=ClientCategory.TRAFFICKING_VICTIM,
+    )
+    body = {
+        "modality": "methadone",
+        "provider_id": str(world.orgs["clinic_a"].pk),
+        "started_on": "2026-11-03",
+    }
+    refused = call("post", f"/api/v1/cases/{case.pk}/treatment-episodes", token, body)
+    assert refused.status_code == 403
+    assert _denials(client.account_id, case.pk) == 1
+    assert not TreatmentEpisode.objects.filter(case=case).exists()
