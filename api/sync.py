@@ -42,7 +42,7 @@ from audit import actions as audit
 from cases import access
 from cases import selectors as case_selectors
 
-from . import actions, selectors
+from . import actions, records, selectors
 from .actions import BadCursor
 from .events import ApiAction
 from .feed import Kind, kinds
@@ -436,9 +436,11 @@ class ChangesQuery(Schema):
     limit: int = Field(default=100, ge=1, le=500)
 
 
-def record_url(kind: str, object_id: str) -> str:
-    """The API path of a record's own endpoint (``/api/v1/<kind>/<id>``)."""
-    return f"/api/v1/{kind}/{object_id}"
+def record_url(kind: str, object_id: str) -> str | None:
+    """The API path of a record's own endpoint (``/api/v1/<path>/<id>``, D58), None for a
+    kind the API gives no endpoint (a test app's type without an ``api`` spec)."""
+    found = kinds().get(kind)
+    return records.record_url(found.model, found.pk(object_id)) if found else None
 
 
 # The operation id it had in api/views.py (D53), kept for clients generated from the schema.

@@ -22,7 +22,7 @@ from exchange.router import router as exchange_router
 from reports import dashboard, suppression
 from reports.filters import FiguresForm, default_period
 
-from . import errors, inputs, selectors, sync
+from . import errors, inputs, record_views, selectors, sync
 from .auth import ClientToken, VerifiedSession
 from .schemas import (
     CaseCreate,
@@ -51,6 +51,7 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", sync.router)  # GET /changes (D59)
 api.add_router("/exchange", exchange_router)  # the exchange document (docs/exchange.md)
+api.add_router("", record_views.build())  # the record kinds (D58, api/records.py)
 
 # Every refusal the API gives (docs/api.md, "Errors"), one shape for all.
 ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422, 429}): Error}

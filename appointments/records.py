@@ -4,13 +4,15 @@ A referral's receiver sees appointments only when it shares ``treatment``: the k
 (methadone review, post-rehab check-in, hearing) belong to the treatment's schedule.
 """
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from cases import records
 
 from .models import Appointment, Kind, Status
 
-APPOINTMENTS = records.RecordType(
+APPOINTMENTS: records.RecordType[Appointment] = records.RecordType(
     model=Appointment,
     name="appointment",  # events appointment_added/_changed, verbs appointment.add/.change
     label=_("Appointment"),
@@ -23,7 +25,32 @@ APPOINTMENTS = records.RecordType(
     part="treatment",
     # Scheduled and not yet recorded as done, missed or cancelled: "Coming up" on the case.
     planned=lambda appointment: appointment.status == Status.SCHEDULED,
+    # The API (D58): the page's form and actions (the staff member's checks included).
+    api=records.Api(
+        path="appointments",
+        id_param="appointment_id",
+        fields=("kind", "starts_on", "starts_at", "duration_minutes", "place", "staff", "status"),
+        writable=("kind", "starts_on", "starts_at", "duration_minutes", "place", "staff", "status"),
+        form=lambda data, row, user: _form(data, row, user),
+        add=lambda actor, row: _actions().appointment_add(actor=actor, appointment=row),
+        change=lambda actor, row, version: _actions().appointment_change(
+            actor=actor, appointment=row, if_version=version
+        ),
+    ),
 )
+
+
+def _form(data: dict[str, Any], row: Appointment, user: Any) -> Any:
+    from .forms import AppointmentForm
+
+    return AppointmentForm(data, instance=row, user=user)
+
+
+def _actions() -> Any:
+    from . import actions
+
+    return actions
+
 
 # A calendar page listed appointments (one event naming the people shown).
 LISTED = "appointments_listed"

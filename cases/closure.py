@@ -43,6 +43,12 @@ CLOSURES = records.RecordType(
     title=lambda row: f"{ClosureKind(row.kind).label}: {ClosureStatus(row.status).label}",
     detail_url="cases:closure_detail",
     part="",  # whole-case viewers only
+    # The API (D58): read; a closing is asked and decided on the case's pages.
+    api=records.Api(
+        path="case-closures",
+        id_param="closure_id",
+        fields=("kind", "reason", "summary", "closed_on", "status", "requested_by"),
+    ),
 )
 APPROVED = register_action("caseclosure_approved", _("Approved the closing of a case"))
 REFUSED = register_action("caseclosure_refused", _("Refused the closing of a case"))

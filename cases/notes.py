@@ -35,7 +35,35 @@ NOTES = records.RecordType(
     detail_url="cases:note_detail",
     add_url="cases:note_add",
     part="notes",  # a referral's receiver reads notes only when "notes" is shared
+    # The API (D58): a change goes through the author's edit window like the page's.
+    api=records.Api(
+        path="contact-notes",
+        id_param="note_id",
+        fields=(
+            "kind",
+            "contacted_on",
+            "contacted_time",
+            "duration_minutes",
+            "present",
+            "text",
+            "author",
+            "addendum_to",
+        ),
+        writable=("kind", "contacted_on", "contacted_time", "duration_minutes", "present", "text"),
+        form=lambda data, row, user: _form(data, row),
+        add=lambda actor, note: contactnote_add(actor=actor, note=note),
+        change=lambda actor, note, version: contactnote_change(
+            actor=actor, note=note, if_version=version
+        ),
+    ),
 )
+
+
+def _form(data: dict[str, Any], note: ContactNote) -> Any:
+    from .casework_forms import ContactNoteForm
+
+    return ContactNoteForm(data, instance=note)
+
 
 # Why an edit is refused (the denial event's reason).
 NOT_AUTHOR = "not_author"

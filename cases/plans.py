@@ -38,6 +38,22 @@ PLAN = records.RecordType(
     due=records.Due(open=OPEN, due_field="review_on"),
     # A goal in progress is planned, by its actions' due date (D55).
     planned=lambda goal: goal.status == GoalStatus.OPEN,
+    # The API (D58): read; goals are added and reviewed on the case plan's pages.
+    api=records.Api(
+        path="plan-goals",
+        id_param="goal_id",
+        fields=(
+            "need",
+            "goal",
+            "actions",
+            "responsible",
+            "due_on",
+            "review_on",
+            "status",
+            "reviewed_on",
+            "review_note",
+        ),
+    ),
 )
 
 

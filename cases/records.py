@@ -50,6 +50,27 @@ class Due:
 
 
 @dataclass(frozen=True)
+class Api[M: models.Model]:
+    """The record type in the API: ``api.records`` builds its endpoints from this alone.
+
+    ``path`` is the URL segment (``/api/v1/cases/{case_id}/<path>`` lists and adds,
+    ``/api/v1/<path>/{<id_param>}`` reads and changes); ``fields`` the model fields a read
+    gives (never one the record page masks); ``writable`` the fields a write takes, through
+    ``form(data, row, user)`` (the page's form) and ``add(actor, row)`` / ``change(actor,
+    row, if_version)`` (the page's actions; default: the recipe's save step). No ``form``:
+    read only.
+    """
+
+    path: str
+    id_param: str
+    fields: tuple[str, ...]
+    writable: tuple[str, ...] = ()
+    form: Callable[[dict[str, Any], M, access.AnyUser], Any] | None = None
+    add: Callable[[access.AnyUser, M], M] | None = None
+    change: Callable[[access.AnyUser, M, IfVersion], M] | None = None
+
+
+@dataclass(frozen=True)
 class RecordType[M: models.Model]:
     """What one record type is; ``register`` wires it everywhere from this."""
 
@@ -77,6 +98,8 @@ class RecordType[M: models.Model]:
     # Whether a row is planned and not yet done (a scheduled appointment, a goal in
     # progress): the case page shows it under "Coming up", overdue once its date has passed.
     planned: Callable[[M], bool] | None = None
+    # Its endpoints in the API (docs/api.md, "Records"); None: not in the API.
+    api: Api[M] | None = None
 
     @property
     def added_action(self) -> str:
@@ -231,3 +254,9 @@ def register[M: models.Model](spec: RecordType[M]) -> RecordType[M]:
 def registered() -> list[RecordType[Any]]:
     """Return the record types wired through this recipe."""
     return list(_registered.values())
+
+
+def spec_for[M: models.Model](model: type[M]) -> RecordType[M]:
+    """Return the record type registered for a model (an app's actions save through it
+    without importing the module that declares it: that module may name the actions)."""
+    return _registered[model]

@@ -36,6 +36,12 @@ DOCUMENTS = records.RecordType(
     add_url="documents:document_add",
     # The kind's part, and the part of the record it is attached to (D55).
     part=access.RowPart("part", also="record_part"),
+    # The API (D58): the metadata, never the file or its name; a file is added on the page.
+    api=records.Api(
+        path="documents",
+        id_param="document_id",
+        fields=("kind", "dated_on", "file_type", "size", "added_at", "withdrawn_at"),
+    ),
 )
 
 # Every download of a file (the original or its thumbnail) is a read event of its own.

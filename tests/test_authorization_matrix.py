@@ -91,6 +91,21 @@ ROLES |= {"quan": "admin", "mai": "caseworker (teammate)"}
 # Five roles and a teammate, the anonymous visitor, and a password-only user enrolled or not.
 PRINCIPALS = ["anonymous", "unverified-enrolled", "unverified-not-enrolled", *ROLES]
 CASE_ROLES = {"lan", "mai", "minh", "hoa"}
+# The API's record kinds (api/records.py, D58), by operation stem.
+API_RECORD_KINDS = (
+    "screenings",
+    "treatment_episodes",
+    "services",
+    "methadone_doses",
+    "referrals",
+    "contact_notes",
+    "plan_goals",
+    "case_closures",
+    "appointments",
+    "documents",
+    "case_notes",
+)
+API_RECORD_VERBS = ("list", "create", "read", "update")
 WRITERS = {"lan", "mai", "minh"}
 REVIEWERS = {"hoa", "an"}
 # The facility registry's roles: the province's supervisor and administrator.
@@ -414,6 +429,18 @@ SPEC: dict[str, Rule] = {
     "api:case_update": object_rule(CASE_ROLES),  # GET on this URL is the read
     "api:case_records": object_rule(CASE_ROLES),
     "api:exchange_person": object_rule(CASE_ROLES),  # the exchange document (docs/exchange.md)
+    # The record kinds (D58): a case's rows of a kind (POST there adds one), and one row
+    # (PUT there changes it). A screening and a test app's note are named by an unknown id
+    # here (the sets hold none): tests/api/test_records.py reads real ones.
+    # A GET on a write's URL is the list or the read (writes: tests/api/test_api_matrix.py).
+    **{
+        f"api:{op}_{verb}": object_rule(CASE_ROLES)
+        for op in API_RECORD_KINDS
+        for verb in API_RECORD_VERBS
+    },
+    "api:screenings_read": roles_ok(set(), refused=404),
+    "api:case_notes_read": roles_ok(set(), refused=404),
+    "api:case_notes_update": roles_ok(set(), refused=404),
     "api:figures": roles_ok({"hoa", "minh"}),
     # Sync is for API clients: a person's session is refused (403 and a denial).
     "api:changes": roles_ok(set(), refused=403),
@@ -482,6 +509,7 @@ ANONYMOUS |= {
         "exchange_person",
         "figures",
         "changes",
+        *(f"{op}_{verb}" for op in API_RECORD_KINDS for verb in API_RECORD_VERBS),
     )
 }
 ANONYMOUS |= {name: 200 for name in DIRECTORY_PAGES}
@@ -930,6 +958,8 @@ def _url(route: Route, objects: Objects, chosen_set: str) -> tuple[str, str | No
             "import_id",
             "export_id",
             "client_id",
+            "screening_id",
+            "casenote_id",
         ):
             values[param] = "00000000-0000-4000-8000-000000000000"
         elif param == "province_code":
@@ -1490,6 +1520,7 @@ def received(world: World, lan_person: Person) -> Received:
 
     detail = "services:record_detail"
     edit = "services:record_edit"
+    routes = {route.name for route in all_routes()}
     cells = [
         cell("cases:person_detail", ALWAYS, person.pk, person.pk),
         cell("cases:case_detail", ALWAYS, case.pk, case.pk),
@@ -1573,6 +1604,32 @@ def received(world: World, lan_person: Person) -> Received:
         cell("api:case_records", ALWAYS, case.pk, case.pk),
         # The exchange document is the whole person's (D60): never to a parts-limited one.
         cell("api:exchange_person", NEVER, person.pk, person.pk),
+        # The record kinds (D58): a list opens (its rows are the shared parts' only), a row
+        # opens as its page does.
+        # A GET on the add and change URLs is the list and the read.
+        *(
+            cell(f"api:{op}_{verb}", ALWAYS, case.pk, case.pk)
+            for op in API_RECORD_KINDS
+            for verb in ("list", "create")
+            if f"api:{op}_{verb}" in routes
+        ),
+        *(
+            cell(f"api:{op}_{verb}", needs, row.pk, row.pk)
+            for op, needs, row in (
+                ("screenings", ("screenings",), screening),
+                ("treatment_episodes", ("treatment",), facility),
+                ("services", NEVER, service),
+                ("methadone_doses", ("methadone",), dose),
+                ("referrals", ALWAYS, referral),
+                ("contact_notes", ("notes",), note),
+                ("plan_goals", NEVER, goal),
+                ("case_closures", NEVER, closing),
+                ("appointments", ("treatment",), meeting),
+                ("documents", ("identity",), photo),
+            )
+            for verb in ("read", "update")
+            if f"api:{op}_{verb}" in routes
+        ),
         # A move is the whole person's (D50): never to a parts-limited receiver.
         cell("cases:move_record", NEVER, person.pk, person.pk),
         cell("cases:move_detail", NEVER, moving.pk, moving.pk),

@@ -64,7 +64,7 @@ def fuzz_token(world: World) -> Iterator[str]:
     client, token = make_client(world, name="bo-fuzz", rate=1_000_000)
     person = make_person(residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"])
     case = make_case(person=person, organisation=world.orgs["clinic_a"])
-    REAL.update(person_id=str(person.pk), case_id=str(case.pk))
+    REAL.update(person_id=str(person.pk), case_id=str(case.pk), **_records(world, case))
     # As Django's test client does: the WSGI handler would close the test's connection
     # (and its transaction) at the end of each request.
     signals.request_started.disconnect(close_old_connections)
@@ -74,6 +74,39 @@ def fuzz_token(world: World) -> Iterator[str]:
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
+
+
+def _records(world: World, case: Any) -> dict[str, str]:
+    """A row of each writable record kind on the fuzzing client's case (D58), so the reads
+    and changes behind the 404 of ``/<kind>/{id}`` are fuzzed too."""
+    import datetime
+
+    from appointments.models import Appointment
+    from cases.models import ContactNote
+    from services.methadone.models import Dose, DoseKind
+    from services.models import ServiceRecord, ServiceType, TreatmentEpisode
+
+    lan, day = world.users["lan"], datetime.date(2026, 11, 1)
+    episode = TreatmentEpisode.objects.create(
+        case=case, modality="methadone", provider=world.orgs["clinic_a"], started_on=day,
+        recorded_by=lan,
+    )  # fmt: skip
+    service = ServiceRecord.objects.create(
+        case=case, service_type=ServiceType.objects.get(code="counselling"), status="planned",
+        due_on=day, recorded_by=lan,
+    )  # fmt: skip
+    dose = Dose.objects.create(episode=episode, given_on=day, kind=DoseKind.MISSED, recorded_by=lan)
+    note = ContactNote.objects.create(case=case, contacted_on=day, text="Thăm nhà", author=lan)
+    meeting = Appointment.objects.create(
+        case=case, starts_on=day, place="Trạm y tế", staff=lan, created_by=lan
+    )
+    return {
+        "episode_id": str(episode.pk),
+        "record_id": str(service.pk),
+        "dose_id": str(dose.pk),
+        "note_id": str(note.pk),
+        "appointment_id": str(meeting.pk),
+    }
 
 
 @pytest.mark.django_db

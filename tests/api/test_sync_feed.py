@@ -110,7 +110,7 @@ def test_changes_come_exactly_once_in_the_order_written_records_as_thin_entries(
     seqs = [c["seq"] for c in seen]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     entry = next(c for c in seen if c["type"] == "contactnote")
-    assert entry["url"] == f"/api/v1/contactnote/{entry['id']}"
+    assert entry["url"] == f"/api/v1/contact-notes/{entry['id']}"
     assert entry["case_id"] and entry["person"] is None and entry["case"] is None
     assert entry["version"] == 1 and entry["deleted"] is False
     assert _ids(_changes(token, cursor)) == []  # nothing twice
@@ -275,7 +275,7 @@ def test_a_moves_read_period_ending_takes_the_person_away(world: World) -> None:
 # --- two writers committing out of order ---------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_change_committed_after_a_later_one_is_not_skipped(world: World) -> None:
     """Writer A writes first (lower seq) and commits last; writer B commits in between. A
     page taken while A runs must not move the cursor past A's row (a cursor over seq alone

@@ -101,6 +101,8 @@ def _take_file(env: dict[str, str], path: Path) -> subprocess.CompletedProcess[s
     return _run(env, "manage.py", "import_exchange", str(path), "--user", "binh", check=False)
 
 
+# Transactional (live_server): keep the migrations' reference data for the tests after it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_province_a_transfers_a_person_to_province_b(
     live_server: Any,
     world: World,
