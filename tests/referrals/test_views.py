@@ -347,6 +347,19 @@ def test_the_start_page_counts_what_waits(world: World, commune_case: Case) -> N
     assert hoa["review"] == 1
 
 
+def test_the_start_page_shows_only_counts_with_something_in_them(
+    world: World, commune_case: Case
+) -> None:
+    """A card reading "0" is a line of a phone's screen with nothing to do: the start page
+    shows a count only when something waits, and no block of counts when nothing does."""
+    page = world.client("tuan").get(reverse("cases:my_work")).content.decode()
+    assert 'data-testid="tallies"' not in page
+    make_referral(world, commune_case, steps=SENT)
+    page = world.client("tuan").get(reverse("cases:my_work")).content.decode()
+    block = page.split('data-testid="tallies"', 1)[1].split("</section>", 1)[0]
+    assert block.count("<li") == 1 and "tab=waiting" in block and "tab=overdue" not in block
+
+
 def _tallies(world: World, who: str, url_name: str) -> list[Any]:
     from referrals.selectors import tallies
 
