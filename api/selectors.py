@@ -22,16 +22,7 @@ from cases.models import Case, Person
 
 from .models import ApiClient
 
-IDENTITY = (
-    "full_name",
-    "aliases",
-    "citizen_id",
-    "old_id_number",
-    "birth_date",
-    "phone",
-    "address",
-    "family_contact",
-)
+IDENTITY = case_selectors.IDENTITY
 
 
 def person_payload(person: Person, *, identity: bool) -> dict[str, Any]:

@@ -26,6 +26,19 @@ from .choices import CaseStatus, Role
 from .models import Case, EmergencyAccess, Person, RoleChangeRequest
 
 SearchKind = Literal["citizen_id", "old_id_number", "phone", "name"]
+# A person's identifying fields, as the API and the exchange document give them (only where
+# the pages would show them: ``access.identity_shown``, ``masked_people``).
+IDENTITY = (
+    "full_name",
+    "aliases",
+    "citizen_id",
+    "old_id_number",
+    "birth_date",
+    "phone",
+    "address",
+    "family_contact",
+)
+
 SEARCH_LIMIT = 50
 # Candidates read per statement: a page and a few more, for the false positives a truncated
 # blind index returns on purpose (about one per lookup at the design size).

@@ -19,6 +19,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases import access, moves, timeline
+from cases import selectors as case_selectors
 from cases.models import Case, Organisation, Person
 from cases.move_models import MoveState
 from referrals.models import Referral
@@ -29,16 +30,7 @@ from .document import FORMAT, FORMAT_VERSION, PersonDocument
 from .events import ExchangeAction
 from .models import ReceivedRecord
 
-IDENTITY = (
-    "full_name",
-    "aliases",
-    "citizen_id",
-    "old_id_number",
-    "birth_date",
-    "phone",
-    "address",
-    "family_contact",
-)
+IDENTITY = case_selectors.IDENTITY
 
 
 def _organisation(organisation: Organisation) -> dict[str, Any]:
