@@ -20,14 +20,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from ninja import Schema
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from ninja import Schema
 from pydantic import Field, StringConstraints, create_model
 
 from cases import access, records
@@ -35,6 +35,9 @@ from cases.models import Case
 from core.editing import IfVersion
 
 from .inputs import refuse_unstorable_text
+
+if TYPE_CHECKING:
+    from services.screenings import ScreeningForm
 
 # form(data, row, case, user) → the page's bound form; the row is new (case set) or saved.
 FormFactory = Callable[[dict[str, Any], Any, Case, access.AnyUser], Any]
@@ -456,30 +459,19 @@ def _screening_create(actor: access.AnyUser, case: Case, body: Any) -> Any:
     if not page.offered_to(case.category):  # e.g. ASSIST for a trafficking victim
         access.deny(actor, "screenings.add", obj=case, reason="not_offered")
         raise PermissionDenied
-    form_class = page.form
+    form_class = cast("type[ScreeningForm]", page.form)
     items = {slot.key for slot in form_class.instrument.fields}
     unknown = sorted(set(body.answers) - items)
     problems = {key: ValidationError(_("Not an item of this instrument.")) for key in unknown}
-    bad_text = [key for key, value in body.answers.items() if _unstorable(value)]
-    problems |= {key: ValidationError(_("This answer holds a character that cannot be stored."))
-                 for key in bad_text}
     if problems:
         raise ValidationError(problems)
     screened_on = body.screened_on or timezone.localdate()
     data = {**body.answers, "screened_on": screened_on.isoformat()}
     form = form_class(data, case=case, user=actor)
-    if not form.is_valid() or not form.ready_to_save():
+    if not form.is_valid():
         raise ValidationError(form.errors.as_data())
     assert page.adder is not None  # noqa: S101 (a screening page saves through its adder)
     return page.adder(actor=actor, form=form)
-
-
-def _unstorable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return "\x00" in value
 
 
 def _dose_create(actor: access.AnyUser, case: Case, body: Any) -> Any:

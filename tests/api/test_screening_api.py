@@ -94,6 +94,7 @@ def test_regression_an_assist_screening_is_added_and_scored_by_the_server(
         ({"alcohol_q3": ""}, "alcohol_q3"),  # missing (Q2 is not "never")
         ({"alcohol_q2": "every_hour"}, "alcohol_q2"),  # not one of the options
         ({"no_such_item": "yes"}, "no_such_item"),  # not an item of the instrument
+        ({"other_specify": "ma túy đá \x00"}, "other_specify"),  # a NUL byte in text
     ],
 )
 def test_regression_a_wrong_or_missing_answer_is_a_422_naming_the_item(
