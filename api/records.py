@@ -20,19 +20,24 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import Schema
-from pydantic import Field, create_model
+from pydantic import Field, StringConstraints, create_model
 
 from cases import access, records
 from cases.models import Case
 from core.editing import IfVersion
 
 from .inputs import refuse_unstorable_text
+
+if TYPE_CHECKING:
+    from services.screenings import ScreeningForm
 
 # form(data, row, case, user) → the page's bound form; the row is new (case set) or saved.
 FormFactory = Callable[[dict[str, Any], Any, Case, access.AnyUser], Any]
@@ -332,6 +337,9 @@ def _service_kinds() -> list[Kind]:
             path="screenings",
             model=Screening,
             id_param="screening_id",
+            create=_screening_create,
+            create_fields=_screening_fields(),
+            may_add=_screening_may_add,
             # The result, never the answers (a screening is corrected by a new one).
             fields=(
                 "instrument",
@@ -400,6 +408,70 @@ def _service_kinds() -> list[Kind]:
             ),
         ),
     ]
+
+
+def _screening_pages() -> dict[str, Any]:
+    """The screening pages (``services.kinds``) by their instrument's code."""
+    from services import kinds as service_kinds
+
+    return {k.instrument: k for k in service_kinds.KINDS.values() if k.instrument}
+
+
+def _screening_fields() -> dict[str, Any]:
+    """A screening's body: the instrument's code and its answers (item code → answer)."""
+    item = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    answer = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
+    return {
+        "instrument": (
+            Literal[tuple(sorted(_screening_pages()))],
+            Field(..., description="The instrument's code; its latest version is used"),
+        ),
+        "screened_on": (
+            datetime.date | None,
+            Field(default=None, description="The day of the screening (default: today)"),
+        ),
+        "answers": (
+            dict[item, answer],
+            Field(
+                ...,
+                max_length=200,
+                description="Item code → answer (an option's code, or text), as on paper; "
+                "the score, levels and result are computed by the server",
+            ),
+        ),
+    }
+
+
+def _screening_may_add(user: access.AnyUser, case: Case) -> bool:
+    """The page's rule: the verb to add a service record, and a screening offered."""
+    from services.capabilities import SERVICE_ADD
+
+    if not access.can(user, SERVICE_ADD, case):
+        access.deny(user, SERVICE_ADD, obj=case)
+        raise PermissionDenied
+    return any(page.offered_to(case.category) for page in _screening_pages().values())
+
+
+def _screening_create(actor: access.AnyUser, case: Case, body: Any) -> Any:
+    """A screening through the page's own form and action: the instrument scores the
+    answers; a wrong, missing or unknown answer is refused naming its item."""
+    page = _screening_pages()[body.instrument]
+    if not page.offered_to(case.category):  # e.g. ASSIST for a trafficking victim
+        access.deny(actor, "screenings.add", obj=case, reason="not_offered")
+        raise PermissionDenied
+    form_class = cast("type[ScreeningForm]", page.form)
+    items = {slot.key for slot in form_class.instrument.fields}
+    unknown = sorted(set(body.answers) - items)
+    problems = {key: ValidationError(_("Not an item of this instrument.")) for key in unknown}
+    if problems:
+        raise ValidationError(problems)
+    screened_on = body.screened_on or timezone.localdate()
+    data = {**body.answers, "screened_on": screened_on.isoformat()}
+    form = form_class(data, case=case, user=actor)
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    assert page.adder is not None  # noqa: S101 (a screening page saves through its adder)
+    return page.adder(actor=actor, form=form)
 
 
 def _dose_create(actor: access.AnyUser, case: Case, body: Any) -> Any:
