@@ -6,17 +6,22 @@ transaction that committed late made."""
 from __future__ import annotations
 
 import datetime
+import io
 import threading
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from api import feed
+from api.actions import api_client_revoke, change_feed_prune
+from api.events import ApiAction
 from api.models import Change, SyncState
+from audit.models import Event
 from cases import notes
 from cases.models import Case, CaseUserObjectPermission, ContactNote, Move, Person
 from cases.roles import grant_give, grant_revoke, role_request_decide, staff_profile_save
@@ -313,3 +318,81 @@ def test_a_change_committed_after_a_later_one_is_not_skipped(world: World) -> No
     after, _cursor = _drain(token, cursor)
     ids = [c["id"] for c in during["changes"] + after]
     assert ids.count(str(found["a"].pk)) == 1 and ids.count(str(b.pk)) == 1
+
+
+# --- pruning the feed ----------------------------------------------------------------------
+
+
+def _pruned() -> list[dict[str, Any]]:
+    return [e.detail for e in Event.objects.filter(action=ApiAction.FEED_PRUNED).order_by("seq")]
+
+
+def _rows(note: ContactNote) -> int:
+    return Change.objects.filter(kind="contactnote", object_id=str(note.pk)).count()
+
+
+def test_pruning_removes_rows_every_client_passed_and_keeps_what_one_still_needs(
+    world: World, lan_person: Person
+) -> None:
+    """A row goes only when every client's position is past it; pruning never loses one."""
+    _a, token_a = make_client(world, "bo-a")
+    _b, token_b = make_client(world, "bo-b")
+    _first, cursor_a = _drain(token_a, "")
+    _first, cursor_b = _drain(token_b, "")
+    case = Case.objects.get(person=lan_person)
+    note = _note(world, case)
+    _seen, cursor_a = _drain(token_a, cursor_a)  # a has passed the note; b has not
+    removed = change_feed_prune()
+    assert _rows(note) == 1  # b still needs it
+    assert _pruned()[-1]["count"] == removed
+    seen, cursor_b = _drain(token_b, cursor_b)
+    assert ("contactnote", str(note.pk), 1) in _ids({"changes": seen})
+    assert change_feed_prune() >= 1
+    assert _rows(note) == 0  # every client has passed it
+    # Later changes still come to both, once.
+    later = _note(world, case, "Lần sau")
+    for token, cursor in ((token_a, cursor_a), (token_b, cursor_b)):
+        again, _cursor = _drain(token, cursor)
+        assert _ids({"changes": again}) == [("contactnote", str(later.pk), 1)]
+
+
+def test_a_client_created_after_pruning_still_gets_everything_it_sees(
+    world: World, lan_person: Person
+) -> None:
+    """With no client, every row of an ended transaction goes; a new client walks what it
+    sees, so nothing it sees depended on the pruned rows."""
+    case = Case.objects.get(person=lan_person)
+    note = _note(world, case)
+    change_feed_prune()
+    assert _rows(note) == 0 and not Change.objects.filter(kind="person").exists()
+    _client, token = make_client(world)
+    seen, _cursor = _drain(token, "")
+    wanted = {("person", str(lan_person.pk)), ("case", str(case.pk))}
+    wanted.add(("contactnote", str(note.pk)))
+    assert wanted <= {(c["type"], c["id"]) for c in seen}
+
+
+def test_pruning_again_removes_nothing_and_says_so(world: World, lan_person: Person) -> None:
+    _client, token = make_client(world)
+    _first, cursor = _drain(token, "")
+    _note(world, Case.objects.get(person=lan_person))
+    _drain(token, cursor)
+    out = io.StringIO()
+    call_command("prune_change_feed", "--batch", "2", stdout=out)  # several batches
+    first = _pruned()[-1]["count"]
+    assert first >= 3 and f"Removed {first} " in out.getvalue()
+    left = sorted(Change.objects.values_list("seq", flat=True))
+    assert change_feed_prune() == 0
+    assert sorted(Change.objects.values_list("seq", flat=True)) == left
+    assert [d["count"] for d in _pruned()] == [first, 0]
+
+
+def test_a_revoked_client_holds_no_row_back(world: World, lan_person: Person) -> None:
+    """A revoked client never pages again: its old position does not keep the feed."""
+    client, token = make_client(world, "bo-old")
+    _first, _cursor = _drain(token, "")
+    note = _note(world, Case.objects.get(person=lan_person))
+    api_client_revoke(actor=world.users["quan"], client=client)
+    change_feed_prune()
+    assert _rows(note) == 0
+    assert SyncState.objects.get(client=client).reach == ""  # would walk again, never skip
