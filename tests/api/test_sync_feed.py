@@ -275,6 +275,56 @@ def test_a_moves_read_period_ending_takes_the_person_away(world: World) -> None:
     assert sorted(_ids({"changes": gone})) == sorted(
         [("person", str(person.pk), 0), ("case", str(case.pk), 0), ("contactnote", str(note.pk), 0)]
     )
+    assert SyncState.objects.get(client=client).resyncs == 0  # followed person by person
+
+
+def test_a_move_out_of_a_districts_area_is_followed_person_by_person_not_by_a_walk(
+    world: World, lan_person: Person
+) -> None:
+    """A district supervisor's client: a move out of its area, accepted, changes no reach
+    but the moves; the client does not walk everything again (D59 trade-off), the person
+    moved comes changed during the read period and gone, cases and records with them, when
+    it ends."""
+    person = make_person(residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"])
+    case = make_case(person=person, organisation=world.orgs["clinic_b"])
+    note = ContactNote.objects.create(
+        case=case, contacted_on=timezone.localdate(), text="Ghi chép", author=world.users["tuan"]
+    )
+    client, token = make_client(world, "bo-huyen", role="supervisor", scope="d1")
+    first, cursor = _drain(token, "")
+    assert ("contactnote", str(note.pk)) in {(c["type"], c["id"]) for c in first}
+    now = timezone.now()
+    Move.objects.create(
+        person=person,
+        from_commune=world.units["c1"],
+        to_commune=world.units["c3"],
+        moved_on=timezone.localdate(),
+        source="person",
+        state="accepted",
+        from_organisation=world.orgs["commune_x"],
+        recorded_by=world.users["lan"],
+        due_at=now,
+        accepted_at=now,
+        read_until=now + datetime.timedelta(hours=1),
+    )
+    Person.objects.filter(pk=person.pk).update(
+        residence_commune=world.units["c3"], version=F("version") + 1
+    )
+    Case.objects.filter(pk=case.pk).update(residence_commune=world.units["c3"])
+    during, cursor = _drain(token, cursor)
+    assert _ids({"changes": during}) == [("person", str(person.pk), person.version + 1)]
+    state = SyncState.objects.get(client=client)
+    assert (state.resyncs, state.focused) == (0, 1)  # no walk of the whole district
+    Move.objects.filter(person=person).update(read_until=now - datetime.timedelta(seconds=1))
+    gone, cursor = _drain(token, cursor)
+    assert sorted(_ids({"changes": gone})) == sorted(
+        [("person", str(person.pk), 0), ("case", str(case.pk), 0), ("contactnote", str(note.pk), 0)]
+    )
+    state = SyncState.objects.get(client=client)
+    assert (state.resyncs, state.focused) == (0, 2)
+    # What the client still sees was not sent again, and later changes still come.
+    later = _note(world, Case.objects.get(person=lan_person), "Sau khi chuyển đi")
+    assert _ids(_changes(token, cursor)) == [("contactnote", str(later.pk), 1)]
 
 
 # --- two writers committing out of order ---------------------------------------------------
