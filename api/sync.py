@@ -318,37 +318,28 @@ class _Page:
                     kind is not None and not kind.versioned and "U" in ops[key]
                 )
                 flipped = not was and "I" not in ops[key]  # came into view
-                if changed and flipped and name == "person":
-                    return self._follow(object_id)  # their cases and records may come too
-                if changed and flipped and name == "case":
-                    return self._resync()  # its records may come too
+                if changed and flipped and name in _PEOPLE_AND_CASES:
+                    return self._follow(name, object_id)  # their cases and records may come
                 if changed:
                     self.emit(Entry(name, object_id, seen[1], seen[0]))
             elif was:
-                if name == "person" and "D" not in ops[key]:
-                    return self._follow(object_id)  # went out of view: their cases too
-                if name == "case" and "D" not in ops[key]:
-                    return self._resync()  # went out of view: its records too
+                if name in _PEOPLE_AND_CASES and "D" not in ops[key]:
+                    return self._follow(name, object_id)  # out of view: their cases too
                 self.emit(Entry(name, object_id, None, 0, deleted="D" in ops[key]))
             state.feed_xid, state.feed_seq = xid, seq
             if self.full:
                 return True
         return True
 
-    def _resync(self) -> bool:
-        """Walk and sweep again from here; once a page (the next page goes on)."""
+    def _follow(self, kind: str, object_id: str) -> bool:
+        """Walk and sweep again from here for one person (a case's: its person), once a
+        page: a person or case came into view or left it with no insert or delete (a move,
+        a transfer), and their cases, records and relatives may have come or gone too."""
         if self.restarted:
             self.stopped = True
             return False
-        self.restart()
-        return True
-
-    def _follow(self, person: str) -> bool:
-        """Walk and sweep again for one person from here; once a page."""
-        if self.restarted:
-            self.stopped = True
-            return False
-        self.follow({person})
+        people = [object_id] if kind == "person" else access.people_of_cases([UUID(object_id)])
+        self.follow({str(p) for p in people})
         return True
 
 

@@ -77,7 +77,7 @@ from .reach import (
     reach_fingerprint,
     reach_sync,
 )
-from .records import in_scope, people_and_cases_of, person_id_of, visible
+from .records import in_scope, people_and_cases_of, people_of_cases, person_id_of, visible
 from .rules import visible_case_parts, visible_cases, visible_people
 
 __all__ = [
@@ -118,6 +118,7 @@ __all__ = [
     "parts_visible",
     "person_id_of",
     "people_and_cases_of",
+    "people_of_cases",
     "person_parts_visible",
     "profile_of",
     "reach_fingerprint",

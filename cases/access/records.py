@@ -46,6 +46,12 @@ def people_and_cases_of(person_ids: list[Any]) -> tuple[set[Any], list[Any]]:
     return people, cases
 
 
+def people_of_cases(case_ids: list[Any]) -> list[Any]:
+    """Return the ids of the people these cases are of, seen by the caller or not: sync
+    follows a case coming into or out of view through its person (D59)."""
+    return list(Case.objects.filter(pk__in=case_ids).values_list("person_id", flat=True))
+
+
 def person_id_of(obj: Any) -> Any:
     """Return the id of the person a scoped record concerns (for the audit trail), or None."""
     if isinstance(obj, Person):

@@ -446,3 +446,40 @@ def test_a_revoked_client_holds_no_row_back(world: World, lan_person: Person) ->
     change_feed_prune()
     assert _rows(note) == 0
     assert SyncState.objects.get(client=client).reach == ""  # would walk again, never skip
+
+
+def test_a_case_handed_into_a_districts_area_comes_with_its_records_without_a_walk(
+    world: World,
+) -> None:
+    """A case comes into view with no insert (handed over to a clinic in the area): the
+    client gets it, its person and its records by following that person alone."""
+    person = make_person(residence_commune=world.units["c3"], registered_by=world.orgs["clinic_b"])
+    case = make_case(person=person, organisation=world.orgs["clinic_b"])
+    note = ContactNote.objects.create(
+        case=case, contacted_on=timezone.localdate(), text="Ghi chép", author=world.users["tuan"]
+    )
+    client, token = make_client(world, "bo-huyen", role="supervisor", scope="d1")
+    _first, cursor = _drain(token, "")
+    Case.objects.filter(pk=case.pk).update(
+        organisation=world.orgs["clinic_a"], version=F("version") + 1
+    )
+    came, cursor = _drain(token, cursor)
+    assert sorted(_ids({"changes": came})) == sorted(
+        [
+            ("person", str(person.pk), person.version),
+            ("case", str(case.pk), case.version + 1),
+            ("contactnote", str(note.pk), 1),
+        ]
+    )
+    state = SyncState.objects.get(client=client)
+    assert state.resyncs == 0 and state.focused == 1
+    assert _ids(_changes(token, cursor)) == []
+    # Handed back: all three go, again without a walk.
+    Case.objects.filter(pk=case.pk).update(
+        organisation=world.orgs["clinic_b"], version=F("version") + 1
+    )
+    gone, _cursor = _drain(token, cursor)
+    assert sorted(_ids({"changes": gone})) == sorted(
+        [("person", str(person.pk), 0), ("case", str(case.pk), 0), ("contactnote", str(note.pk), 0)]
+    )
+    assert SyncState.objects.get(client=client).resyncs == 0
