@@ -17,10 +17,12 @@ A client's sync goes through three phases, kept on its ``SyncState``:
 
 A resync (walk then sweep, sending only what differs from what was told) starts when what
 the client may see changes with no row it sees changing: its reach's fingerprint
-(``access.reach_fingerprint``: role, scope, organisations, live grants, moves' read
-periods) differs from the last page's, or the feed shows a person or case that became
-visible or invisible without being inserted or deleted (a move, a transfer: their cases and
-records may have come or gone with them).
+(``access.reach_sync``: role, scope, organisations, live grants; moves left out) differs
+from the last page's. Moves are followed person by person: when the people read through a
+move's read period change, or the feed shows a person or case that became visible or
+invisible without being inserted or deleted (a move, a hand-over: their cases and records
+may have come or gone with them), the walk and sweep run for just those people (relatives,
+cases and records included; ``SyncState.focus``) and the feed resumes where it stood.
 
 Every page is recorded (``SyncEntry``), so a page whose answer was lost is given again.
 """
