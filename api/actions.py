@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from cases.staff import users_manage_require
 
 from . import tokens
 from .events import ApiAction
-from .models import ApiClient, ApiRateWindow
+from .models import ApiClient, ApiRateWindow, SyncState
 
 # The roles a machine may hold: those with case content. Administrators and auditors see
 # none, so a client in their role could do nothing.
@@ -262,3 +262,73 @@ def refuse_not_client(user: Any) -> NoReturn:
     """Refuse (denial event) the sync to anyone but an API client."""
     access.deny(user, "api_sync", object_type="apiclient")
     raise PermissionDenied
+
+
+# --- the change feed -----------------------------------------------------------------------
+
+PRUNE_BATCH = 10_000
+_LAST_SEQ = 2**63 - 1
+
+
+def _prune_below() -> tuple[int, int]:
+    """Return the last feed position no client can still need (decision D59, pruning).
+
+    Taken with the sync states locked (``EXCLUSIVE``: a page holds its state row from its
+    start, so every page running has ended and none starts until the caller commits), so no
+    walk can be starting from a horizon older than the one read here. A state with no reach
+    walks again on its next page from the horizon of then, which is never older: it holds
+    nothing. The others hold their position: what follows it they still need.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute('LOCK TABLE "api_syncstate" IN EXCLUSIVE MODE')
+        cursor.execute(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,"
+            " pg_current_xact_id_if_assigned()::text::bigint"
+        )
+        xmin, own = cursor.fetchone()
+    # Every row of a transaction below the horizon; this one's own too when it is the oldest
+    # running (its rows are final to itself, as sync reads them: ``api.sync._horizon``).
+    below = (int(own) if own == xmin else int(xmin) - 1, _LAST_SEQ)
+    held = (
+        SyncState.objects.exclude(reach="")
+        .order_by("feed_xid", "feed_seq")
+        .values_list("feed_xid", "feed_seq")
+        .first()
+    )
+    return min(below, held) if held else below
+
+
+def change_feed_prune(*, batch: int = PRUNE_BATCH) -> int:
+    """Delete, in batches, the change feed rows every sync client has passed; return how many.
+
+    Rows at or before the oldest position a client holds go, and with no client holding one,
+    every row of a transaction that ended before the oldest one running (a client starting
+    later walks what it sees and reads the feed from there). A revoked client holds nothing
+    (its token is refused for good): its state is cleared to walk again, so the ledger stays
+    true should it ever page. Never a row a client may still need. One event with the count.
+    """
+    if connection.vendor != "postgresql":
+        return 0  # no feed on SQLite (the demo)
+    with transaction.atomic():
+        SyncState.objects.filter(client__revoked_at__isnull=False).exclude(reach="").update(
+            reach=""
+        )
+        xid, seq = _prune_below()
+    removed = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                'DELETE FROM "api_change" WHERE "seq" IN (SELECT "seq" FROM "api_change"'
+                ' WHERE ("xid", "seq") <= (%s, %s) ORDER BY "xid", "seq" LIMIT %s)',
+                [xid, seq, batch],
+            )
+            done = int(cursor.rowcount)
+        removed += done
+        if done < batch:
+            break
+    audit.record(
+        actor=None,
+        action=ApiAction.FEED_PRUNED,
+        detail={"count": removed, "below_xid": xid, "below_seq": seq},
+    )
+    return removed

@@ -21,3 +21,6 @@ class ApiAction:
         "api_rate_limited", _("Refused API calls over the rate limit"), kind=DENIAL
     )
     CHANGES_LISTED = register("api_changes_listed", _("Listed changes for sync"), kind=LIST)
+    FEED_PRUNED = register(
+        "api_change_feed_pruned", _("Removed change feed rows every sync client has passed")
+    )

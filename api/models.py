@@ -155,6 +155,11 @@ class SyncState(models.Model):
     feed_seq = models.BigIntegerField(default=0)
     reach = models.CharField(max_length=64, blank=True)
     resyncs = models.PositiveIntegerField(default=0)
+    # The people read through a move out's read period at the last page (comma-separated),
+    # and the people a walk is limited to (none: a full walk), with how many such walks ran.
+    moved_out = models.TextField(blank=True)
+    focus = models.TextField(blank=True)
+    focused = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.phase}"

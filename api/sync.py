@@ -17,10 +17,12 @@ A client's sync goes through three phases, kept on its ``SyncState``:
 
 A resync (walk then sweep, sending only what differs from what was told) starts when what
 the client may see changes with no row it sees changing: its reach's fingerprint
-(``access.reach_fingerprint``: role, scope, organisations, live grants, moves' read
-periods) differs from the last page's, or the feed shows a person or case that became
-visible or invisible without being inserted or deleted (a move, a transfer: their cases and
-records may have come or gone with them).
+(``access.reach_sync``: role, scope, organisations, live grants; moves left out) differs
+from the last page's. Moves are followed person by person: when the people read through a
+move's read period change, or the feed shows a person or case that became visible or
+invisible without being inserted or deleted (a move, a hand-over: their cases and records
+may have come or gone with them), the walk and sweep run for just those people (relatives,
+cases and records included; ``SyncState.focus``) and the feed resumes where it stood.
 
 Every page is recorded (``SyncEntry``), so a page whose answer was lost is given again.
 """
@@ -171,19 +173,48 @@ class _Page:
         self.restarted = True
         state = self.state
         state.phase, state.kind, state.after = SyncState.Phase.SNAPSHOT, "", ""
+        state.focus = ""
         state.feed_xid, state.feed_seq = -1, _LAST_SEQ
         if connection.vendor == "postgresql":
             state.feed_xid = _horizon()[0] - 1
 
+    def follow(self, people: set[str]) -> None:
+        """Walk and sweep again only for these people, their relatives, cases and records;
+        the feed then resumes where it stood (a full walk under way starts again instead)."""
+        self.restarted = True
+        state = self.state
+        if state.phase != SyncState.Phase.FEED:
+            if not state.focus:
+                self.restart()  # a full walk may have passed them already
+                return
+            people |= set(_split(state.focus))
+        state.focus = ",".join(sorted(people))
+        state.focused += 1
+        state.phase, state.kind, state.after = SyncState.Phase.SNAPSHOT, "", ""
+
+    def focused(self) -> tuple[set[str], list[UUID]] | None:
+        """Return the people (relatives included) and cases a limited walk covers, or None."""
+        if not self.state.focus:
+            return None
+        people, cases = access.people_and_cases_of([UUID(p) for p in _split(self.state.focus)])
+        return {str(p) for p in people}, cases
+
     def run(self) -> bool:
         """Fill the page; return whether more may follow."""
         state = self.state
-        fingerprint = access.reach_fingerprint(self.client.account)
+        # The reach without its moves: a move out is followed person by person (its read
+        # period's start and end), never by a walk of everything the client sees.
+        fingerprint, moved = access.reach_sync(self.client.account)
+        moved_now = {str(p) for p in moved}
+        moved_before = set(_split(state.moved_out))
+        state.moved_out = ",".join(sorted(moved_now))
         if state.reach != fingerprint:
             if state.reach:
                 state.resyncs += 1
             state.reach = fingerprint
             self.restart()
+        elif moved_now != moved_before:
+            self.follow(moved_now ^ moved_before)
         elif state.phase == SyncState.Phase.FEED and connection.vendor != "postgresql":
             self.restart()  # no feed on SQLite (the demo): walk and sweep each time
         while not self.full and self.looked < BUDGET:
@@ -200,8 +231,11 @@ class _Page:
         state.kind = state.kind or names[0]
         kind = self.kinds.get(state.kind)
         rows = []
+        focus = self.focused()
         if kind is not None:
             found = self.visible(kind)
+            if focus is not None:
+                found = found.filter(**{_person_path(kind): [UUID(p) for p in focus[0]]})
             if state.after:
                 found = found.filter(pk__gt=kind.pk(state.after))
             rows = self.rows(kind, found.order_by("pk")[:BATCH])
@@ -222,6 +256,9 @@ class _Page:
     def sweep(self) -> None:
         state = self.state
         told = SyncTold.objects.filter(client=self.client, version__gt=0)
+        focus = self.focused()
+        if focus is not None:
+            told = told.filter(Q(kind="person", object_id__in=focus[0]) | Q(case_id__in=focus[1]))
         if state.kind:
             told = told.filter(
                 Q(kind__gt=state.kind) | Q(kind=state.kind, object_id__gt=state.after)
@@ -247,6 +284,7 @@ class _Page:
                 return
         if len(rows) < BATCH:
             state.phase, state.kind, state.after = SyncState.Phase.FEED, "", ""
+            state.focus = ""
 
     def feed(self) -> bool:
         """Take the next feed rows; return False when there were none."""
@@ -283,25 +321,41 @@ class _Page:
                 )
                 flipped = not was and "I" not in ops[key]  # came into view
                 if changed and flipped and name in _PEOPLE_AND_CASES:
-                    return self._resync()  # its cases and records may come too
+                    return self._follow(name, object_id)  # their cases and records may come
                 if changed:
                     self.emit(Entry(name, object_id, seen[1], seen[0]))
             elif was:
                 if name in _PEOPLE_AND_CASES and "D" not in ops[key]:
-                    return self._resync()  # went out of view: its cases and records too
+                    return self._follow(name, object_id)  # out of view: their cases too
                 self.emit(Entry(name, object_id, None, 0, deleted="D" in ops[key]))
             state.feed_xid, state.feed_seq = xid, seq
             if self.full:
                 return True
         return True
 
-    def _resync(self) -> bool:
-        """Walk and sweep again from here; once a page (the next page goes on)."""
+    def _follow(self, kind: str, object_id: str) -> bool:
+        """Walk and sweep again from here for one person (a case's: its person), once a
+        page: a person or case came into view or left it with no insert or delete (a move,
+        a transfer), and their cases, records and relatives may have come or gone too."""
         if self.restarted:
             self.stopped = True
             return False
-        self.restart()
+        people = [object_id] if kind == "person" else access.people_of_cases([UUID(object_id)])
+        self.follow({str(p) for p in people})
         return True
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in text.split(",") if part]
+
+
+def _person_path(kind: Kind) -> str:
+    """The ORM lookup from a kind's rows to their person's id (``__in``)."""
+    if kind.name == "person":
+        return "pk__in"
+    if kind.name == "case":
+        return "person_id__in"
+    return kind.case_field.removesuffix("_id") + "__person_id__in"
 
 
 def _record(client: ApiClient, fresh: list[Entry]) -> list[SyncEntry]:

@@ -109,12 +109,14 @@ def in_step(client: ApiClient) -> None:
                 f' SELECT %s, %s, "id"::text, {case}, "version" FROM "{table}"',  # noqa: S608
                 [client.pk, kind],
             )
+    reach, moved = access.reach_sync(client.account)
     SyncState.objects.create(
         client=client,
         phase=SyncState.Phase.FEED,
         feed_xid=head[0],
         feed_seq=head[1],
-        reach=access.reach_fingerprint(client.account),
+        reach=reach,
+        moved_out=",".join(sorted(str(p) for p in moved)),
     )
 
 

@@ -68,8 +68,16 @@ from .parts import (
     register_record_part,
 )
 from .paths import _scope_target, is_scoped, scope_path
-from .reach import AnyOf, AnyUser, _array_text, forget_reach, profile_of, reach_fingerprint
-from .records import in_scope, person_id_of, visible
+from .reach import (
+    AnyOf,
+    AnyUser,
+    _array_text,
+    forget_reach,
+    profile_of,
+    reach_fingerprint,
+    reach_sync,
+)
+from .records import in_scope, people_and_cases_of, people_of_cases, person_id_of, visible
 from .rules import visible_case_parts, visible_cases, visible_people
 
 __all__ = [
@@ -109,9 +117,12 @@ __all__ = [
     "parts_by_case",
     "parts_visible",
     "person_id_of",
+    "people_and_cases_of",
+    "people_of_cases",
     "person_parts_visible",
     "profile_of",
     "reach_fingerprint",
+    "reach_sync",
     "record_part_of",
     "record_shown",
     "register_own_rows",

@@ -265,29 +265,42 @@ def _reach(user: User, profile: StaffProfile, roles: frozenset[str]) -> _Reach:
     return reach
 
 
-def reach_fingerprint(user: AnyUser, scope: Scope = "view") -> str:
+def reach_fingerprint(user: AnyUser, scope: Scope = "view", *, moves: bool = True) -> str:
     """Return a digest of everything the user's rules compare rows against: profile, content
     roles and the resolved sets (units, organisations, live grants, moves out and their read
     periods). It changes whenever what the user may see can change with no row they see
     changing (a role or scope edited, a grant given, taken or expired, a read period over):
     the API's sync resyncs a client then (decision D59). Read afresh, never from the request.
+    With ``moves=False`` the moves are left out: sync follows them person by person
+    (``reach_sync``).
     """
+    return reach_sync(user, scope, moves=moves)[0]
+
+
+def reach_sync(
+    user: AnyUser, scope: Scope = "view", *, moves: bool = False
+) -> tuple[str, frozenset[UUID]]:
+    """Return the reach's fingerprint (with or without the moves) and the people read
+    through a move out's read period, from one read of the reach (sync, D59)."""
     profile, roles = _content_roles(user, scope)
     if profile is None or not roles:
-        return "none"
+        return "none", frozenset()
     assert isinstance(user, User)  # noqa: S101  (profile_of returned a profile)
     reach = _resolve_reach(user, profile, roles)
-    parts = (
+    parts: list[Any] = [
         str(profile.organisation_id),
         str(profile.scope_unit_id),
         sorted(roles),
         sorted(reach.units),
         sorted(str(pk) for pk in reach.organisations),
         sorted((code, sorted(str(pk) for pk in ids)) for code, ids in reach.grants.items()),
-        sorted(str(pk) for pk in reach.moved_out),
-        sorted(str(pk) for pk in reach.moved_away),
-    )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+    ]
+    if moves:
+        parts += [
+            sorted(str(pk) for pk in reach.moved_out),
+            sorted(str(pk) for pk in reach.moved_away),
+        ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest(), frozenset(reach.moved_out)
 
 
 @receiver(post_save, sender=AdministrativeUnit, dispatch_uid="reach_units_saved")

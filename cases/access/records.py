@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db import models
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.capabilities import Capability, Scope
 
 from ..models import (
     Case,
+    FamilyLink,
     Person,
 )
 from .parts import limit_to_parts
@@ -30,6 +31,25 @@ def visible[M: models.Model](user: AnyUser, model: type[M], scope: Scope = "view
     path = scope_path(model)
     rows: QuerySet[M] = model._default_manager.all()
     return limit_to_parts(user, model, rows.filter(Exists(owners.filter(pk=OuterRef(path)))))
+
+
+def people_and_cases_of(person_ids: list[Any]) -> tuple[set[Any], list[Any]]:
+    """Return these people with their relatives (family links, either way: a relative
+    registered without a case is seen through the person, D42) and all their cases, seen by
+    the caller or not: what sync walks and sweeps again when these people come or go, each
+    then checked through ``visible`` (D59)."""
+    people = set(person_ids)
+    links = FamilyLink.objects.filter(Q(person_id__in=person_ids) | Q(relative_id__in=person_ids))
+    for pair in links.values_list("person_id", "relative_id"):
+        people |= set(pair)
+    cases = list(Case.objects.filter(person_id__in=people).values_list("pk", flat=True))
+    return people, cases
+
+
+def people_of_cases(case_ids: list[Any]) -> list[Any]:
+    """Return the ids of the people these cases are of, seen by the caller or not: sync
+    follows a case coming into or out of view through its person (D59)."""
+    return list(Case.objects.filter(pk__in=case_ids).values_list("person_id", flat=True))
 
 
 def person_id_of(obj: Any) -> Any:

@@ -6,17 +6,22 @@ transaction that committed late made."""
 from __future__ import annotations
 
 import datetime
+import io
 import threading
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from api import feed
+from api.actions import api_client_revoke, change_feed_prune
+from api.events import ApiAction
 from api.models import Change, SyncState
+from audit.models import Event
 from cases import notes
 from cases.models import Case, CaseUserObjectPermission, ContactNote, Move, Person
 from cases.roles import grant_give, grant_revoke, role_request_decide, staff_profile_save
@@ -270,6 +275,56 @@ def test_a_moves_read_period_ending_takes_the_person_away(world: World) -> None:
     assert sorted(_ids({"changes": gone})) == sorted(
         [("person", str(person.pk), 0), ("case", str(case.pk), 0), ("contactnote", str(note.pk), 0)]
     )
+    assert SyncState.objects.get(client=client).resyncs == 0  # followed person by person
+
+
+def test_a_move_out_of_a_districts_area_is_followed_person_by_person_not_by_a_walk(
+    world: World, lan_person: Person
+) -> None:
+    """A district supervisor's client: a move out of its area, accepted, changes no reach
+    but the moves; the client does not walk everything again (D59 trade-off), the person
+    moved comes changed during the read period and gone, cases and records with them, when
+    it ends."""
+    person = make_person(residence_commune=world.units["c1"], registered_by=world.orgs["clinic_a"])
+    case = make_case(person=person, organisation=world.orgs["clinic_b"])
+    note = ContactNote.objects.create(
+        case=case, contacted_on=timezone.localdate(), text="Ghi chép", author=world.users["tuan"]
+    )
+    client, token = make_client(world, "bo-huyen", role="supervisor", scope="d1")
+    first, cursor = _drain(token, "")
+    assert ("contactnote", str(note.pk)) in {(c["type"], c["id"]) for c in first}
+    now = timezone.now()
+    Move.objects.create(
+        person=person,
+        from_commune=world.units["c1"],
+        to_commune=world.units["c3"],
+        moved_on=timezone.localdate(),
+        source="person",
+        state="accepted",
+        from_organisation=world.orgs["commune_x"],
+        recorded_by=world.users["lan"],
+        due_at=now,
+        accepted_at=now,
+        read_until=now + datetime.timedelta(hours=1),
+    )
+    Person.objects.filter(pk=person.pk).update(
+        residence_commune=world.units["c3"], version=F("version") + 1
+    )
+    Case.objects.filter(pk=case.pk).update(residence_commune=world.units["c3"])
+    during, cursor = _drain(token, cursor)
+    assert _ids({"changes": during}) == [("person", str(person.pk), person.version + 1)]
+    state = SyncState.objects.get(client=client)
+    assert (state.resyncs, state.focused) == (0, 1)  # no walk of the whole district
+    Move.objects.filter(person=person).update(read_until=now - datetime.timedelta(seconds=1))
+    gone, cursor = _drain(token, cursor)
+    assert sorted(_ids({"changes": gone})) == sorted(
+        [("person", str(person.pk), 0), ("case", str(case.pk), 0), ("contactnote", str(note.pk), 0)]
+    )
+    state = SyncState.objects.get(client=client)
+    assert (state.resyncs, state.focused) == (0, 2)
+    # What the client still sees was not sent again, and later changes still come.
+    later = _note(world, Case.objects.get(person=lan_person), "Sau khi chuyển đi")
+    assert _ids(_changes(token, cursor)) == [("contactnote", str(later.pk), 1)]
 
 
 # --- two writers committing out of order ---------------------------------------------------
@@ -313,3 +368,118 @@ def test_a_change_committed_after_a_later_one_is_not_skipped(world: World) -> No
     after, _cursor = _drain(token, cursor)
     ids = [c["id"] for c in during["changes"] + after]
     assert ids.count(str(found["a"].pk)) == 1 and ids.count(str(b.pk)) == 1
+
+
+# --- pruning the feed ----------------------------------------------------------------------
+
+
+def _pruned() -> list[dict[str, Any]]:
+    return [e.detail for e in Event.objects.filter(action=ApiAction.FEED_PRUNED).order_by("seq")]
+
+
+def _rows(note: ContactNote) -> int:
+    return Change.objects.filter(kind="contactnote", object_id=str(note.pk)).count()
+
+
+def test_pruning_removes_rows_every_client_passed_and_keeps_what_one_still_needs(
+    world: World, lan_person: Person
+) -> None:
+    """A row goes only when every client's position is past it; pruning never loses one."""
+    _a, token_a = make_client(world, "bo-a")
+    _b, token_b = make_client(world, "bo-b")
+    _first, cursor_a = _drain(token_a, "")
+    _first, cursor_b = _drain(token_b, "")
+    case = Case.objects.get(person=lan_person)
+    note = _note(world, case)
+    _seen, cursor_a = _drain(token_a, cursor_a)  # a has passed the note; b has not
+    removed = change_feed_prune()
+    assert _rows(note) == 1  # b still needs it
+    assert _pruned()[-1]["count"] == removed
+    seen, cursor_b = _drain(token_b, cursor_b)
+    assert ("contactnote", str(note.pk), 1) in _ids({"changes": seen})
+    assert change_feed_prune() >= 1
+    assert _rows(note) == 0  # every client has passed it
+    # Later changes still come to both, once.
+    later = _note(world, case, "Lần sau")
+    for token, cursor in ((token_a, cursor_a), (token_b, cursor_b)):
+        again, _cursor = _drain(token, cursor)
+        assert _ids({"changes": again}) == [("contactnote", str(later.pk), 1)]
+
+
+def test_a_client_created_after_pruning_still_gets_everything_it_sees(
+    world: World, lan_person: Person
+) -> None:
+    """With no client, every row of an ended transaction goes; a new client walks what it
+    sees, so nothing it sees depended on the pruned rows."""
+    case = Case.objects.get(person=lan_person)
+    note = _note(world, case)
+    change_feed_prune()
+    assert _rows(note) == 0 and not Change.objects.filter(kind="person").exists()
+    _client, token = make_client(world)
+    seen, _cursor = _drain(token, "")
+    wanted = {("person", str(lan_person.pk)), ("case", str(case.pk))}
+    wanted.add(("contactnote", str(note.pk)))
+    assert wanted <= {(c["type"], c["id"]) for c in seen}
+
+
+def test_pruning_again_removes_nothing_and_says_so(world: World, lan_person: Person) -> None:
+    _client, token = make_client(world)
+    _first, cursor = _drain(token, "")
+    _note(world, Case.objects.get(person=lan_person))
+    _drain(token, cursor)
+    out = io.StringIO()
+    call_command("prune_change_feed", "--batch", "2", stdout=out)  # several batches
+    first = _pruned()[-1]["count"]
+    assert first >= 3 and f"Removed {first} " in out.getvalue()
+    left = sorted(Change.objects.values_list("seq", flat=True))
+    assert change_feed_prune() == 0
+    assert sorted(Change.objects.values_list("seq", flat=True)) == left
+    assert [d["count"] for d in _pruned()] == [first, 0]
+
+
+def test_a_revoked_client_holds_no_row_back(world: World, lan_person: Person) -> None:
+    """A revoked client never pages again: its old position does not keep the feed."""
+    client, token = make_client(world, "bo-old")
+    _first, _cursor = _drain(token, "")
+    note = _note(world, Case.objects.get(person=lan_person))
+    api_client_revoke(actor=world.users["quan"], client=client)
+    change_feed_prune()
+    assert _rows(note) == 0
+    assert SyncState.objects.get(client=client).reach == ""  # would walk again, never skip
+
+
+def test_a_case_handed_into_a_districts_area_comes_with_its_records_without_a_walk(
+    world: World,
+) -> None:
+    """A case comes into view with no insert (handed over to a clinic in the area): the
+    client gets it, its person and its records by following that person alone."""
+    person = make_person(residence_commune=world.units["c3"], registered_by=world.orgs["clinic_b"])
+    case = make_case(person=person, organisation=world.orgs["clinic_b"])
+    note = ContactNote.objects.create(
+        case=case, contacted_on=timezone.localdate(), text="Ghi chép", author=world.users["tuan"]
+    )
+    client, token = make_client(world, "bo-huyen", role="supervisor", scope="d1")
+    _first, cursor = _drain(token, "")
+    Case.objects.filter(pk=case.pk).update(
+        organisation=world.orgs["clinic_a"], version=F("version") + 1
+    )
+    came, cursor = _drain(token, cursor)
+    assert sorted(_ids({"changes": came})) == sorted(
+        [
+            ("person", str(person.pk), person.version),
+            ("case", str(case.pk), case.version + 1),
+            ("contactnote", str(note.pk), 1),
+        ]
+    )
+    state = SyncState.objects.get(client=client)
+    assert state.resyncs == 0 and state.focused == 1
+    assert _ids(_changes(token, cursor)) == []
+    # Handed back: all three go, again without a walk.
+    Case.objects.filter(pk=case.pk).update(
+        organisation=world.orgs["clinic_b"], version=F("version") + 1
+    )
+    gone, _cursor = _drain(token, cursor)
+    assert sorted(_ids({"changes": gone})) == sorted(
+        [("person", str(person.pk), 0), ("case", str(case.pk), 0), ("contactnote", str(note.pk), 0)]
+    )
+    assert SyncState.objects.get(client=client).resyncs == 0

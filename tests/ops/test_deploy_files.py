@@ -42,6 +42,7 @@ def test_every_timer_runs_a_unit_that_runs_a_management_command() -> None:
         "hoa-nhap-prune-tasks",
         "hoa-nhap-backup",
         "hoa-nhap-overdue",
+        "hoa-nhap-prune-feed",
     }
     job = _unit(SYSTEMD / "hoa-nhap-job@.service")
     assert "manage.py %i" in job["Service"]["ExecStart"]
