@@ -590,9 +590,14 @@ def row_update(*, actor: access.AnyUser, kind: Kind, row_id: Any, body: Schema) 
 def record_url(model: type[models.Model], pk: Any) -> str | None:
     """Return the API's address of one row (``/api/v1/<kind>/<id>``), None for a model the
     API does not give: for a change feed that names records by their address."""
-    from django.urls import reverse
-
     for kind in kinds():
         if kind.model is model:
-            return reverse(f"api:{kind.operation}_read", kwargs={kind.id_param: pk})
+            return read_url(kind, pk)
     return None
+
+
+def read_url(kind: Kind, pk: Any) -> str:
+    """Return the address of one row of a kind: its read operation's."""
+    from django.urls import reverse
+
+    return reverse(f"api:{kind.operation}_read", kwargs={kind.id_param: pk})

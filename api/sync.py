@@ -30,6 +30,7 @@ Every page is recorded (``SyncEntry``), so a page whose answer was lost is given
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -490,11 +491,20 @@ class ChangesQuery(Schema):
     limit: int = Field(default=100, ge=1, le=500)
 
 
-def record_url(kind: str, object_id: str) -> str | None:
-    """The API path of a record's own endpoint (``/api/v1/<path>/<id>``, D58), None for a
-    kind the API gives no endpoint (a test app's type without an ``api`` spec)."""
-    found = kinds().get(kind)
-    return records.record_url(found.model, found.pk(object_id)) if found else None
+def record_urls() -> Callable[[str, str], str | None]:
+    """Return a function giving a record's own endpoint (``/api/v1/<path>/<id>``, D58) from
+    its feed kind and id, None for a kind the API gives no endpoint (a test app's type
+    without an ``api`` spec). Both registries are read once, not once per entry of a page."""
+    served = {kind.model: kind for kind in records.kinds()}
+    pairs = {name: (kind, served.get(kind.model)) for name, kind in kinds().items()}
+
+    def url(kind: str, object_id: str) -> str | None:
+        feed_kind, api_kind = pairs.get(kind, (None, None))
+        if feed_kind is None or api_kind is None:
+            return None
+        return records.read_url(api_kind, feed_kind.pk(object_id))
+
+    return url
 
 
 # The operation id it had in api/views.py (D53), kept for clients generated from the schema.
@@ -505,6 +515,7 @@ def changes(request: HttpRequest, params: Query[ChangesQuery]) -> Any:
     if client is None:
         actions.refuse_not_client(request.user)
     page = changes_page(client=client, cursor=params.cursor, limit=params.limit)
+    record_url = record_urls()
     out = []
     for c in page.changes:
         e = c.entry
